@@ -1,0 +1,10 @@
+# Every dependency comes from a Debian 12 package (see scripts/install-deps.sh).
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBEVENT REQUIRED IMPORTED_TARGET libevent_core libevent_extra libevent_pthreads)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(tomlplusplus 3 REQUIRED)
+find_package(CLI11 2 REQUIRED)
+find_package(spdlog 1.10 REQUIRED)
+find_package(Threads REQUIRED)

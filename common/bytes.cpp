@@ -1,0 +1,141 @@
+// Hex and base64 codecs. Hand-written because they sit on the OCSP GET hot path
+// and must reject malformed input without allocation surprises.
+#include "common/bytes.hpp"
+
+#include <array>
+
+namespace trustmon {
+namespace {
+
+constexpr char kHexLower[] = "0123456789abcdef";
+constexpr char kHexUpper[] = "0123456789ABCDEF";
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+constexpr std::array<std::int8_t, 256> make_b64_table() {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 64; ++i) {
+    t[static_cast<unsigned char>(kB64[i])] = static_cast<std::int8_t>(i);
+    t[static_cast<unsigned char>(kB64Url[i])] = static_cast<std::int8_t>(i);
+  }
+  return t;
+}
+constexpr auto kB64Table = make_b64_table();
+
+std::string b64_encode(ByteView data, const char* alphabet, bool pad) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    out.push_back(alphabet[v & 63]);
+  }
+  std::size_t rest = data.size() - i;
+  if (rest == 1) {
+    std::uint32_t v = std::uint32_t{data[i]} << 16;
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    if (pad) out += "==";
+  } else if (rest == 2) {
+    std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    if (pad) out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<Bytes> b64_decode(std::string_view text, bool skip_space) {
+  Bytes out;
+  out.reserve(text.size() / 4 * 3 + 3);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  std::size_t pads = 0;
+  for (char c : text) {
+    if (skip_space && (c == ' ' || c == '\n' || c == '\r' || c == '\t')) continue;
+    if (c == '=') { ++pads; continue; }
+    if (pads != 0) return std::nullopt;  // data after padding
+    std::int8_t v = kB64Table[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>(acc >> bits));
+      acc &= (1u << bits) - 1;
+    }
+  }
+  if (pads > 2 || bits >= 6) return std::nullopt;  // a lone 6-bit group cannot encode a byte
+  if (acc != 0) return std::nullopt;               // non-canonical trailing bits
+  return out;
+}
+
+}  // namespace
+
+std::string hex_encode(ByteView data, bool upper) {
+  const char* digits = upper ? kHexUpper : kHexLower;
+  std::string out;
+  out.resize(data.size() * 2);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    out[2 * i] = digits[data[i] >> 4];
+    out[2 * i + 1] = digits[data[i] & 15];
+  }
+  return out;
+}
+
+std::optional<Bytes> hex_decode(std::string_view text) {
+  Bytes out;
+  out.reserve(text.size() / 2);
+  int hi = -1;
+  for (char c : text) {
+    if (c == ':' && hi < 0) continue;
+    int v = hex_value(c);
+    if (v < 0) return std::nullopt;
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(static_cast<std::uint8_t>((hi << 4) | v));
+      hi = -1;
+    }
+  }
+  if (hi >= 0) return std::nullopt;
+  return out;
+}
+
+std::string base64_encode(ByteView data) { return b64_encode(data, kB64, true); }
+std::string base64url_encode(ByteView data) { return b64_encode(data, kB64Url, false); }
+std::optional<Bytes> base64_decode(std::string_view text) { return b64_decode(text, false); }
+std::optional<Bytes> base64_decode_lenient(std::string_view text) { return b64_decode(text, true); }
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != '%') {
+      out.push_back(c);
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    int hi = hex_value(text[i + 1]);
+    int lo = hex_value(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>((hi << 4) | lo));
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace trustmon

@@ -1,0 +1,172 @@
+// OpenSSL helpers shared by every module: error draining, digests, PEM/DER, files.
+#include "common/ossl.hpp"
+
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace trustmon {
+
+std::string ossl_errors() {
+  std::string out;
+  unsigned long e;
+  char buf[256];
+  while ((e = ERR_get_error()) != 0) {
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out;
+}
+
+Error ossl_error(std::string code, std::string_view context) {
+  std::string msg(context);
+  std::string detail = ossl_errors();
+  if (!detail.empty()) msg += ": " + detail;
+  return Error{std::move(code), std::move(msg)};
+}
+
+Sha256 sha256(ByteView data) {
+  Sha256 out{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+Result<Bytes> digest(const EVP_MD* md, ByteView data) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1)
+    return ossl_error("internal_error", "digest failed");
+  out.resize(len);
+  return out;
+}
+
+Bytes x509_der(const X509* cert) {
+  unsigned char* buf = nullptr;
+  int len = i2d_X509(cert, &buf);
+  if (len <= 0) return {};
+  Bytes out(buf, buf + len);
+  OPENSSL_free(buf);
+  return out;
+}
+
+Result<X509Ptr> x509_from_der(ByteView der) {
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert) return ossl_error("certificate_malformed", "cannot parse certificate DER");
+  if (p != der.data() + der.size()) return make_error("certificate_malformed", "trailing bytes after certificate DER");
+  return cert;
+}
+
+Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return ossl_error("internal_error", "BIO_new_mem_buf");
+  std::vector<X509Ptr> out;
+  for (;;) {
+    X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (!c) break;
+    out.emplace_back(c);
+  }
+  // The loop ends with PEM_R_NO_START_LINE at end of input; anything else is a real error.
+  unsigned long e = ERR_peek_last_error();
+  if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE))
+    return ossl_error("certificate_malformed", "cannot parse PEM certificate");
+  ERR_clear_error();
+  return out;
+}
+
+Result<EvpPkeyPtr> private_key_from_pem(std::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return ossl_error("internal_error", "BIO_new_mem_buf");
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) return ossl_error("key_malformed", "cannot parse PEM private key");
+  return key;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("file_unreadable", "cannot open " + path + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return make_error("file_unreadable", "cannot read " + path);
+  return ss.str();
+}
+
+Status write_file(const std::string& path, std::string_view data, unsigned mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return make_error("file_unwritable", "cannot create " + tmp + ": " + std::strerror(errno));
+  ::fchmod(fd, mode);  // umask must not widen nor narrow what the caller asked for
+  const char* p = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return make_error("file_unwritable", "cannot write " + tmp + ": " + std::strerror(err));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    return make_error("file_unwritable", "cannot sync " + tmp + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return make_error("file_unwritable", "cannot rename " + tmp + ": " + std::strerror(errno));
+  return {};
+}
+
+Result<X509Ptr> load_cert_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return std::move(text).error();
+  if (text->find("-----BEGIN") != std::string::npos) {
+    auto certs = x509s_from_pem(*text);
+    if (!certs) return std::move(certs).error();
+    if (certs->empty()) return make_error("certificate_malformed", "no certificate in " + path);
+    return std::move(certs->front());
+  }
+  return x509_from_der(as_bytes(*text));
+}
+
+Result<EvpPkeyPtr> load_key_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return std::move(text).error();
+  return private_key_from_pem(*text);
+}
+
+Bytes serial_bytes(const ASN1_INTEGER* serial) {
+  BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (!bn) return {};
+  int n = BN_num_bytes(bn.get());
+  if (n == 0) return Bytes{0};
+  Bytes out(static_cast<std::size_t>(n));
+  BN_bn2bin(bn.get(), out.data());
+  return out;
+}
+
+Result<UnixTime> asn1_time_to_unix(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return ossl_error("time_malformed", "bad ASN.1 time");
+  // tm is UTC; convert without timegm's locale state.
+  int y = tm.tm_year + 1900;
+  unsigned m = static_cast<unsigned>(tm.tm_mon + 1);
+  unsigned d = static_cast<unsigned>(tm.tm_mday);
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  std::int64_t days = std::int64_t{era} * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+}  // namespace trustmon

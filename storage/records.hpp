@@ -1,0 +1,89 @@
+// Key and value codecs for every table. Values carry a leading format byte so a later
+// schema can read older records. Decoders validate lengths and never read past the
+// input; a record that fails to decode is "storage_corrupt".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "common/ossl.hpp"
+#include "common/result.hpp"
+
+namespace trustmon::storage {
+
+using IssuerId = std::uint32_t;
+
+// Serial numbers: big-endian magnitude without leading zeros (common/ossl.hpp
+// serial_bytes). RFC 5280 caps them at 20 octets; we accept up to kMaxSerialBytes.
+inline constexpr std::size_t kMaxSerialBytes = 32;
+
+// certs / ocsp_responses key: be32(issuer id) || u8(serial length) || serial.
+// Length before value keeps numeric order within an issuer.
+Bytes encode_cert_key(IssuerId issuer, ByteView serial);
+struct CertKey {
+  IssuerId issuer;
+  ByteView serial;  // points into the key bytes
+};
+std::optional<CertKey> decode_cert_key(ByteView key);
+
+Bytes encode_issuer_key(IssuerId id);     // be32
+Bytes encode_event_key(std::uint64_t seq);  // be64
+
+// RFC 5280 CRLReason codes; kNoReason when the revocation carries none.
+inline constexpr int kNoReason = -1;
+// Parses "keyCompromise" etc. (RFC 5280 names; also "unspecified", "removeFromCRL").
+std::optional<int> reason_from_name(std::string_view name);
+const char* reason_name(int code);  // "unspecified" .. "aACompromise"; "none" for kNoReason
+
+enum class CertStatus : std::uint8_t { good = 0, revoked = 1 };
+
+struct CertRecord {
+  CertStatus status = CertStatus::good;
+  UnixTime revocation_time = 0;      // valid when revoked
+  int reason = kNoReason;            // valid when revoked
+  UnixTime invalidity_date = 0;      // 0 = absent
+  UnixTime not_before = 0;           // 0 = unknown (revocation of a certificate never ingested)
+  UnixTime not_after = 0;
+  Sha256 cert_sha256{};              // all zero = DER not held
+  bool has_der = false;
+  std::uint32_t participant = 0;     // who supplied it (0 = bootstrap admin / none yet)
+};
+Bytes encode_cert(const CertRecord& r);
+Result<CertRecord> decode_cert(ByteView value);
+
+struct IssuerRecord {
+  IssuerId id = 0;
+  std::string name;      // as in the config
+  Sha256 identity{};     // SHA-256(subject DER || SubjectPublicKeyInfo DER) of the CA
+  Bytes ca_der;
+  UnixTime added = 0;
+};
+Bytes encode_issuer(const IssuerRecord& r);
+Result<IssuerRecord> decode_issuer(ByteView value);
+
+// A pre-signed OCSPResponse (the whole DER, ready to send) and the status it states.
+struct OcspResponseRecord {
+  UnixTime produced_at = 0;
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;
+  CertStatus status = CertStatus::good;  // status the bytes state (to detect races)
+  UnixTime revocation_time = 0;          // idem, for revoked
+  Bytes der;
+};
+Bytes encode_ocsp_response(const OcspResponseRecord& r);
+Result<OcspResponseRecord> decode_ocsp_response(ByteView value);
+// Hot path: same record, DER as a view into `value` (no copy).
+struct OcspResponseView {
+  UnixTime produced_at = 0;
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;
+  CertStatus status = CertStatus::good;
+  UnixTime revocation_time = 0;
+  ByteView der;
+};
+Result<OcspResponseView> view_ocsp_response(ByteView value);
+
+}  // namespace trustmon::storage
