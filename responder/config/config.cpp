@@ -1,0 +1,288 @@
+// The schema table below is the single description of every setting: parse() walks the
+// TOML document against it (unknown keys are errors), example() prints it as a commented
+// file, and defaults come from the Config struct itself so the two cannot drift.
+#include "responder/config/config.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "common/ossl.hpp"
+#include "common/time.hpp"
+
+namespace trustmon::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class Kind { string, integer, boolean, duration, path };
+
+struct Setting {
+  const char* section;
+  const char* key;
+  Kind kind;
+  const char* help;
+  // Reads a validated value into the config; returns "" or a message saying what is wrong.
+  std::function<std::string(Config&, const toml::node&, const std::string& base_dir)> apply;
+  // The default, as TOML text.
+  std::function<std::string(const Config&)> show;
+};
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || base_dir.empty()) return p;
+  return (fs::path(base_dir) / p).lexically_normal().string();
+}
+
+std::string duration_text(UnixTime s) {
+  if (s != 0 && s % 86400 == 0) return quote(std::to_string(s / 86400) + "d");
+  if (s != 0 && s % 3600 == 0) return quote(std::to_string(s / 3600) + "h");
+  if (s != 0 && s % 60 == 0) return quote(std::to_string(s / 60) + "m");
+  return quote(std::to_string(s) + "s");
+}
+
+template <typename T>
+Setting integer(const char* section, const char* key, T Config::*field, std::int64_t min, std::int64_t max,
+                const char* help) {
+  return Setting{section, key, Kind::integer, help,
+                 [=](Config& c, const toml::node& n, const std::string&) -> std::string {
+                   auto v = n.value<std::int64_t>();
+                   if (!n.is_integer() || !v) return "must be an integer";
+                   if (*v < min || *v > max)
+                     return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+                   c.*field = static_cast<T>(*v);
+                   return "";
+                 },
+                 [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+Setting string(const char* section, const char* key, std::string Config::*field, std::vector<std::string> allowed,
+               const char* help) {
+  return Setting{section, key, Kind::string, help,
+                 [=](Config& c, const toml::node& n, const std::string&) -> std::string {
+                   auto v = n.value<std::string>();
+                   if (!n.is_string() || !v) return "must be a string";
+                   if (!allowed.empty()) {
+                     bool ok = false;
+                     for (const auto& a : allowed) ok = ok || a == *v;
+                     if (!ok) {
+                       std::string list;
+                       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                       return "must be one of: " + list;
+                     }
+                   }
+                   c.*field = *v;
+                   return "";
+                 },
+                 [=](const Config& c) { return quote(c.*field); }};
+}
+
+Setting path(const char* section, const char* key, std::string Config::*field, const char* help) {
+  return Setting{section, key, Kind::path, help,
+                 [=](Config& c, const toml::node& n, const std::string& base) -> std::string {
+                   auto v = n.value<std::string>();
+                   if (!n.is_string() || !v) return "must be a string (a path)";
+                   c.*field = resolve(base, *v);
+                   return "";
+                 },
+                 [=](const Config& c) { return quote(c.*field); }};
+}
+
+Setting boolean(const char* section, const char* key, bool Config::*field, const char* help) {
+  return Setting{section, key, Kind::boolean, help,
+                 [=](Config& c, const toml::node& n, const std::string&) -> std::string {
+                   auto v = n.value<bool>();
+                   if (!n.is_boolean() || !v) return "must be true or false";
+                   c.*field = *v;
+                   return "";
+                 },
+                 [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
+Setting duration(const char* section, const char* key, UnixTime Config::*field, UnixTime min, UnixTime max,
+                 const char* help) {
+  return Setting{section, key, Kind::duration, help,
+                 [=](Config& c, const toml::node& n, const std::string&) -> std::string {
+                   std::optional<UnixTime> v;
+                   if (n.is_integer()) v = n.value<std::int64_t>();
+                   else if (n.is_string()) v = parse_duration(*n.value<std::string>());
+                   if (!v) return "must be a duration such as \"90s\", \"15m\", \"12h\", \"7d\"";
+                   if (*v < min || *v > max)
+                     return "must be between " + std::to_string(min) + "s and " + std::to_string(max) + "s";
+                   c.*field = *v;
+                   return "";
+                 },
+                 [=](const Config& c) { return duration_text(c.*field); }};
+}
+
+const std::vector<Setting>& schema() {
+  static const std::vector<Setting> settings = {
+      string("server", "listen", &Config::listen, {},
+             "Address to listen on, host:port. Keep it on loopback unless a proxy or firewall fronts it."),
+      integer("server", "workers", &Config::workers, 0, 256, "Worker threads (event loops); 0 = number of cores."),
+      integer("server", "max_body_bytes", &Config::max_body_bytes, 1024, std::int64_t{1} << 30,
+              "Largest request body accepted (413 above it)."),
+      integer("server", "max_header_bytes", &Config::max_header_bytes, 1024, 1 << 20,
+              "Largest request header block accepted."),
+      duration("server", "read_timeout", &Config::read_timeout, 1, 3600,
+               "Idle and read timeout of a client connection."),
+      boolean("server", "metrics", &Config::metrics, "Serve Prometheus metrics at GET /metrics."),
+      path("storage", "path", &Config::storage_path, "LMDB environment directory (created if missing)."),
+      integer("storage", "map_size_mb", &Config::map_size_mb, 1, std::int64_t{1} << 22,
+              "Initial LMDB map size in MiB; it doubles by itself when full."),
+      integer("storage", "writer_max_batch", &Config::writer_max_batch, 1, 65536,
+              "Most write jobs group-committed in one LMDB transaction."),
+      integer("storage", "writer_max_delay_us", &Config::writer_max_delay_us, 0, 100000,
+              "How long the writer waits to gather a batch before committing (microseconds)."),
+      string("log", "level", &Config::log_level, {"trace", "debug", "info", "warn", "error", "off"},
+             "Server log level."),
+      path("log", "file", &Config::log_file, "Server log file; empty = standard error."),
+      string("log", "access", &Config::access_log, {},
+             "Access log: empty = standard error, \"off\" = none, otherwise a file path."),
+      duration("ocsp", "validity", &Config::ocsp_validity, 300, 366 * 86400,
+               "nextUpdate - thisUpdate of OCSP responses (pre-signed and live)."),
+      duration("ocsp", "refresh_margin", &Config::ocsp_refresh_margin, 60, 365 * 86400,
+               "Re-sign a pre-signed response when its nextUpdate is this close."),
+      duration("ocsp", "refresh_interval", &Config::ocsp_refresh_interval, 1, 86400,
+               "Pause between passes of the background re-signer."),
+      integer("ocsp", "refresh_rate", &Config::ocsp_refresh_rate, 1, 1000000,
+              "Most signatures per second the background re-signer makes (spreads the load)."),
+      string("ocsp", "nonce", &Config::ocsp_nonce, {"echo", "ignore"},
+             "echo: a request nonce is echoed (live signing); ignore: nonces are ignored and pre-signed\n"
+             "# responses are served."),
+      string("ocsp", "unknown_serial", &Config::ocsp_unknown, {"unknown", "revoked"},
+             "Answer for a serial this server never saw: \"unknown\", or \"revoked\" (RFC 6960 section 2.2,\n"
+             "# certificateHold at 1970-01-01 with the extended-revoke extension). Never \"good\"."),
+      integer("ocsp", "max_certids", &Config::ocsp_max_certids, 1, 1000,
+              "Most CertIDs in one OCSP request (more = malformedRequest)."),
+      integer("ocsp", "max_request_bytes", &Config::ocsp_max_request_bytes, 64, 1 << 20,
+              "Largest OCSP request accepted (POST body or decoded GET path)."),
+  };
+  return settings;
+}
+
+const char* kIssuerKeys[] = {"name", "ca_cert", "responder_cert", "responder_key"};
+
+Error invalid(const std::string& source, const std::string& what) {
+  return make_error("config_invalid", source + ": " + what);
+}
+
+}  // namespace
+
+std::string default_storage_path(const std::string& data_dir) {
+  return (fs::path(data_dir) / "db").lexically_normal().string();
+}
+
+Result<Config> parse(const std::string& text, const std::string& base_dir, const std::string& source) {
+  toml::table doc;
+  try {
+    doc = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << "line " << e.source().begin.line << ": " << e.description();
+    return invalid(source, msg.str());
+  }
+  Config c;
+  c.source_path = source;
+  for (auto&& [section_key, section_node] : doc) {
+    std::string section(section_key.str());
+    if (section == "issuer") {
+      const toml::array* arr = section_node.as_array();
+      if (!arr) return invalid(source, "issuer must be an array of tables ([[issuer]])");
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const toml::table* t = (*arr)[i].as_table();
+        if (!t) return invalid(source, "issuer must be an array of tables ([[issuer]])");
+        IssuerConfig ic;
+        for (auto&& [k, v] : *t) {
+          std::string key(k.str());
+          auto s = v.value<std::string>();
+          std::string where = "issuer[" + std::to_string(i) + "]." + key;
+          if (key == "name" && s) ic.name = *s;
+          else if (key == "ca_cert" && s) ic.ca_cert = resolve(base_dir, *s);
+          else if (key == "responder_cert" && s) ic.responder_cert = resolve(base_dir, *s);
+          else if (key == "responder_key" && s) ic.responder_key = resolve(base_dir, *s);
+          else if (!s && (key == "name" || key == "ca_cert" || key == "responder_cert" || key == "responder_key"))
+            return invalid(source, where + " must be a string");
+          else
+            return invalid(source, "unknown key " + where);
+        }
+        for (const char* required : kIssuerKeys) {
+          bool empty = (std::string(required) == "name" && ic.name.empty()) ||
+                       (std::string(required) == "ca_cert" && ic.ca_cert.empty()) ||
+                       (std::string(required) == "responder_cert" && ic.responder_cert.empty()) ||
+                       (std::string(required) == "responder_key" && ic.responder_key.empty());
+          if (empty) return invalid(source, "issuer[" + std::to_string(i) + "] needs " + required);
+        }
+        for (const auto& other : c.issuers)
+          if (other.name == ic.name) return invalid(source, "issuer name \"" + ic.name + "\" is used twice");
+        c.issuers.push_back(std::move(ic));
+      }
+      continue;
+    }
+    const toml::table* table = section_node.as_table();
+    if (!table) return invalid(source, "unknown key " + section);
+    for (auto&& [k, v] : *table) {
+      std::string key(k.str());
+      const Setting* found = nullptr;
+      for (const auto& s : schema())
+        if (section == s.section && key == s.key) found = &s;
+      if (!found) return invalid(source, "unknown key " + section + "." + key);
+      std::string problem = found->apply(c, v, base_dir);
+      if (!problem.empty()) return invalid(source, section + "." + key + " " + problem);
+    }
+  }
+  if (c.storage_path.empty()) return invalid(source, "storage.path is required");
+  if (c.ocsp_refresh_margin >= c.ocsp_validity)
+    return invalid(source, "ocsp.refresh_margin must be shorter than ocsp.validity");
+  return c;
+}
+
+Result<Config> load(const std::string& file) {
+  auto text = read_file(file);
+  if (!text) return std::move(text).error();
+  std::string base = fs::path(file).parent_path().string();
+  if (base.empty()) base = ".";
+  base = fs::absolute(base).lexically_normal().string();
+  return parse(*text, base, file);
+}
+
+std::string example(const std::string& data_dir, const std::vector<IssuerConfig>& issuers) {
+  Config defaults;
+  defaults.storage_path = default_storage_path(data_dir);
+  std::ostringstream out;
+  out << "# trustmond configuration (TOML). Every key is shown at its default.\n"
+         "# Relative paths are resolved against the folder of this file. Unknown keys are errors.\n";
+  std::string section;
+  for (const auto& s : schema()) {
+    if (section != s.section) {
+      section = s.section;
+      out << "\n[" << section << "]\n";
+    }
+    out << "# " << s.help << "\n";
+    out << s.key << " = " << s.show(defaults) << "\n";
+  }
+  out << "\n# One [[issuer]] table per CA this server answers for. responder_cert/responder_key are a\n"
+         "# delegated OCSP responder (EKU OCSPSigning, id-pkix-ocsp-nocheck) issued by the CA, or the CA's\n"
+         "# own certificate and key.\n";
+  if (issuers.empty()) {
+    out << "# [[issuer]]\n# name = \"my-ca\"\n# ca_cert = \"pki/ca.pem\"\n# responder_cert = \"pki/ocsp.pem\"\n"
+           "# responder_key = \"pki/ocsp.key\"\n";
+  }
+  for (const auto& i : issuers) {
+    out << "\n[[issuer]]\nname = " << quote(i.name) << "\nca_cert = " << quote(i.ca_cert)
+        << "\nresponder_cert = " << quote(i.responder_cert) << "\nresponder_key = " << quote(i.responder_key)
+        << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace trustmon::config

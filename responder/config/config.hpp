@@ -1,0 +1,71 @@
+// trustmond's configuration: one schema table (section, key, type, default, help) drives
+// parsing, defaults, validation and the commented example file that `trustmonctl init`
+// writes. Unknown keys are errors; relative paths are resolved against the directory of
+// the config file.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+
+namespace trustmon::config {
+
+struct IssuerConfig {
+  std::string name;            // label used by the API and trustmonctl (--issuer NAME)
+  std::string ca_cert;         // PEM/DER path of the CA certificate
+  std::string responder_cert;  // delegated OCSP responder certificate, or the CA's own
+  std::string responder_key;   // its private key (PEM)
+};
+
+struct Config {
+  std::string source_path;  // the file this was loaded from
+
+  // [server]
+  std::string listen = "127.0.0.1:8080";
+  unsigned workers = 0;  // 0 = number of cores
+  std::size_t max_body_bytes = 16u << 20;
+  std::size_t max_header_bytes = 16u << 10;
+  UnixTime read_timeout = 30;
+  bool metrics = true;
+
+  // [storage]
+  std::string storage_path;  // LMDB environment directory
+  std::size_t map_size_mb = 1024;
+  std::size_t writer_max_batch = 1024;
+  unsigned writer_max_delay_us = 500;
+
+  // [log]
+  std::string log_level = "info";
+  std::string log_file;     // "" = stderr
+  std::string access_log;   // "" = stderr, "off" = none, else a file
+
+  // [ocsp]
+  UnixTime ocsp_validity = 86400;         // nextUpdate - thisUpdate
+  UnixTime ocsp_refresh_margin = 6 * 3600;  // re-sign when nextUpdate is this close
+  UnixTime ocsp_refresh_interval = 10;    // seconds between refresher passes
+  unsigned ocsp_refresh_rate = 2000;      // signatures per second at most, for the refresher
+  std::string ocsp_nonce = "echo";        // echo | ignore
+  std::string ocsp_unknown = "unknown";   // unknown | revoked (RFC 6960 §2.2)
+  std::size_t ocsp_max_certids = 16;
+  std::size_t ocsp_max_request_bytes = 4096;
+
+  std::vector<IssuerConfig> issuers;
+};
+
+// Parses and validates a TOML file. Errors name the file, the key and what is wrong
+// (code "config_invalid").
+Result<Config> load(const std::string& path);
+// Same, from text (tests); `base_dir` resolves relative paths.
+Result<Config> parse(const std::string& text, const std::string& base_dir, const std::string& source = "<text>");
+
+// A commented TOML file with every key at its default, storage under `data_dir`, and
+// one [[issuer]] table per entry of `issuers` (paths written as given).
+std::string example(const std::string& data_dir, const std::vector<IssuerConfig>& issuers = {});
+
+// The LMDB directory for a data folder created by `trustmonctl init` (DIR/db).
+std::string default_storage_path(const std::string& data_dir);
+
+}  // namespace trustmon::config

@@ -1,0 +1,64 @@
+#include "responder/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace trustmon::config {
+namespace {
+
+TEST(Config, ExampleParsesToDefaults) {
+  std::string text = example("/var/lib/trustmon", {{"ca1", "pki/ca.pem", "pki/ocsp.pem", "pki/ocsp.key"}});
+  auto c = parse(text, "/etc/trustmon");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  Config d;
+  EXPECT_EQ(c->listen, d.listen);
+  EXPECT_EQ(c->ocsp_validity, d.ocsp_validity);
+  EXPECT_EQ(c->ocsp_nonce, "echo");
+  EXPECT_EQ(c->storage_path, "/var/lib/trustmon/db");
+  ASSERT_EQ(c->issuers.size(), 1u);
+  EXPECT_EQ(c->issuers[0].name, "ca1");
+  EXPECT_EQ(c->issuers[0].ca_cert, "/etc/trustmon/pki/ca.pem");  // relative to the config's folder
+  EXPECT_EQ(c->issuers[0].responder_key, "/etc/trustmon/pki/ocsp.key");
+}
+
+TEST(Config, ValuesAndDurations) {
+  auto c = parse(
+      "[server]\nlisten = \"127.0.0.1:0\"\nworkers = 3\n[storage]\npath = \"/tmp/x\"\n"
+      "[ocsp]\nvalidity = \"2d\"\nrefresh_margin = 3600\nnonce = \"ignore\"\nunknown_serial = \"revoked\"\n",
+      "/");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->workers, 3u);
+  EXPECT_EQ(c->ocsp_validity, 2 * 86400);
+  EXPECT_EQ(c->ocsp_refresh_margin, 3600);
+  EXPECT_EQ(c->ocsp_unknown, "revoked");
+}
+
+TEST(Config, RejectsUnknownKeysAndBadValues) {
+  auto unknown = parse("[storage]\npath = \"/x\"\n[server]\nlisten_on = \"x\"\n", "/");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, "config_invalid");
+  EXPECT_NE(unknown.error().message.find("server.listen_on"), std::string::npos);
+
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[nope]\na = 1\n", "/").ok());
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[server]\nworkers = \"two\"\n", "/").ok());
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[ocsp]\nnonce = \"maybe\"\n", "/").ok());
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[ocsp]\nvalidity = \"1w\"\n", "/").ok());
+  EXPECT_FALSE(parse("[server]\nworkers = 1\n", "/").ok());  // storage.path required
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[ocsp]\nvalidity = \"1h\"\nrefresh_margin = \"2h\"\n", "/").ok());
+  auto syntax = parse("[storage\npath=", "/");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_NE(syntax.error().message.find("line"), std::string::npos);
+}
+
+TEST(Config, IssuerTablesAreChecked) {
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[[issuer]]\nname = \"a\"\n", "/").ok());  // missing paths
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[[issuer]]\nname = \"a\"\nca_cert = \"c\"\nresponder_cert = \"c\"\n"
+                     "responder_key = \"k\"\ncolour = \"red\"\n",
+                     "/")
+                   .ok());
+  std::string one = "[[issuer]]\nname = \"a\"\nca_cert = \"c\"\nresponder_cert = \"c\"\nresponder_key = \"k\"\n";
+  EXPECT_TRUE(parse("[storage]\npath = \"/x\"\n" + one, "/").ok());
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n" + one + one, "/").ok());  // duplicate name
+}
+
+}  // namespace
+}  // namespace trustmon::config
