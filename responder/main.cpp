@@ -1,0 +1,150 @@
+// trustmond: configuration -> storage -> services -> routes -> event loops. Wiring only;
+// every behaviour lives in a library. Start-up errors are fatal (exit 1 with a message);
+// SIGTERM/SIGINT stop the server, then the refresher, then the Writer (which finishes
+// every accepted write), so an acknowledged write is always committed.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "responder/config/config.hpp"
+#include "responder/http/server.hpp"
+#include "responder/ocsp/refresher.hpp"
+#include "responder/ocsp/responder.hpp"
+#include "responder/registry/issuer_sync.hpp"
+#include "responder/registry/registry.hpp"
+#include "responder/routes/api_routes.hpp"
+#include "responder/routes/ocsp_routes.hpp"
+#include "responder/routes/worker_state.hpp"
+#include "storage/writer.hpp"
+
+namespace trustmon {
+namespace {
+
+int fail(const std::string& what, const Error& e) {
+  std::fprintf(stderr, "trustmond: %s: %s (%s)\n", what.c_str(), e.message.c_str(), e.code.c_str());
+  log().error("{}: {} ({})", what, e.message, e.code);
+  spdlog::shutdown();
+  return 1;
+}
+
+ocsp::OcspOptions ocsp_options(const config::Config& c) {
+  ocsp::OcspOptions o;
+  o.validity = c.ocsp_validity;
+  o.refresh_margin = c.ocsp_refresh_margin;
+  o.echo_nonce = c.ocsp_nonce == "echo";
+  o.unknown_as_revoked = c.ocsp_unknown == "revoked";
+  o.max_certids = c.ocsp_max_certids;
+  o.max_request_bytes = c.ocsp_max_request_bytes;
+  return o;
+}
+
+int run(const config::Config& cfg) {
+  init_logging({cfg.log_level, cfg.log_file, cfg.access_log});
+  const Clock& clock = SystemClock::instance();
+
+  storage::EnvOptions env_options;
+  env_options.path = cfg.storage_path;
+  env_options.initial_map_size = cfg.map_size_mb << 20;
+  auto env = storage::Env::open(env_options);
+  if (!env) return fail("cannot open storage " + cfg.storage_path, env.error());
+
+  storage::Writer writer(**env, {cfg.writer_max_batch, std::chrono::microseconds(cfg.writer_max_delay_us)});
+  writer.start();
+
+  auto issuers = registry::load_issuers(cfg.issuers, **env, writer, clock.now());
+  if (!issuers) return fail("cannot load issuers", issuers.error());
+  if (issuers->empty()) log().warn("no [[issuer]] configured: every OCSP request will be answered unauthorized");
+
+  ocsp::OcspOptions options = ocsp_options(cfg);
+  if (Status s = ocsp::validate(options); !s) return fail("invalid [ocsp] settings", s.error());
+  ocsp::Responder responder(*issuers, options, clock);
+  registry::Registry registry(writer, *issuers, options, clock);
+  ocsp::RefresherOptions refresher_options;
+  refresher_options.interval = std::chrono::seconds(cfg.ocsp_refresh_interval);
+  refresher_options.max_per_second = cfg.ocsp_refresh_rate;
+  ocsp::Refresher refresher(**env, writer, *issuers, options, clock, refresher_options);
+
+  http::ServerOptions server_options;
+  server_options.listen = cfg.listen;
+  server_options.workers = cfg.workers;
+  server_options.max_body_bytes = cfg.max_body_bytes;
+  server_options.max_header_bytes = cfg.max_header_bytes;
+  server_options.read_timeout_seconds = static_cast<int>(cfg.read_timeout);
+  server_options.access_log = cfg.access_log != "off";
+  server_options.metrics = cfg.metrics;
+
+  routes::OcspCounters ocsp_counters;
+  http::Router router;
+  routes::add_ocsp_routes(router, responder, options.max_request_bytes, clock, ocsp_counters);
+  routes::add_api_routes(router, registry);
+
+  http::Server server(server_options, std::move(router));
+  storage::Env& env_ref = **env;
+  server.on_worker_start([&env_ref](http::Worker& w) {
+    auto txn = storage::ReadTxn::begin(env_ref);
+    if (!txn) throw std::runtime_error("cannot begin a read transaction: " + txn.error().message);
+    w.set_user(new routes::WorkerState(std::move(*txn)));
+  });
+  server.on_worker_stop([](http::Worker& w) {
+    delete w.user_as<routes::WorkerState>();
+    w.set_user(nullptr);
+  });
+  server.set_readiness([&issuers](nlohmann::json& body) {
+    body["issuers"] = issuers->size();
+    return true;
+  });
+  server.add_metrics_source([&ocsp_counters, &writer](std::string& out) {
+    out += ocsp_counters.metrics_text();
+    auto s = writer.stats();
+    out += "# TYPE trustmon_writer_commits_total counter\ntrustmon_writer_commits_total " +
+           std::to_string(s.commits) + "\n# TYPE trustmon_writer_jobs_total counter\ntrustmon_writer_jobs_total " +
+           std::to_string(s.jobs) + "\n";
+  });
+
+  if (Status s = server.start(); !s) return fail("cannot listen on " + cfg.listen, s.error());
+  if (Status s = server.handle_signals(); !s) return fail("cannot install signal handlers", s.error());
+  refresher.start();
+  log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", cfg.listen.substr(0, cfg.listen.rfind(':')),
+             server.port(), server.worker_count(), issuers->size(), cfg.storage_path);
+  std::fprintf(stderr, "trustmond: listening on port %u\n", static_cast<unsigned>(server.port()));
+
+  server.run();
+  log().info("stopping: draining the writer");
+  refresher.stop();
+  writer.stop();
+  log().info("stopped");
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace
+}  // namespace trustmon
+
+int main(int argc, char** argv) {
+  CLI::App app{"trustmond: OCSP responder and registry of the trust-services monitoring tool"};
+  std::string config_path;
+  bool check_only = false;
+  app.add_option("-c,--config", config_path, "Configuration file (TOML)")->required();
+  app.add_flag("--check-config", check_only, "Validate the configuration and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  auto cfg = trustmon::config::load(config_path);
+  if (!cfg) {
+    std::fprintf(stderr, "trustmond: %s\n", cfg.error().message.c_str());
+    return 2;
+  }
+  if (check_only) {
+    std::printf("configuration OK: %zu issuers\n", cfg->issuers.size());
+    return 0;
+  }
+  try {
+    return trustmon::run(*cfg);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "trustmond: fatal: %s\n", e.what());
+    return 1;
+  }
+}

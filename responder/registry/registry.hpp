@@ -1,0 +1,73 @@
+// The certificate registry: ingest of issued certificates and of revocations.
+//
+// Policy: everything that costs CPU (parsing, signature verification against the issuer,
+// signing the pre-signed OCSP response) happens in the calling thread, outside any
+// transaction. One Writer job per batch then applies the items, each in its own child
+// transaction: a refused item stores nothing, the others commit together, durably,
+// before the callback runs. A status change stores the newly signed OCSP response in
+// the same commit, so no stale `good` is served once a revocation is acknowledged.
+// Every stored change appends an event to the hash-chained log.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "responder/ocsp/issuer_table.hpp"
+#include "responder/ocsp/responder.hpp"
+#include "storage/writer.hpp"
+
+namespace trustmon::registry {
+
+enum class ItemStatus { stored, duplicate, revoked, unchanged, refused };
+const char* item_status_name(ItemStatus s);
+
+struct ItemOutcome {
+  ItemStatus status = ItemStatus::refused;
+  std::string issuer;      // issuer name, when known
+  std::string serial_hex;  // upper-case hex, when known
+  std::string sha256_hex;  // certificates only
+  std::optional<Error> error;
+};
+
+struct BatchReport {
+  std::vector<ItemOutcome> items;
+  std::size_t count(ItemStatus s) const;
+};
+
+struct RevocationInput {
+  std::string issuer;           // issuer name as configured
+  std::string serial_hex;       // hex, optional ':' separators, leading zeros allowed
+  std::string reason;           // RFC 5280 name
+  std::string time;             // RFC 3339; empty = now
+  std::string invalidity_date;  // RFC 3339; empty = none
+};
+
+class Registry {
+ public:
+  // Called on the Writer thread once the batch is durable (or failed as a whole).
+  using Callback = std::function<void(Result<BatchReport>)>;
+
+  Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
+           const Clock& clock);
+
+  void ingest(std::vector<Bytes> certificates, std::string actor, Callback done);
+  void revoke(std::vector<RevocationInput> revocations, std::string actor, Callback done);
+
+ private:
+  struct PreparedCert;
+  struct PreparedRevocation;
+  PreparedCert prepare_cert(const Bytes& der, UnixTime now) const;
+  PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
+
+  storage::Writer& writer_;
+  const ocsp::IssuerTable& issuers_;
+  ocsp::OcspOptions options_;
+  const Clock& clock_;
+};
+
+}  // namespace trustmon::registry

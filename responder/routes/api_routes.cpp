@@ -1,0 +1,168 @@
+#include "responder/routes/api_routes.hpp"
+
+#include <openssl/crypto.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+#include "common/ossl.hpp"
+#include "responder/registry/certificate_body.hpp"
+#include "responder/routes/worker_state.hpp"
+
+namespace trustmon::routes {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxRevocationsPerBatch = 10000;
+constexpr std::string_view kActor = "bootstrap-admin";
+
+// Checks `Authorization: Bearer <token>` against the stored hash. Replies 401 itself and
+// returns false when the request is not authorised.
+bool authenticate(http::Request& req) {
+  auto reject = [&req](std::string_view message) {
+    req.reply_error(401, "unauthenticated", message, {{"WWW-Authenticate", "Bearer"}});
+    return false;
+  };
+  auto header = req.header("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!header || header->size() <= kBearer.size() || header->substr(0, kBearer.size()) != kBearer)
+    return reject("a bearer token is required (Authorization: Bearer ...)");
+  Sha256 presented = sha256(as_bytes(header->substr(kBearer.size())));
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) {
+    req.reply_error(503, "storage_unavailable", "cannot read credentials");
+    return false;
+  }
+  auto stored = state.txn.get(storage::Table::meta, as_bytes(kBootstrapTokenKey));
+  if (!stored || !*stored || (*stored)->size() != presented.size() ||
+      CRYPTO_memcmp((*stored)->data(), presented.data(), presented.size()) != 0)
+    return reject("the token is not valid");
+  return true;
+}
+
+json item_json(std::size_t index, const registry::ItemOutcome& o) {
+  json j = {{"index", index}, {"status", registry::item_status_name(o.status)}};
+  if (!o.issuer.empty()) j["issuer"] = o.issuer;
+  if (!o.serial_hex.empty()) j["serial"] = o.serial_hex;
+  if (!o.sha256_hex.empty()) j["sha256"] = o.sha256_hex;
+  if (o.error) j["error"] = {{"code", o.error->code}, {"message", o.error->message}};
+  return j;
+}
+
+// Replies from the Writer thread (Request::reply posts to the worker's loop).
+registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
+                                        std::initializer_list<registry::ItemStatus> counted) {
+  std::vector<registry::ItemStatus> kinds(counted);
+  return [req = std::move(req), kinds](Result<registry::BatchReport> result) {
+    if (!result) {
+      const Error& e = result.error();
+      int status = e.code == "shutting_down" ? 503 : 500;
+      log().error("batch write failed: {}: {}", e.code, e.message);
+      req->reply_error(status, e.code == "shutting_down" ? "shutting_down" : "storage_error", e.message);
+      return;
+    }
+    json body = json::object();
+    for (auto k : kinds) body[registry::item_status_name(k)] = result->count(k);
+    json results = json::array();
+    for (std::size_t i = 0; i < result->items.size(); ++i) results.push_back(item_json(i, result->items[i]));
+    body["results"] = std::move(results);
+    req->reply_json(200, body);
+  };
+}
+
+void handle_certificates(http::Request& req, registry::Registry& registry) {
+  if (!authenticate(req)) return;
+  auto decoded = registry::decode_certificate_body(req.header("Content-Type").value_or(""), req.body());
+  if (!decoded) {
+    const Error& e = decoded.error();
+    int status = e.code == "unsupported_media_type" ? 415 : e.code == "batch_too_large" ? 413 : 400;
+    req.reply_error(status, e.code, e.message);
+    return;
+  }
+  req.note("items", std::to_string(decoded->size()));
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  registry.ingest(std::move(*decoded), std::string(kActor),
+                  reply_with(shared, {registry::ItemStatus::stored, registry::ItemStatus::duplicate,
+                                      registry::ItemStatus::refused}));
+}
+
+// One revocation object -> input; fields must be strings when present.
+std::optional<registry::RevocationInput> revocation_from_json(const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  registry::RevocationInput in;
+  for (auto& [field, target] : {std::pair<const char*, std::string*>{"issuer", &in.issuer},
+                                {"serial", &in.serial_hex},
+                                {"reason", &in.reason},
+                                {"time", &in.time},
+                                {"invalidity_date", &in.invalidity_date}}) {
+    auto it = j.find(field);
+    if (it == j.end() || it->is_null()) continue;
+    if (!it->is_string()) return std::nullopt;
+    *target = it->get<std::string>();
+  }
+  return in;
+}
+
+void handle_revocations(http::Request& req, registry::Registry& registry) {
+  if (!authenticate(req)) return;
+  if (registry::media_type(req.header("Content-Type").value_or("")) != "application/json") {
+    req.reply_error(415, "unsupported_media_type", "use application/json");
+    return;
+  }
+  ByteView body = req.body();
+  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    req.reply_error(400, "json_malformed", "the body is not a JSON object");
+    return;
+  }
+  std::vector<registry::RevocationInput> inputs;
+  const json* list = nullptr;
+  if (auto it = doc.find("revocations"); it != doc.end()) {
+    if (!it->is_array()) {
+      req.reply_error(400, "json_malformed", "\"revocations\" must be an array");
+      return;
+    }
+    list = &*it;
+  }
+  if (list) {
+    if (list->size() > kMaxRevocationsPerBatch) {
+      req.reply_error(413, "batch_too_large", "at most " + std::to_string(kMaxRevocationsPerBatch) + " revocations");
+      return;
+    }
+    for (const auto& item : *list) {
+      auto in = revocation_from_json(item);
+      if (!in) {
+        req.reply_error(400, "json_malformed", "each revocation is an object of string fields");
+        return;
+      }
+      inputs.push_back(std::move(*in));
+    }
+  } else {
+    auto in = revocation_from_json(doc);
+    if (!in) {
+      req.reply_error(400, "json_malformed", "revocation fields must be strings");
+      return;
+    }
+    inputs.push_back(std::move(*in));
+  }
+  req.note("items", std::to_string(inputs.size()));
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  registry.revoke(std::move(inputs), std::string(kActor),
+                  reply_with(shared, {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
+                                      registry::ItemStatus::refused}));
+}
+
+}  // namespace
+
+void add_api_routes(http::Router& router, registry::Registry& registry) {
+  router.add(http::Method::Post, "/api/v1/certificates",
+             [&registry](http::Request& req) { handle_certificates(req, registry); });
+  router.add(http::Method::Post, "/api/v1/revocations",
+             [&registry](http::Request& req) { handle_revocations(req, registry); });
+}
+
+}  // namespace trustmon::routes

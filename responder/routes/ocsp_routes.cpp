@@ -1,0 +1,149 @@
+#include "responder/routes/ocsp_routes.hpp"
+
+#include <cstdio>
+
+#include "common/time.hpp"
+#include "responder/ocsp/signer.hpp"
+#include "responder/routes/worker_state.hpp"
+
+namespace trustmon::routes {
+
+namespace {
+
+constexpr std::string_view kOcspResponseType = "application/ocsp-response";
+constexpr std::array<std::string_view, 8> kOutcomes = {"cache", "live", "malformed", "unauthorized",
+                                                       "internal_error", "try_later", "not_modified", "other"};
+
+std::size_t outcome_slot(std::string_view outcome) {
+  for (std::size_t i = 0; i < kOutcomes.size(); ++i)
+    if (kOutcomes[i] == outcome) return i;
+  return kOutcomes.size() - 1;
+}
+
+struct Context {
+  const ocsp::Responder& responder;
+  std::size_t max_request_bytes;
+  const Clock& clock;
+  OcspCounters& counters;
+};
+
+void reply_constant(http::Request& req, Context& ctx, ByteView bytes, std::string_view outcome) {
+  ctx.counters.count(outcome);
+  req.note("ocsp", outcome);
+  req.reply(200, kOcspResponseType, bytes);
+}
+
+// The If-None-Match header lists one or more entity tags (or *); weak tags compare equal
+// for a GET (RFC 9110 §13.1.2 weak comparison).
+bool etag_matches(std::string_view header, std::string_view etag) {
+  if (header == "*") return true;
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ',')) ++pos;
+    if (header.substr(pos, 2) == "W/") pos += 2;
+    std::size_t end = header.find(',', pos);
+    std::string_view tag = header.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag == etag) return true;
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  return false;
+}
+
+void answer(http::Request& req, Context& ctx, ByteView der, bool get) {
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) {
+    reply_constant(req, ctx, ocsp::kInternalError, "internal_error");
+    return;
+  }
+  ocsp::Answer a = ctx.responder.answer(der, state.txn);
+  ctx.counters.count(a.outcome);
+  req.note("ocsp", a.outcome);
+  if (!get || !a.cacheable) {
+    // `a.body` may point into the LMDB map: reply (which copies) while the scope lives.
+    req.reply(200, kOcspResponseType, a.body);
+    return;
+  }
+  // RFC 5019 §6.2: the response may be cached until nextUpdate.
+  UnixTime now = ctx.clock.now();
+  UnixTime max_age = a.next_update > now ? a.next_update - now : 0;
+  char cache_control[96];
+  std::snprintf(cache_control, sizeof cache_control, "max-age=%lld, public, no-transform, must-revalidate",
+                static_cast<long long>(max_age));
+  std::string last_modified = format_http_date(a.produced_at);
+  std::string expires = format_http_date(a.next_update);
+  std::string etag = "\"" + ocsp::etag(a) + "\"";
+  http::Header headers[] = {{"Cache-Control", cache_control},
+                            {"Last-Modified", last_modified},
+                            {"Expires", expires},
+                            {"ETag", etag}};
+  if (auto inm = req.header("If-None-Match"); inm && etag_matches(*inm, etag)) {
+    ctx.counters.count("not_modified");
+    req.reply_not_modified(headers);
+    return;
+  }
+  req.reply(200, kOcspResponseType, a.body, headers);
+}
+
+void handle_post(http::Request& req, Context& ctx) {
+  ByteView body = req.body();
+  if (body.size() > ctx.max_request_bytes) {
+    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    return;
+  }
+  answer(req, ctx, body, false);
+}
+
+void handle_get(http::Request& req, Context& ctx) {
+  std::string_view path = req.path();
+  constexpr std::string_view kPrefix = "/ocsp/";
+  std::string_view encoded = path.substr(kPrefix.size());
+  // Base64 grows the request by 4/3 and percent-encoding by up to 3x more.
+  if (encoded.empty() || encoded.size() > ctx.max_request_bytes * 4) {
+    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    return;
+  }
+  auto text = percent_decode(encoded);
+  if (!text) {
+    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    return;
+  }
+  // Some clients and proxies turn '+' into a space; in base64 a space can only be a '+'.
+  for (char& c : *text)
+    if (c == ' ') c = '+';
+  auto der = base64_decode(*text);
+  if (!der || der->size() > ctx.max_request_bytes) {
+    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    return;
+  }
+  answer(req, ctx, *der, true);
+}
+
+}  // namespace
+
+void OcspCounters::count(std::string_view outcome) noexcept {
+  counts_[outcome_slot(outcome)].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string OcspCounters::metrics_text() const {
+  std::string out = "# HELP trustmon_ocsp_answers_total OCSP answers by outcome.\n"
+                    "# TYPE trustmon_ocsp_answers_total counter\n";
+  for (std::size_t i = 0; i < kOutcomes.size(); ++i)
+    out += "trustmon_ocsp_answers_total{outcome=\"" + std::string(kOutcomes[i]) + "\"} " +
+           std::to_string(counts_[i].load(std::memory_order_relaxed)) + "\n";
+  return out;
+}
+
+void add_ocsp_routes(http::Router& router, const ocsp::Responder& responder, std::size_t max_request_bytes,
+                     const Clock& clock, OcspCounters& counters) {
+  auto ctx = std::make_shared<Context>(Context{responder, max_request_bytes, clock, counters});
+  auto post = [ctx](http::Request& req) { handle_post(req, *ctx); };
+  router.add(http::Method::Post, "/ocsp", post);
+  router.add(http::Method::Post, "/ocsp/", post);
+  router.add(http::Method::Post, "/", post);
+  router.add_prefix(http::Method::Get, "/ocsp/", [ctx](http::Request& req) { handle_get(req, *ctx); });
+}
+
+}  // namespace trustmon::routes

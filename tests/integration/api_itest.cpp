@@ -1,0 +1,155 @@
+// The write API (certificates, revocations) of the real daemon, driven with curl and
+// trustmonctl: authentication, the three body formats, per-item results, refusals that
+// store nothing, and JSON error bodies.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/daemon.hpp"
+
+namespace trustmon::itest {
+namespace {
+
+using nlohmann::json;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    daemon_ = new Daemon();
+    daemon_->start();
+    token_ = read_text(daemon_->token_file());
+    while (!token_.empty() && (token_.back() == '\n' || token_.back() == ' ')) token_.pop_back();
+  }
+  static void TearDownTestSuite() {
+    daemon_->stop();
+    delete daemon_;
+  }
+  // curl with the bearer token; returns {http status, body}.
+  static std::pair<std::string, std::string> post(const std::string& path, const std::string& content_type,
+                                                  const std::string& data_arg, bool auth = true) {
+    std::string dir = make_temp_dir("trustmon-api");
+    std::string cmd = "curl -s -o " + q(dir + "/body") + " -w '%{http_code}' -H " +
+                      q("Content-Type: " + content_type) + " " + data_arg + " ";
+    if (auth) cmd += "-H " + q("Authorization: Bearer " + token_) + " ";
+    auto r = sh(cmd + daemon_->url() + path);
+    return {r.out, read_text(dir + "/body")};
+  }
+  static Daemon* daemon_;
+  static std::string token_;
+};
+Daemon* ApiTest::daemon_ = nullptr;
+std::string ApiTest::token_;
+
+TEST_F(ApiTest, WritesNeedTheBearerToken) {
+  auto [status, body] = post("/api/v1/certificates", "application/json", "--data '{\"certificates\":[]}'", false);
+  EXPECT_EQ(status, "401");
+  auto j = json::parse(body);
+  EXPECT_EQ(j["error"]["code"], "unauthenticated");
+  auto r = sh("curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer tm_wrong' -H "
+              "'Content-Type: application/json' --data '{\"revocations\":[]}' " +
+              daemon_->url() + "/api/v1/revocations");
+  EXPECT_EQ(r.out, "401");
+}
+
+TEST_F(ApiTest, PemDerAndJsonBodies) {
+  const auto& pki = demo_pki();
+  auto serials = pki.serials("demo-ec");
+  std::string pem = pki.cert("demo-ec", serials[0]);
+  auto [s1, b1] = post("/api/v1/certificates", "application/x-pem-file", "--data-binary @" + q(pem));
+  ASSERT_EQ(s1, "200") << b1;
+  auto j1 = json::parse(b1);
+  EXPECT_EQ(j1["stored"], 1);
+  EXPECT_EQ(j1["results"][0]["issuer"], "demo-ec");
+  EXPECT_EQ(j1["results"][0]["serial"], serials[0]);
+  // The same certificate again is a duplicate, not an error.
+  auto [s2, b2] = post("/api/v1/certificates", "application/x-pem-file", "--data-binary @" + q(pem));
+  EXPECT_EQ(json::parse(b2)["duplicate"], 1) << b2;
+
+  std::string dir = make_temp_dir("trustmon-der");
+  ASSERT_EQ(sh("openssl x509 -in " + q(pki.cert("demo-ec", serials[1])) + " -outform DER -out " + q(dir + "/c.der"))
+                .exit_code, 0);
+  auto [s3, b3] = post("/api/v1/certificates", "application/pkix-cert", "--data-binary @" + q(dir + "/c.der"));
+  EXPECT_EQ(json::parse(b3)["stored"], 1) << b3;
+
+  std::string b64 = sh("openssl x509 -in " + q(pki.cert("demo-rsa", pki.serials("demo-rsa")[0])) +
+                       " -outform DER | base64 -w0").out;
+  auto [s4, b4] = post("/api/v1/certificates", "application/json",
+                       "--data " + q("{\"certificates\":[\"" + b64 + "\"]}"));
+  EXPECT_EQ(json::parse(b4)["stored"], 1) << b4;
+  EXPECT_EQ(json::parse(b4)["results"][0]["issuer"], "demo-rsa") << b4;
+}
+
+TEST_F(ApiTest, RefusedItemsStoreNothingAndSayWhy) {
+  const auto& pki = demo_pki();
+  std::string dir = make_temp_dir("trustmon-bad");
+  std::string good = pki.cert("demo-rsa", pki.serials("demo-rsa")[5]);
+  // A certificate whose issuer is not configured (the CA certificate itself, issued by the root).
+  std::string foreign = sh("openssl x509 -in " + q(pki.ca("demo-rsa")) + " -outform DER | base64 -w0").out;
+  // A certificate with a broken signature: flip one byte near the end of the DER.
+  ASSERT_EQ(sh("openssl x509 -in " + q(pki.cert("demo-ec", pki.serials("demo-ec")[7])) + " -outform DER -out " +
+               q(dir + "/t.der") + " && printf '\\x00' | dd of=" + q(dir + "/t.der") +
+               " bs=1 seek=$(($(stat -c%s " + q(dir + "/t.der") + ")-3)) conv=notrunc 2>/dev/null")
+                .exit_code, 0);
+  std::string tampered = sh("base64 -w0 " + q(dir + "/t.der")).out;
+  std::string ok = sh("openssl x509 -in " + q(good) + " -outform DER | base64 -w0").out;
+  json body = {{"certificates", {ok, foreign, tampered, "bm90IGEgY2VydA=="}}};
+  std::ofstream(dir + "/b.json") << body.dump();
+  auto [status, text] = post("/api/v1/certificates", "application/json", "--data-binary @" + q(dir + "/b.json"));
+  ASSERT_EQ(status, "200") << text;
+  auto j = json::parse(text);
+  EXPECT_EQ(j["stored"], 1);
+  EXPECT_EQ(j["refused"], 3);
+  EXPECT_EQ(j["results"][0]["status"], "stored");
+  EXPECT_EQ(j["results"][1]["error"]["code"], "issuer_unknown");
+  EXPECT_EQ(j["results"][2]["error"]["code"], "signature_invalid");
+  EXPECT_EQ(j["results"][3]["error"]["code"], "certificate_malformed");
+  // The tampered certificate's serial must not have become known: OCSP still says unknown.
+  std::string serial = pki.serials("demo-ec")[7];
+  auto out = sh("openssl ocsp -url " + daemon_->url() + "/ocsp -issuer " + q(pki.ca("demo-ec")) + " -serial 0x" +
+                serial + " -CAfile " + q(pki.root) + " -no_nonce").out;
+  EXPECT_NE(out.find(": unknown"), std::string::npos) << out;
+}
+
+TEST_F(ApiTest, MalformedBodiesGetJsonErrors) {
+  auto [s1, b1] = post("/api/v1/certificates", "application/json", "--data '{\"certificates\": ['");
+  EXPECT_EQ(s1, "400");
+  EXPECT_EQ(json::parse(b1)["error"]["code"], "json_malformed");
+  auto [s2, b2] = post("/api/v1/certificates", "text/plain", "--data 'hello'");
+  EXPECT_EQ(s2, "415");
+  EXPECT_EQ(json::parse(b2)["error"]["code"], "unsupported_media_type");
+  auto [s3, b3] = post("/api/v1/revocations", "application/json",
+                       "--data '{\"issuer\":\"demo-ec\",\"serial\":\"zz\",\"reason\":\"keyCompromise\"}'");
+  ASSERT_EQ(s3, "200") << b3;
+  EXPECT_EQ(json::parse(b3)["results"][0]["error"]["code"], "serial_invalid");
+  auto [s4, b4] = post("/api/v1/revocations", "application/json",
+                       "--data '{\"issuer\":\"nope\",\"serial\":\"01\",\"reason\":\"keyCompromise\"}'");
+  EXPECT_EQ(json::parse(b4)["results"][0]["error"]["code"], "issuer_unknown");
+  auto [s5, b5] = post("/api/v1/revocations", "application/json",
+                       "--data '{\"issuer\":\"demo-ec\",\"serial\":\"01\",\"reason\":\"badReason\"}'");
+  EXPECT_EQ(json::parse(b5)["results"][0]["error"]["code"], "reason_invalid");
+  auto [s6, b6] = post("/api/v1/revocations", "application/json",
+                       "--data '{\"issuer\":\"demo-ec\",\"serial\":\"01\",\"reason\":\"keyCompromise\",\"time\":\"yesterday\"}'");
+  EXPECT_EQ(json::parse(b6)["results"][0]["error"]["code"], "time_invalid");
+  auto nf = sh("curl -s " + daemon_->url() + "/no/such/path");
+  EXPECT_EQ(json::parse(nf.out)["error"]["code"], "not_found");
+}
+
+TEST_F(ApiTest, RevokingTwiceIsUnchanged) {
+  const auto& pki = demo_pki();
+  std::string serial = pki.serials("demo-rsa")[9];
+  std::string body = "{\"issuer\":\"demo-rsa\",\"serial\":\"" + serial + "\",\"reason\":\"affiliationChanged\"," +
+                     "\"time\":\"2026-01-02T03:04:05Z\",\"invalidity_date\":\"2025-12-31T00:00:00Z\"}";
+  auto [s1, b1] = post("/api/v1/revocations", "application/json", "--data " + q(body));
+  EXPECT_EQ(json::parse(b1)["revoked"], 1) << b1;
+  auto [s2, b2] = post("/api/v1/revocations", "application/json", "--data " + q(body));
+  EXPECT_EQ(json::parse(b2)["unchanged"], 1) << b2;
+  auto out = sh("openssl ocsp -url " + daemon_->url() + "/ocsp -issuer " + q(pki.ca("demo-rsa")) + " -serial 0x" +
+                serial + " -CAfile " + q(pki.root) + " -resp_text").out;
+  EXPECT_NE(out.find("Reason: affiliationChanged"), std::string::npos) << out;
+  EXPECT_NE(out.find("Revocation Time: Jan  2 03:04:05 2026 GMT"), std::string::npos) << out;
+  EXPECT_NE(out.find("Invalidity Date"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace trustmon::itest

@@ -1,0 +1,251 @@
+// OCSP answers from the real daemon, checked with `openssl ocsp` (POST, nonce, several
+// CertIDs, SHA-1/SHA-256 CertIDs) and curl (RFC 5019 GET, caching headers, 304).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/integration/daemon.hpp"
+
+namespace trustmon::itest {
+namespace {
+
+struct Revocation {
+  std::string issuer, serial, reason;
+};
+
+std::vector<Revocation> demo_revocations() {
+  std::vector<Revocation> out;
+  std::istringstream in(read_text(demo_pki().dir + "/revocations.tsv"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream f(line);
+    Revocation r;
+    std::getline(f, r.issuer, '\t');
+    std::getline(f, r.serial, '\t');
+    std::getline(f, r.reason, '\t');
+    out.push_back(r);
+  }
+  return out;
+}
+
+bool is_revoked(const std::string& issuer, const std::string& serial) {
+  for (const auto& r : demo_revocations())
+    if (r.issuer == issuer && r.serial == serial) return true;
+  return false;
+}
+
+std::string first_good(const std::string& issuer, int skip = 0) {
+  for (const auto& s : demo_pki().serials(issuer))
+    if (!is_revoked(issuer, s) && skip-- <= 0) return s;
+  return "";
+}
+
+// Imports the demo PKI's certificates and revocations into a running daemon.
+void load_demo(const Daemon& d) {
+  const auto& pki = demo_pki();
+  auto imp = sh(d.ctl() + " import " + q(pki.dir + "/demo-ec/certs") + " " + q(pki.dir + "/demo-rsa/certs"));
+  ASSERT_EQ(imp.exit_code, 0) << imp.out;
+  EXPECT_NE(imp.out.find("\"refused\":0"), std::string::npos) << imp.out;
+  auto rev = sh(d.ctl() + " revoke --file " + q(pki.dir + "/revocations.tsv"));
+  ASSERT_EQ(rev.exit_code, 0) << rev.out;
+}
+
+std::string ocsp(const Daemon& d, const std::string& issuer, const std::vector<std::string>& serials,
+                 const std::string& extra = "") {
+  const auto& pki = demo_pki();
+  std::string cmd = "openssl ocsp -url " + d.url() + "/ocsp -issuer " + q(pki.ca(issuer)) + " -CAfile " + q(pki.root);
+  for (const auto& s : serials) cmd += " -cert " + q(pki.cert(issuer, s));
+  return sh(cmd + " " + extra).out;
+}
+
+class OcspTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    daemon_ = new Daemon();
+    daemon_->start();
+    load_demo(*daemon_);
+  }
+  static void TearDownTestSuite() {
+    daemon_->stop();
+    delete daemon_;
+    daemon_ = nullptr;
+  }
+  static Daemon* daemon_;
+};
+Daemon* OcspTest::daemon_ = nullptr;
+
+TEST_F(OcspTest, GoodForBothIssuersWithNonceEchoed) {
+  for (const char* issuer : {"demo-ec", "demo-rsa"}) {
+    std::string serial = first_good(issuer);
+    std::string out = ocsp(*daemon_, issuer, {serial}, "-resp_text");
+    EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+    EXPECT_NE(out.find(": good"), std::string::npos) << out;
+    EXPECT_NE(out.find("OCSP Nonce"), std::string::npos) << out;  // the nonce came back
+    EXPECT_EQ(out.find("WARNING"), std::string::npos) << out;
+    EXPECT_NE(out.find("Responder Key ID"), std::string::npos) << out;  // ResponderID byKey
+  }
+}
+
+TEST_F(OcspTest, RevokedWithReasonAndTime) {
+  for (const auto& r : demo_revocations()) {
+    std::string out = ocsp(*daemon_, r.issuer, {r.serial});
+    EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+    EXPECT_NE(out.find(": revoked"), std::string::npos) << out;
+    EXPECT_NE(out.find("Revocation Time:"), std::string::npos) << out;
+    EXPECT_NE(out.find("Reason: " + r.reason), std::string::npos) << r.reason << "\n" << out;
+  }
+}
+
+TEST_F(OcspTest, UnknownSerialIsNeverGood) {
+  const auto& pki = demo_pki();
+  auto out = sh("openssl ocsp -url " + daemon_->url() + "/ocsp -issuer " + q(pki.ca("demo-ec")) +
+                " -serial 0x0123456789ABCDEF -CAfile " + q(pki.root)).out;
+  EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+  EXPECT_NE(out.find(": unknown"), std::string::npos) << out;
+}
+
+TEST_F(OcspTest, UnknownIssuerIsUnauthorized) {
+  const auto& pki = demo_pki();
+  // The root is not a configured issuer.
+  auto out = sh("openssl ocsp -url " + daemon_->url() + "/ocsp -issuer " + q(pki.root) +
+                " -serial 0x01 -CAfile " + q(pki.root)).out;
+  EXPECT_NE(out.find("unauthorized (6)"), std::string::npos) << out;
+}
+
+TEST_F(OcspTest, Sha256AndSha1CertIds) {
+  std::string serial = first_good("demo-rsa");
+  std::string sha256 = ocsp(*daemon_, "demo-rsa", {serial}, "-sha256 -resp_text");
+  EXPECT_NE(sha256.find("Response verify OK"), std::string::npos) << sha256;
+  EXPECT_NE(sha256.find("Hash Algorithm: sha256"), std::string::npos) << sha256;
+  EXPECT_NE(sha256.find(": good"), std::string::npos) << sha256;
+  std::string sha1 = ocsp(*daemon_, "demo-rsa", {serial}, "-no_nonce -resp_text");
+  EXPECT_NE(sha1.find("Hash Algorithm: sha1"), std::string::npos) << sha1;
+  EXPECT_NE(sha1.find(": good"), std::string::npos) << sha1;
+}
+
+TEST_F(OcspTest, TwoCertIdsInOneRequest) {
+  std::string good = first_good("demo-ec");
+  std::string revoked;
+  for (const auto& r : demo_revocations())
+    if (r.issuer == "demo-ec") revoked = r.serial;
+  ASSERT_FALSE(revoked.empty());
+  std::string out = ocsp(*daemon_, "demo-ec", {good, revoked});
+  EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+  EXPECT_NE(out.find(": good"), std::string::npos) << out;
+  EXPECT_NE(out.find(": revoked"), std::string::npos) << out;
+}
+
+TEST_F(OcspTest, PresignedPostWithoutNonce) {
+  std::string serial = first_good("demo-ec", 1);
+  std::string out = ocsp(*daemon_, "demo-ec", {serial}, "-no_nonce -resp_text");
+  EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+  EXPECT_NE(out.find(": good"), std::string::npos) << out;
+  EXPECT_NE(out.find("Next Update:"), std::string::npos) << out;
+}
+
+TEST_F(OcspTest, GetWithCachingHeadersAndConditional304) {
+  const auto& pki = demo_pki();
+  std::string dir = make_temp_dir("trustmon-get");
+  std::string serial = first_good("demo-ec");
+  std::string cert = pki.cert("demo-ec", serial);
+  ASSERT_EQ(sh("openssl ocsp -issuer " + q(pki.ca("demo-ec")) + " -cert " + q(cert) + " -no_nonce -reqout " +
+               q(dir + "/req.der")).exit_code, 0);
+  // RFC 5019: base64 of the DER, URL-encoded.
+  std::string b64 = sh("base64 -w0 " + q(dir + "/req.der") + " | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g'").out;
+  auto get = sh("curl -s -D " + q(dir + "/h.txt") + " -o " + q(dir + "/resp.der") + " -w '%{http_code}' " +
+                daemon_->url() + "/ocsp/" + b64);
+  ASSERT_EQ(get.out, "200");
+  std::string headers = read_text(dir + "/h.txt");
+  EXPECT_NE(headers.find("Content-Type: application/ocsp-response"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Cache-Control: max-age="), std::string::npos) << headers;
+  EXPECT_NE(headers.find("public, no-transform, must-revalidate"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Last-Modified: "), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Expires: "), std::string::npos) << headers;
+  auto verify = sh("openssl ocsp -respin " + q(dir + "/resp.der") + " -issuer " + q(pki.ca("demo-ec")) +
+                   " -cert " + q(cert) + " -CAfile " + q(pki.root) + " -no_nonce");
+  EXPECT_NE(verify.out.find("Response verify OK"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find(": good"), std::string::npos) << verify.out;
+
+  std::string etag = sh("grep -i '^ETag:' " + q(dir + "/h.txt") + " | cut -d' ' -f2 | tr -d '\\r\\n'").out;
+  ASSERT_FALSE(etag.empty()) << headers;
+  auto cond = sh("curl -s -o /dev/null -w '%{http_code}' -H " + q("If-None-Match: " + etag) + " " +
+                 daemon_->url() + "/ocsp/" + b64);
+  EXPECT_EQ(cond.out, "304");
+  auto other = sh("curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: \"nope\"' " + daemon_->url() +
+                  "/ocsp/" + b64);
+  EXPECT_EQ(other.out, "200");
+  // Unencoded base64 (with '/' and '+' as they are) is accepted too.
+  std::string raw = sh("base64 -w0 " + q(dir + "/req.der")).out;
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' " + daemon_->url() + "/ocsp/" + raw).out, "200");
+}
+
+TEST_F(OcspTest, MalformedAndOversizedAnswerMalformedRequest) {
+  auto garbage = sh("printf 'not der at all' | curl -s --data-binary @- -H 'Content-Type: application/ocsp-request' " +
+                    daemon_->url() + "/ocsp | od -An -tx1 | tr -d ' \\n'");
+  EXPECT_EQ(garbage.out, "30030a0101");
+  auto get = sh("curl -s " + daemon_->url() + "/ocsp/bm90IGRlcg== | od -An -tx1 | tr -d ' \\n'");
+  EXPECT_EQ(get.out, "30030a0101");
+  // Larger than ocsp.max_request_bytes but well within the HTTP body limit.
+  auto big = sh("head -c 20000 /dev/zero | curl -s --data-binary @- -H 'Content-Type: application/ocsp-request' " +
+                daemon_->url() + "/ocsp | od -An -tx1 | tr -d ' \\n'");
+  EXPECT_EQ(big.out, "30030a0101");
+  // Larger than the HTTP body limit: refused by the server, which keeps serving.
+  auto huge = sh("head -c 20000000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' --data-binary @- " +
+                 daemon_->url() + "/ocsp");
+  EXPECT_EQ(huge.out, "413");
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' " + daemon_->url() + "/healthz").out, "200");
+}
+
+TEST(OcspLifecycle, RevocationVisibleInTheVeryNextAnswer) {
+  Daemon d;
+  d.start();
+  load_demo(d);
+  std::string serial = first_good("demo-rsa");
+  EXPECT_NE(ocsp(d, "demo-rsa", {serial}, "-no_nonce").find(": good"), std::string::npos);
+  auto rev = sh(d.ctl() + " revoke --issuer demo-rsa --serial " + serial + " --reason keyCompromise");
+  ASSERT_EQ(rev.exit_code, 0) << rev.out;
+  // Pre-signed path (no nonce) and live path (nonce) both say revoked at once.
+  std::string presigned = ocsp(d, "demo-rsa", {serial}, "-no_nonce");
+  EXPECT_NE(presigned.find(": revoked"), std::string::npos) << presigned;
+  EXPECT_NE(presigned.find("Reason: keyCompromise"), std::string::npos) << presigned;
+  std::string live = ocsp(d, "demo-rsa", {serial});
+  EXPECT_NE(live.find(": revoked"), std::string::npos) << live;
+  d.stop();
+}
+
+TEST(OcspLifecycle, DataSurvivesRestartAndKill9) {
+  Daemon d;
+  d.start();
+  load_demo(d);
+  std::string a = first_good("demo-ec", 0), b = first_good("demo-ec", 1);
+  ASSERT_EQ(sh(d.ctl() + " revoke --issuer demo-ec --serial " + a + " --reason superseded").exit_code, 0);
+  d.stop();
+  d.start();
+  EXPECT_NE(ocsp(d, "demo-ec", {a}).find("Reason: superseded"), std::string::npos);
+  EXPECT_NE(ocsp(d, "demo-ec", {b}).find(": good"), std::string::npos);
+  // Acknowledged write, then SIGKILL: the revocation must be there after restart.
+  ASSERT_EQ(sh(d.ctl() + " revoke --issuer demo-ec --serial " + b + " --reason cessationOfOperation").exit_code, 0);
+  d.kill9();
+  d.start();
+  std::string out = ocsp(d, "demo-ec", {b}, "-no_nonce");
+  EXPECT_NE(out.find("Reason: cessationOfOperation"), std::string::npos) << out;
+  d.stop();
+}
+
+TEST(OcspLifecycle, UnknownSerialAsRevokedWhenConfigured) {
+  Daemon d;
+  d.set_config("unknown_serial", "\"revoked\"");
+  d.start();
+  const auto& pki = demo_pki();
+  auto out = sh("openssl ocsp -url " + d.url() + "/ocsp -issuer " + q(pki.ca("demo-ec")) +
+                " -serial 0x0ABCDEF0 -CAfile " + q(pki.root) + " -resp_text").out;
+  EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+  EXPECT_NE(out.find(": revoked"), std::string::npos) << out;
+  EXPECT_NE(out.find("Reason: certificateHold"), std::string::npos) << out;
+  EXPECT_NE(out.find("Jan  1 00:00:00 1970 GMT"), std::string::npos) << out;
+  d.stop();
+}
+
+}  // namespace
+}  // namespace trustmon::itest
