@@ -9,6 +9,12 @@
 //    with no write transaction open and with readers excluded through Env's map lock
 //    (ReadScope holds it shared), because mdb_env_set_mapsize remaps the file;
 //  * MDB_READERS_FULL is retried once after mdb_reader_check;
+//  * std::shared_mutex (pthread rwlock) prefers readers, so a steady stream of
+//    overlapping ReadScopes could starve grow_map(); while a growth is pending, new
+//    readers first pass a gate the growth holds (a thread that already holds the lock
+//    shared skips the gate, so nested ReadScopes on one thread cannot deadlock);
+//  * never wait for the Writer (run_sync) while holding a ReadScope: growth would wait
+//    for that scope and the Writer for the growth;
 //  * commits are durable (no MDB_NOSYNC / MDB_NOMETASYNC): a committed write survives
 //    kill -9 and power loss.
 #pragma once
@@ -16,9 +22,11 @@
 #include <lmdb.h>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -60,6 +68,8 @@ class Env {
  public:
   // Opens (creating if needed) the environment, opens every table, and writes or checks
   // the schema-version record. A newer schema on disk is "storage_version_mismatch".
+  // A second open of the same directory in one process is refused ("storage_error"):
+  // LMDB's advisory locks would be dropped when either handle closed.
   static Result<std::unique_ptr<Env>> open(const EnvOptions& options);
   ~Env();
   Env(const Env&) = delete;
@@ -73,13 +83,27 @@ class Env {
   // takes the map lock exclusively, so it waits for every open ReadScope to end.
   Status grow_map();
 
+  // Adopts a map size grown by another process (after MDB_MAP_RESIZED); same rules
+  // as grow_map().
+  Status adopt_map_size();
+
   std::shared_mutex& map_lock() noexcept { return map_lock_; }
+  // The shared side of the map lock as ReadTxn takes it: waits at the gate while a
+  // growth is pending unless this thread already holds the lock shared. Lock and
+  // unlock on the same thread.
+  void lock_map_shared();
+  void unlock_map_shared() noexcept;
+  bool read_only() const noexcept { return read_only_; }
 
  private:
   Env() = default;
   MDB_env* env_ = nullptr;
   std::array<MDB_dbi, kTableCount> dbis_{};
+  bool read_only_ = false;
+  std::string open_path_;  // canonical directory, registered while open
   std::shared_mutex map_lock_;
+  std::mutex grow_gate_;                   // held by a growth for its whole length
+  std::atomic<bool> grow_pending_{false};  // readers check it before lock_shared
 };
 
 // Read-only transaction owned by one thread and reused: begin once, then for each
@@ -123,9 +147,12 @@ class ReadScope {
   Status status_;
 };
 
-// Read-write transaction with a sticky first error: after a failure, further puts and
-// dels are no-ops and commit() returns that error (and aborts). Abort on destruction
-// unless committed.
+// Read-write transaction with a sticky first error: after a failure, further gets, puts
+// and dels are no-ops returning it and commit() returns it (and aborts). Abort on
+// destruction unless committed. A child that hits MDB_MAP_FULL, or whose commit fails,
+// also makes its parent's sticky error that error (the parent cannot commit a batch the
+// map cannot hold, and after a failed merge its state is unknown). A parent must not be
+// moved while it has a child.
 class WriteTxn {
  public:
   static Result<WriteTxn> begin(Env& env);
@@ -156,12 +183,15 @@ class WriteTxn {
   Status fail(int rc, const char* context);
   Env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
+  WriteTxn* parent_ = nullptr;
   Status sticky_;
   bool map_full_ = false;
 };
 
 // Cursor over one table in a read or write transaction. Positioning calls return
-// false at the end of the table (not an error).
+// false at the end of the table (not an error). Destroy a Cursor before its
+// transaction commits, aborts or is reset: LMDB frees write-transaction cursors itself
+// when the transaction ends, and a read cursor must not outlive its snapshot.
 class Cursor {
  public:
   static Result<Cursor> open(const ReadTxn& txn, Table t);

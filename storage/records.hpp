@@ -21,7 +21,10 @@ using IssuerId = std::uint32_t;
 inline constexpr std::size_t kMaxSerialBytes = 32;
 
 // certs / ocsp_responses key: be32(issuer id) || u8(serial length) || serial.
-// Length before value keeps numeric order within an issuer.
+// Length before value keeps numeric order within an issuer. Leading zero octets are
+// dropped (one key per number; zero stays {0}). Callers check 1 <= size <=
+// kMaxSerialBytes: an empty or (after dropping zeros) longer serial gives an EMPTY
+// Bytes, which LMDB refuses as a key, so misuse fails instead of colliding.
 Bytes encode_cert_key(IssuerId issuer, ByteView serial);
 struct CertKey {
   IssuerId issuer;
@@ -51,6 +54,7 @@ struct CertRecord {
   bool has_der = false;
   std::uint32_t participant = 0;     // who supplied it (0 = bootstrap admin / none yet)
 };
+// A reason that is not an RFC 5280 code (e.g. 7) is stored as kNoReason.
 Bytes encode_cert(const CertRecord& r);
 Result<CertRecord> decode_cert(ByteView value);
 

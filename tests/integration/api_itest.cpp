@@ -86,10 +86,13 @@ TEST_F(ApiTest, RefusedItemsStoreNothingAndSayWhy) {
   std::string good = pki.cert("demo-rsa", pki.serials("demo-rsa")[5]);
   // A certificate whose issuer is not configured (the CA certificate itself, issued by the root).
   std::string foreign = sh("openssl x509 -in " + q(pki.ca("demo-rsa")) + " -outform DER | base64 -w0").out;
-  // A certificate with a broken signature: flip one byte near the end of the DER.
+  // A certificate with a broken signature: change one byte inside the signature value.
+  std::string der = dir + "/t.der";
   ASSERT_EQ(sh("openssl x509 -in " + q(pki.cert("demo-ec", pki.serials("demo-ec")[7])) + " -outform DER -out " +
-               q(dir + "/t.der") + " && printf '\\x00' | dd of=" + q(dir + "/t.der") +
-               " bs=1 seek=$(($(stat -c%s " + q(dir + "/t.der") + ")-3)) conv=notrunc 2>/dev/null")
+               q(der)).exit_code, 0);
+  ASSERT_EQ(sh("off=$(($(stat -c%s " + q(der) + ")-3)); b=$(od -An -tu1 -j $off -N1 " + q(der) +
+               " | tr -d ' '); printf \"\\\\$(printf %03o $(( (b + 1) % 256 )))\" | dd of=" + q(der) +
+               " bs=1 seek=$off conv=notrunc 2>/dev/null")
                 .exit_code, 0);
   std::string tampered = sh("base64 -w0 " + q(dir + "/t.der")).out;
   std::string ok = sh("openssl x509 -in " + q(good) + " -outform DER | base64 -w0").out;

@@ -1,0 +1,405 @@
+// Request accessors and the reply path. The hot path (handler answers on the loop thread)
+// allocates nothing of its own: headers are NUL-terminated on the stack for evhttp, the body
+// is copied once into the evhttp output buffer, the access line is formatted by spdlog.
+// Only a reply from another thread copies the reply into a posted task.
+#include "responder/http/request.hpp"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+
+#include <algorithm>
+#include <chrono>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
+
+#include "common/log.hpp"
+#include "responder/http/server.hpp"
+#include "responder/http/worker.hpp"
+
+namespace trustmon::http {
+namespace {
+
+Method method_of(evhttp_cmd_type cmd) noexcept {
+  switch (cmd) {
+    case EVHTTP_REQ_GET: return Method::Get;
+    case EVHTTP_REQ_HEAD: return Method::Head;
+    case EVHTTP_REQ_POST: return Method::Post;
+    case EVHTTP_REQ_PUT: return Method::Put;
+    case EVHTTP_REQ_DELETE: return Method::Delete;
+    case EVHTTP_REQ_PATCH: return Method::Patch;
+    case EVHTTP_REQ_OPTIONS: return Method::Options;
+    default: return Method::Other;
+  }
+}
+
+char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// Header names are ASCII tokens; compare them case-insensitively against evhttp's C string.
+bool iequals(std::string_view a, const char* b) noexcept {
+  for (char c : a) {
+    const char d = *b++;
+    if (d == '\0' || ascii_lower(c) != ascii_lower(d)) return false;
+  }
+  return *b == '\0';
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding of one query component.
+std::optional<std::string> form_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// evhttp wants NUL-terminated strings; small headers are terminated on the stack.
+void add_header(evkeyvalq* headers, std::string_view name, std::string_view value) noexcept {
+  char stack[512];
+  std::unique_ptr<char[]> heap;
+  const std::size_t need = name.size() + value.size() + 2;
+  char* buf = stack;
+  if (need > sizeof stack) {
+    heap.reset(new (std::nothrow) char[need]);
+    if (!heap) return;
+    buf = heap.get();
+  }
+  std::memcpy(buf, name.data(), name.size());
+  buf[name.size()] = '\0';
+  char* v = buf + name.size() + 1;
+  std::memcpy(v, value.data(), value.size());
+  v[value.size()] = '\0';
+  // evhttp refuses CR/LF in names and values (header injection); that is all we need.
+  if (evhttp_add_header(headers, buf, v) != 0) {
+    trustmon::log().debug("http: dropped response header {:.64}", std::string_view(name));
+  }
+}
+
+void json_escape_into(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
+std::int64_t steady_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct Request::OwnedReply {
+  int status = 0;
+  std::string content_type;
+  Bytes body;
+  std::vector<std::string> header_text;  // name, value, name, value...
+};
+
+Request::Request(evhttp_request* req, Worker* worker) noexcept : req_(req), worker_(worker) {
+  method_ = method_of(evhttp_request_get_command(req));
+  const char* uri = evhttp_request_get_uri(req);
+  std::string_view u = uri ? std::string_view(uri) : std::string_view();
+  if (!u.empty() && u.front() == '/') {
+    // origin-form, the normal case: split by hand, it is cheaper than another parse.
+    const std::size_t end = u.find('#');
+    if (end != std::string_view::npos) u = u.substr(0, end);
+    const std::size_t q = u.find('?');
+    path_ = u.substr(0, q);
+    if (q != std::string_view::npos) query_ = u.substr(q + 1);
+  } else if (const evhttp_uri* parsed = evhttp_request_get_evhttp_uri(req)) {
+    // absolute-form ("http://host/path?q") as a proxy would send it
+    if (const char* p = evhttp_uri_get_path(parsed)) path_ = p;
+    if (const char* q = evhttp_uri_get_query(parsed)) query_ = q;
+  }
+}
+
+void Request::reset_from(Request& o) noexcept {
+  req_ = std::exchange(o.req_, nullptr);
+  worker_ = o.worker_;
+  path_ = o.path_;
+  query_ = o.query_;
+  body_data_ = o.body_data_;
+  body_size_ = o.body_size_;
+  body_ready_ = o.body_ready_;
+  start_ns_ = o.start_ns_;
+  method_ = o.method_;
+  replied_ = o.replied_;
+  notes_len_ = o.notes_len_;
+  std::memcpy(notes_, o.notes_, notes_len_);
+}
+
+Request::Request(Request&& other) noexcept { reset_from(other); }
+
+Request& Request::operator=(Request&& other) noexcept {
+  if (this != &other) {
+    if (req_ != nullptr) {
+      try {
+        reply_error(500, "internal_error", "the request was not answered");
+      } catch (...) {
+        req_ = nullptr;
+      }
+    }
+    reset_from(other);
+  }
+  return *this;
+}
+
+Request::~Request() {
+  if (req_ == nullptr) return;
+  try {
+    char path_buf[kLogPathBuffer];
+    trustmon::log().error("http: no reply for {} {}; answering 500", to_string(method_), log_path(path_buf));
+    reply_error(500, "internal_error", "the request was not answered");
+  } catch (...) {
+    // Could not even copy the reply: give the request up rather than throw from a destructor.
+    req_ = nullptr;
+  }
+}
+
+std::optional<std::string> Request::query(std::string_view name) const {
+  std::string_view q = query_;
+  while (!q.empty()) {
+    const std::size_t amp = q.find('&');
+    const std::string_view pair = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    const std::size_t eq = pair.find('=');
+    const std::string_view key = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    bool match = false;
+    if (key.find_first_of("%+") == std::string_view::npos) {
+      match = key == name;
+    } else {
+      const auto decoded = form_decode(key);
+      match = decoded && *decoded == name;
+    }
+    if (match) return form_decode(value);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> Request::header(std::string_view name) const {
+  if (req_ == nullptr) return std::nullopt;
+  const evkeyvalq* headers = evhttp_request_get_input_headers(req_);
+  for (const evkeyval* kv = headers->tqh_first; kv != nullptr; kv = kv->next.tqe_next) {
+    if (iequals(name, kv->key)) return std::string_view(kv->value);
+  }
+  return std::nullopt;
+}
+
+ByteView Request::body() {
+  if (!body_ready_ && req_ != nullptr) {
+    body_ready_ = true;
+    evbuffer* in = evhttp_request_get_input_buffer(req_);
+    const std::size_t n = evbuffer_get_length(in);
+    if (n > 0) {
+      body_data_ = evbuffer_pullup(in, -1);
+      body_size_ = body_data_ != nullptr ? n : 0;
+    }
+  }
+  return ByteView(body_data_, body_size_);
+}
+
+std::string Request::peer() const {
+  if (req_ == nullptr) return "-";
+  evhttp_connection* conn = evhttp_request_get_connection(req_);
+  if (conn == nullptr) return "-";
+  char* address = nullptr;
+  ev_uint16_t port = 0;
+  evhttp_connection_get_peer(conn, &address, &port);
+  return address != nullptr ? std::string(address) : std::string("-");
+}
+
+void Request::note(std::string_view key, std::string_view value) noexcept {
+  const std::size_t need = key.size() + value.size() + 2;
+  if (notes_len_ + need > sizeof notes_) return;
+  char* p = notes_ + notes_len_;
+  *p++ = ' ';
+  std::memcpy(p, key.data(), key.size());
+  p += key.size();
+  *p++ = '=';
+  std::memcpy(p, value.data(), value.size());
+  notes_len_ = static_cast<std::uint8_t>(notes_len_ + need);
+}
+
+void Request::reply(int status, std::string_view content_type, ByteView body, Headers headers) {
+  respond(status, content_type, body, headers);
+}
+
+void Request::reply_json(int status, const nlohmann::json& body, Headers headers) {
+  const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  respond(status, "application/json", as_bytes(text), headers);
+}
+
+void Request::reply_error(int status, std::string_view code, std::string_view message, Headers headers) {
+  std::string text;
+  text.reserve(40 + code.size() + message.size());
+  text += R"({"error":{"code":")";
+  json_escape_into(text, code);
+  text += R"(","message":")";
+  json_escape_into(text, message);
+  text += "\"}}";
+  respond(status, "application/json", as_bytes(text), headers);
+}
+
+void Request::reply_not_modified(Headers headers) { respond(304, {}, {}, headers); }
+
+void Request::respond(int status, std::string_view content_type, ByteView body, Headers headers) {
+  if (req_ == nullptr) {
+    char path_buf[kLogPathBuffer];
+    trustmon::log().debug("http: second reply ({}) to {} {} ignored", status, to_string(method_), log_path(path_buf));
+    return;
+  }
+  if (worker_->in_loop_thread()) {
+    send(status, content_type, body, headers);
+    return;
+  }
+  if (worker_->closed()) {
+    // The loop is gone (shutdown); nothing can be sent any more. Give the request up.
+    req_ = nullptr;
+    replied_ = true;
+    return;
+  }
+  OwnedReply owned;
+  owned.status = status;
+  owned.content_type = content_type;
+  owned.body.assign(body.begin(), body.end());
+  owned.header_text.reserve(headers.size() * 2);
+  for (const Header& h : headers) {
+    owned.header_text.emplace_back(h.name);
+    owned.header_text.emplace_back(h.value);
+  }
+  Worker* worker = worker_;
+  Request self(std::move(*this));
+  replied_ = true;
+  // If the worker shut down meanwhile, post() destroys the task here; the Request in it
+  // then sees closed() and gives up instead of posting again.
+  worker->post([self = std::move(self), owned = std::move(owned)]() mutable { self.send_owned(owned); });
+}
+
+void Request::send_owned(const OwnedReply& r) noexcept {
+  if (req_ == nullptr) return;
+  std::vector<Header> headers;
+  try {
+    headers.reserve(r.header_text.size() / 2);
+    for (std::size_t i = 0; i + 1 < r.header_text.size(); i += 2) headers.push_back({r.header_text[i], r.header_text[i + 1]});
+  } catch (...) {
+    headers.clear();
+  }
+  send(r.status, r.content_type, r.body, headers);
+}
+
+void Request::send(int status, std::string_view content_type, ByteView body, Headers headers) noexcept {
+  evhttp_request* req = std::exchange(req_, nullptr);
+  replied_ = true;
+  Worker& w = *worker_;
+  evkeyvalq* out = evhttp_request_get_output_headers(req);
+  if (!content_type.empty()) add_header(out, "Content-Type", content_type);
+  for (const Header& h : headers) add_header(out, h.name, h.value);
+
+  std::size_t sent = 0;
+  const bool bodiless_status = status == 204 || status == 304 || (status >= 100 && status < 200);
+  if (bodiless_status) {
+    // no body, no Content-Length
+  } else if (method_ == Method::Head) {
+    // HEAD: the length the GET would have, without the bytes.
+    char digits[24];
+    const auto res = std::to_chars(digits, digits + sizeof digits, body.size());
+    add_header(out, "Content-Length", std::string_view(digits, static_cast<std::size_t>(res.ptr - digits)));
+  } else if (!body.empty()) {
+    if (evbuffer_add(evhttp_request_get_output_buffer(req), body.data(), body.size()) == 0) sent = body.size();
+  }
+  // While draining for shutdown, tell keep-alive clients to go elsewhere.
+  if (w.stopping()) add_header(out, "Connection", "close");
+
+  // Log before sending: evhttp may free the request inside evhttp_send_reply.
+  if (start_ns_ != 0) {
+    req_ = req;  // log_access reads the connection through req_
+    log_access(status, sent);
+    req_ = nullptr;
+  }
+  // A request whose client went away has no connection any more; evhttp frees it on send
+  // and never reports completion, so only replies on live connections count as unwritten.
+  if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
+    evhttp_request_set_on_complete_cb(req, &Worker::flushed_cb, &w);
+    w.on_reply_queued(conn);
+  }
+  evhttp_send_reply(req, status, nullptr, nullptr);
+  w.on_reply_sent(status, sent);
+}
+
+std::string_view Request::log_path(char* buf) const noexcept {
+  const std::size_t n = std::min(path_.size(), kLoggedPathChars);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(path_[i]);
+    buf[i] = (c > 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+  }
+  std::size_t len = n;
+  if (path_.size() > kLoggedPathChars) {
+    std::memcpy(buf + len, "...", 3);
+    len += 3;
+  }
+  return std::string_view(buf, len);
+}
+
+void Request::log_access(int status, std::size_t bytes) const {
+  spdlog::logger* logger = trustmon::access_log();
+  if (logger == nullptr) return;
+  try {
+    const std::int64_t us = (steady_now_ns() - start_ns_) / 1000;
+    char path_buf[kLogPathBuffer];
+    const std::string_view path = log_path(path_buf);
+    char* address = nullptr;
+    ev_uint16_t port = 0;
+    if (evhttp_connection* conn = req_ != nullptr ? evhttp_request_get_connection(req_) : nullptr) {
+      evhttp_connection_get_peer(conn, &address, &port);
+    }
+    logger->info("method={} path={} status={} bytes={} us={} peer={}{}", to_string(method_),
+                 path, status, bytes, us,
+                 address != nullptr ? std::string_view(address) : std::string_view("-"),
+                 std::string_view(notes_, notes_len_));
+  } catch (...) {
+    // logging never takes a request down
+  }
+}
+
+}  // namespace trustmon::http

@@ -1,0 +1,130 @@
+// Server: the libevent HTTP server of trustmond. One listening socket, N worker threads,
+// each with its own event_base + evhttp accepting on that socket, routing through one
+// read-only Router.
+//
+// Policy:
+// - Limits (body, headers, idle/read timeout, methods) are enforced by evhttp; requests it
+//   rejects (oversized body → 413, oversized or malformed headers) are answered by libevent
+//   and never reach a handler.
+// - Errors of the API are JSON: {"error":{"code":"...","message":"..."}}; 404 not_found and
+//   405 method_not_allowed (with Allow) come from the router.
+// - Built-in routes: GET /healthz (200 {"status":"ok"}, or 503 when the readiness check
+//   says so) and, when enabled, GET /metrics (Prometheus text).
+// - Lifecycle: start() (bind; errors come back) → run() (blocks) ... stop() from anywhere
+//   → run() returns once every worker has answered its in-flight requests and written the
+//   replies (bounded by shutdown_grace_seconds). The server is one-shot: no restart.
+// - start() ignores SIGPIPE for the process: a write to a client that went away must be an
+//   error code, not a signal.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+#include "responder/http/event_owners.hpp"
+#include "responder/http/request.hpp"
+#include "responder/http/router.hpp"
+#include "responder/http/worker.hpp"
+
+namespace trustmon::http {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port, *:port; port 0 = any free port
+  unsigned workers = 0;                   // 0 = the CPUs this process may run on
+  std::size_t max_body_bytes = 10 << 20;
+  std::size_t max_header_bytes = 16 << 10;
+  int read_timeout_seconds = 30;          // also the idle keep-alive timeout
+  bool access_log = true;                 // one line per request to trustmon::access_log()
+  bool metrics = false;                   // serve metrics_text() at metrics_path
+  std::string metrics_path = "/metrics";
+  int shutdown_grace_seconds = 10;        // longest wait for in-flight replies on stop()
+};
+
+struct ListenAddress {
+  std::string host;  // "" = any address
+  std::uint16_t port = 0;
+};
+// Parses `host:port`, `[v6]:port`, `*:port` or `:port`. Errors: listen_invalid.
+Result<ListenAddress> parse_listen(std::string_view text);
+
+class Server {
+ public:
+  using WorkerHook = std::function<void(Worker&)>;
+  // Adds fields to the /healthz body; returns false when not ready (→ 503).
+  using ReadinessCheck = std::function<bool(nlohmann::json& body)>;
+  // Appends Prometheus text lines to `out`.
+  using MetricsSource = std::function<void(std::string& out)>;
+
+  Server(ServerOptions options, Router router);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  // Must not run while run() is still running on another thread: stop() and join first.
+  ~Server();
+
+  // Configuration; call before start().
+  Router& router() noexcept { return router_; }
+  // Run on each worker thread before its loop starts / after it ended (e.g. to open and to
+  // close that worker's LMDB read transaction). A start hook that throws stops the server.
+  void on_worker_start(WorkerHook hook) { start_hook_ = std::move(hook); }
+  void on_worker_stop(WorkerHook hook) { stop_hook_ = std::move(hook); }
+  void set_readiness(ReadinessCheck check) { readiness_ = std::move(check); }
+  void add_metrics_source(MetricsSource source) { metrics_sources_.push_back(std::move(source)); }
+
+  // Binds and listens, creates the workers' loops. Errors: listen_invalid, listen_resolve,
+  // address_in_use, listen_failed, event_init_failed, already_started.
+  Status start();
+  // After start(): SIGTERM and SIGINT call stop() (through worker 0's loop). Before run().
+  Status handle_signals();
+  // The bound port (useful with port 0); 0 before start().
+  std::uint16_t port() const noexcept { return port_; }
+  unsigned worker_count() const noexcept { return static_cast<unsigned>(workers_.size()); }
+  Worker& worker(unsigned index) { return *workers_.at(index); }
+  const ServerOptions& options() const noexcept { return options_; }
+
+  // Runs the worker threads; returns after stop() once all of them have finished.
+  void run();
+  // Thread-safe and async-signal-safe (an atomic store and a write(2) to an eventfd); may
+  // be called before run() (run() then returns at once) and more than once.
+  void stop() noexcept;
+  bool stop_requested() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
+
+  // Prometheus text: request counts by status class, body bytes, in-flight, then the
+  // owner's metrics sources.
+  std::string metrics_text() const;
+
+ private:
+  friend class Worker;
+  friend class Request;
+
+  void add_builtin_routes();
+  void stop_all_workers() noexcept;  // on worker 0's loop
+  static void wake_cb(evutil_socket_t fd, short, void* arg) noexcept;
+  static void signal_cb(evutil_socket_t, short, void* arg) noexcept;
+
+  ServerOptions options_;
+  Router router_;
+  WorkerHook start_hook_;
+  WorkerHook stop_hook_;
+  ReadinessCheck readiness_;
+  std::vector<MetricsSource> metrics_sources_;
+
+  bool log_access_ = true;  // options_.access_log, read on every request
+  detail::Fd listen_fd_;    // shared by every worker's evhttp, closed once (here) after them
+  detail::Fd stop_fd_;      // eventfd written by stop(), watched by worker 0
+  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;  // destroyed before listen_fd_ closes
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_requested_{false};
+  bool started_ = false;
+  bool ran_ = false;
+};
+
+}  // namespace trustmon::http

@@ -1,0 +1,301 @@
+// Worker: loop setup, request dispatch, the cross-thread task queue and the graceful stop.
+// Every libevent callback here is a noexcept trampoline that catches what it calls.
+#include "responder/http/worker.hpp"
+
+#include <event2/listener.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <chrono>
+#include <system_error>
+#include <exception>
+#include <utility>
+
+#include "common/log.hpp"
+#include "responder/http/request.hpp"
+#include "responder/http/server.hpp"
+
+namespace trustmon::http {
+namespace {
+
+thread_local Worker* t_current_worker = nullptr;
+
+constexpr ev_uint16_t kAllowedMethods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                        EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS;
+// After accept() fails for lack of descriptors, pause accepting this long instead of spinning
+// on a listening socket that stays readable.
+constexpr timeval kAcceptPause{0, 200 * 1000};
+
+// One writer per counter: a relaxed load+store is enough and avoids a locked add.
+template <typename T, typename U>
+void bump(std::atomic<T>& counter, U by) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(by), std::memory_order_relaxed);
+}
+
+std::int64_t steady_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Worker::Worker(Server& server, unsigned index) : server_(&server), index_(index) {}
+
+Worker::~Worker() {
+  // Tasks never run (the loop never started, or they came too late) hold Requests; mark the
+  // worker closed first so those give up instead of posting back into this queue.
+  std::vector<Task> leftover;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    closed_flag_.store(true, std::memory_order_release);
+    leftover.swap(queue_);
+  }
+  leftover.clear();
+}
+
+bool Worker::in_loop_thread() const noexcept { return t_current_worker == this; }
+
+Status Worker::init(int listen_fd) {
+  const ServerOptions& opt = server_->options();
+  {
+    // evhttp flips a connection between reading and writing on every request (read off
+    // while the handler runs, write on for the reply, then back). The epoll changelist
+    // folds the flips of one loop iteration into one epoll_ctl: 2 per request instead of 4,
+    // which is most of the syscall difference to a static-file server. Its caveat (one
+    // file description registered through dup()ed fds in one epoll set) does not apply:
+    // each base has its own epoll set and the shared listening fd is never dup()ed.
+    std::unique_ptr<event_config, decltype(&event_config_free)> cfg(event_config_new(), &event_config_free);
+    if (!cfg) return make_error("event_init_failed", "event_config_new failed");
+    event_config_set_flag(cfg.get(), EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    base_.reset(event_base_new_with_config(cfg.get()));
+  }
+  if (!base_) return make_error("event_init_failed", "event_base_new failed");
+  http_.reset(evhttp_new(base_.get()));
+  if (!http_) return make_error("event_init_failed", "evhttp_new failed");
+  evhttp_set_max_body_size(http_.get(), static_cast<ev_ssize_t>(opt.max_body_bytes));
+  evhttp_set_max_headers_size(http_.get(), static_cast<ev_ssize_t>(opt.max_header_bytes));
+  evhttp_set_timeout(http_.get(), opt.read_timeout_seconds);
+  evhttp_set_allowed_methods(http_.get(), kAllowedMethods);
+  evhttp_set_default_content_type(http_.get(), nullptr);
+  evhttp_set_gencb(http_.get(), &Worker::request_cb, this);
+
+  // Our own listener without LEV_OPT_CLOSE_ON_FREE: evhttp frees the listener it is given,
+  // and every worker shares the one descriptor, which the Server closes once, last.
+  evconnlistener* listener = evconnlistener_new(base_.get(), nullptr, nullptr, LEV_OPT_CLOSE_ON_EXEC, 0, listen_fd);
+  if (listener == nullptr) return make_error("event_init_failed", "evconnlistener_new failed");
+  bound_ = evhttp_bind_listener(http_.get(), listener);
+  if (bound_ == nullptr) {
+    evconnlistener_free(listener);
+    return make_error("event_init_failed", "evhttp_bind_listener failed");
+  }
+  evconnlistener_set_error_cb(listener, &Worker::accept_error_cb);
+
+  post_ev_.reset(event_new(base_.get(), -1, 0, &Worker::post_cb, this));
+  stop_ev_.reset(event_new(base_.get(), -1, 0, &Worker::stop_cb, this));
+  grace_ev_.reset(evtimer_new(base_.get(), &Worker::grace_cb, this));
+  accept_resume_ev_.reset(evtimer_new(base_.get(), &Worker::accept_resume_cb, this));
+  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_) {
+    return make_error("event_init_failed", "event_new failed");
+  }
+  return {};
+}
+
+void Worker::thread_main() {
+  t_current_worker = this;
+  if (server_->start_hook_) {
+    try {
+      server_->start_hook_(*this);
+    } catch (const std::exception& e) {
+      trustmon::log().error("http: worker {} start hook failed: {}; stopping", index_, e.what());
+      server_->stop();
+    } catch (...) {
+      trustmon::log().error("http: worker {} start hook failed; stopping", index_);
+      server_->stop();
+    }
+  }
+  event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
+
+  // Replies posted before the loop ended are still sent (they also free requests whose
+  // client left); later tasks are refused.
+  for (int round = 0; round < 8; ++round) {
+    bool any = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      any = !queue_.empty();
+    }
+    if (!any) break;
+    run_posted();
+  }
+  std::vector<Task> leftover;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    closed_flag_.store(true, std::memory_order_release);
+    leftover.swap(queue_);
+  }
+  leftover.clear();
+
+  if (server_->stop_hook_) {
+    try {
+      server_->stop_hook_(*this);
+    } catch (const std::exception& e) {
+      trustmon::log().error("http: worker {} stop hook failed: {}", index_, e.what());
+    } catch (...) {
+      trustmon::log().error("http: worker {} stop hook failed", index_);
+    }
+  }
+  t_current_worker = nullptr;
+}
+
+bool Worker::post(Task task) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!closed_) {
+      queue_.push_back(std::move(task));
+      if (!wake_armed_) wake = wake_armed_ = true;
+    }
+  }
+  if (task) {
+    task = Task();  // refused: destroyed here, outside the lock
+    return false;
+  }
+  if (wake) event_active(post_ev_.get(), EV_READ, 0);
+  return true;
+}
+
+void Worker::run_posted() noexcept {
+  std::vector<Task> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(queue_);
+    wake_armed_ = false;
+  }
+  for (Task& task : batch) {
+    try {
+      task();
+    } catch (const std::exception& e) {
+      trustmon::log().error("http: worker {} task failed: {}", index_, e.what());
+    } catch (...) {
+      trustmon::log().error("http: worker {} task failed", index_);
+    }
+  }
+}
+
+void Worker::request_cb(evhttp_request* req, void* arg) noexcept { static_cast<Worker*>(arg)->on_request(req); }
+
+void Worker::on_request(evhttp_request* raw) noexcept {
+  ++pending_;
+  bump(counters_.in_flight, 1);
+  Request req(raw, this);
+  if (server_->log_access_ && trustmon::access_log() != nullptr) req.start_ns_ = steady_now_ns();
+  try {
+    const Router::Match m = server_->router_.find(req.method(), req.path());
+    switch (m.kind) {
+      case Router::Match::Kind::found:
+        (*m.handler)(req);
+        break;
+      case Router::Match::Kind::not_found:
+        req.reply_error(404, "not_found", "no such resource");
+        break;
+      case Router::Match::Kind::method_not_allowed:
+        req.reply_error(405, "method_not_allowed", "method not allowed for this resource", {{"Allow", m.allow}});
+        break;
+    }
+  } catch (const std::exception& e) {
+    char path_buf[Request::kLogPathBuffer];
+    trustmon::log().error("http: handler for {} {} threw: {}", to_string(req.method()), req.log_path(path_buf), e.what());
+    if (req.pending()) req.reply_error(500, "internal_error", "internal error");
+  } catch (...) {
+    char path_buf[Request::kLogPathBuffer];
+    trustmon::log().error("http: handler for {} {} threw", to_string(req.method()), req.log_path(path_buf));
+    if (req.pending()) req.reply_error(500, "internal_error", "internal error");
+  }
+  // Leaving scope: a request neither answered nor kept by the handler answers 500 here.
+}
+
+void Worker::on_reply_sent(int status, std::size_t body_bytes) noexcept {
+  if (pending_ > 0) --pending_;
+  bump(counters_.requests, 1);
+  const int cls = status / 100;
+  bump(counters_.by_class[(cls >= 1 && cls <= 5) ? cls : 0], 1);
+  bump(counters_.body_bytes, body_bytes);
+  bump(counters_.in_flight, -1);
+  if (stopping_) maybe_finish();
+}
+
+// A reply is "unwritten" from evhttp_send_reply until evhttp reports it written (the
+// request's on-complete callback) or its connection dies first (evhttp then frees the
+// request without that callback, but calls the connection's close callback). The close
+// callback is set only while a reply is unwritten, so it doubles as the per-connection mark.
+void Worker::on_reply_queued(evhttp_connection* conn) noexcept {
+  evhttp_connection_set_closecb(conn, &Worker::conn_closed_cb, this);
+  ++unflushed_;
+  bump(counters_.unwritten, 1);
+}
+
+void Worker::flushed_cb(evhttp_request* req, void* arg) noexcept {
+  if (evhttp_connection* conn = evhttp_request_get_connection(req)) evhttp_connection_set_closecb(conn, nullptr, nullptr);
+  static_cast<Worker*>(arg)->on_flushed();
+}
+
+void Worker::conn_closed_cb(evhttp_connection* /*conn*/, void* arg) noexcept {
+  static_cast<Worker*>(arg)->on_flushed();
+}
+
+void Worker::on_flushed() noexcept {
+  if (unflushed_ > 0) {
+    --unflushed_;
+    bump(counters_.unwritten, -1);
+  }
+  if (stopping_) maybe_finish();
+}
+
+void Worker::post_cb(evutil_socket_t, short, void* arg) noexcept { static_cast<Worker*>(arg)->run_posted(); }
+
+void Worker::stop_cb(evutil_socket_t, short, void* arg) noexcept { static_cast<Worker*>(arg)->begin_stop(); }
+
+void Worker::begin_stop() noexcept {
+  if (stopping_) return;
+  stopping_ = true;
+  if (bound_ != nullptr) {
+    evhttp_del_accept_socket(http_.get(), bound_);  // frees our listener, leaves the fd open
+    bound_ = nullptr;
+  }
+  event_del(accept_resume_ev_.get());
+  const int grace = server_->options().shutdown_grace_seconds;
+  const timeval tv{grace > 0 ? grace : 0, 0};
+  event_add(grace_ev_.get(), &tv);
+  maybe_finish();
+}
+
+void Worker::maybe_finish() noexcept {
+  if (pending_ == 0 && unflushed_ == 0) event_base_loopexit(base_.get(), nullptr);
+}
+
+void Worker::grace_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* w = static_cast<Worker*>(arg);
+  trustmon::log().warn("http: worker {} stopping with {} unanswered and {} unwritten replies after the grace period",
+                       w->index_, w->pending_, w->unflushed_);
+  event_base_loopbreak(w->base_.get());
+}
+
+void Worker::accept_error_cb(evconnlistener* listener, void* arg) noexcept {
+  // evhttp binds the listener with itself as the callback argument; find our worker
+  // through the thread instead.
+  (void)arg;
+  const int err = EVUTIL_SOCKET_ERROR();
+  Worker* w = t_current_worker;
+  trustmon::log().warn("http: accept failed: {}; pausing accepts", std::error_code(err, std::system_category()).message());
+  evconnlistener_disable(listener);
+  if (w != nullptr) event_add(w->accept_resume_ev_.get(), &kAcceptPause);
+}
+
+void Worker::accept_resume_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* w = static_cast<Worker*>(arg);
+  if (!w->stopping_ && w->bound_ != nullptr) evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound_));
+}
+
+}  // namespace trustmon::http

@@ -1,0 +1,125 @@
+// Worker: one event loop thread of the server, with its own event_base and evhttp accepting
+// on the shared listening socket.
+//
+// Policy: everything that touches a worker's libevent objects runs on that worker's loop
+// thread. Other threads reach it through post(), a mutex-protected queue plus an event
+// activated with event_active (safe across threads because the server calls
+// evthread_use_pthreads before creating any base). A worker shuts down in three steps:
+// it stops accepting, waits until every request it dispatched has been answered and every
+// reply has been written (or a grace period ends), then leaves its loop, runs what is still
+// queued, and refuses later tasks (they are destroyed on the posting thread).
+#pragma once
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "common/result.hpp"
+#include "responder/http/event_owners.hpp"
+#include "responder/http/task.hpp"
+
+namespace trustmon::http {
+
+class Server;
+
+class Worker {
+ public:
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  unsigned index() const noexcept { return index_; }
+  event_base* base() const noexcept { return base_.get(); }
+  Server& server() const noexcept { return *server_; }
+  // True on this worker's loop thread (while it runs).
+  bool in_loop_thread() const noexcept;
+
+  // Runs `task` on this worker's loop thread, in posting order. Thread-safe. Returns false
+  // (and destroys the task on the calling thread) once the worker has shut down.
+  bool post(Task task);
+
+  // A slot for the owner's per-worker state (e.g. a reusable LMDB read transaction), set
+  // from the server's worker start hook and read by handlers through Request::worker().
+  void set_user(void* user) noexcept { user_ = user; }
+  void* user() const noexcept { return user_; }
+  template <typename T>
+  T* user_as() const noexcept {
+    return static_cast<T*>(user_);
+  }
+
+  // Counters read by Server::metrics_text(); one writer (the loop thread) per worker.
+  struct alignas(64) Counters {
+    std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> by_class[6]{};  // [0] = other, [1..5] = 1xx..5xx
+    std::atomic<std::uint64_t> body_bytes{0};
+    std::atomic<std::int64_t> in_flight{0};   // dispatched, not answered
+    std::atomic<std::int64_t> unwritten{0};   // answered, not fully written to the socket
+  };
+  const Counters& counters() const noexcept { return counters_; }
+
+ private:
+  friend class Server;
+  friend class Request;
+
+  Worker(Server& server, unsigned index);
+
+  // Creates the base, the evhttp with the server's limits, and binds the shared socket.
+  Status init(int listen_fd);
+  void thread_main();  // the worker thread's body: start hook, loop, drain, stop hook
+
+  // Loop-thread entry points.
+  void on_request(evhttp_request* req) noexcept;
+  void on_reply_sent(int status, std::size_t body_bytes) noexcept;
+  void on_reply_queued(evhttp_connection* conn) noexcept;
+  void on_flushed() noexcept;
+  void begin_stop() noexcept;
+  void maybe_finish() noexcept;
+  void run_posted() noexcept;
+  bool closed() const noexcept { return closed_flag_.load(std::memory_order_acquire); }
+  bool stopping() const noexcept { return stopping_; }
+
+  static void request_cb(evhttp_request* req, void* arg) noexcept;
+  static void flushed_cb(evhttp_request* req, void* arg) noexcept;
+  static void conn_closed_cb(evhttp_connection* conn, void* arg) noexcept;
+  static void post_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void stop_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void grace_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void accept_error_cb(evconnlistener* listener, void* arg) noexcept;
+  static void accept_resume_cb(evutil_socket_t, short, void* arg) noexcept;
+
+  Server* server_;
+  unsigned index_;
+  void* user_ = nullptr;
+
+  // Member order = reverse destruction order: the base goes last.
+  detail::EventBasePtr base_;
+  detail::EvhttpPtr http_;
+  detail::EventPtr post_ev_;
+  detail::EventPtr stop_ev_;
+  detail::EventPtr grace_ev_;
+  detail::EventPtr accept_resume_ev_;
+  detail::EventPtr wake_ev_;                   // worker 0 only: the server's stop eventfd
+  std::vector<detail::EventPtr> signal_evs_;  // worker 0 only: see Server::handle_signals
+  evhttp_bound_socket* bound_ = nullptr;      // owned by http_; null once accepting stopped
+
+  // Cross-thread queue.
+  std::mutex mu_;
+  std::vector<Task> queue_;
+  bool wake_armed_ = false;
+  bool closed_ = false;  // under mu_
+  std::atomic<bool> closed_flag_{false};
+
+  // Loop-thread state.
+  bool stopping_ = false;
+  std::size_t pending_ = 0;    // dispatched, not yet answered
+  std::size_t unflushed_ = 0;  // answered on a live connection, not yet fully written
+
+  Counters counters_;
+};
+
+}  // namespace trustmon::http

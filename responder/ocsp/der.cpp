@@ -1,0 +1,141 @@
+// Strict DER reading and backward DER writing (see der.hpp for the policy).
+#include "responder/ocsp/der.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace trustmon::ocsp::der {
+
+void BackWriter::room(std::size_t n) {
+  if (pos_ >= n) return;
+  // Grow toward the front: new space goes before the bytes already written.
+  const std::size_t used = size();
+  const std::size_t cap = std::max(buf_.size() * 2, used + n + 64);
+  Bytes grown(cap);
+  std::memcpy(grown.data() + cap - used, buf_.data() + pos_, used);
+  buf_.swap(grown);
+  pos_ = cap - used;
+}
+
+void BackWriter::byte(std::uint8_t b) {
+  room(1);
+  buf_[--pos_] = b;
+}
+
+void BackWriter::bytes(ByteView b) {
+  if (b.empty()) return;
+  room(b.size());
+  pos_ -= b.size();
+  std::memcpy(buf_.data() + pos_, b.data(), b.size());
+}
+
+void BackWriter::header(std::uint8_t tag, std::size_t len) {
+  room(6);
+  if (len < 0x80) {
+    buf_[--pos_] = static_cast<std::uint8_t>(len);
+  } else {
+    std::uint8_t n = 0;
+    for (std::size_t v = len; v != 0; v >>= 8) {
+      buf_[--pos_] = static_cast<std::uint8_t>(v);
+      ++n;
+    }
+    buf_[--pos_] = static_cast<std::uint8_t>(0x80 | n);
+  }
+  buf_[--pos_] = tag;
+}
+
+std::size_t tlv_size(std::size_t len) noexcept {
+  std::size_t n = 2;
+  if (len >= 0x80)
+    for (std::size_t v = len; v != 0; v >>= 8) ++n;
+  return n + len;
+}
+
+namespace {
+
+// Proleptic Gregorian calendar conversions (days since 1970-01-01).
+struct Civil {
+  std::int64_t y;
+  unsigned m, d;
+};
+
+Civil civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return Civil{static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void put2(char* p, unsigned v) noexcept {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+bool digits(const std::uint8_t* p, int n, unsigned& out) noexcept {
+  unsigned v = 0;
+  for (int i = 0; i < n; ++i) {
+    if (p[i] < '0' || p[i] > '9') return false;
+    v = v * 10 + static_cast<unsigned>(p[i] - '0');
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+bool format_generalized_time(UnixTime t, char out[15]) noexcept {
+  std::int64_t days = t / 86400;
+  std::int64_t secs = t % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    --days;
+  }
+  const Civil c = civil_from_days(days);
+  if (c.y < 0 || c.y > 9999) return false;
+  const auto y = static_cast<unsigned>(c.y);
+  put2(out, y / 100);
+  put2(out + 2, y % 100);
+  put2(out + 4, c.m);
+  put2(out + 6, c.d);
+  put2(out + 8, static_cast<unsigned>(secs / 3600));
+  put2(out + 10, static_cast<unsigned>(secs / 60 % 60));
+  put2(out + 12, static_cast<unsigned>(secs % 60));
+  out[14] = 'Z';
+  return true;
+}
+
+bool put_generalized_time(BackWriter& w, UnixTime t) {
+  char text[15];
+  if (!format_generalized_time(t, text)) return false;
+  w.tlv(kGeneralizedTime, as_bytes(std::string_view(text, sizeof text)));
+  return true;
+}
+
+bool parse_generalized_time(ByteView c, UnixTime& out) noexcept {
+  if (c.size() != 15 || c[14] != 'Z') return false;
+  unsigned yh, yl, mo, d, h, mi, s;
+  const std::uint8_t* p = c.data();
+  if (!digits(p, 2, yh) || !digits(p + 2, 2, yl) || !digits(p + 4, 2, mo) || !digits(p + 6, 2, d) ||
+      !digits(p + 8, 2, h) || !digits(p + 10, 2, mi) || !digits(p + 12, 2, s))
+    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return false;
+  const std::int64_t days = days_from_civil(yh * 100 + yl, mo, d);
+  out = days * 86400 + h * 3600 + mi * 60 + s;
+  return true;
+}
+
+}  // namespace trustmon::ocsp::der

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds trustmond and trustmonctl, creates a demo PKI
+# (a root, an RSA-2048 and an ECDSA P-256 issuing CA, each with a delegated OCSP
+# responder, a few thousand end-entity certificates, some revoked), loads it into a fresh
+# data folder, and runs trustmond on 127.0.0.1 in the foreground (Ctrl-C stops it).
+# Environment: DEMO_DIR (default ./demo), PORT (8080), DEMO_CERTS (3000).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+demo=${DEMO_DIR:-$root/demo}
+port=${PORT:-8080}
+count=${DEMO_CERTS:-3000}
+url="http://127.0.0.1:$port"
+
+"$root/scripts/install-deps.sh"
+build="$root/build/release"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUSTMON_TESTS=OFF -DTRUSTMON_BENCH=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target trustmond trustmonctl
+ctl="$build/tools/trustmonctl"
+daemon="$build/responder/trustmond"
+
+if [ ! -f "$demo/pki/issuers.txt" ]; then
+  echo "== creating the demo PKI ($count certificates) in $demo/pki"
+  "$ctl" demo-pki --out "$demo/pki" --count "$count" --revoked-percent 5 >/dev/null
+fi
+fresh=0
+if [ ! -f "$demo/data/trustmon.toml" ]; then
+  issuer_args=()
+  while IFS= read -r line; do [ -n "$line" ] && issuer_args+=(--issuer "$line"); done < "$demo/pki/issuers.txt"
+  "$ctl" init --data "$demo/data" --listen "127.0.0.1:$port" "${issuer_args[@]}" >/dev/null
+  fresh=1
+fi
+
+echo "== starting trustmond on $url (log: $demo/data/trustmond.log)"
+"$daemon" --config "$demo/data/trustmon.toml" 2>>"$demo/data/trustmond.log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+for _ in $(seq 100); do
+  curl -sf "$url/healthz" >/dev/null 2>&1 && break
+  kill -0 $pid 2>/dev/null || { echo "trustmond failed to start; see $demo/data/trustmond.log" >&2; exit 1; }
+  sleep 0.1
+done
+ctl_api=("$ctl" --server "$url" --token-file "$demo/data/admin.token")
+if [ "$fresh" = 1 ]; then
+  echo "== loading certificates and revocations"
+  "${ctl_api[@]}" import "$demo/pki/demo-rsa/certs" "$demo/pki/demo-ec/certs"
+  echo
+  "${ctl_api[@]}" revoke --file "$demo/pki/revocations.tsv" | head -c 300
+  echo
+fi
+
+good=$(ls "$demo/pki/demo-ec/certs" | head -1); good=${good%.pem}
+revoked_line=$(grep -v '^#' "$demo/pki/revocations.tsv" | grep '^demo-rsa' | head -1)
+revoked=$(echo "$revoked_line" | cut -f2)
+cat <<MSG
+
+trustmond is running on $url (pid $pid). Ctrl-C stops it. Try, in another terminal:
+
+# a good certificate (ECDSA P-256 CA, nonce echoed, signed live):
+openssl ocsp -url $url/ocsp -issuer $demo/pki/demo-ec/ca.pem -cert $demo/pki/demo-ec/certs/$good.pem -CAfile $demo/pki/root.pem -resp_text
+
+# a revoked certificate (RSA-2048 CA, no nonce: the pre-signed answer):
+openssl ocsp -url $url/ocsp -issuer $demo/pki/demo-rsa/ca.pem -cert $demo/pki/demo-rsa/certs/$revoked.pem -CAfile $demo/pki/root.pem -no_nonce
+
+# RFC 5019 GET with curl (cache headers shown), then verified offline:
+openssl ocsp -issuer $demo/pki/demo-ec/ca.pem -cert $demo/pki/demo-ec/certs/$good.pem -no_nonce -reqout /tmp/req.der
+curl -s -D - -o /tmp/resp.der "$url/ocsp/\$(base64 -w0 /tmp/req.der | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')"
+openssl ocsp -respin /tmp/resp.der -issuer $demo/pki/demo-ec/ca.pem -cert $demo/pki/demo-ec/certs/$good.pem -CAfile $demo/pki/root.pem -no_nonce
+
+# revoke it through the API, and ask again:
+$ctl --server $url --token-file $demo/data/admin.token revoke --issuer demo-ec --serial $good --reason keyCompromise
+curl -s $url/healthz; echo; curl -s $url/metrics | grep trustmon_ocsp
+
+MSG
+wait $pid

@@ -1,0 +1,298 @@
+// Key and value codecs for every table (see records.hpp). Layout of every value:
+// u8 format (kFormat) followed by fixed-width big-endian fields; signed times are be64
+// two's complement; variable fields are be32 length + bytes. Decoders check the exact
+// total size before reading and reject unknown enum values, so a damaged record is
+// "storage_corrupt" and never an out-of-bounds read.
+#include "storage/records.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+
+namespace trustmon::storage {
+namespace {
+
+constexpr std::uint8_t kFormat = 1;
+constexpr std::uint8_t kNoReasonByte = 0xff;
+
+// Appends fields to a Bytes buffer.
+class FieldWriter {
+ public:
+  explicit FieldWriter(std::size_t reserve) { out_.reserve(reserve); }
+  void u8(std::uint8_t v) { out_.push_back(v); }
+  void be32(std::uint32_t v) {
+    std::uint8_t b[4];
+    put_be32(b, v);
+    out_.insert(out_.end(), b, b + 4);
+  }
+  void be64(std::uint64_t v) {
+    std::uint8_t b[8];
+    put_be64(b, v);
+    out_.insert(out_.end(), b, b + 8);
+  }
+  void time(UnixTime t) { be64(static_cast<std::uint64_t>(t)); }
+  void raw(ByteView b) { out_.insert(out_.end(), b.begin(), b.end()); }
+  void var(ByteView b) {
+    be32(static_cast<std::uint32_t>(b.size()));
+    raw(b);
+  }
+  Bytes take() { return std::move(out_); }
+
+ private:
+  Bytes out_;
+};
+
+// Reads fields from a view; every read checks the remaining length first and a failed
+// read poisons the reader (later reads return zeros), so callers check ok() once.
+class FieldReader {
+ public:
+  explicit FieldReader(ByteView in) : in_(in) {}
+  bool ok() const noexcept { return ok_; }
+  bool done() const noexcept { return ok_ && pos_ == in_.size(); }
+  bool has(std::size_t n) noexcept {
+    if (!ok_ || in_.size() - pos_ < n) ok_ = false;
+    return ok_;
+  }
+  std::uint8_t u8() noexcept { return has(1) ? in_[pos_++] : 0; }
+  std::uint32_t be32() noexcept {
+    if (!has(4)) return 0;
+    const std::uint32_t v = get_be32(in_.data() + pos_);
+    pos_ += 4;
+    return v;
+  }
+  std::uint64_t be64() noexcept {
+    if (!has(8)) return 0;
+    const std::uint64_t v = get_be64(in_.data() + pos_);
+    pos_ += 8;
+    return v;
+  }
+  UnixTime time() noexcept { return static_cast<UnixTime>(be64()); }
+  ByteView raw(std::size_t n) noexcept {
+    if (!has(n)) return {};
+    ByteView v = in_.subspan(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  ByteView var() noexcept {
+    const std::uint32_t n = be32();
+    return raw(n);
+  }
+  void sha256(Sha256& out) noexcept {
+    ByteView v = raw(out.size());
+    if (ok_) std::memcpy(out.data(), v.data(), out.size());
+  }
+
+ private:
+  ByteView in_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+Error corrupt(const char* what, const char* why) {
+  return make_error("storage_corrupt", std::string(what) + " record: " + why);
+}
+
+bool valid_reason(int code) {
+  return (code >= 0 && code <= 6) || (code >= 8 && code <= 10);
+}
+
+bool valid_status(std::uint8_t s) { return s <= static_cast<std::uint8_t>(CertStatus::revoked); }
+
+constexpr std::size_t kCertSize = 1 + 1 + 8 + 1 + 8 + 8 + 8 + 32 + 1 + 4;
+constexpr std::size_t kOcspHeaderSize = 1 + 8 + 8 + 8 + 1 + 8 + 4;
+
+struct ReasonName {
+  int code;
+  const char* name;
+};
+constexpr std::array<ReasonName, 10> kReasonNames{{
+    {0, "unspecified"},
+    {1, "keyCompromise"},
+    {2, "cACompromise"},
+    {3, "affiliationChanged"},
+    {4, "superseded"},
+    {5, "cessationOfOperation"},
+    {6, "certificateHold"},
+    {8, "removeFromCRL"},
+    {9, "privilegeWithdrawn"},
+    {10, "aACompromise"},
+}};
+
+}  // namespace
+
+// --------------------------------------------------------------------------- keys
+
+Bytes encode_cert_key(IssuerId issuer, ByteView serial) {
+  // Empty or over-long serials give an empty key (callers validate first; an empty key
+  // is refused by LMDB, so misuse fails loudly instead of colliding).
+  if (serial.empty()) return {};
+  // Leading zero octets do not change the number; dropping them keeps one key per
+  // serial and numeric order (length, then bytes).
+  std::size_t skip = 0;
+  while (skip + 1 < serial.size() && serial[skip] == 0) ++skip;
+  serial = serial.subspan(skip);
+  if (serial.size() > kMaxSerialBytes) return {};
+  Bytes key(5 + serial.size());
+  put_be32(key.data(), issuer);
+  key[4] = static_cast<std::uint8_t>(serial.size());
+  std::copy(serial.begin(), serial.end(), key.begin() + 5);
+  return key;
+}
+
+std::optional<CertKey> decode_cert_key(ByteView key) {
+  if (key.size() < 6) return std::nullopt;
+  const std::size_t len = key[4];
+  if (len == 0 || len > kMaxSerialBytes || key.size() != 5 + len) return std::nullopt;
+  return CertKey{get_be32(key.data()), key.subspan(5)};
+}
+
+Bytes encode_issuer_key(IssuerId id) {
+  Bytes key(4);
+  put_be32(key.data(), id);
+  return key;
+}
+
+Bytes encode_event_key(std::uint64_t seq) {
+  Bytes key(8);
+  put_be64(key.data(), seq);
+  return key;
+}
+
+// ------------------------------------------------------------------------ reasons
+
+std::optional<int> reason_from_name(std::string_view name) {
+  for (const auto& r : kReasonNames) {
+    if (name == r.name) return r.code;
+  }
+  return std::nullopt;
+}
+
+const char* reason_name(int code) {
+  if (code == kNoReason) return "none";
+  for (const auto& r : kReasonNames) {
+    if (code == r.code) return r.name;
+  }
+  return "unknown";
+}
+
+// -------------------------------------------------------------------------- certs
+
+Bytes encode_cert(const CertRecord& r) {
+  FieldWriter w(kCertSize);
+  w.u8(kFormat);
+  w.u8(static_cast<std::uint8_t>(r.status));
+  w.time(r.revocation_time);
+  // Only RFC 5280 codes are stored; anything else is stored as "no reason".
+  w.u8(valid_reason(r.reason) ? static_cast<std::uint8_t>(r.reason) : kNoReasonByte);
+  w.time(r.invalidity_date);
+  w.time(r.not_before);
+  w.time(r.not_after);
+  w.raw(r.cert_sha256);
+  w.u8(r.has_der ? 1 : 0);
+  w.be32(r.participant);
+  return w.take();
+}
+
+Result<CertRecord> decode_cert(ByteView value) {
+  if (value.size() != kCertSize) return corrupt("cert", "wrong size");
+  FieldReader in(value);
+  if (in.u8() != kFormat) return corrupt("cert", "unknown format");
+  CertRecord r;
+  const std::uint8_t status = in.u8();
+  if (!valid_status(status)) return corrupt("cert", "unknown status");
+  r.status = static_cast<CertStatus>(status);
+  r.revocation_time = in.time();
+  const std::uint8_t reason = in.u8();
+  if (reason == kNoReasonByte) {
+    r.reason = kNoReason;
+  } else if (valid_reason(reason)) {
+    r.reason = reason;
+  } else {
+    return corrupt("cert", "unknown revocation reason");
+  }
+  r.invalidity_date = in.time();
+  r.not_before = in.time();
+  r.not_after = in.time();
+  in.sha256(r.cert_sha256);
+  const std::uint8_t has_der = in.u8();
+  if (has_der > 1) return corrupt("cert", "bad has_der flag");
+  r.has_der = has_der == 1;
+  r.participant = in.be32();
+  if (!in.done()) return corrupt("cert", "wrong size");
+  return r;
+}
+
+// ------------------------------------------------------------------------ issuers
+
+Bytes encode_issuer(const IssuerRecord& r) {
+  FieldWriter w(1 + 4 + 4 + r.name.size() + 32 + 8 + 4 + r.ca_der.size());
+  w.u8(kFormat);
+  w.be32(r.id);
+  w.var(as_bytes(r.name));
+  w.raw(r.identity);
+  w.time(r.added);
+  w.var(r.ca_der);
+  return w.take();
+}
+
+Result<IssuerRecord> decode_issuer(ByteView value) {
+  FieldReader in(value);
+  if (in.u8() != kFormat || !in.ok()) return corrupt("issuer", "unknown format");
+  IssuerRecord r;
+  r.id = in.be32();
+  const ByteView name = in.var();
+  in.sha256(r.identity);
+  r.added = in.time();
+  const ByteView der = in.var();
+  if (!in.done()) return corrupt("issuer", "truncated or trailing bytes");
+  r.name.assign(as_chars(name));
+  r.ca_der = to_bytes(der);
+  return r;
+}
+
+// ----------------------------------------------------------------- ocsp_responses
+
+Bytes encode_ocsp_response(const OcspResponseRecord& r) {
+  FieldWriter w(kOcspHeaderSize + r.der.size());
+  w.u8(kFormat);
+  w.time(r.produced_at);
+  w.time(r.this_update);
+  w.time(r.next_update);
+  w.u8(static_cast<std::uint8_t>(r.status));
+  w.time(r.revocation_time);
+  w.var(r.der);
+  return w.take();
+}
+
+Result<OcspResponseView> view_ocsp_response(ByteView value) {
+  if (value.size() < kOcspHeaderSize) return corrupt("ocsp_response", "truncated");
+  FieldReader in(value);
+  if (in.u8() != kFormat) return corrupt("ocsp_response", "unknown format");
+  OcspResponseView v;
+  v.produced_at = in.time();
+  v.this_update = in.time();
+  v.next_update = in.time();
+  const std::uint8_t status = in.u8();
+  if (!valid_status(status)) return corrupt("ocsp_response", "unknown status");
+  v.status = static_cast<CertStatus>(status);
+  v.revocation_time = in.time();
+  v.der = in.var();
+  if (!in.done()) return corrupt("ocsp_response", "truncated or trailing bytes");
+  return v;
+}
+
+Result<OcspResponseRecord> decode_ocsp_response(ByteView value) {
+  auto v = view_ocsp_response(value);
+  if (!v.ok()) return std::move(v).error();
+  OcspResponseRecord r;
+  r.produced_at = v->produced_at;
+  r.this_update = v->this_update;
+  r.next_update = v->next_update;
+  r.status = v->status;
+  r.revocation_time = v->revocation_time;
+  r.der = to_bytes(v->der);
+  return r;
+}
+
+}  // namespace trustmon::storage

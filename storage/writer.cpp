@@ -1,0 +1,220 @@
+// The single Writer thread (see writer.hpp). Policy:
+//  * one LMDB write transaction per batch, one child transaction per job, so a job's
+//    error discards only that job's writes;
+//  * Done runs only after the batch's commit returned (durable) or failed;
+//  * MDB_MAP_FULL anywhere in a batch (a job, a child commit, the final commit) aborts
+//    the whole batch, doubles the map and runs the batch again from scratch;
+//  * nothing a Job or Done throws escapes: a throwing Job fails with "internal_error",
+//    a throwing Done is logged.
+#include "storage/writer.hpp"
+
+#include <exception>
+#include <future>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/log.hpp"
+
+namespace trustmon::storage {
+namespace {
+
+// Doubling from even 1 MiB reaches far past any real batch within this many steps;
+// more means the map cannot grow (address space, disk) and the batch fails.
+constexpr int kMaxGrowsPerBatch = 24;
+
+// The Writer whose loop runs on this thread (to refuse run_sync from inside it).
+thread_local const Writer* t_running_writer = nullptr;
+
+Status run_job(const Writer::Job& job, WriteTxn& txn) noexcept {
+  try {
+    if (!job) return make_error("internal_error", "empty writer job");
+    return job(txn);
+  } catch (const std::exception& e) {
+    return make_error("internal_error", std::string("writer job threw: ") + e.what());
+  } catch (...) {
+    return make_error("internal_error", "writer job threw a non-exception");
+  }
+}
+
+void call_done(const Writer::Done& done, Status status) noexcept {
+  if (!done) return;
+  try {
+    done(std::move(status));
+  } catch (const std::exception& e) {
+    try {
+      log().error("writer: completion threw: {}", e.what());
+    } catch (...) {
+    }
+  } catch (...) {
+    try {
+      log().error("writer: completion threw a non-exception");
+    } catch (...) {
+    }
+  }
+}
+
+}  // namespace
+
+Writer::Writer(Env& env, WriterOptions options) : env_(env), options_(options) {
+  if (options_.max_batch == 0) options_.max_batch = 1;
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Writer::stop() {
+  std::thread thread;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    // Jobs submitted before a start() that never came still get run.
+    if (!started_ && !queue_.empty()) {
+      started_ = true;
+      thread_ = std::thread([this] { loop(); });
+    }
+    // Called from a Done on the Writer thread: it cannot join itself; a later stop()
+    // (the destructor's) joins.
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) {
+      thread = std::move(thread_);
+    }
+  }
+  cv_.notify_all();
+  if (thread.joinable()) thread.join();
+}
+
+void Writer::submit(Job job, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(job), std::move(done)});
+      // Wake the thread only when it may be idle or the batch is now full; during a
+      // gathering wait it re-checks the queue size itself on each wake-up.
+      if (queue_.size() == 1 || queue_.size() >= options_.max_batch) cv_.notify_one();
+      return;
+    }
+  }
+  call_done(done, make_error("shutting_down", "the writer is stopping"));
+}
+
+Status Writer::run_sync(Job job) {
+  if (t_running_writer == this) {
+    // From a Job or Done: waiting here would wait for ourselves.
+    return make_error("internal_error", "run_sync called on the writer thread");
+  }
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = promise->get_future();
+  submit(std::move(job), [promise](Status s) { promise->set_value(std::move(s)); });
+  return result.get();
+}
+
+WriterStats Writer::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Writer::loop() {
+  t_running_writer = this;
+  std::deque<Pending> batch;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping and drained
+    // Gather more for up to max_delay, unless the batch is already full or we stop.
+    const auto deadline = std::chrono::steady_clock::now() + options_.max_delay;
+    cv_.wait_until(lock, deadline,
+                   [this] { return stopping_ || queue_.size() >= options_.max_batch; });
+    while (!queue_.empty() && batch.size() < options_.max_batch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    try {
+      run_batch(batch);
+    } catch (...) {
+      // Only allocation failures can get here; keep the thread alive for later batches.
+      try {
+        log().error("writer: batch of {} jobs failed with an exception", batch.size());
+      } catch (...) {
+      }
+    }
+    batch.clear();
+    lock.lock();
+  }
+}
+
+void Writer::run_batch(std::deque<Pending>& batch) {
+  const std::size_t n = batch.size();
+  std::vector<Status> results(n);
+  Status outcome;  // the parent commit's result
+  std::uint64_t grows = 0;
+
+  for (int attempt = 0;; ++attempt) {
+    auto parent = WriteTxn::begin(env_);
+    if (!parent.ok()) {
+      outcome = std::move(parent).error();
+      break;
+    }
+    for (std::size_t i = 0; i < n && !parent->map_full(); ++i) {
+      auto child = WriteTxn::begin_child(*parent);
+      if (!child.ok()) {
+        results[i] = std::move(child).error();
+        continue;
+      }
+      Status st = run_job(batch[i].job, *child);
+      // commit() also reports a sticky error the job ignored.
+      if (st.ok()) {
+        st = child->commit();
+      } else {
+        child->abort();
+      }
+      results[i] = std::move(st);
+    }
+    if (!parent->map_full()) {
+      outcome = parent->commit();
+      if (outcome.ok() || !parent->map_full()) break;
+    }
+    // The map is full: nothing of this attempt is kept. Grow and run every job again.
+    parent->abort();
+    if (attempt >= kMaxGrowsPerBatch) {
+      outcome = make_error("storage_map_full", "map still full after growing " +
+                                                   std::to_string(attempt) + " times");
+      break;
+    }
+    Status grown = env_.grow_map();
+    if (!grown.ok()) {
+      outcome = std::move(grown);
+      break;
+    }
+    ++grows;
+    try {
+      log().info("storage: map grown to {} bytes", env_.map_size());
+    } catch (...) {
+    }
+  }
+
+  std::uint64_t failed = 0;
+  if (outcome.ok()) {
+    for (const Status& s : results) failed += s.ok() ? 0 : 1;
+  } else {
+    failed = n;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.map_grows += grows;
+    stats_.jobs += n;
+    stats_.failed_jobs += failed;
+    if (outcome.ok()) ++stats_.commits;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    call_done(batch[i].done, outcome.ok() ? std::move(results[i]) : outcome);
+  }
+}
+
+}  // namespace trustmon::storage

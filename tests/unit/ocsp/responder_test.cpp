@@ -1,0 +1,661 @@
+// The OCSP service over a temporary LMDB: policy rules, the pre-signed path, live
+// signing, the refresher, and one end-to-end check with the `openssl ocsp` CLI.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "responder/ocsp/presign.hpp"
+#include "responder/ocsp/refresher.hpp"
+#include "responder/ocsp/responder.hpp"
+#include "storage/lmdb.hpp"
+#include "storage/records.hpp"
+#include "storage/writer.hpp"
+#include "tests/unit/ocsp/ocsp_client.hpp"
+#include "tests/unit/ocsp/test_issuers.hpp"
+#include "tests/unit/ocsp/test_pki.hpp"
+
+namespace trustmon::ocsp {
+namespace {
+
+using testing::build_request;
+using testing::find_status;
+using testing::kEcIssuer;
+using testing::kRsaIssuer;
+using testing::shared_issuer_table;
+using testing::shared_test_pki;
+
+// The certificates are valid around the real current time, and OpenSSL checks the
+// responder certificate against it, so the fixed clock starts at the real time.
+const UnixTime kStart = static_cast<UnixTime>(std::time(nullptr));
+
+struct Got {
+  Answer::Kind kind = Answer::Kind::error;
+  ResponseStatus status = ResponseStatus::internal_error;
+  Bytes body;
+  UnixTime produced_at = 0, this_update = 0, next_update = 0;
+  bool cacheable = false;
+  std::string outcome, detail, etag;
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = "/tmp/trustmon-ocsp-test-XXXXXX";
+    if (char* made = mkdtemp(tmpl.data())) path_ = made;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class OcspStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    storage::EnvOptions o;
+    o.path = dir_.path();
+    o.initial_map_size = std::size_t{32} << 20;
+    auto env = storage::Env::open(o);
+    ASSERT_TRUE(env) << env.error().message;
+    env_ = std::move(*env);
+    auto txn = storage::ReadTxn::begin(*env_);
+    ASSERT_TRUE(txn) << txn.error().message;
+    txn_ = std::make_unique<storage::ReadTxn>(std::move(*txn));
+  }
+
+  void put(storage::Table t, const Bytes& key, const Bytes& value) {
+    auto w = storage::WriteTxn::begin(*env_);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(w->put(t, key, value));
+    ASSERT_TRUE(w->commit());
+  }
+  void put_cert(storage::IssuerId issuer, const Bytes& serial, const storage::CertRecord& r) {
+    put(storage::Table::certs, storage::encode_cert_key(issuer, serial), storage::encode_cert(r));
+  }
+  std::optional<storage::OcspResponseRecord> stored_response(storage::IssuerId issuer, const Bytes& serial) {
+    storage::ReadScope scope(*txn_);
+    EXPECT_TRUE(scope.status());
+    auto got = txn_->get(storage::Table::ocsp_responses, storage::encode_cert_key(issuer, serial));
+    EXPECT_TRUE(got);
+    if (!got || !got->has_value()) return std::nullopt;
+    auto rec = storage::decode_ocsp_response(**got);
+    EXPECT_TRUE(rec);
+    if (!rec) return std::nullopt;
+    return *rec;
+  }
+
+  Got ask(const Responder& r, const Bytes& request) {
+    storage::ReadScope scope(*txn_);
+    EXPECT_TRUE(scope.status());
+    Answer a = r.answer(request, *txn_);
+    Got g;  // copied out while the scope is open, as the HTTP adapter does
+    g.kind = a.kind;
+    g.status = a.status;
+    g.body = to_bytes(a.body);
+    g.produced_at = a.produced_at;
+    g.this_update = a.this_update;
+    g.next_update = a.next_update;
+    g.cacheable = a.cacheable;
+    g.outcome = a.outcome;
+    g.detail = a.detail;
+    g.etag = etag(a);
+    return g;
+  }
+  Got ask(const Bytes& request) { return ask(Responder(shared_issuer_table(), options_, clock_), request); }
+
+  static testing::VerifiedResponse verify(const Bytes& der) {
+    const auto& p = shared_test_pki();
+    return testing::verify_response(der, p.root.get(), {p.ca_ec.get(), p.ca_rsa.get()});
+  }
+
+  static storage::CertRecord good() {
+    storage::CertRecord r;
+    r.status = storage::CertStatus::good;
+    r.not_before = kStart - 3600;
+    r.not_after = kStart + 365 * 86400;
+    return r;
+  }
+  static storage::CertRecord revoked(UnixTime when, int reason, UnixTime invalidity = 0) {
+    storage::CertRecord r = good();
+    r.status = storage::CertStatus::revoked;
+    r.revocation_time = when;
+    r.reason = reason;
+    r.invalidity_date = invalidity;
+    return r;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<storage::Env> env_;
+  std::unique_ptr<storage::ReadTxn> txn_;
+  FixedClock clock_{kStart};
+  OcspOptions options_;
+};
+
+Bytes one_request(const EVP_MD* md, const X509* issuer, const Bytes& serial, std::optional<Bytes> nonce = {},
+                  OcspRequestPtr* keep = nullptr) {
+  return build_request({.ids = {{md, issuer}}, .serials = {serial}, .nonce = std::move(nonce)}, keep);
+}
+
+TEST_F(OcspStoreTest, NeverSeenSerialIsUnknownNotGood) {
+  const auto& p = shared_test_pki();
+  const Got g = ask(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x12, 0x34}));
+  ASSERT_EQ(g.status, ResponseStatus::successful);
+  EXPECT_EQ(g.kind, Answer::Kind::live);
+  EXPECT_EQ(g.outcome, "live");
+  EXPECT_EQ(g.detail, "missing");
+  auto v = verify(g.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  auto r = find_status(v.basic.get(), testing::make_certid(EVP_sha1(), p.ca_ec.get(), Bytes{0x12, 0x34}).get());
+  ASSERT_TRUE(r.found);
+  EXPECT_EQ(r.status, V_OCSP_CERTSTATUS_UNKNOWN);
+  EXPECT_FALSE(testing::has_extended_revoke(v.basic.get()));
+}
+
+TEST_F(OcspStoreTest, UnknownAsRevokedPerRfc6960Section2_2) {
+  const auto& p = shared_test_pki();
+  options_.unknown_as_revoked = true;
+  const Got g = ask(one_request(EVP_sha256(), p.ca_rsa.get(), Bytes{0x55}));
+  ASSERT_EQ(g.status, ResponseStatus::successful);
+  auto v = verify(g.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  auto r = find_status(v.basic.get(), testing::make_certid(EVP_sha256(), p.ca_rsa.get(), Bytes{0x55}).get());
+  ASSERT_TRUE(r.found);
+  EXPECT_EQ(r.status, V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(r.reason, OCSP_REVOKED_STATUS_CERTIFICATEHOLD);
+  EXPECT_EQ(r.revocation_time, 0);
+  EXPECT_TRUE(testing::has_extended_revoke(v.basic.get()));
+  // A known certificate is still answered from its record.
+  put_cert(kRsaIssuer, p.leaves_rsa[0].serial, good());
+  const Got known = ask(one_request(EVP_sha256(), p.ca_rsa.get(), p.leaves_rsa[0].serial));
+  auto vk = verify(known.body);
+  ASSERT_TRUE(vk.error.empty()) << vk.error;
+  EXPECT_EQ(find_status(vk.basic.get(), testing::make_certid(EVP_sha256(), p.ca_rsa.get(), p.leaves_rsa[0].serial).get())
+                .status,
+            V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_FALSE(testing::has_extended_revoke(vk.basic.get()));
+}
+
+TEST_F(OcspStoreTest, LiveAnswersForEveryHashAndBothIssuers) {
+  const auto& p = shared_test_pki();
+  put_cert(kEcIssuer, p.leaves_ec[0].serial, good());
+  put_cert(kEcIssuer, p.leaves_ec[1].serial, revoked(kStart - 1000, 1, kStart - 86400 * 3));
+  put_cert(kRsaIssuer, p.leaves_rsa[0].serial, good());
+  put_cert(kRsaIssuer, p.leaves_rsa[1].serial, revoked(kStart - 2000, storage::kNoReason));
+  for (auto [md, nid] : {std::pair{EVP_sha1(), NID_sha1}, std::pair{EVP_sha256(), NID_sha256},
+                         std::pair{EVP_sha384(), NID_sha384}, std::pair{EVP_sha512(), NID_sha512}}) {
+    for (bool ec : {true, false}) {
+      const X509* ca = ec ? p.ca_ec.get() : p.ca_rsa.get();
+      const auto& leaves = ec ? p.leaves_ec : p.leaves_rsa;
+      const Got g0 = ask(one_request(md, ca, leaves[0].serial));
+      ASSERT_EQ(g0.status, ResponseStatus::successful);
+      EXPECT_EQ(g0.kind, Answer::Kind::live);
+      EXPECT_TRUE(g0.cacheable);
+      EXPECT_EQ(g0.produced_at, kStart);
+      EXPECT_EQ(g0.this_update, kStart);
+      EXPECT_EQ(g0.next_update, kStart + options_.validity);
+      auto v0 = verify(g0.body);
+      ASSERT_TRUE(v0.error.empty()) << v0.error;
+      EXPECT_TRUE(testing::responder_id_by_key(v0.basic.get(), ec ? p.responder.get() : p.ca_rsa.get()));
+      EXPECT_EQ(testing::embedded_cert_count(v0.basic.get()), ec ? 1 : 0);
+      auto r0 = find_status(v0.basic.get(), testing::make_certid(md, ca, leaves[0].serial).get());
+      ASSERT_TRUE(r0.found);
+      EXPECT_EQ(r0.status, V_OCSP_CERTSTATUS_GOOD);
+      EXPECT_EQ(r0.hash_nid, nid);
+
+      const Got g1 = ask(one_request(md, ca, leaves[1].serial));
+      auto v1 = verify(g1.body);
+      ASSERT_TRUE(v1.error.empty()) << v1.error;
+      auto r1 = find_status(v1.basic.get(), testing::make_certid(md, ca, leaves[1].serial).get());
+      ASSERT_TRUE(r1.found);
+      EXPECT_EQ(r1.status, V_OCSP_CERTSTATUS_REVOKED);
+      EXPECT_EQ(r1.hash_nid, nid);
+      if (ec) {
+        EXPECT_EQ(r1.reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+        EXPECT_EQ(r1.revocation_time, kStart - 1000);
+        ASSERT_TRUE(r1.invalidity_date);
+        EXPECT_EQ(*r1.invalidity_date, kStart - 86400 * 3);
+      } else {
+        EXPECT_EQ(r1.reason, -1);
+        EXPECT_EQ(r1.revocation_time, kStart - 2000);
+        EXPECT_FALSE(r1.invalidity_date);
+      }
+    }
+  }
+}
+
+TEST_F(OcspStoreTest, StatusTimesPassOpenSslValidityCheck) {
+  const auto& p = shared_test_pki();
+  put_cert(kEcIssuer, p.leaves_ec[0].serial, good());
+  const Got g = ask(one_request(EVP_sha1(), p.ca_ec.get(), p.leaves_ec[0].serial));
+  auto v = verify(g.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  OCSP_SINGLERESP* single = OCSP_resp_get0(v.basic.get(), 0);
+  ASN1_GENERALIZEDTIME *thisupd = nullptr, *nextupd = nullptr;
+  int reason = 0;
+  OCSP_single_get0_status(single, &reason, nullptr, &thisupd, &nextupd);
+  EXPECT_EQ(OCSP_check_validity(thisupd, nextupd, 300, -1), 1);
+}
+
+TEST_F(OcspStoreTest, NonceIsEchoedAndDisablesCaching) {
+  const auto& p = shared_test_pki();
+  put_cert(kEcIssuer, p.leaves_ec[0].serial, good());
+  auto rec = presign(*shared_issuer_table().find_by_id(kEcIssuer), p.leaves_ec[0].serial, good(), options_, kStart);
+  ASSERT_TRUE(rec);
+  put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, p.leaves_ec[0].serial),
+      storage::encode_ocsp_response(*rec));
+
+  OcspRequestPtr req;
+  const Got g = ask(one_request(EVP_sha1(), p.ca_ec.get(), p.leaves_ec[0].serial, Bytes(24, 0x42), &req));
+  ASSERT_EQ(g.status, ResponseStatus::successful);
+  EXPECT_EQ(g.kind, Answer::Kind::live);
+  EXPECT_EQ(g.detail, "nonce");
+  EXPECT_FALSE(g.cacheable);
+  auto v = verify(g.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  EXPECT_EQ(OCSP_check_nonce(req.get(), v.basic.get()), 1);
+
+  // echo_nonce off: the nonce is ignored and the pre-signed answer served.
+  options_.echo_nonce = false;
+  const Got g2 = ask(one_request(EVP_sha1(), p.ca_ec.get(), p.leaves_ec[0].serial, Bytes(24, 0x42), &req));
+  EXPECT_EQ(g2.kind, Answer::Kind::presigned);
+  EXPECT_TRUE(g2.cacheable);
+  auto v2 = verify(g2.body);
+  ASSERT_TRUE(v2.error.empty()) << v2.error;
+  EXPECT_EQ(OCSP_check_nonce(req.get(), v2.basic.get()), -1);  // in the request only
+}
+
+TEST_F(OcspStoreTest, LenientRawNonceIsEchoedVerbatim) {
+  const auto& p = shared_test_pki();
+  OcspRequestPtr req;
+  const Bytes der = build_request({.ids = {{EVP_sha1(), p.ca_ec.get()}},
+                                   .serials = {Bytes{0x01}},
+                                   .raw_nonce = Bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+                                  &req);
+  const Got g = ask(der);
+  ASSERT_EQ(g.status, ResponseStatus::successful);
+  auto v = verify(g.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  EXPECT_EQ(OCSP_check_nonce(req.get(), v.basic.get()), 1);
+}
+
+TEST_F(OcspStoreTest, SeveralCertIds) {
+  const auto& p = shared_test_pki();
+  put_cert(kEcIssuer, p.leaves_ec[0].serial, good());
+  put_cert(kEcIssuer, p.leaves_ec[1].serial, revoked(kStart - 50, 4));
+  const Bytes der = build_request({.ids = {{EVP_sha1(), p.ca_ec.get()}, {EVP_sha256(), p.ca_ec.get()},
+                                           {EVP_sha1(), p.ca_ec.get()}},
+                                   .serials = {p.leaves_ec[0].serial, p.leaves_ec[1].serial, Bytes{0x77}}});
+  const Got g = ask(der);
+  ASSERT_EQ(g.status, ResponseStatus::successful);
+  EXPECT_EQ(g.detail, "multiple");
+  auto v = verify(g.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  EXPECT_EQ(OCSP_resp_count(v.basic.get()), 3);
+  EXPECT_EQ(find_status(v.basic.get(), testing::make_certid(EVP_sha1(), p.ca_ec.get(), p.leaves_ec[0].serial).get())
+                .status,
+            V_OCSP_CERTSTATUS_GOOD);
+  auto r1 = find_status(v.basic.get(), testing::make_certid(EVP_sha256(), p.ca_ec.get(), p.leaves_ec[1].serial).get());
+  EXPECT_EQ(r1.status, V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(r1.reason, OCSP_REVOKED_STATUS_SUPERSEDED);
+  EXPECT_EQ(find_status(v.basic.get(), testing::make_certid(EVP_sha1(), p.ca_ec.get(), Bytes{0x77}).get()).status,
+            V_OCSP_CERTSTATUS_UNKNOWN);
+}
+
+TEST_F(OcspStoreTest, UnauthorizedCases) {
+  const auto& p = shared_test_pki();
+  // An issuer we do not serve (the root).
+  Got g = ask(one_request(EVP_sha1(), p.root.get(), Bytes{0x02}));
+  EXPECT_EQ(g.status, ResponseStatus::unauthorized);
+  EXPECT_EQ(g.body, to_bytes(kUnauthorized));
+  EXPECT_EQ(g.detail, "unknown_issuer");
+  EXPECT_FALSE(g.cacheable);
+  EXPECT_TRUE(g.etag.empty());
+  // A hash we do not support.
+  g = ask(one_request(EVP_md5(), p.ca_ec.get(), Bytes{0x02}));
+  EXPECT_EQ(g.body, to_bytes(kUnauthorized));
+  EXPECT_EQ(g.detail, "unsupported_hash");
+  // Two issuers in one request.
+  g = ask(build_request(
+      {.ids = {{EVP_sha1(), p.ca_ec.get()}, {EVP_sha1(), p.ca_rsa.get()}}, .serials = {Bytes{0x01}, Bytes{0x01}}}));
+  EXPECT_EQ(g.body, to_bytes(kUnauthorized));
+  EXPECT_EQ(g.detail, "mixed_issuers");
+  // One known and one unknown.
+  g = ask(build_request(
+      {.ids = {{EVP_sha1(), p.ca_ec.get()}, {EVP_sha1(), p.root.get()}}, .serials = {Bytes{0x01}, Bytes{0x01}}}));
+  EXPECT_EQ(g.body, to_bytes(kUnauthorized));
+}
+
+TEST_F(OcspStoreTest, MalformedCases) {
+  const auto& p = shared_test_pki();
+  Got g = ask(Bytes{0x30, 0x03, 0x02, 0x01});
+  EXPECT_EQ(g.status, ResponseStatus::malformed_request);
+  EXPECT_EQ(g.body, (Bytes{0x30, 0x03, 0x0a, 0x01, 0x01}));
+  EXPECT_EQ(g.outcome, "malformed");
+  g = ask(Bytes{});
+  EXPECT_EQ(g.body, to_bytes(kMalformedRequest));
+  EXPECT_EQ(g.detail, "empty");
+  // A 33-octet nonce.
+  g = ask(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x01}, Bytes(33, 0x01)));
+  EXPECT_EQ(g.body, to_bytes(kMalformedRequest));
+  EXPECT_EQ(g.detail, "bad_nonce_length");
+  // More CertIDs than the cap.
+  options_.max_certids = 2;
+  g = ask(build_request({.ids = {{EVP_sha1(), p.ca_ec.get()}, {EVP_sha1(), p.ca_ec.get()}, {EVP_sha1(), p.ca_ec.get()}},
+                         .serials = {Bytes{0x01}, Bytes{0x02}, Bytes{0x03}}}));
+  EXPECT_EQ(g.body, to_bytes(kMalformedRequest));
+  EXPECT_EQ(g.detail, "too_many_certids");
+  // Larger than max_request_bytes.
+  options_.max_request_bytes = 64;
+  g = ask(one_request(EVP_sha512(), p.ca_ec.get(), Bytes{0x01}));
+  EXPECT_EQ(g.body, to_bytes(kMalformedRequest));
+  EXPECT_EQ(g.detail, "too_large");
+}
+
+TEST_F(OcspStoreTest, PresignedPathReturnsTheStoredBytes) {
+  const auto& p = shared_test_pki();
+  for (storage::IssuerId id : {kEcIssuer, kRsaIssuer}) {
+    const X509* ca = id == kEcIssuer ? p.ca_ec.get() : p.ca_rsa.get();
+    const Bytes& serial = (id == kEcIssuer ? p.leaves_ec : p.leaves_rsa)[2].serial;
+    put_cert(id, serial, good());
+    auto rec = presign(*shared_issuer_table().find_by_id(id), serial, good(), options_, kStart - 100);
+    ASSERT_TRUE(rec) << rec.error().message;
+    put(storage::Table::ocsp_responses, storage::encode_cert_key(id, serial), storage::encode_ocsp_response(*rec));
+
+    const Got g = ask(one_request(EVP_sha1(), ca, serial));
+    ASSERT_EQ(g.status, ResponseStatus::successful);
+    EXPECT_EQ(g.kind, Answer::Kind::presigned);
+    EXPECT_EQ(g.outcome, "cache");
+    EXPECT_TRUE(g.cacheable);
+    EXPECT_EQ(g.body, rec->der);
+    EXPECT_EQ(g.produced_at, rec->produced_at);
+    EXPECT_EQ(g.this_update, rec->this_update);
+    EXPECT_EQ(g.next_update, rec->next_update);
+    auto v = verify(g.body);
+    ASSERT_TRUE(v.error.empty()) << v.error;
+    // ETag: the signature's last 16 octets (not the DER's tail, which may be the embedded certificate).
+    const ASN1_BIT_STRING* sig = OCSP_resp_get0_signature(v.basic.get());
+    const ByteView sig_bytes(ASN1_STRING_get0_data(sig), static_cast<std::size_t>(ASN1_STRING_length(sig)));
+    EXPECT_EQ(g.etag, "\"" + hex_encode(sig_bytes.last(16)) + "\"");
+    auto r = find_status(v.basic.get(), testing::make_certid(EVP_sha1(), ca, serial).get());
+    EXPECT_EQ(r.status, V_OCSP_CERTSTATUS_GOOD);
+    EXPECT_EQ(r.next_update, rec->next_update);
+
+    // Another hash algorithm is answered live, in that algorithm.
+    const Got g256 = ask(one_request(EVP_sha256(), ca, serial));
+    EXPECT_EQ(g256.kind, Answer::Kind::live);
+    EXPECT_NE(g256.etag, g.etag);
+    EXPECT_EQ(g256.etag.size(), 34u);
+    EXPECT_EQ(g256.detail, "hash_alg");
+    auto v256 = verify(g256.body);
+    ASSERT_TRUE(v256.error.empty()) << v256.error;
+    EXPECT_EQ(find_status(v256.basic.get(), testing::make_certid(EVP_sha256(), ca, serial).get()).hash_nid,
+              NID_sha256);
+  }
+}
+
+TEST_F(OcspStoreTest, StaleOrFutureResponsesAreNotServed) {
+  const auto& p = shared_test_pki();
+  const Bytes& serial = p.leaves_ec[0].serial;
+  put_cert(kEcIssuer, serial, good());
+  auto rec = presign(*shared_issuer_table().find_by_id(kEcIssuer), serial, good(), options_, kStart);
+  ASSERT_TRUE(rec);
+  put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, serial), storage::encode_ocsp_response(*rec));
+  const Bytes req = one_request(EVP_sha1(), p.ca_ec.get(), serial);
+
+  clock_.set(rec->next_update - options_.fresh_margin - 1);
+  EXPECT_EQ(ask(req).kind, Answer::Kind::presigned);
+  clock_.set(rec->next_update - options_.fresh_margin);  // within the margin: no longer fresh
+  Got g = ask(req);
+  EXPECT_EQ(g.kind, Answer::Kind::live);
+  EXPECT_EQ(g.detail, "stale");
+  EXPECT_EQ(g.this_update, clock_.now());
+  clock_.set(rec->next_update + 10);
+  EXPECT_EQ(ask(req).detail, "stale");
+  // A response from the future (the clock went back) is not served either.
+  clock_.set(rec->this_update - options_.clock_skew - 1);
+  EXPECT_EQ(ask(req).detail, "stale");
+  clock_.set(rec->this_update - options_.clock_skew);
+  EXPECT_EQ(ask(req).kind, Answer::Kind::presigned);
+}
+
+TEST_F(OcspStoreTest, PresignedThatContradictsTheRecordIsNotServed) {
+  const auto& p = shared_test_pki();
+  const Bytes& serial = p.leaves_ec[3].serial;
+  auto rec = presign(*shared_issuer_table().find_by_id(kEcIssuer), serial, good(), options_, kStart);
+  ASSERT_TRUE(rec);
+  put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, serial), storage::encode_ocsp_response(*rec));
+  const Bytes req = one_request(EVP_sha1(), p.ca_ec.get(), serial);
+  // No certs record at all: never trust a stray "good".
+  Got g = ask(req);
+  EXPECT_EQ(g.kind, Answer::Kind::live);
+  EXPECT_EQ(g.detail, "status_changed");
+  // Revoked since: live answer says revoked.
+  put_cert(kEcIssuer, serial, revoked(kStart + 5, 1));
+  g = ask(req);
+  EXPECT_EQ(g.detail, "status_changed");
+  auto v = verify(g.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  EXPECT_EQ(find_status(v.basic.get(), testing::make_certid(EVP_sha1(), p.ca_ec.get(), serial).get()).status,
+            V_OCSP_CERTSTATUS_REVOKED);
+  // With the cross-check off, the stored bytes are trusted as they are.
+  options_.check_presigned_status = false;
+  EXPECT_EQ(ask(req).kind, Answer::Kind::presigned);
+}
+
+TEST_F(OcspStoreTest, StorageProblemsAreInternalErrors) {
+  const auto& p = shared_test_pki();
+  const Responder r(shared_issuer_table(), options_, clock_);
+  // The transaction is not active (no ReadScope): a storage error.
+  Answer a = r.answer(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x01}), *txn_);
+  EXPECT_EQ(a.status, ResponseStatus::internal_error);
+  EXPECT_EQ(to_bytes(a.body), (Bytes{0x30, 0x03, 0x0a, 0x01, 0x02}));
+  EXPECT_EQ(a.detail, "storage");
+  // A certs record that does not decode.
+  put(storage::Table::certs, storage::encode_cert_key(kEcIssuer, Bytes{0x01}), Bytes{0xff, 0x00});
+  const Got g = ask(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x01}));
+  EXPECT_EQ(g.body, to_bytes(kInternalError));
+  // An undecodable pre-signed record is only a miss.
+  put_cert(kEcIssuer, Bytes{0x02}, good());
+  put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, Bytes{0x02}), Bytes{0x01, 0x02});
+  const Got g2 = ask(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x02}));
+  EXPECT_EQ(g2.kind, Answer::Kind::live);
+  EXPECT_EQ(g2.detail, "undecodable");
+}
+
+TEST_F(OcspStoreTest, PresignJitterSpreadsExpiry) {
+  std::set<UnixTime> seen;
+  for (std::uint8_t i = 1; i <= 50; ++i) {
+    const UnixTime j = presign_jitter(Bytes{0x10, i}, 86400);
+    EXPECT_GE(j, 0);
+    EXPECT_LT(j, 8640);
+    EXPECT_EQ(j, presign_jitter(Bytes{0x10, i}, 86400));  // deterministic
+    seen.insert(j);
+  }
+  EXPECT_GT(seen.size(), 40u);
+  EXPECT_EQ(presign_jitter(Bytes{0x01}, 5), 0);
+}
+
+TEST_F(OcspStoreTest, OptionsValidation) {
+  EXPECT_TRUE(validate(OcspOptions{}));
+  OcspOptions o;
+  o.refresh_margin = o.validity;
+  EXPECT_FALSE(validate(o));
+  o = {};
+  o.max_certids = 0;
+  EXPECT_FALSE(validate(o));
+  o = {};
+  o.fresh_margin = o.refresh_margin;
+  EXPECT_FALSE(validate(o));
+}
+
+// ---------------------------------------------------------------------------- refresher
+
+class RefresherTest : public OcspStoreTest {
+ protected:
+  void SetUp() override {
+    OcspStoreTest::SetUp();
+    writer_ = std::make_unique<storage::Writer>(*env_);
+    writer_->start();
+    const auto& p = shared_test_pki();
+    for (const auto& l : p.leaves_ec) put_cert(kEcIssuer, l.serial, good());
+    for (const auto& l : p.leaves_rsa) put_cert(kRsaIssuer, l.serial, good());
+    put_cert(99, Bytes{0x01}, good());  // an issuer not in the table
+  }
+  void TearDown() override { writer_->stop(); }
+
+  RefresherOptions fast() {
+    RefresherOptions o;
+    o.max_per_second = 0;
+    o.batch_size = 3;  // several batches per issuer
+    return o;
+  }
+
+  std::unique_ptr<storage::Writer> writer_;
+};
+
+TEST_F(RefresherTest, RunOnceSignsMissingAndDueOnly) {
+  const auto& p = shared_test_pki();
+  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, fast());
+  EXPECT_EQ(r.run_once(), 8u);
+  EXPECT_FALSE(stored_response(99, Bytes{0x01}));
+  std::set<UnixTime> expiries;
+  for (const auto& l : p.leaves_ec) {
+    auto rec = stored_response(kEcIssuer, l.serial);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->produced_at, kStart);
+    EXPECT_EQ(rec->next_update, kStart + options_.validity - presign_jitter(l.serial, options_.validity));
+    expiries.insert(rec->next_update);
+    // And the responder serves exactly these bytes.
+    const Got g = ask(one_request(EVP_sha1(), p.ca_ec.get(), l.serial));
+    EXPECT_EQ(g.kind, Answer::Kind::presigned);
+    EXPECT_EQ(g.body, rec->der);
+    auto v = verify(g.body);
+    EXPECT_TRUE(v.error.empty()) << v.error;
+  }
+  EXPECT_GT(expiries.size(), 1u);  // jitter spreads them
+
+  // Nothing is due right after.
+  EXPECT_EQ(r.run_once(), 0u);
+  clock_.advance(3600);
+  EXPECT_EQ(r.run_once(), 0u);
+  // Once within refresh_margin of nextUpdate, everything is re-signed.
+  clock_.set(kStart + options_.validity - options_.refresh_margin);
+  EXPECT_EQ(r.run_once(), 8u);
+  auto rec = stored_response(kRsaIssuer, p.leaves_rsa[0].serial);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->produced_at, clock_.now());
+  const auto s = r.stats();
+  EXPECT_EQ(s.stored, 16u);
+  EXPECT_EQ(s.signed_count, 16u);
+  EXPECT_EQ(s.skipped_changed, 0u);
+  EXPECT_EQ(s.passes, 4u);
+}
+
+TEST_F(RefresherTest, StatusMismatchIsResigned) {
+  const auto& p = shared_test_pki();
+  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, fast());
+  ASSERT_EQ(r.run_once(), 8u);
+  // A revocation written without replacing the pre-signed response.
+  put_cert(kEcIssuer, p.leaves_ec[1].serial, revoked(kStart + 1, 1));
+  EXPECT_EQ(r.run_once(), 1u);
+  auto rec = stored_response(kEcIssuer, p.leaves_ec[1].serial);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->status, storage::CertStatus::revoked);
+  EXPECT_EQ(rec->revocation_time, kStart + 1);
+  auto v = verify(rec->der);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  EXPECT_EQ(find_status(v.basic.get(), testing::make_certid(EVP_sha1(), p.ca_ec.get(), p.leaves_ec[1].serial).get())
+                .status,
+            V_OCSP_CERTSTATUS_REVOKED);
+}
+
+TEST_F(RefresherTest, ChangedRecordsAreSkipped) {
+  const auto& p = shared_test_pki();
+  RefresherOptions o = fast();
+  o.batch_size = 16;
+  bool changed = false;
+  // Between signing and storing the first batch, a revocation lands.
+  o.before_store = [&] {
+    if (changed) return;
+    changed = true;
+    const Bytes key = storage::encode_cert_key(kEcIssuer, p.leaves_ec[2].serial);
+    const Bytes value = storage::encode_cert(revoked(kStart, 3));
+    ASSERT_TRUE(writer_->run_sync([&](storage::WriteTxn& w) { return w.put(storage::Table::certs, key, value); }));
+  };
+  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, o);
+  EXPECT_EQ(r.run_once(), 7u);
+  EXPECT_EQ(r.stats().skipped_changed, 1u);
+  EXPECT_FALSE(stored_response(kEcIssuer, p.leaves_ec[2].serial));
+  // The next pass signs the new status.
+  EXPECT_EQ(r.run_once(), 1u);
+  auto rec = stored_response(kEcIssuer, p.leaves_ec[2].serial);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->status, storage::CertStatus::revoked);
+}
+
+TEST_F(RefresherTest, BackgroundThreadRefreshesAndStops) {
+  RefresherOptions o = fast();
+  o.interval = std::chrono::milliseconds(20);
+  o.max_per_second = 10000;
+  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, o);
+  r.start();
+  // Wait (bounded) for the first pass to store everything; no timing is asserted.
+  for (int i = 0; i < 1000 && r.stats().stored < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  r.stop();
+  EXPECT_EQ(r.stats().stored, 8u);
+  EXPECT_GE(r.stats().passes, 1u);
+  r.stop();  // idempotent
+}
+
+// ---------------------------------------------------------------------- openssl ocsp CLI
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* f = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (f == nullptr) return "popen failed";
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  ::pclose(f);
+  return out;
+}
+
+TEST_F(OcspStoreTest, OpenSslCliVerifiesResponses) {
+  const auto& p = shared_test_pki();
+  const std::string dir = dir_.path() + "/pki";
+  p.write_files(dir);
+  put_cert(kEcIssuer, p.leaves_ec[0].serial, good());
+  put_cert(kRsaIssuer, p.leaves_rsa[1].serial, revoked(kStart - 600, 1));
+  struct Case {
+    const char* ca;
+    const char* ee;
+    const X509* issuer;
+    const Bytes& serial;
+    const char* expect;
+  } cases[] = {{"ca_ec.pem", "ee_ec_0.pem", p.ca_ec.get(), p.leaves_ec[0].serial, ": good"},
+               {"ca_rsa.pem", "ee_rsa_1.pem", p.ca_rsa.get(), p.leaves_rsa[1].serial, ": revoked"}};
+  for (const Case& c : cases) {
+    const Got g = ask(one_request(EVP_sha1(), c.issuer, c.serial));
+    ASSERT_EQ(g.status, ResponseStatus::successful);
+    ASSERT_TRUE(write_file(dir + "/r.der", as_chars(g.body)));
+    const std::string out = run("cd " + dir + " && openssl ocsp -respin r.der -issuer " + c.ca + " -cert " + c.ee +
+                                " -CAfile root.pem -no_nonce");
+    EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+    EXPECT_NE(out.find(c.expect), std::string::npos) << out;
+    EXPECT_EQ(out.find("WARNING"), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace trustmon::ocsp
