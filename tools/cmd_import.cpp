@@ -9,8 +9,8 @@
 // (transport, 4xx/5xx) stops the import: later batches would fail the same way.
 #include <cctype>
 #include <filesystem>
-#include <ostream>
 #include <fstream>
+#include <ostream>
 
 #include "common/bytes.hpp"
 #include "tools/commands.hpp"

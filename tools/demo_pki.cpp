@@ -300,7 +300,7 @@ Result<DemoPkiSummary> generate_demo_pki(const DemoPkiOptions& options) {
   std::error_code ec;
   fs::path out = fs::absolute(options.out_dir, ec).lexically_normal();
   if (ec) return make_error("file_unwritable", "cannot resolve " + options.out_dir + ": " + ec.message());
-  if (out.has_filename() == false) out = out.parent_path();  // drop a trailing '/'
+  if (!out.has_filename()) out = out.parent_path();  // drop a trailing '/'
   if (fs::exists(out / "root.pem") && !options.force)
     return make_error("already_exists", out.string() + " already holds a demo PKI (use --force to replace it)");
   if (auto s = make_dir(out); !s) return std::move(s).error();

@@ -1,7 +1,8 @@
 // trustmon_http_echo: serves a fixed OCSP-sized answer (850 bytes by default, with the cache
 // headers the OCSP route sends) for POST /ocsp, POST /ocsp/ and GET /ocsp/..., so the HTTP
 // layer alone can be loaded with wrk and compared with nginx serving a static file.
-//   trustmon_http_echo [--port N] [--listen HOST:PORT] [--workers N] [--bytes N] [--access-log]
+//   trustmon_http_echo [--port N] [--listen HOST:PORT] [--workers N] [--bytes N] [--access-log FILE]
+// (--access-log - writes the access log to stderr; without the option it is off).
 // Stops on SIGTERM / SIGINT. See echo-post.lua for the POST load script.
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +17,8 @@ namespace {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: trustmon_http_echo [--port N] [--listen HOST:PORT] [--workers N] [--bytes N] [--access-log]\n");
+               "usage: trustmon_http_echo [--port N] [--listen HOST:PORT] [--workers N] [--bytes N] "
+               "[--access-log FILE|-]\n");
   return 2;
 }
 
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   options.workers = 1;
   options.access_log = false;
   std::size_t bytes = 850;
+  std::string access_file = "off";
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -40,20 +43,26 @@ int main(int argc, char** argv) {
       options.workers = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
     } else if (arg == "--bytes" && has_value) {
       bytes = std::strtoul(argv[++i], nullptr, 10);
-    } else if (arg == "--access-log") {
+    } else if (arg == "--access-log" && has_value) {
+      const std::string_view file = argv[++i];
+      access_file = file == "-" ? "" : std::string(file);
       options.access_log = true;
     } else {
       return usage();
     }
   }
   LogOptions log_options;
-  log_options.access_file = options.access_log ? "" : "off";
+  log_options.access_file = access_file;
   init_logging(log_options);
 
   // Bytes that look like a DER OCSPResponse (SEQUENCE, successful) followed by filler.
   Bytes answer(bytes, 0x5a);
   if (answer.size() >= 5) {
-    answer[0] = 0x30; answer[1] = 0x82; answer[2] = 0x03; answer[3] = 0x0a; answer[4] = 0x0a;
+    answer[0] = 0x30;
+    answer[1] = 0x82;
+    answer[2] = 0x03;
+    answer[3] = 0x0a;
+    answer[4] = 0x0a;
   }
   const http::Handler serve = [&answer](http::Request& req) {
     (void)req.body();

@@ -8,8 +8,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -26,14 +26,22 @@ namespace {
 
 Method method_of(evhttp_cmd_type cmd) noexcept {
   switch (cmd) {
-    case EVHTTP_REQ_GET: return Method::Get;
-    case EVHTTP_REQ_HEAD: return Method::Head;
-    case EVHTTP_REQ_POST: return Method::Post;
-    case EVHTTP_REQ_PUT: return Method::Put;
-    case EVHTTP_REQ_DELETE: return Method::Delete;
-    case EVHTTP_REQ_PATCH: return Method::Patch;
-    case EVHTTP_REQ_OPTIONS: return Method::Options;
-    default: return Method::Other;
+    case EVHTTP_REQ_GET:
+      return Method::Get;
+    case EVHTTP_REQ_HEAD:
+      return Method::Head;
+    case EVHTTP_REQ_POST:
+      return Method::Post;
+    case EVHTTP_REQ_PUT:
+      return Method::Put;
+    case EVHTTP_REQ_DELETE:
+      return Method::Delete;
+    case EVHTTP_REQ_PATCH:
+      return Method::Patch;
+    case EVHTTP_REQ_OPTIONS:
+      return Method::Options;
+    default:
+      return Method::Other;
   }
 }
 
@@ -103,11 +111,21 @@ void json_escape_into(std::string& out, std::string_view s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20 || u == 0x7f) {
           out += "\\u00";
@@ -286,7 +304,8 @@ void Request::reply_not_modified(Headers headers) { respond(304, {}, {}, headers
 void Request::respond(int status, std::string_view content_type, ByteView body, Headers headers) {
   if (req_ == nullptr) {
     char path_buf[kLogPathBuffer];
-    trustmon::log().debug("http: second reply ({}) to {} {} ignored", status, to_string(method_), log_path(path_buf));
+    trustmon::log().debug("http: second reply ({}) to {} {} ignored", status, to_string(method_),
+                          log_path(path_buf));
     return;
   }
   if (worker_->in_loop_thread()) {
@@ -321,7 +340,8 @@ void Request::send_owned(const OwnedReply& r) noexcept {
   std::vector<Header> headers;
   try {
     headers.reserve(r.header_text.size() / 2);
-    for (std::size_t i = 0; i + 1 < r.header_text.size(); i += 2) headers.push_back({r.header_text[i], r.header_text[i + 1]});
+    for (std::size_t i = 0; i + 1 < r.header_text.size(); i += 2)
+      headers.push_back({r.header_text[i], r.header_text[i + 1]});
   } catch (...) {
     headers.clear();
   }
@@ -346,17 +366,14 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
     const auto res = std::to_chars(digits, digits + sizeof digits, body.size());
     add_header(out, "Content-Length", std::string_view(digits, static_cast<std::size_t>(res.ptr - digits)));
   } else if (!body.empty()) {
-    if (evbuffer_add(evhttp_request_get_output_buffer(req), body.data(), body.size()) == 0) sent = body.size();
+    if (evbuffer_add(evhttp_request_get_output_buffer(req), body.data(), body.size()) == 0)
+      sent = body.size();
   }
   // While draining for shutdown, tell keep-alive clients to go elsewhere.
   if (w.stopping()) add_header(out, "Connection", "close");
 
   // Log before sending: evhttp may free the request inside evhttp_send_reply.
-  if (start_ns_ != 0) {
-    req_ = req;  // log_access reads the connection through req_
-    log_access(status, sent);
-    req_ = nullptr;
-  }
+  if (start_ns_ != 0) log_access(req, status, sent);
   // A request whose client went away has no connection any more; evhttp frees it on send
   // and never reports completion, so only replies on live connections count as unwritten.
   if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
@@ -381,7 +398,7 @@ std::string_view Request::log_path(char* buf) const noexcept {
   return std::string_view(buf, len);
 }
 
-void Request::log_access(int status, std::size_t bytes) const {
+void Request::log_access(evhttp_request* req, int status, std::size_t bytes) const {
   spdlog::logger* logger = trustmon::access_log();
   if (logger == nullptr) return;
   try {
@@ -390,12 +407,11 @@ void Request::log_access(int status, std::size_t bytes) const {
     const std::string_view path = log_path(path_buf);
     char* address = nullptr;
     ev_uint16_t port = 0;
-    if (evhttp_connection* conn = req_ != nullptr ? evhttp_request_get_connection(req_) : nullptr) {
+    if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
       evhttp_connection_get_peer(conn, &address, &port);
     }
-    logger->info("method={} path={} status={} bytes={} us={} peer={}{}", to_string(method_),
-                 path, status, bytes, us,
-                 address != nullptr ? std::string_view(address) : std::string_view("-"),
+    logger->info("method={} path={} status={} bytes={} us={} peer={}{}", to_string(method_), path, status,
+                 bytes, us, address != nullptr ? std::string_view(address) : std::string_view("-"),
                  std::string_view(notes_, notes_len_));
   } catch (...) {
     // logging never takes a request down

@@ -73,7 +73,8 @@ class Request {
   void note(std::string_view key, std::string_view value) noexcept;
 
   void reply(int status, std::string_view content_type, ByteView body, Headers headers = {});
-  void reply(int status, std::string_view content_type, ByteView body, std::initializer_list<Header> headers) {
+  void reply(int status, std::string_view content_type, ByteView body,
+             std::initializer_list<Header> headers) {
     reply(status, content_type, body, Headers(headers.begin(), headers.size()));
   }
   void reply(int status, std::string_view content_type, std::string_view body, Headers headers = {}) {
@@ -111,7 +112,7 @@ class Request {
   // Loop thread only: hands the reply to libevent. After it, req_ is gone.
   void send(int status, std::string_view content_type, ByteView body, Headers headers) noexcept;
   void send_owned(const OwnedReply& r) noexcept;
-  void log_access(int status, std::size_t bytes) const;
+  void log_access(evhttp_request* req, int status, std::size_t bytes) const;
   // The path cut to kLoggedPathChars (plus "...") with non-printable bytes as '?', so a
   // client cannot forge or split log lines. `buf` must hold kLogPathBuffer chars.
   static constexpr std::size_t kLoggedPathChars = 128;

@@ -32,7 +32,8 @@ Router& Router::add(Method method, std::string path, Handler handler) {
 }
 
 Router& Router::add_prefix(Method method, std::string prefix, Handler handler) {
-  auto it = std::find_if(prefixes_.begin(), prefixes_.end(), [&](const Route& r) { return r.path == prefix; });
+  auto it =
+      std::find_if(prefixes_.begin(), prefixes_.end(), [&](const Route& r) { return r.path == prefix; });
   if (it == prefixes_.end()) {
     Route route;
     route.path = std::move(prefix);

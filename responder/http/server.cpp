@@ -33,10 +33,16 @@ std::string errno_text(int err) { return std::error_code(err, std::system_catego
 void libevent_log(int severity, const char* msg) noexcept {
   try {
     switch (severity) {
-      case EVENT_LOG_DEBUG: trustmon::log().debug("libevent: {}", msg); break;
+      case EVENT_LOG_DEBUG:
+        trustmon::log().debug("libevent: {}", msg);
+        break;
       case EVENT_LOG_MSG:
-      case EVENT_LOG_WARN: trustmon::log().info("libevent: {}", msg); break;
-      default: trustmon::log().error("libevent: {}", msg); break;
+      case EVENT_LOG_WARN:
+        trustmon::log().info("libevent: {}", msg);
+        break;
+      default:
+        trustmon::log().error("libevent: {}", msg);
+        break;
     }
   } catch (...) {
   }
@@ -114,7 +120,8 @@ Result<ListenAddress> parse_listen(std::string_view text) {
   return out;
 }
 
-Server::Server(ServerOptions options, Router router) : options_(std::move(options)), router_(std::move(router)) {
+Server::Server(ServerOptions options, Router router)
+    : options_(std::move(options)), router_(std::move(router)) {
   log_access_ = options_.access_log;
 }
 
@@ -139,13 +146,16 @@ Status Server::start() {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
   const std::string port_text = std::to_string(addr->port);
-  const int gai = ::getaddrinfo(addr->host.empty() ? nullptr : addr->host.c_str(), port_text.c_str(), &hints, &found);
+  const int gai =
+      ::getaddrinfo(addr->host.empty() ? nullptr : addr->host.c_str(), port_text.c_str(), &hints, &found);
   if (gai != 0 || found == nullptr) {
-    return make_error("listen_resolve", "cannot resolve listen address " + options_.listen + ": " + gai_strerror(gai));
+    return make_error("listen_resolve",
+                      "cannot resolve listen address " + options_.listen + ": " + gai_strerror(gai));
   }
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, &::freeaddrinfo);
 
-  detail::Fd fd(::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, found->ai_protocol));
+  detail::Fd fd(
+      ::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, found->ai_protocol));
   if (!fd) return make_error("listen_failed", "socket: " + errno_text(errno));
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -300,7 +310,8 @@ std::string Server::metrics_text() const {
     out += kClass[i];
     out += "\"} " + std::to_string(by_class[i]) + "\n";
   }
-  if (by_class[0] != 0) out += "trustmon_http_responses_total{class=\"other\"} " + std::to_string(by_class[0]) + "\n";
+  if (by_class[0] != 0)
+    out += "trustmon_http_responses_total{class=\"other\"} " + std::to_string(by_class[0]) + "\n";
   out += "# HELP trustmon_http_response_body_bytes_total Response body bytes sent.\n";
   out += "# TYPE trustmon_http_response_body_bytes_total counter\n";
   out += "trustmon_http_response_body_bytes_total " + std::to_string(bytes) + "\n";

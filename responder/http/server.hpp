@@ -4,8 +4,10 @@
 //
 // Policy:
 // - Limits (body, headers, idle/read timeout, methods) are enforced by evhttp; requests it
-//   rejects (oversized body → 413, oversized or malformed headers) are answered by libevent
-//   and never reach a handler.
+//   rejects (oversized body → 413, oversized or malformed headers → 400, TRACE/CONNECT →
+//   501) are answered by libevent with a small HTML page and Connection: close, and never
+//   reach a handler, the access log or the metrics. evhttp reads a body only for POST, PUT
+//   and PATCH.
 // - Errors of the API are JSON: {"error":{"code":"...","message":"..."}}; 404 not_found and
 //   405 method_not_allowed (with Allow) come from the router.
 // - Built-in routes: GET /healthz (200 {"status":"ok"}, or 503 when the readiness check
@@ -41,11 +43,11 @@ struct ServerOptions {
   unsigned workers = 0;                   // 0 = the CPUs this process may run on
   std::size_t max_body_bytes = 10 << 20;
   std::size_t max_header_bytes = 16 << 10;
-  int read_timeout_seconds = 30;          // also the idle keep-alive timeout
-  bool access_log = true;                 // one line per request to trustmon::access_log()
-  bool metrics = false;                   // serve metrics_text() at metrics_path
+  int read_timeout_seconds = 30;  // also the idle keep-alive timeout
+  bool access_log = true;         // one line per request to trustmon::access_log()
+  bool metrics = false;           // serve metrics_text() at metrics_path
   std::string metrics_path = "/metrics";
-  int shutdown_grace_seconds = 10;        // longest wait for in-flight replies on stop()
+  int shutdown_grace_seconds = 10;  // longest wait for in-flight replies on stop()
 };
 
 struct ListenAddress {

@@ -7,8 +7,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <system_error>
 #include <exception>
+#include <system_error>
 #include <utility>
 
 #include "common/log.hpp"
@@ -83,7 +83,8 @@ Status Worker::init(int listen_fd) {
 
   // Our own listener without LEV_OPT_CLOSE_ON_FREE: evhttp frees the listener it is given,
   // and every worker shares the one descriptor, which the Server closes once, last.
-  evconnlistener* listener = evconnlistener_new(base_.get(), nullptr, nullptr, LEV_OPT_CLOSE_ON_EXEC, 0, listen_fd);
+  evconnlistener* listener =
+      evconnlistener_new(base_.get(), nullptr, nullptr, LEV_OPT_CLOSE_ON_EXEC, 0, listen_fd);
   if (listener == nullptr) return make_error("event_init_failed", "evconnlistener_new failed");
   bound_ = evhttp_bind_listener(http_.get(), listener);
   if (bound_ == nullptr) {
@@ -184,7 +185,9 @@ void Worker::run_posted() noexcept {
   }
 }
 
-void Worker::request_cb(evhttp_request* req, void* arg) noexcept { static_cast<Worker*>(arg)->on_request(req); }
+void Worker::request_cb(evhttp_request* req, void* arg) noexcept {
+  static_cast<Worker*>(arg)->on_request(req);
+}
 
 void Worker::on_request(evhttp_request* raw) noexcept {
   ++pending_;
@@ -201,12 +204,14 @@ void Worker::on_request(evhttp_request* raw) noexcept {
         req.reply_error(404, "not_found", "no such resource");
         break;
       case Router::Match::Kind::method_not_allowed:
-        req.reply_error(405, "method_not_allowed", "method not allowed for this resource", {{"Allow", m.allow}});
+        req.reply_error(405, "method_not_allowed", "method not allowed for this resource",
+                        {{"Allow", m.allow}});
         break;
     }
   } catch (const std::exception& e) {
     char path_buf[Request::kLogPathBuffer];
-    trustmon::log().error("http: handler for {} {} threw: {}", to_string(req.method()), req.log_path(path_buf), e.what());
+    trustmon::log().error("http: handler for {} {} threw: {}", to_string(req.method()),
+                          req.log_path(path_buf), e.what());
     if (req.pending()) req.reply_error(500, "internal_error", "internal error");
   } catch (...) {
     char path_buf[Request::kLogPathBuffer];
@@ -237,7 +242,8 @@ void Worker::on_reply_queued(evhttp_connection* conn) noexcept {
 }
 
 void Worker::flushed_cb(evhttp_request* req, void* arg) noexcept {
-  if (evhttp_connection* conn = evhttp_request_get_connection(req)) evhttp_connection_set_closecb(conn, nullptr, nullptr);
+  if (evhttp_connection* conn = evhttp_request_get_connection(req))
+    evhttp_connection_set_closecb(conn, nullptr, nullptr);
   static_cast<Worker*>(arg)->on_flushed();
 }
 
@@ -277,8 +283,9 @@ void Worker::maybe_finish() noexcept {
 
 void Worker::grace_cb(evutil_socket_t, short, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
-  trustmon::log().warn("http: worker {} stopping with {} unanswered and {} unwritten replies after the grace period",
-                       w->index_, w->pending_, w->unflushed_);
+  trustmon::log().warn(
+      "http: worker {} stopping with {} unanswered and {} unwritten replies after the grace period",
+      w->index_, w->pending_, w->unflushed_);
   event_base_loopbreak(w->base_.get());
 }
 
@@ -288,14 +295,16 @@ void Worker::accept_error_cb(evconnlistener* listener, void* arg) noexcept {
   (void)arg;
   const int err = EVUTIL_SOCKET_ERROR();
   Worker* w = t_current_worker;
-  trustmon::log().warn("http: accept failed: {}; pausing accepts", std::error_code(err, std::system_category()).message());
+  trustmon::log().warn("http: accept failed: {}; pausing accepts",
+                       std::error_code(err, std::system_category()).message());
   evconnlistener_disable(listener);
   if (w != nullptr) event_add(w->accept_resume_ev_.get(), &kAcceptPause);
 }
 
 void Worker::accept_resume_cb(evutil_socket_t, short, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
-  if (!w->stopping_ && w->bound_ != nullptr) evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound_));
+  if (!w->stopping_ && w->bound_ != nullptr)
+    evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound_));
 }
 
 }  // namespace trustmon::http

@@ -57,8 +57,8 @@ class Worker {
     std::atomic<std::uint64_t> requests{0};
     std::atomic<std::uint64_t> by_class[6]{};  // [0] = other, [1..5] = 1xx..5xx
     std::atomic<std::uint64_t> body_bytes{0};
-    std::atomic<std::int64_t> in_flight{0};   // dispatched, not answered
-    std::atomic<std::int64_t> unwritten{0};   // answered, not fully written to the socket
+    std::atomic<std::int64_t> in_flight{0};  // dispatched, not answered
+    std::atomic<std::int64_t> unwritten{0};  // answered, not fully written to the socket
   };
   const Counters& counters() const noexcept { return counters_; }
 
@@ -103,7 +103,7 @@ class Worker {
   detail::EventPtr stop_ev_;
   detail::EventPtr grace_ev_;
   detail::EventPtr accept_resume_ev_;
-  detail::EventPtr wake_ev_;                   // worker 0 only: the server's stop eventfd
+  detail::EventPtr wake_ev_;                  // worker 0 only: the server's stop eventfd
   std::vector<detail::EventPtr> signal_evs_;  // worker 0 only: see Server::handle_signals
   evhttp_bound_socket* bound_ = nullptr;      // owned by http_; null once accepting stopped
 

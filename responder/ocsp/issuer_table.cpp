@@ -60,6 +60,10 @@ Status check_delegated(const IssuerSpec& spec) {
   if (!(X509_get_extension_flags(resp) & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(resp) & XKU_OCSP_SIGN))
     return make_error("responder_not_ocsp_signing",
                       "responder certificate of issuer " + spec.name + " lacks EKU id-kp-OCSPSigning");
+  // Expiry is the operator's business (clients reject the responses), so warn, not refuse:
+  // refusing would turn a renewal slip into a responder that does not start at all.
+  if (X509_cmp_current_time(X509_get0_notAfter(resp)) <= 0)
+    log().warn("ocsp: responder certificate of issuer {} has expired", spec.name);
   if (X509_get_ext_by_NID(resp, NID_id_pkix_OCSP_noCheck, -1) < 0)
     log().warn("ocsp: responder certificate of issuer {} lacks id-pkix-ocsp-nocheck; clients may try to "
                "check its revocation status",

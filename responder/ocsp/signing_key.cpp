@@ -1,7 +1,6 @@
 // SigningKey: digest choice, AlgorithmIdentifier bytes and the context pool.
 #include "responder/ocsp/signing_key.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/rsa.h>
 
 #include <cstring>

@@ -2,6 +2,8 @@
 // background thread; curl and a raw socket client drive it. Covers routing, built-in
 // routes, error bodies, limits, HEAD/304, replies from other threads, the 500 fallback,
 // clients that vanish, keep-alive, graceful stop, signals, hooks, metrics and the access log.
+#include "responder/http/server.hpp"
+
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,7 +23,6 @@
 #include <vector>
 
 #include "common/log.hpp"
-#include "responder/http/server.hpp"
 #include "test_client.hpp"
 
 namespace trustmon::http {
@@ -112,8 +113,9 @@ class HttpServer : public ::testing::Test {
       EXPECT_TRUE(req.replied());
     });
     r.add(Method::Get, "/err", [](Request& req) { req.reply_error(418, "teapot_error", "say \"hi\"\n\\"); });
-    r.add(Method::Get, "/nm",
-          [](Request& req) { req.reply_not_modified({{"ETag", "\"abc\""}, {"Cache-Control", "max-age=60"}}); });
+    r.add(Method::Get, "/nm", [](Request& req) {
+      req.reply_not_modified({{"ETag", "\"abc\""}, {"Cache-Control", "max-age=60"}});
+    });
     r.add(Method::Get, "/async", [this](Request& req) {
       keep(req, nullptr, [](Request& kept) {
         std::this_thread::sleep_for(20ms);
@@ -137,8 +139,9 @@ class HttpServer : public ::testing::Test {
     });
     r.add(Method::Get, "/worker", [](Request& req) {
       const int* user = req.worker().user_as<int>();
-      req.reply(200, "text/plain",
-                std::to_string(req.worker().index()) + " " + (user != nullptr ? std::to_string(*user) : "none"));
+      req.reply(
+          200, "text/plain",
+          std::to_string(req.worker().index()) + " " + (user != nullptr ? std::to_string(*user) : "none"));
     });
     return r;
   }
@@ -179,7 +182,9 @@ class HttpServer : public ::testing::Test {
   }
 
   std::uint16_t port() const { return server_->port(); }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port()) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
+  }
 
   std::unique_ptr<Server> server_;
   std::thread runner_;
@@ -269,7 +274,8 @@ TEST_F(HttpServer, HealthzReadinessCanAddFieldsAndFail) {
   auto r = c.request("GET", "/healthz");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
-  EXPECT_EQ(nlohmann::json::parse(r->body), nlohmann::json({{"status", "unavailable"}, {"storage", "opening"}}));
+  EXPECT_EQ(nlohmann::json::parse(r->body),
+            nlohmann::json({{"status", "unavailable"}, {"storage", "opening"}}));
   ready = true;
   r = c.request("GET", "/healthz");
   ASSERT_TRUE(r);
@@ -317,9 +323,7 @@ TEST_F(HttpServer, OversizedBodyIs413AndTheServerKeepsServing) {
   }
   // The same with a real client sending the body.
   const std::string file = "/tmp/trustmon-http-test-big-" + std::to_string(::getpid());
-  {
-    std::ofstream(file) << std::string(4096, 'x');
-  }
+  { std::ofstream(file) << std::string(4096, 'x'); }
   EXPECT_EQ(curl("-X POST --data-binary @" + file + " " + url("/echo")), 413);
   std::filesystem::remove(file);
   std::string body;
@@ -489,7 +493,8 @@ TEST_F(HttpServer, ClientThatLeavesBeforeAnAsyncReplyIsHarmless) {
   // Every reply is accounted for: nothing in flight, nothing left unwritten.
   ASSERT_TRUE(wait_until([&] {
     const std::string m = server_->metrics_text();
-    return metric(m, "trustmon_http_requests_in_flight") == 0 && metric(m, "trustmon_http_replies_unwritten") == 0;
+    return metric(m, "trustmon_http_requests_in_flight") == 0 &&
+           metric(m, "trustmon_http_replies_unwritten") == 0;
   })) << server_->metrics_text();
   auto r = probe.request("GET", "/a");
   ASSERT_TRUE(r);
@@ -599,7 +604,8 @@ TEST_F(HttpServer, WorkerHooksAndUserData) {
 TEST_F(HttpServer, MetricsEndpointCountsByClass) {
   ServerOptions o = test_options();
   o.metrics = true;
-  start(o, [](Server& s) { s.add_metrics_source([](std::string& out) { out += "trustmon_test_value 7\n"; }); });
+  start(o,
+        [](Server& s) { s.add_metrics_source([](std::string& out) { out += "trustmon_test_value 7\n"; }); });
   Client c(port());
   ASSERT_TRUE(c.request("GET", "/a"));
   ASSERT_TRUE(c.request("GET", "/nowhere"));
@@ -688,7 +694,8 @@ TEST_F(HttpAccessLog, OneKeyValueLinePerRequest) {
   })) << text;
   EXPECT_NE(text.find("method=POST path=/echo status=200 bytes=3 us="), std::string::npos) << text;
   EXPECT_NE(text.find("peer=127.0.0.1 route=echo\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("method=GET path=" + expected_path + " status=200 bytes=303 "), std::string::npos) << text;
+  EXPECT_NE(text.find("method=GET path=" + expected_path + " status=200 bytes=303 "), std::string::npos)
+      << text;
   EXPECT_NE(text.find("method=GET path=/nowhere status=404"), std::string::npos) << text;
   EXPECT_NE(text.find("path=/async status=200 bytes=5"), std::string::npos) << text;
   EXPECT_NE(text.find("from=thread"), std::string::npos) << text;

@@ -91,8 +91,8 @@ class Client {
     return r;
   }
 
-  std::optional<Response> request(std::string_view method, std::string_view target, std::string_view body = {},
-                                  std::string_view extra_headers = {}) {
+  std::optional<Response> request(std::string_view method, std::string_view target,
+                                  std::string_view body = {}, std::string_view extra_headers = {}) {
     if (!send_all(build(method, target, body, extra_headers))) return std::nullopt;
     return read_response(method == "HEAD");
   }
@@ -161,9 +161,10 @@ class Client {
 // Runs curl against loopback; returns the HTTP status (0 on failure) and fills `body`.
 inline int curl(const std::string& args, std::string* body = nullptr, std::string* headers = nullptr) {
   static int counter = 0;
-  const std::string base = "/tmp/trustmon-http-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
-  const std::string cmd = "curl -sS --max-time 20 -o " + base + ".body -D " + base + ".hdr -w '%{http_code}' " +
-                          args + " 2>/dev/null";
+  const std::string base =
+      "/tmp/trustmon-http-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+  const std::string cmd = "curl -sS --max-time 20 -o " + base + ".body -D " + base +
+                          ".hdr -w '%{http_code}' " + args + " 2>/dev/null";
   std::FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return 0;
   char out[64] = {};
@@ -183,7 +184,8 @@ inline int curl(const std::string& args, std::string* body = nullptr, std::strin
 }
 
 // Polls `done` until it holds or `limit` passes. A wait, not a timing assertion.
-inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+inline bool wait_until(const std::function<bool()>& done,
+                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!done()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
