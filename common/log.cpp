@@ -12,7 +12,6 @@ namespace trustmon {
 namespace {
 
 std::shared_ptr<spdlog::logger> g_log;
-std::shared_ptr<spdlog::logger> g_access;
 
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::string& file) {
   spdlog::sink_ptr sink;
@@ -27,19 +26,17 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::
 
 }  // namespace
 
-void init_logging(const LogOptions& options) {
+Status init_logging(const LogOptions& options) {
   if (!spdlog::thread_pool()) spdlog::init_thread_pool(16384, 1);
-  g_log = make_logger("trustmon", options.file);
+  try {
+    g_log = make_logger("trustmon", options.file);
+  } catch (const std::exception& e) {
+    return make_error("log_unwritable", std::string("cannot open the server log: ") + e.what());
+  }
   g_log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   g_log->set_level(spdlog::level::from_str(options.level));
   g_log->flush_on(spdlog::level::warn);
-  if (options.access_file == "off") {
-    g_access.reset();
-  } else {
-    g_access = make_logger("access", options.access_file);
-    g_access->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %v", spdlog::pattern_time_type::utc);
-    g_access->set_level(spdlog::level::info);
-  }
+  return open_access_log(options.access_file);
 }
 
 spdlog::logger& log() {
@@ -56,6 +53,5 @@ spdlog::logger& log() {
   return *g_log;
 }
 
-spdlog::logger* access_log() { return g_access.get(); }
 
 }  // namespace trustmon

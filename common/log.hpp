@@ -1,11 +1,14 @@
-// Logging: spdlog behind two names. `log()` is the server log (errors are faults of the
-// server; bad client input is info or below). `access_log()` gets one key=value line per
-// request. Neither ever receives a key, a token or a token hash.
+// Logging. `log()` is the server log, through spdlog (errors are faults of the server; bad
+// client input is info or below). The access log is common/access_log.hpp. Neither ever
+// receives a key, a token or a token hash.
 #pragma once
 
 #include <spdlog/spdlog.h>
 
 #include <string>
+
+#include "common/access_log.hpp"
+#include "common/result.hpp"
 
 namespace trustmon {
 
@@ -15,9 +18,8 @@ struct LogOptions {
   std::string access_file;      // "" = stderr; "off" disables the access log
 };
 
-void init_logging(const LogOptions& options);
+// Sets up the server log and opens the access log; errors (an unwritable file) are returned.
+Status init_logging(const LogOptions& options);
 spdlog::logger& log();
-// nullptr when the access log is off.
-spdlog::logger* access_log();
 
 }  // namespace trustmon

@@ -43,7 +43,10 @@ ocsp::OcspOptions ocsp_options(const config::Config& c) {
 }
 
 int run(const config::Config& cfg) {
-  init_logging({cfg.log_level, cfg.log_file, cfg.access_log});
+  if (Status s = init_logging({cfg.log_level, cfg.log_file, cfg.access_log}); !s) {
+    std::fprintf(stderr, "trustmond: %s\n", s.error().message.c_str());
+    return 1;
+  }
   const Clock& clock = SystemClock::instance();
 
   storage::EnvOptions env_options;

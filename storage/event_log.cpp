@@ -16,7 +16,7 @@ namespace trustmon::storage {
 namespace {
 
 constexpr std::uint8_t kEventFormat = 1;
-constexpr std::string_view kHeadKey = "events_head";
+constexpr std::string_view kHeadKey = kMetaEventsHead;
 constexpr std::size_t kHeadSize = 8 + 32;
 
 Error corrupt_event(const std::string& why) {

@@ -3,6 +3,7 @@
 // map lock that keeps readers out while the map is remapped, and the sticky-error rules
 // of write transactions.
 #include "storage/lmdb.hpp"
+#include "storage/records.hpp"
 
 #include <filesystem>
 #include <limits>
@@ -14,7 +15,7 @@
 namespace trustmon::storage {
 namespace {
 
-constexpr const char* kSchemaVersionKey = "schema_version";
+constexpr std::string_view kSchemaVersionKey = kMetaSchemaVersion;
 
 // How many times this thread holds some Env's map lock shared. A thread that already
 // holds it must not wait at a growth's gate (the growth waits for that very hold).

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
@@ -15,6 +16,12 @@
 namespace trustmon::storage {
 
 using IssuerId = std::uint32_t;
+
+// Names of records in the `meta` table.
+inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
+inline constexpr std::string_view kMetaEventsHead = "events_head";
+// SHA-256 of the bootstrap admin token written by `trustmonctl init` (32 raw bytes).
+inline constexpr std::string_view kMetaBootstrapTokenSha256 = "bootstrap_token_sha256";
 
 // Serial numbers: big-endian magnitude without leading zeros (common/ossl.hpp
 // serial_bytes). RFC 5280 caps them at 20 octets; we accept up to kMaxSerialBytes.

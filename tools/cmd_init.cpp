@@ -20,6 +20,7 @@
 #include "common/bytes.hpp"
 #include "common/ossl.hpp"
 #include "storage/lmdb.hpp"
+#include "storage/records.hpp"
 #include "tools/commands.hpp"
 
 namespace trustmon::tools {
@@ -227,7 +228,7 @@ Result<InitSummary> run_init(const InitOptions& options) {
 
   auto txn = storage::WriteTxn::begin(**env);
   if (!txn) return std::move(txn).error();
-  if (auto st = txn->put(storage::Table::meta, as_bytes(kBootstrapTokenKey), digest); !st) return std::move(st).error();
+  if (auto st = txn->put(storage::Table::meta, as_bytes(storage::kMetaBootstrapTokenSha256), digest); !st) return std::move(st).error();
   if (auto st = txn->commit(); !st) return std::move(st).error();
   return s;
 }

@@ -42,8 +42,6 @@ struct InitSummary {
   nlohmann::json to_json() const;
 };
 
-// Key of the bootstrap admin token's SHA-256 (32 raw bytes) in the meta table.
-inline constexpr std::string_view kBootstrapTokenKey = "bootstrap_token_sha256";
 
 // "NAME=CA_PEM,RESPONDER_CERT,RESPONDER_KEY" with absolute paths; checks that the files
 // load and that the key belongs to the responder certificate ("usage_invalid").

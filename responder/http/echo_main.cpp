@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   }
   LogOptions log_options;
   log_options.access_file = access_file;
-  init_logging(log_options);
+  if (!init_logging(log_options)) return 1;
 
   // Bytes that look like a DER OCSPResponse (SEQUENCE, successful) followed by filler.
   Bytes answer(bytes, 0x5a);

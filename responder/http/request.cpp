@@ -4,6 +4,10 @@
 // Only a reply from another thread copies the reply into a posted task.
 #include "responder/http/request.hpp"
 
+#include <fmt/format.h>
+
+#include "common/access_log.hpp"
+
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
@@ -399,8 +403,7 @@ std::string_view Request::log_path(char* buf) const noexcept {
 }
 
 void Request::log_access(evhttp_request* req, int status, std::size_t bytes) const {
-  spdlog::logger* logger = trustmon::access_log();
-  if (logger == nullptr) return;
+  if (!trustmon::access_log_enabled()) return;
   try {
     const std::int64_t us = (steady_now_ns() - start_ns_) / 1000;
     char path_buf[kLogPathBuffer];
@@ -410,9 +413,12 @@ void Request::log_access(evhttp_request* req, int status, std::size_t bytes) con
     if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
       evhttp_connection_get_peer(conn, &address, &port);
     }
-    logger->info("method={} path={} status={} bytes={} us={} peer={}{}", to_string(method_), path, status,
-                 bytes, us, address != nullptr ? std::string_view(address) : std::string_view("-"),
-                 std::string_view(notes_, notes_len_));
+    fmt::memory_buffer line;
+    fmt::format_to(std::back_inserter(line), "method={} path={} status={} bytes={} us={} peer={}{}",
+                   to_string(method_), path, status, bytes, us,
+                   address != nullptr ? std::string_view(address) : std::string_view("-"),
+                   std::string_view(notes_, notes_len_));
+    trustmon::access_log_line(std::string_view(line.data(), line.size()));
   } catch (...) {
     // logging never takes a request down
   }

@@ -94,7 +94,8 @@ class Server {
   // Runs the worker threads; returns after stop() once all of them have finished.
   void run();
   // Thread-safe and async-signal-safe (an atomic store and a write(2) to an eventfd); may
-  // be called before run() (run() then returns at once) and more than once.
+  // be called before run() (run() then returns at once) and more than once, but not while
+  // start() runs on another thread.
   void stop() noexcept;
   bool stop_requested() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
 

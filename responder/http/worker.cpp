@@ -53,6 +53,7 @@ Worker::~Worker() {
     leftover.swap(queue_);
   }
   leftover.clear();
+  trustmon::flush_access_log();
 }
 
 bool Worker::in_loop_thread() const noexcept { return t_current_worker == this; }
@@ -97,11 +98,18 @@ Status Worker::init(int listen_fd) {
   stop_ev_.reset(event_new(base_.get(), -1, 0, &Worker::stop_cb, this));
   grace_ev_.reset(evtimer_new(base_.get(), &Worker::grace_cb, this));
   accept_resume_ev_.reset(evtimer_new(base_.get(), &Worker::accept_resume_cb, this));
-  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_) {
+  log_flush_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::log_flush_cb, this));
+  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_) {
     return make_error("event_init_failed", "event_new failed");
   }
+  // Access-log lines are buffered per thread (common/access_log.hpp); this bounds how long
+  // a line waits on an idle worker.
+  const timeval flush_every{0, 200 * 1000};
+  event_add(log_flush_ev_.get(), &flush_every);
   return {};
 }
+
+void Worker::log_flush_cb(evutil_socket_t, short, void*) noexcept { trustmon::flush_access_log(); }
 
 void Worker::thread_main() {
   t_current_worker = this;
@@ -193,7 +201,7 @@ void Worker::on_request(evhttp_request* raw) noexcept {
   ++pending_;
   bump(counters_.in_flight, 1);
   Request req(raw, this);
-  if (server_->log_access_ && trustmon::access_log() != nullptr) req.start_ns_ = steady_now_ns();
+  if (server_->log_access_ && trustmon::access_log_enabled()) req.start_ns_ = steady_now_ns();
   try {
     const Router::Match m = server_->router_.find(req.method(), req.path());
     switch (m.kind) {

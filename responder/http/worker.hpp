@@ -91,6 +91,7 @@ class Worker {
   static void grace_cb(evutil_socket_t, short, void* arg) noexcept;
   static void accept_error_cb(evconnlistener* listener, void* arg) noexcept;
   static void accept_resume_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void log_flush_cb(evutil_socket_t, short, void* arg) noexcept;
 
   Server* server_;
   unsigned index_;
@@ -103,6 +104,7 @@ class Worker {
   detail::EventPtr stop_ev_;
   detail::EventPtr grace_ev_;
   detail::EventPtr accept_resume_ev_;
+  detail::EventPtr log_flush_ev_;
   detail::EventPtr wake_ev_;                  // worker 0 only: the server's stop eventfd
   std::vector<detail::EventPtr> signal_evs_;  // worker 0 only: see Server::handle_signals
   evhttp_bound_socket* bound_ = nullptr;      // owned by http_; null once accepting stopped

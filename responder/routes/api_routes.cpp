@@ -9,6 +9,7 @@
 #include "common/ossl.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/routes/worker_state.hpp"
+#include "storage/records.hpp"
 
 namespace trustmon::routes {
 
@@ -37,7 +38,7 @@ bool authenticate(http::Request& req) {
     req.reply_error(503, "storage_unavailable", "cannot read credentials");
     return false;
   }
-  auto stored = state.txn.get(storage::Table::meta, as_bytes(kBootstrapTokenKey));
+  auto stored = state.txn.get(storage::Table::meta, as_bytes(storage::kMetaBootstrapTokenSha256));
   if (!stored || !*stored || (*stored)->size() != presented.size() ||
       CRYPTO_memcmp((*stored)->data(), presented.data(), presented.size()) != 0)
     return reject("the token is not valid");

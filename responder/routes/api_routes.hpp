@@ -11,10 +11,6 @@
 
 namespace trustmon::routes {
 
-// Name of the meta record holding SHA-256 of the bootstrap admin token (written by
-// `trustmonctl init`).
-inline constexpr std::string_view kBootstrapTokenKey = "bootstrap_token_sha256";
-
 void add_api_routes(http::Router& router, registry::Registry& registry);
 
 }  // namespace trustmon::routes

@@ -129,6 +129,13 @@ void Daemon::set_config(const std::string& key, const std::string& value) {
   std::ofstream(config_, std::ios::trunc) << text;
 }
 
+void Daemon::replace_in_config(const std::string& from, const std::string& to) {
+  std::string text = read_text(config_);
+  for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  std::ofstream(config_, std::ios::trunc) << text;
+}
+
 std::string Daemon::ctl() const {
   return q(trustmonctl_path()) + " --server " + url() + " --token-file " + q(token_file_);
 }

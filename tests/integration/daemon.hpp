@@ -61,6 +61,8 @@ class Daemon {
   std::string log() const { return read_text(data_ + "/trustmond.log"); }
   // Replaces `key = ...` in the config text.
   void set_config(const std::string& key, const std::string& value);
+  // Replaces every occurrence of `from` in the config text.
+  void replace_in_config(const std::string& from, const std::string& to);
 
  private:
   std::string data_;

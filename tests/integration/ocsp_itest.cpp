@@ -260,5 +260,48 @@ TEST(OcspLifecycle, UnknownSerialAsRevokedWhenConfigured) {
   d.stop();
 }
 
+TEST(OcspLifecycle, NonceIgnoredWhenConfigured) {
+  Daemon d;
+  d.set_config("nonce", "\"ignore\"");
+  d.start();
+  load_demo(d);
+  std::string serial = first_good("demo-ec");
+  // openssl sends a nonce by default and warns when the response has none.
+  std::string out = ocsp(d, "demo-ec", {serial});
+  EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+  EXPECT_NE(out.find("WARNING: no nonce in response"), std::string::npos) << out;
+  EXPECT_NE(out.find(": good"), std::string::npos) << out;
+  auto metrics = sh("curl -s " + d.url() + "/metrics").out;
+  EXPECT_NE(metrics.find("trustmon_ocsp_answers_total{outcome=\"cache\"} 1"), std::string::npos) << metrics;
+  d.stop();
+}
+
+TEST(OcspLifecycle, CaSignsItsOwnResponses) {
+  Daemon d;
+  // demo-ec answers with the CA's own certificate and key instead of the delegated responder.
+  d.replace_in_config("/demo-ec/ocsp.pem", "/demo-ec/ca.pem");
+  d.replace_in_config("/demo-ec/ocsp.key", "/demo-ec/ca.key");
+  d.start();
+  load_demo(d);
+  std::string serial = first_good("demo-ec");
+  for (const char* extra : {"-no_nonce", ""}) {  // pre-signed and live
+    std::string out = ocsp(d, "demo-ec", {serial}, std::string(extra) + " -resp_text");
+    EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+    EXPECT_NE(out.find(": good"), std::string::npos) << out;
+    EXPECT_EQ(out.find("OCSP Responder"), std::string::npos) << out;  // no delegated certificate embedded
+  }
+  d.stop();
+}
+
+TEST(OcspLifecycle, RefusesAResponderNotIssuedByItsCa) {
+  Daemon d;
+  // demo-rsa pointed at demo-ec's responder: a responder issued by another CA is refused at start.
+  d.replace_in_config("/demo-rsa/ocsp.pem", "/demo-ec/ocsp.pem");
+  d.replace_in_config("/demo-rsa/ocsp.key", "/demo-ec/ocsp.key");
+  auto r = sh(q(trustmond_path()) + " --config " + q(d.data_dir() + "/trustmon.toml"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("responder_not_issued_by_ca"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace trustmon::itest

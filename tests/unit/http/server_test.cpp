@@ -652,18 +652,18 @@ class HttpAccessLog : public HttpServer {
     LogOptions lo;
     lo.level = "warn";
     lo.access_file = path_;
-    init_logging(lo);
+    ASSERT_TRUE(init_logging(lo).ok());
   }
   void TearDown() override {
     HttpServer::TearDown();
     LogOptions lo;
     lo.level = "warn";
     lo.access_file = "off";
-    init_logging(lo);
+    ASSERT_TRUE(init_logging(lo).ok());
     std::filesystem::remove(path_);
   }
   std::string read_log() {
-    if (auto* l = access_log()) l->flush();
+    flush_access_log();
     std::ifstream f(path_);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -713,9 +713,8 @@ TEST_F(HttpAccessLog, OffWhenTheOptionSaysSo) {
   ASSERT_TRUE(c.request("GET", "/a"));
   ASSERT_TRUE(c.request("GET", "/async"));
   stop_and_join();
-  if (auto* l = access_log()) l->flush();
-  // Nothing was logged; a flush marker proves the logger itself works.
-  access_log()->info("marker");
+  // Nothing was logged; a marker proves the log itself works.
+  access_log_line("marker");
   std::string text;
   ASSERT_TRUE(wait_until([&] {
     text = read_log();

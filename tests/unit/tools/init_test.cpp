@@ -9,6 +9,7 @@
 #include "common/ossl.hpp"
 #include "responder/config/config.hpp"
 #include "storage/lmdb.hpp"
+#include "storage/records.hpp"
 #include "scratch_dir.hpp"
 #include "shared_pki.hpp"
 #include "tools/commands.hpp"
@@ -37,7 +38,7 @@ Bytes stored_token_hash(const std::string& storage_path) {
   if (!txn) return {};
   storage::ReadScope scope(*txn);
   EXPECT_TRUE(scope.status().ok());
-  auto v = txn->get(storage::Table::meta, as_bytes(kBootstrapTokenKey));
+  auto v = txn->get(storage::Table::meta, as_bytes(storage::kMetaBootstrapTokenSha256));
   EXPECT_TRUE(v.ok());
   if (!v || !v->has_value()) return {};
   return to_bytes(**v);
