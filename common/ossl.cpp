@@ -1,6 +1,8 @@
 // OpenSSL helpers shared by every module: error draining, digests, PEM/DER, files.
 #include "common/ossl.hpp"
 
+#include "common/time.hpp"
+
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -100,8 +102,9 @@ Result<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
-Status write_file(const std::string& path, std::string_view data, unsigned mode) {
-  std::string tmp = path + ".tmp";
+Status write_file(const std::string& path, std::string_view data, unsigned mode, Durability durability) {
+  const bool synced = durability == Durability::synced;
+  std::string tmp = synced ? path + ".tmp" : path;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return make_error("file_unwritable", "cannot create " + tmp + ": " + std::strerror(errno));
   ::fchmod(fd, mode);  // umask must not widen nor narrow what the caller asked for
@@ -117,6 +120,10 @@ Status write_file(const std::string& path, std::string_view data, unsigned mode)
     }
     p += n;
     left -= static_cast<std::size_t>(n);
+  }
+  if (!synced) {
+    if (::close(fd) != 0) return make_error("file_unwritable", "cannot close " + tmp + ": " + std::strerror(errno));
+    return {};
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0)
     return make_error("file_unwritable", "cannot sync " + tmp + ": " + std::strerror(errno));
@@ -157,15 +164,8 @@ Result<UnixTime> asn1_time_to_unix(const ASN1_TIME* t) {
   struct tm tm {};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return ossl_error("time_malformed", "bad ASN.1 time");
   // tm is UTC; convert without timegm's locale state.
-  int y = tm.tm_year + 1900;
-  unsigned m = static_cast<unsigned>(tm.tm_mon + 1);
-  unsigned d = static_cast<unsigned>(tm.tm_mday);
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  std::int64_t days = std::int64_t{era} * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  std::int64_t days = days_from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                                      static_cast<unsigned>(tm.tm_mday));
   return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 

@@ -74,8 +74,13 @@ Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem);
 Result<EvpPkeyPtr> private_key_from_pem(std::string_view pem);
 
 Result<std::string> read_file(const std::string& path);
-// Writes atomically (temp file, fsync, rename) with the given mode.
-Status write_file(const std::string& path, std::string_view data, unsigned mode = 0644);
+enum class Durability {
+  synced,  // temp file, fsync, rename: the file is either old or new, and on disk
+  none,    // written in place, no fsync: for cheap regenerable output (demo data)
+};
+// Writes `data` with exactly `mode` (umask does not apply).
+Status write_file(const std::string& path, std::string_view data, unsigned mode = 0644,
+                  Durability durability = Durability::synced);
 
 // Loads the first certificate from a PEM or DER file.
 Result<X509Ptr> load_cert_file(const std::string& path);

@@ -9,34 +9,6 @@
 namespace trustmon {
 namespace {
 
-// Days from 1970-01-01 to y-m-d (proleptic Gregorian).
-constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  std::int64_t y;
-  unsigned m, d;
-};
-
-constexpr Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return Civil{y + (m <= 2), m, d};
-}
-
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
   int v = 0;
@@ -56,12 +28,34 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b)
 
 }  // namespace
 
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+CivilDate civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return CivilDate{y + (m <= 2), m, d};
+}
+
 std::string format_rfc3339(UnixTime t) {
   std::int64_t days = floor_div(t, 86400);
   std::int64_t secs = t - days * 86400;
-  Civil c = civil_from_days(days);
+  CivilDate c = civil_from_days(days);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(c.y), c.m, c.d,
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(c.year), c.month, c.day,
                 static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
                 static_cast<long long>(secs % 60));
   return buf;
@@ -96,8 +90,8 @@ std::optional<UnixTime> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  Civil back = civil_from_days(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)));
-  if (back.m != static_cast<unsigned>(mo) || back.d != static_cast<unsigned>(d)) return std::nullopt;  // 31 Feb
+  CivilDate back = civil_from_days(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)));
+  if (back.month != static_cast<unsigned>(mo) || back.day != static_cast<unsigned>(d)) return std::nullopt;  // 31 Feb
   std::int64_t t = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
                    mi * 60 + (se == 60 ? 59 : se);
   return t - offset;
@@ -106,11 +100,11 @@ std::optional<UnixTime> parse_rfc3339(std::string_view s) {
 std::string format_http_date(UnixTime t) {
   std::int64_t days = floor_div(t, 86400);
   std::int64_t secs = t - days * 86400;
-  Civil c = civil_from_days(days);
+  CivilDate c = civil_from_days(days);
   char buf[96];
   std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT",
-                kWeekdays[static_cast<std::size_t>(((days % 7) + 7) % 7)], c.d, kMonths[c.m - 1],
-                static_cast<long long>(c.y), static_cast<long long>(secs / 3600),
+                kWeekdays[static_cast<std::size_t>(((days % 7) + 7) % 7)], c.day, kMonths[c.month - 1],
+                static_cast<long long>(c.year), static_cast<long long>(secs / 3600),
                 static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
   return buf;
 }

@@ -1,6 +1,7 @@
 // Text forms of time: RFC 3339 (API, config, CLI) and IMF-fixdate (HTTP headers).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,16 @@
 #include "common/clock.hpp"
 
 namespace trustmon {
+
+// Proleptic Gregorian calendar arithmetic (Howard Hinnant's public-domain algorithms),
+// with no time-zone or locale state.
+struct CivilDate {
+  std::int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) noexcept;  // days since 1970-01-01
+CivilDate civil_from_days(std::int64_t days) noexcept;
 
 std::string format_rfc3339(UnixTime t);                       // 2026-11-21T05:29:37Z
 std::optional<UnixTime> parse_rfc3339(std::string_view text);  // Z or ±hh:mm offsets, optional fraction (dropped)

@@ -30,17 +30,6 @@ bool has_cert_extension(const fs::path& p) {
   return ext == ".pem" || ext == ".crt" || ext == ".cer" || ext == ".der";
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
-  return s;
-}
-
-std::size_t json_count(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_unsigned()) return 0;
-  return it->get<std::size_t>();
-}
 
 class Importer {
  public:

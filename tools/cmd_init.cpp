@@ -234,13 +234,7 @@ Result<InitSummary> run_init(const InitOptions& options) {
 }
 
 int cmd_init(const InitOptions& options, std::ostream& out, std::ostream& err) {
-  auto summary = run_init(options);
-  if (!summary) {
-    print_error(err, summary.error());
-    return kExitFailed;
-  }
-  out << output_text(summary->to_json());
-  return kExitOk;
+  return print_summary(run_init(options), out, err);
 }
 
 }  // namespace trustmon::tools

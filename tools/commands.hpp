@@ -139,5 +139,20 @@ int cmd_demo_pki(const DemoPkiOptions& options, std::ostream& out, std::ostream&
 std::string output_text(const nlohmann::json& j);
 // "trustmonctl: CODE: MESSAGE" on `err`.
 void print_error(std::ostream& err, const Error& e);
+// Prints a command's summary (its to_json()) or its error; returns the exit code.
+template <typename Summary>
+int print_summary(const Result<Summary>& summary, std::ostream& out, std::ostream& err) {
+  if (!summary) {
+    print_error(err, summary.error());
+    return kExitFailed;
+  }
+  out << output_text(summary->to_json());
+  return kExitOk;
+}
+
+// Text helpers shared by the commands.
+std::string_view trim(std::string_view s);
+// j[key] as a count; 0 when absent or not an unsigned number.
+std::size_t json_count(const nlohmann::json& j, const char* key);
 
 }  // namespace trustmon::tools

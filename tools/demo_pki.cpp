@@ -39,27 +39,9 @@ constexpr std::size_t kMaxCount = 10'000'000;
 
 // ---- files -------------------------------------------------------------------------
 
-// Plain write with an exact mode and no fsync: demo data is cheap to regenerate and
-// thousands of fsyncs would dominate the run time.
+// Demo data is cheap to regenerate, and thousands of fsyncs would dominate the run time.
 Status write_plain(const std::string& path, std::string_view data, unsigned mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return make_error("file_unwritable", "cannot create " + path + ": " + std::strerror(errno));
-  ::fchmod(fd, mode);  // also narrows a file that existed with a wider mode
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return make_error("file_unwritable", "cannot write " + path + ": " + std::strerror(err));
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) return make_error("file_unwritable", "cannot close " + path + ": " + std::strerror(errno));
-  return {};
+  return write_file(path, data, mode, Durability::none);
 }
 
 Status make_dir(const fs::path& dir) {

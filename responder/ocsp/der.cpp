@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/time.hpp"
+
 namespace trustmon::ocsp::der {
 
 void BackWriter::room(std::size_t n) {
@@ -53,33 +55,6 @@ std::size_t tlv_size(std::size_t len) noexcept {
 
 namespace {
 
-// Proleptic Gregorian calendar conversions (days since 1970-01-01).
-struct Civil {
-  std::int64_t y;
-  unsigned m, d;
-};
-
-Civil civil_from_days(std::int64_t z) noexcept {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return Civil{static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
-}
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 void put2(char* p, unsigned v) noexcept {
   p[0] = static_cast<char>('0' + v / 10);
   p[1] = static_cast<char>('0' + v % 10);
@@ -104,13 +79,13 @@ bool format_generalized_time(UnixTime t, char out[15]) noexcept {
     secs += 86400;
     --days;
   }
-  const Civil c = civil_from_days(days);
-  if (c.y < 0 || c.y > 9999) return false;
-  const auto y = static_cast<unsigned>(c.y);
+  const CivilDate c = civil_from_days(days);
+  if (c.year < 0 || c.year > 9999) return false;
+  const auto y = static_cast<unsigned>(c.year);
   put2(out, y / 100);
   put2(out + 2, y % 100);
-  put2(out + 4, c.m);
-  put2(out + 6, c.d);
+  put2(out + 4, c.month);
+  put2(out + 6, c.day);
   put2(out + 8, static_cast<unsigned>(secs / 3600));
   put2(out + 10, static_cast<unsigned>(secs / 60 % 60));
   put2(out + 12, static_cast<unsigned>(secs % 60));

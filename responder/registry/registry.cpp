@@ -65,6 +65,16 @@ Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, oc
                    const Clock& clock)
     : writer_(writer), issuers_(issuers), options_(options), clock_(clock) {}
 
+void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done) {
+  writer_.submit(std::move(job), [report = std::move(report), done = std::move(done)](Status s) {
+    if (!s) {
+      done(std::move(s).error());
+      return;
+    }
+    done(std::move(*report));
+  });
+}
+
 Registry::PreparedCert Registry::prepare_cert(const Bytes& der, UnixTime now) const {
   PreparedCert p;
   auto cert = x509_from_der(der);
@@ -180,13 +190,7 @@ void Registry::ingest(std::vector<Bytes> certificates, std::string actor, Callba
     }
     return {};
   };
-  writer_.submit(std::move(job), [report, done = std::move(done)](Status s) {
-    if (!s) {
-      done(std::move(s).error());
-      return;
-    }
-    done(std::move(*report));
-  });
+  submit_batch(std::move(job), std::move(report), std::move(done));
 }
 
 Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput& in, UnixTime now) const {
@@ -311,13 +315,7 @@ void Registry::revoke(std::vector<RevocationInput> revocations, std::string acto
     }
     return {};
   };
-  writer_.submit(std::move(job), [report, done = std::move(done)](Status s) {
-    if (!s) {
-      done(std::move(s).error());
-      return;
-    }
-    done(std::move(*report));
-  });
+  submit_batch(std::move(job), std::move(report), std::move(done));
 }
 
 }  // namespace trustmon::registry

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,8 @@ class Registry {
   struct PreparedRevocation;
   PreparedCert prepare_cert(const Bytes& der, UnixTime now) const;
   PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
+  // Runs `job` on the Writer; `done` gets `report` once the commit is durable.
+  void submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done);
 
   storage::Writer& writer_;
   const ocsp::IssuerTable& issuers_;

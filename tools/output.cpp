@@ -1,0 +1,29 @@
+// Output and text helpers every trustmonctl command uses.
+#include <cctype>
+#include <ostream>
+
+#include "tools/commands.hpp"
+
+namespace trustmon::tools {
+
+std::string output_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+void print_error(std::ostream& err, const Error& e) {
+  err << "trustmonctl: " << e.code << ": " << e.message << "\n";
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+  return s;
+}
+
+std::size_t json_count(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned()) return 0;
+  return it->get<std::size_t>();
+}
+
+}  // namespace trustmon::tools
