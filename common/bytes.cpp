@@ -57,9 +57,10 @@ std::string b64_encode(ByteView data, const char* alphabet, bool pad) {
   return out;
 }
 
-std::optional<Bytes> b64_decode(std::string_view text, bool skip_space) {
-  Bytes out;
-  out.reserve(text.size() / 4 * 3 + 3);
+// Decodes into `out` (capacity `cap`); the length, or nullopt.
+std::optional<std::size_t> b64_decode_into(std::string_view text, bool skip_space, std::uint8_t* out,
+                                           std::size_t cap) noexcept {
+  std::size_t n = 0;
   std::uint32_t acc = 0;
   int bits = 0;
   std::size_t pads = 0;
@@ -73,12 +74,21 @@ std::optional<Bytes> b64_decode(std::string_view text, bool skip_space) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<std::uint8_t>(acc >> bits));
+      if (n >= cap) return std::nullopt;
+      out[n++] = static_cast<std::uint8_t>(acc >> bits);
       acc &= (1u << bits) - 1;
     }
   }
   if (pads > 2 || bits >= 6) return std::nullopt;  // a lone 6-bit group cannot encode a byte
   if (acc != 0) return std::nullopt;               // non-canonical trailing bits
+  return n;
+}
+
+std::optional<Bytes> b64_decode(std::string_view text, bool skip_space) {
+  Bytes out(text.size() / 4 * 3 + 3);
+  auto n = b64_decode_into(text, skip_space, out.data(), out.size());
+  if (!n) return std::nullopt;
+  out.resize(*n);
   return out;
 }
 
@@ -119,23 +129,34 @@ std::string base64url_encode(ByteView data) { return b64_encode(data, kB64Url, f
 std::optional<Bytes> base64_decode(std::string_view text) { return b64_decode(text, false); }
 std::optional<Bytes> base64_decode_lenient(std::string_view text) { return b64_decode(text, true); }
 
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+std::optional<std::size_t> percent_decode_to(std::string_view text, char* out, std::size_t cap) noexcept {
+  std::size_t n = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c != '%') {
-      out.push_back(c);
-      continue;
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      c = static_cast<char>((hi << 4) | lo);
+      i += 2;
     }
-    if (i + 2 >= text.size()) return std::nullopt;
-    int hi = hex_value(text[i + 1]);
-    int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>((hi << 4) | lo));
-    i += 2;
+    if (n >= cap) return std::nullopt;
+    out[n++] = c;
   }
+  return n;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out(text.size(), '\0');
+  auto n = percent_decode_to(text, out.data(), out.size());
+  if (!n) return std::nullopt;
+  out.resize(*n);
   return out;
+}
+
+std::optional<std::size_t> base64_decode_to(std::string_view text, std::uint8_t* out, std::size_t cap) noexcept {
+  return b64_decode_into(text, false, out, cap);
 }
 
 }  // namespace trustmon

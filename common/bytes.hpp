@@ -33,6 +33,11 @@ std::string base64url_encode(ByteView data);               // URL alphabet, unpa
 // Percent-decoding for URL path segments ('+' is kept as '+': in a path it is not a space).
 std::optional<std::string> percent_decode(std::string_view text);
 
+// Allocation-free forms for hot paths: decode into `out` (capacity `cap`) and return the
+// length, or nullopt when the input is malformed or does not fit.
+std::optional<std::size_t> percent_decode_to(std::string_view text, char* out, std::size_t cap) noexcept;
+std::optional<std::size_t> base64_decode_to(std::string_view text, std::uint8_t* out, std::size_t cap) noexcept;
+
 // Big-endian fixed-width integer codecs for keys and records.
 inline void put_be32(std::uint8_t* p, std::uint32_t v) {
   p[0] = static_cast<std::uint8_t>(v >> 24); p[1] = static_cast<std::uint8_t>(v >> 16);

@@ -97,16 +97,37 @@ std::optional<UnixTime> parse_rfc3339(std::string_view s) {
   return t - offset;
 }
 
-std::string format_http_date(UnixTime t) {
+void format_http_date_to(UnixTime t, char (&out)[kHttpDateLength + 1]) noexcept {
   std::int64_t days = floor_div(t, 86400);
   std::int64_t secs = t - days * 86400;
   CivilDate c = civil_from_days(days);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT",
-                kWeekdays[static_cast<std::size_t>(((days % 7) + 7) % 7)], c.day, kMonths[c.month - 1],
-                static_cast<long long>(c.year), static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  return buf;
+  std::int64_t year = c.year < 0 ? 0 : c.year > 9999 ? 9999 : c.year;
+  auto put2 = [](char* p, std::int64_t v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  std::memcpy(out, kWeekdays[static_cast<std::size_t>(((days % 7) + 7) % 7)], 3);
+  out[3] = ',';
+  out[4] = ' ';
+  put2(out + 5, c.day);
+  out[7] = ' ';
+  std::memcpy(out + 8, kMonths[c.month - 1], 3);
+  out[11] = ' ';
+  put2(out + 12, year / 100);
+  put2(out + 14, year % 100);
+  out[16] = ' ';
+  put2(out + 17, secs / 3600);
+  out[19] = ':';
+  put2(out + 20, secs / 60 % 60);
+  out[22] = ':';
+  put2(out + 23, secs % 60);
+  std::memcpy(out + 25, " GMT", 5);  // with the terminating NUL
+}
+
+std::string format_http_date(UnixTime t) {
+  char buf[kHttpDateLength + 1];
+  format_http_date_to(t, buf);
+  return std::string(buf, kHttpDateLength);
 }
 
 std::optional<UnixTime> parse_http_date(std::string_view s) {

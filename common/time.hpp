@@ -23,6 +23,9 @@ CivilDate civil_from_days(std::int64_t days) noexcept;
 std::string format_rfc3339(UnixTime t);                       // 2026-11-21T05:29:37Z
 std::optional<UnixTime> parse_rfc3339(std::string_view text);  // Z or ±hh:mm offsets, optional fraction (dropped)
 std::string format_http_date(UnixTime t);                     // Sat, 21 Nov 2026 05:29:37 GMT
+// The same into a caller's buffer, no allocation (hot path); years outside 0..9999 clamp.
+inline constexpr std::size_t kHttpDateLength = 29;
+void format_http_date_to(UnixTime t, char (&out)[kHttpDateLength + 1]) noexcept;
 std::optional<UnixTime> parse_http_date(std::string_view text);
 std::optional<UnixTime> parse_duration(std::string_view text);  // "90s", "15m", "12h", "7d", or plain seconds
 

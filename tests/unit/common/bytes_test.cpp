@@ -43,6 +43,20 @@ TEST(Percent, Decode) {
   EXPECT_FALSE(percent_decode("abc%"));
 }
 
+TEST(DecodeTo, WritesIntoTheBufferAndRespectsItsSize) {
+  char text[8];
+  auto n = percent_decode_to("a%2Fb", text, sizeof text);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(std::string_view(text, *n), "a/b");
+  EXPECT_FALSE(percent_decode_to("abcdefghi", text, sizeof text));  // does not fit
+  std::uint8_t der[4];
+  auto m = base64_decode_to("Zm9vYg==", der, sizeof der);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(as_chars(ByteView(der, *m)), "foob");
+  EXPECT_FALSE(base64_decode_to("Zm9vYmFy", der, sizeof der));  // 6 bytes into 4
+  EXPECT_FALSE(base64_decode_to("Zm9v!", der, sizeof der));
+}
+
 TEST(BigEndian, RoundTrip) {
   std::uint8_t buf[8];
   put_be64(buf, 0x0102030405060708ull);

@@ -26,6 +26,9 @@ TEST(HttpDate, RoundTrip) {
   EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"));
+  for (UnixTime t : {UnixTime{0}, UnixTime{951782400}, UnixTime{1795238977}, UnixTime{4102444799}})
+    EXPECT_EQ(parse_http_date(format_http_date(t)), t) << t;
+  EXPECT_EQ(format_http_date(951782400), "Tue, 29 Feb 2000 00:00:00 GMT");
 }
 
 TEST(Duration, Units) {
