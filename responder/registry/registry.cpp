@@ -62,8 +62,8 @@ struct Registry::PreparedRevocation {
 };
 
 Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
-                   const Clock& clock)
-    : writer_(writer), issuers_(issuers), options_(options), clock_(clock) {}
+                   const Clock& clock, std::size_t prepare_threads)
+    : writer_(writer), issuers_(issuers), options_(options), clock_(clock), prepare_(prepare_threads, "ingest") {}
 
 void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done) {
   writer_.submit(std::move(job), [report = std::move(report), done = std::move(done)](Status s) {
@@ -131,6 +131,13 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der, UnixTime now) co
 }
 
 void Registry::ingest(std::vector<Bytes> certificates, std::string actor, Callback done) {
+  prepare_.submit([this, certificates = std::move(certificates), actor = std::move(actor),
+                   done = std::move(done)]() mutable {
+    ingest_prepared(std::move(certificates), std::move(actor), std::move(done));
+  });
+}
+
+void Registry::ingest_prepared(std::vector<Bytes> certificates, std::string actor, Callback done) {
   UnixTime now = clock_.now();
   auto prepared = std::make_shared<std::vector<PreparedCert>>();
   prepared->reserve(certificates.size());
@@ -242,6 +249,13 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
 }
 
 void Registry::revoke(std::vector<RevocationInput> revocations, std::string actor, Callback done) {
+  prepare_.submit([this, revocations = std::move(revocations), actor = std::move(actor),
+                   done = std::move(done)]() mutable {
+    revoke_prepared(std::move(revocations), std::move(actor), std::move(done));
+  });
+}
+
+void Registry::revoke_prepared(std::vector<RevocationInput> revocations, std::string actor, Callback done) {
   UnixTime now = clock_.now();
   struct Item {
     PreparedRevocation p;

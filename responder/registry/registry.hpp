@@ -1,8 +1,9 @@
 // The certificate registry: ingest of issued certificates and of revocations.
 //
 // Policy: everything that costs CPU (parsing, signature verification against the issuer,
-// signing the pre-signed OCSP response) happens in the calling thread, outside any
-// transaction. One Writer job per batch then applies the items, each in its own child
+// signing the pre-signed OCSP response) happens on the registry's own preparation threads,
+// outside any transaction and off the HTTP event loops (a batch of RSA pre-signatures takes
+// hundreds of milliseconds, which would stall every OCSP client of that loop). One Writer job per batch then applies the items, each in its own child
 // transaction: a refused item stores nothing, the others commit together, durably,
 // before the callback runs. A status change stores the newly signed OCSP response in
 // the same commit, so no stale `good` is served once a revocation is acknowledged.
@@ -18,6 +19,7 @@
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "common/thread_pool.hpp"
 #include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/responder.hpp"
 #include "storage/writer.hpp"
@@ -53,8 +55,11 @@ class Registry {
   // Called on the Writer thread once the batch is durable (or failed as a whole).
   using Callback = std::function<void(Result<BatchReport>)>;
 
+  // `prepare_threads` == 0: half the cores, at least one.
   Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
-           const Clock& clock);
+           const Clock& clock, std::size_t prepare_threads = 0);
+  // Finishes the batches being prepared (they are then handed to the Writer).
+  ~Registry() = default;
 
   void ingest(std::vector<Bytes> certificates, std::string actor, Callback done);
   void revoke(std::vector<RevocationInput> revocations, std::string actor, Callback done);
@@ -62,6 +67,8 @@ class Registry {
  private:
   struct PreparedCert;
   struct PreparedRevocation;
+  void ingest_prepared(std::vector<Bytes> certificates, std::string actor, Callback done);
+  void revoke_prepared(std::vector<RevocationInput> revocations, std::string actor, Callback done);
   PreparedCert prepare_cert(const Bytes& der, UnixTime now) const;
   PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
   // Runs `job` on the Writer; `done` gets `report` once the commit is durable.
@@ -71,6 +78,7 @@ class Registry {
   const ocsp::IssuerTable& issuers_;
   ocsp::OcspOptions options_;
   const Clock& clock_;
+  ThreadPool prepare_;  // last: its destructor drains tasks that use the members above
 };
 
 }  // namespace trustmon::registry
