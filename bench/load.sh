@@ -35,8 +35,10 @@
 #   BUILD=<repo>/build/release (built here with the bench options if binaries are missing)
 #   OUT=$PEERS_DIR/trustmon-bench   results folder (results.md, *.tsv, check, speed, logs)
 #   PORT=18090  REPEAT=3  DURATION=10s  CONNS=50  SERVER_CPU=1  CLIENT_CPU=0
-#   MAX_LOAD=1.5  wait (up to LOAD_WAIT=1800 s) for the 1-minute load average to drop
-#                 below this before measuring; MAX_LOAD= (empty) skips the wait
+#   MAX_BUSY=10   before every load run, wait (up to LOAD_WAIT=1800 s) until the machine,
+#                 with our servers idle, is at most this % busy (other people's builds);
+#                 MAX_BUSY= (empty) skips the waits; a run after which the machine is
+#                 busy again is repeated (RETRIES=2 times at most)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,7 +53,8 @@ DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 SRV_CPU=${SERVER_CPU-1}
 CLI_CPU=${CLIENT_CPU-0}
-MAX_LOAD=${MAX_LOAD-1.5}
+MAX_BUSY=${MAX_BUSY-10}
+RETRIES=${RETRIES:-2}
 LOAD_WAIT=${LOAD_WAIT:-1800}
 SWEEP=0; UNPINNED=1; PEERS=1
 for a in "$@"; do
@@ -87,15 +90,23 @@ fi
 
 ctl=$BUILD/tools/trustmonctl
 daemon=$BUILD/responder/trustmond
-if [ ! -x "$ctl" ] || [ ! -x "$daemon" ]; then
-  say "building trustmond and trustmonctl in $BUILD"
-  cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUSTMON_TESTS=OFF -DTRUSTMON_BENCH=ON >/dev/null
-  cmake --build "$BUILD" -j2 --target trustmond trustmonctl
+# Always bring the binaries up to date with the tree (a no-op when they are), so the
+# results describe the commit recorded in env.txt. Other work may leave the tree briefly
+# unbuildable: then the existing binaries are used, and the notes say so.
+build_note=""
+say "building trustmond and trustmonctl in $BUILD"
+[ -f "$BUILD/build.ninja" ] || cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DTRUSTMON_TESTS=OFF -DTRUSTMON_BENCH=ON >/dev/null
+if ! cmake --build "$BUILD" -j2 --target trustmond trustmonctl > "${TMPDIR:-/tmp}/trustmon-bench-build.log" 2>&1; then
+  [ -x "$ctl" ] && [ -x "$daemon" ] || { tail -20 "${TMPDIR:-/tmp}/trustmon-bench-build.log" >&2; die "build failed"; }
+  build_note="build of the current tree failed; measured the existing binaries"
+  echo "warning: $build_note" >&2
 fi
 
 mkdir -p "$OUT"
 rm -f "$OUT"/pinned.tsv "$OUT"/unpinned.tsv "$OUT"/sweep.tsv "$OUT"/speed-*.txt "$OUT"/notes.txt
 notes=$OUT/notes.txt; : > "$notes"
+[ -n "$build_note" ] && echo "$build_note" >> "$notes"
 
 # ---- cleanup: every server this script starts is stopped by its PID
 tm_pid=""
@@ -184,26 +195,41 @@ cat "$OUT/check-trustmon.txt"
   echo "openssl: $(openssl version)"; echo "libevent: $(pkg-config --modversion libevent 2>/dev/null || echo '?')"
   echo "lmdb: $(pkg-config --modversion lmdb 2>/dev/null || echo '?')"
   echo "nginx: $(nginx -v 2>&1)"; echo "cfssl: $(cfssl version 2>&1 | head -1)"; echo "wrk: $(wrk -v 2>&1 | head -1)"
-  echo "trustmon: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?') (build type $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt"))"
+  dirty=$(git -C "$root" status --porcelain --untracked-files=no -- common storage responder tools 2>/dev/null | wc -l)
+  echo "trustmon: commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" != 0 ] && echo " + $dirty modified source files"), trustmond built $(date -u -r "$daemon" +%FT%TZ) (build type $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt"))"
   echo "settings: duration $DURATION, c=$CONNS, $REPEAT rounds, wrk -t1, server CPU ${SRV_CPU:-any}, wrk CPU ${CLI_CPU:-any}"
   echo "PKI: $(wc -l < "$PKI/index.txt") certs, $(grep -c '^R' "$PKI/index.txt") revoked; requests $(wc -l < "$REQS/nononce.list")"
 } > "$OUT/env.txt"
 cat "$OUT/env.txt"
 
-wait_quiet() {
-  [ -n "$MAX_LOAD" ] || return 0
-  local waited=0 l
-  while l=$(cut -d' ' -f1 /proc/loadavg); awk -v l="$l" -v m="$MAX_LOAD" 'BEGIN{exit !(l >= m)}'; do
-    [ "$waited" -ge "$LOAD_WAIT" ] && { echo "load $l still >= $MAX_LOAD after ${LOAD_WAIT}s; measuring anyway" | tee -a "$notes"; return 0; }
-    [ $((waited % 60)) = 0 ] && echo "waiting for the load average ($l) to drop below $MAX_LOAD ..."
-    sleep 10; waited=$((waited + 10))
+busy_pct() {  # percent of all CPUs busy over 2 s (servers idle, so: other people's work)
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat); sleep 2
+  b=$(awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  echo "$a $b" | awk '{d = $4 - $2; printf "%d", (d > 0 ? 100 * ($3 - $1) / d : 0)}'
+}
+# wait_idle WHAT: before every measurement, wait until other work on the machine stops.
+# A niced compile in another session still takes about half of a core here (the
+# scheduler shares CPU between sessions first), so the load average alone is not enough.
+wait_idle() {
+  [ -n "$MAX_BUSY" ] || return 0
+  local waited=0 b
+  while b=$(busy_pct); [ "$b" -gt "$MAX_BUSY" ]; do
+    if [ "$waited" -ge "$LOAD_WAIT" ]; then
+      echo "machine still ${b}% busy with other work after ${LOAD_WAIT}s; measured $1 anyway" | tee -a "$notes"
+      return 0
+    fi
+    [ $((waited % 60)) -lt 12 ] && echo "machine ${b}% busy with other work; waiting before $1 ..."
+    sleep 10; waited=$((waited + 12))
   done
+  [ "$waited" = 0 ] || echo "waited ${waited}s for other work to stop before $1" >> "$notes"
 }
 stop_trustmond   # idle during the wait; restarted below
-wait_quiet
+wait_idle "the first measurement"
 echo "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$notes" "$OUT/env.txt"
 
 speed() {  # speed N
+  wait_idle "openssl speed"
   if [ -n "$SRV_CPU" ]; then taskset -c "$SRV_CPU" openssl speed -seconds 3 ecdsap256 > "$OUT/speed-$1.txt" 2>/dev/null
   else openssl speed -seconds 3 ecdsap256 > "$OUT/speed-$1.txt" 2>/dev/null; fi
   grep 'nistp256' "$OUT/speed-$1.txt" | tail -1
@@ -213,12 +239,33 @@ speed 1
 
 # ---- load helpers
 # run TSV LABEL URL METHOD REQLIST CONNS [WARMUP] [CLIENT_CPU]
+# A run during which other work started (the machine is still busy right after it) is
+# thrown away and repeated, up to RETRIES times; the last attempt is kept either way.
+# run TSV LABEL URL METHOD REQLIST CONNS [WARMUP] [CLIENT_CPU] [BEFORE] [AFTER]
+# BEFORE / AFTER: commands run around every attempt (peer A is started before and
+# stopped after each one, so a process it leaves spinning never counts as other work).
 run() {
   local tsv=$1 label=$2 u=$3 method=$4 reqs=$5 conns=$6 warm=${7-2s}
-  local ccpu=${8-$CLI_CPU}
-  LABEL=$label WARMUP=$warm CHECK=1 RESULTS_TSV=$tsv CLIENT_CPU=$ccpu \
-    "$KIT/load.sh" "$u" "$REQS/$reqs.list" "$method" "$conns" "$DURATION" | grep '^SUMMARY' || {
-    echo "load run failed: $label $method c=$conns" | tee -a "$notes"; }
+  local ccpu=${8-$CLI_CPU} before=${9:-true} after=${10:-true} attempt row b
+  row=$(mktemp)
+  for attempt in $(seq $((RETRIES + 1))); do
+    wait_idle "$label $method c=$conns"
+    rm -f "$row"
+    $before || { echo "could not start the server for $label" | tee -a "$notes"; break; }
+    LABEL=$label WARMUP=$warm CHECK=1 RESULTS_TSV=$row CLIENT_CPU=$ccpu \
+      "$KIT/load.sh" "$u" "$REQS/$reqs.list" "$method" "$conns" "$DURATION" | grep '^SUMMARY' || {
+      echo "load run failed: $label $method c=$conns" | tee -a "$notes"; }
+    $after || true
+    [ -n "$MAX_BUSY" ] && [ "$attempt" -le "$RETRIES" ] || break
+    b=$(busy_pct)
+    [ "$b" -gt "$MAX_BUSY" ] || break
+    echo "other work started during $label $method c=$conns (machine ${b}% busy after it): run repeated" | tee -a "$notes"
+  done
+  if [ -s "$row" ]; then
+    [ -s "$tsv" ] || head -1 "$row" > "$tsv"
+    tail -n +2 "$row" >> "$tsv"
+  fi
+  rm -f "$row"
 }
 trustmon_runs() {  # TSV LABEL CONNS
   run "$1" "$2 nononce" "$url/ocsp/" post nononce "$3"
@@ -230,15 +277,20 @@ nginx_runs() {  # TSV CONNS
   run "$1" "nginx nononce" "$u" post nononce "$2"
   run "$1" "nginx nononce" "$u" get nononce "$2"
 }
-openssl_runs() {  # TSV CONNS SERVER_CPU : restarted before every run, stopped after it
-  local u=http://127.0.0.1:${OPENSSL_PORT:-18081}/ v m l s
+peer_a_cpu=""
+peer_a_start() { SERVER_CPU=$peer_a_cpu "$KIT/run-openssl-ocsp.sh" restart >/dev/null; }
+peer_a_stop() {
+  local s
+  s=$(spinning_children "$(cat "$RUN/openssl-ocsp.pid" 2>/dev/null || echo 0)")
+  echo "peer A: processes left spinning after the run: $s" >> "$notes"
+  "$KIT/run-openssl-ocsp.sh" stop >/dev/null
+}
+openssl_runs() {  # TSV CONNS SERVER_CPU [CLIENT_CPU]: started before every run, stopped after it
+  local u=http://127.0.0.1:${OPENSSL_PORT:-18081}/ v
+  peer_a_cpu=$3
   for v in "post nononce" "post nonce" "get nononce"; do
-    set -- "$1" "$2" "$3" $v; m=$4; l=$5
-    SERVER_CPU=$3 "$KIT/run-openssl-ocsp.sh" restart >/dev/null || { echo "peer A did not start" | tee -a "$notes"; return 0; }
-    run "$1" "openssl-ocsp $l" "$u" "$m" "$l" "$2" 0
-    s=$(spinning_children "$(cat "$RUN/openssl-ocsp.pid")")
-    echo "peer A $m $l c=$2: processes left spinning after the run: $s" >> "$notes"
-    "$KIT/run-openssl-ocsp.sh" stop >/dev/null
+    set -- "$1" "$2" "$3" "${4-$CLI_CPU}" $v
+    run "$1" "openssl-ocsp $6" "$u" "$5" "$6" "$2" 0 "$4" peer_a_start peer_a_stop
   done
 }
 cfssl_ok=0
@@ -316,9 +368,7 @@ if [ "$UNPINNED" = 1 ]; then
       run "$OUT/unpinned.tsv" "cfssl nonce" "http://127.0.0.1:$CFSSL_PORT/" post nonce "$CONNS" 2s ""
     fi
     "$KIT/run-cfssl.sh" stop >/dev/null 2>&1 || true
-    CLI_CPU_SAVE=$CLI_CPU; CLI_CPU=""
-    openssl_runs "$OUT/unpinned.tsv" "$CONNS" ""
-    CLI_CPU=$CLI_CPU_SAVE
+    openssl_runs "$OUT/unpinned.tsv" "$CONNS" "" ""
   fi
 fi
 
