@@ -39,6 +39,7 @@ ocsp::OcspOptions ocsp_options(const config::Config& c) {
   o.unknown_as_revoked = c.ocsp_unknown == "revoked";
   o.max_certids = c.ocsp_max_certids;
   o.max_request_bytes = c.ocsp_max_request_bytes;
+  o.live_signatures_per_second = c.ocsp_live_rate;
   return o;
 }
 

@@ -166,6 +166,9 @@ const std::vector<Setting>& schema() {
               "Most CertIDs in one OCSP request (more = malformedRequest)."),
       integer("ocsp", "max_request_bytes", &Config::ocsp_max_request_bytes, 64, 1 << 20,
               "Largest OCSP request accepted (POST body or decoded GET path)."),
+      integer("ocsp", "live_rate", &Config::ocsp_live_rate, 0, 10000000,
+              "Live signatures per second per issuer (nonce, several CertIDs, unknown serials); beyond\n"
+              "# it such requests get tryLater while pre-signed answers go on. 0 = unlimited."),
   };
   return settings;
 }

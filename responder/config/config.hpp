@@ -51,6 +51,7 @@ struct Config {
   std::string ocsp_unknown = "unknown";   // unknown | revoked (RFC 6960 §2.2)
   std::size_t ocsp_max_certids = 16;
   std::size_t ocsp_max_request_bytes = 4096;
+  unsigned ocsp_live_rate = 0;            // live signatures per second per issuer; 0 = unlimited
 
   std::vector<IssuerConfig> issuers;
 };

@@ -15,6 +15,8 @@ Status validate(const OcspOptions& o) {
     return make_error("invalid_config", "ocsp clock skew and backdate must be >= 0 and backdate below validity");
   if (o.max_certids == 0) return make_error("invalid_config", "ocsp max_certids must be at least 1");
   if (o.max_request_bytes < 64) return make_error("invalid_config", "ocsp max_request_bytes is too small");
+  if (!(o.live_signatures_per_second >= 0))
+    return make_error("invalid_config", "ocsp live signing rate must be >= 0 (0 = unlimited)");
   return {};
 }
 

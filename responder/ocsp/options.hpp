@@ -33,6 +33,10 @@ struct OcspOptions {
   bool check_presigned_status = true;
   std::size_t max_certids = kDefaultMaxCertIds;
   std::size_t max_request_bytes = 4096;
+  // Live signatures per second per issuer (a token bucket holding one second's worth);
+  // 0 = unlimited. Beyond it, answers that need live signing are tryLater, so a flood of
+  // nonce or unknown-serial requests cannot take every core; pre-signed answers are unaffected.
+  double live_signatures_per_second = 0;
 };
 
 // invalid_config when a value would break the service (e.g. a refresh margin that

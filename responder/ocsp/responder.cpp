@@ -1,6 +1,7 @@
 // The OCSP service (see responder.hpp for the policy).
 #include "responder/ocsp/responder.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -49,7 +50,30 @@ std::string etag(const Answer& answer) {
 }
 
 Responder::Responder(const IssuerTable& issuers, OcspOptions options, const Clock& clock)
-    : issuers_(issuers), options_(options), clock_(clock) {}
+    : issuers_(issuers), options_(options), clock_(clock) {
+  for (const IssuerKeys* k : issuers_.all()) {
+    auto b = std::make_unique<Budget>();
+    b->tokens = options_.live_signatures_per_second;  // start with a full second's worth
+    b->refilled = clock_.now();
+    budgets_.emplace(k->id, std::move(b));
+  }
+}
+
+bool Responder::take_signing_token(storage::IssuerId issuer, UnixTime now) const {
+  const double rate = options_.live_signatures_per_second;
+  if (rate <= 0) return true;
+  auto it = budgets_.find(issuer);
+  if (it == budgets_.end()) return true;
+  Budget& b = *it->second;
+  std::lock_guard<std::mutex> lock(b.mu);  // uncontended next to a 20+ µs signature
+  if (now > b.refilled) {
+    b.tokens = std::min(rate, b.tokens + static_cast<double>(now - b.refilled) * rate);
+    b.refilled = now;
+  }
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
 
 Answer Responder::answer(ByteView request_der, const storage::ReadTxn& txn) const noexcept {
   try {
@@ -135,6 +159,8 @@ Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn)
   }
 
   // Live signing.
+  if (!take_signing_token(issuer->id, now))
+    return error_answer(ResponseStatus::try_later, "try_later", "signing_budget");
   const UnixTime this_update = now - options_.backdate;
   const UnixTime next_update = this_update + options_.validity;
   std::vector<SingleStatus> statuses;

@@ -21,6 +21,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 
@@ -82,10 +85,20 @@ class Responder {
 
  private:
   Answer answer_impl(ByteView request_der, const storage::ReadTxn& txn) const;
+  // Takes one live signature from the issuer's budget; false when it is spent.
+  bool take_signing_token(storage::IssuerId issuer, UnixTime now) const;
+
+  struct Budget {
+    std::mutex mu;
+    double tokens = 0;
+    UnixTime refilled = 0;
+  };
 
   const IssuerTable& issuers_;
   OcspOptions options_;
   const Clock& clock_;
+  // One per issuer, built in the constructor (the map itself is never modified after).
+  std::unordered_map<storage::IssuerId, std::unique_ptr<Budget>> budgets_;
 };
 
 }  // namespace trustmon::ocsp

@@ -276,6 +276,23 @@ TEST(OcspLifecycle, NonceIgnoredWhenConfigured) {
   d.stop();
 }
 
+TEST(OcspLifecycle, LiveSigningBudgetAnswersTryLater) {
+  Daemon d;
+  d.set_config("live_rate", "1");
+  d.start();
+  load_demo(d);
+  std::string serial = first_good("demo-ec");
+  // One live signature per second: of three nonce requests made within a second, at most
+  // two can find a token (one more if a second boundary falls between them).
+  std::string all;
+  for (int i = 0; i < 3; ++i) all += ocsp(d, "demo-ec", {serial});
+  EXPECT_NE(all.find("Responder Error: trylater (3)"), std::string::npos) << all;
+  // Pre-signed answers do not spend the budget.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(ocsp(d, "demo-ec", {serial}, "-no_nonce").find(": good"), std::string::npos);
+  d.stop();
+}
+
 TEST(OcspLifecycle, CaSignsItsOwnResponses) {
   Daemon d;
   // demo-ec answers with the CA's own certificate and key instead of the delegated responder.

@@ -163,6 +163,27 @@ TEST_F(OcspStoreTest, NeverSeenSerialIsUnknownNotGood) {
   EXPECT_FALSE(testing::has_extended_revoke(v.basic.get()));
 }
 
+TEST_F(OcspStoreTest, LiveSigningBudgetAnswersTryLaterThenRefills) {
+  const auto& p = shared_test_pki();
+  options_.live_signatures_per_second = 2;
+  Responder r(shared_issuer_table(), options_, clock_);  // one responder: one budget
+  const Bytes ec = one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x12, 0x34});
+  EXPECT_EQ(ask(r, ec).status, ResponseStatus::successful);
+  EXPECT_EQ(ask(r, ec).status, ResponseStatus::successful);
+  const Got spent = ask(r, ec);
+  EXPECT_EQ(spent.status, ResponseStatus::try_later);
+  EXPECT_EQ(spent.body, to_bytes(kTryLater));
+  EXPECT_EQ(spent.detail, "signing_budget");
+  // The other issuer has its own budget.
+  EXPECT_EQ(ask(r, one_request(EVP_sha1(), p.ca_rsa.get(), Bytes{0x12})).status, ResponseStatus::successful);
+  clock_.advance(1);  // a second later the bucket holds 2 again
+  EXPECT_EQ(ask(r, ec).status, ResponseStatus::successful);
+  EXPECT_EQ(ask(r, ec).status, ResponseStatus::successful);
+  EXPECT_EQ(ask(r, ec).status, ResponseStatus::try_later);
+  options_.live_signatures_per_second = -1;
+  EXPECT_FALSE(validate(options_).ok());
+}
+
 TEST_F(OcspStoreTest, UnknownAsRevokedPerRfc6960Section2_2) {
   const auto& p = shared_test_pki();
   options_.unknown_as_revoked = true;
