@@ -77,7 +77,7 @@ void answer(http::Request& req, Context& ctx, ByteView der, bool get) {
   char expires[kHttpDateLength + 1];
   format_http_date_to(a.produced_at, last_modified);
   format_http_date_to(a.next_update, expires);
-  std::string etag = "\"" + ocsp::etag(a) + "\"";
+  std::string etag = ocsp::etag(a);  // already a quoted strong tag
   http::Header headers[] = {{"Cache-Control", std::string_view(cache_control, static_cast<std::size_t>(cc_len))},
                             {"Last-Modified", std::string_view(last_modified, kHttpDateLength)},
                             {"Expires", std::string_view(expires, kHttpDateLength)},

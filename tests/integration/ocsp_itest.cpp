@@ -182,6 +182,8 @@ TEST_F(OcspTest, GetWithCachingHeadersAndConditional304) {
 
   std::string etag = sh("grep -i '^ETag:' " + q(dir + "/h.txt") + " | cut -d' ' -f2 | tr -d '\\r\\n'").out;
   ASSERT_FALSE(etag.empty()) << headers;
+  // One strong entity tag: a quoted string with no quotes inside (RFC 9110 §8.8.3).
+  EXPECT_TRUE(std::regex_match(etag, std::regex("\"[0-9a-f]+\""))) << etag;
   auto cond = sh("curl -s -o /dev/null -w '%{http_code}' -H " + q("If-None-Match: " + etag) + " " +
                  daemon_->url() + "/ocsp/" + b64);
   EXPECT_EQ(cond.out, "304");
