@@ -32,7 +32,8 @@
 #   --quick        REPEAT=1 DURATION=3s (a smoke test of the script, not a measurement)
 # Environment:
 #   KIT=/work/shared/peers    the peer kit;  PEERS_DIR=/tmp/peers  its scratch folder
-#   BUILD=<repo>/build/release (built here with the bench options if binaries are missing)
+#   BUILD=<repo>/build/release (configured here if needed; `cmake --build` of trustmond and
+#                trustmonctl runs first, so the binaries match the tree)
 #   OUT=$PEERS_DIR/trustmon-bench   results folder (results.md, *.tsv, check, speed, logs)
 #   PORT=18090  REPEAT=3  DURATION=10s  CONNS=50  SERVER_CPU=1  CLIENT_CPU=0
 #   MAX_BUSY=10   before every load run, wait (up to LOAD_WAIT=1800 s) until the machine,
