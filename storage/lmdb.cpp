@@ -111,8 +111,26 @@ const char* table_name(Table t) {
     case Table::cert_der: return "cert_der";
     case Table::ocsp_responses: return "ocsp_responses";
     case Table::events: return "events";
+    case Table::participants: return "participants";
+    case Table::representatives: return "representatives";
+    case Table::credentials: return "credentials";
+    case Table::credential_lookup: return "credential_lookup";
+    case Table::attr_index: return "attr_index";
+    case Table::spki_index: return "spki_index";
+    case Table::watches: return "watches";
+    case Table::csr_reservations: return "csr_reservations";
+    case Table::csr_index: return "csr_index";
+    case Table::csr_key_index: return "csr_key_index";
+    case Table::tl_model: return "tl_model";
+    case Table::tl_versions: return "tl_versions";
+    case Table::tl_notices: return "tl_notices";
+    case Table::applications: return "applications";
   }
   return "unknown";
+}
+
+bool table_is_dupsort(Table t) {
+  return t == Table::attr_index || t == Table::spki_index || t == Table::csr_key_index;
 }
 
 Error lmdb_error(int rc, const char* context) {
@@ -195,7 +213,9 @@ Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
   if (rc != 0) return lmdb_error(rc, "begin opening transaction");
   for (std::size_t i = 0; i < kTableCount; ++i) {
     const Table t = static_cast<Table>(i);
-    rc = mdb_dbi_open(txn, table_name(t), options.read_only ? 0 : MDB_CREATE, &env->dbis_[i]);
+    const unsigned dbi_flags = (options.read_only ? 0U : unsigned{MDB_CREATE}) |
+                          (table_is_dupsort(t) ? unsigned{MDB_DUPSORT} : 0U);
+    rc = mdb_dbi_open(txn, table_name(t), dbi_flags, &env->dbis_[i]);
     if (rc != 0) {
       mdb_txn_abort(txn);
       if (rc == MDB_NOTFOUND) {
@@ -456,7 +476,9 @@ Result<bool> WriteTxn::put_if_absent(Table t, ByteView key, ByteView value) {
   if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
-  const int rc = mdb_put(txn_, env_->dbi(t), &k, &v, MDB_NOOVERWRITE);
+  // On a DUPSORT table "absent" means the key/value pair (MDB_NODUPDATA).
+  const unsigned flags = table_is_dupsort(t) ? unsigned{MDB_NODUPDATA} : unsigned{MDB_NOOVERWRITE};
+  const int rc = mdb_put(txn_, env_->dbi(t), &k, &v, flags);
   if (rc == MDB_KEYEXIST) return false;
   if (rc != 0) return fail(rc, "put_if_absent").error();
   return true;
@@ -469,6 +491,17 @@ Result<bool> WriteTxn::del(Table t, ByteView key) {
   const int rc = mdb_del(txn_, env_->dbi(t), &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
   if (rc != 0) return fail(rc, "del").error();
+  return true;
+}
+
+Result<bool> WriteTxn::del_value(Table t, ByteView key, ByteView value) {
+  if (!sticky_.ok()) return sticky_.error();
+  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  const int rc = mdb_del(txn_, env_->dbi(t), &k, &v);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return fail(rc, "del_value").error();
   return true;
 }
 
@@ -553,6 +586,8 @@ Result<bool> Cursor::last() { return move(MDB_LAST); }
 Result<bool> Cursor::next() { return move(MDB_NEXT); }
 Result<bool> Cursor::prev() { return move(MDB_PREV); }
 Result<bool> Cursor::seek(ByteView key) { return move(MDB_SET_RANGE, &key); }
+Result<bool> Cursor::find(ByteView key) { return move(MDB_SET_KEY, &key); }
+Result<bool> Cursor::next_dup() { return move(MDB_NEXT_DUP); }
 
 ByteView Cursor::key() const noexcept { return from_val(k_); }
 ByteView Cursor::value() const noexcept { return from_val(v_); }

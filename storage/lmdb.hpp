@@ -44,9 +44,29 @@ enum class Table : std::uint8_t {
   cert_der,        // SHA-256 of DER -> DER
   ocsp_responses,  // cert_key(issuer id, serial) -> OcspResponseRecord (pre-signed DER)
   events,          // be64 sequence -> EventRecord (hash-chained)
+  // access (responder/access): participants, representatives, credentials
+  participants,       // be32 participant id -> ParticipantRecord
+  representatives,    // be32 representative id -> RepresentativeRecord
+  credentials,        // be32 credential id -> CredentialRecord
+  credential_lookup,  // u8 kind || SHA-256 (token or client-certificate DER) -> be32 credential id
+  // certificate monitoring (responder/registry)
+  attr_index,      // DUPSORT: u8 attribute kind || normalised value -> cert key
+  spki_index,      // DUPSORT: SHA-256 of SubjectPublicKeyInfo -> cert key
+  watches,         // be32 watch id -> watch record
+  // CSR and key uniqueness (responder/csr)
+  csr_reservations,  // be64 reservation id -> reservation record
+  csr_index,         // SHA-256 of CSR DER -> be64 reservation id
+  csr_key_index,     // DUPSORT: SHA-256 of SubjectPublicKeyInfo -> be64 reservation id
+  // trusted list (tsl)
+  tl_model,     // model records of each list (layout owned by tsl/)
+  tl_versions,  // list name || be64 sequence -> published version (signed XML)
+  tl_notices,   // be64 notice id -> change notice and its history
+  applications, // be64 application id -> application and its history
 };
-inline constexpr std::size_t kTableCount = 6;
+inline constexpr std::size_t kTableCount = 20;
 const char* table_name(Table t);
+// True for tables opened with MDB_DUPSORT (several values per key, sorted).
+bool table_is_dupsort(Table t);
 
 inline constexpr std::uint32_t kSchemaVersion = 1;
 
@@ -165,10 +185,14 @@ class WriteTxn {
 
   Result<std::optional<ByteView>> get(Table t, ByteView key) const;
   Status put(Table t, ByteView key, ByteView value, unsigned flags = 0);
-  // Inserts only if absent; returns false (not an error) when the key exists.
+  // Inserts only if absent; returns false (not an error) when the key exists (on a
+  // DUPSORT table: when that key/value pair exists).
   Result<bool> put_if_absent(Table t, ByteView key, ByteView value);
-  // Returns false (not an error) when the key did not exist.
+  // Returns false (not an error) when the key did not exist. On a DUPSORT table this
+  // removes every value of the key.
   Result<bool> del(Table t, ByteView key);
+  // DUPSORT tables: removes one key/value pair; false when that pair did not exist.
+  Result<bool> del_value(Table t, ByteView key, ByteView value);
 
   Status commit();
   void abort() noexcept;
@@ -205,6 +229,8 @@ class Cursor {
   Result<bool> next();
   Result<bool> prev();
   Result<bool> seek(ByteView key);  // first key >= key (MDB_SET_RANGE)
+  Result<bool> find(ByteView key);  // exactly key (MDB_SET_KEY), first of its values
+  Result<bool> next_dup();          // DUPSORT: next value of the current key only
   ByteView key() const noexcept;
   ByteView value() const noexcept;
 

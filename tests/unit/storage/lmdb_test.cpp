@@ -318,6 +318,46 @@ TEST(WriteTxn, PutIfAbsentAndDelReportExistence) {
   EXPECT_TRUE(txn->commit().ok());
 }
 
+TEST(WriteTxn, DupsortTableKeepsSortedPairsAndDeletesOnePair) {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  ASSERT_TRUE(table_is_dupsort(Table::attr_index));
+  ASSERT_FALSE(table_is_dupsort(Table::certs));
+  auto txn = WriteTxn::begin(*env);
+  ASSERT_TRUE(txn.ok());
+  for (const char* v : {"c", "a", "b"}) {
+    auto put = txn->put_if_absent(Table::attr_index, as_bytes("k"), as_bytes(v));
+    ASSERT_TRUE(put.ok());
+    EXPECT_TRUE(*put);
+  }
+  auto again = txn->put_if_absent(Table::attr_index, as_bytes("k"), as_bytes("b"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);  // the pair exists
+  ASSERT_TRUE(txn->put(Table::attr_index, as_bytes("l"), as_bytes("z")).ok());
+  auto gone = txn->del_value(Table::attr_index, as_bytes("k"), as_bytes("a"));
+  ASSERT_TRUE(gone.ok());
+  EXPECT_TRUE(*gone);
+  auto missing = txn->del_value(Table::attr_index, as_bytes("k"), as_bytes("a"));
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(*missing);
+  ASSERT_TRUE(txn->commit().ok());
+
+  auto rtxn = ReadTxn::begin(*env);
+  ASSERT_TRUE(rtxn.ok());
+  ReadScope scope(*rtxn);
+  auto cur = Cursor::open(*rtxn, Table::attr_index);
+  ASSERT_TRUE(cur.ok());
+  std::vector<std::string> values;
+  auto at = cur->find(as_bytes("k"));
+  ASSERT_TRUE(at.ok());
+  for (bool more = *at; more; more = *cur->next_dup()) values.push_back(str(cur->value()));
+  EXPECT_EQ(values, (std::vector<std::string>{"b", "c"}));  // sorted, "l" not included
+  auto none = cur->find(as_bytes("j"));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(*none);
+}
+
 TEST(WriteTxn, ChildAbortDiscardsOnlyChildAndCommitMerges) {
   TempDir dir;
   auto env = open_env(dir.path());
