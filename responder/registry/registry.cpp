@@ -20,7 +20,25 @@ constexpr UnixTime kMaxFutureSkew = 300;
 
 std::string upper_hex(ByteView b) { return hex_encode(b, true); }
 
+Error not_operated_error(const std::string& issuer) {
+  return make_error("issuer_not_operated",
+                    "the caller's participant does not operate the issuer \"" + issuer + "\"");
+}
+
 }  // namespace
+
+// An item refused because the actor may not write for its issuer: recorded in the
+// event log (in the batch's commit) so refusals are audited like writes.
+Status record_denial(storage::WriteTxn& txn, const Actor& actor, const char* action, const ItemOutcome& out,
+                     UnixTime now) {
+  nlohmann::json payload = {{"action", action},
+                            {"outcome", "refused"},
+                            {"code", "issuer_not_operated"},
+                            {"target", {{"issuer", out.issuer}, {"serial", out.serial_hex}}}};
+  auto seq = storage::append_event(txn, {"access.denied", actor.label(), payload.dump(), now});
+  if (!seq) return std::move(seq).error();
+  return {};
+}
 
 const char* item_status_name(ItemStatus s) {
   switch (s) {
@@ -48,6 +66,7 @@ struct Registry::PreparedCert {
   Bytes key;  // certs / ocsp_responses key
   storage::CertRecord record;
   std::optional<storage::OcspResponseRecord> response;
+  bool denied = false;  // refused because the actor does not operate the issuer
 };
 
 struct Registry::PreparedRevocation {
@@ -59,6 +78,7 @@ struct Registry::PreparedRevocation {
   int reason = storage::kNoReason;
   UnixTime invalidity_date = 0;
   const ocsp::IssuerKeys* issuer = nullptr;
+  bool denied = false;
 };
 
 Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
@@ -130,21 +150,28 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der, UnixTime now) co
   return p;
 }
 
-void Registry::ingest(std::vector<Bytes> certificates, std::string actor, Callback done) {
+void Registry::ingest(std::vector<Bytes> certificates, Actor actor, Callback done) {
   prepare_.submit([this, certificates = std::move(certificates), actor = std::move(actor),
                    done = std::move(done)]() mutable {
     ingest_prepared(std::move(certificates), std::move(actor), std::move(done));
   });
 }
 
-void Registry::ingest_prepared(std::vector<Bytes> certificates, std::string actor, Callback done) {
+void Registry::ingest_prepared(std::vector<Bytes> certificates, Actor actor, Callback done) {
   UnixTime now = clock_.now();
   auto prepared = std::make_shared<std::vector<PreparedCert>>();
   prepared->reserve(certificates.size());
-  for (const auto& der : certificates) prepared->push_back(prepare_cert(der, now));
+  for (const auto& der : certificates) {
+    PreparedCert p = prepare_cert(der, now);
+    if (!p.error && !actor.may_write_issuer(p.issuer->id)) {
+      p.error = not_operated_error(p.issuer_name);
+      p.denied = true;
+    }
+    prepared->push_back(std::move(p));
+  }
   auto report = std::make_shared<BatchReport>();
 
-  auto job = [prepared, report, actor = std::move(actor), now](storage::WriteTxn& txn) -> Status {
+  auto job = [prepared, report, actor, now](storage::WriteTxn& txn) -> Status {
     report->items.assign(prepared->size(), ItemOutcome{});  // the job may run again after map growth
     for (std::size_t i = 0; i < prepared->size(); ++i) {
       const PreparedCert& p = (*prepared)[i];
@@ -154,6 +181,9 @@ void Registry::ingest_prepared(std::vector<Bytes> certificates, std::string acto
       if (p.record.has_der) out.sha256_hex = hex_encode(p.record.cert_sha256);
       if (p.error) {
         out.error = p.error;
+        if (p.denied) {
+          if (Status s = record_denial(txn, actor, "certificate.ingest", out, now); !s) return s;
+        }
         continue;
       }
       auto child = storage::WriteTxn::begin_child(txn);
@@ -161,6 +191,7 @@ void Registry::ingest_prepared(std::vector<Bytes> certificates, std::string acto
       auto existing = child->get(storage::Table::certs, p.key);
       if (!existing) return std::move(existing).error();
       storage::CertRecord record = p.record;
+      record.participant = actor.participant;
       bool keep_response = true;
       if (*existing) {
         auto old = storage::decode_cert(**existing);
@@ -188,7 +219,7 @@ void Registry::ingest_prepared(std::vector<Bytes> certificates, std::string acto
         s = child->put(storage::Table::ocsp_responses, p.key, storage::encode_ocsp_response(*p.response));
       if (s) {
         nlohmann::json payload = {{"issuer", p.issuer_name}, {"serial", out.serial_hex}, {"sha256", out.sha256_hex}};
-        auto seq = storage::append_event(*child, {"certificate.issued", actor, payload.dump(), now});
+        auto seq = storage::append_event(*child, {"certificate.issued", actor.label(), payload.dump(), now});
         if (!seq) s = std::move(seq).error();
       }
       if (!s) return s;  // a storage fault (map full, I/O) fails the whole batch, to be retried
@@ -248,14 +279,14 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
   return p;
 }
 
-void Registry::revoke(std::vector<RevocationInput> revocations, std::string actor, Callback done) {
+void Registry::revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done) {
   prepare_.submit([this, revocations = std::move(revocations), actor = std::move(actor),
                    done = std::move(done)]() mutable {
     revoke_prepared(std::move(revocations), std::move(actor), std::move(done));
   });
 }
 
-void Registry::revoke_prepared(std::vector<RevocationInput> revocations, std::string actor, Callback done) {
+void Registry::revoke_prepared(std::vector<RevocationInput> revocations, Actor actor, Callback done) {
   UnixTime now = clock_.now();
   struct Item {
     PreparedRevocation p;
@@ -266,6 +297,10 @@ void Registry::revoke_prepared(std::vector<RevocationInput> revocations, std::st
   items->reserve(revocations.size());
   for (const auto& in : revocations) {
     Item item{prepare_revocation(in, now), {}, {}};
+    if (!item.p.error && !actor.may_write_issuer(item.p.issuer->id)) {
+      item.p.error = not_operated_error(item.p.issuer_name);
+      item.p.denied = true;
+    }
     if (!item.p.error) {
       item.revoked.status = storage::CertStatus::revoked;
       item.revoked.revocation_time = item.p.time;
@@ -280,7 +315,7 @@ void Registry::revoke_prepared(std::vector<RevocationInput> revocations, std::st
     items->push_back(std::move(item));
   }
   auto report = std::make_shared<BatchReport>();
-  auto job = [items, report, actor = std::move(actor), now](storage::WriteTxn& txn) -> Status {
+  auto job = [items, report, actor, now](storage::WriteTxn& txn) -> Status {
     report->items.assign(items->size(), ItemOutcome{});
     for (std::size_t i = 0; i < items->size(); ++i) {
       const Item& item = (*items)[i];
@@ -289,6 +324,9 @@ void Registry::revoke_prepared(std::vector<RevocationInput> revocations, std::st
       if (!item.p.serial.empty()) out.serial_hex = upper_hex(item.p.serial);
       if (item.p.error) {
         out.error = item.p.error;
+        if (item.p.denied) {
+          if (Status s = record_denial(txn, actor, "certificate.revoke", out, now); !s) return s;
+        }
         continue;
       }
       auto existing = txn.get(storage::Table::certs, item.p.key);
@@ -320,7 +358,7 @@ void Registry::revoke_prepared(std::vector<RevocationInput> revocations, std::st
                                   {"reason", storage::reason_name(record.reason)},
                                   {"revocation_time", format_rfc3339(record.revocation_time)}};
         if (record.invalidity_date) payload["invalidity_date"] = format_rfc3339(record.invalidity_date);
-        auto seq = storage::append_event(*child, {"certificate.revoked", actor, payload.dump(), now});
+        auto seq = storage::append_event(*child, {"certificate.revoked", actor.label(), payload.dump(), now});
         if (!seq) s = std::move(seq).error();
       }
       if (!s) return s;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/actor.hpp"
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
@@ -61,14 +62,16 @@ class Registry {
   // Finishes the batches being prepared (they are then handed to the Writer).
   ~Registry() = default;
 
-  void ingest(std::vector<Bytes> certificates, std::string actor, Callback done);
-  void revoke(std::vector<RevocationInput> revocations, std::string actor, Callback done);
+  // Items for an issuer the actor may not write for are refused ("issuer_not_operated")
+  // and recorded as an `access.denied` event in the same commit.
+  void ingest(std::vector<Bytes> certificates, Actor actor, Callback done);
+  void revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done);
 
  private:
   struct PreparedCert;
   struct PreparedRevocation;
-  void ingest_prepared(std::vector<Bytes> certificates, std::string actor, Callback done);
-  void revoke_prepared(std::vector<RevocationInput> revocations, std::string actor, Callback done);
+  void ingest_prepared(std::vector<Bytes> certificates, Actor actor, Callback done);
+  void revoke_prepared(std::vector<RevocationInput> revocations, Actor actor, Callback done);
   PreparedCert prepare_cert(const Bytes& der, UnixTime now) const;
   PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
   // Runs `job` on the Writer; `done` gets `report` once the commit is durable.

@@ -18,7 +18,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxRevocationsPerBatch = 10000;
-constexpr std::string_view kActor = "bootstrap-admin";
 
 // Checks `Authorization: Bearer <token>` against the stored hash. Replies 401 itself and
 // returns false when the request is not authorised.
@@ -86,7 +85,7 @@ void handle_certificates(http::Request& req, registry::Registry& registry) {
   }
   req.note("items", std::to_string(decoded->size()));
   auto shared = std::make_shared<http::Request>(std::move(req));
-  registry.ingest(std::move(*decoded), std::string(kActor),
+  registry.ingest(std::move(*decoded), Actor::bootstrap(),
                   reply_with(shared, {registry::ItemStatus::stored, registry::ItemStatus::duplicate,
                                       registry::ItemStatus::refused}));
 }
@@ -152,7 +151,7 @@ void handle_revocations(http::Request& req, registry::Registry& registry) {
   }
   req.note("items", std::to_string(inputs.size()));
   auto shared = std::make_shared<http::Request>(std::move(req));
-  registry.revoke(std::move(inputs), std::string(kActor),
+  registry.revoke(std::move(inputs), Actor::bootstrap(),
                   reply_with(shared, {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
                                       registry::ItemStatus::refused}));
 }
