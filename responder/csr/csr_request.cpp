@@ -1,0 +1,159 @@
+// Certificate request parsing (see csr_request.hpp).
+#include "responder/csr/csr_request.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+#include <string_view>
+
+#include "responder/csr/csr_der.hpp"
+
+namespace trustmon::csr {
+namespace {
+
+Error malformed(std::string message) { return make_error("csr_malformed", std::move(message)); }
+
+// The DER inside a PEM block labelled CERTIFICATE REQUEST (or the older NEW
+// CERTIFICATE REQUEST); nullopt when the text has no such block or its body is not base64.
+std::optional<Bytes> pem_body(std::string_view text) {
+  for (std::string_view label : {std::string_view("CERTIFICATE REQUEST"), std::string_view("NEW CERTIFICATE REQUEST")}) {
+    const std::string begin = "-----BEGIN " + std::string(label) + "-----";
+    const std::string end = "-----END " + std::string(label) + "-----";
+    const std::size_t b = text.find(begin);
+    if (b == std::string_view::npos) continue;
+    const std::size_t body = b + begin.size();
+    const std::size_t e = text.find(end, body);
+    if (e == std::string_view::npos) return std::nullopt;
+    return base64_decode_lenient(text.substr(body, e - body));
+  }
+  return std::nullopt;
+}
+
+bool looks_like_pem(ByteView input) {
+  std::string_view text = as_chars(input);
+  const std::size_t start = text.find_first_not_of(" \t\r\n");
+  return start != std::string_view::npos && text.substr(start).starts_with("-----BEGIN ");
+}
+
+// True when OpenSSL implements keys of this algorithm: such a key that does not decode
+// is malformed, not merely unsupported.
+bool openssl_knows_key_algorithm(const std::string& oid) {
+  const int nid = OBJ_txt2nid(oid.c_str());
+  if (nid == NID_undef) return false;
+  return EVP_PKEY_asn1_find(nullptr, nid) != nullptr;
+}
+
+bool openssl_knows_signature_algorithm(const std::string& oid) {
+  const int nid = OBJ_txt2nid(oid.c_str());
+  if (nid == NID_undef) return false;
+  int digest = NID_undef, key = NID_undef;
+  return OBJ_find_sigid_algs(nid, &digest, &key) == 1;
+}
+
+// i2d into a fresh buffer; empty on failure.
+Bytes pubkey_der(const EVP_PKEY* key) {
+  const int n = i2d_PUBKEY(key, nullptr);
+  if (n <= 0) return {};
+  Bytes out(static_cast<std::size_t>(n));
+  unsigned char* p = out.data();
+  if (i2d_PUBKEY(key, &p) != n) return {};
+  return out;
+}
+
+}  // namespace
+
+Result<Sha256> key_fingerprint(const EVP_PKEY* key) {
+  if (key == nullptr) return make_error("internal_error", "no key to fingerprint");
+  // EC points may be sent compressed or uncompressed and curves named or explicit; the
+  // canonical form is named curve, uncompressed point, so one key has one hash.
+  if (EVP_PKEY_is_a(key, "EC")) {
+    EvpPkeyPtr copy(EVP_PKEY_dup(const_cast<EVP_PKEY*>(key)));
+    if (!copy) return ossl_error("internal_error", "EVP_PKEY_dup");
+    EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                   OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED);
+    EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_GROUP);
+    ossl_errors();  // a curve without a name keeps its explicit parameters
+    Bytes der = pubkey_der(copy.get());
+    if (der.empty()) return ossl_error("internal_error", "i2d_PUBKEY");
+    return sha256(der);
+  }
+  Bytes der = pubkey_der(key);
+  if (der.empty()) return ossl_error("internal_error", "i2d_PUBKEY");
+  return sha256(der);
+}
+
+Result<Sha256> key_fingerprint(ByteView spki_der) {
+  ByteView key_oid;
+  if (!split_subject_public_key_info(spki_der, key_oid)) return malformed("not a DER SubjectPublicKeyInfo");
+  const unsigned char* p = spki_der.data();
+  EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  if (key && p == spki_der.data() + spki_der.size()) return key_fingerprint(key.get());
+  ossl_errors();
+  if (openssl_knows_key_algorithm(oid_text(key_oid))) return malformed("the public key does not decode");
+  return sha256(spki_der);
+}
+
+Result<ParsedCsr> parse_csr(ByteView input) {
+  if (input.size() > kMaxCsrBytes) return malformed("the request is larger than 64 KiB");
+  ParsedCsr out;
+  if (looks_like_pem(input)) {
+    auto der = pem_body(as_chars(input));
+    if (!der) return malformed("no base64 CERTIFICATE REQUEST block in the PEM text");
+    out.der = std::move(*der);
+  } else {
+    out.der = to_bytes(input);
+  }
+
+  CsrParts parts;
+  if (!split_certification_request(out.der, parts)) return malformed("not a DER PKCS#10 certification request");
+  out.csr_sha256 = sha256(out.der);
+  out.subject_sha256 = sha256(parts.subject);
+  out.key_algorithm = oid_text(parts.key_algorithm);
+  out.signature_algorithm = oid_text(parts.signature_algorithm);
+
+  const unsigned char* kp = parts.spki.data();
+  EvpPkeyPtr key(d2i_PUBKEY(nullptr, &kp, static_cast<long>(parts.spki.size())));
+  if (!key) {
+    ossl_errors();
+    if (openssl_knows_key_algorithm(out.key_algorithm)) return malformed("the public key does not decode");
+    // An algorithm OpenSSL does not implement: tracked by hash, possession unproven.
+    out.spki_sha256 = sha256(parts.spki);
+    return out;
+  }
+
+  const unsigned char* p = out.der.data();
+  X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(out.der.size())));
+  if (!req || p != out.der.data() + out.der.size()) {
+    ossl_errors();
+    return malformed("OpenSSL cannot decode the request");
+  }
+  // Re-encoding must give the same bytes: a request hashes the same however it travels.
+  const int n = i2d_X509_REQ(req.get(), nullptr);
+  Bytes again(n > 0 ? static_cast<std::size_t>(n) : 0);
+  unsigned char* w = again.data();
+  if (n <= 0 || i2d_X509_REQ(req.get(), &w) != n || again != out.der) {
+    ossl_errors();
+    return malformed("the request is not in distinguished encoding (DER)");
+  }
+
+  EVP_PKEY* req_key = X509_REQ_get0_pubkey(req.get());
+  const int verified = req_key != nullptr ? X509_REQ_verify(req.get(), req_key) : -1;
+  ossl_errors();
+  if (verified == 1) {
+    out.pop_verified = true;
+  } else if (verified < 0 && !openssl_knows_signature_algorithm(out.signature_algorithm) &&
+             out.signature_algorithm != "1.2.840.113549.1.1.10") {
+    // A key OpenSSL knows under a signature algorithm it does not: tracked, unproven.
+    out.pop_verified = false;
+  } else {
+    return make_error("csr_signature_invalid", "the request's self-signature does not verify under its key");
+  }
+
+  auto fp = key_fingerprint(key.get());
+  if (!fp) return std::move(fp).error();
+  out.spki_sha256 = *fp;
+  return out;
+}
+
+}  // namespace trustmon::csr

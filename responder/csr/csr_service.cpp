@@ -1,0 +1,652 @@
+// CSR and key uniqueness service (see csr_service.hpp).
+#include "responder/csr/csr_service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "storage/event_log.hpp"
+
+namespace trustmon::csr {
+namespace {
+
+using storage::Cursor;
+using storage::Table;
+using storage::WriteTxn;
+
+constexpr const char* kSweeperLabel = "sweeper";
+
+bool is_zero(const Sha256& h) {
+  return std::all_of(h.begin(), h.end(), [](std::uint8_t b) { return b == 0; });
+}
+
+// Reads and decodes one reservation; nullopt when absent.
+template <typename Txn>
+Result<std::optional<Reservation>> load(const Txn& txn, ReservationId id) {
+  const Bytes key = encode_reservation_key(id);
+  auto got = txn.get(Table::csr_reservations, key);
+  if (!got) return std::move(got).error();
+  if (!*got) return std::optional<Reservation>{};
+  auto rec = decode_reservation(**got);
+  if (!rec) return std::move(rec).error();
+  return std::optional<Reservation>{std::move(*rec)};
+}
+
+// Every reservation id filed under a key fingerprint.
+template <typename Txn>
+Result<std::vector<ReservationId>> key_holders(const Txn& txn, const Sha256& spki) {
+  std::vector<ReservationId> ids;
+  auto cur = Cursor::open(txn, Table::csr_key_index);
+  if (!cur) return std::move(cur).error();
+  auto found = cur->find(spki);
+  while (found && *found) {
+    auto id = decode_reservation_key(cur->value());
+    if (!id) return make_error("storage_corrupt", "csr key index: value is not a reservation id");
+    ids.push_back(*id);
+    found = cur->next_dup();
+  }
+  if (!found) return std::move(found).error();
+  return ids;
+}
+
+Holder holder_of(const Reservation& r, ReservationState effective, std::uint32_t asker) {
+  Holder h;
+  h.participant = r.participant;
+  h.state = effective;
+  h.origin = r.origin;
+  h.first_seen = r.first_seen;
+  if (r.participant == asker) h.reservation = r.id;
+  return h;
+}
+
+// Same-key renewal: the issuer allows it and the holder is the same subject, participant
+// and issuer, and its certificate was not revoked.
+bool renewal_allowed(const CsrPolicy& policy, const Reservation& holder, ReservationState effective,
+                     std::uint32_t participant, std::uint32_t issuer, const Sha256& subject) {
+  return issuer != 0 && policy.allows_renewal(issuer) && effective != ReservationState::revoked &&
+         holder.issuer == issuer && holder.participant == participant && holder.subject_sha256 == subject;
+}
+
+struct Request {
+  Sha256 csr{};
+  Sha256 spki{};
+  Sha256 subject{};
+  bool pop_verified = false;
+};
+
+struct CheckDetail {
+  CheckResult result;
+  std::optional<Reservation> previous;  // a released or expired reservation of this CSR
+};
+
+// The uniqueness rules, for the read path and inside the reserve job alike.
+template <typename Txn>
+Result<CheckDetail> check_in(const Txn& txn, const CsrPolicy& policy, const Request& req, std::uint32_t participant,
+                             std::uint32_t issuer, UnixTime now) {
+  CheckDetail out;
+  CheckResult& r = out.result;
+  r.csr_sha256 = req.csr;
+  r.spki_sha256 = req.spki;
+  r.pop_verified = req.pop_verified;
+
+  auto indexed = txn.get(Table::csr_index, req.csr);
+  if (!indexed) return std::move(indexed).error();
+  if (*indexed) {
+    auto id = decode_reservation_key(**indexed);
+    if (!id) return make_error("storage_corrupt", "csr index: value is not a reservation id");
+    auto rec = load(txn, *id);
+    if (!rec) return std::move(rec).error();
+    if (!*rec) return make_error("storage_corrupt", "csr index names a missing reservation");
+    const ReservationState eff = effective_state(**rec, now);
+    if (blocks(eff)) {
+      r.unique = false;
+      r.code = "csr_already_processed";
+      r.message = "this certificate request was already reserved or used for a certificate";
+      r.holder = holder_of(**rec, eff, participant);
+      return out;
+    }
+    out.previous = std::move(**rec);
+  }
+
+  auto ids = key_holders(txn, req.spki);
+  if (!ids) return std::move(ids).error();
+  for (ReservationId id : *ids) {
+    auto rec = load(txn, id);
+    if (!rec) return std::move(rec).error();
+    if (!*rec) return make_error("storage_corrupt", "csr key index names a missing reservation");
+    const Reservation& holder = **rec;
+    if (holder.origin == Origin::request && holder.csr_sha256 == req.csr) continue;
+    const ReservationState eff = effective_state(holder, now);
+    if (!blocks(eff)) continue;
+    if (renewal_allowed(policy, holder, eff, participant, issuer, req.subject)) {
+      r.renewal = true;
+      continue;
+    }
+    r.unique = false;
+    r.renewal = false;
+    r.code = "key_already_used";
+    r.message = "this public key was already reserved or certified for another request";
+    r.holder = holder_of(holder, eff, participant);
+    return out;
+  }
+  return out;
+}
+
+Result<ReservationId> next_id(const WriteTxn& txn) {
+  auto cur = Cursor::open(txn, Table::csr_reservations);
+  if (!cur) return std::move(cur).error();
+  auto last = cur->last();
+  if (!last) return std::move(last).error();
+  if (!*last) return ReservationId{1};
+  auto id = decode_reservation_key(cur->key());
+  if (!id) return make_error("storage_corrupt", "csr reservations: key is not a reservation id");
+  return *id + 1;
+}
+
+Status store(WriteTxn& txn, const Reservation& r) {
+  return txn.put(Table::csr_reservations, encode_reservation_key(r.id), encode_reservation(r));
+}
+
+Status drop_key(WriteTxn& txn, const Reservation& r) {
+  auto gone = txn.del_value(Table::csr_key_index, r.spki_sha256, encode_reservation_key(r.id));
+  if (!gone) return std::move(gone).error();
+  return {};
+}
+
+nlohmann::json target_of(std::optional<ReservationId> id, const Sha256* csr, const Sha256* spki,
+                         std::uint32_t issuer) {
+  nlohmann::json t = nlohmann::json::object();
+  if (id) t["reservation"] = *id;
+  if (csr != nullptr && !is_zero(*csr)) t["csr_sha256"] = hex_encode(*csr);
+  if (spki != nullptr) t["spki_sha256"] = hex_encode(*spki);
+  if (issuer != 0) t["issuer"] = issuer;
+  return t;
+}
+
+Status append(WriteTxn& txn, const char* type, std::string_view actor, const char* action, const char* outcome,
+              nlohmann::json target, UnixTime now, std::string_view code = {},
+              std::optional<std::uint32_t> holder = std::nullopt) {
+  nlohmann::json payload = {{"action", action}, {"outcome", outcome}, {"target", std::move(target)}};
+  if (!code.empty()) payload["code"] = code;
+  if (holder) payload["holder_participant"] = *holder;
+  auto seq = storage::append_event(txn, {type, std::string(actor), payload.dump(), now});
+  if (!seq) return std::move(seq).error();
+  return {};
+}
+
+Status append_for(WriteTxn& txn, const char* type, std::string_view actor, const char* action, const char* outcome,
+                  const Reservation& r, UnixTime now, std::string_view code = {}) {
+  return append(txn, type, actor, action, outcome, target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer), now,
+                code);
+}
+
+Error not_found(ReservationId id) {
+  return make_error("reservation_not_found", "no reservation " + std::to_string(id));
+}
+
+// The common refusals of commit and release: unknown id, another participant's.
+// Appends the refusal event; returns the record when the actor may act on it.
+Result<std::optional<Reservation>> load_for_holder(WriteTxn& txn, ReservationId id, const Actor& actor,
+                                                   const char* action, UnixTime now, std::optional<Error>& refusal) {
+  auto rec = load(txn, id);
+  if (!rec) return std::move(rec).error();
+  if (!*rec) {
+    refusal = not_found(id);
+    if (Status s = append(txn, "csr.refused", actor.label(), action, "refused", target_of(id, nullptr, nullptr, 0),
+                          now, refusal->code);
+        !s)
+      return std::move(s).error();
+    return std::optional<Reservation>{};
+  }
+  if ((*rec)->participant != actor.participant) {
+    refusal = make_error("reservation_not_yours", "the reservation belongs to another participant");
+    if (Status s = append_for(txn, "access.denied", actor.label(), action, "refused", **rec, now, refusal->code); !s)
+      return std::move(s).error();
+    return std::optional<Reservation>{};
+  }
+  return rec;
+}
+
+// State shared between a Writer job and its completion. The job may run again after a
+// map growth, so it resets what it fills.
+template <typename T>
+struct JobResult {
+  std::optional<T> value;
+  std::optional<Error> refusal;
+  void clear() {
+    value.reset();
+    refusal.reset();
+  }
+};
+
+template <typename T>
+storage::Writer::Done deliver(std::shared_ptr<JobResult<T>> state, std::function<void(Result<T>)> done) {
+  return [state = std::move(state), done = std::move(done)](Status s) {
+    if (!done) return;
+    if (!s) {
+      done(std::move(s).error());
+    } else if (state->refusal) {
+      done(std::move(*state->refusal));
+    } else if (state->value) {
+      done(std::move(*state->value));
+    } else {
+      done(make_error("internal_error", "writer job left no result"));
+    }
+  };
+}
+
+}  // namespace
+
+bool CsrPolicy::allows_renewal(std::uint32_t issuer) const {
+  return std::find(renewal_issuers.begin(), renewal_issuers.end(), issuer) != renewal_issuers.end();
+}
+
+ErrorKind error_kind(std::string_view code) {
+  static constexpr std::string_view kInvalid[] = {"csr_malformed", "csr_signature_invalid", "ttl_out_of_range",
+                                                  "certificate_key_mismatch", "csr_batch_too_large"};
+  static constexpr std::string_view kConflict[] = {"csr_already_processed", "key_already_used",
+                                                   "csr_duplicate_in_batch", "reservation_expired",
+                                                   "reservation_released", "reservation_already_committed"};
+  static constexpr std::string_view kForbidden[] = {"reservation_not_yours", "issuer_not_operated"};
+  static constexpr std::string_view kUnavailable[] = {"shutting_down", "storage_map_full", "storage_readers_full"};
+  auto in = [code](const auto& list) { return std::find(std::begin(list), std::end(list), code) != std::end(list); };
+  if (in(kInvalid)) return ErrorKind::invalid;
+  if (in(kConflict)) return ErrorKind::conflict;
+  if (code == "reservation_not_found") return ErrorKind::not_found;
+  if (in(kForbidden)) return ErrorKind::forbidden;
+  if (in(kUnavailable)) return ErrorKind::unavailable;
+  return ErrorKind::internal;
+}
+
+const char* kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid: return "invalid";
+    case ErrorKind::conflict: return "conflict";
+    case ErrorKind::not_found: return "not_found";
+    case ErrorKind::forbidden: return "forbidden";
+    case ErrorKind::unavailable: return "unavailable";
+    case ErrorKind::internal: return "internal";
+  }
+  return "internal";
+}
+
+int http_status(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::invalid: return 400;
+    case ErrorKind::conflict: return 409;
+    case ErrorKind::not_found: return 404;
+    case ErrorKind::forbidden: return 403;
+    case ErrorKind::unavailable: return 503;
+    case ErrorKind::internal: return 500;
+  }
+  return 500;
+}
+
+CsrService::CsrService(storage::Env& env, storage::Writer& writer, const Clock& clock, CsrPolicy policy)
+    : env_(env), writer_(writer), clock_(clock), policy_(std::move(policy)) {}
+
+Result<CheckResult> CsrService::check(const storage::ReadTxn& txn, const ParsedCsr& csr, std::uint32_t participant,
+                                      std::uint32_t issuer) const {
+  const Request req{csr.csr_sha256, csr.spki_sha256, csr.subject_sha256, csr.pop_verified};
+  auto detail = check_in(txn, policy_, req, participant, issuer, clock_.now());
+  if (!detail) return std::move(detail).error();
+  return std::move(detail->result);
+}
+
+Result<std::vector<CheckResult>> CsrService::check_batch(const storage::ReadTxn& txn,
+                                                         const std::vector<ParsedCsr>& csrs,
+                                                         std::uint32_t participant, std::uint32_t issuer) const {
+  if (csrs.size() > policy_.max_check_batch)
+    return make_error("csr_batch_too_large",
+                      "at most " + std::to_string(policy_.max_check_batch) + " requests per batch");
+  const UnixTime now = clock_.now();
+  std::vector<CheckResult> out;
+  out.reserve(csrs.size());
+  std::vector<Sha256> seen;
+  seen.reserve(csrs.size());
+  for (const ParsedCsr& csr : csrs) {
+    const Request req{csr.csr_sha256, csr.spki_sha256, csr.subject_sha256, csr.pop_verified};
+    auto detail = check_in(txn, policy_, req, participant, issuer, now);
+    if (!detail) return std::move(detail).error();
+    CheckResult r = std::move(detail->result);
+    if (r.unique && std::find(seen.begin(), seen.end(), csr.csr_sha256) != seen.end()) {
+      r.unique = false;
+      r.code = "csr_duplicate_in_batch";
+      r.message = "this certificate request appears earlier in the batch";
+    }
+    seen.push_back(csr.csr_sha256);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixTime ttl, ReserveDone done) {
+  if (ttl < 0 || ttl > policy_.max_ttl) {
+    if (done)
+      done(make_error("ttl_out_of_range",
+                      "the TTL must be between 1 and " + std::to_string(policy_.max_ttl) + " seconds (0: default)"));
+    return;
+  }
+  if (ttl == 0) ttl = policy_.default_ttl;
+  const Request req{csr.csr_sha256, csr.spki_sha256, csr.subject_sha256, csr.pop_verified};
+  auto state = std::make_shared<JobResult<ReserveOutcome>>();
+
+  auto job = [this, req, actor = std::move(actor), issuer, ttl, state](WriteTxn& txn) -> Status {
+    state->clear();
+    const UnixTime now = clock_.now();
+    const std::string label = actor.label();
+    if (issuer != 0 && !actor.may_write_issuer(issuer)) {
+      state->refusal = make_error("issuer_not_operated", "the caller's participant does not operate this issuer");
+      return append(txn, "access.denied", label, "csr.reserve", "refused",
+                    target_of(std::nullopt, &req.csr, &req.spki, issuer), now, state->refusal->code);
+    }
+    auto detail = check_in(txn, policy_, req, actor.participant, issuer, now);
+    if (!detail) return std::move(detail).error();
+    ReserveOutcome outcome;
+    outcome.check = std::move(detail->result);
+    if (!outcome.check.unique) {
+      const std::uint32_t holder = outcome.check.holder ? outcome.check.holder->participant : 0;
+      Status s = append(txn, "csr.refused", label, "csr.reserve", "refused",
+                        target_of(std::nullopt, &req.csr, &req.spki, issuer), now, outcome.check.code, holder);
+      if (!s) return s;
+      state->value = std::move(outcome);
+      return {};
+    }
+    auto id = next_id(txn);
+    if (!id) return std::move(id).error();
+    Reservation r;
+    r.id = *id;
+    r.participant = actor.participant;
+    r.csr_sha256 = req.csr;
+    r.spki_sha256 = req.spki;
+    r.subject_sha256 = req.subject;
+    r.issuer = issuer;
+    r.state = ReservationState::reserved;
+    r.origin = Origin::request;
+    r.created = now;
+    r.expires = now + ttl;
+    r.changed = now;
+    r.pop_verified = req.pop_verified;
+    r.first_seen = detail->previous ? detail->previous->first_seen : now;
+    const Bytes key = encode_reservation_key(r.id);
+    Status s = store(txn, r);
+    if (s) s = txn.put(Table::csr_index, r.csr_sha256, key);
+    if (s) {
+      auto added = txn.put_if_absent(Table::csr_key_index, r.spki_sha256, key);
+      if (!added) s = std::move(added).error();
+    }
+    if (s) s = append_for(txn, "csr.reserved", label, "csr.reserve", "reserved", r, now);
+    if (!s) return s;
+    outcome.reservation = std::move(r);
+    state->value = std::move(outcome);
+    return {};
+  };
+  writer_.submit(std::move(job), deliver<ReserveOutcome>(state, std::move(done)));
+}
+
+void CsrService::commit(ReservationId id, Sha256 cert_sha256, std::optional<Sha256> cert_spki_sha256, Actor actor,
+                        ReservationDone done) {
+  auto state = std::make_shared<JobResult<Reservation>>();
+  auto job = [this, id, cert_sha256, cert_spki_sha256, actor = std::move(actor), state](WriteTxn& txn) -> Status {
+    state->clear();
+    const UnixTime now = clock_.now();
+    const std::string label = actor.label();
+    auto rec = load_for_holder(txn, id, actor, "csr.commit", now, state->refusal);
+    if (!rec) return std::move(rec).error();
+    if (!*rec) return {};
+    Reservation r = std::move(**rec);
+    auto refuse = [&](const char* code, std::string message) -> Status {
+      state->refusal = make_error(code, std::move(message));
+      return append_for(txn, "csr.refused", label, "csr.commit", "refused", r, now, code);
+    };
+    switch (effective_state(r, now)) {
+      case ReservationState::issued:
+      case ReservationState::revoked:
+        if (r.cert_sha256 == cert_sha256) {
+          state->value = std::move(r);  // the same commit again: nothing changes
+          return {};
+        }
+        return refuse("reservation_already_committed", "the reservation was committed with another certificate");
+      case ReservationState::released:
+        return refuse("reservation_released", "the reservation was released");
+      case ReservationState::expired:
+        return refuse("reservation_expired", "the reservation's TTL has passed");
+      case ReservationState::reserved:
+        break;
+    }
+    if (cert_spki_sha256 && *cert_spki_sha256 != r.spki_sha256)
+      return refuse("certificate_key_mismatch", "the certificate's key is not the reserved request's key");
+    r.state = ReservationState::issued;
+    r.cert_sha256 = cert_sha256;
+    r.changed = now;
+    Status s = store(txn, r);
+    if (s) s = append_for(txn, "csr.committed", label, "csr.commit", "issued", r, now);
+    if (!s) return s;
+    state->value = std::move(r);
+    return {};
+  };
+  writer_.submit(std::move(job), deliver<Reservation>(state, std::move(done)));
+}
+
+void CsrService::release(ReservationId id, Actor actor, ReservationDone done) {
+  auto state = std::make_shared<JobResult<Reservation>>();
+  auto job = [this, id, actor = std::move(actor), state](WriteTxn& txn) -> Status {
+    state->clear();
+    const UnixTime now = clock_.now();
+    const std::string label = actor.label();
+    auto rec = load_for_holder(txn, id, actor, "csr.release", now, state->refusal);
+    if (!rec) return std::move(rec).error();
+    if (!*rec) return {};
+    Reservation r = std::move(**rec);
+    switch (effective_state(r, now)) {
+      case ReservationState::issued:
+      case ReservationState::revoked:
+        state->refusal = make_error("reservation_already_committed", "an issued reservation cannot be released");
+        return append_for(txn, "csr.refused", label, "csr.release", "refused", r, now, state->refusal->code);
+      case ReservationState::released:
+      case ReservationState::expired:
+        state->value = std::move(r);  // already free: nothing changes
+        return {};
+      case ReservationState::reserved:
+        break;
+    }
+    r.state = ReservationState::released;
+    r.changed = now;
+    Status s = store(txn, r);
+    if (s) s = drop_key(txn, r);
+    if (s) s = append_for(txn, "csr.released", label, "csr.release", "released", r, now);
+    if (!s) return s;
+    state->value = std::move(r);
+    return {};
+  };
+  writer_.submit(std::move(job), deliver<Reservation>(state, std::move(done)));
+}
+
+void CsrService::sweep_expired(SweepDone done) {
+  ReservationId from = 0;
+  {
+    std::lock_guard<std::mutex> lock(sweep_mu_);
+    if (sweeping_) {
+      if (done) done(std::size_t{0});
+      return;
+    }
+    sweeping_ = true;
+    from = sweep_from_;
+  }
+  struct Progress {
+    std::size_t expired = 0;
+    ReservationId low = 0;       // lowest live reservation seen by this job (0 = none)
+    ReservationId next = 0;      // where the next job starts
+    bool reached_end = false;
+  };
+  auto progress = std::make_shared<Progress>();
+  auto job = [this, from, progress](WriteTxn& txn) -> Status {
+    *progress = Progress{};
+    const UnixTime now = clock_.now();
+    std::vector<Reservation> due;
+    {
+      auto cur = Cursor::open(txn, Table::csr_reservations);
+      if (!cur) return std::move(cur).error();
+      auto at = cur->seek(encode_reservation_key(from));
+      std::size_t examined = 0;
+      ReservationId last = from;
+      while (at && *at && examined < policy_.sweep_scan && due.size() < policy_.sweep_batch) {
+        auto rec = decode_reservation(cur->value());
+        if (!rec) return std::move(rec).error();
+        ++examined;
+        last = rec->id;
+        if (rec->state == ReservationState::reserved) {
+          if (now >= rec->expires) {
+            due.push_back(std::move(*rec));
+          } else if (progress->low == 0) {
+            progress->low = rec->id;
+          }
+        }
+        at = cur->next();
+      }
+      if (!at) return std::move(at).error();
+      progress->reached_end = !*at;
+      // Nothing examined: the table ends before `from`; look there again next time.
+      progress->next = examined == 0 ? from : last + 1;
+    }
+    for (Reservation& r : due) {
+      r.state = ReservationState::expired;
+      r.changed = now;
+      Status s = store(txn, r);
+      if (s) s = drop_key(txn, r);
+      if (s) s = append_for(txn, "csr.expired", kSweeperLabel, "csr.expire", "expired", r, now);
+      if (!s) return s;
+    }
+    progress->expired = due.size();
+    return {};
+  };
+  writer_.submit(std::move(job), [this, progress, done = std::move(done)](Status s) {
+    {
+      std::lock_guard<std::mutex> lock(sweep_mu_);
+      sweeping_ = false;
+      if (s) {
+        if (progress->low != 0 && (sweep_low_ == 0 || progress->low < sweep_low_)) sweep_low_ = progress->low;
+        if (progress->reached_end) {
+          // Everything below the oldest live reservation of this pass is final; start
+          // the next pass there (or after the end when nothing was live).
+          sweep_from_ = sweep_low_ != 0 ? sweep_low_ : progress->next;
+          sweep_low_ = 0;
+        } else {
+          sweep_from_ = progress->next;
+        }
+      }
+    }
+    if (!done) return;
+    if (!s) {
+      done(std::move(s).error());
+    } else {
+      done(progress->expired);
+    }
+  });
+}
+
+Result<std::optional<Reservation>> CsrService::get(const storage::ReadTxn& txn, ReservationId id) const {
+  return load(txn, id);
+}
+
+Result<KeyUse> CsrService::on_certificate_ingested(WriteTxn& txn, const Sha256& spki_sha256,
+                                                   const Sha256& cert_sha256, std::uint32_t participant,
+                                                   std::uint32_t issuer, const Sha256& subject_sha256,
+                                                   UnixTime now, std::string_view actor_label) const {
+  KeyUse use;
+  auto ids = key_holders(txn, spki_sha256);
+  if (!ids) return std::move(ids).error();
+  std::vector<std::pair<Reservation, ReservationState>> holders;
+  for (ReservationId id : *ids) {
+    auto rec = load(txn, id);
+    if (!rec) return std::move(rec).error();
+    if (!*rec) return make_error("storage_corrupt", "csr key index names a missing reservation");
+    if ((*rec)->cert_sha256 == cert_sha256) {
+      use.already_linked = true;  // committed by its holder, or ingested before
+      return use;
+    }
+    const ReservationState eff = effective_state(**rec, now);
+    holders.emplace_back(std::move(**rec), eff);
+  }
+
+  // The participant's live reservation for this key, preferring the same subject.
+  std::optional<std::size_t> pick;
+  for (std::size_t i = 0; i < holders.size(); ++i) {
+    const Reservation& r = holders[i].first;
+    if (holders[i].second != ReservationState::reserved || r.participant != participant) continue;
+    if (r.issuer != 0 && issuer != 0 && r.issuer != issuer) continue;
+    if (!pick || (r.subject_sha256 == subject_sha256 && holders[*pick].first.subject_sha256 != subject_sha256))
+      pick = i;
+  }
+
+  bool all_renewals = true;
+  for (std::size_t i = 0; i < holders.size(); ++i) {
+    if (pick && i == *pick) continue;
+    const auto& [r, eff] = holders[i];
+    if (!blocks(eff)) continue;
+    use.key_reused = true;
+    if (!renewal_allowed(policy_, r, eff, participant, issuer, subject_sha256)) all_renewals = false;
+  }
+  use.renewal = use.key_reused && all_renewals;
+
+  if (pick) {
+    Reservation r = holders[*pick].first;
+    r.state = ReservationState::issued;
+    r.cert_sha256 = cert_sha256;
+    r.changed = now;
+    Status s = store(txn, r);
+    if (s) s = append_for(txn, "csr.committed", actor_label, "csr.commit", "issued", r, now, {});
+    if (!s) return std::move(s).error();
+    use.committed = r.id;
+    return use;
+  }
+
+  // A certificate without a reservation: its key counts as used from now on. (The
+  // registry's certificate.issued event of the same commit records the write.)
+  auto id = next_id(txn);
+  if (!id) return std::move(id).error();
+  Reservation r;
+  r.id = *id;
+  r.participant = participant;
+  r.spki_sha256 = spki_sha256;
+  r.subject_sha256 = subject_sha256;
+  r.issuer = issuer;
+  r.state = ReservationState::issued;
+  r.origin = Origin::certificate;
+  r.created = r.changed = r.first_seen = now;
+  r.expires = now;
+  r.cert_sha256 = cert_sha256;
+  Status s = store(txn, r);
+  if (s) {
+    auto added = txn.put_if_absent(Table::csr_key_index, r.spki_sha256, encode_reservation_key(r.id));
+    if (!added) s = std::move(added).error();
+  }
+  if (!s) return std::move(s).error();
+  use.recorded = r.id;
+  return use;
+}
+
+Result<std::optional<ReservationId>> CsrService::on_certificate_revoked(WriteTxn& txn, const Sha256& spki_sha256,
+                                                                        const Sha256& cert_sha256, UnixTime now,
+                                                                        std::string_view actor_label) const {
+  auto ids = key_holders(txn, spki_sha256);
+  if (!ids) return std::move(ids).error();
+  for (ReservationId id : *ids) {
+    auto rec = load(txn, id);
+    if (!rec) return std::move(rec).error();
+    if (!*rec || (*rec)->cert_sha256 != cert_sha256) continue;
+    Reservation r = std::move(**rec);
+    if (r.state == ReservationState::revoked) return std::optional<ReservationId>{r.id};
+    r.state = ReservationState::revoked;
+    r.changed = now;
+    Status s = store(txn, r);
+    if (s) s = append_for(txn, "csr.revoked", actor_label, "csr.revoke", "revoked", r, now);
+    if (!s) return std::move(s).error();
+    return std::optional<ReservationId>{r.id};
+  }
+  return std::optional<ReservationId>{};
+}
+
+}  // namespace trustmon::csr
