@@ -1,0 +1,1 @@
+#include "tsl/model.hpp"
