@@ -68,6 +68,18 @@ Result<X509Ptr> x509_from_der(ByteView der) {
   return cert;
 }
 
+std::string x509_name_text(const X509_NAME* name) {
+  if (name == nullptr) return {};
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return {};
+  // RFC 2253 order and escaping, but multi-byte UTF-8 left readable.
+  const unsigned long flags = XN_FLAG_RFC2253 & ~static_cast<unsigned long>(ASN1_STRFLGS_ESC_MSB);
+  if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) return {};
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+}
+
 Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return ossl_error("internal_error", "BIO_new_mem_buf");

@@ -69,6 +69,8 @@ Result<Bytes> digest(const EVP_MD* md, ByteView data);
 // DER of an X509 (i2d); empty on failure.
 Bytes x509_der(const X509* cert);
 Result<X509Ptr> x509_from_der(ByteView der);
+// A distinguished name as RFC 2253 text with UTF-8 kept as is ("CN=Name,O=Org").
+std::string x509_name_text(const X509_NAME* name);
 // All certificates in a PEM text, in order (empty vector is not an error).
 Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem);
 Result<EvpPkeyPtr> private_key_from_pem(std::string_view pem);

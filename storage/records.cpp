@@ -99,7 +99,10 @@ bool valid_reason(int code) {
 
 bool valid_status(std::uint8_t s) { return s <= static_cast<std::uint8_t>(CertStatus::revoked); }
 
-constexpr std::size_t kCertSize = 1 + 1 + 8 + 1 + 8 + 8 + 8 + 32 + 1 + 4;
+// certs records: format 1 (kCertSizeV1) and format 2, which appends signature_checked.
+constexpr std::uint8_t kCertFormat = 2;
+constexpr std::size_t kCertSizeV1 = 1 + 1 + 8 + 1 + 8 + 8 + 8 + 32 + 1 + 4;
+constexpr std::size_t kCertSize = kCertSizeV1 + 1;
 constexpr std::size_t kOcspHeaderSize = 1 + 8 + 8 + 8 + 1 + 8 + 4;
 
 struct ReasonName {
@@ -180,7 +183,7 @@ const char* reason_name(int code) {
 
 Bytes encode_cert(const CertRecord& r) {
   FieldWriter w(kCertSize);
-  w.u8(kFormat);
+  w.u8(kCertFormat);
   w.u8(static_cast<std::uint8_t>(r.status));
   w.time(r.revocation_time);
   // Only RFC 5280 codes are stored; anything else is stored as "no reason".
@@ -191,13 +194,17 @@ Bytes encode_cert(const CertRecord& r) {
   w.raw(r.cert_sha256);
   w.u8(r.has_der ? 1 : 0);
   w.be32(r.participant);
+  w.u8(r.signature_checked ? 1 : 0);
   return w.take();
 }
 
 Result<CertRecord> decode_cert(ByteView value) {
-  if (value.size() != kCertSize) return corrupt("cert", "wrong size");
+  if (value.empty()) return corrupt("cert", "wrong size");
+  const std::uint8_t format = value[0];
+  if (format != 1 && format != kCertFormat) return corrupt("cert", "unknown format");
+  if (value.size() != (format == 1 ? kCertSizeV1 : kCertSize)) return corrupt("cert", "wrong size");
   FieldReader in(value);
-  if (in.u8() != kFormat) return corrupt("cert", "unknown format");
+  in.u8();
   CertRecord r;
   const std::uint8_t status = in.u8();
   if (!valid_status(status)) return corrupt("cert", "unknown status");
@@ -219,6 +226,11 @@ Result<CertRecord> decode_cert(ByteView value) {
   if (has_der > 1) return corrupt("cert", "bad has_der flag");
   r.has_der = has_der == 1;
   r.participant = in.be32();
+  if (format == kCertFormat) {
+    const std::uint8_t checked = in.u8();
+    if (checked > 1) return corrupt("cert", "bad signature_checked flag");
+    r.signature_checked = checked == 1;
+  }
   if (!in.done()) return corrupt("cert", "wrong size");
   return r;
 }

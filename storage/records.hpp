@@ -60,8 +60,14 @@ struct CertRecord {
   Sha256 cert_sha256{};              // all zero = DER not held
   bool has_der = false;
   std::uint32_t participant = 0;     // who supplied it (0 = bootstrap admin / none yet)
+  // False when the certificate's signature could not be checked (an algorithm OpenSSL
+  // does not implement, e.g. DSTU 4145) and its issuer is configured to accept that.
+  // Format-1 records (written before the flag existed) decode as true: every
+  // certificate stored then was verified.
+  bool signature_checked = true;
 };
-// A reason that is not an RFC 5280 code (e.g. 7) is stored as kNoReason.
+// A reason that is not an RFC 5280 code (e.g. 7) is stored as kNoReason. Written in
+// format 2 (format 1 plus the signature_checked octet); both formats decode.
 Bytes encode_cert(const CertRecord& r);
 Result<CertRecord> decode_cert(ByteView value);
 

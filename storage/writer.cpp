@@ -215,6 +215,13 @@ void Writer::run_batch(std::deque<Pending>& batch) {
   for (std::size_t i = 0; i < n; ++i) {
     call_done(batch[i].done, outcome.ok() ? std::move(results[i]) : outcome);
   }
+  if (outcome.ok() && on_commit_) {
+    try {
+      on_commit_();
+    } catch (...) {
+      // a listener's fault must not stop the Writer
+    }
+  }
 }
 
 }  // namespace trustmon::storage

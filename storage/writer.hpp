@@ -44,6 +44,10 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  // Runs on the Writer thread after every durable commit, once the batch's callbacks ran
+  // (e.g. to wake the event feed). Set before start(); keep it short and non-blocking.
+  void set_on_commit(std::function<void()> listener) { on_commit_ = std::move(listener); }
+
   void start();
   // Finishes every job already submitted, then joins. Later submits fail at once with
   // "shutting_down".
@@ -72,6 +76,7 @@ class Writer {
   bool started_ = false;
   std::thread thread_;
   WriterStats stats_;
+  std::function<void()> on_commit_;
 };
 
 }  // namespace trustmon::storage

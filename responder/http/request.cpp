@@ -9,6 +9,8 @@
 #include "common/access_log.hpp"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 #include <event2/keyvalq_struct.h>
 
 #include <algorithm>
@@ -271,6 +273,19 @@ std::string Request::peer() const {
   return address != nullptr ? std::string(address) : std::string("-");
 }
 
+std::optional<Request::TlsPeer> Request::tls_peer() const {
+  if (req_ == nullptr) return std::nullopt;
+  evhttp_connection* conn = evhttp_request_get_connection(req_);
+  if (conn == nullptr) return std::nullopt;
+  bufferevent* bev = evhttp_connection_get_bufferevent(conn);
+  SSL* ssl = bev != nullptr ? bufferevent_openssl_get_ssl(bev) : nullptr;
+  if (ssl == nullptr) return std::nullopt;
+  TlsPeer peer;
+  peer.certificate = SSL_get0_peer_certificate(ssl);
+  peer.verify_result = SSL_get_verify_result(ssl);
+  return peer;
+}
+
 void Request::note(std::string_view key, std::string_view value) noexcept {
   const std::size_t need = key.size() + value.size() + 2;
   if (notes_len_ + need > sizeof notes_) return;
@@ -386,6 +401,14 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
   }
   evhttp_send_reply(req, status, nullptr, nullptr);
   w.on_reply_sent(status, sent);
+}
+
+evhttp_request* Request::take_for_stream(int status) noexcept {
+  evhttp_request* req = std::exchange(req_, nullptr);
+  replied_ = true;
+  if (start_ns_ != 0) log_access(req, status, 0);
+  worker_->on_reply_sent(status, 0);
+  return req;
 }
 
 std::string_view Request::log_path(char* buf) const noexcept {

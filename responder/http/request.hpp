@@ -16,6 +16,7 @@
 #pragma once
 
 #include <event2/http.h>
+#include <openssl/x509.h>
 
 #include <cstdint>
 #include <initializer_list>
@@ -68,6 +69,13 @@ class Request {
   std::string peer() const;
   Worker& worker() const noexcept { return *worker_; }
 
+  // The TLS side of the connection, when the request came over the HTTPS listener.
+  struct TlsPeer {
+    X509* certificate = nullptr;  // the client's certificate (borrowed; valid until the reply), or null
+    long verify_result = 0;       // X509_V_OK or the chain verification error
+  };
+  std::optional<TlsPeer> tls_peer() const;
+
   // Adds ` key=value` to this request's access-log line. Short tokens only (no spaces);
   // what does not fit in the small inline buffer is dropped.
   void note(std::string_view key, std::string_view value) noexcept;
@@ -103,7 +111,10 @@ class Request {
 
  private:
   friend class Worker;
+  friend class Stream;
   struct OwnedReply;
+  // Hands the libevent request to a Stream: counts as the reply (access log, counters).
+  evhttp_request* take_for_stream(int status) noexcept;
 
   Request(evhttp_request* req, Worker* worker) noexcept;
 

@@ -25,6 +25,9 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <openssl/ssl.h>
+
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -38,6 +41,14 @@
 
 namespace trustmon::http {
 
+// An HTTPS listener beside the plain one: same routes, plus client certificates.
+struct TlsOptions {
+  std::string listen;          // host:port (port 0 = any free port)
+  std::string cert_file;       // PEM: server certificate (and chain)
+  std::string key_file;        // PEM: its private key
+  std::string client_ca_file;  // PEM: CAs whose client certificates are requested; "" = none asked
+};
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port, *:port; port 0 = any free port
   unsigned workers = 0;                   // 0 = the CPUs this process may run on
@@ -48,6 +59,7 @@ struct ServerOptions {
   bool metrics = false;           // serve metrics_text() at metrics_path
   std::string metrics_path = "/metrics";
   int shutdown_grace_seconds = 10;  // longest wait for in-flight replies on stop()
+  std::optional<TlsOptions> tls;    // the HTTPS listener, when set
 };
 
 struct ListenAddress {
@@ -87,6 +99,9 @@ class Server {
   Status handle_signals();
   // The bound port (useful with port 0); 0 before start().
   std::uint16_t port() const noexcept { return port_; }
+  // The HTTPS listener's port; 0 without one.
+  std::uint16_t tls_port() const noexcept { return tls_port_; }
+  SSL_CTX* tls_context() const noexcept { return tls_ctx_.get(); }
   unsigned worker_count() const noexcept { return static_cast<unsigned>(workers_.size()); }
   Worker& worker(unsigned index) { return *workers_.at(index); }
   const ServerOptions& options() const noexcept { return options_; }
@@ -108,6 +123,9 @@ class Server {
   friend class Request;
 
   void add_builtin_routes();
+  static Result<std::pair<detail::Fd, std::uint16_t>> bind_listen(const std::string& listen);
+  // Errors: tls_config_invalid.
+  static Result<std::shared_ptr<SSL_CTX>> make_tls_context(const TlsOptions& tls);
   void stop_all_workers() noexcept;  // on worker 0's loop
   static void wake_cb(evutil_socket_t fd, short, void* arg) noexcept;
   static void signal_cb(evutil_socket_t, short, void* arg) noexcept;
@@ -120,9 +138,12 @@ class Server {
   std::vector<MetricsSource> metrics_sources_;
 
   bool log_access_ = true;  // options_.access_log, read on every request
+  std::shared_ptr<SSL_CTX> tls_ctx_;  // outlives the workers (declared before them)
   detail::Fd listen_fd_;    // shared by every worker's evhttp, closed once (here) after them
+  detail::Fd tls_listen_fd_;
   detail::Fd stop_fd_;      // eventfd written by stop(), watched by worker 0
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // destroyed before listen_fd_ closes
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_requested_{false};

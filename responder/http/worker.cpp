@@ -2,7 +2,9 @@
 // Every libevent callback here is a noexcept trampoline that catches what it calls.
 #include "responder/http/worker.hpp"
 
+#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
+#include <openssl/ssl.h>
 #include <sys/time.h>
 
 #include <cerrno>
@@ -14,6 +16,7 @@
 #include "common/log.hpp"
 #include "responder/http/request.hpp"
 #include "responder/http/server.hpp"
+#include "responder/http/stream.hpp"
 
 namespace trustmon::http {
 namespace {
@@ -58,8 +61,33 @@ Worker::~Worker() {
 
 bool Worker::in_loop_thread() const noexcept { return t_current_worker == this; }
 
-Status Worker::init(int listen_fd) {
+Status Worker::configure(evhttp* http) {
   const ServerOptions& opt = server_->options();
+  evhttp_set_max_body_size(http, static_cast<ev_ssize_t>(opt.max_body_bytes));
+  evhttp_set_max_headers_size(http, static_cast<ev_ssize_t>(opt.max_header_bytes));
+  evhttp_set_timeout(http, opt.read_timeout_seconds);
+  evhttp_set_allowed_methods(http, kAllowedMethods);
+  evhttp_set_default_content_type(http, nullptr);
+  evhttp_set_gencb(http, &Worker::request_cb, this);
+  return {};
+}
+
+// A TLS connection: a fresh SSL from the server's context; evhttp sets the fd later.
+bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
+  auto* w = static_cast<Worker*>(arg);
+  SSL* ssl = SSL_new(w->server_->tls_context());
+  if (ssl == nullptr) return nullptr;
+  bufferevent* bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+  if (bev == nullptr) {
+    SSL_free(ssl);
+    return nullptr;
+  }
+  // A client that closes without close_notify is a normal end of a connection here.
+  bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+  return bev;
+}
+
+Status Worker::init(int listen_fd, int tls_fd) {
   {
     // evhttp flips a connection between reading and writing on every request (read off
     // while the handler runs, write on for the reply, then back). The epoll changelist
@@ -75,24 +103,32 @@ Status Worker::init(int listen_fd) {
   if (!base_) return make_error("event_init_failed", "event_base_new failed");
   http_.reset(evhttp_new(base_.get()));
   if (!http_) return make_error("event_init_failed", "evhttp_new failed");
-  evhttp_set_max_body_size(http_.get(), static_cast<ev_ssize_t>(opt.max_body_bytes));
-  evhttp_set_max_headers_size(http_.get(), static_cast<ev_ssize_t>(opt.max_header_bytes));
-  evhttp_set_timeout(http_.get(), opt.read_timeout_seconds);
-  evhttp_set_allowed_methods(http_.get(), kAllowedMethods);
-  evhttp_set_default_content_type(http_.get(), nullptr);
-  evhttp_set_gencb(http_.get(), &Worker::request_cb, this);
-
-  // Our own listener without LEV_OPT_CLOSE_ON_FREE: evhttp frees the listener it is given,
-  // and every worker shares the one descriptor, which the Server closes once, last.
-  evconnlistener* listener =
-      evconnlistener_new(base_.get(), nullptr, nullptr, LEV_OPT_CLOSE_ON_EXEC, 0, listen_fd);
-  if (listener == nullptr) return make_error("event_init_failed", "evconnlistener_new failed");
-  bound_ = evhttp_bind_listener(http_.get(), listener);
-  if (bound_ == nullptr) {
-    evconnlistener_free(listener);
-    return make_error("event_init_failed", "evhttp_bind_listener failed");
+  if (Status st = configure(http_.get()); !st) return st;
+  auto bind = [this](evhttp* http, int fd) -> Result<evhttp_bound_socket*> {
+    // Our own listener without LEV_OPT_CLOSE_ON_FREE: evhttp frees the listener it is
+    // given, and every worker shares the descriptor, which the Server closes once, last.
+    evconnlistener* listener = evconnlistener_new(base_.get(), nullptr, nullptr, LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+    if (listener == nullptr) return make_error("event_init_failed", "evconnlistener_new failed");
+    evhttp_bound_socket* bound = evhttp_bind_listener(http, listener);
+    if (bound == nullptr) {
+      evconnlistener_free(listener);
+      return make_error("event_init_failed", "evhttp_bind_listener failed");
+    }
+    evconnlistener_set_error_cb(listener, &Worker::accept_error_cb);
+    return bound;
+  };
+  auto plain = bind(http_.get(), listen_fd);
+  if (!plain) return std::move(plain).error();
+  bound_ = *plain;
+  if (tls_fd >= 0) {
+    https_.reset(evhttp_new(base_.get()));
+    if (!https_) return make_error("event_init_failed", "evhttp_new failed");
+    if (Status st = configure(https_.get()); !st) return st;
+    evhttp_set_bevcb(https_.get(), &Worker::tls_bev_cb, this);
+    auto tls = bind(https_.get(), tls_fd);
+    if (!tls) return std::move(tls).error();
+    bound_tls_ = *tls;
   }
-  evconnlistener_set_error_cb(listener, &Worker::accept_error_cb);
 
   post_ev_.reset(event_new(base_.get(), -1, 0, &Worker::post_cb, this));
   stop_ev_.reset(event_new(base_.get(), -1, 0, &Worker::stop_cb, this));
@@ -278,11 +314,24 @@ void Worker::begin_stop() noexcept {
     evhttp_del_accept_socket(http_.get(), bound_);  // frees our listener, leaves the fd open
     bound_ = nullptr;
   }
+  if (bound_tls_ != nullptr) {
+    evhttp_del_accept_socket(https_.get(), bound_tls_);
+    bound_tls_ = nullptr;
+  }
   event_del(accept_resume_ev_.get());
+  // Streams never end by themselves: end them now (each removes itself from streams_).
+  std::vector<std::shared_ptr<Stream>> open = streams_;
+  for (auto& stream : open) stream->end_now();
   const int grace = server_->options().shutdown_grace_seconds;
   const timeval tv{grace > 0 ? grace : 0, 0};
   event_add(grace_ev_.get(), &tv);
   maybe_finish();
+}
+
+void Worker::add_stream(std::shared_ptr<Stream> stream) { streams_.push_back(std::move(stream)); }
+
+void Worker::remove_stream(Stream* stream) noexcept {
+  std::erase_if(streams_, [stream](const std::shared_ptr<Stream>& s) { return s.get() == stream; });
 }
 
 void Worker::maybe_finish() noexcept {
@@ -311,8 +360,9 @@ void Worker::accept_error_cb(evconnlistener* listener, void* arg) noexcept {
 
 void Worker::accept_resume_cb(evutil_socket_t, short, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
-  if (!w->stopping_ && w->bound_ != nullptr)
-    evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound_));
+  if (w->stopping_) return;
+  if (w->bound_ != nullptr) evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound_));
+  if (w->bound_tls_ != nullptr) evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound_tls_));
 }
 
 }  // namespace trustmon::http

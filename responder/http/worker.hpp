@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -26,6 +27,7 @@
 namespace trustmon::http {
 
 class Server;
+class Stream;
 
 class Worker {
  public:
@@ -42,6 +44,9 @@ class Worker {
   // Runs `task` on this worker's loop thread, in posting order. Thread-safe. Returns false
   // (and destroys the task on the calling thread) once the worker has shut down.
   bool post(Task task);
+
+  // Open streams of this worker (responder/http/stream.hpp); loop thread only.
+  std::size_t open_streams() const noexcept { return streams_.size(); }
 
   // A slot for the owner's per-worker state (e.g. a reusable LMDB read transaction), set
   // from the server's worker start hook and read by handlers through Request::worker().
@@ -65,11 +70,14 @@ class Worker {
  private:
   friend class Server;
   friend class Request;
+  friend class Stream;
 
   Worker(Server& server, unsigned index);
 
-  // Creates the base, the evhttp with the server's limits, and binds the shared socket.
-  Status init(int listen_fd);
+  // Creates the base, the evhttp with the server's limits, and binds the shared socket;
+  // with tls_fd >= 0 also a second evhttp whose connections speak TLS.
+  Status init(int listen_fd, int tls_fd);
+  Status configure(evhttp* http);
   void thread_main();  // the worker thread's body: start hook, loop, drain, stop hook
 
   // Loop-thread entry points.
@@ -82,8 +90,11 @@ class Worker {
   void run_posted() noexcept;
   bool closed() const noexcept { return closed_flag_.load(std::memory_order_acquire); }
   bool stopping() const noexcept { return stopping_; }
+  void add_stream(std::shared_ptr<Stream> stream);
+  void remove_stream(Stream* stream) noexcept;
 
   static void request_cb(evhttp_request* req, void* arg) noexcept;
+  static bufferevent* tls_bev_cb(event_base* base, void* arg) noexcept;
   static void flushed_cb(evhttp_request* req, void* arg) noexcept;
   static void conn_closed_cb(evhttp_connection* conn, void* arg) noexcept;
   static void post_cb(evutil_socket_t, short, void* arg) noexcept;
@@ -100,6 +111,7 @@ class Worker {
   // Member order = reverse destruction order: the base goes last.
   detail::EventBasePtr base_;
   detail::EvhttpPtr http_;
+  detail::EvhttpPtr https_;  // null without a TLS listener
   detail::EventPtr post_ev_;
   detail::EventPtr stop_ev_;
   detail::EventPtr grace_ev_;
@@ -108,6 +120,7 @@ class Worker {
   detail::EventPtr wake_ev_;                  // worker 0 only: the server's stop eventfd
   std::vector<detail::EventPtr> signal_evs_;  // worker 0 only: see Server::handle_signals
   evhttp_bound_socket* bound_ = nullptr;      // owned by http_; null once accepting stopped
+  evhttp_bound_socket* bound_tls_ = nullptr;  // owned by https_; idem
 
   // Cross-thread queue.
   std::mutex mu_;
@@ -120,6 +133,7 @@ class Worker {
   bool stopping_ = false;
   std::size_t pending_ = 0;    // dispatched, not yet answered
   std::size_t unflushed_ = 0;  // answered on a live connection, not yet fully written
+  std::vector<std::shared_ptr<Stream>> streams_;  // open streams (few per worker)
 
   Counters counters_;
 };

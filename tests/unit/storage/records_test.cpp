@@ -119,7 +119,7 @@ CertRecord sample_cert() {
 TEST(CertRecordCodec, RoundTrip) {
   const CertRecord r = sample_cert();
   const Bytes enc = encode_cert(r);
-  EXPECT_EQ(enc[0], 1);  // format byte
+  EXPECT_EQ(enc[0], 2);  // format byte
   auto d = decode_cert(enc);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->status, r.status);
@@ -131,6 +131,13 @@ TEST(CertRecordCodec, RoundTrip) {
   EXPECT_EQ(d->cert_sha256, r.cert_sha256);
   EXPECT_EQ(d->has_der, r.has_der);
   EXPECT_EQ(d->participant, r.participant);
+  EXPECT_TRUE(d->signature_checked);
+
+  CertRecord unchecked = sample_cert();
+  unchecked.signature_checked = false;
+  auto u = decode_cert(encode_cert(unchecked));
+  ASSERT_TRUE(u.ok());
+  EXPECT_FALSE(u->signature_checked);
 
   CertRecord good;  // defaults: good, no reason
   auto g = decode_cert(encode_cert(good));
@@ -144,7 +151,13 @@ TEST(CertRecordCodec, RejectsDamage) {
   const Bytes enc = encode_cert(sample_cert());
   expect_rejects_truncated_and_extended(enc, [](ByteView v) { return decode_cert(v); });
   Bytes bad = enc;
-  bad[0] = 2;  // unknown format
+  bad[0] = 3;  // unknown format
+  EXPECT_FALSE(decode_cert(bad).ok());
+  bad = enc;
+  bad[0] = 1;  // format 1 has no signature_checked octet: one octet too long
+  EXPECT_FALSE(decode_cert(bad).ok());
+  bad = enc;
+  bad.back() = 2;  // signature_checked is 0 or 1
   EXPECT_FALSE(decode_cert(bad).ok());
   bad = enc;
   bad[1] = 2;  // unknown status
@@ -152,6 +165,23 @@ TEST(CertRecordCodec, RejectsDamage) {
   bad = enc;
   bad[10] = 7;  // reason 7 is unassigned in RFC 5280
   EXPECT_FALSE(decode_cert(bad).ok());
+}
+
+// Records written before signature_checked existed (format 1, 72 octets) still decode,
+// as verified certificates.
+TEST(CertRecordCodec, DecodesFormatOne) {
+  Bytes v1 = encode_cert(sample_cert());
+  v1.pop_back();
+  v1[0] = 1;
+  ASSERT_EQ(v1.size(), 72u);
+  auto d = decode_cert(v1);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->status, CertStatus::revoked);
+  EXPECT_EQ(d->reason, 1);
+  EXPECT_EQ(d->participant, 0xdeadbeefu);
+  EXPECT_TRUE(d->signature_checked);
+  v1.push_back(0);  // format 1 with an extra octet
+  EXPECT_FALSE(decode_cert(v1).ok());
 }
 
 TEST(CertRecordCodec, InvalidReasonIsStoredAsNone) {

@@ -160,6 +160,26 @@ TEST(Writer, ThrowingDoneDoesNotKillTheThread) {
   EXPECT_EQ(read_key(*env, "z"), "3");
 }
 
+TEST(Writer, CommitListenerRunsAfterEachDurableCommitOnly) {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  Writer writer(*env);
+  std::atomic<int> commits{0};
+  std::atomic<bool> saw_data{false};
+  Env* e = env.get();
+  writer.set_on_commit([&] {
+    ++commits;
+    // The commit is visible to readers by the time the listener runs.
+    if (read_key(*e, "k") == "v") saw_data = true;
+  });
+  writer.start();
+  ASSERT_TRUE(writer.run_sync(put_job("k", "v")).ok());
+  writer.stop();
+  EXPECT_GE(commits.load(), 1);
+  EXPECT_TRUE(saw_data.load());
+}
+
 TEST(Writer, RunSyncReturnsTheJobStatus) {
   TempDir dir;
   auto env = open_env(dir.path());

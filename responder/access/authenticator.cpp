@@ -1,0 +1,141 @@
+#include "responder/access/authenticator.hpp"
+
+#include <openssl/crypto.h>
+
+#include "responder/access/service.hpp"
+#include "storage/records.hpp"
+
+namespace trustmon::access {
+namespace {
+
+AuthOutcome refuse(int status, std::string code, std::string message, std::optional<Actor> actor = std::nullopt) {
+  AuthOutcome out;
+  out.status = status;
+  out.error = make_error(std::move(code), std::move(message));
+  out.actor = std::move(actor);
+  return out;
+}
+
+AuthOutcome storage_failure(const Error& e) {
+  AuthOutcome out;
+  out.status = 503;
+  out.error = make_error("storage_unavailable", "cannot read credentials: " + e.code);
+  return out;
+}
+
+// Resolves a stored credential to a principal, checking every state on the way.
+AuthOutcome resolve(const storage::ReadTxn& txn, std::uint32_t credential_id, UnixTime now) {
+  auto cred = get_credential(txn, credential_id);
+  if (!cred) return storage_failure(cred.error());
+  if (!*cred) return refuse(401, "unauthenticated", "the credential is not valid");
+  const CredentialRecord& c = **cred;
+  auto rep = get_representative(txn, c.representative);
+  if (!rep) return storage_failure(rep.error());
+  if (!*rep) return refuse(401, "unauthenticated", "the credential is not valid");
+  const RepresentativeRecord& r = **rep;
+  auto part = get_participant(txn, r.participant);
+  if (!part) return storage_failure(part.error());
+  if (!*part) return refuse(401, "unauthenticated", "the credential is not valid");
+  const ParticipantRecord& p = **part;
+
+  Actor actor;
+  actor.participant = p.id;
+  actor.representative = r.id;
+  actor.credential = c.id;
+  if (p.kind == ParticipantKind::qtsp) actor.issuers = p.issuers;  // others: see authorize
+
+  if (c.revoked != 0) return refuse(401, "credential_revoked", "the credential was revoked", actor);
+  if (c.expires != 0 && c.expires <= now) return refuse(401, "credential_expired", "the credential has expired", actor);
+  if (p.status == EntityStatus::blocked)
+    return refuse(403, "participant_blocked", "the participant is blocked: " + p.block_reason, actor);
+  if (r.status == EntityStatus::blocked)
+    return refuse(403, "representative_blocked", "the representative is blocked: " + r.block_reason, actor);
+
+  Principal principal;
+  principal.actor = std::move(actor);
+  principal.kind = p.kind;
+  principal.role = r.role;
+  principal.participant_name = p.name;
+  principal.rate_per_second = c.rate_per_second;
+  AuthOutcome out;
+  out.principal = std::move(principal);
+  out.actor = out.principal->actor;
+  return out;
+}
+
+Result<std::optional<std::uint32_t>> lookup(const storage::ReadTxn& txn, CredentialKind kind, const Sha256& hash) {
+  auto got = txn.get(storage::Table::credential_lookup, lookup_key(kind, hash));
+  if (!got) return std::move(got).error();
+  if (!*got) return std::optional<std::uint32_t>{};
+  if ((*got)->size() != 4) return make_error("storage_corrupt", "credential lookup value is not a be32 id");
+  return std::optional<std::uint32_t>(get_be32((*got)->data()));
+}
+
+}  // namespace
+
+AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_view> bearer,
+                         const ClientCertificate* certificate, UnixTime now) {
+  if (bearer) {
+    const Sha256 presented = token_hash(*bearer);
+    auto stored = txn.get(storage::Table::meta, as_bytes(storage::kMetaBootstrapTokenSha256));
+    if (!stored) return storage_failure(stored.error());
+    if (*stored && (*stored)->size() == presented.size() &&
+        CRYPTO_memcmp((*stored)->data(), presented.data(), presented.size()) == 0) {
+      AuthOutcome out;
+      Principal p;
+      p.actor = Actor::bootstrap();
+      p.kind = ParticipantKind::central_body;
+      p.role = Role::admin;
+      p.participant_name = "bootstrap";
+      p.bootstrap = true;
+      out.principal = std::move(p);
+      out.actor = out.principal->actor;
+      return out;
+    }
+    auto id = lookup(txn, CredentialKind::token, presented);
+    if (!id) return storage_failure(id.error());
+    if (!*id) return refuse(401, "unauthenticated", "the token is not valid");
+    return resolve(txn, **id, now);
+  }
+  if (certificate != nullptr) {
+    auto id = lookup(txn, CredentialKind::certificate, certificate->fingerprint);
+    if (!id) return storage_failure(id.error());
+    if (!*id) return refuse(401, "unauthenticated", "the client certificate is not bound to a representative");
+    AuthOutcome out = resolve(txn, **id, now);
+    if (!certificate->chain_ok)
+      return refuse(401, "client_certificate_invalid",
+                    "the client certificate did not verify: " + certificate->chain_error, out.actor);
+    if (certificate->revoked)
+      return refuse(401, "client_certificate_revoked", "the client certificate is revoked", out.actor);
+    return out;
+  }
+  return refuse(401, "unauthenticated", "a bearer token or a client certificate is required");
+}
+
+AuthOutcome authorize(Principal principal, Need need) {
+  bool allowed = false;
+  switch (need) {
+    case Need::read: allowed = true; break;
+    case Need::write: allowed = principal.role == Role::admin || principal.role == Role::operator_; break;
+    case Need::admin:
+      allowed = principal.role == Role::admin && principal.kind == ParticipantKind::central_body;
+      break;
+  }
+  if (!allowed) {
+    return refuse(403, "role_insufficient",
+                  std::string("the ") + role_name(principal.role) + " role may not do this", principal.actor);
+  }
+  AuthOutcome out;
+  out.actor = principal.actor;
+  out.principal = std::move(principal);
+  return out;
+}
+
+bool still_valid(const storage::ReadTxn& txn, const Actor& actor, UnixTime now) {
+  if (actor.credential == 0 && actor.participant == 0) return true;
+  AuthOutcome out = resolve(txn, actor.credential, now);
+  if (out.status == 503) return true;
+  return out.principal.has_value();
+}
+
+}  // namespace trustmon::access

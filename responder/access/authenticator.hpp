@@ -1,0 +1,75 @@
+// Authentication and authorisation of API requests.
+//
+// Policy:
+//  * a request presents a bearer token (Authorization: Bearer ...) or, on the HTTPS
+//    listener, a TLS client certificate; a token wins when both are present;
+//  * the bootstrap token written by `trustmonctl init` (meta record, SHA-256 only) is the
+//    installation's first administrator (Actor::bootstrap(), central-body admin);
+//  * every other credential must exist, not be revoked or expired, and belong to an active
+//    representative of an active participant. The check reads the current committed
+//    state on every request, so a block or a revocation applies to the very next request;
+//  * a client certificate must also have passed TLS chain and validity verification and
+//    must not be revoked according to trustmon's own status data where its issuer is one
+//    of trustmon's issuers (the caller supplies that check);
+//  * comparisons of secrets are by SHA-256 lookups (the token never appears in a key we
+//    compare byte by byte with attacker-chosen prefixes) and constant time for the
+//    bootstrap hash.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/actor.hpp"
+#include "common/clock.hpp"
+#include "common/ossl.hpp"
+#include "common/result.hpp"
+#include "responder/access/model.hpp"
+#include "storage/lmdb.hpp"
+
+namespace trustmon::access {
+
+struct Principal {
+  Actor actor;
+  ParticipantKind kind = ParticipantKind::central_body;
+  Role role = Role::admin;
+  std::string participant_name;
+  double rate_per_second = 0;  // credential override; 0 = configured default
+  bool bootstrap = false;
+};
+
+// What the TLS layer learnt about the client certificate.
+struct ClientCertificate {
+  Sha256 fingerprint{};         // SHA-256 of the DER
+  bool chain_ok = false;        // chain and validity verified by the TLS layer
+  std::string chain_error;      // why not (e.g. "certificate has expired")
+  bool revoked = false;         // revoked according to trustmon's own status data
+};
+
+// Endpoint classes, from least to most privileged.
+enum class Need { read, write, admin };
+
+struct AuthOutcome {
+  std::optional<Principal> principal;  // set when authenticated (and authorised, see authorize)
+  int status = 0;                      // 401 / 403 when refused
+  Error error;                         // stable code + message when refused
+  std::optional<Actor> actor;          // who was refused, when the credential was recognised
+};
+
+// Codes: unauthenticated (401: nothing presented, unknown token or certificate),
+// credential_expired, credential_revoked, client_certificate_invalid (401),
+// client_certificate_revoked (401), participant_blocked, representative_blocked (403).
+AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_view> bearer,
+                         const ClientCertificate* certificate, UnixTime now);
+
+// Role check: read = any role; write = operator or admin; admin = admin of the central
+// body. Refusal: 403 role_insufficient.
+AuthOutcome authorize(Principal principal, Need need);
+
+// For open streams: is the credential behind `actor` still valid now (not revoked or
+// expired, representative and participant active)? Storage errors count as valid (a
+// stream is not cut because of a transient read failure); the bootstrap actor always is.
+bool still_valid(const storage::ReadTxn& txn, const Actor& actor, UnixTime now);
+
+}  // namespace trustmon::access

@@ -1,0 +1,504 @@
+#include "responder/access/service.hpp"
+
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "common/ossl.hpp"
+#include "common/time.hpp"
+#include "storage/event_log.hpp"
+
+namespace trustmon::access {
+namespace {
+
+using nlohmann::json;
+using storage::Table;
+
+constexpr std::size_t kMaxNameBytes = 512;
+constexpr std::size_t kMaxReasonBytes = 1024;
+
+bool is_storage_error(const Error& e) { return e.code.rfind("storage_", 0) == 0 || e.code == "internal_error"; }
+
+Error refused(std::string code, std::string message) { return make_error(std::move(code), std::move(message)); }
+
+// Next id of a table keyed by be32 ids: last + 1 (the Writer is the only writer).
+Result<std::uint32_t> next_id(const storage::WriteTxn& txn, Table t) {
+  auto cur = storage::Cursor::open(txn, t);
+  if (!cur) return std::move(cur).error();
+  auto at = cur->last();
+  if (!at) return std::move(at).error();
+  if (!*at) return 1U;
+  if (cur->key().size() != 4) return make_error("storage_corrupt", "access table key is not a be32 id");
+  return get_be32(cur->key().data()) + 1;
+}
+
+template <typename Record, typename Decode>
+Result<std::optional<Record>> read_record(const auto& txn, Table t, std::uint32_t id, Decode decode) {
+  auto got = txn.get(t, id_key(id));
+  if (!got) return std::move(got).error();
+  if (!*got) return std::optional<Record>{};
+  auto rec = decode(**got);
+  if (!rec) return std::move(rec).error();
+  return std::optional<Record>(std::move(*rec));
+}
+
+Result<ParticipantRecord> need_participant(const storage::WriteTxn& txn, std::uint32_t id) {
+  auto r = read_record<ParticipantRecord>(txn, Table::participants, id, decode_participant);
+  if (!r) return std::move(r).error();
+  if (!*r) return refused("participant_not_found", "no participant " + std::to_string(id));
+  return std::move(**r);
+}
+
+Result<RepresentativeRecord> need_representative(const storage::WriteTxn& txn, std::uint32_t id) {
+  auto r = read_record<RepresentativeRecord>(txn, Table::representatives, id, decode_representative);
+  if (!r) return std::move(r).error();
+  if (!*r) return refused("representative_not_found", "no representative " + std::to_string(id));
+  return std::move(**r);
+}
+
+Status check_text(std::string_view what, std::string_view value, std::size_t max, bool required) {
+  if (required && value.empty()) return refused("invalid_argument", std::string(what) + " must not be empty");
+  if (value.size() > max)
+    return refused("invalid_argument", std::string(what) + " is longer than " + std::to_string(max) + " bytes");
+  return {};
+}
+
+Status code_free(const storage::WriteTxn& txn, const std::string& code, std::uint32_t except) {
+  auto cur = storage::Cursor::open(txn, Table::participants);
+  if (!cur) return std::move(cur).error();
+  for (auto at = cur->first(); ; at = cur->next()) {
+    if (!at) return std::move(at).error();
+    if (!*at) break;
+    auto p = decode_participant(cur->value());
+    if (!p) return std::move(p).error();
+    if (p->id != except && p->code == code)
+      return refused("participant_code_taken", "participant " + std::to_string(p->id) + " has this registration code");
+  }
+  return {};
+}
+
+Status validate_rate(double rate) {
+  if (!(rate >= 0 && rate <= 1e6)) return refused("invalid_argument", "rate must be between 0 and 1000000 per second");
+  return {};
+}
+
+}  // namespace
+
+void AccessService::run(const Actor& actor, std::string action, json target, Apply apply, Done done) {
+  auto result = std::make_shared<std::optional<Result<json>>>();
+  const UnixTime now = clock_.now();
+  auto job = [actor, action, target, apply = std::move(apply), result, now](storage::WriteTxn& txn) -> Status {
+    result->reset();  // the job may run again after map growth
+    auto child = storage::WriteTxn::begin_child(txn);
+    if (!child) return std::move(child).error();
+    Result<json> applied = apply(*child, now);
+    json payload = {{"action", action}, {"target", target}};
+    if (applied) {
+      if (Status c = child->commit(); !c) return c;
+      payload["outcome"] = "ok";
+      if (applied->is_object()) {
+        json details = *applied;
+        details.erase("token");  // never record a secret
+        if (!details.empty()) payload["details"] = std::move(details);
+      }
+    } else {
+      child->abort();
+      if (is_storage_error(applied.error())) return applied.error();
+      payload["outcome"] = "refused";
+      payload["code"] = applied.error().code;
+    }
+    auto seq = storage::append_event(txn, {action, actor.label(), payload.dump(), now});
+    if (!seq) return std::move(seq).error();
+    *result = std::move(applied);
+    return {};
+  };
+  writer_.submit(std::move(job), [result, done = std::move(done)](Status s) {
+    if (!s) {
+      done(std::move(s).error());
+      return;
+    }
+    if (!*result) {
+      done(make_error("internal_error", "the action produced no result"));
+      return;
+    }
+    done(std::move(**result));
+  });
+}
+
+void AccessService::record_denial(const Actor& actor, std::string action, json target, const Error& why,
+                                  std::function<void(Status)> done) {
+  const UnixTime now = clock_.now();
+  json payload = {{"action", std::move(action)}, {"outcome", "refused"}, {"code", why.code}, {"target", std::move(target)}};
+  std::string text = payload.dump();
+  std::string label = actor.label();
+  writer_.submit(
+      [text = std::move(text), label = std::move(label), now](storage::WriteTxn& txn) -> Status {
+        auto seq = storage::append_event(txn, {"access.denied", label, text, now});
+        if (!seq) return std::move(seq).error();
+        return {};
+      },
+      std::move(done));
+}
+
+void AccessService::add_participant(const Actor& actor, ParticipantKind kind, std::string name, std::string code,
+                                    Done done) {
+  json target = {{"kind", kind_name(kind)}, {"name", name}, {"code", code}};
+  run(actor, "participant.add", std::move(target),
+      [kind, name, code](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
+        if (Status s = check_text("name", name, kMaxNameBytes, true); !s) return std::move(s).error();
+        if (Status s = check_text("code", code, kMaxNameBytes, true); !s) return std::move(s).error();
+        if (Status s = code_free(txn, code, 0); !s) return std::move(s).error();
+        auto id = next_id(txn, Table::participants);
+        if (!id) return std::move(id).error();
+        ParticipantRecord r;
+        r.id = *id;
+        r.kind = kind;
+        r.name = name;
+        r.code = code;
+        r.created = r.status_changed = now;
+        if (Status s = txn.put(Table::participants, id_key(r.id), encode_participant(r)); !s)
+          return std::move(s).error();
+        return json{{"id", r.id}};
+      },
+      std::move(done));
+}
+
+void AccessService::update_participant(const Actor& actor, std::uint32_t id, std::optional<std::string> name,
+                                       std::optional<std::string> code, Done done) {
+  json target = {{"participant", id}};
+  run(actor, "participant.update", std::move(target),
+      [id, name, code](storage::WriteTxn& txn, UnixTime) -> Result<json> {
+        auto r = need_participant(txn, id);
+        if (!r) return std::move(r).error();
+        if (name) {
+          if (Status s = check_text("name", *name, kMaxNameBytes, true); !s) return std::move(s).error();
+          r->name = *name;
+        }
+        if (code) {
+          if (Status s = check_text("code", *code, kMaxNameBytes, true); !s) return std::move(s).error();
+          if (Status s = code_free(txn, *code, id); !s) return std::move(s).error();
+          r->code = *code;
+        }
+        if (Status s = txn.put(Table::participants, id_key(id), encode_participant(*r)); !s)
+          return std::move(s).error();
+        return to_json(*r);
+      },
+      std::move(done));
+}
+
+void AccessService::attach_issuer(const Actor& actor, std::uint32_t participant, std::uint32_t issuer,
+                                  std::string issuer_name, Done done) {
+  json target = {{"participant", participant}, {"issuer", issuer_name}};
+  run(actor, "participant.issuer_add", std::move(target),
+      [participant, issuer](storage::WriteTxn& txn, UnixTime) -> Result<json> {
+        auto r = need_participant(txn, participant);
+        if (!r) return std::move(r).error();
+        if (r->kind != ParticipantKind::qtsp)
+          return refused("invalid_argument", "only a QTSP participant operates issuers");
+        // One operator per issuer: a CA belongs to one provider.
+        auto cur = storage::Cursor::open(txn, Table::participants);
+        if (!cur) return std::move(cur).error();
+        for (auto at = cur->first();; at = cur->next()) {
+          if (!at) return std::move(at).error();
+          if (!*at) break;
+          auto other = decode_participant(cur->value());
+          if (!other) return std::move(other).error();
+          if (other->id != participant &&
+              std::find(other->issuers.begin(), other->issuers.end(), issuer) != other->issuers.end())
+            return refused("issuer_already_operated",
+                           "participant " + std::to_string(other->id) + " already operates this issuer");
+        }
+        if (std::find(r->issuers.begin(), r->issuers.end(), issuer) == r->issuers.end()) {
+          r->issuers.push_back(issuer);
+          std::sort(r->issuers.begin(), r->issuers.end());
+          if (Status s = txn.put(Table::participants, id_key(participant), encode_participant(*r)); !s)
+            return std::move(s).error();
+        }
+        return to_json(*r);
+      },
+      std::move(done));
+}
+
+void AccessService::detach_issuer(const Actor& actor, std::uint32_t participant, std::uint32_t issuer,
+                                  std::string issuer_name, Done done) {
+  json target = {{"participant", participant}, {"issuer", issuer_name}};
+  run(actor, "participant.issuer_remove", std::move(target),
+      [participant, issuer](storage::WriteTxn& txn, UnixTime) -> Result<json> {
+        auto r = need_participant(txn, participant);
+        if (!r) return std::move(r).error();
+        std::erase(r->issuers, issuer);
+        if (Status s = txn.put(Table::participants, id_key(participant), encode_participant(*r)); !s)
+          return std::move(s).error();
+        return to_json(*r);
+      },
+      std::move(done));
+}
+
+void AccessService::set_participant_status(const Actor& actor, std::uint32_t id, EntityStatus status,
+                                           std::string reason, Done done) {
+  json target = {{"participant", id}};
+  if (!reason.empty()) target["reason"] = reason;
+  run(actor, status == EntityStatus::blocked ? "participant.block" : "participant.unblock", std::move(target),
+      [id, status, reason](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
+        if (Status s = check_text("reason", reason, kMaxReasonBytes, status == EntityStatus::blocked); !s)
+          return std::move(s).error();
+        auto r = need_participant(txn, id);
+        if (!r) return std::move(r).error();
+        if (r->status != status) {
+          r->status = status;
+          r->status_changed = now;
+        }
+        r->block_reason = status == EntityStatus::blocked ? reason : std::string();
+        if (Status s = txn.put(Table::participants, id_key(id), encode_participant(*r)); !s)
+          return std::move(s).error();
+        return to_json(*r);
+      },
+      std::move(done));
+}
+
+void AccessService::add_representative(const Actor& actor, std::uint32_t participant, std::string name, Role role,
+                                       Done done) {
+  json target = {{"participant", participant}, {"name", name}, {"role", role_name(role)}};
+  run(actor, "representative.add", std::move(target),
+      [participant, name, role](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
+        if (Status s = check_text("name", name, kMaxNameBytes, true); !s) return std::move(s).error();
+        auto p = need_participant(txn, participant);
+        if (!p) return std::move(p).error();
+        if (role == Role::admin && p->kind != ParticipantKind::central_body)
+          return refused("role_not_allowed", "the admin role belongs to the central body's representatives only");
+        auto id = next_id(txn, Table::representatives);
+        if (!id) return std::move(id).error();
+        RepresentativeRecord r;
+        r.id = *id;
+        r.participant = participant;
+        r.name = name;
+        r.role = role;
+        r.created = r.status_changed = now;
+        if (Status s = txn.put(Table::representatives, id_key(r.id), encode_representative(r)); !s)
+          return std::move(s).error();
+        return json{{"id", r.id}};
+      },
+      std::move(done));
+}
+
+void AccessService::update_representative(const Actor& actor, std::uint32_t id, std::optional<std::string> name,
+                                          std::optional<Role> role, Done done) {
+  json target = {{"representative", id}};
+  run(actor, "representative.update", std::move(target),
+      [id, name, role](storage::WriteTxn& txn, UnixTime) -> Result<json> {
+        auto r = need_representative(txn, id);
+        if (!r) return std::move(r).error();
+        if (name) {
+          if (Status s = check_text("name", *name, kMaxNameBytes, true); !s) return std::move(s).error();
+          r->name = *name;
+        }
+        if (role) {
+          auto p = need_participant(txn, r->participant);
+          if (!p) return std::move(p).error();
+          if (*role == Role::admin && p->kind != ParticipantKind::central_body)
+            return refused("role_not_allowed", "the admin role belongs to the central body's representatives only");
+          r->role = *role;
+        }
+        if (Status s = txn.put(Table::representatives, id_key(id), encode_representative(*r)); !s)
+          return std::move(s).error();
+        return to_json(*r);
+      },
+      std::move(done));
+}
+
+void AccessService::set_representative_status(const Actor& actor, std::uint32_t id, EntityStatus status,
+                                              std::string reason, Done done) {
+  json target = {{"representative", id}};
+  if (!reason.empty()) target["reason"] = reason;
+  run(actor, status == EntityStatus::blocked ? "representative.block" : "representative.unblock", std::move(target),
+      [id, status, reason](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
+        if (Status s = check_text("reason", reason, kMaxReasonBytes, status == EntityStatus::blocked); !s)
+          return std::move(s).error();
+        auto r = need_representative(txn, id);
+        if (!r) return std::move(r).error();
+        if (r->status != status) {
+          r->status = status;
+          r->status_changed = now;
+        }
+        r->block_reason = status == EntityStatus::blocked ? reason : std::string();
+        if (Status s = txn.put(Table::representatives, id_key(id), encode_representative(*r)); !s)
+          return std::move(s).error();
+        return to_json(*r);
+      },
+      std::move(done));
+}
+
+namespace {
+
+Result<json> store_credential(storage::WriteTxn& txn, CredentialRecord c, UnixTime now) {
+  auto rep = need_representative(txn, c.representative);
+  if (!rep) return std::move(rep).error();
+  if (c.expires != 0 && c.expires <= now)
+    return refused("credential_expiry_invalid", "the expiry must be in the future");
+  if (Status s = validate_rate(c.rate_per_second); !s) return std::move(s).error();
+  if (Status s = check_text("label", c.label, kMaxNameBytes, false); !s) return std::move(s).error();
+  auto id = next_id(txn, Table::credentials);
+  if (!id) return std::move(id).error();
+  c.id = *id;
+  c.created = now;
+  auto added = txn.put_if_absent(Table::credential_lookup, lookup_key(c.kind, c.hash), id_key(c.id));
+  if (!added) return std::move(added).error();
+  if (!*added)
+    return refused(c.kind == CredentialKind::certificate ? "certificate_already_bound" : "invalid_argument",
+                   c.kind == CredentialKind::certificate ? "this certificate is already bound to a representative"
+                                                         : "token collision; issue again");
+  if (Status s = txn.put(Table::credentials, id_key(c.id), encode_credential(c)); !s) return std::move(s).error();
+  return to_json(c);
+}
+
+}  // namespace
+
+void AccessService::issue_token(const Actor& actor, std::uint32_t representative, UnixTime expires,
+                                double rate_per_second, std::string label, Done done) {
+  auto token = generate_token();
+  if (!token) {
+    done(std::move(token).error());
+    return;
+  }
+  CredentialRecord c;
+  c.representative = representative;
+  c.kind = CredentialKind::token;
+  c.hash = token_hash(*token);
+  c.expires = expires;
+  c.rate_per_second = rate_per_second;
+  c.label = std::move(label);
+  json target = {{"representative", representative}};
+  // The token travels in the result only (AccessService::run strips it from the event).
+  run(actor, "credential.token_issue", std::move(target),
+      [c, secret = *token](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
+        auto stored = store_credential(txn, c, now);
+        if (!stored) return stored;
+        (*stored)["token"] = secret;
+        return stored;
+      },
+      std::move(done));
+}
+
+void AccessService::bind_certificate(const Actor& actor, std::uint32_t representative, Bytes certificate_der,
+                                     UnixTime expires, double rate_per_second, std::string label, Done done) {
+  json target = {{"representative", representative}};
+  auto cert = x509_from_der(certificate_der);
+  if (!cert) {
+    // Validation before the job: still recorded as a refused action.
+    run(actor, "credential.certificate_bind", std::move(target),
+        [](storage::WriteTxn&, UnixTime) -> Result<json> {
+          return refused("invalid_argument", "the certificate is not a DER or PEM X.509 certificate");
+        },
+        std::move(done));
+    return;
+  }
+  CredentialRecord c;
+  c.representative = representative;
+  c.kind = CredentialKind::certificate;
+  c.hash = sha256(certificate_der);
+  c.expires = expires;
+  c.rate_per_second = rate_per_second;
+  c.label = std::move(label);
+  c.subject = x509_name_text(X509_get_subject_name(cert->get()));
+  target["sha256"] = hex_encode(c.hash);
+  run(actor, "credential.certificate_bind", std::move(target),
+      [c](storage::WriteTxn& txn, UnixTime now) -> Result<json> { return store_credential(txn, c, now); },
+      std::move(done));
+}
+
+void AccessService::revoke_credential(const Actor& actor, std::uint32_t id, Done done) {
+  json target = {{"credential", id}};
+  run(actor, "credential.revoke", std::move(target),
+      [id](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
+        auto r = read_record<CredentialRecord>(txn, Table::credentials, id, decode_credential);
+        if (!r) return std::move(r).error();
+        if (!*r) return refused("credential_not_found", "no credential " + std::to_string(id));
+        CredentialRecord c = std::move(**r);
+        if (c.revoked == 0) c.revoked = now;
+        if (Status s = txn.put(Table::credentials, id_key(id), encode_credential(c)); !s) return std::move(s).error();
+        return to_json(c);
+      },
+      std::move(done));
+}
+
+Result<std::optional<ParticipantRecord>> get_participant(const storage::ReadTxn& txn, std::uint32_t id) {
+  return read_record<ParticipantRecord>(txn, Table::participants, id, decode_participant);
+}
+Result<std::optional<RepresentativeRecord>> get_representative(const storage::ReadTxn& txn, std::uint32_t id) {
+  return read_record<RepresentativeRecord>(txn, Table::representatives, id, decode_representative);
+}
+Result<std::optional<CredentialRecord>> get_credential(const storage::ReadTxn& txn, std::uint32_t id) {
+  return read_record<CredentialRecord>(txn, Table::credentials, id, decode_credential);
+}
+
+namespace {
+template <typename Record, typename Decode, typename Keep>
+Result<std::vector<Record>> scan(const storage::ReadTxn& txn, Table t, Decode decode, Keep keep) {
+  std::vector<Record> out;
+  auto cur = storage::Cursor::open(txn, t);
+  if (!cur) return std::move(cur).error();
+  for (auto at = cur->first();; at = cur->next()) {
+    if (!at) return std::move(at).error();
+    if (!*at) break;
+    auto r = decode(cur->value());
+    if (!r) return std::move(r).error();
+    if (keep(*r)) out.push_back(std::move(*r));
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<ParticipantRecord>> list_participants(const storage::ReadTxn& txn) {
+  return scan<ParticipantRecord>(txn, Table::participants, decode_participant, [](const auto&) { return true; });
+}
+
+Result<std::vector<RepresentativeRecord>> list_representatives(const storage::ReadTxn& txn,
+                                                               std::uint32_t participant) {
+  return scan<RepresentativeRecord>(txn, Table::representatives, decode_representative, [participant](const auto& r) {
+    return participant == 0 || r.participant == participant;
+  });
+}
+
+Result<std::vector<CredentialRecord>> list_credentials(const storage::ReadTxn& txn, std::uint32_t representative) {
+  return scan<CredentialRecord>(txn, Table::credentials, decode_credential,
+                                [representative](const auto& r) { return r.representative == representative; });
+}
+
+json to_json(const ParticipantRecord& r) {
+  json j = {{"id", r.id},           {"kind", kind_name(r.kind)},     {"name", r.name},
+            {"code", r.code},       {"status", status_name(r.status)}, {"issuer_ids", r.issuers},
+            {"created", format_rfc3339(r.created)}, {"status_changed", format_rfc3339(r.status_changed)}};
+  if (r.status == EntityStatus::blocked) j["block_reason"] = r.block_reason;
+  return j;
+}
+
+json to_json(const RepresentativeRecord& r) {
+  json j = {{"id", r.id},
+            {"participant", r.participant},
+            {"name", r.name},
+            {"role", role_name(r.role)},
+            {"status", status_name(r.status)},
+            {"created", format_rfc3339(r.created)},
+            {"status_changed", format_rfc3339(r.status_changed)}};
+  if (r.status == EntityStatus::blocked) j["block_reason"] = r.block_reason;
+  return j;
+}
+
+json to_json(const CredentialRecord& r) {
+  json j = {{"id", r.id},
+            {"representative", r.representative},
+            {"kind", credential_kind_name(r.kind)},
+            {"created", format_rfc3339(r.created)},
+            {"expires", r.expires ? json(format_rfc3339(r.expires)) : json(nullptr)},
+            {"revoked", r.revoked ? json(format_rfc3339(r.revoked)) : json(nullptr)}};
+  if (r.rate_per_second > 0) j["rate_per_second"] = r.rate_per_second;
+  if (!r.label.empty()) j["label"] = r.label;
+  if (r.kind == CredentialKind::certificate) {
+    j["sha256"] = hex_encode(r.hash);
+    j["subject"] = r.subject;
+  }
+  return j;
+}
+
+}  // namespace trustmon::access
