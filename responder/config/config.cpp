@@ -213,7 +213,11 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
           else if (key == "ca_cert" && s) ic.ca_cert = resolve(base_dir, *s);
           else if (key == "responder_cert" && s) ic.responder_cert = resolve(base_dir, *s);
           else if (key == "responder_key" && s) ic.responder_key = resolve(base_dir, *s);
-          else if (!s && (key == "name" || key == "ca_cert" || key == "responder_cert" || key == "responder_key"))
+          else if (key == "accept_unverified_signatures") {
+            auto b = v.value<bool>();
+            if (!b || !v.is_boolean()) return invalid(source, where + " must be true or false");
+            ic.accept_unverified_signatures = *b;
+          } else if (!s && (key == "name" || key == "ca_cert" || key == "responder_cert" || key == "responder_key"))
             return invalid(source, where + " must be a string");
           else
             return invalid(source, "unknown key " + where);
@@ -278,12 +282,14 @@ std::string example(const std::string& data_dir, const std::vector<IssuerConfig>
          "# own certificate and key.\n";
   if (issuers.empty()) {
     out << "# [[issuer]]\n# name = \"my-ca\"\n# ca_cert = \"pki/ca.pem\"\n# responder_cert = \"pki/ocsp.pem\"\n"
-           "# responder_key = \"pki/ocsp.key\"\n";
+           "# responder_key = \"pki/ocsp.key\"\n"
+           "# accept_unverified_signatures = false  # true: store certificates in algorithms OpenSSL cannot\n"
+           "#                                       # check (e.g. DSTU 4145), marked signature_checked = false\n";
   }
   for (const auto& i : issuers) {
     out << "\n[[issuer]]\nname = " << quote(i.name) << "\nca_cert = " << quote(i.ca_cert)
         << "\nresponder_cert = " << quote(i.responder_cert) << "\nresponder_key = " << quote(i.responder_key)
-        << "\n";
+        << "\naccept_unverified_signatures = " << (i.accept_unverified_signatures ? "true" : "false") << "\n";
   }
   return out.str();
 }

@@ -18,6 +18,9 @@ struct IssuerConfig {
   std::string ca_cert;         // PEM/DER path of the CA certificate
   std::string responder_cert;  // delegated OCSP responder certificate, or the CA's own
   std::string responder_key;   // its private key (PEM)
+  // Store certificates whose signature algorithm OpenSSL cannot check (e.g. DSTU 4145),
+  // marked signature_checked = false, instead of refusing them ("signature_unverifiable").
+  bool accept_unverified_signatures = false;
 };
 
 struct Config {

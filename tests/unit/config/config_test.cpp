@@ -60,5 +60,24 @@ TEST(Config, IssuerTablesAreChecked) {
   EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n" + one + one, "/").ok());  // duplicate name
 }
 
+TEST(Config, AcceptUnverifiedSignaturesPerIssuer) {
+  std::string a = "[[issuer]]\nname = \"a\"\nca_cert = \"c\"\nresponder_cert = \"c\"\nresponder_key = \"k\"\n";
+  std::string b = "[[issuer]]\nname = \"b\"\nca_cert = \"c\"\nresponder_cert = \"c\"\nresponder_key = \"k\"\n";
+  auto c = parse("[storage]\npath = \"/x\"\n" + a + "accept_unverified_signatures = true\n" + b, "/");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->issuers.size(), 2u);
+  EXPECT_TRUE(c->issuers[0].accept_unverified_signatures);
+  EXPECT_FALSE(c->issuers[1].accept_unverified_signatures);  // default
+  auto bad = parse("[storage]\npath = \"/x\"\n" + a + "accept_unverified_signatures = \"yes\"\n", "/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("accept_unverified_signatures"), std::string::npos);
+  // The example file shows the key and round-trips it.
+  IssuerConfig ic{"dstu", "ca.pem", "ocsp.pem", "ocsp.key", true};
+  auto round = parse(example("/var/lib/trustmon", {ic}), "/etc/trustmon");
+  ASSERT_TRUE(round.ok()) << round.error().message;
+  EXPECT_TRUE(round->issuers[0].accept_unverified_signatures);
+  EXPECT_NE(example("/d").find("# accept_unverified_signatures = false"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace trustmon::config
