@@ -7,6 +7,7 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlsave.h>
 #include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
 #include <xmlsec/xmlsec.h>
 
 #include <mutex>
@@ -24,6 +25,10 @@ struct OutputBufferDeleter {
 };
 using OutputBufferPtr = std::unique_ptr<xmlOutputBuffer, OutputBufferDeleter>;
 
+// xmlsec reports every failure on stderr by default; the callers turn failures into
+// Errors themselves, and a server's stderr is not a log.
+void quiet_xmlsec_errors(const char*, int, const char*, const char*, const char*, int, const char*) {}
+
 Status init_once() {
   xmlInitParser();
   // Process-wide: external entities and schema imports may only come from local files.
@@ -32,6 +37,7 @@ Status init_once() {
   if (xmlSecCheckVersion() != 1) return make_error("xml_init_failed", "xmlsec library version mismatch");
   if (xmlSecCryptoAppInit(nullptr) < 0) return make_error("xml_init_failed", "xmlsec crypto app init failed");
   if (xmlSecCryptoInit() < 0) return make_error("xml_init_failed", "xmlsec crypto init failed");
+  xmlSecErrorsSetCallback(quiet_xmlsec_errors);
   return {};
 }
 

@@ -1,0 +1,232 @@
+// See signer.hpp. The signature template is built with xmlsec's template API, the XAdES
+// QualifyingProperties by hand (xmlsec knows nothing of XAdES); the SignedProperties Id
+// is registered as an ID so reference 2 resolves.
+#include "tsl/signer.hpp"
+
+#include <openssl/rand.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmltree.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/openssl/evp.h>
+
+#include "common/time.hpp"
+
+namespace trustmon::tsl {
+namespace {
+
+struct XmlSecKeyDeleter {
+  void operator()(xmlSecKey* k) const noexcept { xmlSecKeyDestroy(k); }
+};
+using XmlSecKeyPtr = std::unique_ptr<xmlSecKey, XmlSecKeyDeleter>;
+struct DsigCtxDeleter {
+  void operator()(xmlSecDSigCtx* c) const noexcept { xmlSecDSigCtxDestroy(c); }
+};
+using DsigCtxPtr = std::unique_ptr<xmlSecDSigCtx, DsigCtxDeleter>;
+
+void der_length(Bytes& out, std::size_t n) {
+  if (n < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(n));
+    return;
+  }
+  Bytes len;
+  for (std::size_t v = n; v != 0; v >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(v & 0xff));
+  out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
+  out.insert(out.end(), len.begin(), len.end());
+}
+
+Bytes der_tlv(std::uint8_t tag, ByteView content) {
+  Bytes out{tag};
+  der_length(out, content.size());
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+
+// RFC 5035 IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }, with
+// GeneralNames holding one directoryName ([4], explicit because Name is a CHOICE).
+Result<Bytes> issuer_serial_der(X509* cert) {
+  unsigned char* name = nullptr;
+  const int name_len = i2d_X509_NAME(X509_get_issuer_name(cert), &name);
+  if (name_len <= 0) return ossl_error("tl_signer_invalid", "issuer name");
+  Bytes name_der(name, name + name_len);
+  OPENSSL_free(name);
+  unsigned char* serial = nullptr;
+  const int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &serial);
+  if (serial_len <= 0) return ossl_error("tl_signer_invalid", "serial number");
+  Bytes serial_der(serial, serial + serial_len);
+  OPENSSL_free(serial);
+  Bytes general_names = der_tlv(0x30, der_tlv(0xa4, name_der));
+  Bytes body = general_names;
+  body.insert(body.end(), serial_der.begin(), serial_der.end());
+  return der_tlv(0x30, body);
+}
+
+std::string rfc2253_name(X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string decimal_serial(X509* cert) {
+  BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+  if (!bn) return "0";
+  char* dec = BN_bn2dec(bn.get());
+  std::string out = dec != nullptr ? dec : "0";
+  OPENSSL_free(dec);
+  return out;
+}
+
+std::string random_id() {
+  std::uint8_t b[8];
+  if (RAND_bytes(b, sizeof b) != 1) return "0000000000000000";
+  return hex_encode(ByteView(b, sizeof b));
+}
+
+xmlNode* add_ds(xmlNode* parent, const char* name, const std::string& text = {}) {
+  xmlNode* n = xmlNewChild(parent, xmlSearchNsByHref(parent->doc, parent, to_xml(kNsDs)), to_xml(name), nullptr);
+  if (n != nullptr && !text.empty()) xmlNodeAddContent(n, to_xml(text.c_str()));
+  return n;
+}
+
+xmlNode* add_xades(xmlNode* parent, xmlNs* ns, const char* name, const std::string& text = {}) {
+  return text.empty() ? xmlNewChild(parent, ns, to_xml(name), nullptr)
+                      : xmlNewTextChild(parent, ns, to_xml(name), to_xml(text.c_str()));
+}
+
+bool has_eku(X509* cert, const char* oid) {
+  auto* ekus = static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr));
+  if (ekus == nullptr) return false;
+  bool found = false;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(ekus); ++i) {
+    char buf[80];
+    OBJ_obj2txt(buf, sizeof buf, sk_ASN1_OBJECT_value(ekus, i), 1);
+    if (std::string(buf) == oid) found = true;
+  }
+  sk_ASN1_OBJECT_pop_free(ekus, ASN1_OBJECT_free);
+  return found;
+}
+
+}  // namespace
+
+std::vector<std::string> signer_certificate_warnings(X509* cert, UnixTime now) {
+  std::vector<std::string> out;
+  if (!has_eku(cert, kEkuTslSigning))
+    out.push_back("signer certificate lacks extended key usage id-tsl-kp-tslSigning (0.4.0.2231.3.0)");
+  auto nb = asn1_time_to_unix(X509_get0_notBefore(cert));
+  auto na = asn1_time_to_unix(X509_get0_notAfter(cert));
+  if (nb.ok() && na.ok() && (now < *nb || now > *na))
+    out.push_back("signer certificate is not valid now (" + format_rfc3339(*nb) + " .. " + format_rfc3339(*na) + ")");
+  return out;
+}
+
+Result<TlSigner> TlSigner::create(EvpPkeyPtr key, X509Ptr certificate) {
+  if (auto s = init_xml(); !s) return s.error();
+  if (!key || !certificate) return make_error("tl_signer_invalid", "missing key or certificate");
+  const int type = EVP_PKEY_get_base_id(key.get());
+  if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC)
+    return make_error("tl_signer_invalid", "the signing key is neither RSA nor EC");
+  if (X509_check_private_key(certificate.get(), key.get()) != 1)
+    return ossl_error("tl_signer_invalid", "the signing key does not match the certificate");
+  TlSigner s;
+  s.ec_ = type == EVP_PKEY_EC;
+  s.cert_der_ = x509_der(certificate.get());
+  s.warnings_ = signer_certificate_warnings(certificate.get(), SystemClock::instance().now());
+  s.key_ = std::move(key);
+  s.cert_ = std::move(certificate);
+  return s;
+}
+
+Result<TlSigner> TlSigner::create(const KeySource& key, const std::string& certificate_path) {
+  auto cert = load_cert_file(certificate_path);
+  if (!cert) return make_error("tl_signer_invalid", cert.error().message);
+  auto pkey = load_signing_key(key);
+  if (!pkey) return std::move(pkey).error();
+  return create(std::move(*pkey), std::move(*cert));
+}
+
+Status TlSigner::sign(xmlDoc* doc, int version, UnixTime signing_time) const {
+  xmlNode* root = xmlDocGetRootElement(doc);
+  if (root == nullptr) return make_error("tl_sign_failed", "empty document");
+  const std::string id = random_id();
+  const std::string sig_id = "sig-" + id;
+  const std::string props_id = "xades-" + id;
+  const std::string ref_id = "ref-tl-" + id;
+
+  xmlNode* sig = xmlSecTmplSignatureCreateNsPref(doc, xmlSecTransformExclC14NId,
+                                                 ec_ ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id,
+                                                 to_xml(sig_id.c_str()), to_xml("ds"));
+  if (sig == nullptr) return make_error("tl_sign_failed", "cannot create the signature template");
+  xmlAddChild(root, sig);
+
+  xmlNode* ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, to_xml(ref_id.c_str()), to_xml(""), nullptr);
+  if (ref == nullptr || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == nullptr ||
+      xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) == nullptr)
+    return make_error("tl_sign_failed", "cannot create reference 1");
+  const std::string props_uri = "#" + props_id;
+  xmlNode* pref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, nullptr, to_xml(props_uri.c_str()),
+                                                  to_xml(kSignedPropertiesType));
+  if (pref == nullptr || xmlSecTmplReferenceAddTransform(pref, xmlSecTransformExclC14NId) == nullptr)
+    return make_error("tl_sign_failed", "cannot create reference 2");
+
+  xmlNode* object = xmlSecTmplSignatureAddObject(sig, nullptr, nullptr, nullptr);
+  if (object == nullptr) return make_error("tl_sign_failed", "cannot create ds:Object");
+  xmlNode* qp = xmlNewChild(object, nullptr, to_xml("QualifyingProperties"), nullptr);
+  xmlNs* xades = xmlNewNs(qp, to_xml(kNsXades), to_xml("xades"));
+  xmlSetNs(qp, xades);
+  xmlSetProp(qp, to_xml("Target"), to_xml(("#" + sig_id).c_str()));
+  xmlNode* sp = add_xades(qp, xades, "SignedProperties");
+  xmlAttr* id_attr = xmlSetProp(sp, to_xml("Id"), to_xml(props_id.c_str()));
+  if (xmlAddID(nullptr, doc, to_xml(props_id.c_str()), id_attr) == nullptr)
+    return make_error("tl_sign_failed", "cannot register the SignedProperties Id");
+  xmlNode* ssp = add_xades(sp, xades, "SignedSignatureProperties");
+  add_xades(ssp, xades, "SigningTime", format_rfc3339(signing_time));
+  const Sha256 cert_digest = sha256(cert_der_);
+  xmlNode* sc = add_xades(ssp, xades, version >= 6 ? "SigningCertificateV2" : "SigningCertificate");
+  xmlNode* cert = add_xades(sc, xades, "Cert");
+  xmlNode* cd = add_xades(cert, xades, "CertDigest");
+  xmlNode* dm = add_ds(cd, "DigestMethod");
+  xmlSetProp(dm, to_xml("Algorithm"), xmlSecTransformSha256Id->href);
+  add_ds(cd, "DigestValue", base64_encode(cert_digest));
+  if (version >= 6) {
+    auto is = issuer_serial_der(cert_.get());
+    if (!is) return std::move(is).error();
+    add_xades(cert, xades, "IssuerSerialV2", base64_encode(*is));
+  } else {
+    xmlNode* is = add_xades(cert, xades, "IssuerSerial");
+    add_ds(is, "X509IssuerName", rfc2253_name(X509_get_issuer_name(cert_.get())));
+    add_ds(is, "X509SerialNumber", decimal_serial(cert_.get()));
+  }
+  xmlNode* sdop = add_xades(sp, xades, "SignedDataObjectProperties");
+  xmlNode* dof = add_xades(sdop, xades, "DataObjectFormat");
+  xmlSetProp(dof, to_xml("ObjectReference"), to_xml(("#" + ref_id).c_str()));
+  add_xades(dof, xades, "MimeType", "text/xml");
+
+  EVP_PKEY* dup = key_.get();
+  if (EVP_PKEY_up_ref(dup) != 1) return ossl_error("tl_sign_failed", "key reference");
+  xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(dup);
+  if (data == nullptr) {
+    EVP_PKEY_free(dup);
+    return ossl_error("tl_sign_failed", "xmlsec refused the key");
+  }
+  XmlSecKeyPtr key(xmlSecKeyCreate());
+  if (!key || xmlSecKeySetValue(key.get(), data) < 0) {
+    xmlSecKeyDataDestroy(data);
+    return make_error("tl_sign_failed", "cannot create the xmlsec key");
+  }
+  DsigCtxPtr ctx(xmlSecDSigCtxCreate(nullptr));
+  if (!ctx) return make_error("tl_sign_failed", "cannot create the signature context");
+  ctx->signKey = key.release();  // the context destroys it
+  if (xmlSecDSigCtxSign(ctx.get(), sig) < 0) return ossl_error("tl_sign_failed", "xmlsec signing failed");
+
+  // KeyInfo after signing (it is not referenced): placed before ds:Object as the schema wants.
+  xmlNode* ki = xmlNewDocNode(doc, sig->ns, to_xml("KeyInfo"), nullptr);
+  xmlAddPrevSibling(object, ki);
+  xmlNode* x509data = xmlNewChild(ki, sig->ns, to_xml("X509Data"), nullptr);
+  xmlNewTextChild(x509data, sig->ns, to_xml("X509Certificate"), to_xml(base64_encode(cert_der_).c_str()));
+  return {};
+}
+
+}  // namespace trustmon::tsl
