@@ -1,6 +1,13 @@
 // See signer.hpp. The signature template is built with xmlsec's template API, the XAdES
 // QualifyingProperties by hand (xmlsec knows nothing of XAdES); the SignedProperties Id
 // is registered as an ID so reference 2 resolves.
+//
+// The SignatureValue is computed here with OpenSSL, not by xmlsec: xmlsec 1.2.37 on
+// OpenSSL 3 treats a key as private only if it can read the private exponent, so keys
+// held in a token (PKCS#11 engine) are refused. xmlsec therefore signs with a stand-in
+// key of the same algorithm (which fills every DigestValue and fixes SignedInfo), and
+// the value is replaced by the real key's signature over the exclusive C14N of
+// SignedInfo; the checker and xmlsec1 --verify test the result.
 #include "tsl/signer.hpp"
 
 #include <openssl/rand.h>
@@ -10,6 +17,10 @@
 #include <xmlsec/xmltree.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/openssl/evp.h>
+
+#include <openssl/ecdsa.h>
+
+#include <mutex>
 
 #include "common/time.hpp"
 
@@ -109,6 +120,47 @@ bool has_eku(X509* cert, const char* oid) {
   return found;
 }
 
+// One stand-in key per algorithm for the process (xmlsec needs a key it can see as
+// private; its value never leaves this function's callers: it is overwritten).
+Result<EVP_PKEY*> stand_in_key(bool ec) {
+  static std::once_flag once_rsa, once_ec;
+  static EvpPkeyPtr rsa, ecdsa;
+  if (ec) {
+    std::call_once(once_ec, [] { ecdsa.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")); });
+    if (!ecdsa) return ossl_error("tl_sign_failed", "stand-in EC key");
+    return ecdsa.get();
+  }
+  std::call_once(once_rsa, [] { rsa.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))); });
+  if (!rsa) return ossl_error("tl_sign_failed", "stand-in RSA key");
+  return rsa.get();
+}
+
+// SHA-256 signature of `data`: RSA PKCS#1 v1.5 (rsa-sha256), or ECDSA converted from
+// DER to the r || s form XML Signature uses (ecdsa-sha256, RFC 4050 / XMLDSig 1.1).
+Result<Bytes> sign_bytes(EVP_PKEY* key, bool ec, ByteView data) {
+  EvpMdCtxPtr md(EVP_MD_CTX_new());
+  std::size_t len = 0;
+  if (!md || EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+      EVP_DigestSign(md.get(), nullptr, &len, data.data(), data.size()) != 1)
+    return ossl_error("tl_sign_failed", "signature init");
+  Bytes sig(len);
+  if (EVP_DigestSign(md.get(), sig.data(), &len, data.data(), data.size()) != 1)
+    return ossl_error("tl_sign_failed", "signing with the list key failed");
+  sig.resize(len);
+  if (!ec) return sig;
+  const unsigned char* p = sig.data();
+  ECDSA_SIG* es = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+  if (es == nullptr) return ossl_error("tl_sign_failed", "ECDSA signature decoding");
+  const int bits = EVP_PKEY_get_bits(key);
+  const std::size_t n = static_cast<std::size_t>((bits + 7) / 8);
+  Bytes raw(2 * n);
+  const bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(es), raw.data(), static_cast<int>(n)) > 0 &&
+                  BN_bn2binpad(ECDSA_SIG_get0_s(es), raw.data() + n, static_cast<int>(n)) > 0;
+  ECDSA_SIG_free(es);
+  if (!ok) return make_error("tl_sign_failed", "ECDSA signature conversion");
+  return raw;
+}
+
 }  // namespace
 
 std::vector<std::string> signer_certificate_warnings(X509* cert, UnixTime now) {
@@ -204,7 +256,12 @@ Status TlSigner::sign(xmlDoc* doc, int version, UnixTime signing_time) const {
   xmlSetProp(dof, to_xml("ObjectReference"), to_xml(("#" + ref_id).c_str()));
   add_xades(dof, xades, "MimeType", "text/xml");
 
-  EVP_PKEY* dup = key_.get();
+  // xmlsec computes the reference digests and SignedInfo with a stand-in key of the same
+  // algorithm; the SignatureValue is then computed by OpenSSL with the real key (see the
+  // header comment of this file for why).
+  auto stand_in = stand_in_key(ec_);
+  if (!stand_in) return std::move(stand_in).error();
+  EVP_PKEY* dup = *stand_in;
   if (EVP_PKEY_up_ref(dup) != 1) return ossl_error("tl_sign_failed", "key reference");
   xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(dup);
   if (data == nullptr) {
@@ -220,6 +277,17 @@ Status TlSigner::sign(xmlDoc* doc, int version, UnixTime signing_time) const {
   if (!ctx) return make_error("tl_sign_failed", "cannot create the signature context");
   ctx->signKey = key.release();  // the context destroys it
   if (xmlSecDSigCtxSign(ctx.get(), sig) < 0) return ossl_error("tl_sign_failed", "xmlsec signing failed");
+
+  xmlNode* signed_info = first_element(sig);
+  xmlNode* signature_value = signed_info != nullptr ? next_element(signed_info) : nullptr;
+  if (!is_element(signed_info, kNsDs, "SignedInfo") || !is_element(signature_value, kNsDs, "SignatureValue"))
+    return make_error("tl_sign_failed", "unexpected signature layout");
+  auto canonical = element_c14n(doc, signed_info);
+  if (!canonical) return std::move(canonical).error();
+  auto value = sign_bytes(key_.get(), ec_, as_bytes(*canonical));
+  if (!value) return std::move(value).error();
+  xmlNodeSetContent(signature_value, nullptr);
+  xmlNodeAddContent(signature_value, to_xml(base64_encode(*value).c_str()));
 
   // KeyInfo after signing (it is not referenced): placed before ds:Object as the schema wants.
   xmlNode* ki = xmlNewDocNode(doc, sig->ns, to_xml("KeyInfo"), nullptr);
