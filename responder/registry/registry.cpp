@@ -1,8 +1,12 @@
 #include "responder/registry/registry.hpp"
 
 #include <nlohmann/json.hpp>
+#include <openssl/pem.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
+#include <thread>
 
 #include "common/ossl.hpp"
 #include "common/time.hpp"
@@ -17,6 +21,11 @@ namespace {
 // A revocation may be dated at most this far into the future (clock skew between a CA
 // and us); later dates are refused.
 constexpr UnixTime kMaxFutureSkew = 300;
+// Items per preparation chunk: small enough to spread a batch over every core, large
+// enough that queueing costs nothing next to the work.
+constexpr std::size_t kMinChunk = 64;
+constexpr int kReasonHold = 6;
+constexpr int kReasonRemoveFromCrl = 8;
 
 std::string upper_hex(ByteView b) { return hex_encode(b, true); }
 
@@ -25,20 +34,41 @@ Error not_operated_error(const std::string& issuer) {
                     "the caller's participant does not operate the issuer \"" + issuer + "\"");
 }
 
-}  // namespace
-
 // An item refused because the actor may not write for its issuer: recorded in the
 // event log (in the batch's commit) so refusals are audited like writes.
-Status record_denial(storage::WriteTxn& txn, const Actor& actor, const char* action, const ItemOutcome& out,
-                     UnixTime now) {
+Status record_denial(storage::WriteTxn& txn, const std::string& actor_label, const char* action,
+                     const std::string& issuer, const std::string& serial_hex, UnixTime now) {
   nlohmann::json payload = {{"action", action},
                             {"outcome", "refused"},
                             {"code", "issuer_not_operated"},
-                            {"target", {{"issuer", out.issuer}, {"serial", out.serial_hex}}}};
-  auto seq = storage::append_event(txn, {"access.denied", actor.label(), payload.dump(), now});
+                            {"target", {{"issuer", issuer}, {"serial", serial_hex}}}};
+  auto seq = storage::append_event(txn, {"access.denied", actor_label, payload.dump(), now});
   if (!seq) return std::move(seq).error();
   return {};
 }
+
+bool same_octets(const ASN1_OCTET_STRING* a, const ASN1_OCTET_STRING* b) {
+  return ASN1_OCTET_STRING_cmp(a, b) == 0;
+}
+
+// True when OpenSSL can check a signature in this certificate's algorithm with this key.
+bool signature_checkable(const X509* cert, EVP_PKEY* ca_key) {
+  if (ca_key == nullptr) return false;
+  const int sig_nid = X509_get_signature_nid(cert);
+  int md_nid = NID_undef, pk_nid = NID_undef;
+  return sig_nid != NID_undef && OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) == 1;
+}
+
+struct AuthorityKeyIdDeleter {
+  void operator()(AUTHORITY_KEYID* a) const noexcept { AUTHORITY_KEYID_free(a); }
+};
+
+std::size_t default_threads(std::size_t requested) {
+  if (requested != 0) return requested;
+  return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
+}  // namespace
 
 const char* item_status_name(ItemStatus s) {
   switch (s) {
@@ -60,12 +90,13 @@ std::size_t BatchReport::count(ItemStatus s) const {
 struct Registry::PreparedCert {
   std::optional<Error> error;
   const ocsp::IssuerKeys* issuer = nullptr;
-  std::string issuer_name;
-  Bytes der;
-  Bytes serial;
-  Bytes key;  // certs / ocsp_responses key
+  std::string serial_hex;
+  std::string sha256_hex;
+  Bytes key;  // certs key
   storage::CertRecord record;
-  std::optional<storage::OcspResponseRecord> response;
+  std::vector<Bytes> index_keys;  // attr_index keys (each maps to `key`)
+  Sha256 spki{};
+  std::string payload;  // certificate.issued event payload, without the participant
   bool denied = false;  // refused because the actor does not operate the issuer
 };
 
@@ -79,11 +110,43 @@ struct Registry::PreparedRevocation {
   UnixTime invalidity_date = 0;
   const ocsp::IssuerKeys* issuer = nullptr;
   bool denied = false;
+  std::optional<storage::OcspResponseRecord> response;  // signed outside the txn
+};
+
+struct Registry::IngestBatch {
+  std::vector<Bytes> der;  // input, kept for the job (no copy per item)
+  std::vector<PreparedCert> prepared;
+  Actor actor;
+  Callback done;
+};
+
+struct Registry::RevocationBatch {
+  std::vector<PreparedRevocation> items;
+  Actor actor;
+  Callback done;
+  UnixTime now = 0;
+  const char* action = "certificate.revoke";
 };
 
 Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
                    const Clock& clock, std::size_t prepare_threads)
-    : writer_(writer), issuers_(issuers), options_(options), clock_(clock), prepare_(prepare_threads, "ingest") {}
+    : Registry(writer, issuers, options, clock, RegistryOptions{prepare_threads, {}}) {}
+
+Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
+                   const Clock& clock, RegistryOptions registry_options)
+    : writer_(writer),
+      issuers_(issuers),
+      options_(options),
+      clock_(clock),
+      prepare_(default_threads(registry_options.prepare_threads), "ingest") {
+  for (const auto& name : registry_options.accept_unverified_issuers) {
+    if (const ocsp::IssuerKeys* k = issuers_.find_by_name(name)) unverified_ok_.push_back(k->id);
+  }
+}
+
+bool Registry::accepts_unverified(storage::IssuerId id) const {
+  return std::find(unverified_ok_.begin(), unverified_ok_.end(), id) != unverified_ok_.end();
+}
 
 void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done) {
   writer_.submit(std::move(job), [report = std::move(report), done = std::move(done)](Status s) {
@@ -95,7 +158,25 @@ void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchRepor
   });
 }
 
-Registry::PreparedCert Registry::prepare_cert(const Bytes& der, UnixTime now) const {
+void Registry::parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk,
+                        std::function<void()> finish) {
+  const std::size_t chunks = std::max<std::size_t>(1, std::min(prepare_.size(), (n + kMinChunk - 1) / kMinChunk));
+  const std::size_t per = (n + chunks - 1) / chunks;
+  auto remaining = std::make_shared<std::atomic<std::size_t>>(chunks);
+  auto shared_chunk = std::make_shared<std::function<void(std::size_t, std::size_t)>>(std::move(chunk));
+  auto shared_finish = std::make_shared<std::function<void()>>(std::move(finish));
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const std::size_t begin = std::min(n, c * per), end = std::min(n, begin + per);
+    prepare_.submit([remaining, shared_chunk, shared_finish, begin, end] {
+      (*shared_chunk)(begin, end);
+      if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) (*shared_finish)();
+    });
+  }
+}
+
+// ------------------------------------------------------------------ certificates
+
+Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   PreparedCert p;
   auto cert = x509_from_der(der);
   if (!cert) {
@@ -103,96 +184,144 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der, UnixTime now) co
     return p;
   }
   X509* x = cert->get();
-  // The issuer is the configured CA whose subject is this certificate's issuer name and
-  // whose key verifies its signature.
+  // The issuer: the configured CA whose subject is this certificate's issuer name, whose
+  // subject key identifier matches the authority key identifier when both are present,
+  // and whose key verifies the signature (or, for an algorithm we cannot check, an issuer
+  // that accepts unverified signatures).
+  // Read the extension itself: the cached form (X509_get0_authority_key_id) is not
+  // filled for certificates whose public key OpenSSL cannot decode.
+  std::unique_ptr<AUTHORITY_KEYID, AuthorityKeyIdDeleter> aki(
+      static_cast<AUTHORITY_KEYID*>(X509_get_ext_d2i(x, NID_authority_key_identifier, nullptr, nullptr)));
+  const ASN1_OCTET_STRING* akid = aki ? aki->keyid : nullptr;
   bool name_matched = false;
+  const ocsp::IssuerKeys* unverifiable = nullptr;
   for (const ocsp::IssuerKeys* candidate : issuers_.all()) {
-    if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(candidate->ca.get())) != 0) continue;
+    X509* ca = candidate->ca.get();
+    if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca)) != 0) continue;
+    const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca);
+    if (akid != nullptr && skid != nullptr && !same_octets(akid, skid)) continue;
     name_matched = true;
-    EVP_PKEY* ca_key = X509_get0_pubkey(candidate->ca.get());
-    if (ca_key && X509_verify(x, ca_key) == 1) {
+    EVP_PKEY* ca_key = X509_get0_pubkey(ca);
+    if (!signature_checkable(x, ca_key)) {
+      if (unverifiable == nullptr || (accepts_unverified(candidate->id) && !accepts_unverified(unverifiable->id)))
+        unverifiable = candidate;
+      continue;
+    }
+    if (X509_verify(x, ca_key) == 1) {
       p.issuer = candidate;
       break;
     }
   }
   ossl_errors();  // failed verifications leave entries in the error queue
-  if (!p.issuer) {
+  if (p.issuer == nullptr && unverifiable != nullptr) {
+    if (!accepts_unverified(unverifiable->id)) {
+      p.error = make_error("signature_unverifiable",
+                           "the certificate's signature algorithm cannot be checked and the issuer \"" +
+                               unverifiable->name + "\" does not accept unverified signatures");
+      return p;
+    }
+    p.issuer = unverifiable;
+    p.record.signature_checked = false;
+  }
+  if (p.issuer == nullptr) {
     p.error = name_matched ? make_error("signature_invalid", "the signature does not verify under the issuer's key")
                            : make_error("issuer_unknown", "the certificate's issuer is not a configured issuer");
     return p;
   }
-  p.issuer_name = p.issuer->name;
-  p.serial = serial_bytes(X509_get0_serialNumber(x));
-  if (p.serial.empty() || p.serial.size() > storage::kMaxSerialBytes ||
-      ASN1_STRING_type(X509_get0_serialNumber(x)) == V_ASN1_NEG_INTEGER) {
+  const ASN1_INTEGER* serial_int = X509_get0_serialNumber(x);
+  Bytes serial = serial_bytes(serial_int);
+  if (serial.empty() || serial.size() > storage::kMaxSerialBytes ||
+      ASN1_STRING_type(serial_int) == V_ASN1_NEG_INTEGER) {
     p.error = make_error("serial_invalid", "the serial number must be positive and at most 32 bytes");
     return p;
   }
+  p.serial_hex = upper_hex(serial);
   auto nb = asn1_time_to_unix(X509_get0_notBefore(x));
   auto na = asn1_time_to_unix(X509_get0_notAfter(x));
   if (!nb || !na) {
     p.error = make_error("certificate_malformed", "unreadable validity period");
     return p;
   }
-  p.der = der;
-  p.key = storage::encode_cert_key(p.issuer->id, p.serial);
+  p.key = storage::encode_cert_key(p.issuer->id, serial);
   p.record.status = storage::CertStatus::good;
   p.record.not_before = *nb;
   p.record.not_after = *na;
   p.record.cert_sha256 = sha256(der);
   p.record.has_der = true;
-  auto response = ocsp::presign(*p.issuer, p.serial, p.record, options_, now);
-  if (!response) {
-    p.error = make_error("internal_error", "signing the OCSP response failed: " + response.error().message);
-    return p;
+  p.sha256_hex = hex_encode(p.record.cert_sha256);
+  p.spki = spki_sha256(x);
+
+  std::vector<Attribute> attributes = extract_attributes(x, p.record.cert_sha256);
+  p.index_keys.reserve(attributes.size());
+  for (const auto& a : attributes) {
+    Bytes k = index_key(a);
+    if (!k.empty()) p.index_keys.push_back(std::move(k));
   }
-  p.response = std::move(*response);
+  // The event payload, written by hand (no JSON tree per certificate); the sha256
+  // attribute is the top-level "sha256".
+  std::erase_if(attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
+  std::string& out = p.payload;
+  out.reserve(200 + 40 * attributes.size());
+  out += "{\"issuer\":";
+  append_json_string(out, p.issuer->name);
+  out += ",\"serial\":\"" + p.serial_hex + "\",\"sha256\":\"" + p.sha256_hex + "\",\"spki_sha256\":\"" +
+         hex_encode(p.spki) + "\"";
+  if (!p.record.signature_checked) out += ",\"signature_checked\":false";
+  out += ",\"attributes\":";
+  append_attributes_json(out, attributes);
   return p;
 }
 
-void Registry::ingest(std::vector<Bytes> certificates, Actor actor, Callback done) {
-  prepare_.submit([this, certificates = std::move(certificates), actor = std::move(actor),
-                   done = std::move(done)]() mutable {
-    ingest_prepared(std::move(certificates), std::move(actor), std::move(done));
-  });
-}
-
-void Registry::ingest_prepared(std::vector<Bytes> certificates, Actor actor, Callback done) {
-  UnixTime now = clock_.now();
-  auto prepared = std::make_shared<std::vector<PreparedCert>>();
-  prepared->reserve(certificates.size());
-  for (const auto& der : certificates) {
-    PreparedCert p = prepare_cert(der, now);
-    if (!p.error && !actor.may_write_issuer(p.issuer->id)) {
-      p.error = not_operated_error(p.issuer_name);
+void Registry::prepare_ingest_chunk(const std::shared_ptr<IngestBatch>& batch, std::size_t begin,
+                                    std::size_t end) const {
+  for (std::size_t i = begin; i < end; ++i) {
+    PreparedCert p = prepare_cert(batch->der[i]);
+    if (!p.error && !batch->actor.may_write_issuer(p.issuer->id)) {
+      p.error = not_operated_error(p.issuer->name);
       p.denied = true;
     }
-    prepared->push_back(std::move(p));
+    batch->prepared[i] = std::move(p);
   }
-  auto report = std::make_shared<BatchReport>();
+}
 
-  auto job = [prepared, report, actor, now](storage::WriteTxn& txn) -> Status {
-    report->items.assign(prepared->size(), ItemOutcome{});  // the job may run again after map growth
-    for (std::size_t i = 0; i < prepared->size(); ++i) {
-      const PreparedCert& p = (*prepared)[i];
+void Registry::ingest(std::vector<Bytes> certificates, Actor actor, Callback done) {
+  auto batch = std::make_shared<IngestBatch>();
+  batch->prepared.resize(certificates.size());
+  batch->der = std::move(certificates);
+  batch->actor = std::move(actor);
+  batch->done = std::move(done);
+  parallel(
+      batch->der.size(), [this, batch](std::size_t b, std::size_t e) { prepare_ingest_chunk(batch, b, e); },
+      [this, batch] { submit_ingest(batch); });
+}
+
+void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
+  const UnixTime now = clock_.now();
+  auto report = std::make_shared<BatchReport>();
+  auto job = [batch, report, now](storage::WriteTxn& txn) -> Status {
+    const std::string actor_label = batch->actor.label();
+    const std::string participant_field = ",\"participant\":" + std::to_string(batch->actor.participant) + "}";
+    report->items.assign(batch->prepared.size(), ItemOutcome{});  // the job may run again after map growth
+    for (std::size_t i = 0; i < batch->prepared.size(); ++i) {
+      const PreparedCert& p = batch->prepared[i];
       ItemOutcome& out = report->items[i];
-      out.issuer = p.issuer_name;
-      if (!p.serial.empty()) out.serial_hex = upper_hex(p.serial);
-      if (p.record.has_der) out.sha256_hex = hex_encode(p.record.cert_sha256);
+      if (p.issuer) out.issuer = p.issuer->name;
+      out.serial_hex = p.serial_hex;
+      out.sha256_hex = p.sha256_hex;
+      out.signature_checked = p.record.signature_checked;
       if (p.error) {
         out.error = p.error;
         if (p.denied) {
-          if (Status s = record_denial(txn, actor, "certificate.ingest", out, now); !s) return s;
+          if (Status s = record_denial(txn, actor_label, "certificate.ingest", out.issuer, out.serial_hex, now); !s)
+            return s;
         }
         continue;
       }
-      auto child = storage::WriteTxn::begin_child(txn);
-      if (!child) return std::move(child).error();
-      auto existing = child->get(storage::Table::certs, p.key);
+      // Every check comes before the first write: a refused or duplicate item writes nothing.
+      auto existing = txn.get(storage::Table::certs, p.key);
       if (!existing) return std::move(existing).error();
       storage::CertRecord record = p.record;
-      record.participant = actor.participant;
-      bool keep_response = true;
+      record.participant = batch->actor.participant;
       if (*existing) {
         auto old = storage::decode_cert(**existing);
         if (!old) return std::move(old).error();
@@ -203,7 +332,6 @@ void Registry::ingest_prepared(std::vector<Bytes> certificates, Actor actor, Cal
             out.error = make_error("serial_conflict",
                                    "another certificate with this issuer and serial number is already registered");
           }
-          child->abort();
           continue;
         }
         // Revoked before we saw it: keep the revocation (and its signed response), add the certificate.
@@ -211,25 +339,26 @@ void Registry::ingest_prepared(std::vector<Bytes> certificates, Actor actor, Cal
         record.revocation_time = old->revocation_time;
         record.reason = old->reason;
         record.invalidity_date = old->invalidity_date;
-        keep_response = old->status == storage::CertStatus::good;
       }
-      Status s = child->put(storage::Table::certs, p.key, storage::encode_cert(record));
-      if (s) s = child->put(storage::Table::cert_der, record.cert_sha256, p.der);
-      if (s && keep_response)
-        s = child->put(storage::Table::ocsp_responses, p.key, storage::encode_ocsp_response(*p.response));
+      // No pre-signed response for a new good certificate: the responder signs live
+      // until the Refresher stores one (see registry.hpp).
+      Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
+      if (s) s = txn.put(storage::Table::cert_der, record.cert_sha256, batch->der[i]);
+      for (std::size_t k = 0; s && k < p.index_keys.size(); ++k) s = txn.put(storage::Table::attr_index, p.index_keys[k], p.key);
+      if (s) s = txn.put(storage::Table::spki_index, p.spki, p.key);
       if (s) {
-        nlohmann::json payload = {{"issuer", p.issuer_name}, {"serial", out.serial_hex}, {"sha256", out.sha256_hex}};
-        auto seq = storage::append_event(*child, {"certificate.issued", actor.label(), payload.dump(), now});
+        auto seq = storage::append_event(txn, {"certificate.issued", actor_label, p.payload + participant_field, now});
         if (!seq) s = std::move(seq).error();
       }
       if (!s) return s;  // a storage fault (map full, I/O) fails the whole batch, to be retried
-      if (Status c = child->commit(); !c) return c;
       out.status = ItemStatus::stored;
     }
     return {};
   };
-  submit_batch(std::move(job), std::move(report), std::move(done));
+  submit_batch(std::move(job), std::move(report), std::move(batch->done));
 }
+
+// ------------------------------------------------------------------- revocations
 
 Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput& in, UnixTime now) const {
   PreparedRevocation p;
@@ -252,7 +381,7 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
     return p;
   }
   auto reason = storage::reason_from_name(in.reason.empty() ? "unspecified" : in.reason);
-  if (!reason || *reason == 8 /* removeFromCRL: not a revocation */) {
+  if (!reason || *reason == kReasonRemoveFromCrl /* not a revocation */) {
     p.error = make_error("reason_invalid", "unknown revocation reason \"" + in.reason +
                                                "\" (use the RFC 5280 names, e.g. keyCompromise)");
     return p;
@@ -280,65 +409,75 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
 }
 
 void Registry::revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done) {
-  prepare_.submit([this, revocations = std::move(revocations), actor = std::move(actor),
-                   done = std::move(done)]() mutable {
-    revoke_prepared(std::move(revocations), std::move(actor), std::move(done));
-  });
+  auto batch = std::make_shared<RevocationBatch>();
+  batch->now = clock_.now();
+  batch->actor = std::move(actor);
+  batch->done = std::move(done);
+  batch->items.resize(revocations.size());
+  auto inputs = std::make_shared<std::vector<RevocationInput>>(std::move(revocations));
+  parallel(
+      inputs->size(),
+      [this, batch, inputs](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) batch->items[i] = prepare_revocation((*inputs)[i], batch->now);
+        prepare_revocation_chunk(batch, b, e);
+      },
+      [this, batch] { submit_revocations(batch); });
 }
 
-void Registry::revoke_prepared(std::vector<RevocationInput> revocations, Actor actor, Callback done) {
-  UnixTime now = clock_.now();
-  struct Item {
-    PreparedRevocation p;
-    storage::CertRecord revoked;                         // the record to store (validity filled in the job)
-    std::optional<storage::OcspResponseRecord> response;  // signed outside the txn
-  };
-  auto items = std::make_shared<std::vector<Item>>();
-  items->reserve(revocations.size());
-  for (const auto& in : revocations) {
-    Item item{prepare_revocation(in, now), {}, {}};
-    if (!item.p.error && !actor.may_write_issuer(item.p.issuer->id)) {
-      item.p.error = not_operated_error(item.p.issuer_name);
-      item.p.denied = true;
+// Access check and signing of the revoked responses (items without an error).
+void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& batch, std::size_t begin,
+                                        std::size_t end) const {
+  for (std::size_t i = begin; i < end; ++i) {
+    PreparedRevocation& p = batch->items[i];
+    if (!p.error && !batch->actor.may_write_issuer(p.issuer->id)) {
+      p.error = not_operated_error(p.issuer_name);
+      p.denied = true;
     }
-    if (!item.p.error) {
-      item.revoked.status = storage::CertStatus::revoked;
-      item.revoked.revocation_time = item.p.time;
-      item.revoked.reason = item.p.reason;
-      item.revoked.invalidity_date = item.p.invalidity_date;
-      auto response = ocsp::presign(*item.p.issuer, item.p.serial, item.revoked, options_, now);
-      if (!response)
-        item.p.error = make_error("internal_error", "signing the OCSP response failed: " + response.error().message);
-      else
-        item.response = std::move(*response);
-    }
-    items->push_back(std::move(item));
+    if (p.error) continue;
+    storage::CertRecord revoked;
+    revoked.status = storage::CertStatus::revoked;
+    revoked.revocation_time = p.time;
+    revoked.reason = p.reason;
+    revoked.invalidity_date = p.invalidity_date;
+    auto response = ocsp::presign(*p.issuer, p.serial, revoked, options_, batch->now);
+    if (!response)
+      p.error = make_error("internal_error", "signing the OCSP response failed: " + response.error().message);
+    else
+      p.response = std::move(*response);
   }
+}
+
+void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch) {
   auto report = std::make_shared<BatchReport>();
-  auto job = [items, report, actor, now](storage::WriteTxn& txn) -> Status {
-    report->items.assign(items->size(), ItemOutcome{});
-    for (std::size_t i = 0; i < items->size(); ++i) {
-      const Item& item = (*items)[i];
+  auto job = [batch, report](storage::WriteTxn& txn) -> Status {
+    const std::string actor_label = batch->actor.label();
+    const UnixTime now = batch->now;
+    report->items.assign(batch->items.size(), ItemOutcome{});
+    for (std::size_t i = 0; i < batch->items.size(); ++i) {
+      const PreparedRevocation& p = batch->items[i];
       ItemOutcome& out = report->items[i];
-      out.issuer = item.p.issuer_name;
-      if (!item.p.serial.empty()) out.serial_hex = upper_hex(item.p.serial);
-      if (item.p.error) {
-        out.error = item.p.error;
-        if (item.p.denied) {
-          if (Status s = record_denial(txn, actor, "certificate.revoke", out, now); !s) return s;
+      out.issuer = p.issuer_name;
+      if (!p.serial.empty()) out.serial_hex = upper_hex(p.serial);
+      if (p.error) {
+        out.error = p.error;
+        if (p.denied) {
+          if (Status s = record_denial(txn, actor_label, batch->action, out.issuer, out.serial_hex, now); !s) return s;
         }
         continue;
       }
-      auto existing = txn.get(storage::Table::certs, item.p.key);
+      auto existing = txn.get(storage::Table::certs, p.key);
       if (!existing) return std::move(existing).error();
-      storage::CertRecord record = item.revoked;
+      storage::CertRecord record;
+      record.status = storage::CertStatus::revoked;
+      record.revocation_time = p.time;
+      record.reason = p.reason;
+      record.invalidity_date = p.invalidity_date;
       if (*existing) {
         auto old = storage::decode_cert(**existing);
         if (!old) return std::move(old).error();
         // A revocation is final; the only change allowed afterwards is turning a hold
         // (certificateHold) into a permanent revocation.
-        if (old->status == storage::CertStatus::revoked &&
-            !(old->reason == 6 && item.p.reason != 6)) {
+        if (old->status == storage::CertStatus::revoked && !(old->reason == kReasonHold && p.reason != kReasonHold)) {
           out.status = ItemStatus::unchanged;
           continue;
         }
@@ -347,27 +486,174 @@ void Registry::revoke_prepared(std::vector<RevocationInput> revocations, Actor a
         record.cert_sha256 = old->cert_sha256;
         record.has_der = old->has_der;
         record.participant = old->participant;
+        record.signature_checked = old->signature_checked;
       }
-      auto child = storage::WriteTxn::begin_child(txn);
-      if (!child) return std::move(child).error();
-      Status s = child->put(storage::Table::certs, item.p.key, storage::encode_cert(record));
-      if (s) s = child->put(storage::Table::ocsp_responses, item.p.key, storage::encode_ocsp_response(*item.response));
+      Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
+      if (s) s = txn.put(storage::Table::ocsp_responses, p.key, storage::encode_ocsp_response(*p.response));
       if (s) {
-        nlohmann::json payload = {{"issuer", item.p.issuer_name},
+        nlohmann::json payload = {{"issuer", p.issuer_name},
                                   {"serial", out.serial_hex},
                                   {"reason", storage::reason_name(record.reason)},
                                   {"revocation_time", format_rfc3339(record.revocation_time)}};
         if (record.invalidity_date) payload["invalidity_date"] = format_rfc3339(record.invalidity_date);
-        auto seq = storage::append_event(*child, {"certificate.revoked", actor.label(), payload.dump(), now});
+        if (record.has_der) payload["sha256"] = hex_encode(record.cert_sha256);
+        auto seq = storage::append_event(txn, {"certificate.revoked", actor_label, payload.dump(), now});
         if (!seq) s = std::move(seq).error();
       }
       if (!s) return s;
-      if (Status c = child->commit(); !c) return c;
       out.status = ItemStatus::revoked;
     }
     return {};
   };
-  submit_batch(std::move(job), std::move(report), std::move(done));
+  submit_batch(std::move(job), std::move(report), std::move(batch->done));
+}
+
+// --------------------------------------------------------------------------- CRLs
+
+void Registry::upload_crl(Bytes crl, Actor actor, Callback done) {
+  prepare_.submit([this, crl = std::move(crl), actor = std::move(actor), done = std::move(done)]() mutable {
+    crl_prepared(std::move(crl), std::move(actor), std::move(done));
+  });
+}
+
+namespace {
+
+// DER as given, or the first "X509 CRL" PEM block.
+std::optional<Bytes> crl_der(Bytes input) {
+  constexpr std::string_view kBegin = "-----BEGIN X509 CRL-----";
+  constexpr std::string_view kEnd = "-----END X509 CRL-----";
+  const std::string_view text = as_chars(input);
+  const std::size_t begin = text.find(kBegin);
+  if (begin == std::string_view::npos) return input;
+  const std::size_t body = begin + kBegin.size();
+  const std::size_t end = text.find(kEnd, body);
+  if (end == std::string_view::npos) return std::nullopt;
+  return base64_decode_lenient(text.substr(body, end - body));
+}
+
+// ASN1_ENUMERATED (reasonCode) and ASN1_GENERALIZEDTIME (invalidityDate) are both
+// ASN1_STRINGs.
+struct Asn1StringDeleter {
+  void operator()(ASN1_STRING* p) const noexcept { ASN1_STRING_free(p); }
+};
+using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Asn1StringDeleter>;
+
+}  // namespace
+
+void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
+  const UnixTime now = clock_.now();
+  auto der = crl_der(std::move(input));
+  if (!der || der->empty()) {
+    done(make_error("crl_malformed", "not a DER or PEM X.509 CRL"));
+    return;
+  }
+  const unsigned char* p = der->data();
+  X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der->size())));
+  if (!crl || p != der->data() + der->size()) {
+    ossl_errors();
+    done(make_error("crl_malformed", "not a DER or PEM X.509 CRL"));
+    return;
+  }
+  std::unique_ptr<AUTHORITY_KEYID, AuthorityKeyIdDeleter> akid(
+      static_cast<AUTHORITY_KEYID*>(X509_CRL_get_ext_d2i(crl.get(), NID_authority_key_identifier, nullptr, nullptr)));
+  const ocsp::IssuerKeys* issuer = nullptr;
+  bool name_matched = false;
+  for (const ocsp::IssuerKeys* candidate : issuers_.all()) {
+    X509* ca = candidate->ca.get();
+    if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ca)) != 0) continue;
+    const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca);
+    if (akid && akid->keyid && skid && !same_octets(akid->keyid, skid)) continue;
+    name_matched = true;
+    EVP_PKEY* key = X509_get0_pubkey(ca);
+    if (key != nullptr && X509_CRL_verify(crl.get(), key) == 1) {
+      issuer = candidate;
+      break;
+    }
+  }
+  ossl_errors();
+  if (issuer == nullptr) {
+    done(name_matched ? make_error("crl_signature_invalid", "the CRL does not verify under its issuer's key")
+                      : make_error("issuer_unknown", "the CRL's issuer is not a configured issuer"));
+    return;
+  }
+  if (!actor.may_write_issuer(issuer->id)) {
+    // One audit event for the whole refused upload.
+    const std::string name = issuer->name;
+    writer_.submit(
+        [label = actor.label(), name, now](storage::WriteTxn& txn) -> Status {
+          return record_denial(txn, label, "crl.upload", name, "", now);
+        },
+        [done = std::move(done), name](Status s) {
+          if (!s) {
+            done(std::move(s).error());
+            return;
+          }
+          done(not_operated_error(name));
+        });
+    return;
+  }
+
+  auto batch = std::make_shared<RevocationBatch>();
+  batch->now = now;
+  batch->actor = std::move(actor);
+  batch->done = std::move(done);
+  batch->action = "crl.upload";
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+  const int n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
+  batch->items.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
+    PreparedRevocation& item = batch->items[static_cast<std::size_t>(i)];
+    item.issuer = issuer;
+    item.issuer_name = issuer->name;
+    const ASN1_INTEGER* serial_int = X509_REVOKED_get0_serialNumber(r);
+    item.serial = serial_bytes(serial_int);
+    if (item.serial.empty() || item.serial.size() > storage::kMaxSerialBytes ||
+        ASN1_STRING_type(serial_int) == V_ASN1_NEG_INTEGER) {
+      item.error = make_error("serial_invalid", "the serial number must be positive and at most 32 bytes");
+      continue;
+    }
+    item.key = storage::encode_cert_key(issuer->id, item.serial);
+    auto when = asn1_time_to_unix(X509_REVOKED_get0_revocationDate(r));
+    if (!when || *when > now + kMaxFutureSkew || *when < 0) {
+      item.error = make_error("time_invalid", "the revocation date is unreadable or in the future");
+      continue;
+    }
+    item.time = *when;
+    int crit = 0;
+    Asn1StringPtr reason(
+        static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, nullptr)));
+    if (reason) {
+      const long code = ASN1_ENUMERATED_get(reason.get());
+      if (code == kReasonRemoveFromCrl) {
+        item.error = make_error("reason_invalid", "removeFromCRL (delta CRLs) is not a revocation");
+        continue;
+      }
+      item.reason = storage::reason_name(static_cast<int>(code)) == std::string_view("unknown")
+                        ? storage::kNoReason
+                        : static_cast<int>(code);
+    } else if (crit != -1) {
+      item.error = make_error("reason_invalid", "the reasonCode extension is malformed");
+      continue;
+    }
+    Asn1StringPtr invalidity(
+        static_cast<ASN1_GENERALIZEDTIME*>(X509_REVOKED_get_ext_d2i(r, NID_invalidity_date, &crit, nullptr)));
+    if (invalidity) {
+      auto t = asn1_time_to_unix(invalidity.get());
+      if (!t || *t > item.time || *t < 0) {
+        item.error = make_error("time_invalid", "the invalidity date is unreadable or after the revocation");
+        continue;
+      }
+      item.invalidity_date = *t;
+    } else if (crit != -1) {
+      item.error = make_error("time_invalid", "the invalidityDate extension is malformed");
+      continue;
+    }
+  }
+  ossl_errors();
+  parallel(
+      batch->items.size(), [this, batch](std::size_t b, std::size_t e) { prepare_revocation_chunk(batch, b, e); },
+      [this, batch] { submit_revocations(batch); });
 }
 
 }  // namespace trustmon::registry

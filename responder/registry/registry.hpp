@@ -1,13 +1,40 @@
-// The certificate registry: ingest of issued certificates and of revocations.
+// The certificate registry: ingest of issued certificates, of revocations and of CRLs,
+// with the attribute index written alongside every certificate (attributes.hpp for the
+// index keys and normalisation, search.hpp for the read side).
 //
-// Policy: everything that costs CPU (parsing, signature verification against the issuer,
-// signing the pre-signed OCSP response) happens on the registry's own preparation threads,
-// outside any transaction and off the HTTP event loops (a batch of RSA pre-signatures takes
-// hundreds of milliseconds, which would stall every OCSP client of that loop). One Writer job per batch then applies the items, each in its own child
-// transaction: a refused item stores nothing, the others commit together, durably,
-// before the callback runs. A status change stores the newly signed OCSP response in
-// the same commit, so no stale `good` is served once a revocation is acknowledged.
-// Every stored change appends an event to the hash-chained log.
+// Policy:
+//  * everything that costs CPU (parsing, signature verification against the issuer,
+//    attribute extraction, hashing, signing OCSP responses for status changes) runs on
+//    the registry's preparation threads (every core by default), outside any
+//    transaction and off the HTTP event loops. A batch is cut into chunks prepared in
+//    parallel; the last chunk to finish hands the batch to the Writer;
+//  * one Writer job per batch applies the items in that job's child transaction. An
+//    item passes every check (refusal, duplicate, serial conflict) before its first
+//    write, so a refused item stores nothing, neither record nor index entry; a storage
+//    fault fails the whole batch (the Writer reruns it after growing the map). A
+//    certificate's record, DER, attr_index and spki_index entries and its event are
+//    written together;
+//  * a NEW good certificate gets no pre-signed OCSP response at ingest (an RSA
+//    signature per certificate would cap bulk import near 2,000/s per core): the OCSP
+//    responder signs live while none is stored and the Refresher fills the missing ones
+//    in the background, paced. Every status change (revocation, CRL entry) still stores
+//    its newly signed response in the same commit, so once a revocation is acknowledged
+//    no `good` can be served for it;
+//  * the issuer of a certificate is the configured CA whose subject equals the
+//    certificate's issuer name and, when both are present, whose subject key identifier
+//    equals the certificate's authority key identifier. Its signature must verify under
+//    that CA's key ("signature_invalid" otherwise). A signature in an algorithm OpenSSL
+//    does not implement (e.g. DSTU 4145) is "signature_unverifiable", unless the issuer
+//    is configured with accept_unverified_signatures: then the certificate is stored
+//    with signature_checked = false (and says so in its event and search results);
+//  * a CRL upload must verify under its issuer's key ("crl_signature_invalid"); its
+//    entries become revocations (reason and invalidity date extensions read) answered
+//    per entry like revoke();
+//  * every stored change appends an event to the hash-chained log: certificate.issued
+//    carries {"issuer","serial","sha256","spki_sha256","participant","attributes":
+//    [[name,value],...]} (plus "signature_checked":false when unchecked), so a watch can
+//    match a new certificate without parsing DER; refusals for issuers the actor does
+//    not operate are recorded as access.denied.
 #pragma once
 
 #include <functional>
@@ -23,6 +50,7 @@
 #include "common/thread_pool.hpp"
 #include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/responder.hpp"
+#include "responder/registry/attributes.hpp"
 #include "storage/writer.hpp"
 
 namespace trustmon::registry {
@@ -35,6 +63,7 @@ struct ItemOutcome {
   std::string issuer;      // issuer name, when known
   std::string serial_hex;  // upper-case hex, when known
   std::string sha256_hex;  // certificates only
+  bool signature_checked = true;  // certificates only: false when stored unverified
   std::optional<Error> error;
 };
 
@@ -51,29 +80,55 @@ struct RevocationInput {
   std::string invalidity_date;  // RFC 3339; empty = none
 };
 
+struct RegistryOptions {
+  std::size_t prepare_threads = 0;  // 0 = every core
+  // Names of the issuers whose certificates may be stored although their signature
+  // cannot be checked (config [[issuer]] accept_unverified_signatures = true).
+  std::vector<std::string> accept_unverified_issuers;
+};
+
 class Registry {
  public:
   // Called on the Writer thread once the batch is durable (or failed as a whole).
   using Callback = std::function<void(Result<BatchReport>)>;
 
-  // `prepare_threads` == 0: half the cores, at least one.
+  // `prepare_threads` == 0: every core.
   Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
            const Clock& clock, std::size_t prepare_threads = 0);
+  Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
+           const Clock& clock, RegistryOptions registry_options);
   // Finishes the batches being prepared (they are then handed to the Writer).
   ~Registry() = default;
 
   // Items for an issuer the actor may not write for are refused ("issuer_not_operated")
   // and recorded as an `access.denied` event in the same commit.
+  // Item errors: certificate_malformed, issuer_unknown, signature_invalid,
+  // signature_unverifiable, serial_invalid, serial_conflict, issuer_not_operated.
   void ingest(std::vector<Bytes> certificates, Actor actor, Callback done);
   void revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done);
+  // A CRL (DER, or PEM "X509 CRL"). Whole-upload errors (the callback's Error):
+  // crl_malformed, issuer_unknown, crl_signature_invalid, issuer_not_operated (recorded
+  // as access.denied). Otherwise one item per revoked entry, in CRL order, answered like
+  // revoke(): revoked, unchanged, or refused (serial_invalid, time_invalid,
+  // reason_invalid for removeFromCRL).
+  void upload_crl(Bytes crl, Actor actor, Callback done);
 
  private:
   struct PreparedCert;
   struct PreparedRevocation;
-  void ingest_prepared(std::vector<Bytes> certificates, Actor actor, Callback done);
-  void revoke_prepared(std::vector<RevocationInput> revocations, Actor actor, Callback done);
-  PreparedCert prepare_cert(const Bytes& der, UnixTime now) const;
+  struct IngestBatch;
+  struct RevocationBatch;
+  void prepare_ingest_chunk(const std::shared_ptr<IngestBatch>& batch, std::size_t begin, std::size_t end) const;
+  void submit_ingest(const std::shared_ptr<IngestBatch>& batch);
+  void prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& batch, std::size_t begin,
+                                std::size_t end) const;
+  void submit_revocations(const std::shared_ptr<RevocationBatch>& batch);
+  // Cuts [0, n) into chunks on the preparation threads; `finish` runs once, after the last.
+  void parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk, std::function<void()> finish);
+  void crl_prepared(Bytes crl, Actor actor, Callback done);
+  PreparedCert prepare_cert(const Bytes& der) const;
   PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
+  bool accepts_unverified(storage::IssuerId id) const;
   // Runs `job` on the Writer; `done` gets `report` once the commit is durable.
   void submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done);
 
@@ -81,6 +136,7 @@ class Registry {
   const ocsp::IssuerTable& issuers_;
   ocsp::OcspOptions options_;
   const Clock& clock_;
+  std::vector<storage::IssuerId> unverified_ok_;
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above
 };
 

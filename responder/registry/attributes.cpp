@@ -1,0 +1,493 @@
+// Attribute extraction, normalisation and index keys (see attributes.hpp).
+#include "responder/registry/attributes.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace trustmon::registry {
+
+namespace {
+
+// ----------------------------------------------------------------- a small DER reader
+
+struct Tlv {
+  std::uint8_t tag = 0;
+  ByteView content;
+  ByteView whole;
+};
+
+// Reads one TLV from the front of `in` (single-octet tags, definite lengths up to 4
+// length octets); advances `in`. nullopt on anything malformed.
+std::optional<Tlv> read_tlv(ByteView& in) {
+  if (in.size() < 2) return std::nullopt;
+  Tlv t;
+  t.tag = in[0];
+  if ((t.tag & 0x1f) == 0x1f) return std::nullopt;
+  std::size_t pos = 1;
+  std::size_t len = in[pos++];
+  if (len & 0x80) {
+    const std::size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || in.size() - pos < n) return std::nullopt;
+    len = 0;
+    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | in[pos++];
+  }
+  if (in.size() - pos < len) return std::nullopt;
+  t.content = in.subspan(pos, len);
+  t.whole = in.first(pos + len);
+  in = in.subspan(pos + len);
+  return t;
+}
+
+// Dotted text of an OID's content octets ("1.2.804..."); empty when malformed.
+std::string oid_text(ByteView content) {
+  std::string out;
+  std::uint64_t v = 0;
+  bool first = true;
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    if (v > (std::uint64_t{1} << 56)) return {};
+    v = (v << 7) | (content[i] & 0x7f);
+    if (content[i] & 0x80) continue;
+    if (first) {
+      const std::uint64_t arc1 = v < 40 ? 0 : v < 80 ? 1 : 2;
+      out = std::to_string(arc1) + "." + std::to_string(v - arc1 * 40);
+      first = false;
+    } else {
+      out += "." + std::to_string(v);
+    }
+    v = 0;
+  }
+  if (content.empty() || (content.back() & 0x80)) return {};
+  return out;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
+// An SDA attribute value as text: the string types as UTF-8 (BMPString converted,
+// T61String read as Latin-1), anything else as '#' + hex of its DER (RFC 4514 style).
+std::string value_text(const Tlv& t) {
+  switch (t.tag) {
+    case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_UTF8STRING:
+    case V_ASN1_IA5STRING:
+    case V_ASN1_NUMERICSTRING:
+    case V_ASN1_VISIBLESTRING:
+      return std::string(as_chars(t.content));
+    case V_ASN1_T61STRING: {
+      std::string out;
+      for (std::uint8_t c : t.content) append_utf8(out, c);
+      return out;
+    }
+    case V_ASN1_BMPSTRING: {
+      std::string out;
+      for (std::size_t i = 0; i + 1 < t.content.size(); i += 2)
+        append_utf8(out, (std::uint32_t{t.content[i]} << 8) | t.content[i + 1]);
+      return out;
+    }
+    default:
+      return "#" + hex_encode(t.whole);
+  }
+}
+
+// ------------------------------------------------------------------- normalisation
+
+bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string ascii_case(std::string_view s, bool upper) {
+  std::string out(s);
+  for (char& c : out) {
+    if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (!upper && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when invalid.
+std::size_t utf8_next(std::string_view s, std::size_t i, std::uint32_t& cp) {
+  const auto b = [&](std::size_t k) { return static_cast<std::uint8_t>(s[i + k]); };
+  const std::uint8_t c = b(0);
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  std::size_t n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (n == 0 || s.size() - i < n) return 0;
+  cp = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(k) & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+std::uint32_t fold_code_point(std::uint32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return cp + 0x20;
+  if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) return cp + 0x20;     // Latin-1 capitals
+  if (cp >= 0x410 && cp <= 0x42f) return cp + 0x20;                 // А..Я
+  if (cp >= 0x400 && cp <= 0x40f) return cp + 0x50;                 // Ѐ..Џ (Є І Ї Ў ...)
+  if ((cp >= 0x460 && cp <= 0x481) || (cp >= 0x48a && cp <= 0x4bf))  // pairs: even = capital (Ґ = U+0490)
+    return cp | 1;
+  if (cp >= 0x4c1 && cp <= 0x4ce) return (cp & 1) ? cp + 1 : cp;    // pairs: odd = capital
+  if (cp >= 0x4d0 && cp <= 0x4ff) return cp | 1;
+  return cp;
+}
+
+bool unicode_space(std::uint32_t cp) { return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0xa0; }
+bool apostrophe(std::uint32_t cp) { return cp == 0x2019 || cp == 0x02bc || cp == 0x60; }
+
+// cn / o: trim, collapse whitespace, unify apostrophes, fold case. Invalid UTF-8 is
+// returned as is (byte for byte) so nothing is lost.
+std::string fold_name(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool pending_space = false;
+  for (std::size_t i = 0; i < s.size();) {
+    std::uint32_t cp = 0;
+    const std::size_t n = utf8_next(s, i, cp);
+    if (n == 0) return std::string(trim(s));
+    i += n;
+    if (unicode_space(cp)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    append_utf8(out, apostrophe(cp) ? '\'' : fold_code_point(cp));
+  }
+  return out;
+}
+
+std::string string_utf8(const ASN1_STRING* s) {
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, s);
+  if (n < 0) {
+    ossl_errors();
+    return {};
+  }
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+void add(std::vector<Attribute>& out, AttrKind kind, std::string_view raw, std::string suffix = {}) {
+  Attribute a{kind, std::move(suffix), normalise(kind, raw)};
+  if (a.value.empty()) return;
+  if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
+}
+
+void add_subject(std::vector<Attribute>& out, const X509_NAME* name) {
+  const int n = X509_NAME_entry_count(name);
+  for (int i = 0; i < n; ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    AttrKind kind;
+    switch (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e))) {
+      case NID_serialNumber: kind = AttrKind::serial_number; break;
+      case NID_organizationIdentifier: kind = AttrKind::organization_identifier; break;
+      case NID_commonName: kind = AttrKind::cn; break;
+      case NID_organizationName: kind = AttrKind::o; break;
+      case NID_pkcs9_emailAddress: kind = AttrKind::email; break;
+      default: continue;
+    }
+    add(out, kind, string_utf8(X509_NAME_ENTRY_get_data(e)));
+  }
+}
+
+struct GeneralNamesDeleter {
+  void operator()(GENERAL_NAMES* g) const noexcept { GENERAL_NAMES_free(g); }
+};
+
+void add_san(std::vector<Attribute>& out, const X509* cert) {
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  ossl_errors();  // a malformed extension leaves entries
+  if (!names) return;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), i);
+    if (g->type == GEN_EMAIL)
+      add(out, AttrKind::san_email, as_chars({ASN1_STRING_get0_data(g->d.rfc822Name),
+                                              static_cast<std::size_t>(ASN1_STRING_length(g->d.rfc822Name))}));
+    else if (g->type == GEN_DNS)
+      add(out, AttrKind::san_dns, as_chars({ASN1_STRING_get0_data(g->d.dNSName),
+                                            static_cast<std::size_t>(ASN1_STRING_length(g->d.dNSName))}));
+  }
+}
+
+// SubjectDirectoryAttributes ::= SEQUENCE OF Attribute;
+// Attribute ::= SEQUENCE { type OBJECT IDENTIFIER, values SET OF ANY }.
+void add_sda(std::vector<Attribute>& out, const X509* cert) {
+  const int at = X509_get_ext_by_NID(cert, NID_subject_directory_attributes, -1);
+  if (at < 0) return;
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, at));
+  ByteView in(ASN1_STRING_get0_data(data), static_cast<std::size_t>(ASN1_STRING_length(data)));
+  auto seq = read_tlv(in);
+  if (!seq || seq->tag != 0x30) return;
+  ByteView attrs = seq->content;
+  while (!attrs.empty()) {
+    auto attr = read_tlv(attrs);
+    if (!attr || attr->tag != 0x30) return;
+    ByteView body = attr->content;
+    auto type = read_tlv(body);
+    auto values = read_tlv(body);
+    if (!type || type->tag != 0x06 || !values || values->tag != 0x31) return;
+    const std::string oid = oid_text(type->content);
+    if (oid.size() <= kUaSdaArc.size() + 1 || oid.compare(0, kUaSdaArc.size(), kUaSdaArc) != 0 ||
+        oid[kUaSdaArc.size()] != '.')
+      continue;
+    std::string suffix = oid.substr(kUaSdaArc.size() + 1);
+    ByteView vals = values->content;
+    while (!vals.empty()) {
+      auto v = read_tlv(vals);
+      if (!v) return;
+      add(out, AttrKind::sda, value_text(*v), suffix);
+    }
+  }
+}
+
+struct KindName {
+  AttrKind kind;
+  std::string_view name;
+};
+constexpr KindName kKindNames[] = {
+    {AttrKind::serial_number, "serial_number"},
+    {AttrKind::organization_identifier, "organization_identifier"},
+    {AttrKind::cn, "cn"},
+    {AttrKind::o, "o"},
+    {AttrKind::email, "email"},
+    {AttrKind::san_email, "san_email"},
+    {AttrKind::san_dns, "san_dns"},
+    {AttrKind::sha256, "sha256"},
+    {AttrKind::issuer_serial, "issuer_serial"},
+    {AttrKind::spki_sha256, "spki_sha256"},
+};
+
+struct SdaName {
+  std::string_view suffix;
+  std::string_view name;
+};
+constexpr SdaName kSdaNames[] = {{kSdaDrfo, "drfo"}, {kSdaEdrpou, "edrpou"}, {kSdaUnzr, "unzr"}};
+
+bool valid_suffix(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.' || s.size() > 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '.' ? s[i + 1] == '.' : !(s[i] >= '0' && s[i] <= '9')) return false;
+  }
+  return true;
+}
+
+Error invalid_value(std::string_view why) { return make_error("query_value_invalid", std::string(why)); }
+
+}  // namespace
+
+std::string normalise(AttrKind kind, std::string_view raw) {
+  switch (kind) {
+    case AttrKind::serial_number:
+    case AttrKind::organization_identifier:
+    case AttrKind::sda:
+      return ascii_case(trim(raw), true);
+    case AttrKind::email:
+    case AttrKind::san_email:
+      return ascii_case(trim(raw), false);
+    case AttrKind::san_dns: {
+      std::string_view t = trim(raw);
+      if (t.size() > 1 && t.back() == '.') t.remove_suffix(1);
+      return ascii_case(t, false);
+    }
+    case AttrKind::cn:
+    case AttrKind::o:
+      return fold_name(raw);
+    case AttrKind::sha256:
+    case AttrKind::spki_sha256:
+      return ascii_case(trim(raw), false);
+    case AttrKind::issuer_serial:
+      return std::string(trim(raw));
+  }
+  return std::string(raw);
+}
+
+std::string attribute_name(const Attribute& a) {
+  if (a.kind == AttrKind::sda) {
+    for (const auto& n : kSdaNames)
+      if (n.suffix == a.sda_suffix) return std::string(n.name);
+    return "sda:" + a.sda_suffix;
+  }
+  for (const auto& n : kKindNames)
+    if (n.kind == a.kind) return std::string(n.name);
+  return "unknown";
+}
+
+std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_sha256) {
+  std::vector<Attribute> out;
+  out.reserve(12);
+  add_subject(out, X509_get_subject_name(cert));
+  add_san(out, cert);
+  add_sda(out, cert);
+  out.push_back({AttrKind::sha256, {}, hex_encode(cert_sha256)});
+  return out;
+}
+
+Sha256 spki_sha256(const X509* cert) {
+  Sha256 out{};
+  const X509_PUBKEY* spki = X509_get_X509_PUBKEY(cert);
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_PUBKEY(spki, &der);
+  if (n <= 0) {
+    ossl_errors();
+    return out;
+  }
+  out = sha256(ByteView(der, static_cast<std::size_t>(n)));
+  OPENSSL_free(der);
+  return out;
+}
+
+Bytes index_key(const Attribute& a) {
+  if (a.kind == AttrKind::issuer_serial || a.kind == AttrKind::spki_sha256) return {};
+  Bytes rest;
+  if (a.kind == AttrKind::sha256) {
+    auto raw = hex_decode(a.value);
+    if (!raw || raw->size() != 32) return {};
+    rest = std::move(*raw);
+  } else {
+    rest.reserve(a.sda_suffix.size() + 1 + a.value.size());
+    if (a.kind == AttrKind::sda) {
+      rest.insert(rest.end(), a.sda_suffix.begin(), a.sda_suffix.end());
+      rest.push_back(0);
+    }
+    rest.insert(rest.end(), a.value.begin(), a.value.end());
+  }
+  Bytes key;
+  if (1 + rest.size() > kMaxIndexKey) {
+    const Sha256 h = sha256(rest);
+    key.reserve(1 + h.size());
+    key.push_back(static_cast<std::uint8_t>(static_cast<std::uint8_t>(a.kind) | 0x80));
+    key.insert(key.end(), h.begin(), h.end());
+  } else {
+    key.reserve(1 + rest.size());
+    key.push_back(static_cast<std::uint8_t>(a.kind));
+    key.insert(key.end(), rest.begin(), rest.end());
+  }
+  return key;
+}
+
+std::vector<std::pair<std::string, std::string>> attribute_pairs(const std::vector<Attribute>& attributes) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(attributes.size());
+  for (const auto& a : attributes) out.emplace_back(attribute_name(a), a.value);
+  return out;
+}
+
+Result<Attribute> parse_attribute_query(std::string_view kind, std::string_view value) {
+  Attribute a;
+  bool known = false;
+  if (kind.substr(0, 4) == "sda:") {
+    a.kind = AttrKind::sda;
+    a.sda_suffix = std::string(kind.substr(4));
+    if (a.sda_suffix.compare(0, kUaSdaArc.size() + 1, std::string(kUaSdaArc) + ".") == 0)
+      a.sda_suffix.erase(0, kUaSdaArc.size() + 1);  // the full OID is accepted too
+    if (!valid_suffix(a.sda_suffix))
+      return make_error("query_kind_unknown", "sda:<suffix> needs an OID suffix such as 7.1");
+    known = true;
+  }
+  for (const auto& n : kSdaNames) {
+    if (!known && kind == n.name) {
+      a.kind = AttrKind::sda;
+      a.sda_suffix = std::string(n.suffix);
+      known = true;
+    }
+  }
+  for (const auto& n : kKindNames) {
+    if (!known && kind == n.name) {
+      a.kind = n.kind;
+      known = true;
+    }
+  }
+  if (!known) return make_error("query_kind_unknown", "unknown attribute \"" + std::string(kind) + "\"");
+  a.value = normalise(a.kind, value);
+  if (a.value.empty()) return invalid_value("the value is empty");
+  if (a.kind == AttrKind::sha256 || a.kind == AttrKind::spki_sha256) {
+    auto raw = hex_decode(a.value);
+    if (a.value.size() != 64 || !raw) return invalid_value("a SHA-256 is 64 hexadecimal digits");
+  }
+  if (a.kind == AttrKind::issuer_serial) {
+    const std::size_t colon = a.value.find(':');
+    if (colon == std::string::npos || colon == 0) return invalid_value("issuer_serial is <issuer>:<hex serial>");
+    std::string hex = a.value.substr(colon + 1);
+    auto serial = hex_decode(hex.size() % 2 ? "0" + hex : hex);
+    if (!serial || serial->empty()) return invalid_value("the serial must be hexadecimal");
+    std::size_t zeros = 0;
+    while (zeros + 1 < serial->size() && (*serial)[zeros] == 0) ++zeros;
+    a.value = a.value.substr(0, colon) + ":" +
+              hex_encode(ByteView(*serial).subspan(zeros), true);
+  }
+  if (a.kind != AttrKind::issuer_serial && a.kind != AttrKind::spki_sha256 && index_key(a).empty())
+    return invalid_value("the value cannot be searched");
+  return a;
+}
+
+Result<Attribute> parse_attribute_query(std::string_view text) {
+  const std::size_t eq = text.find('=');
+  if (eq == std::string_view::npos) return make_error("query_kind_unknown", "a query is kind=value");
+  return parse_attribute_query(text.substr(0, eq), text.substr(eq + 1));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+void append_attributes_json(std::string& out, const std::vector<Attribute>& attributes) {
+  out.push_back('[');
+  bool first = true;
+  for (const auto& a : attributes) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.push_back('[');
+    append_json_string(out, attribute_name(a));
+    out.push_back(',');
+    append_json_string(out, a.value);
+    out.push_back(']');
+  }
+  out.push_back(']');
+}
+
+}  // namespace trustmon::registry

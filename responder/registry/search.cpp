@@ -1,0 +1,327 @@
+// Certificate search (see search.hpp for the plan).
+#include "responder/registry/search.hpp"
+
+#include <lmdb.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/time.hpp"
+#include "storage/records.hpp"
+
+namespace trustmon::registry {
+
+namespace {
+
+constexpr std::uint8_t kCursorVersion = 1;
+
+Error query_invalid(const std::string& why) { return make_error("query_invalid", why); }
+
+// A read cursor with the LMDB operations storage::Cursor does not expose
+// (MDB_GET_BOTH_RANGE: first value >= v of one DUPSORT key). Lives inside one ReadScope.
+class RawCursor {
+ public:
+  static Result<RawCursor> open(const storage::ReadTxn& txn, storage::Table t) {
+    MDB_cursor* c = nullptr;
+    const int rc = mdb_cursor_open(txn.raw(), txn.env().dbi(t), &c);
+    if (rc != MDB_SUCCESS) return storage::lmdb_error(rc, "mdb_cursor_open");
+    return RawCursor(c);
+  }
+  RawCursor(RawCursor&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+  RawCursor& operator=(RawCursor&&) = delete;
+  RawCursor(const RawCursor&) = delete;
+  RawCursor& operator=(const RawCursor&) = delete;
+  ~RawCursor() {
+    if (c_) mdb_cursor_close(c_);
+  }
+
+  // false at the end (MDB_NOTFOUND).
+  Result<bool> op(MDB_cursor_op o, ByteView key = {}, ByteView value = {}) {
+    k_ = MDB_val{key.size(), const_cast<std::uint8_t*>(key.data())};
+    v_ = MDB_val{value.size(), const_cast<std::uint8_t*>(value.data())};
+    const int rc = mdb_cursor_get(c_, &k_, &v_, o);
+    if (rc == MDB_NOTFOUND) return false;
+    if (rc != MDB_SUCCESS) return storage::lmdb_error(rc, "mdb_cursor_get");
+    return true;
+  }
+  ByteView key() const noexcept { return {static_cast<const std::uint8_t*>(k_.mv_data), k_.mv_size}; }
+  ByteView value() const noexcept { return {static_cast<const std::uint8_t*>(v_.mv_data), v_.mv_size}; }
+
+ private:
+  explicit RawCursor(MDB_cursor* c) : c_(c) {}
+  MDB_cursor* c_ = nullptr;
+  MDB_val k_{}, v_{};
+};
+
+bool equal(ByteView a, ByteView b) { return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0; }
+
+std::string dn_text(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return {};
+  // RFC 2253 order and escaping, multi-byte UTF-8 left readable.
+  const unsigned long flags = XN_FLAG_RFC2253 & ~static_cast<unsigned long>(ASN1_STRFLGS_ESC_MSB);
+  if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) {
+    ossl_errors();
+    return {};
+  }
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string encode_cursor(ByteView cert_key) {
+  Bytes raw;
+  raw.reserve(1 + cert_key.size());
+  raw.push_back(kCursorVersion);
+  raw.insert(raw.end(), cert_key.begin(), cert_key.end());
+  return base64url_encode(raw);
+}
+
+std::optional<Bytes> decode_cursor(std::string_view text) {
+  auto raw = base64_decode(text);
+  if (!raw || raw->size() < 2 || (*raw)[0] != kCursorVersion) return std::nullopt;
+  Bytes key(raw->begin() + 1, raw->end());
+  if (!storage::decode_cert_key(key)) return std::nullopt;
+  return key;
+}
+
+const char* status_at(const storage::CertRecord& r, UnixTime at) {
+  if (r.status == storage::CertStatus::revoked && r.revocation_time <= at) return "revoked";
+  if (r.not_after < at) return "expired";
+  if (at < r.not_before) return "not_yet_valid";
+  return "valid";
+}
+
+bool status_matches(StatusFilter f, const char* status) {
+  switch (f) {
+    case StatusFilter::any: return true;
+    case StatusFilter::valid: return std::strcmp(status, "valid") == 0;
+    case StatusFilter::revoked: return std::strcmp(status, "revoked") == 0;
+    case StatusFilter::expired: return std::strcmp(status, "expired") == 0;
+    case StatusFilter::not_yet_valid: return std::strcmp(status, "not_yet_valid") == 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<StatusFilter> status_filter_from_name(std::string_view name) {
+  if (name == "any" || name.empty()) return StatusFilter::any;
+  if (name == "valid") return StatusFilter::valid;
+  if (name == "revoked") return StatusFilter::revoked;
+  if (name == "expired") return StatusFilter::expired;
+  if (name == "not_yet_valid") return StatusFilter::not_yet_valid;
+  return std::nullopt;
+}
+
+nlohmann::json to_json(const CertificateSummary& s) {
+  nlohmann::json j = {{"subject", s.subject},
+                      {"issuer", s.issuer},
+                      {"issuer_dn", s.issuer_dn},
+                      {"serial", s.serial_hex},
+                      {"sha256", s.sha256_hex},
+                      {"not_before", format_rfc3339(s.not_before)},
+                      {"not_after", format_rfc3339(s.not_after)},
+                      {"status", s.status},
+                      {"revocation", nullptr},
+                      {"participant", s.participant},
+                      {"signature_checked", s.signature_checked},
+                      {"matched", s.matched}};
+  if (s.revoked) {
+    nlohmann::json r = {{"time", format_rfc3339(s.revocation_time)},
+                        {"reason", storage::reason_name(s.reason)},
+                        {"invalidity_date", nullptr}};
+    if (s.invalidity_date != 0) r["invalidity_date"] = format_rfc3339(s.invalidity_date);
+    j["revocation"] = std::move(r);
+  }
+  return j;
+}
+
+CertificateSearch::CertificateSearch(const ocsp::IssuerTable& issuers, const Clock& clock)
+    : issuers_(issuers), clock_(clock) {}
+
+Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const storage::ReadTxn& txn, ByteView cert_key,
+                                                                       ByteView record_value,
+                                                                       const SearchQuery& query, UnixTime at,
+                                                                       Bytes* der_out) const {
+  auto record = storage::decode_cert(record_value);
+  if (!record) return std::move(record).error();
+  if (!record->has_der) return std::optional<CertificateSummary>{};
+  if (query.issued_after && record->not_before < *query.issued_after) return std::optional<CertificateSummary>{};
+  if (query.issued_before && record->not_before >= *query.issued_before) return std::optional<CertificateSummary>{};
+  const char* status = status_at(*record, at);
+  if (!status_matches(query.status, status)) return std::optional<CertificateSummary>{};
+
+  auto key = storage::decode_cert_key(cert_key);
+  if (!key) return make_error("storage_corrupt", "attribute index entry is not a certificate key");
+  auto der = txn.get(storage::Table::cert_der, record->cert_sha256);
+  if (!der) return std::move(der).error();
+  if (!*der) return make_error("storage_corrupt", "certificate DER missing for a stored certificate");
+  auto cert = x509_from_der(**der);
+  if (!cert) return make_error("storage_corrupt", "stored certificate DER does not parse");
+
+  CertificateSummary s;
+  s.subject = dn_text(X509_get_subject_name(cert->get()));
+  s.issuer_dn = dn_text(X509_get_issuer_name(cert->get()));
+  const ocsp::IssuerKeys* issuer = issuers_.find_by_id(key->issuer);
+  s.issuer = issuer ? issuer->name : "#" + std::to_string(key->issuer);
+  s.serial_hex = hex_encode(key->serial, true);
+  s.sha256_hex = hex_encode(record->cert_sha256);
+  s.not_before = record->not_before;
+  s.not_after = record->not_after;
+  s.status = status;
+  s.revoked = record->status == storage::CertStatus::revoked;
+  if (s.revoked) {
+    s.revocation_time = record->revocation_time;
+    s.reason = record->reason;
+    s.invalidity_date = record->invalidity_date;
+  }
+  s.participant = record->participant;
+  s.signature_checked = record->signature_checked;
+  if (query.attribute) s.matched = attribute_name(*query.attribute) + "=" + query.attribute->value;
+  if (der_out) *der_out = to_bytes(**der);
+  return std::optional<CertificateSummary>(std::move(s));
+}
+
+Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const SearchQuery& query) const {
+  const std::size_t limit = query.limit == 0 ? kDefaultSearchLimit : query.limit;
+  if (limit > kMaxSearchLimit) return query_invalid("limit must be at most " + std::to_string(kMaxSearchLimit));
+  const UnixTime at = query.at != 0 ? query.at : clock_.now();
+
+  Bytes issuer_prefix;
+  if (query.issuer) {
+    const ocsp::IssuerKeys* k = issuers_.find_by_name(*query.issuer);
+    if (!k) return query_invalid("no configured issuer is named \"" + *query.issuer + "\"");
+    issuer_prefix.resize(4);
+    put_be32(issuer_prefix.data(), k->id);
+  }
+  std::optional<Bytes> resume;
+  if (!query.cursor.empty()) {
+    resume = decode_cursor(query.cursor);
+    if (!resume) return query_invalid("the cursor is not one this server issued");
+  }
+  const auto in_issuer = [&](ByteView cert_key) {
+    return issuer_prefix.empty() || (cert_key.size() >= 4 && std::memcmp(cert_key.data(), issuer_prefix.data(), 4) == 0);
+  };
+
+  SearchPage page;
+  // issuer_serial: one certs key, no walk.
+  if (query.attribute && query.attribute->kind == AttrKind::issuer_serial) {
+    const std::string& v = query.attribute->value;
+    const std::size_t colon = v.find(':');
+    const ocsp::IssuerKeys* k = issuers_.find_by_name(v.substr(0, colon));
+    auto serial = hex_decode(v.substr(colon + 1).size() % 2 ? "0" + v.substr(colon + 1) : v.substr(colon + 1));
+    if (!k || !serial) return page;  // no such issuer: nothing matches
+    const Bytes key = storage::encode_cert_key(k->id, *serial);
+    if (key.empty() || !in_issuer(key) || (resume && !(*resume < key))) return page;
+    auto rec = txn.get(storage::Table::certs, key);
+    if (!rec) return std::move(rec).error();
+    if (!*rec) return page;
+    auto s = summarise(txn, key, **rec, query, at, nullptr);
+    if (!s) return std::move(s).error();
+    if (*s) page.items.push_back(std::move(**s));
+    return page;
+  }
+
+  // The walk: either the values of one index key, or the certs table itself.
+  const bool listing = !query.attribute;
+  Bytes index_k;
+  storage::Table table = storage::Table::certs;
+  if (!listing) {
+    if (query.attribute->kind == AttrKind::spki_sha256) {
+      table = storage::Table::spki_index;
+      index_k = hex_decode(query.attribute->value).value_or(Bytes{});
+    } else {
+      table = storage::Table::attr_index;
+      index_k = index_key(*query.attribute);
+    }
+    if (index_k.empty()) return query_invalid("the attribute cannot be searched");
+  }
+  auto cur = RawCursor::open(txn, table);
+  if (!cur) return std::move(cur).error();
+
+  // Position on the first candidate: just after the cursor, or at the issuer's first
+  // key, whichever is later.
+  std::optional<Bytes> from = resume;
+  bool skip_equal = resume.has_value();
+  if (!issuer_prefix.empty() && (!from || std::lexicographical_compare(from->begin(), from->end(),
+                                                                       issuer_prefix.begin(), issuer_prefix.end()))) {
+    from = issuer_prefix;
+    skip_equal = false;
+  }
+  Result<bool> at_candidate = false;
+  if (listing) {
+    at_candidate = from ? cur->op(MDB_SET_RANGE, *from) : cur->op(MDB_FIRST);
+    if (at_candidate && *at_candidate && skip_equal && equal(cur->key(), *from)) at_candidate = cur->op(MDB_NEXT);
+  } else {
+    at_candidate = from ? cur->op(MDB_GET_BOTH_RANGE, index_k, *from) : cur->op(MDB_SET_KEY, index_k);
+    if (at_candidate && *at_candidate && skip_equal && equal(cur->value(), *from))
+      at_candidate = cur->op(MDB_NEXT_DUP);
+  }
+  if (!at_candidate) return std::move(at_candidate).error();
+
+  std::size_t scanned = 0;
+  ByteView last;
+  bool more = *at_candidate;
+  while (more) {
+    const ByteView cert_key = listing ? cur->key() : cur->value();
+    if (!in_issuer(cert_key)) {
+      // Keys are ordered by issuer first: past the issuer's range (or before it, when a
+      // listing starts below it) there is nothing more for this issuer.
+      if (cert_key.size() >= 4 && !issuer_prefix.empty() &&
+          std::memcmp(cert_key.data(), issuer_prefix.data(), 4) > 0) {
+        more = false;
+        break;
+      }
+    } else {
+      ByteView value;
+      if (listing) {
+        value = cur->value();
+      } else {
+        auto rec = txn.get(storage::Table::certs, cert_key);
+        if (!rec) return std::move(rec).error();
+        if (*rec) value = **rec;
+      }
+      if (!value.empty()) {
+        auto s = summarise(txn, cert_key, value, query, at, nullptr);
+        if (!s) return std::move(s).error();
+        if (*s) page.items.push_back(std::move(**s));
+      }
+    }
+    last = cert_key;
+    ++scanned;
+    auto next = cur->op(listing ? MDB_NEXT : MDB_NEXT_DUP);
+    if (!next) return std::move(next).error();
+    more = *next;
+    if (page.items.size() >= limit || scanned >= kMaxScan) break;
+  }
+  if (more && !last.empty()) {
+    if (listing && !in_issuer(cur->key()) && !issuer_prefix.empty() && cur->key().size() >= 4 &&
+        std::memcmp(cur->key().data(), issuer_prefix.data(), 4) > 0)
+      return page;  // the next key is past the issuer: the listing is complete
+    if (!listing && !in_issuer(cur->value())) return page;
+    page.next_cursor = encode_cursor(last);
+  }
+  return page;
+}
+
+Result<std::optional<CertificateDetail>> CertificateSearch::get_by_sha256(const storage::ReadTxn& txn,
+                                                                          const Sha256& sha) const {
+  Attribute a{AttrKind::sha256, {}, hex_encode(sha)};
+  auto key = txn.get(storage::Table::attr_index, index_key(a));
+  if (!key) return std::move(key).error();
+  if (!*key) return std::optional<CertificateDetail>{};
+  const Bytes cert_key = to_bytes(**key);
+  auto rec = txn.get(storage::Table::certs, cert_key);
+  if (!rec) return std::move(rec).error();
+  if (!*rec) return make_error("storage_corrupt", "attribute index points at a missing certificate");
+  SearchQuery q;
+  CertificateDetail d;
+  auto s = summarise(txn, cert_key, **rec, q, clock_.now(), &d.der);
+  if (!s) return std::move(s).error();
+  if (!*s) return std::optional<CertificateDetail>{};
+  d.summary = std::move(**s);
+  return std::optional<CertificateDetail>(std::move(d));
+}
+
+}  // namespace trustmon::registry

@@ -1,0 +1,557 @@
+// The Registry over a real Env and a started Writer: ingest with the attribute index,
+// search by every attribute with filters and pagination, idempotency, refusals that
+// store nothing, unverifiable algorithms allowed or refused by configuration, CRL
+// upload, events, and OCSP after an ingest without pre-signing (live, then the
+// Refresher's response).
+#include <gtest/gtest.h>
+
+#include <future>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "responder/ocsp/refresher.hpp"
+#include "responder/ocsp/responder.hpp"
+#include "responder/registry/registry.hpp"
+#include "responder/registry/search.hpp"
+#include "common/time.hpp"
+#include "storage/event_log.hpp"
+#include "storage/records.hpp"
+#include "tests/unit/ocsp/ocsp_client.hpp"
+#include "tests/unit/ocsp/test_issuers.hpp"
+#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/unit/registry/ua_certs.hpp"
+#include "tests/unit/storage/temp_env.hpp"
+
+namespace trustmon::registry {
+namespace {
+
+using testing::UaCertSpec;
+
+constexpr UnixTime kNow = 1750000000;
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_ = storage::testing::open_env(dir_.path(), std::size_t{64} << 20);
+    ASSERT_NE(env_, nullptr);
+    writer_ = std::make_unique<storage::Writer>(*env_);
+    writer_->start();
+    RegistryOptions ro;
+    ro.prepare_threads = 2;
+    ro.accept_unverified_issuers = {"rsa"};  // "ec" does not accept them
+    registry_ = std::make_unique<Registry>(*writer_, testing::shared_issuer_table(), ocsp::OcspOptions{}, clock_, ro);
+    auto txn = storage::ReadTxn::begin(*env_);
+    ASSERT_TRUE(txn.ok());
+    read_ = std::make_unique<storage::ReadTxn>(std::move(*txn));
+  }
+  void TearDown() override {
+    registry_.reset();
+    writer_->stop();
+  }
+
+  static Result<BatchReport> wait(std::function<void(Registry::Callback)> start) {
+    std::promise<Result<BatchReport>> p;
+    auto f = p.get_future();
+    start([&p](Result<BatchReport> r) { p.set_value(std::move(r)); });
+    return f.get();
+  }
+  BatchReport ingest(std::vector<Bytes> certs, Actor actor = Actor::bootstrap()) {
+    auto r = wait([&](Registry::Callback cb) { registry_->ingest(std::move(certs), actor, std::move(cb)); });
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? std::move(*r) : BatchReport{};
+  }
+  Result<BatchReport> upload(Bytes crl, Actor actor = Actor::bootstrap()) {
+    return wait([&](Registry::Callback cb) { registry_->upload_crl(std::move(crl), actor, std::move(cb)); });
+  }
+  BatchReport revoke(std::vector<RevocationInput> in) {
+    auto r = wait([&](Registry::Callback cb) { registry_->revoke(std::move(in), Actor::bootstrap(), std::move(cb)); });
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? std::move(*r) : BatchReport{};
+  }
+
+  SearchPage search(SearchQuery q) {
+    storage::ReadScope scope(*read_);
+    EXPECT_TRUE(scope.status().ok());
+    auto r = search_.search(*read_, q);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().code + " " + r.error().message);
+    return r.ok() ? std::move(*r) : SearchPage{};
+  }
+  std::vector<std::string> serials(const SearchQuery& q) {
+    std::vector<std::string> out;
+    for (const auto& s : search(q).items) out.push_back(s.serial_hex);
+    return out;
+  }
+  SearchQuery by(const std::string& text) {
+    SearchQuery q;
+    auto a = parse_attribute_query(text);
+    EXPECT_TRUE(a.ok()) << text;
+    if (a) q.attribute = *a;
+    q.at = kNow;
+    return q;
+  }
+  std::size_t table_entries(storage::Table t) {
+    storage::ReadScope scope(*read_);
+    auto c = storage::Cursor::open(*read_, t);
+    std::size_t n = 0;
+    for (auto more = c->first(); more && *more; more = c->next()) ++n;
+    return n;
+  }
+  std::vector<storage::EventRecord> events() {
+    storage::ReadScope scope(*read_);
+    auto c = storage::Cursor::open(*read_, storage::Table::events);
+    std::vector<storage::EventRecord> out;
+    for (auto more = c->first(); more && *more; more = c->next()) out.push_back(*storage::decode_event(c->key(), c->value()));
+    return out;
+  }
+
+  Bytes ua_cert(UaCertSpec s, bool rsa = false) {
+    const auto& pki = testing::shared_test_pki();
+    auto key = testing::generate_key(testing::KeyType::p256);
+    return rsa ? testing::make_ua_cert(s, pki.ca_rsa.get(), pki.ca_rsa_key.get(), key.get())
+               : testing::make_ua_cert(s, pki.ca_ec.get(), pki.ca_ec_key.get(), key.get());
+  }
+
+  storage::testing::TempDir dir_;
+  std::unique_ptr<storage::Env> env_;
+  std::unique_ptr<storage::Writer> writer_;
+  FixedClock clock_{kNow};
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<storage::ReadTxn> read_;
+  CertificateSearch search_{testing::shared_issuer_table(), clock_};
+};
+
+UaCertSpec taras() {
+  UaCertSpec s;
+  s.serial = {0x10, 0x01};
+  s.cn = "Шевченко Тарас Григорович";
+  s.o = "ТОВ \"Квітка\"";
+  s.serial_number = "TINUA-1234567890";
+  s.org_id = "NTRUA-12345678";
+  s.email = "taras@kvitka.ua";
+  s.san = {"email:t.shevchenko@kvitka.ua", "DNS:kvitka.ua"};
+  s.sda = {{"1.1", "1234567890"}, {"2.1", "12345678"}, {"11.1", "19900101-01234"}, {"5.1", "X1"}};
+  s.not_before = kNow - 86400;
+  s.not_after = kNow + 365 * 86400;
+  return s;
+}
+
+TEST_F(RegistryTest, SearchByEveryAttribute) {
+  const Bytes der = ua_cert(taras());
+  UaCertSpec other = taras();
+  other.serial = {0x10, 0x02};
+  other.cn = "Інша Особа";
+  other.serial_number = "TINUA-0000000001";
+  other.email = "other@kvitka.ua";
+  other.san = {"DNS:other.kvitka.ua"};
+  other.sda = {{"1.1", "0000000001"}, {"2.1", "12345678"}};
+  auto report = ingest({der, ua_cert(other)});
+  ASSERT_EQ(report.count(ItemStatus::stored), 2u);
+  EXPECT_TRUE(report.items[0].signature_checked);
+
+  EXPECT_EQ(serials(by("serial_number=tinua-1234567890")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("organization_identifier=NTRUA-12345678")), (std::vector<std::string>{"1001", "1002"}));
+  EXPECT_EQ(serials(by("cn=  ШЕВЧЕНКО тарас  григорович")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("o=тов \"квітка\"")), (std::vector<std::string>{"1001", "1002"}));
+  EXPECT_EQ(serials(by("email=TARAS@kvitka.ua")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("san_email=t.shevchenko@kvitka.ua")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("san_dns=KVITKA.UA")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("san_dns=other.kvitka.ua")), std::vector<std::string>{"1002"});
+  EXPECT_EQ(serials(by("drfo=1234567890")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("edrpou=12345678")), (std::vector<std::string>{"1001", "1002"}));
+  EXPECT_EQ(serials(by("unzr=19900101-01234")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("sda:5.1=x1")), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("sha256=" + hex_encode(sha256(der)))), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("issuer_serial=ec:001001")), std::vector<std::string>{"1001"});
+  EXPECT_TRUE(serials(by("issuer_serial=rsa:1001")).empty());
+  EXPECT_TRUE(serials(by("drfo=1234567891")).empty());
+  EXPECT_TRUE(serials(by("cn=шевченко")).empty());  // exact, not a prefix
+
+  auto cert = x509_from_der(der);
+  ASSERT_TRUE(cert.ok());
+  EXPECT_EQ(serials(by("spki_sha256=" + hex_encode(spki_sha256(cert->get())))), std::vector<std::string>{"1001"});
+
+  // The result record.
+  auto page = search(by("drfo=1234567890"));
+  ASSERT_EQ(page.items.size(), 1u);
+  const CertificateSummary& s = page.items[0];
+  EXPECT_NE(s.subject.find("CN=Шевченко Тарас Григорович"), std::string::npos) << s.subject;
+  EXPECT_NE(s.subject.find("serialNumber=TINUA-1234567890"), std::string::npos) << s.subject;
+  EXPECT_EQ(s.issuer, "ec");
+  EXPECT_FALSE(s.issuer_dn.empty());
+  EXPECT_EQ(s.sha256_hex, hex_encode(sha256(der)));
+  EXPECT_STREQ(s.status, "valid");
+  EXPECT_EQ(s.matched, "drfo=1234567890");
+  EXPECT_TRUE(s.signature_checked);
+  EXPECT_TRUE(page.next_cursor.empty());
+  auto j = to_json(s);
+  EXPECT_EQ(j["serial"], "1001");
+  EXPECT_TRUE(j["revocation"].is_null());
+
+  // Get by SHA-256: record and DER.
+  storage::ReadScope scope(*read_);
+  auto got = search_.get_by_sha256(*read_, sha256(der));
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->der, der);
+  EXPECT_EQ((*got)->summary.serial_hex, "1001");
+  auto none = search_.get_by_sha256(*read_, Sha256{});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(RegistryTest, IssuedEventCarriesTheAttributes) {
+  const Bytes der = ua_cert(taras());
+  Actor actor;
+  actor.participant = 7;
+  ASSERT_EQ(ingest({der}, actor).count(ItemStatus::stored), 1u);
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].type, "certificate.issued");
+  auto j = nlohmann::json::parse(ev[0].payload, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << ev[0].payload;
+  EXPECT_EQ(j["issuer"], "ec");
+  EXPECT_EQ(j["serial"], "1001");
+  EXPECT_EQ(j["sha256"], hex_encode(sha256(der)));
+  EXPECT_EQ(j["participant"], 7);
+  EXPECT_EQ(j["spki_sha256"].get<std::string>().size(), 64u);
+  EXPECT_FALSE(j.contains("signature_checked"));
+  std::set<std::pair<std::string, std::string>> attrs;
+  for (const auto& p : j["attributes"]) attrs.emplace(p[0], p[1]);
+  EXPECT_TRUE(attrs.count({"drfo", "1234567890"}));
+  EXPECT_TRUE(attrs.count({"edrpou", "12345678"}));
+  EXPECT_TRUE(attrs.count({"unzr", "19900101-01234"}));
+  EXPECT_TRUE(attrs.count({"cn", "шевченко тарас григорович"}));
+  EXPECT_TRUE(attrs.count({"serial_number", "TINUA-1234567890"}));
+  EXPECT_TRUE(attrs.count({"san_dns", "kvitka.ua"}));
+  // A watch matcher compares a parsed query with these pairs.
+  auto q = parse_attribute_query("drfo= 1234567890");
+  ASSERT_TRUE(q.ok());
+  EXPECT_TRUE(attrs.count({attribute_name(*q), q->value}));
+}
+
+TEST_F(RegistryTest, StatusFiltersOverTime) {
+  UaCertSpec a = taras();  // valid now, revoked below
+  UaCertSpec b = taras();
+  b.serial = {0x20};
+  b.not_before = kNow - 400 * 86400;
+  b.not_after = kNow - 30 * 86400;  // expired a month ago
+  UaCertSpec c = taras();
+  c.serial = {0x30};
+  c.not_before = kNow + 86400;  // valid from tomorrow
+  c.not_after = kNow + 400 * 86400;
+  ASSERT_EQ(ingest({ua_cert(a), ua_cert(b), ua_cert(c)}).count(ItemStatus::stored), 3u);
+  auto rev = revoke({{"ec", "1001", "keyCompromise", format_rfc3339(kNow - 3600), format_rfc3339(kNow - 7200)}});
+  ASSERT_EQ(rev.count(ItemStatus::revoked), 1u);
+
+  auto q = by("drfo=1234567890");
+  q.status = StatusFilter::revoked;
+  EXPECT_EQ(serials(q), std::vector<std::string>{"1001"});
+  q.status = StatusFilter::expired;
+  EXPECT_EQ(serials(q), std::vector<std::string>{"20"});
+  q.status = StatusFilter::not_yet_valid;
+  EXPECT_EQ(serials(q), std::vector<std::string>{"30"});
+  q.status = StatusFilter::valid;
+  EXPECT_TRUE(serials(q).empty());
+  // Two hours ago 1001 was valid and 20 was already expired.
+  q.at = kNow - 7200;
+  EXPECT_EQ(serials(q), std::vector<std::string>{"1001"});
+  // A year ago: 20 valid, 1001 not yet issued.
+  q.at = kNow - 365 * 86400;
+  EXPECT_EQ(serials(q), std::vector<std::string>{"20"});
+  q.status = StatusFilter::not_yet_valid;
+  EXPECT_EQ(serials(q), (std::vector<std::string>{"30", "1001"}));  // cert-key order: shorter serial first
+
+  q = by("drfo=1234567890");
+  q.status = StatusFilter::revoked;
+  auto page = search(q);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_TRUE(page.items[0].revoked);
+  EXPECT_EQ(page.items[0].reason, 1);
+  EXPECT_EQ(page.items[0].revocation_time, kNow - 3600);
+  EXPECT_EQ(page.items[0].invalidity_date, kNow - 7200);
+  auto j = to_json(page.items[0]);
+  EXPECT_EQ(j["revocation"]["reason"], "keyCompromise");
+}
+
+TEST_F(RegistryTest, IssuerAndNotBeforeFilters) {
+  UaCertSpec a = taras();
+  UaCertSpec b = taras();
+  b.serial = {0x05};
+  b.not_before = kNow - 10 * 86400;
+  ASSERT_EQ(ingest({ua_cert(a), ua_cert(b, /*rsa=*/true), ua_cert(b)}).count(ItemStatus::stored), 3u);
+  auto q = by("edrpou=12345678");
+  EXPECT_EQ(serials(q), (std::vector<std::string>{"05", "1001", "05"}));  // ec (id 1) first, then rsa
+  q.issuer = "rsa";
+  EXPECT_EQ(serials(q), std::vector<std::string>{"05"});
+  q.issuer = "ec";
+  EXPECT_EQ(serials(q), (std::vector<std::string>{"05", "1001"}));
+  q.issued_after = kNow - 2 * 86400;
+  EXPECT_EQ(serials(q), std::vector<std::string>{"1001"});
+  q.issued_after.reset();
+  q.issued_before = kNow - 2 * 86400;
+  EXPECT_EQ(serials(q), std::vector<std::string>{"05"});
+  // Listing without an attribute.
+  SearchQuery list;
+  list.at = kNow;
+  list.issuer = "rsa";
+  EXPECT_EQ(serials(list), std::vector<std::string>{"05"});
+  list.issuer.reset();
+  EXPECT_EQ(serials(list).size(), 3u);
+  // An unknown issuer and a bad cursor are errors.
+  storage::ReadScope scope(*read_);
+  SearchQuery bad = by("cn=x");
+  bad.issuer = "nope";
+  EXPECT_EQ(search_.search(*read_, bad).error().code, "query_invalid");
+  bad.issuer.reset();
+  bad.cursor = "garbage";
+  EXPECT_EQ(search_.search(*read_, bad).error().code, "query_invalid");
+  bad.cursor.clear();
+  bad.limit = kMaxSearchLimit + 1;
+  EXPECT_EQ(search_.search(*read_, bad).error().code, "query_invalid");
+}
+
+TEST_F(RegistryTest, PaginationIsStableWithoutDuplicatesOrGaps) {
+  std::vector<Bytes> certs;
+  for (int i = 0; i < 57; ++i) {
+    UaCertSpec s = taras();
+    s.serial = {static_cast<std::uint8_t>(0x40 + i), 0x01};
+    certs.push_back(ua_cert(s, i % 3 == 0));
+  }
+  ASSERT_EQ(ingest(certs).count(ItemStatus::stored), 57u);
+  for (const char* issuer : {"", "ec", "rsa"}) {
+    auto q = by("o=ТОВ \"КВІТКА\"");
+    if (*issuer) q.issuer = issuer;
+    q.limit = 10;
+    std::vector<std::string> all;
+    std::set<std::string> seen;
+    int pages = 0;
+    for (;;) {
+      auto page = search(q);
+      ++pages;
+      for (const auto& s : page.items) {
+        EXPECT_TRUE(seen.insert(s.issuer + ":" + s.serial_hex).second) << "duplicate " << s.serial_hex;
+        all.push_back(s.serial_hex);
+      }
+      if (page.next_cursor.empty()) break;
+      q.cursor = page.next_cursor;
+      // A certificate added between pages with a key before the cursor does not shift the pages.
+      if (pages == 2 && !*issuer) {
+        UaCertSpec late = taras();
+        late.serial = {0x01};
+        ASSERT_EQ(ingest({ua_cert(late)}).count(ItemStatus::stored), 1u);
+      }
+      ASSERT_LT(pages, 20);
+    }
+    const std::size_t expected = !*issuer ? 57 : std::string(issuer) == "ec" ? 39 : 19;  // (+1 late, ec)
+    EXPECT_EQ(all.size(), expected) << issuer;
+  }
+}
+
+TEST_F(RegistryTest, SameCertificateTwiceIsOneCertificate) {
+  const Bytes der = ua_cert(taras());
+  auto first = ingest({der, der});
+  EXPECT_EQ(first.items[0].status, ItemStatus::stored);
+  EXPECT_EQ(first.items[1].status, ItemStatus::duplicate);
+  auto again = ingest({der});
+  EXPECT_EQ(again.items[0].status, ItemStatus::duplicate);
+  EXPECT_EQ(serials(by("drfo=1234567890")).size(), 1u);
+  EXPECT_EQ(events().size(), 1u);
+  // Another certificate with the same issuer and serial is a conflict and stores nothing.
+  UaCertSpec clash = taras();
+  clash.cn = "Хтось Інший";
+  auto conflict = ingest({ua_cert(clash)});
+  ASSERT_EQ(conflict.items[0].status, ItemStatus::refused);
+  EXPECT_EQ(conflict.items[0].error->code, "serial_conflict");
+  EXPECT_TRUE(serials(by("cn=хтось інший")).empty());
+}
+
+TEST_F(RegistryTest, RefusedItemsStoreNothing) {
+  const auto& pki = testing::shared_test_pki();
+  auto key = testing::generate_key(testing::KeyType::p256);
+  // Signed by the responder's key instead of the CA's: the signature does not verify.
+  const Bytes forged = testing::make_ua_cert(taras(), pki.ca_ec.get(), pki.responder_key.get(), key.get());
+  // Issued by the root, which is not a configured issuer.
+  const Bytes foreign = testing::make_ua_cert(taras(), pki.root.get(), pki.root_key.get(), key.get());
+  // An actor that operates only "rsa".
+  Actor limited;
+  limited.participant = 3;
+  limited.issuers = std::vector<std::uint32_t>{testing::kRsaIssuer};
+  auto report = ingest({forged, foreign, Bytes{1, 2, 3}}, limited);
+  ASSERT_EQ(report.items.size(), 3u);
+  EXPECT_EQ(report.items[0].error->code, "signature_invalid");
+  EXPECT_EQ(report.items[1].error->code, "issuer_unknown");
+  EXPECT_EQ(report.items[2].error->code, "certificate_malformed");
+  auto denied = ingest({ua_cert(taras())}, limited);
+  EXPECT_EQ(denied.items[0].error->code, "issuer_not_operated");
+  for (auto t : {storage::Table::certs, storage::Table::cert_der, storage::Table::attr_index,
+                 storage::Table::spki_index, storage::Table::ocsp_responses})
+    EXPECT_EQ(table_entries(t), 0u) << storage::table_name(t);
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);  // only the denial is recorded
+  EXPECT_EQ(ev[0].type, "access.denied");
+}
+
+TEST_F(RegistryTest, UnverifiableAlgorithmAllowedOnlyWhereConfigured) {
+  UaCertSpec s = taras();
+  s.unknown_algorithm = true;
+  const Bytes refused = ua_cert(s);          // "ec": accept_unverified_signatures = false
+  const Bytes accepted = ua_cert(s, true);   // "rsa": accept_unverified_signatures = true
+  auto report = ingest({refused, accepted});
+  ASSERT_EQ(report.items.size(), 2u);
+  ASSERT_EQ(report.items[0].status, ItemStatus::refused);
+  EXPECT_EQ(report.items[0].error->code, "signature_unverifiable");
+  ASSERT_EQ(report.items[1].status, ItemStatus::stored);
+  EXPECT_EQ(report.items[1].issuer, "rsa");
+  EXPECT_FALSE(report.items[1].signature_checked);
+
+  auto page = search(by("drfo=1234567890"));
+  ASSERT_EQ(page.items.size(), 1u);  // indexed like any other certificate
+  EXPECT_EQ(page.items[0].issuer, "rsa");
+  EXPECT_FALSE(page.items[0].signature_checked);
+  EXPECT_EQ(serials(by("cn=шевченко тарас григорович")), std::vector<std::string>{"1001"});
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_NE(ev[0].payload.find("\"signature_checked\":false"), std::string::npos);
+  {
+    storage::ReadScope scope(*read_);
+    auto rec = read_->get(storage::Table::certs, storage::encode_cert_key(testing::kRsaIssuer, Bytes{0x10, 0x01}));
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    EXPECT_FALSE(storage::decode_cert(**rec)->signature_checked);
+  }
+
+  // An authority key identifier naming another key: not this issuer, whatever the name.
+  const auto& pki = testing::shared_test_pki();
+  UaCertSpec t = s;
+  t.serial = {0x77};
+  t.aki_from = pki.ca_ec.get();
+  auto key = testing::generate_key(testing::KeyType::p256);
+  const Bytes wrong_aki = testing::make_ua_cert(t, pki.ca_rsa.get(), pki.ca_rsa_key.get(), key.get());
+  auto r2 = ingest({wrong_aki});
+  ASSERT_EQ(r2.items.size(), 1u);
+  EXPECT_EQ(r2.items[0].status, ItemStatus::refused);
+  EXPECT_EQ(r2.items[0].error->code, "issuer_unknown");
+}
+
+TEST_F(RegistryTest, CrlUploadRevokesWithReasonsAndInvalidityDates) {
+  const auto& pki = testing::shared_test_pki();
+  UaCertSpec a = taras();
+  ASSERT_EQ(ingest({ua_cert(a)}).count(ItemStatus::stored), 1u);
+  std::vector<testing::CrlEntry> entries = {
+      {{0x10, 0x01}, kNow - 600, 1, kNow - 86400},  // keyCompromise with invalidity date
+      {{0x0a}, kNow - 500, 6, 0},                    // certificateHold, never ingested
+      {{0x0b}, kNow - 400, -1, 0},                   // no reason extension
+      {{0x0c}, kNow + 86400, 4, 0},                  // dated tomorrow: refused
+      {{0x0d}, kNow - 300, 8, 0},                    // removeFromCRL: refused
+  };
+  const Bytes crl = testing::make_crl(pki.ca_ec.get(), pki.ca_ec_key.get(), entries, kNow);
+  auto r = upload(crl);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->items.size(), 5u);  // CRL order (sorted by serial): 0A 0B 0C 0D 1001
+  std::map<std::string, const ItemOutcome*> by_serial;
+  for (const auto& i : r->items) by_serial[i.serial_hex] = &i;
+  EXPECT_EQ(by_serial["1001"]->status, ItemStatus::revoked);
+  EXPECT_EQ(by_serial["0A"]->status, ItemStatus::revoked);
+  EXPECT_EQ(by_serial["0B"]->status, ItemStatus::revoked);
+  EXPECT_EQ(by_serial["0C"]->error->code, "time_invalid");
+  EXPECT_EQ(by_serial["0D"]->error->code, "reason_invalid");
+
+  auto q = by("drfo=1234567890");
+  q.status = StatusFilter::revoked;
+  auto page = search(q);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].reason, 1);
+  EXPECT_EQ(page.items[0].revocation_time, kNow - 600);
+  EXPECT_EQ(page.items[0].invalidity_date, kNow - 86400);
+  {
+    storage::ReadScope scope(*read_);
+    auto rec = read_->get(storage::Table::certs, storage::encode_cert_key(testing::kEcIssuer, Bytes{0x0b}));
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    auto d = storage::decode_cert(**rec);
+    EXPECT_EQ(d->status, storage::CertStatus::revoked);
+    EXPECT_EQ(d->reason, storage::kNoReason);
+    // Each status change has its pre-signed response in the same commit.
+    EXPECT_TRUE(read_->get(storage::Table::ocsp_responses, storage::encode_cert_key(1, Bytes{0x0b}))->has_value());
+  }
+  // The same CRL again: nothing changes (a hold may still become a permanent revocation).
+  auto again = upload(crl);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->count(ItemStatus::unchanged), 3u);
+  // PEM is accepted too.
+  std::string pem = "-----BEGIN X509 CRL-----\n" + base64_encode(crl) + "\n-----END X509 CRL-----\n";
+  auto from_pem = upload(to_bytes(as_bytes(pem)));
+  ASSERT_TRUE(from_pem.ok());
+  EXPECT_EQ(from_pem->items.size(), 5u);
+}
+
+TEST_F(RegistryTest, CrlThatDoesNotVerifyIsRefused) {
+  const auto& pki = testing::shared_test_pki();
+  std::vector<testing::CrlEntry> entries = {{{0x10, 0x01}, kNow - 600, 1, 0}};
+  auto bad = upload(testing::make_crl(pki.ca_ec.get(), pki.responder_key.get(), entries, kNow));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "crl_signature_invalid");
+  auto foreign = upload(testing::make_crl(pki.root.get(), pki.root_key.get(), entries, kNow));
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.error().code, "issuer_unknown");
+  auto garbage = upload(Bytes{0x30, 0x03, 0x02, 0x01, 0x01});
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.error().code, "crl_malformed");
+  EXPECT_EQ(table_entries(storage::Table::certs), 0u);
+  // A CRL for an issuer the actor does not operate: refused whole, and recorded.
+  Actor limited;
+  limited.participant = 3;
+  limited.issuers = std::vector<std::uint32_t>{testing::kRsaIssuer};
+  auto denied = upload(testing::make_crl(pki.ca_ec.get(), pki.ca_ec_key.get(), entries, kNow), limited);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code, "issuer_not_operated");
+  EXPECT_EQ(table_entries(storage::Table::certs), 0u);
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].type, "access.denied");
+}
+
+TEST_F(RegistryTest, OcspWithoutPresigningAnswersLiveThenTheRefresherFills) {
+  const auto& pki = testing::shared_test_pki();
+  UaCertSpec a = taras();
+  ASSERT_EQ(ingest({ua_cert(a)}).count(ItemStatus::stored), 1u);
+  EXPECT_EQ(table_entries(storage::Table::ocsp_responses), 0u);  // no signature at ingest
+
+  ocsp::Responder responder(testing::shared_issuer_table(), ocsp::OcspOptions{}, clock_);
+  testing::RequestSpec spec;
+  spec.ids = {{EVP_sha1(), pki.ca_ec.get()}};
+  spec.serials = {Bytes{0x10, 0x01}};
+  const Bytes request = testing::build_request(spec);
+  auto ask = [&]() {
+    storage::ReadScope scope(*read_);
+    ocsp::Answer answer = responder.answer(request, *read_);
+    auto v = testing::verify_response(answer.body, pki.root.get(), {pki.ca_ec.get()});
+    EXPECT_TRUE(v.error.empty()) << v.error;
+    int status = -1;
+    if (v.basic) {
+      OcspCertIdPtr id = testing::make_certid(EVP_sha1(), pki.ca_ec.get(), Bytes{0x10, 0x01});
+      status = testing::find_status(v.basic.get(), id.get()).status;
+    }
+    return std::make_tuple(answer.kind, std::string(answer.detail), status);
+  };
+  auto [kind, detail, status] = ask();
+  EXPECT_EQ(kind, ocsp::Answer::Kind::live);
+  EXPECT_EQ(detail, "missing");
+  EXPECT_EQ(status, V_OCSP_CERTSTATUS_GOOD);
+
+  ocsp::RefresherOptions ro;
+  ro.max_per_second = 0;
+  ocsp::Refresher refresher(*env_, *writer_, testing::shared_issuer_table(), ocsp::OcspOptions{}, clock_, ro);
+  EXPECT_EQ(refresher.run_once(), 1u);
+  auto [kind2, detail2, status2] = ask();
+  EXPECT_EQ(kind2, ocsp::Answer::Kind::presigned);
+  EXPECT_EQ(status2, V_OCSP_CERTSTATUS_GOOD);
+
+  // A revocation replaces the stored good response in its own commit.
+  ASSERT_EQ(revoke({{"ec", "1001", "keyCompromise", "", ""}}).count(ItemStatus::revoked), 1u);
+  auto [kind3, detail3, status3] = ask();
+  EXPECT_EQ(kind3, ocsp::Answer::Kind::presigned);
+  EXPECT_EQ(status3, V_OCSP_CERTSTATUS_REVOKED);
+}
+
+}  // namespace
+}  // namespace trustmon::registry
