@@ -151,6 +151,9 @@ struct TrustedList {
   bool operator==(const TrustedList&) const = default;
 };
 
+// Services over all providers (history instances not counted).
+std::size_t service_count(const TrustedList& list);
+
 // Well-known URIs (TS 119 612 clause 5.5.1 and annex D); lists may use others.
 inline constexpr const char* kSvcTypeCaQc = "http://uri.etsi.org/TrstSvc/Svctype/CA/QC";
 inline constexpr const char* kSvcTypeCaPkc = "http://uri.etsi.org/TrstSvc/Svctype/CA/PKC";

@@ -1,0 +1,37 @@
+// The CA certificates a trusted list announces, as relying parties and the monitoring
+// side need them: each with its provider, service type and status and the service's
+// supply points sorted by kind; and a PKCS#7 certs-only bundle (DER) of them.
+// Supply point kinds come from the v6 `type` attribute when present
+// (.../Certstatus/OCSP..., .../Certstatus/CRL...), else from the URI where recognisable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/result.hpp"
+#include "tsl/model.hpp"
+
+namespace trustmon::tsl {
+
+struct CaCertificate {
+  std::string provider_name;  // first English TSPName (else the first name)
+  std::string service_name;   // first English ServiceName (else the first name)
+  std::string service_type;   // ServiceTypeIdentifier URI
+  std::string status;         // ServiceStatus URI
+  UnixTime status_starting_time = 0;
+  Bytes der;
+  std::vector<std::string> ocsp;   // supply points recognised as OCSP responders
+  std::vector<std::string> crl;    // ... as CRL distribution points
+  std::vector<std::string> tsp;    // ... as time-stamping endpoints
+  std::vector<std::string> other;  // everything else (information pages, ...)
+};
+
+// Current service entries whose X509Certificate is a CA certificate (basicConstraints
+// CA:TRUE), in list order; the same certificate in two services appears twice.
+std::vector<CaCertificate> ca_certificates(const TrustedList& list);
+
+// PKCS#7 SignedData with no signers holding each distinct certificate once (DER).
+Result<Bytes> certs_only_p7b(const std::vector<CaCertificate>& certs);
+
+}  // namespace trustmon::tsl

@@ -1,0 +1,100 @@
+// See publisher.hpp.
+#include "tsl/publisher.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/time.hpp"
+#include "storage/event_log.hpp"
+#include "tsl/xml_writer.hpp"
+
+namespace trustmon::tsl {
+
+UnixTime max_next_update(UnixTime issue) {
+  const std::int64_t days = issue >= 0 ? issue / 86400 : (issue - 86399) / 86400;
+  const UnixTime time_of_day = issue - days * 86400;
+  const CivilDate d = civil_from_days(days);
+  std::int64_t year = d.year;
+  unsigned month = d.month + 6;
+  if (month > 12) {
+    month -= 12;
+    ++year;
+  }
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  unsigned last = kDays[month - 1];
+  if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)) last = 29;
+  const unsigned day = std::min(d.day, last);
+  return days_from_civil(year, month, day) * 86400 + time_of_day;
+}
+
+Result<PublishedVersion> Publisher::publish(std::string_view name, const Actor& actor, const PublishOptions& options) {
+  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (options.period <= 0) return make_error("tl_invalid_period", "the publication period must be positive");
+  const UnixTime now = clock_.now();
+  const UnixTime next_update = now + options.period;
+  if (next_update > max_next_update(now))
+    return make_error("tl_next_update_too_far", "NextUpdate may be at most 6 months after ListIssueDateTime");
+
+  // Read the model and the last number (short read transaction, released before the Writer).
+  TrustedList list;
+  std::uint64_t last = 0;
+  {
+    auto txn = storage::ReadTxn::begin(env_);
+    if (!txn) return std::move(txn).error();
+    storage::ReadScope scope(*txn);
+    if (!scope.status()) return scope.status().error();
+    auto model = load_model(*txn, name);
+    if (!model) return std::move(model).error();
+    if (!model->has_value()) return make_error("tl_not_found", "no trusted list named " + std::string(name));
+    list = std::move(**model);
+    auto l = last_published_sequence(*txn, name);
+    if (!l) return std::move(l).error();
+    last = *l;
+  }
+  const std::uint64_t sequence = std::max(last, list.scheme.sequence_number) + 1;
+  list.scheme.sequence_number = sequence;
+  list.scheme.version = options.version;
+  list.scheme.list_issue_date_time = now;
+  list.scheme.next_update = next_update;
+
+  WriteOptions w;
+  w.version = options.version;
+  auto doc = build_document(list, w);
+  if (!doc) return std::move(doc).error();
+  if (auto s = signer_.sign(doc->get(), options.version, now); !s) return std::move(s).error();
+  auto xml = serialize_xml(doc->get());
+  if (!xml) return std::move(xml).error();
+  if (auto c = checker_.check(*xml, signer_.certificate()); !c)
+    return make_error("tl_check_failed", c.error().code + ": " + c.error().message);
+
+  PublishedVersion version;
+  version.list_name = std::string(name);
+  version.sequence = sequence;
+  version.issued = now;
+  version.next_update = next_update;
+  version.sha256 = sha256(as_bytes(*xml));
+  version.xml = std::move(*xml);
+  version.warnings = signer_.warnings();
+
+  nlohmann::json payload = {{"list", version.list_name},
+                            {"sequence", sequence},
+                            {"version", options.version},
+                            {"issued", format_rfc3339(now)},
+                            {"next_update", format_rfc3339(next_update)},
+                            {"sha256", hex_encode(version.sha256)},
+                            {"bytes", version.xml.size()}};
+  const storage::EventIn event{"tl.published", actor.label(), payload.dump(), now};
+  Status s = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
+    auto current = last_published_sequence(txn, version.list_name);
+    if (!current) return std::move(current).error();
+    if (*current >= sequence)
+      return make_error("tl_publish_conflict", "sequence " + std::to_string(sequence) + " was taken meanwhile");
+    if (auto st = put_version(txn, version); !st) return st;
+    auto seq = storage::append_event(txn, event);
+    if (!seq) return std::move(seq).error();
+    return {};
+  });
+  if (!s) return std::move(s).error();
+  return version;
+}
+
+}  // namespace trustmon::tsl
