@@ -16,7 +16,14 @@
 #include "responder/ocsp/responder.hpp"
 #include "responder/registry/issuer_sync.hpp"
 #include "responder/registry/registry.hpp"
+#include "responder/access/authenticator.hpp"
+#include "responder/access/rate_limiter.hpp"
+#include "responder/access/service.hpp"
+#include "responder/feed/feed.hpp"
+#include "responder/routes/admin_routes.hpp"
+#include "responder/routes/api_context.hpp"
 #include "responder/routes/api_routes.hpp"
+#include "responder/routes/events_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "storage/writer.hpp"
@@ -57,7 +64,13 @@ int run(const config::Config& cfg) {
   if (!env) return fail("cannot open storage " + cfg.storage_path, env.error());
 
   storage::Writer writer(**env, {cfg.writer_max_batch, std::chrono::microseconds(cfg.writer_max_delay_us)});
+  // Every durable commit wakes the event feed (streams and long polls).
+  feed::Feed feed(**env, clock, [](const storage::ReadTxn& txn, const Actor& actor, UnixTime now) {
+    return access::refusal_now(txn, actor, now);
+  });
+  writer.set_on_commit([&feed] { feed.notify(); });
   writer.start();
+  feed.start();
 
   auto issuers = registry::load_issuers(cfg.issuers, **env, writer, clock.now());
   if (!issuers) return fail("cannot load issuers", issuers.error());
@@ -80,11 +93,19 @@ int run(const config::Config& cfg) {
   server_options.read_timeout_seconds = static_cast<int>(cfg.read_timeout);
   server_options.access_log = cfg.access_log != "off";
   server_options.metrics = cfg.metrics;
+  if (!cfg.tls_listen.empty())
+    server_options.tls = http::TlsOptions{cfg.tls_listen, cfg.tls_cert, cfg.tls_key, cfg.tls_client_ca};
+
+  access::AccessService access_service(writer, clock);
+  access::RateLimiter limiter({static_cast<double>(cfg.access_rate_per_second), static_cast<double>(cfg.access_rate_burst)});
+  routes::ApiContext api{access_service, limiter, feed, *issuers, clock, {}};
 
   routes::OcspCounters ocsp_counters;
   http::Router router;
   routes::add_ocsp_routes(router, responder, options.max_request_bytes, clock, ocsp_counters);
-  routes::add_api_routes(router, registry);
+  routes::add_api_routes(router, registry, api);
+  routes::add_admin_routes(router, api);
+  routes::add_events_routes(router, api);
 
   http::Server server(server_options, std::move(router));
   storage::Env& env_ref = **env;
@@ -97,12 +118,16 @@ int run(const config::Config& cfg) {
     delete w.user_as<routes::WorkerState>();
     w.set_user(nullptr);
   });
+  server.on_stop([&feed] { feed.stop(); });
   server.set_readiness([&issuers](nlohmann::json& body) {
     body["issuers"] = issuers->size();
     return true;
   });
-  server.add_metrics_source([&ocsp_counters, &writer](std::string& out) {
+  server.add_metrics_source([&ocsp_counters, &writer, &api, &feed](std::string& out) {
     out += ocsp_counters.metrics_text();
+    out += api.counters.metrics_text();
+    out += "# TYPE trustmon_feed_subscriptions gauge\ntrustmon_feed_subscriptions " +
+           std::to_string(feed.subscriptions()) + "\n";
     auto s = writer.stats();
     out += "# TYPE trustmon_writer_commits_total counter\ntrustmon_writer_commits_total " +
            std::to_string(s.commits) + "\n# TYPE trustmon_writer_jobs_total counter\ntrustmon_writer_jobs_total " +
@@ -115,9 +140,14 @@ int run(const config::Config& cfg) {
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", cfg.listen.substr(0, cfg.listen.rfind(':')),
              server.port(), server.worker_count(), issuers->size(), cfg.storage_path);
   std::fprintf(stderr, "trustmond: listening on port %u\n", static_cast<unsigned>(server.port()));
+  if (server.tls_port() != 0) {
+    log().info("HTTPS (client certificates) on port {}", server.tls_port());
+    std::fprintf(stderr, "trustmond: https on port %u\n", static_cast<unsigned>(server.tls_port()));
+  }
 
   server.run();
   log().info("stopping: draining the writer");
+  feed.stop();
   refresher.stop();
   writer.stop();
   log().info("stopped");

@@ -131,11 +131,11 @@ AuthOutcome authorize(Principal principal, Need need) {
   return out;
 }
 
-bool still_valid(const storage::ReadTxn& txn, const Actor& actor, UnixTime now) {
-  if (actor.credential == 0 && actor.participant == 0) return true;
+std::optional<Error> refusal_now(const storage::ReadTxn& txn, const Actor& actor, UnixTime now) {
+  if (actor.credential == 0 && actor.participant == 0) return std::nullopt;
   AuthOutcome out = resolve(txn, actor.credential, now);
-  if (out.status == 503) return true;
-  return out.principal.has_value();
+  if (out.status == 503 || out.principal) return std::nullopt;
+  return out.error;
 }
 
 }  // namespace trustmon::access

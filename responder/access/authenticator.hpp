@@ -67,9 +67,10 @@ AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_
 // body. Refusal: 403 role_insufficient.
 AuthOutcome authorize(Principal principal, Need need);
 
-// For open streams: is the credential behind `actor` still valid now (not revoked or
-// expired, representative and participant active)? Storage errors count as valid (a
-// stream is not cut because of a transient read failure); the bootstrap actor always is.
-bool still_valid(const storage::ReadTxn& txn, const Actor& actor, UnixTime now);
+// For open streams: why the credential behind `actor` is no longer valid now (revoked,
+// expired, representative or participant blocked), or nullopt while it is. Storage errors
+// count as valid (a stream is not cut because of a transient read failure); the bootstrap
+// actor always is.
+std::optional<Error> refusal_now(const storage::ReadTxn& txn, const Actor& actor, UnixTime now);
 
 }  // namespace trustmon::access

@@ -136,6 +136,17 @@ const std::vector<Setting>& schema() {
       duration("server", "read_timeout", &Config::read_timeout, 1, 3600,
                "Idle and read timeout of a client connection."),
       boolean("server", "metrics", &Config::metrics, "Serve Prometheus metrics at GET /metrics."),
+      string("server", "tls_listen", &Config::tls_listen, {},
+             "HTTPS listener (host:port) beside the plain one, for TLS client certificates; empty = none."),
+      path("server", "tls_cert", &Config::tls_cert, "PEM server certificate (and chain) of the HTTPS listener."),
+      path("server", "tls_key", &Config::tls_key, "PEM private key of the HTTPS listener."),
+      path("server", "tls_client_ca", &Config::tls_client_ca,
+           "PEM CA certificates whose client certificates the HTTPS listener asks for and verifies."),
+      integer("access", "rate_per_second", &Config::access_rate_per_second, 0, 1000000,
+              "Requests per second allowed per credential on the API (429 beyond); 0 = unlimited.\n"
+              "# A credential may carry its own rate (token issue --rate)."),
+      integer("access", "rate_burst", &Config::access_rate_burst, 1, 1000000,
+              "Requests a credential may make at once before the rate applies."),
       path("storage", "path", &Config::storage_path, "LMDB environment directory (created if missing)."),
       integer("storage", "map_size_mb", &Config::map_size_mb, 1, std::int64_t{1} << 22,
               "Initial LMDB map size in MiB; it doubles by itself when full."),
@@ -248,6 +259,8 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
     }
   }
   if (c.storage_path.empty()) return invalid(source, "storage.path is required");
+  if (!c.tls_listen.empty() && (c.tls_cert.empty() || c.tls_key.empty()))
+    return invalid(source, "server.tls_listen needs server.tls_cert and server.tls_key");
   if (c.ocsp_refresh_margin >= c.ocsp_validity)
     return invalid(source, "ocsp.refresh_margin must be shorter than ocsp.validity");
   return c;

@@ -33,6 +33,14 @@ struct Config {
   std::size_t max_header_bytes = 16u << 10;
   UnixTime read_timeout = 30;
   bool metrics = true;
+  std::string tls_listen;     // "" = no HTTPS listener
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;  // "" = client certificates not requested
+
+  // [access]
+  unsigned access_rate_per_second = 100;  // per credential; 0 = unlimited
+  unsigned access_rate_burst = 200;
 
   // [storage]
   std::string storage_path;  // LMDB environment directory

@@ -309,6 +309,16 @@ void Server::signal_cb(evutil_socket_t sig, short, void* arg) noexcept {
 }
 
 void Server::stop_all_workers() noexcept {
+  if (stop_begin_hook_ && !stop_hook_ran_) {
+    stop_hook_ran_ = true;
+    try {
+      stop_begin_hook_();
+    } catch (const std::exception& e) {
+      trustmon::log().error("http: stop hook failed: {}", e.what());
+    } catch (...) {
+      trustmon::log().error("http: stop hook failed");
+    }
+  }
   for (auto& w : workers_) event_active(w->stop_ev_.get(), EV_READ, 0);
 }
 

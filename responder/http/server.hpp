@@ -90,6 +90,9 @@ class Server {
   void on_worker_start(WorkerHook hook) { start_hook_ = std::move(hook); }
   void on_worker_stop(WorkerHook hook) { stop_hook_ = std::move(hook); }
   void set_readiness(ReadinessCheck check) { readiness_ = std::move(check); }
+  // Runs once when stopping begins, on worker 0's loop, before the workers drain (e.g. to
+  // answer long polls and end streams so the drain does not wait for them).
+  void on_stop(std::function<void()> hook) { stop_begin_hook_ = std::move(hook); }
   void add_metrics_source(MetricsSource source) { metrics_sources_.push_back(std::move(source)); }
 
   // Binds and listens, creates the workers' loops. Errors: listen_invalid, listen_resolve,
@@ -135,6 +138,8 @@ class Server {
   WorkerHook start_hook_;
   WorkerHook stop_hook_;
   ReadinessCheck readiness_;
+  std::function<void()> stop_begin_hook_;
+  bool stop_hook_ran_ = false;  // worker 0's loop only
   std::vector<MetricsSource> metrics_sources_;
 
   bool log_access_ = true;  // options_.access_log, read on every request

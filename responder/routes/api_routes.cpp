@@ -1,6 +1,6 @@
 #include "responder/routes/api_routes.hpp"
 
-#include <openssl/crypto.h>
+#include <algorithm>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "common/ossl.hpp"
 #include "responder/registry/certificate_body.hpp"
+#include "responder/routes/api_context.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "storage/records.hpp"
 
@@ -19,29 +20,18 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxRevocationsPerBatch = 10000;
 
-// Checks `Authorization: Bearer <token>` against the stored hash. Replies 401 itself and
-// returns false when the request is not authorised.
-bool authenticate(http::Request& req) {
-  auto reject = [&req](std::string_view message) {
-    req.reply_error(401, "unauthenticated", message, {{"WWW-Authenticate", "Bearer"}});
-    return false;
-  };
-  auto header = req.header("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!header || header->size() <= kBearer.size() || header->substr(0, kBearer.size()) != kBearer)
-    return reject("a bearer token is required (Authorization: Bearer ...)");
-  Sha256 presented = sha256(as_bytes(header->substr(kBearer.size())));
-  WorkerState& state = worker_state(req);
-  storage::ReadScope scope(state.txn);
-  if (!scope.status()) {
-    req.reply_error(503, "storage_unavailable", "cannot read credentials");
-    return false;
+// Ingest and revocation are for QTSPs (their own issuers, enforced per item by the
+// registry) and for the central body (every issuer). Replies and returns nullopt otherwise.
+std::optional<Actor> writer_actor(http::Request& req, ApiContext& ctx, std::string_view action) {
+  auto principal = guard(req, ctx, access::Need::write, action);
+  if (!principal) return std::nullopt;
+  if (principal->kind != access::ParticipantKind::qtsp && principal->kind != access::ParticipantKind::central_body) {
+    deny(req, ctx, principal->actor, action, json{{"path", std::string(req.path())}}, 403,
+         make_error("participant_kind_not_allowed", std::string("a ") + access::kind_name(principal->kind) +
+                                                        " participant does not ingest or revoke certificates"));
+    return std::nullopt;
   }
-  auto stored = state.txn.get(storage::Table::meta, as_bytes(storage::kMetaBootstrapTokenSha256));
-  if (!stored || !*stored || (*stored)->size() != presented.size() ||
-      CRYPTO_memcmp((*stored)->data(), presented.data(), presented.size()) != 0)
-    return reject("the token is not valid");
-  return true;
+  return principal->actor;
 }
 
 json item_json(std::size_t index, const registry::ItemOutcome& o) {
@@ -65,6 +55,16 @@ registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
       req->reply_error(status, e.code == "shutting_down" ? "shutting_down" : "storage_error", e.message);
       return;
     }
+    // Every item refused because the caller does not operate its issuer: the request as a
+    // whole is forbidden (the refusals are already in the event log).
+    const bool all_denied = !result->items.empty() &&
+                            std::all_of(result->items.begin(), result->items.end(), [](const registry::ItemOutcome& o) {
+                              return o.error && o.error->code == "issuer_not_operated";
+                            });
+    if (all_denied) {
+      req->reply_error(403, "issuer_not_operated", result->items.front().error->message);
+      return;
+    }
     json body = json::object();
     for (auto k : kinds) body[registry::item_status_name(k)] = result->count(k);
     json results = json::array();
@@ -74,8 +74,9 @@ registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
   };
 }
 
-void handle_certificates(http::Request& req, registry::Registry& registry) {
-  if (!authenticate(req)) return;
+void handle_certificates(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
+  auto actor = writer_actor(req, ctx, "certificate.ingest");
+  if (!actor) return;
   auto decoded = registry::decode_certificate_body(req.header("Content-Type").value_or(""), req.body());
   if (!decoded) {
     const Error& e = decoded.error();
@@ -85,7 +86,7 @@ void handle_certificates(http::Request& req, registry::Registry& registry) {
   }
   req.note("items", std::to_string(decoded->size()));
   auto shared = std::make_shared<http::Request>(std::move(req));
-  registry.ingest(std::move(*decoded), Actor::bootstrap(),
+  registry.ingest(std::move(*decoded), std::move(*actor),
                   reply_with(shared, {registry::ItemStatus::stored, registry::ItemStatus::duplicate,
                                       registry::ItemStatus::refused}));
 }
@@ -107,8 +108,9 @@ std::optional<registry::RevocationInput> revocation_from_json(const json& j) {
   return in;
 }
 
-void handle_revocations(http::Request& req, registry::Registry& registry) {
-  if (!authenticate(req)) return;
+void handle_revocations(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
+  auto actor = writer_actor(req, ctx, "certificate.revoke");
+  if (!actor) return;
   if (registry::media_type(req.header("Content-Type").value_or("")) != "application/json") {
     req.reply_error(415, "unsupported_media_type", "use application/json");
     return;
@@ -151,18 +153,18 @@ void handle_revocations(http::Request& req, registry::Registry& registry) {
   }
   req.note("items", std::to_string(inputs.size()));
   auto shared = std::make_shared<http::Request>(std::move(req));
-  registry.revoke(std::move(inputs), Actor::bootstrap(),
+  registry.revoke(std::move(inputs), std::move(*actor),
                   reply_with(shared, {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
                                       registry::ItemStatus::refused}));
 }
 
 }  // namespace
 
-void add_api_routes(http::Router& router, registry::Registry& registry) {
+void add_api_routes(http::Router& router, registry::Registry& registry, ApiContext& ctx) {
   router.add(http::Method::Post, "/api/v1/certificates",
-             [&registry](http::Request& req) { handle_certificates(req, registry); });
+             [&registry, &ctx](http::Request& req) { handle_certificates(req, registry, ctx); });
   router.add(http::Method::Post, "/api/v1/revocations",
-             [&registry](http::Request& req) { handle_revocations(req, registry); });
+             [&registry, &ctx](http::Request& req) { handle_revocations(req, registry, ctx); });
 }
 
 }  // namespace trustmon::routes

@@ -1,5 +1,5 @@
-// HTTP adapter for the write API (until participants and roles arrive, a single bootstrap
-// admin token, created by `trustmonctl init`, authorises every write):
+// HTTP adapter for the certificate write API (operators and admins; a QTSP only for the
+// issuers it operates, see api_context.hpp for authentication):
 //   POST /api/v1/certificates  PEM bundle, DER, or JSON {"certificates": [base64 DER...]}
 //   POST /api/v1/revocations   JSON revocation object, or {"revocations": [...]}
 // Replies come after the Writer's durable commit. Errors are JSON with stable codes.
@@ -11,6 +11,7 @@
 
 namespace trustmon::routes {
 
-void add_api_routes(http::Router& router, registry::Registry& registry);
+struct ApiContext;
+void add_api_routes(http::Router& router, registry::Registry& registry, ApiContext& ctx);
 
 }  // namespace trustmon::routes

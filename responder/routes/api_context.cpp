@@ -1,0 +1,128 @@
+#include "responder/routes/api_context.hpp"
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "common/log.hpp"
+#include "responder/routes/worker_state.hpp"
+#include "storage/records.hpp"
+
+namespace trustmon::routes {
+
+std::string AccessCounters::metrics_text() const {
+  std::string out;
+  out += "# TYPE trustmon_api_unauthenticated_total counter\ntrustmon_api_unauthenticated_total " +
+         std::to_string(unauthenticated.load(std::memory_order_relaxed)) + "\n";
+  out += "# TYPE trustmon_api_denied_total counter\ntrustmon_api_denied_total " +
+         std::to_string(denied.load(std::memory_order_relaxed)) + "\n";
+  out += "# TYPE trustmon_api_rate_limited_total counter\ntrustmon_api_rate_limited_total " +
+         std::to_string(rate_limited.load(std::memory_order_relaxed)) + "\n";
+  return out;
+}
+
+int status_for(const Error& e) {
+  const std::string& c = e.code;
+  auto ends_with = [&c](std::string_view s) { return c.size() >= s.size() && c.compare(c.size() - s.size(), s.size(), s) == 0; };
+  if (ends_with("_not_found")) return 404;
+  if (c == "participant_code_taken" || c == "certificate_already_bound" || c == "issuer_already_operated") return 409;
+  if (c == "shutting_down" || c == "storage_unavailable") return 503;
+  if (c.rfind("storage_", 0) == 0 || c == "internal_error") return 500;
+  return 400;
+}
+
+bool client_certificate_revoked(const storage::ReadTxn& txn, const ocsp::IssuerTable& issuers, X509* cert) {
+  for (const ocsp::IssuerKeys* candidate : issuers.all()) {
+    if (X509_NAME_cmp(X509_get_issuer_name(cert), X509_get_subject_name(candidate->ca.get())) != 0) continue;
+    EVP_PKEY* key = X509_get0_pubkey(candidate->ca.get());
+    if (key == nullptr || X509_verify(cert, key) != 1) continue;
+    Bytes serial = serial_bytes(X509_get0_serialNumber(cert));
+    if (serial.empty() || serial.size() > storage::kMaxSerialBytes) return false;
+    auto got = txn.get(storage::Table::certs, storage::encode_cert_key(candidate->id, serial));
+    if (!got || !*got) return false;
+    auto rec = storage::decode_cert(**got);
+    return rec && rec->status == storage::CertStatus::revoked;
+  }
+  ossl_errors();
+  return false;
+}
+
+namespace {
+
+std::optional<std::string_view> bearer_of(http::Request& req) {
+  auto header = req.header("Authorization");
+  if (!header) return std::nullopt;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header->size() <= kBearer.size() || header->substr(0, kBearer.size()) != kBearer) return std::string_view();
+  return header->substr(kBearer.size());
+}
+
+void reply_refusal(http::Request& req, int status, const Error& e) {
+  if (status == 401) {
+    req.reply_error(401, e.code, e.message, {{"WWW-Authenticate", "Bearer"}});
+  } else {
+    req.reply_error(status, e.code, e.message);
+  }
+}
+
+}  // namespace
+
+void deny(http::Request& req, ApiContext& ctx, const Actor& actor, std::string_view action, nlohmann::json target,
+          int status, const Error& why) {
+  ctx.counters.denied.fetch_add(1, std::memory_order_relaxed);
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.record_denial(actor, std::string(action), std::move(target), why, [shared, status, why](Status s) {
+    if (!s) log().error("cannot record a refusal: {}", s.error().message);
+    reply_refusal(*shared, status, why);
+  });
+}
+
+std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, access::Need need,
+                                       std::string_view action) {
+  WorkerState& state = worker_state(req);
+  access::AuthOutcome outcome;
+  {
+    storage::ReadScope scope(state.txn);
+    if (!scope.status()) {
+      req.reply_error(503, "storage_unavailable", "cannot read credentials");
+      return std::nullopt;
+    }
+    auto bearer = bearer_of(req);
+    std::optional<access::ClientCertificate> cert;
+    if (!bearer) {
+      if (auto tls = req.tls_peer(); tls && tls->certificate != nullptr) {
+        access::ClientCertificate c;
+        c.fingerprint = sha256(x509_der(tls->certificate));
+        c.chain_ok = tls->verify_result == X509_V_OK;
+        if (!c.chain_ok) c.chain_error = X509_verify_cert_error_string(tls->verify_result);
+        c.revoked = client_certificate_revoked(state.txn, ctx.issuers, tls->certificate);
+        cert = std::move(c);
+      }
+    }
+    outcome = access::authenticate(state.txn, bearer, cert ? &*cert : nullptr, ctx.clock.now());
+  }
+  if (outcome.principal) {
+    const access::Principal& p = *outcome.principal;
+    if (auto wait = ctx.limiter.acquire(p.actor.credential, p.rate_per_second)) {
+      ctx.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
+      const std::string seconds = std::to_string(*wait);
+      req.reply_error(429, "rate_limited", "too many requests for this credential; retry after " + seconds + " s",
+                      {{"Retry-After", seconds}});
+      return std::nullopt;
+    }
+    outcome = access::authorize(std::move(*outcome.principal), need);
+  }
+  if (outcome.principal) {
+    req.note("actor", outcome.principal->actor.label());
+    return std::move(outcome.principal);
+  }
+  if (outcome.actor) {
+    deny(req, ctx, *outcome.actor, action, nlohmann::json{{"path", std::string(req.path())}}, outcome.status,
+         outcome.error);
+  } else {
+    if (outcome.status == 401) ctx.counters.unauthenticated.fetch_add(1, std::memory_order_relaxed);
+    reply_refusal(req, outcome.status, outcome.error);
+  }
+  return std::nullopt;
+}
+
+}  // namespace trustmon::routes

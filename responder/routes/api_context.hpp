@@ -1,0 +1,61 @@
+// What the API routes share: the services, the rate limiter, the clock and the issuer
+// table, plus guard(), which every non-public endpoint calls first.
+//
+// guard() policy: authenticate (bearer token, else the TLS client certificate), apply the
+// credential's rate limit (429 + Retry-After), check the role for the endpoint class,
+// and on refusal answer 401/403 with a stable code. Refusals by a recognised credential
+// (expired, revoked, blocked, insufficient role) are recorded as `access.denied` events
+// before the reply; an unknown token is only counted (recording it would let anyone fill
+// the durable log) and rate-limited requests are counted too.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "responder/access/authenticator.hpp"
+#include "responder/access/rate_limiter.hpp"
+#include "responder/access/service.hpp"
+#include "responder/feed/feed.hpp"
+#include "responder/http/request.hpp"
+#include "responder/ocsp/issuer_table.hpp"
+
+namespace trustmon::routes {
+
+struct AccessCounters {
+  std::atomic<std::uint64_t> unauthenticated{0};
+  std::atomic<std::uint64_t> denied{0};
+  std::atomic<std::uint64_t> rate_limited{0};
+  std::string metrics_text() const;
+};
+
+struct ApiContext {
+  access::AccessService& access;
+  access::RateLimiter& limiter;
+  feed::Feed& feed;
+  const ocsp::IssuerTable& issuers;
+  const Clock& clock;
+  AccessCounters counters;
+};
+
+// Returns the principal when the request may go on; otherwise the request has been (or
+// will be, after the refusal is recorded) answered, and nullopt is returned.
+std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, access::Need need,
+                                       std::string_view action);
+
+// Replies with `status` and the error after recording it as an `access.denied` event of
+// `actor` (used for refusals decided by a route after guard(), e.g. another QTSP's issuer).
+void deny(http::Request& req, ApiContext& ctx, const Actor& actor, std::string_view action,
+          nlohmann::json target, int status, const Error& why);
+
+// The HTTP status of a service refusal code (404 for *_not_found, 409 for conflicts...).
+int status_for(const Error& e);
+
+// Is this client certificate revoked according to our own status data? Only when its
+// issuer is one of ours (matched by name and signature); otherwise false.
+bool client_certificate_revoked(const storage::ReadTxn& txn, const ocsp::IssuerTable& issuers, X509* cert);
+
+}  // namespace trustmon::routes

@@ -1,0 +1,21 @@
+// HTTP adapter for the event feed (any authenticated role):
+//   GET /api/v1/events?after=SEQ&wait=SECONDS   long poll: answers as soon as there are
+//        events after SEQ that the caller may see (at most `limit`), or after `wait`
+//        seconds (default 25, at most 25) with none; {"events": [...], "next": "SEQ"}.
+//        Without `after` it starts from now.
+//   GET /api/v1/events/stream[?after=SEQ]       server-sent events (text/event-stream),
+//        one `id: SEQ` / `event: TYPE` / `data: JSON` block per event; Last-Event-ID resumes.
+// What a caller sees: central-body administrators every event; everyone else the events
+// their own participant caused. When the caller's credential stops being valid (blocked,
+// revoked, expired) the poll is answered with that refusal and the stream gets an
+// `event: closed` block and ends, within the feed's revalidation interval.
+#pragma once
+
+#include "responder/http/router.hpp"
+
+namespace trustmon::routes {
+
+struct ApiContext;
+void add_events_routes(http::Router& router, ApiContext& ctx);
+
+}  // namespace trustmon::routes
