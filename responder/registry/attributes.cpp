@@ -459,8 +459,22 @@ Result<Attribute> parse_attribute_query(std::string_view text) {
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      // Valid UTF-8 is copied; an invalid octet becomes U+FFFD so the payload stays JSON.
+      std::uint32_t cp = 0;
+      const std::size_t n = utf8_next(s, i, cp);
+      if (n == 0) {
+        out += "\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
     if (c == '"' || c == '\\') {
       out.push_back('\\');
       out.push_back(c);
@@ -471,6 +485,7 @@ void append_json_string(std::string& out, std::string_view s) {
     } else {
       out.push_back(c);
     }
+    ++i;
   }
   out.push_back('"');
 }

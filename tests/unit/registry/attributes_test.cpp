@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "responder/registry/attributes.hpp"
 #include "tests/unit/ocsp/test_pki.hpp"
@@ -115,6 +116,14 @@ TEST(Attributes, QueryParsing) {
   EXPECT_EQ(parse_attribute_query("sda:1..2=x").error().code, "query_kind_unknown");
   EXPECT_EQ(parse_attribute_query("cn=   ").error().code, "query_value_invalid");
   EXPECT_EQ(parse_attribute_query("novalue").error().code, "query_kind_unknown");
+}
+
+TEST(Attributes, JsonStringsStayValidJson) {
+  std::string out;
+  append_json_string(out, "a\"b\\c\n\xff\xd0\x86");  // quote, backslash, control, invalid octet, "І"
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  EXPECT_EQ(j.get<std::string>(), "a\"b\\c\n\xef\xbf\xbd\xd0\x86");
 }
 
 TEST(Attributes, IndexKeys) {
