@@ -53,19 +53,21 @@ class Walker {
 };
 
 // AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }.
-bool algorithm_identifier(const Tlv& seq, ByteView& oid) noexcept {
+bool algorithm_identifier(const Tlv& seq, ByteView& oid, ByteView& parameters) noexcept {
   Walker w(seq.content);
   Tlv t;
   if (!w.next(kOid, t) || oid_text(t.content).empty()) return false;
   oid = t.content;
+  parameters = {};
   // The parameters are one element of any type (DSTU curves, RSA-PSS params, NULL).
   if (w.empty()) return true;
   ByteView rest = seq.content.subspan(t.whole.size());
   Walker p(rest);
   Tlv any;
   // Accept any single-byte tag: peek at the tag and read it as itself.
-  if ((rest[0] & 0x1f) == 0x1f || !p.next(rest[0], any)) return false;
-  return p.empty();
+  if ((rest[0] & 0x1f) == 0x1f || !p.next(rest[0], any) || !p.empty()) return false;
+  parameters = any.whole;
+  return true;
 }
 
 }  // namespace
@@ -89,9 +91,12 @@ bool split_certification_request(ByteView der, CsrParts& out) noexcept {
   // version v1(0), encoded minimally.
   if (version.content.size() != 1 || version.content[0] != 0) return false;
 
-  if (!split_subject_public_key_info(spki.whole, out.key_algorithm)) return false;
+  SpkiParts key;
+  if (!split_subject_public_key_info(spki.whole, key)) return false;
+  out.key_algorithm = key.algorithm;
 
-  if (!algorithm_identifier(sig_alg, out.signature_algorithm)) return false;
+  ByteView sig_params;
+  if (!algorithm_identifier(sig_alg, out.signature_algorithm, sig_params)) return false;
   if (signature.content.empty() || signature.content[0] != 0) return false;
 
   out.info = info.whole;
@@ -101,7 +106,7 @@ bool split_certification_request(ByteView der, CsrParts& out) noexcept {
   return true;
 }
 
-bool split_subject_public_key_info(ByteView der, ByteView& key_algorithm) noexcept {
+bool split_subject_public_key_info(ByteView der, SpkiParts& out) noexcept {
   Walker top(der);
   Tlv spki;
   if (!top.next(kSequence, spki) || !top.empty()) return false;
@@ -109,7 +114,8 @@ bool split_subject_public_key_info(ByteView der, ByteView& key_algorithm) noexce
   Tlv key_alg, key_bits;
   if (!key.next(kSequence, key_alg) || !key.next(kBitString, key_bits) || !key.empty()) return false;
   if (key_bits.content.empty() || key_bits.content[0] != 0) return false;  // whole octets only
-  return algorithm_identifier(key_alg, key_algorithm);
+  out.key = key_bits.content;
+  return algorithm_identifier(key_alg, out.algorithm, out.parameters);
 }
 
 std::string oid_text(ByteView oid) {

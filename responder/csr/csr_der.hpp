@@ -35,9 +35,14 @@ struct CsrParts {
 // True when `der` is exactly one well-framed CertificationRequest.
 bool split_certification_request(ByteView der, CsrParts& out) noexcept;
 
+struct SpkiParts {
+  ByteView algorithm;   // content octets of the algorithm OID
+  ByteView parameters;  // the parameters element, whole TLV; empty when absent
+  ByteView key;         // BIT STRING contents including the unused-bits octet (0)
+};
 // True when `der` is exactly one SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier,
-// BIT STRING }; `key_algorithm` gets the content octets of its algorithm OID.
-bool split_subject_public_key_info(ByteView der, ByteView& key_algorithm) noexcept;
+// BIT STRING }.
+bool split_subject_public_key_info(ByteView der, SpkiParts& out) noexcept;
 
 // Dotted text of an OID's content octets ("1.2.804.2.1.1.1.1.3.1.1"); empty when the
 // encoding is not a valid OID (empty, non-minimal sub-identifier, truncated).

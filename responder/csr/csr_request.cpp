@@ -51,6 +51,39 @@ bool openssl_knows_signature_algorithm(const std::string& oid) {
   return OBJ_find_sigid_algs(nid, &digest, &key) == 1;
 }
 
+constexpr std::string_view kRsaEncryption = "1.2.840.113549.1.1.1";
+constexpr std::string_view kRsaPss = "1.2.840.113549.1.1.10";
+constexpr std::string_view kEcPublicKey = "1.2.840.10045.2.1";
+
+// DER TLV header for `length` content octets, appended to `out`.
+void put_header(Bytes& out, std::uint8_t tag, std::size_t length) {
+  out.push_back(tag);
+  if (length < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(length));
+    return;
+  }
+  std::uint8_t octets[4];
+  std::size_t n = 0;
+  for (std::size_t l = length; l != 0; l >>= 8) octets[n++] = static_cast<std::uint8_t>(l);
+  out.push_back(static_cast<std::uint8_t>(0x80 | n));
+  while (n > 0) out.push_back(octets[--n]);
+}
+
+// SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING key }: one form for an RSA
+// key whatever OID (rsaEncryption, RSASSA-PSS) and parameters the input used.
+Bytes rsa_canonical_spki(ByteView key_bits) {
+  static constexpr std::uint8_t kAlg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                          0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+  Bytes bit_string;
+  put_header(bit_string, 0x03, key_bits.size());
+  Bytes out;
+  put_header(out, 0x30, sizeof kAlg + bit_string.size() + key_bits.size());
+  out.insert(out.end(), std::begin(kAlg), std::end(kAlg));
+  out.insert(out.end(), bit_string.begin(), bit_string.end());
+  out.insert(out.end(), key_bits.begin(), key_bits.end());
+  return out;
+}
+
 // i2d into a fresh buffer; empty on failure.
 Bytes pubkey_der(const EVP_PKEY* key) {
   const int n = i2d_PUBKEY(key, nullptr);
@@ -61,37 +94,60 @@ Bytes pubkey_der(const EVP_PKEY* key) {
   return out;
 }
 
-}  // namespace
-
-Result<Sha256> key_fingerprint(const EVP_PKEY* key) {
-  if (key == nullptr) return make_error("internal_error", "no key to fingerprint");
-  // EC points may be sent compressed or uncompressed and curves named or explicit; the
-  // canonical form is named curve, uncompressed point, so one key has one hash.
-  if (EVP_PKEY_is_a(key, "EC")) {
-    EvpPkeyPtr copy(EVP_PKEY_dup(const_cast<EVP_PKEY*>(key)));
-    if (!copy) return ossl_error("internal_error", "EVP_PKEY_dup");
-    EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-                                   OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED);
-    EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_GROUP);
-    ossl_errors();  // a curve without a name keeps its explicit parameters
-    Bytes der = pubkey_der(copy.get());
-    if (der.empty()) return ossl_error("internal_error", "i2d_PUBKEY");
-    return sha256(der);
-  }
-  Bytes der = pubkey_der(key);
+// EC key re-encoded with a named curve and an uncompressed point.
+Result<Sha256> ec_canonical_fingerprint(const EVP_PKEY* key) {
+  if (key == nullptr) return make_error("internal_error", "no EC key to re-encode");
+  EvpPkeyPtr copy(EVP_PKEY_dup(const_cast<EVP_PKEY*>(key)));
+  if (!copy) return ossl_error("internal_error", "EVP_PKEY_dup");
+  EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                 OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED);
+  EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_GROUP);
+  ossl_errors();  // a curve without a name keeps its explicit parameters
+  Bytes der = pubkey_der(copy.get());
   if (der.empty()) return ossl_error("internal_error", "i2d_PUBKEY");
   return sha256(der);
 }
 
+// The canonical hash of a well-framed SubjectPublicKeyInfo. `decode` yields the key when
+// an EC key must be re-encoded (only then is it called).
+template <typename Decode>
+Result<Sha256> canonical_fingerprint(ByteView spki, const SpkiParts& parts, Decode decode) {
+  const std::string oid = oid_text(parts.algorithm);
+  if (oid == kRsaEncryption || oid == kRsaPss) return sha256(rsa_canonical_spki(parts.key));
+  if (oid == kEcPublicKey) {
+    const bool named = !parts.parameters.empty() && parts.parameters[0] == 0x06;
+    const bool uncompressed = parts.key.size() >= 2 && parts.key[1] == 0x04;
+    if (named && uncompressed) return sha256(spki);
+    return ec_canonical_fingerprint(decode());
+  }
+  return sha256(spki);
+}
+
+}  // namespace
+
 Result<Sha256> key_fingerprint(ByteView spki_der) {
-  ByteView key_oid;
-  if (!split_subject_public_key_info(spki_der, key_oid)) return malformed("not a DER SubjectPublicKeyInfo");
+  SpkiParts parts;
+  if (!split_subject_public_key_info(spki_der, parts)) return malformed("not a DER SubjectPublicKeyInfo");
   const unsigned char* p = spki_der.data();
   EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
-  if (key && p == spki_der.data() + spki_der.size()) return key_fingerprint(key.get());
-  ossl_errors();
-  if (openssl_knows_key_algorithm(oid_text(key_oid))) return malformed("the public key does not decode");
-  return sha256(spki_der);
+  if (!key || p != spki_der.data() + spki_der.size()) {
+    ossl_errors();
+    if (openssl_knows_key_algorithm(oid_text(parts.algorithm))) return malformed("the public key does not decode");
+    return sha256(spki_der);
+  }
+  return canonical_fingerprint(spki_der, parts, [&key] { return key.get(); });
+}
+
+Result<Sha256> key_fingerprint(const X509_PUBKEY* key) {
+  if (key == nullptr) return make_error("internal_error", "no key to fingerprint");
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_PUBKEY(key, &der);
+  if (n <= 0) return ossl_error("internal_error", "i2d_X509_PUBKEY");
+  const Bytes spki(der, der + n);
+  OPENSSL_free(der);
+  SpkiParts parts;
+  if (!split_subject_public_key_info(spki, parts)) return malformed("not a DER SubjectPublicKeyInfo");
+  return canonical_fingerprint(spki, parts, [key] { return X509_PUBKEY_get0(key); });
 }
 
 Result<ParsedCsr> parse_csr(ByteView input) {
@@ -112,21 +168,16 @@ Result<ParsedCsr> parse_csr(ByteView input) {
   out.key_algorithm = oid_text(parts.key_algorithm);
   out.signature_algorithm = oid_text(parts.signature_algorithm);
 
-  const unsigned char* kp = parts.spki.data();
-  EvpPkeyPtr key(d2i_PUBKEY(nullptr, &kp, static_cast<long>(parts.spki.size())));
-  if (!key) {
+  const unsigned char* p = out.der.data();
+  X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(out.der.size())));
+  EVP_PKEY* key = req && p == out.der.data() + out.der.size() ? X509_REQ_get0_pubkey(req.get()) : nullptr;
+  if (key == nullptr) {
     ossl_errors();
-    if (openssl_knows_key_algorithm(out.key_algorithm)) return malformed("the public key does not decode");
+    if (openssl_knows_key_algorithm(out.key_algorithm))
+      return malformed("OpenSSL cannot decode the request or its public key");
     // An algorithm OpenSSL does not implement: tracked by hash, possession unproven.
     out.spki_sha256 = sha256(parts.spki);
     return out;
-  }
-
-  const unsigned char* p = out.der.data();
-  X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(out.der.size())));
-  if (!req || p != out.der.data() + out.der.size()) {
-    ossl_errors();
-    return malformed("OpenSSL cannot decode the request");
   }
   // Re-encoding must give the same bytes: a request hashes the same however it travels.
   const int n = i2d_X509_REQ(req.get(), nullptr);
@@ -137,20 +188,20 @@ Result<ParsedCsr> parse_csr(ByteView input) {
     return malformed("the request is not in distinguished encoding (DER)");
   }
 
-  EVP_PKEY* req_key = X509_REQ_get0_pubkey(req.get());
-  const int verified = req_key != nullptr ? X509_REQ_verify(req.get(), req_key) : -1;
+  const int verified = X509_REQ_verify(req.get(), key);
   ossl_errors();
   if (verified == 1) {
     out.pop_verified = true;
-  } else if (verified < 0 && !openssl_knows_signature_algorithm(out.signature_algorithm) &&
-             out.signature_algorithm != "1.2.840.113549.1.1.10") {
+  } else if (verified < 0 && !openssl_knows_signature_algorithm(out.signature_algorithm)) {
     // A key OpenSSL knows under a signature algorithm it does not: tracked, unproven.
     out.pop_verified = false;
   } else {
     return make_error("csr_signature_invalid", "the request's self-signature does not verify under its key");
   }
 
-  auto fp = key_fingerprint(key.get());
+  SpkiParts key_parts;
+  if (!split_subject_public_key_info(parts.spki, key_parts)) return malformed("not a DER SubjectPublicKeyInfo");
+  auto fp = canonical_fingerprint(parts.spki, key_parts, [key] { return key; });
   if (!fp) return std::move(fp).error();
   out.spki_sha256 = *fp;
   return out;

@@ -9,11 +9,14 @@
 //  * for keys OpenSSL decodes (RSA, RSA-PSS, EC, Ed25519, ...) the self-signature must
 //    verify: a broken one is "csr_signature_invalid"; input that is not one DER
 //    CertificationRequest (after PEM decoding) is "csr_malformed";
-//  * the key hash is over the canonical SubjectPublicKeyInfo: for keys OpenSSL decodes,
-//    its re-encoding with EC points uncompressed, so one key gives one hash however the
-//    request spelt it; for other keys, the bytes as they appear in the request. The
-//    certificate registry hashes certificate keys with the same key_fingerprint(), so a
-//    certificate and the request it came from meet in the key index;
+//  * the key hash is over a canonical SubjectPublicKeyInfo, so one key gives one hash
+//    however a request or certificate spells it: RSA keys (rsaEncryption or RSASSA-PSS)
+//    as rsaEncryption with NULL parameters; EC keys with a named curve and an
+//    uncompressed point (other spellings are re-encoded through OpenSSL); any other
+//    key as its bytes. The registry hashes certificate keys with the same
+//    key_fingerprint(), so a certificate and the request it came from meet in the key
+//    index. Canonical forms are built from the DER, not by OpenSSL's encoders, which
+//    cost more than the signature check in OpenSSL 3.0;
 //  * the subject hash is over the subject Name's DER as it appears in the request.
 #pragma once
 
@@ -44,9 +47,11 @@ struct ParsedCsr {
 Result<ParsedCsr> parse_csr(ByteView input);
 
 // SHA-256 of the canonical form of a DER SubjectPublicKeyInfo (see the policy above).
-// "csr_malformed" when `spki_der` is not one SubjectPublicKeyInfo.
+// "csr_malformed" when `spki_der` is not one SubjectPublicKeyInfo, or is one of an
+// algorithm OpenSSL implements whose key does not decode.
 Result<Sha256> key_fingerprint(ByteView spki_der);
-// Same, for a key OpenSSL already holds (a certificate's X509_get0_pubkey).
-Result<Sha256> key_fingerprint(const EVP_PKEY* key);
+// Same, for a certificate's key as OpenSSL holds it (X509_get_X509_PUBKEY): no decoding
+// unless the key needs re-encoding (EC with a compressed point or explicit curve).
+Result<Sha256> key_fingerprint(const X509_PUBKEY* key);
 
 }  // namespace trustmon::csr

@@ -54,7 +54,13 @@ TEST_P(ParseEachAlgorithm, VerifiesAndHashes) {
   EXPECT_TRUE(p->pop_verified);
   EXPECT_EQ(p->der, der);
   EXPECT_EQ(p->csr_sha256, sha256(der));
-  EXPECT_EQ(p->spki_sha256, sha256(spki_der(key)));
+  auto fp = key_fingerprint(spki_der(key));
+  ASSERT_TRUE(fp.ok());
+  EXPECT_EQ(p->spki_sha256, *fp);
+  // Keys already in canonical form hash as they are; RSA-PSS keys hash as rsaEncryption.
+  if (GetParam().kind != KeyKind::rsa_pss) {
+    EXPECT_EQ(p->spki_sha256, sha256(spki_der(key)));
+  }
   EXPECT_EQ(p->subject_sha256, sha256(subject_der(der)));
 
   // The PEM form gives the same hashes.
@@ -194,9 +200,40 @@ TEST(KeyFingerprint, CompressedAndUncompressedEcPointsHashTheSame) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, *b);
   EXPECT_EQ(*a, sha256(uncompressed));
-  auto c = key_fingerprint(key);
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(*c, *a);
+  // A certificate's key as OpenSSL holds it, in either form.
+  for (EVP_PKEY* k : {key, copy.get()}) {
+    X509_PUBKEY* pub = nullptr;
+    ASSERT_EQ(X509_PUBKEY_set(&pub, k), 1);
+    auto c = key_fingerprint(pub);
+    X509_PUBKEY_free(pub);
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(*c, *a);
+  }
+}
+
+TEST(KeyFingerprint, RsaKeyUnderThePssOidHashesAsRsaEncryption) {
+  EVP_PKEY* key = shared_key(KeyKind::rsa);
+  const Bytes rsa = spki_der(key);
+  SpkiParts parts;
+  ASSERT_TRUE(split_subject_public_key_info(rsa, parts));
+  // SEQUENCE { SEQUENCE { id-RSASSA-PSS }, BIT STRING (the same RSAPublicKey) }
+  const Bytes pss_oid = testing::oid_content("1.2.840.113549.1.1.10");
+  Bytes alg{0x30, static_cast<std::uint8_t>(pss_oid.size() + 2), 0x06, static_cast<std::uint8_t>(pss_oid.size())};
+  alg.insert(alg.end(), pss_oid.begin(), pss_oid.end());
+  Bytes bits{0x03, 0x82, static_cast<std::uint8_t>(parts.key.size() >> 8), static_cast<std::uint8_t>(parts.key.size())};
+  bits.insert(bits.end(), parts.key.begin(), parts.key.end());
+  const std::size_t body = alg.size() + bits.size();
+  Bytes pss{0x30, 0x82, static_cast<std::uint8_t>(body >> 8), static_cast<std::uint8_t>(body)};
+  pss.insert(pss.end(), alg.begin(), alg.end());
+  pss.insert(pss.end(), bits.begin(), bits.end());
+  const unsigned char* p = pss.data();
+  EvpPkeyPtr decoded(d2i_PUBKEY(nullptr, &p, static_cast<long>(pss.size())));
+  ASSERT_TRUE(decoded) << "OpenSSL should read an unrestricted RSA-PSS key";
+  auto a = key_fingerprint(rsa);
+  auto b = key_fingerprint(pss);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(*a, sha256(rsa));
 }
 
 TEST(KeyFingerprint, UndecodableKeyOfAKnownAlgorithmIsMalformed) {
