@@ -246,11 +246,19 @@ Result<std::string> read_token_file(const std::string& path) {
 }
 
 Result<nlohmann::json> post_json(HttpTransport& http, const std::string& target, const nlohmann::json& body) {
+  return request_json(http, "POST", target, body);
+}
+
+Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
+                                    const std::optional<nlohmann::json>& body) {
   HttpRequest req;
-  req.method = "POST";
+  req.method = method;
   req.target = target;
-  req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
-  req.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  req.headers = {{"Accept", "application/json"}};
+  if (body) {
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   auto resp = http.send(req);
   if (!resp) return std::move(resp).error();
   auto parsed = nlohmann::json::parse(resp->body, nullptr, false);

@@ -5,6 +5,8 @@
 #include <iostream>
 #include <memory>
 
+#include "common/ossl.hpp"
+#include "tools/cmd_admin.hpp"
 #include "tools/commands.hpp"
 #include "tools/demo_pki.hpp"
 #include "tools/http_client.hpp"
@@ -83,6 +85,98 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--ocsp-url", demo.ocsp_url, "OCSP URL in the certificates' AIA")->capture_default_str();
   demo_cmd->add_flag("--force", demo.force, "replace an existing demo PKI in the folder");
 
+  // Administration (central body): each command is one admin API call.
+  std::optional<AdminCall> admin_call;
+  std::uint32_t id = 0;
+  std::string a_kind, a_name, a_code, a_reason, a_role, a_issuer, a_expires, a_label, a_cert_file;
+  double a_rate = 0;
+  auto* participant_cmd = app.add_subcommand("participant", "participants (organisations)")->require_subcommand(1);
+  auto* p_add = participant_cmd->add_subcommand("add", "add a participant; prints {\"id\": N}");
+  p_add->add_option("--kind", a_kind, "central_body | qtsp | tool_developer | system_owner")->required();
+  p_add->add_option("--name", a_name, "organisation name")->required();
+  p_add->add_option("--code", a_code, "registration code (e.g. EDRPOU)")->required();
+  p_add->callback([&] { admin_call = participant_add(a_kind, a_name, a_code); });
+  participant_cmd->add_subcommand("list", "list participants")->callback([&] { admin_call = participant_list(); });
+  auto* p_show = participant_cmd->add_subcommand("show", "one participant with its representatives");
+  p_show->add_option("participant", id, "participant id")->required();
+  p_show->callback([&] { admin_call = participant_show(id); });
+  auto* p_issuer = participant_cmd->add_subcommand("issuer-add", "attach an issuer (name as configured) to a QTSP");
+  p_issuer->add_option("participant", id, "participant id")->required();
+  p_issuer->add_option("issuer", a_issuer, "issuer name")->required();
+  p_issuer->callback([&] { admin_call = participant_issuer_add(id, a_issuer); });
+  auto* p_issuer_rm = participant_cmd->add_subcommand("issuer-remove", "detach an issuer from a QTSP");
+  p_issuer_rm->add_option("participant", id, "participant id")->required();
+  p_issuer_rm->add_option("issuer", a_issuer, "issuer name")->required();
+  p_issuer_rm->callback([&] { admin_call = participant_issuer_remove(id, a_issuer); });
+  auto* p_block = participant_cmd->add_subcommand("block", "block every credential of a participant at once");
+  p_block->add_option("participant", id, "participant id")->required();
+  p_block->add_option("--reason", a_reason, "why (recorded)")->required();
+  p_block->callback([&] { admin_call = participant_block(id, a_reason); });
+  auto* p_unblock = participant_cmd->add_subcommand("unblock", "unblock a participant");
+  p_unblock->add_option("participant", id, "participant id")->required();
+  p_unblock->callback([&] { admin_call = participant_unblock(id); });
+
+  auto* rep_cmd = app.add_subcommand("representative", "authorised representatives")->require_subcommand(1);
+  auto* r_add = rep_cmd->add_subcommand("add", "add a representative; prints {\"id\": N}");
+  r_add->add_option("participant", id, "participant id")->required();
+  r_add->add_option("--name", a_name, "person's name")->required();
+  r_add->add_option("--role", a_role, "admin | operator | viewer")->required();
+  r_add->callback([&] { admin_call = representative_add(id, a_name, a_role); });
+  auto* r_list = rep_cmd->add_subcommand("list", "list representatives");
+  r_list->add_option("--participant", id, "only this participant's");
+  r_list->callback([&] { admin_call = representative_list(id); });
+  auto* r_show = rep_cmd->add_subcommand("show", "one representative with its credentials");
+  r_show->add_option("representative", id, "representative id")->required();
+  r_show->callback([&] { admin_call = representative_show(id); });
+  auto* r_block = rep_cmd->add_subcommand("block", "block one representative");
+  r_block->add_option("representative", id, "representative id")->required();
+  r_block->add_option("--reason", a_reason, "why (recorded)")->required();
+  r_block->callback([&] { admin_call = representative_block(id, a_reason); });
+  auto* r_unblock = rep_cmd->add_subcommand("unblock", "unblock one representative");
+  r_unblock->add_option("representative", id, "representative id")->required();
+  r_unblock->callback([&] { admin_call = representative_unblock(id); });
+
+  auto* token_cmd = app.add_subcommand("token", "bearer tokens")->require_subcommand(1);
+  auto* t_issue = token_cmd->add_subcommand("issue", "issue a token; prints {\"token\": ..., \"id\": N} once");
+  t_issue->add_option("representative", id, "representative id")->required();
+  t_issue->add_option("--expires", a_expires, "expiry, RFC 3339");
+  t_issue->add_option("--rate", a_rate, "requests per second for this token (default: the server's)");
+  t_issue->add_option("--label", a_label, "what the token is for");
+  t_issue->callback([&] { admin_call = token_issue(id, a_expires, a_rate, a_label); });
+  auto* t_revoke = token_cmd->add_subcommand("revoke", "revoke a credential (token or certificate)");
+  t_revoke->add_option("credential", id, "credential id")->required();
+  t_revoke->callback([&] { admin_call = credential_revoke(id); });
+
+  auto* cert_cmd = app.add_subcommand("certificate", "TLS client certificates")->require_subcommand(1);
+  auto* c_bind = cert_cmd->add_subcommand("bind", "bind a client certificate to a representative");
+  c_bind->add_option("representative", id, "representative id")->required();
+  c_bind->add_option("--cert", a_cert_file, "PEM certificate file")->required();
+  c_bind->add_option("--expires", a_expires, "expiry of the binding, RFC 3339");
+  int bind_error = 0;
+  c_bind->callback([&] {
+    auto pem = read_file(a_cert_file);
+    if (!pem) {
+      print_error(std::cerr, pem.error());
+      bind_error = kExitFailed;
+      return;
+    }
+    admin_call = certificate_bind(id, *pem, a_expires);
+  });
+
+  auto* audit_cmd = app.add_subcommand("audit", "the audit trail")->require_subcommand(1);
+  AuditFilter audit_filter;
+  auto* au_list = audit_cmd->add_subcommand("list", "events, filtered, one page");
+  au_list->add_option("--actor", audit_filter.actor, "actor label or prefix, e.g. p3 or p3/r7");
+  au_list->add_option("--action", audit_filter.action, "event type, or a family like participant.*");
+  au_list->add_option("--since", audit_filter.since, "RFC 3339, inclusive");
+  au_list->add_option("--until", audit_filter.until, "RFC 3339, exclusive");
+  au_list->add_option("--after", audit_filter.after, "cursor: the previous page's next");
+  au_list->add_option("--limit", audit_filter.limit, "events per page (1..1000)");
+  au_list->callback([&] { admin_call = audit_list(audit_filter); });
+  std::string verify_storage;
+  auto* au_verify = audit_cmd->add_subcommand("verify", "recompute the event chain; exit 1 at the first broken link");
+  au_verify->add_option("--storage", verify_storage, "check the LMDB folder directly instead of asking the server");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,11 +186,17 @@ int main(int argc, char** argv) {
   if (init_cmd->parsed()) return cmd_init(init, std::cout, std::cerr);
   if (demo_cmd->parsed()) return cmd_demo_pki(demo, std::cout, std::cerr);
 
+  if (bind_error) return bind_error;
+  if (au_verify->parsed() && !verify_storage.empty())
+    return cmd_audit_verify_offline(verify_storage, std::cout, std::cerr);
+
   auto client = make_client(server, token_file, timeout);
   if (!client) {
     print_error(std::cerr, client.error());
     return kExitFailed;
   }
+  if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
+  if (au_verify->parsed()) return cmd_audit_verify(**client, std::cout, std::cerr);
   if (import_cmd->parsed()) return cmd_import(**client, import, std::cout, std::cerr);
   if (revoke_cmd->parsed()) {
     if (revoke.file.empty() && !rv_issuer.empty()) {
