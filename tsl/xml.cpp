@@ -66,7 +66,7 @@ Result<std::string> c14n_doc(xmlDoc* doc, bool skip_root) {
   return std::string(to_chars(content), size);
 }
 
-Result<std::string> subtree_c14n(xmlDoc* doc, xmlNode* element, bool skip_root) {
+Result<std::string> subtree_c14n(xmlNode* element, bool skip_root) {
   XmlDocPtr tmp(xmlNewDoc(to_xml("1.0")));
   if (!tmp) return make_error("xml_error", "cannot allocate a document");
   // Copying into a new document re-declares, on the copy, every namespace the subtree
@@ -74,7 +74,6 @@ Result<std::string> subtree_c14n(xmlDoc* doc, xmlNode* element, bool skip_root) 
   xmlNode* copy = xmlDocCopyNode(element, tmp.get(), 1);
   if (copy == nullptr) return make_error("xml_error", "cannot copy a subtree");
   xmlDocSetRootElement(tmp.get(), copy);
-  (void)doc;
   return c14n_doc(tmp.get(), skip_root);
 }
 
@@ -174,9 +173,13 @@ bool attribute(const xmlNode* node, const char* name, const char* ns, std::strin
   return true;
 }
 
-Result<std::string> children_c14n(xmlDoc* doc, xmlNode* parent) { return subtree_c14n(doc, parent, true); }
+Result<std::string> children_c14n(xmlDoc* doc, xmlNode* parent) { (void)doc;
+  return subtree_c14n(parent, true);
+}
 
-Result<std::string> element_c14n(xmlDoc* doc, xmlNode* element) { return subtree_c14n(doc, element, false); }
+Result<std::string> element_c14n(xmlDoc* doc, xmlNode* element) { (void)doc;
+  return subtree_c14n(element, false);
+}
 
 Status append_fragment(xmlNode* parent, std::string_view fragment) {
   std::string wrapped;
