@@ -56,6 +56,18 @@ AdminCall participant_add(const std::string& kind, const std::string& name, cons
 }
 AdminCall participant_list() { return {"GET", "/api/v1/admin/participants", std::nullopt}; }
 AdminCall participant_show(std::uint32_t id) { return {"GET", id_path("participants", id), std::nullopt}; }
+AdminCall participant_update(std::uint32_t id, const std::string& name, const std::string& code) {
+  json body = json::object();
+  if (!name.empty()) body["name"] = name;
+  if (!code.empty()) body["code"] = code;
+  return {"PATCH", id_path("participants", id), body};
+}
+AdminCall representative_update(std::uint32_t id, const std::string& name, const std::string& role) {
+  json body = json::object();
+  if (!name.empty()) body["name"] = name;
+  if (!role.empty()) body["role"] = role;
+  return {"PATCH", id_path("representatives", id), body};
+}
 AdminCall participant_issuer_add(std::uint32_t id, const std::string& issuer) {
   return {"POST", id_path("participants", id) + "/issuers", json{{"issuer", issuer}}};
 }

@@ -30,6 +30,9 @@ int cmd_admin(HttpTransport& http, const AdminCall& call, std::ostream& out, std
 AdminCall participant_add(const std::string& kind, const std::string& name, const std::string& code);
 AdminCall participant_list();
 AdminCall participant_show(std::uint32_t id);
+// Empty strings leave the field unchanged.
+AdminCall participant_update(std::uint32_t id, const std::string& name, const std::string& code);
+AdminCall representative_update(std::uint32_t id, const std::string& name, const std::string& role);
 AdminCall participant_issuer_add(std::uint32_t id, const std::string& issuer);
 AdminCall participant_issuer_remove(std::uint32_t id, const std::string& issuer);
 AdminCall participant_block(std::uint32_t id, const std::string& reason);

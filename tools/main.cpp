@@ -100,6 +100,11 @@ int main(int argc, char** argv) {
   auto* p_show = participant_cmd->add_subcommand("show", "one participant with its representatives");
   p_show->add_option("participant", id, "participant id")->required();
   p_show->callback([&] { admin_call = participant_show(id); });
+  auto* p_update = participant_cmd->add_subcommand("update", "change a participant's name or registration code");
+  p_update->add_option("participant", id, "participant id")->required();
+  p_update->add_option("--name", a_name, "new name");
+  p_update->add_option("--code", a_code, "new registration code");
+  p_update->callback([&] { admin_call = participant_update(id, a_name, a_code); });
   auto* p_issuer = participant_cmd->add_subcommand("issuer-add", "attach an issuer (name as configured) to a QTSP");
   p_issuer->add_option("participant", id, "participant id")->required();
   p_issuer->add_option("issuer", a_issuer, "issuer name")->required();
@@ -128,6 +133,11 @@ int main(int argc, char** argv) {
   auto* r_show = rep_cmd->add_subcommand("show", "one representative with its credentials");
   r_show->add_option("representative", id, "representative id")->required();
   r_show->callback([&] { admin_call = representative_show(id); });
+  auto* r_update = rep_cmd->add_subcommand("update", "change a representative's name or role");
+  r_update->add_option("representative", id, "representative id")->required();
+  r_update->add_option("--name", a_name, "new name");
+  r_update->add_option("--role", a_role, "admin | operator | viewer");
+  r_update->callback([&] { admin_call = representative_update(id, a_name, a_role); });
   auto* r_block = rep_cmd->add_subcommand("block", "block one representative");
   r_block->add_option("representative", id, "representative id")->required();
   r_block->add_option("--reason", a_reason, "why (recorded)")->required();
