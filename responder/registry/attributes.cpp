@@ -1,6 +1,8 @@
 // Attribute extraction, normalisation and index keys (see attributes.hpp).
 #include "responder/registry/attributes.hpp"
 
+#include "responder/registry/cert_view.hpp"
+
 #include <openssl/asn1.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
@@ -12,35 +14,8 @@ namespace trustmon::registry {
 
 namespace {
 
-// ----------------------------------------------------------------- a small DER reader
-
-struct Tlv {
-  std::uint8_t tag = 0;
-  ByteView content;
-  ByteView whole;
-};
-
-// Reads one TLV from the front of `in` (single-octet tags, definite lengths up to 4
-// length octets); advances `in`. nullopt on anything malformed.
-std::optional<Tlv> read_tlv(ByteView& in) {
-  if (in.size() < 2) return std::nullopt;
-  Tlv t;
-  t.tag = in[0];
-  if ((t.tag & 0x1f) == 0x1f) return std::nullopt;
-  std::size_t pos = 1;
-  std::size_t len = in[pos++];
-  if (len & 0x80) {
-    const std::size_t n = len & 0x7f;
-    if (n == 0 || n > 4 || in.size() - pos < n) return std::nullopt;
-    len = 0;
-    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | in[pos++];
-  }
-  if (in.size() - pos < len) return std::nullopt;
-  t.content = in.subspan(pos, len);
-  t.whole = in.first(pos + len);
-  in = in.subspan(pos + len);
-  return t;
-}
+using Tlv = DerTlv;
+const auto read_tlv = read_der_tlv;
 
 // Dotted text of an OID's content octets ("1.2.804..."); empty when malformed.
 std::string oid_text(ByteView content) {
@@ -223,9 +198,9 @@ struct GeneralNamesDeleter {
   void operator()(GENERAL_NAMES* g) const noexcept { GENERAL_NAMES_free(g); }
 };
 
-void add_san(std::vector<Attribute>& out, const X509* cert) {
+void add_san(std::vector<Attribute>& out, const STACK_OF(X509_EXTENSION) * exts) {
   std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter> names(
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+      static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
   ossl_errors();  // a malformed extension leaves entries
   if (!names) return;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
@@ -241,10 +216,10 @@ void add_san(std::vector<Attribute>& out, const X509* cert) {
 
 // SubjectDirectoryAttributes ::= SEQUENCE OF Attribute;
 // Attribute ::= SEQUENCE { type OBJECT IDENTIFIER, values SET OF ANY }.
-void add_sda(std::vector<Attribute>& out, const X509* cert) {
-  const int at = X509_get_ext_by_NID(cert, NID_subject_directory_attributes, -1);
+void add_sda(std::vector<Attribute>& out, const STACK_OF(X509_EXTENSION) * exts) {
+  const int at = X509v3_get_ext_by_NID(exts, NID_subject_directory_attributes, -1);
   if (at < 0) return;
-  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, at));
+  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509v3_get_ext(exts, at));
   ByteView in(ASN1_STRING_get0_data(data), static_cast<std::size_t>(ASN1_STRING_length(data)));
   auto seq = read_tlv(in);
   if (!seq || seq->tag != 0x30) return;
@@ -342,14 +317,21 @@ std::string attribute_name(const Attribute& a) {
   return "unknown";
 }
 
-std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_sha256) {
+std::vector<Attribute> extract_attributes(const X509_NAME* subject, const STACK_OF(X509_EXTENSION) * extensions,
+                                          const Sha256& cert_sha256) {
   std::vector<Attribute> out;
   out.reserve(12);
-  add_subject(out, X509_get_subject_name(cert));
-  add_san(out, cert);
-  add_sda(out, cert);
+  if (subject) add_subject(out, subject);
+  if (extensions) {
+    add_san(out, extensions);
+    add_sda(out, extensions);
+  }
   out.push_back({AttrKind::sha256, {}, hex_encode(cert_sha256)});
   return out;
+}
+
+std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_sha256) {
+  return extract_attributes(X509_get_subject_name(cert), X509_get0_extensions(cert), cert_sha256);
 }
 
 Sha256 spki_sha256(const X509* cert) {

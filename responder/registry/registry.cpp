@@ -11,6 +11,7 @@
 #include "common/ossl.hpp"
 #include "common/time.hpp"
 #include "responder/ocsp/presign.hpp"
+#include "responder/registry/cert_view.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
 
@@ -49,14 +50,6 @@ Status record_denial(storage::WriteTxn& txn, const std::string& actor_label, con
 
 bool same_octets(const ASN1_OCTET_STRING* a, const ASN1_OCTET_STRING* b) {
   return ASN1_OCTET_STRING_cmp(a, b) == 0;
-}
-
-// True when OpenSSL can check a signature in this certificate's algorithm with this key.
-bool signature_checkable(const X509* cert, EVP_PKEY* ca_key) {
-  if (ca_key == nullptr) return false;
-  const int sig_nid = X509_get_signature_nid(cert);
-  int md_nid = NID_undef, pk_nid = NID_undef;
-  return sig_nid != NID_undef && OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) == 1;
 }
 
 struct AuthorityKeyIdDeleter {
@@ -178,39 +171,41 @@ void Registry::parallel(std::size_t n, std::function<void(std::size_t, std::size
 
 Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   PreparedCert p;
-  auto cert = x509_from_der(der);
-  if (!cert) {
+  // A DER walk instead of d2i_X509, which would decode the subject's public key through
+  // the provider decoders (cert_view.hpp): the largest cost of an ingest otherwise.
+  auto view = parse_cert_view(der);
+  OwnedName issuer_name = view ? decode_name(view->issuer) : nullptr;
+  OwnedName subject = view ? decode_name(view->subject) : nullptr;
+  OwnedExtensions extensions = view ? decode_extensions(view->extensions) : nullptr;
+  if (!view || !issuer_name || !subject || (!view->extensions.empty() && !extensions)) {
     p.error = make_error("certificate_malformed", "not a DER X.509 certificate");
     return p;
   }
-  X509* x = cert->get();
   // The issuer: the configured CA whose subject is this certificate's issuer name, whose
   // subject key identifier matches the authority key identifier when both are present,
   // and whose key verifies the signature (or, for an algorithm we cannot check, an issuer
   // that accepts unverified signatures).
-  // Read the extension itself: the cached form (X509_get0_authority_key_id) is not
-  // filled for certificates whose public key OpenSSL cannot decode.
   std::unique_ptr<AUTHORITY_KEYID, AuthorityKeyIdDeleter> aki(
-      static_cast<AUTHORITY_KEYID*>(X509_get_ext_d2i(x, NID_authority_key_identifier, nullptr, nullptr)));
+      extensions ? static_cast<AUTHORITY_KEYID*>(
+                       X509V3_get_d2i(extensions.get(), NID_authority_key_identifier, nullptr, nullptr))
+                 : nullptr);
   const ASN1_OCTET_STRING* akid = aki ? aki->keyid : nullptr;
   bool name_matched = false;
   const ocsp::IssuerKeys* unverifiable = nullptr;
   for (const ocsp::IssuerKeys* candidate : issuers_.all()) {
     X509* ca = candidate->ca.get();
-    if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca)) != 0) continue;
+    if (X509_NAME_cmp(issuer_name.get(), X509_get_subject_name(ca)) != 0) continue;
     const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca);
     if (akid != nullptr && skid != nullptr && !same_octets(akid, skid)) continue;
     name_matched = true;
-    EVP_PKEY* ca_key = X509_get0_pubkey(ca);
-    if (!signature_checkable(x, ca_key)) {
-      if (unverifiable == nullptr || (accepts_unverified(candidate->id) && !accepts_unverified(unverifiable->id)))
-        unverifiable = candidate;
-      continue;
-    }
-    if (X509_verify(x, ca_key) == 1) {
+    const SignatureCheck check = verify_signature(der, *view, X509_get0_pubkey(ca));
+    if (check == SignatureCheck::valid) {
       p.issuer = candidate;
       break;
     }
+    if (check == SignatureCheck::unverifiable &&
+        (unverifiable == nullptr || (accepts_unverified(candidate->id) && !accepts_unverified(unverifiable->id))))
+      unverifiable = candidate;
   }
   ossl_errors();  // failed verifications leave entries in the error queue
   if (p.issuer == nullptr && unverifiable != nullptr) {
@@ -228,17 +223,22 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
                            : make_error("issuer_unknown", "the certificate's issuer is not a configured issuer");
     return p;
   }
-  const ASN1_INTEGER* serial_int = X509_get0_serialNumber(x);
-  Bytes serial = serial_bytes(serial_int);
-  if (serial.empty() || serial.size() > storage::kMaxSerialBytes ||
-      ASN1_STRING_type(serial_int) == V_ASN1_NEG_INTEGER) {
+  Bytes serial = view_serial(*view);
+  if (serial.empty() || serial.size() > storage::kMaxSerialBytes) {
     p.error = make_error("serial_invalid", "the serial number must be positive and at most 32 bytes");
     return p;
   }
   p.serial_hex = upper_hex(serial);
-  auto nb = asn1_time_to_unix(X509_get0_notBefore(x));
-  auto na = asn1_time_to_unix(X509_get0_notAfter(x));
+  std::optional<UnixTime> nb, na;
+  for (auto [tlv, out] : {std::pair{view->not_before, &nb}, std::pair{view->not_after, &na}}) {
+    const unsigned char* tp = tlv.data();
+    Asn1TimePtr t(d2i_ASN1_TIME(nullptr, &tp, static_cast<long>(tlv.size())));
+    if (!t) continue;
+    auto unix_time = asn1_time_to_unix(t.get());
+    if (unix_time) *out = *unix_time;
+  }
   if (!nb || !na) {
+    ossl_errors();
     p.error = make_error("certificate_malformed", "unreadable validity period");
     return p;
   }
@@ -249,9 +249,9 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   p.record.cert_sha256 = sha256(der);
   p.record.has_der = true;
   p.sha256_hex = hex_encode(p.record.cert_sha256);
-  p.spki = spki_sha256(x);
+  p.spki = sha256(view->spki);
 
-  std::vector<Attribute> attributes = extract_attributes(x, p.record.cert_sha256);
+  std::vector<Attribute> attributes = extract_attributes(subject.get(), extensions.get(), p.record.cert_sha256);
   p.index_keys.reserve(attributes.size());
   for (const auto& a : attributes) {
     Bytes k = index_key(a);

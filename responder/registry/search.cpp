@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/time.hpp"
+#include "responder/registry/cert_view.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::registry {
@@ -157,12 +158,15 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
   auto der = txn.get(storage::Table::cert_der, record->cert_sha256);
   if (!der) return std::move(der).error();
   if (!*der) return make_error("storage_corrupt", "certificate DER missing for a stored certificate");
-  auto cert = x509_from_der(**der);
-  if (!cert) return make_error("storage_corrupt", "stored certificate DER does not parse");
+  // Names only: no d2i_X509 (it would decode the public key; cert_view.hpp).
+  auto view = parse_cert_view(**der);
+  OwnedName subject = view ? decode_name(view->subject) : nullptr;
+  OwnedName issuer_dn = view ? decode_name(view->issuer) : nullptr;
+  if (!subject || !issuer_dn) return make_error("storage_corrupt", "stored certificate DER does not parse");
 
   CertificateSummary s;
-  s.subject = dn_text(X509_get_subject_name(cert->get()));
-  s.issuer_dn = dn_text(X509_get_issuer_name(cert->get()));
+  s.subject = dn_text(subject.get());
+  s.issuer_dn = dn_text(issuer_dn.get());
   const ocsp::IssuerKeys* issuer = issuers_.find_by_id(key->issuer);
   s.issuer = issuer ? issuer->name : "#" + std::to_string(key->issuer);
   s.serial_hex = hex_encode(key->serial, true);
