@@ -19,10 +19,13 @@
 #include "responder/access/authenticator.hpp"
 #include "responder/access/rate_limiter.hpp"
 #include "responder/access/service.hpp"
+#include "responder/csr/csr_service.hpp"
+#include "responder/csr/sweeper.hpp"
 #include "responder/feed/feed.hpp"
 #include "responder/routes/admin_routes.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/api_routes.hpp"
+#include "responder/routes/csr_routes.hpp"
 #include "responder/routes/events_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -105,6 +108,15 @@ int run(const config::Config& cfg) {
   routes::add_ocsp_routes(router, responder, options.max_request_bytes, clock, ocsp_counters);
   routes::add_api_routes(router, registry, api);
   routes::add_admin_routes(router, api);
+  csr::CsrPolicy csr_policy;
+  csr_policy.default_ttl = cfg.csr_default_ttl;
+  csr_policy.max_ttl = cfg.csr_max_ttl;
+  for (const auto& ic : cfg.issuers)
+    if (ic.allow_key_renewal)
+      if (const ocsp::IssuerKeys* k = issuers->find_by_name(ic.name)) csr_policy.renewal_issuers.push_back(k->id);
+  csr::CsrService csr_service(**env, writer, clock, csr_policy);
+  csr::ExpirySweeper csr_sweeper(csr_service, std::chrono::seconds(cfg.csr_sweep_interval));
+  auto csr_routes = routes::add_csr_routes(router, csr_service, api);
   routes::add_events_routes(router, api);
 
   http::Server server(server_options, std::move(router));
@@ -137,6 +149,7 @@ int run(const config::Config& cfg) {
   if (Status s = server.start(); !s) return fail("cannot listen on " + cfg.listen, s.error());
   if (Status s = server.handle_signals(); !s) return fail("cannot install signal handlers", s.error());
   refresher.start();
+  csr_sweeper.start();
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", cfg.listen.substr(0, cfg.listen.rfind(':')),
              server.port(), server.worker_count(), issuers->size(), cfg.storage_path);
   std::fprintf(stderr, "trustmond: listening on port %u\n", static_cast<unsigned>(server.port()));
@@ -148,6 +161,7 @@ int run(const config::Config& cfg) {
   server.run();
   log().info("stopping: draining the writer");
   feed.stop();
+  csr_sweeper.stop();
   refresher.stop();
   writer.stop();
   log().info("stopped");

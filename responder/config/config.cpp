@@ -180,6 +180,11 @@ const std::vector<Setting>& schema() {
       integer("ocsp", "live_rate", &Config::ocsp_live_rate, 0, 10000000,
               "Live signatures per second per issuer (nonce, several CertIDs, unknown serials); beyond\n"
               "# it such requests get tryLater while pre-signed answers go on. 0 = unlimited."),
+      duration("csr", "default_ttl", &Config::csr_default_ttl, 1, 365 * 86400,
+               "Lifetime of a CSR reservation when the request names none."),
+      duration("csr", "max_ttl", &Config::csr_max_ttl, 1, 365 * 86400, "Longest reservation lifetime a request may ask."),
+      duration("csr", "sweep_interval", &Config::csr_sweep_interval, 1, 86400,
+               "How often reservations past their lifetime are stored as expired."),
   };
   return settings;
 }
@@ -224,7 +229,11 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
           else if (key == "ca_cert" && s) ic.ca_cert = resolve(base_dir, *s);
           else if (key == "responder_cert" && s) ic.responder_cert = resolve(base_dir, *s);
           else if (key == "responder_key" && s) ic.responder_key = resolve(base_dir, *s);
-          else if (key == "accept_unverified_signatures") {
+          else if (key == "allow_key_renewal") {
+            auto b = v.value<bool>();
+            if (!b || !v.is_boolean()) return invalid(source, where + " must be true or false");
+            ic.allow_key_renewal = *b;
+          } else if (key == "accept_unverified_signatures") {
             auto b = v.value<bool>();
             if (!b || !v.is_boolean()) return invalid(source, where + " must be true or false");
             ic.accept_unverified_signatures = *b;
@@ -261,6 +270,8 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
   if (c.storage_path.empty()) return invalid(source, "storage.path is required");
   if (!c.tls_listen.empty() && (c.tls_cert.empty() || c.tls_key.empty()))
     return invalid(source, "server.tls_listen needs server.tls_cert and server.tls_key");
+  if (c.csr_default_ttl > c.csr_max_ttl)
+    return invalid(source, "csr.default_ttl must not be longer than csr.max_ttl");
   if (c.ocsp_refresh_margin >= c.ocsp_validity)
     return invalid(source, "ocsp.refresh_margin must be shorter than ocsp.validity");
   return c;
@@ -297,12 +308,14 @@ std::string example(const std::string& data_dir, const std::vector<IssuerConfig>
     out << "# [[issuer]]\n# name = \"my-ca\"\n# ca_cert = \"pki/ca.pem\"\n# responder_cert = \"pki/ocsp.pem\"\n"
            "# responder_key = \"pki/ocsp.key\"\n"
            "# accept_unverified_signatures = false  # true: store certificates in algorithms OpenSSL cannot\n"
-           "#                                       # check (e.g. DSTU 4145), marked signature_checked = false\n";
+           "#                                       # check (e.g. DSTU 4145), marked signature_checked = false\n"
+           "# allow_key_renewal = false  # true: a renewal may reuse a key for the same subject and provider\n";
   }
   for (const auto& i : issuers) {
     out << "\n[[issuer]]\nname = " << quote(i.name) << "\nca_cert = " << quote(i.ca_cert)
         << "\nresponder_cert = " << quote(i.responder_cert) << "\nresponder_key = " << quote(i.responder_key)
-        << "\naccept_unverified_signatures = " << (i.accept_unverified_signatures ? "true" : "false") << "\n";
+        << "\naccept_unverified_signatures = " << (i.accept_unverified_signatures ? "true" : "false")
+        << "\nallow_key_renewal = " << (i.allow_key_renewal ? "true" : "false") << "\n";
   }
   return out.str();
 }

@@ -21,6 +21,8 @@ struct IssuerConfig {
   // Store certificates whose signature algorithm OpenSSL cannot check (e.g. DSTU 4145),
   // marked signature_checked = false, instead of refusing them ("signature_unverifiable").
   bool accept_unverified_signatures = false;
+  // CSR uniqueness: allow a renewal with the same key by the same subject and provider.
+  bool allow_key_renewal = false;
 };
 
 struct Config {
@@ -63,6 +65,11 @@ struct Config {
   std::size_t ocsp_max_certids = 16;
   std::size_t ocsp_max_request_bytes = 4096;
   unsigned ocsp_live_rate = 0;            // live signatures per second per issuer; 0 = unlimited
+
+  // [csr]
+  UnixTime csr_default_ttl = 3600;        // reservation lifetime when the request names none
+  UnixTime csr_max_ttl = 7 * 86400;
+  UnixTime csr_sweep_interval = 60;       // how often expired reservations are stored as such
 
   std::vector<IssuerConfig> issuers;
 };

@@ -1,0 +1,287 @@
+#include "responder/routes/csr_routes.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+#include "common/thread_pool.hpp"
+#include "responder/csr/csr_json.hpp"
+#include "responder/http/worker.hpp"
+#include "responder/registry/certificate_body.hpp"
+#include "responder/routes/api_context.hpp"
+#include "responder/routes/worker_state.hpp"
+
+namespace trustmon::routes {
+
+using nlohmann::json;
+
+class CsrRoutes {
+ public:
+  CsrRoutes(csr::CsrService& service, ApiContext& ctx) : service_(service), ctx_(ctx), pool_(1, "csr") {}
+
+  void check(http::Request& req);
+  void reserve(http::Request& req);
+  void reservation(http::Request& req);
+
+ private:
+  struct Input {
+    std::vector<Bytes> csrs;
+    bool batch = false;
+    std::string issuer;  // name, "" = unspecified
+    UnixTime ttl = 0;
+  };
+  // Reads the body; replies and returns nullopt when it is not usable.
+  std::optional<Input> read_input(http::Request& req, bool allow_batch);
+  // Resolves an issuer name to its id (0 for ""); replies 404 when unknown.
+  std::optional<std::uint32_t> issuer_id(http::Request& req, const std::string& name);
+  void reply_error(http::Request& req, const Error& e) {
+    req.reply_json(csr::http_status(csr::error_kind(e.code)), csr::error_json(e));
+  }
+
+  csr::CsrService& service_;
+  ApiContext& ctx_;
+  ThreadPool pool_;
+};
+
+namespace {
+
+std::optional<Bytes> csr_bytes(const json& v) {
+  if (!v.is_string()) return std::nullopt;
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.find("-----BEGIN") != std::string::npos) return Bytes(s.begin(), s.end());  // PEM: parse_csr reads it
+  return base64_decode_lenient(s);
+}
+
+}  // namespace
+
+std::optional<CsrRoutes::Input> CsrRoutes::read_input(http::Request& req, bool allow_batch) {
+  Input in;
+  const std::string type = registry::media_type(req.header("Content-Type").value_or(""));
+  ByteView body = req.body();
+  if (type == "application/pkcs10" || type == "application/x-pem-file" || type == "application/octet-stream") {
+    in.csrs.emplace_back(body.begin(), body.end());
+    if (auto issuer = req.query("issuer")) in.issuer = *issuer;
+    return in;
+  }
+  if (type != "application/json") {
+    req.reply_error(415, "unsupported_media_type", "use application/json, application/pkcs10 or application/x-pem-file");
+    return std::nullopt;
+  }
+  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    req.reply_error(400, "json_malformed", "the body must be a JSON object");
+    return std::nullopt;
+  }
+  if (auto it = doc.find("issuer"); it != doc.end() && !it->is_null()) {
+    if (!it->is_string()) {
+      req.reply_error(400, "invalid_argument", "\"issuer\" must be an issuer name");
+      return std::nullopt;
+    }
+    in.issuer = it->get<std::string>();
+  }
+  if (auto it = doc.find("ttl"); it != doc.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0) {
+      req.reply_error(400, "ttl_out_of_range", "\"ttl\" must be a number of seconds");
+      return std::nullopt;
+    }
+    in.ttl = it->get<std::int64_t>();
+  }
+  if (auto it = doc.find("csrs"); allow_batch && it != doc.end()) {
+    if (!it->is_array()) {
+      req.reply_error(400, "json_malformed", "\"csrs\" must be an array");
+      return std::nullopt;
+    }
+    if (it->size() > service_.policy().max_check_batch) {
+      req.reply_error(413, "csr_batch_too_large",
+                      "at most " + std::to_string(service_.policy().max_check_batch) + " requests per batch");
+      return std::nullopt;
+    }
+    in.batch = true;
+    for (const auto& v : *it) {
+      auto bytes = csr_bytes(v);
+      if (!bytes) {
+        req.reply_error(400, "csr_malformed", "each request is a PEM or base64 DER string");
+        return std::nullopt;
+      }
+      in.csrs.push_back(std::move(*bytes));
+    }
+    return in;
+  }
+  auto it = doc.find("csr");
+  auto bytes = it == doc.end() ? std::nullopt : csr_bytes(*it);
+  if (!bytes) {
+    req.reply_error(400, "csr_malformed", "\"csr\" must be a PEM or base64 DER certificate request");
+    return std::nullopt;
+  }
+  in.csrs.push_back(std::move(*bytes));
+  return in;
+}
+
+std::optional<std::uint32_t> CsrRoutes::issuer_id(http::Request& req, const std::string& name) {
+  if (name.empty()) return 0U;
+  const ocsp::IssuerKeys* k = ctx_.issuers.find_by_name(name);
+  if (!k) {
+    req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + name + "\"");
+    return std::nullopt;
+  }
+  return k->id;
+}
+
+void CsrRoutes::check(http::Request& req) {
+  auto principal = guard(req, ctx_, access::Need::read, "csr.check");
+  if (!principal) return;
+  auto in = read_input(req, true);
+  if (!in) return;
+  auto issuer = issuer_id(req, in->issuer);
+  if (!issuer) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  auto input = std::make_shared<Input>(std::move(*in));
+  const std::uint32_t participant = principal->actor.participant;
+  const std::uint32_t issuer_value = *issuer;
+  pool_.submit([this, shared, input, participant, issuer_value] {
+    std::vector<csr::ParsedCsr> parsed;
+    parsed.reserve(input->csrs.size());
+    std::vector<std::optional<Error>> errors(input->csrs.size());
+    for (std::size_t i = 0; i < input->csrs.size(); ++i) {
+      auto p = csr::parse_csr(input->csrs[i]);
+      if (!p) {
+        errors[i] = p.error();
+        if (!input->batch) return reply_error(*shared, p.error());
+        parsed.emplace_back();  // placeholder, never checked
+        continue;
+      }
+      parsed.push_back(std::move(*p));
+    }
+    http::Worker& worker = shared->worker();
+    worker.post([this, shared, input, parsed = std::move(parsed), errors = std::move(errors), participant,
+                 issuer_value]() mutable {
+      WorkerState& state = worker_state(*shared);
+      storage::ReadScope scope(state.txn);
+      if (!scope.status()) return shared->reply_error(503, "storage_unavailable", "cannot read");
+      if (!input->batch) {
+        auto r = service_.check(state.txn, parsed.front(), participant, issuer_value);
+        if (!r) return reply_error(*shared, r.error());
+        return shared->reply_json(200, csr::to_json(*r));
+      }
+      std::vector<csr::ParsedCsr> good;
+      for (std::size_t i = 0; i < parsed.size(); ++i)
+        if (!errors[i]) good.push_back(parsed[i]);
+      auto r = service_.check_batch(state.txn, good, participant, issuer_value);
+      if (!r) return reply_error(*shared, r.error());
+      json results = json::array();
+      std::size_t next = 0;
+      for (std::size_t i = 0; i < parsed.size(); ++i) {
+        json item = errors[i] ? csr::error_json(*errors[i]) : csr::to_json((*r)[next++]);
+        item["index"] = i;
+        results.push_back(std::move(item));
+      }
+      shared->reply_json(200, json{{"results", std::move(results)}});
+    });
+  });
+}
+
+void CsrRoutes::reserve(http::Request& req) {
+  auto principal = guard(req, ctx_, access::Need::write, "csr.reserve");
+  if (!principal) return;
+  if (principal->kind != access::ParticipantKind::qtsp) {
+    deny(req, ctx_, principal->actor, "csr.reserve", json{{"path", std::string(req.path())}}, 403,
+         make_error("participant_kind_not_allowed", "only qualified trust service providers reserve requests"));
+    return;
+  }
+  auto in = read_input(req, false);
+  if (!in) return;
+  auto issuer = issuer_id(req, in->issuer);
+  if (!issuer) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  auto input = std::make_shared<Input>(std::move(*in));
+  Actor actor = principal->actor;
+  const std::uint32_t issuer_value = *issuer;
+  pool_.submit([this, shared, input, actor, issuer_value] {
+    auto parsed = csr::parse_csr(input->csrs.front());
+    if (!parsed) return reply_error(*shared, parsed.error());
+    service_.reserve(std::move(*parsed), actor, issuer_value, input->ttl,
+                     [this, shared](Result<csr::ReserveOutcome> r) {
+                       if (!r) return reply_error(*shared, r.error());
+                       const int status = r->reservation ? 201 : 409;
+                       shared->reply_json(status, csr::to_json(*r, service_.now()));
+                     });
+  });
+}
+
+void CsrRoutes::reservation(http::Request& req) {
+  // /api/v1/csr/reservations/{id}[/commit|/release]
+  constexpr std::string_view kPrefix = "/api/v1/csr/reservations/";
+  std::string_view rest = req.path().substr(kPrefix.size());
+  const std::size_t slash = rest.find('/');
+  const std::string_view id_text = rest.substr(0, slash);
+  const std::string_view action = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  csr::ReservationId id = 0;
+  auto r = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (r.ec != std::errc() || r.ptr != id_text.data() + id_text.size() || id == 0 ||
+      (!action.empty() && action != "commit" && action != "release"))
+    return req.reply_error(404, "not_found", "no such resource");
+
+  if (action.empty()) {
+    if (req.method() != http::Method::Get && req.method() != http::Method::Head)
+      return req.reply_error(405, "method_not_allowed", "use GET", {{"Allow", "GET, HEAD"}});
+    auto principal = guard(req, ctx_, access::Need::read, "csr.reservation.read");
+    if (!principal) return;
+    WorkerState& state = worker_state(req);
+    storage::ReadScope scope(state.txn);
+    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+    auto got = service_.get(state.txn, id);
+    if (!got) return reply_error(req, got.error());
+    const bool admin = principal->role == access::Role::admin && principal->kind == access::ParticipantKind::central_body;
+    // Someone else's reservation is not shown (its id would tell who is issuing what).
+    if (!*got || (!admin && (*got)->participant != principal->actor.participant))
+      return reply_error(req, make_error("reservation_not_found", "no reservation " + std::to_string(id)));
+    return req.reply_json(200, json{{"reservation", csr::to_json(**got, service_.now())}});
+  }
+  if (req.method() != http::Method::Post)
+    return req.reply_error(405, "method_not_allowed", "use POST", {{"Allow", "POST"}});
+  auto principal = guard(req, ctx_, access::Need::write, action == "commit" ? "csr.commit" : "csr.release");
+  if (!principal) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  auto done = [this, shared](Result<csr::Reservation> res) {
+    if (!res) return reply_error(*shared, res.error());
+    shared->reply_json(200, json{{"reservation", csr::to_json(*res, service_.now())}});
+  };
+  if (action == "release") return service_.release(id, principal->actor, std::move(done));
+
+  ByteView body = shared->body();
+  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return shared->reply_error(400, "json_malformed", "the body must be a JSON object");
+  Sha256 cert_sha{};
+  std::optional<Sha256> cert_spki;
+  if (auto it = doc.find("certificate"); it != doc.end() && it->is_string()) {
+    auto certs = x509s_from_pem(it->get<std::string>());
+    if (!certs || certs->empty())
+      return shared->reply_error(400, "certificate_malformed", "\"certificate\" must be a PEM certificate");
+    X509* cert = certs->front().get();
+    cert_sha = sha256(x509_der(cert));
+    auto spki = csr::key_fingerprint(X509_get_X509_PUBKEY(cert));
+    if (!spki) return reply_error(*shared, spki.error());
+    cert_spki = *spki;
+  } else if (auto h = doc.find("certificate_sha256"); h != doc.end() && h->is_string()) {
+    auto raw = hex_decode(h->get<std::string>());
+    if (!raw || raw->size() != cert_sha.size())
+      return shared->reply_error(400, "invalid_argument", "\"certificate_sha256\" must be 64 hex digits");
+    std::copy(raw->begin(), raw->end(), cert_sha.begin());
+  } else {
+    return shared->reply_error(400, "invalid_argument", "give \"certificate\" (PEM) or \"certificate_sha256\"");
+  }
+  service_.commit(id, cert_sha, cert_spki, principal->actor, std::move(done));
+}
+
+std::shared_ptr<CsrRoutes> add_csr_routes(http::Router& router, csr::CsrService& service, ApiContext& ctx) {
+  auto routes = std::make_shared<CsrRoutes>(service, ctx);
+  CsrRoutes* r = routes.get();
+  router.add(http::Method::Post, "/api/v1/csr/check", [r](http::Request& req) { r->check(req); });
+  router.add(http::Method::Post, "/api/v1/csr/reservations", [r](http::Request& req) { r->reserve(req); });
+  for (http::Method m : {http::Method::Get, http::Method::Post})
+    router.add_prefix(m, "/api/v1/csr/reservations/", [r](http::Request& req) { r->reservation(req); });
+  return routes;
+}
+
+}  // namespace trustmon::routes
