@@ -27,6 +27,12 @@ UnixTime max_next_update(UnixTime issue) {
 }
 
 Result<PublishedVersion> Publisher::publish(std::string_view name, const Actor& actor, const PublishOptions& options) {
+  return publish_change(name, actor, options, nullptr, nullptr);
+}
+
+Result<PublishedVersion> Publisher::publish_change(std::string_view name, const Actor& actor,
+                                                   const PublishOptions& options, const ModelChange& change,
+                                                   const AlsoInJob& also) {
   if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
   if (options.period <= 0) return make_error("tl_invalid_period", "the publication period must be positive");
   const UnixTime now = clock_.now();
@@ -49,6 +55,16 @@ Result<PublishedVersion> Publisher::publish(std::string_view name, const Actor& 
     auto l = last_published_sequence(*txn, name);
     if (!l) return std::move(l).error();
     last = *l;
+  }
+  // The model as read (to detect a concurrent change) and, with a change, the new model.
+  std::optional<TrustedList> base;
+  std::optional<TrustedList> changed;
+  if (change) {
+    auto next = change(list);
+    if (!next) return std::move(next).error();
+    base = std::move(list);
+    changed = std::move(*next);
+    list = *changed;
   }
   const std::uint64_t sequence = std::max(last, list.scheme.sequence_number) + 1;
   list.scheme.sequence_number = sequence;
@@ -82,15 +98,24 @@ Result<PublishedVersion> Publisher::publish(std::string_view name, const Actor& 
                             {"next_update", format_rfc3339(next_update)},
                             {"sha256", hex_encode(version.sha256)},
                             {"bytes", version.xml.size()}};
-  const storage::EventIn event{"tl.published", actor.label(), payload.dump(), now};
+  const storage::EventIn event{"tl.published", options.event_actor.empty() ? actor.label() : options.event_actor,
+                               payload.dump(), now};
   Status s = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
     auto current = last_published_sequence(txn, version.list_name);
     if (!current) return std::move(current).error();
     if (*current >= sequence)
       return make_error("tl_publish_conflict", "sequence " + std::to_string(sequence) + " was taken meanwhile");
+    if (changed) {
+      auto stored = load_model(txn, version.list_name);
+      if (!stored) return std::move(stored).error();
+      if (!stored->has_value() || **stored != *base)
+        return make_error("tl_publish_conflict", "the trusted list model changed meanwhile");
+      if (auto st = store_model(txn, version.list_name, *changed); !st) return st;
+    }
     if (auto st = put_version(txn, version); !st) return st;
     auto seq = storage::append_event(txn, event);
     if (!seq) return std::move(seq).error();
+    if (also) return also(txn, version);
     return {};
   });
   if (!s) return std::move(s).error();

@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "common/actor.hpp"
@@ -35,6 +37,7 @@ inline constexpr UnixTime kDefaultPublishPeriod = 90 * 86400;
 struct PublishOptions {
   int version = 6;                         // TSLVersionIdentifier to emit (5 or 6)
   UnixTime period = kDefaultPublishPeriod;  // NextUpdate - ListIssueDateTime, seconds
+  std::string event_actor;                  // actor of the tl.published event; "" = actor.label()
 };
 
 // The latest NextUpdate TS 119 612 allows for a list issued at `issue`: 6 calendar
@@ -53,6 +56,19 @@ class Publisher {
   // "tl_next_update_too_far", "tl_unsupported_version", "tl_sign_failed",
   // "tl_check_failed", "tl_publish_conflict", "storage_*".
   Result<PublishedVersion> publish(std::string_view name, const Actor& actor, const PublishOptions& options = {});
+
+  // Publishing with a change of the model (an approved change notice): `change` maps the
+  // stored model to the new one (outside any transaction); the new list is built, signed
+  // and checked; then one Writer job stores the new model and the version, appends
+  // tl.published and runs `also` (e.g. to mark the notice approved). The job refuses
+  // with "tl_publish_conflict" if the stored model changed since it was read; if `also`
+  // or anything else fails, nothing is stored. Either may be empty.
+  using ModelChange = std::function<Result<TrustedList>(const TrustedList&)>;
+  using AlsoInJob = std::function<Status(storage::WriteTxn&, const PublishedVersion&)>;
+  Result<PublishedVersion> publish_change(std::string_view name, const Actor& actor, const PublishOptions& options,
+                                          const ModelChange& change, const AlsoInJob& also);
+
+  const TlSigner& signer() const noexcept { return signer_; }
 
  private:
   storage::Env& env_;

@@ -434,6 +434,32 @@ Result<std::optional<PublishedVersion>> get_current(const storage::ReadTxn& txn,
   return get_version(txn, name, *last);
 }
 
+Result<std::optional<VersionView>> find_version_view(const storage::ReadTxn& txn, std::string_view name,
+                                                     std::uint64_t sequence) {
+  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (sequence == 0) {
+    auto last = last_sequence_in(txn, name);
+    if (!last) return std::move(last).error();
+    if (*last == 0) return std::optional<VersionView>();
+    sequence = *last;
+  }
+  auto v = txn.get(storage::Table::tl_versions, version_key(name, sequence));
+  if (!v) return std::move(v).error();
+  if (!v->has_value()) return std::optional<VersionView>();
+  In in(**v);
+  if (in.u8() != kVersionFormat) return corrupt("unknown version format");
+  VersionView view;
+  get(in, view.sequence);
+  get(in, view.issued);
+  get(in, view.next_update);
+  ByteView digest = in.bytes();
+  if (digest.size() != view.sha256.size()) in.fail();
+  else std::copy(digest.begin(), digest.end(), view.sha256.begin());
+  view.xml = as_chars(in.bytes());
+  if (!in.done()) return corrupt("version record");
+  return std::optional<VersionView>(view);
+}
+
 Result<std::vector<PublishedVersion>> list_versions(const storage::ReadTxn& txn, std::string_view name) {
   if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
   std::vector<PublishedVersion> out;

@@ -60,6 +60,19 @@ Result<std::optional<PublishedVersion>> get_current(const storage::ReadTxn& txn,
 Result<std::optional<PublishedVersion>> get_version(const storage::ReadTxn& txn, std::string_view name,
                                                     std::uint64_t sequence);
 Result<std::vector<PublishedVersion>> list_versions(const storage::ReadTxn& txn, std::string_view name);
+
+// A stored version read without copying the signed bytes: `xml` points into the LMDB
+// map and is valid only until the read transaction is reset (serve it, then let go).
+struct VersionView {
+  std::uint64_t sequence = 0;
+  UnixTime issued = 0;
+  std::optional<UnixTime> next_update;
+  Sha256 sha256{};
+  std::string_view xml;
+};
+// sequence 0 = the current (last published) version; nullopt when there is none.
+Result<std::optional<VersionView>> find_version_view(const storage::ReadTxn& txn, std::string_view name,
+                                                     std::uint64_t sequence);
 // 0 when nothing was published.
 Result<std::uint64_t> last_published_sequence(const storage::ReadTxn& txn, std::string_view name);
 Result<std::uint64_t> last_published_sequence(const storage::WriteTxn& txn, std::string_view name);

@@ -1,0 +1,390 @@
+// See service.hpp.
+#include "tsl/service.hpp"
+
+#include <openssl/x509.h>
+
+#include <algorithm>
+
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "storage/event_log.hpp"
+#include "tsl/xml_reader.hpp"
+
+namespace trustmon::tsl {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kAtomEntries = 100;
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+json version_json(const PublishedVersion& v) {
+  json j = {{"list", v.list_name},
+            {"sequence", v.sequence},
+            {"issued", format_rfc3339(v.issued)},
+            {"sha256", hex_encode(v.sha256)}};
+  j["next_update"] = v.next_update ? json(format_rfc3339(*v.next_update)) : json(nullptr);
+  if (!v.xml.empty()) j["bytes"] = v.xml.size();
+  if (!v.warnings.empty()) j["warnings"] = v.warnings;
+  return j;
+}
+
+json notice_event(const ChangeNotice& n) {
+  json j = {{"id", n.id}, {"list", n.list}, {"kind", notice_kind_name(n.kind)}, {"provider", n.provider}};
+  if (!n.service.empty()) j["service"] = n.service;
+  return j;
+}
+
+Status append(storage::WriteTxn& txn, const char* type, const std::string& actor, const json& payload, UnixTime now) {
+  auto seq = storage::append_event(txn, {type, actor, payload.dump(-1, ' ', false, json::error_handler_t::replace), now});
+  if (!seq) return std::move(seq).error();
+  return {};
+}
+
+Error not_configured() {
+  return make_error("tl_signer_not_configured", "no trusted-list signer is configured ([tl] signer_cert, signer_key)");
+}
+
+std::string cas_json_text(std::string_view list, std::uint64_t sequence, UnixTime issued,
+                          const std::vector<CaCertificate>& cas) {
+  json arr = json::array();
+  for (const auto& ca : cas) {
+    const std::string hex = hex_encode(sha256(ca.der));
+    json e = {{"sha256", hex},
+              {"href", "/certs/ca/" + hex + ".cer"},
+              {"provider", ca.provider_name},
+              {"service", ca.service_name},
+              {"service_type", ca.service_type},
+              {"status", ca.status},
+              {"status_starting_time", format_rfc3339(ca.status_starting_time)},
+              {"ocsp", ca.ocsp},
+              {"crl", ca.crl},
+              {"tsp", ca.tsp},
+              {"other", ca.other}};
+    if (auto cert = x509_from_der(ca.der)) {
+      e["subject"] = x509_name_text(X509_get_subject_name(cert->get()));
+      auto nb = asn1_time_to_unix(X509_get0_notBefore(cert->get()));
+      auto na = asn1_time_to_unix(X509_get0_notAfter(cert->get()));
+      if (nb) e["not_before"] = format_rfc3339(*nb);
+      if (na) e["not_after"] = format_rfc3339(*na);
+    }
+    arr.push_back(std::move(e));
+  }
+  json doc = {{"list", std::string(list)}, {"sequence", sequence}, {"issued", format_rfc3339(issued)},
+              {"cas", std::move(arr)}};
+  return doc.dump(1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string changes_atom(std::string_view list, const std::vector<PublishedVersion>& versions,
+                         const std::vector<ChangeNotice>& notices) {
+  const std::string name = xml_escape(list);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
+  out += "  <id>urn:trustmon:tl:" + name + ":changes</id>\n";
+  out += "  <title>Trusted list " + name + ": published changes</title>\n";
+  const UnixTime updated = versions.empty() ? 0 : versions.back().issued;
+  out += "  <updated>" + format_rfc3339(updated) + "</updated>\n";
+  out += "  <author><name>trustmon</name></author>\n";
+  out += "  <link rel=\"self\" href=\"/tl/changes.atom\"/>\n";
+  out += "  <link rel=\"alternate\" type=\"application/xml\" href=\"/tl/" + name + ".xml\"/>\n";
+  std::size_t written = 0;
+  for (auto it = versions.rbegin(); it != versions.rend() && written < kAtomEntries; ++it, ++written) {
+    const PublishedVersion& v = *it;
+    const std::string seq = std::to_string(v.sequence);
+    std::string summary;
+    for (const auto& n : notices) {
+      if (n.published_sequence != v.sequence || n.list != list || n.state != NoticeState::approved) continue;
+      summary += "Change notice " + std::to_string(n.id) + " (" + notice_kind_name(n.kind) + ") for " + n.provider +
+                 " approved. ";
+    }
+    if (summary.empty()) summary = "Issued again without changes of content. ";
+    summary += "SHA-256 " + hex_encode(v.sha256) + ".";
+    out += "  <entry>\n";
+    out += "    <id>urn:trustmon:tl:" + name + ":" + seq + "</id>\n";
+    out += "    <title>" + name + " sequence " + seq + "</title>\n";
+    out += "    <updated>" + format_rfc3339(v.issued) + "</updated>\n";
+    out += "    <link rel=\"alternate\" type=\"application/xml\" href=\"/tl/history/" + seq + ".xml\"/>\n";
+    out += "    <summary>" + xml_escape(summary) + "</summary>\n";
+    out += "  </entry>\n";
+  }
+  out += "</feed>\n";
+  return out;
+}
+
+TlService::TlService(storage::Env& env, storage::Writer& writer, const TlChecker& checker, const TlSigner* signer,
+                     const Clock& clock, TlServiceOptions options)
+    : env_(env), writer_(writer), clock_(clock), options_(std::move(options)) {
+  if (signer != nullptr) publisher_ = std::make_unique<Publisher>(env, writer, *signer, checker, clock);
+}
+
+TlService::~TlService() { stop(); }
+
+void TlService::start() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  started_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void TlService::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool TlService::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || !started_) return false;
+    queue_.push_back(std::move(task));
+  }
+  cv_.notify_all();
+  return true;
+}
+
+void TlService::loop() {
+  auto next_check = std::chrono::steady_clock::now();
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_until(lock, next_check, [this] { return stopping_ || !queue_.empty(); });
+      if (!queue_.empty()) {
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      } else if (stopping_) {
+        return;
+      }
+    }
+    if (task) {
+      task();
+      continue;
+    }
+    if (std::chrono::steady_clock::now() >= next_check) {
+      reissue_due();
+      next_check = std::chrono::steady_clock::now() + options_.check_interval;
+    }
+  }
+}
+
+Result<json> TlService::import_sync(const std::string& name, const std::string& xml, const Actor& actor) {
+  auto r = import_list(writer_, name, xml, actor, clock_);
+  if (!r) return std::move(r).error();
+  return json{{"list", name},
+              {"sequence_number", r->sequence_number},
+              {"providers", r->providers},
+              {"services", r->services},
+              {"was_signed", r->was_signed}};
+}
+
+Result<json> TlService::publish_sync(const std::string& name, const Actor& actor) {
+  if (!publisher_) return not_configured();
+  auto v = publisher_->publish(name, actor, options_.publish);
+  if (!v) return std::move(v).error();
+  warm(name);
+  return version_json(*v);
+}
+
+Result<json> TlService::file_sync(ChangeNotice notice, const Actor& actor) {
+  if (!valid_list_name(notice.list)) return make_error("tl_invalid_name", "invalid list name");
+  const UnixTime now = clock_.now();
+  {
+    auto txn = storage::ReadTxn::begin(env_);
+    if (!txn) return std::move(txn).error();
+    storage::ReadScope scope(*txn);
+    if (!scope.status()) return scope.status().error();
+    auto model = load_model(*txn, notice.list);
+    if (!model) return std::move(model).error();
+    if (!model->has_value()) return make_error("tl_not_found", "no trusted list named " + notice.list);
+    // The change must apply to the model as it is now (it is applied again at approval).
+    auto dry = apply_notice(**model, notice, now);
+    if (!dry) return std::move(dry).error();
+  }
+  notice.participant = actor.participant;
+  notice.state = NoticeState::submitted;
+  notice.created = notice.changed = now;
+  notice.history = {NoticeStep{now, actor.label(), "submitted", "", 0}};
+  ChangeNotice stored;
+  const std::string label = actor.label();
+  Status s = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
+    stored = notice;
+    if (auto st = insert_notice(txn, stored); !st) return st;
+    return append(txn, "tl.notice.filed", label, notice_event(stored), now);
+  });
+  if (!s) return std::move(s).error();
+  return notice_to_json(stored);
+}
+
+Result<json> TlService::approve_sync(std::uint64_t id, const Actor& actor) {
+  if (!publisher_) return not_configured();
+  std::optional<ChangeNotice> notice;
+  {
+    auto txn = storage::ReadTxn::begin(env_);
+    if (!txn) return std::move(txn).error();
+    storage::ReadScope scope(*txn);
+    if (!scope.status()) return scope.status().error();
+    auto n = get_notice(*txn, id);
+    if (!n) return std::move(n).error();
+    notice = std::move(*n);
+  }
+  if (!notice) return make_error("tl_notice_not_found", "no change notice " + std::to_string(id));
+  if (notice->state != NoticeState::submitted)
+    return make_error("tl_notice_not_pending", std::string("the notice is already ") + notice_state_name(notice->state));
+  const UnixTime now = clock_.now();
+  const std::string label = actor.label();
+  ChangeNotice approved;
+  auto version = publisher_->publish_change(
+      notice->list, actor, options_.publish,
+      [&](const TrustedList& list) { return apply_notice(list, *notice, now); },
+      [&](storage::WriteTxn& txn, const PublishedVersion& v) -> Status {
+        auto cur = get_notice(txn, id);
+        if (!cur) return std::move(cur).error();
+        if (!cur->has_value()) return make_error("tl_notice_not_found", "no change notice " + std::to_string(id));
+        if ((*cur)->state != NoticeState::submitted)
+          return make_error("tl_notice_not_pending", "the notice was decided meanwhile");
+        approved = std::move(**cur);
+        approved.state = NoticeState::approved;
+        approved.changed = now;
+        approved.published_sequence = v.sequence;
+        approved.history.push_back({now, label, "approved", "", v.sequence});
+        if (auto st = put_notice(txn, approved); !st) return st;
+        json payload = notice_event(approved);
+        payload["sequence"] = v.sequence;
+        return append(txn, "tl.notice.approved", label, payload, now);
+      });
+  if (!version) {
+    const Error e = version.error();
+    json payload = notice_event(*notice);
+    payload["code"] = e.code;
+    payload["message"] = e.message;
+    Status recorded = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
+      return append(txn, "tl.notice.approval_failed", label, payload, now);
+    });
+    if (!recorded) log().error("cannot record a failed approval: {}", recorded.error().message);
+    return e;
+  }
+  warm(notice->list);
+  return json{{"notice", notice_to_json(approved)}, {"published", version_json(*version)}};
+}
+
+Result<json> TlService::reject_sync(std::uint64_t id, const std::string& reason, const Actor& actor) {
+  if (reason.empty() || reason.size() > 4096)
+    return make_error("tl_notice_invalid", "a rejection needs a \"reason\" (at most 4096 bytes)");
+  const UnixTime now = clock_.now();
+  const std::string label = actor.label();
+  ChangeNotice rejected;
+  Status s = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
+    auto cur = get_notice(txn, id);
+    if (!cur) return std::move(cur).error();
+    if (!cur->has_value()) return make_error("tl_notice_not_found", "no change notice " + std::to_string(id));
+    if ((*cur)->state != NoticeState::submitted)
+      return make_error("tl_notice_not_pending",
+                        std::string("the notice is already ") + notice_state_name((*cur)->state));
+    rejected = std::move(**cur);
+    rejected.state = NoticeState::rejected;
+    rejected.changed = now;
+    rejected.reason = reason;
+    rejected.history.push_back({now, label, "rejected", reason, 0});
+    if (auto st = put_notice(txn, rejected); !st) return st;
+    json payload = notice_event(rejected);
+    payload["reason"] = reason;
+    return append(txn, "tl.notice.rejected", label, payload, now);
+  });
+  if (!s) return std::move(s).error();
+  return notice_to_json(rejected);
+}
+
+std::size_t TlService::reissue_due() {
+  if (!publisher_) return 0;
+  const UnixTime now = clock_.now();
+  std::vector<std::string> due;
+  {
+    auto txn = storage::ReadTxn::begin(env_);
+    if (!txn) return 0;
+    storage::ReadScope scope(*txn);
+    if (!scope.status()) return 0;
+    auto names = list_names(*txn);
+    if (!names) return 0;
+    for (const auto& name : *names) {
+      auto view = find_version_view(*txn, name, 0);
+      if (!view || !view->has_value() || !(*view)->next_update) continue;
+      if (*(*view)->next_update - options_.reissue_margin <= now) due.push_back(name);
+    }
+  }
+  std::size_t published = 0;
+  PublishOptions options = options_.publish;
+  options.event_actor = "system:reissue";
+  for (const auto& name : due) {
+    auto v = publisher_->publish(name, Actor::bootstrap(), options);
+    if (!v) {
+      log().error("trusted list {}: automatic re-issue failed: {} ({})", name, v.error().message, v.error().code);
+      continue;
+    }
+    log().info("trusted list {}: re-issued as sequence {}", name, v->sequence);
+    warm(name);
+    ++published;
+  }
+  return published;
+}
+
+void TlService::warm(const std::string& name) {
+  auto txn = storage::ReadTxn::begin(env_);
+  if (!txn) return;
+  storage::ReadScope scope(*txn);
+  if (!scope.status()) return;
+  auto a = artifacts(*txn, name);
+  if (!a) log().warn("trusted list {}: cannot derive certificates: {}", name, a.error().message);
+}
+
+Result<std::shared_ptr<const Artifacts>> TlService::artifacts(const storage::ReadTxn& txn, std::string_view name) {
+  auto view = find_version_view(txn, name, 0);
+  if (!view) return std::move(view).error();
+  if (!view->has_value()) return std::shared_ptr<const Artifacts>();
+  const std::uint64_t sequence = (*view)->sequence;
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(name);
+    if (it != cache_.end() && it->second->sequence == sequence) return it->second;
+  }
+  auto read = read_trusted_list((*view)->xml);
+  if (!read) return std::move(read).error();
+  auto built = std::make_shared<Artifacts>();
+  built->list = std::string(name);
+  built->sequence = sequence;
+  built->issued = (*view)->issued;
+  built->cas = ca_certificates(read->list);
+  for (const auto& ca : built->cas) built->ca_der.emplace(hex_encode(sha256(ca.der)), ca.der);
+  auto p7b = certs_only_p7b(built->cas);
+  if (!p7b) return std::move(p7b).error();
+  built->p7b = std::move(*p7b);
+  built->cas_json = cas_json_text(name, sequence, built->issued, built->cas);
+  auto versions = list_versions(txn, name);
+  if (!versions) return std::move(versions).error();
+  auto notices = list_notices(txn, std::nullopt);
+  if (!notices) return std::move(notices).error();
+  built->atom = changes_atom(name, *versions, *notices);
+  std::lock_guard lock(cache_mu_);
+  auto& slot = cache_[built->list];
+  if (!slot || slot->sequence < sequence) slot = built;
+  return slot;
+}
+
+}  // namespace trustmon::tsl

@@ -1,0 +1,132 @@
+// TlService: the trusted-list workflow of the running server. It owns the one thread
+// that does everything that blocks on signing or on the Writer (import, publish,
+// change-notice filing, approval and rejection, automatic re-issue), and the artifacts
+// derived from each published version (CA certificates, their PKCS#7 bundle, CAs.json,
+// the Atom feed of published changes), computed once per sequence number.
+//
+// Policies:
+//  * Work is queued (post()) and run in order on the service thread; HTTP handlers hand a
+//    request over and reply from the completion, so no event loop ever waits for a
+//    signature or a commit. The *_sync methods are the same work for tools and tests
+//    (never call them on an event loop).
+//  * Without a signer the stored lists are still served; import, filing and rejection
+//    work; publish, approval and re-issue refuse with "tl_signer_not_configured".
+//  * Approval = apply the notice to the model, build, sign, check and publish; the new
+//    model, the version, the tl.published event, the notice's new state and the
+//    tl.notice.approved event are one Writer job. If anything fails the notice stays
+//    submitted and nothing changes; the failure is recorded as tl.notice.approval_failed.
+//  * Automatic re-issue: every check interval, each list with a published version whose
+//    NextUpdate - reissue_margin <= now is published again (same model, next sequence),
+//    as actor "system" (event tl.published).
+//  * Every notice step is an event (tl.notice.filed, tl.notice.approved,
+//    tl.notice.rejected) with the actor's label and {id, list, kind, provider, service}.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/actor.hpp"
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "storage/lmdb.hpp"
+#include "storage/writer.hpp"
+#include "tsl/certificates.hpp"
+#include "tsl/checker.hpp"
+#include "tsl/notices.hpp"
+#include "tsl/publisher.hpp"
+#include "tsl/signer.hpp"
+
+namespace trustmon::tsl {
+
+struct TlServiceOptions {
+  std::string default_list = "ua";
+  PublishOptions publish;                 // version and NextUpdate period
+  UnixTime reissue_margin = 14 * 86400;   // publish again when NextUpdate is this close
+  std::chrono::milliseconds check_interval{60000};
+};
+
+// What the public endpoints serve besides the list itself, for one published version.
+struct Artifacts {
+  std::string list;
+  std::uint64_t sequence = 0;
+  UnixTime issued = 0;
+  std::vector<CaCertificate> cas;
+  std::map<std::string, Bytes> ca_der;  // hex SHA-256 -> DER
+  Bytes p7b;                             // certs-only PKCS#7 of every CA certificate
+  std::string cas_json;                  // GET /certs/CAs.json
+  std::string atom;                      // GET /tl/changes.atom
+};
+
+// The Atom feed of a list's published versions (newest first), each entry naming the
+// approved change notices it carries.
+std::string changes_atom(std::string_view list, const std::vector<PublishedVersion>& versions,
+                         const std::vector<ChangeNotice>& notices);
+
+class TlService {
+ public:
+  using Done = std::function<void(Result<nlohmann::json>)>;
+
+  // `signer` may be null (no signer configured). Borrowed objects outlive the service.
+  TlService(storage::Env& env, storage::Writer& writer, const TlChecker& checker, const TlSigner* signer,
+            const Clock& clock, TlServiceOptions options);
+  ~TlService();
+  TlService(const TlService&) = delete;
+  TlService& operator=(const TlService&) = delete;
+
+  void start();  // the service thread (queue + re-issue timer)
+  void stop();   // finishes queued work, then joins
+
+  const TlServiceOptions& options() const noexcept { return options_; }
+  bool can_publish() const noexcept { return publisher_ != nullptr; }
+
+  // Runs `task` on the service thread, in order. False when stopped (task not run).
+  bool post(std::function<void()> task);
+
+  // The work itself (blocking; service thread, tools, tests).
+  Result<nlohmann::json> import_sync(const std::string& name, const std::string& xml, const Actor& actor);
+  Result<nlohmann::json> publish_sync(const std::string& name, const Actor& actor);
+  // Errors: tl_notice_invalid, tl_provider_not_found, tl_service_not_found (checked
+  // against the current model), tl_not_found.
+  Result<nlohmann::json> file_sync(ChangeNotice notice, const Actor& actor);
+  // Errors: tl_notice_not_found, tl_notice_not_pending, publishing errors.
+  Result<nlohmann::json> approve_sync(std::uint64_t id, const Actor& actor);
+  Result<nlohmann::json> reject_sync(std::uint64_t id, const std::string& reason, const Actor& actor);
+  // Re-issues every list that is due; returns how many were published.
+  std::size_t reissue_due();
+
+  // Artifacts of the current version of `name` (nullptr when none is published),
+  // computed on first use per sequence and cached. Reads through `txn` (active).
+  Result<std::shared_ptr<const Artifacts>> artifacts(const storage::ReadTxn& txn, std::string_view name);
+
+ private:
+  void loop();
+  void warm(const std::string& name);
+
+  storage::Env& env_;
+  storage::Writer& writer_;
+  const Clock& clock_;
+  TlServiceOptions options_;
+  std::unique_ptr<Publisher> publisher_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  bool started_ = false;
+  std::thread thread_;
+
+  std::mutex cache_mu_;
+  std::map<std::string, std::shared_ptr<const Artifacts>, std::less<>> cache_;
+};
+
+}  // namespace trustmon::tsl
