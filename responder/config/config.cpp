@@ -185,6 +185,23 @@ const std::vector<Setting>& schema() {
       duration("csr", "max_ttl", &Config::csr_max_ttl, 1, 365 * 86400, "Longest reservation lifetime a request may ask."),
       duration("csr", "sweep_interval", &Config::csr_sweep_interval, 1, 86400,
                "How often reservations past their lifetime are stored as expired."),
+      string("tl", "name", &Config::tl_name, {},
+             "Name of the trusted list served at /tl/{name}.xml (the CA certificates under /certs come from it)."),
+      path("tl", "signer_cert", &Config::tl_signer_cert,
+           "PEM certificate of the trusted-list signer (EKU 0.4.0.2231.3.0). Empty = no signer: stored lists\n"
+           "# are served, publishing refuses with tl_signer_not_configured."),
+      string("tl", "signer_key", &Config::tl_signer_key, {},
+             "Its private key: a PEM file (relative to this file), or a pkcs11: URI with pkcs11_module and pin_file."),
+      path("tl", "pkcs11_module", &Config::tl_pkcs11_module, "PKCS#11 module of the token holding a pkcs11: key."),
+      path("tl", "pin_file", &Config::tl_pin_file, "File holding the token's user PIN (read at start, never logged)."),
+      integer("tl", "version", &Config::tl_version, 5, 6, "TSLVersionIdentifier of published lists: 6 (TS 119 612 v2.4.1) or 5."),
+      duration("tl", "next_update", &Config::tl_next_update, 3600, 181 * 86400,
+               "NextUpdate - ListIssueDateTime of a published list (at most 6 months: 181 days)."),
+      duration("tl", "reissue_margin", &Config::tl_reissue_margin, 1, 180 * 86400,
+               "Publish the list again automatically when its NextUpdate is this close."),
+      duration("tl", "reissue_interval", &Config::tl_reissue_interval, 1, 86400,
+               "How often the automatic re-issue check runs."),
+      path("tl", "schema_dir", &Config::tl_schema_dir, "Folder of the ETSI schemas; empty = the built-in copy."),
   };
   return settings;
 }
@@ -270,6 +287,12 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
   if (c.storage_path.empty()) return invalid(source, "storage.path is required");
   if (!c.tls_listen.empty() && (c.tls_cert.empty() || c.tls_key.empty()))
     return invalid(source, "server.tls_listen needs server.tls_cert and server.tls_key");
+  if (c.tl_reissue_margin >= c.tl_next_update)
+    return invalid(source, "tl.reissue_margin must be shorter than tl.next_update");
+  if (!c.tl_signer_cert.empty() && c.tl_signer_key.empty())
+    return invalid(source, "tl.signer_cert needs tl.signer_key");
+  if (!c.tl_signer_key.empty() && c.tl_signer_key.rfind("pkcs11:", 0) != 0)
+    c.tl_signer_key = resolve(base_dir, c.tl_signer_key);
   if (c.csr_default_ttl > c.csr_max_ttl)
     return invalid(source, "csr.default_ttl must not be longer than csr.max_ttl");
   if (c.ocsp_refresh_margin >= c.ocsp_validity)

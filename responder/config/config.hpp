@@ -71,6 +71,18 @@ struct Config {
   UnixTime csr_max_ttl = 7 * 86400;
   UnixTime csr_sweep_interval = 60;       // how often expired reservations are stored as such
 
+  // [tl] the trusted list published by this server
+  std::string tl_name = "ua";             // served as /tl/{name}.xml; /certs/* come from it
+  std::string tl_signer_cert;             // PEM certificate of the list signer ("" = no signer)
+  std::string tl_signer_key;              // PEM key file, or a "pkcs11:" URI
+  std::string tl_pkcs11_module;           // PKCS#11 module for a pkcs11: key
+  std::string tl_pin_file;                // file holding the token PIN (never logged)
+  int tl_version = 6;                     // TSLVersionIdentifier: 6 or 5
+  UnixTime tl_next_update = 90 * 86400;   // NextUpdate - ListIssueDateTime
+  UnixTime tl_reissue_margin = 14 * 86400;  // re-issue when NextUpdate is this close
+  UnixTime tl_reissue_interval = 60;      // how often the re-issue check runs
+  std::string tl_schema_dir;              // ETSI schemas; "" = the built-in directory
+
   std::vector<IssuerConfig> issuers;
 };
 

@@ -32,6 +32,29 @@ TEST(Config, ValuesAndDurations) {
   EXPECT_EQ(c->ocsp_unknown, "revoked");
 }
 
+TEST(Config, TrustedListSection) {
+  auto c = parse(
+      "[storage]\npath = \"/x\"\n[tl]\nname = \"ua\"\nsigner_cert = \"tl/signer.pem\"\n"
+      "signer_key = \"tl/signer.key\"\nversion = 5\nnext_update = \"30d\"\nreissue_margin = \"2d\"\n",
+      "/etc/trustmon");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->tl_signer_cert, "/etc/trustmon/tl/signer.pem");
+  EXPECT_EQ(c->tl_signer_key, "/etc/trustmon/tl/signer.key");
+  EXPECT_EQ(c->tl_version, 5);
+  EXPECT_EQ(c->tl_next_update, 30 * 86400);
+  EXPECT_EQ(c->tl_reissue_margin, 2 * 86400);
+  // A PKCS#11 URI is not a path.
+  auto uri = parse("[storage]\npath = \"/x\"\n[tl]\nsigner_cert = \"s.pem\"\nsigner_key = \"pkcs11:token=t;object=k\"\n",
+                   "/etc/trustmon");
+  ASSERT_TRUE(uri.ok()) << uri.error().message;
+  EXPECT_EQ(uri->tl_signer_key, "pkcs11:token=t;object=k");
+  // More than 6 months, a margin not shorter than the period, a certificate without key, version 4.
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[tl]\nnext_update = \"200d\"\n", "/").ok());
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[tl]\nnext_update = \"10d\"\nreissue_margin = \"10d\"\n", "/").ok());
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[tl]\nsigner_cert = \"s.pem\"\n", "/").ok());
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n[tl]\nversion = 4\n", "/").ok());
+}
+
 TEST(Config, RejectsUnknownKeysAndBadValues) {
   auto unknown = parse("[storage]\npath = \"/x\"\n[server]\nlisten_on = \"x\"\n", "/");
   ASSERT_FALSE(unknown.ok());

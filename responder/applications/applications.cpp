@@ -1,0 +1,316 @@
+// See applications.hpp.
+#include "responder/applications/applications.hpp"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <array>
+#include <memory>
+
+#include "common/ossl.hpp"
+#include "common/time.hpp"
+#include "storage/event_log.hpp"
+
+namespace trustmon::applications {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<const char*, 5> kStateNames = {"submitted", "in_review", "approved", "rejected", "completed"};
+
+Error invalid(const std::string& what) { return make_error("application_invalid", what); }
+Error corrupt(const std::string& what) { return make_error("storage_corrupt", "application record: " + what); }
+
+Bytes id_key(std::uint64_t id) {
+  Bytes k(8);
+  put_be64(k.data(), id);
+  return k;
+}
+
+bool text(const json& j, const char* name, std::string& out, std::size_t max) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return true;
+  if (!it->is_string()) return false;
+  out = it->get<std::string>();
+  return out.size() <= max;
+}
+
+bool is_csr(const Attachment& a) {
+  return a.media_type == "application/pkcs10" || a.content.find("-----BEGIN CERTIFICATE REQUEST-----") != std::string::npos;
+}
+
+Status check_csr(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return ossl_error("internal_error", "BIO");
+  X509ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!req) {
+    ossl_errors();
+    return invalid("the CSR attachment is not a PEM certificate request");
+  }
+  EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
+  if (key == nullptr || X509_REQ_verify(req.get(), key) != 1) {
+    ossl_errors();
+    return invalid("the CSR's self-signature does not verify");
+  }
+  return {};
+}
+
+bool is_storage_error(const Error& e) { return e.code.rfind("storage_", 0) == 0 || e.code == "internal_error"; }
+
+template <typename Fn>
+void run_job(storage::Writer& writer, Fn apply, ApplicationService::Done done) {
+  auto result = std::make_shared<std::optional<Result<json>>>();
+  auto job = [apply = std::move(apply), result](storage::WriteTxn& txn) -> Status {
+    result->reset();  // the job may run again after map growth
+    auto child = storage::WriteTxn::begin_child(txn);
+    if (!child) return std::move(child).error();
+    Result<json> applied = apply(*child);
+    if (applied) {
+      if (Status c = child->commit(); !c) return c;
+    } else {
+      child->abort();
+      if (is_storage_error(applied.error())) return applied.error();
+    }
+    *result = std::move(applied);
+    return {};
+  };
+  writer.submit(std::move(job), [result, done = std::move(done)](Status s) {
+    if (!s) return done(std::move(s).error());
+    if (!*result) return done(make_error("internal_error", "the action produced no result"));
+    done(std::move(**result));
+  });
+}
+
+Result<std::optional<Application>> get_in(const storage::WriteTxn& txn, std::uint64_t id) {
+  auto v = txn.get(storage::Table::applications, id_key(id));
+  if (!v) return std::move(v).error();
+  if (!v->has_value()) return std::optional<Application>();
+  auto a = decode_application(**v);
+  if (!a) return std::move(a).error();
+  return std::optional<Application>(std::move(*a));
+}
+
+}  // namespace
+
+const char* state_name(State s) { return kStateNames[static_cast<std::size_t>(s)]; }
+std::optional<State> state_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kStateNames.size(); ++i)
+    if (name == kStateNames[i]) return static_cast<State>(i);
+  return std::nullopt;
+}
+
+bool transition_allowed(State from, State to) {
+  switch (from) {
+    case State::submitted: return to == State::in_review || to == State::rejected;
+    case State::in_review: return to == State::approved || to == State::rejected;
+    case State::approved: return to == State::completed;
+    case State::rejected:
+    case State::completed: return false;
+  }
+  return false;
+}
+
+Result<Application> application_from_json(const json& body) {
+  if (!body.is_object()) return invalid("the body must be a JSON object");
+  Application a;
+  if (!text(body, "service", a.service, 128) || !text(body, "text", a.text, kMaxTextBytes))
+    return invalid("\"service\" (at most 128 bytes) and \"text\" (at most 8 KiB) must be strings");
+  if (a.service.empty()) return invalid("\"service\" (what is applied for, e.g. ca_certificate) is required");
+  auto it = body.find("attachments");
+  if (it != body.end() && !it->is_null()) {
+    if (!it->is_array() || it->size() > kMaxAttachments)
+      return invalid("\"attachments\" must be an array of at most " + std::to_string(kMaxAttachments));
+    for (const auto& e : *it) {
+      Attachment at;
+      if (!e.is_object() || !text(e, "name", at.name, 256) || !text(e, "media_type", at.media_type, 128) ||
+          !text(e, "content", at.content, kMaxAttachmentBytes))
+        return invalid("each attachment is {\"name\",\"media_type\",\"content\"} with content of at most 64 KiB");
+      if (at.content.empty()) return invalid("an attachment has no content");
+      if (at.media_type.empty()) at.media_type = "text/plain";
+      if (is_csr(at))
+        if (auto s = check_csr(at.content); !s) return s.error();
+      a.attachments.push_back(std::move(at));
+    }
+  }
+  return a;
+}
+
+json to_json(const Application& a) {
+  json attachments = json::array();
+  for (const auto& at : a.attachments)
+    attachments.push_back({{"name", at.name}, {"media_type", at.media_type}, {"content", at.content}});
+  json history = json::array();
+  for (const auto& h : a.history) {
+    json e = {{"time", format_rfc3339(h.time)}, {"actor", h.actor}, {"state", h.state}};
+    if (!h.note.empty()) e["note"] = h.note;
+    history.push_back(std::move(e));
+  }
+  json j = {{"id", a.id},
+            {"participant", a.participant},
+            {"service", a.service},
+            {"text", a.text},
+            {"attachments", std::move(attachments)},
+            {"state", state_name(a.state)},
+            {"created", format_rfc3339(a.created)},
+            {"changed", format_rfc3339(a.changed)},
+            {"history", std::move(history)}};
+  if (!a.result_certificate.empty() || !a.result_note.empty())
+    j["result"] = {{"certificate", a.result_certificate}, {"note", a.result_note}};
+  return j;
+}
+
+Bytes encode_application(const Application& a) {
+  json attachments = json::array();
+  for (const auto& at : a.attachments) attachments.push_back({{"n", at.name}, {"m", at.media_type}, {"c", at.content}});
+  json history = json::array();
+  for (const auto& h : a.history) history.push_back({{"t", h.time}, {"a", h.actor}, {"s", h.state}, {"n", h.note}});
+  json j = {{"id", a.id},         {"participant", a.participant}, {"service", a.service},
+            {"text", a.text},     {"attachments", std::move(attachments)}, {"state", state_name(a.state)},
+            {"created", a.created}, {"changed", a.changed},       {"result_certificate", a.result_certificate},
+            {"result_note", a.result_note}, {"history", std::move(history)}};
+  const std::string t = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  Bytes out;
+  out.reserve(t.size() + 1);
+  out.push_back(kApplicationFormat);
+  out.insert(out.end(), t.begin(), t.end());
+  return out;
+}
+
+Result<Application> decode_application(ByteView value) {
+  if (value.empty() || value[0] != kApplicationFormat) return corrupt("unknown format");
+  const std::string_view body = as_chars(value.subspan(1));
+  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return corrupt("not JSON");
+  Application a;
+  constexpr std::size_t kAny = std::size_t{1} << 30;
+  auto num = [](const json& o, const char* k, auto& out) {
+    auto it = o.find(k);
+    if (it == o.end() || !it->is_number_integer()) return false;
+    out = it->get<std::remove_reference_t<decltype(out)>>();
+    return true;
+  };
+  std::string state;
+  if (!num(j, "id", a.id) || !num(j, "participant", a.participant) || !num(j, "created", a.created) ||
+      !num(j, "changed", a.changed) || !text(j, "service", a.service, kAny) || !text(j, "text", a.text, kAny) ||
+      !text(j, "state", state, 32) || !text(j, "result_certificate", a.result_certificate, kAny) ||
+      !text(j, "result_note", a.result_note, kAny))
+    return corrupt("fields");
+  auto s = state_from_name(state);
+  if (!s) return corrupt("state");
+  a.state = *s;
+  auto at = j.find("attachments");
+  auto hi = j.find("history");
+  if (at == j.end() || !at->is_array() || hi == j.end() || !hi->is_array()) return corrupt("lists");
+  for (const auto& e : *at) {
+    Attachment x;
+    if (!e.is_object() || !text(e, "n", x.name, kAny) || !text(e, "m", x.media_type, kAny) ||
+        !text(e, "c", x.content, kAny))
+      return corrupt("attachment");
+    a.attachments.push_back(std::move(x));
+  }
+  for (const auto& e : *hi) {
+    Step x;
+    if (!e.is_object() || !num(e, "t", x.time) || !text(e, "a", x.actor, kAny) || !text(e, "s", x.state, kAny) ||
+        !text(e, "n", x.note, kAny))
+      return corrupt("history");
+    a.history.push_back(std::move(x));
+  }
+  return a;
+}
+
+Result<std::optional<Application>> get_application(const storage::ReadTxn& txn, std::uint64_t id) {
+  auto v = txn.get(storage::Table::applications, id_key(id));
+  if (!v) return std::move(v).error();
+  if (!v->has_value()) return std::optional<Application>();
+  auto a = decode_application(**v);
+  if (!a) return std::move(a).error();
+  return std::optional<Application>(std::move(*a));
+}
+
+Result<std::vector<Application>> list_applications(const storage::ReadTxn& txn,
+                                                   std::optional<std::uint32_t> participant) {
+  std::vector<Application> out;
+  auto cursor = storage::Cursor::open(txn, storage::Table::applications);
+  if (!cursor) return std::move(cursor).error();
+  for (auto f = cursor->first();; f = cursor->next()) {
+    if (!f) return std::move(f).error();
+    if (!*f) break;
+    auto a = decode_application(cursor->value());
+    if (!a) return std::move(a).error();
+    if (participant && a->participant != *participant) continue;
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
+
+void ApplicationService::submit(const Actor& actor, Application application, Done done) {
+  const UnixTime now = clock_.now();
+  const std::string label = actor.label();
+  application.participant = actor.participant;
+  application.state = State::submitted;
+  application.created = application.changed = now;
+  application.history = {Step{now, label, "submitted", ""}};
+  run_job(
+      writer_,
+      [application, label, now](storage::WriteTxn& txn) -> Result<json> {
+        Application a = application;
+        auto cursor = storage::Cursor::open(txn, storage::Table::applications);
+        if (!cursor) return std::move(cursor).error();
+        auto last = cursor->last();
+        if (!last) return std::move(last).error();
+        a.id = 1;
+        if (*last) {
+          if (cursor->key().size() != 8) return corrupt("key");
+          a.id = get_be64(cursor->key().data()) + 1;
+        }
+        if (auto s = txn.put(storage::Table::applications, id_key(a.id), encode_application(a)); !s) return s.error();
+        json payload = {{"id", a.id}, {"service", a.service}, {"attachments", a.attachments.size()}};
+        auto seq = storage::append_event(txn, {"application.submitted", label, payload.dump(), now});
+        if (!seq) return std::move(seq).error();
+        return to_json(a);
+      },
+      std::move(done));
+}
+
+void ApplicationService::set_state(const Actor& actor, std::uint64_t id, State to, std::string note,
+                                   std::string result_certificate, Done done) {
+  if (note.size() > kMaxTextBytes) return done(invalid("\"note\" is longer than 8 KiB"));
+  if (to == State::completed) {
+    auto certs = x509s_from_pem(result_certificate);
+    if (!certs || certs->size() != 1)
+      return done(invalid("completing an application needs \"certificate\": one PEM certificate"));
+  } else if (!result_certificate.empty()) {
+    return done(invalid("a result certificate is attached only when completing"));
+  }
+  if (to == State::rejected && note.empty()) return done(invalid("a rejection needs a \"note\" saying why"));
+  const UnixTime now = clock_.now();
+  const std::string label = actor.label();
+  run_job(
+      writer_,
+      [id, to, note, result_certificate, label, now](storage::WriteTxn& txn) -> Result<json> {
+        auto cur = get_in(txn, id);
+        if (!cur) return std::move(cur).error();
+        if (!cur->has_value()) return make_error("application_not_found", "no application " + std::to_string(id));
+        Application a = std::move(**cur);
+        if (!transition_allowed(a.state, to))
+          return make_error("application_transition_invalid", std::string("an application ") + state_name(a.state) +
+                                                                  " cannot become " + state_name(to));
+        const State from = a.state;
+        a.state = to;
+        a.changed = now;
+        if (to == State::completed) {
+          a.result_certificate = result_certificate;
+          a.result_note = note;
+        }
+        a.history.push_back({now, label, state_name(to), note});
+        if (auto s = txn.put(storage::Table::applications, id_key(a.id), encode_application(a)); !s) return s.error();
+        json payload = {{"id", a.id}, {"from", state_name(from)}, {"to", state_name(to)}};
+        if (!note.empty()) payload["note"] = note;
+        auto seq = storage::append_event(txn, {std::string("application.") + state_name(to), label, payload.dump(), now});
+        if (!seq) return std::move(seq).error();
+        return to_json(a);
+      },
+      std::move(done));
+}
+
+}  // namespace trustmon::applications
