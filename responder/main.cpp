@@ -26,6 +26,10 @@
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/api_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
+#include "responder/routes/tl_routes.hpp"
+#include "responder/routes/application_routes.hpp"
+#include "responder/applications/applications.hpp"
+#include "tsl/service.hpp"
 #include "responder/routes/events_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -117,6 +121,37 @@ int run(const config::Config& cfg) {
   csr::CsrService csr_service(**env, writer, clock, csr_policy);
   csr::ExpirySweeper csr_sweeper(csr_service, std::chrono::seconds(cfg.csr_sweep_interval));
   auto csr_routes = routes::add_csr_routes(router, csr_service, api);
+
+  // Trusted list: checker (ETSI schemas), optional signer, the workflow thread.
+  if (!tsl::valid_list_name(cfg.tl_name)) return fail("invalid [tl] name", make_error("config_invalid", cfg.tl_name));
+  auto tl_checker = tsl::TlChecker::create(cfg.tl_schema_dir.empty() ? tsl::kDefaultSchemaDir : cfg.tl_schema_dir);
+  if (!tl_checker) return fail("cannot load the trusted-list schemas", tl_checker.error());
+  std::optional<tsl::TlSigner> tl_signer;
+  if (!cfg.tl_signer_cert.empty()) {
+    tsl::KeySource key{cfg.tl_signer_key, cfg.tl_pkcs11_module, ""};
+    if (!cfg.tl_pin_file.empty()) {
+      auto pin = read_file(cfg.tl_pin_file);
+      if (!pin) return fail("cannot read [tl] pin_file", pin.error());
+      while (!pin->empty() && (pin->back() == '\n' || pin->back() == '\r' || pin->back() == ' ')) pin->pop_back();
+      key.pin = std::move(*pin);
+    }
+    auto signer = tsl::TlSigner::create(key, cfg.tl_signer_cert);
+    if (!signer) return fail("cannot load the trusted-list signer", signer.error());
+    for (const auto& w : signer->warnings()) log().warn("trusted-list signer: {}", w);
+    tl_signer = std::move(*signer);
+  } else {
+    log().warn("no [tl] signer configured: stored trusted lists are served, publishing is refused");
+  }
+  tsl::TlServiceOptions tl_options;
+  tl_options.default_list = cfg.tl_name;
+  tl_options.publish.version = cfg.tl_version;
+  tl_options.publish.period = cfg.tl_next_update;
+  tl_options.reissue_margin = cfg.tl_reissue_margin;
+  tl_options.check_interval = std::chrono::seconds(cfg.tl_reissue_interval);
+  tsl::TlService tl_service(**env, writer, *tl_checker, tl_signer ? &*tl_signer : nullptr, clock, tl_options);
+  routes::add_tl_routes(router, api, tl_service);
+  applications::ApplicationService application_service(writer, clock);
+  routes::add_application_routes(router, api, application_service);
   routes::add_events_routes(router, api);
 
   http::Server server(server_options, std::move(router));
@@ -150,6 +185,7 @@ int run(const config::Config& cfg) {
   if (Status s = server.handle_signals(); !s) return fail("cannot install signal handlers", s.error());
   refresher.start();
   csr_sweeper.start();
+  tl_service.start();
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", cfg.listen.substr(0, cfg.listen.rfind(':')),
              server.port(), server.worker_count(), issuers->size(), cfg.storage_path);
   std::fprintf(stderr, "trustmond: listening on port %u\n", static_cast<unsigned>(server.port()));
@@ -162,6 +198,7 @@ int run(const config::Config& cfg) {
   log().info("stopping: draining the writer");
   feed.stop();
   csr_sweeper.stop();
+  tl_service.stop();
   refresher.stop();
   writer.stop();
   log().info("stopped");

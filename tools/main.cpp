@@ -7,6 +7,7 @@
 
 #include "common/ossl.hpp"
 #include "tools/cmd_admin.hpp"
+#include "tools/cmd_tl.hpp"
 #include "tools/commands.hpp"
 #include "tools/demo_pki.hpp"
 #include "tools/http_client.hpp"
@@ -187,6 +188,81 @@ int main(int argc, char** argv) {
   auto* au_verify = audit_cmd->add_subcommand("verify", "recompute the event chain; exit 1 at the first broken link");
   au_verify->add_option("--storage", verify_storage, "check the LMDB folder directly instead of asking the server");
 
+  // Trusted list, change notices, applications (cmd_tl.hpp).
+  int tl_error = 0;
+  auto tl_result = [&](Result<AdminCall> call) {
+    if (!call) {
+      print_error(std::cerr, call.error());
+      tl_error = kExitFailed;
+      return;
+    }
+    admin_call = std::move(*call);
+  };
+  std::string tl_name = "ua", tl_file;
+  std::uint64_t item_id = 0;
+  auto* tl_cmd = app.add_subcommand("tl", "the trusted list")->require_subcommand(1);
+  auto* tl_import = tl_cmd->add_subcommand("import", "replace the list's model by an XML trusted list");
+  tl_import->add_option("file", tl_file, "TS 119 612 XML file")->required();
+  tl_import->add_option("--name", tl_name, "list name")->capture_default_str();
+  auto* tl_pub = tl_cmd->add_subcommand("publish", "sign, check and publish the list now");
+  tl_pub->add_option("--name", tl_name, "list name")->capture_default_str();
+  tl_pub->callback([&] { admin_call = tl_publish(tl_name); });
+  auto* tl_vers = tl_cmd->add_subcommand("versions", "published versions");
+  tl_vers->add_option("--name", tl_name, "list name")->capture_default_str();
+  tl_vers->callback([&] { admin_call = tl_versions(tl_name); });
+  auto* tl_iss = tl_cmd->add_subcommand("issuers", "the list's CA certificates against the configured issuers");
+  tl_iss->add_option("--name", tl_name, "list name")->capture_default_str();
+  tl_iss->callback([&] { admin_call = tl_issuers(tl_name); });
+
+  NoticeArgs notice_args;
+  std::string n_reason;
+  auto* notice_cmd = app.add_subcommand("notice", "change notices about trusted-list entries")->require_subcommand(1);
+  auto* n_file = notice_cmd->add_subcommand("file", "file a change notice");
+  n_file->add_option("--kind", notice_args.kind, "new_service | new_certificate | status_change | update | termination")
+      ->required();
+  n_file->add_option("--provider", notice_args.provider, "the provider's TSPTradeName (e.g. NTRUA-12345678) or name")
+      ->required();
+  n_file->add_option("--service", notice_args.service, "hex SHA-256 of a certificate of the service");
+  n_file->add_option("--values", notice_args.values_json, "the new values as a JSON object");
+  n_file->add_option("--comment", notice_args.comment, "free text");
+  n_file->add_option("--list", notice_args.list, "list name (default: the server's)");
+  n_file->callback([&] { tl_result(notice_file(notice_args)); });
+  notice_cmd->add_subcommand("list", "notices (own, or all for the central body)")->callback([&] {
+    admin_call = notice_list();
+  });
+  auto* n_show = notice_cmd->add_subcommand("show", "one notice with its state and history");
+  n_show->add_option("id", item_id, "notice id")->required();
+  n_show->callback([&] { admin_call = notice_show(item_id); });
+  auto* n_approve = notice_cmd->add_subcommand("approve", "approve: change the list, sign and publish it");
+  n_approve->add_option("id", item_id, "notice id")->required();
+  n_approve->callback([&] { admin_call = notice_approve(item_id); });
+  auto* n_reject = notice_cmd->add_subcommand("reject", "reject with a reason");
+  n_reject->add_option("id", item_id, "notice id")->required();
+  n_reject->add_option("--reason", n_reason, "why (shown to the filer)")->required();
+  n_reject->callback([&] { admin_call = notice_reject(item_id, n_reason); });
+
+  ApplicationArgs app_args;
+  std::string ap_state, ap_note, ap_cert;
+  auto* app_cmd = app.add_subcommand("application", "applications to the central body")->require_subcommand(1);
+  auto* ap_submit = app_cmd->add_subcommand("submit", "submit an application");
+  ap_submit->add_option("--service", app_args.service, "what is applied for, e.g. ca_certificate")->required();
+  ap_submit->add_option("--text", app_args.text, "free text");
+  ap_submit->add_option("--csr", app_args.csr_file, "PEM certificate request to attach");
+  ap_submit->add_option("--attach", app_args.attach_files, "text file to attach (repeatable)");
+  ap_submit->callback([&] { tl_result(application_submit(app_args)); });
+  app_cmd->add_subcommand("list", "applications (own, or all for the central body)")->callback([&] {
+    admin_call = application_list();
+  });
+  auto* ap_show = app_cmd->add_subcommand("show", "one application");
+  ap_show->add_option("id", item_id, "application id")->required();
+  ap_show->callback([&] { admin_call = application_show(item_id); });
+  auto* ap_status = app_cmd->add_subcommand("set-status", "move an application to its next state (central body)");
+  ap_status->add_option("id", item_id, "application id")->required();
+  ap_status->add_option("--state", ap_state, "in_review | approved | rejected | completed")->required();
+  ap_status->add_option("--note", ap_note, "note (required to reject)");
+  ap_status->add_option("--certificate", ap_cert, "PEM file of the result (to complete)");
+  ap_status->callback([&] { tl_result(application_set_status(item_id, ap_state, ap_note, ap_cert)); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -200,11 +276,13 @@ int main(int argc, char** argv) {
   if (au_verify->parsed() && !verify_storage.empty())
     return cmd_audit_verify_offline(verify_storage, std::cout, std::cerr);
 
+  if (tl_error) return tl_error;
   auto client = make_client(server, token_file, timeout);
   if (!client) {
     print_error(std::cerr, client.error());
     return kExitFailed;
   }
+  if (tl_import->parsed()) return cmd_tl_import(**client, tl_name, tl_file, std::cout, std::cerr);
   if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
   if (au_verify->parsed()) return cmd_audit_verify(**client, std::cout, std::cerr);
   if (import_cmd->parsed()) return cmd_import(**client, import, std::cout, std::cerr);

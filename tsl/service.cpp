@@ -203,7 +203,7 @@ Result<json> TlService::publish_sync(const std::string& name, const Actor& actor
   return version_json(*v);
 }
 
-Result<json> TlService::file_sync(ChangeNotice notice, const Actor& actor) {
+Result<json> TlService::file_sync(ChangeNotice notice, const Actor& actor, const std::optional<std::string>& owner_code) {
   if (!valid_list_name(notice.list)) return make_error("tl_invalid_name", "invalid list name");
   const UnixTime now = clock_.now();
   {
@@ -214,6 +214,14 @@ Result<json> TlService::file_sync(ChangeNotice notice, const Actor& actor) {
     auto model = load_model(*txn, notice.list);
     if (!model) return std::move(model).error();
     if (!model->has_value()) return make_error("tl_not_found", "no trusted list named " + notice.list);
+    if (owner_code) {
+      auto index = find_provider(**model, notice.provider);
+      if (!index) return make_error("tl_provider_not_found", "no provider \"" + notice.provider + "\" in the list");
+      if (!provider_has_code((*model)->providers[*index], *owner_code))
+        return make_error("tl_notice_forbidden", "the provider \"" + notice.provider +
+                                                     "\" is not the filer's (its TSPTradeName does not carry the "
+                                                     "filer's registration code)");
+    }
     // The change must apply to the model as it is now (it is applied again at approval).
     auto dry = apply_notice(**model, notice, now);
     if (!dry) return std::move(dry).error();

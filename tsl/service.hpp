@@ -95,9 +95,12 @@ class TlService {
   // The work itself (blocking; service thread, tools, tests).
   Result<nlohmann::json> import_sync(const std::string& name, const std::string& xml, const Actor& actor);
   Result<nlohmann::json> publish_sync(const std::string& name, const Actor& actor);
-  // Errors: tl_notice_invalid, tl_provider_not_found, tl_service_not_found (checked
-  // against the current model), tl_not_found.
-  Result<nlohmann::json> file_sync(ChangeNotice notice, const Actor& actor);
+  // `owner_code`: the filer's registration code when it may only file about its own
+  // provider (a QTSP); nullopt for the central body. Errors: tl_notice_invalid,
+  // tl_provider_not_found, tl_service_not_found (checked against the current model),
+  // tl_not_found, tl_notice_forbidden (another provider's entry).
+  Result<nlohmann::json> file_sync(ChangeNotice notice, const Actor& actor,
+                                   const std::optional<std::string>& owner_code = std::nullopt);
   // Errors: tl_notice_not_found, tl_notice_not_pending, publishing errors.
   Result<nlohmann::json> approve_sync(std::uint64_t id, const Actor& actor);
   Result<nlohmann::json> reject_sync(std::uint64_t id, const std::string& reason, const Actor& actor);

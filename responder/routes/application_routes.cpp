@@ -1,0 +1,131 @@
+#include "responder/routes/application_routes.hpp"
+
+#include <charconv>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+#include "responder/applications/applications.hpp"
+#include "responder/routes/api_context.hpp"
+#include "responder/routes/worker_state.hpp"
+
+namespace trustmon::routes {
+namespace {
+
+using nlohmann::json;
+constexpr std::string_view kItemPrefix = "/api/v1/applications/";
+
+int app_status(const Error& e) {
+  if (e.code == "application_transition_invalid") return 409;
+  return status_for(e);
+}
+
+std::optional<json> body_object(http::Request& req) {
+  ByteView body = req.body();
+  if (body.empty()) return json::object();
+  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    req.reply_error(400, "json_malformed", "the body must be a JSON object");
+    return std::nullopt;
+  }
+  return doc;
+}
+
+std::string string_member(const json& doc, const char* name) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool sees_all(const access::Principal& p) { return p.bootstrap || p.kind == access::ParticipantKind::central_body; }
+
+applications::ApplicationService::Done reply_to(std::shared_ptr<http::Request> req, int ok_status) {
+  return [req, ok_status](Result<json> r) {
+    if (!r) {
+      if (r.error().code.rfind("storage_", 0) == 0) log().error("application: {}", r.error().message);
+      return req->reply_error(app_status(r.error()), r.error().code, r.error().message);
+    }
+    req->reply_json(ok_status, *r, {{"Cache-Control", "no-store"}});
+  };
+}
+
+template <typename Fn>
+void read(http::Request& req, Fn fn) {
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+  Result<json> r = fn(state.txn);
+  if (!r) return req.reply_error(app_status(r.error()), r.error().code, r.error().message);
+  req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
+}
+
+void root(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {
+  if (req.method() == http::Method::Post) {
+    auto p = guard(req, ctx, access::Need::write, "application.submit");
+    if (!p) return;
+    auto doc = body_object(req);
+    if (!doc) return;
+    auto app = applications::application_from_json(*doc);
+    if (!app) return req.reply_error(400, app.error().code, app.error().message);
+    service.submit(p->actor, std::move(*app), reply_to(std::make_shared<http::Request>(std::move(req)), 201));
+    return;
+  }
+  auto p = guard(req, ctx, access::Need::read, "application.list");
+  if (!p) return;
+  const std::optional<std::uint32_t> only = sees_all(*p) ? std::nullopt : std::optional(p->actor.participant);
+  read(req, [only](const storage::ReadTxn& txn) -> Result<json> {
+    auto list = applications::list_applications(txn, only);
+    if (!list) return std::move(list).error();
+    json arr = json::array();
+    for (const auto& a : *list) arr.push_back(applications::to_json(a));
+    return json{{"applications", std::move(arr)}};
+  });
+}
+
+void item(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {
+  std::string_view rest = req.path().substr(kItemPrefix.size());
+  const std::size_t slash = rest.find('/');
+  const std::string_view id_text = rest.substr(0, slash);
+  const std::string_view action = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  std::uint64_t id = 0;
+  auto parsed = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (id_text.empty() || parsed.ec != std::errc() || parsed.ptr != id_text.data() + id_text.size() || id == 0)
+    return req.reply_error(404, "not_found", "no such resource");
+  const http::Method m = req.method();
+  if (action.empty()) {
+    if (m != http::Method::Get && m != http::Method::Head)
+      return req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
+    auto p = guard(req, ctx, access::Need::read, "application.get");
+    if (!p) return;
+    const bool all = sees_all(*p);
+    const std::uint32_t participant = p->actor.participant;
+    return read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
+      auto a = applications::get_application(txn, id);
+      if (!a) return std::move(a).error();
+      if (!a->has_value() || (!all && (*a)->participant != participant))
+        return make_error("application_not_found", "no application " + std::to_string(id));
+      return applications::to_json(**a);
+    });
+  }
+  if (action != "status") return req.reply_error(404, "not_found", "no such resource");
+  if (m != http::Method::Post) return req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
+  auto p = guard(req, ctx, access::Need::admin, "application.status");
+  if (!p) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  auto to = applications::state_from_name(string_member(*doc, "state"));
+  if (!to || *to == applications::State::submitted)
+    return req.reply_error(400, "application_invalid", "\"state\" must be in_review, approved, rejected or completed");
+  service.set_state(p->actor, id, *to, string_member(*doc, "note"), string_member(*doc, "certificate"),
+                    reply_to(std::make_shared<http::Request>(std::move(req)), 200));
+}
+
+}  // namespace
+
+void add_application_routes(http::Router& router, ApiContext& ctx, applications::ApplicationService& service) {
+  for (http::Method m : {http::Method::Get, http::Method::Post}) {
+    router.add(m, "/api/v1/applications", [&ctx, &service](http::Request& req) { root(req, ctx, service); });
+    router.add_prefix(m, std::string(kItemPrefix), [&ctx, &service](http::Request& req) { item(req, ctx, service); });
+  }
+}
+
+}  // namespace trustmon::routes
