@@ -222,8 +222,8 @@ ServiceHistoryInstance history_of(const TrustService& s) {
 // Moves the current information into ServiceHistory (newest first) before a change that
 // takes effect at `when`.
 Status push_history(TrustService& s, UnixTime when) {
-  if (when <= s.status_starting_time)
-    return invalid("the change must take effect after the current StatusStartingTime (" +
+  if (when < s.status_starting_time)
+    return invalid("the change cannot take effect before the current StatusStartingTime (" +
                    format_rfc3339(s.status_starting_time) + ")");
   std::vector<ServiceHistoryInstance> history;
   history.push_back(history_of(s));
