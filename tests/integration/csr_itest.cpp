@@ -267,6 +267,16 @@ TEST_F(CsrTest, IngestOfTheIssuedCertificateCommitsTheReservation) {
 TEST_F(CsrTest, ReservationsSurviveARestart) {
   const std::string csr = new_csr("restart");
   ASSERT_EQ(post("/api/v1/csr/reservations", a_operator_, csr_body(csr)).status, 201);
+  // A refusal and a release as well, for the audit trail below.
+  EXPECT_EQ(post("/api/v1/csr/reservations", b_operator_, csr_body(csr)).status, 409);
+  const std::string other = new_csr("restart-released");
+  Reply r = post("/api/v1/csr/reservations", a_operator_, csr_body(other));
+  ASSERT_EQ(r.status, 201);
+  ASSERT_EQ(post("/api/v1/csr/reservations/" + std::to_string(r.body["reservation"]["id"].get<std::uint64_t>()) +
+                     "/release",
+                 a_operator_, json::object())
+                .status,
+            200);
   daemon_->stop();
   daemon_->start();
   Reply after = post("/api/v1/csr/check", b_operator_, csr_body(csr));
