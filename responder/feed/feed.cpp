@@ -172,12 +172,13 @@ void Feed::deliver_new(storage::ReadTxn& txn) {
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& kv : subs_) entries.emplace_back(kv.first, kv.second);
     }
-    // Read the events after the lowest cursor once, in a short transaction.
+    // Read the events after the lowest cursor once, in a short transaction, and match
+    // them in the same snapshot.
+    storage::ReadScope scope(txn);
+    if (!scope.status()) return;
     std::vector<storage::EventRecord> events;
     std::uint64_t last = 0;
     {
-      storage::ReadScope scope(txn);
-      if (!scope.status()) return;
       auto cur = storage::Cursor::open(txn, storage::Table::events);
       if (!cur) return;
       if (auto at = cur->last(); at && *at) {
@@ -209,7 +210,7 @@ void Feed::deliver_new(storage::ReadTxn& txn) {
       std::vector<nlohmann::json> out;
       for (const auto& e : events) {
         if (e.seq <= sub.cursor) continue;
-        if (auto n = sub.match ? sub.match(e) : std::nullopt) out.push_back(std::move(*n));
+        if (sub.match) sub.match(txn, e, out);
       }
       sub.cursor = upto;
       if (out.empty()) continue;

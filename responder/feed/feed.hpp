@@ -8,8 +8,8 @@
 //    thread reads the events after the lowest cursor once per round, in short read
 //    transactions of at most `batch` events, and offers each event to every
 //    subscription whose cursor is behind it. `match` decides what (if anything) the
-//    subscriber gets for an event; `deliver` receives the matched notifications in
-//    sequence order with the new cursor;
+//    subscriber gets for an event, in the same snapshot; `deliver` receives the matched
+//    notifications in sequence order with the new cursor;
 //  * every `revalidate_interval` (and at once after revalidate_now()) each subscription's
 //    actor is re-checked with the validator; a refused one is ended with the validator's
 //    error (e.g. participant_blocked) through `closed`, so blocking a participant ends its
@@ -43,7 +43,11 @@ namespace trustmon::feed {
 struct Subscription {
   Actor actor;
   std::uint64_t cursor = 0;  // deliver events with a larger sequence
-  std::function<std::optional<nlohmann::json>(const storage::EventRecord&)> match;
+  // Appends what the subscriber gets for an event (nothing, one or several notifications,
+  // e.g. one per matching watch). Runs on the feed thread inside its read snapshot, so it
+  // may look records up in `txn`.
+  std::function<void(const storage::ReadTxn& txn, const storage::EventRecord& event, std::vector<nlohmann::json>& out)>
+      match;
   // Returns false when the subscriber is gone (the subscription then ends silently).
   std::function<bool(std::vector<nlohmann::json>&& notifications, std::uint64_t cursor)> deliver;
   // The feed ended the subscription: code "timeout" (long poll deadline), "shutting_down",

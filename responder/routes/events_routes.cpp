@@ -38,12 +38,11 @@ Result<std::uint64_t> head_seq(http::Request& req) {
 }
 
 // What the principal may see of an event.
-std::function<std::optional<json>(const storage::EventRecord&)> visibility(const access::Principal& p) {
+decltype(feed::Subscription::match) visibility(const access::Principal& p) {
   const bool all = p.role == access::Role::admin && p.kind == access::ParticipantKind::central_body;
   const std::string own = "p" + std::to_string(p.actor.participant);
-  return [all, own](const storage::EventRecord& e) -> std::optional<json> {
-    if (all || access::actor_matches(own, e.actor)) return access::event_json(e);
-    return std::nullopt;
+  return [all, own](const storage::ReadTxn&, const storage::EventRecord& e, std::vector<json>& out) {
+    if (all || access::actor_matches(own, e.actor)) out.push_back(access::event_json(e));
   };
 }
 

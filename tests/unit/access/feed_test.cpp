@@ -65,9 +65,8 @@ TEST_F(FeedTest, DeliversMatchingEventsInOrder) {
   std::promise<void> three;
   Subscription sub;
   sub.actor.participant = 1;
-  sub.match = [](const storage::EventRecord& e) -> std::optional<json> {
-    if (e.actor != "mine") return std::nullopt;
-    return json{{"seq", e.seq}, {"type", e.type}};
+  sub.match = [](const storage::ReadTxn&, const storage::EventRecord& e, std::vector<json>& out) {
+    if (e.actor == "mine") out.push_back(json{{"seq", e.seq}, {"type", e.type}});
   };
   sub.deliver = [&](std::vector<json>&& events, std::uint64_t) {
     std::lock_guard<std::mutex> lock(mu);
@@ -93,7 +92,9 @@ TEST_F(FeedTest, ReplayFromACursorAndOneShotEndsAfterDelivery) {
   Subscription sub;
   sub.cursor = 1;  // replay from after event 1
   sub.one_shot = true;
-  sub.match = [](const storage::EventRecord& e) -> std::optional<json> { return json{{"seq", e.seq}}; };
+  sub.match = [](const storage::ReadTxn&, const storage::EventRecord& e, std::vector<json>& out) {
+    out.push_back(json{{"seq", e.seq}});
+  };
   sub.deliver = [&](std::vector<json>&& events, std::uint64_t cursor) {
     done.set_value({events.size(), cursor});
     return true;
@@ -117,7 +118,7 @@ TEST_F(FeedTest, LongPollTimesOutWithItsCursor) {
   sub.cursor = 0;
   sub.one_shot = true;
   sub.deadline = std::chrono::steady_clock::now() + 100ms;
-  sub.match = [](const storage::EventRecord&) -> std::optional<json> { return std::nullopt; };
+  sub.match = [](const storage::ReadTxn&, const storage::EventRecord&, std::vector<json>&) {};
   sub.deliver = [](std::vector<json>&&, std::uint64_t) { return true; };
   sub.closed = [&](const Error& why, std::uint64_t cursor) { closed.set_value({why.code, cursor}); };
   feed_->subscribe(std::move(sub));
@@ -132,7 +133,7 @@ TEST_F(FeedTest, InvalidActorIsEndedWithinTheInterval) {
   std::promise<std::string> closed;
   Subscription sub;
   sub.actor.participant = 7;
-  sub.match = [](const storage::EventRecord&) -> std::optional<json> { return std::nullopt; };
+  sub.match = [](const storage::ReadTxn&, const storage::EventRecord&, std::vector<json>&) {};
   sub.deliver = [](std::vector<json>&&, std::uint64_t) { return true; };
   sub.closed = [&](const Error& why, std::uint64_t) { closed.set_value(why.code); };
   feed_->subscribe(std::move(sub));
@@ -157,7 +158,7 @@ TEST_F(FeedTest, StopEndsEverySubscription) {
   std::atomic<int> ended{0};
   for (int i = 0; i < 3; ++i) {
     Subscription sub;
-    sub.match = [](const storage::EventRecord&) -> std::optional<json> { return std::nullopt; };
+    sub.match = [](const storage::ReadTxn&, const storage::EventRecord&, std::vector<json>&) {};
     sub.deliver = [](std::vector<json>&&, std::uint64_t) { return true; };
     sub.closed = [&](const Error& why, std::uint64_t) {
       EXPECT_EQ(why.code, "shutting_down");
