@@ -46,7 +46,12 @@ std::string etag(const Answer& answer) {
   ByteView tail = response_signature(answer.body).value_or(answer.body);
   if (tail.size() > 16) tail = tail.last(16);
   if (tail.empty()) return {};
-  return "\"" + hex_encode(tail) + "\"";
+  std::string etag;
+  etag.reserve(2 + 2 * tail.size());
+  etag += '"';
+  etag += hex_encode(tail);
+  etag += '"';
+  return etag;
 }
 
 Responder::Responder(const IssuerTable& issuers, OcspOptions options, const Clock& clock)
