@@ -5,6 +5,8 @@
 // "storage_corrupt" and never an out-of-bounds read.
 #include "storage/records.hpp"
 
+#include "storage/field_codec.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -15,79 +17,6 @@ namespace {
 
 constexpr std::uint8_t kFormat = 1;
 constexpr std::uint8_t kNoReasonByte = 0xff;
-
-// Appends fields to a Bytes buffer.
-class FieldWriter {
- public:
-  explicit FieldWriter(std::size_t reserve) { out_.reserve(reserve); }
-  void u8(std::uint8_t v) { out_.push_back(v); }
-  void be32(std::uint32_t v) {
-    std::uint8_t b[4];
-    put_be32(b, v);
-    out_.insert(out_.end(), b, b + 4);
-  }
-  void be64(std::uint64_t v) {
-    std::uint8_t b[8];
-    put_be64(b, v);
-    out_.insert(out_.end(), b, b + 8);
-  }
-  void time(UnixTime t) { be64(static_cast<std::uint64_t>(t)); }
-  void raw(ByteView b) { out_.insert(out_.end(), b.begin(), b.end()); }
-  void var(ByteView b) {
-    be32(static_cast<std::uint32_t>(b.size()));
-    raw(b);
-  }
-  Bytes take() { return std::move(out_); }
-
- private:
-  Bytes out_;
-};
-
-// Reads fields from a view; every read checks the remaining length first and a failed
-// read poisons the reader (later reads return zeros), so callers check ok() once.
-class FieldReader {
- public:
-  explicit FieldReader(ByteView in) : in_(in) {}
-  bool ok() const noexcept { return ok_; }
-  bool done() const noexcept { return ok_ && pos_ == in_.size(); }
-  bool has(std::size_t n) noexcept {
-    if (!ok_ || in_.size() - pos_ < n) ok_ = false;
-    return ok_;
-  }
-  std::uint8_t u8() noexcept { return has(1) ? in_[pos_++] : 0; }
-  std::uint32_t be32() noexcept {
-    if (!has(4)) return 0;
-    const std::uint32_t v = get_be32(in_.data() + pos_);
-    pos_ += 4;
-    return v;
-  }
-  std::uint64_t be64() noexcept {
-    if (!has(8)) return 0;
-    const std::uint64_t v = get_be64(in_.data() + pos_);
-    pos_ += 8;
-    return v;
-  }
-  UnixTime time() noexcept { return static_cast<UnixTime>(be64()); }
-  ByteView raw(std::size_t n) noexcept {
-    if (!has(n)) return {};
-    ByteView v = in_.subspan(pos_, n);
-    pos_ += n;
-    return v;
-  }
-  ByteView var() noexcept {
-    const std::uint32_t n = be32();
-    return raw(n);
-  }
-  void sha256(Sha256& out) noexcept {
-    ByteView v = raw(out.size());
-    if (ok_) std::memcpy(out.data(), v.data(), out.size());
-  }
-
- private:
-  ByteView in_;
-  std::size_t pos_ = 0;
-  bool ok_ = true;
-};
 
 Error corrupt(const char* what, const char* why) {
   return make_error("storage_corrupt", std::string(what) + " record: " + why);
