@@ -1,6 +1,5 @@
 #include "responder/routes/admin_routes.hpp"
 
-#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "common/time.hpp"
 #include "responder/access/audit.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "storage/event_log.hpp"
 
@@ -30,39 +30,7 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-std::optional<std::uint32_t> parse_id(std::string_view s) {
-  std::uint32_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v == 0) return std::nullopt;
-  return v;
-}
-
-// The body as a JSON object ({} when empty); replies 400/415 itself on failure.
-std::optional<json> body_object(http::Request& req) {
-  ByteView body = req.body();
-  if (body.empty()) return json::object();
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    req.reply_error(400, "json_malformed", "the body must be a JSON object");
-    return std::nullopt;
-  }
-  return doc;
-}
-
-// A string field: absent -> nullopt; present but not a string -> error reply.
-struct Field {
-  bool ok = true;
-  std::optional<std::string> value;
-};
-Field string_field(http::Request& req, const json& doc, const char* name) {
-  auto it = doc.find(name);
-  if (it == doc.end() || it->is_null()) return {};
-  if (!it->is_string()) {
-    req.reply_error(400, "invalid_argument", std::string("\"") + name + "\" must be a string");
-    return {false, {}};
-  }
-  return {true, it->get<std::string>()};
-}
+using Field = StringField;
 
 // Completion of an admin action: replies from the Writer thread after the commit.
 access::AccessService::Done reply_to(std::shared_ptr<http::Request> req, ApiContext& ctx, int ok_status,
