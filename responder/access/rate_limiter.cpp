@@ -9,6 +9,7 @@ std::optional<std::uint32_t> RateLimiter::acquire(std::uint32_t credential, doub
                                                   Clock::time_point now) {
   const double rate = override_rate > 0 ? override_rate : defaults_.per_second;
   if (rate <= 0) return std::nullopt;
+  if (calls_.fetch_add(1, std::memory_order_relaxed) % kPruneEvery == kPruneEvery - 1) prune(now);
   const double burst = override_rate > 0 ? std::max(1.0, 2 * override_rate) : std::max(1.0, defaults_.burst);
   Shard& shard = shards_[credential % kShards];
   std::lock_guard<std::mutex> lock(shard.mu);

@@ -2,11 +2,13 @@
 // credential 0), refilled at `rate` requests per second up to `burst`.
 //
 // Policy: buckets live in memory only (a restart forgives); the map is sharded by id so
-// workers rarely contend; a bucket idle for long enough to be full again is dropped by
-// the periodic prune, so memory follows the active credentials.
+// workers rarely contend; a bucket idle for long enough to be full again is dropped by a
+// prune that acquire() runs itself every kPruneEvery calls, so memory follows the active
+// credentials without a timer.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -46,6 +48,8 @@ class RateLimiter {
     std::unordered_map<std::uint32_t, Bucket> buckets;
   };
   static constexpr std::size_t kShards = 16;
+  static constexpr std::uint64_t kPruneEvery = 1 << 16;
+  std::atomic<std::uint64_t> calls_{0};
   RateLimit defaults_;
   std::array<Shard, kShards> shards_;
 };

@@ -58,5 +58,15 @@ TEST(RateLimiter, PruneDropsFullBucketsOnly) {
   EXPECT_EQ(limiter.tracked(), 0U);
 }
 
+TEST(RateLimiter, PrunesItselfEveryManyCalls) {
+  RateLimiter limiter({10, 1});
+  const auto t0 = Clock::now();
+  for (std::uint32_t id = 0; id < (1U << 16) - 1; ++id) limiter.acquire(id, 0, t0);
+  EXPECT_EQ(limiter.tracked(), (1U << 16) - 1);
+  // The next call finds every idle bucket full again and drops them.
+  limiter.acquire(999999, 0, t0 + std::chrono::seconds(10));
+  EXPECT_EQ(limiter.tracked(), 1U);
+}
+
 }  // namespace
 }  // namespace trustmon::access
