@@ -86,7 +86,19 @@ int run(const config::Config& cfg) {
   ocsp::OcspOptions options = ocsp_options(cfg);
   if (Status s = ocsp::validate(options); !s) return fail("invalid [ocsp] settings", s.error());
   ocsp::Responder responder(*issuers, options, clock);
-  registry::Registry registry(writer, *issuers, options, clock);
+  csr::CsrPolicy csr_policy;
+  csr_policy.default_ttl = cfg.csr_default_ttl;
+  csr_policy.max_ttl = cfg.csr_max_ttl;
+  for (const auto& ic : cfg.issuers)
+    if (ic.allow_key_renewal)
+      if (const ocsp::IssuerKeys* k = issuers->find_by_name(ic.name)) csr_policy.renewal_issuers.push_back(k->id);
+  csr::CsrService csr_service(**env, writer, clock, csr_policy);
+  csr::ExpirySweeper csr_sweeper(csr_service, std::chrono::seconds(cfg.csr_sweep_interval));
+  registry::RegistryOptions registry_options;
+  registry_options.csr = &csr_service;
+  for (const auto& ic : cfg.issuers)
+    if (ic.accept_unverified_signatures) registry_options.accept_unverified_issuers.push_back(ic.name);
+  registry::Registry registry(writer, *issuers, options, clock, registry_options);
   ocsp::RefresherOptions refresher_options;
   refresher_options.interval = std::chrono::seconds(cfg.ocsp_refresh_interval);
   refresher_options.max_per_second = cfg.ocsp_refresh_rate;
@@ -112,14 +124,6 @@ int run(const config::Config& cfg) {
   routes::add_ocsp_routes(router, responder, options.max_request_bytes, clock, ocsp_counters);
   routes::add_api_routes(router, registry, api);
   routes::add_admin_routes(router, api);
-  csr::CsrPolicy csr_policy;
-  csr_policy.default_ttl = cfg.csr_default_ttl;
-  csr_policy.max_ttl = cfg.csr_max_ttl;
-  for (const auto& ic : cfg.issuers)
-    if (ic.allow_key_renewal)
-      if (const ocsp::IssuerKeys* k = issuers->find_by_name(ic.name)) csr_policy.renewal_issuers.push_back(k->id);
-  csr::CsrService csr_service(**env, writer, clock, csr_policy);
-  csr::ExpirySweeper csr_sweeper(csr_service, std::chrono::seconds(cfg.csr_sweep_interval));
   auto csr_routes = routes::add_csr_routes(router, csr_service, api);
 
   // Trusted list: checker (ETSI schemas), optional signer, the workflow thread.

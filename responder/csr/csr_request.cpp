@@ -138,6 +138,19 @@ Result<Sha256> key_fingerprint(ByteView spki_der) {
   return canonical_fingerprint(spki_der, parts, [&key] { return key.get(); });
 }
 
+Result<Sha256> key_fingerprint_lazy(ByteView spki_der) {
+  SpkiParts parts;
+  if (!split_subject_public_key_info(spki_der, parts)) return malformed("not a DER SubjectPublicKeyInfo");
+  EvpPkeyPtr key;
+  auto decode = [&key, spki_der]() -> const EVP_PKEY* {
+    const unsigned char* p = spki_der.data();
+    key.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+    ossl_errors();
+    return key.get();
+  };
+  return canonical_fingerprint(spki_der, parts, decode);
+}
+
 Result<Sha256> key_fingerprint(const X509_PUBKEY* key) {
   if (key == nullptr) return make_error("internal_error", "no key to fingerprint");
   unsigned char* der = nullptr;

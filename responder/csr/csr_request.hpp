@@ -50,6 +50,10 @@ Result<ParsedCsr> parse_csr(ByteView input);
 // "csr_malformed" when `spki_der` is not one SubjectPublicKeyInfo, or is one of an
 // algorithm OpenSSL implements whose key does not decode.
 Result<Sha256> key_fingerprint(ByteView spki_der);
+// Same, decoding the key only when its encoding must change (EC with a compressed point
+// or explicit curve): the bulk path for ingested certificates, whose keys were not
+// checked by us anyway. A key that must be re-encoded but does not decode is an error.
+Result<Sha256> key_fingerprint_lazy(ByteView spki_der);
 // Same, for a certificate's key as OpenSSL holds it (X509_get_X509_PUBKEY): no decoding
 // unless the key needs re-encoding (EC with a compressed point or explicit curve).
 Result<Sha256> key_fingerprint(const X509_PUBKEY* key);

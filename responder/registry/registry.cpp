@@ -61,6 +61,26 @@ std::size_t default_threads(std::size_t requested) {
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
 }
 
+// The key fingerprint and indexed attributes of a stored certificate.
+struct RevokedDetails {
+  Sha256 spki{};
+  std::string attributes_json;
+};
+std::optional<RevokedDetails> revoked_details(ByteView der) {
+  auto view = parse_cert_view(der);
+  if (!view) return std::nullopt;
+  OwnedName subject = decode_name(view->subject);
+  OwnedExtensions extensions = decode_extensions(view->extensions);
+  if (!subject || (!view->extensions.empty() && !extensions)) return std::nullopt;
+  RevokedDetails d;
+  auto fp = csr::key_fingerprint_lazy(view->spki);
+  d.spki = fp ? *fp : sha256(view->spki);
+  std::vector<Attribute> attributes = extract_attributes(subject.get(), extensions.get(), sha256(der));
+  std::erase_if(attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
+  append_attributes_json(d.attributes_json, attributes);
+  return d;
+}
+
 }  // namespace
 
 const char* item_status_name(ItemStatus s) {
@@ -88,7 +108,8 @@ struct Registry::PreparedCert {
   Bytes key;  // certs key
   storage::CertRecord record;
   std::vector<Bytes> index_keys;  // attr_index keys (each maps to `key`)
-  Sha256 spki{};
+  Sha256 spki{};         // canonical key fingerprint (responder/csr: a request and its certificate meet)
+  Sha256 subject_sha{};  // SHA-256 of the subject Name DER (key-renewal policy)
   std::string payload;  // certificate.issued event payload, without the participant
   bool denied = false;  // refused because the actor does not operate the issuer
 };
@@ -135,6 +156,7 @@ Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, oc
   for (const auto& name : registry_options.accept_unverified_issuers) {
     if (const ocsp::IssuerKeys* k = issuers_.find_by_name(name)) unverified_ok_.push_back(k->id);
   }
+  csr_ = registry_options.csr;
 }
 
 bool Registry::accepts_unverified(storage::IssuerId id) const {
@@ -249,7 +271,9 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   p.record.cert_sha256 = sha256(der);
   p.record.has_der = true;
   p.sha256_hex = hex_encode(p.record.cert_sha256);
-  p.spki = sha256(view->spki);
+  auto fingerprint = csr::key_fingerprint_lazy(view->spki);
+  p.spki = fingerprint ? *fingerprint : sha256(view->spki);
+  p.subject_sha = sha256(view->subject);
 
   std::vector<Attribute> attributes = extract_attributes(subject.get(), extensions.get(), p.record.cert_sha256);
   p.index_keys.reserve(attributes.size());
@@ -298,7 +322,8 @@ void Registry::ingest(std::vector<Bytes> certificates, Actor actor, Callback don
 void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
   const UnixTime now = clock_.now();
   auto report = std::make_shared<BatchReport>();
-  auto job = [batch, report, now](storage::WriteTxn& txn) -> Status {
+  const csr::CsrService* csr_service = csr_;
+  auto job = [batch, report, now, csr_service](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     const std::string participant_field = ",\"participant\":" + std::to_string(batch->actor.participant) + "}";
     report->items.assign(batch->prepared.size(), ItemOutcome{});  // the job may run again after map growth
@@ -349,6 +374,18 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       if (s) {
         auto seq = storage::append_event(txn, {"certificate.issued", actor_label, p.payload + participant_field, now});
         if (!seq) s = std::move(seq).error();
+      }
+      if (s && csr_service != nullptr) {
+        auto use = csr_service->on_certificate_ingested(txn, p.spki, record.cert_sha256, batch->actor.participant,
+                                                        p.issuer->id, p.subject_sha, now, actor_label);
+        if (!use) {
+          s = std::move(use).error();
+        } else if (use->key_reused) {
+          const std::string fields = ",\"participant\":" + std::to_string(batch->actor.participant) +
+                                     ",\"renewal\":" + (use->renewal ? "true" : "false") + "}";
+          auto seq = storage::append_event(txn, {"certificate.key_reused", actor_label, p.payload + fields, now});
+          if (!seq) s = std::move(seq).error();
+        }
       }
       if (!s) return s;  // a storage fault (map full, I/O) fails the whole batch, to be retried
       out.status = ItemStatus::stored;
@@ -449,7 +486,8 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
 
 void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch) {
   auto report = std::make_shared<BatchReport>();
-  auto job = [batch, report](storage::WriteTxn& txn) -> Status {
+  const csr::CsrService* csr_service = csr_;
+  auto job = [batch, report, csr_service](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     const UnixTime now = batch->now;
     report->items.assign(batch->items.size(), ItemOutcome{});
@@ -496,7 +534,23 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
                                   {"reason", storage::reason_name(record.reason)},
                                   {"revocation_time", format_rfc3339(record.revocation_time)}};
         if (record.invalidity_date) payload["invalidity_date"] = format_rfc3339(record.invalidity_date);
-        if (record.has_der) payload["sha256"] = hex_encode(record.cert_sha256);
+        if (record.has_der) {
+          payload["sha256"] = hex_encode(record.cert_sha256);
+          // What watchers and the key registry need of the certificate (revocations are
+          // rare: the DER is read and walked here, inside the job).
+          auto der = txn.get(storage::Table::cert_der, record.cert_sha256);
+          if (!der) return std::move(der).error();
+          if (*der) {
+            if (auto details = revoked_details(**der)) {
+              payload["spki_sha256"] = hex_encode(details->spki);
+              payload["attributes"] = nlohmann::json::parse(details->attributes_json, nullptr, false);
+              if (csr_service != nullptr) {
+                auto r = csr_service->on_certificate_revoked(txn, details->spki, record.cert_sha256, now, actor_label);
+                if (!r) return std::move(r).error();
+              }
+            }
+          }
+        }
         auto seq = storage::append_event(txn, {"certificate.revoked", actor_label, payload.dump(), now});
         if (!seq) s = std::move(seq).error();
       }

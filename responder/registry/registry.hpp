@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "common/actor.hpp"
+#include "responder/csr/csr_service.hpp"
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
@@ -85,6 +86,11 @@ struct RegistryOptions {
   // Names of the issuers whose certificates may be stored although their signature
   // cannot be checked (config [[issuer]] accept_unverified_signatures = true).
   std::vector<std::string> accept_unverified_issuers;
+  // CSR and key uniqueness: when set, an ingest commits the provider's reservation for the
+  // certificate's key (or records the key as used) in the same commit, and raises a
+  // `certificate.key_reused` event when another certificate or request already used the
+  // key; a revocation marks the certificate's reservation revoked.
+  const csr::CsrService* csr = nullptr;
 };
 
 class Registry {
@@ -137,6 +143,7 @@ class Registry {
   ocsp::OcspOptions options_;
   const Clock& clock_;
   std::vector<storage::IssuerId> unverified_ok_;
+  const csr::CsrService* csr_ = nullptr;
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above
 };
 

@@ -9,8 +9,9 @@
 //   POST /api/v1/csr/reservations/{id}/commit     {"certificate_sha256": hex} or
 //        {"certificate": PEM} -> 200; the holder only
 //   POST /api/v1/csr/reservations/{id}/release    -> 200; the holder only
-// CSR parsing and proof-of-possession checks (~0.3 ms each) run on a small pool, off the
-// event loops; the check then runs back on the request's worker, in its read snapshot.
+// A single request is parsed and its proof of possession checked on the worker (a
+// fraction of a millisecond, like a live OCSP signature); a batch is parsed on a pool
+// thread and then checked back on the request's worker against one snapshot.
 #pragma once
 
 #include <memory>

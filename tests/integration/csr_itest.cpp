@@ -264,6 +264,38 @@ TEST_F(CsrTest, IngestOfTheIssuedCertificateCommitsTheReservation) {
   EXPECT_EQ(post("/api/v1/csr/check", b_operator_, csr_body(csr)).body["holder"]["state"], "issued");
 }
 
+TEST_F(CsrTest, ACertificateWithAnAlreadyUsedKeyRaisesKeyReused) {
+  const std::string csr = new_csr("reused");
+  const DemoPki& pki = demo_pki();
+  std::string certs;
+  for (const char* serial : {"0x5EED10", "0x5EED11"}) {
+    const std::string out = csr + serial + ".pem";
+    auto r = sh("openssl x509 -req -in " + q(csr) + " -CA " + q(pki.ca("demo-ec")) + " -CAkey " +
+                q(pki.dir + "/demo-ec/ca.key") + " -set_serial " + serial + " -days 30 -out " + q(out) + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    auto ingest = sh("curl -s -w '\n%{http_code}' -H " + q("Authorization: Bearer " + a_operator_) +
+                     " -H 'Content-Type: application/x-pem-file' --data-binary @" + q(out) + " " +
+                     q(daemon_->url() + "/api/v1/certificates"));
+    ASSERT_NE(ingest.out.find("\n200"), std::string::npos) << ingest.out;
+  }
+  auto audit = sh("curl -s -H " + q("Authorization: Bearer " + trim(read_text(daemon_->token_file()))) + " " +
+                  q(daemon_->url() + "/api/v1/admin/audit?action=certificate.key_reused&limit=1000"));
+  json events = json::parse(audit.out, nullptr, false);
+  ASSERT_TRUE(events.is_object()) << audit.out;
+  bool found = false;
+  for (const auto& e : events["events"])
+    if (e["payload"]["serial"] == "5EED11") {
+      found = true;
+      EXPECT_EQ(e["payload"]["renewal"], false);
+      EXPECT_EQ(e["payload"]["issuer"], "demo-ec");
+    }
+  EXPECT_TRUE(found) << audit.out;
+  // The key is now used: a new request for it is refused.
+  Reply again = post("/api/v1/csr/check", b_operator_, csr_body(same_key_csr(csr, "reused-again")));
+  EXPECT_EQ(again.body["unique"], false) << again.raw;
+  EXPECT_EQ(again.body["code"], "key_already_used");
+}
+
 TEST_F(CsrTest, ReservationsSurviveARestart) {
   const std::string csr = new_csr("restart");
   ASSERT_EQ(post("/api/v1/csr/reservations", a_operator_, csr_body(csr)).status, 201);
