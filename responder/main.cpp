@@ -122,7 +122,8 @@ int run(const config::Config& cfg) {
   routes::OcspCounters ocsp_counters;
   http::Router router;
   routes::add_ocsp_routes(router, responder, options.max_request_bytes, clock, ocsp_counters);
-  routes::add_api_routes(router, registry, api);
+  registry::CertificateSearch search(*issuers, clock);
+  routes::add_api_routes(router, registry, search, api);
   routes::add_admin_routes(router, api);
   auto csr_routes = routes::add_csr_routes(router, csr_service, api);
 

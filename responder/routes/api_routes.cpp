@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
+#include "common/time.hpp"
 #include "common/ossl.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "storage/records.hpp"
 
@@ -158,13 +160,135 @@ void handle_revocations(http::Request& req, registry::Registry& registry, ApiCon
                                       registry::ItemStatus::refused}));
 }
 
+void handle_crl(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
+  auto actor = writer_actor(req, ctx, "certificate.revoke");
+  if (!actor) return;
+  const std::string type = registry::media_type(req.header("Content-Type").value_or(""));
+  if (type != "application/pkix-crl" && type != "application/x-pem-file" && type != "application/octet-stream") {
+    req.reply_error(415, "unsupported_media_type", "send the CRL as application/pkix-crl (DER) or PEM");
+    return;
+  }
+  ByteView body = req.body();
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  registry.upload_crl(Bytes(body.begin(), body.end()), std::move(*actor),
+                      [shared, cb = reply_with(shared, {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
+                                                        registry::ItemStatus::refused})](
+                          Result<registry::BatchReport> result) {
+                        if (!result) {
+                          const Error& e = result.error();
+                          int status = e.code == "issuer_not_operated" ? 403
+                                       : e.code == "shutting_down"     ? 503
+                                       : e.code.rfind("storage_", 0) == 0 ? 500
+                                                                          : 400;
+                          shared->reply_error(status, e.code, e.message);
+                          return;
+                        }
+                        cb(std::move(result));
+                      });
+}
+
+// Query parameters that are not an attribute.
+bool is_search_option(std::string_view key) {
+  for (std::string_view k : {"status", "at", "issuer", "issued_after", "issued_before", "cursor", "limit"})
+    if (key == k) return true;
+  return false;
+}
+
+void handle_search(http::Request& req, const registry::CertificateSearch& search, ApiContext& ctx) {
+  if (!guard(req, ctx, access::Need::read, "certificate.search")) return;
+  registry::SearchQuery q;
+  // Every parameter that is not an option names the attribute searched (one at most).
+  std::string_view raw = req.raw_query();
+  while (!raw.empty()) {
+    const std::size_t amp = raw.find('&');
+    const std::string_view pair = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
+    const std::size_t eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq));
+    if (!key || key->empty() || is_search_option(*key)) continue;
+    auto value = req.query(*key);
+    if (!value) return req.reply_error(400, "query_invalid", "unreadable value for \"" + *key + "\"");
+    if (q.attribute) return req.reply_error(400, "query_invalid", "search by one attribute at a time");
+    auto attribute = registry::parse_attribute_query(*key, *value);
+    if (!attribute) return req.reply_error(400, attribute.error().code, attribute.error().message);
+    q.attribute = std::move(*attribute);
+  }
+  if (auto v = req.query("status")) {
+    auto f = registry::status_filter_from_name(*v);
+    if (!f) return req.reply_error(400, "query_invalid", "status must be valid, revoked, expired, not_yet_valid or any");
+    q.status = *f;
+  }
+  for (auto [name, target] : {std::pair<const char*, std::optional<UnixTime>*>{"issued_after", &q.issued_after},
+                              {"issued_before", &q.issued_before}}) {
+    if (auto v = req.query(name)) {
+      auto t = parse_rfc3339(*v);
+      if (!t) return req.reply_error(400, "query_invalid", std::string(name) + " must be an RFC 3339 time");
+      *target = *t;
+    }
+  }
+  if (auto v = req.query("at")) {
+    auto t = parse_rfc3339(*v);
+    if (!t) return req.reply_error(400, "query_invalid", "at must be an RFC 3339 time");
+    q.at = *t;
+  }
+  if (auto v = req.query("issuer")) q.issuer = *v;
+  if (auto v = req.query("cursor")) q.cursor = *v;
+  if (auto v = req.query("limit")) {
+    auto n = parse_id<std::size_t>(*v);
+    if (!n || *n > registry::kMaxSearchLimit)
+      return req.reply_error(400, "query_invalid", "limit must be 1.." + std::to_string(registry::kMaxSearchLimit));
+    q.limit = *n;
+  }
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+  auto page = search.search(state.txn, q);
+  if (!page) {
+    const Error& e = page.error();
+    return req.reply_error(e.code.rfind("storage_", 0) == 0 ? 500 : 400, e.code, e.message);
+  }
+  json items = json::array();
+  for (const auto& item : page->items) items.push_back(registry::to_json(item));
+  json body = {{"certificates", std::move(items)},
+               {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}};
+  req.reply_json(200, body, {{"Cache-Control", "no-store"}});
+}
+
+void handle_certificate(http::Request& req, const registry::CertificateSearch& search, ApiContext& ctx) {
+  if (!guard(req, ctx, access::Need::read, "certificate.read")) return;
+  constexpr std::string_view kPrefix = "/api/v1/certificates/";
+  std::string_view hex = req.path().substr(kPrefix.size());
+  auto raw = hex_decode(hex);
+  if (!raw || raw->size() != 32) return req.reply_error(404, "certificate_not_found", "not a certificate SHA-256");
+  Sha256 sha{};
+  std::copy(raw->begin(), raw->end(), sha.begin());
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+  auto got = search.get_by_sha256(state.txn, sha);
+  if (!got) return req.reply_error(500, got.error().code, got.error().message);
+  if (!*got) return req.reply_error(404, "certificate_not_found", "no certificate with this SHA-256");
+  const std::string accept(req.header("Accept").value_or(""));
+  if (accept.find("application/pkix-cert") != std::string::npos)
+    return req.reply(200, "application/pkix-cert", ByteView((*got)->der), {{"Cache-Control", "no-store"}});
+  json body = registry::to_json((*got)->summary);
+  body["der"] = base64_encode((*got)->der);
+  req.reply_json(200, body, {{"Cache-Control", "no-store"}});
+}
+
 }  // namespace
 
-void add_api_routes(http::Router& router, registry::Registry& registry, ApiContext& ctx) {
+void add_api_routes(http::Router& router, registry::Registry& registry, const registry::CertificateSearch& search,
+                    ApiContext& ctx) {
   router.add(http::Method::Post, "/api/v1/certificates",
              [&registry, &ctx](http::Request& req) { handle_certificates(req, registry, ctx); });
+  router.add(http::Method::Get, "/api/v1/certificates",
+             [&search, &ctx](http::Request& req) { handle_search(req, search, ctx); });
+  router.add_prefix(http::Method::Get, "/api/v1/certificates/",
+                    [&search, &ctx](http::Request& req) { handle_certificate(req, search, ctx); });
   router.add(http::Method::Post, "/api/v1/revocations",
              [&registry, &ctx](http::Request& req) { handle_revocations(req, registry, ctx); });
+  router.add(http::Method::Post, "/api/v1/crls", [&registry, &ctx](http::Request& req) { handle_crl(req, registry, ctx); });
 }
 
 }  // namespace trustmon::routes

@@ -2,16 +2,24 @@
 // issuers it operates, see api_context.hpp for authentication):
 //   POST /api/v1/certificates  PEM bundle, DER, or JSON {"certificates": [base64 DER...]}
 //   POST /api/v1/revocations   JSON revocation object, or {"revocations": [...]}
+//   POST /api/v1/crls          a CRL of an operated issuer (DER or PEM), verified with the
+//                              issuer's key; its entries become revocations
+//   GET  /api/v1/certificates?<attribute>=<value>&status=&at=&issuer=&issued_after=
+//        &issued_before=&cursor=&limit=   search (any role), one attribute at a time
+//   GET  /api/v1/certificates/{sha256}    JSON (with base64 "der"), or the DER with
+//                                         Accept: application/pkix-cert
 // Replies come after the Writer's durable commit. Errors are JSON with stable codes.
 #pragma once
 
 #include "responder/http/router.hpp"
 #include "responder/registry/registry.hpp"
+#include "responder/registry/search.hpp"
 #include "storage/lmdb.hpp"
 
 namespace trustmon::routes {
 
 struct ApiContext;
-void add_api_routes(http::Router& router, registry::Registry& registry, ApiContext& ctx);
+void add_api_routes(http::Router& router, registry::Registry& registry, const registry::CertificateSearch& search,
+                    ApiContext& ctx);
 
 }  // namespace trustmon::routes
