@@ -72,6 +72,7 @@ class AccessTest : public ::testing::Test {
     qtsp_a_ = id_of(ctl("participant add --kind qtsp --name 'QTSP A' --code 11111111"));
     qtsp_b_ = id_of(ctl("participant add --kind qtsp --name 'QTSP B' --code 22222222"));
     tooldev_ = id_of(ctl("participant add --kind tool_developer --name 'Tools Ltd' --code 33333333"));
+    const std::uint32_t owner = id_of(ctl("participant add --kind system_owner --name 'Bank' --code 66666666"));
     EXPECT_EQ(ctl("participant issuer-add " + std::to_string(qtsp_a_) + " demo-ec").second, 0);
     EXPECT_EQ(ctl("participant issuer-add " + std::to_string(qtsp_b_) + " demo-rsa").second, 0);
     token_["cb-admin"] = token_for(central_, "admin");
@@ -80,6 +81,8 @@ class AccessTest : public ::testing::Test {
     token_["a-viewer"] = token_for(qtsp_a_, "viewer");
     token_["b-operator"] = token_for(qtsp_b_, "operator");
     token_["tool-operator"] = token_for(tooldev_, "operator");
+    token_["owner-viewer"] = token_for(owner, "viewer");
+    token_["cb-operator"] = token_for(central_, "operator");
   }
   static void TearDownTestSuite() {
     daemon_->stop();
@@ -222,6 +225,8 @@ TEST_F(AccessTest, EveryRoleAgainstEveryEndpointClass) {
       {"a-operator", 200, 200, 200, 403, ""},
       {"a-viewer", 200, 200, 403, 403, "role_insufficient"},
       {"tool-operator", 200, 200, 403, 403, "participant_kind_not_allowed"},
+      {"owner-viewer", 200, 200, 403, 403, "role_insufficient"},
+      {"cb-operator", 200, 200, 200, 403, ""},
   };
   std::size_t serial_index = 10;
   for (const Case& c : cases) {
