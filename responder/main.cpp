@@ -32,7 +32,10 @@
 #include "tsl/service.hpp"
 #include "responder/routes/events_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
+#include "responder/routes/watch_routes.hpp"
 #include "responder/routes/worker_state.hpp"
+#include "responder/watch/dispatcher.hpp"
+#include "responder/watch/service.hpp"
 #include "storage/writer.hpp"
 
 namespace trustmon {
@@ -75,9 +78,23 @@ int run(const config::Config& cfg) {
   feed::Feed feed(**env, clock, [](const storage::ReadTxn& txn, const Actor& actor, UnixTime now) {
     return access::refusal_now(txn, actor, now);
   });
-  writer.set_on_commit([&feed] { feed.notify(); });
+  // Certificate watches: the match index and the webhook dispatcher, also woken by commits.
+  watch::WatchService watch_service(**env, writer, clock, cfg.watch_max_per_participant);
+  watch::DispatcherOptions dispatcher_options;
+  dispatcher_options.shards = cfg.watch_dispatchers;
+  dispatcher_options.max_failures = cfg.watch_max_failures;
+  dispatcher_options.backoff.initial = std::chrono::milliseconds(cfg.watch_backoff_initial_ms);
+  dispatcher_options.backoff.cap = std::chrono::seconds(cfg.watch_backoff_max);
+  dispatcher_options.timeout = std::chrono::seconds(cfg.watch_timeout);
+  watch::Dispatcher dispatcher(**env, watch_service, clock, dispatcher_options);
+  watch_service.set_on_change([&dispatcher] { dispatcher.notify(); });
+  writer.set_on_commit([&feed, &dispatcher] {
+    feed.notify();
+    dispatcher.notify();
+  });
   writer.start();
   feed.start();
+  if (Status s = watch_service.load(); !s) return fail("cannot load the watches", s.error());
 
   auto issuers = registry::load_issuers(cfg.issuers, **env, writer, clock.now());
   if (!issuers) return fail("cannot load issuers", issuers.error());
@@ -157,7 +174,8 @@ int run(const config::Config& cfg) {
   routes::add_tl_routes(router, api, tl_service);
   applications::ApplicationService application_service(writer, clock);
   routes::add_application_routes(router, api, application_service);
-  routes::add_events_routes(router, api);
+  routes::add_events_routes(router, api, &watch_service);
+  routes::add_watch_routes(router, api, watch_service, dispatcher);
 
   http::Server server(server_options, std::move(router));
   storage::Env& env_ref = **env;
@@ -190,6 +208,7 @@ int run(const config::Config& cfg) {
   if (Status s = server.handle_signals(); !s) return fail("cannot install signal handlers", s.error());
   refresher.start();
   csr_sweeper.start();
+  dispatcher.start();
   tl_service.start();
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", cfg.listen.substr(0, cfg.listen.rfind(':')),
              server.port(), server.worker_count(), issuers->size(), cfg.storage_path);
@@ -202,6 +221,7 @@ int run(const config::Config& cfg) {
   server.run();
   log().info("stopping: draining the writer");
   feed.stop();
+  dispatcher.stop();  // stores its delivery progress through the Writer, so before writer.stop()
   csr_sweeper.stop();
   tl_service.stop();
   refresher.stop();

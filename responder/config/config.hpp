@@ -71,6 +71,14 @@ struct Config {
   UnixTime csr_max_ttl = 7 * 86400;
   UnixTime csr_sweep_interval = 60;       // how often expired reservations are stored as such
 
+  // [watch] certificate watches and their webhook delivery
+  unsigned watch_max_failures = 8;          // consecutive failed POSTs before dead_letter
+  unsigned watch_backoff_initial_ms = 1000; // first retry delay (doubles, capped, jittered)
+  UnixTime watch_backoff_max = 300;         // longest retry delay
+  UnixTime watch_timeout = 5;               // one webhook POST exchange
+  unsigned watch_dispatchers = 2;           // webhook delivery threads
+  unsigned watch_max_per_participant = 1000;
+
   // [tl] the trusted list published by this server
   std::string tl_name = "ua";             // served as /tl/{name}.xml; /certs/* come from it
   std::string tl_signer_cert;             // PEM certificate of the list signer ("" = no signer)

@@ -9,6 +9,7 @@
 #include "responder/http/stream.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/worker_state.hpp"
+#include "responder/watch/service.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::routes {
@@ -37,12 +38,15 @@ Result<std::uint64_t> head_seq(http::Request& req) {
   return get_be64(cur->key().data());
 }
 
-// What the principal may see of an event.
-decltype(feed::Subscription::match) visibility(const access::Principal& p) {
+// What the principal may see of an event, then its participant's watch notifications.
+decltype(feed::Subscription::match) visibility(const access::Principal& p, const watch::WatchService* watches) {
   const bool all = p.role == access::Role::admin && p.kind == access::ParticipantKind::central_body;
   const std::string own = "p" + std::to_string(p.actor.participant);
-  return [all, own](const storage::ReadTxn&, const storage::EventRecord& e, std::vector<json>& out) {
+  const std::uint32_t participant = p.actor.participant;
+  return [all, own, participant, watches](const storage::ReadTxn& txn, const storage::EventRecord& e,
+                                          std::vector<json>& out) {
     if (all || access::actor_matches(own, e.actor)) out.push_back(access::event_json(e));
+    if (watches) watches->stream_notifications(txn, e, participant, out);
   };
 }
 
@@ -52,7 +56,7 @@ int status_of_refusal(const Error& e) {
   return 401;
 }
 
-void long_poll(http::Request& req, ApiContext& ctx) {
+void long_poll(http::Request& req, ApiContext& ctx, const watch::WatchService* watches) {
   auto principal = guard(req, ctx, access::Need::read, "events.read");
   if (!principal) return;
   std::uint64_t after = 0;
@@ -76,7 +80,7 @@ void long_poll(http::Request& req, ApiContext& ctx) {
   feed::Subscription sub;
   sub.actor = principal->actor;
   sub.cursor = after;
-  sub.match = visibility(*principal);
+  sub.match = visibility(*principal, watches);
   sub.one_shot = true;
   sub.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
   sub.deliver = [shared](std::vector<json>&& events, std::uint64_t cursor) {
@@ -102,7 +106,7 @@ std::string sse_block(const json& event) {
   return out;
 }
 
-void stream(http::Request& req, ApiContext& ctx) {
+void stream(http::Request& req, ApiContext& ctx, const watch::WatchService* watches) {
   auto principal = guard(req, ctx, access::Need::read, "events.stream");
   if (!principal) return;
   std::optional<std::string> after_text = req.query("after");
@@ -127,7 +131,7 @@ void stream(http::Request& req, ApiContext& ctx) {
   feed::Subscription sub;
   sub.actor = principal->actor;
   sub.cursor = after;
-  sub.match = visibility(*principal);
+  sub.match = visibility(*principal, watches);
   sub.deliver = [weak](std::vector<json>&& events, std::uint64_t) {
     auto st = weak.lock();
     if (!st) return false;
@@ -149,9 +153,10 @@ void stream(http::Request& req, ApiContext& ctx) {
 
 }  // namespace
 
-void add_events_routes(http::Router& router, ApiContext& ctx) {
-  router.add(http::Method::Get, "/api/v1/events", [&ctx](http::Request& req) { long_poll(req, ctx); });
-  router.add(http::Method::Get, "/api/v1/events/stream", [&ctx](http::Request& req) { stream(req, ctx); });
+void add_events_routes(http::Router& router, ApiContext& ctx, const watch::WatchService* watches) {
+  router.add(http::Method::Get, "/api/v1/events", [&ctx, watches](http::Request& req) { long_poll(req, ctx, watches); });
+  router.add(http::Method::Get, "/api/v1/events/stream",
+             [&ctx, watches](http::Request& req) { stream(req, ctx, watches); });
 }
 
 }  // namespace trustmon::routes

@@ -9,13 +9,20 @@
 // their own participant caused. When the caller's credential stops being valid (blocked,
 // revoked, expired) the poll is answered with that refusal and the stream gets an
 // `event: closed` block and ends, within the feed's revalidation interval.
+// With a watch service, both also carry the notifications of the caller's participant's
+// stream-delivery watches ({"type": "watch.match", "seq", "watch", "kind", "matched",
+// "event"}; SSE `event: watch.match`), after the event they came from.
 #pragma once
 
 #include "responder/http/router.hpp"
 
+namespace trustmon::watch {
+class WatchService;
+}
+
 namespace trustmon::routes {
 
 struct ApiContext;
-void add_events_routes(http::Router& router, ApiContext& ctx);
+void add_events_routes(http::Router& router, ApiContext& ctx, const watch::WatchService* watches = nullptr);
 
 }  // namespace trustmon::routes

@@ -1,0 +1,246 @@
+#include "responder/routes/watch_routes.hpp"
+
+#include <charconv>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+#include "responder/routes/api_context.hpp"
+#include "responder/routes/json_body.hpp"
+#include "responder/routes/worker_state.hpp"
+#include "responder/watch/dispatcher.hpp"
+#include "responder/watch/service.hpp"
+#include "responder/watch/webhook.hpp"
+
+namespace trustmon::routes {
+namespace {
+
+using nlohmann::json;
+constexpr std::string_view kPrefix = "/api/v1/watches";
+
+bool sees_all(const access::Principal& p) {
+  return p.bootstrap || (p.role == access::Role::admin && p.kind == access::ParticipantKind::central_body);
+}
+
+int watch_status(const Error& e) {
+  if (e.code == "watch_limit_reached") return 409;
+  return status_for(e);
+}
+
+watch::WatchService::Done reply_to(std::shared_ptr<http::Request> req, int ok_status) {
+  return [req, ok_status](Result<json> result) {
+    if (!result) {
+      const Error& e = result.error();
+      if (e.code.rfind("storage_", 0) == 0 || e.code == "internal_error")
+        log().error("watch action failed: {}: {}", e.code, e.message);
+      req->reply_error(watch_status(e), e.code, e.message);
+      return;
+    }
+    req->reply_json(ok_status, *result, {{"Cache-Control", "no-store"}});
+  };
+}
+
+class WatchHandler {
+ public:
+  WatchHandler(ApiContext& ctx, watch::WatchService& service, watch::Dispatcher& dispatcher)
+      : ctx_(ctx), service_(service), dispatcher_(dispatcher) {}
+
+  void operator()(http::Request& req) {
+    std::string_view rest = req.path().substr(kPrefix.size());
+    if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    const http::Method m = req.method();
+    if (rest.empty()) {
+      if (m == http::Method::Post) return create(req);
+      if (m == http::Method::Get || m == http::Method::Head) return list(req);
+      return method_not_allowed(req);
+    }
+    const std::size_t slash = rest.find('/');
+    auto id = parse_id(rest.substr(0, slash));
+    if (!id) return not_found(req);
+    if (slash == std::string_view::npos) {
+      if (m == http::Method::Get || m == http::Method::Head) return get(req, *id);
+      if (m == http::Method::Delete) return remove(req, *id);
+      return method_not_allowed(req);
+    }
+    const std::string_view action = rest.substr(slash + 1);
+    if (action != "test" && action != "replay") return not_found(req);
+    if (m != http::Method::Post) return method_not_allowed(req);
+    if (action == "test") return test(req, *id);
+    replay(req, *id);
+  }
+
+ private:
+  static void not_found(http::Request& req) { req.reply_error(404, "not_found", "no such resource"); }
+  static void method_not_allowed(http::Request& req) {
+    req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
+  }
+
+  void create(http::Request& req) {
+    auto principal = guard(req, ctx_, access::Need::write, "watch.create");
+    if (!principal) return;
+    auto doc = body_object(req);
+    if (!doc) return;
+    watch::NewWatch w;
+    StringField name = string_field(req, *doc, "name");
+    if (!name.ok) return;
+    w.name = name.value.value_or("");
+    if (w.name.size() > 200) return req.reply_error(400, "watch_invalid", "\"name\" is at most 200 characters");
+    auto values = watch::parse_values(doc->value("values", json()));
+    if (!values) return req.reply_error(400, values.error().code, values.error().message);
+    w.values = std::move(*values);
+    StringField issuer = string_field(req, *doc, "issuer");
+    if (!issuer.ok) return;
+    if (issuer.value) {
+      if (!ctx_.issuers.find_by_name(*issuer.value))
+        return req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + *issuer.value + "\"");
+      w.issuer = *issuer.value;
+    }
+    if (w.values.empty() && w.issuer.empty())
+      return req.reply_error(400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
+    if (auto kinds = doc->find("kinds"); kinds != doc->end() && !kinds->is_null()) {
+      if (!kinds->is_array() || kinds->empty())
+        return req.reply_error(400, "watch_invalid", "\"kinds\" is a non-empty array of issued, revoked, key_reused");
+      w.kinds = 0;
+      for (const auto& k : *kinds) {
+        auto kind = k.is_string() ? watch::kind_from_name(k.get<std::string>()) : std::nullopt;
+        if (!kind) return req.reply_error(400, "watch_invalid", "\"kinds\" items are issued, revoked or key_reused");
+        w.kinds |= *kind;
+      }
+    }
+    StringField delivery = string_field(req, *doc, "delivery");
+    if (!delivery.ok) return;
+    auto d = watch::delivery_from_name(delivery.value.value_or("stream"));
+    if (!d) return req.reply_error(400, "watch_invalid", "\"delivery\" is stream or webhook");
+    w.delivery = *d;
+    StringField url = string_field(req, *doc, "url");
+    if (!url.ok) return;
+    if (w.delivery == watch::Delivery::webhook) {
+      if (!url.value) return req.reply_error(400, "watch_invalid", "a webhook watch needs a \"url\"");
+      if (auto parsed = watch::parse_http_url(*url.value); !parsed)
+        return req.reply_error(400, parsed.error().code, parsed.error().message);
+      w.url = *url.value;
+    } else if (url.value) {
+      return req.reply_error(400, "watch_invalid", "\"url\" is for webhook delivery only");
+    }
+    if (auto from = doc->find("replay_from"); from != doc->end() && !from->is_null()) {
+      if (!from->is_number_unsigned()) return req.reply_error(400, "watch_invalid", "\"replay_from\" is a sequence number");
+      w.replay_from = from->get<std::uint64_t>();
+    }
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    service_.create(principal->actor, std::move(w), reply_to(shared, 201));
+  }
+
+  template <typename Fn>
+  void read(http::Request& req, Fn fn) {
+    WorkerState& state = worker_state(req);
+    storage::ReadScope scope(state.txn);
+    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+    Result<json> r = fn(state.txn);
+    if (!r) return req.reply_error(watch_status(r.error()), r.error().code, r.error().message);
+    req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
+  }
+
+  void list(http::Request& req) {
+    auto principal = guard(req, ctx_, access::Need::read, "watch.list");
+    if (!principal) return;
+    std::optional<std::uint32_t> owner = principal->actor.participant;
+    if (sees_all(*principal)) {
+      owner.reset();
+      if (auto o = req.query("owner")) {
+        std::uint32_t v = 0;
+        auto r = std::from_chars(o->data(), o->data() + o->size(), v);
+        if (r.ec != std::errc() || r.ptr != o->data() + o->size())
+          return req.reply_error(400, "invalid_argument", "owner must be a participant id");
+        owner = v;
+      }
+    }
+    read(req, [owner](const storage::ReadTxn& txn) -> Result<json> {
+      auto all = watch::WatchService::list(txn, owner);
+      if (!all) return std::move(all).error();
+      json arr = json::array();
+      for (const auto& r : *all) arr.push_back(watch::WatchService::to_json(r));
+      return json{{"watches", std::move(arr)}};
+    });
+  }
+
+  void get(http::Request& req, watch::WatchId id) {
+    auto principal = guard(req, ctx_, access::Need::read, "watch.get");
+    if (!principal) return;
+    const bool all = sees_all(*principal);
+    const std::uint32_t participant = principal->actor.participant;
+    read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
+      auto r = watch::WatchService::get(txn, id);
+      if (!r) return std::move(r).error();
+      if (!*r || (!all && (*r)->owner != participant))
+        return make_error("watch_not_found", "no watch " + std::to_string(id));
+      return watch::WatchService::to_json(**r);
+    });
+  }
+
+  void remove(http::Request& req, watch::WatchId id) {
+    auto principal = guard(req, ctx_, access::Need::write, "watch.delete");
+    if (!principal) return;
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    service_.remove(principal->actor, sees_all(*principal), id, reply_to(shared, 200));
+  }
+
+  void replay(http::Request& req, watch::WatchId id) {
+    auto principal = guard(req, ctx_, access::Need::write, "watch.replay");
+    if (!principal) return;
+    auto doc = body_object(req);
+    if (!doc) return;
+    std::optional<std::uint64_t> from;
+    if (auto f = doc->find("from"); f != doc->end() && !f->is_null()) {
+      if (!f->is_number_unsigned()) return req.reply_error(400, "watch_invalid", "\"from\" is a sequence number");
+      from = f->get<std::uint64_t>();
+    }
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    service_.replay(principal->actor, sees_all(*principal), id, from, reply_to(shared, 200));
+  }
+
+  void test(http::Request& req, watch::WatchId id) {
+    auto principal = guard(req, ctx_, access::Need::write, "watch.test");
+    if (!principal) return;
+    const bool all = sees_all(*principal);
+    std::optional<watch::WatchRecord> record;
+    {
+      WorkerState& state = worker_state(req);
+      storage::ReadScope scope(state.txn);
+      if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+      auto r = watch::WatchService::get(state.txn, id);
+      if (!r) return req.reply_error(500, r.error().code, r.error().message);
+      if (*r && (all || (*r)->owner == principal->actor.participant)) record = std::move(**r);
+    }
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    if (!record || record->delivery == watch::Delivery::stream) {
+      // No watch: the service records the refusal. A stream watch: the recorded event
+      // reaches the owner's streams as a watch.test notification.
+      service_.record_test(principal->actor, all, id, json{{"delivered", true}, {"status", nullptr}, {"error", nullptr}},
+                           reply_to(shared, 200));
+      return;
+    }
+    watch::WatchService* service = &service_;
+    const Actor actor = principal->actor;
+    dispatcher_.test(*record, [service, actor, all, id, shared](json outcome) {
+      service->record_test(actor, all, id, std::move(outcome), reply_to(shared, 200));
+    });
+  }
+
+  ApiContext& ctx_;
+  watch::WatchService& service_;
+  watch::Dispatcher& dispatcher_;
+};
+
+}  // namespace
+
+void add_watch_routes(http::Router& router, ApiContext& ctx, watch::WatchService& service,
+                      watch::Dispatcher& dispatcher) {
+  auto handler = std::make_shared<WatchHandler>(ctx, service, dispatcher);
+  for (http::Method m : {http::Method::Get, http::Method::Post, http::Method::Delete}) {
+    router.add(m, std::string(kPrefix), [handler](http::Request& req) { (*handler)(req); });
+    router.add_prefix(m, std::string(kPrefix) + "/", [handler](http::Request& req) { (*handler)(req); });
+  }
+}
+
+}  // namespace trustmon::routes

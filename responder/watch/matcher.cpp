@@ -1,0 +1,258 @@
+#include "responder/watch/matcher.hpp"
+
+#include <algorithm>
+
+#include "common/ossl.hpp"
+#include "common/time.hpp"
+#include "responder/registry/attributes.hpp"
+#include "responder/registry/cert_view.hpp"
+#include "storage/records.hpp"
+
+namespace trustmon::watch {
+namespace {
+
+using nlohmann::json;
+
+std::string value_key(std::string_view kind, std::string_view value) {
+  std::string k;
+  k.reserve(kind.size() + 1 + value.size());
+  k.append(kind);
+  k.push_back('\0');
+  k.append(value);
+  return k;
+}
+
+// The issuer_serial pair of (issuer, serial), normalised as queries are.
+std::optional<std::pair<std::string, std::string>> issuer_serial_pair(const std::string& issuer,
+                                                                      const std::string& serial) {
+  if (issuer.empty() || serial.empty()) return std::nullopt;
+  auto a = registry::parse_attribute_query("issuer_serial", issuer + ":" + serial);
+  if (!a) return std::nullopt;
+  return std::make_pair(registry::attribute_name(*a), a->value);
+}
+
+void append_pairs(Pairs& out, const std::vector<registry::Attribute>& attrs) {
+  for (auto& p : registry::attribute_pairs(attrs)) out.push_back(std::move(p));
+}
+
+// Attributes of the stored certificate with this SHA-256 (empty when not held or unreadable).
+Pairs stored_attributes(const storage::ReadTxn& txn, const Sha256& sha) {
+  Pairs out;
+  auto der = txn.get(storage::Table::cert_der, ByteView(sha.data(), sha.size()));
+  if (!der || !*der) return out;
+  auto cert = x509_from_der(**der);
+  if (!cert) {
+    ossl_errors();
+    return out;
+  }
+  append_pairs(out, registry::extract_attributes(cert->get(), sha));
+  out.emplace_back("spki_sha256", hex_encode(registry::spki_sha256(cert->get())));
+  return out;
+}
+
+std::optional<Sha256> sha_from_hex(std::string_view hex) {
+  auto raw = hex_decode(hex);
+  if (!raw || raw->size() != 32) return std::nullopt;
+  Sha256 s{};
+  std::copy(raw->begin(), raw->end(), s.begin());
+  return s;
+}
+
+// Other stored certificates with the key of `facts` (spki_sha256): their attributes.
+Status key_holders(const storage::ReadTxn& txn, const std::string& spki_hex, CertFacts& facts) {
+  auto spki = hex_decode(spki_hex);
+  if (!spki || spki->size() != 32) return {};
+  auto cur = storage::Cursor::open(txn, storage::Table::spki_index);
+  if (!cur) return std::move(cur).error();
+  std::size_t holders = 0;
+  for (auto at = cur->find(*spki); at && *at && holders < kMaxKeyHolders; at = cur->next_dup()) {
+    auto rec_value = txn.get(storage::Table::certs, cur->value());
+    if (!rec_value) return std::move(rec_value).error();
+    if (!*rec_value) continue;
+    auto rec = storage::decode_cert(**rec_value);
+    if (!rec || !rec->has_der) continue;
+    if (hex_encode(rec->cert_sha256) == facts.sha256) continue;
+    ++holders;
+    Pairs theirs = stored_attributes(txn, rec->cert_sha256);
+    facts.holder_attributes.insert(facts.holder_attributes.end(), theirs.begin(), theirs.end());
+  }
+  return {};
+}
+
+}  // namespace
+
+IndexedWatch indexed(const WatchRecord& r) {
+  IndexedWatch w;
+  w.id = r.id;
+  w.owner = r.owner;
+  w.delivery = r.delivery;
+  w.kinds = r.kinds;
+  w.issuer = r.issuer;
+  w.values = r.values;
+  w.start = r.cursor;
+  return w;
+}
+
+WatchIndex::WatchIndex(std::vector<IndexedWatch> watches) {
+  for (auto& w : watches) watches_[w.id] = std::move(w);
+  build();
+}
+
+void WatchIndex::build() {
+  by_value_.clear();
+  by_issuer_.clear();
+  stream_owners_.clear();
+  key_reuse_watches_ = 0;
+  for (const auto& [id, w] : watches_) {
+    if (w.values.empty()) {
+      by_issuer_[w.issuer].push_back(id);
+    } else {
+      for (const auto& v : w.values) {
+        auto& ids = by_value_[value_key(v.kind, v.value)];
+        if (ids.empty() || ids.back() != id) ids.push_back(id);
+      }
+    }
+    if (w.delivery == Delivery::stream) ++stream_owners_[w.owner];
+    if (w.kinds & kKeyReused) ++key_reuse_watches_;
+  }
+}
+
+std::shared_ptr<const WatchIndex> WatchIndex::with(const IndexedWatch& w) const {
+  auto copy = std::make_shared<WatchIndex>(*this);
+  copy->watches_[w.id] = w;
+  copy->build();
+  return copy;
+}
+
+std::shared_ptr<const WatchIndex> WatchIndex::without(WatchId id) const {
+  auto copy = std::make_shared<WatchIndex>(*this);
+  copy->watches_.erase(id);
+  copy->build();
+  return copy;
+}
+
+bool WatchIndex::has_stream_watches(std::uint32_t owner) const { return stream_owners_.count(owner) != 0; }
+
+const IndexedWatch* WatchIndex::find(WatchId id) const {
+  auto it = watches_.find(id);
+  return it == watches_.end() ? nullptr : &it->second;
+}
+
+std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
+  std::vector<Match> out;
+  if (watches_.empty()) return out;
+  const bool issued = facts.type == "certificate.issued";
+  const bool revoked = facts.type == "certificate.revoked";
+  const bool reused = facts.type == "certificate.key_reused";
+  if (!issued && !revoked && !reused) return out;
+  std::map<WatchId, Match> found;
+  // The kind a watch gets for this event when one of its values matched `direct`ly (the
+  // certificate's own attributes) or through another holder of the reused key.
+  auto kind_for = [&](const IndexedWatch& w, bool direct) -> std::optional<EventKind> {
+    if (reused) return (w.kinds & kKeyReused) ? std::optional<EventKind>(kKeyReused) : std::nullopt;
+    if (!direct) return std::nullopt;
+    if (issued && (w.kinds & kIssued)) return kIssued;
+    if (revoked && (w.kinds & kRevoked)) return kRevoked;
+    return std::nullopt;
+  };
+  auto consider = [&](WatchId id, bool direct, const std::pair<std::string, std::string>& matched) {
+    if (found.count(id)) return;
+    const IndexedWatch* w = find(id);
+    if (!w) return;
+    if (!w->issuer.empty() && w->issuer != facts.issuer) return;
+    if (w->delivery == Delivery::stream && facts.seq <= w->start) return;
+    auto kind = kind_for(*w, direct);
+    if (!kind) return;
+    found.emplace(id, Match{id, w->owner, w->delivery, *kind, matched});
+  };
+  for (const auto& p : facts.attributes) {
+    auto it = by_value_.find(value_key(p.first, p.second));
+    if (it == by_value_.end()) continue;
+    for (WatchId id : it->second) consider(id, true, p);
+  }
+  if (reused) {
+    for (const auto& p : facts.holder_attributes) {
+      auto it = by_value_.find(value_key(p.first, p.second));
+      if (it == by_value_.end()) continue;
+      for (WatchId id : it->second) consider(id, false, p);
+    }
+  }
+  if (auto it = by_issuer_.find(facts.issuer); it != by_issuer_.end())
+    for (WatchId id : it->second) consider(id, true, {"issuer", facts.issuer});
+  out.reserve(found.size());
+  for (auto& [id, m] : found) out.push_back(std::move(m));
+  return out;
+}
+
+Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const storage::EventRecord& event) {
+  const bool revoked = event.type == "certificate.revoked";
+  const bool reused = event.type == "certificate.key_reused";
+  if (event.type != "certificate.issued" && !revoked && !reused) return std::optional<CertFacts>();
+  json payload = json::parse(event.payload, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object()) return std::optional<CertFacts>();
+  CertFacts f;
+  f.seq = event.seq;
+  f.time = event.time;
+  f.type = event.type;
+  f.key_reused = reused;
+  auto text = [&payload](const char* name) {
+    auto it = payload.find(name);
+    return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  f.issuer = text("issuer");
+  f.serial = text("serial");
+  f.sha256 = text("sha256");
+  if (auto p = issuer_serial_pair(f.issuer, f.serial)) f.attributes.push_back(std::move(*p));
+  if (!f.sha256.empty()) f.attributes.emplace_back("sha256", f.sha256);
+  const std::string spki = text("spki_sha256");
+  if (!spki.empty()) f.attributes.emplace_back("spki_sha256", spki);
+  auto attrs = payload.find("attributes");
+  if (attrs != payload.end() && attrs->is_array()) {
+    for (const auto& pair : *attrs) {
+      if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+        f.attributes.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+    }
+  } else if (revoked) {
+    // Older revocation events name only the certificate: read its attributes from the DER.
+    if (auto sha = sha_from_hex(f.sha256)) {
+      Pairs stored = stored_attributes(txn, *sha);
+      f.attributes.insert(f.attributes.end(), stored.begin(), stored.end());
+    }
+  }
+  for (const char* k : {"participant", "signature_checked", "renewal", "reason", "revocation_time", "invalidity_date"})
+    if (auto it = payload.find(k); it != payload.end()) f.extra[k] = *it;
+  if (reused && !spki.empty()) {
+    if (Status s = key_holders(txn, spki, f); !s) return s.error();
+  }
+  return std::optional<CertFacts>(std::move(f));
+}
+
+void describe(const storage::ReadTxn& txn, CertFacts& facts) {
+  auto sha = sha_from_hex(facts.sha256);
+  if (!sha || !facts.subject.empty()) return;
+  auto der = txn.get(storage::Table::cert_der, ByteView(sha->data(), sha->size()));
+  if (!der || !*der) return;
+  auto view = registry::parse_cert_view(**der);
+  if (!view) return;
+  if (auto name = registry::decode_name(view->subject)) facts.subject = x509_name_text(name.get());
+  ossl_errors();
+}
+
+json notification_json(const Match& m, const CertFacts& facts) {
+  json event = {{"seq", facts.seq},
+                {"type", facts.type},
+                {"time", format_rfc3339(facts.time)},
+                {"issuer", facts.issuer},
+                {"serial", facts.serial}};
+  event["sha256"] = facts.sha256.empty() ? json(nullptr) : json(facts.sha256);
+  event["subject"] = facts.subject.empty() ? json(nullptr) : json(facts.subject);
+  for (const auto& [k, v] : facts.extra.items()) event[k] = v;
+  return json{{"type", "watch.match"},
+              {"seq", facts.seq},
+              {"watch", m.watch},
+              {"kind", kind_name(m.kind)},
+              {"matched", {{"kind", m.matched.first}, {"value", m.matched.second}}},
+              {"event", std::move(event)}};
+}
+
+}  // namespace trustmon::watch

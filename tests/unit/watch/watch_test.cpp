@@ -1,0 +1,245 @@
+// Watch records, the match index, the retry schedule, the webhook signature and URLs.
+#include <gtest/gtest.h>
+
+#include "responder/watch/matcher.hpp"
+#include "responder/watch/record.hpp"
+#include "responder/watch/service.hpp"
+#include "responder/watch/webhook.hpp"
+
+namespace trustmon::watch {
+namespace {
+
+using namespace std::chrono_literals;
+
+WatchRecord sample() {
+  WatchRecord r;
+  r.id = 7;
+  r.owner = 3;
+  r.representative = 9;
+  r.created_by = "p3/r9/c11";
+  r.created = 1800000000;
+  r.name = "my TINUA";
+  r.values = {{"serial_number", "TINUA-1234567890"}, {"edrpou", "12345678"}};
+  r.issuer = "demo-ec";
+  r.kinds = kIssued | kKeyReused;
+  r.delivery = Delivery::webhook;
+  r.url = "http://127.0.0.1:9/hook";
+  r.secret = Bytes(kSecretBytes, 0x5a);
+  r.state = WatchState::dead_letter;
+  r.cursor = 41;
+  r.epoch = 2;
+  r.failures = 8;
+  r.last_error = "HTTP status 500";
+  r.last_attempt = 1800000100;
+  r.last_delivery = 1800000050;
+  r.dead_letter_seq = 42;
+  r.delivered = 5;
+  return r;
+}
+
+TEST(WatchRecord, RoundTripsEveryField) {
+  const WatchRecord r = sample();
+  auto back = decode_watch(encode_watch(r));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, r);
+  EXPECT_EQ(encode_watch_key(0x01020304), (Bytes{1, 2, 3, 4}));
+}
+
+TEST(WatchRecord, RefusesOtherFormatsTruncationAndBadEnums) {
+  Bytes good = encode_watch(sample());
+  Bytes other = good;
+  other[0] = 9;
+  EXPECT_EQ(decode_watch(other).error().code, "storage_corrupt");
+  for (std::size_t cut : {std::size_t{1}, std::size_t{10}, good.size() - 1})
+    EXPECT_FALSE(decode_watch(ByteView(good).first(cut)).ok()) << cut;
+  Bytes longer = good;
+  longer.push_back(0);
+  EXPECT_FALSE(decode_watch(longer).ok());
+  WatchRecord bad = sample();
+  bad.kinds = 0;
+  EXPECT_FALSE(decode_watch(encode_watch(bad)).ok());
+}
+
+TEST(WatchValues, NormaliseLikeTheRegistryIndex) {
+  auto v = parse_values(nlohmann::json::array(
+      {{{"kind", "serial_number"}, {"value", "  tinua-1234567890 "}}, "drfo=1234567890", "san_email= Ivan@Example.UA",
+       "serial_number=TINUA-1234567890"}));
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  ASSERT_EQ(v->size(), 3u);  // the duplicate is dropped
+  EXPECT_EQ((*v)[0], (WatchedValue{"serial_number", "TINUA-1234567890"}));
+  EXPECT_EQ((*v)[1], (WatchedValue{"drfo", "1234567890"}));
+  EXPECT_EQ((*v)[2], (WatchedValue{"san_email", "ivan@example.ua"}));
+  EXPECT_EQ(parse_values(nlohmann::json::array({"colour=red"})).error().code, "query_kind_unknown");
+  EXPECT_EQ(parse_values(nlohmann::json::array({42})).error().code, "watch_invalid");
+  EXPECT_EQ(parse_values(nlohmann::json("x")).error().code, "watch_invalid");
+}
+
+IndexedWatch watch_of(WatchId id, std::uint32_t owner, std::vector<WatchedValue> values, std::uint8_t kinds = kAllKinds,
+                      std::string issuer = "", Delivery delivery = Delivery::stream, std::uint64_t start = 0) {
+  IndexedWatch w;
+  w.id = id;
+  w.owner = owner;
+  w.values = std::move(values);
+  w.kinds = kinds;
+  w.issuer = std::move(issuer);
+  w.delivery = delivery;
+  w.start = start;
+  return w;
+}
+
+CertFacts issued(std::uint64_t seq, Pairs attributes, std::string issuer = "demo-ec") {
+  CertFacts f;
+  f.seq = seq;
+  f.type = "certificate.issued";
+  f.issuer = std::move(issuer);
+  f.serial = "1001";
+  f.sha256 = std::string(64, 'a');
+  f.attributes = std::move(attributes);
+  return f;
+}
+
+TEST(WatchIndex, MatchesByValueAndSaysWhichWatchAndAttribute) {
+  WatchIndex index({watch_of(1, 10, {{"serial_number", "TINUA-1234567890"}}),
+                    watch_of(2, 20, {{"edrpou", "12345678"}, {"serial_number", "TINUA-1234567890"}}),
+                    watch_of(3, 30, {{"serial_number", "TINUA-0000000001"}})});
+  auto m = index.match(issued(5, {{"cn", "іван"}, {"serial_number", "TINUA-1234567890"}, {"edrpou", "12345678"}}));
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].watch, 1u);
+  EXPECT_EQ(m[0].owner, 10u);
+  EXPECT_EQ(m[0].kind, kIssued);
+  EXPECT_EQ(m[0].matched, (std::pair<std::string, std::string>{"serial_number", "TINUA-1234567890"}));
+  EXPECT_EQ(m[1].watch, 2u);  // first matching attribute in certificate order
+  EXPECT_EQ(m[1].matched.first, "serial_number");
+  EXPECT_TRUE(index.match(issued(6, {{"serial_number", "TINUA-9999999999"}})).empty());
+  // Same value under another kind does not match.
+  EXPECT_TRUE(index.match(issued(7, {{"drfo", "TINUA-1234567890"}})).empty());
+}
+
+TEST(WatchIndex, FiltersByKindIssuerAndStreamStart) {
+  WatchIndex index({watch_of(1, 1, {{"drfo", "1"}}, kRevoked), watch_of(2, 1, {{"drfo", "1"}}, kAllKinds, "demo-rsa"),
+                    watch_of(3, 1, {}, kAllKinds, "demo-ec"), watch_of(4, 1, {{"drfo", "1"}}, kAllKinds, "", Delivery::stream, 50)});
+  auto at10 = index.match(issued(10, {{"drfo", "1"}}));
+  ASSERT_EQ(at10.size(), 1u);  // 1 wants revocations, 2 another issuer, 4 starts after 50
+  EXPECT_EQ(at10[0].watch, 3u);
+  EXPECT_EQ(at10[0].matched, (std::pair<std::string, std::string>{"issuer", "demo-ec"}));
+  CertFacts rev = issued(60, {{"drfo", "1"}});
+  rev.type = "certificate.revoked";
+  auto at60 = index.match(rev);
+  std::vector<WatchId> ids;
+  for (const auto& x : at60) ids.push_back(x.watch);
+  EXPECT_EQ(ids, (std::vector<WatchId>{1, 3, 4}));
+  for (const auto& x : at60) EXPECT_EQ(x.kind, kRevoked);
+  CertFacts other = issued(70, {{"drfo", "1"}});
+  other.type = "issuer.registered";
+  EXPECT_TRUE(index.match(other).empty());
+}
+
+TEST(WatchIndex, KeyReuseMatchesTheOtherHoldersToo) {
+  WatchIndex index({watch_of(1, 1, {{"serial_number", "TINUA-1"}}, kKeyReused),
+                    watch_of(2, 2, {{"serial_number", "TINUA-2"}}, kIssued),
+                    watch_of(3, 3, {{"serial_number", "TINUA-2"}}, kKeyReused)});
+  CertFacts f = issued(9, {{"serial_number", "TINUA-2"}});
+  f.type = "certificate.key_reused";
+  f.key_reused = true;
+  f.holder_attributes = {{"serial_number", "TINUA-1"}};
+  auto m = index.match(f);
+  ASSERT_EQ(m.size(), 2u);  // 2 asked for issued only
+  EXPECT_EQ(m[0].watch, 1u);
+  EXPECT_EQ(m[0].kind, kKeyReused);
+  EXPECT_EQ(m[0].matched.second, "TINUA-1");
+  EXPECT_EQ(m[1].watch, 3u);
+  // Holders' attributes never match a plain issuance.
+  CertFacts plain = issued(10, {{"serial_number", "TINUA-3"}});
+  plain.holder_attributes = {{"serial_number", "TINUA-1"}};
+  EXPECT_TRUE(index.match(plain).empty());
+}
+
+TEST(WatchIndex, CopyOnWriteUpdates) {
+  auto empty = std::make_shared<WatchIndex>();
+  auto one = empty->with(watch_of(1, 5, {{"cn", "x"}}));
+  EXPECT_TRUE(empty->empty());
+  EXPECT_EQ(one->size(), 1u);
+  EXPECT_TRUE(one->has_stream_watches(5));
+  EXPECT_FALSE(one->has_stream_watches(6));
+  EXPECT_EQ(one->match(issued(1, {{"cn", "x"}})).size(), 1u);
+  auto none = one->without(1);
+  EXPECT_TRUE(none->match(issued(1, {{"cn", "x"}})).empty());
+  EXPECT_EQ(one->match(issued(1, {{"cn", "x"}})).size(), 1u);  // the old snapshot is unchanged
+}
+
+TEST(WatchNotification, NamesWatchAttributeAndCertificate) {
+  CertFacts f = issued(12, {{"serial_number", "TINUA-1"}});
+  f.time = 1800000000;
+  f.subject = "CN=Іван,C=UA";
+  Match m{4, 1, Delivery::stream, kIssued, {"serial_number", "TINUA-1"}};
+  auto j = notification_json(m, f);
+  EXPECT_EQ(j["type"], "watch.match");
+  EXPECT_EQ(j["seq"], 12);
+  EXPECT_EQ(j["watch"], 4);
+  EXPECT_EQ(j["kind"], "issued");
+  EXPECT_EQ(j["matched"], (nlohmann::json{{"kind", "serial_number"}, {"value", "TINUA-1"}}));
+  EXPECT_EQ(j["event"]["seq"], 12);
+  EXPECT_EQ(j["event"]["issuer"], "demo-ec");
+  EXPECT_EQ(j["event"]["serial"], "1001");
+  EXPECT_EQ(j["event"]["subject"], "CN=Іван,C=UA");
+  EXPECT_EQ(j["event"]["time"], "2027-01-15T08:00:00Z");
+}
+
+TEST(Backoff, DoublesUpToTheCapWithBoundedJitter) {
+  BackoffPolicy p{100ms, 1000ms};
+  EXPECT_EQ(backoff_delay(p, 0, 0.5), 0ms);
+  EXPECT_EQ(backoff_delay(p, 1, 0.0), 50ms);
+  EXPECT_EQ(backoff_delay(p, 1, 0.999999), 99ms);
+  EXPECT_EQ(backoff_delay(p, 2, 0.0), 100ms);
+  EXPECT_EQ(backoff_delay(p, 3, 1.0), 400ms);
+  EXPECT_EQ(backoff_delay(p, 4, 1.0), 800ms);
+  EXPECT_EQ(backoff_delay(p, 5, 1.0), 1000ms);  // capped
+  EXPECT_EQ(backoff_delay(p, 5, 0.0), 500ms);
+  EXPECT_EQ(backoff_delay(p, 4000000000u, 1.0), 1000ms);  // no overflow
+  for (std::uint32_t n = 1; n < 20; ++n) {
+    auto lo = backoff_delay(p, n, 0.0), hi = backoff_delay(p, n, 1.0);
+    EXPECT_LE(lo, hi);
+    EXPECT_EQ(hi, 2 * lo);
+    EXPECT_LE(hi, 1000ms);
+  }
+}
+
+TEST(Signature, IsHmacSha256OfTheBody) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(hmac_sha256_hex(as_bytes("Jefe"), "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(signature_header(as_bytes("Jefe"), "what do ya want for nothing?").substr(0, 7), "sha256=");
+  EXPECT_NE(hmac_sha256_hex(as_bytes("Jefe"), "what do ya want for nothing!"),
+            hmac_sha256_hex(as_bytes("Jefe"), "what do ya want for nothing?"));
+}
+
+TEST(WebhookUrl, OnlyPlainHttp) {
+  auto u = parse_http_url("http://127.0.0.1:8443/hooks/a?x=1#frag");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->port, 8443);
+  EXPECT_EQ(u->target, "/hooks/a?x=1");
+  auto d = parse_http_url("http://example.org");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->port, 80);
+  EXPECT_EQ(d->target, "/");
+  auto v6 = parse_http_url("http://[::1]:81/h");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  for (const char* bad : {"https://example.org/", "ftp://x", "http://", "http://:80/", "http://h:0/", "http://h:99999/",
+                          "http://u@h/", "http://h/a b", "http://h/\r\nX: y"})
+    EXPECT_EQ(parse_http_url(bad).error().code, "url_invalid") << bad;
+}
+
+TEST(WebhookPost, ReportsTransportFailures) {
+  // Port 9 (discard) on loopback: nothing listens in the test environment.
+  auto u = parse_http_url("http://127.0.0.1:9/");
+  ASSERT_TRUE(u.ok());
+  PostResult r = http_post(*u, {}, "{}", 500ms);
+  EXPECT_FALSE(r.delivered());
+  EXPECT_EQ(r.status, 0);
+  EXPECT_FALSE(r.error.empty());
+}
+
+}  // namespace
+}  // namespace trustmon::watch
