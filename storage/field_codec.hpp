@@ -77,6 +77,14 @@ class FieldReader {
     ByteView v = var();
     return std::string(reinterpret_cast<const char*>(v.data()), v.size());
   }
+  // A count of items that each take at least `min_size` bytes; a count the remaining
+  // input cannot hold poisons the reader (guards allocations driven by damaged input).
+  std::size_t count(std::size_t min_size) noexcept {
+    const std::uint32_t n = be32();
+    if (!ok_ || (in_.size() - pos_) / (min_size > 0 ? min_size : 1) < n) ok_ = false;
+    return ok_ ? n : 0;
+  }
+  void fail() noexcept { ok_ = false; }
   void sha256(Sha256& out) noexcept {
     ByteView v = raw(out.size());
     if (ok_) std::memcpy(out.data(), v.data(), out.size());

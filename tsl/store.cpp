@@ -5,6 +5,7 @@
 
 #include "common/time.hpp"
 #include "storage/event_log.hpp"
+#include "storage/field_codec.hpp"
 #include "tsl/xml_reader.hpp"
 
 namespace trustmon::tsl {
@@ -13,83 +14,28 @@ namespace {
 constexpr std::uint8_t kKindScheme = 0x01;
 constexpr std::uint8_t kKindProvider = 0x02;
 
-// ---- field codec -------------------------------------------------------------------
+// ---- field codec (storage/field_codec.hpp) -----------------------------------------
 
-class Out {
- public:
-  void u8(std::uint8_t v) { b_.push_back(v); }
-  void be32(std::uint32_t v) {
-    std::uint8_t t[4];
-    put_be32(t, v);
-    b_.insert(b_.end(), t, t + 4);
-  }
-  void be64(std::uint64_t v) {
-    std::uint8_t t[8];
-    put_be64(t, v);
-    b_.insert(b_.end(), t, t + 8);
-  }
-  void bytes(ByteView v) {
-    be32(static_cast<std::uint32_t>(v.size()));
-    b_.insert(b_.end(), v.begin(), v.end());
-  }
-  Bytes take() { return std::move(b_); }
-
- private:
-  Bytes b_;
+// Local names, so the put/get overloads below are found for the model's types.
+struct Out : storage::FieldWriter {
+  Out() : FieldWriter(256) {}
+};
+struct In : storage::FieldReader {
+  explicit In(ByteView v) : FieldReader(v) {}
 };
 
-class In {
- public:
-  explicit In(ByteView v) : v_(v) {}
-  bool ok() const { return ok_; }
-  bool done() const { return ok_ && pos_ == v_.size(); }
-  bool has(std::size_t n) {
-    if (!ok_ || v_.size() - pos_ < n) ok_ = false;
-    return ok_;
-  }
-  std::uint8_t u8() { return has(1) ? v_[pos_++] : 0; }
-  std::uint32_t be32() {
-    if (!has(4)) return 0;
-    pos_ += 4;
-    return get_be32(v_.data() + pos_ - 4);
-  }
-  std::uint64_t be64() {
-    if (!has(8)) return 0;
-    pos_ += 8;
-    return get_be64(v_.data() + pos_ - 8);
-  }
-  ByteView bytes() {
-    const std::uint32_t n = be32();
-    if (!has(n)) return {};
-    pos_ += n;
-    return v_.subspan(pos_ - n, n);
-  }
-  // A count of items that each take at least `min_size` bytes (guards allocation).
-  std::size_t count(std::size_t min_size) {
-    const std::uint32_t n = be32();
-    if (!ok_ || (v_.size() - pos_) / std::max<std::size_t>(min_size, 1) < n) ok_ = false;
-    return ok_ ? n : 0;
-  }
-  void fail() { ok_ = false; }
-
- private:
-  ByteView v_;
-  std::size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-void put(Out& o, const std::string& s) { o.bytes(as_bytes(s)); }
-void put(Out& o, const Bytes& b) { o.bytes(b); }
+void put(Out& o, const std::string& s) { o.var(as_bytes(s)); }
+void put(Out& o, const Bytes& b) { o.var(b); }
 void put(Out& o, bool v) { o.u8(v ? 1 : 0); }
 void put(Out& o, std::uint64_t v) { o.be64(v); }
 void put(Out& o, std::int64_t v) { o.be64(static_cast<std::uint64_t>(v)); }
 void put(Out& o, int v) { o.be32(static_cast<std::uint32_t>(v)); }
 
 void get(In& i, std::string& s) {
-  ByteView b = i.bytes();
+  ByteView b = i.var();
   s.assign(as_chars(b));
 }
-void get(In& i, Bytes& b) { b = to_bytes(i.bytes()); }
+void get(In& i, Bytes& b) { b = to_bytes(i.var()); }
 void get(In& i, bool& v) {
   const std::uint8_t b = i.u8();
   if (b > 1) i.fail();
@@ -386,7 +332,7 @@ Bytes encode_version(const PublishedVersion& v) {
   put(o, v.sequence);
   put(o, v.issued);
   put(o, v.next_update);
-  o.bytes(ByteView(v.sha256.data(), v.sha256.size()));
+  o.var(ByteView(v.sha256.data(), v.sha256.size()));
   put(o, v.xml);
   return o.take();
 }
@@ -399,10 +345,10 @@ Result<PublishedVersion> decode_version(std::string_view name, ByteView value, b
   get(in, v.sequence);
   get(in, v.issued);
   get(in, v.next_update);
-  ByteView digest = in.bytes();
+  ByteView digest = in.var();
   if (digest.size() != v.sha256.size()) in.fail();
   else std::copy(digest.begin(), digest.end(), v.sha256.begin());
-  ByteView xml = in.bytes();
+  ByteView xml = in.var();
   if (!in.done()) return corrupt("version record");
   if (with_xml) v.xml.assign(as_chars(xml));
   return v;
@@ -452,10 +398,10 @@ Result<std::optional<VersionView>> find_version_view(const storage::ReadTxn& txn
   get(in, view.sequence);
   get(in, view.issued);
   get(in, view.next_update);
-  ByteView digest = in.bytes();
+  ByteView digest = in.var();
   if (digest.size() != view.sha256.size()) in.fail();
   else std::copy(digest.begin(), digest.end(), view.sha256.begin());
-  view.xml = as_chars(in.bytes());
+  view.xml = as_chars(in.var());
   if (!in.done()) return corrupt("version record");
   return std::optional<VersionView>(view);
 }

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "responder/applications/applications.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 
 namespace trustmon::routes {
@@ -18,17 +19,6 @@ constexpr std::string_view kItemPrefix = "/api/v1/applications/";
 int app_status(const Error& e) {
   if (e.code == "application_transition_invalid") return 409;
   return status_for(e);
-}
-
-std::optional<json> body_object(http::Request& req) {
-  ByteView body = req.body();
-  if (body.empty()) return json::object();
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    req.reply_error(400, "json_malformed", "the body must be a JSON object");
-    return std::nullopt;
-  }
-  return doc;
 }
 
 std::string string_member(const json& doc, const char* name) {

@@ -12,6 +12,7 @@
 #include "common/time.hpp"
 #include "responder/access/service.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "tsl/service.hpp"
 
@@ -245,17 +246,6 @@ class TlHandler {
   // Central-body participants (and the bootstrap administrator) see every notice.
   static bool sees_all(const access::Principal& p) {
     return p.bootstrap || p.kind == access::ParticipantKind::central_body;
-  }
-
-  static std::optional<json> body_object(http::Request& req) {
-    ByteView body = req.body();
-    if (body.empty()) return json::object();
-    json doc = json::parse(body.begin(), body.end(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) {
-      req.reply_error(400, "json_malformed", "the body must be a JSON object");
-      return std::nullopt;
-    }
-    return doc;
   }
 
   template <typename Fn>
