@@ -146,7 +146,7 @@ int run(const config::Config& cfg) {
 
   // Trusted list: checker (ETSI schemas), optional signer, the workflow thread.
   if (!tsl::valid_list_name(cfg.tl_name)) return fail("invalid [tl] name", make_error("config_invalid", cfg.tl_name));
-  auto tl_checker = tsl::TlChecker::create(cfg.tl_schema_dir.empty() ? tsl::kDefaultSchemaDir : cfg.tl_schema_dir);
+  auto tl_checker = tsl::TlChecker::create(cfg.tl_schema_dir.empty() ? tsl::default_schema_dir() : cfg.tl_schema_dir);
   if (!tl_checker) return fail("cannot load the trusted-list schemas", tl_checker.error());
   std::optional<tsl::TlSigner> tl_signer;
   if (!cfg.tl_signer_cert.empty()) {

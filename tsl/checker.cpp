@@ -1,6 +1,8 @@
 // See checker.hpp.
 #include "tsl/checker.hpp"
 
+#include <filesystem>
+
 #include <xmlsec/crypto.h>
 #include <xmlsec/openssl/evp.h>
 #include <xmlsec/transforms.h>
@@ -9,6 +11,13 @@
 #include <charconv>
 
 namespace trustmon::tsl {
+
+std::string default_schema_dir() {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(kDefaultSchemaDir) / "tl-v6-all.xsd", ec)) return kDefaultSchemaDir;
+  return kInstalledSchemaDir;
+}
+
 namespace {
 
 struct XmlSecKeyDeleter {

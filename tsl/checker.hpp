@@ -36,6 +36,14 @@ inline constexpr const char* kDefaultSchemaDir = TRUSTMON_TSL_SCHEMA_DIR;
 #else
 inline constexpr const char* kDefaultSchemaDir = "/usr/share/trustmon/schemas";
 #endif
+#ifdef TRUSTMON_TSL_INSTALLED_SCHEMA_DIR
+inline constexpr const char* kInstalledSchemaDir = TRUSTMON_TSL_INSTALLED_SCHEMA_DIR;
+#else
+inline constexpr const char* kInstalledSchemaDir = "/usr/share/trustmon/schemas";
+#endif
+// The schema folder to use when none is configured: the source tree's copy when it is
+// there (builds, tests), else the installed copy.
+std::string default_schema_dir();
 
 class TlChecker {
  public:
