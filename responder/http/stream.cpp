@@ -76,7 +76,11 @@ void Stream::end_now() noexcept {
 }
 
 void Stream::lost_now() noexcept {
-  req_ = nullptr;  // evhttp frees it with the connection
+  evhttp_request* req = std::exchange(req_, nullptr);
+  // A client that went away mid-stream: evhttp has detached the unfinished request from
+  // its connection and leaves it to us. A request still on its connection (the server
+  // freeing its connections at exit) is freed by evhttp with the connection.
+  if (req != nullptr && evhttp_request_get_connection(req) == nullptr) evhttp_request_free(req);
   finish();
 }
 
