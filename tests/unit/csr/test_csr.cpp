@@ -1,5 +1,7 @@
 #include "test_csr.hpp"
 
+#include "tests/unit/ocsp/ocsp_client.hpp"
+
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -15,29 +17,9 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + ossl_errors()); }
 
-// DER TLV with a definite, minimal length.
-Bytes tlv(std::uint8_t tag, const Bytes& content) {
-  Bytes out{tag};
-  const std::size_t n = content.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(n));
-  } else if (n < 0x100) {
-    out.push_back(0x81);
-    out.push_back(static_cast<std::uint8_t>(n));
-  } else {
-    out.push_back(0x82);
-    out.push_back(static_cast<std::uint8_t>(n >> 8));
-    out.push_back(static_cast<std::uint8_t>(n));
-  }
-  out.insert(out.end(), content.begin(), content.end());
-  return out;
-}
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
+// DER building: the OCSP test kit's forward writer.
+using trustmon::testing::cat;
+using trustmon::testing::tlv;
 
 template <typename T>
 T wait(std::function<void(std::function<void(T)>)> start) {
