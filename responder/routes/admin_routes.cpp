@@ -18,17 +18,7 @@ namespace {
 using nlohmann::json;
 constexpr std::string_view kPrefix = "/api/v1/admin/";
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  path.remove_prefix(kPrefix.size());
-  while (!path.empty()) {
-    const std::size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
+std::vector<std::string_view> segments(std::string_view path) { return path_segments(path.substr(kPrefix.size())); }
 
 using Field = StringField;
 
@@ -114,18 +104,7 @@ class AdminHandler {
 
   template <typename Fn>
   void read(http::Request& req, Fn fn) {
-    WorkerState& state = worker_state(req);
-    storage::ReadScope scope(state.txn);
-    if (!scope.status()) {
-      req.reply_error(503, "storage_unavailable", "cannot read");
-      return;
-    }
-    Result<json> r = fn(state.txn);
-    if (!r) {
-      req.reply_error(status_for(r.error()), r.error().code, r.error().message);
-      return;
-    }
-    req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
+    reply_read(req, fn, &status_for);
   }
 
   void participants(http::Request& req, const std::vector<std::string_view>& seg) {

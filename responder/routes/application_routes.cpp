@@ -40,12 +40,7 @@ applications::ApplicationService::Done reply_to(std::shared_ptr<http::Request> r
 
 template <typename Fn>
 void read(http::Request& req, Fn fn) {
-  WorkerState& state = worker_state(req);
-  storage::ReadScope scope(state.txn);
-  if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
-  Result<json> r = fn(state.txn);
-  if (!r) return req.reply_error(app_status(r.error()), r.error().code, r.error().message);
-  req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
+  reply_read(req, fn, &app_status);
 }
 
 void root(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {

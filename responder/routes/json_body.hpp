@@ -1,6 +1,7 @@
-// Small helpers every JSON route uses: the body as an object, typed optional fields and
-// numeric path ids. Each replies the stable 400 itself when the input is unusable and
-// then tells the caller to stop (nullopt / ok == false).
+// Small helpers every JSON route uses: the body as an object, typed optional fields,
+// numeric path ids, path segments, and a read in the worker's snapshot answered as JSON.
+// The input helpers reply the stable 400 themselves when the input is unusable and then
+// tell the caller to stop (nullopt / ok == false).
 #pragma once
 
 #include <charconv>
@@ -9,8 +10,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "responder/http/request.hpp"
+#include "responder/routes/api_context.hpp"
+#include "responder/routes/worker_state.hpp"
 
 namespace trustmon::routes {
 
@@ -49,6 +53,30 @@ std::optional<Int> parse_id(std::string_view s) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v == 0) return std::nullopt;
   return v;
+}
+
+// "a/b/c" -> {"a", "b", "c"} (views into `path`).
+inline std::vector<std::string_view> path_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const std::size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// Runs `fn(txn)` in the worker's read snapshot and answers 200 with its JSON, or its
+// error with `status_of(error)` (503 when the snapshot cannot be opened).
+template <typename Fn, typename StatusOf = int (*)(const Error&)>
+void reply_read(http::Request& req, Fn fn, StatusOf status_of = &status_for) {
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+  Result<nlohmann::json> r = fn(static_cast<const storage::ReadTxn&>(state.txn));
+  if (!r) return req.reply_error(status_of(r.error()), r.error().code, r.error().message);
+  req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
 }
 
 }  // namespace trustmon::routes

@@ -36,16 +36,6 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
-std::vector<std::string_view> split(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const std::size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
 
 // HTTP status of a trusted-list, notice or storage error code.
 int tl_status(const Error& e) {
@@ -152,7 +142,7 @@ class TlHandler {
   // ---- admin -------------------------------------------------------------------------
 
   void admin(http::Request& req) {
-    const auto seg = split(req.path().substr(std::string_view("/api/v1/admin/tl/").size()));
+    const auto seg = path_segments(req.path().substr(std::string_view("/api/v1/admin/tl/").size()));
     if (seg.size() != 2) return not_found(req);
     const std::string name(seg[0]);
     if (!tsl::valid_list_name(name)) return req.reply_error(400, "tl_invalid_name", "invalid list name");
@@ -199,7 +189,7 @@ class TlHandler {
   }
 
   void notices_item(http::Request& req) {
-    const auto seg = split(req.path().substr(std::string_view("/api/v1/tl/notices/").size()));
+    const auto seg = path_segments(req.path().substr(std::string_view("/api/v1/tl/notices/").size()));
     if (seg.empty() || seg.size() > 2) return not_found(req);
     auto id = parse_u64(seg[0]);
     if (!id) return not_found(req);
@@ -250,12 +240,7 @@ class TlHandler {
 
   template <typename Fn>
   void read(http::Request& req, Fn fn) {
-    WorkerState& state = worker_state(req);
-    storage::ReadScope scope(state.txn);
-    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
-    Result<json> r = fn(state.txn);
-    if (!r) return reply_error(req, r.error());
-    req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
+    reply_read(req, fn, &tl_status);
   }
 
   // Runs `work` on the TlService thread and replies from there.

@@ -133,12 +133,7 @@ class WatchHandler {
 
   template <typename Fn>
   void read(http::Request& req, Fn fn) {
-    WorkerState& state = worker_state(req);
-    storage::ReadScope scope(state.txn);
-    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
-    Result<json> r = fn(state.txn);
-    if (!r) return req.reply_error(watch_status(r.error()), r.error().code, r.error().message);
-    req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
+    reply_read(req, fn, &watch_status);
   }
 
   void list(http::Request& req) {
