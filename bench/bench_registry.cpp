@@ -21,6 +21,7 @@
 //
 // Run:  ./bench_registry   (the first run generates the data; a few minutes on 2 cores)
 #include <benchmark/benchmark.h>
+#include <lmdb.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <stdlib.h>
@@ -275,6 +276,9 @@ const Data& data() {
     const std::string path = bench_dir() + "/trustmon-bench-registry-" + std::to_string(n) + ".bin";
     Data loaded;
     if (load_cache(path, n, loaded)) return loaded;
+    // A smaller run may take the first N certificates of the full set's cache.
+    const std::string full = bench_dir() + "/trustmon-bench-registry-1000000.bin";
+    if (n < 1000000 && load_cache(full, n, loaded)) return loaded;
     std::fprintf(stderr, "bench_registry: generating %zu certificates into %s\n", n, path.c_str());
     Data made = generate(n);
     const std::string tmp = path + ".tmp";
@@ -356,6 +360,32 @@ void BM_VerifyOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_VerifyOnly)->MinTime(1.0)->UseRealTime();
 
+// Bytes this process has caused to be written to storage so far (/proc/self/io).
+double io_counter(const char* name) {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  double value = 0;
+  while (io >> key >> value)
+    if (key == name) return value;
+  return 0;
+}
+double written_bytes() { return io_counter("write_bytes:"); }
+
+// Leaf and branch pages of the tables ingest writes (what a commit's random inserts touch).
+void print_table_pages(Store& s) {
+  auto txn = storage::ReadTxn::begin(*s.env);
+  if (!txn) return;
+  storage::ReadScope scope(*txn);
+  for (storage::Table t : {storage::Table::certs, storage::Table::cert_der, storage::Table::attr_index,
+                           storage::Table::spki_index, storage::Table::events}) {
+    MDB_stat st{};
+    if (mdb_stat(txn->raw(), s.env->dbi(t), &st) != 0) continue;
+    std::fprintf(stderr, "bench_registry: %-12s entries %10zu  depth %u  leaf pages %9zu  branch pages %7zu  overflow %zu\n",
+                 storage::table_name(t), st.ms_entries, st.ms_depth, st.ms_leaf_pages, st.ms_branch_pages,
+                 st.ms_overflow_pages);
+  }
+}
+
 void BM_Ingest(benchmark::State& state) {
   const Data& d = data();
   Store& s = store();
@@ -364,6 +394,8 @@ void BM_Ingest(benchmark::State& state) {
     std::mutex mu;
     std::condition_variable cv;
     std::size_t in_flight = 0, stored = 0, refused = 0;
+    const double written_before = written_bytes();
+    const double wchar_before = io_counter("wchar:");
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t at = 0; at < d.certs.size(); at += kBatch) {
       std::vector<Bytes> batch(d.certs.begin() + static_cast<std::ptrdiff_t>(at),
@@ -391,6 +423,15 @@ void BM_Ingest(benchmark::State& state) {
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     state.SetIterationTime(secs);
+    state.counters["written_kb_per_cert"] = (written_bytes() - written_before) / 1024.0 / static_cast<double>(stored);
+    print_table_pages(s);
+    state.counters["wchar_kb_per_cert"] = (io_counter("wchar:") - wchar_before) / 1024.0 / static_cast<double>(stored);
+    const storage::WriterStats ws = s.writer->stats();
+    state.counters["commits"] = static_cast<double>(ws.commits);
+    state.counters["map_grows"] = static_cast<double>(ws.map_grows);
+    // Share of the run the Writer thread was busy, and within that, committing.
+    state.counters["writer_busy"] = static_cast<double>(ws.busy_us) / 1e6 / secs;
+    state.counters["writer_commit"] = static_cast<double>(ws.commit_us) / 1e6 / secs;
     state.counters["certs_per_s"] = static_cast<double>(stored) / secs;
     state.counters["stored"] = static_cast<double>(stored);
     state.counters["refused"] = static_cast<double>(refused);

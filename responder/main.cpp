@@ -202,6 +202,10 @@ int run(const config::Config& cfg) {
     out += "# TYPE trustmon_writer_commits_total counter\ntrustmon_writer_commits_total " +
            std::to_string(s.commits) + "\n# TYPE trustmon_writer_jobs_total counter\ntrustmon_writer_jobs_total " +
            std::to_string(s.jobs) + "\n";
+    out += "# TYPE trustmon_writer_busy_seconds_total counter\ntrustmon_writer_busy_seconds_total " +
+           std::to_string(static_cast<double>(s.busy_us) / 1e6) +
+           "\n# TYPE trustmon_writer_commit_seconds_total counter\ntrustmon_writer_commit_seconds_total " +
+           std::to_string(static_cast<double>(s.commit_us) / 1e6) + "\n";
   });
 
   if (Status s = server.start(); !s) return fail("cannot listen on " + cfg.listen, s.error());

@@ -471,6 +471,24 @@ Status WriteTxn::put(Table t, ByteView key, ByteView value, unsigned flags) {
   return {};
 }
 
+Status WriteTxn::put_sorted(Table t, std::span<const KeyValue> entries) {
+  if (!sticky_.ok()) return sticky_;
+  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (entries.empty()) return {};
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn_, env_->dbi(t), &cur);
+  if (rc != 0) return fail(rc, "cursor_open");
+  for (const KeyValue& e : entries) {
+    MDB_val k = to_val(e.key);
+    MDB_val v = to_val(e.value);
+    rc = mdb_cursor_put(cur, &k, &v, 0);
+    if (rc != 0) break;
+  }
+  mdb_cursor_close(cur);
+  if (rc != 0) return fail(rc, "put_sorted");
+  return {};
+}
+
 Result<bool> WriteTxn::put_if_absent(Table t, ByteView key, ByteView value) {
   if (!sticky_.ok()) return sticky_.error();
   if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");

@@ -150,6 +150,9 @@ void Writer::loop() {
 }
 
 void Writer::run_batch(std::deque<Pending>& batch) {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  Clock::duration committing{};
   const std::size_t n = batch.size();
   std::vector<Status> results(n);
   Status outcome;  // the parent commit's result
@@ -177,7 +180,9 @@ void Writer::run_batch(std::deque<Pending>& batch) {
       results[i] = std::move(st);
     }
     if (!parent->map_full()) {
+      const auto commit_start = Clock::now();
       outcome = parent->commit();
+      committing += Clock::now() - commit_start;
       if (outcome.ok() || !parent->map_full()) break;
     }
     // The map is full: nothing of this attempt is kept. Grow and run every job again.
@@ -211,6 +216,11 @@ void Writer::run_batch(std::deque<Pending>& batch) {
     stats_.jobs += n;
     stats_.failed_jobs += failed;
     if (outcome.ok()) ++stats_.commits;
+    const auto us = [](Clock::duration d) {
+      return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+    };
+    stats_.busy_us += us(Clock::now() - started);
+    stats_.commit_us += us(committing);
   }
   for (std::size_t i = 0; i < n; ++i) {
     call_done(batch[i].done, outcome.ok() ? std::move(results[i]) : outcome);

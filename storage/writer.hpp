@@ -28,6 +28,10 @@ struct WriterStats {
   std::uint64_t jobs = 0;
   std::uint64_t failed_jobs = 0;
   std::uint64_t map_grows = 0;
+  // Time the Writer thread spent running batches (jobs and commits), and the part of it
+  // spent in the durable commit (page writes and fsync).
+  std::uint64_t busy_us = 0;
+  std::uint64_t commit_us = 0;
 };
 
 class Writer {

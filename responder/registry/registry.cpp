@@ -127,9 +127,20 @@ struct Registry::PreparedRevocation {
   std::optional<storage::OcspResponseRecord> response;  // signed outside the txn
 };
 
+// One entry a certificate adds to an index table; written only when item `item` is stored.
+struct IndexEntry {
+  ByteView key;
+  ByteView value;
+  std::uint32_t item;
+};
+
 struct Registry::IngestBatch {
   std::vector<Bytes> der;  // input, kept for the job (no copy per item)
   std::vector<PreparedCert> prepared;
+  // The attr_index, spki_index and cert_der entries of every prepared certificate, sorted
+  // by key and value on a preparation thread; the job writes them after its per-item
+  // checks, in that order (WriteTxn::put_sorted), instead of item by item in random order.
+  std::vector<IndexEntry> attr_entries, spki_entries, der_entries;
   Actor actor;
   Callback done;
 };
@@ -319,7 +330,42 @@ void Registry::ingest(std::vector<Bytes> certificates, Actor actor, Callback don
       [this, batch] { submit_ingest(batch); });
 }
 
+namespace {
+
+bool entry_less(const IndexEntry& a, const IndexEntry& b) {
+  const auto less = [](ByteView x, ByteView y) {
+    return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
+  };
+  if (less(a.key, b.key)) return true;
+  if (less(b.key, a.key)) return false;
+  return less(a.value, b.value);
+}
+
+// Writes the entries whose item the job stored, in their (sorted) order.
+Status put_stored(storage::WriteTxn& txn, storage::Table table, const std::vector<IndexEntry>& entries,
+                  const BatchReport& report, std::vector<storage::WriteTxn::KeyValue>& scratch) {
+  scratch.clear();
+  for (const IndexEntry& e : entries)
+    if (report.items[e.item].status == ItemStatus::stored) scratch.push_back({e.key, e.value});
+  return txn.put_sorted(table, scratch);
+}
+
+}  // namespace
+
+void Registry::sort_index_entries(IngestBatch& batch) {
+  for (std::uint32_t i = 0; i < batch.prepared.size(); ++i) {
+    const PreparedCert& p = batch.prepared[i];
+    if (p.error) continue;
+    for (const Bytes& k : p.index_keys) batch.attr_entries.push_back({k, p.key, i});
+    batch.spki_entries.push_back({ByteView(p.spki.data(), p.spki.size()), p.key, i});
+    batch.der_entries.push_back({ByteView(p.record.cert_sha256.data(), p.record.cert_sha256.size()), batch.der[i], i});
+  }
+  for (auto* entries : {&batch.attr_entries, &batch.spki_entries, &batch.der_entries})
+    std::sort(entries->begin(), entries->end(), entry_less);
+}
+
 void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
+  sort_index_entries(*batch);
   const UnixTime now = clock_.now();
   auto report = std::make_shared<BatchReport>();
   const csr::CsrService* csr_service = csr_;
@@ -367,10 +413,8 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       }
       // No pre-signed response for a new good certificate: the responder signs live
       // until the Refresher stores one (see registry.hpp).
+      // The DER and the index entries follow, sorted, once every item is decided.
       Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
-      if (s) s = txn.put(storage::Table::cert_der, record.cert_sha256, batch->der[i]);
-      for (std::size_t k = 0; s && k < p.index_keys.size(); ++k) s = txn.put(storage::Table::attr_index, p.index_keys[k], p.key);
-      if (s) s = txn.put(storage::Table::spki_index, p.spki, p.key);
       if (s) {
         auto seq = storage::append_event(txn, {"certificate.issued", actor_label, p.payload + participant_field, now});
         if (!seq) s = std::move(seq).error();
@@ -390,7 +434,12 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       if (!s) return s;  // a storage fault (map full, I/O) fails the whole batch, to be retried
       out.status = ItemStatus::stored;
     }
-    return {};
+    std::vector<storage::WriteTxn::KeyValue> scratch;
+    scratch.reserve(batch->attr_entries.size());
+    Status s = put_stored(txn, storage::Table::cert_der, batch->der_entries, *report, scratch);
+    if (s) s = put_stored(txn, storage::Table::attr_index, batch->attr_entries, *report, scratch);
+    if (s) s = put_stored(txn, storage::Table::spki_index, batch->spki_entries, *report, scratch);
+    return s;
   };
   submit_batch(std::move(job), std::move(report), std::move(batch->done));
 }

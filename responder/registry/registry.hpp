@@ -126,6 +126,7 @@ class Registry {
   struct RevocationBatch;
   void prepare_ingest_chunk(const std::shared_ptr<IngestBatch>& batch, std::size_t begin, std::size_t end) const;
   void submit_ingest(const std::shared_ptr<IngestBatch>& batch);
+  static void sort_index_entries(IngestBatch& batch);
   void prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& batch, std::size_t begin,
                                 std::size_t end) const;
   void submit_revocations(const std::shared_ptr<RevocationBatch>& batch);
