@@ -11,6 +11,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace trustmon::storage {
 namespace {
@@ -37,12 +38,44 @@ ByteView from_val(const MDB_val& m) noexcept {
 // Migration hook: steps[from] upgrades schema `from` to `from + 1` inside the opening
 // write txn. None exist yet (schema 1 is the first); an older version without a step
 // is refused rather than silently reinterpreted.
-Status migrate_schema(MDB_txn* /*txn*/, const std::array<MDB_dbi, kTableCount>& /*dbis*/,
-                      std::uint32_t from) {
-  if (from < kSchemaVersion) {
+// Schema 1 -> 2: every attr_index entry moves to epoch 0 (four zero octets after the
+// kind octet). Runs inside the opening transaction, so it happens entirely or not at all.
+Status migrate_attr_index_epochs(MDB_txn* txn, MDB_dbi dbi) {
+  std::vector<std::pair<Bytes, Bytes>> entries;
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn, dbi, &cur);
+  if (rc != 0) return lmdb_error(rc, "migrate attr_index: cursor");
+  MDB_val k{}, v{};
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    const ByteView key = from_val(k);
+    if (key.empty()) continue;
+    Bytes moved;
+    moved.reserve(key.size() + 4);
+    moved.push_back(key[0]);
+    moved.insert(moved.end(), 4, 0);
+    moved.insert(moved.end(), key.begin() + 1, key.end());
+    entries.emplace_back(std::move(moved), to_bytes(from_val(v)));
+  }
+  mdb_cursor_close(cur);
+  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "migrate attr_index: read");
+  rc = mdb_drop(txn, dbi, 0);
+  if (rc != 0) return lmdb_error(rc, "migrate attr_index: empty");
+  for (auto& [key, value] : entries) {
+    MDB_val mk = to_val(key), mv = to_val(value);
+    rc = mdb_put(txn, dbi, &mk, &mv, 0);
+    if (rc != 0) return lmdb_error(rc, "migrate attr_index: write");
+  }
+  return {};
+}
+
+Status migrate_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis, std::uint32_t from) {
+  if (from < 1) {
     return make_error("storage_version_mismatch",
                       "no migration from schema " + std::to_string(from) + " to " +
                           std::to_string(kSchemaVersion));
+  }
+  if (from < 2) {
+    if (Status s = migrate_attr_index_epochs(txn, dbis[static_cast<std::size_t>(Table::attr_index)]); !s) return s;
   }
   return {};
 }
@@ -471,7 +504,7 @@ Status WriteTxn::put(Table t, ByteView key, ByteView value, unsigned flags) {
   return {};
 }
 
-Status WriteTxn::put_sorted(Table t, std::span<const KeyValue> entries) {
+Status WriteTxn::put_sorted(Table t, std::span<const KeyValue> entries, unsigned flags) {
   if (!sticky_.ok()) return sticky_;
   if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
   if (entries.empty()) return {};
@@ -481,7 +514,7 @@ Status WriteTxn::put_sorted(Table t, std::span<const KeyValue> entries) {
   for (const KeyValue& e : entries) {
     MDB_val k = to_val(e.key);
     MDB_val v = to_val(e.value);
-    rc = mdb_cursor_put(cur, &k, &v, 0);
+    rc = mdb_cursor_put(cur, &k, &v, flags);
     if (rc != 0) break;
   }
   mdb_cursor_close(cur);
@@ -582,9 +615,10 @@ Cursor::~Cursor() {
   if (cur_ != nullptr) mdb_cursor_close(cur_);
 }
 
-Result<bool> Cursor::move(MDB_cursor_op op, ByteView* seek_key) {
+Result<bool> Cursor::move(MDB_cursor_op op, ByteView* seek_key, ByteView* seek_value) {
   if (cur_ == nullptr) return make_error("storage_error", "cursor was moved from");
   if (seek_key != nullptr) k_ = to_val(*seek_key);
+  if (seek_value != nullptr) v_ = to_val(*seek_value);
   const int rc = mdb_cursor_get(cur_, &k_, &v_, op);
   if (rc == MDB_NOTFOUND) {
     k_ = MDB_val{};
@@ -606,6 +640,7 @@ Result<bool> Cursor::prev() { return move(MDB_PREV); }
 Result<bool> Cursor::seek(ByteView key) { return move(MDB_SET_RANGE, &key); }
 Result<bool> Cursor::find(ByteView key) { return move(MDB_SET_KEY, &key); }
 Result<bool> Cursor::next_dup() { return move(MDB_NEXT_DUP); }
+Result<bool> Cursor::seek_dup(ByteView key, ByteView value) { return move(MDB_GET_BOTH_RANGE, &key, &value); }
 
 ByteView Cursor::key() const noexcept { return from_val(k_); }
 ByteView Cursor::value() const noexcept { return from_val(v_); }

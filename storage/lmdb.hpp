@@ -42,7 +42,7 @@ enum class Table : std::uint8_t {
   meta,            // name (ASCII) -> value (schema version, counters, bootstrap token hash)
   issuers,         // be32 issuer id -> IssuerRecord
   certs,           // cert_key(issuer id, serial) -> CertRecord
-  cert_der,        // SHA-256 of DER -> DER
+  cert_der,        // be64 der id (certs record der_id) -> DER; before der ids: SHA-256 of DER -> DER
   ocsp_responses,  // cert_key(issuer id, serial) -> OcspResponseRecord (pre-signed DER)
   events,          // be64 sequence -> EventRecord (hash-chained)
   // access (responder/access): participants, representatives, credentials
@@ -51,7 +51,7 @@ enum class Table : std::uint8_t {
   credentials,        // be32 credential id -> CredentialRecord
   credential_lookup,  // u8 kind || SHA-256 (token or client-certificate DER) -> be32 credential id
   // certificate monitoring (responder/registry)
-  attr_index,      // DUPSORT: u8 attribute kind || normalised value -> cert key
+  attr_index,      // DUPSORT: u8 attribute kind || be32 epoch || normalised value -> cert key
   spki_index,      // DUPSORT: SHA-256 of SubjectPublicKeyInfo -> cert key
   watches,         // be32 watch id -> watch record
   // CSR and key uniqueness (responder/csr)
@@ -69,7 +69,9 @@ const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
 
-inline constexpr std::uint32_t kSchemaVersion = 1;
+// 2: attr_index keys carry the ingest epoch after the kind octet (schema 1 had none;
+//    opening a schema-1 store read-write moves its entries to epoch 0).
+inline constexpr std::uint32_t kSchemaVersion = 2;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").
@@ -194,7 +196,8 @@ class WriteTxn {
     ByteView key;
     ByteView value;
   };
-  Status put_sorted(Table t, std::span<const KeyValue> entries);
+  // `flags`: MDB_APPEND when every key is greater than the table's last (full pages).
+  Status put_sorted(Table t, std::span<const KeyValue> entries, unsigned flags = 0);
   // Inserts only if absent; returns false (not an error) when the key exists (on a
   // DUPSORT table: when that key/value pair exists).
   Result<bool> put_if_absent(Table t, ByteView key, ByteView value);
@@ -241,12 +244,14 @@ class Cursor {
   Result<bool> seek(ByteView key);  // first key >= key (MDB_SET_RANGE)
   Result<bool> find(ByteView key);  // exactly key (MDB_SET_KEY), first of its values
   Result<bool> next_dup();          // DUPSORT: next value of the current key only
+  // DUPSORT: exactly `key`, at its first value >= `value` (MDB_GET_BOTH_RANGE).
+  Result<bool> seek_dup(ByteView key, ByteView value);
   ByteView key() const noexcept;
   ByteView value() const noexcept;
 
  private:
   explicit Cursor(MDB_cursor* c) : cur_(c) {}
-  Result<bool> move(MDB_cursor_op op, ByteView* seek_key = nullptr);
+  Result<bool> move(MDB_cursor_op op, ByteView* seek_key = nullptr, ByteView* seek_value = nullptr);
   MDB_cursor* cur_ = nullptr;
   MDB_val k_{}, v_{};
 };

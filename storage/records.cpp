@@ -28,10 +28,12 @@ bool valid_reason(int code) {
 
 bool valid_status(std::uint8_t s) { return s <= static_cast<std::uint8_t>(CertStatus::revoked); }
 
-// certs records: format 1 (kCertSizeV1) and format 2, which appends signature_checked.
-constexpr std::uint8_t kCertFormat = 2;
+// certs records: format 1 (kCertSizeV1); format 2 appends signature_checked; format 3
+// appends der_id.
+constexpr std::uint8_t kCertFormat = 3;
 constexpr std::size_t kCertSizeV1 = 1 + 1 + 8 + 1 + 8 + 8 + 8 + 32 + 1 + 4;
-constexpr std::size_t kCertSize = kCertSizeV1 + 1;
+constexpr std::size_t kCertSizeV2 = kCertSizeV1 + 1;
+constexpr std::size_t kCertSize = kCertSizeV2 + 8;
 constexpr std::size_t kOcspHeaderSize = 1 + 8 + 8 + 8 + 1 + 8 + 4;
 
 struct ReasonName {
@@ -124,14 +126,16 @@ Bytes encode_cert(const CertRecord& r) {
   w.u8(r.has_der ? 1 : 0);
   w.be32(r.participant);
   w.u8(r.signature_checked ? 1 : 0);
+  w.be64(r.der_id);
   return w.take();
 }
 
 Result<CertRecord> decode_cert(ByteView value) {
   if (value.empty()) return corrupt("cert", "wrong size");
   const std::uint8_t format = value[0];
-  if (format != 1 && format != kCertFormat) return corrupt("cert", "unknown format");
-  if (value.size() != (format == 1 ? kCertSizeV1 : kCertSize)) return corrupt("cert", "wrong size");
+  if (format < 1 || format > kCertFormat) return corrupt("cert", "unknown format");
+  if (value.size() != (format == 1 ? kCertSizeV1 : format == 2 ? kCertSizeV2 : kCertSize))
+    return corrupt("cert", "wrong size");
   FieldReader in(value);
   in.u8();
   CertRecord r;
@@ -155,11 +159,12 @@ Result<CertRecord> decode_cert(ByteView value) {
   if (has_der > 1) return corrupt("cert", "bad has_der flag");
   r.has_der = has_der == 1;
   r.participant = in.be32();
-  if (format == kCertFormat) {
+  if (format >= 2) {
     const std::uint8_t checked = in.u8();
     if (checked > 1) return corrupt("cert", "bad signature_checked flag");
     r.signature_checked = checked == 1;
   }
+  if (format >= 3) r.der_id = in.be64();
   if (!in.done()) return corrupt("cert", "wrong size");
   return r;
 }

@@ -20,6 +20,8 @@ using IssuerId = std::uint32_t;
 // Names of records in the `meta` table.
 inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr std::string_view kMetaEventsHead = "events_head";
+// be64 count of certificates the registry has stored (their attr_index epochs).
+inline constexpr std::string_view kMetaStoredCertificates = "stored_certificates";
 // SHA-256 of the bootstrap admin token written by `trustmonctl init` (32 raw bytes).
 inline constexpr std::string_view kMetaBootstrapTokenSha256 = "bootstrap_token_sha256";
 
@@ -65,9 +67,14 @@ struct CertRecord {
   // Format-1 records (written before the flag existed) decode as true: every
   // certificate stored then was verified.
   bool signature_checked = true;
+  // Key of the DER in cert_der: be64(der_id) when not 0 (ids are given in ingest order,
+  // so the DER of a bulk import is appended); 0 (records before format 3) = the DER is
+  // keyed by cert_sha256.
+  std::uint64_t der_id = 0;
 };
 // A reason that is not an RFC 5280 code (e.g. 7) is stored as kNoReason. Written in
-// format 2 (format 1 plus the signature_checked octet); both formats decode.
+// format 3 (format 1, then the signature_checked octet, then be64 der_id); all formats
+// decode.
 Bytes encode_cert(const CertRecord& r);
 Result<CertRecord> decode_cert(ByteView value);
 

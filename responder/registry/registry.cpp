@@ -11,6 +11,8 @@
 #include "common/ossl.hpp"
 #include "common/time.hpp"
 #include "responder/ocsp/presign.hpp"
+#include "responder/registry/attr_index.hpp"
+#include "responder/registry/der_store.hpp"
 #include "responder/registry/cert_view.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
@@ -137,10 +139,10 @@ struct IndexEntry {
 struct Registry::IngestBatch {
   std::vector<Bytes> der;  // input, kept for the job (no copy per item)
   std::vector<PreparedCert> prepared;
-  // The attr_index, spki_index and cert_der entries of every prepared certificate, sorted
-  // by key and value on a preparation thread; the job writes them after its per-item
-  // checks, in that order (WriteTxn::put_sorted), instead of item by item in random order.
-  std::vector<IndexEntry> attr_entries, spki_entries, der_entries;
+  // The attr_index and spki_index entries of every prepared certificate, sorted by key
+  // and value on a preparation thread; the job writes them after its per-item checks, in
+  // that order (WriteTxn::put_sorted), instead of item by item in random order.
+  std::vector<IndexEntry> attr_entries, spki_entries;
   Actor actor;
   Callback done;
 };
@@ -358,9 +360,8 @@ void Registry::sort_index_entries(IngestBatch& batch) {
     if (p.error) continue;
     for (const Bytes& k : p.index_keys) batch.attr_entries.push_back({k, p.key, i});
     batch.spki_entries.push_back({ByteView(p.spki.data(), p.spki.size()), p.key, i});
-    batch.der_entries.push_back({ByteView(p.record.cert_sha256.data(), p.record.cert_sha256.size()), batch.der[i], i});
   }
-  for (auto* entries : {&batch.attr_entries, &batch.spki_entries, &batch.der_entries})
+  for (auto* entries : {&batch.attr_entries, &batch.spki_entries})
     std::sort(entries->begin(), entries->end(), entry_less);
 }
 
@@ -373,6 +374,11 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
     const std::string actor_label = batch->actor.label();
     const std::string participant_field = ",\"participant\":" + std::to_string(batch->actor.participant) + "}";
     report->items.assign(batch->prepared.size(), ItemOutcome{});  // the job may run again after map growth
+    // Each stored certificate's attr_index epoch (attr_index.hpp).
+    auto stored_before = stored_certificates(txn);
+    if (!stored_before) return std::move(stored_before).error();
+    std::uint64_t stored_count = *stored_before;
+    std::vector<std::uint32_t> epochs(batch->prepared.size(), 0);
     for (std::size_t i = 0; i < batch->prepared.size(); ++i) {
       const PreparedCert& p = batch->prepared[i];
       ItemOutcome& out = report->items[i];
@@ -413,7 +419,8 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       }
       // No pre-signed response for a new good certificate: the responder signs live
       // until the Refresher stores one (see registry.hpp).
-      // The DER and the index entries follow, sorted, once every item is decided.
+      // The DER and the index entries follow, in key order, once every item is decided.
+      record.der_id = stored_count + 1;
       Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
       if (s) {
         auto seq = storage::append_event(txn, {"certificate.issued", actor_label, p.payload + participant_field, now});
@@ -433,13 +440,34 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       }
       if (!s) return s;  // a storage fault (map full, I/O) fails the whole batch, to be retried
       out.status = ItemStatus::stored;
+      epochs[i] = epoch_of(stored_count++);
     }
+    if (stored_count == *stored_before) return {};
+    Status s = set_stored_certificates(txn, stored_count);
     std::vector<storage::WriteTxn::KeyValue> scratch;
     scratch.reserve(batch->attr_entries.size());
-    Status s = put_stored(txn, storage::Table::cert_der, batch->der_entries, *report, scratch);
-    if (s) s = put_stored(txn, storage::Table::attr_index, batch->attr_entries, *report, scratch);
     if (s) s = put_stored(txn, storage::Table::spki_index, batch->spki_entries, *report, scratch);
-    return s;
+    if (!s) return s;
+    // The DER, appended under the der ids given above, in item order (der_store.hpp).
+    std::vector<Bytes> der_keys;
+    der_keys.reserve(stored_count - *stored_before);
+    for (std::uint64_t id = *stored_before + 1; id <= stored_count; ++id) der_keys.push_back(der_key(id));
+    scratch.clear();
+    for (std::size_t i = 0; i < batch->prepared.size(); ++i)
+      if (report->items[i].status == ItemStatus::stored) scratch.push_back({der_keys[scratch.size()], batch->der[i]});
+    s = txn.put_sorted(storage::Table::cert_der, scratch, MDB_APPEND);
+    if (!s) return s;
+    // attr_index keys take their certificate's epoch; within one epoch the sorted order
+    // of the entries is the order of the stored keys.
+    std::vector<Bytes> keys;
+    keys.reserve(batch->attr_entries.size());
+    for (const IndexEntry& e : batch->attr_entries)
+      if (report->items[e.item].status == ItemStatus::stored) keys.push_back(epoch_index_key(e.key, epochs[e.item]));
+    scratch.clear();
+    std::size_t k = 0;
+    for (const IndexEntry& e : batch->attr_entries)
+      if (report->items[e.item].status == ItemStatus::stored) scratch.push_back({keys[k++], e.value});
+    return txn.put_sorted(storage::Table::attr_index, scratch);
   };
   submit_batch(std::move(job), std::move(report), std::move(batch->done));
 }
@@ -572,6 +600,7 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
         record.not_after = old->not_after;
         record.cert_sha256 = old->cert_sha256;
         record.has_der = old->has_der;
+        record.der_id = old->der_id;
         record.participant = old->participant;
         record.signature_checked = old->signature_checked;
       }
@@ -587,7 +616,7 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
           payload["sha256"] = hex_encode(record.cert_sha256);
           // What watchers and the key registry need of the certificate (revocations are
           // rare: the DER is read and walked here, inside the job).
-          auto der = txn.get(storage::Table::cert_der, record.cert_sha256);
+          auto der = stored_der(txn, record);
           if (!der) return std::move(der).error();
           if (*der) {
             if (auto details = revoked_details(**der)) {

@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "common/time.hpp"
+#include "responder/registry/attr_index.hpp"
 #include "responder/registry/cert_view.hpp"
+#include "responder/registry/der_store.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::registry {
@@ -155,7 +157,7 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
 
   auto key = storage::decode_cert_key(cert_key);
   if (!key) return make_error("storage_corrupt", "attribute index entry is not a certificate key");
-  auto der = txn.get(storage::Table::cert_der, record->cert_sha256);
+  auto der = stored_der(txn, *record);
   if (!der) return std::move(der).error();
   if (!*der) return make_error("storage_corrupt", "certificate DER missing for a stored certificate");
   // Names only: no d2i_X509 (it would decode the public key; cert_view.hpp).
@@ -227,22 +229,15 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
     return page;
   }
 
-  // The walk: either the values of one index key, or the certs table itself.
+  // The walk: the certs table itself, the values of one spki_index key, or an
+  // attribute's certificates merged across the attr_index epochs (attr_index.hpp).
   const bool listing = !query.attribute;
+  const bool by_spki = !listing && query.attribute->kind == AttrKind::spki_sha256;
   Bytes index_k;
-  storage::Table table = storage::Table::certs;
   if (!listing) {
-    if (query.attribute->kind == AttrKind::spki_sha256) {
-      table = storage::Table::spki_index;
-      index_k = hex_decode(query.attribute->value).value_or(Bytes{});
-    } else {
-      table = storage::Table::attr_index;
-      index_k = index_key(*query.attribute);
-    }
+    index_k = by_spki ? hex_decode(query.attribute->value).value_or(Bytes{}) : index_key(*query.attribute);
     if (index_k.empty()) return query_invalid("the attribute cannot be searched");
   }
-  auto cur = RawCursor::open(txn, table);
-  if (!cur) return std::move(cur).error();
 
   // Position on the first candidate: just after the cursor, or at the issuer's first
   // key, whichever is later.
@@ -253,22 +248,42 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
     from = issuer_prefix;
     skip_equal = false;
   }
+  std::optional<RawCursor> cur;
+  std::optional<IndexWalk> walk;
   Result<bool> at_candidate = false;
-  if (listing) {
-    at_candidate = from ? cur->op(MDB_SET_RANGE, *from) : cur->op(MDB_FIRST);
-    if (at_candidate && *at_candidate && skip_equal && equal(cur->key(), *from)) at_candidate = cur->op(MDB_NEXT);
+  if (listing || by_spki) {
+    auto opened = RawCursor::open(txn, listing ? storage::Table::certs : storage::Table::spki_index);
+    if (!opened) return std::move(opened).error();
+    cur.emplace(std::move(*opened));
+    if (listing) {
+      at_candidate = from ? cur->op(MDB_SET_RANGE, *from) : cur->op(MDB_FIRST);
+      if (at_candidate && *at_candidate && skip_equal && equal(cur->key(), *from)) at_candidate = cur->op(MDB_NEXT);
+    } else {
+      at_candidate = from ? cur->op(MDB_GET_BOTH_RANGE, index_k, *from) : cur->op(MDB_SET_KEY, index_k);
+      if (at_candidate && *at_candidate && skip_equal && equal(cur->value(), *from))
+        at_candidate = cur->op(MDB_NEXT_DUP);
+    }
   } else {
-    at_candidate = from ? cur->op(MDB_GET_BOTH_RANGE, index_k, *from) : cur->op(MDB_SET_KEY, index_k);
-    if (at_candidate && *at_candidate && skip_equal && equal(cur->value(), *from))
-      at_candidate = cur->op(MDB_NEXT_DUP);
+    auto opened = from ? IndexWalk::open(txn, index_k, ByteView(*from), skip_equal) : IndexWalk::open(txn, index_k);
+    if (!opened) return std::move(opened).error();
+    walk.emplace(std::move(*opened));
+    at_candidate = !walk->done();
   }
   if (!at_candidate) return std::move(at_candidate).error();
+  const auto candidate = [&]() -> ByteView { return walk ? walk->cert_key() : listing ? cur->key() : cur->value(); };
+  const auto advance = [&]() -> Result<bool> {
+    if (walk) {
+      if (Status s = walk->next(); !s) return std::move(s).error();
+      return !walk->done();
+    }
+    return cur->op(listing ? MDB_NEXT : MDB_NEXT_DUP);
+  };
 
   std::size_t scanned = 0;
-  ByteView last;
+  Bytes last;
   bool more = *at_candidate;
   while (more) {
-    const ByteView cert_key = listing ? cur->key() : cur->value();
+    const ByteView cert_key = candidate();
     if (!in_issuer(cert_key)) {
       // Keys are ordered by issuer first: past the issuer's range (or before it, when a
       // listing starts below it) there is nothing more for this issuer.
@@ -292,18 +307,16 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
         if (*s) page.items.push_back(std::move(**s));
       }
     }
-    last = cert_key;
+    last = to_bytes(cert_key);
     ++scanned;
-    auto next = cur->op(listing ? MDB_NEXT : MDB_NEXT_DUP);
+    auto next = advance();
     if (!next) return std::move(next).error();
     more = *next;
     if (page.items.size() >= limit || scanned >= kMaxScan) break;
   }
   if (more && !last.empty()) {
-    if (listing && !in_issuer(cur->key()) && !issuer_prefix.empty() && cur->key().size() >= 4 &&
-        std::memcmp(cur->key().data(), issuer_prefix.data(), 4) > 0)
-      return page;  // the next key is past the issuer: the listing is complete
-    if (!listing && !in_issuer(cur->value())) return page;
+    // The next candidate is past the issuer: the walk is complete.
+    if (!issuer_prefix.empty() && !in_issuer(candidate())) return page;
     page.next_cursor = encode_cursor(last);
   }
   return page;
@@ -312,10 +325,10 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
 Result<std::optional<CertificateDetail>> CertificateSearch::get_by_sha256(const storage::ReadTxn& txn,
                                                                           const Sha256& sha) const {
   Attribute a{AttrKind::sha256, {}, hex_encode(sha)};
-  auto key = txn.get(storage::Table::attr_index, index_key(a));
-  if (!key) return std::move(key).error();
-  if (!*key) return std::optional<CertificateDetail>{};
-  const Bytes cert_key = to_bytes(**key);
+  auto walk = IndexWalk::open(txn, index_key(a));
+  if (!walk) return std::move(walk).error();
+  if (walk->done()) return std::optional<CertificateDetail>{};
+  const Bytes cert_key = to_bytes(walk->cert_key());
   auto rec = txn.get(storage::Table::certs, cert_key);
   if (!rec) return std::move(rec).error();
   if (!*rec) return make_error("storage_corrupt", "attribute index points at a missing certificate");

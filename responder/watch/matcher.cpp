@@ -6,6 +6,7 @@
 #include "common/time.hpp"
 #include "responder/registry/attributes.hpp"
 #include "responder/registry/cert_view.hpp"
+#include "responder/registry/der_store.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::watch {
@@ -38,7 +39,7 @@ void append_pairs(Pairs& out, const std::vector<registry::Attribute>& attrs) {
 // Attributes of the stored certificate with this SHA-256 (empty when not held or unreadable).
 Pairs stored_attributes(const storage::ReadTxn& txn, const Sha256& sha) {
   Pairs out;
-  auto der = txn.get(storage::Table::cert_der, ByteView(sha.data(), sha.size()));
+  auto der = registry::stored_der_by_sha256(txn, sha);
   if (!der || !*der) return out;
   auto cert = x509_from_der(**der);
   if (!cert) {
@@ -230,7 +231,7 @@ Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const sto
 void describe(const storage::ReadTxn& txn, CertFacts& facts) {
   auto sha = sha_from_hex(facts.sha256);
   if (!sha || !facts.subject.empty()) return;
-  auto der = txn.get(storage::Table::cert_der, ByteView(sha->data(), sha->size()));
+  auto der = registry::stored_der_by_sha256(txn, *sha);
   if (!der || !*der) return;
   auto view = registry::parse_cert_view(**der);
   if (!view) return;

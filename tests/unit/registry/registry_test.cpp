@@ -12,6 +12,7 @@
 
 #include "responder/ocsp/refresher.hpp"
 #include "responder/ocsp/responder.hpp"
+#include "responder/registry/attr_index.hpp"
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
 #include "common/time.hpp"
@@ -346,6 +347,57 @@ TEST_F(RegistryTest, PaginationIsStableWithoutDuplicatesOrGaps) {
     const std::size_t expected = !*issuer ? 57 : std::string(issuer) == "ec" ? 39 : 19;  // (+1 late, ec)
     EXPECT_EQ(all.size(), expected) << issuer;
   }
+}
+
+// The attribute index is partitioned by ingest epoch (attr_index.hpp): certificates of
+// different epochs, with epochs skipped in between, are found and paged as one list in
+// cert-key order.
+TEST_F(RegistryTest, AttributeIndexSpansEpochs) {
+  const auto set_count = [&](std::uint64_t n) {
+    ASSERT_TRUE(writer_->run_sync([n](storage::WriteTxn& txn) { return set_stored_certificates(txn, n); }).ok());
+  };
+  std::vector<Bytes> certs;
+  for (int i = 0; i < 6; ++i) {
+    UaCertSpec s = taras();
+    s.serial = {static_cast<std::uint8_t>(0x70 - i)};  // later ingests get smaller cert keys
+    s.serial_number = "TINUA-99999999" + std::to_string(i);
+    certs.push_back(ua_cert(s));
+  }
+  set_count(kEpochCertificates - 2);  // certs 0, 1 in epoch 0, cert 2 in epoch 1
+  ASSERT_EQ(ingest({certs[0], certs[1], certs[2]}).count(ItemStatus::stored), 3u);
+  set_count(5 * kEpochCertificates);  // epochs 2..4 stay empty; certs 3..5 in epoch 5
+  ASSERT_EQ(ingest({certs[3], certs[4], certs[5]}).count(ItemStatus::stored), 3u);
+  {
+    storage::ReadScope scope(*read_);
+    auto c = storage::Cursor::open(*read_, storage::Table::attr_index);
+    std::set<std::uint32_t> epochs;
+    for (auto more = c->first(); more && *more; more = c->next())
+      if (c->key()[0] == static_cast<std::uint8_t>(AttrKind::o)) epochs.insert(get_be32(c->key().data() + 1));
+    EXPECT_EQ(epochs, (std::set<std::uint32_t>{0, 1, 5}));
+    auto count = read_->get(storage::Table::meta, as_bytes(storage::kMetaStoredCertificates));
+    ASSERT_TRUE(count.ok() && count->has_value() && (*count)->size() == 8);
+    EXPECT_EQ(get_be32((*count)->data() + 4), 5 * kEpochCertificates + 3);
+  }
+  // One list in cert-key order (serials 0x6B..0x70), paged two at a time.
+  auto q = by("o=ТОВ \"Квітка\"");
+  q.limit = 2;
+  std::vector<std::string> all;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = search(q);
+    for (const auto& item : page.items) all.push_back(item.serial_hex);
+    if (page.next_cursor.empty()) break;
+    q.cursor = page.next_cursor;
+  }
+  EXPECT_EQ(all, (std::vector<std::string>{"6B", "6C", "6D", "6E", "6F", "70"}));
+  // Exact attributes in each epoch, and the SHA-256 lookup.
+  EXPECT_EQ(serials(by("serial_number=TINUA-999999990")), std::vector<std::string>{"70"});
+  EXPECT_EQ(serials(by("serial_number=TINUA-999999992")), std::vector<std::string>{"6E"});
+  EXPECT_EQ(serials(by("serial_number=TINUA-999999995")), std::vector<std::string>{"6B"});
+  storage::ReadScope scope(*read_);
+  auto detail = search_.get_by_sha256(*read_, sha256(certs[2]));
+  ASSERT_TRUE(detail.ok());
+  ASSERT_TRUE(detail->has_value());
+  EXPECT_EQ((*detail)->summary.serial_hex, "6E");
 }
 
 TEST_F(RegistryTest, SameCertificateTwiceIsOneCertificate) {

@@ -100,6 +100,40 @@ TEST(Env, OlderSchemaWithoutMigrationIsRefused) {
   EXPECT_EQ(env.error().code, "storage_version_mismatch");
 }
 
+TEST(Env, SchemaOneAttrIndexMovesToEpochZero) {
+  TempDir dir;
+  {
+    auto env = open_env(dir.path());
+    ASSERT_TRUE(env);
+    std::uint8_t v[4];
+    put_be32(v, 1);
+    ASSERT_TRUE(put_one(*env, Table::meta, "schema_version", as_chars(ByteView(v, 4))).ok());
+    auto txn = WriteTxn::begin(*env);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE(txn->put(Table::attr_index, as_bytes("\x03ivan"), as_bytes("cert-a")).ok());
+    ASSERT_TRUE(txn->put(Table::attr_index, as_bytes("\x03ivan"), as_bytes("cert-b")).ok());
+    ASSERT_TRUE(txn->put(Table::attr_index, as_bytes("\x05" "a@b.ua"), as_bytes("cert-a")).ok());
+    ASSERT_TRUE(txn->commit().ok());
+  }
+  EnvOptions o;
+  o.path = dir.path();
+  auto env = Env::open(o);
+  ASSERT_TRUE(env.ok()) << env.error().message;
+  EXPECT_EQ(stored_schema(**env), kSchemaVersion);
+  auto rtxn = ReadTxn::begin(**env);
+  ASSERT_TRUE(rtxn.ok());
+  ReadScope scope(*rtxn);
+  auto cur = Cursor::open(*rtxn, Table::attr_index);
+  ASSERT_TRUE(cur.ok());
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (auto at = cur->first(); at.ok() && *at; at = cur->next())
+    seen.emplace_back(std::string(as_chars(cur->key())), std::string(as_chars(cur->value())));
+  using namespace std::string_literals;
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"\x03\0\0\0\0ivan"s, "cert-a"}, {"\x03\0\0\0\0ivan"s, "cert-b"}, {"\x05\0\0\0\0a@b.ua"s, "cert-a"}};
+  EXPECT_EQ(seen, expected);
+}
+
 TEST(Env, MalformedSchemaRecordIsCorrupt) {
   TempDir dir;
   {

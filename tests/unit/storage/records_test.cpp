@@ -113,13 +113,14 @@ CertRecord sample_cert() {
   r.cert_sha256 = filled(0xab);
   r.has_der = true;
   r.participant = 0xdeadbeef;
+  r.der_id = 0x0102030405060708;
   return r;
 }
 
 TEST(CertRecordCodec, RoundTrip) {
   const CertRecord r = sample_cert();
   const Bytes enc = encode_cert(r);
-  EXPECT_EQ(enc[0], 2);  // format byte
+  EXPECT_EQ(enc[0], 3);  // format byte
   auto d = decode_cert(enc);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->status, r.status);
@@ -132,6 +133,7 @@ TEST(CertRecordCodec, RoundTrip) {
   EXPECT_EQ(d->has_der, r.has_der);
   EXPECT_EQ(d->participant, r.participant);
   EXPECT_TRUE(d->signature_checked);
+  EXPECT_EQ(d->der_id, r.der_id);
 
   CertRecord unchecked = sample_cert();
   unchecked.signature_checked = false;
@@ -151,13 +153,13 @@ TEST(CertRecordCodec, RejectsDamage) {
   const Bytes enc = encode_cert(sample_cert());
   expect_rejects_truncated_and_extended(enc, [](ByteView v) { return decode_cert(v); });
   Bytes bad = enc;
-  bad[0] = 3;  // unknown format
+  bad[0] = 4;  // unknown format
   EXPECT_FALSE(decode_cert(bad).ok());
   bad = enc;
-  bad[0] = 1;  // format 1 has no signature_checked octet: one octet too long
+  bad[0] = 2;  // format 2 has no der_id: eight octets too long
   EXPECT_FALSE(decode_cert(bad).ok());
   bad = enc;
-  bad.back() = 2;  // signature_checked is 0 or 1
+  bad[enc.size() - 9] = 2;  // signature_checked is 0 or 1
   EXPECT_FALSE(decode_cert(bad).ok());
   bad = enc;
   bad[1] = 2;  // unknown status
@@ -171,7 +173,7 @@ TEST(CertRecordCodec, RejectsDamage) {
 // as verified certificates.
 TEST(CertRecordCodec, DecodesFormatOne) {
   Bytes v1 = encode_cert(sample_cert());
-  v1.pop_back();
+  v1.resize(v1.size() - 9);
   v1[0] = 1;
   ASSERT_EQ(v1.size(), 72u);
   auto d = decode_cert(v1);
@@ -180,8 +182,22 @@ TEST(CertRecordCodec, DecodesFormatOne) {
   EXPECT_EQ(d->reason, 1);
   EXPECT_EQ(d->participant, 0xdeadbeefu);
   EXPECT_TRUE(d->signature_checked);
+  EXPECT_EQ(d->der_id, 0u);  // the DER is keyed by its SHA-256
   v1.push_back(0);  // format 1 with an extra octet
   EXPECT_FALSE(decode_cert(v1).ok());
+}
+
+// Format 2 (signature_checked, no der_id) decodes with der_id 0.
+TEST(CertRecordCodec, DecodesFormatTwo) {
+  CertRecord r = sample_cert();
+  r.signature_checked = false;
+  Bytes v2 = encode_cert(r);
+  v2.resize(v2.size() - 8);
+  v2[0] = 2;
+  auto d = decode_cert(v2);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_FALSE(d->signature_checked);
+  EXPECT_EQ(d->der_id, 0u);
 }
 
 TEST(CertRecordCodec, InvalidReasonIsStoredAsNone) {

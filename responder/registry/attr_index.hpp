@@ -1,0 +1,68 @@
+// The attribute index as stored: attr_index partitioned by ingest epoch, and the walk
+// that reads one attribute's certificates back across the partitions.
+//
+// Why partitions: a certificate adds about a dozen attr_index entries whose keys are
+// spread over the whole key space (names, tax numbers, hashes). In one B-tree, a commit
+// of a few thousand certificates dirties, and LMDB rewrites, a page for nearly every
+// entry once the index has grown past the commit (at 1,000,000 certificates about nine
+// 4 KiB pages per certificate). With the epoch after the kind octet, every certificate
+// of one epoch (kEpochCertificates consecutive stored certificates) writes into its
+// epoch's own region of the tree: the newest region stays small, a commit's sorted
+// entries share its pages, and older epochs are never written again.
+//
+// Layout (attributes.hpp index_key gives kind || rest):
+//   stored key = kind || be32(epoch) || rest,   value = certs key (DUPSORT)
+//   epoch      = (number of certificates stored before this one) / kEpochCertificates,
+//                counted in meta[kMetaStoredCertificates] by the ingest job.
+//
+// Reading: a query probes each epoch with one positioned seek (skip-scan: a seek lands
+// on the next epoch present, so empty epochs cost nothing), opens a cursor on every
+// epoch holding the key, and merges their value lists, so the caller sees one list in
+// cert-key order as before partitioning: search pagination by cert key is unchanged.
+// The cost is one seek per epoch (about 31 at 1,000,000 certificates); merging old
+// epochs into larger ones (compaction) would bound it for much larger stores and is
+// not built.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/result.hpp"
+#include "storage/lmdb.hpp"
+
+namespace trustmon::registry {
+
+inline constexpr std::uint64_t kEpochCertificates = std::uint64_t{1} << 15;
+
+// `index_key` (kind || rest, from index_key()) as stored in `epoch`.
+Bytes epoch_index_key(ByteView index_key, std::uint32_t epoch);
+inline std::uint32_t epoch_of(std::uint64_t stored_before) {
+  return static_cast<std::uint32_t>(stored_before / kEpochCertificates);
+}
+
+// meta[kMetaStoredCertificates]; 0 when absent.
+Result<std::uint64_t> stored_certificates(const storage::WriteTxn& txn);
+Status set_stored_certificates(storage::WriteTxn& txn, std::uint64_t count);
+
+// The cert keys indexed under one attr_index key, merged across epochs in cert-key
+// order (each key once: a certificate is indexed in one epoch). Lives inside the
+// caller's read scope.
+class IndexWalk {
+ public:
+  // Starts at the first cert key >= `from` (> `from` when `after`), or at the first.
+  static Result<IndexWalk> open(const storage::ReadTxn& txn, ByteView index_key,
+                                std::optional<ByteView> from = std::nullopt, bool after = false);
+  bool done() const noexcept { return current_ == kNone; }
+  ByteView cert_key() const noexcept { return lists_[current_].value(); }
+  Status next();
+
+ private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  void pick();
+  std::vector<storage::Cursor> lists_;  // one per epoch holding the key, each on a value
+  std::size_t current_ = kNone;         // the list whose value is smallest
+};
+
+}  // namespace trustmon::registry
