@@ -377,7 +377,7 @@ void print_table_pages(Store& s) {
   if (!txn) return;
   storage::ReadScope scope(*txn);
   for (storage::Table t : {storage::Table::certs, storage::Table::cert_der, storage::Table::attr_index,
-                           storage::Table::spki_index, storage::Table::events}) {
+                           storage::Table::events}) {
     MDB_stat st{};
     if (mdb_stat(txn->raw(), s.env->dbi(t), &st) != 0) continue;
     std::fprintf(stderr, "bench_registry: %-12s entries %10zu  depth %u  leaf pages %9zu  branch pages %7zu  overflow %zu\n",

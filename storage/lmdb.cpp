@@ -38,26 +38,42 @@ ByteView from_val(const MDB_val& m) noexcept {
 // Migration hook: steps[from] upgrades schema `from` to `from + 1` inside the opening
 // write txn. None exist yet (schema 1 is the first); an older version without a step
 // is refused rather than silently reinterpreted.
-// Schema 1 -> 2: every attr_index entry moves to epoch 0 (four zero octets after the
-// kind octet). Runs inside the opening transaction, so it happens entirely or not at all.
-Status migrate_attr_index_epochs(MDB_txn* txn, MDB_dbi dbi) {
-  std::vector<std::pair<Bytes, Bytes>> entries;
+// Every entry of `dbi`, each key prefixed with `prefix` (the kind octet for spki_index)
+// and given epoch 0 (four zero octets after the kind octet).
+Status collect_for_epoch_zero(MDB_txn* txn, MDB_dbi dbi, std::optional<std::uint8_t> prefix,
+                              std::vector<std::pair<Bytes, Bytes>>& entries) {
   MDB_cursor* cur = nullptr;
   int rc = mdb_cursor_open(txn, dbi, &cur);
-  if (rc != 0) return lmdb_error(rc, "migrate attr_index: cursor");
+  if (rc != 0) return lmdb_error(rc, "migrate: cursor");
   MDB_val k{}, v{};
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    const ByteView key = from_val(k);
+    Bytes key = to_bytes(from_val(k));
+    if (prefix) key.insert(key.begin(), *prefix);
     if (key.empty()) continue;
-    Bytes moved;
-    moved.reserve(key.size() + 4);
-    moved.push_back(key[0]);
-    moved.insert(moved.end(), 4, 0);
-    moved.insert(moved.end(), key.begin() + 1, key.end());
-    entries.emplace_back(std::move(moved), to_bytes(from_val(v)));
+    key.insert(key.begin() + 1, 4, 0);
+    entries.emplace_back(std::move(key), to_bytes(from_val(v)));
   }
   mdb_cursor_close(cur);
-  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "migrate attr_index: read");
+  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "migrate: read");
+  return {};
+}
+
+// Schema 1 -> 2: every attr_index entry moves to epoch 0, and every spki_index entry
+// becomes an attr_index entry of kind spki_sha256 (65) in epoch 0; spki_index is
+// deleted. Runs inside the opening transaction, so it happens entirely or not at all.
+Status migrate_attr_index_epochs(MDB_txn* txn, MDB_dbi dbi) {
+  constexpr std::uint8_t kSpkiKind = 65;  // responder/registry/attributes.hpp AttrKind::spki_sha256
+  std::vector<std::pair<Bytes, Bytes>> entries;
+  if (Status s = collect_for_epoch_zero(txn, dbi, std::nullopt, entries); !s) return s;
+  MDB_dbi spki = 0;
+  int rc = mdb_dbi_open(txn, "spki_index", MDB_DUPSORT, &spki);
+  if (rc == 0) {
+    if (Status s = collect_for_epoch_zero(txn, spki, kSpkiKind, entries); !s) return s;
+    rc = mdb_drop(txn, spki, 1);
+    if (rc != 0) return lmdb_error(rc, "migrate: delete spki_index");
+  } else if (rc != MDB_NOTFOUND) {
+    return lmdb_error(rc, "migrate: open spki_index");
+  }
   rc = mdb_drop(txn, dbi, 0);
   if (rc != 0) return lmdb_error(rc, "migrate attr_index: empty");
   for (auto& [key, value] : entries) {
@@ -149,7 +165,6 @@ const char* table_name(Table t) {
     case Table::credentials: return "credentials";
     case Table::credential_lookup: return "credential_lookup";
     case Table::attr_index: return "attr_index";
-    case Table::spki_index: return "spki_index";
     case Table::watches: return "watches";
     case Table::csr_reservations: return "csr_reservations";
     case Table::csr_index: return "csr_index";
@@ -163,7 +178,7 @@ const char* table_name(Table t) {
 }
 
 bool table_is_dupsort(Table t) {
-  return t == Table::attr_index || t == Table::spki_index || t == Table::csr_key_index;
+  return t == Table::attr_index || t == Table::csr_key_index;
 }
 
 Error lmdb_error(int rc, const char* context) {
@@ -212,7 +227,8 @@ Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
     env->env_ = nullptr;
     return lmdb_error(rc, "mdb_env_create");
   }
-  rc = mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(kTableCount));
+  // One more than the tables: room to open a table a migration retires.
+  rc = mdb_env_set_maxdbs(env->env_, static_cast<MDB_dbi>(kTableCount + 1));
   if (rc != 0) return lmdb_error(rc, "mdb_env_set_maxdbs");
   // An explicit size set before mdb_env_open wins over the size stored in an existing
   // file (LMDB only keeps it from falling below the used space), which would undo

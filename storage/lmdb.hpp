@@ -52,7 +52,6 @@ enum class Table : std::uint8_t {
   credential_lookup,  // u8 kind || SHA-256 (token or client-certificate DER) -> be32 credential id
   // certificate monitoring (responder/registry)
   attr_index,      // DUPSORT: u8 attribute kind || be32 epoch || normalised value -> cert key
-  spki_index,      // DUPSORT: SHA-256 of SubjectPublicKeyInfo -> cert key
   watches,         // be32 watch id -> watch record
   // CSR and key uniqueness (responder/csr)
   csr_reservations,  // be64 reservation id -> reservation record
@@ -64,13 +63,15 @@ enum class Table : std::uint8_t {
   tl_notices,   // be64 notice id -> change notice and its history
   applications, // be64 application id -> application and its history
 };
-inline constexpr std::size_t kTableCount = 20;
+inline constexpr std::size_t kTableCount = 19;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
 
-// 2: attr_index keys carry the ingest epoch after the kind octet (schema 1 had none;
-//    opening a schema-1 store read-write moves its entries to epoch 0).
+// 2: attr_index keys carry the ingest epoch after the kind octet, and key fingerprints
+//    are attr_index entries of kind spki_sha256 (65) instead of the spki_index table.
+//    Opening a schema-1 store read-write moves its attr_index and spki_index entries to
+//    epoch 0 and deletes spki_index.
 inline constexpr std::uint32_t kSchemaVersion = 2;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:

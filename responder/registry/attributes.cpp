@@ -348,10 +348,18 @@ Sha256 spki_sha256(const X509* cert) {
   return out;
 }
 
+Bytes spki_index_key(const Sha256& fingerprint) {
+  Bytes key;
+  key.reserve(1 + fingerprint.size());
+  key.push_back(static_cast<std::uint8_t>(AttrKind::spki_sha256));
+  key.insert(key.end(), fingerprint.begin(), fingerprint.end());
+  return key;
+}
+
 Bytes index_key(const Attribute& a) {
-  if (a.kind == AttrKind::issuer_serial || a.kind == AttrKind::spki_sha256) return {};
+  if (a.kind == AttrKind::issuer_serial) return {};
   Bytes rest;
-  if (a.kind == AttrKind::sha256) {
+  if (a.kind == AttrKind::sha256 || a.kind == AttrKind::spki_sha256) {
     auto raw = hex_decode(a.value);
     if (!raw || raw->size() != 32) return {};
     rest = std::move(*raw);
@@ -427,7 +435,7 @@ Result<Attribute> parse_attribute_query(std::string_view kind, std::string_view 
     a.value = a.value.substr(0, colon) + ":" +
               hex_encode(ByteView(*serial).subspan(zeros), true);
   }
-  if (a.kind != AttrKind::issuer_serial && a.kind != AttrKind::spki_sha256 && index_key(a).empty())
+  if (a.kind != AttrKind::issuer_serial && index_key(a).empty())
     return invalid_value("the value cannot be searched");
   return a;
 }

@@ -13,7 +13,9 @@
 //                            of that arc is kept as sda:<suffix> (e.g. sda:7.1)
 //   sha256                   SHA-256 of the certificate DER (64 hex digits)
 //   issuer_serial            <issuer name>:<hex serial> (query only: it is the certs key)
-//   spki_sha256              SHA-256 of the SubjectPublicKeyInfo DER (query only: spki_index)
+//   spki_sha256              the certificate's key fingerprint (responder/csr key_fingerprint:
+//                            SHA-256 of the canonical SubjectPublicKeyInfo DER); stored with
+//                            the attributes (spki_index_key) but not part of extract_attributes
 //
 // Normalisation (the same function runs at ingest and on queries, so a search is exact
 // on the normalised form):
@@ -33,7 +35,7 @@
 // attr_index keys (DUPSORT; every value is a certs key):
 //   u8 kind || value                       (kind = AttrKind, value = normalised UTF-8)
 //   u8 kind(sda) || suffix || 0x00 || value
-//   u8 kind(sha256) || 32 raw octets
+//   u8 kind(sha256 or spki_sha256) || 32 raw octets
 // A key longer than kMaxIndexKey is stored as u8 (kind | 0x80) || SHA-256(rest): LMDB
 // keys and DUPSORT values are capped at 511 octets, and such values are rare
 // (e.g. 300-character names); the query side applies the same rule, so search stays
@@ -63,7 +65,8 @@ enum class AttrKind : std::uint8_t {
   san_dns = 7,
   sda = 8,  // Attribute::sda_suffix names the attribute inside the Ukrainian arc
   sha256 = 9,
-  // Query-only kinds: answered from certs / spki_index, never stored in attr_index.
+  // issuer_serial is query-only (it is the certs key); spki_sha256 is indexed from the
+  // registry's key fingerprint, not extracted.
   issuer_serial = 64,
   spki_sha256 = 65,
 };
@@ -98,8 +101,10 @@ std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_s
 std::vector<Attribute> extract_attributes(const X509_NAME* subject, const STACK_OF(X509_EXTENSION) * extensions,
                                           const Sha256& cert_sha256);
 
-// SHA-256 of the DER SubjectPublicKeyInfo (what spki_index is keyed by).
+// SHA-256 of the DER SubjectPublicKeyInfo as encoded in the certificate.
 Sha256 spki_sha256(const X509* cert);
+// The attr_index key of a key fingerprint (kind spki_sha256).
+Bytes spki_index_key(const Sha256& fingerprint);
 
 // The attr_index key of an attribute (kinds sda..sha256 and the subject/SAN kinds).
 // Empty for query-only kinds.

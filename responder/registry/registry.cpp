@@ -110,6 +110,7 @@ struct Registry::PreparedCert {
   Bytes key;  // certs key
   storage::CertRecord record;
   std::vector<Bytes> index_keys;  // attr_index keys (each maps to `key`)
+  Bytes spki_key;                 // attr_index key of `spki` (set when the batch is sorted)
   Sha256 spki{};         // canonical key fingerprint (responder/csr: a request and its certificate meet)
   Sha256 subject_sha{};  // SHA-256 of the subject Name DER (key-renewal policy)
   std::string payload;  // certificate.issued event payload, without the participant
@@ -139,10 +140,11 @@ struct IndexEntry {
 struct Registry::IngestBatch {
   std::vector<Bytes> der;  // input, kept for the job (no copy per item)
   std::vector<PreparedCert> prepared;
-  // The attr_index and spki_index entries of every prepared certificate, sorted by key
-  // and value on a preparation thread; the job writes them after its per-item checks, in
-  // that order (WriteTxn::put_sorted), instead of item by item in random order.
-  std::vector<IndexEntry> attr_entries, spki_entries;
+  // The attr_index entries of every prepared certificate (its attributes and its key
+  // fingerprint), sorted by key and value on a preparation thread; the job writes them
+  // after its per-item checks, in that order (WriteTxn::put_sorted), instead of item by
+  // item in random order.
+  std::vector<IndexEntry> attr_entries;
   Actor actor;
   Callback done;
 };
@@ -343,26 +345,17 @@ bool entry_less(const IndexEntry& a, const IndexEntry& b) {
   return less(a.value, b.value);
 }
 
-// Writes the entries whose item the job stored, in their (sorted) order.
-Status put_stored(storage::WriteTxn& txn, storage::Table table, const std::vector<IndexEntry>& entries,
-                  const BatchReport& report, std::vector<storage::WriteTxn::KeyValue>& scratch) {
-  scratch.clear();
-  for (const IndexEntry& e : entries)
-    if (report.items[e.item].status == ItemStatus::stored) scratch.push_back({e.key, e.value});
-  return txn.put_sorted(table, scratch);
-}
-
 }  // namespace
 
 void Registry::sort_index_entries(IngestBatch& batch) {
   for (std::uint32_t i = 0; i < batch.prepared.size(); ++i) {
-    const PreparedCert& p = batch.prepared[i];
+    PreparedCert& p = batch.prepared[i];
     if (p.error) continue;
+    p.spki_key = spki_index_key(p.spki);
     for (const Bytes& k : p.index_keys) batch.attr_entries.push_back({k, p.key, i});
-    batch.spki_entries.push_back({ByteView(p.spki.data(), p.spki.size()), p.key, i});
+    batch.attr_entries.push_back({p.spki_key, p.key, i});
   }
-  for (auto* entries : {&batch.attr_entries, &batch.spki_entries})
-    std::sort(entries->begin(), entries->end(), entry_less);
+  std::sort(batch.attr_entries.begin(), batch.attr_entries.end(), entry_less);
 }
 
 void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
@@ -444,10 +437,9 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
     }
     if (stored_count == *stored_before) return {};
     Status s = set_stored_certificates(txn, stored_count);
+    if (!s) return s;
     std::vector<storage::WriteTxn::KeyValue> scratch;
     scratch.reserve(batch->attr_entries.size());
-    if (s) s = put_stored(txn, storage::Table::spki_index, batch->spki_entries, *report, scratch);
-    if (!s) return s;
     // The DER, appended under the der ids given above, in item order (der_store.hpp).
     std::vector<Bytes> der_keys;
     der_keys.reserve(stored_count - *stored_before);

@@ -229,13 +229,12 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
     return page;
   }
 
-  // The walk: the certs table itself, the values of one spki_index key, or an
-  // attribute's certificates merged across the attr_index epochs (attr_index.hpp).
+  // The walk: the certs table itself, or an attribute's certificates merged across
+  // the attr_index epochs (attr_index.hpp).
   const bool listing = !query.attribute;
-  const bool by_spki = !listing && query.attribute->kind == AttrKind::spki_sha256;
   Bytes index_k;
   if (!listing) {
-    index_k = by_spki ? hex_decode(query.attribute->value).value_or(Bytes{}) : index_key(*query.attribute);
+    index_k = index_key(*query.attribute);
     if (index_k.empty()) return query_invalid("the attribute cannot be searched");
   }
 
@@ -251,18 +250,12 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
   std::optional<RawCursor> cur;
   std::optional<IndexWalk> walk;
   Result<bool> at_candidate = false;
-  if (listing || by_spki) {
-    auto opened = RawCursor::open(txn, listing ? storage::Table::certs : storage::Table::spki_index);
+  if (listing) {
+    auto opened = RawCursor::open(txn, storage::Table::certs);
     if (!opened) return std::move(opened).error();
     cur.emplace(std::move(*opened));
-    if (listing) {
-      at_candidate = from ? cur->op(MDB_SET_RANGE, *from) : cur->op(MDB_FIRST);
-      if (at_candidate && *at_candidate && skip_equal && equal(cur->key(), *from)) at_candidate = cur->op(MDB_NEXT);
-    } else {
-      at_candidate = from ? cur->op(MDB_GET_BOTH_RANGE, index_k, *from) : cur->op(MDB_SET_KEY, index_k);
-      if (at_candidate && *at_candidate && skip_equal && equal(cur->value(), *from))
-        at_candidate = cur->op(MDB_NEXT_DUP);
-    }
+    at_candidate = from ? cur->op(MDB_SET_RANGE, *from) : cur->op(MDB_FIRST);
+    if (at_candidate && *at_candidate && skip_equal && equal(cur->key(), *from)) at_candidate = cur->op(MDB_NEXT);
   } else {
     auto opened = from ? IndexWalk::open(txn, index_k, ByteView(*from), skip_equal) : IndexWalk::open(txn, index_k);
     if (!opened) return std::move(opened).error();
@@ -270,13 +263,13 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
     at_candidate = !walk->done();
   }
   if (!at_candidate) return std::move(at_candidate).error();
-  const auto candidate = [&]() -> ByteView { return walk ? walk->cert_key() : listing ? cur->key() : cur->value(); };
+  const auto candidate = [&]() -> ByteView { return walk ? walk->cert_key() : cur->key(); };
   const auto advance = [&]() -> Result<bool> {
     if (walk) {
       if (Status s = walk->next(); !s) return std::move(s).error();
       return !walk->done();
     }
-    return cur->op(listing ? MDB_NEXT : MDB_NEXT_DUP);
+    return cur->op(MDB_NEXT);
   };
 
   std::size_t scanned = 0;

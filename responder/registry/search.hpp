@@ -3,9 +3,9 @@
 //
 // Search plan (one read transaction, no locks beyond the caller's ReadScope):
 //  1. candidates, in cert-key order (issuer id, serial length, serial):
-//     - an indexed attribute: the DUPSORT values of its attr_index key (index_key in
-//       attributes.hpp); spki_sha256: the values of its spki_index key; sha256: the
-//       attr_index key of kind sha256; issuer_serial: the one certs key;
+//     - an indexed attribute (spki_sha256 and sha256 included): the DUPSORT values of
+//       its attr_index key (index_key in attributes.hpp), merged across the epochs
+//       (attr_index.hpp IndexWalk); issuer_serial: the one certs key;
 //     - no attribute: the certs table (only the issuer's range when an issuer is given);
 //     - with an issuer filter, the walk starts at that issuer's first key
 //       (MDB_GET_BOTH_RANGE / MDB_SET_RANGE) and stops after its last;

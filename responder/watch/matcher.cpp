@@ -4,6 +4,7 @@
 
 #include "common/ossl.hpp"
 #include "common/time.hpp"
+#include "responder/registry/attr_index.hpp"
 #include "responder/registry/attributes.hpp"
 #include "responder/registry/cert_view.hpp"
 #include "responder/registry/der_store.hpp"
@@ -61,13 +62,15 @@ std::optional<Sha256> sha_from_hex(std::string_view hex) {
 
 // Other stored certificates with the key of `facts` (spki_sha256): their attributes.
 Status key_holders(const storage::ReadTxn& txn, const std::string& spki_hex, CertFacts& facts) {
-  auto spki = hex_decode(spki_hex);
-  if (!spki || spki->size() != 32) return {};
-  auto cur = storage::Cursor::open(txn, storage::Table::spki_index);
-  if (!cur) return std::move(cur).error();
+  auto spki = sha_from_hex(spki_hex);
+  if (!spki) return {};
+  auto walk = registry::IndexWalk::open(txn, registry::spki_index_key(*spki));
+  if (!walk) return std::move(walk).error();
   std::size_t holders = 0;
-  for (auto at = cur->find(*spki); at && *at && holders < kMaxKeyHolders; at = cur->next_dup()) {
-    auto rec_value = txn.get(storage::Table::certs, cur->value());
+  for (; !walk->done() && holders < kMaxKeyHolders;) {
+    const Bytes cert_key = to_bytes(walk->cert_key());
+    if (Status s = walk->next(); !s) return s;
+    auto rec_value = txn.get(storage::Table::certs, cert_key);
     if (!rec_value) return std::move(rec_value).error();
     if (!*rec_value) continue;
     auto rec = storage::decode_cert(**rec_value);

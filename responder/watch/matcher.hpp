@@ -106,7 +106,7 @@ class WatchIndex {
 
 // The facts of a certificate event (nullopt for any other event type). `txn` must be
 // active; it is read for old revocation events (attributes from cert_der) and for key
-// reuse (the other holders through spki_index).
+// reuse (the other holders through the attribute index, kind spki_sha256).
 Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const storage::EventRecord& event);
 // Fills facts.subject from the stored DER when held (best effort).
 void describe(const storage::ReadTxn& txn, CertFacts& facts);

@@ -140,7 +140,12 @@ TEST(Attributes, IndexKeys) {
   EXPECT_EQ(lk.size(), 33u);
   EXPECT_EQ(lk[0], 0x80 | static_cast<std::uint8_t>(AttrKind::o));
   EXPECT_EQ(lk, index_key(long_o));
-  EXPECT_TRUE(index_key(Attribute{AttrKind::spki_sha256, {}, std::string(64, 'a')}).empty());
+  // A key fingerprint is keyed by its raw octets, as the registry writes it.
+  Sha256 fp{};
+  fp.fill(0xaa);
+  EXPECT_EQ(index_key(Attribute{AttrKind::spki_sha256, {}, std::string(64, 'a')}), spki_index_key(fp));
+  EXPECT_EQ(spki_index_key(fp).size(), 33u);
+  EXPECT_TRUE(index_key(Attribute{AttrKind::issuer_serial, {}, "ec:01"}).empty());
 }
 
 }  // namespace

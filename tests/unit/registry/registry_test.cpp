@@ -437,7 +437,7 @@ TEST_F(RegistryTest, RefusedItemsStoreNothing) {
   auto denied = ingest({ua_cert(taras())}, limited);
   EXPECT_EQ(denied.items[0].error->code, "issuer_not_operated");
   for (auto t : {storage::Table::certs, storage::Table::cert_der, storage::Table::attr_index,
-                 storage::Table::spki_index, storage::Table::ocsp_responses})
+                 storage::Table::ocsp_responses})
     EXPECT_EQ(table_entries(t), 0u) << storage::table_name(t);
   auto ev = events();
   ASSERT_EQ(ev.size(), 1u);  // only the denial is recorded

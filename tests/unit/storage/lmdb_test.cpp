@@ -113,6 +113,11 @@ TEST(Env, SchemaOneAttrIndexMovesToEpochZero) {
     ASSERT_TRUE(txn->put(Table::attr_index, as_bytes("\x03ivan"), as_bytes("cert-a")).ok());
     ASSERT_TRUE(txn->put(Table::attr_index, as_bytes("\x03ivan"), as_bytes("cert-b")).ok());
     ASSERT_TRUE(txn->put(Table::attr_index, as_bytes("\x05" "a@b.ua"), as_bytes("cert-a")).ok());
+    // Schema 1 kept key fingerprints in their own table.
+    MDB_dbi spki = 0;
+    ASSERT_EQ(mdb_dbi_open(txn->raw(), "spki_index", MDB_CREATE | MDB_DUPSORT, &spki), 0);
+    MDB_val fk{3, const_cast<char*>("KEY")}, fv{6, const_cast<char*>("cert-c")};
+    ASSERT_EQ(mdb_put(txn->raw(), spki, &fk, &fv, 0), 0);
     ASSERT_TRUE(txn->commit().ok());
   }
   EnvOptions o;
@@ -130,8 +135,16 @@ TEST(Env, SchemaOneAttrIndexMovesToEpochZero) {
     seen.emplace_back(std::string(as_chars(cur->key())), std::string(as_chars(cur->value())));
   using namespace std::string_literals;
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"\x03\0\0\0\0ivan"s, "cert-a"}, {"\x03\0\0\0\0ivan"s, "cert-b"}, {"\x05\0\0\0\0a@b.ua"s, "cert-a"}};
+      {"\x03\0\0\0\0ivan"s, "cert-a"},
+      {"\x03\0\0\0\0ivan"s, "cert-b"},
+      {"\x05\0\0\0\0a@b.ua"s, "cert-a"},
+      {"A\0\0\0\0KEY"s, "cert-c"}};  // 'A' = 65, kind spki_sha256
   EXPECT_EQ(seen, expected);
+  // spki_index is gone.
+  auto wtxn = WriteTxn::begin(**env);
+  ASSERT_TRUE(wtxn.ok());
+  MDB_dbi gone = 0;
+  EXPECT_EQ(mdb_dbi_open(wtxn->raw(), "spki_index", 0, &gone), MDB_NOTFOUND);
 }
 
 TEST(Env, MalformedSchemaRecordIsCorrupt) {
