@@ -35,10 +35,25 @@ Error ossl_error(std::string code, std::string_view context) {
   return Error{std::move(code), std::move(msg)};
 }
 
+namespace {
+
+struct MdDeleter {
+  void operator()(EVP_MD* md) const noexcept { EVP_MD_free(md); }
+};
+
+// SHA-256 fetched once per process: EVP_sha256() makes every EVP_Digest fetch the
+// implementation from the provider again (a lock and a hash-table lookup per call).
+const EVP_MD* sha256_md() {
+  static const std::unique_ptr<EVP_MD, MdDeleter> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  return md ? md.get() : EVP_sha256();
+}
+
+}  // namespace
+
 Sha256 sha256(ByteView data) {
   Sha256 out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr);
   return out;
 }
 

@@ -4,8 +4,6 @@
 #include "responder/registry/cert_view.hpp"
 
 #include <openssl/asn1.h>
-#include <openssl/objects.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cstring>
@@ -159,68 +157,66 @@ std::string fold_name(std::string_view s) {
   return out;
 }
 
-std::string string_utf8(const ASN1_STRING* s) {
-  unsigned char* utf8 = nullptr;
-  const int n = ASN1_STRING_to_UTF8(&utf8, s);
-  if (n < 0) {
-    ossl_errors();
-    return {};
-  }
-  std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
-  OPENSSL_free(utf8);
-  return out;
-}
-
 void add(std::vector<Attribute>& out, AttrKind kind, std::string_view raw, std::string suffix = {}) {
   Attribute a{kind, std::move(suffix), normalise(kind, raw)};
   if (a.value.empty()) return;
   if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
 }
 
-void add_subject(std::vector<Attribute>& out, const X509_NAME* name) {
-  const int n = X509_NAME_entry_count(name);
-  for (int i = 0; i < n; ++i) {
-    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+// Subject attribute types by content octets: commonName, serialNumber, organizationName,
+// organizationIdentifier (2.5.4.x) and PKCS #9 emailAddress.
+constexpr std::uint8_t kOidCommonName[] = {0x55, 0x04, 0x03};
+constexpr std::uint8_t kOidSerialNumber[] = {0x55, 0x04, 0x05};
+constexpr std::uint8_t kOidOrganization[] = {0x55, 0x04, 0x0a};
+constexpr std::uint8_t kOidOrganizationIdentifier[] = {0x55, 0x04, 0x61};
+constexpr std::uint8_t kOidEmailAddress[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01};
+
+void add_subject(std::vector<Attribute>& out, const std::vector<NameAttribute>& subject) {
+  for (const auto& a : subject) {
     AttrKind kind;
-    switch (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e))) {
-      case NID_serialNumber: kind = AttrKind::serial_number; break;
-      case NID_organizationIdentifier: kind = AttrKind::organization_identifier; break;
-      case NID_commonName: kind = AttrKind::cn; break;
-      case NID_organizationName: kind = AttrKind::o; break;
-      case NID_pkcs9_emailAddress: kind = AttrKind::email; break;
-      default: continue;
-    }
-    add(out, kind, string_utf8(X509_NAME_ENTRY_get_data(e)));
+    if (same_bytes(a.oid, kOidSerialNumber))
+      kind = AttrKind::serial_number;
+    else if (same_bytes(a.oid, kOidOrganizationIdentifier))
+      kind = AttrKind::organization_identifier;
+    else if (same_bytes(a.oid, kOidCommonName))
+      kind = AttrKind::cn;
+    else if (same_bytes(a.oid, kOidOrganization))
+      kind = AttrKind::o;
+    else if (same_bytes(a.oid, kOidEmailAddress))
+      kind = AttrKind::email;
+    else
+      continue;
+    // A value that is not a convertible string contributes nothing.
+    if (auto text = directory_string_utf8(a.value.tag, a.value.content)) add(out, kind, *text);
   }
 }
 
-struct GeneralNamesDeleter {
-  void operator()(GENERAL_NAMES* g) const noexcept { GENERAL_NAMES_free(g); }
-};
-
-void add_san(std::vector<Attribute>& out, const STACK_OF(X509_EXTENSION) * exts) {
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter> names(
-      static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
-  ossl_errors();  // a malformed extension leaves entries
+// SubjectAltName ::= GeneralNames: rfc822Name [1] and dNSName [2] entries. A malformed
+// extension (any malformed entry) contributes nothing, and so does a repeated one.
+void add_san(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts) {
+  const ExtensionView* ext = unique_extension(exts, kOidSubjectAltName);
+  if (ext == nullptr) return;
+  ByteView in = ext->value;
+  auto seq = read_tlv(in);
+  if (!seq || seq->tag != 0x30) return;
+  auto names = parse_general_names(seq->content);
   if (!names) return;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* g = sk_GENERAL_NAME_value(names.get(), i);
-    if (g->type == GEN_EMAIL)
-      add(out, AttrKind::san_email, as_chars({ASN1_STRING_get0_data(g->d.rfc822Name),
-                                              static_cast<std::size_t>(ASN1_STRING_length(g->d.rfc822Name))}));
-    else if (g->type == GEN_DNS)
-      add(out, AttrKind::san_dns, as_chars({ASN1_STRING_get0_data(g->d.dNSName),
-                                            static_cast<std::size_t>(ASN1_STRING_length(g->d.dNSName))}));
+  for (const auto& g : *names) {
+    if (g.tag == 0x81)
+      add(out, AttrKind::san_email, as_chars(g.content));
+    else if (g.tag == 0x82)
+      add(out, AttrKind::san_dns, as_chars(g.content));
   }
 }
 
 // SubjectDirectoryAttributes ::= SEQUENCE OF Attribute;
 // Attribute ::= SEQUENCE { type OBJECT IDENTIFIER, values SET OF ANY }.
-void add_sda(std::vector<Attribute>& out, const STACK_OF(X509_EXTENSION) * exts) {
-  const int at = X509v3_get_ext_by_NID(exts, NID_subject_directory_attributes, -1);
-  if (at < 0) return;
-  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509v3_get_ext(exts, at));
-  ByteView in(ASN1_STRING_get0_data(data), static_cast<std::size_t>(ASN1_STRING_length(data)));
+// The first such extension is read.
+void add_sda(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts) {
+  const auto at = std::find_if(exts.begin(), exts.end(),
+                               [](const ExtensionView& e) { return same_bytes(e.oid, kOidSubjectDirectoryAttributes); });
+  if (at == exts.end()) return;
+  ByteView in = at->value;
   auto seq = read_tlv(in);
   if (!seq || seq->tag != 0x30) return;
   ByteView attrs = seq->content;
@@ -317,21 +313,28 @@ std::string attribute_name(const Attribute& a) {
   return "unknown";
 }
 
-std::vector<Attribute> extract_attributes(const X509_NAME* subject, const STACK_OF(X509_EXTENSION) * extensions,
-                                          const Sha256& cert_sha256) {
+std::vector<Attribute> extract_attributes(const std::vector<NameAttribute>& subject,
+                                          const std::vector<ExtensionView>& extensions, const Sha256& cert_sha256) {
   std::vector<Attribute> out;
   out.reserve(12);
-  if (subject) add_subject(out, subject);
-  if (extensions) {
-    add_san(out, extensions);
-    add_sda(out, extensions);
-  }
+  add_subject(out, subject);
+  add_san(out, extensions);
+  add_sda(out, extensions);
   out.push_back({AttrKind::sha256, {}, hex_encode(cert_sha256)});
   return out;
 }
 
 std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_sha256) {
-  return extract_attributes(X509_get_subject_name(cert), X509_get0_extensions(cert), cert_sha256);
+  const Bytes der = x509_der(cert);
+  auto view = parse_cert_view(der);
+  std::optional<std::vector<NameAttribute>> subject;
+  std::optional<std::vector<ExtensionView>> extensions;
+  if (view) {
+    subject = parse_name(view->subject);
+    extensions = parse_extensions(view->extensions);
+  }
+  return extract_attributes(subject ? *subject : std::vector<NameAttribute>{},
+                            extensions ? *extensions : std::vector<ExtensionView>{}, cert_sha256);
 }
 
 Sha256 spki_sha256(const X509* cert) {

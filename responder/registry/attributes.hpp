@@ -52,6 +52,7 @@
 #include "common/bytes.hpp"
 #include "common/ossl.hpp"
 #include "common/result.hpp"
+#include "responder/registry/cert_view.hpp"
 
 namespace trustmon::registry {
 
@@ -96,10 +97,10 @@ std::string normalise(AttrKind kind, std::string_view raw);
 // (subject, SAN, SDA, then the certificate SHA-256). Never fails: a malformed
 // SubjectAltName or SubjectDirectoryAttributes extension contributes nothing.
 std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_sha256);
-// The same from a decoded subject and extension list (either may be null); what ingest
-// uses (cert_view.hpp: no d2i_X509).
-std::vector<Attribute> extract_attributes(const X509_NAME* subject, const STACK_OF(X509_EXTENSION) * extensions,
-                                          const Sha256& cert_sha256);
+// The same from the walked subject Name and extension list (cert_view.hpp: no d2i_X509);
+// what ingest uses, and what the overload above runs on the certificate's DER.
+std::vector<Attribute> extract_attributes(const std::vector<NameAttribute>& subject,
+                                          const std::vector<ExtensionView>& extensions, const Sha256& cert_sha256);
 
 // SHA-256 of the DER SubjectPublicKeyInfo as encoded in the certificate.
 Sha256 spki_sha256(const X509* cert);

@@ -2,9 +2,13 @@
 #include "responder/registry/cert_view.hpp"
 
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 
+#include <algorithm>
 #include <array>
 #include <mutex>
+
+#include "common/time.hpp"
 
 namespace trustmon::registry {
 
@@ -93,12 +97,309 @@ OwnedName decode_name(ByteView name_tlv) {
   return n;
 }
 
-OwnedExtensions decode_extensions(ByteView extensions_tlv) {
-  if (extensions_tlv.empty()) return nullptr;
-  const unsigned char* p = extensions_tlv.data();
-  OwnedExtensions e(d2i_X509_EXTENSIONS(nullptr, &p, static_cast<long>(extensions_tlv.size())));
-  if (!e) ossl_errors();
-  return e;
+bool valid_oid(ByteView content) {
+  if (content.empty() || (content.back() & 0x80)) return false;
+  for (std::size_t i = 0; i < content.size(); ++i)
+    if (content[i] == 0x80 && (i == 0 || !(content[i - 1] & 0x80))) return false;
+  return true;
+}
+
+bool same_bytes(ByteView a, ByteView b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+// Extensions ::= SEQUENCE OF Extension;
+// Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.
+std::optional<std::vector<ExtensionView>> parse_extensions(ByteView extensions_tlv) {
+  std::vector<ExtensionView> out;
+  if (extensions_tlv.empty()) return out;
+  ByteView in = extensions_tlv;
+  auto seq = read_der_tlv(in);
+  if (!seq || seq->tag != 0x30 || !in.empty()) return std::nullopt;
+  ByteView list = seq->content;
+  out.reserve(10);
+  while (!list.empty()) {
+    auto ext = read_der_tlv(list);
+    if (!ext || ext->tag != 0x30) return std::nullopt;
+    ByteView body = ext->content;
+    auto oid = read_der_tlv(body);
+    if (!oid || oid->tag != 0x06 || !valid_oid(oid->content)) return std::nullopt;
+    auto next = read_der_tlv(body);
+    ExtensionView e{oid->content, false, {}};
+    if (next && next->tag == 0x01) {
+      if (next->content.size() != 1) return std::nullopt;  // BOOLEAN is one octet
+      e.critical = next->content[0] != 0;
+      next = read_der_tlv(body);
+    }
+    if (!next || next->tag != 0x04 || !body.empty()) return std::nullopt;
+    e.value = next->content;
+    out.push_back(e);
+  }
+  return out;
+}
+
+const ExtensionView* unique_extension(const std::vector<ExtensionView>& extensions, ByteView oid) {
+  const ExtensionView* found = nullptr;
+  for (const auto& e : extensions) {
+    if (!same_bytes(e.oid, oid)) continue;
+    if (found != nullptr) return nullptr;
+    found = &e;
+  }
+  return found;
+}
+
+namespace {
+
+// An INTEGER's content octets as c2i_ASN1_INTEGER accepts them: not empty, no redundant
+// leading 0x00 / 0xff octet.
+bool valid_integer(ByteView c) {
+  if (c.empty()) return false;
+  if (c.size() >= 2 && ((c[0] == 0x00 && !(c[1] & 0x80)) || (c[0] == 0xff && (c[1] & 0x80)))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<DerTlv>> parse_general_names(ByteView content) {
+  std::vector<DerTlv> out;
+  while (!content.empty()) {
+    auto g = read_der_tlv(content);
+    if (!g) return std::nullopt;
+    switch (g->tag) {
+      case 0xa0: {  // otherName: SEQUENCE { type-id OID, value [0] EXPLICIT ANY } (implicit tag)
+        ByteView body = g->content;
+        auto type = read_der_tlv(body);
+        auto value = read_der_tlv(body);
+        if (!type || type->tag != 0x06 || !valid_oid(type->content) || !value || value->tag != 0xa0 ||
+            !body.empty())
+          return std::nullopt;
+        ByteView any = value->content;
+        if (!read_der_tlv(any) || !any.empty()) return std::nullopt;
+        break;
+      }
+      case 0x81:  // rfc822Name, dNSName, uniformResourceIdentifier (IA5String)
+      case 0x82:
+      case 0x86:
+      case 0x87:  // iPAddress (OCTET STRING)
+      case 0xa3:  // x400Address, ediPartyName (SEQUENCEs, kept as they are)
+      case 0xa5:
+        break;
+      case 0xa4: {  // directoryName: [4] EXPLICIT Name
+        ByteView body = g->content;
+        auto name = read_der_tlv(body);
+        if (!name || !body.empty() || !parse_name(name->whole)) return std::nullopt;
+        break;
+      }
+      case 0x88:  // registeredID
+        if (!valid_oid(g->content)) return std::nullopt;
+        break;
+      default:
+        return std::nullopt;
+    }
+    out.push_back(*g);
+  }
+  return out;
+}
+
+// AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL,
+//   authorityCertIssuer [1] IMPLICIT GeneralNames OPTIONAL,
+//   authorityCertSerialNumber [2] IMPLICIT INTEGER OPTIONAL }
+// Octets after the SEQUENCE are ignored, as X509V3_get_d2i ignores them.
+std::optional<ByteView> authority_key_id(ByteView aki_value) {
+  ByteView in = aki_value;
+  auto seq = read_der_tlv(in);
+  if (!seq || seq->tag != 0x30) return std::nullopt;
+  ByteView body = seq->content;
+  std::optional<ByteView> keyid;
+  int last = -1;  // the fields come in order, each at most once
+  while (!body.empty()) {
+    auto field = read_der_tlv(body);
+    if (!field) return std::nullopt;
+    const int n = field->tag == 0x80 ? 0 : field->tag == 0xa1 ? 1 : field->tag == 0x82 ? 2 : -1;
+    if (n <= last) return std::nullopt;
+    last = n;
+    if (n == 0) keyid = field->content;
+    if (n == 1 && !parse_general_names(field->content)) return std::nullopt;
+    if (n == 2 && !valid_integer(field->content)) return std::nullopt;
+  }
+  return keyid;
+}
+
+namespace {
+
+// Tag numbers (universal class) that d2i_X509_NAME accepts as an AttributeValue: its
+// DirectoryString-like choice (strings, BIT STRING, SEQUENCE) and the tags it keeps as
+// "unknown". Times, INTEGER, OCTET STRING, VisibleString and the like are refused.
+bool name_value_tag(std::uint8_t tag) {
+  if (tag == 0x30) return true;                  // SEQUENCE (constructed)
+  if (tag & 0xe0) return false;                  // other classes, constructed strings
+  switch (tag) {
+    case 0x03:                                   // BIT STRING
+    case 0x07: case 0x08: case 0x09: case 0x0b:  // kept as unknown
+    case 0x0d: case 0x0e: case 0x0f: case 0x1d:
+    case 0x0c: case 0x12: case 0x13: case 0x14:  // UTF8, Numeric, Printable, T61
+    case 0x16: case 0x1c: case 0x1e:             // IA5, Universal, BMP
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<NameAttribute>> parse_name(ByteView name_tlv) {
+  ByteView in = name_tlv;
+  auto seq = read_der_tlv(in);
+  if (!seq || seq->tag != 0x30 || !in.empty()) return std::nullopt;
+  std::vector<NameAttribute> out;
+  out.reserve(8);
+  ByteView rdns = seq->content;
+  while (!rdns.empty()) {
+    auto rdn = read_der_tlv(rdns);
+    if (!rdn || rdn->tag != 0x31) return std::nullopt;
+    ByteView entries = rdn->content;
+    while (!entries.empty()) {
+      auto entry = read_der_tlv(entries);
+      if (!entry || entry->tag != 0x30) return std::nullopt;
+      ByteView body = entry->content;
+      auto oid = read_der_tlv(body);
+      if (!oid || oid->tag != 0x06 || !valid_oid(oid->content)) return std::nullopt;
+      auto value = read_der_tlv(body);
+      if (!value || !body.empty() || !name_value_tag(value->tag)) return std::nullopt;
+      switch (value->tag) {
+        case 0x03:  // BIT STRING: the unused-bits octet is required and at most 7
+          if (value->content.empty() || value->content[0] > 7) return std::nullopt;
+          break;
+        case 0x0c:
+        case 0x1c:
+        case 0x1e:  // d2i_X509_NAME converts these to UTF-8 (its canonical form) and fails with them
+          if (!directory_string_utf8(value->tag, value->content)) return std::nullopt;
+          break;
+        default:
+          break;
+      }
+      out.push_back({oid->content, *value});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+void put_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
+bool valid_code_point(std::uint32_t cp) { return cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff); }
+
+// Validates UTF-8 as OpenSSL does (no overlong forms, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(ByteView s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::uint8_t c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || s.size() - i < n) return false;
+    std::uint32_t cp = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3f);
+    }
+    const std::uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    if (cp < min || !valid_code_point(cp)) return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView content) {
+  std::string out;
+  switch (tag) {
+    case 0x0c:  // UTF8String
+      if (!valid_utf8(content)) return std::nullopt;
+      return std::string(as_chars(content));
+    case 0x12:  // NumericString
+    case 0x13:  // PrintableString
+    case 0x14:  // T61String
+    case 0x16:  // IA5String
+    case 0x17:  // UTCTime
+    case 0x18:  // GeneralizedTime
+    case 0x1a:  // VisibleString (ISO646String)
+      out.reserve(content.size() + 8);
+      for (std::uint8_t c : content) put_utf8(out, c);
+      return out;
+    case 0x1e:  // BMPString
+      if (content.size() % 2) return std::nullopt;
+      out.reserve(content.size() * 3 / 2);
+      for (std::size_t i = 0; i < content.size(); i += 2) {
+        const std::uint32_t cp = (std::uint32_t{content[i]} << 8) | content[i + 1];
+        if (!valid_code_point(cp)) return std::nullopt;
+        put_utf8(out, cp);
+      }
+      return out;
+    case 0x1c:  // UniversalString
+      if (content.size() % 4) return std::nullopt;
+      out.reserve(content.size());
+      for (std::size_t i = 0; i < content.size(); i += 4) {
+        const std::uint32_t cp = (std::uint32_t{content[i]} << 24) | (std::uint32_t{content[i + 1]} << 16) |
+                                 (std::uint32_t{content[i + 2]} << 8) | content[i + 3];
+        if (!valid_code_point(cp)) return std::nullopt;
+        put_utf8(out, cp);
+      }
+      return out;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<UnixTime> der_time_to_unix(ByteView time_tlv) {
+  ByteView in = time_tlv;
+  auto t = read_der_tlv(in);
+  if (!t || !in.empty()) return std::nullopt;
+  const ByteView c = t->content;
+  std::size_t year_digits;
+  if (t->tag == 0x17 && c.size() == 13)
+    year_digits = 2;
+  else if (t->tag == 0x18 && c.size() == 15)
+    year_digits = 4;
+  else
+    return std::nullopt;
+  if (c.back() != 'Z') return std::nullopt;
+  for (std::size_t i = 0; i + 1 < c.size(); ++i)
+    if (c[i] < '0' || c[i] > '9') return std::nullopt;
+  const auto num = [&](std::size_t at, std::size_t n) {
+    unsigned v = 0;
+    for (std::size_t i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(c[at + i] - '0');
+    return v;
+  };
+  std::int64_t year = num(0, year_digits);
+  if (year_digits == 2) year += year < 50 ? 2000 : 1900;
+  const std::size_t at = year_digits;
+  const unsigned month = num(at, 2), day = num(at + 2, 2), hour = num(at + 4, 2), minute = num(at + 6, 2),
+                 second = num(at + 8, 2);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  static constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return std::nullopt;
+  return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 }
 
 namespace {
@@ -151,6 +452,35 @@ std::optional<std::pair<int, bool>> algorithm(ByteView alg_tlv) {
   return std::make_pair(OBJ_obj2nid(obj.get()), simple);
 }
 
+// Initialised verification contexts, per thread, per (CA key, digest): EVP_DigestVerifyInit
+// fetches the signature implementation and duplicates the key into a provider context on
+// every call, a quarter of a verification's cost. A context holds a reference on its key,
+// so a cached key pointer cannot be freed and reused for another key while it is here.
+EVP_PKEY_CTX* cached_verify_ctx(EVP_PKEY* key, const EVP_MD* md, bool rsa) {
+  struct Entry {
+    EVP_PKEY* key = nullptr;
+    const EVP_MD* md = nullptr;
+    EvpPkeyCtxPtr ctx;
+  };
+  thread_local std::array<Entry, 16> cache;
+  thread_local std::size_t next = 0;
+  for (auto& e : cache)
+    if (e.ctx && e.key == key && e.md == md) return e.ctx.get();
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+      (rsa && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1) {
+    ossl_errors();
+    return nullptr;
+  }
+  Entry& slot = cache[next];
+  next = (next + 1) % cache.size();
+  slot.key = key;
+  slot.md = md;
+  slot.ctx = std::move(ctx);
+  return slot.ctx.get();
+}
+
 SignatureCheck slow_verify(ByteView der, EVP_PKEY* ca_key) {
   auto cert = x509_from_der(der);
   if (!cert) return SignatureCheck::invalid;
@@ -184,6 +514,22 @@ SignatureCheck verify_signature(ByteView der, const CertView& v, EVP_PKEY* ca_ke
     md = fetched_digest(md_nid);
     if (md == nullptr) return slow_verify(der, ca_key);
   }
+  // RSA PKCS#1 v1.5 and ECDSA: the digest of the TBS, verified with a cached context
+  // (the same provider operation EVP_DigestVerify ends in).
+  if (md != nullptr && (key_type == EVP_PKEY_RSA || key_type == EVP_PKEY_EC)) {
+    if (EVP_PKEY_CTX* pctx = cached_verify_ctx(ca_key, md, key_type == EVP_PKEY_RSA)) {
+      unsigned char digest[EVP_MAX_MD_SIZE];
+      unsigned int digest_len = 0;
+      if (EVP_Digest(v.tbs.data(), v.tbs.size(), digest, &digest_len, md, nullptr) != 1) {
+        ossl_errors();
+        return SignatureCheck::invalid;
+      }
+      const int rc = EVP_PKEY_verify(pctx, v.signature.data(), v.signature.size(), digest, digest_len);
+      if (rc != 1) ossl_errors();
+      return rc == 1 ? SignatureCheck::valid : SignatureCheck::invalid;
+    }
+  }
+  // Ed25519 / Ed448 (no separate digest), or a context that could not be set up.
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, ca_key) != 1) {
     ossl_errors();

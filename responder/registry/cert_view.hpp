@@ -10,9 +10,19 @@
 // no trailing bytes) and lenient about contents (they are checked where used). Anything
 // the fast verifier does not handle itself (RSA-PSS, algorithm parameters other than
 // absent/NULL) is verified through d2i_X509 + X509_verify, so results never differ.
+//
+// Names and extensions are walked here too (parse_name, parse_extensions) instead of
+// d2i_X509_NAME / d2i_X509_EXTENSIONS: ingest reads only a few attributes, and OpenSSL's
+// name decoder builds a canonical copy of every entry. The walkers refuse what those
+// decoders refuse for DER input (the unit tests compare them); they do not accept BER
+// (indefinite lengths, constructed strings), which a CA's DER never contains.
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
 
 #include "common/bytes.hpp"
 #include "common/ossl.hpp"
@@ -57,11 +67,56 @@ struct X509NameDeleter {
 using OwnedName = std::unique_ptr<X509_NAME, X509NameDeleter>;
 OwnedName decode_name(ByteView name_tlv);
 
-struct ExtensionsDeleter {
-  void operator()(STACK_OF(X509_EXTENSION) * s) const noexcept { sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free); }
+// Content octets of OBJECT IDENTIFIERs the registry looks for.
+inline constexpr std::uint8_t kOidAuthorityKeyId[] = {0x55, 0x1d, 0x23};
+inline constexpr std::uint8_t kOidSubjectAltName[] = {0x55, 0x1d, 0x11};
+inline constexpr std::uint8_t kOidSubjectDirectoryAttributes[] = {0x55, 0x1d, 0x09};
+
+// Whether `content` is a well-formed OBJECT IDENTIFIER encoding (non-empty, no 0x80
+// padding octet at the start of an arc, the last octet ends an arc).
+bool valid_oid(ByteView content);
+bool same_bytes(ByteView a, ByteView b);
+
+struct ExtensionView {
+  ByteView oid;    // extnID content octets
+  bool critical = false;
+  ByteView value;  // extnValue content octets (the DER of the extension's own type)
 };
-using OwnedExtensions = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionsDeleter>;
-// nullptr when absent or malformed.
-OwnedExtensions decode_extensions(ByteView extensions_tlv);
+// The Extensions SEQUENCE TLV (CertView::extensions) as a list; an empty input (no
+// extensions) gives an empty list. nullopt when malformed (where d2i_X509_EXTENSIONS
+// fails for DER input).
+std::optional<std::vector<ExtensionView>> parse_extensions(ByteView extensions_tlv);
+// The extension with this OID when it occurs exactly once; nullptr when absent or
+// repeated (X509V3_get_d2i treats a repeated extension as absent too).
+const ExtensionView* unique_extension(const std::vector<ExtensionView>& extensions, ByteView oid);
+// The entries of a GeneralNames SEQUENCE (its content octets), each a context-tagged TLV
+// ([1] rfc822Name, [2] dNSName, ...). nullopt when an entry is malformed: the whole
+// extension then decodes to nothing in OpenSSL too.
+std::optional<std::vector<DerTlv>> parse_general_names(ByteView content);
+// The keyIdentifier ([0] IMPLICIT OCTET STRING) of an AuthorityKeyIdentifier extension
+// value; nullopt when the value is malformed or has no keyIdentifier.
+std::optional<ByteView> authority_key_id(ByteView aki_value);
+
+struct NameAttribute {
+  ByteView oid;  // AttributeType content octets
+  DerTlv value;  // AttributeValue
+};
+// The AttributeTypeAndValue list of a Name TLV (SEQUENCE OF SET OF SEQUENCE {OID, value}),
+// in encoding order. nullopt when malformed, including where d2i_X509_NAME refuses a
+// value: tags outside its DirectoryString-like choice, and string values it cannot
+// convert to UTF-8 (see directory_string_utf8).
+std::optional<std::vector<NameAttribute>> parse_name(ByteView name_tlv);
+
+// A string value as UTF-8, converted as OpenSSL's ASN1_STRING_to_UTF8 converts it:
+// UTF8String must be valid UTF-8; NumericString, PrintableString, T61String, IA5String,
+// UTCTime, GeneralizedTime and VisibleString are one octet per code point (Latin-1);
+// BMPString two octets and UniversalString four (big-endian, whole code units only).
+// Surrogates and code points above U+10FFFF are invalid; other tags are refused (nullopt).
+std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView content);
+
+// A validity Time TLV in strict DER form, UTCTime YYMMDDHHMMSSZ (years below 50 are
+// 20YY) or GeneralizedTime YYYYMMDDHHMMSSZ, as Unix seconds. nullopt for anything else
+// (other forms are left to d2i_ASN1_TIME).
+std::optional<UnixTime> der_time_to_unix(ByteView time_tlv);
 
 }  // namespace trustmon::registry

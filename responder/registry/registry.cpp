@@ -58,6 +58,29 @@ struct AuthorityKeyIdDeleter {
   void operator()(AUTHORITY_KEYID* a) const noexcept { AUTHORITY_KEYID_free(a); }
 };
 
+ByteView octets(const ASN1_STRING* s) {
+  return {ASN1_STRING_get0_data(s), static_cast<std::size_t>(ASN1_STRING_length(s))};
+}
+
+ByteView name_der(const X509_NAME* name) {
+  const unsigned char* der = nullptr;
+  std::size_t len = 0;
+  if (X509_NAME_get0_der(name, &der, &len) != 1) return {};
+  return {der, len};
+}
+
+// A validity Time as Unix seconds: strict DER forms directly, anything else through
+// d2i_ASN1_TIME as before.
+std::optional<UnixTime> validity_time(ByteView tlv) {
+  if (auto t = der_time_to_unix(tlv)) return t;
+  const unsigned char* tp = tlv.data();
+  Asn1TimePtr t(d2i_ASN1_TIME(nullptr, &tp, static_cast<long>(tlv.size())));
+  if (!t) return std::nullopt;
+  auto unix_time = asn1_time_to_unix(t.get());
+  if (!unix_time) return std::nullopt;
+  return *unix_time;
+}
+
 std::size_t default_threads(std::size_t requested) {
   if (requested != 0) return requested;
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
@@ -71,13 +94,13 @@ struct RevokedDetails {
 std::optional<RevokedDetails> revoked_details(ByteView der) {
   auto view = parse_cert_view(der);
   if (!view) return std::nullopt;
-  OwnedName subject = decode_name(view->subject);
-  OwnedExtensions extensions = decode_extensions(view->extensions);
-  if (!subject || (!view->extensions.empty() && !extensions)) return std::nullopt;
+  auto subject = parse_name(view->subject);
+  auto extensions = parse_extensions(view->extensions);
+  if (!subject || !extensions) return std::nullopt;
   RevokedDetails d;
   auto fp = csr::key_fingerprint_lazy(view->spki);
   d.spki = fp ? *fp : sha256(view->spki);
-  std::vector<Attribute> attributes = extract_attributes(subject.get(), extensions.get(), sha256(der));
+  std::vector<Attribute> attributes = extract_attributes(*subject, *extensions, sha256(der));
   std::erase_if(attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
   append_attributes_json(d.attributes_json, attributes);
   return d;
@@ -211,29 +234,51 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   // A DER walk instead of d2i_X509, which would decode the subject's public key through
   // the provider decoders (cert_view.hpp): the largest cost of an ingest otherwise.
   auto view = parse_cert_view(der);
-  OwnedName issuer_name = view ? decode_name(view->issuer) : nullptr;
-  OwnedName subject = view ? decode_name(view->subject) : nullptr;
-  OwnedExtensions extensions = view ? decode_extensions(view->extensions) : nullptr;
-  if (!view || !issuer_name || !subject || (!view->extensions.empty() && !extensions)) {
-    p.error = make_error("certificate_malformed", "not a DER X.509 certificate");
-    return p;
+  std::optional<std::vector<NameAttribute>> subject;
+  std::optional<std::vector<ExtensionView>> extensions;
+  if (view) {
+    subject = parse_name(view->subject);
+    extensions = parse_extensions(view->extensions);
   }
+  const auto malformed = [&p] {
+    p.error = make_error("certificate_malformed", "not a DER X.509 certificate");
+    return std::move(p);
+  };
+  if (!view || !subject || !extensions) return malformed();
   // The issuer: the configured CA whose subject is this certificate's issuer name, whose
   // subject key identifier matches the authority key identifier when both are present,
   // and whose key verifies the signature (or, for an algorithm we cannot check, an issuer
   // that accepts unverified signatures).
-  std::unique_ptr<AUTHORITY_KEYID, AuthorityKeyIdDeleter> aki(
-      extensions ? static_cast<AUTHORITY_KEYID*>(
-                       X509V3_get_d2i(extensions.get(), NID_authority_key_identifier, nullptr, nullptr))
-                 : nullptr);
-  const ASN1_OCTET_STRING* akid = aki ? aki->keyid : nullptr;
+  //
+  // Names match as X509_NAME_cmp matches them (canonical forms). In the common case the
+  // issuer name is byte for byte a CA's subject: that CA's decoded subject then stands in
+  // for the issuer name (same octets, same canonical form), and no decode is needed.
+  // Otherwise the issuer name is decoded and compared as before.
+  const auto all = issuers_.all();
+  const X509_NAME* issuer_name = nullptr;
+  OwnedName decoded_issuer;
+  for (const ocsp::IssuerKeys* candidate : all) {
+    const X509_NAME* subject_name = X509_get_subject_name(candidate->ca.get());
+    if (same_bytes(name_der(subject_name), view->issuer)) {
+      issuer_name = subject_name;
+      break;
+    }
+  }
+  if (issuer_name == nullptr) {
+    decoded_issuer = decode_name(view->issuer);
+    if (!decoded_issuer) return malformed();
+    issuer_name = decoded_issuer.get();
+  }
+  std::optional<ByteView> akid;
+  if (const ExtensionView* aki = unique_extension(*extensions, kOidAuthorityKeyId)) akid = authority_key_id(aki->value);
   bool name_matched = false;
   const ocsp::IssuerKeys* unverifiable = nullptr;
-  for (const ocsp::IssuerKeys* candidate : issuers_.all()) {
+  for (const ocsp::IssuerKeys* candidate : all) {
     X509* ca = candidate->ca.get();
-    if (X509_NAME_cmp(issuer_name.get(), X509_get_subject_name(ca)) != 0) continue;
+    const X509_NAME* subject_name = X509_get_subject_name(ca);
+    if (subject_name != issuer_name && X509_NAME_cmp(issuer_name, subject_name) != 0) continue;
     const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca);
-    if (akid != nullptr && skid != nullptr && !same_octets(akid, skid)) continue;
+    if (akid && skid != nullptr && !same_bytes(*akid, octets(skid))) continue;
     name_matched = true;
     const SignatureCheck check = verify_signature(der, *view, X509_get0_pubkey(ca));
     if (check == SignatureCheck::valid) {
@@ -266,14 +311,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
     return p;
   }
   p.serial_hex = upper_hex(serial);
-  std::optional<UnixTime> nb, na;
-  for (auto [tlv, out] : {std::pair{view->not_before, &nb}, std::pair{view->not_after, &na}}) {
-    const unsigned char* tp = tlv.data();
-    Asn1TimePtr t(d2i_ASN1_TIME(nullptr, &tp, static_cast<long>(tlv.size())));
-    if (!t) continue;
-    auto unix_time = asn1_time_to_unix(t.get());
-    if (unix_time) *out = *unix_time;
-  }
+  const std::optional<UnixTime> nb = validity_time(view->not_before), na = validity_time(view->not_after);
   if (!nb || !na) {
     ossl_errors();
     p.error = make_error("certificate_malformed", "unreadable validity period");
@@ -290,7 +328,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   p.spki = fingerprint ? *fingerprint : sha256(view->spki);
   p.subject_sha = sha256(view->subject);
 
-  std::vector<Attribute> attributes = extract_attributes(subject.get(), extensions.get(), p.record.cert_sha256);
+  std::vector<Attribute> attributes = extract_attributes(*subject, *extensions, p.record.cert_sha256);
   p.index_keys.reserve(attributes.size());
   for (const auto& a : attributes) {
     Bytes k = index_key(a);

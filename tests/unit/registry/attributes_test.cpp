@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "responder/registry/attributes.hpp"
@@ -77,6 +78,121 @@ TEST(Attributes, AttributesOutsideTheUkrainianArcAreIgnored) {
   EXPECT_EQ(value_of(attrs, "sda:1.1"), "<absent>");  // named, not by suffix
   for (const auto& a : attrs) EXPECT_NE(a.value, "OTHER");  // 1.2.804.2.1.1.1.11.1.5 is not the arc
   EXPECT_EQ(attrs.size(), 3u);  // cn, drfo, sha256 (…11.1.41.1 is not under …11.1.4 either)
+}
+
+// Re-signs `der` after `edit` changed the decoded certificate (test CA: pki.ca_ec).
+Bytes edited(const Bytes& der, const std::function<void(X509*)>& edit) {
+  const auto& pki = testing::shared_test_pki();
+  auto cert = x509_from_der(der);
+  if (!cert.ok()) return {};
+  edit(cert->get());
+  if (X509_sign(cert->get(), pki.ca_ec_key.get(), EVP_sha256()) <= 0) return {};
+  return x509_der(cert->get());
+}
+
+void set_raw_extension(X509* x, int nid, const Bytes& value) {
+  const int at = X509_get_ext_by_NID(x, nid, -1);
+  if (at >= 0) X509_EXTENSION_free(X509_delete_ext(x, at));
+  Asn1OctetStringPtr os(ASN1_OCTET_STRING_new());
+  ASSERT_TRUE(os && ASN1_OCTET_STRING_set(os.get(), value.data(), static_cast<int>(value.size())) == 1);
+  X509ExtPtr ext(X509_EXTENSION_create_by_NID(nullptr, nid, 0, os.get()));
+  ASSERT_TRUE(ext);
+  ASSERT_EQ(X509_add_ext(x, ext.get(), -1), 1);
+}
+
+TEST(Attributes, SanEmailAndDnsAmongOtherGeneralNames) {
+  const auto& pki = testing::shared_test_pki();
+  auto key = testing::generate_key(testing::KeyType::p256);
+  UaCertSpec s;
+  s.cn = "x";
+  s.san = {"otherName:1.3.6.1.4.1.311.20.2.3;UTF8:upn@example.ua", "URI:https://example.ua/",
+           "IP:192.0.2.1", "email:Mail@Example.UA", "RID:1.2.3.4", "IP:2001:db8::1", "DNS:Host.Example.UA",
+           "email:second@example.ua"};
+  const Bytes der = testing::make_ua_cert(s, pki.ca_ec.get(), pki.ca_ec_key.get(), key.get());
+  auto cert = x509_from_der(der);
+  ASSERT_TRUE(cert.ok());
+  auto attrs = extract_attributes(cert->get(), sha256(der));
+  std::vector<std::string> san;
+  for (const auto& a : attrs)
+    if (a.kind == AttrKind::san_email || a.kind == AttrKind::san_dns) san.push_back(attribute_name(a) + "=" + a.value);
+  EXPECT_EQ(san, (std::vector<std::string>{"san_email=mail@example.ua", "san_dns=host.example.ua",
+                                           "san_email=second@example.ua"}));
+
+  // One malformed GeneralName ([9] does not exist) spoils the whole extension, as in OpenSSL.
+  const Bytes bad_san = testing::tlv(0x30, {testing::tlv(0x81, as_bytes(std::string("a@b.ua"))),
+                                            testing::tlv(0x89, as_bytes(std::string("x")))});
+  const Bytes bad = edited(der, [&](X509* x) { set_raw_extension(x, NID_subject_alt_name, bad_san); });
+  ASSERT_FALSE(bad.empty());
+  auto bad_cert = x509_from_der(bad);
+  ASSERT_TRUE(bad_cert.ok());
+  EXPECT_EQ(X509_get_ext_d2i(bad_cert->get(), NID_subject_alt_name, nullptr, nullptr), nullptr);
+  ossl_errors();
+  for (const auto& a : extract_attributes(bad_cert->get(), sha256(bad)))
+    EXPECT_TRUE(a.kind != AttrKind::san_email && a.kind != AttrKind::san_dns) << attribute_name(a);
+  // The same entry alone is read.
+  const Bytes good_san = testing::tlv(0x30, {testing::tlv(0x81, as_bytes(std::string("a@b.ua")))});
+  const Bytes good = edited(der, [&](X509* x) { set_raw_extension(x, NID_subject_alt_name, good_san); });
+  auto good_cert = x509_from_der(good);
+  ASSERT_TRUE(good_cert.ok());
+  EXPECT_EQ(value_of(extract_attributes(good_cert->get(), sha256(good)), "san_email"), "a@b.ua");
+}
+
+// Subject values in every string type the QTSPs use give what OpenSSL's
+// ASN1_STRING_to_UTF8 gives, normalised.
+TEST(Attributes, SubjectStringTypesAgreeWithOpenSsl) {
+  const auto& pki = testing::shared_test_pki();
+  auto key = testing::generate_key(testing::KeyType::p256);
+  UaCertSpec s;
+  s.cn = "x";
+  const Bytes base = testing::make_ua_cert(s, pki.ca_ec.get(), pki.ca_ec_key.get(), key.get());
+  const auto converted = [](int nid, unsigned long mask, const std::string& utf8, X509_NAME* name) {
+    ASN1_STRING* str = nullptr;
+    ASSERT_GT(ASN1_mbstring_copy(&str, reinterpret_cast<const unsigned char*>(utf8.data()),
+                                 static_cast<int>(utf8.size()), MBSTRING_UTF8, mask), 0);
+    ASSERT_EQ(X509_NAME_add_entry_by_NID(name, nid, ASN1_STRING_type(str), ASN1_STRING_get0_data(str),
+                                         ASN1_STRING_length(str), -1, 0), 1);
+    ASN1_STRING_free(str);
+  };
+  const Bytes der = edited(base, [&](X509* x) {
+    X509NamePtr name(X509_NAME_new());
+    converted(NID_commonName, B_ASN1_BMPSTRING, "ШЕВЧЕНКО Тарас", name.get());
+    const Bytes latin1{'C', 'A', 'F', 0xc9};  // T61String read as Latin-1: "CAFÉ"
+    ASSERT_EQ(X509_NAME_add_entry_by_NID(name.get(), NID_organizationName, V_ASN1_T61STRING, latin1.data(),
+                                         static_cast<int>(latin1.size()), -1, 0), 1);
+    converted(NID_serialNumber, B_ASN1_UNIVERSALSTRING, "tinua-123", name.get());
+    converted(NID_organizationIdentifier, B_ASN1_UTF8STRING, "ntrua-1", name.get());
+    const std::string email = "Me@Example.UA";
+    ASSERT_EQ(X509_NAME_add_entry_by_NID(name.get(), NID_pkcs9_emailAddress, V_ASN1_IA5STRING,
+                                         reinterpret_cast<const unsigned char*>(email.data()),
+                                         static_cast<int>(email.size()), -1, 0), 1);
+    ASSERT_EQ(X509_set_subject_name(x, name.get()), 1);
+  });
+  ASSERT_FALSE(der.empty());
+  auto cert = x509_from_der(der);
+  ASSERT_TRUE(cert.ok());
+  auto attrs = extract_attributes(cert->get(), sha256(der));
+  EXPECT_EQ(value_of(attrs, "cn"), "шевченко тарас");
+  EXPECT_EQ(value_of(attrs, "o"), "café");
+  EXPECT_EQ(value_of(attrs, "serial_number"), "TINUA-123");
+  EXPECT_EQ(value_of(attrs, "organization_identifier"), "NTRUA-1");
+  EXPECT_EQ(value_of(attrs, "email"), "me@example.ua");
+  // The same through OpenSSL's decoder and conversion.
+  const X509_NAME* subject = X509_get_subject_name(cert->get());
+  const std::pair<int, const char*> kinds[] = {{NID_commonName, "cn"}, {NID_organizationName, "o"},
+                                               {NID_serialNumber, "serial_number"},
+                                               {NID_organizationIdentifier, "organization_identifier"},
+                                               {NID_pkcs9_emailAddress, "email"}};
+  for (const auto& [nid, name] : kinds) {
+    const int at = X509_NAME_get_index_by_NID(subject, nid, -1);
+    ASSERT_GE(at, 0) << name;
+    unsigned char* utf8 = nullptr;
+    const int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at)));
+    ASSERT_GE(n, 0) << name;
+    auto q = parse_attribute_query(name, std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n)));
+    OPENSSL_free(utf8);
+    ASSERT_TRUE(q.ok()) << name;
+    EXPECT_EQ(value_of(attrs, name), q->value) << name;
+  }
 }
 
 TEST(Attributes, Normalisation) {
