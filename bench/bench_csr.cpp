@@ -126,7 +126,7 @@ struct Fixture {
         const Bytes key = encode_reservation_key(id);
         Status s = txn->put(Table::csr_reservations, key, encode_reservation(r), MDB_APPEND);
         if (s) s = txn->put(Table::csr_index, r.csr_sha256, key);
-        if (s && r.state != ReservationState::released) s = txn->put(Table::csr_key_index, r.spki_sha256, key);
+        if (s && r.state != ReservationState::released) s = txn->put(Table::csr_key_index, key_index_key(r.spki_sha256, id), key);
         if (!s) {
           std::fprintf(stderr, "fill: %s\n", s.error().message.c_str());
           std::abort();

@@ -3,6 +3,7 @@
 // map lock that keeps readers out while the map is remapped, and the sticky-error rules
 // of write transactions.
 #include "storage/lmdb.hpp"
+#include "storage/epoch_index.hpp"
 #include "storage/records.hpp"
 
 #include <filesystem>
@@ -84,6 +85,35 @@ Status migrate_attr_index_epochs(MDB_txn* txn, MDB_dbi dbi) {
   return {};
 }
 
+// Schema 1 -> 2: csr_key_index entries take their epoch (reservation id >>
+// kCsrKeyEpochShift) in front of the key fingerprint (storage/epoch_index.hpp).
+Status migrate_csr_key_epochs(MDB_txn* txn, MDB_dbi dbi) {
+  std::vector<std::pair<Bytes, Bytes>> entries;
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn, dbi, &cur);
+  if (rc != 0) return lmdb_error(rc, "migrate csr_key_index: cursor");
+  MDB_val k{}, v{};
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    const ByteView value = from_val(v);
+    if (value.size() != 8) {
+      mdb_cursor_close(cur);
+      return make_error("storage_corrupt", "csr_key_index value is not a reservation id");
+    }
+    const auto epoch = static_cast<std::uint32_t>(get_be64(value.data()) >> kCsrKeyEpochShift);
+    entries.emplace_back(epoch_key(from_val(k), 0, epoch), to_bytes(value));
+  }
+  mdb_cursor_close(cur);
+  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "migrate csr_key_index: read");
+  rc = mdb_drop(txn, dbi, 0);
+  if (rc != 0) return lmdb_error(rc, "migrate csr_key_index: empty");
+  for (auto& [key, value] : entries) {
+    MDB_val mk = to_val(key), mv = to_val(value);
+    rc = mdb_put(txn, dbi, &mk, &mv, 0);
+    if (rc != 0) return lmdb_error(rc, "migrate csr_key_index: write");
+  }
+  return {};
+}
+
 Status migrate_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis, std::uint32_t from) {
   if (from < 1) {
     return make_error("storage_version_mismatch",
@@ -92,6 +122,7 @@ Status migrate_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis
   }
   if (from < 2) {
     if (Status s = migrate_attr_index_epochs(txn, dbis[static_cast<std::size_t>(Table::attr_index)]); !s) return s;
+    if (Status s = migrate_csr_key_epochs(txn, dbis[static_cast<std::size_t>(Table::csr_key_index)]); !s) return s;
   }
   return {};
 }

@@ -56,7 +56,7 @@ enum class Table : std::uint8_t {
   // CSR and key uniqueness (responder/csr)
   csr_reservations,  // be64 reservation id -> reservation record
   csr_index,         // SHA-256 of CSR DER -> be64 reservation id
-  csr_key_index,     // DUPSORT: SHA-256 of SubjectPublicKeyInfo -> be64 reservation id
+  csr_key_index,     // DUPSORT: be32 epoch || key fingerprint -> be64 reservation id
   // trusted list (tsl)
   tl_model,     // model records of each list (layout owned by tsl/)
   tl_versions,  // list name || be64 sequence -> published version (signed XML)
@@ -70,8 +70,9 @@ bool table_is_dupsort(Table t);
 
 // 2: attr_index keys carry the ingest epoch after the kind octet, and key fingerprints
 //    are attr_index entries of kind spki_sha256 (65) instead of the spki_index table.
-//    Opening a schema-1 store read-write moves its attr_index and spki_index entries to
-//    epoch 0 and deletes spki_index.
+//    csr_key_index keys start with their epoch (storage/epoch_index.hpp). Opening a
+//    schema-1 store read-write moves its attr_index and spki_index entries to epoch 0,
+//    deletes spki_index, and gives csr_key_index entries their epoch.
 inline constexpr std::uint32_t kSchemaVersion = 2;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:

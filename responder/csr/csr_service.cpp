@@ -7,6 +7,7 @@
 #include <memory>
 #include <utility>
 
+#include "storage/epoch_index.hpp"
 #include "storage/event_log.hpp"
 
 namespace trustmon::csr {
@@ -38,16 +39,14 @@ Result<std::optional<Reservation>> load(const Txn& txn, ReservationId id) {
 template <typename Txn>
 Result<std::vector<ReservationId>> key_holders(const Txn& txn, const Sha256& spki) {
   std::vector<ReservationId> ids;
-  auto cur = Cursor::open(txn, Table::csr_key_index);
-  if (!cur) return std::move(cur).error();
-  auto found = cur->find(spki);
-  while (found && *found) {
-    auto id = decode_reservation_key(cur->value());
+  auto walk = storage::EpochWalk::open(txn, Table::csr_key_index, ByteView(spki.data(), spki.size()), 0);
+  if (!walk) return std::move(walk).error();
+  for (; !walk->done();) {
+    auto id = decode_reservation_key(walk->value());
     if (!id) return make_error("storage_corrupt", "csr key index: value is not a reservation id");
     ids.push_back(*id);
-    found = cur->next_dup();
+    if (Status s = walk->next(); !s) return s.error();
   }
-  if (!found) return std::move(found).error();
   return ids;
 }
 
@@ -150,7 +149,7 @@ Status store(WriteTxn& txn, const Reservation& r) {
 }
 
 Status drop_key(WriteTxn& txn, const Reservation& r) {
-  auto gone = txn.del_value(Table::csr_key_index, r.spki_sha256, encode_reservation_key(r.id));
+  auto gone = txn.del_value(Table::csr_key_index, key_index_key(r.spki_sha256, r.id), encode_reservation_key(r.id));
   if (!gone) return std::move(gone).error();
   return {};
 }
@@ -374,7 +373,7 @@ void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixT
     Status s = store(txn, r);
     if (s) s = txn.put(Table::csr_index, r.csr_sha256, key);
     if (s) {
-      auto added = txn.put_if_absent(Table::csr_key_index, r.spki_sha256, key);
+      auto added = txn.put_if_absent(Table::csr_key_index, key_index_key(r.spki_sha256, r.id), key);
       if (!added) s = std::move(added).error();
     }
     if (s) s = append_for(txn, "csr.reserved", label, "csr.reserve", "reserved", r, now);
@@ -620,7 +619,8 @@ Result<KeyUse> CsrService::on_certificate_ingested(WriteTxn& txn, const Sha256& 
   r.cert_sha256 = cert_sha256;
   Status s = store(txn, r);
   if (s) {
-    auto added = txn.put_if_absent(Table::csr_key_index, r.spki_sha256, encode_reservation_key(r.id));
+    auto added =
+        txn.put_if_absent(Table::csr_key_index, key_index_key(r.spki_sha256, r.id), encode_reservation_key(r.id));
     if (!added) s = std::move(added).error();
   }
   if (!s) return std::move(s).error();

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "storage/epoch_index.hpp"
+
 namespace trustmon::csr {
 namespace {
 
@@ -49,6 +51,11 @@ Bytes encode_reservation_key(ReservationId id) {
   Bytes key(8);
   put_be64(key.data(), id);
   return key;
+}
+
+Bytes key_index_key(const Sha256& spki, ReservationId id) {
+  return storage::epoch_key(ByteView(spki.data(), spki.size()), 0,
+                            static_cast<std::uint32_t>(id >> storage::kCsrKeyEpochShift));
 }
 
 std::optional<ReservationId> decode_reservation_key(ByteView key) {

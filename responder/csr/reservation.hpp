@@ -4,8 +4,10 @@
 //   csr_reservations  be64 id -> Reservation (format byte, fixed-width big-endian fields)
 //   csr_index         SHA-256 of CSR DER -> be64 id of the reservation holding or having
 //                     issued that request (the newest one)
-//   csr_key_index     DUPSORT: key fingerprint -> be64 id of every reservation that uses
-//                     the key and is not released or expired
+//   csr_key_index     DUPSORT: be32 epoch || key fingerprint -> be64 id of every
+//                     reservation that uses the key and is not released or expired; the
+//                     epoch is id >> storage::kCsrKeyEpochShift, so new entries go to the
+//                     newest epoch's small region (storage/epoch_index.hpp)
 //
 // A reservation is `reserved` until its holder commits it (`issued`, the certificate is
 // known), releases it, or its TTL passes (`expired`, also computed at read time before
@@ -59,6 +61,8 @@ ReservationState effective_state(const Reservation& r, UnixTime now);
 bool blocks(ReservationState effective);
 
 Bytes encode_reservation_key(ReservationId id);  // be64
+// The csr_key_index key of reservation `id`'s key fingerprint.
+Bytes key_index_key(const Sha256& spki, ReservationId id);
 std::optional<ReservationId> decode_reservation_key(ByteView key);
 
 Bytes encode_reservation(const Reservation& r);

@@ -15,10 +15,10 @@
 //   epoch      = (number of certificates stored before this one) / kEpochCertificates,
 //                counted in meta[kMetaStoredCertificates] by the ingest job.
 //
-// Reading: a query probes each epoch with one positioned seek (skip-scan: a seek lands
-// on the next epoch present, so empty epochs cost nothing), opens a cursor on every
-// epoch holding the key, and merges their value lists, so the caller sees one list in
-// cert-key order as before partitioning: search pagination by cert key is unchanged.
+// Reading (storage/epoch_index.hpp): a query probes each epoch with one positioned seek
+// (a seek lands on the next epoch present, so empty epochs cost nothing), opens a cursor
+// on every epoch holding the key, and merges their value lists, so the caller sees one
+// list in cert-key order as before partitioning: search pagination is unchanged.
 // The cost is one seek per epoch (about 31 at 1,000,000 certificates); merging old
 // epochs into larger ones (compaction) would bound it for much larger stores and is
 // not built.
@@ -30,6 +30,7 @@
 
 #include "common/bytes.hpp"
 #include "common/result.hpp"
+#include "storage/epoch_index.hpp"
 #include "storage/lmdb.hpp"
 
 namespace trustmon::registry {
@@ -54,15 +55,13 @@ class IndexWalk {
   // Starts at the first cert key >= `from` (> `from` when `after`), or at the first.
   static Result<IndexWalk> open(const storage::ReadTxn& txn, ByteView index_key,
                                 std::optional<ByteView> from = std::nullopt, bool after = false);
-  bool done() const noexcept { return current_ == kNone; }
-  ByteView cert_key() const noexcept { return lists_[current_].value(); }
-  Status next();
+  bool done() const noexcept { return walk_.done(); }
+  ByteView cert_key() const noexcept { return walk_.value(); }
+  Status next() { return walk_.next(); }
 
  private:
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  void pick();
-  std::vector<storage::Cursor> lists_;  // one per epoch holding the key, each on a value
-  std::size_t current_ = kNone;         // the list whose value is smallest
+  explicit IndexWalk(storage::EpochWalk walk) : walk_(std::move(walk)) {}
+  storage::EpochWalk walk_;
 };
 
 }  // namespace trustmon::registry

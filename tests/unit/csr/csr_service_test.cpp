@@ -12,6 +12,7 @@
 #include "common/clock.hpp"
 #include "responder/csr/csr_json.hpp"
 #include "responder/csr/csr_service.hpp"
+#include "storage/epoch_index.hpp"
 #include "storage/event_log.hpp"
 #include "storage/writer.hpp"
 #include "test_csr.hpp"
@@ -106,9 +107,9 @@ class CsrServiceTest : public ::testing::Test {
   }
   std::size_t key_index_entries(const Sha256& spki) {
     ReadScope scope(*read_);
-    auto cur = storage::Cursor::open(scope.txn(), storage::Table::csr_key_index);
+    auto walk = storage::EpochWalk::open(scope.txn(), storage::Table::csr_key_index, ByteView(spki.data(), spki.size()), 0);
     std::size_t n = 0;
-    for (auto at = cur->find(spki); at.ok() && *at; at = cur->next_dup()) ++n;
+    for (; walk.ok() && !walk->done(); static_cast<void>(walk->next())) ++n;
     return n;
   }
   Result<KeyUse> ingest(const Sha256& spki, const Sha256& cert, std::uint32_t who, std::uint32_t issuer,

@@ -118,6 +118,8 @@ TEST(Env, SchemaOneAttrIndexMovesToEpochZero) {
     ASSERT_EQ(mdb_dbi_open(txn->raw(), "spki_index", MDB_CREATE | MDB_DUPSORT, &spki), 0);
     MDB_val fk{3, const_cast<char*>("KEY")}, fv{6, const_cast<char*>("cert-c")};
     ASSERT_EQ(mdb_put(txn->raw(), spki, &fk, &fv, 0), 0);
+    // csr_key_index without epochs: reservation 0x20001 belongs to epoch 1.
+    ASSERT_TRUE(txn->put(Table::csr_key_index, as_bytes("FP"), Bytes{0, 0, 0, 0, 0, 2, 0, 1}).ok());
     ASSERT_TRUE(txn->commit().ok());
   }
   EnvOptions o;
@@ -140,6 +142,10 @@ TEST(Env, SchemaOneAttrIndexMovesToEpochZero) {
       {"\x05\0\0\0\0a@b.ua"s, "cert-a"},
       {"A\0\0\0\0KEY"s, "cert-c"}};  // 'A' = 65, kind spki_sha256
   EXPECT_EQ(seen, expected);
+  auto moved = rtxn->get(Table::csr_key_index, Bytes{0, 0, 0, 1, 'F', 'P'});
+  ASSERT_TRUE(moved.ok());
+  ASSERT_TRUE(moved->has_value());
+  EXPECT_EQ(to_bytes(**moved), (Bytes{0, 0, 0, 0, 0, 2, 0, 1}));
   // spki_index is gone.
   auto wtxn = WriteTxn::begin(**env);
   ASSERT_TRUE(wtxn.ok());
