@@ -2,15 +2,29 @@
 // server in JSON batches ({"certificates": [base64 DER, ...]}).
 //
 // Policy: streaming — files are read one at a time (PEM bundles line by line) and a
-// batch is sent as soon as it is full, so memory stays bounded by one batch whatever
-// the number of files. The client only splits and decodes; whether a DER is a valid
-// certificate of a known issuer is the server's call. Locally unreadable input counts
-// as refused, with its file and index in the error list. A request-level failure
-// (transport, 4xx/5xx) stops the import: later batches would fail the same way.
+// batch is handed off as soon as it is full. With --parallel N the reading thread passes
+// full batches through a one-slot queue to N sender threads, each on its own connection,
+// so reading, the requests and the server's commits overlap (the server groups what
+// arrives together into one commit); memory stays bounded by about N + 2 batches
+// whatever the number of files. Results are accounted in batch order (a reorder
+// buffer), so the counts, the error list and its order are those of a sequential run.
+// The client only splits and decodes; whether a DER is a valid certificate of a known
+// issuer is the server's call. Locally unreadable input counts as refused, with its file
+// and index in the error list. A request-level failure (transport, 4xx/5xx) stops the
+// import: later batches would fail the same way. Reading stops, no batch is sent once a
+// sender has seen the failure, and requests already in flight finish and are counted.
+#include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 #include "common/bytes.hpp"
 #include "tools/commands.hpp"
@@ -22,7 +36,7 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxDerFileBytes = std::size_t{1} << 20;  // a certificate is a few KB
 constexpr std::size_t kMaxPemBlockBytes = std::size_t{2} << 20;
-constexpr std::size_t kMaxBatch = 10000;
+constexpr std::size_t kQueueSlots = 1;  // full batches waiting for a free sender
 
 bool has_cert_extension(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -30,14 +44,66 @@ bool has_cert_extension(const fs::path& p) {
   return ext == ".pem" || ext == ".crt" || ext == ".cer" || ext == ".der";
 }
 
+// Error entries of one batch. No more than the summary's cap is kept: the summary keeps
+// the first entries in batch order, so a batch's later ones could never be shown.
+struct ErrorList {
+  std::vector<ImportErrorItem> items;
+  std::size_t omitted = 0;
+  void add(std::size_t cap, ImportErrorItem e) {
+    if (items.size() >= cap) {
+      ++omitted;
+      return;
+    }
+    items.push_back(std::move(e));
+  }
+};
+
+struct Origin {
+  std::size_t file;  // index into Batch::files
+  std::size_t index;
+};
+
+// One request's worth of certificates, and the local errors read while it was open
+// (a sequential run records them before the batch's own results).
+struct Batch {
+  std::size_t seq = 0;
+  std::string body;  // {"certificates":["...", ...]} while being built, without the "]}"
+  std::size_t count = 0;
+  std::vector<Origin> origins;     // one per certificate in body
+  std::vector<std::string> files;  // files contributing to this batch
+  std::size_t local_refused = 0;
+  ErrorList local;
+};
+
+// What one batch adds to the summary.
+struct Outcome {
+  bool counted = false;  // false: dropped unsent after a failure, adds nothing
+  bool request = false;  // a request was sent (false for trailing local errors)
+  std::size_t local_refused = 0;
+  ErrorList local;
+  std::size_t stored = 0;
+  std::size_t duplicate = 0;
+  std::size_t refused = 0;
+  ErrorList server;  // the server's refusals, mapped back to file and index
+  std::optional<Error> fatal;
+};
 
 class Importer {
  public:
   Importer(HttpTransport& http, const ImportOptions& options) : http_(http), options_(options) {}
+  Importer(const Importer&) = delete;
+  Importer& operator=(const Importer&) = delete;
+  // Sender threads are always joined, also when reading throws.
+  ~Importer() { join_senders(/*abandon=*/true); }
 
   ImportSummary run() {
-    if (options_.batch == 0 || options_.batch > kMaxBatch) {
-      sum_.fatal = make_error("usage_invalid", "--batch must be between 1 and " + std::to_string(kMaxBatch));
+    if (options_.batch == 0 || options_.batch > kImportMaxBatch) {
+      sum_.fatal = make_error("usage_invalid", "--batch must be between 1 and " + std::to_string(kImportMaxBatch));
+      return sum_;
+    }
+    if (options_.parallel == 0 || options_.parallel > kImportMaxParallel) {
+      sum_.fatal =
+          make_error("usage_invalid", "--parallel must be between 1 and " + std::to_string(kImportMaxParallel));
       return sum_;
     }
     if (options_.paths.empty()) {
@@ -52,8 +118,12 @@ class Importer {
         return sum_;
       }
     }
+    if (auto started = start_senders(); !started) {
+      sum_.fatal = std::move(started).error();
+      return sum_;
+    }
     for (const auto& p : options_.paths) {
-      if (sum_.fatal) break;
+      if (stopped()) break;
       std::error_code ec;
       if (fs::is_directory(p, ec)) {
         walk(p);
@@ -61,15 +131,198 @@ class Importer {
         read_file_certs(p, /*explicit_arg=*/true);
       }
     }
-    if (!sum_.fatal) flush();
+    bool trailing = false;
+    if (!stopped()) {
+      if (open_.count > 0) {
+        flush();
+      } else {
+        trailing = open_.local_refused > 0;
+      }
+    }
+    join_senders(/*abandon=*/false);
+    std::lock_guard lock(mu_);
+    if (trailing && !sum_.fatal) {
+      // Local errors after the last batch: in order, once every batch is accounted.
+      Outcome o;
+      o.counted = true;
+      o.local_refused = open_.local_refused;
+      o.local = std::move(open_.local);
+      apply(o);
+    }
+    if (failure_ && !sum_.fatal) sum_.fatal = failure_;
+    sum_.files += files_;
+    sum_.skipped += skipped_;
     return sum_;
   }
 
  private:
-  struct Origin {
-    std::size_t file;  // index into batch_files_
-    std::size_t index;
-  };
+  // ---- senders ----------------------------------------------------------------------
+
+  // Opens the extra connections and starts one thread per connection; with one
+  // connection batches are sent from the reading thread.
+  Status start_senders() {
+    const std::size_t n = options_.connect ? options_.parallel : 1;
+    if (n <= 1) return {};
+    std::vector<HttpTransport*> all{&http_};
+    for (std::size_t i = 1; i < n; ++i) {
+      auto t = options_.connect();
+      if (!t) return std::move(t).error();
+      if (!*t) return make_error("connection_failed", "no connection for a parallel request");
+      extra_.push_back(std::move(*t));
+      all.push_back(extra_.back().get());
+    }
+    for (HttpTransport* t : all) threads_.emplace_back([this, t] { sender(*t); });
+    return {};
+  }
+
+  void join_senders(bool abandon) {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      if (abandon) stop_ = true;
+    }
+    can_take_.notify_all();
+    can_put_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+  void sender(HttpTransport& http) noexcept {
+    try {
+      for (;;) {
+        Batch b;
+        bool drop = false;
+        {
+          std::unique_lock lock(mu_);
+          can_take_.wait(lock, [&] { return !queue_.empty() || closed_; });
+          if (queue_.empty()) return;
+          b = std::move(queue_.front());
+          queue_.pop_front();
+          drop = stop_;
+        }
+        can_put_.notify_one();
+        complete(b.seq, drop ? Outcome{} : post_batch(http, b));
+      }
+    } catch (...) {
+      // Only allocation can throw here; the import ends with the error instead.
+      std::lock_guard lock(mu_);
+      stop_ = true;
+      if (!failure_) failure_ = make_error("import_failed", "a sender thread failed");
+      can_put_.notify_all();
+    }
+  }
+
+  // Posts one batch and turns the reply into its outcome; nothing here throws.
+  Outcome post_batch(HttpTransport& http, Batch& b) noexcept {
+    Outcome o;
+    o.counted = true;
+    o.request = true;
+    o.local_refused = b.local_refused;
+    o.local = std::move(b.local);
+    try {
+      std::string body = std::move(b.body);
+      body += "]}";
+      auto reply = post_json_text(http, options_.target, std::move(body));
+      if (!reply) {
+        o.fatal = std::move(reply).error();
+      } else {
+        account(*reply, b, o);
+      }
+    } catch (const std::exception& e) {
+      o.fatal = make_error("import_failed", std::string("cannot send a batch: ") + e.what());
+    } catch (...) {
+      o.fatal = make_error("import_failed", "cannot send a batch");
+    }
+    return o;
+  }
+
+  void account(const nlohmann::json& reply, const Batch& b, Outcome& o) const {
+    const std::size_t sent = b.origins.size();
+    auto results = reply.find("results");
+    bool have_results = results != reply.end() && results->is_array();
+    if (reply.contains("stored") || reply.contains("duplicate") || reply.contains("refused")) {
+      o.stored = json_count(reply, "stored");
+      o.duplicate = json_count(reply, "duplicate");
+      o.refused = json_count(reply, "refused");
+    } else if (have_results) {
+      for (const auto& r : *results) {
+        std::string status = r.is_object() && r.contains("status") && r["status"].is_string() ? r["status"].get<std::string>() : "";
+        if (status == "stored") ++o.stored;
+        else if (status == "duplicate") ++o.duplicate;
+        else ++o.refused;
+      }
+    } else {
+      o.fatal = make_error("bad_response", "the server's reply has neither counts nor results");
+      return;
+    }
+    if (!have_results) return;
+    for (const auto& r : *results) {
+      if (!r.is_object()) continue;
+      auto status = r.find("status");
+      if (status == r.end() || !status->is_string() || *status != "refused") continue;
+      std::size_t i = r.contains("index") && r["index"].is_number_unsigned() ? r["index"].get<std::size_t>() : sent;
+      std::string code = "refused", message;
+      if (auto e = r.find("error"); e != r.end() && e->is_object()) {
+        if (e->contains("code") && (*e)["code"].is_string()) code = (*e)["code"].get<std::string>();
+        if (e->contains("message") && (*e)["message"].is_string()) message = (*e)["message"].get<std::string>();
+      }
+      if (i < sent) {
+        o.server.add(options_.max_errors,
+                     ImportErrorItem{b.files[b.origins[i].file], b.origins[i].index, std::move(code), std::move(message)});
+      } else {
+        // the server's index is off: keep what it said
+        o.server.add(options_.max_errors, ImportErrorItem{"", 0, std::move(code), std::move(message)});
+      }
+    }
+  }
+
+  // Files the outcome of batch `seq` and accounts every outcome that is next in order.
+  // A failure stops the import at once, before the outcomes before it are in.
+  void complete(std::size_t seq, Outcome o) {
+    {
+      std::lock_guard lock(mu_);
+      if (o.fatal) stop_ = true;
+      ready_.emplace(seq, std::move(o));
+      for (auto it = ready_.find(next_); it != ready_.end(); it = ready_.find(next_)) {
+        apply(it->second);
+        ready_.erase(it);
+        ++next_;
+      }
+    }
+    can_put_.notify_all();
+  }
+
+  // Under mu_, in batch order.
+  void apply(Outcome& o) {
+    if (!o.counted) return;
+    sum_.refused += o.local_refused;
+    merge(o.local);
+    if (o.request) ++sum_.requests;
+    if (o.fatal) {
+      if (!sum_.fatal) sum_.fatal = std::move(o.fatal);
+      return;
+    }
+    sum_.stored += o.stored;
+    sum_.duplicate += o.duplicate;
+    sum_.refused += o.refused;
+    merge(o.server);
+  }
+
+  void merge(ErrorList& list) {
+    for (auto& e : list.items) {
+      if (sum_.errors.size() >= options_.max_errors) {
+        ++sum_.errors_omitted;
+      } else {
+        sum_.errors.push_back(std::move(e));
+      }
+    }
+    sum_.errors_omitted += list.omitted;
+  }
+
+  bool stopped() const noexcept { return stop_.load(std::memory_order_relaxed); }
+
+  // ---- reading ----------------------------------------------------------------------
 
   void walk(const std::string& dir) {
     std::error_code ec;
@@ -79,7 +332,7 @@ class Importer {
       return;
     }
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (sum_.fatal) return;
+      if (stopped()) return;
       if (ec) {
         local_error(dir, 0, "file_unreadable", "cannot list " + dir + ": " + ec.message());
         return;
@@ -106,7 +359,7 @@ class Importer {
     std::string_view start(head, got);
     bool pem_start = trim(start).rfind("-----BEGIN", 0) == 0;
     if (!explicit_arg && !pem_start && !has_cert_extension(path)) {
-      ++sum_.skipped;
+      ++skipped_;
       return;
     }
     // A DER certificate is a SEQUENCE: it starts with 0x30. Anything else is text.
@@ -114,9 +367,9 @@ class Importer {
     other_blocks_ = false;
     std::size_t found = der ? read_der(in, path) : read_pem(in, path);
     if (found > 0) {
-      ++sum_.files;
+      ++files_;
     } else if (!explicit_arg && (pem_start || other_blocks_)) {
-      ++sum_.skipped;  // a key, CSR or CRL file next to the certificates
+      ++skipped_;  // a key, CSR or CRL file next to the certificates
     } else {
       local_error(path, 0, "certificate_missing", "no certificate found in " + path);
     }
@@ -165,7 +418,7 @@ class Importer {
           add(path, index, base64_encode(*der));
         }
         ++index;
-        if (sum_.fatal) return index;
+        if (stopped()) return index;
         continue;
       }
       if (t.rfind("-----", 0) == 0 || body.size() > kMaxPemBlockBytes) {
@@ -185,88 +438,71 @@ class Importer {
     return index;
   }
 
-  void add(const std::string& file, std::size_t index, std::string b64) {
-    if (batch_files_.empty() || batch_files_.back() != file) batch_files_.push_back(file);
-    origins_.push_back(Origin{batch_files_.size() - 1, index});
-    batch_.push_back(std::move(b64));
-    if (batch_.size() >= options_.batch) flush();
+  // Base64 needs no JSON escaping, so the body is written as text.
+  void add(const std::string& file, std::size_t index, const std::string& b64) {
+    if (open_.count == 0) {
+      open_.body.reserve(body_hint_);
+      open_.body = "{\"certificates\":[";
+    } else {
+      open_.body += ',';
+    }
+    open_.body += '"';
+    open_.body += b64;
+    open_.body += '"';
+    ++open_.count;
+    if (open_.files.empty() || open_.files.back() != file) open_.files.push_back(file);
+    open_.origins.push_back(Origin{open_.files.size() - 1, index});
+    if (open_.count >= options_.batch) flush();
   }
 
   void local_error(const std::string& file, std::size_t index, std::string code, std::string message) {
-    ++sum_.refused;
-    record_error(file, index, std::move(code), std::move(message));
+    ++open_.local_refused;
+    open_.local.add(options_.max_errors, ImportErrorItem{file, index, std::move(code), std::move(message)});
   }
 
-  void record_error(const std::string& file, std::size_t index, std::string code, std::string message) {
-    if (sum_.errors.size() >= options_.max_errors) {
-      ++sum_.errors_omitted;
-      return;
-    }
-    sum_.errors.push_back(ImportErrorItem{file, index, std::move(code), std::move(message)});
-  }
-
+  // Hands the open batch to a sender (or sends it here with one connection) and opens
+  // the next one.
   void flush() {
-    if (batch_.empty() || sum_.fatal) return;
-    nlohmann::json body;
-    body["certificates"] = std::move(batch_);
-    batch_ = {};
-    ++sum_.requests;
-    auto reply = post_json(http_, options_.target, body);
-    if (!reply) {
-      sum_.fatal = std::move(reply).error();
-    } else {
-      account(*reply);
-    }
-    batch_.clear();
-    origins_.clear();
-    batch_files_.clear();
-  }
-
-  void account(const nlohmann::json& reply) {
-    const std::size_t sent = origins_.size();
-    auto results = reply.find("results");
-    bool have_results = results != reply.end() && results->is_array();
-    if (reply.contains("stored") || reply.contains("duplicate") || reply.contains("refused")) {
-      sum_.stored += json_count(reply, "stored");
-      sum_.duplicate += json_count(reply, "duplicate");
-      sum_.refused += json_count(reply, "refused");
-    } else if (have_results) {
-      for (const auto& r : *results) {
-        std::string status = r.is_object() && r.contains("status") && r["status"].is_string() ? r["status"].get<std::string>() : "";
-        if (status == "stored") ++sum_.stored;
-        else if (status == "duplicate") ++sum_.duplicate;
-        else ++sum_.refused;
-      }
-    } else {
-      sum_.fatal = make_error("bad_response", "the server's reply has neither counts nor results");
+    Batch b = std::move(open_);
+    open_ = Batch{};
+    open_.seq = b.seq + 1;
+    body_hint_ = std::max(body_hint_, b.body.size() + 2);
+    if (threads_.empty()) {
+      const std::size_t seq = b.seq;
+      complete(seq, stopped() ? Outcome{} : post_batch(http_, b));
       return;
     }
-    if (!have_results) return;
-    for (const auto& r : *results) {
-      if (!r.is_object()) continue;
-      auto status = r.find("status");
-      if (status == r.end() || !status->is_string() || *status != "refused") continue;
-      std::size_t i = r.contains("index") && r["index"].is_number_unsigned() ? r["index"].get<std::size_t>() : sent;
-      std::string code = "refused", message;
-      if (auto e = r.find("error"); e != r.end() && e->is_object()) {
-        if (e->contains("code") && (*e)["code"].is_string()) code = (*e)["code"].get<std::string>();
-        if (e->contains("message") && (*e)["message"].is_string()) message = (*e)["message"].get<std::string>();
-      }
-      if (i < sent) {
-        record_error(batch_files_[origins_[i].file], origins_[i].index, std::move(code), std::move(message));
-      } else {
-        record_error("", 0, std::move(code), std::move(message));  // the server's index is off: keep what it said
-      }
-    }
+    std::unique_lock lock(mu_);
+    can_put_.wait(lock, [&] { return queue_.size() < kQueueSlots || stop_; });
+    if (stop_) return;  // dropped: nothing after a failure is sent
+    queue_.push_back(std::move(b));
+    lock.unlock();
+    can_take_.notify_one();
   }
 
   HttpTransport& http_;
   const ImportOptions& options_;
+  std::vector<std::unique_ptr<HttpTransport>> extra_;  // connections 2..N
+  std::vector<std::thread> threads_;                   // one sender per connection
+
+  // Reading thread only.
+  Batch open_;
+  std::size_t body_hint_ = 0;
+  std::size_t files_ = 0;
+  std::size_t skipped_ = 0;
+  bool other_blocks_ = false;  // the last PEM file had non-certificate blocks
+
+  // Shared, under mu_ (stop_ is also read without it by the reading thread).
+  std::mutex mu_;
+  std::condition_variable can_take_;  // a batch is queued, or reading ended
+  std::condition_variable can_put_;   // a queue slot is free, or the import stopped
+  std::deque<Batch> queue_;
+  bool closed_ = false;
+  std::atomic<bool> stop_{false};
+  std::map<std::size_t, Outcome> ready_;  // outcomes waiting for an earlier batch's
+  std::size_t next_ = 0;                  // the next batch to account
+  std::optional<Error> failure_;          // a sender thread itself failed
   ImportSummary sum_;
-  std::vector<std::string> batch_;        // base64 DER
-  std::vector<Origin> origins_;           // parallel to batch_
-  std::vector<std::string> batch_files_;  // files contributing to the current batch
-  bool other_blocks_ = false;             // the last PEM file had non-certificate blocks
 };
 
 }  // namespace

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,11 +59,21 @@ Result<InitSummary> run_init(const InitOptions& options);
 
 // ---- import ------------------------------------------------------------------------
 
+// Opens one more connection to the same server, as the first one was opened.
+using TransportFactory = std::function<Result<std::unique_ptr<HttpTransport>>()>;
+
+inline constexpr std::size_t kImportMaxBatch = 10000;  // the server's per-request cap
+inline constexpr std::size_t kImportMaxParallel = 16;
+
 struct ImportOptions {
   std::vector<std::string> paths;  // files and folders (walked recursively)
-  std::size_t batch = 500;         // certificates per request
+  std::size_t batch = 2000;        // certificates per request (1..kImportMaxBatch)
+  std::size_t parallel = 4;        // requests in flight, each on its own connection (1..16)
   std::size_t max_errors = 50;     // error entries kept in the summary
   std::string target = "/api/v1/certificates";
+  // Connections beyond the transport given to run_import. Without it the import is
+  // sequential on that transport whatever `parallel` says.
+  TransportFactory connect;
 };
 
 struct ImportErrorItem {
@@ -85,8 +97,11 @@ struct ImportSummary {
   int exit_code() const;
 };
 
-// Walks the paths, batching certificates as it goes (memory stays bounded by one
-// batch), posts each batch and aggregates the per-item results.
+// Walks the paths, batching certificates as it goes, posts each batch and aggregates
+// the per-item results. With `parallel` > 1 (and `connect`), up to that many batches are
+// in flight at once, the first on `http` and the others on connections from `connect`;
+// memory stays bounded by about parallel + 2 batches, and the summary (counts, error
+// list and its order) is the one a sequential run gives.
 ImportSummary run_import(HttpTransport& http, const ImportOptions& options);
 
 // ---- revoke ------------------------------------------------------------------------

@@ -249,18 +249,12 @@ Result<nlohmann::json> post_json(HttpTransport& http, const std::string& target,
   return request_json(http, "POST", target, body);
 }
 
-Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
-                                    const std::optional<nlohmann::json>& body) {
-  HttpRequest req;
-  req.method = method;
-  req.target = target;
-  req.headers = {{"Accept", "application/json"}};
-  if (body) {
-    req.headers.push_back({"Content-Type", "application/json"});
-    req.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
+namespace {
+
+Result<nlohmann::json> exchange_json(HttpTransport& http, const HttpRequest& req) {
   auto resp = http.send(req);
   if (!resp) return std::move(resp).error();
+  const std::string& target = req.target;
   auto parsed = nlohmann::json::parse(resp->body, nullptr, false);
   bool success = resp->status >= 200 && resp->status < 300;
   if (success) {
@@ -276,6 +270,30 @@ Result<nlohmann::json> request_json(HttpTransport& http, const std::string& meth
     return make_error(code, "HTTP " + status + ": " + message);
   }
   return make_error("http_" + status, "HTTP " + status + " from " + target);
+}
+
+}  // namespace
+
+Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
+                                    const std::optional<nlohmann::json>& body) {
+  HttpRequest req;
+  req.method = method;
+  req.target = target;
+  req.headers = {{"Accept", "application/json"}};
+  if (body) {
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return exchange_json(http, req);
+}
+
+Result<nlohmann::json> post_json_text(HttpTransport& http, const std::string& target, std::string body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = target;
+  req.headers = {{"Accept", "application/json"}, {"Content-Type", "application/json"}};
+  req.body = std::move(body);
+  return exchange_json(http, req);
 }
 
 }  // namespace trustmon::tools

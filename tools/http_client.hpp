@@ -105,5 +105,8 @@ Result<nlohmann::json> post_json(HttpTransport& http, const std::string& target,
 // Same for any method; `body` nullopt sends none.
 Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
                                     const std::optional<nlohmann::json>& body);
+// post_json with a body the caller has already serialised (it must be JSON), for
+// callers that build large bodies without an intermediate nlohmann::json.
+Result<nlohmann::json> post_json_text(HttpTransport& http, const std::string& target, std::string body);
 
 }  // namespace trustmon::tools

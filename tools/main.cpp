@@ -17,8 +17,7 @@ using namespace trustmon::tools;
 
 namespace {
 
-Result<std::unique_ptr<HttpClient>> make_client(const std::string& server, const std::string& token_file,
-                                                int timeout) {
+Result<HttpClientOptions> client_options(const std::string& server, const std::string& token_file, int timeout) {
   HttpClientOptions options;
   options.base_url = server;
   options.timeout_seconds = timeout;
@@ -27,7 +26,7 @@ Result<std::unique_ptr<HttpClient>> make_client(const std::string& server, const
     if (!token) return std::move(token).error();
     options.bearer_token = std::move(*token);
   }
-  return HttpClient::create(options);
+  return options;
 }
 
 }  // namespace
@@ -58,7 +57,12 @@ int main(int argc, char** argv) {
   auto* import_cmd = app.add_subcommand("import", "send certificates from files and folders to the server");
   import_cmd->add_option("paths", import.paths, "PEM/DER files or folders (walked recursively)")->required();
   import_cmd->add_option("--batch", import.batch, "certificates per request")
-      ->check(CLI::Range(1, 10000))
+      ->check(CLI::Range(std::size_t{1}, kImportMaxBatch))
+      ->capture_default_str();
+  import_cmd
+      ->add_option("--parallel", import.parallel,
+                   "requests in flight at once, each on its own connection; the summary is the same as with 1")
+      ->check(CLI::Range(std::size_t{1}, kImportMaxParallel))
       ->capture_default_str();
 
   RevokeOptions revoke;
@@ -277,7 +281,12 @@ int main(int argc, char** argv) {
     return cmd_audit_verify_offline(verify_storage, std::cout, std::cerr);
 
   if (tl_error) return tl_error;
-  auto client = make_client(server, token_file, timeout);
+  auto http_options = client_options(server, token_file, timeout);
+  if (!http_options) {
+    print_error(std::cerr, http_options.error());
+    return kExitFailed;
+  }
+  auto client = HttpClient::create(*http_options);
   if (!client) {
     print_error(std::cerr, client.error());
     return kExitFailed;
@@ -285,7 +294,15 @@ int main(int argc, char** argv) {
   if (tl_import->parsed()) return cmd_tl_import(**client, tl_name, tl_file, std::cout, std::cerr);
   if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
   if (au_verify->parsed()) return cmd_audit_verify(**client, std::cout, std::cerr);
-  if (import_cmd->parsed()) return cmd_import(**client, import, std::cout, std::cerr);
+  if (import_cmd->parsed()) {
+    // Connections for --parallel, opened like the first one.
+    import.connect = [&http_options]() -> Result<std::unique_ptr<HttpTransport>> {
+      auto c = HttpClient::create(*http_options);
+      if (!c) return std::move(c).error();
+      return std::unique_ptr<HttpTransport>(std::move(*c));
+    };
+    return cmd_import(**client, import, std::cout, std::cerr);
+  }
   if (revoke_cmd->parsed()) {
     if (revoke.file.empty() && !rv_issuer.empty()) {
       auto r = make_revocation(rv_issuer, rv_serial, rv_reason, rv_time, rv_invalidity);

@@ -1,13 +1,20 @@
 // `trustmonctl import` against the fake API: discovery in folders (extensions, PEM
 // sniffing, bundles, DER), batching, per-item result aggregation mapped back to
-// files, and how request-level failures stop the run.
+// files, how request-level failures stop the run, and --parallel (requests really
+// overlap, the summary is the sequential one, a failure stops the senders).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "common/ossl.hpp"
 #include "fake_api.hpp"
@@ -78,6 +85,7 @@ class ImportTest : public ::testing::Test {
     ImportOptions o;
     o.paths = {*dir_ / "in"};
     o.batch = batch;
+    o.parallel = 1;
     return o;
   }
   static std::string path(const std::string& rel) { return *dir_ / rel; }
@@ -243,6 +251,242 @@ TEST_F(ImportTest, SingleCertificateBatches) {
   EXPECT_EQ(api.requests.size(), 12u);
   EXPECT_EQ(s.stored, 12u);
   for (auto n : api.batch_sizes) EXPECT_EQ(n, 1u);
+}
+
+// ---- --parallel ----------------------------------------------------------------------
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// One FakeApi behind any number of connections, for --parallel. The fake's state is
+// shared under a mutex; the connections answer concurrently (delays and waits happen
+// outside the mutex), and the server counts the requests in flight.
+class FakeServer {
+ public:
+  // Answer delay by arrival number (1-based); none = answer at once.
+  std::function<milliseconds(std::size_t)> delay;
+  // Every request waits until this many were in flight at the same time (at most
+  // kOverlapWait; a timeout is counted in overlap_timeouts and ends the waiting).
+  std::size_t want_overlap = 0;
+  static constexpr milliseconds kOverlapWait{5000};
+  // The request with this arrival number is answered 401 at once; the others wait until
+  // it has been answered, then kAfterFailure more, so the import has surely seen it.
+  std::optional<std::size_t> fail_at;
+  static constexpr milliseconds kAfterFailure{200};
+
+  FakeApi api;  // under mu_
+  std::size_t arrivals = 0;
+  std::size_t max_in_flight = 0;
+  std::size_t overlap_timeouts = 0;
+  std::size_t sent_after_failure = 0;  // arrived later than kAfterFailure / 2 after the 401
+  std::size_t connections = 0;
+
+  class Connection final : public HttpTransport {
+   public:
+    explicit Connection(FakeServer& s) : s_(s) {}
+    Result<HttpResponse> send(const HttpRequest& req) override { return s_.serve(req); }
+
+   private:
+    FakeServer& s_;
+  };
+
+  std::unique_ptr<HttpTransport> connect() {
+    std::lock_guard lock(mu_);
+    ++connections;
+    return std::make_unique<Connection>(*this);
+  }
+  TransportFactory factory() {
+    return [this]() -> Result<std::unique_ptr<HttpTransport>> { return connect(); };
+  }
+
+  std::size_t requests() {
+    std::lock_guard lock(mu_);
+    return api.requests.size();
+  }
+
+ private:
+  Result<HttpResponse> serve(const HttpRequest& req) {
+    std::unique_lock lock(mu_);
+    const std::size_t n = ++arrivals;
+    if (failed_at_ && Clock::now() > *failed_at_ + kAfterFailure / 2) ++sent_after_failure;
+    ++in_flight_;
+    max_in_flight = std::max(max_in_flight, in_flight_);
+    changed_.notify_all();
+    if (want_overlap > 0 && !changed_.wait_for(lock, kOverlapWait, [&] { return max_in_flight >= want_overlap; })) {
+      ++overlap_timeouts;
+      want_overlap = 0;  // one timeout fails the test; the others need not wait
+    }
+    if (fail_at && n == *fail_at) {
+      --in_flight_;
+      failed_at_ = Clock::now();
+      changed_.notify_all();
+      api.requests.push_back(req);
+      HttpResponse resp;
+      resp.status = 401;
+      resp.headers = {{"Content-Type", "application/json"}};
+      resp.body = R"({"error":{"code":"unauthorized","message":"token unknown"}})";
+      return resp;
+    }
+    if (fail_at) {
+      changed_.wait_for(lock, std::chrono::seconds(10), [&] { return failed_at_.has_value(); });
+      lock.unlock();
+      std::this_thread::sleep_for(kAfterFailure);
+      lock.lock();
+    }
+    if (delay) {
+      milliseconds d = delay(n);
+      lock.unlock();
+      std::this_thread::sleep_for(d);
+      lock.lock();
+    }
+    auto resp = api.send(req);
+    --in_flight_;
+    changed_.notify_all();
+    return resp;
+  }
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::size_t in_flight_ = 0;
+  std::optional<Clock::time_point> failed_at_;
+};
+
+TEST_F(ImportTest, ParallelGivesTheSequentialSummary) {
+  for (std::size_t max_errors : {std::size_t{50}, std::size_t{3}}) {
+    SCOPED_TRACE("max_errors " + std::to_string(max_errors));
+    ImportOptions seq_options = options(2);
+    seq_options.max_errors = max_errors;
+    FakeApi seq_api;
+    seq_api.refuse_issuer_cn = "RSA";  // refusals in the batches of in/b
+    ImportSummary seq = run_import(seq_api, seq_options);
+    ASSERT_FALSE(seq.fatal);
+    ASSERT_EQ(seq.requests, 6u);
+
+    FakeServer server;
+    server.api.refuse_issuer_cn = "RSA";
+    // Earlier arrivals answer later: the replies come back out of batch order.
+    server.delay = [](std::size_t n) { return milliseconds(n < 6 ? static_cast<long>(6 - n) * 40 : 0); };
+    ImportOptions par_options = seq_options;
+    par_options.parallel = 3;
+    par_options.connect = server.factory();
+    auto first = server.connect();
+    ImportSummary par = run_import(*first, par_options);
+    ASSERT_FALSE(par.fatal) << par.fatal->message;
+    EXPECT_EQ(server.connections, 3u);  // the given one and two more
+    EXPECT_GE(server.max_in_flight, 2u);
+    EXPECT_LE(server.max_in_flight, 3u);
+    EXPECT_EQ(par.to_json(), seq.to_json());
+    EXPECT_EQ(server.api.batch_sizes, seq_api.batch_sizes);
+    EXPECT_EQ(par.exit_code(), seq.exit_code());
+  }
+}
+
+TEST_F(ImportTest, ParallelRequestsOverlap) {
+  for (std::size_t parallel : {std::size_t{2}, std::size_t{4}}) {
+    SCOPED_TRACE("parallel " + std::to_string(parallel));
+    FakeServer server;
+    server.want_overlap = 2;
+    ImportOptions o = options(1);
+    o.parallel = parallel;
+    o.connect = server.factory();
+    auto first = server.connect();
+    ImportSummary s = run_import(*first, o);
+    ASSERT_FALSE(s.fatal) << s.fatal->message;
+    EXPECT_EQ(server.overlap_timeouts, 0u);  // a sequential import would wait here
+    EXPECT_GE(server.max_in_flight, 2u);
+    EXPECT_LE(server.max_in_flight, parallel);
+    EXPECT_EQ(server.requests(), 12u);
+    EXPECT_EQ(s.requests, 12u);
+    EXPECT_EQ(s.stored, 12u);
+    EXPECT_EQ(s.refused, 2u);
+  }
+}
+
+TEST_F(ImportTest, ParallelOneStaysOnTheGivenConnection) {
+  FakeServer server;
+  ImportOptions o = options(1);
+  o.parallel = 1;
+  o.connect = server.factory();
+  auto first = server.connect();
+  ImportSummary s = run_import(*first, o);
+  ASSERT_FALSE(s.fatal);
+  EXPECT_EQ(server.connections, 1u);  // the factory was never called
+  EXPECT_EQ(server.max_in_flight, 1u);
+  EXPECT_EQ(s.stored, 12u);
+}
+
+TEST_F(ImportTest, ParallelFailureStopsTheSenders) {
+  FakeServer server;
+  server.fail_at = 2;
+  ImportOptions o = options(1);  // 12 batches
+  o.parallel = 3;
+  o.connect = server.factory();
+  auto first = server.connect();
+  std::ostringstream out, err;
+  int rc = cmd_import(*first, o, out, err);
+  EXPECT_EQ(rc, kExitFailed);
+  EXPECT_NE(err.str().find("unauthorized"), std::string::npos);
+  auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["error"]["code"], "unauthorized");
+  // Only requests already in flight when the 401 came back were sent: at most one per
+  // connection, and none once the import had seen the failure.
+  EXPECT_EQ(server.sent_after_failure, 0u);
+  std::size_t sent = server.requests();
+  EXPECT_GE(sent, 2u);
+  EXPECT_LE(sent, 3u);
+  EXPECT_EQ(j["requests"], sent);
+  // The requests in flight beside the failed one finished and are counted.
+  EXPECT_EQ(j["stored"], sent - 1);
+  EXPECT_EQ(server.api.stored_certs.size(), sent - 1);
+}
+
+TEST_F(ImportTest, ParallelConnectionFailureSendsNothing) {
+  FakeServer server;
+  ImportOptions o = options(1);
+  o.parallel = 4;
+  std::size_t calls = 0;
+  o.connect = [&]() -> Result<std::unique_ptr<HttpTransport>> {
+    if (++calls == 2) return make_error("url_invalid", "cannot open another connection");
+    return server.connect();
+  };
+  auto first = server.connect();
+  ImportSummary s = run_import(*first, o);
+  ASSERT_TRUE(s.fatal);
+  EXPECT_EQ(s.fatal->code, "url_invalid");
+  EXPECT_EQ(server.requests(), 0u);
+  EXPECT_EQ(s.requests, 0u);
+}
+
+TEST_F(ImportTest, ParallelIsBounded) {
+  FakeServer server;
+  for (std::size_t parallel : {std::size_t{0}, kImportMaxParallel + 1}) {
+    ImportOptions o = options(5);
+    o.parallel = parallel;
+    o.connect = server.factory();
+    auto first = server.connect();
+    ImportSummary s = run_import(*first, o);
+    ASSERT_TRUE(s.fatal) << parallel;
+    EXPECT_EQ(s.fatal->code, "usage_invalid");
+    EXPECT_NE(s.fatal->message.find("--parallel"), std::string::npos);
+  }
+  EXPECT_EQ(server.requests(), 0u);
+  EXPECT_EQ(server.connections, 2u);  // only the two made by the test
+
+  ImportOptions o = options(1);
+  o.parallel = kImportMaxParallel;
+  o.connect = server.factory();
+  auto first = server.connect();
+  ImportSummary s = run_import(*first, o);
+  ASSERT_FALSE(s.fatal) << s.fatal->message;
+  EXPECT_EQ(s.stored, 12u);
+  EXPECT_LE(server.max_in_flight, kImportMaxParallel);
+}
+
+TEST(ImportDefaults, BatchAndParallel) {
+  ImportOptions o;
+  EXPECT_EQ(o.batch, 2000u);
+  EXPECT_EQ(o.parallel, 4u);
+  EXPECT_LE(o.batch, kImportMaxBatch);
 }
 
 }  // namespace
