@@ -286,24 +286,6 @@ std::optional<std::vector<NameAttribute>> parse_name(ByteView name_tlv) {
 
 namespace {
 
-void put_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
-
 bool valid_code_point(std::uint32_t cp) { return cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff); }
 
 // Validates UTF-8 as OpenSSL does (no overlong forms, no surrogates, nothing above U+10FFFF).
@@ -344,7 +326,7 @@ std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView cont
     case 0x18:  // GeneralizedTime
     case 0x1a:  // VisibleString (ISO646String)
       out.reserve(content.size() + 8);
-      for (std::uint8_t c : content) put_utf8(out, c);
+      for (std::uint8_t c : content) append_utf8(out, c);
       return out;
     case 0x1e:  // BMPString
       if (content.size() % 2) return std::nullopt;
@@ -352,7 +334,7 @@ std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView cont
       for (std::size_t i = 0; i < content.size(); i += 2) {
         const std::uint32_t cp = (std::uint32_t{content[i]} << 8) | content[i + 1];
         if (!valid_code_point(cp)) return std::nullopt;
-        put_utf8(out, cp);
+        append_utf8(out, cp);
       }
       return out;
     case 0x1c:  // UniversalString
@@ -362,7 +344,7 @@ std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView cont
         const std::uint32_t cp = (std::uint32_t{content[i]} << 24) | (std::uint32_t{content[i + 1]} << 16) |
                                  (std::uint32_t{content[i + 2]} << 8) | content[i + 3];
         if (!valid_code_point(cp)) return std::nullopt;
-        put_utf8(out, cp);
+        append_utf8(out, cp);
       }
       return out;
     default:
@@ -538,6 +520,24 @@ SignatureCheck verify_signature(ByteView der, const CertView& v, EVP_PKEY* ca_ke
   const int rc = EVP_DigestVerify(ctx.get(), v.signature.data(), v.signature.size(), v.tbs.data(), v.tbs.size());
   if (rc != 1) ossl_errors();
   return rc == 1 ? SignatureCheck::valid : SignatureCheck::invalid;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
 }
 
 }  // namespace trustmon::registry
