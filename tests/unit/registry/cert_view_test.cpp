@@ -252,7 +252,8 @@ TEST(CertView, ExtensionsWalkedAndMalformedOnesRefused) {
 
   const Bytes ext_ok = tlv(0x30, {testing::oid_der("2.5.29.19"), tlv(0x01, Bytes{0xff}), tlv(0x04, tlv(0x30, Bytes{}))});
   const Bytes ext_plain = tlv(0x30, {testing::oid_der("2.5.29.14"), tlv(0x04, tlv(0x04, id))});
-  auto two = parse_extensions(tlv(0x30, {ext_ok, ext_plain}));
+  const Bytes two_der = tlv(0x30, {ext_ok, ext_plain});  // the views point into it
+  auto two = parse_extensions(two_der);
   ASSERT_TRUE(two);
   ASSERT_EQ(two->size(), 2u);
   EXPECT_TRUE((*two)[0].critical);
