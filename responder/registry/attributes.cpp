@@ -1,6 +1,7 @@
 // Attribute extraction, normalisation and index keys (see attributes.hpp).
 #include "responder/registry/attributes.hpp"
 
+#include "responder/csr/csr_request.hpp"
 #include "responder/registry/cert_view.hpp"
 
 #include <openssl/asn1.h>
@@ -306,31 +307,15 @@ std::vector<Attribute> extract_attributes(const std::vector<NameAttribute>& subj
   return out;
 }
 
-std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_sha256) {
-  const Bytes der = x509_der(cert);
-  auto view = parse_cert_view(der);
-  std::optional<std::vector<NameAttribute>> subject;
-  std::optional<std::vector<ExtensionView>> extensions;
-  if (view) {
-    subject = parse_name(view->subject);
-    extensions = parse_extensions(view->extensions);
-  }
-  return extract_attributes(subject ? *subject : std::vector<NameAttribute>{},
-                            extensions ? *extensions : std::vector<ExtensionView>{}, cert_sha256);
+std::optional<std::vector<Attribute>> extract_attributes(ByteView der) {
+  auto parts = parse_cert_parts(der);
+  if (!parts) return std::nullopt;
+  return extract_attributes(parts->subject, parts->extensions, sha256(der));
 }
 
-Sha256 spki_sha256(const X509* cert) {
-  Sha256 out{};
-  const X509_PUBKEY* spki = X509_get_X509_PUBKEY(cert);
-  unsigned char* der = nullptr;
-  const int n = i2d_X509_PUBKEY(spki, &der);
-  if (n <= 0) {
-    ossl_errors();
-    return out;
-  }
-  out = sha256(ByteView(der, static_cast<std::size_t>(n)));
-  OPENSSL_free(der);
-  return out;
+Sha256 key_fingerprint(const CertView& view) {
+  auto fp = csr::key_fingerprint_lazy(view.spki);
+  return fp ? *fp : sha256(view.spki);
 }
 
 Bytes spki_index_key(const Sha256& fingerprint) {

@@ -94,16 +94,19 @@ std::string attribute_name(const Attribute& a);
 std::string normalise(AttrKind kind, std::string_view raw);
 
 // The attributes of a certificate, normalised, without duplicates, in a stable order
-// (subject, SAN, SDA, then the certificate SHA-256). Never fails: a malformed
-// SubjectAltName or SubjectDirectoryAttributes extension contributes nothing.
-std::vector<Attribute> extract_attributes(const X509* cert, const Sha256& cert_sha256);
-// The same from the walked subject Name and extension list (cert_view.hpp: no d2i_X509);
-// what ingest uses, and what the overload above runs on the certificate's DER.
+// (subject, SAN, SDA, then the certificate SHA-256), from its walked subject Name and
+// extension list (cert_view.hpp: no d2i_X509). A malformed SubjectAltName or
+// SubjectDirectoryAttributes extension contributes nothing.
 std::vector<Attribute> extract_attributes(const std::vector<NameAttribute>& subject,
                                           const std::vector<ExtensionView>& extensions, const Sha256& cert_sha256);
+// The same from a certificate's DER; nullopt when it does not walk (parse_cert_parts).
+std::optional<std::vector<Attribute>> extract_attributes(ByteView der);
 
-// SHA-256 of the DER SubjectPublicKeyInfo as encoded in the certificate.
-Sha256 spki_sha256(const X509* cert);
+// The key fingerprint the registry indexes and its events carry: the CSR registry's
+// canonical fingerprint of the SubjectPublicKeyInfo (responder/csr key_fingerprint_lazy,
+// so a request and its certificate meet), or the SHA-256 of the SPKI DER for a key it
+// cannot read.
+Sha256 key_fingerprint(const CertView& view);
 // The attr_index key of a key fingerprint (kind spki_sha256).
 Bytes spki_index_key(const Sha256& fingerprint);
 

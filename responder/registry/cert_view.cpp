@@ -284,6 +284,15 @@ std::optional<std::vector<NameAttribute>> parse_name(ByteView name_tlv) {
   return out;
 }
 
+std::optional<CertParts> parse_cert_parts(ByteView der) {
+  auto view = parse_cert_view(der);
+  if (!view) return std::nullopt;
+  auto subject = parse_name(view->subject);
+  auto extensions = parse_extensions(view->extensions);
+  if (!subject || !extensions) return std::nullopt;
+  return CertParts{*view, std::move(*subject), std::move(*extensions)};
+}
+
 namespace {
 
 bool valid_code_point(std::uint32_t cp) { return cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff); }

@@ -107,6 +107,15 @@ struct NameAttribute {
 // convert to UTF-8 (see directory_string_utf8).
 std::optional<std::vector<NameAttribute>> parse_name(ByteView name_tlv);
 
+// A certificate walked as far as the registry reads it. nullopt from parse_cert_parts
+// when the certificate, its subject Name or its extensions are malformed.
+struct CertParts {
+  CertView view;
+  std::vector<NameAttribute> subject;
+  std::vector<ExtensionView> extensions;
+};
+std::optional<CertParts> parse_cert_parts(ByteView der);
+
 // Appends code point `cp` to `out` as UTF-8 (no validation: callers pass scalar values).
 void append_utf8(std::string& out, std::uint32_t cp);
 

@@ -92,15 +92,11 @@ struct RevokedDetails {
   std::string attributes_json;
 };
 std::optional<RevokedDetails> revoked_details(ByteView der) {
-  auto view = parse_cert_view(der);
-  if (!view) return std::nullopt;
-  auto subject = parse_name(view->subject);
-  auto extensions = parse_extensions(view->extensions);
-  if (!subject || !extensions) return std::nullopt;
+  auto parts = parse_cert_parts(der);
+  if (!parts) return std::nullopt;
   RevokedDetails d;
-  auto fp = csr::key_fingerprint_lazy(view->spki);
-  d.spki = fp ? *fp : sha256(view->spki);
-  std::vector<Attribute> attributes = extract_attributes(*subject, *extensions, sha256(der));
+  d.spki = key_fingerprint(parts->view);
+  std::vector<Attribute> attributes = extract_attributes(parts->subject, parts->extensions, sha256(der));
   std::erase_if(attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
   append_attributes_json(d.attributes_json, attributes);
   return d;
@@ -233,18 +229,13 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   PreparedCert p;
   // A DER walk instead of d2i_X509, which would decode the subject's public key through
   // the provider decoders (cert_view.hpp): the largest cost of an ingest otherwise.
-  auto view = parse_cert_view(der);
-  std::optional<std::vector<NameAttribute>> subject;
-  std::optional<std::vector<ExtensionView>> extensions;
-  if (view) {
-    subject = parse_name(view->subject);
-    extensions = parse_extensions(view->extensions);
-  }
+  auto parts = parse_cert_parts(der);
   const auto malformed = [&p] {
     p.error = make_error("certificate_malformed", "not a DER X.509 certificate");
     return std::move(p);
   };
-  if (!view || !subject || !extensions) return malformed();
+  if (!parts) return malformed();
+  const CertView* view = &parts->view;
   // The issuer: the configured CA whose subject is this certificate's issuer name, whose
   // subject key identifier matches the authority key identifier when both are present,
   // and whose key verifies the signature (or, for an algorithm we cannot check, an issuer
@@ -270,7 +261,8 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
     issuer_name = decoded_issuer.get();
   }
   std::optional<ByteView> akid;
-  if (const ExtensionView* aki = unique_extension(*extensions, kOidAuthorityKeyId)) akid = authority_key_id(aki->value);
+  if (const ExtensionView* aki = unique_extension(parts->extensions, kOidAuthorityKeyId))
+    akid = authority_key_id(aki->value);
   bool name_matched = false;
   const ocsp::IssuerKeys* unverifiable = nullptr;
   for (const ocsp::IssuerKeys* candidate : all) {
@@ -324,11 +316,10 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   p.record.cert_sha256 = sha256(der);
   p.record.has_der = true;
   p.sha256_hex = hex_encode(p.record.cert_sha256);
-  auto fingerprint = csr::key_fingerprint_lazy(view->spki);
-  p.spki = fingerprint ? *fingerprint : sha256(view->spki);
+  p.spki = key_fingerprint(*view);
   p.subject_sha = sha256(view->subject);
 
-  std::vector<Attribute> attributes = extract_attributes(*subject, *extensions, p.record.cert_sha256);
+  std::vector<Attribute> attributes = extract_attributes(parts->subject, parts->extensions, p.record.cert_sha256);
   p.index_keys.reserve(attributes.size());
   for (const auto& a : attributes) {
     Bytes k = index_key(a);

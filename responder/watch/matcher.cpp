@@ -37,18 +37,14 @@ void append_pairs(Pairs& out, const std::vector<registry::Attribute>& attrs) {
   for (auto& p : registry::attribute_pairs(attrs)) out.push_back(std::move(p));
 }
 
-// Attributes of the stored certificate with this SHA-256 (empty when not held or unreadable).
-Pairs stored_attributes(const storage::ReadTxn& txn, const Sha256& sha) {
+// Attributes and key fingerprint of a stored certificate's DER (empty when unreadable).
+Pairs stored_attributes(const Result<std::optional<ByteView>>& der) {
   Pairs out;
-  auto der = registry::stored_der_by_sha256(txn, sha);
   if (!der || !*der) return out;
-  auto cert = x509_from_der(**der);
-  if (!cert) {
-    ossl_errors();
-    return out;
-  }
-  append_pairs(out, registry::extract_attributes(cert->get(), sha));
-  out.emplace_back("spki_sha256", hex_encode(registry::spki_sha256(cert->get())));
+  auto parts = registry::parse_cert_parts(**der);
+  if (!parts) return out;
+  append_pairs(out, registry::extract_attributes(parts->subject, parts->extensions, sha256(**der)));
+  out.emplace_back("spki_sha256", hex_encode(registry::key_fingerprint(parts->view)));
   return out;
 }
 
@@ -77,7 +73,7 @@ Status key_holders(const storage::ReadTxn& txn, const std::string& spki_hex, Cer
     if (!rec || !rec->has_der) continue;
     if (hex_encode(rec->cert_sha256) == facts.sha256) continue;
     ++holders;
-    Pairs theirs = stored_attributes(txn, rec->cert_sha256);
+    Pairs theirs = stored_attributes(registry::stored_der(txn, *rec));
     facts.holder_attributes.insert(facts.holder_attributes.end(), theirs.begin(), theirs.end());
   }
   return {};
@@ -219,7 +215,7 @@ Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const sto
   } else if (revoked) {
     // Older revocation events name only the certificate: read its attributes from the DER.
     if (auto sha = sha_from_hex(f.sha256)) {
-      Pairs stored = stored_attributes(txn, *sha);
+      Pairs stored = stored_attributes(registry::stored_der_by_sha256(txn, *sha));
       f.attributes.insert(f.attributes.end(), stored.begin(), stored.end());
     }
   }

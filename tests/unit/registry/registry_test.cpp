@@ -170,7 +170,7 @@ TEST_F(RegistryTest, SearchByEveryAttribute) {
 
   auto cert = x509_from_der(der);
   ASSERT_TRUE(cert.ok());
-  EXPECT_EQ(serials(by("spki_sha256=" + hex_encode(spki_sha256(cert->get())))), std::vector<std::string>{"1001"});
+  EXPECT_EQ(serials(by("spki_sha256=" + hex_encode(testing::spki_der_sha256(cert->get())))), std::vector<std::string>{"1001"});
 
   // The result record.
   auto page = search(by("drfo=1234567890"));

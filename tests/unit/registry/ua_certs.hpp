@@ -41,6 +41,16 @@ inline void check(bool ok, const char* what) {
 }
 
 // DER of an OBJECT IDENTIFIER in dotted form.
+// SHA-256 of a certificate's SubjectPublicKeyInfo as OpenSSL encodes it.
+inline Sha256 spki_der_sha256(const X509* cert) {
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  check(n > 0, "i2d_X509_PUBKEY");
+  const Sha256 out = sha256(ByteView(der, static_cast<std::size_t>(n)));
+  OPENSSL_free(der);
+  return out;
+}
+
 inline Bytes oid_der(const std::string& dotted) {
   Asn1ObjectPtr obj(OBJ_txt2obj(dotted.c_str(), 1));
   check(obj != nullptr, "OBJ_txt2obj");
