@@ -38,30 +38,12 @@ std::string oid_text(ByteView content) {
   return out;
 }
 
-// An SDA attribute value as text: the string types as UTF-8 (BMPString converted,
-// T61String read as Latin-1), anything else as '#' + hex of its DER (RFC 4514 style).
+// An SDA attribute value as text: a string type converted to UTF-8 as subject values are
+// (directory_string_utf8), anything else (or an invalid string) as '#' + hex of its DER
+// (RFC 4514 style).
 std::string value_text(const Tlv& t) {
-  switch (t.tag) {
-    case V_ASN1_PRINTABLESTRING:
-    case V_ASN1_UTF8STRING:
-    case V_ASN1_IA5STRING:
-    case V_ASN1_NUMERICSTRING:
-    case V_ASN1_VISIBLESTRING:
-      return std::string(as_chars(t.content));
-    case V_ASN1_T61STRING: {
-      std::string out;
-      for (std::uint8_t c : t.content) append_utf8(out, c);
-      return out;
-    }
-    case V_ASN1_BMPSTRING: {
-      std::string out;
-      for (std::size_t i = 0; i + 1 < t.content.size(); i += 2)
-        append_utf8(out, (std::uint32_t{t.content[i]} << 8) | t.content[i + 1]);
-      return out;
-    }
-    default:
-      return "#" + hex_encode(t.whole);
-  }
+  if (auto text = directory_string_utf8(t.tag, t.content)) return std::move(*text);
+  return "#" + hex_encode(t.whole);
 }
 
 // ------------------------------------------------------------------- normalisation

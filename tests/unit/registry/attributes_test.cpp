@@ -146,6 +146,31 @@ TEST(Attributes, SanEmailAndDnsAmongOtherGeneralNames) {
   EXPECT_EQ(value_of(attributes_of(good), "san_email"), "a@b.ua");
 }
 
+// SubjectDirectoryAttributes values are read like subject values: BMPString and T61String
+// converted to UTF-8; a value that is not a string (or not a valid one) as '#' + its DER.
+TEST(Attributes, SdaValuesOfEveryType) {
+  const auto& pki = testing::shared_test_pki();
+  auto key = testing::generate_key(testing::KeyType::p256);
+  UaCertSpec s;
+  s.cn = "x";
+  const Bytes der = testing::make_ua_cert(s, pki.ca_ec.get(), pki.ca_ec_key.get(), key.get());
+  const auto attr = [](const std::string& suffix, Bytes value) {
+    return testing::tlv(0x30, {testing::oid_der("1.2.804.2.1.1.1.11.1.4." + suffix), testing::tlv(0x31, value)});
+  };
+  const Bytes sda = testing::tlv(0x30, {attr("1.1", testing::tlv(0x1e, Bytes{0x04, 0x10, 0x00, 0x31})),  // BMP "А1"
+                                        attr("2.1", testing::tlv(0x14, Bytes{0xe9})),              // T61 "é"
+                                        attr("7.1", testing::tlv(0x02, Bytes{0x05})),              // INTEGER 5
+                                        attr("8.1", testing::tlv(0x0c, Bytes{0xff}))});            // bad UTF-8
+  const Bytes edited_der =
+      edited(der, [&](X509* x) { set_raw_extension(x, NID_subject_directory_attributes, sda); });
+  ASSERT_FALSE(edited_der.empty());
+  auto attrs = attributes_of(edited_der);
+  EXPECT_EQ(value_of(attrs, "drfo"), "А1");
+  EXPECT_EQ(value_of(attrs, "edrpou"), "é");  // identifiers are upper-cased in ASCII only
+  EXPECT_EQ(value_of(attrs, "sda:7.1"), "#020105");
+  EXPECT_EQ(value_of(attrs, "sda:8.1"), "#0C01FF");
+}
+
 // Subject values in every string type the QTSPs use give what OpenSSL's
 // ASN1_STRING_to_UTF8 gives, normalised.
 TEST(Attributes, SubjectStringTypesAgreeWithOpenSsl) {
