@@ -23,6 +23,10 @@ Bytes epoch_key(ByteView key, std::size_t prefix, std::uint32_t epoch) {
   return out;
 }
 
+void set_epoch(Bytes& stored_key, std::size_t prefix, std::uint32_t epoch) {
+  if (stored_key.size() >= prefix + 4) put_be32(stored_key.data() + prefix, epoch);
+}
+
 template <class Txn>
 Result<EpochWalk> EpochWalk::open(const Txn& txn, Table table, ByteView key, std::size_t prefix,
                                   std::optional<ByteView> from, bool after) {

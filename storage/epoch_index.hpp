@@ -32,6 +32,9 @@ inline constexpr unsigned kCsrKeyEpochShift = 17;
 
 // `key` as stored in `epoch`: key[0, prefix) || be32(epoch) || key[prefix, end).
 Bytes epoch_key(ByteView key, std::size_t prefix, std::uint32_t epoch);
+// Sets the epoch of a key made by epoch_key with the same `prefix`, in place (a key can
+// be built before its epoch is known).
+void set_epoch(Bytes& stored_key, std::size_t prefix, std::uint32_t epoch);
 
 // The values of one logical key across the epochs, in value order (a value stored in two
 // epochs appears twice). Lives inside the caller's transaction.

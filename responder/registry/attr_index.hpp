@@ -39,6 +39,8 @@ inline constexpr std::uint64_t kEpochCertificates = std::uint64_t{1} << 15;
 
 // `index_key` (kind || rest, from index_key()) as stored in `epoch`.
 Bytes epoch_index_key(ByteView index_key, std::uint32_t epoch);
+// Sets the epoch of a key made by epoch_index_key, in place.
+inline void set_index_epoch(Bytes& stored_key, std::uint32_t epoch) { storage::set_epoch(stored_key, 1, epoch); }
 inline std::uint32_t epoch_of(std::uint64_t stored_before) {
   return static_cast<std::uint32_t>(stored_before / kEpochCertificates);
 }

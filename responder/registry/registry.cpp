@@ -128,8 +128,9 @@ struct Registry::PreparedCert {
   std::string sha256_hex;
   Bytes key;  // certs key
   storage::CertRecord record;
-  std::vector<Bytes> index_keys;  // attr_index keys (each maps to `key`)
-  Bytes spki_key;                 // attr_index key of `spki` (set when the batch is sorted)
+  // attr_index keys as stored (attributes and key fingerprint, each mapping to `key`),
+  // with epoch 0 until the job knows the certificate's epoch and sets it in place.
+  std::vector<Bytes> index_keys;
   Sha256 spki{};         // canonical key fingerprint (responder/csr: a request and its certificate meet)
   Sha256 subject_sha{};  // SHA-256 of the subject Name DER (key-renewal policy)
   std::string payload;  // certificate.issued event payload, without the participant
@@ -320,11 +321,12 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   p.subject_sha = sha256(view->subject);
 
   std::vector<Attribute> attributes = extract_attributes(parts->subject, parts->extensions, p.record.cert_sha256);
-  p.index_keys.reserve(attributes.size());
+  p.index_keys.reserve(attributes.size() + 1);
   for (const auto& a : attributes) {
     Bytes k = index_key(a);
-    if (!k.empty()) p.index_keys.push_back(std::move(k));
+    if (!k.empty()) p.index_keys.push_back(epoch_index_key(k, 0));
   }
+  p.index_keys.push_back(epoch_index_key(spki_index_key(p.spki), 0));
   // The event payload, written by hand (no JSON tree per certificate); the sha256
   // attribute is the top-level "sha256".
   std::erase_if(attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
@@ -378,11 +380,9 @@ bool entry_less(const IndexEntry& a, const IndexEntry& b) {
 
 void Registry::sort_index_entries(IngestBatch& batch) {
   for (std::uint32_t i = 0; i < batch.prepared.size(); ++i) {
-    PreparedCert& p = batch.prepared[i];
+    const PreparedCert& p = batch.prepared[i];
     if (p.error) continue;
-    p.spki_key = spki_index_key(p.spki);
     for (const Bytes& k : p.index_keys) batch.attr_entries.push_back({k, p.key, i});
-    batch.attr_entries.push_back({p.spki_key, p.key, i});
   }
   std::sort(batch.attr_entries.begin(), batch.attr_entries.end(), entry_less);
 }
@@ -396,13 +396,14 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
     const std::string actor_label = batch->actor.label();
     const std::string participant_field = ",\"participant\":" + std::to_string(batch->actor.participant) + "}";
     report->items.assign(batch->prepared.size(), ItemOutcome{});  // the job may run again after map growth
-    // Each stored certificate's attr_index epoch (attr_index.hpp).
+    // A stored certificate's ordinal is its der id (der_store.hpp) and gives its
+    // attr_index epoch (attr_index.hpp).
     auto stored_before = stored_certificates(txn);
     if (!stored_before) return std::move(stored_before).error();
     std::uint64_t stored_count = *stored_before;
-    std::vector<std::uint32_t> epochs(batch->prepared.size(), 0);
+    std::vector<std::uint64_t> der_ids(batch->prepared.size(), 0);
     for (std::size_t i = 0; i < batch->prepared.size(); ++i) {
-      const PreparedCert& p = batch->prepared[i];
+      PreparedCert& p = batch->prepared[i];
       ItemOutcome& out = report->items[i];
       if (p.issuer) out.issuer = p.issuer->name;
       out.serial_hex = p.serial_hex;
@@ -443,6 +444,7 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       // until the Refresher stores one (see registry.hpp).
       // The DER and the index entries follow, in key order, once every item is decided.
       record.der_id = stored_count + 1;
+      for (Bytes& k : p.index_keys) set_index_epoch(k, epoch_of(stored_count));
       Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
       if (s) {
         auto seq = storage::append_event(txn, {"certificate.issued", actor_label, p.payload + participant_field, now});
@@ -462,32 +464,28 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       }
       if (!s) return s;  // a storage fault (map full, I/O) fails the whole batch, to be retried
       out.status = ItemStatus::stored;
-      epochs[i] = epoch_of(stored_count++);
+      der_ids[i] = ++stored_count;
     }
     if (stored_count == *stored_before) return {};
     Status s = set_stored_certificates(txn, stored_count);
     if (!s) return s;
-    std::vector<storage::WriteTxn::KeyValue> scratch;
-    scratch.reserve(batch->attr_entries.size());
-    // The DER, appended under the der ids given above, in item order (der_store.hpp).
+    // The DER, appended under the der ids in item order.
     std::vector<Bytes> der_keys;
+    std::vector<storage::WriteTxn::KeyValue> scratch;
     der_keys.reserve(stored_count - *stored_before);
-    for (std::uint64_t id = *stored_before + 1; id <= stored_count; ++id) der_keys.push_back(der_key(id));
-    scratch.clear();
-    for (std::size_t i = 0; i < batch->prepared.size(); ++i)
-      if (report->items[i].status == ItemStatus::stored) scratch.push_back({der_keys[scratch.size()], batch->der[i]});
+    for (std::size_t i = 0; i < der_ids.size(); ++i) {
+      if (der_ids[i] == 0) continue;
+      der_keys.push_back(der_key(der_ids[i]));
+      scratch.push_back({der_keys.back(), batch->der[i]});
+    }
     s = txn.put_sorted(storage::Table::cert_der, scratch, MDB_APPEND);
     if (!s) return s;
-    // attr_index keys take their certificate's epoch; within one epoch the sorted order
-    // of the entries is the order of the stored keys.
-    std::vector<Bytes> keys;
-    keys.reserve(batch->attr_entries.size());
-    for (const IndexEntry& e : batch->attr_entries)
-      if (report->items[e.item].status == ItemStatus::stored) keys.push_back(epoch_index_key(e.key, epochs[e.item]));
+    // The index entries now carry their epochs; within one epoch their sorted order is the
+    // order of the stored keys.
     scratch.clear();
-    std::size_t k = 0;
+    scratch.reserve(batch->attr_entries.size());
     for (const IndexEntry& e : batch->attr_entries)
-      if (report->items[e.item].status == ItemStatus::stored) scratch.push_back({keys[k++], e.value});
+      if (der_ids[e.item] != 0) scratch.push_back({e.key, e.value});
     return txn.put_sorted(storage::Table::attr_index, scratch);
   };
   submit_batch(std::move(job), std::move(report), std::move(batch->done));
