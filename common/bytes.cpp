@@ -57,7 +57,8 @@ std::string b64_encode(ByteView data, const char* alphabet, bool pad) {
   return out;
 }
 
-// Decodes into `out` (capacity `cap`); the length, or nullopt.
+// Decodes into `out` (capacity `cap`); the length, or nullopt. A null `out` only checks
+// the text and counts the bytes it encodes.
 std::optional<std::size_t> b64_decode_into(std::string_view text, bool skip_space, std::uint8_t* out,
                                            std::size_t cap) noexcept {
   std::size_t n = 0;
@@ -74,8 +75,11 @@ std::optional<std::size_t> b64_decode_into(std::string_view text, bool skip_spac
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      if (n >= cap) return std::nullopt;
-      out[n++] = static_cast<std::uint8_t>(acc >> bits);
+      if (out != nullptr) {
+        if (n >= cap) return std::nullopt;
+        out[n] = static_cast<std::uint8_t>(acc >> bits);
+      }
+      ++n;
       acc &= (1u << bits) - 1;
     }
   }
@@ -128,6 +132,9 @@ std::string base64_encode(ByteView data) { return b64_encode(data, kB64, true); 
 std::string base64url_encode(ByteView data) { return b64_encode(data, kB64Url, false); }
 std::optional<Bytes> base64_decode(std::string_view text) { return b64_decode(text, false); }
 std::optional<Bytes> base64_decode_lenient(std::string_view text) { return b64_decode(text, true); }
+std::optional<std::size_t> base64_check_lenient(std::string_view text) noexcept {
+  return b64_decode_into(text, true, nullptr, 0);
+}
 
 std::optional<std::size_t> percent_decode_to(std::string_view text, char* out, std::size_t cap) noexcept {
   std::size_t n = 0;

@@ -28,6 +28,8 @@ std::optional<Bytes> hex_decode(std::string_view text);  // accepts either case,
 std::string base64_encode(ByteView data);                  // standard alphabet, padded
 std::optional<Bytes> base64_decode(std::string_view text);  // standard or URL alphabet, padding optional, no whitespace
 std::optional<Bytes> base64_decode_lenient(std::string_view text);  // also skips ASCII whitespace (PEM bodies, JSON)
+// What base64_decode_lenient would accept, without decoding: the decoded length, or nullopt.
+std::optional<std::size_t> base64_check_lenient(std::string_view text) noexcept;
 std::string base64url_encode(ByteView data);               // URL alphabet, unpadded
 
 // Percent-decoding for URL path segments ('+' is kept as '+': in a path it is not a space).

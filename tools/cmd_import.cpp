@@ -1,5 +1,6 @@
 // `trustmonctl import`: finds certificates in files and folders and posts them to the
-// server in JSON batches ({"certificates": [base64 DER, ...]}).
+// server in batches, each one PEM bundle (application/x-pem-file) of CERTIFICATE blocks.
+// The reply lists only the refused items (`?results=refused`); the counts say the rest.
 //
 // Policy: streaming — files are read one at a time (PEM bundles line by line) and a
 // batch is handed off as soon as it is full. With --parallel N the reading thread passes
@@ -8,8 +9,10 @@
 // arrives together into one commit); memory stays bounded by about N + 2 batches
 // whatever the number of files. Results are accounted in batch order (a reorder
 // buffer), so the counts, the error list and its order are those of a sequential run.
-// The client only splits and decodes; whether a DER is a valid certificate of a known
-// issuer is the server's call. Locally unreadable input counts as refused, with its file
+// The client only splits PEM blocks (copied as they are, after a base64 check) and wraps
+// DER files in a block; whether a DER is a valid certificate of a known issuer is the
+// server's call. A batch closes at --batch certificates or kMaxBatchBytes of body,
+// whichever comes first, so it always fits the server's body limit. Locally unreadable input counts as refused, with its file
 // and index in the error list. A request-level failure (transport, 4xx/5xx) stops the
 // import: later batches would fail the same way. Reading stops, no batch is sent once a
 // sender has seen the failure, and requests already in flight finish and are counted.
@@ -37,6 +40,11 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMaxDerFileBytes = std::size_t{1} << 20;  // a certificate is a few KB
 constexpr std::size_t kMaxPemBlockBytes = std::size_t{2} << 20;
 constexpr std::size_t kQueueSlots = 1;  // full batches waiting for a free sender
+// Body bytes per request, below the server's default body limit ([server] max_body_bytes,
+// 16 MiB) with room for certificates larger than usual.
+constexpr std::size_t kMaxBatchBytes = std::size_t{8} << 20;
+constexpr std::string_view kBeginCert = "-----BEGIN CERTIFICATE-----\n";
+constexpr std::string_view kEndCert = "-----END CERTIFICATE-----\n";
 
 bool has_cert_extension(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -67,7 +75,7 @@ struct Origin {
 // (a sequential run records them before the batch's own results).
 struct Batch {
   std::size_t seq = 0;
-  std::string body;  // {"certificates":["...", ...]} while being built, without the "]}"
+  std::string body;  // the PEM bundle
   std::size_t count = 0;
   std::vector<Origin> origins;     // one per certificate in body
   std::vector<std::string> files;  // files contributing to this batch
@@ -221,9 +229,7 @@ class Importer {
     o.local_refused = b.local_refused;
     o.local = std::move(b.local);
     try {
-      std::string body = std::move(b.body);
-      body += "]}";
-      auto reply = post_json_text(http, options_.target, std::move(body));
+      auto reply = post_text(http, options_.target + "?results=refused", "application/x-pem-file", std::move(b.body));
       if (!reply) {
         o.fatal = std::move(reply).error();
       } else {
@@ -385,7 +391,17 @@ class Importer {
         return 1;
       }
     }
-    add(path, 0, base64_encode(as_bytes(data)));
+    // One PEM block, in lines of 64 characters (RFC 7468).
+    const std::string b64 = base64_encode(as_bytes(data));
+    std::string block;
+    block.reserve(kBeginCert.size() + b64.size() + b64.size() / 64 + 1 + kEndCert.size());
+    block += kBeginCert;
+    for (std::size_t at = 0; at < b64.size(); at += 64) {
+      block.append(b64, at, 64);
+      block += '\n';
+    }
+    block += kEndCert;
+    add(path, 0, block);
     return 1;
   }
 
@@ -402,7 +418,7 @@ class Importer {
         if (t == "-----BEGIN CERTIFICATE-----" || t == "-----BEGIN X509 CERTIFICATE-----") {
           inside = true;
           end_line = "-----END " + std::string(t.substr(11));
-          body.clear();
+          body.assign(kBeginCert);
         } else if (t.rfind("-----BEGIN ", 0) == 0) {
           other_blocks_ = true;
         }
@@ -410,18 +426,19 @@ class Importer {
       }
       if (t == end_line) {
         inside = false;
-        auto der = base64_decode_lenient(body);
-        if (!der || der->empty()) {
+        // body = the block's base64 lines; sent as they are once they decode.
+        auto size = base64_check_lenient(std::string_view(body).substr(kBeginCert.size()));
+        if (!size || *size == 0) {
           local_error(path, index, "pem_malformed", "bad base64 in certificate block");
         } else {
-          // Re-encode: the server wants one unbroken base64 string.
-          add(path, index, base64_encode(*der));
+          body += kEndCert;
+          add(path, index, body);
         }
         ++index;
         if (stopped()) return index;
         continue;
       }
-      if (t.rfind("-----", 0) == 0 || body.size() > kMaxPemBlockBytes) {
+      if (t.rfind("-----", 0) == 0 || body.size() > kMaxPemBlockBytes + kBeginCert.size()) {
         local_error(path, index, "pem_malformed", "unterminated certificate block");
         ++index;
         inside = false;
@@ -430,6 +447,7 @@ class Importer {
       // Encapsulated headers (RFC 1421 "Name: value") carry no base64.
       if (t.find(':') != std::string_view::npos) continue;
       body.append(t);
+      body += '\n';
     }
     if (inside) {
       local_error(path, index, "pem_malformed", "unterminated certificate block");
@@ -438,17 +456,12 @@ class Importer {
     return index;
   }
 
-  // Base64 needs no JSON escaping, so the body is written as text.
-  void add(const std::string& file, std::size_t index, const std::string& b64) {
-    if (open_.count == 0) {
-      open_.body.reserve(body_hint_);
-      open_.body = "{\"certificates\":[";
-    } else {
-      open_.body += ',';
-    }
-    open_.body += '"';
-    open_.body += b64;
-    open_.body += '"';
+  // Adds one PEM block (BEGIN and END lines included) to the open batch; a batch that
+  // would outgrow kMaxBatchBytes is sent first.
+  void add(const std::string& file, std::size_t index, const std::string& block) {
+    if (open_.count > 0 && open_.body.size() + block.size() > kMaxBatchBytes) flush();
+    if (open_.count == 0) open_.body.reserve(body_hint_);
+    open_.body += block;
     ++open_.count;
     if (open_.files.empty() || open_.files.back() != file) open_.files.push_back(file);
     open_.origins.push_back(Origin{open_.files.size() - 1, index});
@@ -466,7 +479,7 @@ class Importer {
     Batch b = std::move(open_);
     open_ = Batch{};
     open_.seq = b.seq + 1;
-    body_hint_ = std::max(body_hint_, b.body.size() + 2);
+    body_hint_ = std::max(body_hint_, b.body.size());
     if (threads_.empty()) {
       const std::size_t seq = b.seq;
       complete(seq, stopped() ? Outcome{} : post_batch(http_, b));

@@ -96,11 +96,18 @@ void on_request_done(evhttp_request* req, void* arg) noexcept {
 
 }  // namespace
 
-const std::string* HttpResponse::header(std::string_view name) const {
+namespace {
+
+const std::string* find_header(const std::vector<HttpHeader>& headers, std::string_view name) {
   for (const auto& h : headers)
     if (iequals(h.name, name)) return &h.value;
   return nullptr;
 }
+
+}  // namespace
+
+const std::string* HttpRequest::header(std::string_view name) const { return find_header(headers, name); }
+const std::string* HttpResponse::header(std::string_view name) const { return find_header(headers, name); }
 
 Result<std::unique_ptr<HttpClient>> HttpClient::create(const HttpClientOptions& options) {
   EvhttpUriPtr uri(evhttp_uri_parse_with_flags(options.base_url.c_str(), 0));
@@ -287,11 +294,12 @@ Result<nlohmann::json> request_json(HttpTransport& http, const std::string& meth
   return exchange_json(http, req);
 }
 
-Result<nlohmann::json> post_json_text(HttpTransport& http, const std::string& target, std::string body) {
+Result<nlohmann::json> post_text(HttpTransport& http, const std::string& target, std::string_view content_type,
+                                 std::string body) {
   HttpRequest req;
   req.method = "POST";
   req.target = target;
-  req.headers = {{"Accept", "application/json"}, {"Content-Type", "application/json"}};
+  req.headers = {{"Accept", "application/json"}, {"Content-Type", std::string(content_type)}};
   req.body = std::move(body);
   return exchange_json(http, req);
 }

@@ -34,6 +34,8 @@ struct HttpRequest {
   std::string target;          // path and query, e.g. "/api/v1/certificates"
   std::vector<HttpHeader> headers;
   std::string body;
+  // First header with this name (case-insensitive), or nullptr.
+  const std::string* header(std::string_view name) const;
 };
 
 struct HttpResponse {
@@ -105,8 +107,9 @@ Result<nlohmann::json> post_json(HttpTransport& http, const std::string& target,
 // Same for any method; `body` nullopt sends none.
 Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
                                     const std::optional<nlohmann::json>& body);
-// post_json with a body the caller has already serialised (it must be JSON), for
-// callers that build large bodies without an intermediate nlohmann::json.
-Result<nlohmann::json> post_json_text(HttpTransport& http, const std::string& target, std::string body);
+// post_json with a body the caller has already serialised, of any media type (a PEM
+// bundle, say), for callers that build large bodies themselves; the reply is JSON.
+Result<nlohmann::json> post_text(HttpTransport& http, const std::string& target, std::string_view content_type,
+                                 std::string body);
 
 }  // namespace trustmon::tools

@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/ossl.hpp"
+#include "responder/registry/attributes.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/json_body.hpp"
@@ -36,20 +37,81 @@ std::optional<Actor> writer_actor(http::Request& req, ApiContext& ctx, std::stri
   return principal->actor;
 }
 
-json item_json(std::size_t index, const registry::ItemOutcome& o) {
-  json j = {{"index", index}, {"status", registry::item_status_name(o.status)}};
-  if (!o.issuer.empty()) j["issuer"] = o.issuer;
-  if (!o.serial_hex.empty()) j["serial"] = o.serial_hex;
-  if (!o.sha256_hex.empty()) j["sha256"] = o.sha256_hex;
-  if (o.error) j["error"] = {{"code", o.error->code}, {"message", o.error->message}};
-  return j;
+// Which items a batch reply lists (`?results=`): every item (the default), or only the
+// refused ones, which is what a bulk import needs: the counts say the rest.
+enum class ResultsShown { all, refused };
+
+std::optional<ResultsShown> results_shown(const http::Request& req) {
+  auto v = req.query("results");
+  if (!v || *v == "all") return ResultsShown::all;
+  if (*v == "refused") return ResultsShown::refused;
+  return std::nullopt;
+}
+
+void append_item_json(std::string& out, std::size_t index, const registry::ItemOutcome& o) {
+  out += "{\"index\":";
+  out += std::to_string(index);
+  out += ",\"status\":\"";
+  out += registry::item_status_name(o.status);
+  out += '"';
+  if (!o.issuer.empty()) {
+    out += ",\"issuer\":";
+    registry::append_json_string(out, o.issuer);
+  }
+  if (!o.serial_hex.empty()) {
+    out += ",\"serial\":\"";
+    out += o.serial_hex;  // hex digits
+    out += '"';
+  }
+  if (!o.sha256_hex.empty()) {
+    out += ",\"sha256\":\"";
+    out += o.sha256_hex;  // hex digits
+    out += '"';
+    if (!o.signature_checked) out += ",\"signature_checked\":false";
+  }
+  if (o.error) {
+    out += ",\"error\":{\"code\":";
+    registry::append_json_string(out, o.error->code);
+    out += ",\"message\":";
+    registry::append_json_string(out, o.error->message);
+    out += '}';
+  }
+  out += '}';
+}
+
+// The batch reply, written without a JSON tree: it is built on the Writer thread, once per
+// request, and a bulk batch has thousands of items.
+std::string batch_reply_body(const registry::BatchReport& report, const std::vector<registry::ItemStatus>& counted,
+                             ResultsShown shown) {
+  std::string out;
+  out.reserve(64 + (shown == ResultsShown::all ? report.items.size() * 160 : 0));
+  out += '{';
+  for (auto k : counted) {
+    out += '"';
+    out += registry::item_status_name(k);
+    out += "\":";
+    out += std::to_string(report.count(k));
+    out += ',';
+  }
+  out += "\"results\":[";
+  bool first = true;
+  for (std::size_t i = 0; i < report.items.size(); ++i) {
+    const registry::ItemOutcome& o = report.items[i];
+    if (shown == ResultsShown::refused && o.status != registry::ItemStatus::refused) continue;
+    if (!first) out += ',';
+    first = false;
+    append_item_json(out, i, o);
+  }
+  out += "]}";
+  return out;
 }
 
 // Replies from the Writer thread (Request::reply posts to the worker's loop).
 registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
-                                        std::initializer_list<registry::ItemStatus> counted) {
+                                        std::initializer_list<registry::ItemStatus> counted,
+                                        ResultsShown shown = ResultsShown::all) {
   std::vector<registry::ItemStatus> kinds(counted);
-  return [req = std::move(req), kinds](Result<registry::BatchReport> result) {
+  return [req = std::move(req), kinds, shown](Result<registry::BatchReport> result) {
     if (!result) {
       const Error& e = result.error();
       int status = e.code == "shutting_down" ? 503 : 500;
@@ -67,18 +129,22 @@ registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
       req->reply_error(403, "issuer_not_operated", result->items.front().error->message);
       return;
     }
-    json body = json::object();
-    for (auto k : kinds) body[registry::item_status_name(k)] = result->count(k);
-    json results = json::array();
-    for (std::size_t i = 0; i < result->items.size(); ++i) results.push_back(item_json(i, result->items[i]));
-    body["results"] = std::move(results);
-    req->reply_json(200, body);
+    req->reply(200, "application/json", batch_reply_body(*result, kinds, shown));
   };
+}
+
+// Replies 400 and returns nullopt when `?results=` is neither "all" nor "refused".
+std::optional<ResultsShown> results_or_reply(http::Request& req) {
+  auto shown = results_shown(req);
+  if (!shown) req.reply_error(400, "query_invalid", "results must be \"all\" or \"refused\"");
+  return shown;
 }
 
 void handle_certificates(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
   auto actor = writer_actor(req, ctx, "certificate.ingest");
   if (!actor) return;
+  auto shown = results_or_reply(req);
+  if (!shown) return;
   auto decoded = registry::decode_certificate_body(req.header("Content-Type").value_or(""), req.body());
   if (!decoded) {
     const Error& e = decoded.error();
@@ -89,8 +155,9 @@ void handle_certificates(http::Request& req, registry::Registry& registry, ApiCo
   req.note("items", std::to_string(decoded->size()));
   auto shared = std::make_shared<http::Request>(std::move(req));
   registry.ingest(std::move(*decoded), std::move(*actor),
-                  reply_with(shared, {registry::ItemStatus::stored, registry::ItemStatus::duplicate,
-                                      registry::ItemStatus::refused}));
+                  reply_with(shared,
+                             {registry::ItemStatus::stored, registry::ItemStatus::duplicate, registry::ItemStatus::refused},
+                             *shown));
 }
 
 // One revocation object -> input; fields must be strings when present.
@@ -113,6 +180,8 @@ std::optional<registry::RevocationInput> revocation_from_json(const json& j) {
 void handle_revocations(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
   auto actor = writer_actor(req, ctx, "certificate.revoke");
   if (!actor) return;
+  auto shown = results_or_reply(req);
+  if (!shown) return;
   if (registry::media_type(req.header("Content-Type").value_or("")) != "application/json") {
     req.reply_error(415, "unsupported_media_type", "use application/json");
     return;
@@ -156,13 +225,16 @@ void handle_revocations(http::Request& req, registry::Registry& registry, ApiCon
   req.note("items", std::to_string(inputs.size()));
   auto shared = std::make_shared<http::Request>(std::move(req));
   registry.revoke(std::move(inputs), std::move(*actor),
-                  reply_with(shared, {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
-                                      registry::ItemStatus::refused}));
+                  reply_with(shared,
+                             {registry::ItemStatus::revoked, registry::ItemStatus::unchanged, registry::ItemStatus::refused},
+                             *shown));
 }
 
 void handle_crl(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
   auto actor = writer_actor(req, ctx, "certificate.revoke");
   if (!actor) return;
+  auto shown = results_or_reply(req);
+  if (!shown) return;
   const std::string type = registry::media_type(req.header("Content-Type").value_or(""));
   if (type != "application/pkix-crl" && type != "application/x-pem-file" && type != "application/octet-stream") {
     req.reply_error(415, "unsupported_media_type", "send the CRL as application/pkix-crl (DER) or PEM");
@@ -171,8 +243,10 @@ void handle_crl(http::Request& req, registry::Registry& registry, ApiContext& ct
   ByteView body = req.body();
   auto shared = std::make_shared<http::Request>(std::move(req));
   registry.upload_crl(Bytes(body.begin(), body.end()), std::move(*actor),
-                      [shared, cb = reply_with(shared, {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
-                                                        registry::ItemStatus::refused})](
+                      [shared, cb = reply_with(shared,
+                                               {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
+                                                registry::ItemStatus::refused},
+                                               *shown)](
                           Result<registry::BatchReport> result) {
                         if (!result) {
                           const Error& e = result.error();

@@ -107,6 +107,25 @@ TEST_F(ApiTest, RefusedItemsStoreNothingAndSayWhy) {
   EXPECT_EQ(j["results"][1]["error"]["code"], "issuer_unknown");
   EXPECT_EQ(j["results"][2]["error"]["code"], "signature_invalid");
   EXPECT_EQ(j["results"][3]["error"]["code"], "certificate_malformed");
+  // The same batch with ?results=refused: the counts, and only the refused items, with
+  // their positions in the request.
+  auto [status2, text2] =
+      post("/api/v1/certificates?results=refused", "application/json", "--data-binary @" + q(dir + "/b.json"));
+  ASSERT_EQ(status2, "200") << text2;
+  auto j2 = json::parse(text2);
+  EXPECT_EQ(j2["stored"], 0);
+  EXPECT_EQ(j2["duplicate"], 1);
+  EXPECT_EQ(j2["refused"], 3);
+  ASSERT_EQ(j2["results"].size(), 3u) << text2;
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(j2["results"][i]["index"], i + 1);
+    EXPECT_EQ(j2["results"][i]["status"], "refused");
+  }
+  EXPECT_EQ(j2["results"][1]["error"]["code"], "signature_invalid");
+  auto [status3, text3] =
+      post("/api/v1/certificates?results=some", "application/json", "--data-binary @" + q(dir + "/b.json"));
+  EXPECT_EQ(status3, "400");
+  EXPECT_EQ(json::parse(text3)["error"]["code"], "query_invalid");
   // The tampered certificate's serial must not have become known: OCSP still says unknown.
   std::string serial = pki.serials("demo-ec")[7];
   auto out = sh("openssl ocsp -url " + daemon_->url() + "/ocsp -issuer " + q(pki.ca("demo-ec")) + " -serial 0x" +

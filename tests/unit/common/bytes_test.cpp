@@ -36,6 +36,21 @@ TEST(Base64, RejectsMalformed) {
   EXPECT_EQ(as_chars(*base64_decode_lenient("Zm\n9v\r\n")), "foo");
 }
 
+// The check accepts exactly what the lenient decoder accepts and counts the same bytes.
+TEST(Base64, CheckAgreesWithTheLenientDecoder) {
+  for (std::string_view text : {"", "Zg==", "Zm8=", "Zm9v\nYmFy", "Zm\n9v\r\n", "Zm9v!", "Zg==Zg", "Z", "Zh==", "Zm 9v",
+                                "MIIB*&^%$"}) {
+    auto decoded = base64_decode_lenient(text);
+    auto checked = base64_check_lenient(text);
+    ASSERT_EQ(decoded.has_value(), checked.has_value()) << text;
+    if (decoded) {
+      EXPECT_EQ(decoded->size(), *checked) << text;
+    }
+  }
+  EXPECT_FALSE(base64_check_lenient("Zm9v!"));
+  EXPECT_EQ(base64_check_lenient("Zm9vYmFy"), 6u);
+}
+
 TEST(Percent, Decode) {
   EXPECT_EQ(*percent_decode("a%2Bb%2fc+d"), "a+b/c+d");
   EXPECT_FALSE(percent_decode("%2"));

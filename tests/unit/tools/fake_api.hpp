@@ -47,16 +47,31 @@ class FakeApi final : public HttpTransport {
       resp.body = R"({"error":{"code":"unauthorized","message":"token unknown"}})";
       return resp;
     }
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    const std::string path = req.target.substr(0, req.target.find('?'));
+    const std::string query = req.target.size() > path.size() ? req.target.substr(path.size() + 1) : "";
+    if (query != "" && query != "results=refused" && query != "results=all") {
+      resp.status = 400;
+      resp.body = R"({"error":{"code":"query_invalid","message":"results must be all or refused"}})";
+      return resp;
+    }
+    const std::string* type = req.header("Content-Type");
+    const bool pem = type && *type == "application/x-pem-file";
+    auto body = pem ? nlohmann::json::object() : nlohmann::json::parse(req.body, nullptr, false);
     if (req.method != "POST" || body.is_discarded() || !body.is_object()) {
       resp.status = 400;
       resp.body = R"({"error":{"code":"request_malformed","message":"want a JSON object"}})";
       return resp;
     }
     resp.status = 200;
-    if (req.target == "/api/v1/certificates") {
-      resp.body = certificates(body).dump();
-    } else if (req.target == "/api/v1/revocations") {
+    if (path == "/api/v1/certificates") {
+      auto ders = pem ? split_pem(req.body) : json_ders(body);
+      if (!ders) {
+        resp.status = 400;
+        resp.body = R"({"error":{"code":"pem_malformed","message":"bad bundle"}})";
+        return resp;
+      }
+      resp.body = certificates(*ders, query == "results=refused").dump();
+    } else if (path == "/api/v1/revocations") {
       resp.body = revocations(body).dump();
     } else {
       resp.status = 404;
@@ -66,15 +81,40 @@ class FakeApi final : public HttpTransport {
   }
 
  private:
-  nlohmann::json certificates(const nlohmann::json& body) {
-    const auto& list = body.at("certificates");
+  // The server's two bulk shapes: a PEM bundle of CERTIFICATE blocks only, or JSON
+  // {"certificates":[base64 DER...]}. An undecodable item stays in place, empty.
+  static std::optional<std::vector<Bytes>> split_pem(std::string_view text) {
+    constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----", kEnd = "-----END CERTIFICATE-----";
+    std::vector<Bytes> out;
+    for (std::size_t pos = 0;;) {
+      const std::size_t begin = text.find("-----BEGIN ", pos);
+      if (begin == std::string_view::npos) break;
+      if (text.substr(begin, kBegin.size()) != kBegin) return std::nullopt;
+      const std::size_t end = text.find(kEnd, begin);
+      if (end == std::string_view::npos) return std::nullopt;
+      auto der = base64_decode_lenient(text.substr(begin + kBegin.size(), end - begin - kBegin.size()));
+      out.push_back(der ? std::move(*der) : Bytes{});
+      pos = end + kEnd.size();
+    }
+    return out;
+  }
+  static std::optional<std::vector<Bytes>> json_ders(const nlohmann::json& body) {
+    std::vector<Bytes> out;
+    for (const auto& item : body.at("certificates")) {
+      auto der = base64_decode(item.get<std::string>());
+      out.push_back(der ? std::move(*der) : Bytes{});
+    }
+    return out;
+  }
+
+  nlohmann::json certificates(const std::vector<Bytes>& list, bool refused_only) {
     batch_sizes.push_back(list.size());
     std::size_t stored = 0, duplicate = 0, refused = 0;
     nlohmann::json results = nlohmann::json::array();
     for (std::size_t i = 0; i < list.size(); ++i) {
       nlohmann::json r = {{"index", i}};
-      auto der = base64_decode(list[i].get<std::string>());
-      Result<X509Ptr> cert = der ? x509_from_der(*der) : Result<X509Ptr>(make_error("certificate_malformed", "not base64"));
+      const Bytes& der = list[i];
+      Result<X509Ptr> cert = !der.empty() ? x509_from_der(der) : Result<X509Ptr>(make_error("certificate_malformed", "not base64"));
       if (!cert) {
         ++refused;
         r["status"] = "refused";
@@ -84,7 +124,7 @@ class FakeApi final : public HttpTransport {
         r["status"] = "refused";
         r["error"] = {{"code", "issuer_unknown"}, {"message", "no issuer " + issuer_cn(cert->get())}};
       } else {
-        Sha256 d = sha256(*der);
+        Sha256 d = sha256(der);
         std::string hex = hex_encode(d);
         r["sha256"] = hex;
         r["serial"] = hex_encode(serial_bytes(X509_get0_serialNumber(cert->get())), true);
@@ -96,7 +136,7 @@ class FakeApi final : public HttpTransport {
           r["status"] = "duplicate";
         }
       }
-      results.push_back(r);
+      if (!refused_only || r["status"] == "refused") results.push_back(r);
     }
     return {{"stored", stored}, {"duplicate", duplicate}, {"refused", refused}, {"results", results}};
   }

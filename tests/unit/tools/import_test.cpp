@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include <openssl/pem.h>
+
 #include "common/ossl.hpp"
 #include "fake_api.hpp"
 #include "scratch_dir.hpp"
@@ -114,17 +116,45 @@ TEST_F(ImportTest, FindsEveryCertificateAndBatches) {
   EXPECT_EQ(by_file["bad.pem"].index, 0u);
   EXPECT_EQ(s.exit_code(), kExitRefused);
 
-  for (const auto& r : api.requests) {
+  // Each request is a PEM bundle that OpenSSL's own PEM reader takes apart into exactly
+  // the batch's certificates (the DER file among them, wrapped in a block).
+  ASSERT_EQ(api.requests.size(), api.batch_sizes.size());
+  for (std::size_t i = 0; i < api.requests.size(); ++i) {
+    const auto& r = api.requests[i];
     EXPECT_EQ(r.method, "POST");
-    EXPECT_EQ(r.target, "/api/v1/certificates");
-    bool json = std::any_of(r.headers.begin(), r.headers.end(), [](const HttpHeader& h) {
-      return h.name == "Content-Type" && h.value == "application/json";
-    });
-    EXPECT_TRUE(json);
-    auto body = nlohmann::json::parse(r.body);
-    ASSERT_TRUE(body["certificates"].is_array());
-    for (const auto& c : body["certificates"]) EXPECT_TRUE(base64_decode(c.get<std::string>()).has_value());
+    EXPECT_EQ(r.target, "/api/v1/certificates?results=refused");
+    const std::string* type = r.header("Content-Type");
+    ASSERT_NE(type, nullptr);
+    EXPECT_EQ(*type, "application/x-pem-file");
+    BioPtr bio(BIO_new_mem_buf(r.body.data(), static_cast<int>(r.body.size())));
+    std::size_t parsed = 0;
+    while (X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) ++parsed;
+    EXPECT_EQ(parsed, api.batch_sizes[i]);
   }
+}
+
+// A batch also closes at the body-size cap, before the server's body limit: 10,000
+// copies of one certificate in one bundle with --batch 10000 go in two requests.
+TEST_F(ImportTest, BatchesCloseAtTheBodySizeCap) {
+  const std::string one = text_of(sorted_files(shared_demo_pki().issuers[1].certs_dir).front());
+  std::string bundle;
+  bundle.reserve(one.size() * 10000);
+  for (int i = 0; i < 10000; ++i) bundle += one;
+  ASSERT_GT(bundle.size(), std::size_t{8} << 20);
+  const std::string file = path("big/bundle.pem");
+  put(file, bundle);
+  FakeApi api;
+  ImportOptions o = options(10000);
+  o.paths = {file};
+  ImportSummary s = run_import(api, o);
+  ASSERT_FALSE(s.fatal) << s.fatal->message;
+  ASSERT_EQ(api.requests.size(), 2u);
+  for (const auto& r : api.requests) EXPECT_LE(r.body.size(), std::size_t{8} << 20);
+  EXPECT_EQ(api.batch_sizes[0] + api.batch_sizes[1], 10000u);
+  EXPECT_EQ(s.stored, 1u);
+  EXPECT_EQ(s.duplicate, 9999u);
+  EXPECT_EQ(s.refused, 0u);
+  fs::remove_all(path("big"));
 }
 
 TEST_F(ImportTest, SecondRunReportsDuplicates) {
