@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -45,13 +47,45 @@ std::string q(const std::string& s) {
 std::string trustmond_path() { return std::string(TRUSTMON_BINARY_DIR) + "/responder/trustmond"; }
 std::string trustmonctl_path() { return std::string(TRUSTMON_BINARY_DIR) + "/tools/trustmonctl"; }
 
+namespace {
+
+// Every folder make_temp_dir made, removed when the test process exits (each test runs in
+// its own process under ctest) unless TRUSTMON_KEEP_TEMP is set, to look at them.
+class TempDirs {
+ public:
+  ~TempDirs() {
+    if (std::getenv("TRUSTMON_KEEP_TEMP") != nullptr) return;
+    std::error_code ec;
+    for (const auto& d : dirs_) fs::remove_all(d, ec);
+  }
+  void add(const std::string& dir) {
+    std::lock_guard lock(mu_);
+    dirs_.push_back(dir);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& prefix) {
   std::string tmpl = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   char* dir = ::mkdtemp(buf.data());
-  if (!dir) ADD_FAILURE() << "mkdtemp failed";
-  return dir ? std::string(dir) : std::string();
+  if (!dir) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return {};
+  }
+  temp_dirs().add(dir);
+  return dir;
 }
 
 int free_port() {
