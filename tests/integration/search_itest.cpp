@@ -13,6 +13,7 @@
 #include "common/ossl.hpp"
 #include "common/time.hpp"
 #include "tests/integration/daemon.hpp"
+#include "tests/unit/registry/ua_certs.hpp"
 
 namespace trustmon::itest {
 namespace {
@@ -224,6 +225,85 @@ TEST_F(SearchTest, CrlUploadRevokesAndStatusFiltersFollowTime) {
   auto ocsp = sh("openssl ocsp -issuer " + q(pki.ca("demo-ec")) + " -cert " + q(dir_ + "/ua.pem") + " -url " +
                  daemon_->url() + "/ocsp -CAfile " + q(pki.root) + " 2>&1");
   EXPECT_NE(ocsp.out.find("revoked"), std::string::npos) << ocsp.out;
+}
+
+// A certificate in DSTU 4145 (key and signature OIDs OpenSSL cannot verify) is stored
+// only for an issuer configured with accept_unverified_signatures, and says
+// signature_checked: false in the ingest reply and in search results; for any other
+// issuer it is refused and stores nothing.
+TEST(UnverifiableSignatures, StoredOnlyWhereAllowedAndSaidSo) {
+  Daemon d;
+  {
+    // accept_unverified_signatures = true in demo-rsa's [[issuer]] table only.
+    const std::string conf = d.data_dir() + "/trustmon.toml";
+    std::string text = read_text(conf);
+    const std::size_t table = text.find("name = \"demo-rsa\"");
+    ASSERT_NE(table, std::string::npos);
+    const std::string from = "accept_unverified_signatures = false";
+    const std::size_t at = text.find(from, table);
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, from.size(), "accept_unverified_signatures = true");
+    std::ofstream(conf, std::ios::trunc) << text;
+  }
+  d.start();
+  const std::string token = trim(read_text(d.token_file()));
+  const DemoPki& pki = demo_pki();
+  const std::string dir = make_temp_dir("trustmon-dstu");
+  auto dstu_cert = [&](const std::string& issuer, std::uint8_t serial, const std::string& tin) {
+    auto ca = load_cert_file(pki.ca(issuer));
+    auto key = load_key_file(pki.dir + "/" + issuer + "/ca.key");
+    EXPECT_TRUE(ca.ok() && key.ok());
+    testing::UaCertSpec spec;
+    spec.serial = {0x5D, serial};
+    spec.cn = "Олена Коваль";
+    spec.serial_number = "TINUA-" + tin;
+    spec.unknown_algorithm = true;
+    const UnixTime now = SystemClock::instance().now();
+    spec.not_before = now - 3600;
+    spec.not_after = now + 86400 * 365;
+    const Bytes der = testing::make_ua_cert(spec, ca->get(), key->get(), nullptr);
+    const std::string path = dir + "/" + issuer + ".der";
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(der.data()),
+                                                static_cast<std::streamsize>(der.size()));
+    return path;
+  };
+  auto ingest = [&](const std::string& path) {
+    auto r = sh("curl -s -H " + q("Authorization: Bearer " + token) +
+                " -H 'Content-Type: application/pkix-cert' --data-binary @" + q(path) + " " +
+                q(d.url() + "/api/v1/certificates"));
+    return json::parse(r.out, nullptr, false);
+  };
+  auto search = [&](const std::string& tin) {
+    auto r = sh("curl -s -H " + q("Authorization: Bearer " + token) + " " +
+                q(d.url() + "/api/v1/certificates?serial_number=TINUA-" + tin));
+    return json::parse(r.out, nullptr, false);
+  };
+
+  json allowed = ingest(dstu_cert("demo-rsa", 1, "3000000001"));
+  ASSERT_TRUE(allowed.is_object());
+  EXPECT_EQ(allowed["stored"], 1) << allowed.dump();
+  EXPECT_EQ(allowed["results"][0]["signature_checked"], false) << allowed.dump();
+  json found = search("3000000001");
+  ASSERT_EQ(found["certificates"].size(), 1U) << found.dump();
+  EXPECT_EQ(found["certificates"][0]["signature_checked"], false);
+  EXPECT_EQ(found["certificates"][0]["issuer"], "demo-rsa");
+
+  json refused = ingest(dstu_cert("demo-ec", 2, "3000000002"));
+  ASSERT_TRUE(refused.is_object());
+  EXPECT_EQ(refused["refused"], 1) << refused.dump();
+  EXPECT_EQ(refused["results"][0]["error"]["code"], "signature_unverifiable") << refused.dump();
+  EXPECT_EQ(search("3000000002")["certificates"].size(), 0U);
+
+  // A certificate verified as usual has no signature_checked field in the reply, and true in search.
+  const std::string serial = pki.serials("demo-rsa")[3];
+  auto r = sh("curl -s -H " + q("Authorization: Bearer " + token) +
+              " -H 'Content-Type: application/x-pem-file' --data-binary @" + q(pki.cert("demo-rsa", serial)) + " " +
+              q(d.url() + "/api/v1/certificates"));
+  json normal = json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(normal.is_object()) << r.out;
+  EXPECT_EQ(normal["stored"], 1) << r.out;
+  EXPECT_FALSE(normal["results"][0].contains("signature_checked")) << r.out;
+  d.stop();
 }
 
 }  // namespace
