@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   ImportOptions import;
   auto* import_cmd = app.add_subcommand("import", "send certificates from files and folders to the server");
   import_cmd->add_option("paths", import.paths, "PEM/DER files or folders (walked recursively)")->required();
-  import_cmd->add_option("--batch", import.batch, "certificates per request")
+  import_cmd->add_option("--batch", import.batch, "certificates per request (a request also closes at 8 MiB of PEM)")
       ->check(CLI::Range(std::size_t{1}, kImportMaxBatch))
       ->capture_default_str();
   import_cmd
