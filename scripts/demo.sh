@@ -44,13 +44,17 @@ if [ "$fresh" = 1 ]; then
   echo "== loading certificates and revocations"
   "${ctl_api[@]}" import "$demo/pki/demo-rsa/certs" "$demo/pki/demo-ec/certs"
   echo
-  "${ctl_api[@]}" revoke --file "$demo/pki/revocations.tsv" | head -c 300
-  echo
+  # The whole reply goes to a file: cutting the pipe short (head) would end trustmonctl
+  # with SIGPIPE, and with it this script (pipefail).
+  "${ctl_api[@]}" revoke --file "$demo/pki/revocations.tsv" >"$demo/data/revocations.json"
+  grep -E '"(revoked|unchanged|refused)":' "$demo/data/revocations.json" || true
+  echo "(every revocation's result: $demo/data/revocations.json)"
 fi
 
-good=$(ls "$demo/pki/demo-ec/certs" | head -1); good=${good%.pem}
-revoked_line=$(grep -v '^#' "$demo/pki/revocations.tsv" | grep '^demo-rsa' | head -1)
-revoked=$(echo "$revoked_line" | cut -f2)
+# No `| head` here: a producer cut off by SIGPIPE fails the pipeline (pipefail, set -e).
+good_files=("$demo"/pki/demo-ec/certs/*.pem)
+good=$(basename "${good_files[0]}" .pem)
+revoked=$(awk -F'\t' '!/^#/ && $1 == "demo-rsa" { print $2; exit }' "$demo/pki/revocations.tsv")
 cat <<MSG
 
 trustmond is running on $url (pid $pid). Ctrl-C stops it. Try, in another terminal:
