@@ -3,7 +3,9 @@
 # (a root, an RSA-2048 and an ECDSA P-256 issuing CA, each with a delegated OCSP
 # responder, a few thousand end-entity certificates, some revoked), loads it into a fresh
 # data folder, and runs trustmond on 127.0.0.1 in the foreground (Ctrl-C stops it).
-# Environment: DEMO_DIR (default ./demo), PORT (8080), DEMO_CERTS (3000).
+# Environment: DEMO_DIR (default ./demo), PORT (8080), DEMO_CERTS (3000), DEMO_BUILD (a
+# build folder that already holds trustmond and trustmonctl: used as it is, no build;
+# the test suite runs the script that way).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 demo=${DEMO_DIR:-$root/demo}
@@ -12,9 +14,13 @@ count=${DEMO_CERTS:-3000}
 url="http://127.0.0.1:$port"
 
 "$root/scripts/install-deps.sh"
-build="$root/build/release"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUSTMON_TESTS=OFF -DTRUSTMON_BENCH=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target trustmond trustmonctl
+if [ -n "${DEMO_BUILD:-}" ]; then
+  build=$DEMO_BUILD
+else
+  build="$root/build/release"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRUSTMON_TESTS=OFF -DTRUSTMON_BENCH=OFF >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target trustmond trustmonctl
+fi
 ctl="$build/tools/trustmonctl"
 daemon="$build/responder/trustmond"
 
