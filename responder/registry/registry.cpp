@@ -12,8 +12,9 @@
 #include "common/time.hpp"
 #include "responder/ocsp/presign.hpp"
 #include "responder/registry/attr_index.hpp"
-#include "responder/registry/der_store.hpp"
 #include "responder/registry/cert_view.hpp"
+#include "responder/registry/certificate_body.hpp"
+#include "responder/registry/der_store.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
 
@@ -363,6 +364,26 @@ void Registry::ingest(std::vector<Bytes> certificates, Actor actor, Callback don
   parallel(
       batch->der.size(), [this, batch](std::size_t b, std::size_t e) { prepare_ingest_chunk(batch, b, e); },
       [this, batch] { submit_ingest(batch); });
+}
+
+void Registry::ingest_body(std::string content_type, Bytes body, Actor actor, Callback done) {
+  // One task owns the body; the decoded DER list moves on into ingest().
+  struct Input {
+    std::string content_type;
+    Bytes body;
+    Actor actor;
+    Callback done;
+  };
+  auto in = std::make_shared<Input>(Input{std::move(content_type), std::move(body), std::move(actor), std::move(done)});
+  prepare_.submit([this, in] {
+    auto decoded = decode_certificate_body(in->content_type, in->body);
+    in->body = Bytes{};
+    if (!decoded) {
+      in->done(std::move(decoded).error());
+      return;
+    }
+    ingest(std::move(*decoded), std::move(in->actor), std::move(in->done));
+  });
 }
 
 namespace {

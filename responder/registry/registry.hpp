@@ -111,6 +111,11 @@ class Registry {
   // Item errors: certificate_malformed, issuer_unknown, signature_invalid,
   // signature_unverifiable, serial_invalid, serial_conflict, issuer_not_operated.
   void ingest(std::vector<Bytes> certificates, Actor actor, Callback done);
+  // The same for a request body as sent (certificate_body.hpp), decoded on a preparation
+  // thread so that an event loop never walks a bulk body. A body that does not decode
+  // answers `done` with that Error, on that thread: unsupported_media_type,
+  // json_malformed, pem_malformed, certificate_malformed, batch_too_large.
+  void ingest_body(std::string content_type, Bytes body, Actor actor, Callback done);
   void revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done);
   // A CRL (DER, or PEM "X509 CRL"). Whole-upload errors (the callback's Error):
   // crl_malformed, issuer_unknown, crl_signature_invalid, issuer_not_operated (recorded

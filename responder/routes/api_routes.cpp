@@ -145,19 +145,32 @@ void handle_certificates(http::Request& req, registry::Registry& registry, ApiCo
   if (!actor) return;
   auto shown = results_or_reply(req);
   if (!shown) return;
-  auto decoded = registry::decode_certificate_body(req.header("Content-Type").value_or(""), req.body());
-  if (!decoded) {
-    const Error& e = decoded.error();
-    int status = e.code == "unsupported_media_type" ? 415 : e.code == "batch_too_large" ? 413 : 400;
-    req.reply_error(status, e.code, e.message);
-    return;
-  }
-  req.note("items", std::to_string(decoded->size()));
+  // The body is decoded on a preparation thread (Registry::ingest_body); here it is only
+  // copied out of the connection's buffer.
+  std::string content_type(req.header("Content-Type").value_or(""));
+  ByteView body = req.body();
   auto shared = std::make_shared<http::Request>(std::move(req));
-  registry.ingest(std::move(*decoded), std::move(*actor),
-                  reply_with(shared,
-                             {registry::ItemStatus::stored, registry::ItemStatus::duplicate, registry::ItemStatus::refused},
-                             *shown));
+  auto reply = reply_with(
+      shared, {registry::ItemStatus::stored, registry::ItemStatus::duplicate, registry::ItemStatus::refused}, *shown);
+  registry.ingest_body(std::move(content_type), Bytes(body.begin(), body.end()), std::move(*actor),
+                       [shared, reply = std::move(reply)](Result<registry::BatchReport> result) {
+                         if (!result) {
+                           const Error& e = result.error();
+                           const int status = e.code == "unsupported_media_type" ? 415
+                                              : e.code == "batch_too_large"      ? 413
+                                              : e.code == "json_malformed" || e.code == "pem_malformed" ||
+                                                      e.code == "certificate_malformed"
+                                                  ? 400
+                                                  : 0;
+                           if (status != 0) {
+                             shared->reply_error(status, e.code, e.message);
+                             return;
+                           }
+                         } else {
+                           shared->note("items", std::to_string(result->items.size()));
+                         }
+                         reply(std::move(result));
+                       });
 }
 
 // One revocation object -> input; fields must be strings when present.

@@ -201,6 +201,43 @@ TEST_F(RegistryTest, SearchByEveryAttribute) {
   EXPECT_FALSE(none->has_value());
 }
 
+// A request body is decoded on a preparation thread: a PEM bundle becomes its items in
+// order; a body that does not decode fails whole with its code and stores nothing.
+TEST_F(RegistryTest, IngestBodyDecodesOffTheEventLoop) {
+  auto body = [this](const std::string& type, const std::string& text) {
+    return wait([&](Registry::Callback cb) {
+      registry_->ingest_body(type, Bytes(text.begin(), text.end()), Actor::bootstrap(), std::move(cb));
+    });
+  };
+  auto pem = [](const Bytes& der) {
+    return "-----BEGIN CERTIFICATE-----\n" + base64_encode(der) + "\n-----END CERTIFICATE-----\n";
+  };
+  UaCertSpec second = taras();
+  second.serial = {0x10, 0x07};
+  const std::string bundle = pem(ua_cert(taras())) + pem(ua_cert(second)) +
+                             "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+  auto r = body("application/x-pem-file", bundle);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->items.size(), 3u);
+  EXPECT_EQ(r->items[0].status, ItemStatus::stored);
+  EXPECT_EQ(r->items[1].status, ItemStatus::stored);
+  EXPECT_EQ(r->items[1].serial_hex, "1007");
+  EXPECT_EQ(r->items[2].status, ItemStatus::refused);
+  ASSERT_TRUE(r->items[2].error);
+  EXPECT_EQ(r->items[2].error->code, "certificate_malformed");
+
+  for (const auto& [type, text, code] :
+       {std::tuple<std::string, std::string, std::string>{"text/plain", "x", "unsupported_media_type"},
+        {"application/json", "{\"certificates\": [", "json_malformed"},
+        {"application/x-pem-file", "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n", "pem_malformed"}}) {
+    SCOPED_TRACE(type);
+    auto bad = body(type, text);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, code);
+  }
+  EXPECT_EQ(table_entries(storage::Table::certs), 2u);
+}
+
 TEST_F(RegistryTest, IssuedEventCarriesTheAttributes) {
   const Bytes der = ua_cert(taras());
   Actor actor;
