@@ -1,15 +1,26 @@
 #include "common/thread_pool.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include "common/log.hpp"
 
 namespace trustmon {
 
-ThreadPool::ThreadPool(std::size_t threads, const char* name) : name_(name) {
+void lower_thread_priority(int nice, const char* who) noexcept {
+  errno = 0;
+  const int now = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  if (errno == 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), std::min(19, now + nice)) == 0) return;
+  log().warn("{}: cannot lower the thread's priority by {}: {}", who, nice, std::strerror(errno));
+}
+
+ThreadPool::ThreadPool(std::size_t threads, const char* name, int nice) : name_(name), nice_(nice) {
   if (threads == 0) threads = std::max<std::size_t>(1, std::thread::hardware_concurrency() / 2);
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
@@ -36,6 +47,7 @@ void ThreadPool::submit(Task task) {
 }
 
 void ThreadPool::loop() noexcept {
+  if (nice_ != 0) lower_thread_priority(nice_, name_);
   for (;;) {
     Task task;
     {

@@ -14,12 +14,18 @@
 
 namespace trustmon {
 
+// Lowers the calling thread's scheduling priority by `nice` (Linux per-thread nice), for
+// background threads that must not delay the event loops; logs (as `who`) when refused.
+void lower_thread_priority(int nice, const char* who) noexcept;
+
 class ThreadPool {
  public:
   using Task = std::function<void()>;
 
-  // threads == 0: half the cores, at least one.
-  explicit ThreadPool(std::size_t threads, const char* name = "pool");
+  // threads == 0: half the cores, at least one. `nice` > 0 lowers the threads' scheduling
+  // priority (Linux per-thread nice) below the event loops', so a burst of queued work
+  // uses the idle CPU without delaying the requests those loops answer.
+  explicit ThreadPool(std::size_t threads, const char* name = "pool", int nice = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -36,6 +42,7 @@ class ThreadPool {
   bool stopping_ = false;
   std::vector<std::thread> threads_;
   const char* name_;
+  int nice_ = 0;
 };
 
 }  // namespace trustmon

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/thread_pool.hpp"
 #include "responder/ocsp/presign.hpp"
 #include "storage/records.hpp"
 
@@ -49,7 +50,11 @@ void Refresher::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    // Background signing: below the event loops that answer OCSP requests live.
+    lower_thread_priority(10, "ocsp refresher");
+    loop();
+  });
 }
 
 void Refresher::stop() {
