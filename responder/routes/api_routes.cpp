@@ -59,14 +59,12 @@ void append_item_json(std::string& out, std::size_t index, const registry::ItemO
     registry::append_json_string(out, o.issuer);
   }
   if (!o.serial_hex.empty()) {
-    out += ",\"serial\":\"";
-    out += o.serial_hex;  // hex digits
-    out += '"';
+    out += ",\"serial\":";
+    registry::append_json_string(out, o.serial_hex);
   }
   if (!o.sha256_hex.empty()) {
-    out += ",\"sha256\":\"";
-    out += o.sha256_hex;  // hex digits
-    out += '"';
+    out += ",\"sha256\":";
+    registry::append_json_string(out, o.sha256_hex);
     if (!o.signature_checked) out += ",\"signature_checked\":false";
   }
   if (o.error) {
