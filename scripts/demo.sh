@@ -58,8 +58,15 @@ if [ "$fresh" = 1 ]; then
 fi
 
 # No `| head` here: a producer cut off by SIGPIPE fails the pipeline (pipefail, set -e).
-good_files=("$demo"/pki/demo-ec/certs/*.pem)
-good=$(basename "${good_files[0]}" .pem)
+# The good example is the first demo-ec certificate that revocations.tsv does not list.
+good=
+for f in "$demo"/pki/demo-ec/certs/*.pem; do
+  s=$(basename "$f" .pem)
+  if ! grep -q "^demo-ec"$'\t'"$s"$'\t' "$demo/pki/revocations.tsv"; then
+    good=$s
+    break
+  fi
+done
 revoked=$(awk -F'\t' '!/^#/ && $1 == "demo-rsa" { print $2; exit }' "$demo/pki/revocations.tsv")
 cat <<MSG
 
