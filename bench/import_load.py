@@ -72,6 +72,18 @@ def pem(der, label="CERTIFICATE"):
     return b"-----BEGIN %s-----\n%s\n-----END %s-----\n" % (label.encode(), b"\n".join(lines), label.encode())
 
 
+def write_ca(work, key_pem, ca_der):
+    """The data set's CA as files in work/pki (the key mode 0600); returns (ca.pem, ca.key)."""
+    pki = os.path.join(work, "pki")
+    os.makedirs(pki, exist_ok=True)
+    ca_pem, ca_key = os.path.join(pki, "ca.pem"), os.path.join(pki, "ca.key")
+    open(ca_pem, "wb").write(pem(ca_der))
+    fd = os.open(ca_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key_pem)
+    return ca_pem, ca_key
+
+
 def write_bundles(certs, folder):
     """PEM bundles of PER_FILE certificates each; returns the file paths in order."""
     os.makedirs(folder)
@@ -214,13 +226,7 @@ def main():
     try:
         t0 = time.monotonic()
         key_pem, ca_der, certs = read_cache(a.cache, a.n)
-        pki = os.path.join(work, "pki")
-        os.makedirs(pki)
-        ca_pem, ca_key = os.path.join(pki, "ca.pem"), os.path.join(pki, "ca.key")
-        open(ca_pem, "wb").write(pem(ca_der))
-        fd = os.open(ca_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key_pem)
+        ca_pem, ca_key = write_ca(work, key_pem, ca_der)
         files = write_bundles(certs, os.path.join(work, "certs"))
         peer_files = write_bundles(certs[:peer_n], os.path.join(work, "certs-peer"))
         del certs

@@ -30,7 +30,7 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from import_load import CACHE, Daemon, pem, read_cache, write_bundles  # noqa: E402
+from import_load import CACHE, Daemon, pem, read_cache, write_bundles, write_ca  # noqa: E402
 
 PROBE_INTERVAL = 0.005
 
@@ -95,13 +95,8 @@ def main():
     d = None
     try:
         key_pem, ca_der, certs = read_cache(a.cache, a.n)
-        pki = os.path.join(work, "pki")
-        os.makedirs(pki)
-        ca_pem, ca_key = os.path.join(pki, "ca.pem"), os.path.join(pki, "ca.key")
-        open(ca_pem, "wb").write(pem(ca_der))
-        fd = os.open(ca_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key_pem)
+        ca_pem, ca_key = write_ca(work, key_pem, ca_der)
+        pki = os.path.dirname(ca_pem)
         first = os.path.join(pki, "first.pem")
         open(first, "wb").write(pem(certs[0]))
         files = write_bundles(certs[1:], os.path.join(work, "certs"))
