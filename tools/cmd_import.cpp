@@ -16,9 +16,12 @@
 // and index in the error list. A request-level failure (transport, 4xx/5xx) stops the
 // import: later batches would fail the same way. Reading stops, no batch is sent once a
 // sender has seen the failure, and requests already in flight finish and are counted.
+// The exception is a rate_limited reply (429), which stored nothing: that batch is sent
+// again after a growing pause.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -40,6 +43,7 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMaxDerFileBytes = std::size_t{1} << 20;  // a certificate is a few KB
 constexpr std::size_t kMaxPemBlockBytes = std::size_t{2} << 20;
 constexpr std::size_t kQueueSlots = 1;  // full batches waiting for a free sender
+constexpr int kRateLimitRetries = 5;     // rate_limited replies retried per batch
 // Body bytes per request, below the server's default body limit ([server] max_body_bytes,
 // 16 MiB) with room for certificates larger than usual.
 constexpr std::size_t kMaxBatchBytes = std::size_t{8} << 20;
@@ -229,7 +233,18 @@ class Importer {
     o.local_refused = b.local_refused;
     o.local = std::move(b.local);
     try {
-      auto reply = post_text(http, options_.target + "?results=refused", "application/x-pem-file", std::move(b.body));
+      HttpRequest req;
+      req.method = "POST";
+      req.target = options_.target + "?results=refused";
+      req.headers = {{"Accept", "application/json"}, {"Content-Type", "application/x-pem-file"}};
+      req.body = std::move(b.body);
+      // A rate_limited reply (429) changed nothing: the same request goes again after a
+      // pause that doubles (1, 2, 4, 8, 16 s), unless the import stopped meanwhile.
+      auto reply = exchange_json(http, req);
+      for (int attempt = 0; attempt < kRateLimitRetries && !reply && reply.error().code == "rate_limited"; ++attempt) {
+        if (!pause(std::chrono::seconds(1 << attempt))) break;
+        reply = exchange_json(http, req);
+      }
       if (!reply) {
         o.fatal = std::move(reply).error();
       } else {
@@ -241,6 +256,17 @@ class Importer {
       o.fatal = make_error("import_failed", "cannot send a batch");
     }
     return o;
+  }
+
+  // Sleeps `d` in short steps; false when the import stopped meanwhile.
+  bool pause(std::chrono::milliseconds d) const {
+    using Clock = std::chrono::steady_clock;
+    const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(d * options_.retry_pause_scale);
+    while (Clock::now() < until) {
+      if (stopped()) return false;
+      std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(50), until - Clock::now()));
+    }
+    return !stopped();
   }
 
   void account(const nlohmann::json& reply, const Batch& b, Outcome& o) const {
@@ -313,6 +339,13 @@ class Importer {
     sum_.duplicate += o.duplicate;
     sum_.refused += o.refused;
     merge(o.server);
+    if (options_.on_progress) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_progress_ >= options_.progress_interval) {
+        last_progress_ = now;
+        options_.on_progress(sum_);
+      }
+    }
   }
 
   void merge(ErrorList& list) {
@@ -516,6 +549,7 @@ class Importer {
   std::size_t next_ = 0;                  // the next batch to account
   std::optional<Error> failure_;          // a sender thread itself failed
   ImportSummary sum_;
+  std::chrono::steady_clock::time_point last_progress_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace

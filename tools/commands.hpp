@@ -5,6 +5,7 @@
 // the server refused some items, 2 = usage, file or transport error (kExit*).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <iosfwd>
@@ -65,6 +66,8 @@ using TransportFactory = std::function<Result<std::unique_ptr<HttpTransport>>()>
 inline constexpr std::size_t kImportMaxBatch = 10000;  // the server's per-request cap
 inline constexpr std::size_t kImportMaxParallel = 16;
 
+struct ImportSummary;
+
 struct ImportOptions {
   std::vector<std::string> paths;  // files and folders (walked recursively)
   std::size_t batch = 2000;        // certificates per request (1..kImportMaxBatch)
@@ -74,6 +77,13 @@ struct ImportOptions {
   // Connections beyond the transport given to run_import. Without it the import is
   // sequential on that transport whatever `parallel` says.
   TransportFactory connect;
+  // Running counts: called with the summary so far after an accounted batch, in batch
+  // order, at most once per `progress_interval` (0: after every batch); never after
+  // the import failed. Runs on whichever thread accounted the batch; keep it short.
+  std::function<void(const ImportSummary&)> on_progress;
+  std::chrono::milliseconds progress_interval{2000};
+  // Scales the pauses before a rate_limited batch is sent again (tests make them short).
+  double retry_pause_scale = 1.0;
 };
 
 struct ImportErrorItem {

@@ -256,8 +256,6 @@ Result<nlohmann::json> post_json(HttpTransport& http, const std::string& target,
   return request_json(http, "POST", target, body);
 }
 
-namespace {
-
 Result<nlohmann::json> exchange_json(HttpTransport& http, const HttpRequest& req) {
   auto resp = http.send(req);
   if (!resp) return std::move(resp).error();
@@ -278,8 +276,6 @@ Result<nlohmann::json> exchange_json(HttpTransport& http, const HttpRequest& req
   }
   return make_error("http_" + status, "HTTP " + status + " from " + target);
 }
-
-}  // namespace
 
 Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
                                     const std::optional<nlohmann::json>& body) {

@@ -1,7 +1,9 @@
 // trustmonctl: command-line wiring only. Every command lives in trustmon_tools
 // (commands.hpp); exit codes: 0 ok, 1 some items refused, 2 usage/file/transport error.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -64,6 +66,9 @@ int main(int argc, char** argv) {
                    "requests in flight at once, each on its own connection; the summary is the same as with 1")
       ->check(CLI::Range(std::size_t{1}, kImportMaxParallel))
       ->capture_default_str();
+  bool import_progress = false;
+  import_cmd->add_flag("--progress", import_progress,
+                       "running counts on stderr every 2 s (the default when stderr is a terminal)");
 
   RevokeOptions revoke;
   std::string rv_issuer, rv_serial, rv_reason, rv_time, rv_invalidity;
@@ -301,6 +306,17 @@ int main(int argc, char** argv) {
       if (!c) return std::move(c).error();
       return std::unique_ptr<HttpTransport>(std::move(*c));
     };
+    if (import_progress || ::isatty(STDERR_FILENO) == 1) {
+      const auto started = std::chrono::steady_clock::now();
+      import.on_progress = [started](const ImportSummary& s) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const std::size_t done = s.stored + s.duplicate + s.refused;
+        std::cerr << "import: " << done << " certificates (stored " << s.stored << ", duplicate " << s.duplicate
+                  << ", refused " << s.refused << ") in " << static_cast<long>(seconds) << " s, "
+                  << static_cast<long>(seconds > 0 ? static_cast<double>(done) / seconds : 0.0) << "/s" << std::endl;
+      };
+    }
     return cmd_import(**client, import, std::cout, std::cerr);
   }
   if (revoke_cmd->parsed()) {

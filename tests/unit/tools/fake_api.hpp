@@ -28,6 +28,8 @@ class FakeApi final : public HttpTransport {
   std::string refuse_issuer_name = "unknown";
   // The request with this 1-based number fails: with a 401 reply, or in transport.
   std::optional<std::size_t> unauthorized_at;
+  // Requests with these 1-based numbers are answered 429 rate_limited (nothing stored).
+  std::set<std::size_t> rate_limited_at;
   std::optional<std::size_t> transport_error_at;
 
   std::vector<HttpRequest> requests;
@@ -42,6 +44,12 @@ class FakeApi final : public HttpTransport {
       return make_error("connection_failed", "cannot reach fake: connection refused");
     HttpResponse resp;
     resp.headers = {{"Content-Type", "application/json"}};
+    if (rate_limited_at.count(requests.size()) != 0) {
+      resp.status = 429;
+      resp.headers.push_back({"Retry-After", "1"});
+      resp.body = R"({"error":{"code":"rate_limited","message":"too many requests for this credential"}})";
+      return resp;
+    }
     if (unauthorized_at && requests.size() == *unauthorized_at) {
       resp.status = 401;
       resp.body = R"({"error":{"code":"unauthorized","message":"token unknown"}})";

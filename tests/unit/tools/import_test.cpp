@@ -157,6 +157,52 @@ TEST_F(ImportTest, BatchesCloseAtTheBodySizeCap) {
   fs::remove_all(path("big"));
 }
 
+// With a zero interval the progress callback sees every accounted batch in order: the
+// counts only grow, and the last call is the finished summary's counts.
+TEST_F(ImportTest, ProgressReportsRunningCountsInBatchOrder) {
+  FakeApi api;
+  ImportOptions o = options(5);
+  o.progress_interval = std::chrono::milliseconds(0);
+  std::vector<std::size_t> seen;
+  o.on_progress = [&seen](const ImportSummary& s) { seen.push_back(s.stored + s.duplicate + s.refused); };
+  ImportSummary s = run_import(api, o);
+  ASSERT_FALSE(s.fatal);
+  ASSERT_EQ(seen.size(), 3u);  // one call per request (5, 5, 2 certificates)
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), s.stored + s.duplicate + s.refused);
+  // With the default interval a quick import reports nothing.
+  std::size_t calls = 0;
+  ImportOptions quiet = options(5);
+  quiet.on_progress = [&calls](const ImportSummary&) { ++calls; };
+  FakeApi again;
+  (void)run_import(again, quiet);
+  EXPECT_EQ(calls, 0u);
+}
+
+// A rate_limited reply (429) is retried after a pause: the import completes with the
+// same counts and one more request per refusal; too many in a row end it.
+TEST_F(ImportTest, RateLimitedBatchesAreSentAgain) {
+  FakeApi api;
+  api.rate_limited_at = {2, 3};  // the second batch is refused twice, then accepted
+  ImportOptions o = options(5);
+  o.retry_pause_scale = 0.001;
+  ImportSummary s = run_import(api, o);
+  ASSERT_FALSE(s.fatal) << s.fatal->message;
+  EXPECT_EQ(s.stored, 12u);
+  EXPECT_EQ(s.refused, 2u);
+  EXPECT_EQ(s.requests, 3u);           // batches, as in the plain run
+  EXPECT_EQ(api.requests.size(), 5u);  // plus the two refused attempts
+  EXPECT_EQ(api.batch_sizes, (std::vector<std::size_t>{5, 5, 2}));
+  EXPECT_EQ(api.requests[1].body, api.requests[3].body);  // the same batch again
+
+  FakeApi always;
+  for (std::size_t i = 1; i <= 10; ++i) always.rate_limited_at.insert(i);
+  ImportSummary failed = run_import(always, o);
+  ASSERT_TRUE(failed.fatal);
+  EXPECT_EQ(failed.fatal->code, "rate_limited");
+  EXPECT_EQ(always.requests.size(), 6u);  // the first try and five more
+}
+
 TEST_F(ImportTest, SecondRunReportsDuplicates) {
   FakeApi api;
   (void)run_import(api, options(500));
