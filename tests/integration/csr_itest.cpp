@@ -190,10 +190,13 @@ TEST_F(CsrTest, ReleaseAndExpiryFreeTheRequest) {
   EXPECT_EQ(post("/api/v1/csr/reservations", b_operator_, csr_body(csr)).status, 201);
 
   const std::string short_lived = new_csr("ttl");
-  Reply r2 = post("/api/v1/csr/reservations", a_operator_, csr_body(short_lived, {{"ttl", 1}}));
+  // Expiry times are whole seconds (now + ttl, now rounded down), so a reservation lives
+  // between ttl - 1 and ttl seconds: ttl 3 leaves at least 2 s for the first check, and
+  // 4.1 s later it has expired for sure.
+  Reply r2 = post("/api/v1/csr/reservations", a_operator_, csr_body(short_lived, {{"ttl", 3}}));
   ASSERT_EQ(r2.status, 201) << r2.raw;
   EXPECT_EQ(post("/api/v1/csr/check", b_operator_, csr_body(short_lived)).body["unique"], false);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(4100));
   EXPECT_EQ(post("/api/v1/csr/check", b_operator_, csr_body(short_lived)).body["unique"], true);
   EXPECT_EQ(post("/api/v1/csr/reservations", b_operator_, csr_body(short_lived)).status, 201);
 }
