@@ -12,8 +12,8 @@
 // The client only splits PEM blocks (copied as they are, after a base64 check) and wraps
 // DER files in a block; whether a DER is a valid certificate of a known issuer is the
 // server's call. A batch closes at --batch certificates or kMaxBatchBytes of body,
-// whichever comes first, so it always fits the server's body limit. Locally unreadable input counts as refused, with its file
-// and index in the error list. A request-level failure (transport, 4xx/5xx) stops the
+// whichever comes first, so it always fits the server's body limit. Locally unreadable
+// input counts as refused, with its file and index in the error list. A request-level failure (transport, 4xx/5xx) stops the
 // import: later batches would fail the same way. Reading stops, no batch is sent once a
 // sender has seen the failure, and requests already in flight finish and are counted.
 // The exception is a rate_limited reply (429), which stored nothing: that batch is sent

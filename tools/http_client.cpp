@@ -290,14 +290,4 @@ Result<nlohmann::json> request_json(HttpTransport& http, const std::string& meth
   return exchange_json(http, req);
 }
 
-Result<nlohmann::json> post_text(HttpTransport& http, const std::string& target, std::string_view content_type,
-                                 std::string body) {
-  HttpRequest req;
-  req.method = "POST";
-  req.target = target;
-  req.headers = {{"Accept", "application/json"}, {"Content-Type", std::string(content_type)}};
-  req.body = std::move(body);
-  return exchange_json(http, req);
-}
-
 }  // namespace trustmon::tools

@@ -107,12 +107,8 @@ Result<nlohmann::json> post_json(HttpTransport& http, const std::string& target,
 // Same for any method; `body` nullopt sends none.
 Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
                                     const std::optional<nlohmann::json>& body);
-// Sends `request` and reads the reply as post_json does (the same errors); the request
-// can be sent again, e.g. after a rate_limited reply.
+// Sends `request` (any body, e.g. a PEM bundle) and reads the reply as post_json does
+// (the same errors); the request can be sent again, e.g. after a rate_limited reply.
 Result<nlohmann::json> exchange_json(HttpTransport& http, const HttpRequest& request);
-// post_json with a body the caller has already serialised, of any media type (a PEM
-// bundle, say), for callers that build large bodies themselves; the reply is JSON.
-Result<nlohmann::json> post_text(HttpTransport& http, const std::string& target, std::string_view content_type,
-                                 std::string body);
 
 }  // namespace trustmon::tools

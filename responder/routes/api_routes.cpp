@@ -41,11 +41,26 @@ std::optional<Actor> writer_actor(http::Request& req, ApiContext& ctx, std::stri
 // refused ones, which is what a bulk import needs: the counts say the rest.
 enum class ResultsShown { all, refused };
 
-std::optional<ResultsShown> results_shown(const http::Request& req) {
+// Replies 400 and returns nullopt when `?results=` is neither "all" nor "refused".
+std::optional<ResultsShown> results_or_reply(http::Request& req) {
   auto v = req.query("results");
   if (!v || *v == "all") return ResultsShown::all;
   if (*v == "refused") return ResultsShown::refused;
+  req.reply_error(400, "query_invalid", "results must be \"all\" or \"refused\"");
   return std::nullopt;
+}
+
+// The HTTP status of a refusal of the whole request that the registry reports through
+// the batch callback (a body that does not decode, a CRL that does not verify); 0 for
+// anything else, which is a storage fault.
+int request_error_status(std::string_view code) {
+  if (code == "unsupported_media_type") return 415;
+  if (code == "batch_too_large") return 413;
+  if (code == "issuer_not_operated") return 403;
+  for (std::string_view c : {"json_malformed", "pem_malformed", "certificate_malformed", "crl_malformed",
+                             "crl_signature_invalid", "issuer_unknown"})
+    if (code == c) return 400;
+  return 0;
 }
 
 void append_item_json(std::string& out, std::size_t index, const registry::ItemOutcome& o) {
@@ -104,7 +119,8 @@ std::string batch_reply_body(const registry::BatchReport& report, const std::vec
   return out;
 }
 
-// Replies from the Writer thread (Request::reply posts to the worker's loop).
+// Replies from the Writer thread, or from a preparation thread for a refused request
+// (Request::reply posts to the worker's loop).
 registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
                                         std::initializer_list<registry::ItemStatus> counted,
                                         ResultsShown shown = ResultsShown::all) {
@@ -112,6 +128,10 @@ registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
   return [req = std::move(req), kinds, shown](Result<registry::BatchReport> result) {
     if (!result) {
       const Error& e = result.error();
+      if (const int refused = request_error_status(e.code)) {
+        req->reply_error(refused, e.code, e.message);
+        return;
+      }
       int status = e.code == "shutting_down" ? 503 : 500;
       log().error("batch write failed: {}: {}", e.code, e.message);
       req->reply_error(status, e.code == "shutting_down" ? "shutting_down" : "storage_error", e.message);
@@ -127,15 +147,9 @@ registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
       req->reply_error(403, "issuer_not_operated", result->items.front().error->message);
       return;
     }
+    req->note("items", std::to_string(result->items.size()));
     req->reply(200, "application/json", batch_reply_body(*result, kinds, shown));
   };
-}
-
-// Replies 400 and returns nullopt when `?results=` is neither "all" nor "refused".
-std::optional<ResultsShown> results_or_reply(http::Request& req) {
-  auto shown = results_shown(req);
-  if (!shown) req.reply_error(400, "query_invalid", "results must be \"all\" or \"refused\"");
-  return shown;
 }
 
 void handle_certificates(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
@@ -148,27 +162,11 @@ void handle_certificates(http::Request& req, registry::Registry& registry, ApiCo
   std::string content_type(req.header("Content-Type").value_or(""));
   ByteView body = req.body();
   auto shared = std::make_shared<http::Request>(std::move(req));
-  auto reply = reply_with(
-      shared, {registry::ItemStatus::stored, registry::ItemStatus::duplicate, registry::ItemStatus::refused}, *shown);
   registry.ingest_body(std::move(content_type), Bytes(body.begin(), body.end()), std::move(*actor),
-                       [shared, reply = std::move(reply)](Result<registry::BatchReport> result) {
-                         if (!result) {
-                           const Error& e = result.error();
-                           const int status = e.code == "unsupported_media_type" ? 415
-                                              : e.code == "batch_too_large"      ? 413
-                                              : e.code == "json_malformed" || e.code == "pem_malformed" ||
-                                                      e.code == "certificate_malformed"
-                                                  ? 400
-                                                  : 0;
-                           if (status != 0) {
-                             shared->reply_error(status, e.code, e.message);
-                             return;
-                           }
-                         } else {
-                           shared->note("items", std::to_string(result->items.size()));
-                         }
-                         reply(std::move(result));
-                       });
+                       reply_with(shared,
+                                  {registry::ItemStatus::stored, registry::ItemStatus::duplicate,
+                                   registry::ItemStatus::refused},
+                                  *shown));
 }
 
 // One revocation object -> input; fields must be strings when present.
@@ -233,7 +231,6 @@ void handle_revocations(http::Request& req, registry::Registry& registry, ApiCon
     }
     inputs.push_back(std::move(*in));
   }
-  req.note("items", std::to_string(inputs.size()));
   auto shared = std::make_shared<http::Request>(std::move(req));
   registry.revoke(std::move(inputs), std::move(*actor),
                   reply_with(shared,
@@ -254,22 +251,10 @@ void handle_crl(http::Request& req, registry::Registry& registry, ApiContext& ct
   ByteView body = req.body();
   auto shared = std::make_shared<http::Request>(std::move(req));
   registry.upload_crl(Bytes(body.begin(), body.end()), std::move(*actor),
-                      [shared, cb = reply_with(shared,
-                                               {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
-                                                registry::ItemStatus::refused},
-                                               *shown)](
-                          Result<registry::BatchReport> result) {
-                        if (!result) {
-                          const Error& e = result.error();
-                          int status = e.code == "issuer_not_operated" ? 403
-                                       : e.code == "shutting_down"     ? 503
-                                       : e.code.rfind("storage_", 0) == 0 ? 500
-                                                                          : 400;
-                          shared->reply_error(status, e.code, e.message);
-                          return;
-                        }
-                        cb(std::move(result));
-                      });
+                      reply_with(shared,
+                                 {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
+                                  registry::ItemStatus::refused},
+                                 *shown));
 }
 
 // Query parameters that are not an attribute.

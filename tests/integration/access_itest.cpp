@@ -30,11 +30,6 @@ struct Reply {
   std::string headers;
 };
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
@@ -65,7 +60,7 @@ class AccessTest : public ::testing::Test {
     daemon_->set_config("tls_key", "\"" + tls_dir_ + "/server.key\"");
     daemon_->set_config("tls_client_ca", "\"" + tls_dir_ + "/client-ca.pem\"");
     daemon_->start();
-    bootstrap_ = trim(read_text(daemon_->token_file()));
+    bootstrap_ = daemon_->token();
 
     // The cast: a central body, two QTSPs (one issuer each), a tool developer.
     central_ = id_of(ctl("participant add --kind central_body --name 'CZO' --code 00015622"));

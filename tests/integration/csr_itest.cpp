@@ -16,11 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 class CsrTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -281,7 +276,7 @@ TEST_F(CsrTest, ACertificateWithAnAlreadyUsedKeyRaisesKeyReused) {
                      q(daemon_->url() + "/api/v1/certificates"));
     ASSERT_NE(ingest.out.find("\n200"), std::string::npos) << ingest.out;
   }
-  auto audit = sh("curl -s -H " + q("Authorization: Bearer " + trim(read_text(daemon_->token_file()))) + " " +
+  auto audit = sh("curl -s -H " + q("Authorization: Bearer " + daemon_->token()) + " " +
                   q(daemon_->url() + "/api/v1/admin/audit?action=certificate.key_reused&limit=1000"));
   json events = json::parse(audit.out, nullptr, false);
   ASSERT_TRUE(events.is_object()) << audit.out;
@@ -319,7 +314,7 @@ TEST_F(CsrTest, ReservationsSurviveARestart) {
   EXPECT_EQ(after.body["unique"], false);
   EXPECT_EQ(after.body["holder"]["state"], "reserved");
   // Every step is in the audit trail, by the providers' actors.
-  auto audit = sh("curl -s -H " + q("Authorization: Bearer " + trim(read_text(daemon_->token_file()))) + " " +
+  auto audit = sh("curl -s -H " + q("Authorization: Bearer " + daemon_->token()) + " " +
                   q(daemon_->url() + "/api/v1/admin/audit?action=csr.*&limit=1000"));
   json events = json::parse(audit.out, nullptr, false);
   ASSERT_TRUE(events.is_object()) << audit.out;

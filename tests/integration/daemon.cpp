@@ -44,6 +44,11 @@ std::string q(const std::string& s) {
   return out + "'";
 }
 
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
 std::string trustmond_path() { return std::string(TRUSTMON_BINARY_DIR) + "/responder/trustmond"; }
 std::string trustmonctl_path() { return std::string(TRUSTMON_BINARY_DIR) + "/tools/trustmonctl"; }
 

@@ -25,6 +25,8 @@ std::string trustmonctl_path();
 std::string make_temp_dir(const std::string& prefix);
 int free_port();
 std::string read_text(const std::string& path);
+// `s` without trailing spaces and line ends (command output, token files).
+std::string trim(std::string s);
 
 // A demo PKI made once per test binary with `trustmonctl demo-pki` (count certificates).
 struct DemoPki {
@@ -58,6 +60,7 @@ class Daemon {
   std::string ctl() const;  // "trustmonctl --server URL --token-file FILE"
   const std::string& data_dir() const { return data_; }
   const std::string& token_file() const { return token_file_; }
+  std::string token() const { return trim(read_text(token_file_)); }  // the bootstrap token
   std::string log() const { return read_text(data_ + "/trustmond.log"); }
   // Replaces `key = ...` in the config text.
   void set_config(const std::string& key, const std::string& value);

@@ -20,11 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 // SubjectDirectoryAttributes: SEQUENCE { Attribute { 1.2.804.2.1.1.1.11.1.4.1.1 (DRFO),
 // SET { PrintableString "1234567890" } } }.
 constexpr const char* kSdaDrfo = "301E301C060C2A8624020101010B01040101310C130A31323334353637383930";
@@ -35,7 +30,7 @@ class SearchTest : public ::testing::Test {
     dir_ = make_temp_dir("trustmon-search");
     daemon_ = new Daemon();
     daemon_->start();
-    bootstrap_ = trim(read_text(daemon_->token_file()));
+    bootstrap_ = daemon_->token();
     auto add = [](const std::string& args) {
       auto r = sh(daemon_->ctl() + " " + args + " 2>/dev/null");
       EXPECT_EQ(r.exit_code, 0) << r.out;
@@ -246,7 +241,7 @@ TEST(UnverifiableSignatures, StoredOnlyWhereAllowedAndSaidSo) {
     std::ofstream(conf, std::ios::trunc) << text;
   }
   d.start();
-  const std::string token = trim(read_text(d.token_file()));
+  const std::string token = d.token();
   const DemoPki& pki = demo_pki();
   const std::string dir = make_temp_dir("trustmon-dstu");
   auto dstu_cert = [&](const std::string& issuer, std::uint8_t serial, const std::string& tin) {

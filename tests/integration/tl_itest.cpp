@@ -46,11 +46,6 @@ struct Reply {
   }
 };
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
@@ -97,7 +92,7 @@ class TlTest : public ::testing::Test {
     daemon_->set_config("signer_cert", "\"" + dir_ + "/signer.pem\"");
     daemon_->set_config("signer_key", "\"" + dir_ + "/signer.key\"");
     daemon_->start();
-    bootstrap_ = trim(read_text(daemon_->token_file()));
+    bootstrap_ = daemon_->token();
 
     central_ = id_of(ctl("participant add --kind central_body --name CZO --code 00015622"));
     diia_ = id_of(ctl("participant add --kind qtsp --name DIIA --code 43395033"));
@@ -528,7 +523,7 @@ TEST(TlDaemon, Version5ListsAndAutomaticReissue) {
       },
       std::chrono::seconds(20)))
       << daemon.log();
-  auto audit = sh("curl -s -H " + q("Authorization: Bearer " + trim(read_text(daemon.token_file()))) + " " +
+  auto audit = sh("curl -s -H " + q("Authorization: Bearer " + daemon.token()) + " " +
                   q(daemon.url() + "/api/v1/admin/audit?action=tl.published"));
   EXPECT_NE(audit.out.find("system:reissue"), std::string::npos) << audit.out;
   daemon.stop();

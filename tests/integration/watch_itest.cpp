@@ -38,11 +38,6 @@ struct Reply {
   std::string raw;
 };
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
@@ -165,7 +160,7 @@ class WatchTest : public ::testing::Test {
     daemon_->set_config("backoff_max", "1");
     daemon_->set_config("max_failures", "4");
     daemon_->start();
-    bootstrap_ = trim(read_text(daemon_->token_file()));
+    bootstrap_ = daemon_->token();
     qtsp_a_ = id_of(ctl("participant add --kind qtsp --name 'QTSP A' --code 11111111"));
     other_ = id_of(ctl("participant add --kind system_owner --name 'Bank B' --code 22222222"));
     central_ = id_of(ctl("participant add --kind central_body --name 'CZO' --code 00015622"));

@@ -16,6 +16,7 @@
 
 #include "common/bytes.hpp"
 #include "common/ossl.hpp"
+#include "responder/registry/certificate_body.hpp"
 #include "tools/http_client.hpp"
 
 namespace trustmon::tools {
@@ -62,24 +63,32 @@ class FakeApi final : public HttpTransport {
       resp.body = R"({"error":{"code":"query_invalid","message":"results must be all or refused"}})";
       return resp;
     }
-    const std::string* type = req.header("Content-Type");
-    const bool pem = type && *type == "application/x-pem-file";
-    auto body = pem ? nlohmann::json::object() : nlohmann::json::parse(req.body, nullptr, false);
-    if (req.method != "POST" || body.is_discarded() || !body.is_object()) {
+    if (req.method != "POST") {
+      resp.status = 405;
+      resp.body = R"({"error":{"code":"method_not_allowed","message":"POST only"}})";
+      return resp;
+    }
+    if (path == "/api/v1/certificates") {
+      // The server's own body decoder: the bodies the client sends are the ones it reads.
+      const std::string* type = req.header("Content-Type");
+      auto ders = registry::decode_certificate_body(type ? *type : "", as_bytes(req.body));
+      if (!ders) {
+        resp.status = 400;
+        resp.body = nlohmann::json{{"error", {{"code", ders.error().code}, {"message", ders.error().message}}}}.dump();
+        return resp;
+      }
+      resp.status = 200;
+      resp.body = certificates(*ders, query == "results=refused").dump();
+      return resp;
+    }
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
       resp.status = 400;
       resp.body = R"({"error":{"code":"request_malformed","message":"want a JSON object"}})";
       return resp;
     }
     resp.status = 200;
-    if (path == "/api/v1/certificates") {
-      auto ders = pem ? split_pem(req.body) : json_ders(body);
-      if (!ders) {
-        resp.status = 400;
-        resp.body = R"({"error":{"code":"pem_malformed","message":"bad bundle"}})";
-        return resp;
-      }
-      resp.body = certificates(*ders, query == "results=refused").dump();
-    } else if (path == "/api/v1/revocations") {
+    if (path == "/api/v1/revocations") {
       resp.body = revocations(body).dump();
     } else {
       resp.status = 404;
@@ -89,32 +98,6 @@ class FakeApi final : public HttpTransport {
   }
 
  private:
-  // The server's two bulk shapes: a PEM bundle of CERTIFICATE blocks only, or JSON
-  // {"certificates":[base64 DER...]}. An undecodable item stays in place, empty.
-  static std::optional<std::vector<Bytes>> split_pem(std::string_view text) {
-    constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----", kEnd = "-----END CERTIFICATE-----";
-    std::vector<Bytes> out;
-    for (std::size_t pos = 0;;) {
-      const std::size_t begin = text.find("-----BEGIN ", pos);
-      if (begin == std::string_view::npos) break;
-      if (text.substr(begin, kBegin.size()) != kBegin) return std::nullopt;
-      const std::size_t end = text.find(kEnd, begin);
-      if (end == std::string_view::npos) return std::nullopt;
-      auto der = base64_decode_lenient(text.substr(begin + kBegin.size(), end - begin - kBegin.size()));
-      out.push_back(der ? std::move(*der) : Bytes{});
-      pos = end + kEnd.size();
-    }
-    return out;
-  }
-  static std::optional<std::vector<Bytes>> json_ders(const nlohmann::json& body) {
-    std::vector<Bytes> out;
-    for (const auto& item : body.at("certificates")) {
-      auto der = base64_decode(item.get<std::string>());
-      out.push_back(der ? std::move(*der) : Bytes{});
-    }
-    return out;
-  }
-
   nlohmann::json certificates(const std::vector<Bytes>& list, bool refused_only) {
     batch_sizes.push_back(list.size());
     std::size_t stored = 0, duplicate = 0, refused = 0;
