@@ -32,7 +32,7 @@ Error ossl_error(std::string code, std::string_view context) {
   std::string msg(context);
   std::string detail = ossl_errors();
   if (!detail.empty()) msg += ": " + detail;
-  return Error{std::move(code), std::move(msg)};
+  return make_error(std::move(code), std::move(msg));
 }
 
 namespace {

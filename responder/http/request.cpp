@@ -318,6 +318,28 @@ void Request::reply_error(int status, std::string_view code, std::string_view me
   respond(status, "application/json", as_bytes(text), headers);
 }
 
+void Request::reply_error(const Error& error, Headers headers) {
+  reply_error(status_of(error.kind), error.code, error.message, headers);
+}
+
+int status_of(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::invalid: return 400;
+    case ErrorKind::unauthenticated: return 401;
+    case ErrorKind::forbidden: return 403;
+    case ErrorKind::not_found: return 404;
+    case ErrorKind::conflict: return 409;
+    case ErrorKind::too_large: return 413;
+    case ErrorKind::unsupported: return 415;
+    case ErrorKind::unprocessable: return 422;
+    case ErrorKind::rate_limited: return 429;
+    case ErrorKind::unavailable: return 503;
+    case ErrorKind::storage: return 500;
+    case ErrorKind::internal: return 500;
+  }
+  return 500;
+}
+
 void Request::reply_not_modified(Headers headers) { respond(304, {}, {}, headers); }
 
 void Request::respond(int status, std::string_view content_type, ByteView body, Headers headers) {

@@ -27,9 +27,14 @@
 #include <string_view>
 
 #include "common/bytes.hpp"
+#include "common/result.hpp"
 #include "responder/http/method.hpp"
 
 namespace trustmon::http {
+
+// The one mapping from an error's kind to an HTTP status (400, 401, 403, 404, 409, 413,
+// 415, 422, 429, 503; storage and internal faults 500).
+int status_of(ErrorKind kind) noexcept;
 
 class Worker;
 
@@ -99,6 +104,8 @@ class Request {
   }
   // {"error":{"code":"...","message":"..."}} with Content-Type: application/json.
   void reply_error(int status, std::string_view code, std::string_view message, Headers headers = {});
+  // {"error":{code,message}} with the status of the error's kind (status_of below).
+  void reply_error(const Error& error, Headers headers = {});
   void reply_error(int status, std::string_view code, std::string_view message,
                    std::initializer_list<Header> headers) {
     reply_error(status, code, message, Headers(headers.begin(), headers.size()));
