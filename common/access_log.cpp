@@ -56,7 +56,7 @@ Status open_access_log(const std::string& target) {
     fd = STDERR_FILENO;
   } else {
     fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (fd < 0) return make_error("log_unwritable", "cannot open access log " + target + ": " + std::strerror(errno));
+    if (fd < 0) return make_error(ErrorKind::internal, "log_unwritable", "cannot open access log " + target + ": " + std::strerror(errno));
     owned = true;
   }
   flush_access_log();

@@ -31,7 +31,7 @@ Status init_logging(const LogOptions& options) {
   try {
     g_log = make_logger("trustmon", options.file);
   } catch (const std::exception& e) {
-    return make_error("log_unwritable", std::string("cannot open the server log: ") + e.what());
+    return make_error(ErrorKind::internal, "log_unwritable", std::string("cannot open the server log: ") + e.what());
   }
   g_log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
   g_log->set_level(spdlog::level::from_str(options.level));

@@ -28,11 +28,11 @@ std::string ossl_errors() {
   return out;
 }
 
-Error ossl_error(std::string code, std::string_view context) {
+Error ossl_error(ErrorKind kind, std::string code, std::string_view context) {
   std::string msg(context);
   std::string detail = ossl_errors();
   if (!detail.empty()) msg += ": " + detail;
-  return make_error(std::move(code), std::move(msg));
+  return make_error(kind, std::move(code), std::move(msg));
 }
 
 namespace {
@@ -61,7 +61,7 @@ Result<Bytes> digest(const EVP_MD* md, ByteView data) {
   Bytes out(EVP_MAX_MD_SIZE);
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1)
-    return ossl_error("internal_error", "digest failed");
+    return ossl_error(ErrorKind::internal, "internal_error", "digest failed");
   out.resize(len);
   return out;
 }
@@ -78,8 +78,8 @@ Bytes x509_der(const X509* cert) {
 Result<X509Ptr> x509_from_der(ByteView der) {
   const unsigned char* p = der.data();
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) return ossl_error("certificate_malformed", "cannot parse certificate DER");
-  if (p != der.data() + der.size()) return make_error("certificate_malformed", "trailing bytes after certificate DER");
+  if (!cert) return ossl_error(ErrorKind::invalid, "certificate_malformed", "cannot parse certificate DER");
+  if (p != der.data() + der.size()) return make_error(ErrorKind::invalid, "certificate_malformed", "trailing bytes after certificate DER");
   return cert;
 }
 
@@ -97,7 +97,7 @@ std::string x509_name_text(const X509_NAME* name) {
 
 Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return ossl_error("internal_error", "BIO_new_mem_buf");
+  if (!bio) return ossl_error(ErrorKind::internal, "internal_error", "BIO_new_mem_buf");
   std::vector<X509Ptr> out;
   for (;;) {
     X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
@@ -107,25 +107,25 @@ Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem) {
   // The loop ends with PEM_R_NO_START_LINE at end of input; anything else is a real error.
   unsigned long e = ERR_peek_last_error();
   if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE))
-    return ossl_error("certificate_malformed", "cannot parse PEM certificate");
+    return ossl_error(ErrorKind::invalid, "certificate_malformed", "cannot parse PEM certificate");
   ERR_clear_error();
   return out;
 }
 
 Result<EvpPkeyPtr> private_key_from_pem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return ossl_error("internal_error", "BIO_new_mem_buf");
+  if (!bio) return ossl_error(ErrorKind::internal, "internal_error", "BIO_new_mem_buf");
   EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return ossl_error("key_malformed", "cannot parse PEM private key");
+  if (!key) return ossl_error(ErrorKind::invalid, "key_malformed", "cannot parse PEM private key");
   return key;
 }
 
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("file_unreadable", "cannot open " + path + ": " + std::strerror(errno));
+  if (!in) return make_error(ErrorKind::invalid, "file_unreadable", "cannot open " + path + ": " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return make_error("file_unreadable", "cannot read " + path);
+  if (in.bad()) return make_error(ErrorKind::invalid, "file_unreadable", "cannot read " + path);
   return ss.str();
 }
 
@@ -133,7 +133,7 @@ Status write_file(const std::string& path, std::string_view data, unsigned mode,
   const bool synced = durability == Durability::synced;
   std::string tmp = synced ? path + ".tmp" : path;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return make_error("file_unwritable", "cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return make_error(ErrorKind::internal, "file_unwritable", "cannot create " + tmp + ": " + std::strerror(errno));
   ::fchmod(fd, mode);  // umask must not widen nor narrow what the caller asked for
   const char* p = data.data();
   std::size_t left = data.size();
@@ -143,19 +143,19 @@ Status write_file(const std::string& path, std::string_view data, unsigned mode,
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      return make_error("file_unwritable", "cannot write " + tmp + ": " + std::strerror(err));
+      return make_error(ErrorKind::internal, "file_unwritable", "cannot write " + tmp + ": " + std::strerror(err));
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
   if (!synced) {
-    if (::close(fd) != 0) return make_error("file_unwritable", "cannot close " + tmp + ": " + std::strerror(errno));
+    if (::close(fd) != 0) return make_error(ErrorKind::internal, "file_unwritable", "cannot close " + tmp + ": " + std::strerror(errno));
     return {};
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0)
-    return make_error("file_unwritable", "cannot sync " + tmp + ": " + std::strerror(errno));
+    return make_error(ErrorKind::internal, "file_unwritable", "cannot sync " + tmp + ": " + std::strerror(errno));
   if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return make_error("file_unwritable", "cannot rename " + tmp + ": " + std::strerror(errno));
+    return make_error(ErrorKind::internal, "file_unwritable", "cannot rename " + tmp + ": " + std::strerror(errno));
   return {};
 }
 
@@ -165,7 +165,7 @@ Result<X509Ptr> load_cert_file(const std::string& path) {
   if (text->find("-----BEGIN") != std::string::npos) {
     auto certs = x509s_from_pem(*text);
     if (!certs) return std::move(certs).error();
-    if (certs->empty()) return make_error("certificate_malformed", "no certificate in " + path);
+    if (certs->empty()) return make_error(ErrorKind::invalid, "certificate_malformed", "no certificate in " + path);
     return std::move(certs->front());
   }
   return x509_from_der(as_bytes(*text));
@@ -189,7 +189,7 @@ Bytes serial_bytes(const ASN1_INTEGER* serial) {
 
 Result<UnixTime> asn1_time_to_unix(const ASN1_TIME* t) {
   struct tm tm {};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) return ossl_error("time_malformed", "bad ASN.1 time");
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return ossl_error(ErrorKind::invalid, "time_malformed", "bad ASN.1 time");
   // tm is UTC; convert without timegm's locale state.
   std::int64_t days = days_from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
                                       static_cast<unsigned>(tm.tm_mday));

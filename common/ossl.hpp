@@ -59,8 +59,8 @@ using Sha256 = std::array<std::uint8_t, 32>;
 
 // Drains the thread's OpenSSL error queue into one line ("" if empty).
 std::string ossl_errors();
-// Error{code, context + ": " + drained OpenSSL errors}.
-Error ossl_error(std::string code, std::string_view context);
+// Error{kind, code, context + ": " + drained OpenSSL errors}.
+Error ossl_error(ErrorKind kind, std::string code, std::string_view context);
 
 Sha256 sha256(ByteView data);
 // Digest with the named algorithm ("SHA1", "SHA256", ...).

@@ -49,13 +49,6 @@ inline Error make_error(ErrorKind kind, std::string code, std::string message) {
   return Error{std::move(code), std::move(message), kind};
 }
 
-// Transitional: the kind inferred from the code. Being replaced by the three-argument form.
-ErrorKind infer_error_kind(std::string_view code) noexcept;
-inline Error make_error(std::string code, std::string message) {
-  const ErrorKind kind = infer_error_kind(code);
-  return Error{std::move(code), std::move(message), kind};
-}
-
 template <typename T>
 class [[nodiscard]] Result {
  public:

@@ -145,7 +145,7 @@ int run(const config::Config& cfg) {
   auto csr_routes = routes::add_csr_routes(router, csr_service, api);
 
   // Trusted list: checker (ETSI schemas), optional signer, the workflow thread.
-  if (!tsl::valid_list_name(cfg.tl_name)) return fail("invalid [tl] name", make_error("config_invalid", cfg.tl_name));
+  if (!tsl::valid_list_name(cfg.tl_name)) return fail("invalid [tl] name", make_error(ErrorKind::invalid, "config_invalid", cfg.tl_name));
   auto tl_checker = tsl::TlChecker::create(cfg.tl_schema_dir.empty() ? tsl::default_schema_dir() : cfg.tl_schema_dir);
   if (!tl_checker) return fail("cannot load the trusted-list schemas", tl_checker.error());
   std::optional<tsl::TlSigner> tl_signer;

@@ -20,7 +20,7 @@ constexpr std::string_view kHeadKey = kMetaEventsHead;
 constexpr std::size_t kHeadSize = 8 + 32;
 
 Error corrupt_event(const std::string& why) {
-  return make_error("storage_corrupt", "event record: " + why);
+  return make_error(ErrorKind::storage, "storage_corrupt", "event record: " + why);
 }
 
 Bytes encode_event_value(const EventIn& e, const Sha256& prev) {
@@ -103,7 +103,7 @@ Result<std::uint64_t> append_event(WriteTxn& txn, const EventIn& event) {
   constexpr std::size_t kMax16 = std::numeric_limits<std::uint16_t>::max();
   if (event.type.size() > kMax16 || event.actor.size() > kMax16 ||
       event.payload.size() > std::numeric_limits<std::uint32_t>::max()) {
-    return make_error("event_too_large", "event type, actor or payload too long");
+    return make_error(ErrorKind::invalid, "event_too_large", "event type, actor or payload too long");
   }
 
   std::uint64_t seq = 1;

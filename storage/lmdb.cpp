@@ -97,7 +97,7 @@ Status migrate_csr_key_epochs(MDB_txn* txn, MDB_dbi dbi) {
     const ByteView value = from_val(v);
     if (value.size() != 8) {
       mdb_cursor_close(cur);
-      return make_error("storage_corrupt", "csr_key_index value is not a reservation id");
+      return make_error(ErrorKind::storage, "storage_corrupt", "csr_key_index value is not a reservation id");
     }
     const auto epoch = static_cast<std::uint32_t>(get_be64(value.data()) >> kCsrKeyEpochShift);
     entries.emplace_back(epoch_key(from_val(k), 0, epoch), to_bytes(value));
@@ -116,7 +116,7 @@ Status migrate_csr_key_epochs(MDB_txn* txn, MDB_dbi dbi) {
 
 Status migrate_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis, std::uint32_t from) {
   if (from < 1) {
-    return make_error("storage_version_mismatch",
+    return make_error(ErrorKind::storage, "storage_version_mismatch",
                       "no migration from schema " + std::to_string(from) + " to " +
                           std::to_string(kSchemaVersion));
   }
@@ -144,18 +144,18 @@ Status check_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis, 
   }
   if (rc != 0) return lmdb_error(rc, "read schema version");
   if (val.mv_size != 4) {
-    return make_error("storage_corrupt", "schema version record has " +
+    return make_error(ErrorKind::storage, "storage_corrupt", "schema version record has " +
                                              std::to_string(val.mv_size) + " bytes, expected 4");
   }
   const std::uint32_t stored = get_be32(static_cast<const std::uint8_t*>(val.mv_data));
   if (stored > kSchemaVersion) {
-    return make_error("storage_version_mismatch",
+    return make_error(ErrorKind::storage, "storage_version_mismatch",
                       "database schema " + std::to_string(stored) +
                           " is newer than this program's schema " + std::to_string(kSchemaVersion));
   }
   if (stored < kSchemaVersion) {
     if (read_only) {
-      return make_error("storage_version_mismatch",
+      return make_error(ErrorKind::storage, "storage_version_mismatch",
                         "database schema " + std::to_string(stored) +
                             " needs a migration; open it read-write first");
     }
@@ -178,7 +178,7 @@ std::set<std::string>& open_paths() {
 }
 
 Error not_active_error() {
-  return make_error("storage_error", "read transaction is not active (use a ReadScope)");
+  return make_error(ErrorKind::storage, "storage_error", "read transaction is not active (use a ReadScope)");
 }
 
 }  // namespace
@@ -226,18 +226,20 @@ Error lmdb_error(int rc, const char* context) {
   std::string message = context ? context : "lmdb";
   message += ": ";
   message += mdb_strerror(rc);
-  return make_error(std::move(code), std::move(message));
+  const ErrorKind kind =
+      rc == MDB_MAP_FULL || rc == MDB_READERS_FULL ? ErrorKind::unavailable : ErrorKind::storage;
+  return make_error(kind, std::move(code), std::move(message));
 }
 
 // ---------------------------------------------------------------------------- Env
 
 Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
-  if (options.path.empty()) return make_error("storage_error", "environment path is empty");
+  if (options.path.empty()) return make_error(ErrorKind::storage, "storage_error", "environment path is empty");
   if (!options.read_only) {
     std::error_code ec;
     std::filesystem::create_directories(options.path, ec);
     if (ec) {
-      return make_error("storage_error", "create directory " + options.path + ": " + ec.message());
+      return make_error(ErrorKind::storage, "storage_error", "create directory " + options.path + ": " + ec.message());
     }
   }
 
@@ -247,7 +249,7 @@ Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
   {
     std::lock_guard<std::mutex> lock(g_open_mu);
     if (!open_paths().insert(canonical).second) {
-      return make_error("storage_error", "environment " + canonical + " is already open in this process");
+      return make_error(ErrorKind::storage, "storage_error", "environment " + canonical + " is already open in this process");
     }
   }
   std::unique_ptr<Env> env(new Env());
@@ -299,7 +301,7 @@ Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
     if (rc != 0) {
       mdb_txn_abort(txn);
       if (rc == MDB_NOTFOUND) {
-        return make_error("storage_error", std::string("table ") + table_name(t) +
+        return make_error(ErrorKind::storage, "storage_error", std::string("table ") + table_name(t) +
                                                " missing (database never initialised?)");
       }
       return lmdb_error(rc, "mdb_dbi_open");
@@ -345,7 +347,7 @@ void Env::unlock_map_shared() noexcept {
 }
 
 Status Env::grow_map() {
-  if (read_only_) return make_error("storage_error", "cannot grow a read-only environment");
+  if (read_only_) return make_error(ErrorKind::storage, "storage_error", "cannot grow a read-only environment");
   std::lock_guard<std::mutex> gate(grow_gate_);
   grow_pending_.store(true, std::memory_order_release);
   Status result;
@@ -353,7 +355,7 @@ Status Env::grow_map() {
     std::unique_lock<std::shared_mutex> exclusive(map_lock_);
     const std::size_t current = map_size();
     if (current == 0 || current > std::numeric_limits<std::size_t>::max() / 2) {
-      result = make_error("storage_map_full", "map cannot grow past " + std::to_string(current));
+      result = make_error(ErrorKind::unavailable, "storage_map_full", "map cannot grow past " + std::to_string(current));
     } else {
       // Called with no transaction of this process using the map: the Writer has
       // finished its txn and every reader is outside its ReadScope.
@@ -430,8 +432,8 @@ ReadTxn::~ReadTxn() {
 }
 
 Status ReadTxn::renew() {
-  if (txn_ == nullptr) return make_error("storage_error", "read transaction was moved from");
-  if (active_) return make_error("storage_error", "read transaction is already active");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "read transaction was moved from");
+  if (active_) return make_error(ErrorKind::storage, "storage_error", "read transaction is already active");
   bool resized = false;
   for (;;) {
     env_->lock_map_shared();
@@ -472,7 +474,7 @@ Result<std::optional<ByteView>> ReadTxn::get(Table t, ByteView key) const {
 // ------------------------------------------------------------------------- WriteTxn
 
 Result<WriteTxn> WriteTxn::begin(Env& env) {
-  if (env.read_only()) return make_error("storage_error", "environment is read-only");
+  if (env.read_only()) return make_error(ErrorKind::storage, "storage_error", "environment is read-only");
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env.raw(), nullptr, 0, &txn);
   if (rc == MDB_MAP_RESIZED && t_map_shared_depth == 0) {
@@ -486,7 +488,7 @@ Result<WriteTxn> WriteTxn::begin(Env& env) {
 
 Result<WriteTxn> WriteTxn::begin_child(WriteTxn& parent) {
   if (!parent.sticky_.ok()) return parent.sticky_.error();
-  if (parent.txn_ == nullptr) return make_error("storage_error", "parent transaction has ended");
+  if (parent.txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "parent transaction has ended");
   MDB_txn* child = nullptr;
   const int rc = mdb_txn_begin(parent.env_->raw(), parent.txn_, 0, &child);
   if (rc != 0) return lmdb_error(rc, "begin child transaction");
@@ -532,7 +534,7 @@ Status WriteTxn::fail(int rc, const char* context) {
 
 Result<std::optional<ByteView>> WriteTxn::get(Table t, ByteView key) const {
   if (!sticky_.ok()) return sticky_.error();
-  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   MDB_val k = to_val(key);
   MDB_val v;
   const int rc = mdb_get(txn_, env_->dbi(t), &k, &v);
@@ -543,7 +545,7 @@ Result<std::optional<ByteView>> WriteTxn::get(Table t, ByteView key) const {
 
 Status WriteTxn::put(Table t, ByteView key, ByteView value, unsigned flags) {
   if (!sticky_.ok()) return sticky_;
-  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
   const int rc = mdb_put(txn_, env_->dbi(t), &k, &v, flags);
@@ -553,7 +555,7 @@ Status WriteTxn::put(Table t, ByteView key, ByteView value, unsigned flags) {
 
 Status WriteTxn::put_sorted(Table t, std::span<const KeyValue> entries, unsigned flags) {
   if (!sticky_.ok()) return sticky_;
-  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   if (entries.empty()) return {};
   MDB_cursor* cur = nullptr;
   int rc = mdb_cursor_open(txn_, env_->dbi(t), &cur);
@@ -571,7 +573,7 @@ Status WriteTxn::put_sorted(Table t, std::span<const KeyValue> entries, unsigned
 
 Result<bool> WriteTxn::put_if_absent(Table t, ByteView key, ByteView value) {
   if (!sticky_.ok()) return sticky_.error();
-  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
   // On a DUPSORT table "absent" means the key/value pair (MDB_NODUPDATA).
@@ -584,7 +586,7 @@ Result<bool> WriteTxn::put_if_absent(Table t, ByteView key, ByteView value) {
 
 Result<bool> WriteTxn::del(Table t, ByteView key) {
   if (!sticky_.ok()) return sticky_.error();
-  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   MDB_val k = to_val(key);
   const int rc = mdb_del(txn_, env_->dbi(t), &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
@@ -594,7 +596,7 @@ Result<bool> WriteTxn::del(Table t, ByteView key) {
 
 Result<bool> WriteTxn::del_value(Table t, ByteView key, ByteView value) {
   if (!sticky_.ok()) return sticky_.error();
-  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   MDB_val k = to_val(key);
   MDB_val v = to_val(value);
   const int rc = mdb_del(txn_, env_->dbi(t), &k, &v);
@@ -608,7 +610,7 @@ Status WriteTxn::commit() {
     abort();
     return sticky_;
   }
-  if (txn_ == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   // mdb_txn_commit frees the handle whether it succeeds or not.
   const int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
   if (rc != 0) {
@@ -636,7 +638,7 @@ Result<Cursor> Cursor::open(const ReadTxn& txn, Table t) {
 
 Result<Cursor> Cursor::open(const WriteTxn& txn, Table t) {
   if (!txn.sticky().ok()) return txn.sticky().error();
-  if (txn.raw() == nullptr) return make_error("storage_error", "write transaction has ended");
+  if (txn.raw() == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
   MDB_cursor* c = nullptr;
   const int rc = mdb_cursor_open(txn.raw(), txn.env().dbi(t), &c);
   if (rc != 0) return lmdb_error(rc, "mdb_cursor_open");
@@ -663,7 +665,7 @@ Cursor::~Cursor() {
 }
 
 Result<bool> Cursor::move(MDB_cursor_op op, ByteView* seek_key, ByteView* seek_value) {
-  if (cur_ == nullptr) return make_error("storage_error", "cursor was moved from");
+  if (cur_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "cursor was moved from");
   if (seek_key != nullptr) k_ = to_val(*seek_key);
   if (seek_value != nullptr) v_ = to_val(*seek_value);
   const int rc = mdb_cursor_get(cur_, &k_, &v_, op);

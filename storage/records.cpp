@@ -19,7 +19,7 @@ constexpr std::uint8_t kFormat = 1;
 constexpr std::uint8_t kNoReasonByte = 0xff;
 
 Error corrupt(const char* what, const char* why) {
-  return make_error("storage_corrupt", std::string(what) + " record: " + why);
+  return make_error(ErrorKind::storage, "storage_corrupt", std::string(what) + " record: " + why);
 }
 
 bool valid_reason(int code) {

@@ -28,12 +28,12 @@ thread_local const Writer* t_running_writer = nullptr;
 
 Status run_job(const Writer::Job& job, WriteTxn& txn) noexcept {
   try {
-    if (!job) return make_error("internal_error", "empty writer job");
+    if (!job) return make_error(ErrorKind::internal, "internal_error", "empty writer job");
     return job(txn);
   } catch (const std::exception& e) {
-    return make_error("internal_error", std::string("writer job threw: ") + e.what());
+    return make_error(ErrorKind::internal, "internal_error", std::string("writer job threw: ") + e.what());
   } catch (...) {
-    return make_error("internal_error", "writer job threw a non-exception");
+    return make_error(ErrorKind::internal, "internal_error", "writer job threw a non-exception");
   }
 }
 
@@ -100,13 +100,13 @@ void Writer::submit(Job job, Done done) {
       return;
     }
   }
-  call_done(done, make_error("shutting_down", "the writer is stopping"));
+  call_done(done, make_error(ErrorKind::unavailable, "shutting_down", "the writer is stopping"));
 }
 
 Status Writer::run_sync(Job job) {
   if (t_running_writer == this) {
     // From a Job or Done: waiting here would wait for ourselves.
-    return make_error("internal_error", "run_sync called on the writer thread");
+    return make_error(ErrorKind::internal, "internal_error", "run_sync called on the writer thread");
   }
   auto promise = std::make_shared<std::promise<Status>>();
   std::future<Status> result = promise->get_future();
@@ -188,7 +188,7 @@ void Writer::run_batch(std::deque<Pending>& batch) {
     // The map is full: nothing of this attempt is kept. Grow and run every job again.
     parent->abort();
     if (attempt >= kMaxGrowsPerBatch) {
-      outcome = make_error("storage_map_full", "map still full after growing " +
+      outcome = make_error(ErrorKind::unavailable, "storage_map_full", "map still full after growing " +
                                                    std::to_string(attempt) + " times");
       break;
     }

@@ -110,23 +110,23 @@ class Importer {
 
   ImportSummary run() {
     if (options_.batch == 0 || options_.batch > kImportMaxBatch) {
-      sum_.fatal = make_error("usage_invalid", "--batch must be between 1 and " + std::to_string(kImportMaxBatch));
+      sum_.fatal = make_error(ErrorKind::invalid, "usage_invalid", "--batch must be between 1 and " + std::to_string(kImportMaxBatch));
       return sum_;
     }
     if (options_.parallel == 0 || options_.parallel > kImportMaxParallel) {
       sum_.fatal =
-          make_error("usage_invalid", "--parallel must be between 1 and " + std::to_string(kImportMaxParallel));
+          make_error(ErrorKind::invalid, "usage_invalid", "--parallel must be between 1 and " + std::to_string(kImportMaxParallel));
       return sum_;
     }
     if (options_.paths.empty()) {
-      sum_.fatal = make_error("usage_invalid", "nothing to import: give files or folders");
+      sum_.fatal = make_error(ErrorKind::invalid, "usage_invalid", "nothing to import: give files or folders");
       return sum_;
     }
     // Every argument must exist before anything is sent.
     for (const auto& p : options_.paths) {
       std::error_code ec;
       if (!fs::exists(p, ec)) {
-        sum_.fatal = make_error("usage_invalid", "no such file or folder: " + p);
+        sum_.fatal = make_error(ErrorKind::invalid, "usage_invalid", "no such file or folder: " + p);
         return sum_;
       }
     }
@@ -179,7 +179,7 @@ class Importer {
     for (std::size_t i = 1; i < n; ++i) {
       auto t = options_.connect();
       if (!t) return std::move(t).error();
-      if (!*t) return make_error("connection_failed", "no connection for a parallel request");
+      if (!*t) return make_error(ErrorKind::unavailable, "connection_failed", "no connection for a parallel request");
       extra_.push_back(std::move(*t));
       all.push_back(extra_.back().get());
     }
@@ -220,7 +220,7 @@ class Importer {
       // Only allocation can throw here; the import ends with the error instead.
       std::lock_guard lock(mu_);
       stop_ = true;
-      if (!failure_) failure_ = make_error("import_failed", "a sender thread failed");
+      if (!failure_) failure_ = make_error(ErrorKind::invalid, "import_failed", "a sender thread failed");
       can_put_.notify_all();
     }
   }
@@ -251,9 +251,9 @@ class Importer {
         account(*reply, b, o);
       }
     } catch (const std::exception& e) {
-      o.fatal = make_error("import_failed", std::string("cannot send a batch: ") + e.what());
+      o.fatal = make_error(ErrorKind::invalid, "import_failed", std::string("cannot send a batch: ") + e.what());
     } catch (...) {
-      o.fatal = make_error("import_failed", "cannot send a batch");
+      o.fatal = make_error(ErrorKind::invalid, "import_failed", "cannot send a batch");
     }
     return o;
   }
@@ -285,7 +285,7 @@ class Importer {
         else ++o.refused;
       }
     } else {
-      o.fatal = make_error("bad_response", "the server's reply has neither counts nor results");
+      o.fatal = make_error(ErrorKind::invalid, "bad_response", "the server's reply has neither counts nor results");
       return;
     }
     if (!have_results) return;

@@ -75,17 +75,17 @@ Status make_private_dir(const std::string& dir) {
   fs::path p(dir);
   if (p.has_parent_path()) {
     fs::create_directories(p.parent_path(), ec);
-    if (ec) return make_error("file_unwritable", "cannot create " + p.parent_path().string() + ": " + ec.message());
+    if (ec) return make_error(ErrorKind::internal, "file_unwritable", "cannot create " + p.parent_path().string() + ": " + ec.message());
   }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return make_error("file_unwritable", "cannot create " + dir + ": " + std::strerror(errno));
+    return make_error(ErrorKind::internal, "file_unwritable", "cannot create " + dir + ": " + std::strerror(errno));
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return make_error("file_unwritable", dir + " is not a directory");
+    return make_error(ErrorKind::internal, "file_unwritable", dir + " is not a directory");
   // It will hold the admin token: nobody else may list or read it (umask may have
   // widened a fresh folder; an existing one is narrowed too).
   if (::chmod(dir.c_str(), 0700) != 0)
-    return make_error("file_unwritable", "cannot chmod " + dir + ": " + std::strerror(errno));
+    return make_error(ErrorKind::internal, "file_unwritable", "cannot chmod " + dir + ": " + std::strerror(errno));
   return {};
 }
 
@@ -98,12 +98,12 @@ nlohmann::json InitSummary::to_json() const {
 Result<config::IssuerConfig> parse_issuer_arg(std::string_view arg) {
   auto eq = arg.find('=');
   if (eq == std::string_view::npos)
-    return make_error("usage_invalid", "--issuer wants NAME=CA_PEM,RESPONDER_CERT,RESPONDER_KEY, got '" +
+    return make_error(ErrorKind::invalid, "usage_invalid", "--issuer wants NAME=CA_PEM,RESPONDER_CERT,RESPONDER_KEY, got '" +
                                            std::string(arg) + "'");
   config::IssuerConfig ic;
   ic.name = std::string(arg.substr(0, eq));
   if (!valid_issuer_name(ic.name))
-    return make_error("usage_invalid", "issuer name '" + ic.name + "' must be 1-64 of A-Z a-z 0-9 - _ .");
+    return make_error(ErrorKind::invalid, "usage_invalid", "issuer name '" + ic.name + "' must be 1-64 of A-Z a-z 0-9 - _ .");
   std::vector<std::string> parts;
   std::string_view rest = arg.substr(eq + 1);
   for (;;) {
@@ -113,28 +113,28 @@ Result<config::IssuerConfig> parse_issuer_arg(std::string_view arg) {
     rest.remove_prefix(comma + 1);
   }
   if (parts.size() != 3)
-    return make_error("usage_invalid", "--issuer " + ic.name + " wants three comma-separated paths (CA, responder certificate, responder key)");
+    return make_error(ErrorKind::invalid, "usage_invalid", "--issuer " + ic.name + " wants three comma-separated paths (CA, responder certificate, responder key)");
   for (const auto& p : parts)
-    if (p.empty()) return make_error("usage_invalid", "--issuer " + ic.name + " has an empty path");
+    if (p.empty()) return make_error(ErrorKind::invalid, "usage_invalid", "--issuer " + ic.name + " has an empty path");
   ic.ca_cert = absolute_path(parts[0]);
   ic.responder_cert = absolute_path(parts[1]);
   ic.responder_key = absolute_path(parts[2]);
 
   auto ca = load_cert_file(ic.ca_cert);
-  if (!ca) return make_error("usage_invalid", "issuer " + ic.name + ": CA certificate: " + ca.error().message);
+  if (!ca) return make_error(ErrorKind::invalid, "usage_invalid", "issuer " + ic.name + ": CA certificate: " + ca.error().message);
   auto resp = load_cert_file(ic.responder_cert);
-  if (!resp) return make_error("usage_invalid", "issuer " + ic.name + ": responder certificate: " + resp.error().message);
+  if (!resp) return make_error(ErrorKind::invalid, "usage_invalid", "issuer " + ic.name + ": responder certificate: " + resp.error().message);
   auto key = load_key_file(ic.responder_key);
-  if (!key) return make_error("usage_invalid", "issuer " + ic.name + ": responder key: " + key.error().message);
+  if (!key) return make_error(ErrorKind::invalid, "usage_invalid", "issuer " + ic.name + ": responder key: " + key.error().message);
   if (X509_check_private_key(resp->get(), key->get()) != 1) {
     ossl_errors();  // drop the queue; the message below says it all
-    return make_error("usage_invalid", "issuer " + ic.name + ": the responder key does not match the responder certificate");
+    return make_error(ErrorKind::invalid, "usage_invalid", "issuer " + ic.name + ": the responder key does not match the responder certificate");
   }
   return ic;
 }
 
 Result<std::string> set_listen(const std::string& config_text, const std::string& listen) {
-  if (!valid_listen(listen)) return make_error("usage_invalid", "--listen wants HOST:PORT, got '" + listen + "'");
+  if (!valid_listen(listen)) return make_error(ErrorKind::invalid, "usage_invalid", "--listen wants HOST:PORT, got '" + listen + "'");
   std::vector<std::string> lines;
   std::istringstream in(config_text);
   for (std::string l; std::getline(in, l);) lines.push_back(l);
@@ -167,7 +167,7 @@ Result<std::string> set_listen(const std::string& config_text, const std::string
   } else if (header) {
     lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(*header) + 1, line);
   } else {
-    return make_error("internal_error", "the example config has no [server] table");
+    return make_error(ErrorKind::internal, "internal_error", "the example config has no [server] table");
   }
   std::string out;
   for (const auto& l : lines) out += l + "\n";
@@ -176,14 +176,14 @@ Result<std::string> set_listen(const std::string& config_text, const std::string
 
 Result<std::string> make_admin_token() {
   Bytes raw(32);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) return ossl_error("crypto_failed", "RAND_bytes");
+  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) return ossl_error(ErrorKind::internal, "crypto_failed", "RAND_bytes");
   std::string token = "tm_" + base64url_encode(raw);
   OPENSSL_cleanse(raw.data(), raw.size());
   return token;
 }
 
 Result<InitSummary> run_init(const InitOptions& options) {
-  if (options.data_dir.empty()) return make_error("usage_invalid", "--data is required");
+  if (options.data_dir.empty()) return make_error(ErrorKind::invalid, "usage_invalid", "--data is required");
   InitSummary s;
   s.data_dir = absolute_path(options.data_dir);
   s.config_path = (fs::path(s.data_dir) / "trustmon.toml").string();
@@ -196,7 +196,7 @@ Result<InitSummary> run_init(const InitOptions& options) {
     auto ic = parse_issuer_arg(arg);
     if (!ic) return std::move(ic).error();
     for (const auto& other : issuers)
-      if (other.name == ic->name) return make_error("usage_invalid", "issuer " + ic->name + " given twice");
+      if (other.name == ic->name) return make_error(ErrorKind::invalid, "usage_invalid", "issuer " + ic->name + " given twice");
     issuers.push_back(std::move(*ic));
   }
   std::string text = config::example(s.data_dir, issuers);
@@ -207,7 +207,7 @@ Result<InitSummary> run_init(const InitOptions& options) {
   }
   std::error_code ec;
   if (fs::exists(s.config_path, ec) && !options.force)
-    return make_error("already_initialized", s.config_path + " exists (use --force to overwrite it and rotate the admin token)");
+    return make_error(ErrorKind::invalid, "already_initialized", s.config_path + " exists (use --force to overwrite it and rotate the admin token)");
 
   if (auto st = make_private_dir(s.data_dir); !st) return std::move(st).error();
   if (auto st = write_file(s.config_path, text, 0600); !st) return std::move(st).error();

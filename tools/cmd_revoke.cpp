@@ -30,16 +30,16 @@ bool printable(std::string_view s) {
 template <typename Fn>
 Status for_each_entry(const std::string& path, Fn&& fn) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("file_unreadable", "cannot open " + path);
+  if (!in) return make_error(ErrorKind::invalid, "file_unreadable", "cannot open " + path);
   std::size_t line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     auto r = parse_revocation_line(line, line_no);
-    if (!r) return make_error(r.error().code, path + ":" + std::to_string(line_no) + ": " + r.error().message);
+    if (!r) return make_error(r.error().kind, r.error().code, path + ":" + std::to_string(line_no) + ": " + r.error().message);
     if (!r->has_value()) continue;
     if (!fn(std::move(**r))) break;
   }
-  if (in.bad()) return make_error("file_unreadable", "cannot read " + path);
+  if (in.bad()) return make_error(ErrorKind::invalid, "file_unreadable", "cannot read " + path);
   return {};
 }
 
@@ -124,7 +124,7 @@ Result<Revocation> make_revocation(std::string issuer, std::string serial, std::
                                    std::string invalidity_date) {
   Revocation r;
   if (issuer.empty() || issuer.size() > 256 || !printable(issuer))
-    return make_error("usage_invalid", "issuer must be a non-empty printable name");
+    return make_error(ErrorKind::invalid, "usage_invalid", "issuer must be a non-empty printable name");
   r.issuer = std::move(issuer);
 
   // Accept "0A:1B:..." and "0x0a1b..." as people copy them from openssl output.
@@ -133,24 +133,24 @@ Result<Revocation> make_revocation(std::string issuer, std::string serial, std::
   for (char c : sv) {
     if (c == ':') continue;
     if (std::isxdigit(static_cast<unsigned char>(c)) == 0)
-      return make_error("usage_invalid", "serial '" + serial + "' is not hexadecimal");
+      return make_error(ErrorKind::invalid, "usage_invalid", "serial '" + serial + "' is not hexadecimal");
     r.serial += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  if (r.serial.empty()) return make_error("usage_invalid", "serial is empty");
+  if (r.serial.empty()) return make_error(ErrorKind::invalid, "usage_invalid", "serial is empty");
   if (r.serial.size() % 2 != 0) r.serial.insert(r.serial.begin(), '0');
-  if (r.serial.size() > kMaxSerialHex) return make_error("usage_invalid", "serial '" + serial + "' is too long");
+  if (r.serial.size() > kMaxSerialHex) return make_error(ErrorKind::invalid, "usage_invalid", "serial '" + serial + "' is too long");
 
-  if (reason.empty()) return make_error("usage_invalid", "reason is required (e.g. keyCompromise)");
+  if (reason.empty()) return make_error(ErrorKind::invalid, "usage_invalid", "reason is required (e.g. keyCompromise)");
   for (char c : reason)
     if (std::isalpha(static_cast<unsigned char>(c)) == 0)
-      return make_error("usage_invalid", "reason '" + reason + "' is not an RFC 5280 reason name");
+      return make_error(ErrorKind::invalid, "usage_invalid", "reason '" + reason + "' is not an RFC 5280 reason name");
   r.reason = std::move(reason);
 
   if (!time.empty() && !parse_rfc3339(time))
-    return make_error("usage_invalid", "time '" + time + "' is not RFC 3339 (e.g. 2024-05-01T12:00:00Z)");
+    return make_error(ErrorKind::invalid, "usage_invalid", "time '" + time + "' is not RFC 3339 (e.g. 2024-05-01T12:00:00Z)");
   r.time = std::move(time);
   if (!invalidity_date.empty() && !parse_rfc3339(invalidity_date))
-    return make_error("usage_invalid", "invalidity date '" + invalidity_date + "' is not RFC 3339");
+    return make_error(ErrorKind::invalid, "usage_invalid", "invalidity date '" + invalidity_date + "' is not RFC 3339");
   r.invalidity_date = std::move(invalidity_date);
   return r;
 }
@@ -166,7 +166,7 @@ Result<std::optional<Revocation>> parse_revocation_line(std::string_view line, s
     t.remove_prefix(tab + 1);
   }
   if (f.size() < 3 || f.size() > 5)
-    return make_error("usage_invalid", "want ISSUER<TAB>SERIAL<TAB>REASON[<TAB>TIME[<TAB>INVALIDITY]], got " +
+    return make_error(ErrorKind::invalid, "usage_invalid", "want ISSUER<TAB>SERIAL<TAB>REASON[<TAB>TIME[<TAB>INVALIDITY]], got " +
                                            std::to_string(f.size()) + " fields");
   f.resize(5);
   auto r = make_revocation(std::move(f[0]), std::move(f[1]), std::move(f[2]), std::move(f[3]), std::move(f[4]));
@@ -188,9 +188,9 @@ RevokeOutcome run_revoke(HttpTransport& http, const RevokeOptions& options) {
     return out;
   };
   if (options.single.has_value() == !options.file.empty())
-    return fail(make_error("usage_invalid", "give either --issuer/--serial/--reason or --file"));
+    return fail(make_error(ErrorKind::invalid, "usage_invalid", "give either --issuer/--serial/--reason or --file"));
   if (options.batch == 0 || options.batch > kMaxBatch)
-    return fail(make_error("usage_invalid", "--batch must be between 1 and " + std::to_string(kMaxBatch)));
+    return fail(make_error(ErrorKind::invalid, "usage_invalid", "--batch must be between 1 and " + std::to_string(kMaxBatch)));
   if (!options.file.empty()) return FileRevoker(http, options).run();
 
   auto reply = post_json(http, options.target, options.single->to_json());

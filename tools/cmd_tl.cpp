@@ -36,7 +36,7 @@ int cmd_tl_import(HttpTransport& http, const std::string& name, const std::strin
   }
   json parsed = json::parse(resp->body, nullptr, false);
   if (parsed.is_discarded() || !parsed.is_object()) {
-    print_error(err, make_error("bad_response", "HTTP " + std::to_string(resp->status) + ": not a JSON object"));
+    print_error(err, make_error(ErrorKind::invalid, "bad_response", "HTTP " + std::to_string(resp->status) + ": not a JSON object"));
     return kExitFailed;
   }
   out << output_text(parsed);
@@ -60,7 +60,7 @@ Result<AdminCall> notice_file(const NoticeArgs& a) {
   if (!a.values_json.empty()) {
     json values = json::parse(a.values_json, nullptr, false);
     if (values.is_discarded() || !values.is_object())
-      return make_error("usage_invalid", "--values must be a JSON object");
+      return make_error(ErrorKind::invalid, "usage_invalid", "--values must be a JSON object");
     body["values"] = std::move(values);
   }
   return AdminCall{"POST", "/api/v1/tl/notices", std::move(body)};

@@ -47,7 +47,7 @@ Status write_plain(const std::string& path, std::string_view data, unsigned mode
 Status make_dir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return make_error("file_unwritable", "cannot create " + dir.string() + ": " + ec.message());
+  if (ec) return make_error(ErrorKind::internal, "file_unwritable", "cannot create " + dir.string() + ": " + ec.message());
   return {};
 }
 
@@ -59,14 +59,14 @@ std::string bio_text(BIO* bio) {
 
 Result<std::string> cert_pem(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return ossl_error("crypto_failed", "PEM_write_bio_X509");
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return ossl_error(ErrorKind::internal, "crypto_failed", "PEM_write_bio_X509");
   return bio_text(bio.get());
 }
 
 Result<std::string> key_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    return ossl_error("crypto_failed", "PEM_write_bio_PrivateKey");
+    return ossl_error(ErrorKind::internal, "crypto_failed", "PEM_write_bio_PrivateKey");
   return bio_text(bio.get());
 }
 
@@ -81,11 +81,11 @@ class KeyFactory {
     f.ec_.reset(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
     if (!f.ec_ || EVP_PKEY_keygen_init(f.ec_.get()) != 1 ||
         EVP_PKEY_CTX_set_group_name(f.ec_.get(), "P-256") != 1)
-      return ossl_error("crypto_failed", "cannot set up P-256 key generation");
+      return ossl_error(ErrorKind::internal, "crypto_failed", "cannot set up P-256 key generation");
     f.rsa_.reset(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
     if (!f.rsa_ || EVP_PKEY_keygen_init(f.rsa_.get()) != 1 ||
         EVP_PKEY_CTX_set_rsa_keygen_bits(f.rsa_.get(), 2048) != 1)
-      return ossl_error("crypto_failed", "cannot set up RSA-2048 key generation");
+      return ossl_error(ErrorKind::internal, "crypto_failed", "cannot set up RSA-2048 key generation");
     return f;
   }
   Result<EvpPkeyPtr> ec() { return generate(ec_.get(), "P-256"); }
@@ -95,7 +95,7 @@ class KeyFactory {
   static Result<EvpPkeyPtr> generate(EVP_PKEY_CTX* ctx, const char* what) {
     EVP_PKEY* key = nullptr;
     if (EVP_PKEY_generate(ctx, &key) != 1 || key == nullptr)
-      return ossl_error("crypto_failed", std::string("cannot generate a ") + what + " key");
+      return ossl_error(ErrorKind::internal, "crypto_failed", std::string("cannot generate a ") + what + " key");
     return EvpPkeyPtr(key);
   }
   EvpPkeyCtxPtr ec_;
@@ -111,13 +111,13 @@ struct NameEntry {
 
 Result<X509NamePtr> make_name(const std::vector<NameEntry>& entries) {
   X509NamePtr name(X509_NAME_new());
-  if (!name) return ossl_error("crypto_failed", "X509_NAME_new");
+  if (!name) return ossl_error(ErrorKind::internal, "crypto_failed", "X509_NAME_new");
   for (const auto& e : entries) {
     // MBSTRING_UTF8 lets OpenSSL pick the string type per attribute from its table:
     // PrintableString for C and serialNumber, UTF8String for Cyrillic text.
     if (X509_NAME_add_entry_by_NID(name.get(), e.nid, MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(e.value.c_str()), -1, -1, 0) != 1)
-      return ossl_error("crypto_failed", std::string("cannot add name attribute ") + OBJ_nid2sn(e.nid));
+      return ossl_error(ErrorKind::internal, "crypto_failed", std::string("cannot add name attribute ") + OBJ_nid2sn(e.nid));
   }
   return name;
 }
@@ -179,7 +179,7 @@ std::vector<NameEntry> person_subject(std::mt19937_64& rng, bool organisation) {
 // 16 octets, so the hex form is always 32 characters.
 Result<Bytes> random_serial() {
   Bytes s(16);
-  if (RAND_bytes(s.data(), static_cast<int>(s.size())) != 1) return ossl_error("crypto_failed", "RAND_bytes");
+  if (RAND_bytes(s.data(), static_cast<int>(s.size())) != 1) return ossl_error(ErrorKind::internal, "crypto_failed", "RAND_bytes");
   s[0] &= 0x7f;
   if (s[0] == 0) s[0] = 0x40;
   return s;
@@ -199,27 +199,27 @@ struct CertSpec {
 
 Result<X509Ptr> build_cert(const CertSpec& spec) {
   X509Ptr cert(X509_new());
-  if (!cert) return ossl_error("crypto_failed", "X509_new");
+  if (!cert) return ossl_error(ErrorKind::internal, "crypto_failed", "X509_new");
   BignumPtr bn(BN_bin2bn(spec.serial.data(), static_cast<int>(spec.serial.size()), nullptr));
   Asn1IntegerPtr serial(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
-  if (!serial) return ossl_error("crypto_failed", "cannot encode the serial number");
+  if (!serial) return ossl_error(ErrorKind::internal, "crypto_failed", "cannot encode the serial number");
   if (X509_set_version(cert.get(), X509_VERSION_3) != 1 || X509_set_serialNumber(cert.get(), serial.get()) != 1 ||
       X509_set_subject_name(cert.get(), spec.subject) != 1 ||
       X509_set_issuer_name(cert.get(), spec.issuer ? X509_get_subject_name(spec.issuer) : spec.subject) != 1 ||
       X509_set_pubkey(cert.get(), spec.subject_key) != 1 ||
       ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(spec.not_before)) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(spec.not_after)) == nullptr)
-    return ossl_error("crypto_failed", "cannot fill the certificate");
+    return ossl_error(ErrorKind::internal, "crypto_failed", "cannot fill the certificate");
 
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, spec.issuer ? spec.issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
   for (const auto& [nid, value] : spec.extensions) {
     X509ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
     if (!ext || X509_add_ext(cert.get(), ext.get(), -1) != 1)
-      return ossl_error("crypto_failed", std::string("cannot add extension ") + OBJ_nid2sn(nid) + "=" + value);
+      return ossl_error(ErrorKind::internal, "crypto_failed", std::string("cannot add extension ") + OBJ_nid2sn(nid) + "=" + value);
   }
   if (X509_sign(cert.get(), spec.issuer_key, EVP_sha256()) <= 0)
-    return ossl_error("crypto_failed", "cannot sign the certificate");
+    return ossl_error(ErrorKind::internal, "crypto_failed", "cannot sign the certificate");
   return cert;
 }
 
@@ -272,19 +272,19 @@ nlohmann::json DemoPkiSummary::to_json() const {
 }
 
 Result<DemoPkiSummary> generate_demo_pki(const DemoPkiOptions& options) {
-  if (options.out_dir.empty()) return make_error("usage_invalid", "--out is required");
-  if (options.count > kMaxCount) return make_error("usage_invalid", "--count is at most " + std::to_string(kMaxCount));
+  if (options.out_dir.empty()) return make_error(ErrorKind::invalid, "usage_invalid", "--out is required");
+  if (options.count > kMaxCount) return make_error(ErrorKind::invalid, "usage_invalid", "--count is at most " + std::to_string(kMaxCount));
   if (!(options.revoked_percent >= 0.0 && options.revoked_percent <= 100.0))
-    return make_error("usage_invalid", "--revoked-percent must be between 0 and 100");
+    return make_error(ErrorKind::invalid, "usage_invalid", "--revoked-percent must be between 0 and 100");
   const Clock& clock = options.clock ? *options.clock : SystemClock::instance();
   const UnixTime now = clock.now();
 
   std::error_code ec;
   fs::path out = fs::absolute(options.out_dir, ec).lexically_normal();
-  if (ec) return make_error("file_unwritable", "cannot resolve " + options.out_dir + ": " + ec.message());
+  if (ec) return make_error(ErrorKind::internal, "file_unwritable", "cannot resolve " + options.out_dir + ": " + ec.message());
   if (!out.has_filename()) out = out.parent_path();  // drop a trailing '/'
   if (fs::exists(out / "root.pem") && !options.force)
-    return make_error("already_exists", out.string() + " already holds a demo PKI (use --force to replace it)");
+    return make_error(ErrorKind::invalid, "already_exists", out.string() + " already holds a demo PKI (use --force to replace it)");
   if (auto s = make_dir(out); !s) return std::move(s).error();
 
   DemoPkiSummary summary;
@@ -296,7 +296,7 @@ Result<DemoPkiSummary> generate_demo_pki(const DemoPkiOptions& options) {
 
   std::uint64_t seed = 0;
   if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed) != 1)
-    return ossl_error("crypto_failed", "RAND_bytes");
+    return ossl_error(ErrorKind::internal, "crypto_failed", "RAND_bytes");
   std::mt19937_64 rng(seed);
 
   auto keys = KeyFactory::create();

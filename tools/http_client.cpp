@@ -111,17 +111,17 @@ const std::string* HttpResponse::header(std::string_view name) const { return fi
 
 Result<std::unique_ptr<HttpClient>> HttpClient::create(const HttpClientOptions& options) {
   EvhttpUriPtr uri(evhttp_uri_parse_with_flags(options.base_url.c_str(), 0));
-  if (!uri) return make_error("url_invalid", "cannot parse server URL '" + options.base_url + "'");
+  if (!uri) return make_error(ErrorKind::invalid, "url_invalid", "cannot parse server URL '" + options.base_url + "'");
   const char* scheme = evhttp_uri_get_scheme(uri.get());
   if (scheme == nullptr || !iequals(scheme, "http")) {
-    return make_error("url_invalid", "server URL must start with http:// (https is not supported yet): '" +
+    return make_error(ErrorKind::invalid, "url_invalid", "server URL must start with http:// (https is not supported yet): '" +
                                          options.base_url + "'");
   }
   const char* host = evhttp_uri_get_host(uri.get());
-  if (host == nullptr || *host == '\0') return make_error("url_invalid", "server URL has no host: '" + options.base_url + "'");
+  if (host == nullptr || *host == '\0') return make_error(ErrorKind::invalid, "url_invalid", "server URL has no host: '" + options.base_url + "'");
   if (evhttp_uri_get_query(uri.get()) != nullptr || evhttp_uri_get_fragment(uri.get()) != nullptr)
-    return make_error("url_invalid", "server URL must not have a query or fragment: '" + options.base_url + "'");
-  if (!header_safe(options.bearer_token)) return make_error("token_invalid", "the token contains a line break");
+    return make_error(ErrorKind::invalid, "url_invalid", "server URL must not have a query or fragment: '" + options.base_url + "'");
+  if (!header_safe(options.bearer_token)) return make_error(ErrorKind::invalid, "token_invalid", "the token contains a line break");
 
   std::unique_ptr<HttpClient> c(new HttpClient());
   c->options_ = options;
@@ -131,7 +131,7 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const HttpClientOptions& 
     c->host_ = c->host_.substr(1, c->host_.size() - 2);
   int port = evhttp_uri_get_port(uri.get());
   c->port_ = port < 0 ? 80 : port;
-  if (c->port_ <= 0 || c->port_ > 65535) return make_error("url_invalid", "bad port in server URL");
+  if (c->port_ <= 0 || c->port_ > 65535) return make_error(ErrorKind::invalid, "url_invalid", "bad port in server URL");
   c->host_header_ = host;
   if (c->port_ != 80) c->host_header_ += ":" + std::to_string(c->port_);
   const char* path = evhttp_uri_get_path(uri.get());
@@ -139,7 +139,7 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const HttpClientOptions& 
   while (!c->path_prefix_.empty() && c->path_prefix_.back() == '/') c->path_prefix_.pop_back();
 
   c->base_.reset(event_base_new());
-  if (!c->base_) return make_error("http_failed", "event_base_new failed");
+  if (!c->base_) return make_error(ErrorKind::unavailable, "http_failed", "event_base_new failed");
   if (auto st = c->open_connection(); !st) return std::move(st).error();
   return c;
 }
@@ -152,7 +152,7 @@ Status HttpClient::open_connection() {
   used_ = false;
   // No DNS base: the name is resolved with a blocking getaddrinfo, fine for a CLI.
   conn_.reset(evhttp_connection_base_new(base_.get(), nullptr, host_.c_str(), static_cast<unsigned short>(port_)));
-  if (!conn_) return make_error("http_failed", "evhttp_connection_base_new failed");
+  if (!conn_) return make_error(ErrorKind::unavailable, "http_failed", "evhttp_connection_base_new failed");
   timeval tv{};
   tv.tv_sec = options_.timeout_seconds > 0 ? options_.timeout_seconds : 120;
   evhttp_connection_set_timeout_tv(conn_.get(), &tv);
@@ -175,15 +175,15 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
 Result<HttpResponse> HttpClient::send_once(const HttpRequest& request, bool* retryable) {
   *retryable = false;
   auto type = method_type(request.method);
-  if (!type) return make_error("http_failed", "unsupported HTTP method " + request.method);
+  if (!type) return make_error(ErrorKind::unavailable, "http_failed", "unsupported HTTP method " + request.method);
   if (request.target.empty() || request.target.front() != '/' || !header_safe(request.target))
-    return make_error("http_failed", "request target must start with '/'");
+    return make_error(ErrorKind::unavailable, "http_failed", "request target must start with '/'");
   std::string target = path_prefix_ + request.target;
 
   Pending pending;
   pending.base = base_.get();
   evhttp_request* req = evhttp_request_new(&on_request_done, &pending);
-  if (req == nullptr) return make_error("http_failed", "evhttp_request_new failed");
+  if (req == nullptr) return make_error(ErrorKind::unavailable, "http_failed", "evhttp_request_new failed");
   evhttp_request_set_error_cb(req, &on_request_error);
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   evhttp_add_header(out, "Host", host_header_.c_str());
@@ -193,13 +193,13 @@ Result<HttpResponse> HttpClient::send_once(const HttpRequest& request, bool* ret
   for (const auto& h : request.headers) {
     if (!header_safe(h.name) || !header_safe(h.value)) {
       evhttp_request_free(req);
-      return make_error("http_failed", "header with a line break");
+      return make_error(ErrorKind::unavailable, "http_failed", "header with a line break");
     }
     evhttp_add_header(out, h.name.c_str(), h.value.c_str());
   }
   if (!request.body.empty() && evbuffer_add(evhttp_request_get_output_buffer(req), request.body.data(), request.body.size()) != 0) {
     evhttp_request_free(req);
-    return make_error("http_failed", "cannot buffer the request body");
+    return make_error(ErrorKind::unavailable, "http_failed", "cannot buffer the request body");
   }
 
   const bool reused = used_;
@@ -210,35 +210,35 @@ Result<HttpResponse> HttpClient::send_once(const HttpRequest& request, bool* ret
     // The request may still sit in the connection's queue pointing at `pending`:
     // start over with a fresh connection.
     (void)open_connection();
-    return make_error("connection_failed", "cannot connect to " + host_header_ + ": " + why);
+    return make_error(ErrorKind::unavailable, "connection_failed", "cannot connect to " + host_header_ + ": " + why);
   }
   while (!pending.done) {
     if (event_base_loop(base_.get(), 0) != 0 && !pending.done) {
       (void)open_connection();  // drops the request that still refers to `pending`
-      return make_error("http_failed", "event loop ended before the reply from " + host_header_);
+      return make_error(ErrorKind::unavailable, "http_failed", "event loop ended before the reply from " + host_header_);
     }
   }
 
   if (pending.response.status != 0) {
-    if (pending.copy_failed) return make_error("http_failed", "cannot copy the reply body");
+    if (pending.copy_failed) return make_error(ErrorKind::unavailable, "http_failed", "cannot copy the reply body");
     used_ = true;
     return std::move(pending.response);
   }
   used_ = false;
   if (pending.error == EVREQ_HTTP_TIMEOUT)
-    return make_error("http_timeout", "no reply from " + host_header_ + " within " +
+    return make_error(ErrorKind::unavailable, "http_timeout", "no reply from " + host_header_ + " within " +
                                           std::to_string(options_.timeout_seconds) + " s");
   if (pending.error == EVREQ_HTTP_DATA_TOO_LONG)
-    return make_error("http_failed", "reply from " + host_header_ + " is larger than the limit");
+    return make_error(ErrorKind::unavailable, "http_failed", "reply from " + host_header_ + " is larger than the limit");
   if (pending.error == EVREQ_HTTP_INVALID_HEADER)
-    return make_error("http_failed", "malformed reply from " + host_header_);
+    return make_error(ErrorKind::unavailable, "http_failed", "malformed reply from " + host_header_);
   *retryable = reused;
   bool refused = pending.saved_errno == ECONNREFUSED || (pending.no_status && !pending.error);
   std::string why = refused                                ? "connection refused"
                     : pending.error == EVREQ_HTTP_EOF      ? "connection closed before a complete reply"
                     : pending.saved_errno != 0             ? std::strerror(pending.saved_errno)
                                                            : "no reply";
-  return make_error("connection_failed", "cannot reach " + host_header_ + ": " + why);
+  return make_error(ErrorKind::unavailable, "connection_failed", "cannot reach " + host_header_ + ": " + why);
 }
 
 Result<std::string> read_token_file(const std::string& path) {
@@ -247,8 +247,8 @@ Result<std::string> read_token_file(const std::string& path) {
   std::string_view t(*text);
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front())) != 0) t.remove_prefix(1);
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())) != 0) t.remove_suffix(1);
-  if (t.empty()) return make_error("token_invalid", "the token file " + path + " is empty");
-  if (!header_safe(t)) return make_error("token_invalid", "the token file " + path + " holds more than one line");
+  if (t.empty()) return make_error(ErrorKind::invalid, "token_invalid", "the token file " + path + " is empty");
+  if (!header_safe(t)) return make_error(ErrorKind::invalid, "token_invalid", "the token file " + path + " holds more than one line");
   return std::string(t);
 }
 
@@ -264,7 +264,7 @@ Result<nlohmann::json> exchange_json(HttpTransport& http, const HttpRequest& req
   bool success = resp->status >= 200 && resp->status < 300;
   if (success) {
     if (parsed.is_discarded() || !parsed.is_object())
-      return make_error("bad_response", "server reply to " + target + " is not a JSON object");
+      return make_error(ErrorKind::invalid, "bad_response", "server reply to " + target + " is not a JSON object");
     return parsed;
   }
   std::string status = std::to_string(resp->status);
@@ -272,9 +272,10 @@ Result<nlohmann::json> exchange_json(HttpTransport& http, const HttpRequest& req
     const auto& e = parsed["error"];
     std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "http_" + status;
     std::string message = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
-    return make_error(code, "HTTP " + status + ": " + message);
+    const ErrorKind kind = resp->status >= 500 ? ErrorKind::unavailable : ErrorKind::invalid;
+    return make_error(kind, code, "HTTP " + status + ": " + message);
   }
-  return make_error("http_" + status, "HTTP " + status + " from " + target);
+  return make_error(ErrorKind::invalid, "http_" + status, "HTTP " + status + " from " + target);
 }
 
 Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,

@@ -69,17 +69,17 @@ std::vector<CaCertificate> ca_certificates(const TrustedList& list) {
 Result<Bytes> certs_only_p7b(const std::vector<CaCertificate>& certs) {
   Pkcs7Ptr p7(PKCS7_new());
   if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 || PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1)
-    return ossl_error("tl_bundle_failed", "PKCS#7 structure");
+    return ossl_error(ErrorKind::internal, "tl_bundle_failed", "PKCS#7 structure");
   std::set<Bytes> seen;
   for (const auto& c : certs) {
     if (!seen.insert(c.der).second) continue;
     auto cert = x509_from_der(c.der);
-    if (!cert) return make_error("tl_bundle_failed", cert.error().message);
-    if (PKCS7_add_certificate(p7.get(), cert->get()) != 1) return ossl_error("tl_bundle_failed", "add certificate");
+    if (!cert) return make_error(ErrorKind::internal, "tl_bundle_failed", cert.error().message);
+    if (PKCS7_add_certificate(p7.get(), cert->get()) != 1) return ossl_error(ErrorKind::internal, "tl_bundle_failed", "add certificate");
   }
   unsigned char* der = nullptr;
   const int len = i2d_PKCS7(p7.get(), &der);
-  if (len <= 0) return ossl_error("tl_bundle_failed", "PKCS#7 encoding");
+  if (len <= 0) return ossl_error(ErrorKind::internal, "tl_bundle_failed", "PKCS#7 encoding");
   Bytes out(der, der + len);
   OPENSSL_free(der);
   return out;

@@ -45,16 +45,16 @@ void collect_error(void* user, xmlError* err) {
 
 Result<std::shared_ptr<xmlSchema>> load_schema(const std::string& path) {
   XmlSchemaParserCtxtPtr ctxt(xmlSchemaNewParserCtxt(path.c_str()));
-  if (!ctxt) return make_error("tl_schema_unavailable", "cannot read schema " + path);
+  if (!ctxt) return make_error(ErrorKind::internal, "tl_schema_unavailable", "cannot read schema " + path);
   FirstError first;
   xmlSchemaSetParserStructuredErrors(ctxt.get(), collect_error, &first);
   xmlSchema* schema = xmlSchemaParse(ctxt.get());
   if (schema == nullptr)
-    return make_error("tl_schema_unavailable", "cannot parse schema " + path + (first.text.empty() ? "" : ": " + first.text));
+    return make_error(ErrorKind::internal, "tl_schema_unavailable", "cannot parse schema " + path + (first.text.empty() ? "" : ": " + first.text));
   return std::shared_ptr<xmlSchema>(schema, xmlSchemaFree);
 }
 
-Error invalid(const std::string& why) { return make_error("tl_signature_invalid", why); }
+Error invalid(const std::string& why) { return make_error(ErrorKind::invalid, "tl_signature_invalid", why); }
 
 xmlNode* child(const xmlNode* parent, const char* ns, const char* local) {
   for (xmlNode* c = first_element(parent); c != nullptr; c = next_element(c))
@@ -123,9 +123,9 @@ Status TlChecker::check(std::string_view signed_xml, X509* signer) const {
 }
 
 Status TlChecker::verify_signature(xmlDoc* doc, X509* signer) const {
-  if (signer == nullptr) return make_error("tl_signature_invalid", "no signer certificate to pin");
+  if (signer == nullptr) return make_error(ErrorKind::invalid, "tl_signature_invalid", "no signer certificate to pin");
   xmlNode* root = xmlDocGetRootElement(doc);
-  if (!is_element(root, kNsTsl, "TrustServiceStatusList")) return make_error("tl_malformed", "not a trusted list");
+  if (!is_element(root, kNsTsl, "TrustServiceStatusList")) return make_error(ErrorKind::invalid, "tl_malformed", "not a trusted list");
   xmlNode* sig = nullptr;
   int signatures = 0;
   xmlNode* last = nullptr;
@@ -136,7 +136,7 @@ Status TlChecker::verify_signature(xmlDoc* doc, X509* signer) const {
       ++signatures;
     }
   }
-  if (signatures == 0) return make_error("tl_signature_missing", "the list has no ds:Signature");
+  if (signatures == 0) return make_error(ErrorKind::invalid, "tl_signature_missing", "the list has no ds:Signature");
   if (signatures > 1 || last != sig) return invalid("ds:Signature must be the single last child of the list");
 
   // The SignedProperties this signature carries, registered as an ID for reference 2.
@@ -171,24 +171,24 @@ Status TlChecker::verify_signature(xmlDoc* doc, X509* signer) const {
   }
 
   EVP_PKEY* pub = X509_get0_pubkey(signer);
-  if (pub == nullptr || EVP_PKEY_up_ref(pub) != 1) return ossl_error("tl_signature_invalid", "signer public key");
+  if (pub == nullptr || EVP_PKEY_up_ref(pub) != 1) return ossl_error(ErrorKind::invalid, "tl_signature_invalid", "signer public key");
   xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pub);
   if (data == nullptr) {
     EVP_PKEY_free(pub);
-    return ossl_error("tl_signature_invalid", "xmlsec refused the signer key");
+    return ossl_error(ErrorKind::invalid, "tl_signature_invalid", "xmlsec refused the signer key");
   }
   XmlSecKeyPtr key(xmlSecKeyCreate());
   if (!key || xmlSecKeySetValue(key.get(), data) < 0) {
     xmlSecKeyDataDestroy(data);
-    return make_error("tl_signature_invalid", "cannot create the xmlsec key");
+    return make_error(ErrorKind::invalid, "tl_signature_invalid", "cannot create the xmlsec key");
   }
   DsigCtxPtr ctx(xmlSecDSigCtxCreate(nullptr));
-  if (!ctx) return make_error("tl_signature_invalid", "cannot create the verification context");
+  if (!ctx) return make_error(ErrorKind::invalid, "tl_signature_invalid", "cannot create the verification context");
   ctx->signKey = key.release();
   // Only the document itself: no external or file URIs are ever dereferenced.
   ctx->enabledReferenceUris =
       static_cast<xmlSecTransformUriType>(xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument);
-  if (xmlSecDSigCtxVerify(ctx.get(), sig) < 0) return ossl_error("tl_signature_invalid", "xmlsec could not process the signature");
+  if (xmlSecDSigCtxVerify(ctx.get(), sig) < 0) return ossl_error(ErrorKind::invalid, "tl_signature_invalid", "xmlsec could not process the signature");
   if (ctx->status != xmlSecDSigStatusSucceeded) return invalid("the signature does not verify with the pinned signer");
 
   bool whole = false, props = false;
@@ -216,7 +216,7 @@ Status TlChecker::validate_schema(xmlDoc* doc) const {
   xmlNode* root = xmlDocGetRootElement(doc);
   xmlNode* si = root != nullptr ? child(root, kNsTsl, "SchemeInformation") : nullptr;
   xmlNode* vi = si != nullptr ? child(si, kNsTsl, "TSLVersionIdentifier") : nullptr;
-  if (vi == nullptr) return make_error("tl_schema_invalid", "TSLVersionIdentifier missing");
+  if (vi == nullptr) return make_error(ErrorKind::invalid, "tl_schema_invalid", "TSLVersionIdentifier missing");
   const std::string v = trimmed_text(vi);
   XmlDocPtr copy;
   xmlDoc* target = doc;
@@ -227,7 +227,7 @@ Status TlChecker::validate_schema(xmlDoc* doc) const {
     schema = v5_.get();
     // libxml2 cannot hold XAdES v1's decimal X509SerialNumber (see checker.hpp).
     copy.reset(xmlCopyDoc(doc, 1));
-    if (!copy) return make_error("xml_error", "cannot copy the document");
+    if (!copy) return make_error(ErrorKind::invalid, "xml_error", "cannot copy the document");
     target = copy.get();
     xmlNode* croot = xmlDocGetRootElement(target);
     if (xmlNode* sig = child(croot, kNsDs, "Signature")) {
@@ -240,14 +240,14 @@ Status TlChecker::validate_schema(xmlDoc* doc) const {
       }
     }
   } else {
-    return make_error("tl_unsupported_version", "TSLVersionIdentifier " + v);
+    return make_error(ErrorKind::invalid, "tl_unsupported_version", "TSLVersionIdentifier " + v);
   }
   XmlSchemaValidCtxtPtr vctxt(xmlSchemaNewValidCtxt(schema));
-  if (!vctxt) return make_error("xml_error", "cannot create a validation context");
+  if (!vctxt) return make_error(ErrorKind::invalid, "xml_error", "cannot create a validation context");
   FirstError first;
   xmlSchemaSetValidStructuredErrors(vctxt.get(), collect_error, &first);
   const int rc = xmlSchemaValidateDoc(vctxt.get(), target);
-  if (rc != 0) return make_error("tl_schema_invalid", first.text.empty() ? "schema validation failed" : first.text);
+  if (rc != 0) return make_error(ErrorKind::invalid, "tl_schema_invalid", first.text.empty() ? "schema validation failed" : first.text);
   return {};
 }
 

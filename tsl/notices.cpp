@@ -19,8 +19,8 @@ constexpr std::array<const char*, 5> kKindNames = {"new_service", "new_certifica
 constexpr std::array<const char*, 3> kStateNames = {"submitted", "approved", "rejected"};
 constexpr std::size_t kMaxText = 4096;
 
-Error invalid(const std::string& what) { return make_error("tl_notice_invalid", what); }
-Error corrupt(const std::string& what) { return make_error("storage_corrupt", "tl notice record: " + what); }
+Error invalid(const std::string& what) { return make_error(ErrorKind::invalid, "tl_notice_invalid", what); }
+Error corrupt(const std::string& what) { return make_error(ErrorKind::storage, "storage_corrupt", "tl notice record: " + what); }
 
 Bytes id_key(std::uint64_t id) {
   Bytes k(8);
@@ -326,14 +326,14 @@ bool provider_has_code(const TrustServiceProvider& provider, std::string_view co
 Result<TrustedList> apply_notice(const TrustedList& list, const ChangeNotice& n, UnixTime now) {
   if (auto s = check_values(n); !s) return s.error();
   auto pi = find_provider(list, n.provider);
-  if (!pi) return make_error("tl_provider_not_found", "no provider \"" + n.provider + "\" in the list");
+  if (!pi) return make_error(ErrorKind::not_found, "tl_provider_not_found", "no provider \"" + n.provider + "\" in the list");
   TrustedList out = list;
   TrustServiceProvider& p = out.providers[*pi];
   const UnixTime when = n.values.status_starting_time.value_or(now);
   std::optional<std::size_t> si;
   if (!n.service.empty()) {
     si = find_service(p, n.service);
-    if (!si) return make_error("tl_service_not_found", "the provider has no service with certificate " + n.service);
+    if (!si) return make_error(ErrorKind::not_found, "tl_service_not_found", "the provider has no service with certificate " + n.service);
   }
   switch (n.kind) {
     case NoticeKind::new_service: {

@@ -33,12 +33,12 @@ Result<PublishedVersion> Publisher::publish(std::string_view name, const Actor& 
 Result<PublishedVersion> Publisher::publish_change(std::string_view name, const Actor& actor,
                                                    const PublishOptions& options, const ModelChange& change,
                                                    const AlsoInJob& also) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
-  if (options.period <= 0) return make_error("tl_invalid_period", "the publication period must be positive");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
+  if (options.period <= 0) return make_error(ErrorKind::invalid, "tl_invalid_period", "the publication period must be positive");
   const UnixTime now = clock_.now();
   const UnixTime next_update = now + options.period;
   if (next_update > max_next_update(now))
-    return make_error("tl_next_update_too_far", "NextUpdate may be at most 6 months after ListIssueDateTime");
+    return make_error(ErrorKind::invalid, "tl_next_update_too_far", "NextUpdate may be at most 6 months after ListIssueDateTime");
 
   // Read the model and the last number (short read transaction, released before the Writer).
   TrustedList list;
@@ -50,7 +50,7 @@ Result<PublishedVersion> Publisher::publish_change(std::string_view name, const 
     if (!scope.status()) return scope.status().error();
     auto model = load_model(*txn, name);
     if (!model) return std::move(model).error();
-    if (!model->has_value()) return make_error("tl_not_found", "no trusted list named " + std::string(name));
+    if (!model->has_value()) return make_error(ErrorKind::not_found, "tl_not_found", "no trusted list named " + std::string(name));
     list = std::move(**model);
     auto l = last_published_sequence(*txn, name);
     if (!l) return std::move(l).error();
@@ -80,7 +80,7 @@ Result<PublishedVersion> Publisher::publish_change(std::string_view name, const 
   auto xml = serialize_xml(doc->get());
   if (!xml) return std::move(xml).error();
   if (auto c = checker_.check(*xml, signer_.certificate()); !c)
-    return make_error("tl_check_failed", c.error().code + ": " + c.error().message);
+    return make_error(ErrorKind::unprocessable, "tl_check_failed", c.error().code + ": " + c.error().message);
 
   PublishedVersion version;
   version.list_name = std::string(name);
@@ -104,12 +104,12 @@ Result<PublishedVersion> Publisher::publish_change(std::string_view name, const 
     auto current = last_published_sequence(txn, version.list_name);
     if (!current) return std::move(current).error();
     if (*current >= sequence)
-      return make_error("tl_publish_conflict", "sequence " + std::to_string(sequence) + " was taken meanwhile");
+      return make_error(ErrorKind::conflict, "tl_publish_conflict", "sequence " + std::to_string(sequence) + " was taken meanwhile");
     if (changed) {
       auto stored = load_model(txn, version.list_name);
       if (!stored) return std::move(stored).error();
       if (!stored->has_value() || **stored != *base)
-        return make_error("tl_publish_conflict", "the trusted list model changed meanwhile");
+        return make_error(ErrorKind::conflict, "tl_publish_conflict", "the trusted list model changed meanwhile");
       if (auto st = store_model(txn, version.list_name, *changed); !st) return st;
     }
     if (auto st = put_version(txn, version); !st) return st;

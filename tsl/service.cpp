@@ -56,7 +56,7 @@ Status append(storage::WriteTxn& txn, const char* type, const std::string& actor
 }
 
 Error not_configured() {
-  return make_error("tl_signer_not_configured", "no trusted-list signer is configured ([tl] signer_cert, signer_key)");
+  return make_error(ErrorKind::unavailable, "tl_signer_not_configured", "no trusted-list signer is configured ([tl] signer_cert, signer_key)");
 }
 
 std::string cas_json_text(std::string_view list, std::uint64_t sequence, UnixTime issued,
@@ -204,7 +204,7 @@ Result<json> TlService::publish_sync(const std::string& name, const Actor& actor
 }
 
 Result<json> TlService::file_sync(ChangeNotice notice, const Actor& actor, const std::optional<std::string>& owner_code) {
-  if (!valid_list_name(notice.list)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(notice.list)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   const UnixTime now = clock_.now();
   {
     auto txn = storage::ReadTxn::begin(env_);
@@ -213,12 +213,12 @@ Result<json> TlService::file_sync(ChangeNotice notice, const Actor& actor, const
     if (!scope.status()) return scope.status().error();
     auto model = load_model(*txn, notice.list);
     if (!model) return std::move(model).error();
-    if (!model->has_value()) return make_error("tl_not_found", "no trusted list named " + notice.list);
+    if (!model->has_value()) return make_error(ErrorKind::not_found, "tl_not_found", "no trusted list named " + notice.list);
     if (owner_code) {
       auto index = find_provider(**model, notice.provider);
-      if (!index) return make_error("tl_provider_not_found", "no provider \"" + notice.provider + "\" in the list");
+      if (!index) return make_error(ErrorKind::not_found, "tl_provider_not_found", "no provider \"" + notice.provider + "\" in the list");
       if (!provider_has_code((*model)->providers[*index], *owner_code))
-        return make_error("tl_notice_forbidden", "the provider \"" + notice.provider +
+        return make_error(ErrorKind::forbidden, "tl_notice_forbidden", "the provider \"" + notice.provider +
                                                      "\" is not the filer's (its TSPTradeName does not carry the "
                                                      "filer's registration code)");
     }
@@ -253,9 +253,9 @@ Result<json> TlService::approve_sync(std::uint64_t id, const Actor& actor) {
     if (!n) return std::move(n).error();
     notice = std::move(*n);
   }
-  if (!notice) return make_error("tl_notice_not_found", "no change notice " + std::to_string(id));
+  if (!notice) return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(id));
   if (notice->state != NoticeState::submitted)
-    return make_error("tl_notice_not_pending", std::string("the notice is already ") + notice_state_name(notice->state));
+    return make_error(ErrorKind::conflict, "tl_notice_not_pending", std::string("the notice is already ") + notice_state_name(notice->state));
   const UnixTime now = clock_.now();
   const std::string label = actor.label();
   ChangeNotice approved;
@@ -265,9 +265,9 @@ Result<json> TlService::approve_sync(std::uint64_t id, const Actor& actor) {
       [&](storage::WriteTxn& txn, const PublishedVersion& v) -> Status {
         auto cur = get_notice(txn, id);
         if (!cur) return std::move(cur).error();
-        if (!cur->has_value()) return make_error("tl_notice_not_found", "no change notice " + std::to_string(id));
+        if (!cur->has_value()) return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(id));
         if ((*cur)->state != NoticeState::submitted)
-          return make_error("tl_notice_not_pending", "the notice was decided meanwhile");
+          return make_error(ErrorKind::conflict, "tl_notice_not_pending", "the notice was decided meanwhile");
         approved = std::move(**cur);
         approved.state = NoticeState::approved;
         approved.changed = now;
@@ -295,16 +295,16 @@ Result<json> TlService::approve_sync(std::uint64_t id, const Actor& actor) {
 
 Result<json> TlService::reject_sync(std::uint64_t id, const std::string& reason, const Actor& actor) {
   if (reason.empty() || reason.size() > 4096)
-    return make_error("tl_notice_invalid", "a rejection needs a \"reason\" (at most 4096 bytes)");
+    return make_error(ErrorKind::invalid, "tl_notice_invalid", "a rejection needs a \"reason\" (at most 4096 bytes)");
   const UnixTime now = clock_.now();
   const std::string label = actor.label();
   ChangeNotice rejected;
   Status s = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
     auto cur = get_notice(txn, id);
     if (!cur) return std::move(cur).error();
-    if (!cur->has_value()) return make_error("tl_notice_not_found", "no change notice " + std::to_string(id));
+    if (!cur->has_value()) return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(id));
     if ((*cur)->state != NoticeState::submitted)
-      return make_error("tl_notice_not_pending",
+      return make_error(ErrorKind::conflict, "tl_notice_not_pending",
                         std::string("the notice is already ") + notice_state_name((*cur)->state));
     rejected = std::move(**cur);
     rejected.state = NoticeState::rejected;

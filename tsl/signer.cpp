@@ -59,12 +59,12 @@ Bytes der_tlv(std::uint8_t tag, ByteView content) {
 Result<Bytes> issuer_serial_der(X509* cert) {
   unsigned char* name = nullptr;
   const int name_len = i2d_X509_NAME(X509_get_issuer_name(cert), &name);
-  if (name_len <= 0) return ossl_error("tl_signer_invalid", "issuer name");
+  if (name_len <= 0) return ossl_error(ErrorKind::invalid, "tl_signer_invalid", "issuer name");
   Bytes name_der(name, name + name_len);
   OPENSSL_free(name);
   unsigned char* serial = nullptr;
   const int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &serial);
-  if (serial_len <= 0) return ossl_error("tl_signer_invalid", "serial number");
+  if (serial_len <= 0) return ossl_error(ErrorKind::invalid, "tl_signer_invalid", "serial number");
   Bytes serial_der(serial, serial + serial_len);
   OPENSSL_free(serial);
   Bytes general_names = der_tlv(0x30, der_tlv(0xa4, name_der));
@@ -127,11 +127,11 @@ Result<EVP_PKEY*> stand_in_key(bool ec) {
   static EvpPkeyPtr rsa, ecdsa;
   if (ec) {
     std::call_once(once_ec, [] { ecdsa.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")); });
-    if (!ecdsa) return ossl_error("tl_sign_failed", "stand-in EC key");
+    if (!ecdsa) return ossl_error(ErrorKind::internal, "tl_sign_failed", "stand-in EC key");
     return ecdsa.get();
   }
   std::call_once(once_rsa, [] { rsa.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048))); });
-  if (!rsa) return ossl_error("tl_sign_failed", "stand-in RSA key");
+  if (!rsa) return ossl_error(ErrorKind::internal, "tl_sign_failed", "stand-in RSA key");
   return rsa.get();
 }
 
@@ -142,22 +142,22 @@ Result<Bytes> sign_bytes(EVP_PKEY* key, bool ec, ByteView data) {
   std::size_t len = 0;
   if (!md || EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
       EVP_DigestSign(md.get(), nullptr, &len, data.data(), data.size()) != 1)
-    return ossl_error("tl_sign_failed", "signature init");
+    return ossl_error(ErrorKind::internal, "tl_sign_failed", "signature init");
   Bytes sig(len);
   if (EVP_DigestSign(md.get(), sig.data(), &len, data.data(), data.size()) != 1)
-    return ossl_error("tl_sign_failed", "signing with the list key failed");
+    return ossl_error(ErrorKind::internal, "tl_sign_failed", "signing with the list key failed");
   sig.resize(len);
   if (!ec) return sig;
   const unsigned char* p = sig.data();
   ECDSA_SIG* es = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
-  if (es == nullptr) return ossl_error("tl_sign_failed", "ECDSA signature decoding");
+  if (es == nullptr) return ossl_error(ErrorKind::internal, "tl_sign_failed", "ECDSA signature decoding");
   const int bits = EVP_PKEY_get_bits(key);
   const std::size_t n = static_cast<std::size_t>((bits + 7) / 8);
   Bytes raw(2 * n);
   const bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(es), raw.data(), static_cast<int>(n)) > 0 &&
                   BN_bn2binpad(ECDSA_SIG_get0_s(es), raw.data() + n, static_cast<int>(n)) > 0;
   ECDSA_SIG_free(es);
-  if (!ok) return make_error("tl_sign_failed", "ECDSA signature conversion");
+  if (!ok) return make_error(ErrorKind::internal, "tl_sign_failed", "ECDSA signature conversion");
   return raw;
 }
 
@@ -176,12 +176,12 @@ std::vector<std::string> signer_certificate_warnings(X509* cert, UnixTime now) {
 
 Result<TlSigner> TlSigner::create(EvpPkeyPtr key, X509Ptr certificate) {
   if (auto s = init_xml(); !s) return s.error();
-  if (!key || !certificate) return make_error("tl_signer_invalid", "missing key or certificate");
+  if (!key || !certificate) return make_error(ErrorKind::invalid, "tl_signer_invalid", "missing key or certificate");
   const int type = EVP_PKEY_get_base_id(key.get());
   if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC)
-    return make_error("tl_signer_invalid", "the signing key is neither RSA nor EC");
+    return make_error(ErrorKind::invalid, "tl_signer_invalid", "the signing key is neither RSA nor EC");
   if (X509_check_private_key(certificate.get(), key.get()) != 1)
-    return ossl_error("tl_signer_invalid", "the signing key does not match the certificate");
+    return ossl_error(ErrorKind::invalid, "tl_signer_invalid", "the signing key does not match the certificate");
   TlSigner s;
   s.ec_ = type == EVP_PKEY_EC;
   s.cert_der_ = x509_der(certificate.get());
@@ -193,7 +193,7 @@ Result<TlSigner> TlSigner::create(EvpPkeyPtr key, X509Ptr certificate) {
 
 Result<TlSigner> TlSigner::create(const KeySource& key, const std::string& certificate_path) {
   auto cert = load_cert_file(certificate_path);
-  if (!cert) return make_error("tl_signer_invalid", cert.error().message);
+  if (!cert) return make_error(ErrorKind::invalid, "tl_signer_invalid", cert.error().message);
   auto pkey = load_signing_key(key);
   if (!pkey) return std::move(pkey).error();
   return create(std::move(*pkey), std::move(*cert));
@@ -201,7 +201,7 @@ Result<TlSigner> TlSigner::create(const KeySource& key, const std::string& certi
 
 Status TlSigner::sign(xmlDoc* doc, int version, UnixTime signing_time) const {
   xmlNode* root = xmlDocGetRootElement(doc);
-  if (root == nullptr) return make_error("tl_sign_failed", "empty document");
+  if (root == nullptr) return make_error(ErrorKind::internal, "tl_sign_failed", "empty document");
   const std::string id = random_id();
   const std::string sig_id = "sig-" + id;
   const std::string props_id = "xades-" + id;
@@ -210,21 +210,21 @@ Status TlSigner::sign(xmlDoc* doc, int version, UnixTime signing_time) const {
   xmlNode* sig = xmlSecTmplSignatureCreateNsPref(doc, xmlSecTransformExclC14NId,
                                                  ec_ ? xmlSecTransformEcdsaSha256Id : xmlSecTransformRsaSha256Id,
                                                  to_xml(sig_id.c_str()), to_xml("ds"));
-  if (sig == nullptr) return make_error("tl_sign_failed", "cannot create the signature template");
+  if (sig == nullptr) return make_error(ErrorKind::internal, "tl_sign_failed", "cannot create the signature template");
   xmlAddChild(root, sig);
 
   xmlNode* ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, to_xml(ref_id.c_str()), to_xml(""), nullptr);
   if (ref == nullptr || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == nullptr ||
       xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) == nullptr)
-    return make_error("tl_sign_failed", "cannot create reference 1");
+    return make_error(ErrorKind::internal, "tl_sign_failed", "cannot create reference 1");
   const std::string props_uri = "#" + props_id;
   xmlNode* pref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, nullptr, to_xml(props_uri.c_str()),
                                                   to_xml(kSignedPropertiesType));
   if (pref == nullptr || xmlSecTmplReferenceAddTransform(pref, xmlSecTransformExclC14NId) == nullptr)
-    return make_error("tl_sign_failed", "cannot create reference 2");
+    return make_error(ErrorKind::internal, "tl_sign_failed", "cannot create reference 2");
 
   xmlNode* object = xmlSecTmplSignatureAddObject(sig, nullptr, nullptr, nullptr);
-  if (object == nullptr) return make_error("tl_sign_failed", "cannot create ds:Object");
+  if (object == nullptr) return make_error(ErrorKind::internal, "tl_sign_failed", "cannot create ds:Object");
   xmlNode* qp = xmlNewChild(object, nullptr, to_xml("QualifyingProperties"), nullptr);
   xmlNs* xades = xmlNewNs(qp, to_xml(kNsXades), to_xml("xades"));
   xmlSetNs(qp, xades);
@@ -232,7 +232,7 @@ Status TlSigner::sign(xmlDoc* doc, int version, UnixTime signing_time) const {
   xmlNode* sp = add_xades(qp, xades, "SignedProperties");
   xmlAttr* id_attr = xmlSetProp(sp, to_xml("Id"), to_xml(props_id.c_str()));
   if (xmlAddID(nullptr, doc, to_xml(props_id.c_str()), id_attr) == nullptr)
-    return make_error("tl_sign_failed", "cannot register the SignedProperties Id");
+    return make_error(ErrorKind::internal, "tl_sign_failed", "cannot register the SignedProperties Id");
   xmlNode* ssp = add_xades(sp, xades, "SignedSignatureProperties");
   add_xades(ssp, xades, "SigningTime", format_rfc3339(signing_time));
   const Sha256 cert_digest = sha256(cert_der_);
@@ -262,26 +262,26 @@ Status TlSigner::sign(xmlDoc* doc, int version, UnixTime signing_time) const {
   auto stand_in = stand_in_key(ec_);
   if (!stand_in) return std::move(stand_in).error();
   EVP_PKEY* dup = *stand_in;
-  if (EVP_PKEY_up_ref(dup) != 1) return ossl_error("tl_sign_failed", "key reference");
+  if (EVP_PKEY_up_ref(dup) != 1) return ossl_error(ErrorKind::internal, "tl_sign_failed", "key reference");
   xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(dup);
   if (data == nullptr) {
     EVP_PKEY_free(dup);
-    return ossl_error("tl_sign_failed", "xmlsec refused the key");
+    return ossl_error(ErrorKind::internal, "tl_sign_failed", "xmlsec refused the key");
   }
   XmlSecKeyPtr key(xmlSecKeyCreate());
   if (!key || xmlSecKeySetValue(key.get(), data) < 0) {
     xmlSecKeyDataDestroy(data);
-    return make_error("tl_sign_failed", "cannot create the xmlsec key");
+    return make_error(ErrorKind::internal, "tl_sign_failed", "cannot create the xmlsec key");
   }
   DsigCtxPtr ctx(xmlSecDSigCtxCreate(nullptr));
-  if (!ctx) return make_error("tl_sign_failed", "cannot create the signature context");
+  if (!ctx) return make_error(ErrorKind::internal, "tl_sign_failed", "cannot create the signature context");
   ctx->signKey = key.release();  // the context destroys it
-  if (xmlSecDSigCtxSign(ctx.get(), sig) < 0) return ossl_error("tl_sign_failed", "xmlsec signing failed");
+  if (xmlSecDSigCtxSign(ctx.get(), sig) < 0) return ossl_error(ErrorKind::internal, "tl_sign_failed", "xmlsec signing failed");
 
   xmlNode* signed_info = first_element(sig);
   xmlNode* signature_value = signed_info != nullptr ? next_element(signed_info) : nullptr;
   if (!is_element(signed_info, kNsDs, "SignedInfo") || !is_element(signature_value, kNsDs, "SignatureValue"))
-    return make_error("tl_sign_failed", "unexpected signature layout");
+    return make_error(ErrorKind::internal, "tl_sign_failed", "unexpected signature layout");
   auto canonical = element_c14n(doc, signed_info);
   if (!canonical) return std::move(canonical).error();
   auto value = sign_bytes(key_.get(), ec_, as_bytes(*canonical));

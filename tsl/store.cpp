@@ -159,7 +159,7 @@ void get(In& i, SchemeInformation& v) {
       get(i, v.next_update), get(i, v.distribution_points), get(i, v.extensions);
 }
 
-Error corrupt(const std::string& what) { return make_error("storage_corrupt", "tl record: " + what); }
+Error corrupt(const std::string& what) { return make_error(ErrorKind::storage, "storage_corrupt", "tl record: " + what); }
 
 // ---- keys ----------------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ bool has_prefix(ByteView key, const Bytes& prefix) {
 
 template <typename Txn>
 Result<std::optional<TrustedList>> load_model_in(const Txn& txn, std::string_view name) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   auto scheme = txn.get(storage::Table::tl_model, scheme_key(name));
   if (!scheme) return std::move(scheme).error();
   if (!scheme->has_value()) return std::optional<TrustedList>();
@@ -230,7 +230,7 @@ Result<std::optional<TrustedList>> load_model_in(const Txn& txn, std::string_vie
 
 template <typename Txn>
 Result<std::uint64_t> last_sequence_in(const Txn& txn, std::string_view name) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   auto cursor = storage::Cursor::open(txn, storage::Table::tl_versions);
   if (!cursor) return std::move(cursor).error();
   // Position after the last key of this list: the first key >= name || 0x01.
@@ -275,7 +275,7 @@ Bytes encode_model_provider(const TrustServiceProvider& provider) {
 }
 
 Status store_model(storage::WriteTxn& txn, std::string_view name, const TrustedList& list) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   // Remove every record of this list, then write the new ones.
   std::vector<Bytes> old;
   {
@@ -355,16 +355,16 @@ Result<PublishedVersion> decode_version(std::string_view name, ByteView value, b
 }
 
 Status put_version(storage::WriteTxn& txn, const PublishedVersion& v) {
-  if (!valid_list_name(v.list_name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(v.list_name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   auto inserted = txn.put_if_absent(storage::Table::tl_versions, version_key(v.list_name, v.sequence), encode_version(v));
   if (!inserted) return std::move(inserted).error();
-  if (!*inserted) return make_error("tl_publish_conflict", "version " + std::to_string(v.sequence) + " exists");
+  if (!*inserted) return make_error(ErrorKind::conflict, "tl_publish_conflict", "version " + std::to_string(v.sequence) + " exists");
   return {};
 }
 
 Result<std::optional<PublishedVersion>> get_version(const storage::ReadTxn& txn, std::string_view name,
                                                     std::uint64_t sequence) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   auto v = txn.get(storage::Table::tl_versions, version_key(name, sequence));
   if (!v) return std::move(v).error();
   if (!v->has_value()) return std::optional<PublishedVersion>();
@@ -382,7 +382,7 @@ Result<std::optional<PublishedVersion>> get_current(const storage::ReadTxn& txn,
 
 Result<std::optional<VersionView>> find_version_view(const storage::ReadTxn& txn, std::string_view name,
                                                      std::uint64_t sequence) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   if (sequence == 0) {
     auto last = last_sequence_in(txn, name);
     if (!last) return std::move(last).error();
@@ -407,7 +407,7 @@ Result<std::optional<VersionView>> find_version_view(const storage::ReadTxn& txn
 }
 
 Result<std::vector<PublishedVersion>> list_versions(const storage::ReadTxn& txn, std::string_view name) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   std::vector<PublishedVersion> out;
   auto cursor = storage::Cursor::open(txn, storage::Table::tl_versions);
   if (!cursor) return std::move(cursor).error();
@@ -433,7 +433,7 @@ Result<std::uint64_t> last_published_sequence(const storage::WriteTxn& txn, std:
 
 Result<ImportResult> import_list(storage::Writer& writer, std::string_view name, std::string_view xml,
                                  const Actor& actor, const Clock& clock) {
-  if (!valid_list_name(name)) return make_error("tl_invalid_name", "invalid list name");
+  if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   auto read = read_trusted_list(xml);
   if (!read) return std::move(read).error();
   ImportResult result;

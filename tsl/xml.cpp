@@ -33,10 +33,10 @@ Status init_once() {
   xmlInitParser();
   // Process-wide: external entities and schema imports may only come from local files.
   xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader);
-  if (xmlSecInit() < 0) return make_error("xml_init_failed", "xmlSecInit failed");
-  if (xmlSecCheckVersion() != 1) return make_error("xml_init_failed", "xmlsec library version mismatch");
-  if (xmlSecCryptoAppInit(nullptr) < 0) return make_error("xml_init_failed", "xmlsec crypto app init failed");
-  if (xmlSecCryptoInit() < 0) return make_error("xml_init_failed", "xmlsec crypto init failed");
+  if (xmlSecInit() < 0) return make_error(ErrorKind::internal, "xml_init_failed", "xmlSecInit failed");
+  if (xmlSecCheckVersion() != 1) return make_error(ErrorKind::internal, "xml_init_failed", "xmlsec library version mismatch");
+  if (xmlSecCryptoAppInit(nullptr) < 0) return make_error(ErrorKind::internal, "xml_init_failed", "xmlsec crypto app init failed");
+  if (xmlSecCryptoInit() < 0) return make_error(ErrorKind::internal, "xml_init_failed", "xmlsec crypto init failed");
   xmlSecErrorsSetCallback(quiet_xmlsec_errors);
   return {};
 }
@@ -56,11 +56,11 @@ int visible_except_root(void* user, xmlNode* node, xmlNode* parent) {
 
 Result<std::string> c14n_doc(xmlDoc* doc, bool skip_root) {
   OutputBufferPtr buf(xmlAllocOutputBuffer(nullptr));
-  if (!buf) return make_error("xml_error", "cannot allocate an output buffer");
+  if (!buf) return make_error(ErrorKind::invalid, "xml_error", "cannot allocate an output buffer");
   VisibleFilter filter{xmlDocGetRootElement(doc)};
   const int rc = xmlC14NExecute(doc, skip_root ? visible_except_root : nullptr, skip_root ? &filter : nullptr,
                                 XML_C14N_EXCLUSIVE_1_0, nullptr, 0, buf.get());
-  if (rc < 0) return make_error("xml_error", "canonicalisation failed");
+  if (rc < 0) return make_error(ErrorKind::invalid, "xml_error", "canonicalisation failed");
   const xmlChar* content = xmlOutputBufferGetContent(buf.get());
   const std::size_t size = xmlOutputBufferGetSize(buf.get());
   return std::string(to_chars(content), size);
@@ -68,11 +68,11 @@ Result<std::string> c14n_doc(xmlDoc* doc, bool skip_root) {
 
 Result<std::string> subtree_c14n(xmlNode* element, bool skip_root) {
   XmlDocPtr tmp(xmlNewDoc(to_xml("1.0")));
-  if (!tmp) return make_error("xml_error", "cannot allocate a document");
+  if (!tmp) return make_error(ErrorKind::invalid, "xml_error", "cannot allocate a document");
   // Copying into a new document re-declares, on the copy, every namespace the subtree
   // inherited from its ancestors, so the fragment stands alone.
   xmlNode* copy = xmlDocCopyNode(element, tmp.get(), 1);
-  if (copy == nullptr) return make_error("xml_error", "cannot copy a subtree");
+  if (copy == nullptr) return make_error(ErrorKind::invalid, "xml_error", "cannot copy a subtree");
   xmlDocSetRootElement(tmp.get(), copy);
   return c14n_doc(tmp.get(), skip_root);
 }
@@ -115,9 +115,9 @@ Status init_xml() {
 
 Result<XmlDocPtr> parse_xml(std::string_view bytes, bool keep_blanks) {
   if (auto s = init_xml(); !s) return s.error();
-  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) return make_error("tl_malformed", "document too large");
+  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) return make_error(ErrorKind::invalid, "tl_malformed", "document too large");
   ParserCtxtPtr ctxt(xmlNewParserCtxt());
-  if (!ctxt) return make_error("xml_error", "cannot allocate a parser");
+  if (!ctxt) return make_error(ErrorKind::invalid, "xml_error", "cannot allocate a parser");
   int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
   if (!keep_blanks) options |= XML_PARSE_NOBLANKS;
   XmlDocPtr doc(xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr, options));
@@ -128,7 +128,7 @@ Result<XmlDocPtr> parse_xml(std::string_view bytes, bool keep_blanks) {
       msg += " (line " + std::to_string(err->line) + "): " + err->message;
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     }
-    return make_error("tl_malformed", msg);
+    return make_error(ErrorKind::invalid, "tl_malformed", msg);
   }
   return doc;
 }
@@ -137,7 +137,7 @@ Result<std::string> serialize_xml(xmlDoc* doc) {
   xmlChar* mem = nullptr;
   int size = 0;
   xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-  if (mem == nullptr) return make_error("xml_error", "cannot serialise the document");
+  if (mem == nullptr) return make_error(ErrorKind::invalid, "xml_error", "cannot serialise the document");
   XmlCharPtr owner(mem);
   return std::string(to_chars(mem), static_cast<std::size_t>(size));
 }
@@ -186,13 +186,13 @@ Status append_fragment(xmlNode* parent, std::string_view fragment) {
   wrapped.reserve(fragment.size() + 8);
   wrapped.append("<f>").append(fragment).append("</f>");
   auto doc = parse_xml(wrapped, true);
-  if (!doc) return make_error("tl_malformed", "stored XML fragment does not parse: " + doc.error().message);
+  if (!doc) return make_error(ErrorKind::invalid, "tl_malformed", "stored XML fragment does not parse: " + doc.error().message);
   xmlNode* root = xmlDocGetRootElement(doc->get());
   for (xmlNode* c = root->children; c != nullptr; c = c->next) {
     xmlNode* copy = xmlDocCopyNode(c, parent->doc, 1);
     if (copy == nullptr || xmlAddChild(parent, copy) == nullptr) {
       if (copy != nullptr) xmlFreeNode(copy);
-      return make_error("xml_error", "cannot copy a fragment node");
+      return make_error(ErrorKind::invalid, "xml_error", "cannot copy a fragment node");
     }
     drop_redundant_ns(copy, parent);
   }

@@ -396,10 +396,10 @@ Result<ReadList> read_trusted_list(std::string_view xml) {
   if (!doc) return std::move(doc).error();
   Reader reader(doc->get());
   ReadList out = reader.list(xmlDocGetRootElement(doc->get()));
-  if (!reader.ok()) return make_error("tl_malformed", reader.error());
+  if (!reader.ok()) return make_error(ErrorKind::invalid, "tl_malformed", reader.error());
   const int v = out.list.scheme.version;
   if (v != 5 && v != 6)
-    return make_error("tl_unsupported_version", "TSLVersionIdentifier " + std::to_string(v) + " (5 and 6 are supported)");
+    return make_error(ErrorKind::invalid, "tl_unsupported_version", "TSLVersionIdentifier " + std::to_string(v) + " (5 and 6 are supported)");
   return out;
 }
 

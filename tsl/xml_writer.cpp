@@ -207,10 +207,10 @@ void indent(xmlNode* n, int depth) {
 
 Result<XmlDocPtr> build_document(const TrustedList& list, const WriteOptions& options) {
   if (options.version != 5 && options.version != 6)
-    return make_error("tl_unsupported_version", "TSLVersionIdentifier " + std::to_string(options.version));
+    return make_error(ErrorKind::invalid, "tl_unsupported_version", "TSLVersionIdentifier " + std::to_string(options.version));
   if (auto s = init_xml(); !s) return s.error();
   XmlDocPtr doc(xmlNewDoc(to_xml("1.0")));
-  if (!doc) return make_error("xml_error", "cannot allocate a document");
+  if (!doc) return make_error(ErrorKind::invalid, "xml_error", "cannot allocate a document");
   xmlNode* root = xmlNewDocNode(doc.get(), nullptr, to_xml("TrustServiceStatusList"), nullptr);
   xmlDocSetRootElement(doc.get(), root);
   xmlNs* ns = xmlNewNs(root, to_xml(kNsTsl), nullptr);

@@ -11,7 +11,10 @@ namespace {
 AuthOutcome refuse(int status, std::string code, std::string message, std::optional<Actor> actor = std::nullopt) {
   AuthOutcome out;
   out.status = status;
-  out.error = make_error(std::move(code), std::move(message));
+  const ErrorKind kind = status == 401   ? ErrorKind::unauthenticated
+                         : status == 429 ? ErrorKind::rate_limited
+                                         : ErrorKind::forbidden;
+  out.error = make_error(kind, std::move(code), std::move(message));
   out.actor = std::move(actor);
   return out;
 }
@@ -19,7 +22,7 @@ AuthOutcome refuse(int status, std::string code, std::string message, std::optio
 AuthOutcome storage_failure(const Error& e) {
   AuthOutcome out;
   out.status = 503;
-  out.error = make_error("storage_unavailable", "cannot read credentials: " + e.code);
+  out.error = make_error(ErrorKind::unavailable, "storage_unavailable", "cannot read credentials: " + e.code);
   return out;
 }
 
@@ -67,7 +70,7 @@ Result<std::optional<std::uint32_t>> lookup(const storage::ReadTxn& txn, Credent
   auto got = txn.get(storage::Table::credential_lookup, lookup_key(kind, hash));
   if (!got) return std::move(got).error();
   if (!*got) return std::optional<std::uint32_t>{};
-  if ((*got)->size() != 4) return make_error("storage_corrupt", "credential lookup value is not a be32 id");
+  if ((*got)->size() != 4) return make_error(ErrorKind::storage, "storage_corrupt", "credential lookup value is not a be32 id");
   return std::optional<std::uint32_t>(get_be32((*got)->data()));
 }
 

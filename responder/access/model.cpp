@@ -14,7 +14,7 @@ constexpr std::uint8_t kFormat = 1;
 using storage::FieldReader;
 using storage::FieldWriter;
 
-Error corrupt(const char* what) { return make_error("storage_corrupt", std::string(what) + " record is damaged"); }
+Error corrupt(const char* what) { return make_error(ErrorKind::storage, "storage_corrupt", std::string(what) + " record is damaged"); }
 
 bool valid_kind(std::uint8_t k) { return k >= 1 && k <= 4; }
 bool valid_role(std::uint8_t r) { return r >= 1 && r <= 3; }
@@ -183,7 +183,7 @@ Bytes lookup_key(CredentialKind kind, const Sha256& hash) {
 
 Result<std::string> generate_token() {
   std::uint8_t raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) return make_error("internal_error", "no randomness for a token");
+  if (RAND_bytes(raw, sizeof raw) != 1) return make_error(ErrorKind::internal, "internal_error", "no randomness for a token");
   std::string b64 = base64_encode(ByteView(raw, sizeof raw));
   OPENSSL_cleanse(raw, sizeof raw);
   std::string token = "tmk_";

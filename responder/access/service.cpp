@@ -20,8 +20,6 @@ constexpr std::size_t kMaxReasonBytes = 1024;
 
 bool is_storage_error(const Error& e) { return e.code.rfind("storage_", 0) == 0 || e.code == "internal_error"; }
 
-Error refused(std::string code, std::string message) { return make_error(std::move(code), std::move(message)); }
-
 // Next id of a table keyed by be32 ids: last + 1 (the Writer is the only writer).
 Result<std::uint32_t> next_id(const storage::WriteTxn& txn, Table t) {
   auto cur = storage::Cursor::open(txn, t);
@@ -29,7 +27,7 @@ Result<std::uint32_t> next_id(const storage::WriteTxn& txn, Table t) {
   auto at = cur->last();
   if (!at) return std::move(at).error();
   if (!*at) return 1U;
-  if (cur->key().size() != 4) return make_error("storage_corrupt", "access table key is not a be32 id");
+  if (cur->key().size() != 4) return make_error(ErrorKind::storage, "storage_corrupt", "access table key is not a be32 id");
   return get_be32(cur->key().data()) + 1;
 }
 
@@ -46,21 +44,21 @@ Result<std::optional<Record>> read_record(const auto& txn, Table t, std::uint32_
 Result<ParticipantRecord> need_participant(const storage::WriteTxn& txn, std::uint32_t id) {
   auto r = read_record<ParticipantRecord>(txn, Table::participants, id, decode_participant);
   if (!r) return std::move(r).error();
-  if (!*r) return refused("participant_not_found", "no participant " + std::to_string(id));
+  if (!*r) return make_error(ErrorKind::not_found, "participant_not_found", "no participant " + std::to_string(id));
   return std::move(**r);
 }
 
 Result<RepresentativeRecord> need_representative(const storage::WriteTxn& txn, std::uint32_t id) {
   auto r = read_record<RepresentativeRecord>(txn, Table::representatives, id, decode_representative);
   if (!r) return std::move(r).error();
-  if (!*r) return refused("representative_not_found", "no representative " + std::to_string(id));
+  if (!*r) return make_error(ErrorKind::not_found, "representative_not_found", "no representative " + std::to_string(id));
   return std::move(**r);
 }
 
 Status check_text(std::string_view what, std::string_view value, std::size_t max, bool required) {
-  if (required && value.empty()) return refused("invalid_argument", std::string(what) + " must not be empty");
+  if (required && value.empty()) return make_error(ErrorKind::invalid, "invalid_argument", std::string(what) + " must not be empty");
   if (value.size() > max)
-    return refused("invalid_argument", std::string(what) + " is longer than " + std::to_string(max) + " bytes");
+    return make_error(ErrorKind::invalid, "invalid_argument", std::string(what) + " is longer than " + std::to_string(max) + " bytes");
   return {};
 }
 
@@ -73,13 +71,13 @@ Status code_free(const storage::WriteTxn& txn, const std::string& code, std::uin
     auto p = decode_participant(cur->value());
     if (!p) return std::move(p).error();
     if (p->id != except && p->code == code)
-      return refused("participant_code_taken", "participant " + std::to_string(p->id) + " has this registration code");
+      return make_error(ErrorKind::conflict, "participant_code_taken", "participant " + std::to_string(p->id) + " has this registration code");
   }
   return {};
 }
 
 Status validate_rate(double rate) {
-  if (!(rate >= 0 && rate <= 1e6)) return refused("invalid_argument", "rate must be between 0 and 1000000 per second");
+  if (!(rate >= 0 && rate <= 1e6)) return make_error(ErrorKind::invalid, "invalid_argument", "rate must be between 0 and 1000000 per second");
   return {};
 }
 
@@ -119,7 +117,7 @@ void AccessService::run(const Actor& actor, std::string action, json target, App
       return;
     }
     if (!*result) {
-      done(make_error("internal_error", "the action produced no result"));
+      done(make_error(ErrorKind::internal, "internal_error", "the action produced no result"));
       return;
     }
     done(std::move(**result));
@@ -195,7 +193,7 @@ void AccessService::attach_issuer(const Actor& actor, std::uint32_t participant,
         auto r = need_participant(txn, participant);
         if (!r) return std::move(r).error();
         if (r->kind != ParticipantKind::qtsp)
-          return refused("invalid_argument", "only a QTSP participant operates issuers");
+          return make_error(ErrorKind::invalid, "invalid_argument", "only a QTSP participant operates issuers");
         // One operator per issuer: a CA belongs to one provider.
         auto cur = storage::Cursor::open(txn, Table::participants);
         if (!cur) return std::move(cur).error();
@@ -206,7 +204,7 @@ void AccessService::attach_issuer(const Actor& actor, std::uint32_t participant,
           if (!other) return std::move(other).error();
           if (other->id != participant &&
               std::find(other->issuers.begin(), other->issuers.end(), issuer) != other->issuers.end())
-            return refused("issuer_already_operated",
+            return make_error(ErrorKind::conflict, "issuer_already_operated",
                            "participant " + std::to_string(other->id) + " already operates this issuer");
         }
         if (std::find(r->issuers.begin(), r->issuers.end(), issuer) == r->issuers.end()) {
@@ -266,7 +264,7 @@ void AccessService::add_representative(const Actor& actor, std::uint32_t partici
         auto p = need_participant(txn, participant);
         if (!p) return std::move(p).error();
         if (role == Role::admin && p->kind != ParticipantKind::central_body)
-          return refused("role_not_allowed", "the admin role belongs to the central body's representatives only");
+          return make_error(ErrorKind::invalid, "role_not_allowed", "the admin role belongs to the central body's representatives only");
         auto id = next_id(txn, Table::representatives);
         if (!id) return std::move(id).error();
         RepresentativeRecord r;
@@ -297,7 +295,7 @@ void AccessService::update_representative(const Actor& actor, std::uint32_t id, 
           auto p = need_participant(txn, r->participant);
           if (!p) return std::move(p).error();
           if (*role == Role::admin && p->kind != ParticipantKind::central_body)
-            return refused("role_not_allowed", "the admin role belongs to the central body's representatives only");
+            return make_error(ErrorKind::invalid, "role_not_allowed", "the admin role belongs to the central body's representatives only");
           r->role = *role;
         }
         if (Status s = txn.put(Table::representatives, id_key(id), encode_representative(*r)); !s)
@@ -335,7 +333,7 @@ Result<json> store_credential(storage::WriteTxn& txn, CredentialRecord c, UnixTi
   auto rep = need_representative(txn, c.representative);
   if (!rep) return std::move(rep).error();
   if (c.expires != 0 && c.expires <= now)
-    return refused("credential_expiry_invalid", "the expiry must be in the future");
+    return make_error(ErrorKind::invalid, "credential_expiry_invalid", "the expiry must be in the future");
   if (Status s = validate_rate(c.rate_per_second); !s) return std::move(s).error();
   if (Status s = check_text("label", c.label, kMaxNameBytes, false); !s) return std::move(s).error();
   auto id = next_id(txn, Table::credentials);
@@ -345,9 +343,10 @@ Result<json> store_credential(storage::WriteTxn& txn, CredentialRecord c, UnixTi
   auto added = txn.put_if_absent(Table::credential_lookup, lookup_key(c.kind, c.hash), id_key(c.id));
   if (!added) return std::move(added).error();
   if (!*added)
-    return refused(c.kind == CredentialKind::certificate ? "certificate_already_bound" : "invalid_argument",
-                   c.kind == CredentialKind::certificate ? "this certificate is already bound to a representative"
-                                                         : "token collision; issue again");
+    return c.kind == CredentialKind::certificate
+               ? make_error(ErrorKind::conflict, "certificate_already_bound",
+                            "this certificate is already bound to a representative")
+               : make_error(ErrorKind::invalid, "invalid_argument", "token collision; issue again");
   if (Status s = txn.put(Table::credentials, id_key(c.id), encode_credential(c)); !s) return std::move(s).error();
   return to_json(c);
 }
@@ -388,7 +387,7 @@ void AccessService::bind_certificate(const Actor& actor, std::uint32_t represent
     // Validation before the job: still recorded as a refused action.
     run(actor, "credential.certificate_bind", std::move(target),
         [](storage::WriteTxn&, UnixTime) -> Result<json> {
-          return refused("invalid_argument", "the certificate is not a DER or PEM X.509 certificate");
+          return make_error(ErrorKind::invalid, "invalid_argument", "the certificate is not a DER or PEM X.509 certificate");
         },
         std::move(done));
     return;
@@ -413,7 +412,7 @@ void AccessService::revoke_credential(const Actor& actor, std::uint32_t id, Done
       [id](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
         auto r = read_record<CredentialRecord>(txn, Table::credentials, id, decode_credential);
         if (!r) return std::move(r).error();
-        if (!*r) return refused("credential_not_found", "no credential " + std::to_string(id));
+        if (!*r) return make_error(ErrorKind::not_found, "credential_not_found", "no credential " + std::to_string(id));
         CredentialRecord c = std::move(**r);
         if (c.revoked == 0) c.revoked = now;
         if (Status s = txn.put(Table::credentials, id_key(id), encode_credential(c)); !s) return std::move(s).error();

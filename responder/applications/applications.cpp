@@ -18,8 +18,8 @@ using nlohmann::json;
 
 constexpr std::array<const char*, 5> kStateNames = {"submitted", "in_review", "approved", "rejected", "completed"};
 
-Error invalid(const std::string& what) { return make_error("application_invalid", what); }
-Error corrupt(const std::string& what) { return make_error("storage_corrupt", "application record: " + what); }
+Error invalid(const std::string& what) { return make_error(ErrorKind::invalid, "application_invalid", what); }
+Error corrupt(const std::string& what) { return make_error(ErrorKind::storage, "storage_corrupt", "application record: " + what); }
 
 Bytes id_key(std::uint64_t id) {
   Bytes k(8);
@@ -41,7 +41,7 @@ bool is_csr(const Attachment& a) {
 
 Status check_csr(const std::string& pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return ossl_error("internal_error", "BIO");
+  if (!bio) return ossl_error(ErrorKind::internal, "internal_error", "BIO");
   X509ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   if (!req) {
     ossl_errors();
@@ -76,7 +76,7 @@ void run_job(storage::Writer& writer, Fn apply, ApplicationService::Done done) {
   };
   writer.submit(std::move(job), [result, done = std::move(done)](Status s) {
     if (!s) return done(std::move(s).error());
-    if (!*result) return done(make_error("internal_error", "the action produced no result"));
+    if (!*result) return done(make_error(ErrorKind::internal, "internal_error", "the action produced no result"));
     done(std::move(**result));
   });
 }
@@ -290,10 +290,10 @@ void ApplicationService::set_state(const Actor& actor, std::uint64_t id, State t
       [id, to, note, result_certificate, label, now](storage::WriteTxn& txn) -> Result<json> {
         auto cur = get_in(txn, id);
         if (!cur) return std::move(cur).error();
-        if (!cur->has_value()) return make_error("application_not_found", "no application " + std::to_string(id));
+        if (!cur->has_value()) return make_error(ErrorKind::not_found, "application_not_found", "no application " + std::to_string(id));
         Application a = std::move(**cur);
         if (!transition_allowed(a.state, to))
-          return make_error("application_transition_invalid", std::string("an application ") + state_name(a.state) +
+          return make_error(ErrorKind::conflict, "application_transition_invalid", std::string("an application ") + state_name(a.state) +
                                                                   " cannot become " + state_name(to));
         const State from = a.state;
         a.state = to;

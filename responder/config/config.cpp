@@ -220,7 +220,7 @@ const std::vector<Setting>& schema() {
 const char* kIssuerKeys[] = {"name", "ca_cert", "responder_cert", "responder_key"};
 
 Error invalid(const std::string& source, const std::string& what) {
-  return make_error("config_invalid", source + ": " + what);
+  return make_error(ErrorKind::invalid, "config_invalid", source + ": " + what);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ nlohmann::json to_json(const ReserveOutcome& o, UnixTime now) {
 }
 
 nlohmann::json error_json(const Error& e) {
-  return {{"error", {{"code", e.code}, {"message", e.message}, {"kind", kind_name(error_kind(e.code))}}}};
+  return {{"error", {{"code", e.code}, {"message", e.message}, {"kind", error_kind_name(e.kind)}}}};
 }
 
 nlohmann::json error_json(const CheckResult& refusal) {
@@ -70,7 +70,7 @@ nlohmann::json error_json(const CheckResult& refusal) {
   return {{"error",
            {{"code", refusal.code},
             {"message", refusal.message},
-            {"kind", kind_name(error_kind(refusal.code))},
+            {"kind", error_kind_name(CheckResult::kind)},
             {"details", std::move(details)}}}};
 }
 

@@ -12,7 +12,7 @@
 namespace trustmon::csr {
 namespace {
 
-Error malformed(std::string message) { return make_error("csr_malformed", std::move(message)); }
+Error malformed(std::string message) { return make_error(ErrorKind::invalid, "csr_malformed", std::move(message)); }
 
 // The DER inside a PEM block labelled CERTIFICATE REQUEST (or the older NEW
 // CERTIFICATE REQUEST); nullopt when the text has no such block or its body is not base64.
@@ -96,15 +96,15 @@ Bytes pubkey_der(const EVP_PKEY* key) {
 
 // EC key re-encoded with a named curve and an uncompressed point.
 Result<Sha256> ec_canonical_fingerprint(const EVP_PKEY* key) {
-  if (key == nullptr) return make_error("internal_error", "no EC key to re-encode");
+  if (key == nullptr) return make_error(ErrorKind::internal, "internal_error", "no EC key to re-encode");
   EvpPkeyPtr copy(EVP_PKEY_dup(const_cast<EVP_PKEY*>(key)));
-  if (!copy) return ossl_error("internal_error", "EVP_PKEY_dup");
+  if (!copy) return ossl_error(ErrorKind::internal, "internal_error", "EVP_PKEY_dup");
   EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
                                  OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED);
   EVP_PKEY_set_utf8_string_param(copy.get(), OSSL_PKEY_PARAM_EC_ENCODING, OSSL_PKEY_EC_ENCODING_GROUP);
   ossl_errors();  // a curve without a name keeps its explicit parameters
   Bytes der = pubkey_der(copy.get());
-  if (der.empty()) return ossl_error("internal_error", "i2d_PUBKEY");
+  if (der.empty()) return ossl_error(ErrorKind::internal, "internal_error", "i2d_PUBKEY");
   return sha256(der);
 }
 
@@ -152,10 +152,10 @@ Result<Sha256> key_fingerprint_lazy(ByteView spki_der) {
 }
 
 Result<Sha256> key_fingerprint(const X509_PUBKEY* key) {
-  if (key == nullptr) return make_error("internal_error", "no key to fingerprint");
+  if (key == nullptr) return make_error(ErrorKind::internal, "internal_error", "no key to fingerprint");
   unsigned char* der = nullptr;
   const int n = i2d_X509_PUBKEY(key, &der);
-  if (n <= 0) return ossl_error("internal_error", "i2d_X509_PUBKEY");
+  if (n <= 0) return ossl_error(ErrorKind::internal, "internal_error", "i2d_X509_PUBKEY");
   const Bytes spki(der, der + n);
   OPENSSL_free(der);
   SpkiParts parts;
@@ -209,7 +209,7 @@ Result<ParsedCsr> parse_csr(ByteView input) {
     // A key OpenSSL knows under a signature algorithm it does not: tracked, unproven.
     out.pop_verified = false;
   } else {
-    return make_error("csr_signature_invalid", "the request's self-signature does not verify under its key");
+    return make_error(ErrorKind::invalid, "csr_signature_invalid", "the request's self-signature does not verify under its key");
   }
 
   SpkiParts key_parts;

@@ -43,7 +43,7 @@ Result<std::vector<ReservationId>> key_holders(const Txn& txn, const Sha256& spk
   if (!walk) return std::move(walk).error();
   for (; !walk->done();) {
     auto id = decode_reservation_key(walk->value());
-    if (!id) return make_error("storage_corrupt", "csr key index: value is not a reservation id");
+    if (!id) return make_error(ErrorKind::storage, "storage_corrupt", "csr key index: value is not a reservation id");
     ids.push_back(*id);
     if (Status s = walk->next(); !s) return s.error();
   }
@@ -94,10 +94,10 @@ Result<CheckDetail> check_in(const Txn& txn, const CsrPolicy& policy, const Requ
   if (!indexed) return std::move(indexed).error();
   if (*indexed) {
     auto id = decode_reservation_key(**indexed);
-    if (!id) return make_error("storage_corrupt", "csr index: value is not a reservation id");
+    if (!id) return make_error(ErrorKind::storage, "storage_corrupt", "csr index: value is not a reservation id");
     auto rec = load(txn, *id);
     if (!rec) return std::move(rec).error();
-    if (!*rec) return make_error("storage_corrupt", "csr index names a missing reservation");
+    if (!*rec) return make_error(ErrorKind::storage, "storage_corrupt", "csr index names a missing reservation");
     const ReservationState eff = effective_state(**rec, now);
     if (blocks(eff)) {
       r.unique = false;
@@ -114,7 +114,7 @@ Result<CheckDetail> check_in(const Txn& txn, const CsrPolicy& policy, const Requ
   for (ReservationId id : *ids) {
     auto rec = load(txn, id);
     if (!rec) return std::move(rec).error();
-    if (!*rec) return make_error("storage_corrupt", "csr key index names a missing reservation");
+    if (!*rec) return make_error(ErrorKind::storage, "storage_corrupt", "csr key index names a missing reservation");
     const Reservation& holder = **rec;
     if (holder.origin == Origin::request && holder.csr_sha256 == req.csr) continue;
     const ReservationState eff = effective_state(holder, now);
@@ -140,7 +140,7 @@ Result<ReservationId> next_id(const WriteTxn& txn) {
   if (!last) return std::move(last).error();
   if (!*last) return ReservationId{1};
   auto id = decode_reservation_key(cur->key());
-  if (!id) return make_error("storage_corrupt", "csr reservations: key is not a reservation id");
+  if (!id) return make_error(ErrorKind::storage, "storage_corrupt", "csr reservations: key is not a reservation id");
   return *id + 1;
 }
 
@@ -182,7 +182,7 @@ Status append_for(WriteTxn& txn, const char* type, std::string_view actor, const
 }
 
 Error not_found(ReservationId id) {
-  return make_error("reservation_not_found", "no reservation " + std::to_string(id));
+  return make_error(ErrorKind::not_found, "reservation_not_found", "no reservation " + std::to_string(id));
 }
 
 // The common refusals of commit and release: unknown id, another participant's.
@@ -200,7 +200,7 @@ Result<std::optional<Reservation>> load_for_holder(WriteTxn& txn, ReservationId 
     return std::optional<Reservation>{};
   }
   if ((*rec)->participant != actor.participant) {
-    refusal = make_error("reservation_not_yours", "the reservation belongs to another participant");
+    refusal = make_error(ErrorKind::forbidden, "reservation_not_yours", "the reservation belongs to another participant");
     if (Status s = append_for(txn, "access.denied", actor.label(), action, "refused", **rec, now, refusal->code); !s)
       return std::move(s).error();
     return std::optional<Reservation>{};
@@ -231,7 +231,7 @@ storage::Writer::Done deliver(std::shared_ptr<JobResult<T>> state, std::function
     } else if (state->value) {
       done(std::move(*state->value));
     } else {
-      done(make_error("internal_error", "writer job left no result"));
+      done(make_error(ErrorKind::internal, "internal_error", "writer job left no result"));
     }
   };
 }
@@ -240,47 +240,6 @@ storage::Writer::Done deliver(std::shared_ptr<JobResult<T>> state, std::function
 
 bool CsrPolicy::allows_renewal(std::uint32_t issuer) const {
   return std::find(renewal_issuers.begin(), renewal_issuers.end(), issuer) != renewal_issuers.end();
-}
-
-ErrorKind error_kind(std::string_view code) {
-  static constexpr std::string_view kInvalid[] = {"csr_malformed", "csr_signature_invalid", "ttl_out_of_range",
-                                                  "certificate_key_mismatch", "csr_batch_too_large"};
-  static constexpr std::string_view kConflict[] = {"csr_already_processed", "key_already_used",
-                                                   "csr_duplicate_in_batch", "reservation_expired",
-                                                   "reservation_released", "reservation_already_committed"};
-  static constexpr std::string_view kForbidden[] = {"reservation_not_yours", "issuer_not_operated"};
-  static constexpr std::string_view kUnavailable[] = {"shutting_down", "storage_map_full", "storage_readers_full"};
-  auto in = [code](const auto& list) { return std::find(std::begin(list), std::end(list), code) != std::end(list); };
-  if (in(kInvalid)) return ErrorKind::invalid;
-  if (in(kConflict)) return ErrorKind::conflict;
-  if (code == "reservation_not_found") return ErrorKind::not_found;
-  if (in(kForbidden)) return ErrorKind::forbidden;
-  if (in(kUnavailable)) return ErrorKind::unavailable;
-  return ErrorKind::internal;
-}
-
-const char* kind_name(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::invalid: return "invalid";
-    case ErrorKind::conflict: return "conflict";
-    case ErrorKind::not_found: return "not_found";
-    case ErrorKind::forbidden: return "forbidden";
-    case ErrorKind::unavailable: return "unavailable";
-    case ErrorKind::internal: return "internal";
-  }
-  return "internal";
-}
-
-int http_status(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::invalid: return 400;
-    case ErrorKind::conflict: return 409;
-    case ErrorKind::not_found: return 404;
-    case ErrorKind::forbidden: return 403;
-    case ErrorKind::unavailable: return 503;
-    case ErrorKind::internal: return 500;
-  }
-  return 500;
 }
 
 CsrService::CsrService(storage::Env& env, storage::Writer& writer, const Clock& clock, CsrPolicy policy)
@@ -298,7 +257,7 @@ Result<std::vector<CheckResult>> CsrService::check_batch(const storage::ReadTxn&
                                                          const std::vector<ParsedCsr>& csrs,
                                                          std::uint32_t participant, std::uint32_t issuer) const {
   if (csrs.size() > policy_.max_check_batch)
-    return make_error("csr_batch_too_large",
+    return make_error(ErrorKind::invalid, "csr_batch_too_large",
                       "at most " + std::to_string(policy_.max_check_batch) + " requests per batch");
   const UnixTime now = clock_.now();
   std::vector<CheckResult> out;
@@ -324,7 +283,7 @@ Result<std::vector<CheckResult>> CsrService::check_batch(const storage::ReadTxn&
 void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixTime ttl, ReserveDone done) {
   if (ttl < 0 || ttl > policy_.max_ttl) {
     if (done)
-      done(make_error("ttl_out_of_range",
+      done(make_error(ErrorKind::invalid, "ttl_out_of_range",
                       "the TTL must be between 1 and " + std::to_string(policy_.max_ttl) + " seconds (0: default)"));
     return;
   }
@@ -337,7 +296,7 @@ void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixT
     const UnixTime now = clock_.now();
     const std::string label = actor.label();
     if (issuer != 0 && !actor.may_write_issuer(issuer)) {
-      state->refusal = make_error("issuer_not_operated", "the caller's participant does not operate this issuer");
+      state->refusal = make_error(ErrorKind::forbidden, "issuer_not_operated", "the caller's participant does not operate this issuer");
       return append(txn, "access.denied", label, "csr.reserve", "refused",
                     target_of(std::nullopt, &req.csr, &req.spki, issuer), now, state->refusal->code);
     }
@@ -396,8 +355,8 @@ void CsrService::commit(ReservationId id, Sha256 cert_sha256, std::optional<Sha2
     if (!rec) return std::move(rec).error();
     if (!*rec) return {};
     Reservation r = std::move(**rec);
-    auto refuse = [&](const char* code, std::string message) -> Status {
-      state->refusal = make_error(code, std::move(message));
+    auto refuse = [&](ErrorKind kind, const char* code, std::string message) -> Status {
+      state->refusal = make_error(kind, code, std::move(message));
       return append_for(txn, "csr.refused", label, "csr.commit", "refused", r, now, code);
     };
     switch (effective_state(r, now)) {
@@ -407,16 +366,16 @@ void CsrService::commit(ReservationId id, Sha256 cert_sha256, std::optional<Sha2
           state->value = std::move(r);  // the same commit again: nothing changes
           return {};
         }
-        return refuse("reservation_already_committed", "the reservation was committed with another certificate");
+        return refuse(ErrorKind::conflict, "reservation_already_committed", "the reservation was committed with another certificate");
       case ReservationState::released:
-        return refuse("reservation_released", "the reservation was released");
+        return refuse(ErrorKind::conflict, "reservation_released", "the reservation was released");
       case ReservationState::expired:
-        return refuse("reservation_expired", "the reservation's TTL has passed");
+        return refuse(ErrorKind::conflict, "reservation_expired", "the reservation's TTL has passed");
       case ReservationState::reserved:
         break;
     }
     if (cert_spki_sha256 && *cert_spki_sha256 != r.spki_sha256)
-      return refuse("certificate_key_mismatch", "the certificate's key is not the reserved request's key");
+      return refuse(ErrorKind::invalid, "certificate_key_mismatch", "the certificate's key is not the reserved request's key");
     r.state = ReservationState::issued;
     r.cert_sha256 = cert_sha256;
     r.changed = now;
@@ -442,7 +401,7 @@ void CsrService::release(ReservationId id, Actor actor, ReservationDone done) {
     switch (effective_state(r, now)) {
       case ReservationState::issued:
       case ReservationState::revoked:
-        state->refusal = make_error("reservation_already_committed", "an issued reservation cannot be released");
+        state->refusal = make_error(ErrorKind::conflict, "reservation_already_committed", "an issued reservation cannot be released");
         return append_for(txn, "csr.refused", label, "csr.release", "refused", r, now, state->refusal->code);
       case ReservationState::released:
       case ReservationState::expired:
@@ -561,7 +520,7 @@ Result<KeyUse> CsrService::on_certificate_ingested(WriteTxn& txn, const Sha256& 
   for (ReservationId id : *ids) {
     auto rec = load(txn, id);
     if (!rec) return std::move(rec).error();
-    if (!*rec) return make_error("storage_corrupt", "csr key index names a missing reservation");
+    if (!*rec) return make_error(ErrorKind::storage, "storage_corrupt", "csr key index names a missing reservation");
     if ((*rec)->cert_sha256 == cert_sha256) {
       use.already_linked = true;  // committed by its holder, or ingested before
       return use;

@@ -24,7 +24,7 @@
 //  * the registry calls on_certificate_ingested() inside its own ingest job, so a
 //    certificate commits its provider's reservation (or records its key) in the same
 //    transaction that stores it.
-// Errors carry stable codes; error_kind() maps each to conflict / not_found / forbidden /
+// Errors carry stable codes and their kind (common/result.hpp): conflict / not_found / forbidden /
 // invalid / unavailable / internal for the HTTP layer. The service must outlive every
 // job it submitted (stop the Writer first).
 #pragma once
@@ -59,12 +59,6 @@ struct CsrPolicy {
   bool allows_renewal(std::uint32_t issuer) const;
 };
 
-enum class ErrorKind { invalid, conflict, not_found, forbidden, unavailable, internal };
-// The kind of every code this module returns (and of the storage codes it passes on).
-ErrorKind error_kind(std::string_view code);
-const char* kind_name(ErrorKind kind);
-int http_status(ErrorKind kind);  // 400 / 409 / 404 / 403 / 503 / 500
-
 // What may be said about the reservation that blocks a request: no personal data.
 struct Holder {
   std::uint32_t participant = 0;
@@ -85,6 +79,7 @@ struct CheckResult {
   std::string message;
   std::optional<Holder> holder;
   bool renewal = false;  // unique only because the issuer allows renewal with this key
+  static constexpr ErrorKind kind = ErrorKind::conflict;  // a refusal is always a conflict
 };
 
 struct ReserveOutcome {

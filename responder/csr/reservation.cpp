@@ -14,7 +14,7 @@ namespace {
 constexpr std::uint8_t kFormat = 1;
 constexpr std::size_t kSize = 1 + 8 + 4 + 32 + 32 + 32 + 4 + 1 + 1 + 8 + 8 + 8 + 32 + 1 + 8;
 
-Error corrupt(const char* why) { return make_error("storage_corrupt", std::string("csr reservation record: ") + why); }
+Error corrupt(const char* why) { return make_error(ErrorKind::storage, "storage_corrupt", std::string("csr reservation record: ") + why); }
 
 }  // namespace
 

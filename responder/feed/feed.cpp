@@ -32,7 +32,7 @@ void Feed::stop() {
     std::lock_guard<std::mutex> lock(mu_);
     left.swap(subs_);
   }
-  const Error why = make_error("shutting_down", "the server is stopping");
+  const Error why = make_error(ErrorKind::unavailable, "shutting_down", "the server is stopping");
   for (auto& [id, entry] : left) {
     if (entry->sub.closed) {
       try {
@@ -161,7 +161,7 @@ void Feed::expire_deadlines() {
     for (const auto& [id, e] : subs_)
       if (e->sub.deadline && *e->sub.deadline <= now) due.push_back(id);
   }
-  const Error timeout = make_error("timeout", "no matching event before the deadline");
+  const Error timeout = make_error(ErrorKind::unavailable, "timeout", "no matching event before the deadline");
   for (std::uint64_t id : due) end(id, timeout);
 }
 

@@ -106,6 +106,9 @@ class Request {
   void reply_error(int status, std::string_view code, std::string_view message, Headers headers = {});
   // {"error":{code,message}} with the status of the error's kind (status_of below).
   void reply_error(const Error& error, Headers headers = {});
+  void reply_error(const Error& error, std::initializer_list<Header> headers) {
+    reply_error(error, Headers(headers.begin(), headers.size()));
+  }
   void reply_error(int status, std::string_view code, std::string_view message,
                    std::initializer_list<Header> headers) {
     reply_error(status, code, message, Headers(headers.begin(), headers.size()));

@@ -80,10 +80,10 @@ unsigned usable_cpus() {
 
 Result<std::uint16_t> parse_port(std::string_view text) {
   unsigned value = 0;
-  if (text.empty() || text.size() > 5) return make_error("listen_invalid", "listen port must be 0..65535");
+  if (text.empty() || text.size() > 5) return make_error(ErrorKind::invalid, "listen_invalid", "listen port must be 0..65535");
   const auto res = std::from_chars(text.data(), text.data() + text.size(), value);
   if (res.ec != std::errc() || res.ptr != text.data() + text.size() || value > 65535) {
-    return make_error("listen_invalid", "listen port must be 0..65535");
+    return make_error(ErrorKind::invalid, "listen_invalid", "listen port must be 0..65535");
   }
   return static_cast<std::uint16_t>(value);
 }
@@ -109,13 +109,13 @@ Result<std::pair<detail::Fd, std::uint16_t>> Server::bind_listen(const std::stri
   const int gai =
       ::getaddrinfo(addr->host.empty() ? nullptr : addr->host.c_str(), port_text.c_str(), &hints, &found);
   if (gai != 0 || found == nullptr) {
-    return make_error("listen_resolve", "cannot resolve listen address " + listen + ": " + gai_strerror(gai));
+    return make_error(ErrorKind::invalid, "listen_resolve", "cannot resolve listen address " + listen + ": " + gai_strerror(gai));
   }
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, &::freeaddrinfo);
 
   detail::Fd fd(
       ::socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, found->ai_protocol));
-  if (!fd) return make_error("listen_failed", "socket: " + errno_text(errno));
+  if (!fd) return make_error(ErrorKind::unavailable, "listen_failed", "socket: " + errno_text(errno));
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   // Linux hands TCP_NODELAY down to accepted sockets; replies are one write each anyway,
@@ -123,13 +123,13 @@ Result<std::pair<detail::Fd, std::uint16_t>> Server::bind_listen(const std::stri
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::bind(fd.get(), found->ai_addr, found->ai_addrlen) != 0) {
     const int err = errno;
-    return make_error(err == EADDRINUSE ? "address_in_use" : "listen_failed", "bind " + listen + ": " + errno_text(err));
+    return make_error(ErrorKind::unavailable, err == EADDRINUSE ? "address_in_use" : "listen_failed", "bind " + listen + ": " + errno_text(err));
   }
-  if (::listen(fd.get(), SOMAXCONN) != 0) return make_error("listen_failed", "listen: " + errno_text(errno));
+  if (::listen(fd.get(), SOMAXCONN) != 0) return make_error(ErrorKind::unavailable, "listen_failed", "listen: " + errno_text(errno));
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &len) != 0) {
-    return make_error("listen_failed", "getsockname: " + errno_text(errno));
+    return make_error(ErrorKind::unavailable, "listen_failed", "getsockname: " + errno_text(errno));
   }
   const std::uint16_t port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                                                : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
@@ -138,17 +138,17 @@ Result<std::pair<detail::Fd, std::uint16_t>> Server::bind_listen(const std::stri
 
 Result<std::shared_ptr<SSL_CTX>> Server::make_tls_context(const TlsOptions& tls) {
   std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
-  if (!ctx) return ossl_error("tls_config_invalid", "SSL_CTX_new");
+  if (!ctx) return ossl_error(ErrorKind::invalid, "tls_config_invalid", "SSL_CTX_new");
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), tls.cert_file.c_str()) != 1)
-    return ossl_error("tls_config_invalid", "server certificate " + tls.cert_file);
+    return ossl_error(ErrorKind::invalid, "tls_config_invalid", "server certificate " + tls.cert_file);
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    return ossl_error("tls_config_invalid", "server key file");  // no path: it names a secret's place only
+    return ossl_error(ErrorKind::invalid, "tls_config_invalid", "server key file");  // no path: it names a secret's place only
   if (SSL_CTX_check_private_key(ctx.get()) != 1)
-    return ossl_error("tls_config_invalid", "the server key does not match its certificate");
+    return ossl_error(ErrorKind::invalid, "tls_config_invalid", "the server key does not match its certificate");
   if (!tls.client_ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(ctx.get(), tls.client_ca_file.c_str(), nullptr) != 1)
-      return ossl_error("tls_config_invalid", "client CA file " + tls.client_ca_file);
+      return ossl_error(ErrorKind::invalid, "tls_config_invalid", "client CA file " + tls.client_ca_file);
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca_file.c_str());
     if (names != nullptr) SSL_CTX_set_client_CA_list(ctx.get(), names);  // takes ownership
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, &accept_any_client_cert);
@@ -169,23 +169,23 @@ Result<ListenAddress> parse_listen(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     const std::size_t close = text.find(']');
     if (close == std::string_view::npos || close == 1 || close + 1 >= text.size() || text[close + 1] != ':') {
-      return make_error("listen_invalid", "expected [address]:port");
+      return make_error(ErrorKind::invalid, "listen_invalid", "expected [address]:port");
     }
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
   } else {
     const std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) return make_error("listen_invalid", "expected host:port");
+    if (colon == std::string_view::npos) return make_error(ErrorKind::invalid, "listen_invalid", "expected host:port");
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (host.find(':') != std::string_view::npos) {
-      return make_error("listen_invalid", "an IPv6 address must be written in brackets: [address]:port");
+      return make_error(ErrorKind::invalid, "listen_invalid", "an IPv6 address must be written in brackets: [address]:port");
     }
     if (host == "*") host = {};
   }
   for (char c : host) {
     if (c <= ' ' || c == '/' || c == '[' || c == ']' || static_cast<unsigned char>(c) >= 0x7f) {
-      return make_error("listen_invalid", "invalid character in listen host");
+      return make_error(ErrorKind::invalid, "listen_invalid", "invalid character in listen host");
     }
   }
   auto p = parse_port(port);
@@ -208,7 +208,7 @@ Server::~Server() {
 }
 
 Status Server::start() {
-  if (started_) return make_error("already_started", "the server was already started");
+  if (started_) return make_error(ErrorKind::internal, "already_started", "the server was already started");
   init_libevent_once();
   ignore_sigpipe();
 
@@ -228,7 +228,7 @@ Status Server::start() {
   }
 
   detail::Fd stop_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!stop_fd) return make_error("event_init_failed", "eventfd: " + errno_text(errno));
+  if (!stop_fd) return make_error(ErrorKind::internal, "event_init_failed", "eventfd: " + errno_text(errno));
 
   add_builtin_routes();
 
@@ -242,7 +242,7 @@ Status Server::start() {
   Worker& first = *workers.front();
   first.wake_ev_.reset(event_new(first.base(), stop_fd.get(), EV_READ | EV_PERSIST, &Server::wake_cb, this));
   if (!first.wake_ev_ || event_add(first.wake_ev_.get(), nullptr) != 0) {
-    return make_error("event_init_failed", "cannot watch the stop eventfd");
+    return make_error(ErrorKind::internal, "event_init_failed", "cannot watch the stop eventfd");
   }
 
   listen_fd_ = std::move(fd);
@@ -256,12 +256,12 @@ Status Server::start() {
 }
 
 Status Server::handle_signals() {
-  if (!started_) return make_error("not_started", "handle_signals needs start() first");
+  if (!started_) return make_error(ErrorKind::internal, "not_started", "handle_signals needs start() first");
   Worker& first = *workers_.front();
   for (int sig : {SIGTERM, SIGINT}) {
     detail::EventPtr ev(evsignal_new(first.base(), sig, &Server::signal_cb, this));
     if (!ev || event_add(ev.get(), nullptr) != 0) {
-      return make_error("event_init_failed", "cannot watch signal " + std::to_string(sig));
+      return make_error(ErrorKind::internal, "event_init_failed", "cannot watch signal " + std::to_string(sig));
     }
     first.signal_evs_.push_back(std::move(ev));
   }

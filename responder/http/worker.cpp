@@ -96,23 +96,23 @@ Status Worker::init(int listen_fd, int tls_fd) {
     // file description registered through dup()ed fds in one epoll set) does not apply:
     // each base has its own epoll set and the shared listening fd is never dup()ed.
     std::unique_ptr<event_config, decltype(&event_config_free)> cfg(event_config_new(), &event_config_free);
-    if (!cfg) return make_error("event_init_failed", "event_config_new failed");
+    if (!cfg) return make_error(ErrorKind::internal, "event_init_failed", "event_config_new failed");
     event_config_set_flag(cfg.get(), EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
     base_.reset(event_base_new_with_config(cfg.get()));
   }
-  if (!base_) return make_error("event_init_failed", "event_base_new failed");
+  if (!base_) return make_error(ErrorKind::internal, "event_init_failed", "event_base_new failed");
   http_.reset(evhttp_new(base_.get()));
-  if (!http_) return make_error("event_init_failed", "evhttp_new failed");
+  if (!http_) return make_error(ErrorKind::internal, "event_init_failed", "evhttp_new failed");
   if (Status st = configure(http_.get()); !st) return st;
   auto bind = [this](evhttp* http, int fd) -> Result<evhttp_bound_socket*> {
     // Our own listener without LEV_OPT_CLOSE_ON_FREE: evhttp frees the listener it is
     // given, and every worker shares the descriptor, which the Server closes once, last.
     evconnlistener* listener = evconnlistener_new(base_.get(), nullptr, nullptr, LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-    if (listener == nullptr) return make_error("event_init_failed", "evconnlistener_new failed");
+    if (listener == nullptr) return make_error(ErrorKind::internal, "event_init_failed", "evconnlistener_new failed");
     evhttp_bound_socket* bound = evhttp_bind_listener(http, listener);
     if (bound == nullptr) {
       evconnlistener_free(listener);
-      return make_error("event_init_failed", "evhttp_bind_listener failed");
+      return make_error(ErrorKind::internal, "event_init_failed", "evhttp_bind_listener failed");
     }
     evconnlistener_set_error_cb(listener, &Worker::accept_error_cb);
     return bound;
@@ -122,7 +122,7 @@ Status Worker::init(int listen_fd, int tls_fd) {
   bound_ = *plain;
   if (tls_fd >= 0) {
     https_.reset(evhttp_new(base_.get()));
-    if (!https_) return make_error("event_init_failed", "evhttp_new failed");
+    if (!https_) return make_error(ErrorKind::internal, "event_init_failed", "evhttp_new failed");
     if (Status st = configure(https_.get()); !st) return st;
     evhttp_set_bevcb(https_.get(), &Worker::tls_bev_cb, this);
     auto tls = bind(https_.get(), tls_fd);
@@ -136,7 +136,7 @@ Status Worker::init(int listen_fd, int tls_fd) {
   accept_resume_ev_.reset(evtimer_new(base_.get(), &Worker::accept_resume_cb, this));
   log_flush_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::log_flush_cb, this));
   if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_) {
-    return make_error("event_init_failed", "event_new failed");
+    return make_error(ErrorKind::internal, "event_init_failed", "event_new failed");
   }
   // Access-log lines are buffered per thread (common/access_log.hpp); this bounds how long
   // a line waits on an idle worker.

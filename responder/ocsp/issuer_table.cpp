@@ -26,7 +26,7 @@ const EVP_MD* md_of(HashAlg a) {
 Result<Bytes> subject_der(const X509* cert) {
   unsigned char* buf = nullptr;
   const int len = i2d_X509_NAME(X509_get_subject_name(cert), &buf);
-  if (len <= 0) return ossl_error("issuer_invalid", "cannot encode the CA subject");
+  if (len <= 0) return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode the CA subject");
   Bytes out(buf, buf + len);
   OPENSSL_free(buf);
   return out;
@@ -48,17 +48,17 @@ Status check_delegated(const IssuerSpec& spec) {
   X509* ca = spec.ca.get();
   X509* resp = spec.responder_cert.get();
   if (X509_check_issued(ca, resp) != X509_V_OK)
-    return make_error("responder_not_issued_by_ca",
+    return make_error(ErrorKind::invalid, "responder_not_issued_by_ca",
                       "responder certificate of issuer " + spec.name + " is not issued by its CA");
   EVP_PKEY* ca_key = X509_get0_pubkey(ca);
   if (ca_key == nullptr || X509_verify(resp, ca_key) != 1)
-    return ossl_error("responder_not_issued_by_ca",
+    return ossl_error(ErrorKind::invalid, "responder_not_issued_by_ca",
                       "responder certificate of issuer " + spec.name + " is not signed by its CA");
   // RFC 6960 §4.2.2.2: a delegated responder certificate must carry id-kp-OCSPSigning.
   // X509_get_extended_key_usage() answers "everything" when the extension is absent,
   // so require the extension itself.
   if (!(X509_get_extension_flags(resp) & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(resp) & XKU_OCSP_SIGN))
-    return make_error("responder_not_ocsp_signing",
+    return make_error(ErrorKind::invalid, "responder_not_ocsp_signing",
                       "responder certificate of issuer " + spec.name + " lacks EKU id-kp-OCSPSigning");
   // Expiry is the operator's business (clients reject the responses), so warn, not refuse:
   // refusing would turn a renewal slip into a responder that does not start at all.
@@ -78,7 +78,7 @@ Result<Sha256> issuer_identity(const X509* ca) {
   if (!subject) return std::move(subject).error();
   unsigned char* spki = nullptr;
   const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(ca), &spki);
-  if (len <= 0) return ossl_error("issuer_invalid", "cannot encode the CA public key");
+  if (len <= 0) return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode the CA public key");
   Bytes data = std::move(*subject);
   data.insert(data.end(), spki, spki + len);
   OPENSSL_free(spki);
@@ -86,23 +86,23 @@ Result<Sha256> issuer_identity(const X509* ca) {
 }
 
 Status IssuerTable::add(IssuerSpec spec) {
-  if (!spec.ca) return make_error("issuer_invalid", "issuer " + spec.name + " has no CA certificate");
-  if (!spec.responder_key) return make_error("issuer_invalid", "issuer " + spec.name + " has no responder key");
+  if (!spec.ca) return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + spec.name + " has no CA certificate");
+  if (!spec.responder_key) return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + spec.name + " has no responder key");
   if (find_by_id(spec.id) != nullptr)
-    return make_error("issuer_duplicate", "issuer id " + std::to_string(spec.id) + " is already present");
+    return make_error(ErrorKind::invalid, "issuer_duplicate", "issuer id " + std::to_string(spec.id) + " is already present");
   if (find_by_name(spec.name) != nullptr)
-    return make_error("issuer_duplicate", "issuer " + spec.name + " is already present");
+    return make_error(ErrorKind::invalid, "issuer_duplicate", "issuer " + spec.name + " is already present");
   if (X509_check_ca(spec.ca.get()) == 0)
     log().warn("ocsp: certificate of issuer {} is not marked as a CA", spec.name);
 
   auto keys = std::make_unique<IssuerKeys>();
   const bool delegated = spec.responder_cert && X509_cmp(spec.responder_cert.get(), spec.ca.get()) != 0;
   if (!delegated) {
-    if (X509_up_ref(spec.ca.get()) != 1) return ossl_error("internal_error", "X509_up_ref");
+    if (X509_up_ref(spec.ca.get()) != 1) return ossl_error(ErrorKind::internal, "internal_error", "X509_up_ref");
     spec.responder_cert.reset(spec.ca.get());
   }
   if (X509_check_private_key(spec.responder_cert.get(), spec.responder_key.get()) != 1)
-    return ossl_error("responder_key_mismatch",
+    return ossl_error(ErrorKind::invalid, "responder_key_mismatch",
                       "responder key of issuer " + spec.name + " does not match its certificate");
   if (delegated)
     if (auto st = check_delegated(spec); !st) return st;
@@ -111,18 +111,18 @@ Status IssuerTable::add(IssuerSpec spec) {
   if (!subject) return std::move(subject).error();
   const ByteView ca_key = public_key_bits(spec.ca.get());
   const ByteView resp_key = public_key_bits(spec.responder_cert.get());
-  if (ca_key.empty() || resp_key.empty()) return make_error("issuer_invalid", "certificate without a public key");
+  if (ca_key.empty() || resp_key.empty()) return make_error(ErrorKind::invalid, "issuer_invalid", "certificate without a public key");
 
   for (HashAlg a : {HashAlg::sha1, HashAlg::sha256, HashAlg::sha384, HashAlg::sha512}) {
     unsigned int n = 0;
     const std::size_t i = hash_index(a);
     if (EVP_Digest(subject->data(), subject->size(), keys->name_hash[i].data(), &n, md_of(a), nullptr) != 1 ||
         EVP_Digest(ca_key.data(), ca_key.size(), keys->key_hash[i].data(), &n, md_of(a), nullptr) != 1)
-      return ossl_error("internal_error", "issuer hash");
+      return ossl_error(ErrorKind::internal, "internal_error", "issuer hash");
   }
   unsigned int n = 0;
   if (EVP_Digest(resp_key.data(), resp_key.size(), keys->responder_key_hash.data(), &n, EVP_sha1(), nullptr) != 1)
-    return ossl_error("internal_error", "responder key hash");
+    return ossl_error(ErrorKind::internal, "internal_error", "responder key hash");
   {
     der::BackWriter w(32);
     w.tlv(der::kOctetString, keys->responder_key_hash);
@@ -139,7 +139,7 @@ Status IssuerTable::add(IssuerSpec spec) {
 
   if (delegated) {
     keys->responder_cert_der = x509_der(spec.responder_cert.get());
-    if (keys->responder_cert_der.empty()) return ossl_error("issuer_invalid", "cannot encode responder certificate");
+    if (keys->responder_cert_der.empty()) return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode responder certificate");
   }
   keys->id = spec.id;
   keys->name = std::move(spec.name);

@@ -185,7 +185,7 @@ const char* parse_request(ByteView input, std::size_t max_certids, ParsedRequest
 
 Result<ParsedRequest> parse_request(ByteView der, std::size_t max_certids) {
   ParsedRequest out;
-  if (const char* why = parse_request(der, max_certids, out)) return make_error("malformed_request", why);
+  if (const char* why = parse_request(der, max_certids, out)) return make_error(ErrorKind::invalid, "malformed_request", why);
   return out;
 }
 

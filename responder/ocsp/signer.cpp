@@ -94,13 +94,13 @@ ByteView error_response(ResponseStatus status) noexcept {
 Result<Bytes> sign_response(const IssuerKeys& issuer, std::span<const SingleStatus> statuses,
                             std::optional<ByteView> nonce_extn_value, UnixTime produced_at,
                             bool extended_revoke) {
-  if (statuses.empty()) return make_error("invalid_argument", "no single responses to sign");
-  if (!issuer.signer) return make_error("signing_failed", "issuer " + issuer.name + " has no signing key");
+  if (statuses.empty()) return make_error(ErrorKind::invalid, "invalid_argument", "no single responses to sign");
+  if (!issuer.signer) return make_error(ErrorKind::internal, "signing_failed", "issuer " + issuer.name + " has no signing key");
   std::size_t estimate = 256 + issuer.responder_cert_der.size();
   for (const SingleStatus& s : statuses) {
-    if (s.certid_der.empty()) return make_error("invalid_argument", "empty CertID");
+    if (s.certid_der.empty()) return make_error(ErrorKind::invalid, "invalid_argument", "empty CertID");
     if (s.state == CertState::revoked && !valid_reason(s.reason))
-      return make_error("invalid_argument", "invalid revocation reason " + std::to_string(s.reason));
+      return make_error(ErrorKind::invalid, "invalid_argument", "invalid revocation reason " + std::to_string(s.reason));
     estimate += s.certid_der.size() + 96;
   }
 
@@ -115,10 +115,10 @@ Result<Bytes> sign_response(const IssuerKeys& issuer, std::span<const SingleStat
   }
   const std::size_t m_list = tbs.size();
   for (std::size_t i = statuses.size(); i-- > 0;)
-    if (!put_single(tbs, statuses[i])) return make_error("invalid_argument", "time out of GeneralizedTime range");
+    if (!put_single(tbs, statuses[i])) return make_error(ErrorKind::invalid, "invalid_argument", "time out of GeneralizedTime range");
   tbs.wrap(der::kSequence, m_list);
   if (!der::put_generalized_time(tbs, produced_at))
-    return make_error("invalid_argument", "producedAt out of GeneralizedTime range");
+    return make_error(ErrorKind::invalid, "invalid_argument", "producedAt out of GeneralizedTime range");
   tbs.bytes(issuer.responder_id_der);
   tbs.wrap(der::kSequence, 0);
 

@@ -29,16 +29,16 @@ SigningKey::~SigningKey() {
 }
 
 Result<std::unique_ptr<SigningKey>> SigningKey::create(EVP_PKEY* key) {
-  if (key == nullptr) return make_error("responder_key_unsupported", "no responder key");
+  if (key == nullptr) return make_error(ErrorKind::invalid, "responder_key_unsupported", "no responder key");
   std::unique_ptr<SigningKey> k(new SigningKey());
-  if (EVP_PKEY_up_ref(key) != 1) return ossl_error("internal_error", "EVP_PKEY_up_ref");
+  if (EVP_PKEY_up_ref(key) != 1) return ossl_error(ErrorKind::internal, "internal_error", "EVP_PKEY_up_ref");
   k->key_.reset(key);
   const char* md_name = nullptr;
   const int type = EVP_PKEY_get_base_id(key);
   const int bits = EVP_PKEY_get_bits(key);
   switch (type) {
     case EVP_PKEY_RSA:
-      if (bits < 2048) return make_error("responder_key_unsupported", "RSA responder key shorter than 2048 bits");
+      if (bits < 2048) return make_error(ErrorKind::invalid, "responder_key_unsupported", "RSA responder key shorter than 2048 bits");
       k->kind_ = KeyKind::rsa;
       md_name = "SHA256";
       k->algorithm_der_.assign(std::begin(kSha256WithRsa), std::end(kSha256WithRsa));
@@ -65,22 +65,22 @@ Result<std::unique_ptr<SigningKey>> SigningKey::create(EVP_PKEY* key) {
       k->algorithm_der_.assign(std::begin(kEd448), std::end(kEd448));
       break;
     default:
-      return make_error("responder_key_unsupported",
+      return make_error(ErrorKind::invalid, "responder_key_unsupported",
                         std::string("responder key type not supported: ") + OBJ_nid2sn(type));
   }
   const int size = EVP_PKEY_get_size(key);
-  if (size <= 0) return ossl_error("responder_key_unsupported", "cannot size responder key signatures");
+  if (size <= 0) return ossl_error(ErrorKind::invalid, "responder_key_unsupported", "cannot size responder key signatures");
   k->max_sig_ = static_cast<std::size_t>(size);
 
   if (k->kind_ != KeyKind::eddsa) {
     k->md_ = EVP_MD_fetch(nullptr, md_name, nullptr);
-    if (k->md_ == nullptr) return ossl_error("internal_error", std::string("cannot fetch ") + md_name);
+    if (k->md_ == nullptr) return ossl_error(ErrorKind::internal, "internal_error", std::string("cannot fetch ") + md_name);
     k->template_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
     if (!k->template_ || EVP_PKEY_sign_init(k->template_.get()) != 1 ||
         EVP_PKEY_CTX_set_signature_md(k->template_.get(), k->md_) != 1)
-      return ossl_error("responder_key_unsupported", "cannot initialise signing with the responder key");
+      return ossl_error(ErrorKind::invalid, "responder_key_unsupported", "cannot initialise signing with the responder key");
     if (k->kind_ == KeyKind::rsa && EVP_PKEY_CTX_set_rsa_padding(k->template_.get(), RSA_PKCS1_PADDING) != 1)
-      return ossl_error("responder_key_unsupported", "cannot select PKCS#1 v1.5 padding");
+      return ossl_error(ErrorKind::invalid, "responder_key_unsupported", "cannot select PKCS#1 v1.5 padding");
   }
   return k;
 }
@@ -116,19 +116,19 @@ Result<std::size_t> SigningKey::sign(ByteView data, std::uint8_t* out) const {
     EvpMdCtxPtr ctx(EVP_MD_CTX_new());
     if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key_.get(), nullptr) != 1 ||
         EVP_DigestSign(ctx.get(), out, &len, data.data(), data.size()) != 1)
-      return ossl_error("signing_failed", "EdDSA signature failed");
+      return ossl_error(ErrorKind::internal, "signing_failed", "EdDSA signature failed");
     return len;
   }
   std::uint8_t dgst[EVP_MAX_MD_SIZE];
   unsigned int dlen = 0;
   if (EVP_Digest(data.data(), data.size(), dgst, &dlen, md_, nullptr) != 1)
-    return ossl_error("signing_failed", "digest failed");
+    return ossl_error(ErrorKind::internal, "signing_failed", "digest failed");
   EVP_PKEY_CTX* ctx = acquire();
-  if (ctx == nullptr) return ossl_error("signing_failed", "cannot duplicate the signing context");
+  if (ctx == nullptr) return ossl_error(ErrorKind::internal, "signing_failed", "cannot duplicate the signing context");
   const int rc = EVP_PKEY_sign(ctx, out, &len, dgst, dlen);
   if (rc != 1) {
     EVP_PKEY_CTX_free(ctx);  // its state is unknown after a failure
-    return ossl_error("signing_failed", "signature failed");
+    return ossl_error(ErrorKind::internal, "signing_failed", "signature failed");
   }
   release(ctx);
   return len;

@@ -13,7 +13,7 @@ Result<std::uint64_t> stored_certificates(const storage::WriteTxn& txn) {
   auto v = txn.get(storage::Table::meta, as_bytes(storage::kMetaStoredCertificates));
   if (!v) return std::move(v).error();
   if (!*v) return std::uint64_t{0};
-  if ((*v)->size() != 8) return make_error("storage_corrupt", "meta stored_certificates is not 8 octets");
+  if ((*v)->size() != 8) return make_error(ErrorKind::storage, "storage_corrupt", "meta stored_certificates is not 8 octets");
   std::uint64_t n = 0;
   for (std::uint8_t b : **v) n = (n << 8) | b;
   return n;

@@ -237,7 +237,7 @@ bool valid_suffix(std::string_view s) {
   return true;
 }
 
-Error invalid_value(std::string_view why) { return make_error("query_value_invalid", std::string(why)); }
+Error invalid_value(std::string_view why) { return make_error(ErrorKind::invalid, "query_value_invalid", std::string(why)); }
 
 }  // namespace
 
@@ -353,7 +353,7 @@ Result<Attribute> parse_attribute_query(std::string_view kind, std::string_view 
     if (a.sda_suffix.compare(0, kUaSdaArc.size() + 1, std::string(kUaSdaArc) + ".") == 0)
       a.sda_suffix.erase(0, kUaSdaArc.size() + 1);  // the full OID is accepted too
     if (!valid_suffix(a.sda_suffix))
-      return make_error("query_kind_unknown", "sda:<suffix> needs an OID suffix such as 7.1");
+      return make_error(ErrorKind::invalid, "query_kind_unknown", "sda:<suffix> needs an OID suffix such as 7.1");
     known = true;
   }
   for (const auto& n : kSdaNames) {
@@ -369,7 +369,7 @@ Result<Attribute> parse_attribute_query(std::string_view kind, std::string_view 
       known = true;
     }
   }
-  if (!known) return make_error("query_kind_unknown", "unknown attribute \"" + std::string(kind) + "\"");
+  if (!known) return make_error(ErrorKind::invalid, "query_kind_unknown", "unknown attribute \"" + std::string(kind) + "\"");
   a.value = normalise(a.kind, value);
   if (a.value.empty()) return invalid_value("the value is empty");
   if (a.kind == AttrKind::sha256 || a.kind == AttrKind::spki_sha256) {
@@ -394,7 +394,7 @@ Result<Attribute> parse_attribute_query(std::string_view kind, std::string_view 
 
 Result<Attribute> parse_attribute_query(std::string_view text) {
   const std::size_t eq = text.find('=');
-  if (eq == std::string_view::npos) return make_error("query_kind_unknown", "a query is kind=value");
+  if (eq == std::string_view::npos) return make_error(ErrorKind::invalid, "query_kind_unknown", "a query is kind=value");
   return parse_attribute_query(text.substr(0, eq), text.substr(eq + 1));
 }
 

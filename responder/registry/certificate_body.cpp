@@ -27,17 +27,17 @@ Result<std::vector<Bytes>> split_pem(std::string_view text) {
     std::size_t begin = text.find("-----BEGIN ", pos);
     if (begin == std::string_view::npos) break;
     if (text.substr(begin, kBegin.size()) != kBegin)
-      return make_error("pem_malformed", "only CERTIFICATE blocks are accepted");
+      return make_error(ErrorKind::invalid, "pem_malformed", "only CERTIFICATE blocks are accepted");
     std::size_t body = begin + kBegin.size();
     std::size_t end = text.find(kEnd, body);
-    if (end == std::string_view::npos) return make_error("pem_malformed", "a CERTIFICATE block is not closed");
+    if (end == std::string_view::npos) return make_error(ErrorKind::invalid, "pem_malformed", "a CERTIFICATE block is not closed");
     auto der = base64_decode_lenient(text.substr(body, end - body));
     out.push_back(der ? std::move(*der) : Bytes{});
     if (out.size() > kMaxCertificatesPerBatch)
-      return make_error("batch_too_large", "at most " + std::to_string(kMaxCertificatesPerBatch) + " certificates");
+      return make_error(ErrorKind::too_large, "batch_too_large", "at most " + std::to_string(kMaxCertificatesPerBatch) + " certificates");
     pos = end + kEnd.size();
   }
-  if (out.empty()) return make_error("pem_malformed", "no CERTIFICATE block found");
+  if (out.empty()) return make_error(ErrorKind::invalid, "pem_malformed", "no CERTIFICATE block found");
   return out;
 }
 
@@ -48,28 +48,28 @@ Result<std::vector<Bytes>> decode_certificate_body(std::string_view content_type
   if (type == "application/x-pem-file" || type == "application/pem-certificate-chain")
     return split_pem(as_chars(body));
   if (type == "application/pkix-cert" || type == "application/x-x509-ca-cert" || type == "application/pkix-cert-der") {
-    if (body.empty()) return make_error("certificate_malformed", "empty body");
+    if (body.empty()) return make_error(ErrorKind::invalid, "certificate_malformed", "empty body");
     return std::vector<Bytes>{to_bytes(body)};
   }
   if (type == "application/json") {
     auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
-      return make_error("json_malformed", "the body is not a JSON object");
+      return make_error(ErrorKind::invalid, "json_malformed", "the body is not a JSON object");
     auto it = doc.find("certificates");
     if (it == doc.end() || !it->is_array())
-      return make_error("json_malformed", "\"certificates\" must be an array of base64 DER strings");
+      return make_error(ErrorKind::invalid, "json_malformed", "\"certificates\" must be an array of base64 DER strings");
     if (it->size() > kMaxCertificatesPerBatch)
-      return make_error("batch_too_large", "at most " + std::to_string(kMaxCertificatesPerBatch) + " certificates");
+      return make_error(ErrorKind::too_large, "batch_too_large", "at most " + std::to_string(kMaxCertificatesPerBatch) + " certificates");
     std::vector<Bytes> out;
     out.reserve(it->size());
     for (const auto& item : *it) {
-      if (!item.is_string()) return make_error("json_malformed", "\"certificates\" items must be strings");
+      if (!item.is_string()) return make_error(ErrorKind::invalid, "json_malformed", "\"certificates\" items must be strings");
       auto der = base64_decode_lenient(item.get_ref<const std::string&>());
       out.push_back(der ? std::move(*der) : Bytes{});
     }
     return out;
   }
-  return make_error("unsupported_media_type",
+  return make_error(ErrorKind::unsupported, "unsupported_media_type",
                     "use application/json, application/x-pem-file or application/pkix-cert");
 }
 

@@ -29,7 +29,7 @@ Result<std::vector<storage::IssuerRecord>> stored_issuers(storage::Env& env) {
 }
 
 Error issuer_error(const config::IssuerConfig& c, const Error& e) {
-  return make_error(e.code, "issuer \"" + c.name + "\": " + e.message);
+  return make_error(e.kind, e.code, "issuer \"" + c.name + "\": " + e.message);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ constexpr int kReasonRemoveFromCrl = 8;
 std::string upper_hex(ByteView b) { return hex_encode(b, true); }
 
 Error not_operated_error(const std::string& issuer) {
-  return make_error("issuer_not_operated",
+  return make_error(ErrorKind::forbidden, "issuer_not_operated",
                     "the caller's participant does not operate the issuer \"" + issuer + "\"");
 }
 
@@ -238,7 +238,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   // the provider decoders (cert_view.hpp): the largest cost of an ingest otherwise.
   auto parts = parse_cert_parts(der);
   const auto malformed = [&p] {
-    p.error = make_error("certificate_malformed", "not a DER X.509 certificate");
+    p.error = make_error(ErrorKind::invalid, "certificate_malformed", "not a DER X.509 certificate");
     return std::move(p);
   };
   if (!parts) return malformed();
@@ -291,7 +291,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   ossl_errors();  // failed verifications leave entries in the error queue
   if (p.issuer == nullptr && unverifiable != nullptr) {
     if (!accepts_unverified(unverifiable->id)) {
-      p.error = make_error("signature_unverifiable",
+      p.error = make_error(ErrorKind::invalid, "signature_unverifiable",
                            "the certificate's signature algorithm cannot be checked and the issuer \"" +
                                unverifiable->name + "\" does not accept unverified signatures");
       return p;
@@ -300,20 +300,20 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
     p.record.signature_checked = false;
   }
   if (p.issuer == nullptr) {
-    p.error = name_matched ? make_error("signature_invalid", "the signature does not verify under the issuer's key")
-                           : make_error("issuer_unknown", "the certificate's issuer is not a configured issuer");
+    p.error = name_matched ? make_error(ErrorKind::invalid, "signature_invalid", "the signature does not verify under the issuer's key")
+                           : make_error(ErrorKind::invalid, "issuer_unknown", "the certificate's issuer is not a configured issuer");
     return p;
   }
   Bytes serial = view_serial(*view);
   if (serial.empty() || serial.size() > storage::kMaxSerialBytes) {
-    p.error = make_error("serial_invalid", "the serial number must be positive and at most 32 bytes");
+    p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number must be positive and at most 32 bytes");
     return p;
   }
   p.serial_hex = upper_hex(serial);
   const std::optional<UnixTime> nb = validity_time(view->not_before), na = validity_time(view->not_after);
   if (!nb || !na) {
     ossl_errors();
-    p.error = make_error("certificate_malformed", "unreadable validity period");
+    p.error = make_error(ErrorKind::invalid, "certificate_malformed", "unreadable validity period");
     return p;
   }
   p.key = storage::encode_cert_key(p.issuer->id, serial);
@@ -455,7 +455,7 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
           if (old->cert_sha256 == p.record.cert_sha256) {
             out.status = ItemStatus::duplicate;
           } else {
-            out.error = make_error("serial_conflict",
+            out.error = make_error(ErrorKind::invalid, "serial_conflict",
                                    "another certificate with this issuer and serial number is already registered");
           }
           continue;
@@ -524,24 +524,24 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
   p.issuer_name = in.issuer;
   p.issuer = issuers_.find_by_name(in.issuer);
   if (!p.issuer) {
-    p.error = make_error("issuer_unknown", "no configured issuer is named \"" + in.issuer + "\"");
+    p.error = make_error(ErrorKind::invalid, "issuer_unknown", "no configured issuer is named \"" + in.issuer + "\"");
     return p;
   }
   auto serial = hex_decode(in.serial_hex.size() % 2 ? "0" + in.serial_hex : in.serial_hex);
   if (!serial || serial->empty()) {
-    p.error = make_error("serial_invalid", "the serial number must be hexadecimal");
+    p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number must be hexadecimal");
     return p;
   }
   std::size_t zeros = 0;
   while (zeros + 1 < serial->size() && (*serial)[zeros] == 0) ++zeros;
   p.serial.assign(serial->begin() + static_cast<std::ptrdiff_t>(zeros), serial->end());
   if (p.serial.size() > storage::kMaxSerialBytes) {
-    p.error = make_error("serial_invalid", "the serial number is longer than 32 bytes");
+    p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number is longer than 32 bytes");
     return p;
   }
   auto reason = storage::reason_from_name(in.reason.empty() ? "unspecified" : in.reason);
   if (!reason || *reason == kReasonRemoveFromCrl /* not a revocation */) {
-    p.error = make_error("reason_invalid", "unknown revocation reason \"" + in.reason +
+    p.error = make_error(ErrorKind::invalid, "reason_invalid", "unknown revocation reason \"" + in.reason +
                                                "\" (use the RFC 5280 names, e.g. keyCompromise)");
     return p;
   }
@@ -550,7 +550,7 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
   if (!in.time.empty()) {
     auto t = parse_rfc3339(in.time);
     if (!t || *t > now + kMaxFutureSkew || *t < 0) {
-      p.error = make_error("time_invalid", "\"time\" must be an RFC 3339 time not in the future");
+      p.error = make_error(ErrorKind::invalid, "time_invalid", "\"time\" must be an RFC 3339 time not in the future");
       return p;
     }
     p.time = *t;
@@ -558,7 +558,7 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
   if (!in.invalidity_date.empty()) {
     auto t = parse_rfc3339(in.invalidity_date);
     if (!t || *t > p.time || *t < 0) {
-      p.error = make_error("time_invalid", "\"invalidity_date\" must be an RFC 3339 time not after the revocation");
+      p.error = make_error(ErrorKind::invalid, "time_invalid", "\"invalidity_date\" must be an RFC 3339 time not after the revocation");
       return p;
     }
     p.invalidity_date = *t;
@@ -600,7 +600,7 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
     revoked.invalidity_date = p.invalidity_date;
     auto response = ocsp::presign(*p.issuer, p.serial, revoked, options_, batch->now);
     if (!response)
-      p.error = make_error("internal_error", "signing the OCSP response failed: " + response.error().message);
+      p.error = make_error(ErrorKind::internal, "internal_error", "signing the OCSP response failed: " + response.error().message);
     else
       p.response = std::move(*response);
   }
@@ -721,14 +721,14 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   const UnixTime now = clock_.now();
   auto der = crl_der(std::move(input));
   if (!der || der->empty()) {
-    done(make_error("crl_malformed", "not a DER or PEM X.509 CRL"));
+    done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
     return;
   }
   const unsigned char* p = der->data();
   X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der->size())));
   if (!crl || p != der->data() + der->size()) {
     ossl_errors();
-    done(make_error("crl_malformed", "not a DER or PEM X.509 CRL"));
+    done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
     return;
   }
   std::unique_ptr<AUTHORITY_KEYID, AuthorityKeyIdDeleter> akid(
@@ -749,8 +749,8 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   }
   ossl_errors();
   if (issuer == nullptr) {
-    done(name_matched ? make_error("crl_signature_invalid", "the CRL does not verify under its issuer's key")
-                      : make_error("issuer_unknown", "the CRL's issuer is not a configured issuer"));
+    done(name_matched ? make_error(ErrorKind::invalid, "crl_signature_invalid", "the CRL does not verify under its issuer's key")
+                      : make_error(ErrorKind::invalid, "issuer_unknown", "the CRL's issuer is not a configured issuer"));
     return;
   }
   if (!actor.may_write_issuer(issuer->id)) {
@@ -787,13 +787,13 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     item.serial = serial_bytes(serial_int);
     if (item.serial.empty() || item.serial.size() > storage::kMaxSerialBytes ||
         ASN1_STRING_type(serial_int) == V_ASN1_NEG_INTEGER) {
-      item.error = make_error("serial_invalid", "the serial number must be positive and at most 32 bytes");
+      item.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number must be positive and at most 32 bytes");
       continue;
     }
     item.key = storage::encode_cert_key(issuer->id, item.serial);
     auto when = asn1_time_to_unix(X509_REVOKED_get0_revocationDate(r));
     if (!when || *when > now + kMaxFutureSkew || *when < 0) {
-      item.error = make_error("time_invalid", "the revocation date is unreadable or in the future");
+      item.error = make_error(ErrorKind::invalid, "time_invalid", "the revocation date is unreadable or in the future");
       continue;
     }
     item.time = *when;
@@ -803,14 +803,14 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     if (reason) {
       const long code = ASN1_ENUMERATED_get(reason.get());
       if (code == kReasonRemoveFromCrl) {
-        item.error = make_error("reason_invalid", "removeFromCRL (delta CRLs) is not a revocation");
+        item.error = make_error(ErrorKind::invalid, "reason_invalid", "removeFromCRL (delta CRLs) is not a revocation");
         continue;
       }
       item.reason = storage::reason_name(static_cast<int>(code)) == std::string_view("unknown")
                         ? storage::kNoReason
                         : static_cast<int>(code);
     } else if (crit != -1) {
-      item.error = make_error("reason_invalid", "the reasonCode extension is malformed");
+      item.error = make_error(ErrorKind::invalid, "reason_invalid", "the reasonCode extension is malformed");
       continue;
     }
     Asn1StringPtr invalidity(
@@ -818,12 +818,12 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     if (invalidity) {
       auto t = asn1_time_to_unix(invalidity.get());
       if (!t || *t > item.time || *t < 0) {
-        item.error = make_error("time_invalid", "the invalidity date is unreadable or after the revocation");
+        item.error = make_error(ErrorKind::invalid, "time_invalid", "the invalidity date is unreadable or after the revocation");
         continue;
       }
       item.invalidity_date = *t;
     } else if (crit != -1) {
-      item.error = make_error("time_invalid", "the invalidityDate extension is malformed");
+      item.error = make_error(ErrorKind::invalid, "time_invalid", "the invalidityDate extension is malformed");
       continue;
     }
   }

@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::uint8_t kCursorVersion = 1;
 
-Error query_invalid(const std::string& why) { return make_error("query_invalid", why); }
+Error query_invalid(const std::string& why) { return make_error(ErrorKind::invalid, "query_invalid", why); }
 
 // A read cursor with the LMDB operations storage::Cursor does not expose
 // (MDB_GET_BOTH_RANGE: first value >= v of one DUPSORT key). Lives inside one ReadScope.
@@ -156,15 +156,15 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
   if (!status_matches(query.status, status)) return std::optional<CertificateSummary>{};
 
   auto key = storage::decode_cert_key(cert_key);
-  if (!key) return make_error("storage_corrupt", "attribute index entry is not a certificate key");
+  if (!key) return make_error(ErrorKind::storage, "storage_corrupt", "attribute index entry is not a certificate key");
   auto der = stored_der(txn, *record);
   if (!der) return std::move(der).error();
-  if (!*der) return make_error("storage_corrupt", "certificate DER missing for a stored certificate");
+  if (!*der) return make_error(ErrorKind::storage, "storage_corrupt", "certificate DER missing for a stored certificate");
   // Names only: no d2i_X509 (it would decode the public key; cert_view.hpp).
   auto view = parse_cert_view(**der);
   OwnedName subject = view ? decode_name(view->subject) : nullptr;
   OwnedName issuer_dn = view ? decode_name(view->issuer) : nullptr;
-  if (!subject || !issuer_dn) return make_error("storage_corrupt", "stored certificate DER does not parse");
+  if (!subject || !issuer_dn) return make_error(ErrorKind::storage, "storage_corrupt", "stored certificate DER does not parse");
 
   CertificateSummary s;
   s.subject = dn_text(subject.get());
@@ -324,7 +324,7 @@ Result<std::optional<CertificateDetail>> CertificateSearch::get_by_sha256(const 
   const Bytes cert_key = to_bytes(walk->cert_key());
   auto rec = txn.get(storage::Table::certs, cert_key);
   if (!rec) return std::move(rec).error();
-  if (!*rec) return make_error("storage_corrupt", "attribute index points at a missing certificate");
+  if (!*rec) return make_error(ErrorKind::storage, "storage_corrupt", "attribute index points at a missing certificate");
   SearchQuery q;
   CertificateDetail d;
   auto s = summarise(txn, cert_key, **rec, q, clock_.now(), &d.der);

@@ -28,8 +28,8 @@ access::AccessService::Done reply_to(std::shared_ptr<http::Request> req, ApiCont
   return [req, &ctx, ok_status, revalidate_streams](Result<json> result) {
     if (!result) {
       const Error& e = result.error();
-      if (e.code.rfind("storage_", 0) == 0) log().error("admin action failed: {}: {}", e.code, e.message);
-      req->reply_error(status_for(e), e.code, e.message);
+      if (!e.is_refusal()) log().error("admin action failed: {}: {}", e.code, e.message);
+      req->reply_error(e);
       return;
     }
     if (revalidate_streams) ctx.feed.revalidate_now();
@@ -104,7 +104,7 @@ class AdminHandler {
 
   template <typename Fn>
   void read(http::Request& req, Fn fn) {
-    reply_read(req, fn, &status_for);
+    reply_read(req, fn);
   }
 
   void participants(http::Request& req, const std::vector<std::string_view>& seg) {
@@ -149,7 +149,7 @@ class AdminHandler {
         return read(req, [this, pid](const storage::ReadTxn& txn) -> Result<json> {
           auto p = access::get_participant(txn, pid);
           if (!p) return std::move(p).error();
-          if (!*p) return make_error("participant_not_found", "no participant " + std::to_string(pid));
+          if (!*p) return make_error(ErrorKind::not_found, "participant_not_found", "no participant " + std::to_string(pid));
           json j = participant_view(**p, ctx_.issuers);
           auto reps = access::list_representatives(txn, pid);
           if (!reps) return std::move(reps).error();
@@ -267,7 +267,7 @@ class AdminHandler {
         return read(req, [rid](const storage::ReadTxn& txn) -> Result<json> {
           auto r = access::get_representative(txn, rid);
           if (!r) return std::move(r).error();
-          if (!*r) return make_error("representative_not_found", "no representative " + std::to_string(rid));
+          if (!*r) return make_error(ErrorKind::not_found, "representative_not_found", "no representative " + std::to_string(rid));
           json j = access::to_json(**r);
           auto creds = access::list_credentials(txn, rid);
           if (!creds) return std::move(creds).error();

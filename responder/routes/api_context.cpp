@@ -20,16 +20,6 @@ std::string AccessCounters::metrics_text() const {
   return out;
 }
 
-int status_for(const Error& e) {
-  const std::string& c = e.code;
-  auto ends_with = [&c](std::string_view s) { return c.size() >= s.size() && c.compare(c.size() - s.size(), s.size(), s) == 0; };
-  if (ends_with("_not_found")) return 404;
-  if (c == "participant_code_taken" || c == "certificate_already_bound" || c == "issuer_already_operated") return 409;
-  if (c == "shutting_down" || c == "storage_unavailable") return 503;
-  if (c.rfind("storage_", 0) == 0 || c == "internal_error") return 500;
-  return 400;
-}
-
 bool client_certificate_revoked(const storage::ReadTxn& txn, const ocsp::IssuerTable& issuers, X509* cert) {
   for (const ocsp::IssuerKeys* candidate : issuers.all()) {
     if (X509_NAME_cmp(X509_get_issuer_name(cert), X509_get_subject_name(candidate->ca.get())) != 0) continue;
@@ -56,23 +46,23 @@ std::optional<std::string_view> bearer_of(http::Request& req) {
   return header->substr(kBearer.size());
 }
 
-void reply_refusal(http::Request& req, int status, const Error& e) {
-  if (status == 401) {
-    req.reply_error(401, e.code, e.message, {{"WWW-Authenticate", "Bearer"}});
+void reply_refusal(http::Request& req, const Error& e) {
+  if (e.kind == ErrorKind::unauthenticated) {
+    req.reply_error(e, {{"WWW-Authenticate", "Bearer"}});
   } else {
-    req.reply_error(status, e.code, e.message);
+    req.reply_error(e);
   }
 }
 
 }  // namespace
 
 void deny(http::Request& req, ApiContext& ctx, const Actor& actor, std::string_view action, nlohmann::json target,
-          int status, const Error& why) {
+          const Error& why) {
   ctx.counters.denied.fetch_add(1, std::memory_order_relaxed);
   auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.record_denial(actor, std::string(action), std::move(target), why, [shared, status, why](Status s) {
+  ctx.access.record_denial(actor, std::string(action), std::move(target), why, [shared, why](Status s) {
     if (!s) log().error("cannot record a refusal: {}", s.error().message);
-    reply_refusal(*shared, status, why);
+    reply_refusal(*shared, why);
   });
 }
 
@@ -116,11 +106,11 @@ std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, acce
     return std::move(outcome.principal);
   }
   if (outcome.actor) {
-    deny(req, ctx, *outcome.actor, action, nlohmann::json{{"path", std::string(req.path())}}, outcome.status,
-         outcome.error);
+    deny(req, ctx, *outcome.actor, action, nlohmann::json{{"path", std::string(req.path())}}, outcome.error);
   } else {
-    if (outcome.status == 401) ctx.counters.unauthenticated.fetch_add(1, std::memory_order_relaxed);
-    reply_refusal(req, outcome.status, outcome.error);
+    if (outcome.error.kind == ErrorKind::unauthenticated)
+      ctx.counters.unauthenticated.fetch_add(1, std::memory_order_relaxed);
+    reply_refusal(req, outcome.error);
   }
   return std::nullopt;
 }

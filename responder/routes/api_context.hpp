@@ -46,13 +46,11 @@ struct ApiContext {
 std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, access::Need need,
                                        std::string_view action);
 
-// Replies with `status` and the error after recording it as an `access.denied` event of
-// `actor` (used for refusals decided by a route after guard(), e.g. another QTSP's issuer).
+// Replies with the error (its kind's status) after recording it as an `access.denied`
+// event of `actor` (used for refusals decided by a route after guard(), e.g. another
+// QTSP's issuer).
 void deny(http::Request& req, ApiContext& ctx, const Actor& actor, std::string_view action,
-          nlohmann::json target, int status, const Error& why);
-
-// The HTTP status of a service refusal code (404 for *_not_found, 409 for conflicts...).
-int status_for(const Error& e);
+          nlohmann::json target, const Error& why);
 
 // Is this client certificate revoked according to our own status data? Only when its
 // issuer is one of ours (matched by name and signature); otherwise false.

@@ -29,8 +29,8 @@ std::optional<Actor> writer_actor(http::Request& req, ApiContext& ctx, std::stri
   auto principal = guard(req, ctx, access::Need::write, action);
   if (!principal) return std::nullopt;
   if (principal->kind != access::ParticipantKind::qtsp && principal->kind != access::ParticipantKind::central_body) {
-    deny(req, ctx, principal->actor, action, json{{"path", std::string(req.path())}}, 403,
-         make_error("participant_kind_not_allowed", std::string("a ") + access::kind_name(principal->kind) +
+    deny(req, ctx, principal->actor, action, json{{"path", std::string(req.path())}},
+         make_error(ErrorKind::forbidden, "participant_kind_not_allowed", std::string("a ") + access::kind_name(principal->kind) +
                                                         " participant does not ingest or revoke certificates"));
     return std::nullopt;
   }
@@ -48,19 +48,6 @@ std::optional<ResultsShown> results_or_reply(http::Request& req) {
   if (*v == "refused") return ResultsShown::refused;
   req.reply_error(400, "query_invalid", "results must be \"all\" or \"refused\"");
   return std::nullopt;
-}
-
-// The HTTP status of a refusal of the whole request that the registry reports through
-// the batch callback (a body that does not decode, a CRL that does not verify); 0 for
-// anything else, which is a storage fault.
-int request_error_status(std::string_view code) {
-  if (code == "unsupported_media_type") return 415;
-  if (code == "batch_too_large") return 413;
-  if (code == "issuer_not_operated") return 403;
-  for (std::string_view c : {"json_malformed", "pem_malformed", "certificate_malformed", "crl_malformed",
-                             "crl_signature_invalid", "issuer_unknown"})
-    if (code == c) return 400;
-  return 0;
 }
 
 void append_item_json(std::string& out, std::size_t index, const registry::ItemOutcome& o) {
@@ -128,20 +115,19 @@ registry::Registry::Callback reply_with(std::shared_ptr<http::Request> req,
   return [req = std::move(req), kinds, shown](Result<registry::BatchReport> result) {
     if (!result) {
       const Error& e = result.error();
-      if (const int refused = request_error_status(e.code)) {
-        req->reply_error(refused, e.code, e.message);
+      if (e.is_refusal()) {
+        req->reply_error(e);
         return;
       }
-      int status = e.code == "shutting_down" ? 503 : 500;
       log().error("batch write failed: {}: {}", e.code, e.message);
-      req->reply_error(status, e.code == "shutting_down" ? "shutting_down" : "storage_error", e.message);
+      req->reply_error(500, "storage_error", e.message);
       return;
     }
     // Every item refused because the caller does not operate its issuer: the request as a
     // whole is forbidden (the refusals are already in the event log).
     const bool all_denied = !result->items.empty() &&
                             std::all_of(result->items.begin(), result->items.end(), [](const registry::ItemOutcome& o) {
-                              return o.error && o.error->code == "issuer_not_operated";
+                              return o.error && o.error->kind == ErrorKind::forbidden;
                             });
     if (all_denied) {
       req->reply_error(403, "issuer_not_operated", result->items.front().error->message);
@@ -315,7 +301,8 @@ void handle_search(http::Request& req, const registry::CertificateSearch& search
   auto page = search.search(state.txn, q);
   if (!page) {
     const Error& e = page.error();
-    return req.reply_error(e.code.rfind("storage_", 0) == 0 ? 500 : 400, e.code, e.message);
+    if (!e.is_refusal()) log().error("certificate search failed: {}: {}", e.code, e.message);
+    return req.reply_error(e);
   }
   json items = json::array();
   for (const auto& item : page->items) items.push_back(registry::to_json(item));

@@ -16,11 +16,6 @@ namespace {
 using nlohmann::json;
 constexpr std::string_view kItemPrefix = "/api/v1/applications/";
 
-int app_status(const Error& e) {
-  if (e.code == "application_transition_invalid") return 409;
-  return status_for(e);
-}
-
 std::string string_member(const json& doc, const char* name) {
   auto it = doc.find(name);
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -31,8 +26,8 @@ bool sees_all(const access::Principal& p) { return p.bootstrap || p.kind == acce
 applications::ApplicationService::Done reply_to(std::shared_ptr<http::Request> req, int ok_status) {
   return [req, ok_status](Result<json> r) {
     if (!r) {
-      if (r.error().code.rfind("storage_", 0) == 0) log().error("application: {}", r.error().message);
-      return req->reply_error(app_status(r.error()), r.error().code, r.error().message);
+      if (!r.error().is_refusal()) log().error("application: {}", r.error().message);
+      return req->reply_error(r.error());
     }
     req->reply_json(ok_status, *r, {{"Cache-Control", "no-store"}});
   };
@@ -40,7 +35,7 @@ applications::ApplicationService::Done reply_to(std::shared_ptr<http::Request> r
 
 template <typename Fn>
 void read(http::Request& req, Fn fn) {
-  reply_read(req, fn, &app_status);
+  reply_read(req, fn);
 }
 
 void root(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {
@@ -87,7 +82,7 @@ void item(http::Request& req, ApiContext& ctx, applications::ApplicationService&
       auto a = applications::get_application(txn, id);
       if (!a) return std::move(a).error();
       if (!a->has_value() || (!all && (*a)->participant != participant))
-        return make_error("application_not_found", "no application " + std::to_string(id));
+        return make_error(ErrorKind::not_found, "application_not_found", "no application " + std::to_string(id));
       return applications::to_json(**a);
     });
   }

@@ -35,7 +35,7 @@ class CsrRoutes {
   // Resolves an issuer name to its id (0 for ""); replies 404 when unknown.
   std::optional<std::uint32_t> issuer_id(http::Request& req, const std::string& name);
   void reply_error(http::Request& req, const Error& e) {
-    req.reply_json(csr::http_status(csr::error_kind(e.code)), csr::error_json(e));
+    req.reply_json(http::status_of(e.kind), csr::error_json(e));
   }
 
   csr::CsrService& service_;
@@ -192,8 +192,8 @@ void CsrRoutes::reserve(http::Request& req) {
   auto principal = guard(req, ctx_, access::Need::write, "csr.reserve");
   if (!principal) return;
   if (principal->kind != access::ParticipantKind::qtsp) {
-    deny(req, ctx_, principal->actor, "csr.reserve", json{{"path", std::string(req.path())}}, 403,
-         make_error("participant_kind_not_allowed", "only qualified trust service providers reserve requests"));
+    deny(req, ctx_, principal->actor, "csr.reserve", json{{"path", std::string(req.path())}},
+         make_error(ErrorKind::forbidden, "participant_kind_not_allowed", "only qualified trust service providers reserve requests"));
     return;
   }
   auto in = read_input(req, false);
@@ -237,7 +237,7 @@ void CsrRoutes::reservation(http::Request& req) {
     const bool admin = principal->role == access::Role::admin && principal->kind == access::ParticipantKind::central_body;
     // Someone else's reservation is not shown (its id would tell who is issuing what).
     if (!*got || (!admin && (*got)->participant != principal->actor.participant))
-      return reply_error(req, make_error("reservation_not_found", "no reservation " + std::to_string(id)));
+      return reply_error(req, make_error(ErrorKind::not_found, "reservation_not_found", "no reservation " + std::to_string(id)));
     return req.reply_json(200, json{{"reservation", csr::to_json(**got, service_.now())}});
   }
   if (req.method() != http::Method::Post)

@@ -50,12 +50,6 @@ decltype(feed::Subscription::match) visibility(const access::Principal& p, const
   };
 }
 
-int status_of_refusal(const Error& e) {
-  if (e.code == "shutting_down") return 503;
-  if (e.code == "participant_blocked" || e.code == "representative_blocked") return 403;
-  return 401;
-}
-
 void long_poll(http::Request& req, ApiContext& ctx, const watch::WatchService* watches) {
   auto principal = guard(req, ctx, access::Need::read, "events.read");
   if (!principal) return;
@@ -94,7 +88,7 @@ void long_poll(http::Request& req, ApiContext& ctx, const watch::WatchService* w
       shared->reply_json(200, body, {{"Cache-Control", "no-store"}});
       return;
     }
-    shared->reply_error(status_of_refusal(why), why.code, why.message);
+    shared->reply_error(why);
   };
   ctx.feed.subscribe(std::move(sub));
 }

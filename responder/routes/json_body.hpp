@@ -68,14 +68,14 @@ inline std::vector<std::string_view> path_segments(std::string_view path) {
 }
 
 // Runs `fn(txn)` in the worker's read snapshot and answers 200 with its JSON, or its
-// error with `status_of(error)` (503 when the snapshot cannot be opened).
-template <typename Fn, typename StatusOf = int (*)(const Error&)>
-void reply_read(http::Request& req, Fn fn, StatusOf status_of = &status_for) {
+// error with its kind's status (503 when the snapshot cannot be opened).
+template <typename Fn>
+void reply_read(http::Request& req, Fn fn) {
   WorkerState& state = worker_state(req);
   storage::ReadScope scope(state.txn);
   if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
   Result<nlohmann::json> r = fn(static_cast<const storage::ReadTxn&>(state.txn));
-  if (!r) return req.reply_error(status_of(r.error()), r.error().code, r.error().message);
+  if (!r) return req.reply_error(r.error());
   req.reply_json(200, *r, {{"Cache-Control", "no-store"}});
 }
 

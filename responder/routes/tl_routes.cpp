@@ -37,21 +37,9 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
 }
 
 
-// HTTP status of a trusted-list, notice or storage error code.
-int tl_status(const Error& e) {
-  const std::string& c = e.code;
-  if (c == "tl_signer_not_configured") return 503;
-  if (c == "tl_notice_forbidden") return 403;
-  if (c == "tl_notice_not_pending" || c == "tl_publish_conflict") return 409;
-  if (c == "tl_check_failed") return 422;
-  if (c == "tl_sign_failed" || c == "tl_bundle_failed" || c == "tl_key_unavailable") return 500;
-  return status_for(e);
-}
-
 void reply_error(http::Request& req, const Error& e) {
-  const int status = tl_status(e);
-  if (status >= 500 && status != 503) log().error("trusted list: {} ({})", e.message, e.code);
-  req.reply_error(status, e.code, e.message);
+  if (!e.is_refusal()) log().error("trusted list: {} ({})", e.message, e.code);
+  req.reply_error(e);
 }
 
 // Does the request's validator match? If-None-Match wins over If-Modified-Since (RFC 9110).
@@ -206,7 +194,7 @@ class TlHandler {
         if (!n) return std::move(n).error();
         // Another participant's notice is not revealed.
         if (!n->has_value() || (!all && (*n)->participant != participant))
-          return make_error("tl_notice_not_found", "no change notice " + std::to_string(*id));
+          return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(*id));
         return tsl::notice_to_json(**n);
       });
     }
@@ -240,7 +228,7 @@ class TlHandler {
 
   template <typename Fn>
   void read(http::Request& req, Fn fn) {
-    reply_read(req, fn, &tl_status);
+    reply_read(req, fn);
   }
 
   // Runs `work` on the TlService thread and replies from there.
@@ -310,7 +298,7 @@ class TlHandler {
     read(req, [this, name](const storage::ReadTxn& txn) -> Result<json> {
       auto a = tl_.artifacts(txn, name);
       if (!a) return std::move(a).error();
-      if (!*a) return make_error("tl_not_published", "no version of the trusted list is published yet");
+      if (!*a) return make_error(ErrorKind::invalid, "tl_not_published", "no version of the trusted list is published yet");
       const auto configured = ctx_.issuers.all();
       std::vector<bool> seen(configured.size(), false);
       json matched = json::array(), missing = json::array();
@@ -366,8 +354,8 @@ class TlHandler {
     std::optional<std::string> owner_code;
     if (!sees_all(*p)) {
       if (p->kind != access::ParticipantKind::qtsp)
-        return deny(req, ctx_, p->actor, "tl.notice.file", target, 403,
-                    make_error("tl_notice_forbidden", "only QTSPs and the central body file change notices"));
+        return deny(req, ctx_, p->actor, "tl.notice.file", target,
+                    make_error(ErrorKind::forbidden, "tl_notice_forbidden", "only QTSPs and the central body file change notices"));
       WorkerState& state = worker_state(req);
       storage::ReadScope scope(state.txn);
       if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
@@ -381,8 +369,8 @@ class TlHandler {
     const bool queued = tl_.post([this, shared, &ctx, actor, target, owner_code, n = std::move(*notice)]() mutable {
       Result<json> r = tl_.file_sync(std::move(n), actor, owner_code);
       if (!r) {
-        if (r.error().code == "tl_notice_forbidden")
-          return deny(*shared, ctx, actor, "tl.notice.file", target, 403, r.error());
+        if (r.error().kind == ErrorKind::forbidden)
+          return deny(*shared, ctx, actor, "tl.notice.file", target, r.error());
         return reply_error(*shared, r.error());
       }
       shared->reply_json(201, *r, {{"Cache-Control", "no-store"}});

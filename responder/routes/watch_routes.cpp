@@ -22,18 +22,12 @@ bool sees_all(const access::Principal& p) {
   return p.bootstrap || (p.role == access::Role::admin && p.kind == access::ParticipantKind::central_body);
 }
 
-int watch_status(const Error& e) {
-  if (e.code == "watch_limit_reached") return 409;
-  return status_for(e);
-}
-
 watch::WatchService::Done reply_to(std::shared_ptr<http::Request> req, int ok_status) {
   return [req, ok_status](Result<json> result) {
     if (!result) {
       const Error& e = result.error();
-      if (e.code.rfind("storage_", 0) == 0 || e.code == "internal_error")
-        log().error("watch action failed: {}: {}", e.code, e.message);
-      req->reply_error(watch_status(e), e.code, e.message);
+      if (!e.is_refusal()) log().error("watch action failed: {}: {}", e.code, e.message);
+      req->reply_error(e);
       return;
     }
     req->reply_json(ok_status, *result, {{"Cache-Control", "no-store"}});
@@ -133,7 +127,7 @@ class WatchHandler {
 
   template <typename Fn>
   void read(http::Request& req, Fn fn) {
-    reply_read(req, fn, &watch_status);
+    reply_read(req, fn);
   }
 
   void list(http::Request& req) {
@@ -168,7 +162,7 @@ class WatchHandler {
       auto r = watch::WatchService::get(txn, id);
       if (!r) return std::move(r).error();
       if (!*r || (!all && (*r)->owner != participant))
-        return make_error("watch_not_found", "no watch " + std::to_string(id));
+        return make_error(ErrorKind::not_found, "watch_not_found", "no watch " + std::to_string(id));
       return watch::WatchService::to_json(**r);
     });
   }

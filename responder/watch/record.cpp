@@ -80,7 +80,7 @@ Bytes encode_watch(const WatchRecord& r) {
 
 Result<WatchRecord> decode_watch(ByteView value) {
   storage::FieldReader in(value);
-  if (in.u8() != kFormat || !in.ok()) return make_error("storage_corrupt", "watch record of an unknown format");
+  if (in.u8() != kFormat || !in.ok()) return make_error(ErrorKind::storage, "storage_corrupt", "watch record of an unknown format");
   WatchRecord r;
   r.id = in.be32();
   r.owner = in.be32();
@@ -89,7 +89,7 @@ Result<WatchRecord> decode_watch(ByteView value) {
   r.created = in.time();
   r.name = in.str();
   const std::uint32_t n = in.be32();
-  if (n > kMaxWatchedValues) return make_error("storage_corrupt", "watch record with too many values");
+  if (n > kMaxWatchedValues) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with too many values");
   for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
     WatchedValue v;
     v.kind = in.str();
@@ -110,10 +110,10 @@ Result<WatchRecord> decode_watch(ByteView value) {
   r.last_delivery = in.time();
   r.dead_letter_seq = in.be64();
   r.delivered = in.be64();
-  if (!in.done()) return make_error("storage_corrupt", "watch record of the wrong length");
-  if (delivery != 1 && delivery != 2) return make_error("storage_corrupt", "watch record with an unknown delivery");
-  if (state < 1 || state > 3) return make_error("storage_corrupt", "watch record with an unknown state");
-  if ((r.kinds & ~kAllKinds) != 0 || r.kinds == 0) return make_error("storage_corrupt", "watch record with unknown kinds");
+  if (!in.done()) return make_error(ErrorKind::storage, "storage_corrupt", "watch record of the wrong length");
+  if (delivery != 1 && delivery != 2) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with an unknown delivery");
+  if (state < 1 || state > 3) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with an unknown state");
+  if ((r.kinds & ~kAllKinds) != 0 || r.kinds == 0) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with unknown kinds");
   r.delivery = static_cast<Delivery>(delivery);
   r.state = static_cast<WatchState>(state);
   return r;

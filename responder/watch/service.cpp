@@ -16,7 +16,7 @@ using nlohmann::json;
 
 bool is_storage_error(const Error& e) { return e.code.rfind("storage_", 0) == 0 || e.code == "internal_error"; }
 
-Error not_found(WatchId id) { return make_error("watch_not_found", "no watch " + std::to_string(id)); }
+Error not_found(WatchId id) { return make_error(ErrorKind::not_found, "watch_not_found", "no watch " + std::to_string(id)); }
 
 // The newest event sequence inside a write transaction (0 when none).
 Result<std::uint64_t> head_in(const storage::WriteTxn& txn) {
@@ -63,19 +63,19 @@ struct EventMatches {
 
 Result<std::vector<WatchedValue>> parse_values(const json& values) {
   if (values.is_null()) return std::vector<WatchedValue>();
-  if (!values.is_array()) return make_error("watch_invalid", "\"values\" must be an array");
+  if (!values.is_array()) return make_error(ErrorKind::invalid, "watch_invalid", "\"values\" must be an array");
   if (values.size() > kMaxWatchedValues)
-    return make_error("watch_invalid", "a watch has at most " + std::to_string(kMaxWatchedValues) + " values");
+    return make_error(ErrorKind::invalid, "watch_invalid", "a watch has at most " + std::to_string(kMaxWatchedValues) + " values");
   std::vector<WatchedValue> out;
   for (const auto& v : values) {
-    Result<registry::Attribute> a = make_error("watch_invalid", "");
+    Result<registry::Attribute> a = make_error(ErrorKind::invalid, "watch_invalid", "");
     if (v.is_string()) {
       a = registry::parse_attribute_query(v.get<std::string>());
     } else if (v.is_object() && v.contains("kind") && v.contains("value") && v["kind"].is_string() &&
                v["value"].is_string()) {
       a = registry::parse_attribute_query(v["kind"].get<std::string>(), v["value"].get<std::string>());
     } else {
-      return make_error("watch_invalid", "each value is {\"kind\": ..., \"value\": ...} or \"kind=value\"");
+      return make_error(ErrorKind::invalid, "watch_invalid", "each value is {\"kind\": ..., \"value\": ...} or \"kind=value\"");
     }
     if (!a) return std::move(a).error();
     WatchedValue w{registry::attribute_name(*a), a->value};
@@ -171,7 +171,7 @@ void WatchService::run(const Actor& actor, std::string action, json target, Appl
       return;
     }
     if (!outcome->result) {
-      done(make_error("internal_error", "the action produced no result"));
+      done(make_error(ErrorKind::internal, "internal_error", "the action produced no result"));
       return;
     }
     if (*outcome->result && (outcome->changed || outcome->removed)) {
@@ -187,7 +187,7 @@ void WatchService::create(const Actor& actor, NewWatch watch, Done done) {
   if (watch.delivery == Delivery::webhook) {
     secret.resize(kSecretBytes);
     if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) {
-      done(make_error("internal_error", "no randomness for a webhook secret"));
+      done(make_error(ErrorKind::internal, "internal_error", "no randomness for a webhook secret"));
       return;
     }
   }
@@ -206,7 +206,7 @@ void WatchService::create(const Actor& actor, NewWatch watch, Done done) {
         auto head = head_in(txn);
         if (!head) return std::move(head).error();
         if (watch.replay_from && *watch.replay_from > *head)
-          return make_error("replay_invalid", "replay_from is after the newest event (" + std::to_string(*head) + ")");
+          return make_error(ErrorKind::invalid, "replay_invalid", "replay_from is after the newest event (" + std::to_string(*head) + ")");
         // Next id and the owner's count in one pass.
         auto cur = storage::Cursor::open(txn, storage::Table::watches);
         if (!cur) return std::move(cur).error();
@@ -218,7 +218,7 @@ void WatchService::create(const Actor& actor, NewWatch watch, Done done) {
           if (r && r->owner == actor.participant) ++owned_count;
         }
         if (owned_count >= limit)
-          return make_error("watch_limit_reached", "a participant has at most " + std::to_string(limit) + " watches");
+          return make_error(ErrorKind::conflict, "watch_limit_reached", "a participant has at most " + std::to_string(limit) + " watches");
         WatchRecord r;
         r.id = last + 1;
         r.owner = actor.participant;
@@ -268,7 +268,7 @@ void WatchService::replay(const Actor& actor, bool see_all, WatchId id, std::opt
         auto head = head_in(txn);
         if (!head) return std::move(head).error();
         if (from && *from > *head)
-          return make_error("replay_invalid", "from is after the newest event (" + std::to_string(*head) + ")");
+          return make_error(ErrorKind::invalid, "replay_invalid", "from is after the newest event (" + std::to_string(*head) + ")");
         WatchRecord r = std::move(*rec);
         const std::uint64_t previous = r.cursor;
         if (from) {

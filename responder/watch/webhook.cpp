@@ -130,7 +130,7 @@ std::chrono::milliseconds backoff_delay(const BackoffPolicy& policy, std::uint32
 }
 
 Result<HttpUrl> parse_http_url(std::string_view url) {
-  auto invalid = [](const char* why) { return make_error("url_invalid", std::string("webhook URL: ") + why); };
+  auto invalid = [](const char* why) { return make_error(ErrorKind::invalid, "url_invalid", std::string("webhook URL: ") + why); };
   constexpr std::string_view kScheme = "http://";
   if (url.size() > 2048) return invalid("longer than 2048 characters");
   if (url.size() < kScheme.size() || url.substr(0, kScheme.size()) != kScheme)

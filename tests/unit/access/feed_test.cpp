@@ -29,7 +29,7 @@ class FeedTest : public ::testing::Test {
     feed_ = std::make_unique<Feed>(
         *env_, clock_,
         [this](const storage::ReadTxn&, const Actor& a, UnixTime) -> std::optional<Error> {
-          if (a.participant == blocked_.load()) return make_error("participant_blocked", "blocked");
+          if (a.participant == blocked_.load()) return make_error(ErrorKind::invalid, "participant_blocked", "blocked");
           return std::nullopt;
         },
         options);

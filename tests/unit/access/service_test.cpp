@@ -206,7 +206,7 @@ TEST_F(AccessServiceTest, DenialsAreRecordedWithTheActor) {
   a.representative = 4;
   a.credential = 5;
   std::promise<Status> p;
-  service_->record_denial(a, "certificate.revoke", json{{"issuer", "x"}}, make_error("issuer_not_operated", "no"),
+  service_->record_denial(a, "certificate.revoke", json{{"issuer", "x"}}, make_error(ErrorKind::forbidden, "issuer_not_operated", "no"),
                           [&p](Status s) { p.set_value(std::move(s)); });
   ASSERT_TRUE(p.get_future().get().ok());
   auto log = events();

@@ -107,7 +107,7 @@ TEST(Writer, FailingJobRollsBackOnlyItsOwnWrites) {
       [](WriteTxn& txn) -> Status {
         Status s = txn.put(Table::certs, as_bytes("b"), as_bytes("2"));
         if (!s.ok()) return s;
-        return make_error("job_refused", "changed my mind");
+        return make_error(ErrorKind::invalid, "job_refused", "changed my mind");
       },
       [&](Status s) { b = std::move(s); });
   writer.submit(
@@ -187,7 +187,7 @@ TEST(Writer, RunSyncReturnsTheJobStatus) {
   Writer writer(*env);
   writer.start();
   EXPECT_TRUE(writer.run_sync(put_job("k", "v")).ok());
-  Status refused = writer.run_sync([](WriteTxn&) -> Status { return make_error("nope", "no"); });
+  Status refused = writer.run_sync([](WriteTxn&) -> Status { return make_error(ErrorKind::invalid, "nope", "no"); });
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "nope");
   // From the Writer thread itself run_sync would wait for itself: refused.
@@ -218,7 +218,7 @@ TEST(Writer, EventsAppendedAcrossBatchesFormOneChain) {
               auto seq = append_event(txn, ev);
               if (!seq.ok()) return std::move(seq).error();
               // Every other job fails after appending: its event must vanish cleanly.
-              if (i % 2 == 1) return make_error("rolled_back", "odd");
+              if (i % 2 == 1) return make_error(ErrorKind::invalid, "rolled_back", "odd");
               return {};
             },
             out.done());

@@ -22,7 +22,7 @@ class ScriptedApi final : public HttpTransport {
   std::vector<HttpRequest> requests;
   Result<HttpResponse> send(const HttpRequest& req) override {
     requests.push_back(req);
-    if (fail_transport) return make_error("connection_failed", "refused");
+    if (fail_transport) return make_error(ErrorKind::unavailable, "connection_failed", "refused");
     HttpResponse r;
     r.status = status;
     r.body = body;

@@ -42,7 +42,7 @@ class FakeApi final : public HttpTransport {
   Result<HttpResponse> send(const HttpRequest& req) override {
     requests.push_back(req);
     if (transport_error_at && requests.size() == *transport_error_at)
-      return make_error("connection_failed", "cannot reach fake: connection refused");
+      return make_error(ErrorKind::unavailable, "connection_failed", "cannot reach fake: connection refused");
     HttpResponse resp;
     resp.headers = {{"Content-Type", "application/json"}};
     if (rate_limited_at.count(requests.size()) != 0) {
@@ -105,7 +105,7 @@ class FakeApi final : public HttpTransport {
     for (std::size_t i = 0; i < list.size(); ++i) {
       nlohmann::json r = {{"index", i}};
       const Bytes& der = list[i];
-      Result<X509Ptr> cert = !der.empty() ? x509_from_der(der) : Result<X509Ptr>(make_error("certificate_malformed", "not base64"));
+      Result<X509Ptr> cert = !der.empty() ? x509_from_der(der) : Result<X509Ptr>(make_error(ErrorKind::invalid, "certificate_malformed", "not base64"));
       if (!cert) {
         ++refused;
         r["status"] = "refused";

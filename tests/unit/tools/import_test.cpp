@@ -522,7 +522,7 @@ TEST_F(ImportTest, ParallelConnectionFailureSendsNothing) {
   o.parallel = 4;
   std::size_t calls = 0;
   o.connect = [&]() -> Result<std::unique_ptr<HttpTransport>> {
-    if (++calls == 2) return make_error("url_invalid", "cannot open another connection");
+    if (++calls == 2) return make_error(ErrorKind::invalid, "url_invalid", "cannot open another connection");
     return server.connect();
   };
   auto first = server.connect();
