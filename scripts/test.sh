@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, then builds and runs every test in two configurations:
+# Installs what is missing, then builds and runs every test in two configurations (the
+# presets of CMakePresets.json):
 #   build/werror  RelWithDebInfo, warnings are errors (also builds the benchmarks)
 #   build/asan    AddressSanitizer + UndefinedBehaviorSanitizer
 # Usage: scripts/test.sh [werror|asan]...   (default: both)
@@ -14,15 +15,14 @@ configs=("$@")
 
 for config in "${configs[@]}"; do
   case "$config" in
-    werror) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRUSTMON_WERROR=ON -DTRUSTMON_BENCH=ON) ;;
-    asan)   flags=(-DCMAKE_BUILD_TYPE=Debug -DTRUSTMON_WERROR=ON -DTRUSTMON_SANITIZE=ON -DTRUSTMON_BENCH=OFF) ;;
+    werror|asan) ;;
     *) echo "unknown configuration: $config (werror or asan)" >&2; exit 2 ;;
   esac
+  # The configurations are the presets of CMakePresets.json (build/werror, build/asan).
   echo "=== $config: configure and build"
-  cmake -S "$root" -B "$root/build/$config" -G Ninja "${flags[@]}" >/dev/null
-  cmake --build "$root/build/$config" -j "$jobs"
+  cmake --preset "$config" >/dev/null
+  cmake --build --preset "$config" -j "$jobs"
   echo "=== $config: tests"
-  # detect_leaks: LeakSanitizer checks the daemon too, at its clean exit.
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$root/build/$config" --output-on-failure -j "$jobs" --timeout 600
+  # detect_leaks (asan preset): LeakSanitizer checks the daemon too, at its clean exit.
+  ctest --preset "$config" -j "$jobs"
 done

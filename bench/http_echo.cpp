@@ -3,7 +3,7 @@
 // layer alone can be loaded with wrk and compared with nginx serving a static file.
 //   trustmon_http_echo [--port N] [--listen HOST:PORT] [--workers N] [--bytes N] [--access-log FILE]
 // (--access-log - writes the access log to stderr; without the option it is off).
-// Stops on SIGTERM / SIGINT. See echo-post.lua for the POST load script.
+// Stops on SIGTERM / SIGINT. See http_echo_post.lua for the POST load script.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
