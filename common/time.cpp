@@ -1,8 +1,9 @@
-// RFC 3339 and HTTP date codecs built on the civil-from-days algorithm, with no
-// locale or time-zone state (timegm/gmtime_r are avoided for thread safety and speed).
+// RFC 3339 and HTTP date codecs built on std::chrono's calendar (year_month_day, sys_days),
+// with no locale or time-zone state (timegm/gmtime_r are avoided for thread safety and speed).
 #include "common/time.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -20,34 +21,30 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
-constexpr std::array<const char*, 7> kWeekdays = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+constexpr std::array<const char*, 7> kWeekdays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b) < 0 ? 1 : 0); }
 
+constexpr std::int64_t kDaysPerEra = 146097;  // 400 Gregorian years
+
 }  // namespace
 
+// std::chrono's calendar covers years -32767..32767; whole 400-year eras (146097 days,
+// an exact cycle of the Gregorian calendar) are split off first so every int64 day count
+// and year stays exact.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  const std::int64_t era = floor_div(y, 400);
+  const auto ymd = std::chrono::year(static_cast<int>(y - era * 400)) / std::chrono::month(m) / std::chrono::day(d);
+  return std::chrono::sys_days(ymd).time_since_epoch().count() + era * kDaysPerEra;
 }
 
 CivilDate civil_from_days(std::int64_t z) noexcept {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return CivilDate{y + (m <= 2), m, d};
+  const std::int64_t era = floor_div(z, kDaysPerEra);
+  const std::chrono::year_month_day ymd{std::chrono::sys_days(std::chrono::days(z - era * kDaysPerEra))};
+  return CivilDate{static_cast<int>(ymd.year()) + era * 400, static_cast<unsigned>(ymd.month()),
+                   static_cast<unsigned>(ymd.day())};
 }
 
 std::string format_rfc3339(UnixTime t) {
@@ -106,7 +103,7 @@ void format_http_date_to(UnixTime t, char (&out)[kHttpDateLength + 1]) noexcept 
     p[0] = static_cast<char>('0' + v / 10);
     p[1] = static_cast<char>('0' + v % 10);
   };
-  std::memcpy(out, kWeekdays[static_cast<std::size_t>(((days % 7) + 7) % 7)], 3);
+  std::memcpy(out, kWeekdays[std::chrono::weekday(std::chrono::sys_days(std::chrono::days(days))).c_encoding()], 3);
   out[3] = ',';
   out[4] = ' ';
   put2(out + 5, c.day);

@@ -10,8 +10,9 @@
 
 namespace trustmon {
 
-// Proleptic Gregorian calendar arithmetic (Howard Hinnant's public-domain algorithms),
-// with no time-zone or locale state.
+// Proleptic Gregorian calendar arithmetic over std::chrono::year_month_day / sys_days,
+// exact for any int64 day count, with no time-zone or locale state. A day past the end of
+// its month counts on into the next (31 Feb = 3 Mar), as sys_days does; month is 1..12.
 struct CivilDate {
   std::int64_t year;
   unsigned month;  // 1..12

@@ -86,6 +86,7 @@ int run(const config::Config& cfg) {
   dispatcher_options.backoff.initial = std::chrono::milliseconds(cfg.watch_backoff_initial_ms);
   dispatcher_options.backoff.cap = std::chrono::seconds(cfg.watch_backoff_max);
   dispatcher_options.timeout = std::chrono::seconds(cfg.watch_timeout);
+  dispatcher_options.ca_file = cfg.watch_ca_file;
   watch::Dispatcher dispatcher(**env, watch_service, clock, dispatcher_options);
   watch_service.set_on_change([&dispatcher] { dispatcher.notify(); });
   writer.set_on_commit([&feed, &dispatcher] {

@@ -8,7 +8,7 @@ set -eu
 
 PACKAGES="
 build-essential cmake ninja-build pkg-config
-libssl-dev openssl
+libssl-dev openssl libcurl4-openssl-dev
 libevent-dev
 liblmdb-dev lmdb-utils
 libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1

@@ -3,6 +3,7 @@
 // map lock that keeps readers out while the map is remapped, and the sticky-error rules
 // of write transactions.
 #include "storage/lmdb.hpp"
+#include "common/enum_names.hpp"
 #include "storage/epoch_index.hpp"
 #include "storage/records.hpp"
 
@@ -18,6 +19,37 @@ namespace trustmon::storage {
 namespace {
 
 constexpr std::string_view kSchemaVersionKey = kMetaSchemaVersion;
+
+// The LMDB database names: stored in every environment, never rename one. The literals
+// make name(...).data() NUL-terminated (mdb_dbi_open takes a C string).
+constexpr EnumNames<Table, kTableCount> kTableNames({{
+    {Table::meta, "meta"},
+    {Table::issuers, "issuers"},
+    {Table::certs, "certs"},
+    {Table::cert_der, "cert_der"},
+    {Table::ocsp_responses, "ocsp_responses"},
+    {Table::events, "events"},
+    {Table::participants, "participants"},
+    {Table::representatives, "representatives"},
+    {Table::credentials, "credentials"},
+    {Table::credential_lookup, "credential_lookup"},
+    {Table::attr_index, "attr_index"},
+    {Table::watches, "watches"},
+    {Table::csr_reservations, "csr_reservations"},
+    {Table::csr_index, "csr_index"},
+    {Table::csr_key_index, "csr_key_index"},
+    {Table::tl_model, "tl_model"},
+    {Table::tl_versions, "tl_versions"},
+    {Table::tl_notices, "tl_notices"},
+    {Table::applications, "applications"},
+}});
+// Every table has its own name (a missing entry would open the "unknown" database).
+constexpr bool every_table_named() {
+  for (std::size_t i = 0; i < kTableCount; ++i)
+    if (kTableNames.entries()[i].first != static_cast<Table>(i)) return false;
+  return true;
+}
+static_assert(every_table_named(), "kTableNames lists the tables in enum order");
 
 // How many times this thread holds some Env's map lock shared. A thread that already
 // holds it must not wait at a growth's gate (the growth waits for that very hold).
@@ -183,30 +215,7 @@ Error not_active_error() {
 
 }  // namespace
 
-const char* table_name(Table t) {
-  switch (t) {
-    case Table::meta: return "meta";
-    case Table::issuers: return "issuers";
-    case Table::certs: return "certs";
-    case Table::cert_der: return "cert_der";
-    case Table::ocsp_responses: return "ocsp_responses";
-    case Table::events: return "events";
-    case Table::participants: return "participants";
-    case Table::representatives: return "representatives";
-    case Table::credentials: return "credentials";
-    case Table::credential_lookup: return "credential_lookup";
-    case Table::attr_index: return "attr_index";
-    case Table::watches: return "watches";
-    case Table::csr_reservations: return "csr_reservations";
-    case Table::csr_index: return "csr_index";
-    case Table::csr_key_index: return "csr_key_index";
-    case Table::tl_model: return "tl_model";
-    case Table::tl_versions: return "tl_versions";
-    case Table::tl_notices: return "tl_notices";
-    case Table::applications: return "applications";
-  }
-  return "unknown";
-}
+const char* table_name(Table t) { return kTableNames.name(t).data(); }
 
 bool table_is_dupsort(Table t) {
   return t == Table::attr_index || t == Table::csr_key_index;

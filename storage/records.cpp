@@ -5,6 +5,7 @@
 // "storage_corrupt" and never an out-of-bounds read.
 #include "storage/records.hpp"
 
+#include "common/enum_names.hpp"
 #include "storage/field_codec.hpp"
 
 #include <algorithm>
@@ -36,11 +37,9 @@ constexpr std::size_t kCertSizeV2 = kCertSizeV1 + 1;
 constexpr std::size_t kCertSize = kCertSizeV2 + 8;
 constexpr std::size_t kOcspHeaderSize = 1 + 8 + 8 + 8 + 1 + 8 + 4;
 
-struct ReasonName {
-  int code;
-  const char* name;
-};
-constexpr std::array<ReasonName, 10> kReasonNames{{
+// RFC 5280 CRLReason codes (7 is unused) and their ASN.1 names, the wire and CLI names;
+// the literals make name(...).data() NUL-terminated.
+constexpr EnumNames<int, 10> kReasonNames({{
     {0, "unspecified"},
     {1, "keyCompromise"},
     {2, "cACompromise"},
@@ -51,7 +50,7 @@ constexpr std::array<ReasonName, 10> kReasonNames{{
     {8, "removeFromCRL"},
     {9, "privilegeWithdrawn"},
     {10, "aACompromise"},
-}};
+}});
 
 }  // namespace
 
@@ -95,20 +94,9 @@ Bytes encode_event_key(std::uint64_t seq) {
 
 // ------------------------------------------------------------------------ reasons
 
-std::optional<int> reason_from_name(std::string_view name) {
-  for (const auto& r : kReasonNames) {
-    if (name == r.name) return r.code;
-  }
-  return std::nullopt;
-}
+std::optional<int> reason_from_name(std::string_view name) { return kReasonNames.parse(name); }
 
-const char* reason_name(int code) {
-  if (code == kNoReason) return "none";
-  for (const auto& r : kReasonNames) {
-    if (code == r.code) return r.name;
-  }
-  return "unknown";
-}
+const char* reason_name(int code) { return code == kNoReason ? "none" : kReasonNames.name(code).data(); }
 
 // -------------------------------------------------------------------------- certs
 

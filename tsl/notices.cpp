@@ -4,9 +4,9 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <array>
 #include <iterator>
 
+#include "common/enum_names.hpp"
 #include "common/time.hpp"
 
 namespace trustmon::tsl {
@@ -14,9 +14,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<const char*, 5> kKindNames = {"new_service", "new_certificate", "status_change", "update",
-                                                   "termination"};
-constexpr std::array<const char*, 3> kStateNames = {"submitted", "approved", "rejected"};
+// Wire names (JSON, stored notices); the literals make name(...).data() NUL-terminated.
+constexpr EnumNames<NoticeKind, 5> kKindNames({{{NoticeKind::new_service, "new_service"},
+                                                {NoticeKind::new_certificate, "new_certificate"},
+                                                {NoticeKind::status_change, "status_change"},
+                                                {NoticeKind::update, "update"},
+                                                {NoticeKind::termination, "termination"}}});
+constexpr EnumNames<NoticeState, 3> kStateNames(
+    {{{NoticeState::submitted, "submitted"}, {NoticeState::approved, "approved"}, {NoticeState::rejected, "rejected"}}});
 constexpr std::size_t kMaxText = 4096;
 
 Error invalid(const std::string& what) { return make_error(ErrorKind::invalid, "tl_notice_invalid", what); }
@@ -244,13 +249,9 @@ std::optional<EvpPkeyPtr> public_key_of(ByteView der) {
 
 }  // namespace
 
-const char* notice_kind_name(NoticeKind k) { return kKindNames[static_cast<std::size_t>(k)]; }
-std::optional<NoticeKind> notice_kind_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < kKindNames.size(); ++i)
-    if (name == kKindNames[i]) return static_cast<NoticeKind>(i);
-  return std::nullopt;
-}
-const char* notice_state_name(NoticeState s) { return kStateNames[static_cast<std::size_t>(s)]; }
+const char* notice_kind_name(NoticeKind k) { return kKindNames.name(k).data(); }
+std::optional<NoticeKind> notice_kind_from_name(std::string_view name) { return kKindNames.parse(name); }
+const char* notice_state_name(NoticeState s) { return kStateNames.name(s).data(); }
 
 Result<ChangeNotice> notice_from_json(const json& body, std::string_view default_list) {
   if (!body.is_object()) return invalid("the body must be a JSON object");
@@ -451,13 +452,9 @@ Result<ChangeNotice> decode_notice(ByteView value) {
   auto k = notice_kind_from_name(kind);
   if (!k) return corrupt("kind");
   n.kind = *k;
-  bool state_ok = false;
-  for (std::size_t i = 0; i < kStateNames.size(); ++i)
-    if (state == kStateNames[i]) {
-      n.state = static_cast<NoticeState>(i);
-      state_ok = true;
-    }
-  if (!state_ok) return corrupt("state");
+  auto st = kStateNames.parse(state);
+  if (!st) return corrupt("state");
+  n.state = *st;
   bool ok = false;
   std::string why;
   auto vit = j.find("values");

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "common/enum_names.hpp"
 #include "storage/field_codec.hpp"
 
 namespace trustmon::access {
@@ -20,45 +21,24 @@ bool valid_kind(std::uint8_t k) { return k >= 1 && k <= 4; }
 bool valid_role(std::uint8_t r) { return r >= 1 && r <= 3; }
 bool valid_status(std::uint8_t s) { return s == 1 || s == 2; }
 
+// Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
+constexpr EnumNames<ParticipantKind, 4> kParticipantKinds({{{ParticipantKind::central_body, "central_body"},
+                                                             {ParticipantKind::qtsp, "qtsp"},
+                                                             {ParticipantKind::tool_developer, "tool_developer"},
+                                                             {ParticipantKind::system_owner, "system_owner"}}});
+constexpr EnumNames<Role, 3> kRoles({{{Role::admin, "admin"}, {Role::operator_, "operator"}, {Role::viewer, "viewer"}}});
+constexpr EnumNames<EntityStatus, 2> kEntityStatuses({{{EntityStatus::active, "active"}, {EntityStatus::blocked, "blocked"}}});
+constexpr EnumNames<CredentialKind, 2> kCredentialKinds(
+    {{{CredentialKind::token, "token"}, {CredentialKind::certificate, "certificate"}}});
+
 }  // namespace
 
-const char* kind_name(ParticipantKind k) {
-  switch (k) {
-    case ParticipantKind::central_body: return "central_body";
-    case ParticipantKind::qtsp: return "qtsp";
-    case ParticipantKind::tool_developer: return "tool_developer";
-    case ParticipantKind::system_owner: return "system_owner";
-  }
-  return "unknown";
-}
-
-std::optional<ParticipantKind> kind_from_name(std::string_view name) {
-  for (auto k : {ParticipantKind::central_body, ParticipantKind::qtsp, ParticipantKind::tool_developer,
-                 ParticipantKind::system_owner})
-    if (name == kind_name(k)) return k;
-  return std::nullopt;
-}
-
-const char* role_name(Role r) {
-  switch (r) {
-    case Role::admin: return "admin";
-    case Role::operator_: return "operator";
-    case Role::viewer: return "viewer";
-  }
-  return "unknown";
-}
-
-std::optional<Role> role_from_name(std::string_view name) {
-  for (auto r : {Role::admin, Role::operator_, Role::viewer})
-    if (name == role_name(r)) return r;
-  return std::nullopt;
-}
-
-const char* status_name(EntityStatus s) { return s == EntityStatus::blocked ? "blocked" : "active"; }
-
-const char* credential_kind_name(CredentialKind k) {
-  return k == CredentialKind::certificate ? "certificate" : "token";
-}
+const char* kind_name(ParticipantKind k) { return kParticipantKinds.name(k).data(); }
+std::optional<ParticipantKind> kind_from_name(std::string_view name) { return kParticipantKinds.parse(name); }
+const char* role_name(Role r) { return kRoles.name(r).data(); }
+std::optional<Role> role_from_name(std::string_view name) { return kRoles.parse(name); }
+const char* status_name(EntityStatus s) { return kEntityStatuses.name(s).data(); }
+const char* credential_kind_name(CredentialKind k) { return kCredentialKinds.name(k).data(); }
 
 Bytes encode_participant(const ParticipantRecord& r) {
   FieldWriter w(64 + r.name.size() + r.code.size() + r.block_reason.size() + 4 * r.issuers.size());

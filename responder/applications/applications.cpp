@@ -4,9 +4,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <array>
 #include <memory>
 
+#include "common/enum_names.hpp"
 #include "common/ossl.hpp"
 #include "common/time.hpp"
 #include "storage/event_log.hpp"
@@ -16,7 +16,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<const char*, 5> kStateNames = {"submitted", "in_review", "approved", "rejected", "completed"};
+// Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
+constexpr EnumNames<State, 5> kStateNames({{{State::submitted, "submitted"},
+                                            {State::in_review, "in_review"},
+                                            {State::approved, "approved"},
+                                            {State::rejected, "rejected"},
+                                            {State::completed, "completed"}}});
 
 Error invalid(const std::string& what) { return make_error(ErrorKind::invalid, "application_invalid", what); }
 Error corrupt(const std::string& what) { return make_error(ErrorKind::storage, "storage_corrupt", "application record: " + what); }
@@ -92,12 +97,8 @@ Result<std::optional<Application>> get_in(const storage::WriteTxn& txn, std::uin
 
 }  // namespace
 
-const char* state_name(State s) { return kStateNames[static_cast<std::size_t>(s)]; }
-std::optional<State> state_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < kStateNames.size(); ++i)
-    if (name == kStateNames[i]) return static_cast<State>(i);
-  return std::nullopt;
-}
+const char* state_name(State s) { return kStateNames.name(s).data(); }
+std::optional<State> state_from_name(std::string_view name) { return kStateNames.parse(name); }
 
 bool transition_allowed(State from, State to) {
   switch (from) {

@@ -192,6 +192,9 @@ const std::vector<Setting>& schema() {
       duration("watch", "backoff_max", &Config::watch_backoff_max, 1, 86400, "Longest delay between webhook retries."),
       duration("watch", "timeout", &Config::watch_timeout, 1, 300,
                "Time allowed for one webhook POST (connect, send, response headers)."),
+      path("watch", "ca_file", &Config::watch_ca_file,
+           "PEM file of the CA certificates trusted for https:// webhook receivers (only these);\n"
+           "# empty = the system trust store."),
       integer("watch", "dispatchers", &Config::watch_dispatchers, 1, 64,
               "Webhook delivery threads; a slow receiver holds up only the watches of its thread."),
       integer("watch", "max_per_participant", &Config::watch_max_per_participant, 1, 1000000,

@@ -76,6 +76,7 @@ struct Config {
   unsigned watch_backoff_initial_ms = 1000; // first retry delay (doubles, capped, jittered)
   UnixTime watch_backoff_max = 300;         // longest retry delay
   UnixTime watch_timeout = 5;               // one webhook POST exchange
+  std::string watch_ca_file;                // PEM CAs trusted for https:// webhooks; empty = system store
   unsigned watch_dispatchers = 2;           // webhook delivery threads
   unsigned watch_max_per_participant = 1000;
 

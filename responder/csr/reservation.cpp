@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "common/enum_names.hpp"
 #include "storage/epoch_index.hpp"
 
 namespace trustmon::csr {
@@ -14,28 +15,20 @@ namespace {
 constexpr std::uint8_t kFormat = 1;
 constexpr std::size_t kSize = 1 + 8 + 4 + 32 + 32 + 32 + 4 + 1 + 1 + 8 + 8 + 8 + 32 + 1 + 8;
 
+// Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
+constexpr EnumNames<ReservationState, 5> kStates({{{ReservationState::reserved, "reserved"},
+                                                   {ReservationState::issued, "issued"},
+                                                   {ReservationState::revoked, "revoked"},
+                                                   {ReservationState::released, "released"},
+                                                   {ReservationState::expired, "expired"}}});
+constexpr EnumNames<Origin, 2> kOrigins({{{Origin::request, "request"}, {Origin::certificate, "certificate"}}});
+
 Error corrupt(const char* why) { return make_error(ErrorKind::storage, "storage_corrupt", std::string("csr reservation record: ") + why); }
 
 }  // namespace
 
-const char* state_name(ReservationState s) {
-  switch (s) {
-    case ReservationState::reserved: return "reserved";
-    case ReservationState::issued: return "issued";
-    case ReservationState::revoked: return "revoked";
-    case ReservationState::released: return "released";
-    case ReservationState::expired: return "expired";
-  }
-  return "unknown";
-}
-
-const char* origin_name(Origin o) {
-  switch (o) {
-    case Origin::request: return "request";
-    case Origin::certificate: return "certificate";
-  }
-  return "unknown";
-}
+const char* state_name(ReservationState s) { return kStates.name(s).data(); }
+const char* origin_name(Origin o) { return kOrigins.name(o).data(); }
 
 ReservationState effective_state(const Reservation& r, UnixTime now) {
   if (r.state == ReservationState::reserved && now >= r.expires) return ReservationState::expired;

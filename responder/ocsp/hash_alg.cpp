@@ -3,20 +3,20 @@
 
 #include <algorithm>
 
+#include "common/enum_names.hpp"
 #include "responder/ocsp/der.hpp"
 
 namespace trustmon::ocsp {
 
-const char* hash_name(HashAlg a) {
-  switch (a) {
-    case HashAlg::sha1: return "sha1";
-    case HashAlg::sha256: return "sha256";
-    case HashAlg::sha384: return "sha384";
-    case HashAlg::sha512: return "sha512";
-    case HashAlg::unsupported: break;
-  }
-  return "unsupported";
-}
+namespace {
+
+// Names for logs and metrics labels; the literals make name(...).data() NUL-terminated.
+constexpr EnumNames<HashAlg, 4> kHashNames(
+    {{{HashAlg::sha1, "sha1"}, {HashAlg::sha256, "sha256"}, {HashAlg::sha384, "sha384"}, {HashAlg::sha512, "sha512"}}});
+
+}  // namespace
+
+const char* hash_name(HashAlg a) { return kHashNames.name(a, "unsupported").data(); }
 
 ByteView hash_oid(HashAlg a) noexcept {
   switch (a) {

@@ -1,6 +1,7 @@
 // Attribute extraction, normalisation and index keys (see attributes.hpp).
 #include "responder/registry/attributes.hpp"
 
+#include "common/enum_names.hpp"
 #include "responder/csr/csr_request.hpp"
 #include "responder/registry/cert_view.hpp"
 
@@ -206,11 +207,7 @@ void add_sda(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts
   }
 }
 
-struct KindName {
-  AttrKind kind;
-  std::string_view name;
-};
-constexpr KindName kKindNames[] = {
+constexpr EnumNames<AttrKind, 10> kKindNames({{
     {AttrKind::serial_number, "serial_number"},
     {AttrKind::organization_identifier, "organization_identifier"},
     {AttrKind::cn, "cn"},
@@ -221,7 +218,7 @@ constexpr KindName kKindNames[] = {
     {AttrKind::sha256, "sha256"},
     {AttrKind::issuer_serial, "issuer_serial"},
     {AttrKind::spki_sha256, "spki_sha256"},
-};
+}});
 
 struct SdaName {
   std::string_view suffix;
@@ -273,9 +270,7 @@ std::string attribute_name(const Attribute& a) {
       if (n.suffix == a.sda_suffix) return std::string(n.name);
     return "sda:" + a.sda_suffix;
   }
-  for (const auto& n : kKindNames)
-    if (n.kind == a.kind) return std::string(n.name);
-  return "unknown";
+  return std::string(kKindNames.name(a.kind));
 }
 
 std::vector<Attribute> extract_attributes(const std::vector<NameAttribute>& subject,
@@ -363,11 +358,9 @@ Result<Attribute> parse_attribute_query(std::string_view kind, std::string_view 
       known = true;
     }
   }
-  for (const auto& n : kKindNames) {
-    if (!known && kind == n.name) {
-      a.kind = n.kind;
-      known = true;
-    }
+  if (auto k = kKindNames.parse(kind); !known && k) {
+    a.kind = *k;
+    known = true;
   }
   if (!known) return make_error(ErrorKind::invalid, "query_kind_unknown", "unknown attribute \"" + std::string(kind) + "\"");
   a.value = normalise(a.kind, value);

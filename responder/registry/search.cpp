@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/enum_names.hpp"
 #include "common/time.hpp"
 #include "responder/registry/attr_index.hpp"
 #include "responder/registry/cert_view.hpp"
@@ -109,12 +110,12 @@ bool status_matches(StatusFilter f, const char* status) {
 }  // namespace
 
 std::optional<StatusFilter> status_filter_from_name(std::string_view name) {
-  if (name == "any" || name.empty()) return StatusFilter::any;
-  if (name == "valid") return StatusFilter::valid;
-  if (name == "revoked") return StatusFilter::revoked;
-  if (name == "expired") return StatusFilter::expired;
-  if (name == "not_yet_valid") return StatusFilter::not_yet_valid;
-  return std::nullopt;
+  static constexpr EnumNames<StatusFilter, 5> kNames({{{StatusFilter::any, "any"},
+                                                       {StatusFilter::valid, "valid"},
+                                                       {StatusFilter::revoked, "revoked"},
+                                                       {StatusFilter::expired, "expired"},
+                                                       {StatusFilter::not_yet_valid, "not_yet_valid"}}});
+  return name.empty() ? StatusFilter::any : kNames.parse(name);
 }
 
 nlohmann::json to_json(const CertificateSummary& s) {

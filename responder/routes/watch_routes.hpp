@@ -2,7 +2,7 @@
 // delete, test and replay need the operator or admin role, reading any role):
 //   POST   /api/v1/watches               {name?, values: [{kind, value}|"kind=value"...],
 //                                         issuer?, kinds?: [issued, revoked, key_reused],
-//                                         delivery: stream|webhook, url? (http:// only),
+//                                         delivery: stream|webhook, url? (http(s)://),
 //                                         replay_from?: SEQ} -> 201 {id, cursor, secret?}
 //   GET    /api/v1/watches               the caller's participant's watches (all for a
 //                                         central-body administrator; ?owner=ID narrows)

@@ -108,7 +108,7 @@ PostResult Dispatcher::post(const Slot& slot, WatchId id, std::uint64_t seq, con
       {"X-Trustmon-Delivery", delivery_id()},
       {"X-Trustmon-Watch", std::to_string(id)},
   };
-  return http_post(slot.url, headers, body, options_.timeout);
+  return http_post(slot.url, headers, body, options_.timeout, options_.ca_file);
 }
 
 void Dispatcher::loop(Shard& shard) {
@@ -185,7 +185,7 @@ void Dispatcher::run_tests(Shard& shard) {
                  {"Idempotency-Key", std::to_string(job.record.id) + "-test-" + hex_encode(ByteView(raw, sizeof raw))},
                  {"X-Trustmon-Delivery", delivery_id()},
                  {"X-Trustmon-Watch", std::to_string(job.record.id)}};
-      r = http_post(slot.url, headers, text, options_.timeout);
+      r = http_post(slot.url, headers, text, options_.timeout, options_.ca_file);
     }
     job.done(json{{"delivered", r.delivered()},
                   {"status", r.status},

@@ -49,6 +49,7 @@ struct DispatcherOptions {
   std::uint32_t max_failures = 8;
   BackoffPolicy backoff;
   std::chrono::milliseconds timeout{5000};  // one whole POST exchange
+  std::string ca_file;                       // PEM CAs for https:// receivers; empty = the system store
   std::chrono::milliseconds idle_flush{5000};
   std::size_t batch = 1000;  // events read per round
 };

@@ -1,5 +1,6 @@
 #include "responder/watch/record.hpp"
 
+#include "common/enum_names.hpp"
 #include "storage/field_codec.hpp"
 
 namespace trustmon::watch {
@@ -7,39 +8,19 @@ namespace {
 
 constexpr std::uint8_t kFormat = 1;
 
+// Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
+constexpr EnumNames<EventKind, 3> kEventKinds({{{kIssued, "issued"}, {kRevoked, "revoked"}, {kKeyReused, "key_reused"}}});
+constexpr EnumNames<Delivery, 2> kDeliveries({{{Delivery::stream, "stream"}, {Delivery::webhook, "webhook"}}});
+constexpr EnumNames<WatchState, 3> kWatchStates(
+    {{{WatchState::active, "active"}, {WatchState::dead_letter, "dead_letter"}, {WatchState::disabled, "disabled"}}});
+
 }  // namespace
 
-const char* kind_name(EventKind k) {
-  switch (k) {
-    case kIssued: return "issued";
-    case kRevoked: return "revoked";
-    case kKeyReused: return "key_reused";
-  }
-  return "unknown";
-}
-
-std::optional<EventKind> kind_from_name(std::string_view name) {
-  for (EventKind k : {kIssued, kRevoked, kKeyReused})
-    if (name == kind_name(k)) return k;
-  return std::nullopt;
-}
-
-const char* delivery_name(Delivery d) { return d == Delivery::webhook ? "webhook" : "stream"; }
-
-std::optional<Delivery> delivery_from_name(std::string_view name) {
-  if (name == "stream") return Delivery::stream;
-  if (name == "webhook") return Delivery::webhook;
-  return std::nullopt;
-}
-
-const char* state_name(WatchState s) {
-  switch (s) {
-    case WatchState::active: return "active";
-    case WatchState::dead_letter: return "dead_letter";
-    case WatchState::disabled: return "disabled";
-  }
-  return "unknown";
-}
+const char* kind_name(EventKind k) { return kEventKinds.name(k).data(); }
+std::optional<EventKind> kind_from_name(std::string_view name) { return kEventKinds.parse(name); }
+const char* delivery_name(Delivery d) { return kDeliveries.name(d).data(); }
+std::optional<Delivery> delivery_from_name(std::string_view name) { return kDeliveries.parse(name); }
+const char* state_name(WatchState s) { return kWatchStates.name(s).data(); }
 
 Bytes encode_watch_key(WatchId id) {
   Bytes k(4);

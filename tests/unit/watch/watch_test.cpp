@@ -213,7 +213,7 @@ TEST(Signature, IsHmacSha256OfTheBody) {
             hmac_sha256_hex(as_bytes("Jefe"), "what do ya want for nothing?"));
 }
 
-TEST(WebhookUrl, OnlyPlainHttp) {
+TEST(WebhookUrl, HttpAndHttpsOnly) {
   auto u = parse_http_url("http://127.0.0.1:8443/hooks/a?x=1#frag");
   ASSERT_TRUE(u.ok());
   EXPECT_EQ(u->host, "127.0.0.1");
@@ -226,9 +226,16 @@ TEST(WebhookUrl, OnlyPlainHttp) {
   auto v6 = parse_http_url("http://[::1]:81/h");
   ASSERT_TRUE(v6.ok());
   EXPECT_EQ(v6->host, "::1");
-  for (const char* bad : {"https://example.org/", "ftp://x", "http://", "http://:80/", "http://h:0/", "http://h:99999/",
-                          "http://u@h/", "http://h/a b", "http://h/\r\nX: y"})
+  EXPECT_FALSE(v6->tls);
+  auto tls = parse_http_url("https://example.org/h");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, 443);
+  EXPECT_EQ(tls->target, "/h");
+  for (const char* bad : {"ftp://x", "http://", "http://:80/", "http://h:0/", "http://h:99999/", "http://u@h/",
+                          "https://u:p@h/", "http://h/a b", "http://h/\r\nX: y", "example.org/h"})
     EXPECT_EQ(parse_http_url(bad).error().code, "url_invalid") << bad;
+  EXPECT_EQ(parse_http_url("http://h/" + std::string(kMaxUrlLength, 'a')).error().code, "url_invalid");
 }
 
 TEST(WebhookPost, ReportsTransportFailures) {
