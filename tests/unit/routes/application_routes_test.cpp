@@ -20,7 +20,7 @@ class ApplicationRoutesTest : public RoutesTest {
     service_ = std::make_unique<applications::ApplicationService>(*writer_, clock_);
     start([this](http::Router& r) { add_application_routes(r, *ctx_, *service_); });
     qtsp_ = token_for("qtsp", "300", "operator");
-    other_ = token_for("qtsp", "400", "admin");
+    other_ = token_for("qtsp", "400", "operator");
   }
 
   std::unique_ptr<applications::ApplicationService> service_;

@@ -68,8 +68,8 @@ class RoutesTest : public ::testing::Test {
     });
     access_ = std::make_unique<access::AccessService>(*writer_, clock_);
     limiter_ = std::make_unique<access::RateLimiter>(access::RateLimit{0, 0});
-    ctx_ = std::make_unique<ApiContext>(ApiContext{*access_, *limiter_, *feed_, trustmon::testing::shared_issuer_table(),
-                                                   clock_, {}});
+    // ApiContext holds atomics (not movable): built in place.
+    ctx_.reset(new ApiContext{*access_, *limiter_, *feed_, trustmon::testing::shared_issuer_table(), clock_, {}});
   }
 
   void TearDown() override {

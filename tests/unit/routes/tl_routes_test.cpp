@@ -71,9 +71,12 @@ TEST_F(TlRoutesTest, NoticeRoutesTakeANumericId) {
   Reply unknown = call("GET", "/api/v1/tl/notices/999");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.code(), "tl_notice_not_found");
-  Reply approve = call("POST", "/api/v1/tl/notices/999/approve");
-  EXPECT_EQ(approve.status, 404);
-  EXPECT_EQ(approve.code(), "tl_notice_not_found");
+  // Approving needs the signer before anything else; rejecting finds the notice missing.
+  EXPECT_EQ(call("POST", "/api/v1/tl/notices/999/approve").code(), "tl_signer_not_configured");
+  Reply reject = call("POST", "/api/v1/tl/notices/999/reject", kBootstrapToken, json{{"reason", "no"}});
+  EXPECT_EQ(reject.status, 404);
+  EXPECT_EQ(reject.code(), "tl_notice_not_found");
+  EXPECT_EQ(call("POST", "/api/v1/tl/notices/999/reject", kBootstrapToken, json::object()).code(), "tl_notice_invalid");
   EXPECT_EQ(call("GET", "/api/v1/tl/notices/abc").code(), "not_found");
   EXPECT_EQ(call("POST", "/api/v1/tl/notices/0/reject", kBootstrapToken, json::object()).code(), "not_found");
   EXPECT_EQ(call("POST", "/api/v1/tl/notices/1/other").status, 404);
