@@ -155,7 +155,7 @@ TEST_F(AdminRoutesTest, RepresentativesAndTheirCredentials) {
   EXPECT_EQ(call("GET", kAdmin + "/participants", secret).status, 403);
 }
 
-TEST_F(AdminRoutesTest, BlockingApplysToTheNextRequest) {
+TEST_F(AdminRoutesTest, BlockingAppliesToTheNextRequest) {
   const std::uint32_t p = admin_create_participant("qtsp", "3");
   const std::uint32_t rep = admin_create_representative(p, "operator");
   const std::string secret = admin_issue_token(rep);
