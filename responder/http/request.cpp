@@ -182,6 +182,7 @@ void Request::reset_from(Request& o) noexcept {
   worker_ = o.worker_;
   path_ = o.path_;
   query_ = o.query_;
+  params_ = o.params_;
   body_data_ = o.body_data_;
   body_size_ = o.body_size_;
   body_ready_ = o.body_ready_;

@@ -29,6 +29,7 @@
 #include "common/bytes.hpp"
 #include "common/result.hpp"
 #include "responder/http/method.hpp"
+#include "responder/http/path_params.hpp"
 
 namespace trustmon::http {
 
@@ -61,6 +62,11 @@ class Request {
   Method method() const noexcept { return method_; }
   // The path as sent, without query or fragment, not percent-decoded.
   std::string_view path() const noexcept { return path_; }
+  // The `{name}` segment of the route pattern that matched (router.hpp), as sent: not
+  // percent-decoded, like path(). Empty when the route has no such parameter. Free text
+  // is read with path_params().decoded(name) (path_params.hpp has the rules).
+  std::string_view path_param(std::string_view name) const noexcept { return params_.get(name); }
+  const PathParams& path_params() const noexcept { return params_; }
   // The raw query string (after '?', before '#'), not decoded; empty if none.
   std::string_view raw_query() const noexcept { return query_; }
   // The first value of query parameter `name`, percent- and '+'-decoded. nullopt if absent
@@ -145,6 +151,7 @@ class Request {
   Worker* worker_ = nullptr;
   std::string_view path_;
   std::string_view query_;
+  PathParams params_;  // views into path_, set by the worker from the router's match
   const std::uint8_t* body_data_ = nullptr;
   std::size_t body_size_ = 0;
   std::int64_t start_ns_ = 0;  // steady clock at dispatch, 0 when the access log is off

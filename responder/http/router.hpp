@@ -1,10 +1,29 @@
 // Router: maps (method, path) to a handler with a small table, no regex.
 //
-// Policy: an exact path beats any prefix; among prefixes the longest match wins. The
-// matched route alone decides the method: a route that has no handler for the request's
-// method answers 405 with an `Allow` header (HEAD falls back to the GET handler; the
-// server drops the body). No route at all answers 404. Lookups never allocate. The router
-// is filled before Server::start() and read-only afterwards (shared by all workers).
+// Three kinds of route:
+//   exact    add(GET, "/api/v1/events", h)               the path byte for byte
+//   pattern  add(POST, "/api/v1/watches/{id}/test", h)   `{name}` matches one non-empty
+//            segment; the handler reads it with req.path_param("id") (path_params.hpp:
+//            raw values, percent-decoding on request)
+//   prefix   add_prefix(GET, "/ocsp/", h)                 every path starting with it
+//
+// Policy: the most specific route that matches the path decides, in this order: an exact
+// path, then patterns (at the first segment where two patterns differ, a literal beats a
+// `{name}`), then the longest prefix. The matched route alone decides the method: a route
+// that has no handler for the request's method answers 405 with an `Allow` header listing
+// that route's methods (HEAD falls back to the GET handler; the server drops the body).
+// Nothing matched answers 404. Trailing slash: when nothing matches a path that ends in
+// '/', it is looked up once more without that slash, so "/api/v1/watches/" and
+// "/api/v1/watches/7/" reach the routes of "/api/v1/watches" and "/api/v1/watches/{id}",
+// while a route registered with the slash ("/ocsp/") keeps it for itself.
+//
+// Cost: lookups never allocate. An exact hit (POST /ocsp) is one hash lookup; patterns
+// are only tried when the path's first segment is the first segment of some pattern, so
+// a prefix route outside the API (GET /ocsp/{base64}) pays one short comparison for them.
+// The router is filled before Server::start() and read-only afterwards (shared by all
+// workers). A malformed pattern ("{", "{}", "a{id}", a repeated name, more than
+// PathParams::kMax parameters, or the same shape with other names) is a programming error:
+// add() throws std::invalid_argument at start-up.
 #pragma once
 
 #include <array>
@@ -16,6 +35,7 @@
 #include <vector>
 
 #include "responder/http/method.hpp"
+#include "responder/http/path_params.hpp"
 
 namespace trustmon::http {
 
@@ -28,7 +48,8 @@ using Handler = std::function<void(Request& req)>;
 
 class Router {
  public:
-  // Registers (replacing any previous one) the handler for `method` on exactly `path`.
+  // Registers (replacing any previous one) the handler for `method` on `path`: exact when
+  // it has no `{name}` segment, a pattern when it has.
   Router& add(Method method, std::string path, Handler handler);
   // Registers the handler for `method` on every path starting with `prefix`.
   Router& add_prefix(Method method, std::string prefix, Handler handler);
@@ -39,6 +60,7 @@ class Router {
     enum class Kind { found, not_found, method_not_allowed } kind = Kind::not_found;
     const Handler* handler = nullptr;  // set when found
     std::string_view allow;            // set when method_not_allowed: "GET, HEAD, POST"
+    PathParams params;                 // the `{name}` values when a pattern matched
   };
   Match find(Method method, std::string_view path) const noexcept;
 
@@ -48,6 +70,14 @@ class Router {
     std::array<Handler, kMethodCount> handlers;
     std::string allow;
   };
+  struct Segment {
+    std::string text;  // the literal, or the parameter's name
+    bool param = false;
+  };
+  struct Pattern {
+    std::vector<Segment> segments;
+    Route route;
+  };
   struct PathHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
@@ -55,9 +85,17 @@ class Router {
 
   static void set_handler(Route& route, Method method, Handler handler);
   static Match match(const Route& route, Method method) noexcept;
+  static std::vector<Segment> parse_pattern(std::string_view path);
+  static bool more_specific(const Pattern& a, const Pattern& b) noexcept;
+  void add_pattern(Method method, std::string path, Handler handler);
+  bool find_once(Method method, std::string_view path, Match& out) const noexcept;
+  const Pattern* find_pattern(std::string_view path, PathParams& params) const noexcept;
 
   std::unordered_map<std::string, Route, PathHash, std::equal_to<>> exact_;
-  std::vector<Route> prefixes_;  // longest prefix first
+  std::vector<Pattern> patterns_;        // most specific first
+  std::vector<std::string> pattern_heads_;  // distinct literal first segments of the patterns
+  bool pattern_param_head_ = false;         // some pattern starts with a `{name}`
+  std::vector<Route> prefixes_;             // longest prefix first
 };
 
 }  // namespace trustmon::http

@@ -242,6 +242,7 @@ void Worker::on_request(evhttp_request* raw) noexcept {
     const Router::Match m = server_->router_.find(req.method(), req.path());
     switch (m.kind) {
       case Router::Match::Kind::found:
+        req.params_ = m.params;
         (*m.handler)(req);
         break;
       case Router::Match::Kind::not_found:

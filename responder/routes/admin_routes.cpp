@@ -1,8 +1,8 @@
 #include "responder/routes/admin_routes.hpp"
 
+#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <vector>
 
 #include "common/log.hpp"
 #include "common/time.hpp"
@@ -17,8 +17,6 @@ namespace {
 
 using nlohmann::json;
 constexpr std::string_view kPrefix = "/api/v1/admin/";
-
-std::vector<std::string_view> segments(std::string_view path) { return path_segments(path.substr(kPrefix.size())); }
 
 using Field = StringField;
 
@@ -77,366 +75,360 @@ json participant_view(const access::ParticipantRecord& p, const ocsp::IssuerTabl
   return j;
 }
 
-class AdminHandler {
- public:
-  explicit AdminHandler(ApiContext& ctx) : ctx_(ctx) {}
+std::optional<access::Principal> admin(http::Request& req, ApiContext& ctx, std::string_view action) {
+  return guard(req, ctx, access::Need::admin, action);
+}
 
-  void operator()(http::Request& req) {
-    const auto seg = segments(req.path());
-    if (seg.empty()) return not_found(req);
-    const std::string_view what = seg[0];
-    if (what == "participants") return participants(req, seg);
-    if (what == "representatives") return representatives(req, seg);
-    if (what == "credentials") return credentials(req, seg);
-    if (what == "audit") return audit(req, seg);
-    not_found(req);
+template <typename Fn>
+void read(http::Request& req, Fn fn) {
+  reply_read(req, fn);
+}
+
+// ---- participants ------------------------------------------------------------------
+
+void participant_list(http::Request& req, ApiContext& ctx) {
+  if (!admin(req, ctx, "participant.list")) return;
+  read(req, [&ctx](const storage::ReadTxn& txn) -> Result<json> {
+    auto list = access::list_participants(txn);
+    if (!list) return std::move(list).error();
+    json arr = json::array();
+    for (const auto& p : *list) arr.push_back(participant_view(p, ctx.issuers));
+    return json{{"participants", std::move(arr)}};
+  });
+}
+
+void participant_add(http::Request& req, ApiContext& ctx) {
+  auto principal = admin(req, ctx, "participant.add");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  Field kind = string_field(req, *doc, "kind");
+  if (!kind.ok) return;
+  Field name = string_field(req, *doc, "name");
+  if (!name.ok) return;
+  Field code = string_field(req, *doc, "code");
+  if (!code.ok) return;
+  auto k = access::kind_from_name(kind.value.value_or(""));
+  if (!k)
+    return req.reply_error(400, "kind_invalid", "\"kind\" must be central_body, qtsp, tool_developer or system_owner");
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.add_participant(principal->actor, *k, name.value.value_or(""), code.value.value_or(""),
+                             reply_to(shared, ctx, 201));
+}
+
+void participant_get(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  if (!admin(req, ctx, "participant.get")) return;
+  const std::uint32_t pid = *id;
+  read(req, [&ctx, pid](const storage::ReadTxn& txn) -> Result<json> {
+    auto p = access::get_participant(txn, pid);
+    if (!p) return std::move(p).error();
+    if (!*p) return make_error(ErrorKind::not_found, "participant_not_found", "no participant " + std::to_string(pid));
+    json j = participant_view(**p, ctx.issuers);
+    auto reps = access::list_representatives(txn, pid);
+    if (!reps) return std::move(reps).error();
+    json arr = json::array();
+    for (const auto& r : *reps) arr.push_back(access::to_json(r));
+    j["representatives"] = std::move(arr);
+    return j;
+  });
+}
+
+void participant_update(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, "participant.update");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  Field name = string_field(req, *doc, "name");
+  if (!name.ok) return;
+  Field code = string_field(req, *doc, "code");
+  if (!code.ok) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.update_participant(principal->actor, *id, name.value, code.value, reply_to(shared, ctx, 200));
+}
+
+void participant_issuer_add(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, "participant.issuer_add");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  Field issuer = string_field(req, *doc, "issuer");
+  if (!issuer.ok) return;
+  const ocsp::IssuerKeys* k = ctx.issuers.find_by_name(issuer.value.value_or(""));
+  if (!k)
+    return req.reply_error(404, "issuer_not_found",
+                           "no configured issuer is named \"" + issuer.value.value_or("") + "\"");
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.attach_issuer(principal->actor, *id, k->id, k->name, reply_to(shared, ctx, 200));
+}
+
+void participant_issuer_remove(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, "participant.issuer_remove");
+  if (!principal) return;
+  auto decoded = req.path_params().decoded("name");
+  if (!decoded) return req.reply_error(404, "not_found", "no such resource");
+  const std::string name = std::move(*decoded);
+  const ocsp::IssuerKeys* k = ctx.issuers.find_by_name(name);
+  if (!k) return req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + name + "\"");
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.detach_issuer(principal->actor, *id, k->id, k->name, reply_to(shared, ctx, 200, true));
+}
+
+void participant_status(http::Request& req, ApiContext& ctx, bool block) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, block ? "participant.block" : "participant.unblock");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  Field reason = string_field(req, *doc, "reason");
+  if (!reason.ok) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.set_participant_status(principal->actor, *id,
+                                    block ? access::EntityStatus::blocked : access::EntityStatus::active,
+                                    reason.value.value_or(""), reply_to(shared, ctx, 200, true));
+}
+
+void representative_add(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, "representative.add");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  Field name = string_field(req, *doc, "name");
+  if (!name.ok) return;
+  Field role = string_field(req, *doc, "role");
+  if (!role.ok) return;
+  auto r = access::role_from_name(role.value.value_or(""));
+  if (!r) return req.reply_error(400, "role_invalid", "\"role\" must be admin, operator or viewer");
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.add_representative(principal->actor, *id, name.value.value_or(""), *r, reply_to(shared, ctx, 201));
+}
+
+// ---- representatives ---------------------------------------------------------------
+
+void representative_list(http::Request& req, ApiContext& ctx) {
+  if (!admin(req, ctx, "representative.list")) return;
+  std::uint32_t participant = 0;
+  if (auto p = req.query("participant")) {
+    auto id = parse_id(*p);
+    if (!id) return req.reply_error(400, "invalid_argument", "participant must be an id");
+    participant = *id;
   }
+  read(req, [participant](const storage::ReadTxn& txn) -> Result<json> {
+    auto list = access::list_representatives(txn, participant);
+    if (!list) return std::move(list).error();
+    json arr = json::array();
+    for (const auto& r : *list) arr.push_back(access::to_json(r));
+    return json{{"representatives", std::move(arr)}};
+  });
+}
 
- private:
-  static void not_found(http::Request& req) { req.reply_error(404, "not_found", "no such resource"); }
-  static void method_not_allowed(http::Request& req) {
-    req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
+void representative_get(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  if (!admin(req, ctx, "representative.get")) return;
+  const std::uint32_t rid = *id;
+  read(req, [rid](const storage::ReadTxn& txn) -> Result<json> {
+    auto r = access::get_representative(txn, rid);
+    if (!r) return std::move(r).error();
+    if (!*r) return make_error(ErrorKind::not_found, "representative_not_found", "no representative " + std::to_string(rid));
+    json j = access::to_json(**r);
+    auto creds = access::list_credentials(txn, rid);
+    if (!creds) return std::move(creds).error();
+    json arr = json::array();
+    for (const auto& c : *creds) arr.push_back(access::to_json(c));
+    j["credentials"] = std::move(arr);
+    return j;
+  });
+}
+
+void representative_update(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, "representative.update");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  Field name = string_field(req, *doc, "name");
+  if (!name.ok) return;
+  Field role = string_field(req, *doc, "role");
+  if (!role.ok) return;
+  std::optional<access::Role> r;
+  if (role.value) {
+    r = access::role_from_name(*role.value);
+    if (!r) return req.reply_error(400, "role_invalid", "\"role\" must be admin, operator or viewer");
   }
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.update_representative(principal->actor, *id, name.value, r, reply_to(shared, ctx, 200, true));
+}
 
-  std::optional<access::Principal> admin(http::Request& req, std::string_view action) {
-    return guard(req, ctx_, access::Need::admin, action);
-  }
+void representative_status(http::Request& req, ApiContext& ctx, bool block) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, block ? "representative.block" : "representative.unblock");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  Field reason = string_field(req, *doc, "reason");
+  if (!reason.ok) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.set_representative_status(principal->actor, *id,
+                                       block ? access::EntityStatus::blocked : access::EntityStatus::active,
+                                       reason.value.value_or(""), reply_to(shared, ctx, 200, true));
+}
 
-  template <typename Fn>
-  void read(http::Request& req, Fn fn) {
-    reply_read(req, fn);
-  }
-
-  void participants(http::Request& req, const std::vector<std::string_view>& seg) {
-    const http::Method m = req.method();
-    if (seg.size() == 1) {
-      if (m == http::Method::Get || m == http::Method::Head) {
-        if (!admin(req, "participant.list")) return;
-        return read(req, [this](const storage::ReadTxn& txn) -> Result<json> {
-          auto list = access::list_participants(txn);
-          if (!list) return std::move(list).error();
-          json arr = json::array();
-          for (const auto& p : *list) arr.push_back(participant_view(p, ctx_.issuers));
-          return json{{"participants", std::move(arr)}};
-        });
-      }
-      if (m != http::Method::Post) return method_not_allowed(req);
-      auto principal = admin(req, "participant.add");
-      if (!principal) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      Field kind = string_field(req, *doc, "kind");
-      if (!kind.ok) return;
-      Field name = string_field(req, *doc, "name");
-      if (!name.ok) return;
-      Field code = string_field(req, *doc, "code");
-      if (!code.ok) return;
-      auto k = access::kind_from_name(kind.value.value_or(""));
-      if (!k)
-        return req.reply_error(400, "kind_invalid",
-                               "\"kind\" must be central_body, qtsp, tool_developer or system_owner");
-      auto shared = std::make_shared<http::Request>(std::move(req));
-      ctx_.access.add_participant(principal->actor, *k, name.value.value_or(""), code.value.value_or(""),
-                                  reply_to(shared, ctx_, 201));
-      return;
-    }
-    auto id = parse_id(seg[1]);
-    if (!id) return not_found(req);
-    if (seg.size() == 2) {
-      if (m == http::Method::Get || m == http::Method::Head) {
-        if (!admin(req, "participant.get")) return;
-        const std::uint32_t pid = *id;
-        return read(req, [this, pid](const storage::ReadTxn& txn) -> Result<json> {
-          auto p = access::get_participant(txn, pid);
-          if (!p) return std::move(p).error();
-          if (!*p) return make_error(ErrorKind::not_found, "participant_not_found", "no participant " + std::to_string(pid));
-          json j = participant_view(**p, ctx_.issuers);
-          auto reps = access::list_representatives(txn, pid);
-          if (!reps) return std::move(reps).error();
-          json arr = json::array();
-          for (const auto& r : *reps) arr.push_back(access::to_json(r));
-          j["representatives"] = std::move(arr);
-          return j;
-        });
-      }
-      if (m != http::Method::Patch) return method_not_allowed(req);
-      auto principal = admin(req, "participant.update");
-      if (!principal) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      Field name = string_field(req, *doc, "name");
-      if (!name.ok) return;
-      Field code = string_field(req, *doc, "code");
-      if (!code.ok) return;
-      auto shared = std::make_shared<http::Request>(std::move(req));
-      ctx_.access.update_participant(principal->actor, *id, name.value, code.value, reply_to(shared, ctx_, 200));
-      return;
-    }
-    const std::string_view sub = seg[2];
-    if (sub == "issuers") {
-      if (seg.size() == 3 && m == http::Method::Post) {
-        auto principal = admin(req, "participant.issuer_add");
-        if (!principal) return;
-        auto doc = body_object(req);
-        if (!doc) return;
-        Field issuer = string_field(req, *doc, "issuer");
-        if (!issuer.ok) return;
-        const ocsp::IssuerKeys* k = ctx_.issuers.find_by_name(issuer.value.value_or(""));
-        if (!k)
-          return req.reply_error(404, "issuer_not_found",
-                                 "no configured issuer is named \"" + issuer.value.value_or("") + "\"");
-        auto shared = std::make_shared<http::Request>(std::move(req));
-        ctx_.access.attach_issuer(principal->actor, *id, k->id, k->name, reply_to(shared, ctx_, 200));
-        return;
-      }
-      if (seg.size() == 4 && m == http::Method::Delete) {
-        auto principal = admin(req, "participant.issuer_remove");
-        if (!principal) return;
-        auto decoded = percent_decode(seg[3]);
-        if (!decoded) return not_found(req);
-        const std::string name = std::move(*decoded);
-        const ocsp::IssuerKeys* k = ctx_.issuers.find_by_name(name);
-        if (!k) return req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + name + "\"");
-        auto shared = std::make_shared<http::Request>(std::move(req));
-        ctx_.access.detach_issuer(principal->actor, *id, k->id, k->name, reply_to(shared, ctx_, 200, true));
-        return;
-      }
-      return seg.size() <= 4 ? method_not_allowed(req) : not_found(req);
-    }
-    if (seg.size() != 3) return not_found(req);
-    if (sub == "block" || sub == "unblock") {
-      if (m != http::Method::Post) return method_not_allowed(req);
-      const bool block = sub == "block";
-      auto principal = admin(req, block ? "participant.block" : "participant.unblock");
-      if (!principal) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      Field reason = string_field(req, *doc, "reason");
-      if (!reason.ok) return;
-      auto shared = std::make_shared<http::Request>(std::move(req));
-      ctx_.access.set_participant_status(principal->actor, *id,
-                                         block ? access::EntityStatus::blocked : access::EntityStatus::active,
-                                         reason.value.value_or(""), reply_to(shared, ctx_, 200, true));
-      return;
-    }
-    if (sub == "representatives") {
-      if (m != http::Method::Post) return method_not_allowed(req);
-      auto principal = admin(req, "representative.add");
-      if (!principal) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      Field name = string_field(req, *doc, "name");
-      if (!name.ok) return;
-      Field role = string_field(req, *doc, "role");
-      if (!role.ok) return;
-      auto r = access::role_from_name(role.value.value_or(""));
-      if (!r) return req.reply_error(400, "role_invalid", "\"role\" must be admin, operator or viewer");
-      auto shared = std::make_shared<http::Request>(std::move(req));
-      ctx_.access.add_representative(principal->actor, *id, name.value.value_or(""), *r,
-                                     reply_to(shared, ctx_, 201));
-      return;
-    }
-    not_found(req);
-  }
-
-  void representatives(http::Request& req, const std::vector<std::string_view>& seg) {
-    const http::Method m = req.method();
-    if (seg.size() == 1) {
-      if (m != http::Method::Get && m != http::Method::Head) return method_not_allowed(req);
-      if (!admin(req, "representative.list")) return;
-      std::uint32_t participant = 0;
-      if (auto p = req.query("participant")) {
-        auto id = parse_id(*p);
-        if (!id) return req.reply_error(400, "invalid_argument", "participant must be an id");
-        participant = *id;
-      }
-      return read(req, [participant](const storage::ReadTxn& txn) -> Result<json> {
-        auto list = access::list_representatives(txn, participant);
-        if (!list) return std::move(list).error();
-        json arr = json::array();
-        for (const auto& r : *list) arr.push_back(access::to_json(r));
-        return json{{"representatives", std::move(arr)}};
-      });
-    }
-    auto id = parse_id(seg[1]);
-    if (!id) return not_found(req);
-    if (seg.size() == 2) {
-      if (m == http::Method::Get || m == http::Method::Head) {
-        if (!admin(req, "representative.get")) return;
-        const std::uint32_t rid = *id;
-        return read(req, [rid](const storage::ReadTxn& txn) -> Result<json> {
-          auto r = access::get_representative(txn, rid);
-          if (!r) return std::move(r).error();
-          if (!*r) return make_error(ErrorKind::not_found, "representative_not_found", "no representative " + std::to_string(rid));
-          json j = access::to_json(**r);
-          auto creds = access::list_credentials(txn, rid);
-          if (!creds) return std::move(creds).error();
-          json arr = json::array();
-          for (const auto& c : *creds) arr.push_back(access::to_json(c));
-          j["credentials"] = std::move(arr);
-          return j;
-        });
-      }
-      if (m != http::Method::Patch) return method_not_allowed(req);
-      auto principal = admin(req, "representative.update");
-      if (!principal) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      Field name = string_field(req, *doc, "name");
-      if (!name.ok) return;
-      Field role = string_field(req, *doc, "role");
-      if (!role.ok) return;
-      std::optional<access::Role> r;
-      if (role.value) {
-        r = access::role_from_name(*role.value);
-        if (!r) return req.reply_error(400, "role_invalid", "\"role\" must be admin, operator or viewer");
-      }
-      auto shared = std::make_shared<http::Request>(std::move(req));
-      ctx_.access.update_representative(principal->actor, *id, name.value, r, reply_to(shared, ctx_, 200, true));
-      return;
-    }
-    if (seg.size() != 3) return not_found(req);
-    const std::string_view sub = seg[2];
-    if (m != http::Method::Post) return method_not_allowed(req);
-    if (sub == "block" || sub == "unblock") {
-      const bool block = sub == "block";
-      auto principal = admin(req, block ? "representative.block" : "representative.unblock");
-      if (!principal) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      Field reason = string_field(req, *doc, "reason");
-      if (!reason.ok) return;
-      auto shared = std::make_shared<http::Request>(std::move(req));
-      ctx_.access.set_representative_status(principal->actor, *id,
-                                            block ? access::EntityStatus::blocked : access::EntityStatus::active,
-                                            reason.value.value_or(""), reply_to(shared, ctx_, 200, true));
-      return;
-    }
-    if (sub == "tokens" || sub == "certificates") {
-      const bool token = sub == "tokens";
-      auto principal = admin(req, token ? "credential.token_issue" : "credential.certificate_bind");
-      if (!principal) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      bool ok = true;
-      const UnixTime expires = parse_expiry(req, *doc, ok);
-      if (!ok) return;
-      const double rate = parse_rate(req, *doc, ok);
-      if (!ok) return;
-      Field label = string_field(req, *doc, "label");
-      if (!label.ok) return;
-      if (token) {
-        auto shared = std::make_shared<http::Request>(std::move(req));
-        ctx_.access.issue_token(principal->actor, *id, expires, rate, label.value.value_or(""),
-                                reply_to(shared, ctx_, 201));
-        return;
-      }
-      Field pem = string_field(req, *doc, "certificate");
-      if (!pem.ok) return;
-      Bytes der;
-      if (auto certs = x509s_from_pem(pem.value.value_or("")); certs && !certs->empty()) {
-        der = x509_der(certs->front().get());
-      } else if (auto raw = base64_decode_lenient(pem.value.value_or(""))) {
-        der = std::move(*raw);
-      }
-      auto shared = std::make_shared<http::Request>(std::move(req));
-      ctx_.access.bind_certificate(principal->actor, *id, std::move(der), expires, rate, label.value.value_or(""),
-                                   reply_to(shared, ctx_, 201));
-      return;
-    }
-    not_found(req);
-  }
-
-  void credentials(http::Request& req, const std::vector<std::string_view>& seg) {
-    if (seg.size() != 3 || seg[2] != "revoke") return not_found(req);
-    auto id = parse_id(seg[1]);
-    if (!id) return not_found(req);
-    if (req.method() != http::Method::Post) return method_not_allowed(req);
-    auto principal = admin(req, "credential.revoke");
-    if (!principal) return;
+// POST .../tokens and .../certificates: a new credential of the representative.
+void credential_add(http::Request& req, ApiContext& ctx, bool token) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, token ? "credential.token_issue" : "credential.certificate_bind");
+  if (!principal) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  bool ok = true;
+  const UnixTime expires = parse_expiry(req, *doc, ok);
+  if (!ok) return;
+  const double rate = parse_rate(req, *doc, ok);
+  if (!ok) return;
+  Field label = string_field(req, *doc, "label");
+  if (!label.ok) return;
+  if (token) {
     auto shared = std::make_shared<http::Request>(std::move(req));
-    ctx_.access.revoke_credential(principal->actor, *id, reply_to(shared, ctx_, 200, true));
+    ctx.access.issue_token(principal->actor, *id, expires, rate, label.value.value_or(""),
+                           reply_to(shared, ctx, 201));
+    return;
   }
-
-  void audit(http::Request& req, const std::vector<std::string_view>& seg) {
-    if (req.method() != http::Method::Get && req.method() != http::Method::Head) return method_not_allowed(req);
-    if (seg.size() == 2 && seg[1] == "verify") {
-      if (!admin(req, "audit.verify")) return;
-      return read(req, [](const storage::ReadTxn& txn) -> Result<json> {
-        auto check = storage::verify_event_chain(txn);
-        if (!check) return std::move(check).error();
-        json j = {{"ok", check->ok}, {"events", check->events}};
-        if (!check->ok) {
-          j["first_broken"] = check->first_broken;
-          j["reason"] = check->reason;
-        }
-        return j;
-      });
-    }
-    if (seg.size() != 1) return not_found(req);
-    if (!admin(req, "audit.read")) return;
-    access::AuditQuery q;
-    q.actor = req.query("actor").value_or("");
-    q.action = req.query("action").value_or("");
-    for (auto [name, target] : {std::pair<const char*, UnixTime*>{"since", &q.since}, {"until", &q.until}}) {
-      if (auto v = req.query(name)) {
-        auto t = parse_rfc3339(*v);
-        if (!t) return req.reply_error(400, "invalid_argument", std::string(name) + " must be an RFC 3339 time");
-        *target = *t;
-      }
-    }
-    for (auto [name, target] : {std::pair<const char*, std::uint64_t*>{"after", &q.after}}) {
-      if (auto v = req.query(name)) {
-        auto r = std::from_chars(v->data(), v->data() + v->size(), *target);
-        if (r.ec != std::errc() || r.ptr != v->data() + v->size())
-          return req.reply_error(400, "invalid_argument", std::string(name) + " must be a sequence number");
-      }
-    }
-    if (auto v = req.query("limit")) {
-      std::size_t limit = 0;
-      auto r = std::from_chars(v->data(), v->data() + v->size(), limit);
-      if (r.ec != std::errc() || r.ptr != v->data() + v->size() || limit == 0 || limit > access::kMaxAuditLimit)
-        return req.reply_error(400, "invalid_argument", "limit must be 1.." + std::to_string(access::kMaxAuditLimit));
-      q.limit = limit;
-    }
-    read(req, [&q](const storage::ReadTxn& txn) -> Result<json> {
-      auto page = access::audit_query(txn, q);
-      if (!page) return std::move(page).error();
-      json j = {{"events", std::move(page->events)}};
-      j["next"] = page->next ? json(std::to_string(*page->next)) : json(nullptr);
-      return j;
-    });
+  Field pem = string_field(req, *doc, "certificate");
+  if (!pem.ok) return;
+  Bytes der;
+  if (auto certs = x509s_from_pem(pem.value.value_or("")); certs && !certs->empty()) {
+    der = x509_der(certs->front().get());
+  } else if (auto raw = base64_decode_lenient(pem.value.value_or(""))) {
+    der = std::move(*raw);
   }
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.bind_certificate(principal->actor, *id, std::move(der), expires, rate, label.value.value_or(""),
+                              reply_to(shared, ctx, 201));
+}
 
-  ApiContext& ctx_;
-};
+void credential_revoke(http::Request& req, ApiContext& ctx) {
+  auto id = path_id(req);
+  if (!id) return;
+  auto principal = admin(req, ctx, "credential.revoke");
+  if (!principal) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  ctx.access.revoke_credential(principal->actor, *id, reply_to(shared, ctx, 200, true));
+}
+
+// ---- audit -------------------------------------------------------------------------
+
+void audit_verify(http::Request& req, ApiContext& ctx) {
+  if (!admin(req, ctx, "audit.verify")) return;
+  read(req, [](const storage::ReadTxn& txn) -> Result<json> {
+    auto check = storage::verify_event_chain(txn);
+    if (!check) return std::move(check).error();
+    json j = {{"ok", check->ok}, {"events", check->events}};
+    if (!check->ok) {
+      j["first_broken"] = check->first_broken;
+      j["reason"] = check->reason;
+    }
+    return j;
+  });
+}
+
+void audit_read(http::Request& req, ApiContext& ctx) {
+  if (!admin(req, ctx, "audit.read")) return;
+  access::AuditQuery q;
+  q.actor = req.query("actor").value_or("");
+  q.action = req.query("action").value_or("");
+  for (auto [name, target] : {std::pair<const char*, UnixTime*>{"since", &q.since}, {"until", &q.until}}) {
+    if (auto v = req.query(name)) {
+      auto t = parse_rfc3339(*v);
+      if (!t) return req.reply_error(400, "invalid_argument", std::string(name) + " must be an RFC 3339 time");
+      *target = *t;
+    }
+  }
+  for (auto [name, target] : {std::pair<const char*, std::uint64_t*>{"after", &q.after}}) {
+    if (auto v = req.query(name)) {
+      auto r = std::from_chars(v->data(), v->data() + v->size(), *target);
+      if (r.ec != std::errc() || r.ptr != v->data() + v->size())
+        return req.reply_error(400, "invalid_argument", std::string(name) + " must be a sequence number");
+    }
+  }
+  if (auto v = req.query("limit")) {
+    std::size_t limit = 0;
+    auto r = std::from_chars(v->data(), v->data() + v->size(), limit);
+    if (r.ec != std::errc() || r.ptr != v->data() + v->size() || limit == 0 || limit > access::kMaxAuditLimit)
+      return req.reply_error(400, "invalid_argument", "limit must be 1.." + std::to_string(access::kMaxAuditLimit));
+    q.limit = limit;
+  }
+  read(req, [&q](const storage::ReadTxn& txn) -> Result<json> {
+    auto page = access::audit_query(txn, q);
+    if (!page) return std::move(page).error();
+    json j = {{"events", std::move(page->events)}};
+    j["next"] = page->next ? json(std::to_string(*page->next)) : json(nullptr);
+    return j;
+  });
+}
+
+void me(http::Request& req, ApiContext& ctx) {
+  auto principal = guard(req, ctx, access::Need::read, "me");
+  if (!principal) return;
+  const Actor& a = principal->actor;
+  json j = {{"actor", a.label()},
+            {"participant", a.participant},
+            {"participant_name", principal->participant_name},
+            {"kind", access::kind_name(principal->kind)},
+            {"representative", a.representative},
+            {"role", access::role_name(principal->role)},
+            {"credential", a.credential}};
+  if (a.issuers) {
+    json names = json::array();
+    for (std::uint32_t id : *a.issuers)
+      if (const ocsp::IssuerKeys* k = ctx.issuers.find_by_id(id)) names.push_back(k->name);
+    j["issuers"] = std::move(names);
+  }
+  req.reply_json(200, j, {{"Cache-Control", "no-store"}});
+}
 
 }  // namespace
 
 void add_admin_routes(http::Router& router, ApiContext& ctx) {
-  auto handler = std::make_shared<AdminHandler>(ctx);
-  for (http::Method m : {http::Method::Get, http::Method::Post, http::Method::Patch, http::Method::Delete})
-    router.add_prefix(m, std::string(kPrefix), [handler](http::Request& req) { (*handler)(req); });
-
-  router.add(http::Method::Get, "/api/v1/me", [&ctx](http::Request& req) {
-    auto principal = guard(req, ctx, access::Need::read, "me");
-    if (!principal) return;
-    const Actor& a = principal->actor;
-    json j = {{"actor", a.label()},
-              {"participant", a.participant},
-              {"participant_name", principal->participant_name},
-              {"kind", access::kind_name(principal->kind)},
-              {"representative", a.representative},
-              {"role", access::role_name(principal->role)},
-              {"credential", a.credential}};
-    if (a.issuers) {
-      json names = json::array();
-      for (std::uint32_t id : *a.issuers)
-        if (const ocsp::IssuerKeys* k = ctx.issuers.find_by_id(id)) names.push_back(k->name);
-      j["issuers"] = std::move(names);
-    }
-    req.reply_json(200, j, {{"Cache-Control", "no-store"}});
-  });
+  using M = http::Method;
+  auto on = [&router, &ctx](M method, std::string_view path, auto fn) {
+    router.add(method, std::string(kPrefix) + std::string(path), [&ctx, fn](http::Request& req) { fn(req, ctx); });
+  };
+  using R = http::Request;
+  using C = ApiContext;
+  on(M::Get, "participants", participant_list);
+  on(M::Post, "participants", participant_add);
+  on(M::Get, "participants/{id}", participant_get);
+  on(M::Patch, "participants/{id}", participant_update);
+  on(M::Post, "participants/{id}/issuers", participant_issuer_add);
+  on(M::Delete, "participants/{id}/issuers/{name}", participant_issuer_remove);
+  on(M::Post, "participants/{id}/block", [](R& req, C& c) { participant_status(req, c, true); });
+  on(M::Post, "participants/{id}/unblock", [](R& req, C& c) { participant_status(req, c, false); });
+  on(M::Post, "participants/{id}/representatives", representative_add);
+  on(M::Get, "representatives", representative_list);
+  on(M::Get, "representatives/{id}", representative_get);
+  on(M::Patch, "representatives/{id}", representative_update);
+  on(M::Post, "representatives/{id}/block", [](R& req, C& c) { representative_status(req, c, true); });
+  on(M::Post, "representatives/{id}/unblock", [](R& req, C& c) { representative_status(req, c, false); });
+  on(M::Post, "representatives/{id}/tokens", [](R& req, C& c) { credential_add(req, c, true); });
+  on(M::Post, "representatives/{id}/certificates", [](R& req, C& c) { credential_add(req, c, false); });
+  on(M::Post, "credentials/{id}/revoke", credential_revoke);
+  on(M::Get, "audit", audit_read);
+  on(M::Get, "audit/verify", audit_verify);
+  router.add(M::Get, "/api/v1/me", [&ctx](R& req) { me(req, ctx); });
 }
 
 }  // namespace trustmon::routes

@@ -1,6 +1,5 @@
 #include "responder/routes/application_routes.hpp"
 
-#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -14,7 +13,6 @@ namespace trustmon::routes {
 namespace {
 
 using nlohmann::json;
-constexpr std::string_view kItemPrefix = "/api/v1/applications/";
 
 std::string string_member(const json& doc, const char* name) {
   auto it = doc.find(name);
@@ -38,17 +36,17 @@ void read(http::Request& req, Fn fn) {
   reply_read(req, fn);
 }
 
-void root(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {
-  if (req.method() == http::Method::Post) {
-    auto p = guard(req, ctx, access::Need::write, "application.submit");
-    if (!p) return;
-    auto doc = body_object(req);
-    if (!doc) return;
-    auto app = applications::application_from_json(*doc);
-    if (!app) return req.reply_error(400, app.error().code, app.error().message);
-    service.submit(p->actor, std::move(*app), reply_to(std::make_shared<http::Request>(std::move(req)), 201));
-    return;
-  }
+void submit(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {
+  auto p = guard(req, ctx, access::Need::write, "application.submit");
+  if (!p) return;
+  auto doc = body_object(req);
+  if (!doc) return;
+  auto app = applications::application_from_json(*doc);
+  if (!app) return req.reply_error(400, app.error().code, app.error().message);
+  service.submit(p->actor, std::move(*app), reply_to(std::make_shared<http::Request>(std::move(req)), 201));
+}
+
+void list(http::Request& req, ApiContext& ctx) {
   auto p = guard(req, ctx, access::Need::read, "application.list");
   if (!p) return;
   const std::optional<std::uint32_t> only = sees_all(*p) ? std::nullopt : std::optional(p->actor.participant);
@@ -61,33 +59,27 @@ void root(http::Request& req, ApiContext& ctx, applications::ApplicationService&
   });
 }
 
-void item(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {
-  std::string_view rest = req.path().substr(kItemPrefix.size());
-  const std::size_t slash = rest.find('/');
-  const std::string_view id_text = rest.substr(0, slash);
-  const std::string_view action = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-  std::uint64_t id = 0;
-  auto parsed = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-  if (id_text.empty() || parsed.ec != std::errc() || parsed.ptr != id_text.data() + id_text.size() || id == 0)
-    return req.reply_error(404, "not_found", "no such resource");
-  const http::Method m = req.method();
-  if (action.empty()) {
-    if (m != http::Method::Get && m != http::Method::Head)
-      return req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
-    auto p = guard(req, ctx, access::Need::read, "application.get");
-    if (!p) return;
-    const bool all = sees_all(*p);
-    const std::uint32_t participant = p->actor.participant;
-    return read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
-      auto a = applications::get_application(txn, id);
-      if (!a) return std::move(a).error();
-      if (!a->has_value() || (!all && (*a)->participant != participant))
-        return make_error(ErrorKind::not_found, "application_not_found", "no application " + std::to_string(id));
-      return applications::to_json(**a);
-    });
-  }
-  if (action != "status") return req.reply_error(404, "not_found", "no such resource");
-  if (m != http::Method::Post) return req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
+void get(http::Request& req, ApiContext& ctx) {
+  auto parsed = path_id<std::uint64_t>(req);
+  if (!parsed) return;
+  const std::uint64_t id = *parsed;
+  auto p = guard(req, ctx, access::Need::read, "application.get");
+  if (!p) return;
+  const bool all = sees_all(*p);
+  const std::uint32_t participant = p->actor.participant;
+  read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
+    auto a = applications::get_application(txn, id);
+    if (!a) return std::move(a).error();
+    if (!a->has_value() || (!all && (*a)->participant != participant))
+      return make_error(ErrorKind::not_found, "application_not_found", "no application " + std::to_string(id));
+    return applications::to_json(**a);
+  });
+}
+
+void set_status(http::Request& req, ApiContext& ctx, applications::ApplicationService& service) {
+  auto parsed = path_id<std::uint64_t>(req);
+  if (!parsed) return;
+  const std::uint64_t id = *parsed;
   auto p = guard(req, ctx, access::Need::admin, "application.status");
   if (!p) return;
   auto doc = body_object(req);
@@ -102,10 +94,12 @@ void item(http::Request& req, ApiContext& ctx, applications::ApplicationService&
 }  // namespace
 
 void add_application_routes(http::Router& router, ApiContext& ctx, applications::ApplicationService& service) {
-  for (http::Method m : {http::Method::Get, http::Method::Post}) {
-    router.add(m, "/api/v1/applications", [&ctx, &service](http::Request& req) { root(req, ctx, service); });
-    router.add_prefix(m, std::string(kItemPrefix), [&ctx, &service](http::Request& req) { item(req, ctx, service); });
-  }
+  using M = http::Method;
+  router.add(M::Post, "/api/v1/applications", [&ctx, &service](http::Request& req) { submit(req, ctx, service); });
+  router.add(M::Get, "/api/v1/applications", [&ctx](http::Request& req) { list(req, ctx); });
+  router.add(M::Get, "/api/v1/applications/{id}", [&ctx](http::Request& req) { get(req, ctx); });
+  router.add(M::Post, "/api/v1/applications/{id}/status",
+             [&ctx, &service](http::Request& req) { set_status(req, ctx, service); });
 }
 
 }  // namespace trustmon::routes

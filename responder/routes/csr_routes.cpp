@@ -1,6 +1,6 @@
 #include "responder/routes/csr_routes.hpp"
 
-#include <charconv>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
@@ -9,6 +9,7 @@
 #include "responder/http/worker.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 
 namespace trustmon::routes {
@@ -22,6 +23,8 @@ class CsrRoutes {
   void check(http::Request& req);
   void reserve(http::Request& req);
   void reservation(http::Request& req);
+  void commit(http::Request& req);
+  void release(http::Request& req);
 
  private:
   struct Input {
@@ -32,6 +35,8 @@ class CsrRoutes {
   };
   // Reads the body; replies and returns nullopt when it is not usable.
   std::optional<Input> read_input(http::Request& req, bool allow_batch);
+  // Completion of a commit or release: the reservation as it is now, from the Writer thread.
+  std::function<void(Result<csr::Reservation>)> reply_reservation(std::shared_ptr<http::Request> req);
   // Resolves an issuer name to its id (0 for ""); replies 404 when unknown.
   std::optional<std::uint32_t> issuer_id(http::Request& req, const std::string& name);
   void reply_error(http::Request& req, const Error& e) {
@@ -212,78 +217,78 @@ void CsrRoutes::reserve(http::Request& req) {
 }
 
 void CsrRoutes::reservation(http::Request& req) {
-  // /api/v1/csr/reservations/{id}[/commit|/release]
-  constexpr std::string_view kPrefix = "/api/v1/csr/reservations/";
-  std::string_view rest = req.path().substr(kPrefix.size());
-  const std::size_t slash = rest.find('/');
-  const std::string_view id_text = rest.substr(0, slash);
-  const std::string_view action = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-  csr::ReservationId id = 0;
-  auto r = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-  if (r.ec != std::errc() || r.ptr != id_text.data() + id_text.size() || id == 0 ||
-      (!action.empty() && action != "commit" && action != "release"))
-    return req.reply_error(404, "not_found", "no such resource");
+  auto id = path_id<csr::ReservationId>(req);
+  if (!id) return;
+  auto principal = guard(req, ctx_, access::Need::read, "csr.reservation.read");
+  if (!principal) return;
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+  auto got = service_.get(state.txn, *id);
+  if (!got) return reply_error(req, got.error());
+  const bool admin = principal->role == access::Role::admin && principal->kind == access::ParticipantKind::central_body;
+  // Someone else's reservation is not shown (its id would tell who is issuing what).
+  if (!*got || (!admin && (*got)->participant != principal->actor.participant))
+    return reply_error(req, make_error(ErrorKind::not_found, "reservation_not_found", "no reservation " + std::to_string(*id)));
+  req.reply_json(200, json{{"reservation", csr::to_json(**got, service_.now())}});
+}
 
-  if (action.empty()) {
-    if (req.method() != http::Method::Get && req.method() != http::Method::Head)
-      return req.reply_error(405, "method_not_allowed", "use GET", {{"Allow", "GET, HEAD"}});
-    auto principal = guard(req, ctx_, access::Need::read, "csr.reservation.read");
-    if (!principal) return;
-    WorkerState& state = worker_state(req);
-    storage::ReadScope scope(state.txn);
-    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
-    auto got = service_.get(state.txn, id);
-    if (!got) return reply_error(req, got.error());
-    const bool admin = principal->role == access::Role::admin && principal->kind == access::ParticipantKind::central_body;
-    // Someone else's reservation is not shown (its id would tell who is issuing what).
-    if (!*got || (!admin && (*got)->participant != principal->actor.participant))
-      return reply_error(req, make_error(ErrorKind::not_found, "reservation_not_found", "no reservation " + std::to_string(id)));
-    return req.reply_json(200, json{{"reservation", csr::to_json(**got, service_.now())}});
-  }
-  if (req.method() != http::Method::Post)
-    return req.reply_error(405, "method_not_allowed", "use POST", {{"Allow", "POST"}});
-  auto principal = guard(req, ctx_, access::Need::write, action == "commit" ? "csr.commit" : "csr.release");
+std::function<void(Result<csr::Reservation>)> CsrRoutes::reply_reservation(std::shared_ptr<http::Request> req) {
+  return [this, req](Result<csr::Reservation> res) {
+    if (!res) return reply_error(*req, res.error());
+    req->reply_json(200, json{{"reservation", csr::to_json(*res, service_.now())}});
+  };
+}
+
+void CsrRoutes::release(http::Request& req) {
+  auto id = path_id<csr::ReservationId>(req);
+  if (!id) return;
+  auto principal = guard(req, ctx_, access::Need::write, "csr.release");
   if (!principal) return;
   auto shared = std::make_shared<http::Request>(std::move(req));
-  auto done = [this, shared](Result<csr::Reservation> res) {
-    if (!res) return reply_error(*shared, res.error());
-    shared->reply_json(200, json{{"reservation", csr::to_json(*res, service_.now())}});
-  };
-  if (action == "release") return service_.release(id, principal->actor, std::move(done));
+  service_.release(*id, principal->actor, reply_reservation(shared));
+}
 
-  ByteView body = shared->body();
+void CsrRoutes::commit(http::Request& req) {
+  auto id = path_id<csr::ReservationId>(req);
+  if (!id) return;
+  auto principal = guard(req, ctx_, access::Need::write, "csr.commit");
+  if (!principal) return;
+  ByteView body = req.body();
   json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return shared->reply_error(400, "json_malformed", "the body must be a JSON object");
+  if (doc.is_discarded() || !doc.is_object()) return req.reply_error(400, "json_malformed", "the body must be a JSON object");
   Sha256 cert_sha{};
   std::optional<Sha256> cert_spki;
   if (auto it = doc.find("certificate"); it != doc.end() && it->is_string()) {
     auto certs = x509s_from_pem(it->get<std::string>());
     if (!certs || certs->empty())
-      return shared->reply_error(400, "certificate_malformed", "\"certificate\" must be a PEM certificate");
+      return req.reply_error(400, "certificate_malformed", "\"certificate\" must be a PEM certificate");
     X509* cert = certs->front().get();
     cert_sha = sha256(x509_der(cert));
     auto spki = csr::key_fingerprint(X509_get_X509_PUBKEY(cert));
-    if (!spki) return reply_error(*shared, spki.error());
+    if (!spki) return reply_error(req, spki.error());
     cert_spki = *spki;
   } else if (auto h = doc.find("certificate_sha256"); h != doc.end() && h->is_string()) {
     auto raw = hex_decode(h->get<std::string>());
     if (!raw || raw->size() != cert_sha.size())
-      return shared->reply_error(400, "invalid_argument", "\"certificate_sha256\" must be 64 hex digits");
+      return req.reply_error(400, "invalid_argument", "\"certificate_sha256\" must be 64 hex digits");
     std::copy(raw->begin(), raw->end(), cert_sha.begin());
   } else {
-    return shared->reply_error(400, "invalid_argument", "give \"certificate\" (PEM) or \"certificate_sha256\"");
+    return req.reply_error(400, "invalid_argument", "give \"certificate\" (PEM) or \"certificate_sha256\"");
   }
-  service_.commit(id, cert_sha, cert_spki, principal->actor, std::move(done));
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  service_.commit(*id, cert_sha, cert_spki, principal->actor, reply_reservation(shared));
 }
 
 std::shared_ptr<CsrRoutes> add_csr_routes(http::Router& router, csr::CsrService& service, ApiContext& ctx) {
+  using M = http::Method;
   auto routes = std::make_shared<CsrRoutes>(service, ctx);
   CsrRoutes* r = routes.get();
-  router.add(http::Method::Post, "/api/v1/csr/check", [r](http::Request& req) { r->check(req); });
-  router.add(http::Method::Post, "/api/v1/csr/reservations", [r](http::Request& req) { r->reserve(req); });
-  for (http::Method m : {http::Method::Get, http::Method::Post})
-    router.add_prefix(m, "/api/v1/csr/reservations/", [r](http::Request& req) { r->reservation(req); });
+  router.add(M::Post, "/api/v1/csr/check", [r](http::Request& req) { r->check(req); });
+  router.add(M::Post, "/api/v1/csr/reservations", [r](http::Request& req) { r->reserve(req); });
+  router.add(M::Get, "/api/v1/csr/reservations/{id}", [r](http::Request& req) { r->reservation(req); });
+  router.add(M::Post, "/api/v1/csr/reservations/{id}/commit", [r](http::Request& req) { r->commit(req); });
+  router.add(M::Post, "/api/v1/csr/reservations/{id}/release", [r](http::Request& req) { r->release(req); });
   return routes;
 }
 

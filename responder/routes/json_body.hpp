@@ -1,5 +1,6 @@
 // Small helpers every JSON route uses: the body as an object, typed optional fields,
-// numeric path ids, path segments, and a read in the worker's snapshot answered as JSON.
+// numeric ids (from a path parameter or a query), and a read in the worker's snapshot
+// answered as JSON.
 // The input helpers reply the stable 400 themselves when the input is unusable and then
 // tell the caller to stop (nullopt / ok == false).
 #pragma once
@@ -10,7 +11,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "responder/http/request.hpp"
 #include "responder/routes/api_context.hpp"
@@ -55,16 +55,13 @@ std::optional<Int> parse_id(std::string_view s) {
   return v;
 }
 
-// "a/b/c" -> {"a", "b", "c"} (views into `path`).
-inline std::vector<std::string_view> path_segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const std::size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
+// The route's `{name}` parameter as a positive decimal id (raw: "%35" is not 5), or a
+// 404 not_found reply and nullopt: no resource has a non-numeric id.
+template <typename Int = std::uint32_t>
+std::optional<Int> path_id(http::Request& req, std::string_view name = "id") {
+  auto id = parse_id<Int>(req.path_param(name));
+  if (!id) req.reply_error(404, "not_found", "no such resource");
+  return id;
 }
 
 // Runs `fn(txn)` in the worker's read snapshot and answers 200 with its JSON, or its

@@ -128,42 +128,40 @@ class TlHandler {
   }
 
   // ---- admin -------------------------------------------------------------------------
+  // POST /api/v1/admin/tl/{name}/... ; the name is checked before anything else.
 
-  void admin(http::Request& req) {
-    const auto seg = path_segments(req.path().substr(std::string_view("/api/v1/admin/tl/").size()));
-    if (seg.size() != 2) return not_found(req);
-    const std::string name(seg[0]);
-    if (!tsl::valid_list_name(name)) return req.reply_error(400, "tl_invalid_name", "invalid list name");
-    const std::string_view what = seg[1];
-    const http::Method m = req.method();
-    const bool get = m == http::Method::Get || m == http::Method::Head;
-    if (what == "versions" && get) return versions(req, name);
-    if (what == "issuers" && get) return issuers(req, name);
-    if (what == "import" && m == http::Method::Post) {
-      auto p = guard(req, ctx_, access::Need::admin, "tl.import");
-      if (!p) return;
-      ByteView body = req.body();
-      std::string xml(as_chars(body));
-      Actor actor = p->actor;
-      return on_service(req, [this, name, xml = std::move(xml), actor] { return tl_.import_sync(name, xml, actor); },
-                        200);
-    }
-    if (what == "publish" && m == http::Method::Post) {
-      auto p = guard(req, ctx_, access::Need::admin, "tl.publish");
-      if (!p) return;
-      Actor actor = p->actor;
-      return on_service(req, [this, name, actor] { return tl_.publish_sync(name, actor); }, 201);
-    }
-    if (what == "versions" || what == "issuers" || what == "import" || what == "publish")
-      return req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
-    not_found(req);
+  void admin_import(http::Request& req) {
+    auto name = list_name(req);
+    if (!name) return;
+    auto p = guard(req, ctx_, access::Need::admin, "tl.import");
+    if (!p) return;
+    ByteView body = req.body();
+    std::string xml(as_chars(body));
+    Actor actor = p->actor;
+    on_service(req, [this, name = *name, xml = std::move(xml), actor] { return tl_.import_sync(name, xml, actor); },
+               200);
+  }
+
+  void admin_publish(http::Request& req) {
+    auto name = list_name(req);
+    if (!name) return;
+    auto p = guard(req, ctx_, access::Need::admin, "tl.publish");
+    if (!p) return;
+    Actor actor = p->actor;
+    on_service(req, [this, name = *name, actor] { return tl_.publish_sync(name, actor); }, 201);
+  }
+
+  void admin_versions(http::Request& req) {
+    if (auto name = list_name(req)) versions(req, *name);
+  }
+
+  void admin_issuers(http::Request& req) {
+    if (auto name = list_name(req)) issuers(req, *name);
   }
 
   // ---- notices -----------------------------------------------------------------------
 
-  void notices_root(http::Request& req) {
-    const http::Method m = req.method();
-    if (m == http::Method::Post) return file_notice(req);
+  void notices_list(http::Request& req) {
     auto p = guard(req, ctx_, access::Need::read, "tl.notice.list");
     if (!p) return;
     const std::optional<std::uint32_t> only = sees_all(*p) ? std::nullopt : std::optional(p->actor.participant);
@@ -176,50 +174,94 @@ class TlHandler {
     });
   }
 
-  void notices_item(http::Request& req) {
-    const auto seg = path_segments(req.path().substr(std::string_view("/api/v1/tl/notices/").size()));
-    if (seg.empty() || seg.size() > 2) return not_found(req);
-    auto id = parse_u64(seg[0]);
-    if (!id) return not_found(req);
-    const http::Method m = req.method();
-    if (seg.size() == 1) {
-      if (m != http::Method::Get && m != http::Method::Head)
-        return req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
-      auto p = guard(req, ctx_, access::Need::read, "tl.notice.get");
-      if (!p) return;
-      const bool all = sees_all(*p);
-      const std::uint32_t participant = p->actor.participant;
-      return read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
-        auto n = tsl::get_notice(txn, *id);
-        if (!n) return std::move(n).error();
-        // Another participant's notice is not revealed.
-        if (!n->has_value() || (!all && (*n)->participant != participant))
-          return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(*id));
-        return tsl::notice_to_json(**n);
-      });
+  void notice_get(http::Request& req) {
+    auto id = path_id<std::uint64_t>(req);
+    if (!id) return;
+    auto p = guard(req, ctx_, access::Need::read, "tl.notice.get");
+    if (!p) return;
+    const bool all = sees_all(*p);
+    const std::uint32_t participant = p->actor.participant;
+    read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
+      auto n = tsl::get_notice(txn, *id);
+      if (!n) return std::move(n).error();
+      // Another participant's notice is not revealed.
+      if (!n->has_value() || (!all && (*n)->participant != participant))
+        return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(*id));
+      return tsl::notice_to_json(**n);
+    });
+  }
+
+  void notice_approve(http::Request& req) {
+    auto id = path_id<std::uint64_t>(req);
+    if (!id) return;
+    auto p = guard(req, ctx_, access::Need::admin, "tl.notice.approve");
+    if (!p) return;
+    Actor actor = p->actor;
+    on_service(req, [this, id, actor] { return tl_.approve_sync(*id, actor); }, 200);
+  }
+
+  void notice_reject(http::Request& req) {
+    auto id = path_id<std::uint64_t>(req);
+    if (!id) return;
+    auto p = guard(req, ctx_, access::Need::admin, "tl.notice.reject");
+    if (!p) return;
+    auto doc = body_object(req);
+    if (!doc) return;
+    std::string reason;
+    if (auto it = doc->find("reason"); it != doc->end() && it->is_string()) reason = it->get<std::string>();
+    Actor actor = p->actor;
+    on_service(req, [this, id, reason, actor] { return tl_.reject_sync(*id, reason, actor); }, 200);
+  }
+
+  void file_notice(http::Request& req) {
+    auto p = guard(req, ctx_, access::Need::write, "tl.notice.file");
+    if (!p) return;
+    auto doc = body_object(req);
+    if (!doc) return;
+    auto notice = tsl::notice_from_json(*doc, tl_.options().default_list);
+    if (!notice) return reply_error(req, notice.error());
+    const json target = {{"provider", notice->provider}, {"kind", tsl::notice_kind_name(notice->kind)}};
+    // Whose entries may this caller change? The central body: any; a QTSP: its own,
+    // recognised by its registration code; anyone else: none.
+    std::optional<std::string> owner_code;
+    if (!sees_all(*p)) {
+      if (p->kind != access::ParticipantKind::qtsp)
+        return deny(req, ctx_, p->actor, "tl.notice.file", target,
+                    make_error(ErrorKind::forbidden, "tl_notice_forbidden", "only QTSPs and the central body file change notices"));
+      WorkerState& state = worker_state(req);
+      storage::ReadScope scope(state.txn);
+      if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+      auto participant = access::get_participant(state.txn, p->actor.participant);
+      if (!participant || !participant->has_value()) return req.reply_error(503, "storage_unavailable", "cannot read");
+      owner_code = (*participant)->code;
     }
-    if (m != http::Method::Post) return req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
-    if (seg[1] == "approve") {
-      auto p = guard(req, ctx_, access::Need::admin, "tl.notice.approve");
-      if (!p) return;
-      Actor actor = p->actor;
-      return on_service(req, [this, id, actor] { return tl_.approve_sync(*id, actor); }, 200);
-    }
-    if (seg[1] == "reject") {
-      auto p = guard(req, ctx_, access::Need::admin, "tl.notice.reject");
-      if (!p) return;
-      auto doc = body_object(req);
-      if (!doc) return;
-      std::string reason;
-      if (auto it = doc->find("reason"); it != doc->end() && it->is_string()) reason = it->get<std::string>();
-      Actor actor = p->actor;
-      return on_service(req, [this, id, reason, actor] { return tl_.reject_sync(*id, reason, actor); }, 200);
-    }
-    not_found(req);
+    Actor actor = p->actor;
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    ApiContext& ctx = ctx_;
+    const bool queued = tl_.post([this, shared, &ctx, actor, target, owner_code, n = std::move(*notice)]() mutable {
+      Result<json> r = tl_.file_sync(std::move(n), actor, owner_code);
+      if (!r) {
+        if (r.error().kind == ErrorKind::forbidden)
+          return deny(*shared, ctx, actor, "tl.notice.file", target, r.error());
+        return reply_error(*shared, r.error());
+      }
+      shared->reply_json(201, *r, {{"Cache-Control", "no-store"}});
+    });
+    if (!queued) shared->reply_error(503, "shutting_down", "the server is stopping");
   }
 
  private:
   static void not_found(http::Request& req) { req.reply_error(404, "not_found", "no such resource"); }
+
+  // The route's {name} as a valid list name, or a 400 reply and nullopt.
+  static std::optional<std::string> list_name(http::Request& req) {
+    std::string name(req.path_param("name"));
+    if (!tsl::valid_list_name(name)) {
+      req.reply_error(400, "tl_invalid_name", "invalid list name");
+      return std::nullopt;
+    }
+    return name;
+  }
 
   // Central-body participants (and the bootstrap administrator) see every notice.
   static bool sees_all(const access::Principal& p) {
@@ -341,43 +383,6 @@ class TlHandler {
     });
   }
 
-  void file_notice(http::Request& req) {
-    auto p = guard(req, ctx_, access::Need::write, "tl.notice.file");
-    if (!p) return;
-    auto doc = body_object(req);
-    if (!doc) return;
-    auto notice = tsl::notice_from_json(*doc, tl_.options().default_list);
-    if (!notice) return reply_error(req, notice.error());
-    const json target = {{"provider", notice->provider}, {"kind", tsl::notice_kind_name(notice->kind)}};
-    // Whose entries may this caller change? The central body: any; a QTSP: its own,
-    // recognised by its registration code; anyone else: none.
-    std::optional<std::string> owner_code;
-    if (!sees_all(*p)) {
-      if (p->kind != access::ParticipantKind::qtsp)
-        return deny(req, ctx_, p->actor, "tl.notice.file", target,
-                    make_error(ErrorKind::forbidden, "tl_notice_forbidden", "only QTSPs and the central body file change notices"));
-      WorkerState& state = worker_state(req);
-      storage::ReadScope scope(state.txn);
-      if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
-      auto participant = access::get_participant(state.txn, p->actor.participant);
-      if (!participant || !participant->has_value()) return req.reply_error(503, "storage_unavailable", "cannot read");
-      owner_code = (*participant)->code;
-    }
-    Actor actor = p->actor;
-    auto shared = std::make_shared<http::Request>(std::move(req));
-    ApiContext& ctx = ctx_;
-    const bool queued = tl_.post([this, shared, &ctx, actor, target, owner_code, n = std::move(*notice)]() mutable {
-      Result<json> r = tl_.file_sync(std::move(n), actor, owner_code);
-      if (!r) {
-        if (r.error().kind == ErrorKind::forbidden)
-          return deny(*shared, ctx, actor, "tl.notice.file", target, r.error());
-        return reply_error(*shared, r.error());
-      }
-      shared->reply_json(201, *r, {{"Cache-Control", "no-store"}});
-    });
-    if (!queued) shared->reply_error(503, "shutting_down", "the server is stopping");
-  }
-
   ApiContext& ctx_;
   tsl::TlService& tl_;
 };
@@ -385,15 +390,22 @@ class TlHandler {
 }  // namespace
 
 void add_tl_routes(http::Router& router, ApiContext& ctx, tsl::TlService& tl) {
+  using M = http::Method;
   auto handler = std::make_shared<TlHandler>(ctx, tl);
-  router.add_prefix(http::Method::Get, "/tl/", [handler](http::Request& req) { handler->tl_public(req); });
-  router.add_prefix(http::Method::Get, "/certs/", [handler](http::Request& req) { handler->certs_public(req); });
-  for (http::Method m : {http::Method::Get, http::Method::Post})
-    router.add_prefix(m, "/api/v1/admin/tl/", [handler](http::Request& req) { handler->admin(req); });
-  for (http::Method m : {http::Method::Get, http::Method::Post}) {
-    router.add(m, "/api/v1/tl/notices", [handler](http::Request& req) { handler->notices_root(req); });
-    router.add_prefix(m, "/api/v1/tl/notices/", [handler](http::Request& req) { handler->notices_item(req); });
-  }
+  auto on = [&handler](void (TlHandler::*fn)(http::Request&)) {
+    return [handler, fn](http::Request& req) { ((*handler).*fn)(req); };
+  };
+  router.add_prefix(M::Get, "/tl/", on(&TlHandler::tl_public));
+  router.add_prefix(M::Get, "/certs/", on(&TlHandler::certs_public));
+  router.add(M::Post, "/api/v1/admin/tl/{name}/import", on(&TlHandler::admin_import));
+  router.add(M::Post, "/api/v1/admin/tl/{name}/publish", on(&TlHandler::admin_publish));
+  router.add(M::Get, "/api/v1/admin/tl/{name}/versions", on(&TlHandler::admin_versions));
+  router.add(M::Get, "/api/v1/admin/tl/{name}/issuers", on(&TlHandler::admin_issuers));
+  router.add(M::Get, "/api/v1/tl/notices", on(&TlHandler::notices_list));
+  router.add(M::Post, "/api/v1/tl/notices", on(&TlHandler::file_notice));
+  router.add(M::Get, "/api/v1/tl/notices/{id}", on(&TlHandler::notice_get));
+  router.add(M::Post, "/api/v1/tl/notices/{id}/approve", on(&TlHandler::notice_approve));
+  router.add(M::Post, "/api/v1/tl/notices/{id}/reject", on(&TlHandler::notice_reject));
 }
 
 }  // namespace trustmon::routes

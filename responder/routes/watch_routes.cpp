@@ -39,37 +39,6 @@ class WatchHandler {
   WatchHandler(ApiContext& ctx, watch::WatchService& service, watch::Dispatcher& dispatcher)
       : ctx_(ctx), service_(service), dispatcher_(dispatcher) {}
 
-  void operator()(http::Request& req) {
-    std::string_view rest = req.path().substr(kPrefix.size());
-    if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-    const http::Method m = req.method();
-    if (rest.empty()) {
-      if (m == http::Method::Post) return create(req);
-      if (m == http::Method::Get || m == http::Method::Head) return list(req);
-      return method_not_allowed(req);
-    }
-    const std::size_t slash = rest.find('/');
-    auto id = parse_id(rest.substr(0, slash));
-    if (!id) return not_found(req);
-    if (slash == std::string_view::npos) {
-      if (m == http::Method::Get || m == http::Method::Head) return get(req, *id);
-      if (m == http::Method::Delete) return remove(req, *id);
-      return method_not_allowed(req);
-    }
-    const std::string_view action = rest.substr(slash + 1);
-    if (action != "test" && action != "replay") return not_found(req);
-    if (m != http::Method::Post) return method_not_allowed(req);
-    if (action == "test") return test(req, *id);
-    replay(req, *id);
-  }
-
- private:
-  static void not_found(http::Request& req) { req.reply_error(404, "not_found", "no such resource"); }
-  static void method_not_allowed(http::Request& req) {
-    req.reply_error(405, "method_not_allowed", "method not allowed for this resource");
-  }
-
   void create(http::Request& req) {
     auto principal = guard(req, ctx_, access::Need::write, "watch.create");
     if (!principal) return;
@@ -153,7 +122,10 @@ class WatchHandler {
     });
   }
 
-  void get(http::Request& req, watch::WatchId id) {
+  void get(http::Request& req) {
+    auto parsed = path_id<watch::WatchId>(req);
+    if (!parsed) return;
+    const watch::WatchId id = *parsed;
     auto principal = guard(req, ctx_, access::Need::read, "watch.get");
     if (!principal) return;
     const bool all = sees_all(*principal);
@@ -167,14 +139,20 @@ class WatchHandler {
     });
   }
 
-  void remove(http::Request& req, watch::WatchId id) {
+  void remove(http::Request& req) {
+    auto parsed = path_id<watch::WatchId>(req);
+    if (!parsed) return;
+    const watch::WatchId id = *parsed;
     auto principal = guard(req, ctx_, access::Need::write, "watch.delete");
     if (!principal) return;
     auto shared = std::make_shared<http::Request>(std::move(req));
     service_.remove(principal->actor, sees_all(*principal), id, reply_to(shared, 200));
   }
 
-  void replay(http::Request& req, watch::WatchId id) {
+  void replay(http::Request& req) {
+    auto parsed = path_id<watch::WatchId>(req);
+    if (!parsed) return;
+    const watch::WatchId id = *parsed;
     auto principal = guard(req, ctx_, access::Need::write, "watch.replay");
     if (!principal) return;
     auto doc = body_object(req);
@@ -188,7 +166,10 @@ class WatchHandler {
     service_.replay(principal->actor, sees_all(*principal), id, from, reply_to(shared, 200));
   }
 
-  void test(http::Request& req, watch::WatchId id) {
+  void test(http::Request& req) {
+    auto parsed = path_id<watch::WatchId>(req);
+    if (!parsed) return;
+    const watch::WatchId id = *parsed;
     auto principal = guard(req, ctx_, access::Need::write, "watch.test");
     if (!principal) return;
     const bool all = sees_all(*principal);
@@ -216,6 +197,7 @@ class WatchHandler {
     });
   }
 
+ private:
   ApiContext& ctx_;
   watch::WatchService& service_;
   watch::Dispatcher& dispatcher_;
@@ -225,11 +207,17 @@ class WatchHandler {
 
 void add_watch_routes(http::Router& router, ApiContext& ctx, watch::WatchService& service,
                       watch::Dispatcher& dispatcher) {
+  using M = http::Method;
   auto handler = std::make_shared<WatchHandler>(ctx, service, dispatcher);
-  for (http::Method m : {http::Method::Get, http::Method::Post, http::Method::Delete}) {
-    router.add(m, std::string(kPrefix), [handler](http::Request& req) { (*handler)(req); });
-    router.add_prefix(m, std::string(kPrefix) + "/", [handler](http::Request& req) { (*handler)(req); });
-  }
+  auto on = [&handler](void (WatchHandler::*fn)(http::Request&)) {
+    return [handler, fn](http::Request& req) { ((*handler).*fn)(req); };
+  };
+  router.add(M::Post, std::string(kPrefix), on(&WatchHandler::create));
+  router.add(M::Get, std::string(kPrefix), on(&WatchHandler::list));
+  router.add(M::Get, std::string(kPrefix) + "/{id}", on(&WatchHandler::get));
+  router.add(M::Delete, std::string(kPrefix) + "/{id}", on(&WatchHandler::remove));
+  router.add(M::Post, std::string(kPrefix) + "/{id}/test", on(&WatchHandler::test));
+  router.add(M::Post, std::string(kPrefix) + "/{id}/replay", on(&WatchHandler::replay));
 }
 
 }  // namespace trustmon::routes

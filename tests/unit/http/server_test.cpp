@@ -105,6 +105,16 @@ class HttpServer : public ::testing::Test {
       j["raw"] = std::string(req.raw_query());
       req.reply_json(200, j);
     });
+    r.add(Method::Get, "/items/{id}/names/{name}", [](Request& req) {
+      const auto name = req.path_params().decoded("name");
+      req.reply_json(200, {{"id", std::string(req.path_param("id"))},
+                           {"raw", std::string(req.path_param("name"))},
+                           {"name", name ? nlohmann::json(*name) : nlohmann::json(nullptr)}});
+    });
+    r.add(Method::Delete, "/items/{id}", [this](Request& req) {
+      // The parameters are views into the request's path: they travel with a moved request.
+      keep(req, nullptr, [](Request& kept) { kept.reply(200, "text/plain", kept.path_param("id")); });
+    });
     r.add(Method::Get, "/forget", [](Request&) {});
     r.add(Method::Get, "/throw", [](Request&) { throw std::runtime_error("handler failure"); });
     r.add(Method::Get, "/twice", [](Request& req) {
@@ -253,6 +263,33 @@ TEST_F(HttpServer, WrongMethodIs405WithAllow) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 405);
   EXPECT_EQ(r->header("allow"), "POST, PUT");
+}
+
+TEST_F(HttpServer, PatternRoutesPassTheirParameters) {
+  start();
+  Client c(port());
+  auto r = c.request("GET", "/items/42/names/a%2Fb+c?x=1");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto j = nlohmann::json::parse(r->body);
+  EXPECT_EQ(j["id"], "42");
+  EXPECT_EQ(j["raw"], "a%2Fb+c");
+  EXPECT_EQ(j["name"], "a/b+c");
+  r = c.request("GET", "/items/42/names/bad%zz/");  // trailing slash: the same route
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["name"], nullptr);
+  r = c.request("DELETE", "/items/77");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "77");
+  r = c.request("POST", "/items/77");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->header("allow"), "DELETE");
+  r = c.request("GET", "/items//names/x");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
 }
 
 TEST_F(HttpServer, Healthz) {
