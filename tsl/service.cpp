@@ -7,7 +7,7 @@
 
 #include "common/log.hpp"
 #include "common/time.hpp"
-#include "storage/event_log.hpp"
+#include "storage/audited.hpp"
 #include "tsl/xml_reader.hpp"
 
 namespace trustmon::tsl {
@@ -43,16 +43,25 @@ json version_json(const PublishedVersion& v) {
   return j;
 }
 
-json notice_event(const ChangeNotice& n) {
-  json j = {{"id", n.id}, {"list", n.list}, {"kind", notice_kind_name(n.kind)}, {"provider", n.provider}};
+json notice_target(const ChangeNotice& n) {
+  json j = {{"notice", n.id}, {"list", n.list}, {"provider", n.provider}};
   if (!n.service.empty()) j["service"] = n.service;
   return j;
 }
 
-Status append(storage::WriteTxn& txn, const char* type, const std::string& actor, const json& payload, UnixTime now) {
-  auto seq = storage::append_event(txn, {type, actor, payload.dump(-1, ' ', false, json::error_handler_t::replace), now});
-  if (!seq) return std::move(seq).error();
-  return {};
+// The audited-write event of a notice step: `type` when done, tl.notice.refused when
+// refused; target {notice, list, provider, service?}, details {kind, …}.
+storage::AuditEvent notice_event(const char* type, const char* action, const std::string& actor, UnixTime now,
+                                 const ChangeNotice& n) {
+  storage::AuditEvent e;
+  e.type = type;
+  e.refused_type = "tl.notice.refused";
+  e.actor = actor;
+  e.time = now;
+  e.action = action;
+  e.target = notice_target(n);
+  e.details = {{"kind", notice_kind_name(n.kind)}};
+  return e;
 }
 
 Error not_configured() {
@@ -128,7 +137,7 @@ std::string changes_atom(std::string_view list, const std::vector<PublishedVersi
 
 TlService::TlService(storage::Env& env, storage::Writer& writer, const TlChecker& checker, const TlSigner* signer,
                      const Clock& clock, TlServiceOptions options)
-    : env_(env), writer_(writer), clock_(clock), options_(std::move(options)) {
+    : env_(env), writer_(writer), audited_(writer), clock_(clock), options_(std::move(options)) {
   if (signer != nullptr) publisher_ = std::make_unique<Publisher>(env, writer, *signer, checker, clock);
 }
 
@@ -230,15 +239,16 @@ Result<json> TlService::file_sync(ChangeNotice notice, const Actor& actor, const
   notice.state = NoticeState::submitted;
   notice.created = notice.changed = now;
   notice.history = {NoticeStep{now, actor.label(), "submitted", "", 0}};
-  ChangeNotice stored;
-  const std::string label = actor.label();
-  Status s = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
-    stored = notice;
-    if (auto st = insert_notice(txn, stored); !st) return st;
-    return append(txn, "tl.notice.filed", label, notice_event(stored), now);
-  });
-  if (!s) return std::move(s).error();
-  return notice_to_json(stored);
+  auto stored = audited_.run_sync<ChangeNotice>(
+      notice_event("tl.notice.filed", "tl.notice.file", actor.label(), now, notice),
+      [&notice](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<ChangeNotice> {
+        ChangeNotice n = notice;
+        if (auto st = insert_notice(txn, n); !st) return st.error();
+        ev.target = notice_target(n);
+        return n;
+      });
+  if (!stored) return std::move(stored).error();
+  return notice_to_json(*stored);
 }
 
 Result<json> TlService::approve_sync(std::uint64_t id, const Actor& actor) {
@@ -274,18 +284,18 @@ Result<json> TlService::approve_sync(std::uint64_t id, const Actor& actor) {
         approved.published_sequence = v.sequence;
         approved.history.push_back({now, label, "approved", "", v.sequence});
         if (auto st = put_notice(txn, approved); !st) return st;
-        json payload = notice_event(approved);
-        payload["sequence"] = v.sequence;
-        return append(txn, "tl.notice.approved", label, payload, now);
+        storage::AuditEvent event = notice_event("tl.notice.approved", "tl.notice.approve", label, now, approved);
+        event.details["sequence"] = v.sequence;
+        return storage::append_audit(txn, event);
       });
   if (!version) {
     const Error e = version.error();
-    json payload = notice_event(*notice);
-    payload["code"] = e.code;
-    payload["message"] = e.message;
-    Status recorded = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
-      return append(txn, "tl.notice.approval_failed", label, payload, now);
-    });
+    storage::AuditEvent failed = notice_event("tl.notice.approval_failed", "tl.notice.approve", label, now, *notice);
+    failed.outcome = e.is_refusal() ? "refused" : "failed";
+    failed.code = e.code;
+    failed.details["message"] = e.message;
+    Status recorded =
+        writer_.run_sync([&failed](storage::WriteTxn& txn) -> Status { return storage::append_audit(txn, failed); });
     if (!recorded) log().error("cannot record a failed approval: {}", recorded.error().message);
     return e;
   }
@@ -298,26 +308,30 @@ Result<json> TlService::reject_sync(std::uint64_t id, const std::string& reason,
     return make_error(ErrorKind::invalid, "tl_notice_invalid", "a rejection needs a \"reason\" (at most 4096 bytes)");
   const UnixTime now = clock_.now();
   const std::string label = actor.label();
-  ChangeNotice rejected;
-  Status s = writer_.run_sync([&](storage::WriteTxn& txn) -> Status {
-    auto cur = get_notice(txn, id);
-    if (!cur) return std::move(cur).error();
-    if (!cur->has_value()) return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(id));
-    if ((*cur)->state != NoticeState::submitted)
-      return make_error(ErrorKind::conflict, "tl_notice_not_pending",
-                        std::string("the notice is already ") + notice_state_name((*cur)->state));
-    rejected = std::move(**cur);
-    rejected.state = NoticeState::rejected;
-    rejected.changed = now;
-    rejected.reason = reason;
-    rejected.history.push_back({now, label, "rejected", reason, 0});
-    if (auto st = put_notice(txn, rejected); !st) return st;
-    json payload = notice_event(rejected);
-    payload["reason"] = reason;
-    return append(txn, "tl.notice.rejected", label, payload, now);
-  });
-  if (!s) return std::move(s).error();
-  return notice_to_json(rejected);
+  storage::AuditEvent event = notice_event("tl.notice.rejected", "tl.notice.reject", label, now, ChangeNotice{});
+  event.target = {{"notice", id}};
+  event.details = {{"reason", reason}};
+  auto rejected = audited_.run_sync<ChangeNotice>(
+      std::move(event), [&](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<ChangeNotice> {
+        auto cur = get_notice(txn, id);
+        if (!cur) return std::move(cur).error();
+        if (!cur->has_value())
+          return make_error(ErrorKind::not_found, "tl_notice_not_found", "no change notice " + std::to_string(id));
+        if ((*cur)->state != NoticeState::submitted)
+          return make_error(ErrorKind::conflict, "tl_notice_not_pending",
+                            std::string("the notice is already ") + notice_state_name((*cur)->state));
+        ChangeNotice n = std::move(**cur);
+        n.state = NoticeState::rejected;
+        n.changed = now;
+        n.reason = reason;
+        n.history.push_back({now, label, "rejected", reason, 0});
+        if (auto st = put_notice(txn, n); !st) return st.error();
+        ev.target = notice_target(n);
+        ev.details["kind"] = notice_kind_name(n.kind);
+        return n;
+      });
+  if (!rejected) return std::move(rejected).error();
+  return notice_to_json(*rejected);
 }
 
 std::size_t TlService::reissue_due() {

@@ -19,7 +19,11 @@
 //    NextUpdate - reissue_margin <= now is published again (same model, next sequence),
 //    as actor "system" (event tl.published).
 //  * Every notice step is an event (tl.notice.filed, tl.notice.approved,
-//    tl.notice.rejected) with the actor's label and {id, list, kind, provider, service}.
+//    tl.notice.rejected, tl.notice.approval_failed) with the actor's label and the audited
+//    write's payload {action: tl.notice.file | approve | reject, outcome, target {notice,
+//    list, provider, service?}, code?, details {kind, sequence | reason | message}}.
+//    Filing and rejection are audited writes (storage/audited.hpp): a rejection refused
+//    against the stored notice (unknown, already decided) is recorded as tl.notice.refused.
 #pragma once
 
 #include <chrono>
@@ -38,6 +42,7 @@
 #include "common/actor.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "storage/audited.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
 #include "tsl/certificates.hpp"
@@ -117,6 +122,7 @@ class TlService {
 
   storage::Env& env_;
   storage::Writer& writer_;
+  storage::AuditedWrite audited_;
   const Clock& clock_;
   TlServiceOptions options_;
   std::unique_ptr<Publisher> publisher_;

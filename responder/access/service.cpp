@@ -3,11 +3,9 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <memory>
 
 #include "common/ossl.hpp"
 #include "common/time.hpp"
-#include "storage/event_log.hpp"
 
 namespace trustmon::access {
 namespace {
@@ -18,7 +16,6 @@ using storage::Table;
 constexpr std::size_t kMaxNameBytes = 512;
 constexpr std::size_t kMaxReasonBytes = 1024;
 
-bool is_storage_error(const Error& e) { return e.code.rfind("storage_", 0) == 0 || e.code == "internal_error"; }
 
 // Next id of a table keyed by be32 ids: last + 1 (the Writer is the only writer).
 Result<std::uint32_t> next_id(const storage::WriteTxn& txn, Table t) {
@@ -84,59 +81,24 @@ Status validate_rate(double rate) {
 }  // namespace
 
 void AccessService::run(const Actor& actor, std::string action, json target, Apply apply, Done done) {
-  auto result = std::make_shared<std::optional<Result<json>>>();
-  const UnixTime now = clock_.now();
-  auto job = [actor, action, target, apply = std::move(apply), result, now](storage::WriteTxn& txn) -> Status {
-    result->reset();  // the job may run again after map growth
-    auto child = storage::WriteTxn::begin_child(txn);
-    if (!child) return std::move(child).error();
-    Result<json> applied = apply(*child, now);
-    json payload = {{"action", action}, {"target", target}};
-    if (applied) {
-      if (Status c = child->commit(); !c) return c;
-      payload["outcome"] = "ok";
-      if (applied->is_object()) {
-        json details = *applied;
-        details.erase("token");  // never record a secret
-        if (!details.empty()) payload["details"] = std::move(details);
-      }
-    } else {
-      child->abort();
-      if (is_storage_error(applied.error())) return applied.error();
-      payload["outcome"] = "refused";
-      payload["code"] = applied.error().code;
-    }
-    auto seq = storage::append_event(txn, {action, actor.label(), payload.dump(), now});
-    if (!seq) return std::move(seq).error();
-    *result = std::move(applied);
-    return {};
-  };
-  writer_.submit(std::move(job), [result, done = std::move(done)](Status s) {
-    if (!s) {
-      done(std::move(s).error());
-      return;
-    }
-    if (!*result) {
-      done(make_error(ErrorKind::internal, "internal_error", "the action produced no result"));
-      return;
-    }
-    done(std::move(**result));
-  });
+  storage::AuditEvent event;
+  event.actor = actor.label();
+  event.time = clock_.now();
+  event.action = std::move(action);
+  event.target = std::move(target);
+  audited_.run<json>(
+      std::move(event),
+      [apply = std::move(apply)](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<json> {
+        Result<json> applied = apply(txn, ev.time);
+        if (applied && applied->is_object()) ev.details = *applied;  // the token is stripped there
+        return applied;
+      },
+      std::move(done));
 }
 
 void AccessService::record_denial(const Actor& actor, std::string action, json target, const Error& why,
                                   std::function<void(Status)> done) {
-  const UnixTime now = clock_.now();
-  json payload = {{"action", std::move(action)}, {"outcome", "refused"}, {"code", why.code}, {"target", std::move(target)}};
-  std::string text = payload.dump();
-  std::string label = actor.label();
-  writer_.submit(
-      [text = std::move(text), label = std::move(label), now](storage::WriteTxn& txn) -> Status {
-        auto seq = storage::append_event(txn, {"access.denied", label, text, now});
-        if (!seq) return std::move(seq).error();
-        return {};
-      },
-      std::move(done));
+  audited_.record_denial(actor.label(), std::move(action), std::move(target), why, clock_.now(), std::move(done));
 }
 
 void AccessService::add_participant(const Actor& actor, ParticipantKind kind, std::string name, std::string code,
@@ -368,7 +330,7 @@ void AccessService::issue_token(const Actor& actor, std::uint32_t representative
   c.rate_per_second = rate_per_second;
   c.label = std::move(label);
   json target = {{"representative", representative}};
-  // The token travels in the result only (AccessService::run strips it from the event).
+  // The token travels in the result only (the audited write strips it from the event).
   run(actor, "credential.token_issue", std::move(target),
       [c, secret = *token](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
         auto stored = store_credential(txn, c, now);

@@ -2,14 +2,15 @@
 // and the audit record of every such action.
 //
 // Policy:
-//  * every action is one Writer job: it re-reads what it changes, applies it, and appends
-//    an event (type = the action, actor = Actor::label(), payload {action, outcome,
-//    target, details}) in the same durable commit; the callback runs after the commit;
+//  * every action is one audited write (storage/audited.hpp): it re-reads what it changes,
+//    applies it, and appends an event (type = the action, actor = Actor::label(), payload
+//    {action, outcome, target, code?, details}) in the same durable commit; the callback
+//    runs after the commit;
 //  * a refused action (unknown id, invalid value, conflict) changes nothing but is still
-//    recorded, as an event with outcome "refused" and the refusal code; storage faults
-//    fail the job and record nothing (the caller gets the storage error);
+//    recorded, as an event with outcome "refused" and the refusal code; faults (storage,
+//    internal) fail the job and record nothing (the caller gets the error);
 //  * secrets never reach a record or an event: a token is generated here, returned once
-//    to the caller, and only its SHA-256 is stored;
+//    to the caller, and only its SHA-256 is stored (the audited write strips "token");
 //  * record_denial() records refusals decided elsewhere (authentication, roles, blocked
 //    participants) as `access.denied` events.
 #pragma once
@@ -26,6 +27,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "responder/access/model.hpp"
+#include "storage/audited.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
 
@@ -41,10 +43,10 @@ class AccessService {
   // (the refusal, also durable as an event) or failed (a storage error).
   using Done = std::function<void(Result<nlohmann::json>)>;
   // Applies an action inside the job's transaction. Returns the result, or an Error: a
-  // code starting with "storage_" fails the job; any other code is a refusal.
+  // refusal (Error::is_refusal()) is recorded, a fault fails the job.
   using Apply = std::function<Result<nlohmann::json>(storage::WriteTxn&, UnixTime now)>;
 
-  AccessService(storage::Writer& writer, const Clock& clock) : writer_(writer), clock_(clock) {}
+  AccessService(storage::Writer& writer, const Clock& clock) : audited_(writer), clock_(clock) {}
 
   // Runs `apply` as action `action` on `target` and records it.
   void run(const Actor& actor, std::string action, nlohmann::json target, Apply apply, Done done);
@@ -76,7 +78,7 @@ class AccessService {
   void revoke_credential(const Actor& actor, std::uint32_t id, Done done);
 
  private:
-  storage::Writer& writer_;
+  storage::AuditedWrite audited_;
   const Clock& clock_;
 };
 

@@ -4,12 +4,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <memory>
 
 #include "common/enum_names.hpp"
 #include "common/ossl.hpp"
 #include "common/time.hpp"
-#include "storage/event_log.hpp"
 
 namespace trustmon::applications {
 namespace {
@@ -60,30 +60,19 @@ Status check_csr(const std::string& pem) {
   return {};
 }
 
-bool is_storage_error(const Error& e) { return e.code.rfind("storage_", 0) == 0 || e.code == "internal_error"; }
-
-template <typename Fn>
-void run_job(storage::Writer& writer, Fn apply, ApplicationService::Done done) {
-  auto result = std::make_shared<std::optional<Result<json>>>();
-  auto job = [apply = std::move(apply), result](storage::WriteTxn& txn) -> Status {
-    result->reset();  // the job may run again after map growth
-    auto child = storage::WriteTxn::begin_child(txn);
-    if (!child) return std::move(child).error();
-    Result<json> applied = apply(*child);
-    if (applied) {
-      if (Status c = child->commit(); !c) return c;
-    } else {
-      child->abort();
-      if (is_storage_error(applied.error())) return applied.error();
-    }
-    *result = std::move(applied);
-    return {};
-  };
-  writer.submit(std::move(job), [result, done = std::move(done)](Status s) {
-    if (!s) return done(std::move(s).error());
-    if (!*result) return done(make_error(ErrorKind::internal, "internal_error", "the action produced no result"));
-    done(std::move(**result));
-  });
+// The audited-write event of a step: application.<state> when done, application.refused
+// when refused (both with action, outcome, target {application}, details).
+storage::AuditEvent step_event(std::string type, std::string action, std::string actor, UnixTime now,
+                               json target, json details) {
+  storage::AuditEvent e;
+  e.type = std::move(type);
+  e.refused_type = "application.refused";
+  e.actor = std::move(actor);
+  e.time = now;
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.details = std::move(details);
+  return e;
 }
 
 Result<std::optional<Application>> get_in(const storage::WriteTxn& txn, std::uint64_t id) {
@@ -251,9 +240,11 @@ void ApplicationService::submit(const Actor& actor, Application application, Don
   application.state = State::submitted;
   application.created = application.changed = now;
   application.history = {Step{now, label, "submitted", ""}};
-  run_job(
-      writer_,
-      [application, label, now](storage::WriteTxn& txn) -> Result<json> {
+  audited_.run<json>(
+      step_event("application.submitted", "application.submit", label, now,
+                 json{{"participant", application.participant}},
+                 json{{"service", application.service}, {"attachments", application.attachments.size()}}),
+      [application](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<json> {
         Application a = application;
         auto cursor = storage::Cursor::open(txn, storage::Table::applications);
         if (!cursor) return std::move(cursor).error();
@@ -265,9 +256,7 @@ void ApplicationService::submit(const Actor& actor, Application application, Don
           a.id = get_be64(cursor->key().data()) + 1;
         }
         if (auto s = txn.put(storage::Table::applications, id_key(a.id), encode_application(a)); !s) return s.error();
-        json payload = {{"id", a.id}, {"service", a.service}, {"attachments", a.attachments.size()}};
-        auto seq = storage::append_event(txn, {"application.submitted", label, payload.dump(), now});
-        if (!seq) return std::move(seq).error();
+        ev.target["application"] = a.id;
         return to_json(a);
       },
       std::move(done));
@@ -286,9 +275,10 @@ void ApplicationService::set_state(const Actor& actor, std::uint64_t id, State t
   if (to == State::rejected && note.empty()) return done(invalid("a rejection needs a \"note\" saying why"));
   const UnixTime now = clock_.now();
   const std::string label = actor.label();
-  run_job(
-      writer_,
-      [id, to, note, result_certificate, label, now](storage::WriteTxn& txn) -> Result<json> {
+  audited_.run<json>(
+      step_event(std::string("application.") + state_name(to), "application.status", label, now,
+                 json{{"application", id}}, json{{"to", state_name(to)}}),
+      [id, to, note, result_certificate, label, now](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<json> {
         auto cur = get_in(txn, id);
         if (!cur) return std::move(cur).error();
         if (!cur->has_value()) return make_error(ErrorKind::not_found, "application_not_found", "no application " + std::to_string(id));
@@ -305,10 +295,8 @@ void ApplicationService::set_state(const Actor& actor, std::uint64_t id, State t
         }
         a.history.push_back({now, label, state_name(to), note});
         if (auto s = txn.put(storage::Table::applications, id_key(a.id), encode_application(a)); !s) return s.error();
-        json payload = {{"id", a.id}, {"from", state_name(from)}, {"to", state_name(to)}};
-        if (!note.empty()) payload["note"] = note;
-        auto seq = storage::append_event(txn, {std::string("application.") + state_name(to), label, payload.dump(), now});
-        if (!seq) return std::move(seq).error();
+        ev.details["from"] = state_name(from);
+        if (!note.empty()) ev.details["note"] = note;
         return to_json(a);
       },
       std::move(done));

@@ -11,11 +11,14 @@
 //    kMaxAttachmentBytes each. An attachment of type application/pkcs10 (or whose text is
 //    a PEM CERTIFICATE REQUEST) must parse and carry a valid self-signature; a result
 //    certificate must be one PEM certificate.
-//  * Every step is one Writer job that re-reads the record, checks the transition,
-//    writes it and appends an event (application.submitted, application.in_review,
-//    application.approved, application.rejected, application.completed) with the actor's
-//    label; refusals change nothing ("application_not_found", "application_invalid",
-//    "application_transition_invalid").
+//  * Every step is one audited write (storage/audited.hpp) that re-reads the record,
+//    checks the transition, writes it and appends an event (application.submitted,
+//    application.in_review, application.approved, application.rejected,
+//    application.completed) with the actor's label and {action: application.submit |
+//    application.status, outcome, target {application, participant?}, details {service,
+//    attachments | from, to, note}}; refusals change nothing ("application_not_found",
+//    "application_invalid", "application_transition_invalid"), and those decided against
+//    the stored record are recorded as application.refused.
 //  * Record: format byte kApplicationFormat || JSON text, every field checked on decode.
 //    Key: be64 id (last id + 1, allocated in the Writer job).
 #pragma once
@@ -32,6 +35,7 @@
 #include "common/actor.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "storage/audited.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
 
@@ -90,7 +94,7 @@ class ApplicationService {
  public:
   // Runs on the Writer thread after the commit (or the refusal / failure).
   using Done = std::function<void(Result<nlohmann::json>)>;
-  ApplicationService(storage::Writer& writer, const Clock& clock) : writer_(writer), clock_(clock) {}
+  ApplicationService(storage::Writer& writer, const Clock& clock) : audited_(writer), clock_(clock) {}
 
   void submit(const Actor& actor, Application application, Done done);
   // `result_certificate` (PEM) is required for completed and refused otherwise.
@@ -98,7 +102,7 @@ class ApplicationService {
                  Done done);
 
  private:
-  storage::Writer& writer_;
+  storage::AuditedWrite audited_;
   const Clock& clock_;
 };
 

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "storage/epoch_index.hpp"
-#include "storage/event_log.hpp"
 
 namespace trustmon::csr {
 namespace {
@@ -164,76 +163,50 @@ nlohmann::json target_of(std::optional<ReservationId> id, const Sha256* csr, con
   return t;
 }
 
-Status append(WriteTxn& txn, const char* type, std::string_view actor, const char* action, const char* outcome,
-              nlohmann::json target, UnixTime now, std::string_view code = {},
-              std::optional<std::uint32_t> holder = std::nullopt) {
-  nlohmann::json payload = {{"action", action}, {"outcome", outcome}, {"target", std::move(target)}};
-  if (!code.empty()) payload["code"] = code;
-  if (holder) payload["holder_participant"] = *holder;
-  auto seq = storage::append_event(txn, {type, std::string(actor), payload.dump(), now});
-  if (!seq) return std::move(seq).error();
-  return {};
+// The event of a step of `r` (target: its id, hashes and issuer).
+storage::AuditEvent event_for(const char* type, std::string_view actor, const char* action, const char* outcome,
+                              const Reservation& r, UnixTime now) {
+  storage::AuditEvent e;
+  e.type = type;
+  e.actor = std::string(actor);
+  e.time = now;
+  e.action = action;
+  e.outcome = outcome;
+  e.target = target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer);
+  return e;
 }
 
-Status append_for(WriteTxn& txn, const char* type, std::string_view actor, const char* action, const char* outcome,
-                  const Reservation& r, UnixTime now, std::string_view code = {}) {
-  return append(txn, type, actor, action, outcome, target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer), now,
-                code);
+// The audited write of an actor's step: `type` when done, csr.refused when refused.
+storage::AuditEvent step_event(const char* type, const Actor& actor, const char* action, const char* outcome,
+                               nlohmann::json target) {
+  storage::AuditEvent e;
+  e.type = type;
+  e.refused_type = "csr.refused";
+  e.actor = actor.label();
+  e.action = action;
+  e.outcome = outcome;
+  e.target = std::move(target);
+  return e;
 }
 
 Error not_found(ReservationId id) {
   return make_error(ErrorKind::not_found, "reservation_not_found", "no reservation " + std::to_string(id));
 }
 
-// The common refusals of commit and release: unknown id, another participant's.
-// Appends the refusal event; returns the record when the actor may act on it.
-Result<std::optional<Reservation>> load_for_holder(WriteTxn& txn, ReservationId id, const Actor& actor,
-                                                   const char* action, UnixTime now, std::optional<Error>& refusal) {
+// The common refusals of commit and release: unknown id, another participant's (an
+// access.denied event). Points the event at the record the actor may act on.
+Result<Reservation> load_for_holder(WriteTxn& txn, ReservationId id, const Actor& actor, storage::AuditEvent& ev) {
   auto rec = load(txn, id);
   if (!rec) return std::move(rec).error();
-  if (!*rec) {
-    refusal = not_found(id);
-    if (Status s = append(txn, "csr.refused", actor.label(), action, "refused", target_of(id, nullptr, nullptr, 0),
-                          now, refusal->code);
-        !s)
-      return std::move(s).error();
-    return std::optional<Reservation>{};
+  if (!*rec) return not_found(id);
+  Reservation r = std::move(**rec);
+  ev.target = target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer);
+  if (r.participant != actor.participant) {
+    ev.refused_type = std::string(storage::kDeniedType);
+    return make_error(ErrorKind::forbidden, "reservation_not_yours",
+                      "the reservation belongs to another participant");
   }
-  if ((*rec)->participant != actor.participant) {
-    refusal = make_error(ErrorKind::forbidden, "reservation_not_yours", "the reservation belongs to another participant");
-    if (Status s = append_for(txn, "access.denied", actor.label(), action, "refused", **rec, now, refusal->code); !s)
-      return std::move(s).error();
-    return std::optional<Reservation>{};
-  }
-  return rec;
-}
-
-// State shared between a Writer job and its completion. The job may run again after a
-// map growth, so it resets what it fills.
-template <typename T>
-struct JobResult {
-  std::optional<T> value;
-  std::optional<Error> refusal;
-  void clear() {
-    value.reset();
-    refusal.reset();
-  }
-};
-
-template <typename T>
-storage::Writer::Done deliver(std::shared_ptr<JobResult<T>> state, std::function<void(Result<T>)> done) {
-  return [state = std::move(state), done = std::move(done)](Status s) {
-    if (!done) return;
-    if (!s) {
-      done(std::move(s).error());
-    } else if (state->refusal) {
-      done(std::move(*state->refusal));
-    } else if (state->value) {
-      done(std::move(*state->value));
-    } else {
-      done(make_error(ErrorKind::internal, "internal_error", "writer job left no result"));
-    }
-  };
+  return r;
 }
 
 }  // namespace
@@ -243,7 +216,7 @@ bool CsrPolicy::allows_renewal(std::uint32_t issuer) const {
 }
 
 CsrService::CsrService(storage::Env& env, storage::Writer& writer, const Clock& clock, CsrPolicy policy)
-    : env_(env), writer_(writer), clock_(clock), policy_(std::move(policy)) {}
+    : env_(env), writer_(writer), audited_(writer), clock_(clock), policy_(std::move(policy)) {}
 
 Result<CheckResult> CsrService::check(const storage::ReadTxn& txn, const ParsedCsr& csr, std::uint32_t participant,
                                       std::uint32_t issuer) const {
@@ -289,28 +262,27 @@ void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixT
   }
   if (ttl == 0) ttl = policy_.default_ttl;
   const Request req{csr.csr_sha256, csr.spki_sha256, csr.subject_sha256, csr.pop_verified};
-  auto state = std::make_shared<JobResult<ReserveOutcome>>();
-
-  auto job = [this, req, actor = std::move(actor), issuer, ttl, state](WriteTxn& txn) -> Status {
-    state->clear();
+  auto apply = [this, req, actor, issuer, ttl](WriteTxn& txn, storage::AuditEvent& ev) -> Result<ReserveOutcome> {
     const UnixTime now = clock_.now();
-    const std::string label = actor.label();
+    ev.time = now;
     if (issuer != 0 && !actor.may_write_issuer(issuer)) {
-      state->refusal = make_error(ErrorKind::forbidden, "issuer_not_operated", "the caller's participant does not operate this issuer");
-      return append(txn, "access.denied", label, "csr.reserve", "refused",
-                    target_of(std::nullopt, &req.csr, &req.spki, issuer), now, state->refusal->code);
+      ev.refused_type = std::string(storage::kDeniedType);
+      return make_error(ErrorKind::forbidden, "issuer_not_operated",
+                        "the caller's participant does not operate this issuer");
     }
     auto detail = check_in(txn, policy_, req, actor.participant, issuer, now);
     if (!detail) return std::move(detail).error();
     ReserveOutcome outcome;
     outcome.check = std::move(detail->result);
     if (!outcome.check.unique) {
+      // Not an error: the answer says who holds the request or key; the log says refused.
       const std::uint32_t holder = outcome.check.holder ? outcome.check.holder->participant : 0;
-      Status s = append(txn, "csr.refused", label, "csr.reserve", "refused",
-                        target_of(std::nullopt, &req.csr, &req.spki, issuer), now, outcome.check.code, holder);
-      if (!s) return s;
-      state->value = std::move(outcome);
-      return {};
+      ev.type = "csr.refused";
+      ev.outcome = "refused";
+      ev.code = outcome.check.code;
+      ev.details = {{"holder_participant", holder}};
+      ev.legacy = {{"holder_participant", holder}};  // where readers found it before the common shape
+      return outcome;
     }
     auto id = next_id(txn);
     if (!id) return std::move(id).error();
@@ -335,78 +307,72 @@ void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixT
       auto added = txn.put_if_absent(Table::csr_key_index, key_index_key(r.spki_sha256, r.id), key);
       if (!added) s = std::move(added).error();
     }
-    if (s) s = append_for(txn, "csr.reserved", label, "csr.reserve", "reserved", r, now);
-    if (!s) return s;
+    if (!s) return std::move(s).error();
+    ev.target = target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer);
     outcome.reservation = std::move(r);
-    state->value = std::move(outcome);
-    return {};
+    return outcome;
   };
-  writer_.submit(std::move(job), deliver<ReserveOutcome>(state, std::move(done)));
+  audited_.run<ReserveOutcome>(step_event("csr.reserved", actor, "csr.reserve", "reserved",
+                                          target_of(std::nullopt, &req.csr, &req.spki, issuer)),
+                               std::move(apply), std::move(done));
 }
 
 void CsrService::commit(ReservationId id, Sha256 cert_sha256, std::optional<Sha256> cert_spki_sha256, Actor actor,
                         ReservationDone done) {
-  auto state = std::make_shared<JobResult<Reservation>>();
-  auto job = [this, id, cert_sha256, cert_spki_sha256, actor = std::move(actor), state](WriteTxn& txn) -> Status {
-    state->clear();
+  auto apply = [this, id, cert_sha256, cert_spki_sha256, actor](WriteTxn& txn,
+                                                                storage::AuditEvent& ev) -> Result<Reservation> {
     const UnixTime now = clock_.now();
-    const std::string label = actor.label();
-    auto rec = load_for_holder(txn, id, actor, "csr.commit", now, state->refusal);
+    ev.time = now;
+    auto rec = load_for_holder(txn, id, actor, ev);
     if (!rec) return std::move(rec).error();
-    if (!*rec) return {};
-    Reservation r = std::move(**rec);
-    auto refuse = [&](ErrorKind kind, const char* code, std::string message) -> Status {
-      state->refusal = make_error(kind, code, std::move(message));
-      return append_for(txn, "csr.refused", label, "csr.commit", "refused", r, now, code);
+    Reservation r = std::move(*rec);
+    auto conflict = [](const char* code, const char* message) {
+      return make_error(ErrorKind::conflict, code, message);
     };
     switch (effective_state(r, now)) {
       case ReservationState::issued:
       case ReservationState::revoked:
         if (r.cert_sha256 == cert_sha256) {
-          state->value = std::move(r);  // the same commit again: nothing changes
-          return {};
+          ev.recorded = false;  // the same commit again: nothing changes
+          return r;
         }
-        return refuse(ErrorKind::conflict, "reservation_already_committed", "the reservation was committed with another certificate");
+        return conflict("reservation_already_committed", "the reservation was committed with another certificate");
       case ReservationState::released:
-        return refuse(ErrorKind::conflict, "reservation_released", "the reservation was released");
+        return conflict("reservation_released", "the reservation was released");
       case ReservationState::expired:
-        return refuse(ErrorKind::conflict, "reservation_expired", "the reservation's TTL has passed");
+        return conflict("reservation_expired", "the reservation's TTL has passed");
       case ReservationState::reserved:
         break;
     }
     if (cert_spki_sha256 && *cert_spki_sha256 != r.spki_sha256)
-      return refuse(ErrorKind::invalid, "certificate_key_mismatch", "the certificate's key is not the reserved request's key");
+      return make_error(ErrorKind::invalid, "certificate_key_mismatch",
+                        "the certificate's key is not the reserved request's key");
     r.state = ReservationState::issued;
     r.cert_sha256 = cert_sha256;
     r.changed = now;
-    Status s = store(txn, r);
-    if (s) s = append_for(txn, "csr.committed", label, "csr.commit", "issued", r, now);
-    if (!s) return s;
-    state->value = std::move(r);
-    return {};
+    if (Status s = store(txn, r); !s) return std::move(s).error();
+    return r;
   };
-  writer_.submit(std::move(job), deliver<Reservation>(state, std::move(done)));
+  audited_.run<Reservation>(step_event("csr.committed", actor, "csr.commit", "issued", target_of(id, nullptr, nullptr, 0)),
+                            std::move(apply), std::move(done));
 }
 
 void CsrService::release(ReservationId id, Actor actor, ReservationDone done) {
-  auto state = std::make_shared<JobResult<Reservation>>();
-  auto job = [this, id, actor = std::move(actor), state](WriteTxn& txn) -> Status {
-    state->clear();
+  auto apply = [this, id, actor](WriteTxn& txn, storage::AuditEvent& ev) -> Result<Reservation> {
     const UnixTime now = clock_.now();
-    const std::string label = actor.label();
-    auto rec = load_for_holder(txn, id, actor, "csr.release", now, state->refusal);
+    ev.time = now;
+    auto rec = load_for_holder(txn, id, actor, ev);
     if (!rec) return std::move(rec).error();
-    if (!*rec) return {};
-    Reservation r = std::move(**rec);
+    Reservation r = std::move(*rec);
     switch (effective_state(r, now)) {
       case ReservationState::issued:
       case ReservationState::revoked:
-        state->refusal = make_error(ErrorKind::conflict, "reservation_already_committed", "an issued reservation cannot be released");
-        return append_for(txn, "csr.refused", label, "csr.release", "refused", r, now, state->refusal->code);
+        return make_error(ErrorKind::conflict, "reservation_already_committed",
+                          "an issued reservation cannot be released");
       case ReservationState::released:
       case ReservationState::expired:
-        state->value = std::move(r);  // already free: nothing changes
-        return {};
+        ev.recorded = false;  // already free: nothing changes
+        return r;
       case ReservationState::reserved:
         break;
     }
@@ -414,12 +380,12 @@ void CsrService::release(ReservationId id, Actor actor, ReservationDone done) {
     r.changed = now;
     Status s = store(txn, r);
     if (s) s = drop_key(txn, r);
-    if (s) s = append_for(txn, "csr.released", label, "csr.release", "released", r, now);
-    if (!s) return s;
-    state->value = std::move(r);
-    return {};
+    if (!s) return std::move(s).error();
+    return r;
   };
-  writer_.submit(std::move(job), deliver<Reservation>(state, std::move(done)));
+  audited_.run<Reservation>(
+      step_event("csr.released", actor, "csr.release", "released", target_of(id, nullptr, nullptr, 0)),
+      std::move(apply), std::move(done));
 }
 
 void CsrService::sweep_expired(SweepDone done) {
@@ -474,7 +440,7 @@ void CsrService::sweep_expired(SweepDone done) {
       r.changed = now;
       Status s = store(txn, r);
       if (s) s = drop_key(txn, r);
-      if (s) s = append_for(txn, "csr.expired", kSweeperLabel, "csr.expire", "expired", r, now);
+      if (s) s = storage::append_audit(txn, event_for("csr.expired", kSweeperLabel, "csr.expire", "expired", r, now));
       if (!s) return s;
     }
     progress->expired = due.size();
@@ -555,7 +521,7 @@ Result<KeyUse> CsrService::on_certificate_ingested(WriteTxn& txn, const Sha256& 
     r.cert_sha256 = cert_sha256;
     r.changed = now;
     Status s = store(txn, r);
-    if (s) s = append_for(txn, "csr.committed", actor_label, "csr.commit", "issued", r, now, {});
+    if (s) s = storage::append_audit(txn, event_for("csr.committed", actor_label, "csr.commit", "issued", r, now));
     if (!s) return std::move(s).error();
     use.committed = r.id;
     return use;
@@ -601,7 +567,7 @@ Result<std::optional<ReservationId>> CsrService::on_certificate_revoked(WriteTxn
     r.state = ReservationState::revoked;
     r.changed = now;
     Status s = store(txn, r);
-    if (s) s = append_for(txn, "csr.revoked", actor_label, "csr.revoke", "revoked", r, now);
+    if (s) s = storage::append_audit(txn, event_for("csr.revoked", actor_label, "csr.revoke", "revoked", r, now));
     if (!s) return std::move(s).error();
     return std::optional<ReservationId>{r.id};
   }

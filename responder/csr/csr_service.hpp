@@ -19,8 +19,9 @@
 //  * reservations past their TTL count as expired when read; sweep_expired() stores that
 //    (bounded batches) and frees their keys;
 //  * every reservation, refusal, commit, release, expiry and revocation appends an event
-//    (actor label, {action, outcome, code, target}); events name hashes and ids, never
-//    the request's contents;
+//    (actor label, {action, outcome, target, code?, details?}); events name hashes and
+//    ids, never the request's contents. reserve, commit and release are audited writes
+//    (storage/audited.hpp); a repeated commit or release changes nothing and records nothing;
 //  * the registry calls on_certificate_ingested() inside its own ingest job, so a
 //    certificate commits its provider's reservation (or records its key) in the same
 //    transaction that stores it.
@@ -42,6 +43,7 @@
 #include "common/result.hpp"
 #include "responder/csr/csr_request.hpp"
 #include "responder/csr/reservation.hpp"
+#include "storage/audited.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
 
@@ -152,7 +154,8 @@ class CsrService {
 
  private:
   storage::Env& env_;
-  storage::Writer& writer_;
+  storage::Writer& writer_;  // the sweeper's jobs (several events each)
+  storage::AuditedWrite audited_;
   const Clock& clock_;
   CsrPolicy policy_;
 

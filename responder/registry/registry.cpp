@@ -16,6 +16,7 @@
 #include "responder/registry/cert_view.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/registry/der_store.hpp"
+#include "storage/audited.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
 
@@ -39,17 +40,17 @@ Error not_operated_error(const std::string& issuer) {
                     "the caller's participant does not operate the issuer \"" + issuer + "\"");
 }
 
+// The target of a refusal for an issuer the actor may not write for.
+nlohmann::json denied_target(const std::string& issuer, const std::string& serial_hex) {
+  return {{"issuer", issuer}, {"serial", serial_hex}};
+}
+
 // An item refused because the actor may not write for its issuer: recorded in the
 // event log (in the batch's commit) so refusals are audited like writes.
 Status record_denial(storage::WriteTxn& txn, const std::string& actor_label, const char* action,
                      const std::string& issuer, const std::string& serial_hex, UnixTime now) {
-  nlohmann::json payload = {{"action", action},
-                            {"outcome", "refused"},
-                            {"code", "issuer_not_operated"},
-                            {"target", {{"issuer", issuer}, {"serial", serial_hex}}}};
-  auto seq = storage::append_event(txn, {"access.denied", actor_label, payload.dump(), now});
-  if (!seq) return std::move(seq).error();
-  return {};
+  return storage::append_audit(txn, storage::denial_event(actor_label, action, denied_target(issuer, serial_hex),
+                                                          not_operated_error(issuer), now));
 }
 
 bool same_octets(const ASN1_OCTET_STRING* a, const ASN1_OCTET_STRING* b) {
@@ -190,6 +191,7 @@ Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, oc
 Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
                    const Clock& clock, RegistryOptions registry_options)
     : writer_(writer),
+      audited_(writer),
       issuers_(issuers),
       options_(options),
       clock_(clock),
@@ -756,17 +758,14 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   if (!actor.may_write_issuer(issuer->id)) {
     // One audit event for the whole refused upload.
     const std::string name = issuer->name;
-    writer_.submit(
-        [label = actor.label(), name, now](storage::WriteTxn& txn) -> Status {
-          return record_denial(txn, label, "crl.upload", name, "", now);
-        },
-        [done = std::move(done), name](Status s) {
-          if (!s) {
-            done(std::move(s).error());
-            return;
-          }
-          done(not_operated_error(name));
-        });
+    audited_.record_denial(actor.label(), "crl.upload", denied_target(name, ""), not_operated_error(name), now,
+                           [done = std::move(done), name](Status s) {
+                             if (!s) {
+                               done(std::move(s).error());
+                               return;
+                             }
+                             done(not_operated_error(name));
+                           });
     return;
   }
 

@@ -52,6 +52,7 @@
 #include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/responder.hpp"
 #include "responder/registry/attributes.hpp"
+#include "storage/audited.hpp"
 #include "storage/writer.hpp"
 
 namespace trustmon::registry {
@@ -145,6 +146,7 @@ class Registry {
   void submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done);
 
   storage::Writer& writer_;
+  storage::AuditedWrite audited_;  // refusals of a whole upload
   const ocsp::IssuerTable& issuers_;
   ocsp::OcspOptions options_;
   const Clock& clock_;

@@ -14,8 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-bool is_storage_error(const Error& e) { return e.code.rfind("storage_", 0) == 0 || e.code == "internal_error"; }
-
 Error not_found(WatchId id) { return make_error(ErrorKind::not_found, "watch_not_found", "no watch " + std::to_string(id)); }
 
 // The newest event sequence inside a write transaction (0 when none).
@@ -88,6 +86,7 @@ WatchService::WatchService(storage::Env& env, storage::Writer& writer, const Clo
                            std::size_t max_per_participant)
     : env_(env),
       writer_(writer),
+      audited_(writer),
       clock_(clock),
       max_per_participant_(max_per_participant),
       index_(std::make_shared<WatchIndex>()) {}
@@ -129,57 +128,31 @@ void WatchService::changed(const std::optional<WatchRecord>& record, bool remove
 }
 
 void WatchService::run(const Actor& actor, std::string action, json target, Apply apply, Done done) {
-  struct Outcome {
-    std::optional<Result<json>> result;
-    std::optional<WatchRecord> changed;
-    bool removed = false;
-  };
-  auto outcome = std::make_shared<Outcome>();
-  const UnixTime now = clock_.now();
-  auto job = [actor, action, target, apply = std::move(apply), outcome, now](storage::WriteTxn& txn) -> Status {
-    *outcome = Outcome{};  // the job may run again after map growth
-    auto child = storage::WriteTxn::begin_child(txn);
-    if (!child) return std::move(child).error();
-    Result<json> applied = apply(*child, now, outcome->changed, outcome->removed);
-    json payload = {{"action", action}, {"target", target}};
-    if (applied) {
-      if (Status c = child->commit(); !c) return c;
-      payload["outcome"] = "ok";
-      if (applied->is_object()) {
-        json details = *applied;
-        details.erase("secret");  // never record a secret
-        details.erase("watch");
-        if (!details.empty()) payload["details"] = std::move(details);
-      }
-    } else {
-      child->abort();
-      if (is_storage_error(applied.error())) return applied.error();
-      outcome->changed.reset();
-      outcome->removed = false;
-      payload["outcome"] = "refused";
-      payload["code"] = applied.error().code;
-    }
-    auto seq = storage::append_event(txn, {action, actor.label(), payload.dump(-1, ' ', false, json::error_handler_t::replace), now});
-    if (!seq) return std::move(seq).error();
-    outcome->result = std::move(applied);
-    return {};
-  };
   const WatchId target_id = target.value("watch", WatchId{0});
-  writer_.submit(std::move(job), [this, outcome, target_id, done = std::move(done)](Status s) {
-    if (!s) {
-      done(std::move(s).error());
-      return;
-    }
-    if (!outcome->result) {
-      done(make_error(ErrorKind::internal, "internal_error", "the action produced no result"));
-      return;
-    }
-    if (*outcome->result && (outcome->changed || outcome->removed)) {
-      const WatchId id = outcome->changed ? outcome->changed->id : target_id;
-      changed(outcome->changed, outcome->removed, id);
-    }
-    done(std::move(*outcome->result));
-  });
+  storage::AuditEvent event;
+  event.actor = actor.label();
+  event.time = clock_.now();
+  event.action = std::move(action);
+  event.target = std::move(target);
+  audited_.run<Change>(
+      std::move(event),
+      [apply = std::move(apply)](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<Change> {
+        Change c;
+        auto applied = apply(txn, ev.time, c.changed, c.removed);
+        if (!applied) return std::move(applied).error();
+        if (applied->is_object()) {
+          json details = *applied;
+          details.erase("watch");  // the record is not repeated in the log (the secret is stripped there)
+          ev.details = std::move(details);
+        }
+        c.result = std::move(*applied);
+        return c;
+      },
+      [this, target_id, done = std::move(done)](Result<Change> c) {
+        if (!c) return done(std::move(c).error());
+        if (c->changed || c->removed) changed(c->changed, c->removed, c->changed ? c->changed->id : target_id);
+        done(std::move(c->result));
+      });
 }
 
 void WatchService::create(const Actor& actor, NewWatch watch, Done done) {
@@ -325,14 +298,13 @@ void WatchService::store_progress(std::vector<Progress> progress, std::function<
       }
       if (Status s = txn.put(storage::Table::watches, encode_watch_key(p.id), encode_watch(r)); !s) return s;
       if (p.dead_letter) {
-        json payload = {{"action", "watch.dead_letter"},
-                        {"outcome", "ok"},
-                        {"target", {{"watch", p.id}, {"owner", r.owner}}},
-                        {"details", {{"seq", p.dead_letter_seq}, {"failures", p.failures}, {"last_error", p.last_error}}}};
-        auto seq = storage::append_event(
-            txn, {"watch.dead_letter", "dispatcher", payload.dump(-1, ' ', false, json::error_handler_t::replace),
-                  p.last_attempt});
-        if (!seq) return std::move(seq).error();
+        storage::AuditEvent event;
+        event.actor = "dispatcher";
+        event.time = p.last_attempt;
+        event.action = "watch.dead_letter";
+        event.target = {{"watch", p.id}, {"owner", r.owner}};
+        event.details = {{"seq", p.dead_letter_seq}, {"failures", p.failures}, {"last_error", p.last_error}};
+        if (Status s = storage::append_audit(txn, event); !s) return s;
       }
     }
     return {};

@@ -4,11 +4,12 @@
 // by the event feed for every committed event).
 //
 // Policy:
-//  * every change is one Writer job that re-reads what it changes and appends an event
-//    (watch.create, watch.delete, watch.replay, watch.test; actor = Actor::label(); payload
-//    {action, outcome, target, details}) in the same commit; a refusal (a watch of another
-//    participant, a limit) is recorded too, with outcome "refused" and its code. The
-//    webhook secret never reaches an event or a listing: create() returns it once;
+//  * every change is one audited write (storage/audited.hpp) that re-reads what it changes
+//    and appends an event (watch.create, watch.delete, watch.replay, watch.test; actor =
+//    Actor::label(); payload {action, outcome, target, code?, details}) in the same commit;
+//    a refusal (a watch of another participant, a limit) is recorded too, with outcome
+//    "refused" and its code. The webhook secret never reaches an event or a listing:
+//    create() returns it once;
 //  * a participant's representatives see and change only their participant's watches;
 //    a central-body administrator (and the bootstrap token) sees all. Another
 //    participant's watch is "watch_not_found", so ids reveal nothing;
@@ -37,6 +38,7 @@
 #include "common/result.hpp"
 #include "responder/watch/matcher.hpp"
 #include "responder/watch/record.hpp"
+#include "storage/audited.hpp"
 #include "storage/writer.hpp"
 
 namespace trustmon::watch {
@@ -117,11 +119,18 @@ class WatchService {
  private:
   using Apply = std::function<Result<nlohmann::json>(storage::WriteTxn&, UnixTime now,
                                                      std::optional<WatchRecord>& changed, bool& removed)>;
+  // What an applied change leaves for the completion (the index is updated from it).
+  struct Change {
+    nlohmann::json result;
+    std::optional<WatchRecord> changed;
+    bool removed = false;
+  };
   void run(const Actor& actor, std::string action, nlohmann::json target, Apply apply, Done done);
   void changed(const std::optional<WatchRecord>& record, bool removed, WatchId id);
 
   storage::Env& env_;
-  storage::Writer& writer_;
+  storage::Writer& writer_;  // progress writes (no event per write)
+  storage::AuditedWrite audited_;
   const Clock& clock_;
   std::size_t max_per_participant_;
   mutable std::mutex mu_;
