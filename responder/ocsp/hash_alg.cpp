@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "responder/ocsp/der.hpp"
+#include "common/der.hpp"
 
 namespace trustmon::ocsp {
 
