@@ -21,14 +21,17 @@ std::string_view label_of(std::string_view span) {
     const std::size_t eol = span.find('\n');
     std::string_view line = span.substr(0, eol);
     span = eol == std::string_view::npos ? std::string_view() : span.substr(eol + 1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+      line.remove_suffix(1);
     if (line.size() >= kBegin.size() + kDashes.size() && line.starts_with(kBegin) && line.ends_with(kDashes))
       return line.substr(kBegin.size(), line.size() - kBegin.size() - kDashes.size());
   }
   return {};
 }
 
-std::size_t pending(BIO* bio) { return static_cast<std::size_t>(std::max<long>(0, static_cast<long>(BIO_pending(bio)))); }
+std::size_t pending(BIO* bio) {
+  return static_cast<std::size_t>(std::max<long>(0, static_cast<long>(BIO_pending(bio))));
+}
 
 }  // namespace
 
@@ -101,7 +104,8 @@ std::optional<Block> find_block(std::string_view text, std::initializer_list<std
       case Next::end:
         return std::nullopt;
       case Next::malformed:
-        if (reader.failure().problem == Problem::too_large || wanted(reader.failure().label)) return std::nullopt;
+        if (reader.failure().problem == Problem::too_large || wanted(reader.failure().label))
+          return std::nullopt;
         break;
     }
   }

@@ -28,7 +28,9 @@ inline constexpr std::size_t kMaxInputBytes = std::size_t{1} << 30;
 // One decoded block; owns the buffers PEM_read_bio returned.
 class Block {
  public:
-  std::string_view label() const noexcept { return label_ ? std::string_view(label_.get()) : std::string_view(); }
+  std::string_view label() const noexcept {
+    return label_ ? std::string_view(label_.get()) : std::string_view();
+  }
   ByteView der() const noexcept { return ByteView(der_.get(), size_); }
 
  private:

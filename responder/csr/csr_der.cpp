@@ -66,7 +66,8 @@ bool split_subject_public_key_info(ByteView der, SpkiParts& out) noexcept {
   if (!der::single(der, der::kSequence, spki)) return false;
   Reader key(spki.content);
   Tlv key_alg, key_bits;
-  if (!key.expect(der::kSequence, key_alg) || !key.expect(der::kBitString, key_bits) || !key.empty()) return false;
+  if (!key.expect(der::kSequence, key_alg) || !key.expect(der::kBitString, key_bits) || !key.empty())
+    return false;
   if (key_bits.content.empty() || key_bits.content[0] != 0) return false;  // whole octets only
   out.key = key_bits.content;
   return algorithm_identifier(key_alg, out.algorithm, out.parameters);

@@ -101,7 +101,8 @@ Result<Sha256> key_fingerprint(ByteView spki_der) {
   EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (!key || p != spki_der.data() + spki_der.size()) {
     ossl_errors();
-    if (openssl_knows_key_algorithm(der::oid_text(parts.algorithm))) return malformed("the public key does not decode");
+    if (openssl_knows_key_algorithm(der::oid_text(parts.algorithm)))
+      return malformed("the public key does not decode");
     return sha256(spki_der);
   }
   return canonical_fingerprint(spki_der, parts, [&key] { return key.get(); });

@@ -166,7 +166,8 @@ const IssuerKeys* IssuerTable::find(HashAlg alg, ByteView name_hash, ByteView ke
   // Several CAs may share a key (re-issued under another name): compare them all.
   for (; it != slots.end() && it->prefix == prefix; ++it) {
     const IssuerKeys& k = *issuers_[it->index];
-    if (std::ranges::equal(k.key_hash_of(alg), key_hash) && std::ranges::equal(k.name_hash_of(alg), name_hash))
+    if (std::ranges::equal(k.key_hash_of(alg), key_hash) &&
+        std::ranges::equal(k.name_hash_of(alg), name_hash))
       return &k;
   }
   return nullptr;

@@ -154,8 +154,9 @@ void add_san(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts
 // Attribute ::= SEQUENCE { type OBJECT IDENTIFIER, values SET OF ANY }.
 // The first such extension is read.
 void add_sda(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts) {
-  const auto at = std::find_if(exts.begin(), exts.end(),
-                               [](const ExtensionView& e) { return std::ranges::equal(e.oid, kOidSubjectDirectoryAttributes); });
+  const auto at = std::find_if(exts.begin(), exts.end(), [](const ExtensionView& e) {
+    return std::ranges::equal(e.oid, kOidSubjectDirectoryAttributes);
+  });
   if (at == exts.end()) return;
   der::Reader in(at->value);
   der::Tlv seq;

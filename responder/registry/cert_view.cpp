@@ -28,8 +28,9 @@ std::optional<CertView> parse_cert_view(ByteView der) {
   der::Tlv version, serial, alg, issuer, validity, subject, spki;
   bool has_version = false;
   if (!t.optional(der::context(0), version, has_version) || !t.expect(der::kInteger, serial) ||
-      !t.expect(der::kSequence, alg) || !t.expect(der::kSequence, issuer) || !t.expect(der::kSequence, validity) ||
-      !t.expect(der::kSequence, subject) || !t.expect(der::kSequence, spki))
+      !t.expect(der::kSequence, alg) || !t.expect(der::kSequence, issuer) ||
+      !t.expect(der::kSequence, validity) || !t.expect(der::kSequence, subject) ||
+      !t.expect(der::kSequence, spki))
     return std::nullopt;
   v.serial = serial.content;
   v.tbs_sig_alg = alg.whole;
@@ -127,8 +128,8 @@ std::optional<std::vector<der::Tlv>> parse_general_names(ByteView content) {
       case 0xa0: {  // otherName: SEQUENCE { type-id OID, value [0] EXPLICIT ANY } (implicit tag)
         der::Reader body(g.content);
         der::Tlv type, value, any;
-        if (!body.expect(der::kOid, type) || !der::valid_oid(type.content) || !body.expect(der::context(0), value) ||
-            !body.empty())
+        if (!body.expect(der::kOid, type) || !der::valid_oid(type.content) ||
+            !body.expect(der::context(0), value) || !body.empty())
           return std::nullopt;
         der::Reader inner(value.content);
         if (!inner.next(any) || !inner.empty()) return std::nullopt;

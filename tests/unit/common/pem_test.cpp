@@ -2,7 +2,6 @@
 #include "common/pem.hpp"
 
 #include <gtest/gtest.h>
-
 #include <openssl/err.h>
 
 #include <string>
@@ -51,7 +50,8 @@ TEST(Pem, BlocksInOrderWithTextAroundThem) {
 
 TEST(Pem, LongLinesAndNoFinalNewline) {
   const Bytes der(1000, 0xa5);
-  const auto seen = read_all("-----BEGIN CERTIFICATE-----\n" + base64_encode(der) + "\n-----END CERTIFICATE-----");
+  const auto seen =
+      read_all("-----BEGIN CERTIFICATE-----\n" + base64_encode(der) + "\n-----END CERTIFICATE-----");
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].der, der);
 }
@@ -64,8 +64,8 @@ TEST(Pem, NoBlocksIsTheEnd) {
 
 TEST(Pem, BrokenBlocksAreReportedAndReadingGoesOn) {
   const auto seen = read_all(
-      "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"     // not base64
-      "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"           // empty body
+      "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"  // not base64
+      "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"        // empty body
       "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nAQID\n-----END CERTIFICATE-----\n"  // headers
       "-----BEGIN CERTIFICATE-----\nAQID\n-----END X509 CRL-----\n"       // END of another label
       "-----BEGIN CERTIFICATE-----\nBQY=\n-----END CERTIFICATE-----\n");  // fine
@@ -121,9 +121,10 @@ TEST(Pem, FindBlockSkipsOtherLabels) {
   EXPECT_EQ(to_bytes(b->der()), (Bytes{5, 6}));
   EXPECT_FALSE(find_block(text, {"X509 CRL"}));
   // The first block with a wanted label is broken: nothing is found, later ones are not tried.
-  EXPECT_FALSE(find_block("-----BEGIN X509 CRL-----\n!!!!\n-----END X509 CRL-----\n"
-                          "-----BEGIN X509 CRL-----\nAQID\n-----END X509 CRL-----\n",
-                          {"X509 CRL"}));
+  EXPECT_FALSE(
+      find_block("-----BEGIN X509 CRL-----\n!!!!\n-----END X509 CRL-----\n"
+                 "-----BEGIN X509 CRL-----\nAQID\n-----END X509 CRL-----\n",
+                 {"X509 CRL"}));
 }
 
 }  // namespace

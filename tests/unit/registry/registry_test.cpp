@@ -522,7 +522,8 @@ TEST_F(RegistryTest, NonMinimalDerLengthIsRefusedAtIngest) {
   Bytes tbs_content(tbs.content.begin(), tbs.content.begin() + serial_at);
   const Bytes long_serial = long_form(serial);
   tbs_content.insert(tbs_content.end(), long_serial.begin(), long_serial.end());
-  tbs_content.insert(tbs_content.end(), tbs.content.begin() + serial_at + static_cast<std::ptrdiff_t>(serial.whole.size()),
+  tbs_content.insert(tbs_content.end(),
+                     tbs.content.begin() + serial_at + static_cast<std::ptrdiff_t>(serial.whole.size()),
                      tbs.content.end());
   der::BackWriter tbs_writer;
   tbs_writer.bytes(tbs_content);
@@ -530,10 +531,12 @@ TEST_F(RegistryTest, NonMinimalDerLengthIsRefusedAtIngest) {
   const Bytes resigned_tbs = tbs_writer.take();
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   std::size_t sig_len = 0;
-  ASSERT_TRUE(ctx && EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pki.ca_ec_key.get()) == 1 &&
+  ASSERT_TRUE(ctx &&
+              EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pki.ca_ec_key.get()) == 1 &&
               EVP_DigestSign(ctx.get(), nullptr, &sig_len, resigned_tbs.data(), resigned_tbs.size()) == 1);
   Bytes signature(sig_len + 1, 0);  // the unused-bits octet, then the signature
-  ASSERT_EQ(EVP_DigestSign(ctx.get(), signature.data() + 1, &sig_len, resigned_tbs.data(), resigned_tbs.size()), 1);
+  ASSERT_EQ(
+      EVP_DigestSign(ctx.get(), signature.data() + 1, &sig_len, resigned_tbs.data(), resigned_tbs.size()), 1);
   signature.resize(sig_len + 1);
   der::BackWriter sig_writer;
   sig_writer.tlv(der::kBitString, signature);
