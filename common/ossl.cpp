@@ -37,14 +37,10 @@ Error ossl_error(ErrorKind kind, std::string code, std::string_view context) {
 
 namespace {
 
-struct MdDeleter {
-  void operator()(EVP_MD* md) const noexcept { EVP_MD_free(md); }
-};
-
 // SHA-256 fetched once per process: EVP_sha256() makes every EVP_Digest fetch the
 // implementation from the provider again (a lock and a hash-table lookup per call).
 const EVP_MD* sha256_md() {
-  static const std::unique_ptr<EVP_MD, MdDeleter> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  static const EvpMdPtr md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
   return md ? md.get() : EVP_sha256();
 }
 

@@ -36,12 +36,15 @@ TRUSTMON_OSSL_OWNER(X509NamePtr, X509_NAME, X509_NAME_free);
 TRUSTMON_OSSL_OWNER(X509ExtPtr, X509_EXTENSION, X509_EXTENSION_free);
 TRUSTMON_OSSL_OWNER(EvpPkeyPtr, EVP_PKEY, EVP_PKEY_free);
 TRUSTMON_OSSL_OWNER(EvpPkeyCtxPtr, EVP_PKEY_CTX, EVP_PKEY_CTX_free);
+TRUSTMON_OSSL_OWNER(EvpMdPtr, EVP_MD, EVP_MD_free);  // fetched (EVP_MD_fetch), not EVP_sha256()
 TRUSTMON_OSSL_OWNER(EvpMdCtxPtr, EVP_MD_CTX, EVP_MD_CTX_free);
 TRUSTMON_OSSL_OWNER(BioPtr, BIO, BIO_free_all);
 TRUSTMON_OSSL_OWNER(Asn1IntegerPtr, ASN1_INTEGER, ASN1_INTEGER_free);
 TRUSTMON_OSSL_OWNER(Asn1TimePtr, ASN1_TIME, ASN1_TIME_free);
 TRUSTMON_OSSL_OWNER(Asn1OctetStringPtr, ASN1_OCTET_STRING, ASN1_OCTET_STRING_free);
 TRUSTMON_OSSL_OWNER(Asn1ObjectPtr, ASN1_OBJECT, ASN1_OBJECT_free);
+TRUSTMON_OSSL_OWNER(Asn1StringPtr, ASN1_STRING, ASN1_STRING_free);  // also ENUMERATED, GENERALIZEDTIME
+TRUSTMON_OSSL_OWNER(AuthorityKeyIdPtr, AUTHORITY_KEYID, AUTHORITY_KEYID_free);
 TRUSTMON_OSSL_OWNER(BignumPtr, BIGNUM, BN_free);
 TRUSTMON_OSSL_OWNER(OcspRequestPtr, OCSP_REQUEST, OCSP_REQUEST_free);
 TRUSTMON_OSSL_OWNER(OcspResponsePtr, OCSP_RESPONSE, OCSP_RESPONSE_free);
@@ -54,6 +57,14 @@ struct X509StackDeleter {
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
 
 #undef TRUSTMON_OSSL_OWNER
+
+// Buffers OpenSSL allocates for the caller (PEM_read_bio's name, header and data; i2d_*
+// into a null buffer): released with OPENSSL_free.
+struct OpensslFreeDeleter {
+  void operator()(void* p) const noexcept { OPENSSL_free(p); }
+};
+using OsslCharsPtr = std::unique_ptr<char, OpensslFreeDeleter>;
+using OsslBytesPtr = std::unique_ptr<unsigned char, OpensslFreeDeleter>;
 
 using Sha256 = std::array<std::uint8_t, 32>;
 

@@ -11,7 +11,9 @@
 // buffer), so the counts, the error list and its order are those of a sequential run.
 // The client only splits PEM blocks (copied as they are, after a base64 check) and wraps
 // DER files in a block; whether a DER is a valid certificate of a known issuer is the
-// server's call. A batch closes at --batch certificates or kMaxBatchBytes of body,
+// server's call. The splitter is not common/pem.hpp on purpose: PEM_read_bio decodes
+// every block, which the client would then have to encode again, about half as much
+// work again per certificate on the reading thread. A batch closes at --batch certificates or kMaxBatchBytes of body,
 // whichever comes first, so it always fits the server's body limit. Locally unreadable
 // input counts as refused, with its file and index in the error list. A request-level failure (transport, 4xx/5xx) stops the
 // import: later batches would fail the same way. Reading stops, no batch is sent once a

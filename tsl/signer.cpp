@@ -22,6 +22,7 @@
 
 #include <mutex>
 
+#include "common/der.hpp"
 #include "common/time.hpp"
 
 namespace trustmon::tsl {
@@ -36,24 +37,6 @@ struct DsigCtxDeleter {
 };
 using DsigCtxPtr = std::unique_ptr<xmlSecDSigCtx, DsigCtxDeleter>;
 
-void der_length(Bytes& out, std::size_t n) {
-  if (n < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(n));
-    return;
-  }
-  Bytes len;
-  for (std::size_t v = n; v != 0; v >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(v & 0xff));
-  out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
-  out.insert(out.end(), len.begin(), len.end());
-}
-
-Bytes der_tlv(std::uint8_t tag, ByteView content) {
-  Bytes out{tag};
-  der_length(out, content.size());
-  out.insert(out.end(), content.begin(), content.end());
-  return out;
-}
-
 // RFC 5035 IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }, with
 // GeneralNames holding one directoryName ([4], explicit because Name is a CHOICE).
 Result<Bytes> issuer_serial_der(X509* cert) {
@@ -67,10 +50,14 @@ Result<Bytes> issuer_serial_der(X509* cert) {
   if (serial_len <= 0) return ossl_error(ErrorKind::invalid, "tl_signer_invalid", "serial number");
   Bytes serial_der(serial, serial + serial_len);
   OPENSSL_free(serial);
-  Bytes general_names = der_tlv(0x30, der_tlv(0xa4, name_der));
-  Bytes body = general_names;
-  body.insert(body.end(), serial_der.begin(), serial_der.end());
-  return der_tlv(0x30, body);
+  der::BackWriter w(name_der.size() + serial_der.size() + 24);
+  w.bytes(serial_der);
+  const std::size_t names = w.size();
+  w.bytes(name_der);
+  w.wrap(der::context(4), names);
+  w.wrap(der::kSequence, names);
+  w.wrap(der::kSequence, 0);
+  return w.take();
 }
 
 std::string rfc2253_name(X509_NAME* name) {

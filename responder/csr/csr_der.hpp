@@ -10,14 +10,13 @@
 //     signatureAlgorithm AlgorithmIdentifier,
 //     signature BIT STRING }
 //
-// Policy: definite, minimal lengths only; one-byte tags only; nothing may follow the
-// outer SEQUENCE or any of its fixed fields. The walker checks framing, not the
-// contents of the Name or the attributes (OpenSSL checks those for the algorithms it
-// verifies). Every view points into the caller's buffer.
+// Policy: common/der.hpp's strict reader (definite, minimal lengths only; one-byte tags
+// only); nothing may follow the outer SEQUENCE or any of its fixed fields. The walker
+// checks framing, not the contents of the Name or the attributes (OpenSSL checks those
+// for the algorithms it verifies). Every view points into the caller's buffer.
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 #include "common/bytes.hpp"
 
@@ -43,9 +42,5 @@ struct SpkiParts {
 // True when `der` is exactly one SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier,
 // BIT STRING }.
 bool split_subject_public_key_info(ByteView der, SpkiParts& out) noexcept;
-
-// Dotted text of an OID's content octets ("1.2.804.2.1.1.1.1.3.1.1"); empty when the
-// encoding is not a valid OID (empty, non-minimal sub-identifier, truncated).
-std::string oid_text(ByteView oid);
 
 }  // namespace trustmon::csr

@@ -7,28 +7,14 @@
 
 #include <string_view>
 
+#include "common/der.hpp"
+#include "common/pem.hpp"
 #include "responder/csr/csr_der.hpp"
 
 namespace trustmon::csr {
 namespace {
 
 Error malformed(std::string message) { return make_error(ErrorKind::invalid, "csr_malformed", std::move(message)); }
-
-// The DER inside a PEM block labelled CERTIFICATE REQUEST (or the older NEW
-// CERTIFICATE REQUEST); nullopt when the text has no such block or its body is not base64.
-std::optional<Bytes> pem_body(std::string_view text) {
-  for (std::string_view label : {std::string_view("CERTIFICATE REQUEST"), std::string_view("NEW CERTIFICATE REQUEST")}) {
-    const std::string begin = "-----BEGIN " + std::string(label) + "-----";
-    const std::string end = "-----END " + std::string(label) + "-----";
-    const std::size_t b = text.find(begin);
-    if (b == std::string_view::npos) continue;
-    const std::size_t body = b + begin.size();
-    const std::size_t e = text.find(end, body);
-    if (e == std::string_view::npos) return std::nullopt;
-    return base64_decode_lenient(text.substr(body, e - body));
-  }
-  return std::nullopt;
-}
 
 bool looks_like_pem(ByteView input) {
   std::string_view text = as_chars(input);
@@ -55,33 +41,16 @@ constexpr std::string_view kRsaEncryption = "1.2.840.113549.1.1.1";
 constexpr std::string_view kRsaPss = "1.2.840.113549.1.1.10";
 constexpr std::string_view kEcPublicKey = "1.2.840.10045.2.1";
 
-// DER TLV header for `length` content octets, appended to `out`.
-void put_header(Bytes& out, std::uint8_t tag, std::size_t length) {
-  out.push_back(tag);
-  if (length < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(length));
-    return;
-  }
-  std::uint8_t octets[4];
-  std::size_t n = 0;
-  for (std::size_t l = length; l != 0; l >>= 8) octets[n++] = static_cast<std::uint8_t>(l);
-  out.push_back(static_cast<std::uint8_t>(0x80 | n));
-  while (n > 0) out.push_back(octets[--n]);
-}
-
 // SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING key }: one form for an RSA
 // key whatever OID (rsaEncryption, RSASSA-PSS) and parameters the input used.
 Bytes rsa_canonical_spki(ByteView key_bits) {
   static constexpr std::uint8_t kAlg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
                                           0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-  Bytes bit_string;
-  put_header(bit_string, 0x03, key_bits.size());
-  Bytes out;
-  put_header(out, 0x30, sizeof kAlg + bit_string.size() + key_bits.size());
-  out.insert(out.end(), std::begin(kAlg), std::end(kAlg));
-  out.insert(out.end(), bit_string.begin(), bit_string.end());
-  out.insert(out.end(), key_bits.begin(), key_bits.end());
-  return out;
+  der::BackWriter w(sizeof kAlg + key_bits.size() + 12);  // two headers of at most 6 octets
+  w.tlv(der::kBitString, key_bits);
+  w.bytes(kAlg);
+  w.wrap(der::kSequence, 0);
+  return w.take();
 }
 
 // i2d into a fresh buffer; empty on failure.
@@ -112,7 +81,7 @@ Result<Sha256> ec_canonical_fingerprint(const EVP_PKEY* key) {
 // an EC key must be re-encoded (only then is it called).
 template <typename Decode>
 Result<Sha256> canonical_fingerprint(ByteView spki, const SpkiParts& parts, Decode decode) {
-  const std::string oid = oid_text(parts.algorithm);
+  const std::string oid = der::oid_text(parts.algorithm);
   if (oid == kRsaEncryption || oid == kRsaPss) return sha256(rsa_canonical_spki(parts.key));
   if (oid == kEcPublicKey) {
     const bool named = !parts.parameters.empty() && parts.parameters[0] == 0x06;
@@ -132,7 +101,8 @@ Result<Sha256> key_fingerprint(ByteView spki_der) {
   EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (!key || p != spki_der.data() + spki_der.size()) {
     ossl_errors();
-    if (openssl_knows_key_algorithm(oid_text(parts.algorithm))) return malformed("the public key does not decode");
+    if (openssl_knows_key_algorithm(der::oid_text(parts.algorithm)))
+      return malformed("the public key does not decode");
     return sha256(spki_der);
   }
   return canonical_fingerprint(spki_der, parts, [&key] { return key.get(); });
@@ -167,9 +137,9 @@ Result<ParsedCsr> parse_csr(ByteView input) {
   if (input.size() > kMaxCsrBytes) return malformed("the request is larger than 64 KiB");
   ParsedCsr out;
   if (looks_like_pem(input)) {
-    auto der = pem_body(as_chars(input));
-    if (!der) return malformed("no base64 CERTIFICATE REQUEST block in the PEM text");
-    out.der = std::move(*der);
+    auto block = pem::find_block(as_chars(input), {"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"});
+    if (!block) return malformed("no base64 CERTIFICATE REQUEST block in the PEM text");
+    out.der = to_bytes(block->der());
   } else {
     out.der = to_bytes(input);
   }
@@ -178,8 +148,8 @@ Result<ParsedCsr> parse_csr(ByteView input) {
   if (!split_certification_request(out.der, parts)) return malformed("not a DER PKCS#10 certification request");
   out.csr_sha256 = sha256(out.der);
   out.subject_sha256 = sha256(parts.subject);
-  out.key_algorithm = oid_text(parts.key_algorithm);
-  out.signature_algorithm = oid_text(parts.signature_algorithm);
+  out.key_algorithm = der::oid_text(parts.key_algorithm);
+  out.signature_algorithm = der::oid_text(parts.signature_algorithm);
 
   const unsigned char* p = out.der.data();
   X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(out.der.size())));

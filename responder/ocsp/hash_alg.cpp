@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "common/enum_names.hpp"
-#include "responder/ocsp/der.hpp"
+#include "common/der.hpp"
 
 namespace trustmon::ocsp {
 

@@ -4,10 +4,9 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <cstring>
 
+#include "common/der.hpp"
 #include "common/log.hpp"
-#include "responder/ocsp/der.hpp"
 
 namespace trustmon::ocsp {
 namespace {
@@ -39,10 +38,6 @@ ByteView public_key_bits(const X509* cert) {
 }
 
 std::uint64_t prefix_of(ByteView key_hash) noexcept { return get_be64(key_hash.data()); }
-
-bool equals(ByteView a, ByteView b) noexcept {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 Status check_delegated(const IssuerSpec& spec) {
   X509* ca = spec.ca.get();
@@ -171,7 +166,9 @@ const IssuerKeys* IssuerTable::find(HashAlg alg, ByteView name_hash, ByteView ke
   // Several CAs may share a key (re-issued under another name): compare them all.
   for (; it != slots.end() && it->prefix == prefix; ++it) {
     const IssuerKeys& k = *issuers_[it->index];
-    if (equals(k.key_hash_of(alg), key_hash) && equals(k.name_hash_of(alg), name_hash)) return &k;
+    if (std::ranges::equal(k.key_hash_of(alg), key_hash) &&
+        std::ranges::equal(k.name_hash_of(alg), name_hash))
+      return &k;
   }
   return nullptr;
 }

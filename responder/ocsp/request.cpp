@@ -12,7 +12,7 @@
 
 #include <algorithm>
 
-#include "responder/ocsp/der.hpp"
+#include "common/der.hpp"
 
 namespace trustmon::ocsp {
 
@@ -30,10 +30,6 @@ namespace {
 
 using der::Reader;
 using der::Tlv;
-
-bool equals(ByteView a, ByteView b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
-}
 
 // AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }; for
 // hashes the parameters are absent or NULL (RFC 5754 allows both).
@@ -88,7 +84,7 @@ const char* parse_extensions(ByteView content, ParsedRequest* req) noexcept {
     if (!r.expect(der::kOid, oid) || !r.optional(der::kBoolean, critical, has_critical) ||
         (has_critical && critical.content.size() != 1) || !r.expect(der::kOctetString, value) || !r.empty())
       return "bad_extension";
-    if (req == nullptr || !equals(oid, der::oid::kOcspNonce)) continue;  // others: ignored
+    if (req == nullptr || !std::ranges::equal(oid, der::oid::kOcspNonce)) continue;  // others: ignored
     if (req->has_nonce_ext) return "duplicate_nonce";
     req->has_nonce_ext = true;
     req->nonce_extn_value = value;

@@ -17,7 +17,7 @@
 // The writer builds backwards, so each group below is written last field first.
 #include "responder/ocsp/signer.hpp"
 
-#include "responder/ocsp/der.hpp"
+#include "common/der.hpp"
 
 namespace trustmon::ocsp {
 namespace {

@@ -2,6 +2,7 @@
 #include "responder/registry/attributes.hpp"
 
 #include "common/enum_names.hpp"
+#include "common/der.hpp"
 #include "responder/csr/csr_request.hpp"
 #include "responder/registry/cert_view.hpp"
 
@@ -14,35 +15,10 @@ namespace trustmon::registry {
 
 namespace {
 
-using Tlv = DerTlv;
-const auto read_tlv = read_der_tlv;
-
-// Dotted text of an OID's content octets ("1.2.804..."); empty when malformed.
-std::string oid_text(ByteView content) {
-  std::string out;
-  std::uint64_t v = 0;
-  bool first = true;
-  for (std::size_t i = 0; i < content.size(); ++i) {
-    if (v > (std::uint64_t{1} << 56)) return {};
-    v = (v << 7) | (content[i] & 0x7f);
-    if (content[i] & 0x80) continue;
-    if (first) {
-      const std::uint64_t arc1 = v < 40 ? 0 : v < 80 ? 1 : 2;
-      out = std::to_string(arc1) + "." + std::to_string(v - arc1 * 40);
-      first = false;
-    } else {
-      out += "." + std::to_string(v);
-    }
-    v = 0;
-  }
-  if (content.empty() || (content.back() & 0x80)) return {};
-  return out;
-}
-
 // An SDA attribute value as text: a string type converted to UTF-8 as subject values are
 // (directory_string_utf8), anything else (or an invalid string) as '#' + hex of its DER
 // (RFC 4514 style).
-std::string value_text(const Tlv& t) {
+std::string value_text(const der::Tlv& t) {
   if (auto text = directory_string_utf8(t.tag, t.content)) return std::move(*text);
   return "#" + hex_encode(t.whole);
 }
@@ -140,15 +116,15 @@ constexpr std::uint8_t kOidEmailAddress[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
 void add_subject(std::vector<Attribute>& out, const std::vector<NameAttribute>& subject) {
   for (const auto& a : subject) {
     AttrKind kind;
-    if (same_bytes(a.oid, kOidSerialNumber))
+    if (std::ranges::equal(a.oid, kOidSerialNumber))
       kind = AttrKind::serial_number;
-    else if (same_bytes(a.oid, kOidOrganizationIdentifier))
+    else if (std::ranges::equal(a.oid, kOidOrganizationIdentifier))
       kind = AttrKind::organization_identifier;
-    else if (same_bytes(a.oid, kOidCommonName))
+    else if (std::ranges::equal(a.oid, kOidCommonName))
       kind = AttrKind::cn;
-    else if (same_bytes(a.oid, kOidOrganization))
+    else if (std::ranges::equal(a.oid, kOidOrganization))
       kind = AttrKind::o;
-    else if (same_bytes(a.oid, kOidEmailAddress))
+    else if (std::ranges::equal(a.oid, kOidEmailAddress))
       kind = AttrKind::email;
     else
       continue;
@@ -162,10 +138,10 @@ void add_subject(std::vector<Attribute>& out, const std::vector<NameAttribute>& 
 void add_san(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts) {
   const ExtensionView* ext = unique_extension(exts, kOidSubjectAltName);
   if (ext == nullptr) return;
-  ByteView in = ext->value;
-  auto seq = read_tlv(in);
-  if (!seq || seq->tag != 0x30) return;
-  auto names = parse_general_names(seq->content);
+  der::Reader in(ext->value);
+  der::Tlv seq;
+  if (!in.expect(der::kSequence, seq)) return;
+  auto names = parse_general_names(seq.content);
   if (!names) return;
   for (const auto& g : *names) {
     if (g.tag == 0x81)
@@ -179,30 +155,29 @@ void add_san(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts
 // Attribute ::= SEQUENCE { type OBJECT IDENTIFIER, values SET OF ANY }.
 // The first such extension is read.
 void add_sda(std::vector<Attribute>& out, const std::vector<ExtensionView>& exts) {
-  const auto at = std::find_if(exts.begin(), exts.end(),
-                               [](const ExtensionView& e) { return same_bytes(e.oid, kOidSubjectDirectoryAttributes); });
+  const auto at = std::find_if(exts.begin(), exts.end(), [](const ExtensionView& e) {
+    return std::ranges::equal(e.oid, kOidSubjectDirectoryAttributes);
+  });
   if (at == exts.end()) return;
-  ByteView in = at->value;
-  auto seq = read_tlv(in);
-  if (!seq || seq->tag != 0x30) return;
-  ByteView attrs = seq->content;
+  der::Reader in(at->value);
+  der::Tlv seq;
+  if (!in.expect(der::kSequence, seq)) return;
+  der::Reader attrs(seq.content);
   while (!attrs.empty()) {
-    auto attr = read_tlv(attrs);
-    if (!attr || attr->tag != 0x30) return;
-    ByteView body = attr->content;
-    auto type = read_tlv(body);
-    auto values = read_tlv(body);
-    if (!type || type->tag != 0x06 || !values || values->tag != 0x31) return;
-    const std::string oid = oid_text(type->content);
+    der::Tlv attr, type, values;
+    if (!attrs.expect(der::kSequence, attr)) return;
+    der::Reader body(attr.content);
+    if (!body.expect(der::kOid, type) || !body.expect(der::kSet, values)) return;
+    const std::string oid = der::oid_text(type.content);
     if (oid.size() <= kUaSdaArc.size() + 1 || oid.compare(0, kUaSdaArc.size(), kUaSdaArc) != 0 ||
         oid[kUaSdaArc.size()] != '.')
       continue;
     std::string suffix = oid.substr(kUaSdaArc.size() + 1);
-    ByteView vals = values->content;
+    der::Reader vals(values.content);
     while (!vals.empty()) {
-      auto v = read_tlv(vals);
-      if (!v) return;
-      add(out, AttrKind::sda, value_text(*v), suffix);
+      der::Tlv v;
+      if (!vals.next(v)) return;
+      add(out, AttrKind::sda, value_text(v), suffix);
     }
   }
 }

@@ -8,76 +8,47 @@
 #include <array>
 #include <mutex>
 
+#include "common/der.hpp"
 #include "common/time.hpp"
 
 namespace trustmon::registry {
 
-std::optional<DerTlv> read_der_tlv(ByteView& in) {
-  if (in.size() < 2) return std::nullopt;
-  DerTlv t;
-  t.tag = in[0];
-  if ((t.tag & 0x1f) == 0x1f) return std::nullopt;
-  std::size_t pos = 1;
-  std::size_t len = in[pos++];
-  if (len & 0x80) {
-    const std::size_t n = len & 0x7f;
-    if (n == 0 || n > 4 || in.size() - pos < n) return std::nullopt;
-    len = 0;
-    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | in[pos++];
-  }
-  if (in.size() - pos < len) return std::nullopt;
-  t.content = in.subspan(pos, len);
-  t.whole = in.first(pos + len);
-  in = in.subspan(pos + len);
-  return t;
-}
-
 std::optional<CertView> parse_cert_view(ByteView der) {
-  ByteView in = der;
-  auto cert = read_der_tlv(in);
-  if (!cert || cert->tag != 0x30 || !in.empty()) return std::nullopt;
-  ByteView body = cert->content;
-  auto tbs = read_der_tlv(body);
-  auto sig_alg = read_der_tlv(body);
-  auto sig = read_der_tlv(body);
-  if (!tbs || tbs->tag != 0x30 || !sig_alg || sig_alg->tag != 0x30 || !sig || sig->tag != 0x03 ||
-      sig->content.empty() || sig->content[0] != 0 || !body.empty())
+  der::Tlv cert, tbs, sig_alg, sig;
+  if (!der::single(der, der::kSequence, cert)) return std::nullopt;
+  der::Reader body(cert.content);
+  if (!body.expect(der::kSequence, tbs) || !body.expect(der::kSequence, sig_alg) ||
+      !body.expect(der::kBitString, sig) || !body.empty() || sig.content.empty() || sig.content[0] != 0)
     return std::nullopt;
   CertView v;
-  v.tbs = tbs->whole;
-  v.sig_alg = sig_alg->whole;
-  v.signature = sig->content.subspan(1);
-  ByteView t = tbs->content;
-  auto field = read_der_tlv(t);
-  if (field && field->tag == 0xa0) field = read_der_tlv(t);  // [0] version
-  if (!field || field->tag != 0x02) return std::nullopt;
-  v.serial = field->content;
-  auto alg = read_der_tlv(t);
-  auto issuer = read_der_tlv(t);
-  auto validity = read_der_tlv(t);
-  auto subject = read_der_tlv(t);
-  auto spki = read_der_tlv(t);
-  if (!alg || alg->tag != 0x30 || !issuer || issuer->tag != 0x30 || !validity || validity->tag != 0x30 || !subject ||
-      subject->tag != 0x30 || !spki || spki->tag != 0x30)
+  v.tbs = tbs.whole;
+  v.sig_alg = sig_alg.whole;
+  v.signature = sig.content.subspan(1);
+  der::Reader t(tbs.content);
+  der::Tlv version, serial, alg, issuer, validity, subject, spki;
+  bool has_version = false;
+  if (!t.optional(der::context(0), version, has_version) || !t.expect(der::kInteger, serial) ||
+      !t.expect(der::kSequence, alg) || !t.expect(der::kSequence, issuer) ||
+      !t.expect(der::kSequence, validity) || !t.expect(der::kSequence, subject) ||
+      !t.expect(der::kSequence, spki))
     return std::nullopt;
-  v.tbs_sig_alg = alg->whole;
-  v.issuer = issuer->whole;
-  v.subject = subject->whole;
-  v.spki = spki->whole;
-  ByteView times = validity->content;
-  auto nb = read_der_tlv(times);
-  auto na = read_der_tlv(times);
-  if (!nb || !na || !times.empty()) return std::nullopt;
-  v.not_before = nb->whole;
-  v.not_after = na->whole;
+  v.serial = serial.content;
+  v.tbs_sig_alg = alg.whole;
+  v.issuer = issuer.whole;
+  v.subject = subject.whole;
+  v.spki = spki.whole;
+  der::Reader times(validity.content);
+  der::Tlv not_before, not_after;
+  if (!times.next(not_before) || !times.next(not_after) || !times.empty()) return std::nullopt;
+  v.not_before = not_before.whole;
+  v.not_after = not_after.whole;
   while (!t.empty()) {  // [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions
-    auto opt = read_der_tlv(t);
-    if (!opt) return std::nullopt;
-    if (opt->tag == 0xa3) {
-      ByteView ext = opt->content;
-      auto seq = read_der_tlv(ext);
-      if (!seq || seq->tag != 0x30 || !ext.empty()) return std::nullopt;
-      v.extensions = seq->whole;
+    der::Tlv opt;
+    if (!t.next(opt)) return std::nullopt;
+    if (opt.tag == der::context(3)) {
+      der::Tlv seq;
+      if (!der::single(opt.content, der::kSequence, seq)) return std::nullopt;
+      v.extensions = seq.whole;
     }
   }
   return v;
@@ -90,22 +61,11 @@ Bytes view_serial(const CertView& v) {
   return to_bytes(v.serial.subspan(skip));
 }
 
-OwnedName decode_name(ByteView name_tlv) {
+X509NamePtr decode_name(ByteView name_tlv) {
   const unsigned char* p = name_tlv.data();
-  OwnedName n(d2i_X509_NAME(nullptr, &p, static_cast<long>(name_tlv.size())));
+  X509NamePtr n(d2i_X509_NAME(nullptr, &p, static_cast<long>(name_tlv.size())));
   if (!n) ossl_errors();
   return n;
-}
-
-bool valid_oid(ByteView content) {
-  if (content.empty() || (content.back() & 0x80)) return false;
-  for (std::size_t i = 0; i < content.size(); ++i)
-    if (content[i] == 0x80 && (i == 0 || !(content[i - 1] & 0x80))) return false;
-  return true;
-}
-
-bool same_bytes(ByteView a, ByteView b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
 // Extensions ::= SEQUENCE OF Extension;
@@ -113,26 +73,24 @@ bool same_bytes(ByteView a, ByteView b) {
 std::optional<std::vector<ExtensionView>> parse_extensions(ByteView extensions_tlv) {
   std::vector<ExtensionView> out;
   if (extensions_tlv.empty()) return out;
-  ByteView in = extensions_tlv;
-  auto seq = read_der_tlv(in);
-  if (!seq || seq->tag != 0x30 || !in.empty()) return std::nullopt;
-  ByteView list = seq->content;
+  der::Tlv seq;
+  if (!der::single(extensions_tlv, der::kSequence, seq)) return std::nullopt;
+  der::Reader list(seq.content);
   out.reserve(10);
   while (!list.empty()) {
-    auto ext = read_der_tlv(list);
-    if (!ext || ext->tag != 0x30) return std::nullopt;
-    ByteView body = ext->content;
-    auto oid = read_der_tlv(body);
-    if (!oid || oid->tag != 0x06 || !valid_oid(oid->content)) return std::nullopt;
-    auto next = read_der_tlv(body);
-    ExtensionView e{oid->content, false, {}};
-    if (next && next->tag == 0x01) {
-      if (next->content.size() != 1) return std::nullopt;  // BOOLEAN is one octet
-      e.critical = next->content[0] != 0;
-      next = read_der_tlv(body);
+    der::Tlv ext, oid, field;
+    if (!list.expect(der::kSequence, ext)) return std::nullopt;
+    der::Reader body(ext.content);
+    if (!body.expect(der::kOid, oid) || !der::valid_oid(oid.content)) return std::nullopt;
+    ExtensionView e{oid.content, false, {}};
+    bool has_critical = false;
+    if (!body.optional(der::kBoolean, field, has_critical)) return std::nullopt;
+    if (has_critical) {
+      if (field.content.size() != 1) return std::nullopt;  // BOOLEAN is one octet
+      e.critical = field.content[0] != 0;
     }
-    if (!next || next->tag != 0x04 || !body.empty()) return std::nullopt;
-    e.value = next->content;
+    if (!body.expect(der::kOctetString, field) || !body.empty()) return std::nullopt;
+    e.value = field.content;
     out.push_back(e);
   }
   return out;
@@ -141,7 +99,7 @@ std::optional<std::vector<ExtensionView>> parse_extensions(ByteView extensions_t
 const ExtensionView* unique_extension(const std::vector<ExtensionView>& extensions, ByteView oid) {
   const ExtensionView* found = nullptr;
   for (const auto& e : extensions) {
-    if (!same_bytes(e.oid, oid)) continue;
+    if (!std::ranges::equal(e.oid, oid)) continue;
     if (found != nullptr) return nullptr;
     found = &e;
   }
@@ -160,21 +118,21 @@ bool valid_integer(ByteView c) {
 
 }  // namespace
 
-std::optional<std::vector<DerTlv>> parse_general_names(ByteView content) {
-  std::vector<DerTlv> out;
-  while (!content.empty()) {
-    auto g = read_der_tlv(content);
-    if (!g) return std::nullopt;
-    switch (g->tag) {
+std::optional<std::vector<der::Tlv>> parse_general_names(ByteView content) {
+  std::vector<der::Tlv> out;
+  der::Reader names(content);
+  while (!names.empty()) {
+    der::Tlv g;
+    if (!names.next(g)) return std::nullopt;
+    switch (g.tag) {
       case 0xa0: {  // otherName: SEQUENCE { type-id OID, value [0] EXPLICIT ANY } (implicit tag)
-        ByteView body = g->content;
-        auto type = read_der_tlv(body);
-        auto value = read_der_tlv(body);
-        if (!type || type->tag != 0x06 || !valid_oid(type->content) || !value || value->tag != 0xa0 ||
-            !body.empty())
+        der::Reader body(g.content);
+        der::Tlv type, value, any;
+        if (!body.expect(der::kOid, type) || !der::valid_oid(type.content) ||
+            !body.expect(der::context(0), value) || !body.empty())
           return std::nullopt;
-        ByteView any = value->content;
-        if (!read_der_tlv(any) || !any.empty()) return std::nullopt;
+        der::Reader inner(value.content);
+        if (!inner.next(any) || !inner.empty()) return std::nullopt;
         break;
       }
       case 0x81:  // rfc822Name, dNSName, uniformResourceIdentifier (IA5String)
@@ -185,18 +143,18 @@ std::optional<std::vector<DerTlv>> parse_general_names(ByteView content) {
       case 0xa5:
         break;
       case 0xa4: {  // directoryName: [4] EXPLICIT Name
-        ByteView body = g->content;
-        auto name = read_der_tlv(body);
-        if (!name || !body.empty() || !parse_name(name->whole)) return std::nullopt;
+        der::Reader body(g.content);
+        der::Tlv name;
+        if (!body.next(name) || !body.empty() || !parse_name(name.whole)) return std::nullopt;
         break;
       }
       case 0x88:  // registeredID
-        if (!valid_oid(g->content)) return std::nullopt;
+        if (!der::valid_oid(g.content)) return std::nullopt;
         break;
       default:
         return std::nullopt;
     }
-    out.push_back(*g);
+    out.push_back(g);
   }
   return out;
 }
@@ -206,21 +164,21 @@ std::optional<std::vector<DerTlv>> parse_general_names(ByteView content) {
 //   authorityCertSerialNumber [2] IMPLICIT INTEGER OPTIONAL }
 // Octets after the SEQUENCE are ignored, as X509V3_get_d2i ignores them.
 std::optional<ByteView> authority_key_id(ByteView aki_value) {
-  ByteView in = aki_value;
-  auto seq = read_der_tlv(in);
-  if (!seq || seq->tag != 0x30) return std::nullopt;
-  ByteView body = seq->content;
+  der::Reader in(aki_value);
+  der::Tlv seq;
+  if (!in.expect(der::kSequence, seq)) return std::nullopt;
+  der::Reader body(seq.content);
   std::optional<ByteView> keyid;
   int last = -1;  // the fields come in order, each at most once
   while (!body.empty()) {
-    auto field = read_der_tlv(body);
-    if (!field) return std::nullopt;
-    const int n = field->tag == 0x80 ? 0 : field->tag == 0xa1 ? 1 : field->tag == 0x82 ? 2 : -1;
+    der::Tlv field;
+    if (!body.next(field)) return std::nullopt;
+    const int n = field.tag == 0x80 ? 0 : field.tag == 0xa1 ? 1 : field.tag == 0x82 ? 2 : -1;
     if (n <= last) return std::nullopt;
     last = n;
-    if (n == 0) keyid = field->content;
-    if (n == 1 && !parse_general_names(field->content)) return std::nullopt;
-    if (n == 2 && !valid_integer(field->content)) return std::nullopt;
+    if (n == 0) keyid = field.content;
+    if (n == 1 && !parse_general_names(field.content)) return std::nullopt;
+    if (n == 2 && !valid_integer(field.content)) return std::nullopt;
   }
   return keyid;
 }
@@ -248,37 +206,34 @@ bool name_value_tag(std::uint8_t tag) {
 }  // namespace
 
 std::optional<std::vector<NameAttribute>> parse_name(ByteView name_tlv) {
-  ByteView in = name_tlv;
-  auto seq = read_der_tlv(in);
-  if (!seq || seq->tag != 0x30 || !in.empty()) return std::nullopt;
+  der::Tlv seq;
+  if (!der::single(name_tlv, der::kSequence, seq)) return std::nullopt;
   std::vector<NameAttribute> out;
   out.reserve(8);
-  ByteView rdns = seq->content;
+  der::Reader rdns(seq.content);
   while (!rdns.empty()) {
-    auto rdn = read_der_tlv(rdns);
-    if (!rdn || rdn->tag != 0x31) return std::nullopt;
-    ByteView entries = rdn->content;
+    der::Tlv rdn;
+    if (!rdns.expect(der::kSet, rdn)) return std::nullopt;
+    der::Reader entries(rdn.content);
     while (!entries.empty()) {
-      auto entry = read_der_tlv(entries);
-      if (!entry || entry->tag != 0x30) return std::nullopt;
-      ByteView body = entry->content;
-      auto oid = read_der_tlv(body);
-      if (!oid || oid->tag != 0x06 || !valid_oid(oid->content)) return std::nullopt;
-      auto value = read_der_tlv(body);
-      if (!value || !body.empty() || !name_value_tag(value->tag)) return std::nullopt;
-      switch (value->tag) {
+      der::Tlv entry, oid, value;
+      if (!entries.expect(der::kSequence, entry)) return std::nullopt;
+      der::Reader body(entry.content);
+      if (!body.expect(der::kOid, oid) || !der::valid_oid(oid.content)) return std::nullopt;
+      if (!body.next(value) || !body.empty() || !name_value_tag(value.tag)) return std::nullopt;
+      switch (value.tag) {
         case 0x03:  // BIT STRING: the unused-bits octet is required and at most 7
-          if (value->content.empty() || value->content[0] > 7) return std::nullopt;
+          if (value.content.empty() || value.content[0] > 7) return std::nullopt;
           break;
         case 0x0c:
         case 0x1c:
         case 0x1e:  // d2i_X509_NAME converts these to UTF-8 (its canonical form) and fails with them
-          if (!directory_string_utf8(value->tag, value->content)) return std::nullopt;
+          if (!directory_string_utf8(value.tag, value.content)) return std::nullopt;
           break;
         default:
           break;
       }
-      out.push_back({oid->content, *value});
+      out.push_back({oid.content, value});
     }
   }
   return out;
@@ -362,14 +317,14 @@ std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView cont
 }
 
 std::optional<UnixTime> der_time_to_unix(ByteView time_tlv) {
-  ByteView in = time_tlv;
-  auto t = read_der_tlv(in);
-  if (!t || !in.empty()) return std::nullopt;
-  const ByteView c = t->content;
+  der::Reader in(time_tlv);
+  der::Tlv t;
+  if (!in.next(t) || !in.empty()) return std::nullopt;
+  const ByteView c = t.content;
   std::size_t year_digits;
-  if (t->tag == 0x17 && c.size() == 13)
+  if (t.tag == der::kUtcTime && c.size() == 13)
     year_digits = 2;
-  else if (t->tag == 0x18 && c.size() == 15)
+  else if (t.tag == der::kGeneralizedTime && c.size() == 15)
     year_digits = 4;
   else
     return std::nullopt;
@@ -395,16 +350,12 @@ std::optional<UnixTime> der_time_to_unix(ByteView time_tlv) {
 
 namespace {
 
-struct MdDeleter {
-  void operator()(EVP_MD* md) const noexcept { EVP_MD_free(md); }
-};
-
 // Digests fetched once per process (EVP_MD_fetch per signature is a large part of
 // X509_verify's overhead in OpenSSL 3.0).
 const EVP_MD* fetched_digest(int nid) {
   struct Entry {
     int nid;
-    std::unique_ptr<EVP_MD, MdDeleter> md;
+    EvpMdPtr md;
   };
   static std::mutex mu;
   static std::array<Entry, 8> cache{};
@@ -427,15 +378,15 @@ const EVP_MD* fetched_digest(int nid) {
 
 // The AlgorithmIdentifier's OID NID and whether its parameters are absent or NULL.
 std::optional<std::pair<int, bool>> algorithm(ByteView alg_tlv) {
-  ByteView in = alg_tlv;
-  auto seq = read_der_tlv(in);
-  if (!seq) return std::nullopt;
-  ByteView body = seq->content;
-  auto oid = read_der_tlv(body);
-  if (!oid || oid->tag != 0x06) return std::nullopt;
-  const bool simple = body.empty() || (body.size() == 2 && body[0] == 0x05 && body[1] == 0x00);
-  const unsigned char* p = oid->whole.data();
-  Asn1ObjectPtr obj(d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(oid->whole.size())));
+  der::Reader in(alg_tlv);
+  der::Tlv seq, oid;
+  if (!in.next(seq)) return std::nullopt;
+  der::Reader body(seq.content);
+  if (!body.expect(der::kOid, oid)) return std::nullopt;
+  const ByteView params = body.rest();
+  const bool simple = params.empty() || (params.size() == 2 && params[0] == der::kNull && params[1] == 0x00);
+  const unsigned char* p = oid.whole.data();
+  Asn1ObjectPtr obj(d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(oid.whole.size())));
   if (!obj) {
     ossl_errors();
     return std::nullopt;
@@ -490,9 +441,7 @@ SignatureCheck verify_signature(ByteView der, const CertView& v, EVP_PKEY* ca_ke
   if (alg->first == NID_undef || OBJ_find_sigid_algs(alg->first, &md_nid, &pk_nid) != 1)
     return SignatureCheck::unverifiable;
   // RFC 5280 §4.1.1.2: the signed and the outer algorithm must be the same.
-  if (v.sig_alg.size() != v.tbs_sig_alg.size() ||
-      !std::equal(v.sig_alg.begin(), v.sig_alg.end(), v.tbs_sig_alg.begin()))
-    return SignatureCheck::invalid;
+  if (!std::ranges::equal(v.sig_alg, v.tbs_sig_alg)) return SignatureCheck::invalid;
   if (!alg->second || pk_nid == NID_rsassaPss) return slow_verify(der, ca_key);
   const int key_type = EVP_PKEY_get_base_id(ca_key);
   const bool key_fits = (pk_nid == NID_rsaEncryption && key_type == EVP_PKEY_RSA) ||

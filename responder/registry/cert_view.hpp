@@ -6,16 +6,18 @@
 // so it walks the DER here and hands OpenSSL only the pieces it must decode (names,
 // times, extensions), each with its own small d2i.
 //
-// Policy: the walk is strict about structure (definite lengths, the RFC 5280 field order,
-// no trailing bytes) and lenient about contents (they are checked where used). Anything
-// the fast verifier does not handle itself (RSA-PSS, algorithm parameters other than
-// absent/NULL) is verified through d2i_X509 + X509_verify, so results never differ.
+// Policy: the walk (common/der.hpp's reader) is strict about structure (definite and
+// minimal lengths, the RFC 5280 field order, no trailing bytes) and lenient about
+// contents (they are checked where used). Anything the fast verifier does not handle
+// itself (RSA-PSS, algorithm parameters other than absent/NULL) is verified through
+// d2i_X509 + X509_verify, so results never differ.
 //
 // Names and extensions are walked here too (parse_name, parse_extensions) instead of
 // d2i_X509_NAME / d2i_X509_EXTENSIONS: ingest reads only a few attributes, and OpenSSL's
 // name decoder builds a canonical copy of every entry. The walkers refuse what those
 // decoders refuse for DER input (the unit tests compare them); they do not accept BER
-// (indefinite lengths, constructed strings), which a CA's DER never contains.
+// (indefinite or non-minimal lengths, constructed strings), which a CA's DER never
+// contains, although OpenSSL's decoders take non-minimal lengths.
 #pragma once
 
 #include <optional>
@@ -25,18 +27,10 @@
 #include "common/clock.hpp"
 
 #include "common/bytes.hpp"
+#include "common/der.hpp"
 #include "common/ossl.hpp"
 
 namespace trustmon::registry {
-
-struct DerTlv {
-  std::uint8_t tag = 0;
-  ByteView content;
-  ByteView whole;
-};
-// One TLV from the front of `in` (single-octet tags, definite lengths of at most 4
-// length octets); advances `in`. nullopt when malformed.
-std::optional<DerTlv> read_der_tlv(ByteView& in);
 
 struct CertView {
   ByteView tbs;         // the signed TBSCertificate TLV
@@ -61,21 +55,12 @@ enum class SignatureCheck { valid, invalid, unverifiable };
 // cannot check (unknown signature OID, or no CA key).
 SignatureCheck verify_signature(ByteView der, const CertView& v, EVP_PKEY* ca_key);
 
-struct X509NameDeleter {
-  void operator()(X509_NAME* n) const noexcept { X509_NAME_free(n); }
-};
-using OwnedName = std::unique_ptr<X509_NAME, X509NameDeleter>;
-OwnedName decode_name(ByteView name_tlv);
+X509NamePtr decode_name(ByteView name_tlv);
 
 // Content octets of OBJECT IDENTIFIERs the registry looks for.
 inline constexpr std::uint8_t kOidAuthorityKeyId[] = {0x55, 0x1d, 0x23};
 inline constexpr std::uint8_t kOidSubjectAltName[] = {0x55, 0x1d, 0x11};
 inline constexpr std::uint8_t kOidSubjectDirectoryAttributes[] = {0x55, 0x1d, 0x09};
-
-// Whether `content` is a well-formed OBJECT IDENTIFIER encoding (non-empty, no 0x80
-// padding octet at the start of an arc, the last octet ends an arc).
-bool valid_oid(ByteView content);
-bool same_bytes(ByteView a, ByteView b);
 
 struct ExtensionView {
   ByteView oid;    // extnID content octets
@@ -92,14 +77,14 @@ const ExtensionView* unique_extension(const std::vector<ExtensionView>& extensio
 // The entries of a GeneralNames SEQUENCE (its content octets), each a context-tagged TLV
 // ([1] rfc822Name, [2] dNSName, ...). nullopt when an entry is malformed: the whole
 // extension then decodes to nothing in OpenSSL too.
-std::optional<std::vector<DerTlv>> parse_general_names(ByteView content);
+std::optional<std::vector<der::Tlv>> parse_general_names(ByteView content);
 // The keyIdentifier ([0] IMPLICIT OCTET STRING) of an AuthorityKeyIdentifier extension
 // value; nullopt when the value is malformed or has no keyIdentifier.
 std::optional<ByteView> authority_key_id(ByteView aki_value);
 
 struct NameAttribute {
   ByteView oid;  // AttributeType content octets
-  DerTlv value;  // AttributeValue
+  der::Tlv value;  // AttributeValue
 };
 // The AttributeTypeAndValue list of a Name TLV (SEQUENCE OF SET OF SEQUENCE {OID, value}),
 // in encoding order. nullopt when malformed, including where d2i_X509_NAME refuses a

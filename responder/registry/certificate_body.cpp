@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/pem.hpp"
+
 namespace trustmon::registry {
 
 std::string media_type(std::string_view content_type) {
@@ -17,27 +19,39 @@ std::string media_type(std::string_view content_type) {
 namespace {
 
 // Splits a PEM bundle into the DER of each CERTIFICATE block; other block types
-// (keys, CRLs) are an error so that nothing is silently skipped.
+// (keys, CRLs) are an error so that nothing is silently skipped. A CERTIFICATE block
+// whose body does not decode becomes an empty item, refused later on its own.
 Result<std::vector<Bytes>> split_pem(std::string_view text) {
-  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
-  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  constexpr std::string_view kLabel = "CERTIFICATE";
+  const auto malformed = [](std::string message) {
+    return make_error(ErrorKind::invalid, "pem_malformed", std::move(message));
+  };
   std::vector<Bytes> out;
-  std::size_t pos = 0;
-  for (;;) {
-    std::size_t begin = text.find("-----BEGIN ", pos);
-    if (begin == std::string_view::npos) break;
-    if (text.substr(begin, kBegin.size()) != kBegin)
-      return make_error(ErrorKind::invalid, "pem_malformed", "only CERTIFICATE blocks are accepted");
-    std::size_t body = begin + kBegin.size();
-    std::size_t end = text.find(kEnd, body);
-    if (end == std::string_view::npos) return make_error(ErrorKind::invalid, "pem_malformed", "a CERTIFICATE block is not closed");
-    auto der = base64_decode_lenient(text.substr(body, end - body));
-    out.push_back(der ? std::move(*der) : Bytes{});
+  pem::Reader reader(text);
+  pem::Block block;
+  for (bool more = true; more;) {
+    switch (reader.next(block)) {
+      case pem::Next::end:
+        more = false;
+        continue;
+      case pem::Next::block:
+        if (block.label() != kLabel) return malformed("only CERTIFICATE blocks are accepted");
+        out.push_back(to_bytes(block.der()));
+        break;
+      case pem::Next::malformed: {
+        const pem::Failure& f = reader.failure();
+        if (f.problem == pem::Problem::too_large) return malformed("the PEM text is too large");
+        if (f.label != kLabel) return malformed("only CERTIFICATE blocks are accepted");
+        if (f.problem != pem::Problem::bad_body) return malformed("a CERTIFICATE block is not closed");
+        out.emplace_back();
+        break;
+      }
+    }
     if (out.size() > kMaxCertificatesPerBatch)
-      return make_error(ErrorKind::too_large, "batch_too_large", "at most " + std::to_string(kMaxCertificatesPerBatch) + " certificates");
-    pos = end + kEnd.size();
+      return make_error(ErrorKind::too_large, "batch_too_large",
+                        "at most " + std::to_string(kMaxCertificatesPerBatch) + " certificates");
   }
-  if (out.empty()) return make_error(ErrorKind::invalid, "pem_malformed", "no CERTIFICATE block found");
+  if (out.empty()) return malformed("no CERTIFICATE block found");
   return out;
 }
 

@@ -1,7 +1,6 @@
 #include "responder/registry/registry.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/pem.h>
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +8,9 @@
 #include <thread>
 
 #include "common/enum_names.hpp"
+#include "common/der.hpp"
 #include "common/ossl.hpp"
+#include "common/pem.hpp"
 #include "common/time.hpp"
 #include "responder/ocsp/presign.hpp"
 #include "responder/registry/attr_index.hpp"
@@ -56,10 +57,6 @@ Status record_denial(storage::WriteTxn& txn, const std::string& actor_label, con
 bool same_octets(const ASN1_OCTET_STRING* a, const ASN1_OCTET_STRING* b) {
   return ASN1_OCTET_STRING_cmp(a, b) == 0;
 }
-
-struct AuthorityKeyIdDeleter {
-  void operator()(AUTHORITY_KEYID* a) const noexcept { AUTHORITY_KEYID_free(a); }
-};
 
 ByteView octets(const ASN1_STRING* s) {
   return {ASN1_STRING_get0_data(s), static_cast<std::size_t>(ASN1_STRING_length(s))};
@@ -256,10 +253,10 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   // Otherwise the issuer name is decoded and compared as before.
   const auto all = issuers_.all();
   const X509_NAME* issuer_name = nullptr;
-  OwnedName decoded_issuer;
+  X509NamePtr decoded_issuer;
   for (const ocsp::IssuerKeys* candidate : all) {
     const X509_NAME* subject_name = X509_get_subject_name(candidate->ca.get());
-    if (same_bytes(name_der(subject_name), view->issuer)) {
+    if (std::ranges::equal(name_der(subject_name), view->issuer)) {
       issuer_name = subject_name;
       break;
     }
@@ -279,7 +276,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
     const X509_NAME* subject_name = X509_get_subject_name(ca);
     if (subject_name != issuer_name && X509_NAME_cmp(issuer_name, subject_name) != 0) continue;
     const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca);
-    if (akid && skid != nullptr && !same_bytes(*akid, octets(skid))) continue;
+    if (akid && skid != nullptr && !std::ranges::equal(*akid, octets(skid))) continue;
     name_matched = true;
     const SignatureCheck check = verify_signature(der, *view, X509_get0_pubkey(ca));
     if (check == SignatureCheck::valid) {
@@ -697,25 +694,14 @@ void Registry::upload_crl(Bytes crl, Actor actor, Callback done) {
 
 namespace {
 
-// DER as given, or the first "X509 CRL" PEM block.
+// DER as given (a CRL is a SEQUENCE: it starts with 0x30), or the first "X509 CRL"
+// block of a PEM text.
 std::optional<Bytes> crl_der(Bytes input) {
-  constexpr std::string_view kBegin = "-----BEGIN X509 CRL-----";
-  constexpr std::string_view kEnd = "-----END X509 CRL-----";
-  const std::string_view text = as_chars(input);
-  const std::size_t begin = text.find(kBegin);
-  if (begin == std::string_view::npos) return input;
-  const std::size_t body = begin + kBegin.size();
-  const std::size_t end = text.find(kEnd, body);
-  if (end == std::string_view::npos) return std::nullopt;
-  return base64_decode_lenient(text.substr(body, end - body));
+  if (!input.empty() && input[0] == der::kSequence) return input;
+  auto block = pem::find_block(as_chars(input), {"X509 CRL"});
+  if (!block) return std::nullopt;
+  return to_bytes(block->der());
 }
-
-// ASN1_ENUMERATED (reasonCode) and ASN1_GENERALIZEDTIME (invalidityDate) are both
-// ASN1_STRINGs.
-struct Asn1StringDeleter {
-  void operator()(ASN1_STRING* p) const noexcept { ASN1_STRING_free(p); }
-};
-using Asn1StringPtr = std::unique_ptr<ASN1_STRING, Asn1StringDeleter>;
 
 }  // namespace
 
@@ -733,7 +719,7 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
     return;
   }
-  std::unique_ptr<AUTHORITY_KEYID, AuthorityKeyIdDeleter> akid(
+  AuthorityKeyIdPtr akid(
       static_cast<AUTHORITY_KEYID*>(X509_CRL_get_ext_d2i(crl.get(), NID_authority_key_identifier, nullptr, nullptr)));
   const ocsp::IssuerKeys* issuer = nullptr;
   bool name_matched = false;

@@ -163,8 +163,8 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
   if (!*der) return make_error(ErrorKind::storage, "storage_corrupt", "certificate DER missing for a stored certificate");
   // Names only: no d2i_X509 (it would decode the public key; cert_view.hpp).
   auto view = parse_cert_view(**der);
-  OwnedName subject = view ? decode_name(view->subject) : nullptr;
-  OwnedName issuer_dn = view ? decode_name(view->issuer) : nullptr;
+  X509NamePtr subject = view ? decode_name(view->subject) : nullptr;
+  X509NamePtr issuer_dn = view ? decode_name(view->issuer) : nullptr;
   if (!subject || !issuer_dn) return make_error(ErrorKind::storage, "storage_corrupt", "stored certificate DER does not parse");
 
   CertificateSummary s;

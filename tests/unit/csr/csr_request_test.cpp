@@ -253,16 +253,5 @@ TEST(KeyFingerprint, UndecodableKeyOfAKnownAlgorithmIsMalformed) {
   EXPECT_EQ(junk.error().code, "csr_malformed");
 }
 
-TEST(OidText, DecodesAndRefusesBadEncodings) {
-  EXPECT_EQ(oid_text(testing::oid_content("1.2.804.2.1.1.1.1.3.1.1")), "1.2.804.2.1.1.1.1.3.1.1");
-  EXPECT_EQ(oid_text(testing::oid_content("2.5.4.3")), "2.5.4.3");
-  EXPECT_EQ(oid_text(testing::oid_content("2.999.1")), "2.999.1");
-  EXPECT_EQ(oid_text({}), "");
-  const Bytes truncated{0x2a, 0x86};
-  EXPECT_EQ(oid_text(truncated), "");
-  const Bytes padded{0x2a, 0x80, 0x01};
-  EXPECT_EQ(oid_text(padded), "");
-}
-
 }  // namespace
 }  // namespace trustmon::csr

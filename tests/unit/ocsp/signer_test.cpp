@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "responder/ocsp/der.hpp"
 #include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/signer.hpp"
 #include "tests/unit/ocsp/ocsp_client.hpp"
@@ -270,46 +269,6 @@ TEST(Signer, RejectsBadInput) {
   EXPECT_EQ(r.error().code, "invalid_argument");
   const SingleStatus far{id, CertState::good, 0, storage::kNoReason, 0, kNow, 253402300800 /*year 10000*/};
   EXPECT_FALSE(sign_response(k, std::span<const SingleStatus>(&far, 1), std::nullopt, kNow, false));
-}
-
-TEST(Der, GeneralizedTime) {
-  char text[15];
-  ASSERT_TRUE(der::format_generalized_time(0, text));
-  EXPECT_EQ(std::string(text, 15), "19700101000000Z");
-  ASSERT_TRUE(der::format_generalized_time(kNow, text));
-  EXPECT_EQ(std::string(text, 15), "20260921141320Z");
-  ASSERT_TRUE(der::format_generalized_time(951782400, text));  // leap day
-  EXPECT_EQ(std::string(text, 15), "20000229000000Z");
-  ASSERT_TRUE(der::format_generalized_time(-1, text));
-  EXPECT_EQ(std::string(text, 15), "19691231235959Z");
-  EXPECT_FALSE(der::format_generalized_time(253402300800, text));
-  UnixTime back = 0;
-  ASSERT_TRUE(der::parse_generalized_time(as_bytes("20260921141320Z"), back));
-  EXPECT_EQ(back, kNow);
-  EXPECT_FALSE(der::parse_generalized_time(as_bytes("20260921141320.5Z"), back));
-  EXPECT_FALSE(der::parse_generalized_time(as_bytes("20261321141320Z"), back));
-}
-
-TEST(Der, BackWriterGrowsAndEncodesLongLengths) {
-  der::BackWriter w(4);
-  const Bytes big(300, 0x11);
-  const std::size_t m = w.size();
-  w.bytes(big);
-  w.wrap(der::kOctetString, m);
-  w.wrap(der::kSequence, 0);
-  const ByteView v = w.view();
-  ASSERT_EQ(v.size(), 300u + 4 + 4);
-  EXPECT_EQ(v[0], 0x30);
-  EXPECT_EQ(v[1], 0x82);
-  EXPECT_EQ(v[2], 0x01);
-  EXPECT_EQ(v[3], 0x30);  // 304
-  EXPECT_EQ(v[4], 0x04);
-  EXPECT_EQ(v[5], 0x82);
-  EXPECT_EQ(v[6], 0x01);
-  EXPECT_EQ(v[7], 0x2c);  // 300
-  EXPECT_EQ(der::tlv_size(300), 304u);
-  EXPECT_EQ(der::tlv_size(127), 129u);
-  EXPECT_EQ(der::tlv_size(128), 131u);
 }
 
 }  // namespace

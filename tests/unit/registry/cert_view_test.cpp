@@ -131,7 +131,7 @@ TEST(CertView, NameWalkAgreesWithOpenSsl) {
   ASSERT_FALSE(der.empty());
   auto walked = parse_name(der);
   ASSERT_TRUE(walked);
-  OwnedName decoded = decode_name(der);
+  X509NamePtr decoded = decode_name(der);
   ASSERT_TRUE(decoded);
   ASSERT_EQ(static_cast<int>(walked->size()), X509_NAME_entry_count(decoded.get()));
   std::vector<int> types;
@@ -198,7 +198,7 @@ TEST(CertView, NameWalkRefusesWhatOpenSslRefuses) {
       {"oid empty", tlv(0x30, {tlv(0x31, {tlv(0x30, {tlv(0x06, Bytes{}), tlv(0x13, Bytes{'a'})})})})},
   };
   for (const auto& c : cases) {
-    OwnedName decoded = decode_name(c.der);
+    X509NamePtr decoded = decode_name(c.der);
     ossl_errors();
     const bool openssl_accepts = decoded != nullptr;
     EXPECT_EQ(parse_name(c.der).has_value(), openssl_accepts) << c.what << " (OpenSSL accepts: " << openssl_accepts << ")";

@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/der.hpp"
 #include "responder/ocsp/refresher.hpp"
 #include "responder/ocsp/responder.hpp"
 #include "responder/registry/attr_index.hpp"
@@ -479,6 +480,86 @@ TEST_F(RegistryTest, RefusedItemsStoreNothing) {
   auto ev = events();
   ASSERT_EQ(ev.size(), 1u);  // only the denial is recorded
   EXPECT_EQ(ev[0].type, "access.denied");
+}
+
+// DER has one encoding per length: the long form for a length the short form fits
+// (0x81 0x0a instead of 0x0a) is BER. OpenSSL's d2i_X509 reads it; the registry's walk
+// (common/der.hpp) refuses it, so such a certificate is certificate_malformed and
+// nothing is stored. Two places: the outer signatureAlgorithm (outside the signed bytes,
+// so the signature still verifies) and the serial inside the TBSCertificate (re-signed
+// with the CA's key, so only the encoding is wrong).
+TEST_F(RegistryTest, NonMinimalDerLengthIsRefusedAtIngest) {
+  const auto& pki = testing::shared_test_pki();
+  const Bytes good = ua_cert(taras());
+  der::Tlv cert, tbs, alg, sig;
+  ASSERT_TRUE(der::single(good, der::kSequence, cert));
+  der::Reader body(cert.content);
+  ASSERT_TRUE(body.expect(der::kSequence, tbs) && body.expect(der::kSequence, alg) &&
+              body.expect(der::kBitString, sig) && body.empty());
+  // `tlv` with its length in the long form, one length octet (content below 0x80).
+  const auto long_form = [](const der::Tlv& t) {
+    Bytes out{t.tag, 0x81, static_cast<std::uint8_t>(t.content.size())};
+    out.insert(out.end(), t.content.begin(), t.content.end());
+    return out;
+  };
+  const auto certificate = [](ByteView tbs_der, ByteView alg_der, ByteView sig_der) {
+    der::BackWriter w;
+    w.bytes(sig_der);
+    w.bytes(alg_der);
+    w.bytes(tbs_der);
+    w.wrap(der::kSequence, 0);
+    return w.take();
+  };
+
+  ASSERT_LT(alg.content.size(), 0x80u);
+  const Bytes outer = certificate(tbs.whole, long_form(alg), sig.whole);
+
+  der::Reader fields(tbs.content);
+  der::Tlv version, serial;
+  bool has_version = false;
+  ASSERT_TRUE(fields.optional(der::context(0), version, has_version) && fields.expect(der::kInteger, serial));
+  const std::ptrdiff_t serial_at = serial.whole.data() - tbs.content.data();
+  Bytes tbs_content(tbs.content.begin(), tbs.content.begin() + serial_at);
+  const Bytes long_serial = long_form(serial);
+  tbs_content.insert(tbs_content.end(), long_serial.begin(), long_serial.end());
+  tbs_content.insert(tbs_content.end(),
+                     tbs.content.begin() + serial_at + static_cast<std::ptrdiff_t>(serial.whole.size()),
+                     tbs.content.end());
+  der::BackWriter tbs_writer;
+  tbs_writer.bytes(tbs_content);
+  tbs_writer.wrap(der::kSequence, 0);
+  const Bytes resigned_tbs = tbs_writer.take();
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  std::size_t sig_len = 0;
+  ASSERT_TRUE(ctx &&
+              EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pki.ca_ec_key.get()) == 1 &&
+              EVP_DigestSign(ctx.get(), nullptr, &sig_len, resigned_tbs.data(), resigned_tbs.size()) == 1);
+  Bytes signature(sig_len + 1, 0);  // the unused-bits octet, then the signature
+  ASSERT_EQ(
+      EVP_DigestSign(ctx.get(), signature.data() + 1, &sig_len, resigned_tbs.data(), resigned_tbs.size()), 1);
+  signature.resize(sig_len + 1);
+  der::BackWriter sig_writer;
+  sig_writer.tlv(der::kBitString, signature);
+  const Bytes inner = certificate(resigned_tbs, alg.whole, sig_writer.view());
+
+  for (const Bytes* variant : {&outer, &inner}) {
+    // OpenSSL reads it and the signature is good: only the encoding is wrong.
+    auto x = x509_from_der(*variant);
+    ASSERT_TRUE(x.ok());
+    EXPECT_EQ(X509_verify(x->get(), X509_get0_pubkey(pki.ca_ec.get())), 1);
+  }
+  auto report = ingest({outer, inner});
+  ASSERT_EQ(report.items.size(), 2u);
+  for (const auto& item : report.items) {
+    EXPECT_EQ(item.status, ItemStatus::refused);
+    ASSERT_TRUE(item.error);
+    EXPECT_EQ(item.error->code, "certificate_malformed");
+  }
+  for (auto t : {storage::Table::certs, storage::Table::cert_der, storage::Table::attr_index,
+                 storage::Table::ocsp_responses})
+    EXPECT_EQ(table_entries(t), 0u) << storage::table_name(t);
+  // The same certificate in DER is stored.
+  EXPECT_EQ(ingest({good}).count(ItemStatus::stored), 1u);
 }
 
 TEST_F(RegistryTest, UnverifiableAlgorithmAllowedOnlyWhereConfigured) {

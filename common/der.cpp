@@ -1,12 +1,12 @@
-// Strict DER reading and backward DER writing (see der.hpp for the policy).
-#include "responder/ocsp/der.hpp"
+// Strict DER reading, backward DER writing, OIDs (see der.hpp for the policy).
+#include "common/der.hpp"
 
 #include <algorithm>
 #include <cstring>
 
 #include "common/time.hpp"
 
-namespace trustmon::ocsp::der {
+namespace trustmon::der {
 
 void BackWriter::room(std::size_t n) {
   if (pos_ >= n) return;
@@ -72,6 +72,37 @@ bool digits(const std::uint8_t* p, int n, unsigned& out) noexcept {
 
 }  // namespace
 
+bool valid_oid(ByteView content) noexcept {
+  if (content.empty() || (content.back() & 0x80) != 0) return false;
+  bool at_start = true;  // at the first octet of a sub-identifier
+  for (std::uint8_t b : content) {
+    if (at_start && b == 0x80) return false;
+    at_start = (b & 0x80) == 0;
+  }
+  return true;
+}
+
+std::string oid_text(ByteView content) {
+  if (!valid_oid(content)) return {};
+  std::string text;
+  std::uint64_t value = 0;
+  bool first = true;
+  for (std::uint8_t b : content) {
+    if (value > (UINT64_MAX >> 7)) return {};
+    value = (value << 7) | (b & 0x7f);
+    if (b & 0x80) continue;
+    if (first) {
+      const std::uint64_t arc = value < 40 ? 0 : value < 80 ? 1 : 2;
+      text = std::to_string(arc) + "." + std::to_string(value - arc * 40);
+      first = false;
+    } else {
+      text += "." + std::to_string(value);
+    }
+    value = 0;
+  }
+  return text;
+}
+
 bool format_generalized_time(UnixTime t, char out[15]) noexcept {
   std::int64_t days = t / 86400;
   std::int64_t secs = t % 86400;
@@ -113,4 +144,4 @@ bool parse_generalized_time(ByteView c, UnixTime& out) noexcept {
   return true;
 }
 
-}  // namespace trustmon::ocsp::der
+}  // namespace trustmon::der

@@ -1,19 +1,22 @@
-// Minimal DER primitives for the OCSP module: a strict reader (definite, minimal
-// lengths only; single-byte tags only; never reads past its input) and a writer that
+// The one DER toolbox of the project (OCSP requests and responses, PKCS#10 requests,
+// the certificate walk of the registry): a strict reader (definite, minimal lengths only;
+// single-byte tags only; never reads past its input, never allocates), a writer that
 // builds backwards, so every length is known when its header is written and nothing is
-// moved. Also the OIDs and GeneralizedTime encoding the OCSP code needs.
+// moved, OBJECT IDENTIFIER checks and text, and the GeneralizedTime form OCSP uses.
 //
-// Policy: these are for OCSP's fixed structures, not a general ASN.1 library. Anything
-// the reader does not accept is malformed input; callers turn `false` into an error.
+// Policy: DER, not BER and not a general ASN.1 library. Anything the reader does not
+// accept (indefinite or non-minimal lengths, high tag numbers, truncation) is malformed
+// input; callers turn `false` into their own error. Contents are the callers' business.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 
-namespace trustmon::ocsp::der {
+namespace trustmon::der {
 
 inline constexpr std::uint8_t kBoolean = 0x01;
 inline constexpr std::uint8_t kInteger = 0x02;
@@ -22,8 +25,10 @@ inline constexpr std::uint8_t kOctetString = 0x04;
 inline constexpr std::uint8_t kNull = 0x05;
 inline constexpr std::uint8_t kOid = 0x06;
 inline constexpr std::uint8_t kEnumerated = 0x0a;
+inline constexpr std::uint8_t kUtcTime = 0x17;
 inline constexpr std::uint8_t kGeneralizedTime = 0x18;
 inline constexpr std::uint8_t kSequence = 0x30;
+inline constexpr std::uint8_t kSet = 0x31;
 
 // [n] constructed (EXPLICIT tagging and IMPLICIT constructed types) and [n] primitive.
 constexpr std::uint8_t context(unsigned n) { return static_cast<std::uint8_t>(0xa0 | n); }
@@ -43,6 +48,8 @@ class Reader {
 
   bool empty() const noexcept { return p_ == end_; }
   std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+  // The octets not read yet.
+  ByteView rest() const noexcept { return ByteView(p_, remaining()); }
   // The next tag, or 0 when empty (0 is never a valid DER tag for us).
   std::uint8_t peek() const noexcept { return p_ == end_ ? 0 : *p_; }
 
@@ -149,6 +156,14 @@ bool put_generalized_time(BackWriter& w, UnixTime t);
 // Parses the strict DER form above (no fractions, 'Z' required).
 bool parse_generalized_time(ByteView content, UnixTime& out) noexcept;
 
+// Whether `content` (an OBJECT IDENTIFIER's value octets) is a valid encoding as
+// OpenSSL's c2i_ASN1_OBJECT judges it: not empty, no 0x80 octet starting a sub-identifier
+// (non-minimal), the last octet ends a sub-identifier.
+bool valid_oid(ByteView content) noexcept;
+// Dotted text of an OID's value octets ("1.2.804.2.1.1.1.1.3.1.1"); empty when the
+// encoding is not valid_oid or a sub-identifier does not fit 64 bits.
+std::string oid_text(ByteView content);
+
 // OID value octets (without tag and length).
 namespace oid {
 inline constexpr std::uint8_t kSha1[] = {0x2b, 0x0e, 0x03, 0x02, 0x1a};
@@ -163,4 +178,4 @@ inline constexpr std::uint8_t kOcspExtendedRevoke[] = {0x2b, 0x06, 0x01, 0x05, 0
 inline constexpr std::uint8_t kInvalidityDate[] = {0x55, 0x1d, 0x18};
 }  // namespace oid
 
-}  // namespace trustmon::ocsp::der
+}  // namespace trustmon::der
