@@ -13,18 +13,11 @@
 namespace trustmon::ocsp {
 namespace {
 
-Answer error_answer(ResponseStatus status, std::string_view outcome, std::string_view detail) {
+Answer error_answer(Outcome outcome) {
   Answer a;
-  a.kind = Answer::Kind::error;
-  a.status = status;
-  a.body = error_response(status);
   a.outcome = outcome;
-  a.detail = detail;
+  a.body = error_response(status_of(outcome));
   return a;
-}
-
-Answer internal_error(std::string_view detail) {
-  return error_answer(ResponseStatus::internal_error, "internal_error", detail);
 }
 
 // Server faults on the hot path are logged at most once a second per process, so a
@@ -37,22 +30,14 @@ void log_fault(const Clock& clock, const Error& e) {
   log().error("ocsp: {}: {}", e.code, e.message);
 }
 
-}  // namespace
-
-std::string etag(const Answer& answer) {
-  if (answer.kind == Answer::Kind::error) return {};
-  // The signature, not the DER's tail: with a delegated responder the DER ends with the
-  // embedded certificate, the same in every response of that issuer.
-  ByteView tail = response_signature(answer.body).value_or(answer.body);
-  if (tail.size() > 16) tail = tail.last(16);
-  if (tail.empty()) return {};
-  std::string etag;
-  etag.reserve(2 + 2 * tail.size());
-  etag += '"';
-  etag += hex_encode(tail);
-  etag += '"';
-  return etag;
+// Answer::etag_source of a successful response: the signature's last 16 octets (the
+// DER's, should the signature not be found; never for responses we signed).
+ByteView etag_source_of(ByteView response_der) noexcept {
+  const ByteView tail = response_signature(response_der).value_or(response_der);
+  return tail.size() > 16 ? tail.last(16) : tail;
 }
+
+}  // namespace
 
 Responder::Responder(const IssuerTable& issuers, OcspOptions options, const Clock& clock)
     : issuers_(issuers), options_(options), clock_(clock) {
@@ -85,146 +70,148 @@ Answer Responder::answer(ByteView request_der, const storage::ReadTxn& txn) cons
     return answer_impl(request_der, txn);
   } catch (...) {
     // Only allocation failures can get here; the constant answer allocates nothing.
-    return internal_error("exception");
+    return error_answer(Outcome::exception);
   }
 }
 
 Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn) const {
-  if (request_der.empty()) return error_answer(ResponseStatus::malformed_request, "malformed", "empty");
-  if (request_der.size() > options_.max_request_bytes)
-    return error_answer(ResponseStatus::malformed_request, "malformed", "too_large");
+  if (request_der.empty() || request_der.size() > options_.max_request_bytes) return error_answer(Outcome::malformed);
   ParsedRequest req;
-  if (const char* why = parse_request(request_der, options_.max_certids, req))
-    return error_answer(ResponseStatus::malformed_request, "malformed", why);
-
-  const IssuerKeys* issuer = nullptr;
-  for (const CertIdRef& c : req.certids) {
-    if (c.alg == HashAlg::unsupported)
-      return error_answer(ResponseStatus::unauthorized, "unauthorized", "unsupported_hash");
-    const IssuerKeys* k = issuers_.find(c.alg, c.name_hash, c.key_hash);
-    if (k == nullptr) return error_answer(ResponseStatus::unauthorized, "unauthorized", "unknown_issuer");
-    if (issuer != nullptr && k != issuer)
-      return error_answer(ResponseStatus::unauthorized, "unauthorized", "mixed_issuers");
-    issuer = k;
+  if (const char* why = parse_request(request_der, options_.max_certids, req)) {
+    log().debug("ocsp: malformed request: {}", why);
+    return error_answer(Outcome::malformed);
   }
+  Outcome refusal = Outcome::unknown_issuer;
+  const IssuerKeys* issuer = select_issuer(req.certids.view(), refusal);
+  if (issuer == nullptr) return error_answer(refusal);
 
   const UnixTime now = clock_.now();
   const bool echo = options_.echo_nonce && req.nonce.has_value();
-  std::string_view why_live = echo ? "nonce" : "multiple";
-
+  Outcome why_live = echo ? Outcome::live_nonce : Outcome::live_multiple;
   if (req.certids.size() == 1 && !echo) {
-    const CertIdRef& c = req.certids[0];
-    const Bytes key = storage::encode_cert_key(issuer->id, c.serial);
-    auto stored = txn.get(storage::Table::ocsp_responses, key);
-    if (!stored) {
-      log_fault(clock_, stored.error());
-      return internal_error("storage");
-    }
-    why_live = "missing";
-    if (stored->has_value()) {
-      auto view = storage::view_ocsp_response(**stored);
-      if (!view) {
-        why_live = "undecodable";
-      } else if (!(now + options_.fresh_margin < view->next_update && view->this_update <= now + options_.clock_skew)) {
-        why_live = "stale";
-      } else if (response_certid_alg(view->der) != c.alg) {
-        why_live = "hash_alg";
-      } else {
-        bool serve = true;
-        if (options_.check_presigned_status) {
-          auto cert = txn.get(storage::Table::certs, key);
-          if (!cert) {
-            log_fault(clock_, cert.error());
-            return internal_error("storage");
-          }
-          if (!cert->has_value()) {
-            serve = false;  // a response for a certificate we do not hold: never trust it
-          } else {
-            auto record = storage::decode_cert(**cert);
-            serve = record && presigned_matches(*view, *record);
-          }
-          if (!serve) why_live = "status_changed";
-        }
-        if (serve) {
-          Answer a;
-          a.kind = Answer::Kind::presigned;
-          a.status = ResponseStatus::successful;
-          a.body = view->der;
-          a.produced_at = view->produced_at;
-          a.this_update = view->this_update;
-          a.next_update = view->next_update;
-          a.cacheable = true;
-          a.issuer = issuer->id;
-          a.outcome = "cache";
-          a.detail = "presigned";
-          return a;
-        }
-      }
-    }
+    Answer a;
+    why_live = try_presigned(*issuer, req.certids[0], now, txn, a);
+    if (!is_live(why_live)) return a;  // served, or a storage fault
   }
+  std::optional<ByteView> nonce;
+  if (echo) nonce = req.nonce_extn_value;
+  return sign_live(*issuer, req.certids.view(), nonce, now, txn, why_live);
+}
 
-  // Live signing.
-  if (!take_signing_token(issuer->id, now))
-    return error_answer(ResponseStatus::try_later, "try_later", "signing_budget");
+const IssuerKeys* Responder::select_issuer(std::span<const CertIdRef> certids, Outcome& refusal) const noexcept {
+  const IssuerKeys* issuer = nullptr;
+  for (const CertIdRef& c : certids) {
+    if (c.alg == HashAlg::unsupported) {
+      refusal = Outcome::unsupported_hash;
+      return nullptr;
+    }
+    const IssuerKeys* k = issuers_.find(c.alg, c.name_hash, c.key_hash);
+    if (k == nullptr) {
+      refusal = Outcome::unknown_issuer;
+      return nullptr;
+    }
+    if (issuer != nullptr && k != issuer) {
+      refusal = Outcome::mixed_issuers;
+      return nullptr;
+    }
+    issuer = k;
+  }
+  return issuer;  // parse_request refuses an empty requestList: never nullptr here
+}
+
+Outcome Responder::try_presigned(const IssuerKeys& issuer, const CertIdRef& certid, UnixTime now,
+                                 const storage::ReadTxn& txn, Answer& out) const {
+  // Pre-signed responses are SHA-1 (presign.hpp): no need to look into the stored DER.
+  if (certid.alg != kPresignHashAlg) return Outcome::live_hash_alg;
+  const Bytes key = storage::encode_cert_key(issuer.id, certid.serial);
+  auto stored = txn.get(storage::Table::ocsp_responses, key);
+  if (!stored) {
+    log_fault(clock_, stored.error());
+    out = error_answer(Outcome::storage_fault);
+    return out.outcome;
+  }
+  if (!stored->has_value()) return Outcome::live_missing;
+  auto view = storage::view_ocsp_response(**stored);
+  if (!view) return Outcome::live_undecodable;
+  if (!(now + options_.fresh_margin < view->next_update && view->this_update <= now + options_.clock_skew))
+    return Outcome::live_stale;
+  if (options_.check_presigned_status) {
+    auto cert = txn.get(storage::Table::certs, key);
+    if (!cert) {
+      log_fault(clock_, cert.error());
+      out = error_answer(Outcome::storage_fault);
+      return out.outcome;
+    }
+    // A response for a certificate we do not hold is never trusted.
+    if (!cert->has_value()) return Outcome::live_status_changed;
+    auto record = storage::decode_cert(**cert);
+    if (!record || !presigned_matches(*view, *record)) return Outcome::live_status_changed;
+  }
+  out.outcome = Outcome::presigned;
+  out.body = view->der;
+  out.etag_source = etag_source_of(view->der);
+  out.produced_at = view->produced_at;
+  out.this_update = view->this_update;
+  out.next_update = view->next_update;
+  out.cacheable = true;
+  return out.outcome;
+}
+
+Answer Responder::sign_live(const IssuerKeys& issuer, std::span<const CertIdRef> certids,
+                            std::optional<ByteView> nonce, UnixTime now, const storage::ReadTxn& txn,
+                            Outcome why_live) const {
+  if (!take_signing_token(issuer.id, now)) return error_answer(Outcome::signing_budget);
   const UnixTime this_update = now - options_.backdate;
   const UnixTime next_update = this_update + options_.validity;
   std::vector<SingleStatus> statuses;
-  statuses.reserve(req.certids.size());
+  statuses.reserve(certids.size());
   bool extended_revoke = false;
-  for (const CertIdRef& c : req.certids) {
-    const Bytes key = storage::encode_cert_key(issuer->id, c.serial);
+  for (const CertIdRef& c : certids) {
+    const Bytes key = storage::encode_cert_key(issuer.id, c.serial);
     auto got = txn.get(storage::Table::certs, key);
     if (!got) {
       log_fault(clock_, got.error());
-      return internal_error("storage");
+      return error_answer(Outcome::storage_fault);
     }
     if (got->has_value()) {
       auto record = storage::decode_cert(**got);
       if (!record) {
         log_fault(clock_, record.error());
-        return internal_error("storage");
+        return error_answer(Outcome::storage_fault);
       }
       statuses.push_back(status_from_record(c.der, *record, this_update, next_update));
-    } else if (options_.unknown_as_revoked) {
+      continue;
+    }
+    SingleStatus s;
+    s.certid_der = c.der;
+    s.this_update = this_update;
+    s.next_update = next_update;
+    if (options_.unknown_as_revoked) {
       // RFC 6960 §2.2: a serial never issued is "revoked", certificateHold, at the epoch,
       // with the extended-revoke extension telling clients what that means.
-      SingleStatus s;
-      s.certid_der = c.der;
       s.state = CertState::revoked;
       s.revocation_time = 0;
       s.reason = 6;  // certificateHold
-      s.this_update = this_update;
-      s.next_update = next_update;
-      statuses.push_back(s);
       extended_revoke = true;
     } else {
-      SingleStatus s;
-      s.certid_der = c.der;
       s.state = CertState::unknown;
-      s.this_update = this_update;
-      s.next_update = next_update;
-      statuses.push_back(s);
     }
+    statuses.push_back(s);
   }
-  std::optional<ByteView> nonce;
-  if (echo) nonce = req.nonce_extn_value;
-  auto der = sign_response(*issuer, statuses, nonce, now, extended_revoke);
+  auto der = sign_response(issuer, statuses, nonce, now, extended_revoke);
   if (!der) {
     log_fault(clock_, der.error());
-    return internal_error("signing");
+    return error_answer(Outcome::signing_fault);
   }
   Answer a;
-  a.kind = Answer::Kind::live;
-  a.status = ResponseStatus::successful;
+  a.outcome = why_live;
   a.owned = std::move(*der);
   a.body = a.owned;
+  a.etag_source = etag_source_of(a.body);
   a.produced_at = now;
   a.this_update = this_update;
   a.next_update = next_update;
-  a.cacheable = !echo;
-  a.issuer = issuer->id;
-  a.outcome = "live";
-  a.detail = why_live;
+  a.cacheable = !nonce;
   return a;
 }
 

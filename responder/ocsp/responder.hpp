@@ -1,18 +1,19 @@
 // The OCSP service: one request's DER in, one OCSPResponse out. No HTTP here (the
-// route adapter in responder/http maps Answer to a reply and cache headers).
+// route adapter in responder/routes maps an Answer to a reply, cache headers and metrics).
 //
 // Policy, in order:
 //  1. empty, larger than max_request_bytes, or unparsable -> malformedRequest;
 //  2. any CertID whose issuer we do not know (including an unsupported hash algorithm),
 //     or CertIDs of different issuers (one signature cannot speak for two) -> unauthorized;
 //  3. one CertID and no nonce to echo: the pre-signed response in ocsp_responses, if it
-//     is fresh (now + fresh_margin < nextUpdate, thisUpdate <= now + clock_skew), its
-//     CertID uses the request's hash algorithm (pre-signed responses use SHA-1, the
-//     common client default; other algorithms are answered live), and (with
-//     check_presigned_status) the certs record still states the same status;
-//  4. otherwise sign live from the certs table: good -> good, revoked -> revoked with
-//     time, reason and invalidity date, absent -> unknown (or revoked per RFC 6960 §2.2
-//     with unknown_as_revoked). A serial never seen is never "good".
+//     is fresh (now + fresh_margin < nextUpdate, thisUpdate <= now + clock_skew), the
+//     request's CertID uses SHA-1 (pre-signed responses always do, kPresignHashAlg; other
+//     algorithms are answered live), and (with check_presigned_status) the certs record
+//     still states the same status;
+//  4. otherwise sign live from the certs table, within the issuer's signing budget
+//     (live_signatures_per_second; spent -> tryLater): good -> good, revoked -> revoked
+//     with time, reason and invalidity date, absent -> unknown (or revoked per RFC 6960
+//     §2.2 with unknown_as_revoked). A serial never seen is never "good".
 //  Storage or signing failures -> internalError. answer() never throws.
 //
 // Contract with writers: whoever changes a certificate's status in `certs` replaces or
@@ -20,27 +21,63 @@
 // the safety net, not the mechanism).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <unordered_map>
-#include <string>
-#include <string_view>
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/options.hpp"
+#include "responder/ocsp/request.hpp"
 #include "responder/ocsp/signer.hpp"
 #include "storage/lmdb.hpp"
 
 namespace trustmon::ocsp {
 
-struct Answer {
-  enum class Kind : std::uint8_t { presigned, live, error };
+// What became of one request: the one classification of an answer. Its OCSP status
+// (status_of), whether it was signed live (is_live) and the label the route counts it
+// under all follow from it. The values are grouped by status in this order; status_of
+// and is_live rely on it.
+enum class Outcome : std::uint8_t {
+  presigned,  // successful: the stored response, served as it is
+  // successful, signed live; the name says why no pre-signed response was served:
+  live_nonce,           // a nonce to echo
+  live_multiple,        // more than one CertID
+  live_missing,         // none stored
+  live_undecodable,     // the stored record does not decode
+  live_stale,           // outside its freshness window
+  live_hash_alg,        // the request's CertID is not SHA-1 (kPresignHashAlg)
+  live_status_changed,  // certs no longer states what it states (or holds no record)
+  malformed,            // malformedRequest: empty, too large, or refused by the parser
+                        // (its reason is logged at debug)
+  unsupported_hash,     // unauthorized: a CertID hash algorithm we do not support
+  unknown_issuer,       // unauthorized: an issuer we do not serve
+  mixed_issuers,        // unauthorized: CertIDs of different issuers
+  signing_budget,       // tryLater: the issuer's live signatures for this second are spent
+  storage_fault,        // internalError
+  signing_fault,        // internalError
+  exception,            // internalError (allocation failure)
+};
+inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::exception) + 1;
 
+constexpr bool is_live(Outcome o) noexcept { return o >= Outcome::live_nonce && o <= Outcome::live_status_changed; }
+constexpr ResponseStatus status_of(Outcome o) noexcept {
+  if (o <= Outcome::live_status_changed) return ResponseStatus::successful;
+  if (o == Outcome::malformed) return ResponseStatus::malformed_request;
+  if (o <= Outcome::mixed_issuers) return ResponseStatus::unauthorized;
+  if (o == Outcome::signing_budget) return ResponseStatus::try_later;
+  return ResponseStatus::internal_error;
+}
+
+struct Answer {
   Answer() = default;
-  Answer(Answer&&) noexcept = default;  // `body` may point into `owned`: moving keeps it valid
+  // `body` and `etag_source` may point into `owned`: moving keeps them valid.
+  Answer(Answer&&) noexcept = default;
   Answer& operator=(Answer&&) noexcept = default;
   Answer(const Answer&) = delete;  // copying would leave `body` pointing at the original
   Answer& operator=(const Answer&) = delete;
@@ -49,28 +86,19 @@ struct Answer {
   // caller's ReadScope is open), into `owned` (live), or constant bytes (error).
   ByteView body;
   Bytes owned;
-  Kind kind = Kind::error;
-  ResponseStatus status = ResponseStatus::internal_error;
-  int ocsp_status() const noexcept { return static_cast<int>(status); }
+  Outcome outcome = Outcome::exception;
   UnixTime produced_at = 0;
   UnixTime this_update = 0;
   UnixTime next_update = 0;  // for Expires / max-age
   bool cacheable = false;    // successful and no nonce echoed
-  storage::IssuerId issuer = 0;  // valid when kind != error or status == internal_error after lookup
-  // For metrics and the access log, constant strings:
-  //   outcome: "cache", "live", "malformed", "unauthorized", "internal_error";
-  //   detail:  why — live: "nonce", "multiple", "missing", "stale", "hash_alg", "status_changed",
-  //            "undecodable"; malformed: the parser's reason or "too_large"/"empty";
-  //            unauthorized: "unknown_issuer", "unsupported_hash", "mixed_issuers";
-  //            internal_error: "storage", "signing", "exception".
-  std::string_view outcome;
-  std::string_view detail;
-};
+  // What identifies these bytes for an HTTP ETag: the last 16 octets of the signature
+  // (they change with every signing, ECDSA and RSA over a new producedAt; the DER's own
+  // tail would be the embedded responder certificate, the same in every response of a
+  // delegated issuer). A view into `body`, found when the answer is; empty for errors.
+  ByteView etag_source;
 
-// A strong ETag ("\"<hex>\"") for a successful answer: the last 16 octets of the
-// signature, which change with every signing (ECDSA and RSA over a new producedAt).
-// Costs a few TLV headers. Empty for errors.
-std::string etag(const Answer& answer);
+  ResponseStatus status() const noexcept { return status_of(outcome); }
+};
 
 class Responder {
  public:
@@ -85,6 +113,17 @@ class Responder {
 
  private:
   Answer answer_impl(ByteView request_der, const storage::ReadTxn& txn) const;
+  // Step 2: the one issuer all CertIDs name, or nullptr with the unauthorized outcome
+  // in `refusal`.
+  const IssuerKeys* select_issuer(std::span<const CertIdRef> certids, Outcome& refusal) const noexcept;
+  // Step 3: Outcome::presigned with `out` filled; storage_fault with `out` the error
+  // answer; otherwise the live_* reason the stored response cannot be served.
+  Outcome try_presigned(const IssuerKeys& issuer, const CertIdRef& certid, UnixTime now,
+                        const storage::ReadTxn& txn, Answer& out) const;
+  // Step 4: signs `certids` (with the nonce to echo, if any) within the issuer's signing
+  // budget; `why_live` becomes the answer's outcome.
+  Answer sign_live(const IssuerKeys& issuer, std::span<const CertIdRef> certids, std::optional<ByteView> nonce,
+                   UnixTime now, const storage::ReadTxn& txn, Outcome why_live) const;
   // Takes one live signature from the issuer's budget; false when it is spent.
   bool take_signing_token(storage::IssuerId issuer, UnixTime now) const;
 

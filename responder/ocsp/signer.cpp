@@ -206,27 +206,4 @@ std::optional<ByteView> response_signature(ByteView response) noexcept {
   return bits.subspan(1);
 }
 
-std::optional<HashAlg> response_certid_alg(ByteView response) noexcept {
-  const auto basic = basic_response(response);
-  if (!basic) return std::nullopt;
-  der::Tlv t;
-  ByteView tbs, list, single, certid, alg, oid;
-  der::Reader rs(*basic);
-  if (!rs.expect(der::kSequence, tbs)) return std::nullopt;
-  der::Reader rt(tbs);
-  bool present = false;
-  if (!rt.optional(der::context(0), t, present)) return std::nullopt;  // version
-  if (!rt.next(t) || (t.tag != der::context(1) && t.tag != der::context(2))) return std::nullopt;  // responderID
-  if (!rt.expect(der::kGeneralizedTime, t) || !rt.expect(der::kSequence, list)) return std::nullopt;
-  der::Reader rl(list);
-  if (!rl.expect(der::kSequence, single)) return std::nullopt;
-  der::Reader rsingle(single);
-  if (!rsingle.expect(der::kSequence, certid)) return std::nullopt;
-  der::Reader rc(certid);
-  if (!rc.expect(der::kSequence, alg)) return std::nullopt;
-  der::Reader ra(alg);
-  if (!ra.expect(der::kOid, oid)) return std::nullopt;
-  return hash_from_oid(oid);
-}
-
 }  // namespace trustmon::ocsp

@@ -74,10 +74,6 @@ Result<Bytes> sign_response(const IssuerKeys& issuer, std::span<const SingleStat
 // an unsupported algorithm.
 Bytes build_certid_der(HashAlg alg, const IssuerKeys& issuer, ByteView serial);
 
-// The CertID hash algorithm of the first SingleResponse of a successful OCSPResponse
-// (used to check a pre-signed response fits the request); nullopt if it cannot be read.
-std::optional<HashAlg> response_certid_alg(ByteView response_der) noexcept;
-
 // The signature octets of a successful OCSPResponse (the BIT STRING value without its
 // unused-bits octet); nullopt if the DER cannot be read that far.
 std::optional<ByteView> response_signature(ByteView response_der) noexcept;

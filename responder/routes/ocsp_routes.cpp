@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/metrics.hpp"
 #include "common/time.hpp"
 #include "responder/ocsp/signer.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -11,13 +12,43 @@ namespace trustmon::routes {
 namespace {
 
 constexpr std::string_view kOcspResponseType = "application/ocsp-response";
-constexpr std::array<std::string_view, 8> kOutcomes = {"cache", "live", "malformed", "unauthorized",
-                                                       "internal_error", "try_later", "not_modified", "other"};
 
-std::size_t outcome_slot(std::string_view outcome) {
-  for (std::size_t i = 0; i < kOutcomes.size(); ++i)
-    if (kOutcomes[i] == outcome) return i;
-  return kOutcomes.size() - 1;
+// The label an answer is counted under in trustmon_ocsp_answers_total and noted as in
+// the access log. Stable values: dashboards and tests read them.
+enum class Label : std::uint8_t { cache, live, malformed, unauthorized, internal_error, try_later, not_modified, other };
+constexpr std::array<std::string_view, 8> kLabels = {"cache",          "live",      "malformed",    "unauthorized",
+                                                     "internal_error", "try_later", "not_modified", "other"};
+
+constexpr Label label_of(ocsp::Outcome outcome) noexcept {
+  if (outcome == ocsp::Outcome::presigned) return Label::cache;
+  if (ocsp::is_live(outcome)) return Label::live;
+  switch (ocsp::status_of(outcome)) {
+    case ocsp::ResponseStatus::malformed_request: return Label::malformed;
+    case ocsp::ResponseStatus::unauthorized: return Label::unauthorized;
+    case ocsp::ResponseStatus::internal_error: return Label::internal_error;
+    case ocsp::ResponseStatus::try_later: return Label::try_later;
+    case ocsp::ResponseStatus::successful:
+    case ocsp::ResponseStatus::sig_required: break;
+  }
+  return Label::other;
+}
+
+constexpr std::string_view label_name(Label label) noexcept { return kLabels[static_cast<std::size_t>(label)]; }
+
+// The strong ETag ("\"<hex>\"") of a successful answer, written into `out`.
+constexpr std::size_t kEtagMax = 2 + 2 * 16;
+std::string_view format_etag(ByteView source, std::array<char, kEtagMax>& out) noexcept {
+  constexpr char kHex[] = "0123456789abcdef";
+  if (source.empty()) return {};
+  if (source.size() > 16) source = source.last(16);
+  std::size_t n = 0;
+  out[n++] = '"';
+  for (std::uint8_t b : source) {
+    out[n++] = kHex[b >> 4];
+    out[n++] = kHex[b & 0x0f];
+  }
+  out[n++] = '"';
+  return {out.data(), n};
 }
 
 struct Context {
@@ -27,10 +58,10 @@ struct Context {
   OcspCounters& counters;
 };
 
-void reply_constant(http::Request& req, Context& ctx, ByteView bytes, std::string_view outcome) {
+void reply_constant(http::Request& req, Context& ctx, ocsp::Outcome outcome) {
   ctx.counters.count(outcome);
-  req.note("ocsp", outcome);
-  req.reply(200, kOcspResponseType, bytes);
+  req.note("ocsp", label_name(label_of(outcome)));
+  req.reply(200, kOcspResponseType, ocsp::error_response(ocsp::status_of(outcome)));
 }
 
 // The If-None-Match header lists one or more entity tags (or *); weak tags compare equal
@@ -55,19 +86,19 @@ void answer(http::Request& req, Context& ctx, ByteView der, bool get) {
   WorkerState& state = worker_state(req);
   storage::ReadScope scope(state.txn);
   if (!scope.status()) {
-    reply_constant(req, ctx, ocsp::kInternalError, "internal_error");
+    reply_constant(req, ctx, ocsp::Outcome::storage_fault);
     return;
   }
   ocsp::Answer a = ctx.responder.answer(der, state.txn);
   ctx.counters.count(a.outcome);
-  req.note("ocsp", a.outcome);
+  req.note("ocsp", label_name(label_of(a.outcome)));
   if (!get || !a.cacheable) {
     // `a.body` may point into the LMDB map: reply (which copies) while the scope lives.
     req.reply(200, kOcspResponseType, a.body);
     return;
   }
-  // RFC 5019 §6.2: the response may be cached until nextUpdate. No allocation here
-  // beyond the ETag: this is the GET hot path.
+  // RFC 5019 §6.2: the response may be cached until nextUpdate. No allocation here:
+  // this is the GET hot path.
   UnixTime now = ctx.clock.now();
   UnixTime max_age = a.next_update > now ? a.next_update - now : 0;
   char cache_control[96];
@@ -77,13 +108,14 @@ void answer(http::Request& req, Context& ctx, ByteView der, bool get) {
   char expires[kHttpDateLength + 1];
   format_http_date_to(a.produced_at, last_modified);
   format_http_date_to(a.next_update, expires);
-  std::string etag = ocsp::etag(a);  // already a quoted strong tag
+  std::array<char, kEtagMax> etag_text;
+  const std::string_view etag = format_etag(a.etag_source, etag_text);
   http::Header headers[] = {{"Cache-Control", std::string_view(cache_control, static_cast<std::size_t>(cc_len))},
                             {"Last-Modified", std::string_view(last_modified, kHttpDateLength)},
                             {"Expires", std::string_view(expires, kHttpDateLength)},
                             {"ETag", etag}};
   if (auto inm = req.header("If-None-Match"); inm && etag_matches(*inm, etag)) {
-    ctx.counters.count("not_modified");
+    ctx.counters.count_not_modified();
     req.reply_not_modified(headers);
     return;
   }
@@ -93,7 +125,7 @@ void answer(http::Request& req, Context& ctx, ByteView der, bool get) {
 void handle_post(http::Request& req, Context& ctx) {
   ByteView body = req.body();
   if (body.size() > ctx.max_request_bytes) {
-    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    reply_constant(req, ctx, ocsp::Outcome::malformed);
     return;
   }
   answer(req, ctx, body, false);
@@ -105,7 +137,7 @@ void handle_get(http::Request& req, Context& ctx) {
   std::string_view encoded = path.substr(kPrefix.size());
   // Base64 grows the request by 4/3 and percent-encoding by up to 3x more.
   if (encoded.empty() || encoded.size() > ctx.max_request_bytes * 4) {
-    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    reply_constant(req, ctx, ocsp::Outcome::malformed);
     return;
   }
   // Decoded on the stack. RFC 5019 clients use GET only below 255 bytes of request, so an
@@ -115,7 +147,7 @@ void handle_get(http::Request& req, Context& ctx) {
   std::uint8_t der[kStackBytes];
   auto text_len = percent_decode_to(encoded, text, sizeof text);
   if (!text_len) {
-    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    reply_constant(req, ctx, ocsp::Outcome::malformed);
     return;
   }
   // Some clients and proxies turn '+' into a space; in base64 a space can only be a '+'.
@@ -123,7 +155,7 @@ void handle_get(http::Request& req, Context& ctx) {
     if (text[i] == ' ') text[i] = '+';
   auto der_len = base64_decode_to(std::string_view(text, *text_len), der, sizeof der);
   if (!der_len || *der_len > ctx.max_request_bytes) {
-    reply_constant(req, ctx, ocsp::kMalformedRequest, "malformed");
+    reply_constant(req, ctx, ocsp::Outcome::malformed);
     return;
   }
   answer(req, ctx, ByteView(der, *der_len), true);
@@ -131,16 +163,23 @@ void handle_get(http::Request& req, Context& ctx) {
 
 }  // namespace
 
-void OcspCounters::count(std::string_view outcome) noexcept {
-  counts_[outcome_slot(outcome)].fetch_add(1, std::memory_order_relaxed);
+void OcspCounters::count(ocsp::Outcome outcome) noexcept {
+  by_outcome_[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
 }
 
+void OcspCounters::count_not_modified() noexcept { not_modified_.fetch_add(1, std::memory_order_relaxed); }
+
 std::string OcspCounters::metrics_text() const {
-  std::string out = "# HELP trustmon_ocsp_answers_total OCSP answers by outcome.\n"
-                    "# TYPE trustmon_ocsp_answers_total counter\n";
-  for (std::size_t i = 0; i < kOutcomes.size(); ++i)
-    out += "trustmon_ocsp_answers_total{outcome=\"" + std::string(kOutcomes[i]) + "\"} " +
-           std::to_string(counts_[i].load(std::memory_order_relaxed)) + "\n";
+  std::array<std::uint64_t, kLabels.size()> by_label{};
+  for (std::size_t i = 0; i < by_outcome_.size(); ++i)
+    by_label[static_cast<std::size_t>(label_of(static_cast<ocsp::Outcome>(i)))] +=
+        by_outcome_[i].load(std::memory_order_relaxed);
+  by_label[static_cast<std::size_t>(Label::not_modified)] += not_modified_.load(std::memory_order_relaxed);
+  std::string out;
+  MetricsText m(out);
+  constexpr std::string_view kName = "trustmon_ocsp_answers_total";
+  m.header(kName, "counter", "OCSP answers by outcome.");
+  for (std::size_t i = 0; i < kLabels.size(); ++i) m.sample(kName, "outcome", kLabels[i], by_label[i]);
   return out;
 }
 

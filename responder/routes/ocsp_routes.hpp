@@ -14,15 +14,18 @@
 
 namespace trustmon::routes {
 
-// Answers by outcome (cache, live, malformed, unauthorized, internal...), for /metrics.
+// Answers by outcome, for /metrics: trustmon_ocsp_answers_total{outcome=...} with the
+// labels cache, live, malformed, unauthorized, internal_error, try_later, not_modified
+// (a 304 is counted again under this label) and other. Counted by ocsp::Outcome value.
 class OcspCounters {
  public:
-  void count(std::string_view outcome) noexcept;
+  void count(ocsp::Outcome outcome) noexcept;
+  void count_not_modified() noexcept;
   std::string metrics_text() const;
 
  private:
-  static constexpr std::size_t kSlots = 8;
-  std::array<std::atomic<std::uint64_t>, kSlots> counts_{};
+  std::array<std::atomic<std::uint64_t>, ocsp::kOutcomeCount> by_outcome_{};
+  std::atomic<std::uint64_t> not_modified_{0};
 };
 
 void add_ocsp_routes(http::Router& router, const ocsp::Responder& responder, std::size_t max_request_bytes,

@@ -191,7 +191,11 @@ TEST(Signer, DelegatedAndSelfSignedResponsesVerify) {
     // A SHA-1 CertID of the SHA-256 answer is not found: the algorithm is part of the match.
     EXPECT_FALSE(find_status(v.basic.get(), testing::make_certid(EVP_sha1(), ca, leaves[1].serial).get()).found);
 
-    EXPECT_EQ(response_certid_alg(*der), HashAlg::sha1);
+    // The SingleResponses keep the order of the statuses: the first CertID is the SHA-1 one.
+    ASN1_OBJECT* first_alg = nullptr;
+    const OCSP_CERTID* first_id = OCSP_SINGLERESP_get0_id(OCSP_resp_get0(v.basic.get(), 0));
+    ASSERT_EQ(OCSP_id_get0_info(nullptr, &first_alg, nullptr, nullptr, const_cast<OCSP_CERTID*>(first_id)), 1);
+    EXPECT_EQ(OBJ_obj2nid(first_alg), NID_sha1);
   }
 }
 

@@ -701,25 +701,24 @@ TEST_F(RegistryTest, OcspWithoutPresigningAnswersLiveThenTheRefresherFills) {
       OcspCertIdPtr id = testing::make_certid(EVP_sha1(), pki.ca_ec.get(), Bytes{0x10, 0x01});
       status = testing::find_status(v.basic.get(), id.get()).status;
     }
-    return std::make_tuple(answer.kind, std::string(answer.detail), status);
+    return std::make_pair(answer.outcome, status);
   };
-  auto [kind, detail, status] = ask();
-  EXPECT_EQ(kind, ocsp::Answer::Kind::live);
-  EXPECT_EQ(detail, "missing");
+  auto [outcome, status] = ask();
+  EXPECT_EQ(outcome, ocsp::Outcome::live_missing);
   EXPECT_EQ(status, V_OCSP_CERTSTATUS_GOOD);
 
   ocsp::RefresherOptions ro;
   ro.max_per_second = 0;
   ocsp::Refresher refresher(*env_, *writer_, testing::shared_issuer_table(), ocsp::OcspOptions{}, clock_, ro);
   EXPECT_EQ(refresher.run_once(), 1u);
-  auto [kind2, detail2, status2] = ask();
-  EXPECT_EQ(kind2, ocsp::Answer::Kind::presigned);
+  auto [outcome2, status2] = ask();
+  EXPECT_EQ(outcome2, ocsp::Outcome::presigned);
   EXPECT_EQ(status2, V_OCSP_CERTSTATUS_GOOD);
 
   // A revocation replaces the stored good response in its own commit.
   ASSERT_EQ(revoke({{"ec", "1001", "keyCompromise", "", ""}}).count(ItemStatus::revoked), 1u);
-  auto [kind3, detail3, status3] = ask();
-  EXPECT_EQ(kind3, ocsp::Answer::Kind::presigned);
+  auto [outcome3, status3] = ask();
+  EXPECT_EQ(outcome3, ocsp::Outcome::presigned);
   EXPECT_EQ(status3, V_OCSP_CERTSTATUS_REVOKED);
 }
 
