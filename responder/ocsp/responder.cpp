@@ -207,11 +207,11 @@ Answer Responder::sign_live(const IssuerKeys& issuer, std::span<const CertIdRef>
   a.outcome = why_live;
   a.owned = std::move(*der);
   a.body = a.owned;
-  a.etag_source = etag_source_of(a.body);
   a.produced_at = now;
   a.this_update = this_update;
   a.next_update = next_update;
   a.cacheable = !nonce;
+  if (a.cacheable) a.etag_source = etag_source_of(a.body);
   return a;
 }
 

@@ -94,7 +94,7 @@ struct Answer {
   // What identifies these bytes for an HTTP ETag: the last 16 octets of the signature
   // (they change with every signing, ECDSA and RSA over a new producedAt; the DER's own
   // tail would be the embedded responder certificate, the same in every response of a
-  // delegated issuer). A view into `body`, found when the answer is; empty for errors.
+  // delegated issuer). A view into `body`, found with the answer; empty unless cacheable.
   ByteView etag_source;
 
   ResponseStatus status() const noexcept { return status_of(outcome); }
