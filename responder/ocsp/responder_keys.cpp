@@ -109,7 +109,8 @@ Status ResponderTable::add(const pki::Issuer& issuer, X509Ptr responder_cert, Ev
 
   if (delegated) {
     keys->responder_cert_der = x509_der(responder_cert.get());
-    if (keys->responder_cert_der.empty()) return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode responder certificate");
+    if (keys->responder_cert_der.empty())
+      return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode responder certificate");
   }
   keys->id = issuer.id;
   keys->name = issuer.name;

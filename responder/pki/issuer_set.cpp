@@ -70,9 +70,11 @@ Result<Sha256> issuer_identity(const X509* ca) {
 }
 
 Result<const Issuer*> IssuerSet::add(storage::IssuerId id, std::string name, X509Ptr ca) {
-  if (!ca) return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + name + " has no CA certificate");
+  if (!ca)
+    return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + name + " has no CA certificate");
   if (find_by_id(id) != nullptr)
-    return make_error(ErrorKind::invalid, "issuer_duplicate", "issuer id " + std::to_string(id) + " is already present");
+    return make_error(ErrorKind::invalid, "issuer_duplicate",
+                      "issuer id " + std::to_string(id) + " is already present");
   if (find_by_name(name) != nullptr)
     return make_error(ErrorKind::invalid, "issuer_duplicate", "issuer " + name + " is already present");
   if (X509_check_ca(ca.get()) == 0) log().warn("pki: certificate of issuer {} is not marked as a CA", name);
@@ -117,7 +119,9 @@ IssuerMatch IssuerSet::issuer_of(ByteView der, const CertParts& cert,
   std::optional<ByteView> akid;
   if (const ExtensionView* aki = unique_extension(cert.extensions, kOidAuthorityKeyId))
     akid = authority_key_id(aki->value);
-  const auto verify = [der, &cert](const Issuer& i) { return verify_signature(der, cert.view, i.public_key()); };
+  const auto verify = [der, &cert](const Issuer& i) {
+    return verify_signature(der, cert.view, i.public_key());
+  };
   // In the common case the issuer name is byte for byte a CA's subject: that CA's decoded
   // subject then stands in for it (same octets, same canonical form), and nothing is
   // decoded. Otherwise the name is decoded and compared canonically.
@@ -130,8 +134,8 @@ IssuerMatch IssuerSet::issuer_of(ByteView der, const CertParts& cert,
 }
 
 IssuerMatch IssuerSet::issuer_of(X509_CRL* crl) const {
-  AuthorityKeyIdPtr aki(
-      static_cast<AUTHORITY_KEYID*>(X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, nullptr, nullptr)));
+  AuthorityKeyIdPtr aki(static_cast<AUTHORITY_KEYID*>(
+      X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, nullptr, nullptr)));
   std::optional<ByteView> akid;
   if (aki && aki->keyid) akid = octets(aki->keyid);
   return match(issuers_, X509_CRL_get_issuer(crl), akid, {}, [crl](const Issuer& i) {

@@ -41,8 +41,8 @@ struct Issuer {
   X509Ptr ca;
   // SHA-256(subject DER || SubjectPublicKeyInfo DER) of the CA (storage IssuerRecord.identity).
   Sha256 identity{};
-  Bytes subject_der;        // the CA's subject Name as encoded in its certificate
-  std::optional<Bytes> ski; // subjectKeyIdentifier octets, when the CA has the extension
+  Bytes subject_der;         // the CA's subject Name as encoded in its certificate
+  std::optional<Bytes> ski;  // subjectKeyIdentifier octets, when the CA has the extension
 
   const X509_NAME* subject() const noexcept { return X509_get_subject_name(ca.get()); }
   EVP_PKEY* public_key() const noexcept { return X509_get0_pubkey(ca.get()); }

@@ -26,7 +26,8 @@ namespace trustmon::pki {
 
 // Receives an issuer with its responder certificate (null: the CA signs its own
 // responses) and the responder's private key. An empty sink loads the CAs only.
-using ResponderSink = std::function<Status(const Issuer& issuer, X509Ptr responder_cert, EvpPkeyPtr responder_key)>;
+using ResponderSink =
+    std::function<Status(const Issuer& issuer, X509Ptr responder_cert, EvpPkeyPtr responder_key)>;
 
 Result<IssuerSet> load_issuers(const std::vector<config::IssuerConfig>& issuers, storage::Env& env,
                                storage::Writer& writer, UnixTime now, const ResponderSink& responders);

@@ -20,7 +20,7 @@ namespace trustmon::registry {
 
 // A certificate the ingest job is storing.
 struct StoredKey {
-  Sha256 spki_sha256{};     // the key fingerprint (pki/key_fingerprint.hpp)
+  Sha256 spki_sha256{};  // the key fingerprint (pki/key_fingerprint.hpp)
   Sha256 cert_sha256{};
   std::uint32_t participant = 0;  // who stored it
   storage::IssuerId issuer = 0;
@@ -40,8 +40,9 @@ class KeyLedger {
   virtual Result<KeyReuse> certificate_stored(storage::WriteTxn& txn, const StoredKey& key, UnixTime now,
                                               std::string_view actor_label) const = 0;
   // The certificate with this key and hash was revoked.
-  virtual Status certificate_revoked(storage::WriteTxn& txn, const Sha256& spki_sha256, const Sha256& cert_sha256,
-                                     UnixTime now, std::string_view actor_label) const = 0;
+  virtual Status certificate_revoked(storage::WriteTxn& txn, const Sha256& spki_sha256,
+                                     const Sha256& cert_sha256, UnixTime now,
+                                     std::string_view actor_label) const = 0;
 };
 
 }  // namespace trustmon::registry

@@ -246,10 +246,12 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
       p.record.signature_checked = false;
       break;
     case pki::IssuerFound::signature_invalid:
-      p.error = make_error(ErrorKind::invalid, "signature_invalid", "the signature does not verify under the issuer's key");
+      p.error = make_error(ErrorKind::invalid, "signature_invalid",
+                           "the signature does not verify under the issuer's key");
       return p;
     case pki::IssuerFound::unknown:
-      p.error = make_error(ErrorKind::invalid, "issuer_unknown", "the certificate's issuer is not a configured issuer");
+      p.error = make_error(ErrorKind::invalid, "issuer_unknown",
+                           "the certificate's issuer is not a configured issuer");
       return p;
     case pki::IssuerFound::malformed:
       return malformed();
@@ -427,8 +429,8 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
         if (!seq) s = std::move(seq).error();
       }
       if (s && key_ledger != nullptr) {
-        auto use = key_ledger->certificate_stored(
-            txn, {p.spki, record.cert_sha256, batch->actor.participant, p.issuer->id, p.subject_sha}, now, actor_label);
+        const StoredKey stored{p.spki, record.cert_sha256, batch->actor.participant, p.issuer->id, p.subject_sha};
+        auto use = key_ledger->certificate_stored(txn, stored, now, actor_label);
         if (!use) {
           s = std::move(use).error();
         } else if (use->key_reused) {
@@ -550,7 +552,8 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
     revoked.invalidity_date = p.invalidity_date;
     const ocsp::ResponderKeys* keys = responders_.find_by_id(p.issuer->id);
     if (keys == nullptr) {
-      p.error = make_error(ErrorKind::internal, "internal_error", "no OCSP responder for issuer \"" + p.issuer_name + "\"");
+      p.error = make_error(ErrorKind::internal, "internal_error",
+                           "no OCSP responder for issuer \"" + p.issuer_name + "\"");
       continue;
     }
     auto response = ocsp::presign(*keys, p.serial, revoked, options_, batch->now);
@@ -680,7 +683,8 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   if (issuer == nullptr) {
     done(match.found == pki::IssuerFound::unknown
              ? make_error(ErrorKind::invalid, "issuer_unknown", "the CRL's issuer is not a configured issuer")
-             : make_error(ErrorKind::invalid, "crl_signature_invalid", "the CRL does not verify under its issuer's key"));
+             : make_error(ErrorKind::invalid, "crl_signature_invalid",
+                          "the CRL does not verify under its issuer's key"));
     return;
   }
   if (!actor.may_write_issuer(issuer->id)) {
