@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "responder/ocsp/issuer_table.hpp"
+#include "responder/ocsp/responder_keys.hpp"
 #include "responder/ocsp/presign.hpp"
 #include "responder/ocsp/request.hpp"
 #include "responder/ocsp/responder.hpp"
@@ -103,7 +103,8 @@ Bytes request_der(const X509* issuer, const EVP_MD* md, ByteView serial, bool no
 struct Fixture {
   EvpPkeyPtr ec_ca_key, ec_resp_key, rsa_ca_key;
   X509Ptr ec_ca, ec_resp, rsa_ca;
-  IssuerTable table;
+  pki::IssuerSet issuers;
+  ResponderTable table;
   FixedClock clock{static_cast<UnixTime>(std::time(nullptr))};
   std::string dir;
   std::unique_ptr<storage::Env> env;
@@ -118,10 +119,11 @@ struct Fixture {
     ec_ca = make_cert("Bench CA P-256", 1, ec_ca_key.get(), nullptr, nullptr, true, false);
     ec_resp = make_cert("Bench OCSP P-256", 2, ec_resp_key.get(), ec_ca.get(), ec_ca_key.get(), false, true);
     rsa_ca = make_cert("Bench CA RSA", 3, rsa_ca_key.get(), nullptr, nullptr, true, false);
-    if (auto st = table.add({1, "ec", up(ec_ca.get()), up(ec_resp.get()), up(ec_resp_key.get())}); !st)
-      die(st.error().message);
-    if (auto st = table.add({2, "rsa", up(rsa_ca.get()), nullptr, up(rsa_ca_key.get())}); !st)
-      die(st.error().message);
+    auto ec_issuer = issuers.add(1, "ec", up(ec_ca.get()));
+    auto rsa_issuer = issuers.add(2, "rsa", up(rsa_ca.get()));
+    if (!ec_issuer || !rsa_issuer) die("issuer");
+    if (auto st = table.add(**ec_issuer, up(ec_resp.get()), up(ec_resp_key.get())); !st) die(st.error().message);
+    if (auto st = table.add(**rsa_issuer, nullptr, up(rsa_ca_key.get())); !st) die(st.error().message);
 
     request83 = request_der(ec_ca.get(), EVP_sha1(), serial_of(1), false);
     request120 = request_der(ec_ca.get(), EVP_sha1(), serial_of(1), true);
@@ -137,7 +139,7 @@ struct Fixture {
     env = std::move(*opened);
 
     // 10,000 certificates of the P-256 issuer with their pre-signed responses.
-    const IssuerKeys& ec = *table.find_by_id(1);
+    const ResponderKeys& ec = *table.find_by_id(1);
     auto txn = storage::WriteTxn::begin(*env);
     if (!txn) die("begin");
     storage::CertRecord cert;
@@ -258,7 +260,7 @@ void BM_AnswerPresignedEtag(benchmark::State& state) {
 BENCHMARK(BM_AnswerPresignedEtag);
 
 void live_sign(benchmark::State& state, storage::IssuerId id) {
-  const IssuerKeys& k = *fx().table.find_by_id(id);
+  const ResponderKeys& k = *fx().table.find_by_id(id);
   const Bytes certid = build_certid_der(HashAlg::sha1, k, serial_of(5));
   const UnixTime now = fx().clock.now();
   const SingleStatus s{certid, CertState::good, 0, storage::kNoReason, 0, now, now + 86400};

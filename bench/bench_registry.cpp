@@ -43,7 +43,8 @@
 
 #include "common/ossl.hpp"
 #include "responder/csr/csr_service.hpp"
-#include "responder/ocsp/issuer_table.hpp"
+#include "responder/ocsp/responder_keys.hpp"
+#include "responder/pki/issuer_set.hpp"
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
 #include "storage/lmdb.hpp"
@@ -308,7 +309,8 @@ struct Store {
   std::string dir;
   std::unique_ptr<storage::Env> env;
   std::unique_ptr<storage::Writer> writer;
-  ocsp::IssuerTable issuers;
+  pki::IssuerSet issuers;
+  ocsp::ResponderTable responders;
   FixedClock clock{1750000000};
   bool filled = false;
 
@@ -327,12 +329,8 @@ struct Store {
     writer->start();
     auto key = private_key_from_pem(d.ca_key_pem);
     X509_up_ref(d.ca.get());
-    ocsp::IssuerSpec spec;
-    spec.id = 1;
-    spec.name = "bench";
-    spec.ca.reset(d.ca.get());
-    spec.responder_key = std::move(*key);
-    if (!issuers.add(std::move(spec))) std::abort();
+    auto issuer = issuers.add(1, "bench", X509Ptr(d.ca.get()));
+    if (!issuer || !responders.add(**issuer, nullptr, std::move(*key))) std::abort();
   }
   ~Store() {
     writer->stop();
@@ -396,8 +394,8 @@ void BM_Ingest(benchmark::State& state) {
     // and key registry (responder/csr), in the same commit.
     csr::CsrService csr_service(*s.env, *s.writer, s.clock);
     registry::RegistryOptions options;
-    options.csr = &csr_service;
-    registry::Registry reg(*s.writer, s.issuers, ocsp::OcspOptions{}, s.clock, options);
+    options.key_ledger = &csr_service;
+    registry::Registry reg(*s.writer, s.issuers, s.responders, ocsp::OcspOptions{}, s.clock, options);
     std::mutex mu;
     std::condition_variable cv;
     std::size_t in_flight = 0, stored = 0, refused = 0;

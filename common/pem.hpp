@@ -1,6 +1,6 @@
 // PEM text (RFC 7468) read through OpenSSL's PEM_read_bio: each block's label and the
 // DER of its body, without decoding what the DER holds (d2i_X509 would decode the
-// subject's key, the cost registry/cert_view.hpp avoids). The one PEM reader of the
+// subject's key, the cost pki/cert_view.hpp avoids). The one PEM reader of the
 // server; trustmonctl import only checks and forwards blocks (tools/cmd_import.cpp).
 //
 // Policy: the text is read in place from a read-only memory BIO, never copied, and is

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -14,7 +15,7 @@
 #include "responder/http/server.hpp"
 #include "responder/ocsp/refresher.hpp"
 #include "responder/ocsp/responder.hpp"
-#include "responder/registry/issuer_sync.hpp"
+#include "responder/pki/issuer_sync.hpp"
 #include "responder/registry/registry.hpp"
 #include "responder/access/authenticator.hpp"
 #include "responder/access/rate_limiter.hpp"
@@ -97,30 +98,32 @@ int run(const config::Config& cfg) {
   feed.start();
   if (Status s = watch_service.load(); !s) return fail("cannot load the watches", s.error());
 
-  auto issuers = registry::load_issuers(cfg.issuers, **env, writer, clock.now());
+  ocsp::ResponderTable responders;  // each issuer's OCSP responder, filled as the issuers load
+  auto issuers = pki::load_issuers(cfg.issuers, **env, writer, clock.now(),
+                                   std::bind_front(&ocsp::ResponderTable::add, &responders));
   if (!issuers) return fail("cannot load issuers", issuers.error());
   if (issuers->empty()) log().warn("no [[issuer]] configured: every OCSP request will be answered unauthorized");
 
   ocsp::OcspOptions options = ocsp_options(cfg);
   if (Status s = ocsp::validate(options); !s) return fail("invalid [ocsp] settings", s.error());
-  ocsp::Responder responder(*issuers, options, clock);
+  ocsp::Responder responder(responders, options, clock);
   csr::CsrPolicy csr_policy;
   csr_policy.default_ttl = cfg.csr_default_ttl;
   csr_policy.max_ttl = cfg.csr_max_ttl;
   for (const auto& ic : cfg.issuers)
     if (ic.allow_key_renewal)
-      if (const ocsp::IssuerKeys* k = issuers->find_by_name(ic.name)) csr_policy.renewal_issuers.push_back(k->id);
+      if (const pki::Issuer* k = issuers->find_by_name(ic.name)) csr_policy.renewal_issuers.push_back(k->id);
   csr::CsrService csr_service(**env, writer, clock, csr_policy);
   csr::ExpirySweeper csr_sweeper(csr_service, std::chrono::seconds(cfg.csr_sweep_interval));
   registry::RegistryOptions registry_options;
-  registry_options.csr = &csr_service;
+  registry_options.key_ledger = &csr_service;
   for (const auto& ic : cfg.issuers)
     if (ic.accept_unverified_signatures) registry_options.accept_unverified_issuers.push_back(ic.name);
-  registry::Registry registry(writer, *issuers, options, clock, registry_options);
+  registry::Registry registry(writer, *issuers, responders, options, clock, registry_options);
   ocsp::RefresherOptions refresher_options;
   refresher_options.interval = std::chrono::seconds(cfg.ocsp_refresh_interval);
   refresher_options.max_per_second = cfg.ocsp_refresh_rate;
-  ocsp::Refresher refresher(**env, writer, *issuers, options, clock, refresher_options);
+  ocsp::Refresher refresher(**env, writer, responders, options, clock, refresher_options);
 
   http::ServerOptions server_options;
   server_options.listen = cfg.listen;

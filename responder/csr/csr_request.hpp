@@ -3,20 +3,16 @@
 // whether the self-signature (proof of possession) was verified.
 //
 // Policy:
-//  * the framing is checked by our strict DER walker (csr_der.hpp), so a request in an
+//  * the framing is checked by the strict DER walker (pki/csr_der.hpp), so a request in an
 //    algorithm OpenSSL does not implement (DSTU 4145 with GOST 34311) is still tracked,
 //    with pop_verified = false;
 //  * for keys OpenSSL decodes (RSA, RSA-PSS, EC, Ed25519, ...) the self-signature must
 //    verify: a broken one is "csr_signature_invalid"; input that is not one DER
 //    CertificationRequest (after PEM decoding) is "csr_malformed";
-//  * the key hash is over a canonical SubjectPublicKeyInfo, so one key gives one hash
-//    however a request or certificate spells it: RSA keys (rsaEncryption or RSASSA-PSS)
-//    as rsaEncryption with NULL parameters; EC keys with a named curve and an
-//    uncompressed point (other spellings are re-encoded through OpenSSL); any other
-//    key as its bytes. The registry hashes certificate keys with the same
-//    key_fingerprint(), so a certificate and the request it came from meet in the key
-//    index. Canonical forms are built from the DER, not by OpenSSL's encoders, which
-//    cost more than the signature check in OpenSSL 3.0;
+//  * the key hash is pki::key_fingerprint (pki/key_fingerprint.hpp): one hash per key
+//    however a request or certificate spells it, the same function the registry uses
+//    for certificates, so a certificate and the request it came from meet in the key
+//    index;
 //  * the subject hash is over the subject Name's DER as it appears in the request.
 #pragma once
 
@@ -45,17 +41,5 @@ struct ParsedCsr {
 
 // PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST") or DER.
 Result<ParsedCsr> parse_csr(ByteView input);
-
-// SHA-256 of the canonical form of a DER SubjectPublicKeyInfo (see the policy above).
-// "csr_malformed" when `spki_der` is not one SubjectPublicKeyInfo, or is one of an
-// algorithm OpenSSL implements whose key does not decode.
-Result<Sha256> key_fingerprint(ByteView spki_der);
-// Same, decoding the key only when its encoding must change (EC with a compressed point
-// or explicit curve): the bulk path for ingested certificates, whose keys were not
-// checked by us anyway. A key that must be re-encoded but does not decode is an error.
-Result<Sha256> key_fingerprint_lazy(ByteView spki_der);
-// Same, for a certificate's key as OpenSSL holds it (X509_get_X509_PUBKEY): no decoding
-// unless the key needs re-encoding (EC with a compressed point or explicit curve).
-Result<Sha256> key_fingerprint(const X509_PUBKEY* key);
 
 }  // namespace trustmon::csr

@@ -574,4 +574,19 @@ Result<std::optional<ReservationId>> CsrService::on_certificate_revoked(WriteTxn
   return std::optional<ReservationId>{};
 }
 
+Result<registry::KeyReuse> CsrService::certificate_stored(WriteTxn& txn, const registry::StoredKey& key,
+                                                        UnixTime now, std::string_view actor_label) const {
+  auto use = on_certificate_ingested(txn, key.spki_sha256, key.cert_sha256, key.participant, key.issuer,
+                                     key.subject_sha256, now, actor_label);
+  if (!use) return std::move(use).error();
+  return registry::KeyReuse{use->key_reused, use->renewal};
+}
+
+Status CsrService::certificate_revoked(WriteTxn& txn, const Sha256& spki_sha256, const Sha256& cert_sha256,
+                                       UnixTime now, std::string_view actor_label) const {
+  auto revoked = on_certificate_revoked(txn, spki_sha256, cert_sha256, now, actor_label);
+  if (!revoked) return std::move(revoked).error();
+  return {};
+}
+
 }  // namespace trustmon::csr

@@ -22,9 +22,9 @@
 //    (actor label, {action, outcome, target, code?, details?}); events name hashes and
 //    ids, never the request's contents. reserve, commit and release are audited writes
 //    (storage/audited.hpp); a repeated commit or release changes nothing and records nothing;
-//  * the registry calls on_certificate_ingested() inside its own ingest job, so a
-//    certificate commits its provider's reservation (or records its key) in the same
-//    transaction that stores it.
+//  * the registry calls on_certificate_ingested() inside its own ingest job (through
+//    registry::KeyLedger, which this service implements), so a certificate commits its
+//    provider's reservation (or records its key) in the same transaction that stores it.
 // Errors carry stable codes and their kind (common/result.hpp): conflict / not_found / forbidden /
 // invalid / unavailable / internal for the HTTP layer. The service must outlive every
 // job it submitted (stop the Writer first).
@@ -43,6 +43,7 @@
 #include "common/result.hpp"
 #include "responder/csr/csr_request.hpp"
 #include "responder/csr/reservation.hpp"
+#include "responder/registry/key_ledger.hpp"
 #include "storage/audited.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
@@ -98,7 +99,7 @@ struct KeyUse {
   bool renewal = false;                    // ... but only as an allowed renewal
 };
 
-class CsrService {
+class CsrService : public registry::KeyLedger {
  public:
   using ReserveDone = std::function<void(Result<ReserveOutcome>)>;
   using ReservationDone = std::function<void(Result<Reservation>)>;
@@ -147,6 +148,12 @@ class CsrService {
   Result<std::optional<ReservationId>> on_certificate_revoked(storage::WriteTxn& txn, const Sha256& spki_sha256,
                                                               const Sha256& cert_sha256, UnixTime now,
                                                               std::string_view actor_label = "registry") const;
+
+  // registry::KeyLedger: the two hooks above, as the registry calls them.
+  Result<registry::KeyReuse> certificate_stored(storage::WriteTxn& txn, const registry::StoredKey& key, UnixTime now,
+                                                std::string_view actor_label) const override;
+  Status certificate_revoked(storage::WriteTxn& txn, const Sha256& spki_sha256, const Sha256& cert_sha256,
+                             UnixTime now, std::string_view actor_label) const override;
 
   UnixTime now() const noexcept { return clock_.now(); }
   const CsrPolicy& policy() const noexcept { return policy_; }

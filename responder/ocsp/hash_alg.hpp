@@ -1,5 +1,5 @@
 // The hash algorithms an OCSP CertID may name (RFC 6960 §4.1.1, RFC 5019 §2.1.1): the
-// issuer table precomputes issuer hashes for each, the parser maps OIDs to them, and the
+// responder table precomputes issuer hashes for each, the parser maps OIDs to them, and the
 // signer writes their AlgorithmIdentifier. Any other OID is `unsupported`, which the
 // responder answers with `unauthorized` (we cannot know the issuer).
 #pragma once

@@ -39,7 +39,7 @@ bool presigned_matches(const storage::OcspResponseView& response, const storage:
   return record.status != storage::CertStatus::revoked || response.revocation_time == record.revocation_time;
 }
 
-Result<storage::OcspResponseRecord> presign(const IssuerKeys& issuer, ByteView serial,
+Result<storage::OcspResponseRecord> presign(const ResponderKeys& issuer, ByteView serial,
                                             const storage::CertRecord& record, const OcspOptions& options,
                                             UnixTime now) {
   const Bytes certid = build_certid_der(kPresignHashAlg, issuer, serial);

@@ -12,8 +12,8 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "responder/ocsp/hash_alg.hpp"
-#include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/options.hpp"
+#include "responder/ocsp/responder_keys.hpp"
 #include "responder/ocsp/signer.hpp"
 #include "storage/records.hpp"
 
@@ -31,7 +31,7 @@ SingleStatus status_from_record(ByteView certid_der, const storage::CertRecord& 
 // True when a stored response states what `record` states (status and revocation time).
 bool presigned_matches(const storage::OcspResponseView& response, const storage::CertRecord& record) noexcept;
 
-Result<storage::OcspResponseRecord> presign(const IssuerKeys& issuer, ByteView serial,
+Result<storage::OcspResponseRecord> presign(const ResponderKeys& issuer, ByteView serial,
                                             const storage::CertRecord& record, const OcspOptions& options,
                                             UnixTime now);
 

@@ -33,7 +33,7 @@ bool has_prefix(ByteView key, ByteView prefix) {
 
 }  // namespace
 
-Refresher::Refresher(storage::Env& env, storage::Writer& writer, const IssuerTable& issuers, OcspOptions options,
+Refresher::Refresher(storage::Env& env, storage::Writer& writer, const ResponderTable& issuers, OcspOptions options,
                      const Clock& clock, RefresherOptions refresher_options)
     : env_(env),
       writer_(writer),
@@ -116,7 +116,7 @@ std::size_t Refresher::pass() {
     return 0;
   }
   std::size_t stored = 0;
-  for (const IssuerKeys* issuer : issuers_.all()) {
+  for (const ResponderKeys* issuer : issuers_.all()) {
     {
       std::lock_guard lock(mu_);
       if (stopping_) break;
@@ -128,7 +128,7 @@ std::size_t Refresher::pass() {
   return stored;
 }
 
-std::size_t Refresher::refresh_issuer(const IssuerKeys& issuer, storage::ReadTxn& txn) {
+std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::ReadTxn& txn) {
   const Bytes prefix = storage::encode_issuer_key(issuer.id);
   Bytes resume = prefix;  // next key to look at (inclusive)
   bool skip_resume = false;  // resume is the last key seen: skip it
@@ -204,7 +204,7 @@ std::size_t Refresher::refresh_issuer(const IssuerKeys& issuer, storage::ReadTxn
 }
 
 // Signs every due entry, then stores the batch in one Writer job. SIZE_MAX = abort the pass.
-std::size_t Refresher::store(const IssuerKeys& issuer, std::vector<Due>& due) {
+std::size_t Refresher::store(const ResponderKeys& issuer, std::vector<Due>& due) {
   std::uint64_t signed_count = 0, failures = 0;
   auto batch = std::make_shared<std::vector<Due>>();
   batch->reserve(due.size());

@@ -24,8 +24,8 @@
 #include <thread>
 
 #include "common/clock.hpp"
-#include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/options.hpp"
+#include "responder/ocsp/responder_keys.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
 
@@ -54,7 +54,7 @@ class Refresher {
   static constexpr std::size_t kScanChunk = 4096;
 
   // All references must outlive the Refresher; `writer` must be started.
-  Refresher(storage::Env& env, storage::Writer& writer, const IssuerTable& issuers, OcspOptions options,
+  Refresher(storage::Env& env, storage::Writer& writer, const ResponderTable& issuers, OcspOptions options,
             const Clock& clock, RefresherOptions refresher_options = {});
   ~Refresher();  // stop()
   Refresher(const Refresher&) = delete;
@@ -74,13 +74,13 @@ class Refresher {
   struct Due;
   void loop();
   std::size_t pass();
-  std::size_t refresh_issuer(const IssuerKeys& issuer, storage::ReadTxn& txn);
-  std::size_t store(const IssuerKeys& issuer, std::vector<Due>& due);
+  std::size_t refresh_issuer(const ResponderKeys& issuer, storage::ReadTxn& txn);
+  std::size_t store(const ResponderKeys& issuer, std::vector<Due>& due);
   bool pace();  // false when stopping
 
   storage::Env& env_;
   storage::Writer& writer_;
-  const IssuerTable& issuers_;
+  const ResponderTable& issuers_;
   OcspOptions options_;
   const Clock& clock_;
   RefresherOptions ropts_;

@@ -39,9 +39,9 @@ ByteView etag_source_of(ByteView response_der) noexcept {
 
 }  // namespace
 
-Responder::Responder(const IssuerTable& issuers, OcspOptions options, const Clock& clock)
+Responder::Responder(const ResponderTable& issuers, OcspOptions options, const Clock& clock)
     : issuers_(issuers), options_(options), clock_(clock) {
-  for (const IssuerKeys* k : issuers_.all()) {
+  for (const ResponderKeys* k : issuers_.all()) {
     auto b = std::make_unique<Budget>();
     b->tokens = options_.live_signatures_per_second;  // start with a full second's worth
     b->refilled = clock_.now();
@@ -82,7 +82,7 @@ Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn)
     return error_answer(Outcome::malformed);
   }
   Outcome refusal = Outcome::unknown_issuer;
-  const IssuerKeys* issuer = select_issuer(req.certids.view(), refusal);
+  const ResponderKeys* issuer = select_issuer(req.certids.view(), refusal);
   if (issuer == nullptr) return error_answer(refusal);
 
   const UnixTime now = clock_.now();
@@ -98,14 +98,14 @@ Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn)
   return sign_live(*issuer, req.certids.view(), nonce, now, txn, why_live);
 }
 
-const IssuerKeys* Responder::select_issuer(std::span<const CertIdRef> certids, Outcome& refusal) const noexcept {
-  const IssuerKeys* issuer = nullptr;
+const ResponderKeys* Responder::select_issuer(std::span<const CertIdRef> certids, Outcome& refusal) const noexcept {
+  const ResponderKeys* issuer = nullptr;
   for (const CertIdRef& c : certids) {
     if (c.alg == HashAlg::unsupported) {
       refusal = Outcome::unsupported_hash;
       return nullptr;
     }
-    const IssuerKeys* k = issuers_.find(c.alg, c.name_hash, c.key_hash);
+    const ResponderKeys* k = issuers_.find(c.alg, c.name_hash, c.key_hash);
     if (k == nullptr) {
       refusal = Outcome::unknown_issuer;
       return nullptr;
@@ -119,7 +119,7 @@ const IssuerKeys* Responder::select_issuer(std::span<const CertIdRef> certids, O
   return issuer;  // parse_request refuses an empty requestList: never nullptr here
 }
 
-Outcome Responder::try_presigned(const IssuerKeys& issuer, const CertIdRef& certid, UnixTime now,
+Outcome Responder::try_presigned(const ResponderKeys& issuer, const CertIdRef& certid, UnixTime now,
                                  const storage::ReadTxn& txn, Answer& out) const {
   // Pre-signed responses are SHA-1 (presign.hpp): no need to look into the stored DER.
   if (certid.alg != kPresignHashAlg) return Outcome::live_hash_alg;
@@ -157,7 +157,7 @@ Outcome Responder::try_presigned(const IssuerKeys& issuer, const CertIdRef& cert
   return out.outcome;
 }
 
-Answer Responder::sign_live(const IssuerKeys& issuer, std::span<const CertIdRef> certids,
+Answer Responder::sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids,
                             std::optional<ByteView> nonce, UnixTime now, const storage::ReadTxn& txn,
                             Outcome why_live) const {
   if (!take_signing_token(issuer.id, now)) return error_answer(Outcome::signing_budget);

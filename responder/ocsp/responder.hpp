@@ -31,7 +31,6 @@
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
-#include "responder/ocsp/issuer_table.hpp"
 #include "responder/ocsp/options.hpp"
 #include "responder/ocsp/request.hpp"
 #include "responder/ocsp/signer.hpp"
@@ -104,7 +103,7 @@ class Responder {
  public:
   // `issuers` and `clock` must outlive the Responder. Thread-safe: answer() is const
   // and may run on every worker thread at once.
-  Responder(const IssuerTable& issuers, OcspOptions options, const Clock& clock);
+  Responder(const ResponderTable& issuers, OcspOptions options, const Clock& clock);
 
   // `txn` must be active (inside a ReadScope) and stay so while `body` is used.
   Answer answer(ByteView request_der, const storage::ReadTxn& txn) const noexcept;
@@ -115,14 +114,14 @@ class Responder {
   Answer answer_impl(ByteView request_der, const storage::ReadTxn& txn) const;
   // Step 2: the one issuer all CertIDs name, or nullptr with the unauthorized outcome
   // in `refusal`.
-  const IssuerKeys* select_issuer(std::span<const CertIdRef> certids, Outcome& refusal) const noexcept;
+  const ResponderKeys* select_issuer(std::span<const CertIdRef> certids, Outcome& refusal) const noexcept;
   // Step 3: Outcome::presigned with `out` filled; storage_fault with `out` the error
   // answer; otherwise the live_* reason the stored response cannot be served.
-  Outcome try_presigned(const IssuerKeys& issuer, const CertIdRef& certid, UnixTime now,
+  Outcome try_presigned(const ResponderKeys& issuer, const CertIdRef& certid, UnixTime now,
                         const storage::ReadTxn& txn, Answer& out) const;
   // Step 4: signs `certids` (with the nonce to echo, if any) within the issuer's signing
   // budget; `why_live` becomes the answer's outcome.
-  Answer sign_live(const IssuerKeys& issuer, std::span<const CertIdRef> certids, std::optional<ByteView> nonce,
+  Answer sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids, std::optional<ByteView> nonce,
                    UnixTime now, const storage::ReadTxn& txn, Outcome why_live) const;
   // Takes one live signature from the issuer's budget; false when it is spent.
   bool take_signing_token(storage::IssuerId issuer, UnixTime now) const;
@@ -133,7 +132,7 @@ class Responder {
     UnixTime refilled = 0;
   };
 
-  const IssuerTable& issuers_;
+  const ResponderTable& issuers_;
   OcspOptions options_;
   const Clock& clock_;
   // One per issuer, built in the constructor (the map itself is never modified after).

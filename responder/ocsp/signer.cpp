@@ -91,7 +91,7 @@ ByteView error_response(ResponseStatus status) noexcept {
   return {};
 }
 
-Result<Bytes> sign_response(const IssuerKeys& issuer, std::span<const SingleStatus> statuses,
+Result<Bytes> sign_response(const ResponderKeys& issuer, std::span<const SingleStatus> statuses,
                             std::optional<ByteView> nonce_extn_value, UnixTime produced_at,
                             bool extended_revoke) {
   if (statuses.empty()) return make_error(ErrorKind::invalid, "invalid_argument", "no single responses to sign");
@@ -150,7 +150,7 @@ Result<Bytes> sign_response(const IssuerKeys& issuer, std::span<const SingleStat
   return w.take();
 }
 
-Bytes build_certid_der(HashAlg alg, const IssuerKeys& issuer, ByteView serial) {
+Bytes build_certid_der(HashAlg alg, const ResponderKeys& issuer, ByteView serial) {
   if (alg == HashAlg::unsupported) return {};
   while (serial.size() > 1 && serial[0] == 0) serial = serial.subspan(1);
   der::BackWriter w(64 + serial.size() + 2 * hash_length(alg));

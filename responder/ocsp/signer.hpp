@@ -22,7 +22,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "responder/ocsp/hash_alg.hpp"
-#include "responder/ocsp/issuer_table.hpp"
+#include "responder/ocsp/responder_keys.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::ocsp {
@@ -65,14 +65,14 @@ struct SingleStatus {
 
 // A complete OCSPResponse (successful, id-pkix-ocsp-basic). Error codes:
 // "invalid_argument" (no statuses, bad reason or time), "signing_failed".
-Result<Bytes> sign_response(const IssuerKeys& issuer, std::span<const SingleStatus> statuses,
+Result<Bytes> sign_response(const ResponderKeys& issuer, std::span<const SingleStatus> statuses,
                             std::optional<ByteView> nonce_extn_value, UnixTime produced_at,
                             bool extended_revoke);
 
 // CertID DER for `serial` (magnitude octets) under `issuer`, hashes for `alg`;
 // AlgorithmIdentifier with NULL parameters (what OpenSSL clients send). Empty for
 // an unsupported algorithm.
-Bytes build_certid_der(HashAlg alg, const IssuerKeys& issuer, ByteView serial);
+Bytes build_certid_der(HashAlg alg, const ResponderKeys& issuer, ByteView serial);
 
 // The signature octets of a successful OCSPResponse (the BIT STRING value without its
 // unused-bits octet); nullopt if the DER cannot be read that far.

@@ -3,8 +3,7 @@
 
 #include "common/enum_names.hpp"
 #include "common/der.hpp"
-#include "responder/csr/csr_request.hpp"
-#include "responder/registry/cert_view.hpp"
+#include "responder/pki/cert_view.hpp"
 
 #include <openssl/asn1.h>
 
@@ -12,6 +11,17 @@
 #include <cstring>
 
 namespace trustmon::registry {
+
+// The certificate walk these functions read (pki/cert_view.hpp).
+using pki::append_utf8;
+using pki::directory_string_utf8;
+using pki::ExtensionView;
+using pki::kOidSubjectAltName;
+using pki::kOidSubjectDirectoryAttributes;
+using pki::NameAttribute;
+using pki::parse_cert_parts;
+using pki::parse_general_names;
+using pki::unique_extension;
 
 namespace {
 
@@ -263,11 +273,6 @@ std::optional<std::vector<Attribute>> extract_attributes(ByteView der) {
   auto parts = parse_cert_parts(der);
   if (!parts) return std::nullopt;
   return extract_attributes(parts->subject, parts->extensions, sha256(der));
-}
-
-Sha256 key_fingerprint(const CertView& view) {
-  auto fp = csr::key_fingerprint_lazy(view.spki);
-  return fp ? *fp : sha256(view.spki);
 }
 
 Bytes spki_index_key(const Sha256& fingerprint) {

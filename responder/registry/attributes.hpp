@@ -13,7 +13,7 @@
 //                            of that arc is kept as sda:<suffix> (e.g. sda:7.1)
 //   sha256                   SHA-256 of the certificate DER (64 hex digits)
 //   issuer_serial            <issuer name>:<hex serial> (query only: it is the certs key)
-//   spki_sha256              the certificate's key fingerprint (responder/csr key_fingerprint:
+//   spki_sha256              the certificate's key fingerprint (pki/key_fingerprint.hpp:
 //                            SHA-256 of the canonical SubjectPublicKeyInfo DER); stored with
 //                            the attributes (spki_index_key) but not part of extract_attributes
 //
@@ -52,7 +52,7 @@
 #include "common/bytes.hpp"
 #include "common/ossl.hpp"
 #include "common/result.hpp"
-#include "responder/registry/cert_view.hpp"
+#include "responder/pki/cert_view.hpp"
 
 namespace trustmon::registry {
 
@@ -95,19 +95,15 @@ std::string normalise(AttrKind kind, std::string_view raw);
 
 // The attributes of a certificate, normalised, without duplicates, in a stable order
 // (subject, SAN, SDA, then the certificate SHA-256), from its walked subject Name and
-// extension list (cert_view.hpp: no d2i_X509). A malformed SubjectAltName or
+// extension list (pki/cert_view.hpp: no d2i_X509). A malformed SubjectAltName or
 // SubjectDirectoryAttributes extension contributes nothing.
-std::vector<Attribute> extract_attributes(const std::vector<NameAttribute>& subject,
-                                          const std::vector<ExtensionView>& extensions, const Sha256& cert_sha256);
+std::vector<Attribute> extract_attributes(const std::vector<pki::NameAttribute>& subject,
+                                          const std::vector<pki::ExtensionView>& extensions, const Sha256& cert_sha256);
 // The same from a certificate's DER; nullopt when it does not walk (parse_cert_parts).
 std::optional<std::vector<Attribute>> extract_attributes(ByteView der);
 
-// The key fingerprint the registry indexes and its events carry: the CSR registry's
-// canonical fingerprint of the SubjectPublicKeyInfo (responder/csr key_fingerprint_lazy,
-// so a request and its certificate meet), or the SHA-256 of the SPKI DER for a key it
-// cannot read.
-Sha256 key_fingerprint(const CertView& view);
-// The attr_index key of a key fingerprint (kind spki_sha256).
+// The attr_index key of a key fingerprint (kind spki_sha256; pki::key_fingerprint of the
+// certificate's view).
 Bytes spki_index_key(const Sha256& fingerprint);
 
 // The attr_index key of an attribute (kinds sda..sha256 and the subject/SAN kinds).

@@ -12,9 +12,9 @@
 #include "common/ossl.hpp"
 #include "common/pem.hpp"
 #include "common/time.hpp"
-#include "responder/ocsp/presign.hpp"
+#include "responder/pki/cert_view.hpp"
+#include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/attr_index.hpp"
-#include "responder/registry/cert_view.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/registry/der_store.hpp"
 #include "storage/audited.hpp"
@@ -54,25 +54,10 @@ Status record_denial(storage::WriteTxn& txn, const std::string& actor_label, con
                                                           not_operated_error(issuer), now));
 }
 
-bool same_octets(const ASN1_OCTET_STRING* a, const ASN1_OCTET_STRING* b) {
-  return ASN1_OCTET_STRING_cmp(a, b) == 0;
-}
-
-ByteView octets(const ASN1_STRING* s) {
-  return {ASN1_STRING_get0_data(s), static_cast<std::size_t>(ASN1_STRING_length(s))};
-}
-
-ByteView name_der(const X509_NAME* name) {
-  const unsigned char* der = nullptr;
-  std::size_t len = 0;
-  if (X509_NAME_get0_der(name, &der, &len) != 1) return {};
-  return {der, len};
-}
-
 // A validity Time as Unix seconds: strict DER forms directly, anything else through
 // d2i_ASN1_TIME as before.
 std::optional<UnixTime> validity_time(ByteView tlv) {
-  if (auto t = der_time_to_unix(tlv)) return t;
+  if (auto t = pki::der_time_to_unix(tlv)) return t;
   const unsigned char* tp = tlv.data();
   Asn1TimePtr t(d2i_ASN1_TIME(nullptr, &tp, static_cast<long>(tlv.size())));
   if (!t) return std::nullopt;
@@ -97,10 +82,10 @@ struct RevokedDetails {
   std::string attributes_json;
 };
 std::optional<RevokedDetails> revoked_details(ByteView der) {
-  auto parts = parse_cert_parts(der);
+  auto parts = pki::parse_cert_parts(der);
   if (!parts) return std::nullopt;
   RevokedDetails d;
-  d.spki = key_fingerprint(parts->view);
+  d.spki = pki::key_fingerprint(parts->view);
   std::vector<Attribute> attributes = extract_attributes(parts->subject, parts->extensions, sha256(der));
   std::erase_if(attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
   append_attributes_json(d.attributes_json, attributes);
@@ -127,7 +112,7 @@ std::size_t BatchReport::count(ItemStatus s) const {
 
 struct Registry::PreparedCert {
   std::optional<Error> error;
-  const ocsp::IssuerKeys* issuer = nullptr;
+  const pki::Issuer* issuer = nullptr;
   std::string serial_hex;
   std::string sha256_hex;
   Bytes key;  // certs key
@@ -135,7 +120,7 @@ struct Registry::PreparedCert {
   // attr_index keys as stored (attributes and key fingerprint, each mapping to `key`),
   // with epoch 0 until the job knows the certificate's epoch and sets it in place.
   std::vector<Bytes> index_keys;
-  Sha256 spki{};         // canonical key fingerprint (responder/csr: a request and its certificate meet)
+  Sha256 spki{};         // key fingerprint (pki/key_fingerprint.hpp: a request and its certificate meet)
   Sha256 subject_sha{};  // SHA-256 of the subject Name DER (key-renewal policy)
   std::string payload;  // certificate.issued event payload, without the participant
   bool denied = false;  // refused because the actor does not operate the issuer
@@ -149,7 +134,7 @@ struct Registry::PreparedRevocation {
   UnixTime time = 0;
   int reason = storage::kNoReason;
   UnixTime invalidity_date = 0;
-  const ocsp::IssuerKeys* issuer = nullptr;
+  const pki::Issuer* issuer = nullptr;
   bool denied = false;
   std::optional<storage::OcspResponseRecord> response;  // signed outside the txn
 };
@@ -181,22 +166,23 @@ struct Registry::RevocationBatch {
   const char* action = "certificate.revoke";
 };
 
-Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
-                   const Clock& clock, std::size_t prepare_threads)
-    : Registry(writer, issuers, options, clock, RegistryOptions{prepare_threads, {}}) {}
+Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers, const ocsp::ResponderTable& responders,
+                   ocsp::OcspOptions options, const Clock& clock, std::size_t prepare_threads)
+    : Registry(writer, issuers, responders, options, clock, RegistryOptions{prepare_threads, {}}) {}
 
-Registry::Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
-                   const Clock& clock, RegistryOptions registry_options)
+Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers, const ocsp::ResponderTable& responders,
+                   ocsp::OcspOptions options, const Clock& clock, RegistryOptions registry_options)
     : writer_(writer),
       audited_(writer),
       issuers_(issuers),
+      responders_(responders),
       options_(options),
       clock_(clock),
       prepare_(default_threads(registry_options.prepare_threads), "ingest", kPrepareNice) {
   for (const auto& name : registry_options.accept_unverified_issuers) {
-    if (const ocsp::IssuerKeys* k = issuers_.find_by_name(name)) unverified_ok_.push_back(k->id);
+    if (const pki::Issuer* k = issuers_.find_by_name(name)) unverified_ok_.push_back(k->id);
   }
-  csr_ = registry_options.csr;
+  key_ledger_ = registry_options.key_ledger;
 }
 
 bool Registry::accepts_unverified(storage::IssuerId id) const {
@@ -234,76 +220,43 @@ void Registry::parallel(std::size_t n, std::function<void(std::size_t, std::size
 Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   PreparedCert p;
   // A DER walk instead of d2i_X509, which would decode the subject's public key through
-  // the provider decoders (cert_view.hpp): the largest cost of an ingest otherwise.
-  auto parts = parse_cert_parts(der);
+  // the provider decoders (pki/cert_view.hpp): the largest cost of an ingest otherwise.
+  auto parts = pki::parse_cert_parts(der);
   const auto malformed = [&p] {
     p.error = make_error(ErrorKind::invalid, "certificate_malformed", "not a DER X.509 certificate");
     return std::move(p);
   };
   if (!parts) return malformed();
-  const CertView* view = &parts->view;
-  // The issuer: the configured CA whose subject is this certificate's issuer name, whose
-  // subject key identifier matches the authority key identifier when both are present,
-  // and whose key verifies the signature (or, for an algorithm we cannot check, an issuer
-  // that accepts unverified signatures).
-  //
-  // Names match as X509_NAME_cmp matches them (canonical forms). In the common case the
-  // issuer name is byte for byte a CA's subject: that CA's decoded subject then stands in
-  // for the issuer name (same octets, same canonical form), and no decode is needed.
-  // Otherwise the issuer name is decoded and compared as before.
-  const auto all = issuers_.all();
-  const X509_NAME* issuer_name = nullptr;
-  X509NamePtr decoded_issuer;
-  for (const ocsp::IssuerKeys* candidate : all) {
-    const X509_NAME* subject_name = X509_get_subject_name(candidate->ca.get());
-    if (std::ranges::equal(name_der(subject_name), view->issuer)) {
-      issuer_name = subject_name;
+  const pki::CertView* view = &parts->view;
+  // The issuer (pki/issuer_set.hpp); for an algorithm we cannot check, an issuer that
+  // accepts unverified signatures is preferred.
+  const pki::IssuerMatch match = issuers_.issuer_of(der, *parts, unverified_ok_);
+  switch (match.found) {
+    case pki::IssuerFound::verified:
+      p.issuer = match.issuer;
       break;
-    }
-  }
-  if (issuer_name == nullptr) {
-    decoded_issuer = decode_name(view->issuer);
-    if (!decoded_issuer) return malformed();
-    issuer_name = decoded_issuer.get();
-  }
-  std::optional<ByteView> akid;
-  if (const ExtensionView* aki = unique_extension(parts->extensions, kOidAuthorityKeyId))
-    akid = authority_key_id(aki->value);
-  bool name_matched = false;
-  const ocsp::IssuerKeys* unverifiable = nullptr;
-  for (const ocsp::IssuerKeys* candidate : all) {
-    X509* ca = candidate->ca.get();
-    const X509_NAME* subject_name = X509_get_subject_name(ca);
-    if (subject_name != issuer_name && X509_NAME_cmp(issuer_name, subject_name) != 0) continue;
-    const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca);
-    if (akid && skid != nullptr && !std::ranges::equal(*akid, octets(skid))) continue;
-    name_matched = true;
-    const SignatureCheck check = verify_signature(der, *view, X509_get0_pubkey(ca));
-    if (check == SignatureCheck::valid) {
-      p.issuer = candidate;
+    case pki::IssuerFound::unverifiable:
+      if (!accepts_unverified(match.issuer->id)) {
+        p.error = make_error(ErrorKind::invalid, "signature_unverifiable",
+                             "the certificate's signature algorithm cannot be checked and the issuer \"" +
+                                 match.issuer->name + "\" does not accept unverified signatures");
+        return p;
+      }
+      p.issuer = match.issuer;
+      p.record.signature_checked = false;
       break;
-    }
-    if (check == SignatureCheck::unverifiable &&
-        (unverifiable == nullptr || (accepts_unverified(candidate->id) && !accepts_unverified(unverifiable->id))))
-      unverifiable = candidate;
-  }
-  ossl_errors();  // failed verifications leave entries in the error queue
-  if (p.issuer == nullptr && unverifiable != nullptr) {
-    if (!accepts_unverified(unverifiable->id)) {
-      p.error = make_error(ErrorKind::invalid, "signature_unverifiable",
-                           "the certificate's signature algorithm cannot be checked and the issuer \"" +
-                               unverifiable->name + "\" does not accept unverified signatures");
+    case pki::IssuerFound::signature_invalid:
+      p.error = make_error(ErrorKind::invalid, "signature_invalid",
+                           "the signature does not verify under the issuer's key");
       return p;
-    }
-    p.issuer = unverifiable;
-    p.record.signature_checked = false;
+    case pki::IssuerFound::unknown:
+      p.error = make_error(ErrorKind::invalid, "issuer_unknown",
+                           "the certificate's issuer is not a configured issuer");
+      return p;
+    case pki::IssuerFound::malformed:
+      return malformed();
   }
-  if (p.issuer == nullptr) {
-    p.error = name_matched ? make_error(ErrorKind::invalid, "signature_invalid", "the signature does not verify under the issuer's key")
-                           : make_error(ErrorKind::invalid, "issuer_unknown", "the certificate's issuer is not a configured issuer");
-    return p;
-  }
-  Bytes serial = view_serial(*view);
+  Bytes serial = pki::view_serial(*view);
   if (serial.empty() || serial.size() > storage::kMaxSerialBytes) {
     p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number must be positive and at most 32 bytes");
     return p;
@@ -322,7 +275,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   p.record.cert_sha256 = sha256(der);
   p.record.has_der = true;
   p.sha256_hex = hex_encode(p.record.cert_sha256);
-  p.spki = key_fingerprint(*view);
+  p.spki = pki::key_fingerprint(*view);
   p.subject_sha = sha256(view->subject);
 
   std::vector<Attribute> attributes = extract_attributes(parts->subject, parts->extensions, p.record.cert_sha256);
@@ -416,8 +369,8 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
   sort_index_entries(*batch);
   const UnixTime now = clock_.now();
   auto report = std::make_shared<BatchReport>();
-  const csr::CsrService* csr_service = csr_;
-  auto job = [batch, report, now, csr_service](storage::WriteTxn& txn) -> Status {
+  const KeyLedger* key_ledger = key_ledger_;
+  auto job = [batch, report, now, key_ledger](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     const std::string participant_field = ",\"participant\":" + std::to_string(batch->actor.participant) + "}";
     report->items.assign(batch->prepared.size(), ItemOutcome{});  // the job may run again after map growth
@@ -475,9 +428,9 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
         auto seq = storage::append_event(txn, {"certificate.issued", actor_label, p.payload + participant_field, now});
         if (!seq) s = std::move(seq).error();
       }
-      if (s && csr_service != nullptr) {
-        auto use = csr_service->on_certificate_ingested(txn, p.spki, record.cert_sha256, batch->actor.participant,
-                                                        p.issuer->id, p.subject_sha, now, actor_label);
+      if (s && key_ledger != nullptr) {
+        const StoredKey stored{p.spki, record.cert_sha256, batch->actor.participant, p.issuer->id, p.subject_sha};
+        auto use = key_ledger->certificate_stored(txn, stored, now, actor_label);
         if (!use) {
           s = std::move(use).error();
         } else if (use->key_reused) {
@@ -597,7 +550,13 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
     revoked.revocation_time = p.time;
     revoked.reason = p.reason;
     revoked.invalidity_date = p.invalidity_date;
-    auto response = ocsp::presign(*p.issuer, p.serial, revoked, options_, batch->now);
+    const ocsp::ResponderKeys* keys = responders_.find_by_id(p.issuer->id);
+    if (keys == nullptr) {
+      p.error = make_error(ErrorKind::internal, "internal_error",
+                           "no OCSP responder for issuer \"" + p.issuer_name + "\"");
+      continue;
+    }
+    auto response = ocsp::presign(*keys, p.serial, revoked, options_, batch->now);
     if (!response)
       p.error = make_error(ErrorKind::internal, "internal_error", "signing the OCSP response failed: " + response.error().message);
     else
@@ -607,8 +566,8 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
 
 void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch) {
   auto report = std::make_shared<BatchReport>();
-  const csr::CsrService* csr_service = csr_;
-  auto job = [batch, report, csr_service](storage::WriteTxn& txn) -> Status {
+  const KeyLedger* key_ledger = key_ledger_;
+  auto job = [batch, report, key_ledger](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     const UnixTime now = batch->now;
     report->items.assign(batch->items.size(), ItemOutcome{});
@@ -666,9 +625,9 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
             if (auto details = revoked_details(**der)) {
               payload["spki_sha256"] = hex_encode(details->spki);
               payload["attributes"] = nlohmann::json::parse(details->attributes_json, nullptr, false);
-              if (csr_service != nullptr) {
-                auto r = csr_service->on_certificate_revoked(txn, details->spki, record.cert_sha256, now, actor_label);
-                if (!r) return std::move(r).error();
+              if (key_ledger != nullptr) {
+                Status r = key_ledger->certificate_revoked(txn, details->spki, record.cert_sha256, now, actor_label);
+                if (!r) return r;
               }
             }
           }
@@ -719,26 +678,13 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
     return;
   }
-  AuthorityKeyIdPtr akid(
-      static_cast<AUTHORITY_KEYID*>(X509_CRL_get_ext_d2i(crl.get(), NID_authority_key_identifier, nullptr, nullptr)));
-  const ocsp::IssuerKeys* issuer = nullptr;
-  bool name_matched = false;
-  for (const ocsp::IssuerKeys* candidate : issuers_.all()) {
-    X509* ca = candidate->ca.get();
-    if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ca)) != 0) continue;
-    const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca);
-    if (akid && akid->keyid && skid && !same_octets(akid->keyid, skid)) continue;
-    name_matched = true;
-    EVP_PKEY* key = X509_get0_pubkey(ca);
-    if (key != nullptr && X509_CRL_verify(crl.get(), key) == 1) {
-      issuer = candidate;
-      break;
-    }
-  }
-  ossl_errors();
+  const pki::IssuerMatch match = issuers_.issuer_of(crl.get());
+  const pki::Issuer* issuer = match.found == pki::IssuerFound::verified ? match.issuer : nullptr;
   if (issuer == nullptr) {
-    done(name_matched ? make_error(ErrorKind::invalid, "crl_signature_invalid", "the CRL does not verify under its issuer's key")
-                      : make_error(ErrorKind::invalid, "issuer_unknown", "the CRL's issuer is not a configured issuer"));
+    done(match.found == pki::IssuerFound::unknown
+             ? make_error(ErrorKind::invalid, "issuer_unknown", "the CRL's issuer is not a configured issuer")
+             : make_error(ErrorKind::invalid, "crl_signature_invalid",
+                          "the CRL does not verify under its issuer's key"));
     return;
   }
   if (!actor.may_write_issuer(issuer->id)) {

@@ -20,16 +20,18 @@
 //    in the background, paced. Every status change (revocation, CRL entry) still stores
 //    its newly signed response in the same commit, so once a revocation is acknowledged
 //    no `good` can be served for it;
-//  * the issuer of a certificate is the configured CA whose subject equals the
-//    certificate's issuer name and, when both are present, whose subject key identifier
-//    equals the certificate's authority key identifier. Its signature must verify under
-//    that CA's key ("signature_invalid" otherwise). A signature in an algorithm OpenSSL
-//    does not implement (e.g. DSTU 4145) is "signature_unverifiable", unless the issuer
-//    is configured with accept_unverified_signatures: then the certificate is stored
-//    with signature_checked = false (and says so in its event and search results);
+//  * the issuer of a certificate or CRL is pki::IssuerSet::issuer_of: the configured CA
+//    whose name (and key identifier) matches and whose key verifies the signature
+//    ("issuer_unknown" when no name matches, "signature_invalid" when no key verifies).
+//    A signature in an algorithm OpenSSL does not implement (e.g. DSTU 4145) is
+//    "signature_unverifiable", unless the issuer is configured with
+//    accept_unverified_signatures: then the certificate is stored with
+//    signature_checked = false (and says so in its event and search results);
 //  * a CRL upload must verify under its issuer's key ("crl_signature_invalid"); its
 //    entries become revocations (reason and invalidity date extensions read) answered
 //    per entry like revoke();
+//  * the key registry (csr) hears of every stored and revoked certificate through the
+//    KeyLedger interface (key_ledger.hpp), inside the same job;
 //  * every stored change appends an event to the hash-chained log: certificate.issued
 //    carries {"issuer","serial","sha256","spki_sha256","participant","attributes":
 //    [[name,value],...]} (plus "signature_checked":false when unchecked), so a watch can
@@ -44,14 +46,14 @@
 #include <vector>
 
 #include "common/actor.hpp"
-#include "responder/csr/csr_service.hpp"
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "common/thread_pool.hpp"
-#include "responder/ocsp/issuer_table.hpp"
-#include "responder/ocsp/responder.hpp"
+#include "responder/ocsp/presign.hpp"
+#include "responder/pki/issuer_set.hpp"
 #include "responder/registry/attributes.hpp"
+#include "responder/registry/key_ledger.hpp"
 #include "storage/audited.hpp"
 #include "storage/writer.hpp"
 
@@ -87,11 +89,11 @@ struct RegistryOptions {
   // Names of the issuers whose certificates may be stored although their signature
   // cannot be checked (config [[issuer]] accept_unverified_signatures = true).
   std::vector<std::string> accept_unverified_issuers;
-  // CSR and key uniqueness: when set, an ingest commits the provider's reservation for the
-  // certificate's key (or records the key as used) in the same commit, and raises a
-  // `certificate.key_reused` event when another certificate or request already used the
-  // key; a revocation marks the certificate's reservation revoked.
-  const csr::CsrService* csr = nullptr;
+  // CSR and key uniqueness (csr::CsrService): when set, an ingest commits the provider's
+  // reservation for the certificate's key (or records the key as used) in the same
+  // commit, and raises a `certificate.key_reused` event when another certificate or
+  // request already used the key; a revocation marks the certificate's reservation revoked.
+  const KeyLedger* key_ledger = nullptr;
 };
 
 class Registry {
@@ -99,11 +101,12 @@ class Registry {
   // Called on the Writer thread once the batch is durable (or failed as a whole).
   using Callback = std::function<void(Result<BatchReport>)>;
 
-  // `prepare_threads` == 0: every core.
-  Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
-           const Clock& clock, std::size_t prepare_threads = 0);
-  Registry(storage::Writer& writer, const ocsp::IssuerTable& issuers, ocsp::OcspOptions options,
-           const Clock& clock, RegistryOptions registry_options);
+  // `prepare_threads` == 0: every core. `responders` signs the OCSP responses of status
+  // changes (revocations, CRL entries) for the issuers of `issuers`.
+  Registry(storage::Writer& writer, const pki::IssuerSet& issuers, const ocsp::ResponderTable& responders,
+           ocsp::OcspOptions options, const Clock& clock, std::size_t prepare_threads = 0);
+  Registry(storage::Writer& writer, const pki::IssuerSet& issuers, const ocsp::ResponderTable& responders,
+           ocsp::OcspOptions options, const Clock& clock, RegistryOptions registry_options);
   // Finishes the batches being prepared (they are then handed to the Writer).
   ~Registry() = default;
 
@@ -147,11 +150,12 @@ class Registry {
 
   storage::Writer& writer_;
   storage::AuditedWrite audited_;  // refusals of a whole upload
-  const ocsp::IssuerTable& issuers_;
+  const pki::IssuerSet& issuers_;
+  const ocsp::ResponderTable& responders_;
   ocsp::OcspOptions options_;
   const Clock& clock_;
   std::vector<storage::IssuerId> unverified_ok_;
-  const csr::CsrService* csr_ = nullptr;
+  const KeyLedger* key_ledger_ = nullptr;
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above
 };
 

@@ -8,8 +8,8 @@
 
 #include "common/enum_names.hpp"
 #include "common/time.hpp"
+#include "responder/pki/cert_view.hpp"
 #include "responder/registry/attr_index.hpp"
-#include "responder/registry/cert_view.hpp"
 #include "responder/registry/der_store.hpp"
 #include "storage/records.hpp"
 
@@ -141,7 +141,7 @@ nlohmann::json to_json(const CertificateSummary& s) {
   return j;
 }
 
-CertificateSearch::CertificateSearch(const ocsp::IssuerTable& issuers, const Clock& clock)
+CertificateSearch::CertificateSearch(const pki::IssuerSet& issuers, const Clock& clock)
     : issuers_(issuers), clock_(clock) {}
 
 Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const storage::ReadTxn& txn, ByteView cert_key,
@@ -161,16 +161,16 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
   auto der = stored_der(txn, *record);
   if (!der) return std::move(der).error();
   if (!*der) return make_error(ErrorKind::storage, "storage_corrupt", "certificate DER missing for a stored certificate");
-  // Names only: no d2i_X509 (it would decode the public key; cert_view.hpp).
-  auto view = parse_cert_view(**der);
-  X509NamePtr subject = view ? decode_name(view->subject) : nullptr;
-  X509NamePtr issuer_dn = view ? decode_name(view->issuer) : nullptr;
+  // Names only: no d2i_X509 (it would decode the public key; pki/cert_view.hpp).
+  auto view = pki::parse_cert_view(**der);
+  X509NamePtr subject = view ? pki::decode_name(view->subject) : nullptr;
+  X509NamePtr issuer_dn = view ? pki::decode_name(view->issuer) : nullptr;
   if (!subject || !issuer_dn) return make_error(ErrorKind::storage, "storage_corrupt", "stored certificate DER does not parse");
 
   CertificateSummary s;
   s.subject = dn_text(subject.get());
   s.issuer_dn = dn_text(issuer_dn.get());
-  const ocsp::IssuerKeys* issuer = issuers_.find_by_id(key->issuer);
+  const pki::Issuer* issuer = issuers_.find_by_id(key->issuer);
   s.issuer = issuer ? issuer->name : "#" + std::to_string(key->issuer);
   s.serial_hex = hex_encode(key->serial, true);
   s.sha256_hex = hex_encode(record->cert_sha256);
@@ -197,7 +197,7 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
 
   Bytes issuer_prefix;
   if (query.issuer) {
-    const ocsp::IssuerKeys* k = issuers_.find_by_name(*query.issuer);
+    const pki::Issuer* k = issuers_.find_by_name(*query.issuer);
     if (!k) return query_invalid("no configured issuer is named \"" + *query.issuer + "\"");
     issuer_prefix.resize(4);
     put_be32(issuer_prefix.data(), k->id);
@@ -216,7 +216,7 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
   if (query.attribute && query.attribute->kind == AttrKind::issuer_serial) {
     const std::string& v = query.attribute->value;
     const std::size_t colon = v.find(':');
-    const ocsp::IssuerKeys* k = issuers_.find_by_name(v.substr(0, colon));
+    const pki::Issuer* k = issuers_.find_by_name(v.substr(0, colon));
     auto serial = hex_decode(v.substr(colon + 1).size() % 2 ? "0" + v.substr(colon + 1) : v.substr(colon + 1));
     if (!k || !serial) return page;  // no such issuer: nothing matches
     const Bytes key = storage::encode_cert_key(k->id, *serial);

@@ -35,7 +35,7 @@
 #include "common/clock.hpp"
 #include "common/ossl.hpp"
 #include "common/result.hpp"
-#include "responder/ocsp/issuer_table.hpp"
+#include "responder/pki/issuer_set.hpp"
 #include "responder/registry/attributes.hpp"
 #include "storage/lmdb.hpp"
 
@@ -96,7 +96,7 @@ nlohmann::json to_json(const CertificateSummary& s);
 class CertificateSearch {
  public:
   // `issuers` and `clock` must outlive the search. Thread-safe (const).
-  CertificateSearch(const ocsp::IssuerTable& issuers, const Clock& clock);
+  CertificateSearch(const pki::IssuerSet& issuers, const Clock& clock);
 
   // `txn` must be active (inside a ReadScope). Errors: query_invalid (bad cursor,
   // limit, unknown issuer, a query-only kind misused), storage errors.
@@ -111,7 +111,7 @@ class CertificateSearch {
                                                       ByteView record_value, const SearchQuery& query,
                                                       UnixTime at, Bytes* der_out) const;
 
-  const ocsp::IssuerTable& issuers_;
+  const pki::IssuerSet& issuers_;
   const Clock& clock_;
 };
 

@@ -64,11 +64,11 @@ double parse_rate(http::Request& req, const json& doc, bool& ok) {
   return it->get<double>();
 }
 
-json participant_view(const access::ParticipantRecord& p, const ocsp::IssuerTable& issuers) {
+json participant_view(const access::ParticipantRecord& p, const pki::IssuerSet& issuers) {
   json j = access::to_json(p);
   json names = json::array();
   for (std::uint32_t id : p.issuers) {
-    const ocsp::IssuerKeys* k = issuers.find_by_id(id);
+    const pki::Issuer* k = issuers.find_by_id(id);
     names.push_back(k ? json(k->name) : json(nullptr));
   }
   j["issuers"] = std::move(names);
@@ -159,7 +159,7 @@ void participant_issuer_add(http::Request& req, ApiContext& ctx) {
   if (!doc) return;
   Field issuer = string_field(req, *doc, "issuer");
   if (!issuer.ok) return;
-  const ocsp::IssuerKeys* k = ctx.issuers.find_by_name(issuer.value.value_or(""));
+  const pki::Issuer* k = ctx.issuers.find_by_name(issuer.value.value_or(""));
   if (!k)
     return req.reply_error(404, "issuer_not_found",
                            "no configured issuer is named \"" + issuer.value.value_or("") + "\"");
@@ -175,7 +175,7 @@ void participant_issuer_remove(http::Request& req, ApiContext& ctx) {
   auto decoded = req.path_params().decoded("name");
   if (!decoded) return req.reply_error(404, "not_found", "no such resource");
   const std::string name = std::move(*decoded);
-  const ocsp::IssuerKeys* k = ctx.issuers.find_by_name(name);
+  const pki::Issuer* k = ctx.issuers.find_by_name(name);
   if (!k) return req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + name + "\"");
   auto shared = std::make_shared<http::Request>(std::move(req));
   ctx.access.detach_issuer(principal->actor, *id, k->id, k->name, reply_to(shared, ctx, 200, true));
@@ -394,7 +394,7 @@ void me(http::Request& req, ApiContext& ctx) {
   if (a.issuers) {
     json names = json::array();
     for (std::uint32_t id : *a.issuers)
-      if (const ocsp::IssuerKeys* k = ctx.issuers.find_by_id(id)) names.push_back(k->name);
+      if (const pki::Issuer* k = ctx.issuers.find_by_id(id)) names.push_back(k->name);
     j["issuers"] = std::move(names);
   }
   req.reply_json(200, j, {{"Cache-Control", "no-store"}});

@@ -20,20 +20,15 @@ std::string AccessCounters::metrics_text() const {
   return out;
 }
 
-bool client_certificate_revoked(const storage::ReadTxn& txn, const ocsp::IssuerTable& issuers, X509* cert) {
-  for (const ocsp::IssuerKeys* candidate : issuers.all()) {
-    if (X509_NAME_cmp(X509_get_issuer_name(cert), X509_get_subject_name(candidate->ca.get())) != 0) continue;
-    EVP_PKEY* key = X509_get0_pubkey(candidate->ca.get());
-    if (key == nullptr || X509_verify(cert, key) != 1) continue;
-    Bytes serial = serial_bytes(X509_get0_serialNumber(cert));
-    if (serial.empty() || serial.size() > storage::kMaxSerialBytes) return false;
-    auto got = txn.get(storage::Table::certs, storage::encode_cert_key(candidate->id, serial));
-    if (!got || !*got) return false;
-    auto rec = storage::decode_cert(**got);
-    return rec && rec->status == storage::CertStatus::revoked;
-  }
-  ossl_errors();
-  return false;
+bool client_certificate_revoked(const storage::ReadTxn& txn, const pki::IssuerSet& issuers, X509* cert) {
+  const pki::IssuerMatch match = issuers.issuer_of(cert);
+  if (match.found != pki::IssuerFound::verified) return false;
+  Bytes serial = serial_bytes(X509_get0_serialNumber(cert));
+  if (serial.empty() || serial.size() > storage::kMaxSerialBytes) return false;
+  auto got = txn.get(storage::Table::certs, storage::encode_cert_key(match.issuer->id, serial));
+  if (!got || !*got) return false;
+  auto rec = storage::decode_cert(**got);
+  return rec && rec->status == storage::CertStatus::revoked;
 }
 
 namespace {

@@ -21,7 +21,7 @@
 #include "responder/access/service.hpp"
 #include "responder/feed/feed.hpp"
 #include "responder/http/request.hpp"
-#include "responder/ocsp/issuer_table.hpp"
+#include "responder/pki/issuer_set.hpp"
 
 namespace trustmon::routes {
 
@@ -36,7 +36,7 @@ struct ApiContext {
   access::AccessService& access;
   access::RateLimiter& limiter;
   feed::Feed& feed;
-  const ocsp::IssuerTable& issuers;
+  const pki::IssuerSet& issuers;
   const Clock& clock;
   AccessCounters counters;
 };
@@ -53,7 +53,7 @@ void deny(http::Request& req, ApiContext& ctx, const Actor& actor, std::string_v
           nlohmann::json target, const Error& why);
 
 // Is this client certificate revoked according to our own status data? Only when its
-// issuer is one of ours (matched by name and signature); otherwise false.
-bool client_certificate_revoked(const storage::ReadTxn& txn, const ocsp::IssuerTable& issuers, X509* cert);
+// issuer is one of ours (pki::IssuerSet::issuer_of); otherwise false.
+bool client_certificate_revoked(const storage::ReadTxn& txn, const pki::IssuerSet& issuers, X509* cert);
 
 }  // namespace trustmon::routes

@@ -7,6 +7,7 @@
 #include "common/thread_pool.hpp"
 #include "responder/csr/csr_json.hpp"
 #include "responder/http/worker.hpp"
+#include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/json_body.hpp"
@@ -124,7 +125,7 @@ std::optional<CsrRoutes::Input> CsrRoutes::read_input(http::Request& req, bool a
 
 std::optional<std::uint32_t> CsrRoutes::issuer_id(http::Request& req, const std::string& name) {
   if (name.empty()) return 0U;
-  const ocsp::IssuerKeys* k = ctx_.issuers.find_by_name(name);
+  const pki::Issuer* k = ctx_.issuers.find_by_name(name);
   if (!k) {
     req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + name + "\"");
     return std::nullopt;
@@ -265,7 +266,7 @@ void CsrRoutes::commit(http::Request& req) {
       return req.reply_error(400, "certificate_malformed", "\"certificate\" must be a PEM certificate");
     X509* cert = certs->front().get();
     cert_sha = sha256(x509_der(cert));
-    auto spki = csr::key_fingerprint(X509_get_X509_PUBKEY(cert));
+    auto spki = pki::key_fingerprint(X509_get_X509_PUBKEY(cert));
     if (!spki) return reply_error(req, spki.error());
     cert_spki = *spki;
   } else if (auto h = doc.find("certificate_sha256"); h != doc.end() && h->is_string()) {

@@ -4,9 +4,10 @@
 
 #include "common/ossl.hpp"
 #include "common/time.hpp"
+#include "responder/pki/cert_view.hpp"
+#include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/attr_index.hpp"
 #include "responder/registry/attributes.hpp"
-#include "responder/registry/cert_view.hpp"
 #include "responder/registry/der_store.hpp"
 #include "storage/records.hpp"
 
@@ -41,10 +42,10 @@ void append_pairs(Pairs& out, const std::vector<registry::Attribute>& attrs) {
 Pairs stored_attributes(const Result<std::optional<ByteView>>& der) {
   Pairs out;
   if (!der || !*der) return out;
-  auto parts = registry::parse_cert_parts(**der);
+  auto parts = pki::parse_cert_parts(**der);
   if (!parts) return out;
   append_pairs(out, registry::extract_attributes(parts->subject, parts->extensions, sha256(**der)));
-  out.emplace_back("spki_sha256", hex_encode(registry::key_fingerprint(parts->view)));
+  out.emplace_back("spki_sha256", hex_encode(pki::key_fingerprint(parts->view)));
   return out;
 }
 
@@ -232,9 +233,9 @@ void describe(const storage::ReadTxn& txn, CertFacts& facts) {
   if (!sha || !facts.subject.empty()) return;
   auto der = registry::stored_der_by_sha256(txn, *sha);
   if (!der || !*der) return;
-  auto view = registry::parse_cert_view(**der);
+  auto view = pki::parse_cert_view(**der);
   if (!view) return;
-  if (auto name = registry::decode_name(view->subject)) facts.subject = x509_name_text(name.get());
+  if (auto name = pki::decode_name(view->subject)) facts.subject = x509_name_text(name.get());
   ossl_errors();
 }
 

@@ -28,7 +28,7 @@ using testing::build_request;
 using testing::find_status;
 using testing::kEcIssuer;
 using testing::kRsaIssuer;
-using testing::shared_issuer_table;
+using testing::shared_responders;
 using testing::shared_test_pki;
 
 // The certificates are valid around the real current time, and OpenSSL checks the
@@ -111,7 +111,7 @@ class OcspStoreTest : public ::testing::Test {
     if (!a.etag_source.empty()) g.etag = "\"" + hex_encode(a.etag_source) + "\"";
     return g;
   }
-  Got ask(const Bytes& request) { return ask(Responder(shared_issuer_table(), options_, clock_), request); }
+  Got ask(const Bytes& request) { return ask(Responder(shared_responders(), options_, clock_), request); }
 
   static testing::VerifiedResponse verify(const Bytes& der) {
     const auto& p = shared_test_pki();
@@ -162,7 +162,7 @@ TEST_F(OcspStoreTest, NeverSeenSerialIsUnknownNotGood) {
 TEST_F(OcspStoreTest, LiveSigningBudgetAnswersTryLaterThenRefills) {
   const auto& p = shared_test_pki();
   options_.live_signatures_per_second = 2;
-  Responder r(shared_issuer_table(), options_, clock_);  // one responder: one budget
+  Responder r(shared_responders(), options_, clock_);  // one responder: one budget
   const Bytes ec = one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x12, 0x34});
   EXPECT_EQ(ask(r, ec).status, ResponseStatus::successful);
   EXPECT_EQ(ask(r, ec).status, ResponseStatus::successful);
@@ -268,7 +268,7 @@ TEST_F(OcspStoreTest, StatusTimesPassOpenSslValidityCheck) {
 TEST_F(OcspStoreTest, NonceIsEchoedAndDisablesCaching) {
   const auto& p = shared_test_pki();
   put_cert(kEcIssuer, p.leaves_ec[0].serial, good());
-  auto rec = presign(*shared_issuer_table().find_by_id(kEcIssuer), p.leaves_ec[0].serial, good(), options_, kStart);
+  auto rec = presign(*shared_responders().find_by_id(kEcIssuer), p.leaves_ec[0].serial, good(), options_, kStart);
   ASSERT_TRUE(rec);
   put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, p.leaves_ec[0].serial),
       storage::encode_ocsp_response(*rec));
@@ -394,7 +394,7 @@ TEST_F(OcspStoreTest, PresignedPathReturnsTheStoredBytes) {
     const X509* ca = id == kEcIssuer ? p.ca_ec.get() : p.ca_rsa.get();
     const Bytes& serial = (id == kEcIssuer ? p.leaves_ec : p.leaves_rsa)[2].serial;
     put_cert(id, serial, good());
-    auto rec = presign(*shared_issuer_table().find_by_id(id), serial, good(), options_, kStart - 100);
+    auto rec = presign(*shared_responders().find_by_id(id), serial, good(), options_, kStart - 100);
     ASSERT_TRUE(rec) << rec.error().message;
     put(storage::Table::ocsp_responses, storage::encode_cert_key(id, serial), storage::encode_ocsp_response(*rec));
 
@@ -432,7 +432,7 @@ TEST_F(OcspStoreTest, StaleOrFutureResponsesAreNotServed) {
   const auto& p = shared_test_pki();
   const Bytes& serial = p.leaves_ec[0].serial;
   put_cert(kEcIssuer, serial, good());
-  auto rec = presign(*shared_issuer_table().find_by_id(kEcIssuer), serial, good(), options_, kStart);
+  auto rec = presign(*shared_responders().find_by_id(kEcIssuer), serial, good(), options_, kStart);
   ASSERT_TRUE(rec);
   put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, serial), storage::encode_ocsp_response(*rec));
   const Bytes req = one_request(EVP_sha1(), p.ca_ec.get(), serial);
@@ -455,7 +455,7 @@ TEST_F(OcspStoreTest, StaleOrFutureResponsesAreNotServed) {
 TEST_F(OcspStoreTest, PresignedThatContradictsTheRecordIsNotServed) {
   const auto& p = shared_test_pki();
   const Bytes& serial = p.leaves_ec[3].serial;
-  auto rec = presign(*shared_issuer_table().find_by_id(kEcIssuer), serial, good(), options_, kStart);
+  auto rec = presign(*shared_responders().find_by_id(kEcIssuer), serial, good(), options_, kStart);
   ASSERT_TRUE(rec);
   put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, serial), storage::encode_ocsp_response(*rec));
   const Bytes req = one_request(EVP_sha1(), p.ca_ec.get(), serial);
@@ -477,7 +477,7 @@ TEST_F(OcspStoreTest, PresignedThatContradictsTheRecordIsNotServed) {
 
 TEST_F(OcspStoreTest, StorageProblemsAreInternalErrors) {
   const auto& p = shared_test_pki();
-  const Responder r(shared_issuer_table(), options_, clock_);
+  const Responder r(shared_responders(), options_, clock_);
   // The transaction is not active (no ReadScope): a storage error.
   Answer a = r.answer(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x01}), *txn_);
   EXPECT_EQ(a.status(), ResponseStatus::internal_error);
@@ -547,7 +547,7 @@ class RefresherTest : public OcspStoreTest {
 
 TEST_F(RefresherTest, RunOnceSignsMissingAndDueOnly) {
   const auto& p = shared_test_pki();
-  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, fast());
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, fast());
   EXPECT_EQ(r.run_once(), 8u);
   EXPECT_FALSE(stored_response(99, Bytes{0x01}));
   std::set<UnixTime> expiries;
@@ -585,7 +585,7 @@ TEST_F(RefresherTest, RunOnceSignsMissingAndDueOnly) {
 
 TEST_F(RefresherTest, StatusMismatchIsResigned) {
   const auto& p = shared_test_pki();
-  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, fast());
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, fast());
   ASSERT_EQ(r.run_once(), 8u);
   // A revocation written without replacing the pre-signed response.
   put_cert(kEcIssuer, p.leaves_ec[1].serial, revoked(kStart + 1, 1));
@@ -614,7 +614,7 @@ TEST_F(RefresherTest, ChangedRecordsAreSkipped) {
     const Bytes value = storage::encode_cert(revoked(kStart, 3));
     ASSERT_TRUE(writer_->run_sync([&](storage::WriteTxn& w) { return w.put(storage::Table::certs, key, value); }));
   };
-  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, o);
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, o);
   EXPECT_EQ(r.run_once(), 7u);
   EXPECT_EQ(r.stats().skipped_changed, 1u);
   EXPECT_FALSE(stored_response(kEcIssuer, p.leaves_ec[2].serial));
@@ -629,7 +629,7 @@ TEST_F(RefresherTest, BackgroundThreadRefreshesAndStops) {
   RefresherOptions o = fast();
   o.interval = std::chrono::milliseconds(20);
   o.max_per_second = 10000;
-  Refresher r(*env_, *writer_, shared_issuer_table(), options_, clock_, o);
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, o);
   r.start();
   // Wait (bounded) for the first pass to store everything; no timing is asserted.
   for (int i = 0; i < 1000 && r.stats().stored < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));

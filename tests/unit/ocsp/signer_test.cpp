@@ -1,4 +1,4 @@
-// Issuer table and signer, without storage: every response is judged by OpenSSL's
+// Responder keys and signer, without storage: every response is judged by OpenSSL's
 // client side (signature, responder authority, statuses, extensions).
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "responder/ocsp/issuer_table.hpp"
+#include "responder/ocsp/responder_keys.hpp"
 #include "responder/ocsp/signer.hpp"
 #include "tests/unit/ocsp/ocsp_client.hpp"
 #include "tests/unit/ocsp/test_issuers.hpp"
@@ -23,7 +23,7 @@ using testing::verify_response;
 
 constexpr UnixTime kNow = 1790000000;  // 2026-09-21T14:13:20Z
 
-const IssuerTable& table() { return testing::shared_issuer_table(); }
+const ResponderTable& table() { return testing::shared_responders(); }
 
 Bytes certid_der_openssl(const EVP_MD* md, const X509* issuer, ByteView serial) {
   auto id = testing::make_certid(md, issuer, serial);
@@ -39,7 +39,7 @@ std::vector<const X509*> intermediates() {
   return {p.ca_ec.get(), p.ca_rsa.get()};
 }
 
-TEST(IssuerTable, HashesMatchOpenSslCertIds) {
+TEST(ResponderTable, HashesMatchOpenSslCertIds) {
   const auto& p = shared_test_pki();
   for (auto [md, alg] : {std::pair{EVP_sha1(), HashAlg::sha1}, std::pair{EVP_sha256(), HashAlg::sha256},
                          std::pair{EVP_sha384(), HashAlg::sha384}, std::pair{EVP_sha512(), HashAlg::sha512}}) {
@@ -48,68 +48,52 @@ TEST(IssuerTable, HashesMatchOpenSslCertIds) {
     ASSERT_EQ(OCSP_id_get0_info(&name, nullptr, &key, nullptr, id.get()), 1);
     const ByteView nh(ASN1_STRING_get0_data(name), static_cast<std::size_t>(ASN1_STRING_length(name)));
     const ByteView kh(ASN1_STRING_get0_data(key), static_cast<std::size_t>(ASN1_STRING_length(key)));
-    const IssuerKeys* k = table().find(alg, nh, kh);
+    const ResponderKeys* k = table().find(alg, nh, kh);
     ASSERT_NE(k, nullptr) << hash_name(alg);
     EXPECT_EQ(k->id, 2u);
     // The other CA's hashes never match, nor a mix of the two.
-    const IssuerKeys* ec = table().find_by_id(1);
+    const ResponderKeys* ec = table().find_by_id(1);
     EXPECT_EQ(table().find(alg, ec->name_hash_of(alg), kh), nullptr);
     EXPECT_EQ(table().find(alg, nh, ec->key_hash_of(alg)), nullptr);
     EXPECT_EQ(table().find(alg, ec->name_hash_of(alg), ec->key_hash_of(alg)), ec);
   }
   EXPECT_EQ(table().find(HashAlg::unsupported, {}, {}), nullptr);
-  EXPECT_EQ(table().find_by_name("ec")->id, 1u);
-  EXPECT_EQ(table().find_by_name("nope"), nullptr);
   EXPECT_EQ(table().find_by_id(9), nullptr);
   EXPECT_TRUE(table().find_by_id(1)->delegated);
   EXPECT_FALSE(table().find_by_id(2)->delegated);
 }
 
-TEST(IssuerTable, IdentityIsSubjectAndSpkiHash) {
+TEST(ResponderTable, RefusesBadResponders) {
   const auto& p = shared_test_pki();
-  unsigned char* subj = nullptr;
-  unsigned char* spki = nullptr;
-  const int ls = i2d_X509_NAME(X509_get_subject_name(p.ca_ec.get()), &subj);
-  const int lk = i2d_PUBKEY(X509_get0_pubkey(p.ca_ec.get()), &spki);
-  Bytes data(subj, subj + ls);
-  data.insert(data.end(), spki, spki + lk);
-  OPENSSL_free(subj);
-  OPENSSL_free(spki);
-  EXPECT_EQ(table().find_by_id(1)->identity, sha256(data));
-  auto id = issuer_identity(p.ca_ec.get());
-  ASSERT_TRUE(id);
-  EXPECT_EQ(*id, sha256(data));
-}
-
-TEST(IssuerTable, RefusesBadResponders) {
-  const auto& p = shared_test_pki();
-  IssuerTable t;
+  pki::IssuerSet issuers;
+  auto added = issuers.add(1, "a", dup_cert(p.ca_ec.get()));
+  ASSERT_TRUE(added);
+  const pki::Issuer& a = **added;
+  ResponderTable t;
   // Key does not match the certificate.
-  Status st = t.add({1, "a", dup_cert(p.ca_ec.get()), dup_cert(p.responder.get()), dup_key(p.ca_ec_key.get())});
+  Status st = t.add(a, dup_cert(p.responder.get()), dup_key(p.ca_ec_key.get()));
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, "responder_key_mismatch");
   // Delegated certificate without EKU OCSPSigning.
   auto key = testing::generate_key(testing::KeyType::p256);
   auto no_eku = testing::issue_cert({.common_name = "no eku"}, key.get(), p.ca_ec.get(), p.ca_ec_key.get());
-  st = t.add({1, "a", dup_cert(p.ca_ec.get()), std::move(no_eku), dup_key(key.get())});
+  st = t.add(a, std::move(no_eku), dup_key(key.get()));
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, "responder_not_ocsp_signing");
   // Delegated certificate issued by another CA.
   auto other = testing::issue_cert({.common_name = "other", .ocsp_signing = true, .ocsp_nocheck = true}, key.get(),
                                    p.ca_rsa.get(), p.ca_rsa_key.get());
-  st = t.add({1, "a", dup_cert(p.ca_ec.get()), std::move(other), dup_key(key.get())});
+  st = t.add(a, std::move(other), dup_key(key.get()));
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, "responder_not_issued_by_ca");
   // Without nocheck: accepted (with a warning).
   auto no_nocheck = testing::issue_cert({.common_name = "no nocheck", .ocsp_signing = true}, key.get(),
                                         p.ca_ec.get(), p.ca_ec_key.get());
-  st = t.add({1, "a", dup_cert(p.ca_ec.get()), std::move(no_nocheck), dup_key(key.get())});
+  st = t.add(a, std::move(no_nocheck), dup_key(key.get()));
   EXPECT_TRUE(st) << st.error().message;
-  // Duplicates.
-  st = t.add({1, "b", dup_cert(p.ca_rsa.get()), nullptr, dup_key(p.ca_rsa_key.get())});
-  ASSERT_FALSE(st);
-  EXPECT_EQ(st.error().code, "issuer_duplicate");
-  st = t.add({2, "a", dup_cert(p.ca_rsa.get()), nullptr, dup_key(p.ca_rsa_key.get())});
+  // A second responder for the same issuer (duplicate ids and names are pki::IssuerSet's
+  // refusals: tests/unit/pki/issuer_set_test.cpp).
+  st = t.add(a, nullptr, dup_key(p.ca_ec_key.get()));
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, "issuer_duplicate");
   EXPECT_EQ(t.size(), 1u);
@@ -117,7 +101,7 @@ TEST(IssuerTable, RefusesBadResponders) {
 
 TEST(Signer, CertIdMatchesOpenSsl) {
   const auto& p = shared_test_pki();
-  const IssuerKeys& ec = *table().find_by_id(1);
+  const ResponderKeys& ec = *table().find_by_id(1);
   for (auto [md, alg] : {std::pair{EVP_sha1(), HashAlg::sha1}, std::pair{EVP_sha256(), HashAlg::sha256},
                          std::pair{EVP_sha384(), HashAlg::sha384}, std::pair{EVP_sha512(), HashAlg::sha512}})
     for (const Bytes& serial : {Bytes{0x00}, Bytes{0x7f}, Bytes{0x80}, Bytes{0x80, 0x00, 0x00, 0x01}, Bytes(20, 0xee)})
@@ -145,7 +129,7 @@ TEST(Signer, ErrorConstants) {
 TEST(Signer, DelegatedAndSelfSignedResponsesVerify) {
   const auto& p = shared_test_pki();
   for (storage::IssuerId id : {1u, 2u}) {
-    const IssuerKeys& k = *table().find_by_id(id);
+    const ResponderKeys& k = *table().find_by_id(id);
     const X509* ca = id == 1 ? p.ca_ec.get() : p.ca_rsa.get();
     const auto& leaves = id == 1 ? p.leaves_ec : p.leaves_rsa;
     const Bytes good_id = build_certid_der(HashAlg::sha1, k, leaves[0].serial);
@@ -201,7 +185,7 @@ TEST(Signer, DelegatedAndSelfSignedResponsesVerify) {
 
 TEST(Signer, TamperedResponseFailsVerification) {
   const auto& p = shared_test_pki();
-  const IssuerKeys& k = *table().find_by_id(1);
+  const ResponderKeys& k = *table().find_by_id(1);
   const Bytes id = build_certid_der(HashAlg::sha1, k, p.leaves_ec[0].serial);
   const SingleStatus s{id, CertState::good, 0, storage::kNoReason, 0, kNow, kNow + 86400};
   auto der = sign_response(k, std::span<const SingleStatus>(&s, 1), std::nullopt, kNow, false);
@@ -219,7 +203,7 @@ TEST(Signer, TamperedResponseFailsVerification) {
 
 TEST(Signer, NonceEchoAndExtendedRevoke) {
   const auto& p = shared_test_pki();
-  const IssuerKeys& k = *table().find_by_id(1);
+  const ResponderKeys& k = *table().find_by_id(1);
   OcspRequestPtr req;
   const Bytes req_der = testing::build_request(
       {.ids = {{EVP_sha1(), p.ca_ec.get()}}, .serials = {Bytes{0x99}}, .nonce = Bytes(16, 0x3c)}, &req);
@@ -248,9 +232,12 @@ TEST(Signer, OtherKeyTypes) {
   for (auto type : {testing::KeyType::p384, testing::KeyType::ed25519}) {
     auto key = testing::generate_key(type);
     auto ca = testing::issue_cert({.common_name = "CA other", .ca = true}, key.get(), p.root.get(), p.root_key.get());
-    IssuerTable t;
-    ASSERT_TRUE(t.add({7, "other", dup_cert(ca.get()), nullptr, dup_key(key.get())}));
-    const IssuerKeys& k = *t.find_by_id(7);
+    pki::IssuerSet issuers;
+    auto issuer = issuers.add(7, "other", dup_cert(ca.get()));
+    ASSERT_TRUE(issuer);
+    ResponderTable t;
+    ASSERT_TRUE(t.add(**issuer, nullptr, dup_key(key.get())));
+    const ResponderKeys& k = *t.find_by_id(7);
     EXPECT_EQ(k.signing_digest() == nullptr, type == testing::KeyType::ed25519);
     const Bytes id = build_certid_der(HashAlg::sha256, k, Bytes{0x05});
     const SingleStatus s{id, CertState::good, 0, storage::kNoReason, 0, kNow, kNow + 86400};
@@ -264,7 +251,7 @@ TEST(Signer, OtherKeyTypes) {
 }
 
 TEST(Signer, RejectsBadInput) {
-  const IssuerKeys& k = *table().find_by_id(1);
+  const ResponderKeys& k = *table().find_by_id(1);
   const Bytes id = build_certid_der(HashAlg::sha1, k, Bytes{0x01});
   EXPECT_FALSE(sign_response(k, {}, std::nullopt, kNow, false));
   const SingleStatus bad_reason{id, CertState::revoked, kNow, 7, 0, kNow, kNow + 1};

@@ -6,6 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/attributes.hpp"
 #include "tests/unit/ocsp/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
@@ -61,9 +62,9 @@ TEST(Attributes, ExtractedFromAUkrainianCertificate) {
   EXPECT_EQ(value_of(attrs, "sda:7.1"), "AB-12");  // unnamed attribute of the arc, upper-cased
   EXPECT_EQ(value_of(attrs, "sha256"), hex_encode(h));
   // The key fingerprint of an ordinary P-256 key is the SHA-256 of its SPKI as encoded.
-  auto view = parse_cert_view(der);
+  auto view = pki::parse_cert_view(der);
   ASSERT_TRUE(view);
-  EXPECT_EQ(key_fingerprint(*view), testing::spki_der_sha256(cert->get()));
+  EXPECT_EQ(pki::key_fingerprint(*view), testing::spki_der_sha256(cert->get()));
 
   auto pairs = attribute_pairs(attrs);
   EXPECT_NE(std::find(pairs.begin(), pairs.end(), std::make_pair(std::string("drfo"), std::string("1234567890"))),

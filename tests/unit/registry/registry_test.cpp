@@ -42,7 +42,8 @@ class RegistryTest : public ::testing::Test {
     RegistryOptions ro;
     ro.prepare_threads = 2;
     ro.accept_unverified_issuers = {"rsa"};  // "ec" does not accept them
-    registry_ = std::make_unique<Registry>(*writer_, testing::shared_issuer_table(), ocsp::OcspOptions{}, clock_, ro);
+    registry_ = std::make_unique<Registry>(*writer_, testing::shared_issuers(), testing::shared_responders(),
+                                           ocsp::OcspOptions{}, clock_, ro);
     auto txn = storage::ReadTxn::begin(*env_);
     ASSERT_TRUE(txn.ok());
     read_ = std::make_unique<storage::ReadTxn>(std::move(*txn));
@@ -120,7 +121,7 @@ class RegistryTest : public ::testing::Test {
   FixedClock clock_{kNow};
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<storage::ReadTxn> read_;
-  CertificateSearch search_{testing::shared_issuer_table(), clock_};
+  CertificateSearch search_{testing::shared_issuers(), clock_};
 };
 
 UaCertSpec taras() {
@@ -686,7 +687,7 @@ TEST_F(RegistryTest, OcspWithoutPresigningAnswersLiveThenTheRefresherFills) {
   ASSERT_EQ(ingest({ua_cert(a)}).count(ItemStatus::stored), 1u);
   EXPECT_EQ(table_entries(storage::Table::ocsp_responses), 0u);  // no signature at ingest
 
-  ocsp::Responder responder(testing::shared_issuer_table(), ocsp::OcspOptions{}, clock_);
+  ocsp::Responder responder(testing::shared_responders(), ocsp::OcspOptions{}, clock_);
   testing::RequestSpec spec;
   spec.ids = {{EVP_sha1(), pki.ca_ec.get()}};
   spec.serials = {Bytes{0x10, 0x01}};
@@ -709,7 +710,7 @@ TEST_F(RegistryTest, OcspWithoutPresigningAnswersLiveThenTheRefresherFills) {
 
   ocsp::RefresherOptions ro;
   ro.max_per_second = 0;
-  ocsp::Refresher refresher(*env_, *writer_, testing::shared_issuer_table(), ocsp::OcspOptions{}, clock_, ro);
+  ocsp::Refresher refresher(*env_, *writer_, testing::shared_responders(), ocsp::OcspOptions{}, clock_, ro);
   EXPECT_EQ(refresher.run_once(), 1u);
   auto [outcome2, status2] = ask();
   EXPECT_EQ(outcome2, ocsp::Outcome::presigned);

@@ -1,6 +1,6 @@
 // In-process fixture for the route tests: a temporary LMDB environment with its Writer,
 // the access services every API route needs (AccessService, RateLimiter, Feed, the OCSP
-// tests' IssuerTable "ec" and "rsa", a fixed clock), and a real http::Server on a loopback
+// tests' issuers "ec" and "rsa", a fixed clock), and a real http::Server on a loopback
 // port with one worker whose read transaction is set up as trustmond's main() does. A test
 // registers the routes it exercises with start(), then calls them over a socket with
 // call(). The bootstrap administrator's token is kBootstrapToken; admin_create_*() make
@@ -69,7 +69,7 @@ class RoutesTest : public ::testing::Test {
     access_ = std::make_unique<access::AccessService>(*writer_, clock_);
     limiter_ = std::make_unique<access::RateLimiter>(access::RateLimit{0, 0});
     // ApiContext holds atomics (not movable): built in place.
-    ctx_.reset(new ApiContext{*access_, *limiter_, *feed_, trustmon::testing::shared_issuer_table(), clock_, {}});
+    ctx_.reset(new ApiContext{*access_, *limiter_, *feed_, trustmon::testing::shared_issuers(), clock_, {}});
   }
 
   void TearDown() override {

@@ -20,7 +20,7 @@
 
 #include "common/bytes.hpp"
 
-namespace trustmon::csr {
+namespace trustmon::pki {
 
 struct CsrParts {
   ByteView info;              // certificationRequestInfo, whole TLV (what the signature covers)
@@ -43,4 +43,4 @@ struct SpkiParts {
 // BIT STRING }.
 bool split_subject_public_key_info(ByteView der, SpkiParts& out) noexcept;
 
-}  // namespace trustmon::csr
+}  // namespace trustmon::pki

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 
-#include "responder/registry/cert_view.hpp"
+#include "responder/pki/cert_view.hpp"
 #include "tests/unit/ocsp/ocsp_client.hpp"
 #include "tests/unit/ocsp/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
 
-namespace trustmon::registry {
+namespace trustmon::pki {
 namespace {
 
 using testing::KeyType;
@@ -315,4 +315,4 @@ TEST(CertView, ValidityTimes) {
 }
 
 }  // namespace
-}  // namespace trustmon::registry
+}  // namespace trustmon::pki

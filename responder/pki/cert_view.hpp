@@ -30,7 +30,7 @@
 #include "common/der.hpp"
 #include "common/ossl.hpp"
 
-namespace trustmon::registry {
+namespace trustmon::pki {
 
 struct CertView {
   ByteView tbs;         // the signed TBSCertificate TLV
@@ -116,4 +116,4 @@ std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView cont
 // (other forms are left to d2i_ASN1_TIME).
 std::optional<UnixTime> der_time_to_unix(ByteView time_tlv);
 
-}  // namespace trustmon::registry
+}  // namespace trustmon::pki

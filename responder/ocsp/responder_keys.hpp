@@ -1,5 +1,9 @@
-// The in-memory table of issuers this responder answers for, built once at start (or
-// on reload, as a new table) and read-only afterwards, so lookups need no locking.
+// What the OCSP responder keeps per issuer (pki::Issuer, by its id): the CertID hashes it
+// is looked up by, the responder certificate and the prepared signing key. Built once at
+// start (or on reload, as a new table) and read-only afterwards, so lookups need no
+// locking. The issuer set itself (names, CA certificates, "which issuer signed this")
+// belongs to responder/pki; this table is the OCSP request path's own index, so a lookup
+// costs what it cost when both lived in one table (docs/architecture.md).
 //
 // Policy: everything a request would otherwise recompute is computed here once: the
 // issuerNameHash / issuerKeyHash of each CA for SHA-1/256/384/512 (RFC 6960 §4.1.1:
@@ -24,14 +28,14 @@
 #include "common/result.hpp"
 #include "responder/ocsp/hash_alg.hpp"
 #include "responder/ocsp/signing_key.hpp"
+#include "responder/pki/issuer_set.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::ocsp {
 
-struct IssuerKeys {
-  storage::IssuerId id = 0;
-  std::string name;
-  X509Ptr ca;
+struct ResponderKeys {
+  storage::IssuerId id = 0;  // the pki::Issuer's id
+  std::string name;          // the issuer's name, for logs
   X509Ptr responder_cert;  // the CA itself when not delegated
   EvpPkeyPtr responder_key;
   bool delegated = false;
@@ -48,51 +52,40 @@ struct IssuerKeys {
   Bytes responder_id_der;
   // The responder certificate DER, embedded in BasicOCSPResponse.certs when delegated.
   Bytes responder_cert_der;
-  // SHA-256(subject DER || SubjectPublicKeyInfo DER) of the CA (storage IssuerRecord.identity).
-  Sha256 identity{};
 
   std::unique_ptr<SigningKey> signer;
   const EVP_MD* signing_digest() const noexcept { return signer ? signer->digest() : nullptr; }
 };
 
-struct IssuerSpec {
-  storage::IssuerId id = 0;
-  std::string name;
-  X509Ptr ca;
-  X509Ptr responder_cert;  // null: the CA signs its own responses
-  EvpPkeyPtr responder_key;
-};
-
-class IssuerTable {
+class ResponderTable {
  public:
-  IssuerTable() = default;
-  IssuerTable(IssuerTable&&) noexcept = default;
-  IssuerTable& operator=(IssuerTable&&) noexcept = default;
+  ResponderTable() = default;
+  ResponderTable(ResponderTable&&) noexcept = default;
+  ResponderTable& operator=(ResponderTable&&) noexcept = default;
 
-  // Error codes: issuer_invalid, issuer_duplicate, responder_key_mismatch,
+  // The responder of `issuer`: `responder_cert` null when the CA signs its own responses.
+  // Nothing of `issuer` is kept but its id and name. Error codes: issuer_invalid,
+  // issuer_duplicate (the issuer has a responder already), responder_key_mismatch,
   // responder_not_issued_by_ca, responder_not_ocsp_signing, responder_key_unsupported.
-  Status add(IssuerSpec spec);
+  // The signature fits pki::ResponderSink (pki/issuer_sync.hpp).
+  Status add(const pki::Issuer& issuer, X509Ptr responder_cert, EvpPkeyPtr responder_key);
 
   // nullptr when no issuer matches (or the algorithm is unsupported).
-  const IssuerKeys* find(HashAlg alg, ByteView name_hash, ByteView key_hash) const noexcept;
-  const IssuerKeys* find_by_id(storage::IssuerId id) const noexcept;
-  const IssuerKeys* find_by_name(std::string_view name) const noexcept;
+  const ResponderKeys* find(HashAlg alg, ByteView name_hash, ByteView key_hash) const noexcept;
+  const ResponderKeys* find_by_id(storage::IssuerId id) const noexcept;
 
   std::size_t size() const noexcept { return issuers_.size(); }
   bool empty() const noexcept { return issuers_.empty(); }
-  // Every issuer, in insertion order (pointers stay valid for the table's lifetime).
-  std::vector<const IssuerKeys*> all() const;
+  // Every issuer's keys, in insertion order (pointers stay valid for the table's lifetime).
+  std::vector<const ResponderKeys*> all() const;
 
  private:
   struct Slot {
     std::uint64_t prefix;  // first 8 octets of the key hash, big-endian
     std::uint32_t index;   // into issuers_
   };
-  std::vector<std::unique_ptr<IssuerKeys>> issuers_;
+  std::vector<std::unique_ptr<ResponderKeys>> issuers_;
   std::array<std::vector<Slot>, kHashAlgCount> by_key_;  // sorted by prefix
 };
-
-// SHA-256(subject DER || SubjectPublicKeyInfo DER), as storage/records.hpp defines it.
-Result<Sha256> issuer_identity(const X509* ca);
 
 }  // namespace trustmon::ocsp

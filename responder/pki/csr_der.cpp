@@ -1,9 +1,9 @@
 // Strict DER framing for CertificationRequest (see csr_der.hpp).
-#include "responder/csr/csr_der.hpp"
+#include "responder/pki/csr_der.hpp"
 
 #include "common/der.hpp"
 
-namespace trustmon::csr {
+namespace trustmon::pki {
 namespace {
 
 using der::Reader;
@@ -73,4 +73,4 @@ bool split_subject_public_key_info(ByteView der, SpkiParts& out) noexcept {
   return algorithm_identifier(key_alg, out.algorithm, out.parameters);
 }
 
-}  // namespace trustmon::csr
+}  // namespace trustmon::pki

@@ -1,5 +1,5 @@
-// IssuerTable: precomputation and validation at add(), sorted-prefix lookup at find().
-#include "responder/ocsp/issuer_table.hpp"
+// ResponderTable: precomputation and validation at add(), sorted-prefix lookup at find().
+#include "responder/ocsp/responder_keys.hpp"
 
 #include <openssl/x509v3.h>
 
@@ -22,15 +22,6 @@ const EVP_MD* md_of(HashAlg a) {
   return nullptr;
 }
 
-Result<Bytes> subject_der(const X509* cert) {
-  unsigned char* buf = nullptr;
-  const int len = i2d_X509_NAME(X509_get_subject_name(cert), &buf);
-  if (len <= 0) return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode the CA subject");
-  Bytes out(buf, buf + len);
-  OPENSSL_free(buf);
-  return out;
-}
-
 ByteView public_key_bits(const X509* cert) {
   const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(cert);
   if (bits == nullptr) return {};
@@ -39,79 +30,66 @@ ByteView public_key_bits(const X509* cert) {
 
 std::uint64_t prefix_of(ByteView key_hash) noexcept { return get_be64(key_hash.data()); }
 
-Status check_delegated(const IssuerSpec& spec) {
-  X509* ca = spec.ca.get();
-  X509* resp = spec.responder_cert.get();
+Status check_delegated(const pki::Issuer& issuer, X509* resp) {
+  X509* ca = issuer.ca.get();
   if (X509_check_issued(ca, resp) != X509_V_OK)
     return make_error(ErrorKind::invalid, "responder_not_issued_by_ca",
-                      "responder certificate of issuer " + spec.name + " is not issued by its CA");
+                      "responder certificate of issuer " + issuer.name + " is not issued by its CA");
   EVP_PKEY* ca_key = X509_get0_pubkey(ca);
   if (ca_key == nullptr || X509_verify(resp, ca_key) != 1)
     return ossl_error(ErrorKind::invalid, "responder_not_issued_by_ca",
-                      "responder certificate of issuer " + spec.name + " is not signed by its CA");
+                      "responder certificate of issuer " + issuer.name + " is not signed by its CA");
   // RFC 6960 §4.2.2.2: a delegated responder certificate must carry id-kp-OCSPSigning.
   // X509_get_extended_key_usage() answers "everything" when the extension is absent,
   // so require the extension itself.
   if (!(X509_get_extension_flags(resp) & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(resp) & XKU_OCSP_SIGN))
     return make_error(ErrorKind::invalid, "responder_not_ocsp_signing",
-                      "responder certificate of issuer " + spec.name + " lacks EKU id-kp-OCSPSigning");
+                      "responder certificate of issuer " + issuer.name + " lacks EKU id-kp-OCSPSigning");
   // Expiry is the operator's business (clients reject the responses), so warn, not refuse:
   // refusing would turn a renewal slip into a responder that does not start at all.
   if (X509_cmp_current_time(X509_get0_notAfter(resp)) <= 0)
-    log().warn("ocsp: responder certificate of issuer {} has expired", spec.name);
+    log().warn("ocsp: responder certificate of issuer {} has expired", issuer.name);
   if (X509_get_ext_by_NID(resp, NID_id_pkix_OCSP_noCheck, -1) < 0)
     log().warn("ocsp: responder certificate of issuer {} lacks id-pkix-ocsp-nocheck; clients may try to "
                "check its revocation status",
-               spec.name);
+               issuer.name);
   return {};
 }
 
 }  // namespace
 
-Result<Sha256> issuer_identity(const X509* ca) {
-  auto subject = subject_der(ca);
-  if (!subject) return std::move(subject).error();
-  unsigned char* spki = nullptr;
-  const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(ca), &spki);
-  if (len <= 0) return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode the CA public key");
-  Bytes data = std::move(*subject);
-  data.insert(data.end(), spki, spki + len);
-  OPENSSL_free(spki);
-  return sha256(data);
-}
+Status ResponderTable::add(const pki::Issuer& issuer, X509Ptr responder_cert, EvpPkeyPtr responder_key) {
+  if (!issuer.ca)
+    return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + issuer.name + " has no CA certificate");
+  if (!responder_key)
+    return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + issuer.name + " has no responder key");
+  if (find_by_id(issuer.id) != nullptr)
+    return make_error(ErrorKind::invalid, "issuer_duplicate",
+                      "issuer id " + std::to_string(issuer.id) + " has a responder already");
 
-Status IssuerTable::add(IssuerSpec spec) {
-  if (!spec.ca) return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + spec.name + " has no CA certificate");
-  if (!spec.responder_key) return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + spec.name + " has no responder key");
-  if (find_by_id(spec.id) != nullptr)
-    return make_error(ErrorKind::invalid, "issuer_duplicate", "issuer id " + std::to_string(spec.id) + " is already present");
-  if (find_by_name(spec.name) != nullptr)
-    return make_error(ErrorKind::invalid, "issuer_duplicate", "issuer " + spec.name + " is already present");
-  if (X509_check_ca(spec.ca.get()) == 0)
-    log().warn("ocsp: certificate of issuer {} is not marked as a CA", spec.name);
-
-  auto keys = std::make_unique<IssuerKeys>();
-  const bool delegated = spec.responder_cert && X509_cmp(spec.responder_cert.get(), spec.ca.get()) != 0;
+  auto keys = std::make_unique<ResponderKeys>();
+  X509* ca = issuer.ca.get();
+  const bool delegated = responder_cert && X509_cmp(responder_cert.get(), ca) != 0;
   if (!delegated) {
-    if (X509_up_ref(spec.ca.get()) != 1) return ossl_error(ErrorKind::internal, "internal_error", "X509_up_ref");
-    spec.responder_cert.reset(spec.ca.get());
+    if (X509_up_ref(ca) != 1) return ossl_error(ErrorKind::internal, "internal_error", "X509_up_ref");
+    responder_cert.reset(ca);
   }
-  if (X509_check_private_key(spec.responder_cert.get(), spec.responder_key.get()) != 1)
+  if (X509_check_private_key(responder_cert.get(), responder_key.get()) != 1)
     return ossl_error(ErrorKind::invalid, "responder_key_mismatch",
-                      "responder key of issuer " + spec.name + " does not match its certificate");
+                      "responder key of issuer " + issuer.name + " does not match its certificate");
   if (delegated)
-    if (auto st = check_delegated(spec); !st) return st;
+    if (auto st = check_delegated(issuer, responder_cert.get()); !st) return st;
 
-  auto subject = subject_der(spec.ca.get());
-  if (!subject) return std::move(subject).error();
-  const ByteView ca_key = public_key_bits(spec.ca.get());
-  const ByteView resp_key = public_key_bits(spec.responder_cert.get());
-  if (ca_key.empty() || resp_key.empty()) return make_error(ErrorKind::invalid, "issuer_invalid", "certificate without a public key");
+  const ByteView subject = issuer.subject_der;
+  const ByteView ca_key = public_key_bits(ca);
+  const ByteView resp_key = public_key_bits(responder_cert.get());
+  if (ca_key.empty() || resp_key.empty())
+    return make_error(ErrorKind::invalid, "issuer_invalid", "certificate without a public key");
 
   for (HashAlg a : {HashAlg::sha1, HashAlg::sha256, HashAlg::sha384, HashAlg::sha512}) {
     unsigned int n = 0;
     const std::size_t i = hash_index(a);
-    if (EVP_Digest(subject->data(), subject->size(), keys->name_hash[i].data(), &n, md_of(a), nullptr) != 1 ||
+    if (EVP_Digest(subject.data(), subject.size(), keys->name_hash[i].data(), &n, md_of(a), nullptr) != 1 ||
         EVP_Digest(ca_key.data(), ca_key.size(), keys->key_hash[i].data(), &n, md_of(a), nullptr) != 1)
       return ossl_error(ErrorKind::internal, "internal_error", "issuer hash");
   }
@@ -124,23 +102,20 @@ Status IssuerTable::add(IssuerSpec spec) {
     w.wrap(der::context(2), 0);
     keys->responder_id_der = w.take();
   }
-  auto identity = issuer_identity(spec.ca.get());
-  if (!identity) return std::move(identity).error();
-  keys->identity = *identity;
 
-  auto signer = SigningKey::create(spec.responder_key.get());
+  auto signer = SigningKey::create(responder_key.get());
   if (!signer) return std::move(signer).error();
   keys->signer = std::move(*signer);
 
   if (delegated) {
-    keys->responder_cert_der = x509_der(spec.responder_cert.get());
-    if (keys->responder_cert_der.empty()) return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode responder certificate");
+    keys->responder_cert_der = x509_der(responder_cert.get());
+    if (keys->responder_cert_der.empty())
+      return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode responder certificate");
   }
-  keys->id = spec.id;
-  keys->name = std::move(spec.name);
-  keys->ca = std::move(spec.ca);
-  keys->responder_cert = std::move(spec.responder_cert);
-  keys->responder_key = std::move(spec.responder_key);
+  keys->id = issuer.id;
+  keys->name = issuer.name;
+  keys->responder_cert = std::move(responder_cert);
+  keys->responder_key = std::move(responder_key);
   keys->delegated = delegated;
 
   const auto index = static_cast<std::uint32_t>(issuers_.size());
@@ -155,7 +130,7 @@ Status IssuerTable::add(IssuerSpec spec) {
   return {};
 }
 
-const IssuerKeys* IssuerTable::find(HashAlg alg, ByteView name_hash, ByteView key_hash) const noexcept {
+const ResponderKeys* ResponderTable::find(HashAlg alg, ByteView name_hash, ByteView key_hash) const noexcept {
   if (alg == HashAlg::unsupported) return nullptr;
   const std::size_t len = hash_length(alg);
   if (name_hash.size() != len || key_hash.size() != len) return nullptr;
@@ -165,7 +140,7 @@ const IssuerKeys* IssuerTable::find(HashAlg alg, ByteView name_hash, ByteView ke
                              [](const Slot& s, std::uint64_t p) { return s.prefix < p; });
   // Several CAs may share a key (re-issued under another name): compare them all.
   for (; it != slots.end() && it->prefix == prefix; ++it) {
-    const IssuerKeys& k = *issuers_[it->index];
+    const ResponderKeys& k = *issuers_[it->index];
     if (std::ranges::equal(k.key_hash_of(alg), key_hash) &&
         std::ranges::equal(k.name_hash_of(alg), name_hash))
       return &k;
@@ -173,20 +148,14 @@ const IssuerKeys* IssuerTable::find(HashAlg alg, ByteView name_hash, ByteView ke
   return nullptr;
 }
 
-const IssuerKeys* IssuerTable::find_by_id(storage::IssuerId id) const noexcept {
+const ResponderKeys* ResponderTable::find_by_id(storage::IssuerId id) const noexcept {
   for (const auto& k : issuers_)
     if (k->id == id) return k.get();
   return nullptr;
 }
 
-const IssuerKeys* IssuerTable::find_by_name(std::string_view name) const noexcept {
-  for (const auto& k : issuers_)
-    if (k->name == name) return k.get();
-  return nullptr;
-}
-
-std::vector<const IssuerKeys*> IssuerTable::all() const {
-  std::vector<const IssuerKeys*> out;
+std::vector<const ResponderKeys*> ResponderTable::all() const {
+  std::vector<const ResponderKeys*> out;
   out.reserve(issuers_.size());
   for (const auto& k : issuers_) out.push_back(k.get());
   return out;

@@ -1,5 +1,5 @@
 // Certificate DER walk and verification without d2i_X509 (see cert_view.hpp).
-#include "responder/registry/cert_view.hpp"
+#include "responder/pki/cert_view.hpp"
 
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
@@ -11,7 +11,7 @@
 #include "common/der.hpp"
 #include "common/time.hpp"
 
-namespace trustmon::registry {
+namespace trustmon::pki {
 
 std::optional<CertView> parse_cert_view(ByteView der) {
   der::Tlv cert, tbs, sig_alg, sig;
@@ -498,4 +498,4 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
-}  // namespace trustmon::registry
+}  // namespace trustmon::pki

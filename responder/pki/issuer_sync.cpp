@@ -1,4 +1,4 @@
-#include "responder/registry/issuer_sync.hpp"
+#include "responder/pki/issuer_sync.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -6,7 +6,7 @@
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
 
-namespace trustmon::registry {
+namespace trustmon::pki {
 
 namespace {
 
@@ -34,14 +34,14 @@ Error issuer_error(const config::IssuerConfig& c, const Error& e) {
 
 }  // namespace
 
-Result<ocsp::IssuerTable> load_issuers(const std::vector<config::IssuerConfig>& issuers, storage::Env& env,
-                                       storage::Writer& writer, UnixTime now) {
+Result<IssuerSet> load_issuers(const std::vector<config::IssuerConfig>& issuers, storage::Env& env,
+                               storage::Writer& writer, UnixTime now, const ResponderSink& responders) {
   auto stored = stored_issuers(env);
   if (!stored) return std::move(stored).error();
   storage::IssuerId next_id = 1;
   for (const auto& r : *stored) next_id = std::max(next_id, r.id + 1);
 
-  ocsp::IssuerTable table;
+  IssuerSet set;
   std::vector<storage::IssuerRecord> to_write;
   for (const auto& c : issuers) {
     auto ca = load_cert_file(c.ca_cert);
@@ -50,7 +50,7 @@ Result<ocsp::IssuerTable> load_issuers(const std::vector<config::IssuerConfig>& 
     if (!responder) return issuer_error(c, responder.error());
     auto key = load_key_file(c.responder_key);
     if (!key) return issuer_error(c, key.error());
-    auto identity = ocsp::issuer_identity(ca->get());
+    auto identity = issuer_identity(ca->get());
     if (!identity) return issuer_error(c, identity.error());
 
     const storage::IssuerRecord* match = nullptr;
@@ -73,13 +73,11 @@ Result<ocsp::IssuerTable> load_issuers(const std::vector<config::IssuerConfig>& 
       to_write.push_back(record);
     }
     bool self_signed_responses = X509_cmp(ca->get(), responder->get()) == 0;
-    ocsp::IssuerSpec spec;
-    spec.id = record.id;
-    spec.name = c.name;
-    spec.ca = std::move(*ca);
-    if (!self_signed_responses) spec.responder_cert = std::move(*responder);
-    spec.responder_key = std::move(*key);
-    if (Status s = table.add(std::move(spec)); !s) return issuer_error(c, s.error());
+    auto issuer = set.add(record.id, c.name, std::move(*ca));
+    if (!issuer) return issuer_error(c, issuer.error());
+    if (!responders) continue;
+    if (Status s = responders(**issuer, self_signed_responses ? nullptr : std::move(*responder), std::move(*key)); !s)
+      return issuer_error(c, s.error());
   }
   if (!to_write.empty()) {
     Status s = writer.run_sync([&to_write, now](storage::WriteTxn& txn) -> Status {
@@ -94,7 +92,7 @@ Result<ocsp::IssuerTable> load_issuers(const std::vector<config::IssuerConfig>& 
     });
     if (!s) return std::move(s).error();
   }
-  return table;
+  return set;
 }
 
-}  // namespace trustmon::registry
+}  // namespace trustmon::pki
