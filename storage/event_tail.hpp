@@ -55,22 +55,22 @@ class EventTail {
 
 template <Transaction Txn, class Fn>
 Result<EventTail::Read> EventTail::read(const Txn& txn, std::uint64_t after, Fn&& fn) const {
-  Read read;
-  read.last = after;
-  if (after == std::numeric_limits<std::uint64_t>::max()) return read;  // no sequence follows it
+  Read slice;
+  slice.last = after;
+  if (after == std::numeric_limits<std::uint64_t>::max()) return slice;  // no sequence follows it
   auto cur = Cursor::open(txn, Table::events);
   if (!cur) return std::move(cur).error();
   bool stopped = false;  // fn ended the read: look one past it for `more`
   Status walked = for_each(*cur, cur->seek(encode_event_key(after + 1)),
                            [&](ByteView key, ByteView value) -> Result<bool> {
-                             if (read.events == batch_) {
-                               read.more = true;
+                             if (slice.events == batch_) {
+                               slice.more = true;
                                return false;
                              }
                              auto event = decode_event(key, value);
                              if (!event) return undecodable(key, event.error());
-                             read.last = event->seq;
-                             ++read.events;
+                             slice.last = event->seq;
+                             ++slice.events;
                              Status error;
                              if (scan_detail::visit(fn, error, std::move(*event))) return true;
                              if (!error) return std::move(error).error();
@@ -81,9 +81,9 @@ Result<EventTail::Read> EventTail::read(const Txn& txn, std::uint64_t after, Fn&
   if (stopped) {
     auto next = cur->next();
     if (!next) return std::move(next).error();
-    read.more = *next;
+    slice.more = *next;
   }
-  return read;
+  return slice;
 }
 
 }  // namespace trustmon::storage

@@ -102,20 +102,21 @@ Status for_each(const Txn& txn, Table t, Fn&& fn) {
   return for_each(*cur, cur->first(), fn);
 }
 
-// The entries of table `t` whose key is >= `from`.
+// The entries of table `t` whose key is >= `from` (empty: every entry).
 template <Transaction Txn, class Fn>
 Status for_each_from(const Txn& txn, Table t, ByteView from, Fn&& fn) {
   auto cur = Cursor::open(txn, t);
   if (!cur) return std::move(cur).error();
-  return for_each(*cur, cur->seek(from), fn);
+  // LMDB refuses an empty key to seek to; every key is >= it.
+  return for_each(*cur, from.empty() ? cur->first() : cur->seek(from), fn);
 }
 
-// The entries of table `t` whose key starts with `prefix`.
+// The entries of table `t` whose key starts with `prefix` (empty: every entry).
 template <Transaction Txn, class Fn>
 Status for_each_prefix(const Txn& txn, Table t, ByteView prefix, Fn&& fn) {
   auto cur = Cursor::open(txn, t);
   if (!cur) return std::move(cur).error();
-  return for_each_prefix(*cur, cur->seek(prefix), prefix, fn);
+  return for_each_prefix(*cur, prefix.empty() ? cur->first() : cur->seek(prefix), prefix, fn);
 }
 
 // Every value of table `t` decoded with `decode` (ByteView -> Result<R>), in key order,
