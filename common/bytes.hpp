@@ -2,6 +2,7 @@
 // std::nullopt on any malformed input; they never throw.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -21,6 +22,10 @@ inline std::string_view as_chars(ByteView b) {
   return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
 inline Bytes to_bytes(ByteView b) { return Bytes(b.begin(), b.end()); }
+// True when `data` starts with `prefix` (every buffer starts with an empty prefix).
+inline bool has_prefix(ByteView data, ByteView prefix) noexcept {
+  return data.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), data.begin());
+}
 
 std::string hex_encode(ByteView data, bool upper = false);
 std::optional<Bytes> hex_decode(std::string_view text);  // accepts either case, optional ':' separators

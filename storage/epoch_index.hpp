@@ -26,8 +26,8 @@
 namespace trustmon::storage {
 
 // csr_key_index: the epoch of an entry is its reservation id >> kCsrKeyEpochShift
-// (responder/csr/reservation.hpp key_index_key; the schema-2 migration in lmdb.cpp
-// places old entries with it).
+// (responder/csr/reservation.hpp key_index_key; the schema-2 migration in
+// migrations.cpp places old entries with it).
 inline constexpr unsigned kCsrKeyEpochShift = 17;
 
 // `key` as stored in `epoch`: key[0, prefix) || be32(epoch) || key[prefix, end).

@@ -8,9 +8,11 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "storage/records.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::storage {
 namespace {
@@ -108,21 +110,15 @@ Result<std::uint64_t> append_event(WriteTxn& txn, const EventIn& event) {
 
   std::uint64_t seq = 1;
   Sha256 prev{};
-  {
-    // Scoped: the cursor must be closed before the transaction can end.
-    auto cur = Cursor::open(txn, Table::events);
-    if (!cur.ok()) return std::move(cur).error();
-    auto found = cur->last();
-    if (!found.ok()) return std::move(found).error();
-    if (*found) {
-      if (cur->key().size() != 8) return corrupt_event("last event key is not 8 bytes");
-      const std::uint64_t last = get_be64(cur->key().data());
-      if (last == std::numeric_limits<std::uint64_t>::max()) {
-        return corrupt_event("sequence exhausted");
-      }
-      seq = last + 1;
-      prev = event_hash(cur->key(), cur->value());
-    }
+  auto last = last_entry(txn, Table::events);
+  if (!last) return std::move(last).error();
+  if (*last) {
+    const Entry& tail = **last;
+    if (tail.key.size() != 8) return corrupt_event("last event key is not 8 bytes");
+    const std::uint64_t last_seq = get_be64(tail.key.data());
+    if (last_seq == std::numeric_limits<std::uint64_t>::max()) return corrupt_event("sequence exhausted");
+    seq = last_seq + 1;
+    prev = event_hash(tail.key, tail.value);
   }
 
   const Bytes key = encode_event_key(seq);
@@ -135,42 +131,57 @@ Result<std::uint64_t> append_event(WriteTxn& txn, const EventIn& event) {
   return seq;
 }
 
+namespace {
+template <class Txn>
+Result<std::uint64_t> last_event_seq_in(const Txn& txn) {
+  auto last = last_entry(txn, Table::events);
+  if (!last) return std::move(last).error();
+  if (!*last) return std::uint64_t{0};
+  if ((*last)->key.size() != 8) return corrupt_event("last event key is not 8 bytes");
+  return get_be64((*last)->key.data());
+}
+}  // namespace
+
+Result<std::uint64_t> last_event_seq(const ReadTxn& txn) { return last_event_seq_in(txn); }
+Result<std::uint64_t> last_event_seq(const WriteTxn& txn) { return last_event_seq_in(txn); }
+
 Result<ChainCheck> verify_event_chain(const ReadTxn& txn) {
   ChainCheck check;
   std::uint64_t expected = 1;
   std::uint64_t last_seq = 0;
   Sha256 prev{};  // hash the next event must carry; all zero before event 1
-  {
-    auto cur = Cursor::open(txn, Table::events);
-    if (!cur.ok()) return std::move(cur).error();
-    auto more = cur->first();
-    for (; more.ok() && *more; more = cur->next()) {
-      ++check.events;
-      const ByteView key = cur->key();
-      if (key.size() != 8) {
-        return broken(check, expected, "undecodable (key of " + std::to_string(key.size()) +
-                                           " bytes after event " + std::to_string(last_seq) + ")");
-      }
-      const std::uint64_t seq = get_be64(key.data());
-      if (seq != expected) {
-        std::string why = "sequence gap (expected " + std::to_string(expected) + ", found " +
-                          std::to_string(seq) + ")";
-        return broken(check, seq, std::move(why));
-      }
-      auto rec = decode_event(key, cur->value());
-      if (!rec.ok()) return broken(check, seq, "undecodable (" + rec.error().message + ")");
-      if (rec->prev_hash != prev) {
-        std::string why = seq == 1 ? std::string("prev_hash mismatch (event 1 must link to zero)")
-                                   : "prev_hash mismatch (event " + std::to_string(seq - 1) +
-                                         " altered or removed)";
-        return broken(check, seq, std::move(why));
-      }
-      prev = event_hash(key, cur->value());
-      last_seq = seq;
-      ++expected;
+  std::optional<ChainCheck> broken_at;  // the first broken link ends the walk
+  Status walked = for_each(txn, Table::events, [&](ByteView key, ByteView value) {
+    ++check.events;
+    if (key.size() != 8) {
+      broken_at = broken(check, expected, "undecodable (key of " + std::to_string(key.size()) +
+                                              " bytes after event " + std::to_string(last_seq) + ")");
+      return false;
     }
-    if (!more.ok()) return std::move(more).error();
-  }
+    const std::uint64_t seq = get_be64(key.data());
+    if (seq != expected) {
+      broken_at = broken(check, seq, "sequence gap (expected " + std::to_string(expected) + ", found " +
+                                         std::to_string(seq) + ")");
+      return false;
+    }
+    auto rec = decode_event(key, value);
+    if (!rec.ok()) {
+      broken_at = broken(check, seq, "undecodable (" + rec.error().message + ")");
+      return false;
+    }
+    if (rec->prev_hash != prev) {
+      broken_at = broken(check, seq, seq == 1 ? std::string("prev_hash mismatch (event 1 must link to zero)")
+                                              : "prev_hash mismatch (event " + std::to_string(seq - 1) +
+                                                    " altered or removed)");
+      return false;
+    }
+    prev = event_hash(key, value);
+    last_seq = seq;
+    ++expected;
+    return true;
+  });
+  if (!walked) return std::move(walked).error();
+  if (broken_at) return std::move(*broken_at);
 
   // The head names the last appended event; it catches an edit or removal at the tail.
   auto head = txn.get(Table::meta, as_bytes(kHeadKey));

@@ -34,6 +34,10 @@ struct EventRecord {
 
 // Appends after the current last event; returns the new sequence number.
 Result<std::uint64_t> append_event(WriteTxn& txn, const EventIn& event);
+// The newest event's sequence (0 when the log is empty). Reading what follows a
+// position: storage/event_tail.hpp.
+Result<std::uint64_t> last_event_seq(const ReadTxn& txn);
+Result<std::uint64_t> last_event_seq(const WriteTxn& txn);
 Result<EventRecord> decode_event(ByteView key, ByteView value);
 // SHA-256 over key || value of a stored event (what the next event's prev_hash holds).
 Sha256 event_hash(ByteView key, ByteView value);

@@ -1,24 +1,23 @@
 // RAII layer over LMDB (see lmdb.hpp for the policy). This file owns the mapping of LMDB
-// return codes to Errors, the environment's open sequence (tables, schema version), the
-// map lock that keeps readers out while the map is remapped, and the sticky-error rules
-// of write transactions.
+// return codes to Errors, the environment's open sequence (tables, then the schema
+// version and its migrations in migrations.cpp), the map lock that keeps readers out
+// while the map is remapped, and the sticky-error rules of write transactions.
 #include "storage/lmdb.hpp"
-#include "common/enum_names.hpp"
-#include "storage/epoch_index.hpp"
-#include "storage/records.hpp"
 
+#include <cassert>
 #include <filesystem>
 #include <limits>
 #include <set>
 #include <string>
 #include <system_error>
 #include <utility>
-#include <vector>
+
+#include "common/enum_names.hpp"
+#include "storage/mdb_val.hpp"
+#include "storage/migrations.hpp"
 
 namespace trustmon::storage {
 namespace {
-
-constexpr std::string_view kSchemaVersionKey = kMetaSchemaVersion;
 
 // The LMDB database names: stored in every environment, never rename one. The literals
 // make name(...).data() NUL-terminated (mdb_dbi_open takes a C string).
@@ -56,152 +55,6 @@ static_assert(every_table_named(), "kTableNames lists the tables in enum order")
 // Counting across Envs is conservative: it can only skip the gate, never deadlock.
 thread_local unsigned t_map_shared_depth = 0;
 
-MDB_val to_val(ByteView v) noexcept {
-  MDB_val m;
-  m.mv_size = v.size();
-  // LMDB takes void* but never writes through key or data it is given.
-  m.mv_data = const_cast<void*>(static_cast<const void*>(v.data()));
-  return m;
-}
-
-ByteView from_val(const MDB_val& m) noexcept {
-  return ByteView(static_cast<const std::uint8_t*>(m.mv_data), m.mv_size);
-}
-
-// Migration hook: steps[from] upgrades schema `from` to `from + 1` inside the opening
-// write txn. None exist yet (schema 1 is the first); an older version without a step
-// is refused rather than silently reinterpreted.
-// Every entry of `dbi`, each key prefixed with `prefix` (the kind octet for spki_index)
-// and given epoch 0 (four zero octets after the kind octet).
-Status collect_for_epoch_zero(MDB_txn* txn, MDB_dbi dbi, std::optional<std::uint8_t> prefix,
-                              std::vector<std::pair<Bytes, Bytes>>& entries) {
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn, dbi, &cur);
-  if (rc != 0) return lmdb_error(rc, "migrate: cursor");
-  MDB_val k{}, v{};
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    Bytes key = to_bytes(from_val(k));
-    if (prefix) key.insert(key.begin(), *prefix);
-    if (key.empty()) continue;
-    key.insert(key.begin() + 1, 4, 0);
-    entries.emplace_back(std::move(key), to_bytes(from_val(v)));
-  }
-  mdb_cursor_close(cur);
-  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "migrate: read");
-  return {};
-}
-
-// Schema 1 -> 2: every attr_index entry moves to epoch 0, and every spki_index entry
-// becomes an attr_index entry of kind spki_sha256 (65) in epoch 0; spki_index is
-// deleted. Runs inside the opening transaction, so it happens entirely or not at all.
-Status migrate_attr_index_epochs(MDB_txn* txn, MDB_dbi dbi) {
-  constexpr std::uint8_t kSpkiKind = 65;  // responder/registry/attributes.hpp AttrKind::spki_sha256
-  std::vector<std::pair<Bytes, Bytes>> entries;
-  if (Status s = collect_for_epoch_zero(txn, dbi, std::nullopt, entries); !s) return s;
-  MDB_dbi spki = 0;
-  int rc = mdb_dbi_open(txn, "spki_index", MDB_DUPSORT, &spki);
-  if (rc == 0) {
-    if (Status s = collect_for_epoch_zero(txn, spki, kSpkiKind, entries); !s) return s;
-    rc = mdb_drop(txn, spki, 1);
-    if (rc != 0) return lmdb_error(rc, "migrate: delete spki_index");
-  } else if (rc != MDB_NOTFOUND) {
-    return lmdb_error(rc, "migrate: open spki_index");
-  }
-  rc = mdb_drop(txn, dbi, 0);
-  if (rc != 0) return lmdb_error(rc, "migrate attr_index: empty");
-  for (auto& [key, value] : entries) {
-    MDB_val mk = to_val(key), mv = to_val(value);
-    rc = mdb_put(txn, dbi, &mk, &mv, 0);
-    if (rc != 0) return lmdb_error(rc, "migrate attr_index: write");
-  }
-  return {};
-}
-
-// Schema 1 -> 2: csr_key_index entries take their epoch (reservation id >>
-// kCsrKeyEpochShift) in front of the key fingerprint (storage/epoch_index.hpp).
-Status migrate_csr_key_epochs(MDB_txn* txn, MDB_dbi dbi) {
-  std::vector<std::pair<Bytes, Bytes>> entries;
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn, dbi, &cur);
-  if (rc != 0) return lmdb_error(rc, "migrate csr_key_index: cursor");
-  MDB_val k{}, v{};
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    const ByteView value = from_val(v);
-    if (value.size() != 8) {
-      mdb_cursor_close(cur);
-      return make_error(ErrorKind::storage, "storage_corrupt", "csr_key_index value is not a reservation id");
-    }
-    const auto epoch = static_cast<std::uint32_t>(get_be64(value.data()) >> kCsrKeyEpochShift);
-    entries.emplace_back(epoch_key(from_val(k), 0, epoch), to_bytes(value));
-  }
-  mdb_cursor_close(cur);
-  if (rc != MDB_NOTFOUND) return lmdb_error(rc, "migrate csr_key_index: read");
-  rc = mdb_drop(txn, dbi, 0);
-  if (rc != 0) return lmdb_error(rc, "migrate csr_key_index: empty");
-  for (auto& [key, value] : entries) {
-    MDB_val mk = to_val(key), mv = to_val(value);
-    rc = mdb_put(txn, dbi, &mk, &mv, 0);
-    if (rc != 0) return lmdb_error(rc, "migrate csr_key_index: write");
-  }
-  return {};
-}
-
-Status migrate_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis, std::uint32_t from) {
-  if (from < 1) {
-    return make_error(ErrorKind::storage, "storage_version_mismatch",
-                      "no migration from schema " + std::to_string(from) + " to " +
-                          std::to_string(kSchemaVersion));
-  }
-  if (from < 2) {
-    if (Status s = migrate_attr_index_epochs(txn, dbis[static_cast<std::size_t>(Table::attr_index)]); !s) return s;
-    if (Status s = migrate_csr_key_epochs(txn, dbis[static_cast<std::size_t>(Table::csr_key_index)]); !s) return s;
-  }
-  return {};
-}
-
-// Reads, writes or checks meta["schema_version"] in an open transaction.
-Status check_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis, bool read_only) {
-  const MDB_dbi meta = dbis[static_cast<std::size_t>(Table::meta)];
-  MDB_val key = to_val(as_bytes(kSchemaVersionKey));
-  MDB_val val;
-  int rc = mdb_get(txn, meta, &key, &val);
-  if (rc == MDB_NOTFOUND) {
-    if (read_only) return {};  // an empty environment; nothing to interpret
-    std::uint8_t buf[4];
-    put_be32(buf, kSchemaVersion);
-    MDB_val v = to_val(ByteView(buf, sizeof buf));
-    rc = mdb_put(txn, meta, &key, &v, 0);
-    if (rc != 0) return lmdb_error(rc, "write schema version");
-    return {};
-  }
-  if (rc != 0) return lmdb_error(rc, "read schema version");
-  if (val.mv_size != 4) {
-    return make_error(ErrorKind::storage, "storage_corrupt", "schema version record has " +
-                                             std::to_string(val.mv_size) + " bytes, expected 4");
-  }
-  const std::uint32_t stored = get_be32(static_cast<const std::uint8_t*>(val.mv_data));
-  if (stored > kSchemaVersion) {
-    return make_error(ErrorKind::storage, "storage_version_mismatch",
-                      "database schema " + std::to_string(stored) +
-                          " is newer than this program's schema " + std::to_string(kSchemaVersion));
-  }
-  if (stored < kSchemaVersion) {
-    if (read_only) {
-      return make_error(ErrorKind::storage, "storage_version_mismatch",
-                        "database schema " + std::to_string(stored) +
-                            " needs a migration; open it read-write first");
-    }
-    Status m = migrate_schema(txn, dbis, stored);
-    if (!m.ok()) return m;
-    std::uint8_t buf[4];
-    put_be32(buf, kSchemaVersion);
-    MDB_val v = to_val(ByteView(buf, sizeof buf));
-    rc = mdb_put(txn, meta, &key, &v, 0);
-    if (rc != 0) return lmdb_error(rc, "write schema version");
-  }
-  return {};
-}
-
 // Directories with an open Env in this process (LMDB: never open one twice).
 std::mutex g_open_mu;
 std::set<std::string>& open_paths() {
@@ -211,6 +64,18 @@ std::set<std::string>& open_paths() {
 
 Error not_active_error() {
   return make_error(ErrorKind::storage, "storage_error", "read transaction is not active (use a ReadScope)");
+}
+
+// Debug builds count each transaction's open cursors and assert none is open when the
+// transaction ends (lmdb.hpp: a Cursor is destroyed before its transaction).
+#ifdef NDEBUG
+constexpr bool kCountCursors = false;
+#else
+constexpr bool kCountCursors = true;
+#endif
+void assert_no_cursors(unsigned open) noexcept {
+  assert(open == 0 && "a storage::Cursor outlived its transaction (destroy it first)");
+  static_cast<void>(open);
 }
 
 }  // namespace
@@ -421,10 +286,13 @@ Result<ReadTxn> ReadTxn::begin(Env& env) {
 ReadTxn::ReadTxn(ReadTxn&& other) noexcept
     : env_(std::exchange(other.env_, nullptr)),
       txn_(std::exchange(other.txn_, nullptr)),
-      active_(std::exchange(other.active_, false)) {}
+      active_(std::exchange(other.active_, false)) {
+  assert_no_cursors(other.cursors_);  // they would count on the moved-from object
+}
 
 ReadTxn& ReadTxn::operator=(ReadTxn&& other) noexcept {
   if (this != &other) {
+    assert_no_cursors(cursors_ + other.cursors_);
     if (active_) reset();
     if (txn_ != nullptr) mdb_txn_abort(txn_);
     env_ = std::exchange(other.env_, nullptr);
@@ -435,6 +303,7 @@ ReadTxn& ReadTxn::operator=(ReadTxn&& other) noexcept {
 }
 
 ReadTxn::~ReadTxn() {
+  assert_no_cursors(cursors_);
   if (active_) reset();
   // Aborting a reset handle frees its reader slot (MDB_NOTLS).
   if (txn_ != nullptr) mdb_txn_abort(txn_);
@@ -465,6 +334,7 @@ Status ReadTxn::renew() {
 
 void ReadTxn::reset() noexcept {
   if (!active_) return;
+  assert_no_cursors(cursors_);
   mdb_txn_reset(txn_);
   active_ = false;
   env_->unlock_map_shared();
@@ -511,10 +381,13 @@ WriteTxn::WriteTxn(WriteTxn&& other) noexcept
       txn_(std::exchange(other.txn_, nullptr)),
       parent_(std::exchange(other.parent_, nullptr)),
       sticky_(std::exchange(other.sticky_, Status())),
-      map_full_(std::exchange(other.map_full_, false)) {}
+      map_full_(std::exchange(other.map_full_, false)) {
+  assert_no_cursors(other.cursors_);  // they would count on the moved-from object
+}
 
 WriteTxn& WriteTxn::operator=(WriteTxn&& other) noexcept {
   if (this != &other) {
+    assert_no_cursors(other.cursors_);
     abort();
     env_ = std::exchange(other.env_, nullptr);
     txn_ = std::exchange(other.txn_, nullptr);
@@ -620,6 +493,7 @@ Status WriteTxn::commit() {
     return sticky_;
   }
   if (txn_ == nullptr) return make_error(ErrorKind::storage, "storage_error", "write transaction has ended");
+  assert_no_cursors(cursors_);
   // mdb_txn_commit frees the handle whether it succeeds or not.
   const int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
   if (rc != 0) {
@@ -632,7 +506,9 @@ Status WriteTxn::commit() {
 }
 
 void WriteTxn::abort() noexcept {
-  if (txn_ != nullptr) mdb_txn_abort(std::exchange(txn_, nullptr));
+  if (txn_ == nullptr) return;
+  assert_no_cursors(cursors_);
+  mdb_txn_abort(std::exchange(txn_, nullptr));
 }
 
 // --------------------------------------------------------------------------- Cursor
@@ -642,7 +518,7 @@ Result<Cursor> Cursor::open(const ReadTxn& txn, Table t) {
   MDB_cursor* c = nullptr;
   const int rc = mdb_cursor_open(txn.raw(), txn.env().dbi(t), &c);
   if (rc != 0) return lmdb_error(rc, "mdb_cursor_open");
-  return Cursor(c);
+  return Cursor(c, &txn.cursors_);
 }
 
 Result<Cursor> Cursor::open(const WriteTxn& txn, Table t) {
@@ -651,26 +527,38 @@ Result<Cursor> Cursor::open(const WriteTxn& txn, Table t) {
   MDB_cursor* c = nullptr;
   const int rc = mdb_cursor_open(txn.raw(), txn.env().dbi(t), &c);
   if (rc != 0) return lmdb_error(rc, "mdb_cursor_open");
-  return Cursor(c);
+  return Cursor(c, &txn.cursors_);
+}
+
+Cursor::Cursor(MDB_cursor* c, unsigned* open_count) noexcept : cur_(c) {
+  if constexpr (kCountCursors) {
+    open_count_ = open_count;
+    ++*open_count_;
+  }
 }
 
 Cursor::Cursor(Cursor&& other) noexcept
     : cur_(std::exchange(other.cur_, nullptr)),
+      open_count_(std::exchange(other.open_count_, nullptr)),
       k_(std::exchange(other.k_, MDB_val{})),
       v_(std::exchange(other.v_, MDB_val{})) {}
 
 Cursor& Cursor::operator=(Cursor&& other) noexcept {
   if (this != &other) {
-    if (cur_ != nullptr) mdb_cursor_close(cur_);
+    close();
     cur_ = std::exchange(other.cur_, nullptr);
+    open_count_ = std::exchange(other.open_count_, nullptr);
     k_ = std::exchange(other.k_, MDB_val{});
     v_ = std::exchange(other.v_, MDB_val{});
   }
   return *this;
 }
 
-Cursor::~Cursor() {
-  if (cur_ != nullptr) mdb_cursor_close(cur_);
+Cursor::~Cursor() { close(); }
+
+void Cursor::close() noexcept {
+  if (cur_ != nullptr) mdb_cursor_close(std::exchange(cur_, nullptr));
+  if (open_count_ != nullptr) --*std::exchange(open_count_, nullptr);
 }
 
 Result<bool> Cursor::move(MDB_cursor_op op, ByteView* seek_key, ByteView* seek_value) {

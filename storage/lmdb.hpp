@@ -16,7 +16,10 @@
 //  * never wait for the Writer (run_sync) while holding a ReadScope: growth would wait
 //    for that scope and the Writer for the growth;
 //  * commits are durable (no MDB_NOSYNC / MDB_NOMETASYNC): a committed write survives
-//    kill -9 and power loss.
+//    kill -9 and power loss;
+//  * a Cursor is destroyed before its transaction ends (commit, abort, reset); debug
+//    builds count each transaction's open cursors and assert it. Walks over a table go
+//    through storage/scan.hpp, which opens and closes the cursor inside the call.
 #pragma once
 
 #include <lmdb.h>
@@ -151,10 +154,12 @@ class ReadTxn {
   Env& env() const noexcept { return *env_; }
 
  private:
+  friend class Cursor;
   ReadTxn(Env* env, MDB_txn* txn) : env_(env), txn_(txn) {}
   Env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   bool active_ = false;
+  mutable unsigned cursors_ = 0;  // open Cursors (counted in debug builds only)
 };
 
 // RAII: renews a ReadTxn for one unit of work and resets it at scope exit.
@@ -218,6 +223,7 @@ class WriteTxn {
   Env& env() const noexcept { return *env_; }
 
  private:
+  friend class Cursor;
   WriteTxn(Env* env, MDB_txn* txn) : env_(env), txn_(txn) {}
   Status fail(int rc, const char* context);
   Env* env_ = nullptr;
@@ -225,12 +231,15 @@ class WriteTxn {
   WriteTxn* parent_ = nullptr;
   Status sticky_;
   bool map_full_ = false;
+  mutable unsigned cursors_ = 0;  // open Cursors (counted in debug builds only)
 };
 
 // Cursor over one table in a read or write transaction. Positioning calls return
 // false at the end of the table (not an error). Destroy a Cursor before its
 // transaction commits, aborts or is reset: LMDB frees write-transaction cursors itself
-// when the transaction ends, and a read cursor must not outlive its snapshot.
+// when the transaction ends, and a read cursor must not outlive its snapshot. Debug
+// builds assert it (the transaction counts its open cursors). To walk a table, prefer
+// storage/scan.hpp.
 class Cursor {
  public:
   static Result<Cursor> open(const ReadTxn& txn, Table t);
@@ -252,9 +261,11 @@ class Cursor {
   ByteView value() const noexcept;
 
  private:
-  explicit Cursor(MDB_cursor* c) : cur_(c) {}
+  Cursor(MDB_cursor* c, unsigned* open_count) noexcept;
   Result<bool> move(MDB_cursor_op op, ByteView* seek_key = nullptr, ByteView* seek_value = nullptr);
+  void close() noexcept;
   MDB_cursor* cur_ = nullptr;
+  unsigned* open_count_ = nullptr;  // the transaction's count (debug builds)
   MDB_val k_{}, v_{};
 };
 

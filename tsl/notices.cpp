@@ -8,6 +8,7 @@
 
 #include "common/enum_names.hpp"
 #include "common/time.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::tsl {
 namespace {
@@ -481,14 +482,12 @@ Status put_notice(storage::WriteTxn& txn, const ChangeNotice& n) {
 }
 
 Status insert_notice(storage::WriteTxn& txn, ChangeNotice& n) {
-  auto cursor = storage::Cursor::open(txn, storage::Table::tl_notices);
-  if (!cursor) return std::move(cursor).error();
-  auto last = cursor->last();
+  auto last = storage::last_entry(txn, storage::Table::tl_notices);
   if (!last) return std::move(last).error();
   n.id = 1;
   if (*last) {
-    if (cursor->key().size() != 8) return corrupt("key");
-    n.id = get_be64(cursor->key().data()) + 1;
+    if ((*last)->key.size() != 8) return corrupt("key");
+    n.id = get_be64((*last)->key.data()) + 1;
   }
   return put_notice(txn, n);
 }
@@ -513,18 +512,8 @@ Result<std::optional<ChangeNotice>> get_notice(const storage::WriteTxn& txn, std
 }
 
 Result<std::vector<ChangeNotice>> list_notices(const storage::ReadTxn& txn, std::optional<std::uint32_t> participant) {
-  std::vector<ChangeNotice> out;
-  auto cursor = storage::Cursor::open(txn, storage::Table::tl_notices);
-  if (!cursor) return std::move(cursor).error();
-  for (auto f = cursor->first();; f = cursor->next()) {
-    if (!f) return std::move(f).error();
-    if (!*f) break;
-    auto n = decode_notice(cursor->value());
-    if (!n) return std::move(n).error();
-    if (participant && n->participant != *participant) continue;
-    out.push_back(std::move(*n));
-  }
-  return out;
+  return storage::collect(txn, storage::Table::tl_notices, decode_notice,
+                          [participant](const ChangeNotice& n) { return !participant || n.participant == *participant; });
 }
 
 }  // namespace trustmon::tsl

@@ -6,6 +6,7 @@
 #include "common/time.hpp"
 #include "storage/event_log.hpp"
 #include "storage/field_codec.hpp"
+#include "storage/scan.hpp"
 #include "tsl/xml_reader.hpp"
 
 namespace trustmon::tsl {
@@ -186,9 +187,6 @@ Bytes version_key(std::string_view name, std::uint64_t seq) {
   put_be64(k.data() + k.size() - 8, seq);
   return k;
 }
-bool has_prefix(ByteView key, const Bytes& prefix) {
-  return key.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), key.begin());
-}
 
 template <typename Txn>
 Result<std::optional<TrustedList>> load_model_in(const Txn& txn, std::string_view name) {
@@ -206,24 +204,21 @@ Result<std::optional<TrustedList>> load_model_in(const Txn& txn, std::string_vie
     providers = in.be32();
     if (!in.done()) return corrupt("scheme record");
   }
-  auto cursor = storage::Cursor::open(txn, storage::Table::tl_model);
-  if (!cursor) return std::move(cursor).error();
   Bytes prefix = name_prefix(name);
   prefix.push_back(kKindProvider);
-  auto found = cursor->seek(prefix);
-  for (std::uint32_t index = 0;; ++index) {
-    if (!found) return std::move(found).error();
-    if (!*found || !has_prefix(cursor->key(), prefix)) break;
-    if (cursor->key().size() != prefix.size() + 4 || get_be32(cursor->key().data() + prefix.size()) != index)
+  Status walked = storage::for_each_prefix(txn, storage::Table::tl_model, prefix, [&](ByteView key, ByteView value) -> Status {
+    const std::size_t index = list.providers.size();
+    if (key.size() != prefix.size() + 4 || get_be32(key.data() + prefix.size()) != index)
       return corrupt("provider records out of sequence");
-    In in(cursor->value());
+    In in(value);
     if (in.u8() != kModelFormat) return corrupt("unknown provider format");
     TrustServiceProvider p;
     get(in, p);
     if (!in.done()) return corrupt("provider record");
     list.providers.push_back(std::move(p));
-    found = cursor->next();
-  }
+    return {};
+  });
+  if (!walked) return std::move(walked).error();
   if (list.providers.size() != providers) return corrupt("provider count");
   return std::optional<TrustedList>(std::move(list));
 }
@@ -278,18 +273,9 @@ Status store_model(storage::WriteTxn& txn, std::string_view name, const TrustedL
   if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   // Remove every record of this list, then write the new ones.
   std::vector<Bytes> old;
-  {
-    auto cursor = storage::Cursor::open(txn, storage::Table::tl_model);
-    if (!cursor) return std::move(cursor).error();
-    const Bytes prefix = name_prefix(name);
-    auto found = cursor->seek(prefix);
-    while (true) {
-      if (!found) return std::move(found).error();
-      if (!*found || !has_prefix(cursor->key(), prefix)) break;
-      old.push_back(to_bytes(cursor->key()));
-      found = cursor->next();
-    }
-  }
+  Status walked = storage::for_each_prefix(txn, storage::Table::tl_model, name_prefix(name),
+                                           [&old](ByteView key, ByteView) { old.push_back(to_bytes(key)); });
+  if (!walked) return walked;
   for (const auto& k : old)
     if (auto r = txn.del(storage::Table::tl_model, k); !r) return std::move(r).error();
   if (auto s = txn.put(storage::Table::tl_model, scheme_key(name), encode_model_scheme(list)); !s) return s;
@@ -311,18 +297,12 @@ Result<std::optional<TrustedList>> load_model(const storage::WriteTxn& txn, std:
 
 Result<std::vector<std::string>> list_names(const storage::ReadTxn& txn) {
   std::vector<std::string> out;
-  auto cursor = storage::Cursor::open(txn, storage::Table::tl_model);
-  if (!cursor) return std::move(cursor).error();
-  auto found = cursor->first();
-  while (true) {
-    if (!found) return std::move(found).error();
-    if (!*found) break;
-    const ByteView k = cursor->key();
+  Status walked = storage::for_each(txn, storage::Table::tl_model, [&out](ByteView k, ByteView) {
     const std::size_t sep = as_chars(k).find('\0');
     if (sep != std::string_view::npos && sep + 2 == k.size() && k[sep + 1] == kKindScheme)
       out.emplace_back(as_chars(k.first(sep)));
-    found = cursor->next();
-  }
+  });
+  if (!walked) return std::move(walked).error();
   return out;
 }
 
@@ -409,18 +389,14 @@ Result<std::optional<VersionView>> find_version_view(const storage::ReadTxn& txn
 Result<std::vector<PublishedVersion>> list_versions(const storage::ReadTxn& txn, std::string_view name) {
   if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   std::vector<PublishedVersion> out;
-  auto cursor = storage::Cursor::open(txn, storage::Table::tl_versions);
-  if (!cursor) return std::move(cursor).error();
-  const Bytes prefix = name_prefix(name);
-  auto found = cursor->seek(prefix);
-  while (true) {
-    if (!found) return std::move(found).error();
-    if (!*found || !has_prefix(cursor->key(), prefix)) break;
-    auto v = decode_version(name, cursor->value(), false);
-    if (!v) return std::move(v).error();
-    out.push_back(std::move(*v));
-    found = cursor->next();
-  }
+  Status walked = storage::for_each_prefix(txn, storage::Table::tl_versions, name_prefix(name),
+                                           [&](ByteView, ByteView value) -> Status {
+                                             auto v = decode_version(name, value, false);
+                                             if (!v) return std::move(v).error();
+                                             out.push_back(std::move(*v));
+                                             return {};
+                                           });
+  if (!walked) return std::move(walked).error();
   return out;
 }
 

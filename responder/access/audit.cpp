@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/time.hpp"
-#include "storage/records.hpp"
+#include "storage/event_tail.hpp"
 
 namespace trustmon::access {
 
@@ -32,30 +32,15 @@ nlohmann::json event_json(const storage::EventRecord& e) {
 Result<AuditPage> audit_query(const storage::ReadTxn& txn, const AuditQuery& query) {
   AuditPage page;
   const std::size_t limit = std::clamp<std::size_t>(query.limit, 1, kMaxAuditLimit);
-  auto cur = storage::Cursor::open(txn, storage::Table::events);
-  if (!cur) return std::move(cur).error();
-  auto at = cur->seek(storage::encode_event_key(query.after + 1));
-  std::size_t scanned = 0;
-  std::uint64_t last_seq = query.after;
-  for (;; at = cur->next()) {
-    if (!at) return std::move(at).error();
-    if (!*at) return page;  // end of the log: no further page
-    auto e = storage::decode_event(cur->key(), cur->value());
-    if (!e) return std::move(e).error();
-    last_seq = e->seq;
-    ++scanned;
-    const bool keep = actor_matches(query.actor, e->actor) && action_matches(query.action, e->type) &&
-                      (query.since == 0 || e->time >= query.since) && (query.until == 0 || e->time < query.until);
-    if (keep) {
-      page.events.push_back(event_json(*e));
-      if (page.events.size() >= limit) break;
-    }
-    if (scanned >= kScanBudget) break;
-  }
-  // Is there anything after last_seq?
-  auto more = cur->next();
-  if (!more) return std::move(more).error();
-  if (*more) page.next = last_seq;
+  const storage::EventTail tail(kScanBudget);
+  auto read = tail.read(txn, query.after, [&](const storage::EventRecord& e) {
+    const bool keep = actor_matches(query.actor, e.actor) && action_matches(query.action, e.type) &&
+                      (query.since == 0 || e.time >= query.since) && (query.until == 0 || e.time < query.until);
+    if (keep) page.events.push_back(event_json(e));
+    return page.events.size() < limit;
+  });
+  if (!read) return std::move(read).error();
+  if (read->more) page.next = read->last;
   return page;
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/ossl.hpp"
 #include "common/time.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::access {
 namespace {
@@ -19,13 +20,11 @@ constexpr std::size_t kMaxReasonBytes = 1024;
 
 // Next id of a table keyed by be32 ids: last + 1 (the Writer is the only writer).
 Result<std::uint32_t> next_id(const storage::WriteTxn& txn, Table t) {
-  auto cur = storage::Cursor::open(txn, t);
-  if (!cur) return std::move(cur).error();
-  auto at = cur->last();
-  if (!at) return std::move(at).error();
-  if (!*at) return 1U;
-  if (cur->key().size() != 4) return make_error(ErrorKind::storage, "storage_corrupt", "access table key is not a be32 id");
-  return get_be32(cur->key().data()) + 1;
+  auto last = storage::last_entry(txn, t);
+  if (!last) return std::move(last).error();
+  if (!*last) return 1U;
+  if ((*last)->key.size() != 4) return make_error(ErrorKind::storage, "storage_corrupt", "access table key is not a be32 id");
+  return get_be32((*last)->key.data()) + 1;
 }
 
 template <typename Record, typename Decode>
@@ -60,17 +59,13 @@ Status check_text(std::string_view what, std::string_view value, std::size_t max
 }
 
 Status code_free(const storage::WriteTxn& txn, const std::string& code, std::uint32_t except) {
-  auto cur = storage::Cursor::open(txn, Table::participants);
-  if (!cur) return std::move(cur).error();
-  for (auto at = cur->first(); ; at = cur->next()) {
-    if (!at) return std::move(at).error();
-    if (!*at) break;
-    auto p = decode_participant(cur->value());
+  return storage::for_each(txn, Table::participants, [&](ByteView, ByteView value) -> Status {
+    auto p = decode_participant(value);
     if (!p) return std::move(p).error();
     if (p->id != except && p->code == code)
       return make_error(ErrorKind::conflict, "participant_code_taken", "participant " + std::to_string(p->id) + " has this registration code");
-  }
-  return {};
+    return {};
+  });
 }
 
 Status validate_rate(double rate) {
@@ -157,18 +152,16 @@ void AccessService::attach_issuer(const Actor& actor, std::uint32_t participant,
         if (r->kind != ParticipantKind::qtsp)
           return make_error(ErrorKind::invalid, "invalid_argument", "only a QTSP participant operates issuers");
         // One operator per issuer: a CA belongs to one provider.
-        auto cur = storage::Cursor::open(txn, Table::participants);
-        if (!cur) return std::move(cur).error();
-        for (auto at = cur->first();; at = cur->next()) {
-          if (!at) return std::move(at).error();
-          if (!*at) break;
-          auto other = decode_participant(cur->value());
+        Status sole = storage::for_each(txn, Table::participants, [&](ByteView, ByteView value) -> Status {
+          auto other = decode_participant(value);
           if (!other) return std::move(other).error();
           if (other->id != participant &&
               std::find(other->issuers.begin(), other->issuers.end(), issuer) != other->issuers.end())
             return make_error(ErrorKind::conflict, "issuer_already_operated",
                            "participant " + std::to_string(other->id) + " already operates this issuer");
-        }
+          return {};
+        });
+        if (!sole) return std::move(sole).error();
         if (std::find(r->issuers.begin(), r->issuers.end(), issuer) == r->issuers.end()) {
           r->issuers.push_back(issuer);
           std::sort(r->issuers.begin(), r->issuers.end());
@@ -393,37 +386,19 @@ Result<std::optional<CredentialRecord>> get_credential(const storage::ReadTxn& t
   return read_record<CredentialRecord>(txn, Table::credentials, id, decode_credential);
 }
 
-namespace {
-template <typename Record, typename Decode, typename Keep>
-Result<std::vector<Record>> scan(const storage::ReadTxn& txn, Table t, Decode decode, Keep keep) {
-  std::vector<Record> out;
-  auto cur = storage::Cursor::open(txn, t);
-  if (!cur) return std::move(cur).error();
-  for (auto at = cur->first();; at = cur->next()) {
-    if (!at) return std::move(at).error();
-    if (!*at) break;
-    auto r = decode(cur->value());
-    if (!r) return std::move(r).error();
-    if (keep(*r)) out.push_back(std::move(*r));
-  }
-  return out;
-}
-}  // namespace
-
 Result<std::vector<ParticipantRecord>> list_participants(const storage::ReadTxn& txn) {
-  return scan<ParticipantRecord>(txn, Table::participants, decode_participant, [](const auto&) { return true; });
+  return storage::collect(txn, Table::participants, decode_participant);
 }
 
 Result<std::vector<RepresentativeRecord>> list_representatives(const storage::ReadTxn& txn,
                                                                std::uint32_t participant) {
-  return scan<RepresentativeRecord>(txn, Table::representatives, decode_representative, [participant](const auto& r) {
-    return participant == 0 || r.participant == participant;
-  });
+  return storage::collect(txn, Table::representatives, decode_representative,
+                          [participant](const auto& r) { return participant == 0 || r.participant == participant; });
 }
 
 Result<std::vector<CredentialRecord>> list_credentials(const storage::ReadTxn& txn, std::uint32_t representative) {
-  return scan<CredentialRecord>(txn, Table::credentials, decode_credential,
-                                [representative](const auto& r) { return r.representative == representative; });
+  return storage::collect(txn, Table::credentials, decode_credential,
+                          [representative](const auto& r) { return r.representative == representative; });
 }
 
 json to_json(const ParticipantRecord& r) {

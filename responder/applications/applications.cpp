@@ -10,6 +10,7 @@
 #include "common/enum_names.hpp"
 #include "common/ossl.hpp"
 #include "common/time.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::applications {
 namespace {
@@ -219,18 +220,8 @@ Result<std::optional<Application>> get_application(const storage::ReadTxn& txn, 
 
 Result<std::vector<Application>> list_applications(const storage::ReadTxn& txn,
                                                    std::optional<std::uint32_t> participant) {
-  std::vector<Application> out;
-  auto cursor = storage::Cursor::open(txn, storage::Table::applications);
-  if (!cursor) return std::move(cursor).error();
-  for (auto f = cursor->first();; f = cursor->next()) {
-    if (!f) return std::move(f).error();
-    if (!*f) break;
-    auto a = decode_application(cursor->value());
-    if (!a) return std::move(a).error();
-    if (participant && a->participant != *participant) continue;
-    out.push_back(std::move(*a));
-  }
-  return out;
+  return storage::collect(txn, storage::Table::applications, decode_application,
+                          [participant](const Application& a) { return !participant || a.participant == *participant; });
 }
 
 void ApplicationService::submit(const Actor& actor, Application application, Done done) {
@@ -246,14 +237,12 @@ void ApplicationService::submit(const Actor& actor, Application application, Don
                  json{{"service", application.service}, {"attachments", application.attachments.size()}}),
       [application](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<json> {
         Application a = application;
-        auto cursor = storage::Cursor::open(txn, storage::Table::applications);
-        if (!cursor) return std::move(cursor).error();
-        auto last = cursor->last();
+        auto last = storage::last_entry(txn, storage::Table::applications);
         if (!last) return std::move(last).error();
         a.id = 1;
         if (*last) {
-          if (cursor->key().size() != 8) return corrupt("key");
-          a.id = get_be64(cursor->key().data()) + 1;
+          if ((*last)->key.size() != 8) return corrupt("key");
+          a.id = get_be64((*last)->key.data()) + 1;
         }
         if (auto s = txn.put(storage::Table::applications, id_key(a.id), encode_application(a)); !s) return s.error();
         ev.target["application"] = a.id;

@@ -8,11 +8,11 @@
 #include <utility>
 
 #include "storage/epoch_index.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::csr {
 namespace {
 
-using storage::Cursor;
 using storage::Table;
 using storage::WriteTxn;
 
@@ -133,12 +133,10 @@ Result<CheckDetail> check_in(const Txn& txn, const CsrPolicy& policy, const Requ
 }
 
 Result<ReservationId> next_id(const WriteTxn& txn) {
-  auto cur = Cursor::open(txn, Table::csr_reservations);
-  if (!cur) return std::move(cur).error();
-  auto last = cur->last();
+  auto last = storage::last_entry(txn, Table::csr_reservations);
   if (!last) return std::move(last).error();
   if (!*last) return ReservationId{1};
-  auto id = decode_reservation_key(cur->key());
+  auto id = decode_reservation_key((*last)->key);
   if (!id) return make_error(ErrorKind::storage, "storage_corrupt", "csr reservations: key is not a reservation id");
   return *id + 1;
 }
@@ -410,31 +408,31 @@ void CsrService::sweep_expired(SweepDone done) {
     *progress = Progress{};
     const UnixTime now = clock_.now();
     std::vector<Reservation> due;
-    {
-      auto cur = Cursor::open(txn, Table::csr_reservations);
-      if (!cur) return std::move(cur).error();
-      auto at = cur->seek(encode_reservation_key(from));
-      std::size_t examined = 0;
-      ReservationId last = from;
-      while (at && *at && examined < policy_.sweep_scan && due.size() < policy_.sweep_batch) {
-        auto rec = decode_reservation(cur->value());
-        if (!rec) return std::move(rec).error();
-        ++examined;
-        last = rec->id;
-        if (rec->state == ReservationState::reserved) {
-          if (now >= rec->expires) {
-            due.push_back(std::move(*rec));
-          } else if (progress->low == 0) {
-            progress->low = rec->id;
+    std::size_t examined = 0;
+    ReservationId last = from;
+    progress->reached_end = true;  // unless the scan or the batch fills first
+    Status walked = storage::for_each_from(
+        txn, Table::csr_reservations, encode_reservation_key(from), [&](ByteView, ByteView value) -> Result<bool> {
+          if (examined >= policy_.sweep_scan || due.size() >= policy_.sweep_batch) {
+            progress->reached_end = false;
+            return false;
           }
-        }
-        at = cur->next();
-      }
-      if (!at) return std::move(at).error();
-      progress->reached_end = !*at;
-      // Nothing examined: the table ends before `from`; look there again next time.
-      progress->next = examined == 0 ? from : last + 1;
-    }
+          auto rec = decode_reservation(value);
+          if (!rec) return std::move(rec).error();
+          ++examined;
+          last = rec->id;
+          if (rec->state == ReservationState::reserved) {
+            if (now >= rec->expires) {
+              due.push_back(std::move(*rec));
+            } else if (progress->low == 0) {
+              progress->low = rec->id;
+            }
+          }
+          return true;
+        });
+    if (!walked) return walked;
+    // Nothing examined: the table ends before `from`; look there again next time.
+    progress->next = examined == 0 ? from : last + 1;
     for (Reservation& r : due) {
       r.state = ReservationState::expired;
       r.changed = now;

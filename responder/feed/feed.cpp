@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
-#include "storage/records.hpp"
+#include "storage/event_tail.hpp"
 
 namespace trustmon::feed {
 
@@ -176,26 +176,23 @@ void Feed::deliver_new(storage::ReadTxn& txn) {
     // them in the same snapshot.
     storage::ReadScope scope(txn);
     if (!scope.status()) return;
+    auto head = storage::last_event_seq(txn);
+    if (!head) {
+      log().error("feed: {}", head.error().message);
+      return;
+    }
+    const std::uint64_t last = *head;
+    std::uint64_t from = last;
+    for (const auto& [id, e] : entries) from = std::min(from, e->sub.cursor);
     std::vector<storage::EventRecord> events;
-    std::uint64_t last = 0;
-    {
-      auto cur = storage::Cursor::open(txn, storage::Table::events);
-      if (!cur) return;
-      if (auto at = cur->last(); at && *at) {
-        if (auto e = storage::decode_event(cur->key(), cur->value())) last = e->seq;
-      }
-      std::uint64_t from = last;
-      for (const auto& [id, e] : entries) from = std::min(from, e->sub.cursor);
-      if (from < last) {
-        auto at = cur->seek(storage::encode_event_key(from + 1));
-        for (; at && *at && events.size() < options_.batch; at = cur->next()) {
-          auto e = storage::decode_event(cur->key(), cur->value());
-          if (!e) {
-            log().error("feed: undecodable event: {}", e.error().message);
-            break;
-          }
-          events.push_back(std::move(*e));
-        }
+    bool more = false;  // the slice ended before `last`: read the next one
+    if (from < last) {
+      const storage::EventTail tail(options_.batch);
+      auto read = tail.read(txn, from, [&events](storage::EventRecord&& e) { events.push_back(std::move(e)); });
+      if (read) {
+        more = read->more;
+      } else {
+        log().error("feed: {}", read.error().message);
       }
     }
     {
@@ -220,7 +217,7 @@ void Feed::deliver_new(storage::ReadTxn& txn) {
         subs_.erase(id);
       }
     }
-    if (upto >= last) return;  // caught up; otherwise read the next slice
+    if (!more) return;  // caught up (or stopped at an undecodable event)
   }
 }
 

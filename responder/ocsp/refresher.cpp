@@ -2,7 +2,6 @@
 #include "responder/ocsp/refresher.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -10,6 +9,7 @@
 #include "common/thread_pool.hpp"
 #include "responder/ocsp/presign.hpp"
 #include "storage/records.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::ocsp {
 
@@ -25,10 +25,6 @@ namespace {
 bool same_status(const storage::CertRecord& a, const storage::CertRecord& b) {
   return a.status == b.status && a.revocation_time == b.revocation_time && a.reason == b.reason &&
          a.invalidity_date == b.invalidity_date;
-}
-
-bool has_prefix(ByteView key, ByteView prefix) {
-  return key.size() >= prefix.size() && std::memcmp(key.data(), prefix.data(), prefix.size()) == 0;
 }
 
 }  // namespace
@@ -156,27 +152,19 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
       auto at = cur->seek(resume);
       if (at && *at && skip_resume && std::ranges::equal(cur->key(), resume)) at = cur->next();
       std::size_t looked = 0;
-      for (;;) {
-        if (!at) {
-          log().error("ocsp refresher: {}", at.error().message);
-          ++failures;
-          finished = true;
-          break;
+      bool full = false;  // the batch or the chunk filled: the issuer's range goes on
+      Status walked = storage::for_each_prefix(*cur, std::move(at), prefix, [&](ByteView key, ByteView value) {
+        if (due.size() >= ropts_.batch_size || looked >= kScanChunk) {
+          full = true;
+          return false;
         }
-        if (!*at || !has_prefix(cur->key(), prefix)) {
-          finished = true;
-          break;
-        }
-        if (due.size() >= ropts_.batch_size || looked >= kScanChunk) break;
         ++looked;
         ++scanned;
-        const ByteView key = cur->key();
         resume.assign(key.begin(), key.end());
-        auto record = storage::decode_cert(cur->value());
+        auto record = storage::decode_cert(value);
         if (!record) {
           ++failures;
-          at = cur->next();
-          continue;
+          return true;
         }
         bool is_due = true;
         auto stored_resp = txn.get(storage::Table::ocsp_responses, key);
@@ -185,8 +173,13 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
           is_due = !view || view->next_update - options_.refresh_margin <= now || !presigned_matches(*view, *record);
         }
         if (is_due) due.push_back(Due{Bytes(key.begin(), key.end()), *record, {}, 0});
-        at = cur->next();
+        return true;
+      });
+      if (!walked) {
+        log().error("ocsp refresher: {}", walked.error().message);
+        ++failures;
       }
+      finished = !full;
       skip_resume = true;
     }  // read transaction reset here: signing happens outside it
     {

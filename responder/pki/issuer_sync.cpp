@@ -5,6 +5,7 @@
 #include "common/ossl.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::pki {
 
@@ -15,17 +16,7 @@ Result<std::vector<storage::IssuerRecord>> stored_issuers(storage::Env& env) {
   if (!txn) return std::move(txn).error();
   storage::ReadScope scope(*txn);
   if (!scope.status()) return scope.status().error();
-  auto cursor = storage::Cursor::open(*txn, storage::Table::issuers);
-  if (!cursor) return std::move(cursor).error();
-  std::vector<storage::IssuerRecord> out;
-  for (auto more = cursor->first(); ; more = cursor->next()) {
-    if (!more) return std::move(more).error();
-    if (!*more) break;
-    auto rec = storage::decode_issuer(cursor->value());
-    if (!rec) return std::move(rec).error();
-    out.push_back(std::move(*rec));
-  }
-  return out;
+  return storage::collect(*txn, storage::Table::issuers, storage::decode_issuer);
 }
 
 Error issuer_error(const config::IssuerConfig& c, const Error& e) {

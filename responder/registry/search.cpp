@@ -1,8 +1,6 @@
 // Certificate search (see search.hpp for the plan).
 #include "responder/registry/search.hpp"
 
-#include <lmdb.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -20,42 +18,6 @@ namespace {
 constexpr std::uint8_t kCursorVersion = 1;
 
 Error query_invalid(const std::string& why) { return make_error(ErrorKind::invalid, "query_invalid", why); }
-
-// A read cursor with the LMDB operations storage::Cursor does not expose
-// (MDB_GET_BOTH_RANGE: first value >= v of one DUPSORT key). Lives inside one ReadScope.
-class RawCursor {
- public:
-  static Result<RawCursor> open(const storage::ReadTxn& txn, storage::Table t) {
-    MDB_cursor* c = nullptr;
-    const int rc = mdb_cursor_open(txn.raw(), txn.env().dbi(t), &c);
-    if (rc != MDB_SUCCESS) return storage::lmdb_error(rc, "mdb_cursor_open");
-    return RawCursor(c);
-  }
-  RawCursor(RawCursor&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
-  RawCursor& operator=(RawCursor&&) = delete;
-  RawCursor(const RawCursor&) = delete;
-  RawCursor& operator=(const RawCursor&) = delete;
-  ~RawCursor() {
-    if (c_) mdb_cursor_close(c_);
-  }
-
-  // false at the end (MDB_NOTFOUND).
-  Result<bool> op(MDB_cursor_op o, ByteView key = {}, ByteView value = {}) {
-    k_ = MDB_val{key.size(), const_cast<std::uint8_t*>(key.data())};
-    v_ = MDB_val{value.size(), const_cast<std::uint8_t*>(value.data())};
-    const int rc = mdb_cursor_get(c_, &k_, &v_, o);
-    if (rc == MDB_NOTFOUND) return false;
-    if (rc != MDB_SUCCESS) return storage::lmdb_error(rc, "mdb_cursor_get");
-    return true;
-  }
-  ByteView key() const noexcept { return {static_cast<const std::uint8_t*>(k_.mv_data), k_.mv_size}; }
-  ByteView value() const noexcept { return {static_cast<const std::uint8_t*>(v_.mv_data), v_.mv_size}; }
-
- private:
-  explicit RawCursor(MDB_cursor* c) : c_(c) {}
-  MDB_cursor* c_ = nullptr;
-  MDB_val k_{}, v_{};
-};
 
 bool equal(ByteView a, ByteView b) { return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0; }
 
@@ -248,15 +210,17 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
     from = issuer_prefix;
     skip_equal = false;
   }
-  std::optional<RawCursor> cur;
+  // Not a storage::for_each walk: the candidates come from the certs table or from an
+  // index walk, and a page looks one candidate past its end (is there a next page?).
+  std::optional<storage::Cursor> cur;
   std::optional<IndexWalk> walk;
   Result<bool> at_candidate = false;
   if (listing) {
-    auto opened = RawCursor::open(txn, storage::Table::certs);
+    auto opened = storage::Cursor::open(txn, storage::Table::certs);
     if (!opened) return std::move(opened).error();
     cur.emplace(std::move(*opened));
-    at_candidate = from ? cur->op(MDB_SET_RANGE, *from) : cur->op(MDB_FIRST);
-    if (at_candidate && *at_candidate && skip_equal && equal(cur->key(), *from)) at_candidate = cur->op(MDB_NEXT);
+    at_candidate = from ? cur->seek(*from) : cur->first();
+    if (at_candidate && *at_candidate && skip_equal && equal(cur->key(), *from)) at_candidate = cur->next();
   } else {
     auto opened = from ? IndexWalk::open(txn, index_k, ByteView(*from), skip_equal) : IndexWalk::open(txn, index_k);
     if (!opened) return std::move(opened).error();
@@ -270,7 +234,7 @@ Result<SearchPage> CertificateSearch::search(const storage::ReadTxn& txn, const 
       if (Status s = walk->next(); !s) return std::move(s).error();
       return !walk->done();
     }
-    return cur->op(MDB_NEXT);
+    return cur->next();
   };
 
   std::size_t scanned = 0;

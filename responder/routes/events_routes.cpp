@@ -10,7 +10,7 @@
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/watch/service.hpp"
-#include "storage/records.hpp"
+#include "storage/event_log.hpp"
 
 namespace trustmon::routes {
 namespace {
@@ -30,12 +30,7 @@ Result<std::uint64_t> head_seq(http::Request& req) {
   WorkerState& state = worker_state(req);
   storage::ReadScope scope(state.txn);
   if (!scope.status()) return scope.status().error();
-  auto cur = storage::Cursor::open(state.txn, storage::Table::events);
-  if (!cur) return std::move(cur).error();
-  auto at = cur->last();
-  if (!at) return std::move(at).error();
-  if (!*at || cur->key().size() != 8) return std::uint64_t{0};
-  return get_be64(cur->key().data());
+  return storage::last_event_seq(state.txn);
 }
 
 // What the principal may see of an event, then its participant's watch notifications.

@@ -8,7 +8,7 @@
 
 #include "common/log.hpp"
 #include "common/time.hpp"
-#include "storage/records.hpp"
+#include "storage/event_tail.hpp"
 
 namespace trustmon::watch {
 namespace {
@@ -242,43 +242,36 @@ void Dispatcher::scan(Shard& shard, storage::ReadTxn& txn) {
   {
     storage::ReadScope scope(txn);
     if (!scope.status()) return;
-    auto cur = storage::Cursor::open(txn, storage::Table::events);
-    if (!cur) return;
-    std::size_t read = 0;
-    for (auto at = cur->seek(storage::encode_event_key(from + 1)); at && *at && read < options_.batch;
-         at = cur->next(), ++read) {
-      auto e = storage::decode_event(cur->key(), cur->value());
-      if (!e) {
-        log().error("watch dispatcher: undecodable event: {}", e.error().message);
-        break;
-      }
-      upto = e->seq;
-      if (e->type.rfind("certificate.", 0) != 0) continue;
-      auto facts = facts_of(txn, *e);
+    const storage::EventTail tail(options_.batch);
+    auto read = tail.read(txn, from, [&](const storage::EventRecord& e) {
+      upto = e.seq;
+      if (e.type.rfind("certificate.", 0) != 0) return;
+      auto facts = facts_of(txn, e);
       if (!facts) {
-        log().warn("watch dispatcher: cannot read the facts of event {}: {}", e->seq, facts.error().message);
-        continue;
+        log().warn("watch dispatcher: cannot read the facts of event {}: {}", e.seq, facts.error().message);
+        return;
       }
-      if (!*facts) continue;
+      if (!*facts) return;
       bool described = false;
       for (const Match& m : idx->match(**facts)) {
         if (m.delivery != Delivery::webhook) continue;
         auto it = shard.slots.find(m.watch);
         if (it == shard.slots.end()) continue;
         Slot& slot = it->second;
-        if (!slot.active || slot.dead || full.count(m.watch) || slot.scanned >= e->seq) continue;
+        if (!slot.active || slot.dead || full.count(m.watch) || slot.scanned >= e.seq) continue;
         if (slot.queue.size() >= kMaxQueued) {
           full.insert(m.watch);
-          slot.scanned = e->seq - 1;
+          slot.scanned = e.seq - 1;
           continue;
         }
         if (!described) {
           describe(txn, **facts);
           described = true;
         }
-        slot.queue.push_back({e->seq, notification_json(m, **facts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+        slot.queue.push_back({e.seq, notification_json(m, **facts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
       }
-    }
+    });
+    if (!read) log().error("watch dispatcher: {}", read.error().message);
   }
   if (upto == 0) return;
   for (auto& [id, slot] : shard.slots) {

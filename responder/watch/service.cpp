@@ -8,6 +8,7 @@
 #include "common/time.hpp"
 #include "responder/registry/attributes.hpp"
 #include "storage/records.hpp"
+#include "storage/scan.hpp"
 
 namespace trustmon::watch {
 namespace {
@@ -15,16 +16,6 @@ namespace {
 using nlohmann::json;
 
 Error not_found(WatchId id) { return make_error(ErrorKind::not_found, "watch_not_found", "no watch " + std::to_string(id)); }
-
-// The newest event sequence inside a write transaction (0 when none).
-Result<std::uint64_t> head_in(const storage::WriteTxn& txn) {
-  auto cur = storage::Cursor::open(txn, storage::Table::events);
-  if (!cur) return std::move(cur).error();
-  auto at = cur->last();
-  if (!at) return std::move(at).error();
-  if (!*at || cur->key().size() != 8) return std::uint64_t{0};
-  return get_be64(cur->key().data());
-}
 
 // The record `id` as `actor` may see it (a refusal otherwise).
 Result<WatchRecord> owned(const storage::WriteTxn& txn, const Actor& actor, bool see_all, WatchId id) {
@@ -49,13 +40,6 @@ json kinds_json(std::uint8_t kinds) {
     if (kinds & k) arr.push_back(kind_name(k));
   return arr;
 }
-
-// Facts and matches of one event under one index, computed once for every subscriber.
-struct EventMatches {
-  std::optional<CertFacts> facts;
-  std::vector<Match> matches;
-  bool described = false;
-};
 
 }  // namespace
 
@@ -176,20 +160,19 @@ void WatchService::create(const Actor& actor, NewWatch watch, Done done) {
   run(actor, "watch.create", std::move(target),
       [actor, watch = std::move(watch), secret = std::move(secret), limit](
           storage::WriteTxn& txn, UnixTime now, std::optional<WatchRecord>& changed, bool&) -> Result<json> {
-        auto head = head_in(txn);
+        auto head = storage::last_event_seq(txn);
         if (!head) return std::move(head).error();
         if (watch.replay_from && *watch.replay_from > *head)
           return make_error(ErrorKind::invalid, "replay_invalid", "replay_from is after the newest event (" + std::to_string(*head) + ")");
         // Next id and the owner's count in one pass.
-        auto cur = storage::Cursor::open(txn, storage::Table::watches);
-        if (!cur) return std::move(cur).error();
         WatchId last = 0;
         std::size_t owned_count = 0;
-        for (auto at = cur->first(); at && *at; at = cur->next()) {
-          if (cur->key().size() == 4) last = std::max(last, get_be32(cur->key().data()));
-          auto r = decode_watch(cur->value());
+        Status walked = storage::for_each(txn, storage::Table::watches, [&](ByteView key, ByteView value) {
+          if (key.size() == 4) last = std::max(last, get_be32(key.data()));
+          auto r = decode_watch(value);
           if (r && r->owner == actor.participant) ++owned_count;
-        }
+        });
+        if (!walked) return std::move(walked).error();
         if (owned_count >= limit)
           return make_error(ErrorKind::conflict, "watch_limit_reached", "a participant has at most " + std::to_string(limit) + " watches");
         WatchRecord r;
@@ -238,7 +221,7 @@ void WatchService::replay(const Actor& actor, bool see_all, WatchId id, std::opt
                                  bool&) -> Result<json> {
         auto rec = owned(txn, actor, see_all, id);
         if (!rec) return std::move(rec).error();
-        auto head = head_in(txn);
+        auto head = storage::last_event_seq(txn);
         if (!head) return std::move(head).error();
         if (from && *from > *head)
           return make_error(ErrorKind::invalid, "replay_invalid", "from is after the newest event (" + std::to_string(*head) + ")");
@@ -313,16 +296,8 @@ void WatchService::store_progress(std::vector<Progress> progress, std::function<
 }
 
 Result<std::vector<WatchRecord>> WatchService::list(const storage::ReadTxn& txn, std::optional<std::uint32_t> owner) {
-  std::vector<WatchRecord> out;
-  auto cur = storage::Cursor::open(txn, storage::Table::watches);
-  if (!cur) return std::move(cur).error();
-  for (auto at = cur->first(); at && *at; at = cur->next()) {
-    auto rec = decode_watch(cur->value());
-    if (!rec) return std::move(rec).error();
-    if (owner && rec->owner != *owner) continue;
-    out.push_back(std::move(*rec));
-  }
-  return out;
+  return storage::collect(txn, storage::Table::watches, decode_watch,
+                          [owner](const WatchRecord& r) { return !owner || r.owner == *owner; });
 }
 
 Result<std::optional<WatchRecord>> WatchService::get(const storage::ReadTxn& txn, WatchId id) {
@@ -375,15 +350,14 @@ void WatchService::stream_notifications(const storage::ReadTxn& txn, const stora
     return;
   }
   if (event.type.rfind("certificate.", 0) != 0) return;
-  // One computation per (index, event) on this thread, shared by every subscriber.
-  // (The cached index is held, so its address cannot be reused by a newer one.)
-  thread_local std::shared_ptr<const WatchIndex> cached_index;
-  thread_local std::map<std::uint64_t, EventMatches> cache;
-  if (cached_index != idx || cache.size() > 4096) {
-    cache.clear();
-    cached_index = idx;
+  // One computation per (index, event), shared by every subscriber. (The memo holds
+  // its index, so the address cannot be reused by a newer one.)
+  std::lock_guard<std::mutex> lock(memo_.mu);
+  if (memo_.index != idx || memo_.events.size() > kMemoEvents) {
+    memo_.events.clear();
+    memo_.index = idx;
   }
-  auto [it, fresh] = cache.try_emplace(event.seq);
+  auto [it, fresh] = memo_.events.try_emplace(event.seq);
   EventMatches& em = it->second;
   if (fresh) {
     auto facts = facts_of(txn, event);

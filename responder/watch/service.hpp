@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -128,6 +129,21 @@ class WatchService {
   void run(const Actor& actor, std::string action, nlohmann::json target, Apply apply, Done done);
   void changed(const std::optional<WatchRecord>& record, bool removed, WatchId id);
 
+  // stream_notifications' memo: facts and matches of recent events under one index,
+  // computed once per event for every subscriber. The feed thread is its only user; the
+  // lock keeps another caller safe.
+  struct EventMatches {
+    std::optional<CertFacts> facts;
+    std::vector<Match> matches;
+    bool described = false;
+  };
+  struct MatchMemo {
+    std::mutex mu;
+    std::shared_ptr<const WatchIndex> index;
+    std::map<std::uint64_t, EventMatches> events;
+  };
+  static constexpr std::size_t kMemoEvents = 4096;
+
   storage::Env& env_;
   storage::Writer& writer_;  // progress writes (no event per write)
   storage::AuditedWrite audited_;
@@ -137,6 +153,7 @@ class WatchService {
   std::shared_ptr<const WatchIndex> index_;
   std::atomic<std::uint64_t> generation_{1};
   std::function<void()> on_change_;
+  mutable MatchMemo memo_;
 };
 
 }  // namespace trustmon::watch
