@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 
 namespace trustmon::storage {
 namespace {
@@ -112,6 +113,18 @@ Status Writer::run_sync(Job job) {
   std::future<Status> result = promise->get_future();
   submit(std::move(job), [promise](Status s) { promise->set_value(std::move(s)); });
   return result.get();
+}
+
+std::string WriterStats::metrics_text() const {
+  std::string out;
+  MetricsText m(out);
+  m.counter("trustmon_writer_commits_total", "Durable commits (one per batch).", commits);
+  m.counter("trustmon_writer_jobs_total", "Jobs run by the Writer.", jobs);
+  m.header("trustmon_writer_busy_seconds_total", "counter", "Time the Writer spent running batches.");
+  m.sample("trustmon_writer_busy_seconds_total", static_cast<double>(busy_us) / 1e6);
+  m.header("trustmon_writer_commit_seconds_total", "counter", "Part of the busy time spent in durable commits.");
+  m.sample("trustmon_writer_commit_seconds_total", static_cast<double>(commit_us) / 1e6);
+  return out;
 }
 
 WriterStats Writer::stats() const {

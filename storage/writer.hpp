@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "common/result.hpp"
@@ -32,6 +33,10 @@ struct WriterStats {
   // spent in the durable commit (page writes and fsync).
   std::uint64_t busy_us = 0;
   std::uint64_t commit_us = 0;
+
+  // Prometheus text: trustmon_writer_commits_total, _jobs_total, _busy_seconds_total and
+  // _commit_seconds_total (counters).
+  std::string metrics_text() const;
 };
 
 class Writer {

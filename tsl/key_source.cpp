@@ -39,6 +39,16 @@ Result<ENGINE*> pkcs11_engine(const std::string& module) {
 
 }  // namespace
 
+Result<KeySource> KeySource::from_pin_file(std::string key, std::string pkcs11_module, const std::string& pin_file) {
+  KeySource source{std::move(key), std::move(pkcs11_module), ""};
+  if (pin_file.empty()) return source;
+  auto pin = read_file(pin_file);
+  if (!pin) return std::move(pin).error();
+  while (!pin->empty() && (pin->back() == '\n' || pin->back() == '\r' || pin->back() == ' ')) pin->pop_back();
+  source.pin = std::move(*pin);
+  return source;
+}
+
 Result<EvpPkeyPtr> load_signing_key(const KeySource& source) {
   if (!is_pkcs11_uri(source.key)) {
     auto key = load_key_file(source.key);

@@ -19,6 +19,10 @@ struct KeySource {
   std::string key;            // PEM file path, or a "pkcs11:" URI
   std::string pkcs11_module;  // PKCS#11 module path for URIs ("" = the engine's default)
   std::string pin;            // token user PIN for URIs ("" = none or given in the URI)
+
+  // A source whose PIN is the content of `pin_file` without its trailing line ends and
+  // spaces (as editors and `echo` leave them); "" = no PIN file. Errors: file_unreadable.
+  static Result<KeySource> from_pin_file(std::string key, std::string pkcs11_module, const std::string& pin_file);
 };
 
 inline bool is_pkcs11_uri(const std::string& key) { return key.rfind("pkcs11:", 0) == 0; }

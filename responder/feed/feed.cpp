@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "storage/event_tail.hpp"
 
 namespace trustmon::feed {
@@ -81,6 +82,13 @@ void Feed::revalidate_now() {
 std::size_t Feed::subscriptions() const {
   std::lock_guard<std::mutex> lock(mu_);
   return subs_.size();
+}
+
+std::string Feed::metrics_text() const {
+  std::string out;
+  MetricsText(out).gauge("trustmon_feed_subscriptions", "Open event streams and long polls.",
+                         static_cast<std::int64_t>(subscriptions()));
+  return out;
 }
 
 std::uint64_t Feed::head() const {

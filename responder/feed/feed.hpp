@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -84,6 +85,8 @@ class Feed {
   void revalidate_now();
 
   std::size_t subscriptions() const;
+  // Prometheus text: trustmon_feed_subscriptions (gauge).
+  std::string metrics_text() const;
   // The sequence of the newest committed event the feed has seen (0 before any).
   std::uint64_t head() const;
 

@@ -23,6 +23,7 @@
 #include <system_error>
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "common/ossl.hpp"
 
 namespace trustmon::http {
@@ -361,31 +362,16 @@ std::string Server::metrics_text() const {
   }
   std::string out;
   out.reserve(1024);
-  out += "# HELP trustmon_http_requests_total Requests answered through the router.\n";
-  out += "# TYPE trustmon_http_requests_total counter\n";
-  out += "trustmon_http_requests_total " + std::to_string(requests) + "\n";
-  out += "# HELP trustmon_http_responses_total Responses by status class.\n";
-  out += "# TYPE trustmon_http_responses_total counter\n";
+  MetricsText m(out);
+  m.counter("trustmon_http_requests_total", "Requests answered through the router.", requests);
+  m.header("trustmon_http_responses_total", "counter", "Responses by status class.");
   static constexpr const char* kClass[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
-  for (int i = 1; i < 6; ++i) {
-    out += "trustmon_http_responses_total{class=\"";
-    out += kClass[i];
-    out += "\"} " + std::to_string(by_class[i]) + "\n";
-  }
-  if (by_class[0] != 0)
-    out += "trustmon_http_responses_total{class=\"other\"} " + std::to_string(by_class[0]) + "\n";
-  out += "# HELP trustmon_http_response_body_bytes_total Response body bytes sent.\n";
-  out += "# TYPE trustmon_http_response_body_bytes_total counter\n";
-  out += "trustmon_http_response_body_bytes_total " + std::to_string(bytes) + "\n";
-  out += "# HELP trustmon_http_requests_in_flight Requests dispatched and not answered yet.\n";
-  out += "# TYPE trustmon_http_requests_in_flight gauge\n";
-  out += "trustmon_http_requests_in_flight " + std::to_string(in_flight) + "\n";
-  out += "# HELP trustmon_http_replies_unwritten Replies handed to a connection and not fully written yet.\n";
-  out += "# TYPE trustmon_http_replies_unwritten gauge\n";
-  out += "trustmon_http_replies_unwritten " + std::to_string(unwritten) + "\n";
-  out += "# HELP trustmon_http_workers Worker threads.\n";
-  out += "# TYPE trustmon_http_workers gauge\n";
-  out += "trustmon_http_workers " + std::to_string(workers_.size()) + "\n";
+  for (int i = 1; i < 6; ++i) m.sample("trustmon_http_responses_total", "class", kClass[i], by_class[i]);
+  if (by_class[0] != 0) m.sample("trustmon_http_responses_total", "class", kClass[0], by_class[0]);
+  m.counter("trustmon_http_response_body_bytes_total", "Response body bytes sent.", bytes);
+  m.gauge("trustmon_http_requests_in_flight", "Requests dispatched and not answered yet.", in_flight);
+  m.gauge("trustmon_http_replies_unwritten", "Replies handed to a connection and not fully written yet.", unwritten);
+  m.gauge("trustmon_http_workers", "Worker threads.", static_cast<std::int64_t>(workers_.size()));
   for (const MetricsSource& source : metrics_sources_) {
     try {
       source(out);

@@ -4,6 +4,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "storage/records.hpp"
 
@@ -11,12 +12,13 @@ namespace trustmon::routes {
 
 std::string AccessCounters::metrics_text() const {
   std::string out;
-  out += "# TYPE trustmon_api_unauthenticated_total counter\ntrustmon_api_unauthenticated_total " +
-         std::to_string(unauthenticated.load(std::memory_order_relaxed)) + "\n";
-  out += "# TYPE trustmon_api_denied_total counter\ntrustmon_api_denied_total " +
-         std::to_string(denied.load(std::memory_order_relaxed)) + "\n";
-  out += "# TYPE trustmon_api_rate_limited_total counter\ntrustmon_api_rate_limited_total " +
-         std::to_string(rate_limited.load(std::memory_order_relaxed)) + "\n";
+  MetricsText m(out);
+  m.counter("trustmon_api_unauthenticated_total", "API requests without a valid credential.",
+            unauthenticated.load(std::memory_order_relaxed));
+  m.counter("trustmon_api_denied_total", "API requests refused to a known credential.",
+            denied.load(std::memory_order_relaxed));
+  m.counter("trustmon_api_rate_limited_total", "API requests refused by the rate limit.",
+            rate_limited.load(std::memory_order_relaxed));
   return out;
 }
 

@@ -1,13 +1,22 @@
 // Per-worker state the routes need: the worker's reusable LMDB read transaction.
-// main creates one per worker in the server's start hook (on the worker thread) and
-// stores it in the worker's user slot; handlers reach it through the request.
+//
+// WorkerStates owns one WorkerState per worker of a server. Its hooks open a worker's state
+// on that worker's thread before its loop starts (an LMDB read transaction belongs to the
+// thread that began it) and close it there after the loop ended. Handlers reach their
+// worker's state through worker_state(req), the one typed accessor of the worker's slot.
 #pragma once
 
-#include <memory>
+#include <cstddef>
+#include <map>
+#include <mutex>
 
 #include "responder/http/request.hpp"
 #include "responder/http/worker.hpp"
 #include "storage/lmdb.hpp"
+
+namespace trustmon::http {
+class Server;
+}
 
 namespace trustmon::routes {
 
@@ -16,6 +25,30 @@ struct WorkerState {
   storage::ReadTxn txn;
 };
 
+class WorkerStates {
+ public:
+  explicit WorkerStates(storage::Env& env) : env_(env) {}
+  WorkerStates(const WorkerStates&) = delete;
+  WorkerStates& operator=(const WorkerStates&) = delete;
+
+  // Installs the server's worker start and stop hooks; call before server.start(). This
+  // object must outlive the server's workers (declare it before the server). A worker
+  // whose read transaction cannot begin stops the server (its start hook throws).
+  void attach(http::Server& server);
+
+  // States open now (one per running worker).
+  std::size_t size() const;
+
+ private:
+  void open(http::Worker& worker);
+  void close(http::Worker& worker);
+
+  storage::Env& env_;
+  mutable std::mutex mu_;
+  std::map<unsigned, WorkerState> states_;  // by worker index; a node never moves
+};
+
+// The state of the worker running this request (set by WorkerStates before any request).
 inline WorkerState& worker_state(http::Request& req) { return *req.worker().user_as<WorkerState>(); }
 
 }  // namespace trustmon::routes

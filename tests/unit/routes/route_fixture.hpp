@@ -1,7 +1,7 @@
 // In-process fixture for the route tests: a temporary LMDB environment with its Writer,
 // the access services every API route needs (AccessService, RateLimiter, Feed, the OCSP
 // tests' issuers "ec" and "rsa", a fixed clock), and a real http::Server on a loopback
-// port with one worker whose read transaction is set up as trustmond's main() does. A test
+// port with one worker whose read transaction is set up as trustmond's Daemon does. A test
 // registers the routes it exercises with start(), then calls them over a socket with
 // call(). The bootstrap administrator's token is kBootstrapToken; admin_create_*() make
 // participants, representatives and tokens through the admin routes themselves.
@@ -88,16 +88,8 @@ class RoutesTest : public ::testing::Test {
     o.workers = 1;
     o.access_log = false;
     server_ = std::make_unique<http::Server>(o, std::move(router));
-    storage::Env& env = *env_;
-    server_->on_worker_start([&env](http::Worker& w) {
-      auto txn = storage::ReadTxn::begin(env);
-      if (!txn) throw std::runtime_error("cannot begin a read transaction: " + txn.error().message);
-      w.set_user(new WorkerState(std::move(*txn)));
-    });
-    server_->on_worker_stop([](http::Worker& w) {
-      delete w.user_as<WorkerState>();
-      w.set_user(nullptr);
-    });
+    worker_states_ = std::make_unique<WorkerStates>(*env_);
+    worker_states_->attach(*server_);
     const Status s = server_->start();
     ASSERT_TRUE(s.ok()) << s.error().message;
     runner_ = std::thread([this] { server_->run(); });
@@ -163,6 +155,7 @@ class RoutesTest : public ::testing::Test {
   std::unique_ptr<access::AccessService> access_;
   std::unique_ptr<access::RateLimiter> limiter_;
   std::unique_ptr<ApiContext> ctx_;
+  std::unique_ptr<WorkerStates> worker_states_;  // outlives the server's workers
   std::unique_ptr<http::Server> server_;
   std::thread runner_;
 };

@@ -1,6 +1,7 @@
 // PKCS#11 signing key: a SoftHSM2 token created in a temp dir (its own config through
 // SOFTHSM2_CONF), an RSA key imported with softhsm2-util, used through the OpenSSL
-// pkcs11 engine by URI; the list verifies with xmlsec1 and the checker.
+// pkcs11 engine by URI; the list verifies with xmlsec1 and the checker. A PIN read from a
+// file loses its trailing line ends.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -63,6 +64,24 @@ TEST(Pkcs11, SignsWithAKeyInASoftHsmToken) {
   auto bad = load_signing_key(missing);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, "tl_key_unavailable");
+}
+
+TEST(KeySourcePinFile, ReadsThePinWithoutTrailingLineEnds) {
+  testing::ScratchDir dir;
+  ASSERT_TRUE(write_file(dir.file("pin"), "12 34 \r\n\n", 0600).ok());
+  auto source = KeySource::from_pin_file("pkcs11:token=t", kModule, dir.file("pin"));
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  EXPECT_EQ(source->key, "pkcs11:token=t");
+  EXPECT_EQ(source->pkcs11_module, kModule);
+  EXPECT_EQ(source->pin, "12 34");
+
+  auto none = KeySource::from_pin_file("key.pem", "", "");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->pin, "");
+
+  auto missing = KeySource::from_pin_file("pkcs11:token=t", kModule, dir.file("absent"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "file_unreadable");
 }
 
 }  // namespace

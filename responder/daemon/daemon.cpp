@@ -1,0 +1,183 @@
+#include "responder/daemon/daemon.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <utility>
+
+#include "common/log.hpp"
+#include "responder/access/authenticator.hpp"
+#include "responder/daemon/options.hpp"
+#include "responder/pki/issuer_sync.hpp"
+#include "responder/routes/admin_routes.hpp"
+#include "responder/routes/api_routes.hpp"
+#include "responder/routes/application_routes.hpp"
+#include "responder/routes/events_routes.hpp"
+#include "responder/routes/tl_routes.hpp"
+#include "responder/routes/watch_routes.hpp"
+#include "tsl/key_source.hpp"
+#include "tsl/store.hpp"
+
+namespace trustmon::daemon {
+namespace {
+
+// `e` with what failed in front of its message; the code and kind stay.
+Error failed(const std::string& what, Error e) {
+  e.message = what + ": " + e.message;
+  return e;
+}
+
+// The [tl] signer, or none when no signer certificate is configured.
+Result<std::optional<tsl::TlSigner>> load_tl_signer(const config::Config& c) {
+  if (c.tl_signer_cert.empty()) {
+    log().warn("no [tl] signer configured: stored trusted lists are served, publishing is refused");
+    return std::optional<tsl::TlSigner>();
+  }
+  auto key = tsl::KeySource::from_pin_file(c.tl_signer_key, c.tl_pkcs11_module, c.tl_pin_file);
+  if (!key) return failed("cannot read [tl] pin_file", std::move(key).error());
+  auto signer = tsl::TlSigner::create(*key, c.tl_signer_cert);
+  if (!signer) return failed("cannot load the trusted-list signer", std::move(signer).error());
+  for (const auto& w : signer->warnings()) log().warn("trusted-list signer: {}", w);
+  return std::optional<tsl::TlSigner>(std::move(*signer));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& c, const Clock& clock) {
+  auto env = storage::Env::open(env_options(c));
+  if (!env) return failed("cannot open storage " + c.storage_path, std::move(env).error());
+  std::unique_ptr<Daemon> d(new Daemon(c, clock, std::move(*env)));
+  // From here on a failure returns through ~Daemon, which stops what the store stage started.
+  if (Status s = d->watches_.load(); !s) return failed("cannot load the watches", std::move(s).error());
+  ocsp::ResponderTable responders;  // filled as the issuers load
+  auto issuers = pki::load_issuers(c.issuers, *d->env_, d->writer_, clock.now(),
+                                   std::bind_front(&ocsp::ResponderTable::add, &responders));
+  if (!issuers) return failed("cannot load issuers", std::move(issuers).error());
+  if (issuers->empty()) log().warn("no [[issuer]] configured: every OCSP request will be answered unauthorized");
+  const ocsp::OcspOptions ocsp_settings = ocsp_options(c);
+  if (Status s = ocsp::validate(ocsp_settings); !s) return failed("invalid [ocsp] settings", std::move(s).error());
+  if (!tsl::valid_list_name(c.tl_name))
+    return failed("invalid [tl] name", make_error(ErrorKind::invalid, "config_invalid", c.tl_name));
+  auto tl_checker = tsl::TlChecker::create(c.tl_schema_dir.empty() ? tsl::default_schema_dir() : c.tl_schema_dir);
+  if (!tl_checker) return failed("cannot load the trusted-list schemas", std::move(tl_checker).error());
+  auto tl_signer = load_tl_signer(c);
+  if (!tl_signer) return std::move(tl_signer).error();
+  d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings, std::move(*tl_checker),
+                                            std::move(*tl_signer));
+  return d;
+}
+
+Daemon::Daemon(const config::Config& c, const Clock& clock, std::unique_ptr<storage::Env> env)
+    : listen_(c.listen),
+      storage_path_(c.storage_path),
+      clock_(clock),
+      env_(std::move(env)),
+      writer_(*env_, writer_options(c)),
+      feed_(*env_, clock,
+            [](const storage::ReadTxn& txn, const Actor& actor, UnixTime now) {
+              return access::refusal_now(txn, actor, now);
+            }),
+      watches_(*env_, writer_, clock, c.watch_max_per_participant),
+      dispatcher_(*env_, watches_, clock, dispatcher_options(c)) {
+  watches_.set_on_change([this] { dispatcher_.notify(); });
+  // Every durable commit wakes the event feed (streams and long polls) and the webhooks.
+  writer_.set_on_commit([this] {
+    feed_.notify();
+    dispatcher_.notify();
+  });
+  writer_.start();
+  feed_.start();
+}
+
+Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet issuer_set,
+                           ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options, tsl::TlChecker checker,
+                           std::optional<tsl::TlSigner> signer)
+    : issuers(std::move(issuer_set)),
+      responders(std::move(responder_table)),
+      ocsp_settings(ocsp_options),
+      responder(responders, ocsp_settings, d.clock_),
+      csr_service(*d.env_, d.writer_, d.clock_, csr_policy(c, issuers)),
+      csr_sweeper(csr_service, std::chrono::seconds(c.csr_sweep_interval)),
+      cert_registry(d.writer_, issuers, responders, ocsp_settings, d.clock_,
+                    [&] {
+                      registry::RegistryOptions o = registry_options(c);
+                      o.key_ledger = &csr_service;
+                      return o;
+                    }()),
+      refresher(*d.env_, d.writer_, responders, ocsp_settings, d.clock_, refresher_options(c)),
+      search(issuers, d.clock_),
+      tl_checker(std::move(checker)),
+      tl_signer(std::move(signer)),
+      tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_, tl_options(c)),
+      application_service(d.writer_, d.clock_),
+      access_service(d.writer_, d.clock_),
+      limiter(rate_limit(c)),
+      api{access_service, limiter, d.feed_, issuers, d.clock_, {}},
+      worker_states(*d.env_),
+      server(server_options(c), http::Router{}) {
+  http::Router& router = server.router();
+  routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters);
+  routes::add_api_routes(router, cert_registry, search, api);
+  routes::add_admin_routes(router, api);
+  csr_routes = routes::add_csr_routes(router, csr_service, api);
+  routes::add_tl_routes(router, api, tl_service);
+  routes::add_application_routes(router, api, application_service);
+  routes::add_events_routes(router, api, &d.watches_);
+  routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
+
+  worker_states.attach(server);
+  // Streams and long polls end when stopping begins, so the drain does not wait for them.
+  server.on_stop([&d] { d.feed_.stop(); });
+  server.set_readiness([this](nlohmann::json& body) {
+    body["issuers"] = issuers.size();
+    return true;
+  });
+  server.add_metrics_source([this, &d](std::string& out) {
+    out += ocsp_counters.metrics_text();
+    out += api.counters.metrics_text();
+    out += d.feed_.metrics_text();
+    out += d.writer_.stats().metrics_text();
+  });
+}
+
+Daemon::~Daemon() { stop(); }
+
+Status Daemon::run() {
+  Services& s = *services_;
+  if (Status st = s.server.start(); !st) return failed("cannot listen on " + listen_, std::move(st).error());
+  if (Status st = s.server.handle_signals(); !st) return failed("cannot install signal handlers", std::move(st).error());
+  dispatcher_.start();
+  s.csr_sweeper.start();
+  s.refresher.start();
+  s.tl_service.start();
+  log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", listen_.substr(0, listen_.rfind(':')),
+             s.server.port(), s.server.worker_count(), s.issuers.size(), storage_path_);
+  std::fprintf(stderr, "trustmond: listening on port %u\n", static_cast<unsigned>(s.server.port()));
+  if (s.server.tls_port() != 0) {
+    log().info("HTTPS (client certificates) on port {}", s.server.tls_port());
+    std::fprintf(stderr, "trustmond: https on port %u\n", static_cast<unsigned>(s.server.tls_port()));
+  }
+
+  s.server.run();
+  log().info("stopping: draining the writer");
+  stop();
+  log().info("stopped");
+  return {};
+}
+
+void Daemon::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (services_) {
+    services_->tl_service.stop();
+    services_->refresher.stop();
+    services_->csr_sweeper.stop();
+  }
+  dispatcher_.stop();  // stores its delivery progress through the Writer, so before it
+  feed_.stop();        // already stopped by the server's stop hook when run() served
+  writer_.stop();      // finishes every accepted write
+}
+
+}  // namespace trustmon::daemon

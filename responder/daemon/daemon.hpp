@@ -1,0 +1,114 @@
+// Daemon: every service of trustmond, owned as a member, built in the order the members are
+// declared below and stopped in the reverse order.
+//
+// open() builds two stages. The store stage (LMDB, the Writer, the event feed, the watches
+// and their webhook dispatcher) starts the Writer at once: the configured issuers are bound
+// to their stored ids through it. The service stage (issuers, OCSP, CSR, registry, trusted
+// list, access, the routes and the HTTP server) is built on the store stage.
+// run() listens, starts the background threads and serves until SIGTERM or SIGINT; when it
+// returns the server has answered every in-flight request. stop() (run() ends with it, and
+// the destructor calls it) then ends the background threads newest first and the Writer
+// last, which finishes every accepted write: an acknowledged write is always committed.
+// Members are destroyed only after every thread has ended.
+//
+// Policy: start-up errors are fatal. They are returned with what failed in front of the
+// message (the caller prints them and exits 1), and nothing stays started after them.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "responder/access/rate_limiter.hpp"
+#include "responder/access/service.hpp"
+#include "responder/applications/applications.hpp"
+#include "responder/config/config.hpp"
+#include "responder/csr/csr_service.hpp"
+#include "responder/csr/sweeper.hpp"
+#include "responder/feed/feed.hpp"
+#include "responder/http/server.hpp"
+#include "responder/ocsp/options.hpp"
+#include "responder/ocsp/refresher.hpp"
+#include "responder/ocsp/responder.hpp"
+#include "responder/ocsp/responder_keys.hpp"
+#include "responder/pki/issuer_set.hpp"
+#include "responder/registry/registry.hpp"
+#include "responder/registry/search.hpp"
+#include "responder/routes/api_context.hpp"
+#include "responder/routes/csr_routes.hpp"
+#include "responder/routes/ocsp_routes.hpp"
+#include "responder/routes/worker_state.hpp"
+#include "responder/watch/dispatcher.hpp"
+#include "responder/watch/service.hpp"
+#include "storage/lmdb.hpp"
+#include "storage/writer.hpp"
+#include "tsl/checker.hpp"
+#include "tsl/service.hpp"
+#include "tsl/signer.hpp"
+
+namespace trustmon::daemon {
+
+class Daemon {
+ public:
+  // Builds both stages from a loaded configuration. Nothing listens yet.
+  static Result<std::unique_ptr<Daemon>> open(const config::Config& config, const Clock& clock);
+
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+  ~Daemon();  // stop()
+
+  // Binds the listeners, starts the background threads and serves until SIGTERM or SIGINT,
+  // then stop(). Call once. Errors (cannot listen, signal handlers): the caller exits.
+  Status run();
+
+  // Ends the background threads in reverse order of construction, the Writer last.
+  // Idempotent; call after run() returned or without run() (the server must not be running).
+  void stop();
+
+ private:
+  // The service stage, in construction order.
+  struct Services {
+    Services(Daemon& daemon, const config::Config& c, pki::IssuerSet issuer_set, ocsp::ResponderTable responder_table,
+             ocsp::OcspOptions ocsp_options,
+             tsl::TlChecker checker, std::optional<tsl::TlSigner> signer);
+
+    pki::IssuerSet issuers;
+    ocsp::ResponderTable responders;  // each issuer's OCSP responder keys, by issuer id
+    ocsp::OcspOptions ocsp_settings;
+    ocsp::Responder responder;
+    csr::CsrService csr_service;
+    csr::ExpirySweeper csr_sweeper;          // thread
+    registry::Registry cert_registry;        // preparation threads
+    ocsp::Refresher refresher;               // thread
+    registry::CertificateSearch search;
+    tsl::TlChecker tl_checker;
+    std::optional<tsl::TlSigner> tl_signer;  // none: stored lists are served, publishing is refused
+    tsl::TlService tl_service;               // thread
+    applications::ApplicationService application_service;
+    access::AccessService access_service;
+    access::RateLimiter limiter;
+    routes::ApiContext api;
+    routes::OcspCounters ocsp_counters;
+    routes::WorkerStates worker_states;       // outlives the server's workers
+    std::shared_ptr<routes::CsrRoutes> csr_routes;
+    http::Server server;                      // worker threads, run by run()
+  };
+
+  Daemon(const config::Config& c, const Clock& clock, std::unique_ptr<storage::Env> env);
+
+  std::string listen_;
+  std::string storage_path_;
+  const Clock& clock_;
+  // The store stage, in construction order.
+  std::unique_ptr<storage::Env> env_;
+  storage::Writer writer_;          // thread; started by the constructor
+  feed::Feed feed_;                 // thread; started by the constructor
+  watch::WatchService watches_;
+  watch::Dispatcher dispatcher_;    // threads, started by run()
+  std::unique_ptr<Services> services_;
+  bool stopped_ = false;
+};
+
+}  // namespace trustmon::daemon
