@@ -47,7 +47,7 @@ TEST(Options, IssuerFlagsReachTheirModules) {
   c.issuers.push_back({"dstu", "", "", "", true, false});
   const registry::RegistryOptions r = registry_options(c);
   EXPECT_EQ(r.accept_unverified_issuers, std::vector<std::string>{"dstu"});
-  EXPECT_EQ(r.csr, nullptr);  // the daemon sets the CSR hook
+  EXPECT_EQ(r.key_ledger, nullptr);  // the daemon sets the CSR hook (csr::CsrService)
 }
 
 config::Config store_config(const std::string& dir) {
