@@ -1,6 +1,8 @@
 // The certificate registry: ingest of issued certificates, of revocations and of CRLs,
 // with the attribute index written alongside every certificate (attributes.hpp for the
-// index keys and normalisation, search.hpp for the read side).
+// index keys and normalisation, search.hpp for the read side). The work is in ingest.cpp
+// (certificates), revocation.cpp (revocations and CRL uploads) and event_payloads.hpp (the
+// text of every event the registry appends).
 //
 // Policy:
 //  * everything that costs CPU (parsing, signature verification against the issuer,
@@ -32,10 +34,9 @@
 //    per entry like revoke();
 //  * the key registry (csr) hears of every stored and revoked certificate through the
 //    KeyLedger interface (key_ledger.hpp), inside the same job;
-//  * every stored change appends an event to the hash-chained log: certificate.issued
-//    carries {"issuer","serial","sha256","spki_sha256","participant","attributes":
-//    [[name,value],...]} (plus "signature_checked":false when unchecked), so a watch can
-//    match a new certificate without parsing DER; refusals for issuers the actor does
+//  * every stored change appends an event to the hash-chained log (payloads:
+//    event_payloads.hpp); certificate.issued carries the issuer, serial, hashes and
+//    attributes, so a watch can match a new certificate without parsing DER; refusals for issuers the actor does
 //    not operate are recorded as access.denied.
 #pragma once
 

@@ -1,0 +1,64 @@
+#include "responder/registry/event_payloads.hpp"
+
+namespace trustmon::registry {
+
+std::string certificate_fields(const IssuedFields& f) {
+  const std::size_t n = f.attributes ? f.attributes->size() : 0;
+  std::string out;
+  out.reserve(200 + 40 * n);
+  out += "{\"issuer\":";
+  append_json_string(out, f.issuer);
+  out += ",\"serial\":\"" + f.serial_hex + "\",\"sha256\":\"" + f.sha256_hex + "\",\"spki_sha256\":\"" +
+         hex_encode(f.spki) + "\"";
+  if (!f.signature_checked) out += ",\"signature_checked\":false";
+  out += ",\"attributes\":";
+  append_attributes_json(out, f.attributes ? *f.attributes : std::vector<Attribute>{});
+  return out;
+}
+
+std::string issued_payload(const std::string& fields, std::uint32_t participant) {
+  return fields + ",\"participant\":" + std::to_string(participant) + "}";
+}
+
+std::string key_reused_payload(const std::string& fields, std::uint32_t participant, bool renewal) {
+  return fields + ",\"participant\":" + std::to_string(participant) +
+         ",\"renewal\":" + (renewal ? "true" : "false") + "}";
+}
+
+std::string revoked_payload(const RevokedFields& f) {
+  std::string out = "{";
+  const auto key = [&out](const char* name) {
+    if (out.size() > 1) out.push_back(',');
+    out += '"';
+    out += name;
+    out += "\":";
+  };
+  if (f.attributes) {
+    key("attributes");
+    append_attributes_json(out, *f.attributes);
+  }
+  if (f.invalidity_date) {
+    key("invalidity_date");
+    append_json_string(out, format_rfc3339(f.invalidity_date));
+  }
+  key("issuer");
+  append_json_string(out, f.issuer);
+  key("reason");
+  append_json_string(out, f.reason);
+  key("revocation_time");
+  append_json_string(out, format_rfc3339(f.revocation_time));
+  key("serial");
+  append_json_string(out, f.serial_hex);
+  if (f.sha256_hex) {
+    key("sha256");
+    append_json_string(out, *f.sha256_hex);
+  }
+  if (f.spki) {
+    key("spki_sha256");
+    append_json_string(out, hex_encode(*f.spki));
+  }
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace trustmon::registry

@@ -1,0 +1,57 @@
+// The payloads of the registry's events, written as JSON text in one place (no JSON tree
+// per certificate; a payload is built on a preparation thread or inside a Writer job and
+// appended to the hash-chained log as is).
+//
+//   certificate.issued      {"issuer","serial","sha256","spki_sha256"[,"signature_checked":false],
+//                            "attributes":[[name,value],...],"participant"}
+//   certificate.key_reused  the issued fields, "participant", "renewal"
+//   certificate.revoked     {["attributes"],["invalidity_date"],"issuer","reason","revocation_time",
+//                            "serial"[,"sha256"[,"spki_sha256"]]}   (keys in this order)
+//
+// Policy: every string goes through append_json_string (attributes.hpp), so a payload is
+// JSON whatever a certificate carries; the revoked payload keeps the key order events
+// stored before this module had, so equal revocations give equal text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/time.hpp"
+#include "responder/registry/attributes.hpp"
+
+namespace trustmon::registry {
+
+// What a certificate.issued event says of the certificate (without the participant).
+struct IssuedFields {
+  std::string issuer;
+  std::string serial_hex;
+  std::string sha256_hex;
+  Sha256 spki{};
+  bool signature_checked = true;
+  const std::vector<Attribute>* attributes = nullptr;  // without the sha256 attribute
+};
+
+// The certificate's fields as an unterminated JSON object ("{...", no closing brace): the
+// prepared part of the issued and key_reused payloads, finished by the two below.
+std::string certificate_fields(const IssuedFields& f);
+std::string issued_payload(const std::string& fields, std::uint32_t participant);
+std::string key_reused_payload(const std::string& fields, std::uint32_t participant, bool renewal);
+
+// What a certificate.revoked event says.
+struct RevokedFields {
+  std::string issuer;
+  std::string serial_hex;
+  std::string reason;  // RFC 5280 name
+  UnixTime revocation_time = 0;
+  UnixTime invalidity_date = 0;           // 0: none
+  std::optional<std::string> sha256_hex;  // when the certificate is known
+  // When the certificate's DER is stored and walks: its key fingerprint and attributes.
+  std::optional<Sha256> spki;
+  const std::vector<Attribute>* attributes = nullptr;
+};
+std::string revoked_payload(const RevokedFields& f);
+
+}  // namespace trustmon::registry

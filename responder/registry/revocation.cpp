@@ -1,0 +1,378 @@
+// Revocations, one by one (revoke()) or from an uploaded CRL (upload_crl()): parsed and
+// their revoked OCSP responses signed on the preparation threads, then stored with their
+// certificate.revoked events by one Writer job per batch (policy: registry.hpp).
+#include <memory>
+
+#include "common/der.hpp"
+#include "common/ossl.hpp"
+#include "common/pem.hpp"
+#include "common/time.hpp"
+#include "responder/pki/cert_view.hpp"
+#include "responder/pki/key_fingerprint.hpp"
+#include "responder/registry/der_store.hpp"
+#include "responder/registry/event_payloads.hpp"
+#include "responder/registry/refusals.hpp"
+#include "responder/registry/registry.hpp"
+#include "storage/event_log.hpp"
+#include "storage/records.hpp"
+
+namespace trustmon::registry {
+
+namespace {
+
+// A revocation may be dated at most this far into the future (clock skew between a CA
+// and us); later dates are refused.
+constexpr UnixTime kMaxFutureSkew = 300;
+constexpr int kReasonHold = 6;
+constexpr int kReasonRemoveFromCrl = 8;
+
+// The key fingerprint and indexed attributes of a stored certificate.
+struct RevokedDetails {
+  Sha256 spki{};
+  std::vector<Attribute> attributes;  // without the sha256 attribute
+};
+std::optional<RevokedDetails> revoked_details(ByteView der) {
+  auto parts = pki::parse_cert_parts(der);
+  if (!parts) return std::nullopt;
+  RevokedDetails d;
+  d.spki = pki::key_fingerprint(parts->view);
+  d.attributes = extract_attributes(parts->subject, parts->extensions, sha256(der));
+  std::erase_if(d.attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
+  return d;
+}
+
+}  // namespace
+
+struct Registry::PreparedRevocation {
+  std::optional<Error> error;
+  std::string issuer_name;
+  Bytes serial;
+  Bytes key;
+  UnixTime time = 0;
+  int reason = storage::kNoReason;
+  UnixTime invalidity_date = 0;
+  const pki::Issuer* issuer = nullptr;
+  bool denied = false;
+  std::optional<storage::OcspResponseRecord> response;  // signed outside the txn
+};
+
+struct Registry::RevocationBatch {
+  std::vector<PreparedRevocation> items;
+  Actor actor;
+  Callback done;
+  UnixTime now = 0;
+  const char* action = "certificate.revoke";
+};
+
+Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput& in, UnixTime now) const {
+  PreparedRevocation p;
+  p.issuer_name = in.issuer;
+  p.issuer = issuers_.find_by_name(in.issuer);
+  if (!p.issuer) {
+    p.error = make_error(ErrorKind::invalid, "issuer_unknown",
+                         "no configured issuer is named \"" + in.issuer + "\"");
+    return p;
+  }
+  auto serial = hex_decode(in.serial_hex.size() % 2 ? "0" + in.serial_hex : in.serial_hex);
+  if (!serial || serial->empty()) {
+    p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number must be hexadecimal");
+    return p;
+  }
+  std::size_t zeros = 0;
+  while (zeros + 1 < serial->size() && (*serial)[zeros] == 0) ++zeros;
+  p.serial.assign(serial->begin() + static_cast<std::ptrdiff_t>(zeros), serial->end());
+  if (p.serial.size() > storage::kMaxSerialBytes) {
+    p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number is longer than 32 bytes");
+    return p;
+  }
+  auto reason = storage::reason_from_name(in.reason.empty() ? "unspecified" : in.reason);
+  if (!reason || *reason == kReasonRemoveFromCrl /* not a revocation */) {
+    p.error = make_error(
+        ErrorKind::invalid, "reason_invalid",
+        "unknown revocation reason \"" + in.reason + "\" (use the RFC 5280 names, e.g. keyCompromise)");
+    return p;
+  }
+  p.reason = *reason;
+  p.time = now;
+  if (!in.time.empty()) {
+    auto t = parse_rfc3339(in.time);
+    if (!t || *t > now + kMaxFutureSkew || *t < 0) {
+      p.error = make_error(ErrorKind::invalid, "time_invalid",
+                           "\"time\" must be an RFC 3339 time not in the future");
+      return p;
+    }
+    p.time = *t;
+  }
+  if (!in.invalidity_date.empty()) {
+    auto t = parse_rfc3339(in.invalidity_date);
+    if (!t || *t > p.time || *t < 0) {
+      p.error = make_error(ErrorKind::invalid, "time_invalid",
+                           "\"invalidity_date\" must be an RFC 3339 time not after the revocation");
+      return p;
+    }
+    p.invalidity_date = *t;
+  }
+  p.key = storage::encode_cert_key(p.issuer->id, p.serial);
+  return p;
+}
+
+void Registry::revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done) {
+  auto batch = std::make_shared<RevocationBatch>();
+  batch->now = clock_.now();
+  batch->actor = std::move(actor);
+  batch->done = std::move(done);
+  batch->items.resize(revocations.size());
+  auto inputs = std::make_shared<std::vector<RevocationInput>>(std::move(revocations));
+  parallel(
+      inputs->size(),
+      [this, batch, inputs](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) batch->items[i] = prepare_revocation((*inputs)[i], batch->now);
+        prepare_revocation_chunk(batch, b, e);
+      },
+      [this, batch] { submit_revocations(batch); });
+}
+
+// Access check and signing of the revoked responses (items without an error).
+void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& batch, std::size_t begin,
+                                        std::size_t end) const {
+  for (std::size_t i = begin; i < end; ++i) {
+    PreparedRevocation& p = batch->items[i];
+    if (!p.error && !batch->actor.may_write_issuer(p.issuer->id)) {
+      p.error = not_operated_error(p.issuer_name);
+      p.denied = true;
+    }
+    if (p.error) continue;
+    storage::CertRecord revoked;
+    revoked.status = storage::CertStatus::revoked;
+    revoked.revocation_time = p.time;
+    revoked.reason = p.reason;
+    revoked.invalidity_date = p.invalidity_date;
+    const ocsp::ResponderKeys* keys = responders_.find_by_id(p.issuer->id);
+    if (keys == nullptr) {
+      p.error = make_error(ErrorKind::internal, "internal_error",
+                           "no OCSP responder for issuer \"" + p.issuer_name + "\"");
+      continue;
+    }
+    auto response = ocsp::presign(*keys, p.serial, revoked, options_, batch->now);
+    if (!response)
+      p.error = make_error(ErrorKind::internal, "internal_error",
+                           "signing the OCSP response failed: " + response.error().message);
+    else
+      p.response = std::move(*response);
+  }
+}
+
+void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch) {
+  auto report = std::make_shared<BatchReport>();
+  const KeyLedger* key_ledger = key_ledger_;
+  auto job = [batch, report, key_ledger](storage::WriteTxn& txn) -> Status {
+    const std::string actor_label = batch->actor.label();
+    const UnixTime now = batch->now;
+    report->items.assign(batch->items.size(), ItemOutcome{});
+    for (std::size_t i = 0; i < batch->items.size(); ++i) {
+      const PreparedRevocation& p = batch->items[i];
+      ItemOutcome& out = report->items[i];
+      out.issuer = p.issuer_name;
+      if (!p.serial.empty()) out.serial_hex = hex_encode(p.serial, true);
+      if (p.error) {
+        out.error = p.error;
+        if (p.denied) {
+          if (Status s = record_denial(txn, actor_label, batch->action, out.issuer, out.serial_hex, now); !s)
+            return s;
+        }
+        continue;
+      }
+      auto existing = txn.get(storage::Table::certs, p.key);
+      if (!existing) return std::move(existing).error();
+      storage::CertRecord record;
+      record.status = storage::CertStatus::revoked;
+      record.revocation_time = p.time;
+      record.reason = p.reason;
+      record.invalidity_date = p.invalidity_date;
+      if (*existing) {
+        auto old = storage::decode_cert(**existing);
+        if (!old) return std::move(old).error();
+        // A revocation is final; the only change allowed afterwards is turning a hold
+        // (certificateHold) into a permanent revocation.
+        if (old->status == storage::CertStatus::revoked &&
+            !(old->reason == kReasonHold && p.reason != kReasonHold)) {
+          out.status = ItemStatus::unchanged;
+          continue;
+        }
+        record.not_before = old->not_before;
+        record.not_after = old->not_after;
+        record.cert_sha256 = old->cert_sha256;
+        record.has_der = old->has_der;
+        record.der_id = old->der_id;
+        record.participant = old->participant;
+        record.signature_checked = old->signature_checked;
+      }
+      Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
+      if (s) s = txn.put(storage::Table::ocsp_responses, p.key, storage::encode_ocsp_response(*p.response));
+      if (s) {
+        RevokedFields fields{p.issuer_name,
+                             out.serial_hex,
+                             storage::reason_name(record.reason),
+                             record.revocation_time,
+                             record.invalidity_date,
+                             std::nullopt,
+                             std::nullopt,
+                             nullptr};
+        std::optional<RevokedDetails> details;
+        if (record.has_der) {
+          fields.sha256_hex = hex_encode(record.cert_sha256);
+          // What watchers and the key registry need of the certificate (revocations are
+          // rare: the DER is read and walked here, inside the job).
+          auto der = stored_der(txn, record);
+          if (!der) return std::move(der).error();
+          if (*der) details = revoked_details(**der);
+          if (details) {
+            fields.spki = details->spki;
+            fields.attributes = &details->attributes;
+            if (key_ledger != nullptr) {
+              Status r =
+                  key_ledger->certificate_revoked(txn, details->spki, record.cert_sha256, now, actor_label);
+              if (!r) return r;
+            }
+          }
+        }
+        auto seq =
+            storage::append_event(txn, {"certificate.revoked", actor_label, revoked_payload(fields), now});
+        if (!seq) s = std::move(seq).error();
+      }
+      if (!s) return s;
+      out.status = ItemStatus::revoked;
+    }
+    return {};
+  };
+  submit_batch(std::move(job), std::move(report), std::move(batch->done));
+}
+
+// --------------------------------------------------------------------------- CRLs
+
+void Registry::upload_crl(Bytes crl, Actor actor, Callback done) {
+  prepare_.submit([this, crl = std::move(crl), actor = std::move(actor), done = std::move(done)]() mutable {
+    crl_prepared(std::move(crl), std::move(actor), std::move(done));
+  });
+}
+
+namespace {
+
+// DER as given (a CRL is a SEQUENCE: it starts with 0x30), or the first "X509 CRL"
+// block of a PEM text.
+std::optional<Bytes> crl_der(Bytes input) {
+  if (!input.empty() && input[0] == der::kSequence) return input;
+  auto block = pem::find_block(as_chars(input), {"X509 CRL"});
+  if (!block) return std::nullopt;
+  return to_bytes(block->der());
+}
+
+}  // namespace
+
+void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
+  const UnixTime now = clock_.now();
+  auto der = crl_der(std::move(input));
+  if (!der || der->empty()) {
+    done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
+    return;
+  }
+  const unsigned char* p = der->data();
+  X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der->size())));
+  if (!crl || p != der->data() + der->size()) {
+    ossl_errors();
+    done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
+    return;
+  }
+  const pki::IssuerMatch match = issuers_.issuer_of(crl.get());
+  const pki::Issuer* issuer = match.found == pki::IssuerFound::verified ? match.issuer : nullptr;
+  if (issuer == nullptr) {
+    done(match.found == pki::IssuerFound::unknown
+             ? make_error(ErrorKind::invalid, "issuer_unknown", "the CRL's issuer is not a configured issuer")
+             : make_error(ErrorKind::invalid, "crl_signature_invalid",
+                          "the CRL does not verify under its issuer's key"));
+    return;
+  }
+  if (!actor.may_write_issuer(issuer->id)) {
+    // One audit event for the whole refused upload.
+    const std::string name = issuer->name;
+    audited_.record_denial(actor.label(), "crl.upload", denied_target(name, ""), not_operated_error(name),
+                           now, [done = std::move(done), name](Status s) {
+                             if (!s) {
+                               done(std::move(s).error());
+                               return;
+                             }
+                             done(not_operated_error(name));
+                           });
+    return;
+  }
+
+  auto batch = std::make_shared<RevocationBatch>();
+  batch->now = now;
+  batch->actor = std::move(actor);
+  batch->done = std::move(done);
+  batch->action = "crl.upload";
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+  const int n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
+  batch->items.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
+    PreparedRevocation& item = batch->items[static_cast<std::size_t>(i)];
+    item.issuer = issuer;
+    item.issuer_name = issuer->name;
+    const ASN1_INTEGER* serial_int = X509_REVOKED_get0_serialNumber(r);
+    item.serial = serial_bytes(serial_int);
+    if (item.serial.empty() || item.serial.size() > storage::kMaxSerialBytes ||
+        ASN1_STRING_type(serial_int) == V_ASN1_NEG_INTEGER) {
+      item.error = make_error(ErrorKind::invalid, "serial_invalid",
+                              "the serial number must be positive and at most 32 bytes");
+      continue;
+    }
+    item.key = storage::encode_cert_key(issuer->id, item.serial);
+    auto when = asn1_time_to_unix(X509_REVOKED_get0_revocationDate(r));
+    if (!when || *when > now + kMaxFutureSkew || *when < 0) {
+      item.error = make_error(ErrorKind::invalid, "time_invalid",
+                              "the revocation date is unreadable or in the future");
+      continue;
+    }
+    item.time = *when;
+    int crit = 0;
+    Asn1StringPtr reason(
+        static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, nullptr)));
+    if (reason) {
+      const long code = ASN1_ENUMERATED_get(reason.get());
+      if (code == kReasonRemoveFromCrl) {
+        item.error = make_error(ErrorKind::invalid, "reason_invalid",
+                                "removeFromCRL (delta CRLs) is not a revocation");
+        continue;
+      }
+      item.reason = storage::reason_name(static_cast<int>(code)) == std::string_view("unknown")
+                        ? storage::kNoReason
+                        : static_cast<int>(code);
+    } else if (crit != -1) {
+      item.error = make_error(ErrorKind::invalid, "reason_invalid", "the reasonCode extension is malformed");
+      continue;
+    }
+    Asn1StringPtr invalidity(
+        static_cast<ASN1_GENERALIZEDTIME*>(X509_REVOKED_get_ext_d2i(r, NID_invalidity_date, &crit, nullptr)));
+    if (invalidity) {
+      auto t = asn1_time_to_unix(invalidity.get());
+      if (!t || *t > item.time || *t < 0) {
+        item.error = make_error(ErrorKind::invalid, "time_invalid",
+                                "the invalidity date is unreadable or after the revocation");
+        continue;
+      }
+      item.invalidity_date = *t;
+    } else if (crit != -1) {
+      item.error =
+          make_error(ErrorKind::invalid, "time_invalid", "the invalidityDate extension is malformed");
+      continue;
+    }
+  }
+  ossl_errors();
+  parallel(
+      batch->items.size(),
+      [this, batch](std::size_t b, std::size_t e) { prepare_revocation_chunk(batch, b, e); },
+      [this, batch] { submit_revocations(batch); });
+}
+
+}  // namespace trustmon::registry
