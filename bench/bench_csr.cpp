@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "responder/csr/csr_request.hpp"
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/request.hpp"
+#include "responder/csr/service.hpp"
 #include "responder/csr/reservation.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"

@@ -42,7 +42,7 @@
 #include <vector>
 
 #include "common/ossl.hpp"
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 #include "responder/ocsp/responder_keys.hpp"
 #include "responder/pki/issuer_set.hpp"
 #include "responder/registry/registry.hpp"

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 
 namespace trustmon::csr {
 

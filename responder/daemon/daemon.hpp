@@ -25,7 +25,7 @@
 #include "responder/access/service.hpp"
 #include "responder/applications/applications.hpp"
 #include "responder/config/config.hpp"
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 #include "responder/csr/sweeper.hpp"
 #include "responder/feed/feed.hpp"
 #include "responder/http/server.hpp"

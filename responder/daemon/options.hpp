@@ -8,7 +8,7 @@
 #include "common/log.hpp"
 #include "responder/access/rate_limiter.hpp"
 #include "responder/config/config.hpp"
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 #include "responder/http/server.hpp"
 #include "responder/pki/issuer_set.hpp"
 #include "responder/ocsp/options.hpp"

@@ -66,11 +66,6 @@ std::size_t BatchReport::count(ItemStatus s) const {
 
 Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers,
                    const ocsp::ResponderTable& responders, ocsp::OcspOptions options, const Clock& clock,
-                   std::size_t prepare_threads)
-    : Registry(writer, issuers, responders, options, clock, RegistryOptions{prepare_threads, {}}) {}
-
-Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers,
-                   const ocsp::ResponderTable& responders, ocsp::OcspOptions options, const Clock& clock,
                    RegistryOptions registry_options)
     : writer_(writer),
       audited_(writer),

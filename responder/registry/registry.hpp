@@ -102,12 +102,10 @@ class Registry {
   // Called on the Writer thread once the batch is durable (or failed as a whole).
   using Callback = std::function<void(Result<BatchReport>)>;
 
-  // `prepare_threads` == 0: every core. `responders` signs the OCSP responses of status
-  // changes (revocations, CRL entries) for the issuers of `issuers`.
+  // `responders` signs the OCSP responses of status changes (revocations, CRL entries)
+  // for the issuers of `issuers`.
   Registry(storage::Writer& writer, const pki::IssuerSet& issuers, const ocsp::ResponderTable& responders,
-           ocsp::OcspOptions options, const Clock& clock, std::size_t prepare_threads = 0);
-  Registry(storage::Writer& writer, const pki::IssuerSet& issuers, const ocsp::ResponderTable& responders,
-           ocsp::OcspOptions options, const Clock& clock, RegistryOptions registry_options);
+           ocsp::OcspOptions options, const Clock& clock, RegistryOptions registry_options = {});
   // Finishes the batches being prepared (they are then handed to the Writer).
   ~Registry() = default;
 

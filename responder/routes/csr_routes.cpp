@@ -5,7 +5,7 @@
 
 #include "common/log.hpp"
 #include "common/thread_pool.hpp"
-#include "responder/csr/csr_json.hpp"
+#include "responder/routes/csr_json.hpp"
 #include "responder/http/worker.hpp"
 #include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/certificate_body.hpp"
@@ -41,7 +41,7 @@ class CsrRoutes {
   // Resolves an issuer name to its id (0 for ""); replies 404 when unknown.
   std::optional<std::uint32_t> issuer_id(http::Request& req, const std::string& name);
   void reply_error(http::Request& req, const Error& e) {
-    req.reply_json(http::status_of(e.kind), csr::error_json(e));
+    req.reply_json(http::status_of(e.kind), error_json(e));
   }
 
   csr::CsrService& service_;
@@ -152,7 +152,7 @@ void CsrRoutes::check(http::Request& req) {
     if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
     auto r = service_.check(state.txn, *parsed, participant, issuer_value);
     if (!r) return reply_error(req, r.error());
-    return req.reply_json(200, csr::to_json(*r));
+    return req.reply_json(200, to_json(*r));
   }
   // A batch (up to max_check_batch requests) is parsed on the pool, off the event loop,
   // then checked back on the request's worker against one snapshot.
@@ -185,7 +185,7 @@ void CsrRoutes::check(http::Request& req) {
       json results = json::array();
       std::size_t next = 0;
       for (std::size_t i = 0; i < parsed.size(); ++i) {
-        json item = errors[i] ? csr::error_json(*errors[i]) : csr::to_json((*r)[next++]);
+        json item = errors[i] ? error_json(*errors[i]) : to_json((*r)[next++]);
         item["index"] = i;
         results.push_back(std::move(item));
       }
@@ -213,7 +213,7 @@ void CsrRoutes::reserve(http::Request& req) {
                    [this, shared](Result<csr::ReserveOutcome> r) {
                      if (!r) return reply_error(*shared, r.error());
                      const int status = r->reservation ? 201 : 409;
-                     shared->reply_json(status, csr::to_json(*r, service_.now()));
+                     shared->reply_json(status, to_json(*r, service_.now()));
                    });
 }
 
@@ -231,13 +231,13 @@ void CsrRoutes::reservation(http::Request& req) {
   // Someone else's reservation is not shown (its id would tell who is issuing what).
   if (!*got || (!admin && (*got)->participant != principal->actor.participant))
     return reply_error(req, make_error(ErrorKind::not_found, "reservation_not_found", "no reservation " + std::to_string(*id)));
-  req.reply_json(200, json{{"reservation", csr::to_json(**got, service_.now())}});
+  req.reply_json(200, json{{"reservation", to_json(**got, service_.now())}});
 }
 
 std::function<void(Result<csr::Reservation>)> CsrRoutes::reply_reservation(std::shared_ptr<http::Request> req) {
   return [this, req](Result<csr::Reservation> res) {
     if (!res) return reply_error(*req, res.error());
-    req->reply_json(200, json{{"reservation", csr::to_json(*res, service_.now())}});
+    req->reply_json(200, json{{"reservation", to_json(*res, service_.now())}});
   };
 }
 

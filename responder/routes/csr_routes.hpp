@@ -16,7 +16,7 @@
 
 #include <memory>
 
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 #include "responder/http/router.hpp"
 
 namespace trustmon::routes {

@@ -8,7 +8,7 @@
 
 #include "common/bytes.hpp"
 #include "common/ossl.hpp"
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 
 namespace trustmon::csr::testing {
 

@@ -10,8 +10,7 @@
 #include <thread>
 
 #include "common/clock.hpp"
-#include "responder/csr/csr_json.hpp"
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 #include "storage/epoch_index.hpp"
 #include "storage/event_log.hpp"
 #include "storage/writer.hpp"
@@ -593,24 +592,6 @@ TEST_F(CsrServiceTest, BatchCheckFlagsRepeatsAndStoredConflicts) {
   auto too_many = service_->check_batch(scope.txn(), many, 2);
   ASSERT_FALSE(too_many.ok());
   EXPECT_EQ(too_many.error().code, "csr_batch_too_large");
-}
-
-TEST_F(CsrServiceTest, JsonFormsCarryCodesAndNoSubject) {
-  const ParsedCsr csr = parsed(make_csr(testing::shared_key(KeyKind::p256)));
-  Reservation r = reserve_ok(csr, 1);
-  auto created = to_json(ReserveOutcome{r, {}}, clock_.now());
-  EXPECT_EQ(created["reservation"]["id"], r.id);
-  EXPECT_EQ(created["reservation"]["state"], "reserved");
-  EXPECT_FALSE(created["reservation"].contains("subject_sha256"));
-  EXPECT_EQ(to_json(r, r.expires)["state"], "expired");
-
-  CheckResult refusal = reserve_refused(csr, 2);
-  auto body = error_json(refusal);
-  EXPECT_EQ(body["error"]["code"], "csr_already_processed");
-  EXPECT_EQ(body["error"]["kind"], "conflict");
-  EXPECT_EQ(body["error"]["details"]["holder"]["participant"], 1);
-  EXPECT_FALSE(body["error"]["details"]["holder"].contains("reservation"));
-  EXPECT_EQ(error_json(make_error(ErrorKind::forbidden, "reservation_not_yours", "x"))["error"]["kind"], "forbidden");
 }
 
 TEST(ReservationCodec, RoundTripsAndRejectsDamage) {

@@ -1,11 +1,14 @@
 // JSON forms of the CSR service's results (see csr_json.hpp).
-#include "responder/csr/csr_json.hpp"
+#include "responder/routes/csr_json.hpp"
 
 #include <algorithm>
 
 #include "common/time.hpp"
 
-namespace trustmon::csr {
+namespace trustmon::routes {
+
+using namespace csr;  // NOLINT(google-build-using-namespace): the forms name every csr type
+
 namespace {
 
 bool is_zero(const Sha256& h) {
@@ -74,4 +77,4 @@ nlohmann::json error_json(const CheckResult& refusal) {
             {"details", std::move(details)}}}};
 }
 
-}  // namespace trustmon::csr
+}  // namespace trustmon::routes

@@ -1,5 +1,5 @@
-// CSR and key uniqueness service (see csr_service.hpp).
-#include "responder/csr/csr_service.hpp"
+// CSR and key uniqueness service (see service.hpp).
+#include "responder/csr/service.hpp"
 
 #include <nlohmann/json.hpp>
 

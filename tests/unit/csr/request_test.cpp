@@ -5,7 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/x509.h>
 
-#include "responder/csr/csr_request.hpp"
+#include "responder/csr/request.hpp"
 #include "responder/pki/csr_der.hpp"
 #include "responder/pki/key_fingerprint.hpp"
 #include "test_csr.hpp"

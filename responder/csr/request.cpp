@@ -1,5 +1,5 @@
-// Certificate request parsing (see csr_request.hpp).
-#include "responder/csr/csr_request.hpp"
+// Certificate request parsing (see request.hpp).
+#include "responder/csr/request.hpp"
 
 #include <openssl/objects.h>
 #include <openssl/x509.h>

@@ -41,7 +41,7 @@
 #include "common/actor.hpp"
 #include "common/clock.hpp"
 #include "common/result.hpp"
-#include "responder/csr/csr_request.hpp"
+#include "responder/csr/request.hpp"
 #include "responder/csr/reservation.hpp"
 #include "responder/registry/key_ledger.hpp"
 #include "storage/audited.hpp"

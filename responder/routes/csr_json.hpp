@@ -1,4 +1,5 @@
-// JSON forms of the CSR service's results for the HTTP routes (nlohmann::json): hashes
+// JSON forms of the CSR service's results for the HTTP routes (the wire format is the
+// routes' business, not the service's) (nlohmann::json): hashes
 // as lower-case hex, times as RFC 3339, states and codes as their stable names.
 #pragma once
 
@@ -6,9 +7,14 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
-#include "responder/csr/csr_service.hpp"
+#include "responder/csr/service.hpp"
 
-namespace trustmon::csr {
+namespace trustmon::routes {
+
+using csr::CheckResult;
+using csr::Reservation;
+using csr::ReserveOutcome;
+
 
 // {"id","participant","csr_sha256","spki_sha256","issuer","state","origin","created",
 //  "expires","changed","certificate_sha256","pop_verified","first_seen"}; `state` is the
@@ -24,4 +30,4 @@ nlohmann::json to_json(const ReserveOutcome& o, UnixTime now);
 nlohmann::json error_json(const Error& e);
 nlohmann::json error_json(const CheckResult& refusal);
 
-}  // namespace trustmon::csr
+}  // namespace trustmon::routes
