@@ -16,7 +16,7 @@
 #include "common/ossl.hpp"
 #include "common/time.hpp"
 #include "tests/integration/daemon.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace trustmon::itest {
 namespace {

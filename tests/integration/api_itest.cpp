@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "tests/integration/daemon.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
 
 namespace trustmon::itest {

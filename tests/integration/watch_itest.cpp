@@ -23,7 +23,7 @@
 
 #include "common/ossl.hpp"
 #include "tests/integration/daemon.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
 
 namespace trustmon::itest {

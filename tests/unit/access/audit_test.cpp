@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/writer.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::access {
 namespace {

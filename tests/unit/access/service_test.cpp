@@ -10,7 +10,7 @@
 #include "responder/access/authenticator.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::access {
 namespace {

@@ -15,7 +15,7 @@
 #include "storage/event_log.hpp"
 #include "storage/writer.hpp"
 #include "test_csr.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::csr {
 namespace {

@@ -1,6 +1,6 @@
 #include "test_csr.hpp"
 
-#include "tests/unit/ocsp/ocsp_client.hpp"
+#include "tests/support/ocsp_client.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/pem.h>

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "responder/daemon/options.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::daemon {
 namespace {

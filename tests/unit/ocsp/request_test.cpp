@@ -7,8 +7,8 @@
 #include <random>
 
 #include "responder/ocsp/request.hpp"
-#include "tests/unit/ocsp/ocsp_client.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/ocsp_client.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace trustmon::ocsp {
 namespace {

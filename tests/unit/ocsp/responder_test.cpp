@@ -17,9 +17,9 @@
 #include "storage/lmdb.hpp"
 #include "storage/records.hpp"
 #include "storage/writer.hpp"
-#include "tests/unit/ocsp/ocsp_client.hpp"
-#include "tests/unit/ocsp/test_issuers.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/ocsp_client.hpp"
+#include "tests/support/test_issuers.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace trustmon::ocsp {
 namespace {

@@ -8,9 +8,9 @@
 
 #include "responder/ocsp/responder_keys.hpp"
 #include "responder/ocsp/signer.hpp"
-#include "tests/unit/ocsp/ocsp_client.hpp"
-#include "tests/unit/ocsp/test_issuers.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/ocsp_client.hpp"
+#include "tests/support/test_issuers.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace trustmon::ocsp {
 namespace {

@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include "responder/pki/cert_view.hpp"
-#include "tests/unit/ocsp/ocsp_client.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/ocsp_client.hpp"
+#include "tests/support/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
 
 namespace trustmon::pki {

@@ -8,8 +8,8 @@
 
 #include "responder/pki/cert_view.hpp"
 #include "responder/pki/issuer_set.hpp"
-#include "tests/unit/ocsp/test_issuers.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/test_issuers.hpp"
+#include "tests/support/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
 
 namespace trustmon::pki {

@@ -8,7 +8,7 @@
 
 #include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/attributes.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
 
 namespace trustmon::registry {

@@ -19,11 +19,11 @@
 #include "common/time.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
-#include "tests/unit/ocsp/ocsp_client.hpp"
-#include "tests/unit/ocsp/test_issuers.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/ocsp_client.hpp"
+#include "tests/support/test_issuers.hpp"
+#include "tests/support/test_pki.hpp"
 #include "tests/unit/registry/ua_certs.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::registry {
 namespace {

@@ -17,7 +17,7 @@
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/ossl.hpp"
-#include "tests/unit/ocsp/ocsp_client.hpp"
+#include "tests/support/ocsp_client.hpp"
 
 namespace trustmon::testing {
 

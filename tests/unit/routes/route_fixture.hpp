@@ -28,8 +28,8 @@
 #include "storage/records.hpp"
 #include "storage/writer.hpp"
 #include "tests/unit/http/test_client.hpp"
-#include "tests/unit/ocsp/test_issuers.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/test_issuers.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::routes::testing {
 

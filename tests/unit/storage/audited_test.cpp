@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "storage/event_log.hpp"
-#include "temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::storage {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::storage {
 namespace {

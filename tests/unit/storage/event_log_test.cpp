@@ -7,7 +7,7 @@
 #include <string>
 
 #include "storage/records.hpp"
-#include "temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::storage {
 namespace {

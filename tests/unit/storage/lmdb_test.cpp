@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "storage/records.hpp"
-#include "temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::storage {
 namespace {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::storage {
 namespace {

@@ -17,7 +17,7 @@
 
 #include "common/ossl.hpp"
 #include "common/time.hpp"
-#include "scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 #include "tools/commands.hpp"
 
 namespace trustmon::tools {

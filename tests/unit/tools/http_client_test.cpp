@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "common/ossl.hpp"
-#include "scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace trustmon::tools {
 namespace {

@@ -20,7 +20,7 @@
 
 #include "common/ossl.hpp"
 #include "fake_api.hpp"
-#include "scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 #include "shared_pki.hpp"
 #include "tools/commands.hpp"
 

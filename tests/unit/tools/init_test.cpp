@@ -10,7 +10,7 @@
 #include "responder/config/config.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/records.hpp"
-#include "scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 #include "shared_pki.hpp"
 #include "tools/commands.hpp"
 #include "tools/demo_pki.hpp"

@@ -6,7 +6,7 @@
 
 #include "common/ossl.hpp"
 #include "fake_api.hpp"
-#include "scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 #include "tools/commands.hpp"
 
 namespace trustmon::tools {

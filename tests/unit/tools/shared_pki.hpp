@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "scratch_dir.hpp"
+#include "tests/support/scratch_dir.hpp"
 #include "tools/demo_pki.hpp"
 
 namespace trustmon::tools {

@@ -13,7 +13,7 @@
 #include "common/time.hpp"
 #include "storage/event_log.hpp"
 #include "storage/writer.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 #include "tests/unit/tsl/test_material.hpp"
 #include "tsl/service.hpp"
 #include "tsl/xml_reader.hpp"

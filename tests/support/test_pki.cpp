@@ -1,5 +1,5 @@
 // Test PKI generation with the OpenSSL C API (see test_pki.hpp).
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/test_pki.hpp"
 
 #include <openssl/ec.h>
 #include <openssl/pem.h>

@@ -10,7 +10,7 @@
 #include <mutex>
 
 #include "storage/writer.hpp"
-#include "tests/unit/storage/temp_env.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::feed {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "responder/ocsp/responder_keys.hpp"
 #include "responder/pki/issuer_set.hpp"
-#include "tests/unit/ocsp/test_pki.hpp"
+#include "tests/support/test_pki.hpp"
 
 namespace trustmon::testing {
 

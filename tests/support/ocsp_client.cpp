@@ -1,5 +1,5 @@
 // OpenSSL-based OCSP client helpers for tests (see ocsp_client.hpp).
-#include "tests/unit/ocsp/ocsp_client.hpp"
+#include "tests/support/ocsp_client.hpp"
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
