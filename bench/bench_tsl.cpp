@@ -16,6 +16,7 @@ namespace {
 
 using namespace trustmon;
 using namespace trustmon::tsl;
+namespace testing = trustmon::tsl::testing;
 
 struct Setup {
   TrustedList list = testing::make_list(50, 500);

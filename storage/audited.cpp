@@ -39,14 +39,19 @@ bool is_fault(const Error& e, const WriteTxn& txn) {
 
 }  // namespace
 
-AuditEvent denial_event(std::string actor, std::string action, json target, const Error& why, UnixTime now) {
+AuditEvent action_event(std::string actor, std::string action, json target, UnixTime now) {
   AuditEvent e;
-  e.type = std::string(kDeniedType);
   e.actor = std::move(actor);
   e.time = now;
   e.action = std::move(action);
-  e.outcome = "refused";
   e.target = std::move(target);
+  return e;
+}
+
+AuditEvent denial_event(std::string actor, std::string action, json target, const Error& why, UnixTime now) {
+  AuditEvent e = action_event(std::move(actor), std::move(action), std::move(target), now);
+  e.type = std::string(kDeniedType);
+  e.outcome = "refused";
   e.code = why.code;
   return e;
 }

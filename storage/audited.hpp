@@ -65,6 +65,10 @@ struct AuditEvent {
   bool recorded = true;      // false: a no-op the module does not record (the same commit again)
 };
 
+// The event of `action` on `target` by `actor` at `now`, outcome "ok" until the job says
+// otherwise.
+AuditEvent action_event(std::string actor, std::string action, nlohmann::json target, UnixTime now);
+
 // `action` refused before any action ran: an access.denied event with outcome "refused"
 // and the refusal's code.
 AuditEvent denial_event(std::string actor, std::string action, nlohmann::json target, const Error& why,

@@ -53,13 +53,9 @@ json notice_target(const ChangeNotice& n) {
 // refused; target {notice, list, provider, service?}, details {kind, …}.
 storage::AuditEvent notice_event(const char* type, const char* action, const std::string& actor, UnixTime now,
                                  const ChangeNotice& n) {
-  storage::AuditEvent e;
+  storage::AuditEvent e = storage::action_event(actor, action, notice_target(n), now);
   e.type = type;
   e.refused_type = "tl.notice.refused";
-  e.actor = actor;
-  e.time = now;
-  e.action = action;
-  e.target = notice_target(n);
   e.details = {{"kind", notice_kind_name(n.kind)}};
   return e;
 }

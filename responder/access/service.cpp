@@ -76,11 +76,7 @@ Status validate_rate(double rate) {
 }  // namespace
 
 void AccessService::run(const Actor& actor, std::string action, json target, Apply apply, Done done) {
-  storage::AuditEvent event;
-  event.actor = actor.label();
-  event.time = clock_.now();
-  event.action = std::move(action);
-  event.target = std::move(target);
+  storage::AuditEvent event = storage::action_event(actor.label(), std::move(action), std::move(target), clock_.now());
   audited_.run<json>(
       std::move(event),
       [apply = std::move(apply)](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<json> {

@@ -65,13 +65,9 @@ Status check_csr(const std::string& pem) {
 // when refused (both with action, outcome, target {application}, details).
 storage::AuditEvent step_event(std::string type, std::string action, std::string actor, UnixTime now,
                                json target, json details) {
-  storage::AuditEvent e;
+  storage::AuditEvent e = storage::action_event(std::move(actor), std::move(action), std::move(target), now);
   e.type = std::move(type);
   e.refused_type = "application.refused";
-  e.actor = std::move(actor);
-  e.time = now;
-  e.action = std::move(action);
-  e.target = std::move(target);
   e.details = std::move(details);
   return e;
 }

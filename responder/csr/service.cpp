@@ -164,26 +164,20 @@ nlohmann::json target_of(std::optional<ReservationId> id, const Sha256* csr, con
 // The event of a step of `r` (target: its id, hashes and issuer).
 storage::AuditEvent event_for(const char* type, std::string_view actor, const char* action, const char* outcome,
                               const Reservation& r, UnixTime now) {
-  storage::AuditEvent e;
+  storage::AuditEvent e = storage::action_event(std::string(actor), action,
+                                                target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer), now);
   e.type = type;
-  e.actor = std::string(actor);
-  e.time = now;
-  e.action = action;
   e.outcome = outcome;
-  e.target = target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer);
   return e;
 }
 
 // The audited write of an actor's step: `type` when done, csr.refused when refused.
 storage::AuditEvent step_event(const char* type, const Actor& actor, const char* action, const char* outcome,
                                nlohmann::json target) {
-  storage::AuditEvent e;
+  storage::AuditEvent e = storage::action_event(actor.label(), action, std::move(target), 0);
   e.type = type;
   e.refused_type = "csr.refused";
-  e.actor = actor.label();
-  e.action = action;
   e.outcome = outcome;
-  e.target = std::move(target);
   return e;
 }
 

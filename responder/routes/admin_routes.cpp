@@ -1,6 +1,9 @@
 #include "responder/routes/admin_routes.hpp"
 
 #include <charconv>
+#include <initializer_list>
+#include <optional>
+#include <utility>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -84,6 +87,57 @@ void read(http::Request& req, Fn fn) {
   reply_read(req, fn);
 }
 
+// An admin call on the item named by the path's {id}: the id, who calls and, when
+// `with_body`, the JSON object sent. nullopt when one of them was refused (replied).
+struct ItemCall {
+  std::uint32_t id = 0;
+  access::Principal principal;
+  json doc;
+};
+std::optional<ItemCall> item_call(http::Request& req, ApiContext& ctx, std::string_view action,
+                                  bool with_body = true) {
+  auto id = path_id(req);
+  if (!id) return std::nullopt;
+  auto principal = admin(req, ctx, action);
+  if (!principal) return std::nullopt;
+  ItemCall call{*id, std::move(*principal), json::object()};
+  if (with_body) {
+    auto doc = body_object(req);
+    if (!doc) return std::nullopt;
+    call.doc = std::move(*doc);
+  }
+  return call;
+}
+
+// Reads the named string fields of `doc`; false when one is refused (replied).
+bool read_strings(http::Request& req, const json& doc, std::initializer_list<std::pair<const char*, Field*>> fields) {
+  for (auto [name, field] : fields) {
+    *field = string_field(req, doc, name);
+    if (!field->ok) return false;
+  }
+  return true;
+}
+
+// A JSON array of view(item) for every item.
+template <typename Items, typename View>
+json json_list(const Items& items, View view) {
+  json arr = json::array();
+  for (const auto& item : items) arr.push_back(view(item));
+  return arr;
+}
+const auto kAccessView = [](const auto& record) { return access::to_json(record); };
+
+// The record of a point read, or not_found with `code` ("no <what>") when there is none.
+template <typename T>
+Result<T> found(Result<std::optional<T>> read, const char* code, const std::string& what) {
+  if (!read) return std::move(read).error();
+  if (!*read) return make_error(ErrorKind::not_found, code, "no " + what);
+  return std::move(**read);
+}
+
+// The request, kept alive until the Writer answers.
+std::shared_ptr<http::Request> keep(http::Request& req) { return std::make_shared<http::Request>(std::move(req)); }
+
 // ---- participants ------------------------------------------------------------------
 
 void participant_list(http::Request& req, ApiContext& ctx) {
@@ -91,9 +145,7 @@ void participant_list(http::Request& req, ApiContext& ctx) {
   read(req, [&ctx](const storage::ReadTxn& txn) -> Result<json> {
     auto list = access::list_participants(txn);
     if (!list) return std::move(list).error();
-    json arr = json::array();
-    for (const auto& p : *list) arr.push_back(participant_view(p, ctx.issuers));
-    return json{{"participants", std::move(arr)}};
+    return json{{"participants", json_list(*list, [&ctx](const auto& p) { return participant_view(p, ctx.issuers); })}};
   });
 }
 
@@ -102,115 +154,86 @@ void participant_add(http::Request& req, ApiContext& ctx) {
   if (!principal) return;
   auto doc = body_object(req);
   if (!doc) return;
-  Field kind = string_field(req, *doc, "kind");
-  if (!kind.ok) return;
-  Field name = string_field(req, *doc, "name");
-  if (!name.ok) return;
-  Field code = string_field(req, *doc, "code");
-  if (!code.ok) return;
+  Field kind, name, code;
+  if (!read_strings(req, *doc, {{"kind", &kind}, {"name", &name}, {"code", &code}})) return;
   auto k = access::kind_from_name(kind.value.value_or(""));
   if (!k)
     return req.reply_error(400, "kind_invalid", "\"kind\" must be central_body, qtsp, tool_developer or system_owner");
-  auto shared = std::make_shared<http::Request>(std::move(req));
   ctx.access.add_participant(principal->actor, *k, name.value.value_or(""), code.value.value_or(""),
-                             reply_to(shared, ctx, 201));
+                             reply_to(keep(req), ctx, 201));
 }
 
 void participant_get(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  if (!admin(req, ctx, "participant.get")) return;
-  const std::uint32_t pid = *id;
+  auto call = item_call(req, ctx, "participant.get", false);
+  if (!call) return;
+  const std::uint32_t pid = call->id;
   read(req, [&ctx, pid](const storage::ReadTxn& txn) -> Result<json> {
-    auto p = access::get_participant(txn, pid);
+    auto p = found(access::get_participant(txn, pid), "participant_not_found", "participant " + std::to_string(pid));
     if (!p) return std::move(p).error();
-    if (!*p) return make_error(ErrorKind::not_found, "participant_not_found", "no participant " + std::to_string(pid));
-    json j = participant_view(**p, ctx.issuers);
     auto reps = access::list_representatives(txn, pid);
     if (!reps) return std::move(reps).error();
-    json arr = json::array();
-    for (const auto& r : *reps) arr.push_back(access::to_json(r));
-    j["representatives"] = std::move(arr);
+    json j = participant_view(*p, ctx.issuers);
+    j["representatives"] = json_list(*reps, kAccessView);
     return j;
   });
 }
 
 void participant_update(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, "participant.update");
-  if (!principal) return;
-  auto doc = body_object(req);
-  if (!doc) return;
-  Field name = string_field(req, *doc, "name");
-  if (!name.ok) return;
-  Field code = string_field(req, *doc, "code");
-  if (!code.ok) return;
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.update_participant(principal->actor, *id, name.value, code.value, reply_to(shared, ctx, 200));
+  auto call = item_call(req, ctx, "participant.update");
+  if (!call) return;
+  Field name, code;
+  if (!read_strings(req, call->doc, {{"name", &name}, {"code", &code}})) return;
+  ctx.access.update_participant(call->principal.actor, call->id, name.value, code.value, reply_to(keep(req), ctx, 200));
 }
 
 void participant_issuer_add(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, "participant.issuer_add");
-  if (!principal) return;
-  auto doc = body_object(req);
-  if (!doc) return;
-  Field issuer = string_field(req, *doc, "issuer");
-  if (!issuer.ok) return;
+  auto call = item_call(req, ctx, "participant.issuer_add");
+  if (!call) return;
+  Field issuer;
+  if (!read_strings(req, call->doc, {{"issuer", &issuer}})) return;
   const pki::Issuer* k = ctx.issuers.find_by_name(issuer.value.value_or(""));
   if (!k)
     return req.reply_error(404, "issuer_not_found",
                            "no configured issuer is named \"" + issuer.value.value_or("") + "\"");
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.attach_issuer(principal->actor, *id, k->id, k->name, reply_to(shared, ctx, 200));
+  ctx.access.attach_issuer(call->principal.actor, call->id, k->id, k->name, reply_to(keep(req), ctx, 200));
 }
 
 void participant_issuer_remove(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, "participant.issuer_remove");
-  if (!principal) return;
+  auto call = item_call(req, ctx, "participant.issuer_remove", false);
+  if (!call) return;
   auto decoded = req.path_params().decoded("name");
   if (!decoded) return req.reply_error(404, "not_found", "no such resource");
   const std::string name = std::move(*decoded);
   const pki::Issuer* k = ctx.issuers.find_by_name(name);
   if (!k) return req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + name + "\"");
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.detach_issuer(principal->actor, *id, k->id, k->name, reply_to(shared, ctx, 200, true));
+  ctx.access.detach_issuer(call->principal.actor, call->id, k->id, k->name, reply_to(keep(req), ctx, 200, true));
 }
 
-void participant_status(http::Request& req, ApiContext& ctx, bool block) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, block ? "participant.block" : "participant.unblock");
-  if (!principal) return;
-  auto doc = body_object(req);
-  if (!doc) return;
-  Field reason = string_field(req, *doc, "reason");
-  if (!reason.ok) return;
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.set_participant_status(principal->actor, *id,
-                                    block ? access::EntityStatus::blocked : access::EntityStatus::active,
-                                    reason.value.value_or(""), reply_to(shared, ctx, 200, true));
+// POST .../block and .../unblock of a participant or a representative.
+void entity_status(http::Request& req, ApiContext& ctx, bool participant, bool block) {
+  const char* action = participant ? (block ? "participant.block" : "participant.unblock")
+                                   : (block ? "representative.block" : "representative.unblock");
+  auto call = item_call(req, ctx, action);
+  if (!call) return;
+  Field reason;
+  if (!read_strings(req, call->doc, {{"reason", &reason}})) return;
+  const access::EntityStatus status = block ? access::EntityStatus::blocked : access::EntityStatus::active;
+  auto done = reply_to(keep(req), ctx, 200, true);
+  if (participant)
+    ctx.access.set_participant_status(call->principal.actor, call->id, status, reason.value.value_or(""), done);
+  else
+    ctx.access.set_representative_status(call->principal.actor, call->id, status, reason.value.value_or(""), done);
 }
 
 void representative_add(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, "representative.add");
-  if (!principal) return;
-  auto doc = body_object(req);
-  if (!doc) return;
-  Field name = string_field(req, *doc, "name");
-  if (!name.ok) return;
-  Field role = string_field(req, *doc, "role");
-  if (!role.ok) return;
+  auto call = item_call(req, ctx, "representative.add");
+  if (!call) return;
+  Field name, role;
+  if (!read_strings(req, call->doc, {{"name", &name}, {"role", &role}})) return;
   auto r = access::role_from_name(role.value.value_or(""));
   if (!r) return req.reply_error(400, "role_invalid", "\"role\" must be admin, operator or viewer");
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.add_representative(principal->actor, *id, name.value.value_or(""), *r, reply_to(shared, ctx, 201));
+  ctx.access.add_representative(call->principal.actor, call->id, name.value.value_or(""), *r,
+                                reply_to(keep(req), ctx, 201));
 }
 
 // ---- representatives ---------------------------------------------------------------
@@ -226,107 +249,71 @@ void representative_list(http::Request& req, ApiContext& ctx) {
   read(req, [participant](const storage::ReadTxn& txn) -> Result<json> {
     auto list = access::list_representatives(txn, participant);
     if (!list) return std::move(list).error();
-    json arr = json::array();
-    for (const auto& r : *list) arr.push_back(access::to_json(r));
-    return json{{"representatives", std::move(arr)}};
+    return json{{"representatives", json_list(*list, kAccessView)}};
   });
 }
 
 void representative_get(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  if (!admin(req, ctx, "representative.get")) return;
-  const std::uint32_t rid = *id;
+  auto call = item_call(req, ctx, "representative.get", false);
+  if (!call) return;
+  const std::uint32_t rid = call->id;
   read(req, [rid](const storage::ReadTxn& txn) -> Result<json> {
-    auto r = access::get_representative(txn, rid);
+    auto r = found(access::get_representative(txn, rid), "representative_not_found",
+                   "representative " + std::to_string(rid));
     if (!r) return std::move(r).error();
-    if (!*r) return make_error(ErrorKind::not_found, "representative_not_found", "no representative " + std::to_string(rid));
-    json j = access::to_json(**r);
     auto creds = access::list_credentials(txn, rid);
     if (!creds) return std::move(creds).error();
-    json arr = json::array();
-    for (const auto& c : *creds) arr.push_back(access::to_json(c));
-    j["credentials"] = std::move(arr);
+    json j = access::to_json(*r);
+    j["credentials"] = json_list(*creds, kAccessView);
     return j;
   });
 }
 
 void representative_update(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, "representative.update");
-  if (!principal) return;
-  auto doc = body_object(req);
-  if (!doc) return;
-  Field name = string_field(req, *doc, "name");
-  if (!name.ok) return;
-  Field role = string_field(req, *doc, "role");
-  if (!role.ok) return;
+  auto call = item_call(req, ctx, "representative.update");
+  if (!call) return;
+  Field name, role;
+  if (!read_strings(req, call->doc, {{"name", &name}, {"role", &role}})) return;
   std::optional<access::Role> r;
   if (role.value) {
     r = access::role_from_name(*role.value);
     if (!r) return req.reply_error(400, "role_invalid", "\"role\" must be admin, operator or viewer");
   }
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.update_representative(principal->actor, *id, name.value, r, reply_to(shared, ctx, 200, true));
-}
-
-void representative_status(http::Request& req, ApiContext& ctx, bool block) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, block ? "representative.block" : "representative.unblock");
-  if (!principal) return;
-  auto doc = body_object(req);
-  if (!doc) return;
-  Field reason = string_field(req, *doc, "reason");
-  if (!reason.ok) return;
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.set_representative_status(principal->actor, *id,
-                                       block ? access::EntityStatus::blocked : access::EntityStatus::active,
-                                       reason.value.value_or(""), reply_to(shared, ctx, 200, true));
+  ctx.access.update_representative(call->principal.actor, call->id, name.value, r, reply_to(keep(req), ctx, 200, true));
 }
 
 // POST .../tokens and .../certificates: a new credential of the representative.
 void credential_add(http::Request& req, ApiContext& ctx, bool token) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, token ? "credential.token_issue" : "credential.certificate_bind");
-  if (!principal) return;
-  auto doc = body_object(req);
-  if (!doc) return;
+  auto call = item_call(req, ctx, token ? "credential.token_issue" : "credential.certificate_bind");
+  if (!call) return;
   bool ok = true;
-  const UnixTime expires = parse_expiry(req, *doc, ok);
+  const UnixTime expires = parse_expiry(req, call->doc, ok);
   if (!ok) return;
-  const double rate = parse_rate(req, *doc, ok);
+  const double rate = parse_rate(req, call->doc, ok);
   if (!ok) return;
-  Field label = string_field(req, *doc, "label");
-  if (!label.ok) return;
+  Field label;
+  if (!read_strings(req, call->doc, {{"label", &label}})) return;
   if (token) {
-    auto shared = std::make_shared<http::Request>(std::move(req));
-    ctx.access.issue_token(principal->actor, *id, expires, rate, label.value.value_or(""),
-                           reply_to(shared, ctx, 201));
+    ctx.access.issue_token(call->principal.actor, call->id, expires, rate, label.value.value_or(""),
+                           reply_to(keep(req), ctx, 201));
     return;
   }
-  Field pem = string_field(req, *doc, "certificate");
-  if (!pem.ok) return;
+  Field pem;
+  if (!read_strings(req, call->doc, {{"certificate", &pem}})) return;
   Bytes der;
   if (auto certs = x509s_from_pem(pem.value.value_or("")); certs && !certs->empty()) {
     der = x509_der(certs->front().get());
   } else if (auto raw = base64_decode_lenient(pem.value.value_or(""))) {
     der = std::move(*raw);
   }
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.bind_certificate(principal->actor, *id, std::move(der), expires, rate, label.value.value_or(""),
-                              reply_to(shared, ctx, 201));
+  ctx.access.bind_certificate(call->principal.actor, call->id, std::move(der), expires, rate,
+                              label.value.value_or(""), reply_to(keep(req), ctx, 201));
 }
 
 void credential_revoke(http::Request& req, ApiContext& ctx) {
-  auto id = path_id(req);
-  if (!id) return;
-  auto principal = admin(req, ctx, "credential.revoke");
-  if (!principal) return;
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  ctx.access.revoke_credential(principal->actor, *id, reply_to(shared, ctx, 200, true));
+  auto call = item_call(req, ctx, "credential.revoke", false);
+  if (!call) return;
+  ctx.access.revoke_credential(call->principal.actor, call->id, reply_to(keep(req), ctx, 200, true));
 }
 
 // ---- audit -------------------------------------------------------------------------
@@ -415,14 +402,14 @@ void add_admin_routes(http::Router& router, ApiContext& ctx) {
   on(M::Patch, "participants/{id}", participant_update);
   on(M::Post, "participants/{id}/issuers", participant_issuer_add);
   on(M::Delete, "participants/{id}/issuers/{name}", participant_issuer_remove);
-  on(M::Post, "participants/{id}/block", [](R& req, C& c) { participant_status(req, c, true); });
-  on(M::Post, "participants/{id}/unblock", [](R& req, C& c) { participant_status(req, c, false); });
+  on(M::Post, "participants/{id}/block", [](R& req, C& c) { entity_status(req, c, true, true); });
+  on(M::Post, "participants/{id}/unblock", [](R& req, C& c) { entity_status(req, c, true, false); });
   on(M::Post, "participants/{id}/representatives", representative_add);
   on(M::Get, "representatives", representative_list);
   on(M::Get, "representatives/{id}", representative_get);
   on(M::Patch, "representatives/{id}", representative_update);
-  on(M::Post, "representatives/{id}/block", [](R& req, C& c) { representative_status(req, c, true); });
-  on(M::Post, "representatives/{id}/unblock", [](R& req, C& c) { representative_status(req, c, false); });
+  on(M::Post, "representatives/{id}/block", [](R& req, C& c) { entity_status(req, c, false, true); });
+  on(M::Post, "representatives/{id}/unblock", [](R& req, C& c) { entity_status(req, c, false, false); });
   on(M::Post, "representatives/{id}/tokens", [](R& req, C& c) { credential_add(req, c, true); });
   on(M::Post, "representatives/{id}/certificates", [](R& req, C& c) { credential_add(req, c, false); });
   on(M::Post, "credentials/{id}/revoke", credential_revoke);

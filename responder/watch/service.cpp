@@ -113,11 +113,7 @@ void WatchService::changed(const std::optional<WatchRecord>& record, bool remove
 
 void WatchService::run(const Actor& actor, std::string action, json target, Apply apply, Done done) {
   const WatchId target_id = target.value("watch", WatchId{0});
-  storage::AuditEvent event;
-  event.actor = actor.label();
-  event.time = clock_.now();
-  event.action = std::move(action);
-  event.target = std::move(target);
+  storage::AuditEvent event = storage::action_event(actor.label(), std::move(action), std::move(target), clock_.now());
   audited_.run<Change>(
       std::move(event),
       [apply = std::move(apply)](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<Change> {
@@ -281,11 +277,8 @@ void WatchService::store_progress(std::vector<Progress> progress, std::function<
       }
       if (Status s = txn.put(storage::Table::watches, encode_watch_key(p.id), encode_watch(r)); !s) return s;
       if (p.dead_letter) {
-        storage::AuditEvent event;
-        event.actor = "dispatcher";
-        event.time = p.last_attempt;
-        event.action = "watch.dead_letter";
-        event.target = {{"watch", p.id}, {"owner", r.owner}};
+        storage::AuditEvent event = storage::action_event("dispatcher", "watch.dead_letter",
+                                                          {{"watch", p.id}, {"owner", r.owner}}, p.last_attempt);
         event.details = {{"seq", p.dead_letter_seq}, {"failures", p.failures}, {"last_error", p.last_error}};
         if (Status s = storage::append_audit(txn, event); !s) return s;
       }

@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <string>
 
-namespace trustmon::tools {
+namespace trustmon::testing {
 
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string tmpl = "/tmp/trustmon-tools-XXXXXX";
+    std::string tmpl = "/tmp/trustmon-test-XXXXXX";
     char* p = ::mkdtemp(tmpl.data());
     if (p != nullptr) path_ = p;
   }
@@ -21,10 +21,15 @@ class ScratchDir {
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
   const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string operator/(const std::string& name) const { return file(name); }
 
  private:
   std::string path_;
 };
 
+}  // namespace trustmon::testing
+
+namespace trustmon::tools {
+using testing::ScratchDir;  // the tools tests' name for it
 }  // namespace trustmon::tools

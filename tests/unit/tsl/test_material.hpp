@@ -15,6 +15,7 @@
 
 #include "common/ossl.hpp"
 #include "tsl/model.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace trustmon::tsl::testing {
 
@@ -138,24 +139,7 @@ inline TrustedList make_list(int providers, int services, UnixTime now = 1795000
   return l;
 }
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = "/tmp/trustmon-tsl-test-XXXXXX";
-    if (char* made = mkdtemp(tmpl.data())) path_ = made;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using trustmon::testing::ScratchDir;
 
 // Runs a shell command, output to `log` (appended); returns its exit code (-1 if it
 // did not exit normally).
