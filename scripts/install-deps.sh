@@ -16,6 +16,7 @@ softhsm2 opensc libengine-pkcs11-openssl
 libgtest-dev libgmock-dev libbenchmark-dev
 nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
 curl ca-certificates wrk procps iproute2 python3
+clang libclang-rt-14-dev
 "
 
 # One dpkg-query for the whole list; "install ok installed" is the only state that

@@ -9,6 +9,7 @@
 #include "common/time.hpp"
 #include "responder/pki/cert_view.hpp"
 #include "responder/pki/key_fingerprint.hpp"
+#include "responder/registry/crl_reader.hpp"
 #include "responder/registry/der_store.hpp"
 #include "responder/registry/event_payloads.hpp"
 #include "responder/registry/refusals.hpp"
@@ -256,34 +257,15 @@ void Registry::upload_crl(Bytes crl, Actor actor, Callback done) {
   });
 }
 
-namespace {
-
-// DER as given (a CRL is a SEQUENCE: it starts with 0x30), or the first "X509 CRL"
-// block of a PEM text.
-std::optional<Bytes> crl_der(Bytes input) {
-  if (!input.empty() && input[0] == der::kSequence) return input;
-  auto block = pem::find_block(as_chars(input), {"X509 CRL"});
-  if (!block) return std::nullopt;
-  return to_bytes(block->der());
-}
-
-}  // namespace
 
 void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   const UnixTime now = clock_.now();
-  auto der = crl_der(std::move(input));
-  if (!der || der->empty()) {
-    done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
+  auto upload = read_crl(input, now, kMaxFutureSkew);
+  if (!upload) {
+    done(std::move(upload).error());
     return;
   }
-  const unsigned char* p = der->data();
-  X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der->size())));
-  if (!crl || p != der->data() + der->size()) {
-    ossl_errors();
-    done(make_error(ErrorKind::invalid, "crl_malformed", "not a DER or PEM X.509 CRL"));
-    return;
-  }
-  const pki::IssuerMatch match = issuers_.issuer_of(crl.get());
+  const pki::IssuerMatch match = issuers_.issuer_of(upload->crl.get());
   const pki::Issuer* issuer = match.found == pki::IssuerFound::verified ? match.issuer : nullptr;
   if (issuer == nullptr) {
     done(match.found == pki::IssuerFound::unknown
@@ -311,64 +293,20 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   batch->actor = std::move(actor);
   batch->done = std::move(done);
   batch->action = "crl.upload";
-  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
-  const int n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
-  batch->items.resize(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    const X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
-    PreparedRevocation& item = batch->items[static_cast<std::size_t>(i)];
+  batch->items.resize(upload->entries.size());
+  for (std::size_t i = 0; i < upload->entries.size(); ++i) {
+    CrlEntry& entry = upload->entries[i];
+    PreparedRevocation& item = batch->items[i];
     item.issuer = issuer;
     item.issuer_name = issuer->name;
-    const ASN1_INTEGER* serial_int = X509_REVOKED_get0_serialNumber(r);
-    item.serial = serial_bytes(serial_int);
-    if (item.serial.empty() || item.serial.size() > storage::kMaxSerialBytes ||
-        ASN1_STRING_type(serial_int) == V_ASN1_NEG_INTEGER) {
-      item.error = make_error(ErrorKind::invalid, "serial_invalid",
-                              "the serial number must be positive and at most 32 bytes");
-      continue;
-    }
+    item.serial = std::move(entry.serial);
+    item.error = std::move(entry.error);
+    if (item.error && item.error->code == "serial_invalid") continue;
     item.key = storage::encode_cert_key(issuer->id, item.serial);
-    auto when = asn1_time_to_unix(X509_REVOKED_get0_revocationDate(r));
-    if (!when || *when > now + kMaxFutureSkew || *when < 0) {
-      item.error = make_error(ErrorKind::invalid, "time_invalid",
-                              "the revocation date is unreadable or in the future");
-      continue;
-    }
-    item.time = *when;
-    int crit = 0;
-    Asn1StringPtr reason(
-        static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, nullptr)));
-    if (reason) {
-      const long code = ASN1_ENUMERATED_get(reason.get());
-      if (code == kReasonRemoveFromCrl) {
-        item.error = make_error(ErrorKind::invalid, "reason_invalid",
-                                "removeFromCRL (delta CRLs) is not a revocation");
-        continue;
-      }
-      item.reason = storage::reason_name(static_cast<int>(code)) == std::string_view("unknown")
-                        ? storage::kNoReason
-                        : static_cast<int>(code);
-    } else if (crit != -1) {
-      item.error = make_error(ErrorKind::invalid, "reason_invalid", "the reasonCode extension is malformed");
-      continue;
-    }
-    Asn1StringPtr invalidity(
-        static_cast<ASN1_GENERALIZEDTIME*>(X509_REVOKED_get_ext_d2i(r, NID_invalidity_date, &crit, nullptr)));
-    if (invalidity) {
-      auto t = asn1_time_to_unix(invalidity.get());
-      if (!t || *t > item.time || *t < 0) {
-        item.error = make_error(ErrorKind::invalid, "time_invalid",
-                                "the invalidity date is unreadable or after the revocation");
-        continue;
-      }
-      item.invalidity_date = *t;
-    } else if (crit != -1) {
-      item.error =
-          make_error(ErrorKind::invalid, "time_invalid", "the invalidityDate extension is malformed");
-      continue;
-    }
+    item.time = entry.time;
+    item.reason = entry.reason;
+    item.invalidity_date = entry.invalidity_date;
   }
-  ossl_errors();
   parallel(
       batch->items.size(),
       [this, batch](std::size_t b, std::size_t e) { prepare_revocation_chunk(batch, b, e); },
