@@ -7,11 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <future>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "common/time.hpp"
 #include "storage/event_log.hpp"
