@@ -140,43 +140,59 @@ TlService::TlService(storage::Env& env, storage::Writer& writer, const TlChecker
 TlService::~TlService() { stop(); }
 
 void TlService::start() {
-  std::lock_guard lock(mu_);
-  if (started_) return;
+  std::lock_guard lock(shared_->mu);
+  if (started_ || shared_->stopping) return;
   started_ = true;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this, shared = shared_] { loop(shared); });
 }
 
-void TlService::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+bool TlService::stop() {
+  const std::shared_ptr<Shared> shared = shared_;
+  std::unique_lock lock(shared->mu);
+  shared->stopping = true;
+  shared->stop_requested.store(true, std::memory_order_relaxed);
+  shared->cv.notify_all();
+  if (!thread_.joinable()) return true;
+  if (!shared->cv.wait_for(lock, options_.stop_grace, [&] { return shared->exited; })) {
+    shared->abandoned = true;
+    lock.unlock();
+    log().error("trusted-list service: a job is still running {} ms after stop; leaving it behind",
+                options_.stop_grace.count());
+    thread_.detach();
+    return false;
   }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  lock.unlock();
+  thread_.join();
+  return true;
 }
 
 bool TlService::post(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
-    if (stopping_ || !started_) return false;
-    queue_.push_back(std::move(task));
+    std::lock_guard lock(shared_->mu);
+    if (shared_->stopping || !started_) return false;
+    shared_->queue.push_back(std::move(task));
   }
-  cv_.notify_all();
+  shared_->cv.notify_all();
   return true;
 }
 
-void TlService::loop() {
+void TlService::loop(const std::shared_ptr<Shared>& shared) {
   auto next_check = std::chrono::steady_clock::now();
+  const auto finish = [&] {
+    shared->exited = true;  // under shared->mu
+    shared->cv.notify_all();
+  };
   while (true) {
     std::function<void()> task;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait_until(lock, next_check, [this] { return stopping_ || !queue_.empty(); });
-      if (!queue_.empty()) {
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      } else if (stopping_) {
-        return;
+      std::unique_lock lock(shared->mu);
+      shared->cv.wait_until(lock, next_check, [&] { return shared->stopping || !shared->queue.empty(); });
+      if (shared->abandoned) return finish();
+      if (!shared->queue.empty()) {
+        task = std::move(shared->queue.front());
+        shared->queue.pop_front();
+      } else if (shared->stopping) {
+        return finish();
       }
     }
     if (task) {
@@ -191,7 +207,8 @@ void TlService::loop() {
 }
 
 Result<json> TlService::import_sync(const std::string& name, const std::string& xml, const Actor& actor) {
-  auto r = import_list(writer_, name, xml, actor, clock_);
+  const std::function<bool()> stopping = [this] { return stop_requested(); };
+  auto r = import_list(writer_, name, xml, actor, clock_, stopping);
   if (!r) return std::move(r).error();
   return json{{"list", name},
               {"sequence_number", r->sequence_number},

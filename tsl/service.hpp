@@ -26,6 +26,7 @@
 //    against the stored notice (unknown, already decided) is recorded as tl.notice.refused.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -58,6 +59,8 @@ struct TlServiceOptions {
   PublishOptions publish;                 // version and NextUpdate period
   UnixTime reissue_margin = 14 * 86400;   // publish again when NextUpdate is this close
   std::chrono::milliseconds check_interval{60000};
+  // How long stop() waits for the running job before leaving it behind (see stop()).
+  std::chrono::milliseconds stop_grace{10000};
 };
 
 // What the public endpoints serve besides the list itself, for one published version.
@@ -89,7 +92,17 @@ class TlService {
   TlService& operator=(const TlService&) = delete;
 
   void start();  // the service thread (queue + re-issue timer)
-  void stop();   // finishes queued work, then joins
+  // Refuses new work and asks the running job to give up (stop_requested(): an import
+  // checks it before it writes and answers 503 "shutting_down"); queued jobs still run and
+  // answer (imports refuse the same way). Joins the thread when it has finished within
+  // options().stop_grace and returns true. Otherwise the thread is detached, the error is
+  // logged and false is returned: shutdown never waits on a stuck job (review D3, a
+  // trusted list that took minutes held SIGTERM). The detached thread runs no further
+  // job; whatever the stuck one still touches must outlive it, so the Daemon ends the
+  // process once the Writer has drained (daemon.cpp) instead of tearing down under it.
+  bool stop();
+  // True once stop() was called (read by running jobs at safe points).
+  bool stop_requested() const noexcept { return shared_->stop_requested.load(std::memory_order_relaxed); }
 
   const TlServiceOptions& options() const noexcept { return options_; }
   bool can_publish() const noexcept { return publisher_ != nullptr; }
@@ -117,7 +130,6 @@ class TlService {
   Result<std::shared_ptr<const Artifacts>> artifacts(const storage::ReadTxn& txn, std::string_view name);
 
  private:
-  void loop();
   void warm(const std::string& name);
 
   storage::Env& env_;
@@ -127,10 +139,19 @@ class TlService {
   TlServiceOptions options_;
   std::unique_ptr<Publisher> publisher_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
+  // The queue and its flags, shared with the service thread so that a thread left behind
+  // by stop() never touches the (possibly destroyed) service after its job returns.
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> queue;
+    bool stopping = false;
+    bool abandoned = false;  // stop() gave up waiting: run nothing more
+    bool exited = false;
+    std::atomic<bool> stop_requested{false};
+  };
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+  void loop(const std::shared_ptr<Shared>& shared);
   bool started_ = false;
   std::thread thread_;
 

@@ -408,10 +408,13 @@ Result<std::uint64_t> last_published_sequence(const storage::WriteTxn& txn, std:
 }
 
 Result<ImportResult> import_list(storage::Writer& writer, std::string_view name, std::string_view xml,
-                                 const Actor& actor, const Clock& clock) {
+                                 const Actor& actor, const Clock& clock,
+                                 const std::function<bool()>& stop_requested) {
   if (!valid_list_name(name)) return make_error(ErrorKind::invalid, "tl_invalid_name", "invalid list name");
   auto read = read_trusted_list(xml);
   if (!read) return std::move(read).error();
+  if (stop_requested && stop_requested())
+    return make_error(ErrorKind::unavailable, "shutting_down", "the server is stopping");
   ImportResult result;
   result.sequence_number = read->list.scheme.sequence_number;
   result.providers = read->list.providers.size();

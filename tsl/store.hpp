@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,8 +86,11 @@ struct ImportResult {
   std::size_t services = 0;
   bool was_signed = false;
 };
+// `stop_requested`, when given, is asked after the file is read and before anything is
+// written: true refuses with 503 "shutting_down" (the service is stopping).
 Result<ImportResult> import_list(storage::Writer& writer, std::string_view name, std::string_view xml,
-                                 const Actor& actor, const Clock& clock);
+                                 const Actor& actor, const Clock& clock,
+                                 const std::function<bool()>& stop_requested = {});
 
 // Record codecs (exposed for tests and tools).
 Bytes encode_model_scheme(const TrustedList& list);

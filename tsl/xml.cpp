@@ -104,6 +104,66 @@ void drop_redundant_ns(xmlNode* copy, xmlNode* parent) {
   }
 }
 
+// SAX hook for <!DOCTYPE ...>: a trusted list has no document type declaration, and
+// refusing it here, before its internal subset is read, means no entity is ever declared
+// (so none can be expanded, by xmlNodeGetContent or anything else).
+// (xmlCtxtReadMemory resets the context's user fields, so the flag is per thread: one
+// parse at a time per thread.)
+thread_local bool doctype_seen = false;
+void refuse_doctype(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+  doctype_seen = true;
+  xmlStopParser(static_cast<xmlParserCtxt*>(ctx));
+}
+
+// Walks the parsed tree (iteratively; libxml2 caps depth at 256) and refuses what
+// parse_xml's policy excludes even if the parser let it through: DTD and entity nodes,
+// and text longer than kMaxXmlTextBytes in one node.
+Status check_tree(const xmlDoc* doc) {
+  const auto too_long = [](const xmlNode* n) {
+    return n->content != nullptr && xmlStrlen(n->content) > static_cast<int>(kMaxXmlTextBytes);
+  };
+  const xmlNode* n = doc->children;
+  while (n != nullptr) {
+    switch (n->type) {
+      case XML_DTD_NODE:
+      case XML_ENTITY_REF_NODE:
+      case XML_ENTITY_NODE:
+      case XML_ENTITY_DECL:
+        return make_error(ErrorKind::invalid, "tl_malformed", "a trusted list may not declare or reference entities");
+      case XML_TEXT_NODE:
+      case XML_CDATA_SECTION_NODE:
+      case XML_COMMENT_NODE:
+        if (too_long(n))
+          return make_error(ErrorKind::invalid, "tl_malformed",
+                            "a text node longer than " + std::to_string(kMaxXmlTextBytes / 1024) + " KiB");
+        break;
+      case XML_ELEMENT_NODE:
+        for (const xmlAttr* a = n->properties; a != nullptr; a = a->next)
+          for (const xmlNode* t = a->children; t != nullptr; t = t->next) {
+            if (t->type == XML_ENTITY_REF_NODE)
+              return make_error(ErrorKind::invalid, "tl_malformed", "a trusted list may not reference entities");
+            if (too_long(t))
+              return make_error(ErrorKind::invalid, "tl_malformed",
+                                "an attribute longer than " + std::to_string(kMaxXmlTextBytes / 1024) + " KiB");
+          }
+        break;
+      default:
+        break;
+    }
+    // Depth-first, without recursion.
+    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
+      n = n->children;
+      continue;
+    }
+    while (n != nullptr && n->next == nullptr) {
+      n = n->parent;
+      if (n == nullptr || n->type == XML_DOCUMENT_NODE) return {};
+    }
+    if (n != nullptr) n = n->next;
+  }
+  return {};
+}
+
 }  // namespace
 
 Status init_xml() {
@@ -118,9 +178,14 @@ Result<XmlDocPtr> parse_xml(std::string_view bytes, bool keep_blanks) {
   if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) return make_error(ErrorKind::invalid, "tl_malformed", "document too large");
   ParserCtxtPtr ctxt(xmlNewParserCtxt());
   if (!ctxt) return make_error(ErrorKind::invalid, "xml_error", "cannot allocate a parser");
+  doctype_seen = false;
+  ctxt->sax->internalSubset = refuse_doctype;
   int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
   if (!keep_blanks) options |= XML_PARSE_NOBLANKS;
   XmlDocPtr doc(xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr, options));
+  if (doctype_seen)
+    return make_error(ErrorKind::invalid, "tl_malformed",
+                      "a trusted list may not have a document type declaration (DTD, entity declarations)");
   if (!doc) {
     const xmlError* err = xmlCtxtGetLastError(ctxt.get());
     std::string msg = "not well-formed XML";
@@ -130,6 +195,7 @@ Result<XmlDocPtr> parse_xml(std::string_view bytes, bool keep_blanks) {
     }
     return make_error(ErrorKind::invalid, "tl_malformed", msg);
   }
+  if (Status st = check_tree(doc.get()); !st) return st.error();
   return doc;
 }
 

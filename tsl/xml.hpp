@@ -6,6 +6,12 @@
 // libxml2's "no network" entity loader once (process-wide), so schema imports and
 // external entities can only come from local files; every parse also passes
 // XML_PARSE_NONET and never XML_PARSE_NOENT/DTDLOAD.
+// Documents with a document type declaration are refused outright (tl_malformed), at the
+// <!DOCTYPE, before any entity is declared: a trusted list (TS 119 612, an XML Schema
+// document) has no business declaring entities, and without declarations no entity
+// reference can be expanded (reliability review D3: one 100 KiB entity referenced 10,000
+// times made a 1 GB name through xmlNodeGetContent). A text node (or attribute value)
+// longer than kMaxXmlTextBytes is refused too; the reader caps names further.
 #pragma once
 
 #include <libxml/tree.h>
@@ -50,7 +56,11 @@ using XmlCharPtr = std::unique_ptr<xmlChar, XmlCharDeleter>;
 // Returns the failure of the first attempt on every later call.
 Status init_xml();
 
-// Parses a document held in memory (no network, no entity expansion). `keep_blanks`
+// The longest text node or attribute value parse_xml accepts (the largest in real lists
+// is a base64 certificate of a few KiB).
+inline constexpr std::size_t kMaxXmlTextBytes = 1024 * 1024;
+
+// Parses a document held in memory (no network, no DTD, no entities, capped text). `keep_blanks`
 // false drops whitespace-only text between elements (for reading into the model);
 // signature verification needs the bytes as they are, so it passes true.
 Result<XmlDocPtr> parse_xml(std::string_view bytes, bool keep_blanks);

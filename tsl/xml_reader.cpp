@@ -75,6 +75,10 @@ class Reader {
     Children c(*this, n, path);
     while (xmlNode* e = c.take(item)) {
       std::string v = text_of(e);
+      if (v.size() > kMaxNameBytes) {
+        fail(path + "/" + item, "longer than " + std::to_string(kMaxNameBytes / 1024) + " KiB");
+        break;
+      }
       out.push_back({lang_of(e, path + "/" + item), trim_values ? trim(std::move(v)) : std::move(v)});
     }
     if (out.empty()) fail(path, std::string("missing ") + item);

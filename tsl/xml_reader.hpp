@@ -5,6 +5,8 @@
 // Errors: "tl_malformed" (not well-formed XML, wrong root, a required element missing
 // or an element the schema does not allow there; the message names the path),
 // "tl_unsupported_version" (TSLVersionIdentifier other than 5 or 6).
+// A document with a DTD or entities, or text over tsl::kMaxXmlTextBytes, is tl_malformed
+// (xml.hpp); so is a multilingual name or URI (Name, URI items) longer than kMaxNameBytes.
 #pragma once
 
 #include <string>
@@ -19,6 +21,8 @@ struct ReadList {
   TrustedList list;
   bool signed_list = false;  // a ds:Signature element was present
 };
+
+inline constexpr std::size_t kMaxNameBytes = 8 * 1024;
 
 Result<ReadList> read_trusted_list(std::string_view xml);
 Result<ReadList> read_trusted_list_file(const std::string& path);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/time.hpp"
+#include "common/utf8.hpp"
 #include "storage/event_tail.hpp"
 
 namespace trustmon::access {
@@ -22,11 +23,23 @@ bool action_matches(std::string_view filter, std::string_view type) {
   return filter == type;
 }
 
+nlohmann::json payload_json(std::string_view stored) {
+  // nlohmann's parser refuses ill-formed UTF-8 inside strings, so a parsed payload always
+  // dumps without throwing.
+  nlohmann::json payload = nlohmann::json::parse(stored, nullptr, false);
+  if (!payload.is_discarded() && payload.is_object()) return payload;
+  nlohmann::json wrapped = {{"unparsed", utf8_sanitize(stored)}};
+  if (!utf8_valid(stored)) wrapped["unparsed_hex"] = hex_encode(as_bytes(stored));
+  return wrapped;
+}
+
 nlohmann::json event_json(const storage::EventRecord& e) {
-  nlohmann::json payload = nlohmann::json::parse(e.payload, nullptr, false);
-  if (payload.is_discarded()) payload = e.payload;
-  return {{"seq", e.seq},       {"time", format_rfc3339(e.time)}, {"type", e.type},
-          {"actor", e.actor},   {"payload", std::move(payload)}, {"prev_hash", hex_encode(e.prev_hash)}};
+  return {{"seq", e.seq},
+          {"time", format_rfc3339(e.time)},
+          {"type", utf8_sanitize(e.type)},
+          {"actor", utf8_sanitize(e.actor)},
+          {"payload", payload_json(e.payload)},
+          {"prev_hash", hex_encode(e.prev_hash)}};
 }
 
 Result<AuditPage> audit_query(const storage::ReadTxn& txn, const AuditQuery& query) {

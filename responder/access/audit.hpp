@@ -38,7 +38,15 @@ struct AuditPage {
 
 bool actor_matches(std::string_view filter, std::string_view label);
 bool action_matches(std::string_view filter, std::string_view type);
-// {"seq", "time", "type", "actor", "payload" (parsed), "prev_hash"}.
+// A stored event payload as the events and audit APIs serve it: always a JSON object.
+// Payloads are written as JSON objects; one that is not (an old payload with ill-formed
+// UTF-8 or a spliced "<discarded>", see reliability review D4) is served as
+// {"unparsed": "<the stored text, ill-formed UTF-8 replaced by U+FFFD>"} plus
+// "unparsed_hex" (the stored octets) when the text was not valid UTF-8. The hash chain
+// covers the stored octets, never this form.
+nlohmann::json payload_json(std::string_view stored);
+// {"seq", "time", "type", "actor", "payload" (payload_json), "prev_hash"}; every string
+// valid UTF-8, so it always dumps.
 nlohmann::json event_json(const storage::EventRecord& e);
 
 Result<AuditPage> audit_query(const storage::ReadTxn& txn, const AuditQuery& query);

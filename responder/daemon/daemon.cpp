@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <utility>
 
@@ -170,14 +171,23 @@ Status Daemon::run() {
 void Daemon::stop() {
   if (stopped_) return;
   stopped_ = true;
+  bool tl_stopped = true;
   if (services_) {
-    services_->tl_service.stop();
+    tl_stopped = services_->tl_service.stop();  // bounded: never waits on a stuck job
     services_->refresher.stop();
     services_->csr_sweeper.stop();
   }
   dispatcher_.stop();  // stores its delivery progress through the Writer, so before it
   feed_.stop();        // already stopped by the server's stop hook when run() served
   writer_.stop();      // finishes every accepted write
+  if (!tl_stopped) {
+    // A trusted-list job outlived its grace and still uses the storage and the services:
+    // every accepted write is committed now, so end the process here rather than destroy
+    // what that job is using.
+    log().error("stopped with a trusted-list job still running; exiting");
+    log().flush();
+    std::_Exit(EXIT_FAILURE);
+  }
 }
 
 }  // namespace trustmon::daemon

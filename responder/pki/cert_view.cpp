@@ -10,6 +10,7 @@
 
 #include "common/der.hpp"
 #include "common/time.hpp"
+#include "common/utf8.hpp"
 
 namespace trustmon::pki {
 
@@ -252,35 +253,13 @@ namespace {
 
 bool valid_code_point(std::uint32_t cp) { return cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff); }
 
-// Validates UTF-8 as OpenSSL does (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(ByteView s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::uint8_t c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || s.size() - i < n) return false;
-    std::uint32_t cp = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((s[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    const std::uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
-    if (cp < min || !valid_code_point(cp)) return false;
-    i += n;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<std::string> directory_string_utf8(std::uint8_t tag, ByteView content) {
   std::string out;
   switch (tag) {
     case 0x0c:  // UTF8String
-      if (!valid_utf8(content)) return std::nullopt;
+      if (!utf8_valid(as_chars(content))) return std::nullopt;  // common/utf8.hpp
       return std::string(as_chars(content));
     case 0x12:  // NumericString
     case 0x13:  // PrintableString

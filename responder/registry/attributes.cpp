@@ -3,6 +3,7 @@
 
 #include "common/enum_names.hpp"
 #include "common/der.hpp"
+#include "common/utf8.hpp"
 #include "responder/pki/cert_view.hpp"
 
 #include <openssl/asn1.h>
@@ -52,26 +53,6 @@ std::string ascii_case(std::string_view s, bool upper) {
   return out;
 }
 
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when invalid.
-std::size_t utf8_next(std::string_view s, std::size_t i, std::uint32_t& cp) {
-  const auto b = [&](std::size_t k) { return static_cast<std::uint8_t>(s[i + k]); };
-  const std::uint8_t c = b(0);
-  if (c < 0x80) {
-    cp = c;
-    return 1;
-  }
-  std::size_t n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || s.size() - i < n) return 0;
-  cp = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3f);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return n;
-}
-
 std::uint32_t fold_code_point(std::uint32_t cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 0x20;
   if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) return cp + 0x20;     // Latin-1 capitals
@@ -87,17 +68,16 @@ std::uint32_t fold_code_point(std::uint32_t cp) {
 bool unicode_space(std::uint32_t cp) { return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0xa0; }
 bool apostrophe(std::uint32_t cp) { return cp == 0x2019 || cp == 0x02bc || cp == 0x60; }
 
-// cn / o: trim, collapse whitespace, unify apostrophes, fold case. Invalid UTF-8 is
-// returned as is (byte for byte) so nothing is lost.
+// cn / o: trim, collapse whitespace, unify apostrophes, fold case (valid UTF-8 only).
 std::string fold_name(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   bool pending_space = false;
   for (std::size_t i = 0; i < s.size();) {
-    std::uint32_t cp = 0;
-    const std::size_t n = utf8_next(s, i, cp);
-    if (n == 0) return std::string(trim(s));
-    i += n;
+    const Utf8Step st = utf8_step(s, i);
+    if (!st.valid) return std::string(trim(s));  // not reached from normalise(): checked before
+    i += st.length;
+    const std::uint32_t cp = st.code_point;
     if (unicode_space(cp)) {
       pending_space = !out.empty();
       continue;
@@ -224,6 +204,10 @@ Error invalid_value(std::string_view why) { return make_error(ErrorKind::invalid
 }  // namespace
 
 std::string normalise(AttrKind kind, std::string_view raw) {
+  // Octets that are not text become '#' + their hex, then normalised as text (which only
+  // sets the case of the hex digits): stored, indexed and searched in that form, and never
+  // raw in a JSON payload.
+  if (!utf8_valid(raw)) return normalise(kind, "#" + hex_encode(as_bytes(raw)));
   switch (kind) {
     case AttrKind::serial_number:
     case AttrKind::organization_identifier:
@@ -378,16 +362,14 @@ void append_json_string(std::string& out, std::string_view s) {
     const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x80) {
-      // Valid UTF-8 is copied; an invalid octet becomes U+FFFD so the payload stays JSON.
-      std::uint32_t cp = 0;
-      const std::size_t n = utf8_next(s, i, cp);
-      if (n == 0) {
+      // Valid UTF-8 is copied; each maximal ill-formed subpart becomes U+FFFD
+      // (common/utf8.hpp) so the payload stays strict JSON.
+      const Utf8Step st = utf8_step(s, i);
+      if (st.valid)
+        out.append(s.substr(i, st.length));
+      else
         out += "\ufffd";
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
+      i += st.length;
       continue;
     }
     if (c == '"' || c == '\\') {

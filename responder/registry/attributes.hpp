@@ -30,7 +30,14 @@
 //     (U+0400..U+04FF pairs, including Ukrainian Є І Ї Ґ). This is not full Unicode case
 //     folding or NFC (OpenSSL offers neither): precomposed and decomposed forms of a
 //     letter stay different; the certificates we index use precomposed UTF-8.
-//   Strings that are not valid UTF-8 are indexed byte for byte.
+//   A value that is not valid UTF-8 (common/utf8.hpp: RFC 3629, strict), e.g. a SAN
+//     dNSName with octets F7 97 8B, is kept as '#' + the hex of its octets exactly as in
+//     the certificate (nothing trimmed or folded), then normalised as text, which only
+//     sets the case of the hex digits (upper for identifiers, lower otherwise). It is
+//     stored, indexed and put into event payloads in that form, so payloads are always
+//     strict JSON; search for it as kind=#<hex> (any case). A valid value that itself
+//     reads "#..." shares that form (as SDA values that are not strings do: '#' + DER).
+//     Certificates ingested before this rule indexed such values byte for byte.
 //
 // attr_index keys (DUPSORT; every value is a certs key):
 //   u8 kind || value                       (kind = AttrKind, value = normalised UTF-8)
@@ -125,7 +132,8 @@ Result<Attribute> parse_attribute_query(std::string_view text);
 // JSON array of [name, value] pairs, e.g. [["cn","іван"],["drfo","1234567890"]], built
 // without a JSON library (the event payload of every ingested certificate).
 void append_attributes_json(std::string& out, const std::vector<Attribute>& attributes);
-// Appends `s` as a JSON string literal (quotes included).
+// Appends `s` as a JSON string literal (quotes included); octets that are not UTF-8
+// become U+FFFD (attribute values never have any: see normalise).
 void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace trustmon::registry

@@ -542,5 +542,56 @@ TEST(TlDaemon, WithoutASignerStoredListsAreServedAndPublishingIsRefused) {
   daemon.stop();
 }
 
+// Review D3: a list declaring one 100 KiB entity referenced 10,000 times in
+// SchemeOperatorName/Name (a 3 GB process and a 1 GB stored name before) and the
+// "billion laughs" form, generated here with python3, are refused with 400 tl_malformed
+// within curl's time limit and store nothing; the real list still imports, and SIGTERM
+// stops the daemon (Daemon::stop expects exit code 0).
+TEST(TlDaemon, EntityDeclarationsAreRefusedAndStoreNothing) {
+  const std::string dir = make_temp_dir("trustmon-tl-entities");
+  const std::string gen = dir + "/gen.py";
+  std::ofstream(gen) << R"PY(import re, sys
+src, out, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+xml = open(src, encoding="utf-8").read()
+if kind == "quad":
+    dtd = '<!DOCTYPE TrustServiceStatusList [<!ENTITY big "' + "A" * 102400 + '">]>'
+    refs = "&big;" * 10000
+else:
+    dtd = '<!DOCTYPE TrustServiceStatusList [<!ENTITY l0 "ha">' + "".join(
+        '<!ENTITY l%d "%s">' % (i, ("&l%d;" % (i - 1)) * 10) for i in range(1, 10)) + "]>"
+    refs = "&l9;"
+xml = dtd + "\n" + xml  # the sample has no XML declaration
+op = xml.index("<SchemeOperatorName>")
+start = xml.index(">", xml.index("<Name", op)) + 1
+end = xml.index("</Name>", start)
+open(out, "w", encoding="utf-8").write(xml[:start] + refs + xml[end:])
+)PY";
+  Daemon daemon;
+  daemon.start();
+  const std::string auth = q("Authorization: Bearer " + daemon.token());
+  for (const std::string kind : {"quad", "laughs"}) {
+    SCOPED_TRACE(kind);
+    const std::string file = dir + "/" + kind + ".xml";
+    ASSERT_EQ(sh("python3 " + q(gen) + " " + q(kUaList) + " " + q(file) + " " + kind).exit_code, 0);
+    auto r = sh("curl -s --max-time 20 -w ' %{http_code}' -H " + auth +
+                " -H 'Content-Type: application/xml' --data-binary @" + q(file) + " " +
+                q(daemon.url() + "/api/v1/admin/tl/ua/import"));
+    ASSERT_GE(r.out.size(), 4U) << r.out;
+    EXPECT_EQ(r.out.substr(r.out.size() - 3), "400") << r.out;
+    const json body = json::parse(r.out.substr(0, r.out.size() - 4), nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.out;
+    EXPECT_EQ(body["error"]["code"], "tl_malformed") << r.out;
+  }
+  // Nothing was stored: no list to serve, no tl.imported event.
+  auto audit = sh("curl -s -H " + auth + " " + q(daemon.url() + "/api/v1/admin/audit?action=tl.imported"));
+  const json events = json::parse(audit.out, nullptr, false);
+  ASSERT_TRUE(events.is_object()) << audit.out;
+  EXPECT_TRUE(events["events"].empty()) << audit.out;
+  // The real list still imports.
+  auto imported = sh(daemon.ctl() + " tl import " + q(kUaList) + " 2>&1");
+  EXPECT_EQ(imported.exit_code, 0) << imported.out;
+  daemon.stop();
+}
+
 }  // namespace
 }  // namespace trustmon::itest

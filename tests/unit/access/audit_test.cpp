@@ -27,6 +27,35 @@ TEST(AuditFilters, ActionsExactOrFamily) {
   EXPECT_FALSE(action_matches("participant.*", "participant."));
 }
 
+// D4: payloads are always served as JSON objects that dump as strict JSON.
+TEST(AuditPayloads, AlwaysObjects) {
+  EXPECT_EQ(payload_json(R"({"a":1})"), (nlohmann::json{{"a", 1}}));
+  // The spliced form an old revocation stored.
+  const std::string discarded = R"({"attributes":<discarded>,"issuer":"ec"})";
+  EXPECT_EQ(payload_json(discarded), (nlohmann::json{{"unparsed", discarded}}));
+  // Ill-formed UTF-8 inside a string: not JSON; the text is sanitised and the octets kept as hex.
+  const std::string bad = "{\"san\":\"y\xf7\x97\x8b\"}";
+  const nlohmann::json j = payload_json(bad);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["unparsed"], "{\"san\":\"y\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"}");
+  EXPECT_EQ(j["unparsed_hex"], "7b2273616e223a2279f7978b227d");
+  const std::string dumped = j.dump();  // throws on invalid UTF-8 (strict)
+  EXPECT_FALSE(nlohmann::json::parse(dumped, nullptr, false).is_discarded());
+  // Valid JSON that is not an object is wrapped too.
+  EXPECT_EQ(payload_json("\"text\""), (nlohmann::json{{"unparsed", "\"text\""}}));
+  EXPECT_EQ(payload_json("[1]"), (nlohmann::json{{"unparsed", "[1]"}}));
+  EXPECT_EQ(payload_json(""), (nlohmann::json{{"unparsed", ""}}));
+  storage::EventRecord e;
+  e.seq = 7;
+  e.type = "certificate.revoked";
+  e.actor = "admin\xff";
+  e.payload = bad;
+  const nlohmann::json ev = event_json(e);
+  EXPECT_TRUE(ev["payload"].is_object());
+  EXPECT_EQ(ev["actor"], "admin\xef\xbf\xbd");
+  EXPECT_NO_THROW((void)ev.dump());
+}
+
 TEST(AuditQuery, FiltersAndPagesInSequenceOrder) {
   storage::testing::TempDir dir;
   auto env = storage::testing::open_env(dir.path());

@@ -6,6 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
 #include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/attributes.hpp"
 #include "tests/support/test_pki.hpp"
@@ -239,8 +240,53 @@ TEST(Attributes, Normalisation) {
   EXPECT_EQ(normalise(AttrKind::cn, "\t Дем’ян   ЄВГЕНІЙ Їжак ҐРУНТ\u00a0 Ab "), "дем'ян євгеній їжак ґрунт ab");
   EXPECT_EQ(normalise(AttrKind::cn, "Дем\u02bcян"), normalise(AttrKind::cn, "дем'ян"));
   EXPECT_EQ(normalise(AttrKind::o, "ÉCOLE"), "école");
+  // Not UTF-8: '#' + the hex of the octets as given (nothing trimmed), hex case per kind.
   const std::string invalid = "\xff\xfe A";
-  EXPECT_EQ(normalise(AttrKind::cn, invalid), "\xff\xfe A");  // not UTF-8: byte for byte (trimmed)
+  EXPECT_EQ(normalise(AttrKind::cn, invalid), "#fffe2041");
+  EXPECT_EQ(normalise(AttrKind::serial_number, invalid), "#FFFE2041");
+  EXPECT_EQ(normalise(AttrKind::san_dns, "a.example.y\xf7\x97\x8btp://x"), "#612e6578616d706c652e79f7978b74703a2f2f78");
+  EXPECT_EQ(normalise(AttrKind::cn, "\xc0\xaf"), "#c0af");          // overlong
+  EXPECT_EQ(normalise(AttrKind::o, "\xed\xa0\x80"), "#eda080");    // surrogate
+  EXPECT_EQ(normalise(AttrKind::email, "x\xf4\x90\x80\x80"), "#78f4908080");  // above U+10FFFF
+}
+
+// D4: a SAN dNSName whose octets are not UTF-8 (F7 is never a lead octet) is kept as
+// '#hex', searchable in that form, and its attributes JSON is strict JSON.
+TEST(Attributes, InvalidUtf8SanIsHexAndStrictJson) {
+  const auto& pki = testing::shared_test_pki();
+  auto key = testing::generate_key(testing::KeyType::p256);
+  UaCertSpec s;
+  s.cn = "Бад Сан";
+  const Bytes der = testing::make_ua_cert(s, pki.ca_ec.get(), pki.ca_ec_key.get(), key.get());
+  const std::string bad = "a.example.y\xf7\x97\x8btp://x";
+  // SubjectAltName ::= SEQUENCE { dNSName [2] IA5String, rfc822Name [1] }
+  const Bytes san = testing::tlv(0x30, {testing::tlv(0x82, to_bytes(as_bytes(bad))),
+                                        testing::tlv(0x81, to_bytes(as_bytes(std::string("u@\xff.example"))))});
+  const Bytes edited_der = edited(der, [&](X509* x) { set_raw_extension(x, NID_subject_alt_name, san); });
+  ASSERT_FALSE(edited_der.empty());
+  auto attrs = attributes_of(edited_der);
+  const std::string hex = "#612e6578616d706c652e79f7978b74703a2f2f78";
+  EXPECT_EQ(value_of(attrs, "san_dns"), hex);
+  EXPECT_EQ(value_of(attrs, "san_email"), "#7540ff2e6578616d706c65");
+  EXPECT_EQ(value_of(attrs, "cn"), "бад сан");
+  // The query in hex form (either case) finds the same index key.
+  auto q = parse_attribute_query("san_dns=#612E6578616D706C652E79F7978B74703A2F2F78");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->value, hex);
+  const auto stored = std::find_if(attrs.begin(), attrs.end(), [](const Attribute& a) { return a.kind == AttrKind::san_dns; });
+  ASSERT_NE(stored, attrs.end());
+  EXPECT_EQ(index_key(*q), index_key(*stored));
+  // The raw octets in a query normalise to the same form.
+  auto raw = parse_attribute_query("san_dns", bad);
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(raw->value, hex);
+  // The payload fragment is strict JSON (nlohmann refuses ill-formed UTF-8) and dumps strictly.
+  std::string json;
+  append_attributes_json(json, attrs);
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << json;
+  EXPECT_NO_THROW((void)j.dump());
+  EXPECT_TRUE(utf8_valid(json));
 }
 
 TEST(Attributes, QueryParsing) {

@@ -6,9 +6,12 @@
 // (CA bundle, CAs.json, Atom feed) derived per sequence.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <future>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "common/time.hpp"
 #include "storage/event_log.hpp"
@@ -417,6 +420,61 @@ TEST(NoticeWorkflow, TheServiceThreadRunsPostedWorkInOrder) {
   EXPECT_EQ(done.get_future().get(), (std::vector<int>{0, 1, 2, 3, 4}));
   w.service->stop();
   EXPECT_FALSE(w.service->post([] {}));
+}
+
+// Review D3: stop() does not wait on a stuck job. The job here blocks until released;
+// stop() gives up after the grace, reports it, and later posts are refused. The left
+// thread runs nothing more once its job returns (the second job never runs).
+TEST(NoticeWorkflow, StopDoesNotWaitOnAStuckJob) {
+  Workflow w;
+  TlServiceOptions options;
+  options.stop_grace = std::chrono::milliseconds(200);
+  TlService service(*w.env, w.writer, w.checker, nullptr, w.clock, options);
+  service.start();
+  std::promise<void> release, started, finished;
+  std::shared_future<void> released = release.get_future().share();
+  auto second_ran = std::make_shared<std::atomic<bool>>(false);
+  ASSERT_TRUE(service.post([&started, &finished, released] {
+    started.set_value();
+    released.wait();
+    finished.set_value();
+  }));
+  ASSERT_TRUE(service.post([second_ran] { second_ran->store(true); }));
+  started.get_future().wait();
+  EXPECT_FALSE(service.stop_requested());
+  EXPECT_FALSE(service.stop());  // gave up after the grace: the job is still blocked
+  EXPECT_TRUE(service.stop_requested());
+  EXPECT_FALSE(service.post([] {}));
+  release.set_value();
+  finished.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(second_ran->load());
+}
+
+// A job that ends within the grace is joined, and queued work still runs before stop()
+// returns; an import queued behind it sees the stop and refuses before writing.
+TEST(NoticeWorkflow, StopFinishesQueuedWorkAndImportsRefuse) {
+  Workflow w;
+  w.service->start();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(w.service->post([released] { released.wait(); }));
+  auto import_code = std::make_shared<std::string>();
+  const std::string xml = read_file(std::string(TRUSTMON_SOURCE_DIR) + "/tests/data/tl-samples/tl-ua.xml").value();
+  ASSERT_TRUE(w.service->post([&w, import_code, xml] {
+    auto r = w.service->import_sync("other", xml, w.admin);
+    *import_code = r ? "ok" : r.error().code;
+  }));
+  std::thread releaser([&release] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    release.set_value();
+  });
+  EXPECT_TRUE(w.service->stop());
+  releaser.join();
+  EXPECT_EQ(*import_code, "shutting_down");
+  auto txn = storage::ReadTxn::begin(*w.env);
+  storage::ReadScope scope(*txn);
+  EXPECT_FALSE(load_model(*txn, "other").value().has_value());
 }
 
 }  // namespace

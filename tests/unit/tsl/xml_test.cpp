@@ -6,6 +6,7 @@
 
 #include "common/ossl.hpp"
 #include "tests/unit/tsl/xml_compare.hpp"
+#include "tsl/xml.hpp"
 #include "tsl/xml_reader.hpp"
 #include "tsl/xml_writer.hpp"
 
@@ -99,6 +100,81 @@ TEST(XmlReader, RefusesMalformedInput) {
   auto r4 = read_trusted_list(v4);
   ASSERT_FALSE(r4.ok());
   EXPECT_EQ(r4.error().code, "tl_unsupported_version");
+}
+
+// The UA list with `doctype` before its root element and `name_text` as the first
+// SchemeOperatorName/Name.
+std::string ua_list_with(const std::string& doctype, const std::string& name_text) {
+  std::string xml = read_file(kUaList).value();
+  // The sample has no XML declaration: the DOCTYPE opens the document.
+  if (!doctype.empty()) xml.insert(0, doctype + "\n");
+  const auto op = xml.find("<SchemeOperatorName>");
+  const auto name_at = xml.find('>', xml.find("<Name", op)) + 1;
+  const auto name_end = xml.find("</Name>", name_at);
+  xml.replace(name_at, name_end - name_at, name_text);
+  return xml;
+}
+
+// Review D3: one 100 KiB entity referenced 10,000 times (a 1 GB name before) and the
+// "billion laughs" form are refused at the DOCTYPE, before any entity is declared.
+TEST(XmlReader, RefusesDocumentTypeDeclarationsAndEntities) {
+  std::string refs;
+  for (int i = 0; i < 10000; ++i) refs += "&big;";
+  const std::string quad = ua_list_with("<!DOCTYPE TrustServiceStatusList [<!ENTITY big \"" +
+                                            std::string(100 * 1024, 'A') + "\">]>",
+                                        refs);
+  auto r = read_trusted_list(quad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "tl_malformed");
+  EXPECT_NE(r.error().message.find("document type declaration"), std::string::npos) << r.error().message;
+
+  std::string laughs = "<!DOCTYPE TrustServiceStatusList [<!ENTITY l0 \"ha\">";
+  for (int i = 1; i < 10; ++i)
+    laughs += "<!ENTITY l" + std::to_string(i) + " \"" + [&] {
+      std::string x;
+      for (int k = 0; k < 10; ++k) x += "&l" + std::to_string(i - 1) + ";";
+      return x;
+    }() + "\">";
+  laughs += "]>";
+  auto b = read_trusted_list(ua_list_with(laughs, "&l9;"));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, "tl_malformed");
+
+  // A DOCTYPE without an internal subset (an external DTD, never loaded) is refused too,
+  // and so is an external entity.
+  auto ext = read_trusted_list(ua_list_with("<!DOCTYPE TrustServiceStatusList SYSTEM \"file:///etc/passwd\">", "x"));
+  ASSERT_FALSE(ext.ok());
+  EXPECT_EQ(ext.error().code, "tl_malformed");
+  auto xxe = read_trusted_list(
+      ua_list_with("<!DOCTYPE TrustServiceStatusList [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>", "&x;"));
+  ASSERT_FALSE(xxe.ok());
+  EXPECT_EQ(xxe.error().code, "tl_malformed");
+  // An undeclared entity is not well-formed; predefined and character references are text.
+  EXPECT_EQ(read_trusted_list(ua_list_with("", "&undeclared;")).error().code, "tl_malformed");
+  auto ok = read_trusted_list(ua_list_with("", "A &amp; B &#x0406;"));
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->list.scheme.operator_name.front().value, "A & B \xd0\x86");
+}
+
+TEST(XmlReader, CapsTextSizes) {
+  // A name at the cap is read; one octet more is refused, naming the path.
+  auto at_cap = read_trusted_list(ua_list_with("", std::string(kMaxNameBytes, 'n')));
+  ASSERT_TRUE(at_cap.ok()) << at_cap.error().message;
+  auto over = read_trusted_list(ua_list_with("", std::string(kMaxNameBytes + 1, 'n')));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, "tl_malformed");
+  EXPECT_NE(over.error().message.find("SchemeOperatorName/Name: longer than 8 KiB"), std::string::npos)
+      << over.error().message;
+  // Any text node over kMaxXmlTextBytes is refused by the parser (here a legal notice).
+  std::string xml = read_file(kUaList).value();
+  const auto notice = xml.find("<TSLLegalNotice");
+  ASSERT_NE(notice, std::string::npos);
+  const auto text_at = xml.find('>', notice) + 1;
+  xml.insert(text_at, std::string(kMaxXmlTextBytes + 1, 'x'));
+  auto big = read_trusted_list(xml);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().code, "tl_malformed");
+  EXPECT_NE(big.error().message.find("text node longer than 1024 KiB"), std::string::npos) << big.error().message;
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// Strict UTF-8 decoding (see utf8.hpp).
+#include "common/utf8.hpp"
+
+#include <cstdint>
+
+namespace trustmon {
+
+namespace {
+
+constexpr std::string_view kReplacement = "\xef\xbf\xbd";
+
+}  // namespace
+
+Utf8Step utf8_step(std::string_view s, std::size_t i) noexcept {
+  const auto at = [&](std::size_t k) { return static_cast<std::uint8_t>(s[i + k]); };
+  const std::uint8_t c = at(0);
+  if (c < 0x80) return {1, c, true};
+  // Length and the allowed range of the second octet by lead octet (table 3-7); the
+  // narrowed second-octet ranges are what exclude overlongs, surrogates and > U+10FFFF.
+  std::size_t n = 0;
+  std::uint8_t lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return {1, 0, false};  // 80..C1 or F5..FF: never a lead octet
+  }
+  char32_t cp = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+  for (std::size_t k = 1; k < n; ++k) {
+    if (i + k >= s.size()) return {k, 0, false};  // truncated
+    const std::uint8_t b = at(k);
+    const bool ok = k == 1 ? b >= lo && b <= hi : b >= 0x80 && b <= 0xbf;
+    if (!ok) return {k, 0, false};
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  return {n, cp, true};
+}
+
+bool utf8_valid(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<std::uint8_t>(s[i]) < 0x80) {  // ASCII runs are the common case
+      ++i;
+      continue;
+    }
+    const Utf8Step st = utf8_step(s, i);
+    if (!st.valid) return false;
+    i += st.length;
+  }
+  return true;
+}
+
+void append_utf8_sanitized(std::string& out, std::string_view s) {
+  out.reserve(out.size() + s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const Utf8Step st = utf8_step(s, i);
+    if (st.valid)
+      out.append(s.substr(i, st.length));
+    else
+      out.append(kReplacement);
+    i += st.length;
+  }
+}
+
+std::string utf8_sanitize(std::string_view s) {
+  std::string out;
+  append_utf8_sanitized(out, s);
+  return out;
+}
+
+}  // namespace trustmon
