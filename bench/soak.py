@@ -14,7 +14,8 @@ For DURATION seconds, all at once:
             after every kill
   import    `trustmonctl import --batch CHUNK` of CHUNK certificate files at a time, paced so
             the pool lasts the run (then it starts over: duplicates); a chunk counts as
-            acknowledged when trustmonctl exits 0 with stored + duplicate = CHUNK
+            acknowledged when trustmonctl exits 0 with stored + duplicate = CHUNK; a chunk that
+            was not is sent again at once
   revoke    POST /api/v1/revocations for one acknowledged certificate every REVOKE_EVERY s;
             acknowledged = HTTP 200 and the item's status revoked (or unchanged: an earlier
             attempt was committed before the kill cut its reply)
@@ -186,7 +187,6 @@ class Soak:
         i = 0
         while not self.stop.is_set():
             files, metas = chunks[i % len(chunks)]
-            i += 1
             t0 = time.monotonic()
             self.attempts["import_chunks"] += 1
             p = subprocess.run(ctl_base + ["--timeout", "30", "import", "--batch", str(len(files))] + files,
@@ -196,6 +196,7 @@ class Soak:
             except ValueError:
                 s = {}
             if p.returncode == 0 and s.get("stored", 0) + s.get("duplicate", 0) == len(files):
+                i += 1
                 with self.lock:
                     for sha, iss, ser in metas:
                         if sha not in self.acked_certs:
@@ -203,6 +204,7 @@ class Soak:
                             self.revocable.append((iss, ser))
             else:
                 self.note("import_chunks", "exit %d %s" % (p.returncode, (s.get("error") or {}).get("code", "")))
+                continue  # the same chunk again at once (a kill cut it; stored items come back as duplicates)
             rest = pace - (time.monotonic() - t0)
             if rest > 0:
                 self.stop.wait(rest)
