@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.hpp"
 #include "common/access_log.hpp"
 
 #include <event2/buffer.h>
@@ -112,8 +113,11 @@ void add_header(evkeyvalq* headers, std::string_view name, std::string_view valu
   }
 }
 
-void json_escape_into(std::string& out, std::string_view s) {
+void json_escape_into(std::string& out, std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
+  // Messages may echo client input: invalid UTF-8 becomes U+FFFD so the body stays JSON.
+  const std::string clean = utf8_valid(raw) ? std::string() : utf8_sanitize(raw);
+  const std::string_view s = clean.empty() ? raw : std::string_view(clean);
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {

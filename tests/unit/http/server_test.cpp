@@ -123,6 +123,9 @@ class HttpServer : public ::testing::Test {
       EXPECT_TRUE(req.replied());
     });
     r.add(Method::Get, "/err", [](Request& req) { req.reply_error(418, "teapot_error", "say \"hi\"\n\\"); });
+    // A message echoing client input that is not UTF-8 (lead octet F7, a lone continuation).
+    r.add(Method::Get, "/err-bytes",
+          [](Request& req) { req.reply_error(400, "bad_input", std::string("value \xF7\x97\x8B and \x80 end")); });
     r.add(Method::Get, "/nm", [](Request& req) {
       req.reply_not_modified({{"ETag", "\"abc\""}, {"Cache-Control", "max-age=60"}});
     });
@@ -330,6 +333,20 @@ TEST_F(HttpServer, ErrorBodyHasExactShapeAndEscapes) {
   EXPECT_EQ(r->body, R"({"error":{"code":"teapot_error","message":"say \"hi\"\n\\"}})");
   const auto j = nlohmann::json::parse(r->body);
   EXPECT_EQ(j, nlohmann::json({{"error", {{"code", "teapot_error"}, {"message", "say \"hi\"\n\\"}}}}));
+}
+
+TEST_F(HttpServer, ErrorBodiesStayValidUtf8WhateverTheMessageEchoes) {
+  start();
+  Client c(port());
+  auto r = c.request("GET", "/err-bytes");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  // nlohmann refuses invalid UTF-8 (it throws), so parsing is the check.
+  const auto j = nlohmann::json::parse(r->body);
+  const std::string message = j["error"]["message"];
+  EXPECT_EQ(message.rfind("value ", 0), 0u);
+  EXPECT_NE(message.find("\uFFFD"), std::string::npos);
+  EXPECT_EQ(message.substr(message.size() - 4), " end");
 }
 
 TEST_F(HttpServer, BodyUnderTheLimitIsDelivered) {
