@@ -92,6 +92,7 @@ class Daemon {
     routes::ApiContext api;
     routes::OcspCounters ocsp_counters;
     routes::WorkerStates worker_states;       // outlives the server's workers
+    std::shared_ptr<routes::ApiRoutes> api_routes;  // body parsing pool
     std::shared_ptr<routes::CsrRoutes> csr_routes;
     http::Server server;                      // worker threads, run by run()
   };
