@@ -30,7 +30,7 @@ struct WriterOptions {
   std::chrono::microseconds max_delay{500};
   // Normal-lane weight one commit takes at most (the first normal job is taken whatever
   // its weight); urgent jobs are not counted.
-  std::size_t max_commit_weight = 4096;
+  std::size_t max_commit_weight = 2048;
 };
 
 struct WriterStats {
