@@ -37,6 +37,7 @@
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/api_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/worker_state.hpp"

@@ -132,7 +132,9 @@ TEST(ThreadPool, UrgentThreadServesTheUrgentLaneWhileNormalThreadsAreBusy) {
     // only bounds how long a broken pool makes the test hang.
     const bool ran = urgent_done.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
     EXPECT_TRUE(ran);
-    if (ran) EXPECT_FALSE(urgent_done.get());
+    if (ran) {
+      EXPECT_FALSE(urgent_done.get());
+    }
     EXPECT_FALSE(normal_ran.load());  // the urgent-only thread left it for the normal one
     gate_open = true;
     gate.open();
