@@ -62,6 +62,8 @@ struct Registry::RevocationBatch {
   Callback done;
   UnixTime now = 0;
   const char* action = "certificate.revoke";
+  // API revocations are urgent; a CRL upload (up to the whole CRL's entries) is bulk work.
+  Lane lane = Lane::urgent;
 };
 
 Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput& in, UnixTime now) const {
@@ -129,7 +131,7 @@ void Registry::revoke(std::vector<RevocationInput> revocations, Actor actor, Cal
         for (std::size_t i = b; i < e; ++i) batch->items[i] = prepare_revocation((*inputs)[i], batch->now);
         prepare_revocation_chunk(batch, b, e);
       },
-      [this, batch] { submit_revocations(batch); });
+      [this, batch] { submit_revocations(batch); }, Lane::urgent);
 }
 
 // Access check and signing of the revoked responses (items without an error).
@@ -245,7 +247,9 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
     }
     return {};
   };
-  submit_batch(std::move(job), std::move(report), std::move(batch->done));
+  const Lane lane = batch->lane;
+  const std::size_t weight = batch->items.size();
+  submit_batch(std::move(job), std::move(report), std::move(batch->done), lane, weight);
 }
 
 // --------------------------------------------------------------------------- CRLs
@@ -311,6 +315,7 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   batch->actor = std::move(actor);
   batch->done = std::move(done);
   batch->action = "crl.upload";
+  batch->lane = Lane::normal;
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
   const int n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
   batch->items.resize(static_cast<std::size_t>(n));
@@ -372,7 +377,7 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   parallel(
       batch->items.size(),
       [this, batch](std::size_t b, std::size_t e) { prepare_revocation_chunk(batch, b, e); },
-      [this, batch] { submit_revocations(batch); });
+      [this, batch] { submit_revocations(batch); }, Lane::normal);
 }
 
 }  // namespace trustmon::registry
