@@ -160,7 +160,7 @@ def run_case(build, work, name, a, ca_pem, ca_key, first_file, target_file, impo
         subprocess.run(base + ["revoke", "--issuer", "bench", "--serial", a.first_serial, "--reason", "keyCompromise"],
                        check=True, stdout=subprocess.DEVNULL)
         url = "http://127.0.0.1:%d/ocsp" % d.port
-        wrk = subprocess.Popen(["wrk", "-t1", "-c%d" % a.conns, "-d%ds" % int(a.window + 30), "-s", lua, url],
+        wrk = subprocess.Popen(["wrk", "-t1", "-c%d" % a.conns, "-d%ds" % int(a.window + 1), "-s", lua, url],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time.sleep(1.0)  # saturation first
         t_start = time.perf_counter()
@@ -173,20 +173,23 @@ def run_case(build, work, name, a, ca_pem, ca_key, first_file, target_file, impo
             if import_end is None and imp.poll() is not None:
                 import_end = time.perf_counter()
             time.sleep(0.05)
-        revoker.finish()
         finished = imp.poll() is not None
         if import_end is None and finished:
             import_end = time.perf_counter()
         if not finished:
             imp.terminate()
+        revoker.finish()
         out, _ = imp.communicate()
         imported = None
         try:
             imported = json.loads(out).get("stored") if finished else None
         except ValueError:
             pass
-        wrk.terminate()
-        wrk_out, _ = wrk.communicate()
+        try:
+            wrk_out, _ = wrk.communicate(timeout=30)  # it ends a second after the window
+        except subprocess.TimeoutExpired:
+            wrk.kill()
+            wrk_out, _ = wrk.communicate()
         wrk_rps = float("nan")
         for line in wrk_out.splitlines():
             if line.startswith("Requests/sec:"):
