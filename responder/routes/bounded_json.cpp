@@ -24,7 +24,7 @@ class BoundedBuilder final : public nlohmann::json_sax<json> {
   bool number_unsigned(number_unsigned_t v) override { return add(json(v)) != nullptr; }
   bool number_float(number_float_t v, const string_t&) override { return add(json(v)) != nullptr; }
   bool string(string_t& v) override { return add(json(std::move(v))) != nullptr; }
-  bool binary(binary_t& v) override { return add(json::binary(std::move(v))) != nullptr; }
+  bool binary(binary_t&) override { return halt(Stop::malformed); }  // never from JSON text
   bool start_object(std::size_t) override { return open(json::object()); }
   bool start_array(std::size_t) override { return open(json::array()); }
   bool end_object() override { return close(); }
