@@ -245,7 +245,7 @@ void handle_revocations(http::Request& req, registry::Registry& registry, ApiCon
   // A small body (the usual single revocation) is parsed right here; a large one on the
   // pool, so the worker goes on answering (OCSP) meanwhile.
   if (body.size() <= kInlineJsonBytes) return revoke();
-  pool.submit(std::move(revoke), Lane::urgent);
+  pool.submit(std::move(revoke));
 }
 
 void handle_crl(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
