@@ -101,8 +101,9 @@ class AuditedWrite {
 
   explicit AuditedWrite(Writer& writer) : writer_(writer) {}
 
+  // `lane`: the Writer queue it waits in (urgent: CSR reservations, revocations).
   template <typename T>
-  void run(AuditEvent event, Apply<T> apply, Done<T> done);
+  void run(AuditEvent event, Apply<T> apply, Done<T> done, Lane lane = Lane::normal);
   // The same, waiting for the commit (tools, service threads, tests; never on an event
   // loop or the Writer thread).
   template <typename T>
@@ -145,11 +146,14 @@ Result<T> AuditedWrite::outcome(Status committed, std::optional<Result<T>>& slot
 }
 
 template <typename T>
-void AuditedWrite::run(AuditEvent event, Apply<T> apply, Done<T> done) {
+void AuditedWrite::run(AuditEvent event, Apply<T> apply, Done<T> done, Lane lane) {
   auto slot = std::make_shared<std::optional<Result<T>>>();
-  writer_.submit(job<T>(std::move(event), std::move(apply), slot), [slot, done = std::move(done)](Status s) {
-    if (done) done(outcome<T>(std::move(s), *slot));
-  });
+  writer_.submit(
+      job<T>(std::move(event), std::move(apply), slot),
+      [slot, done = std::move(done)](Status s) {
+        if (done) done(outcome<T>(std::move(s), *slot));
+      },
+      lane);
 }
 
 template <typename T>

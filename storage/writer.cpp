@@ -1,4 +1,6 @@
 // The single Writer thread (see writer.hpp). Policy:
+//  * a batch is the urgent queue (up to max_batch jobs), then normal jobs in order while
+//    their summed weight stays within max_commit_weight (at least one normal job);
 //  * one LMDB write transaction per batch, one child transaction per job, so a job's
 //    error discards only that job's writes;
 //  * Done runs only after the batch's commit returned (durable) or failed;
@@ -76,7 +78,7 @@ void Writer::stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     // Jobs submitted before a start() that never came still get run.
-    if (!started_ && !queue_.empty()) {
+    if (!started_ && (!queue_.empty() || !urgent_.empty())) {
       started_ = true;
       thread_ = std::thread([this] { loop(); });
     }
@@ -90,14 +92,15 @@ void Writer::stop() {
   if (thread.joinable()) thread.join();
 }
 
-void Writer::submit(Job job, Done done) {
+void Writer::submit(Job job, Done done, Lane lane, std::size_t weight) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      queue_.push_back(Pending{std::move(job), std::move(done)});
+      (lane == Lane::urgent ? urgent_ : queue_).push_back(Pending{std::move(job), std::move(done), weight});
       // Wake the thread only when it may be idle or the batch is now full; during a
       // gathering wait it re-checks the queue size itself on each wake-up.
-      if (queue_.size() == 1 || queue_.size() >= options_.max_batch) cv_.notify_one();
+      const std::size_t pending = urgent_.size() + queue_.size();
+      if (pending == 1 || pending >= options_.max_batch) cv_.notify_one();
       return;
     }
   }
@@ -137,16 +140,13 @@ void Writer::loop() {
   std::deque<Pending> batch;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping and drained
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !urgent_.empty(); });
+    if (queue_.empty() && urgent_.empty()) return;  // stopping and drained
     // Gather more for up to max_delay, unless the batch is already full or we stop.
     const auto deadline = std::chrono::steady_clock::now() + options_.max_delay;
     cv_.wait_until(lock, deadline,
-                   [this] { return stopping_ || queue_.size() >= options_.max_batch; });
-    while (!queue_.empty() && batch.size() < options_.max_batch) {
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+                   [this] { return stopping_ || urgent_.size() + queue_.size() >= options_.max_batch; });
+    take_batch(batch);
     lock.unlock();
     try {
       run_batch(batch);
@@ -159,6 +159,23 @@ void Writer::loop() {
     }
     batch.clear();
     lock.lock();
+  }
+}
+
+void Writer::take_batch(std::deque<Pending>& batch) {
+  while (!urgent_.empty() && batch.size() < options_.max_batch) {
+    batch.push_back(std::move(urgent_.front()));
+    urgent_.pop_front();
+  }
+  std::size_t weight = 0;
+  bool took_normal = false;
+  while (!queue_.empty()) {
+    const std::size_t w = queue_.front().weight;
+    if (took_normal && (batch.size() >= options_.max_batch || weight + w > options_.max_commit_weight)) break;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    weight += w;
+    took_normal = true;
   }
 }
 

@@ -3,6 +3,11 @@
 // LMDB write transaction (a failing job rolls back alone), commits durably once, and
 // only then calls every job's completion. On MDB_MAP_FULL it aborts the batch, grows the
 // map and runs the batch again, so jobs must be re-runnable (pure functions of the txn).
+// Two queues (common/lane.hpp): every batch takes the urgent jobs first (revocations, CSR
+// reservations), then normal jobs in submission order up to `max_commit_weight` (a job's
+// weight is the items it writes, e.g. an import batch's certificates), so a commit stays
+// short and an urgent job waits for at most the commit in progress, never for a queue of
+// imports. A batch always takes at least one normal job when any waits (no starvation).
 #pragma once
 
 #include <chrono>
@@ -14,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "common/lane.hpp"
 #include "common/result.hpp"
 #include "storage/lmdb.hpp"
 
@@ -22,6 +28,9 @@ namespace trustmon::storage {
 struct WriterOptions {
   std::size_t max_batch = 1024;
   std::chrono::microseconds max_delay{500};
+  // Normal-lane weight one commit takes at most (the first normal job is taken whatever
+  // its weight); urgent jobs are not counted.
+  std::size_t max_commit_weight = 2048;
 };
 
 struct WriterStats {
@@ -62,7 +71,9 @@ class Writer {
   // "shutting_down".
   void stop();
 
-  void submit(Job job, Done done);
+  // `weight`: how many items the job writes (1 for a single record); only bounds how much
+  // normal-lane work shares a commit.
+  void submit(Job job, Done done, Lane lane = Lane::normal, std::size_t weight = 1);
   // Submit and wait (for tools, the refresher, tests; never from an event loop).
   Status run_sync(Job job);
 
@@ -72,15 +83,19 @@ class Writer {
   struct Pending {
     Job job;
     Done done;
+    std::size_t weight = 1;
   };
   void loop();
+  // Moves the next batch out of the queues (mu_ held).
+  void take_batch(std::deque<Pending>& batch);
   void run_batch(std::deque<Pending>& batch);
 
   Env& env_;
   WriterOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;
+  std::deque<Pending> urgent_;
+  std::deque<Pending> queue_;  // the normal lane
   bool stopping_ = false;
   bool started_ = false;
   std::thread thread_;

@@ -18,8 +18,10 @@
 // input counts as refused, with its file and index in the error list. A request-level failure (transport, 4xx/5xx) stops the
 // import: later batches would fail the same way. Reading stops, no batch is sent once a
 // sender has seen the failure, and requests already in flight finish and are counted.
-// The exception is a rate_limited reply (429), which stored nothing: that batch is sent
-// again after a growing pause.
+// The exceptions: a rate_limited reply (429), which stored nothing, and a timeout (the
+// server may be busy, the batch may or may not be stored): that batch is sent again after
+// a growing pause, a bounded number of times. Resending is safe because ingest is
+// idempotent: what the lost attempt stored comes back as duplicates, not errors.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -46,6 +48,7 @@ constexpr std::size_t kMaxDerFileBytes = std::size_t{1} << 20;  // a certificate
 constexpr std::size_t kMaxPemBlockBytes = std::size_t{2} << 20;
 constexpr std::size_t kQueueSlots = 1;  // full batches waiting for a free sender
 constexpr int kRateLimitRetries = 5;     // rate_limited replies retried per batch
+constexpr int kTimeoutRetries = 3;       // timed-out requests retried per batch
 // Body bytes per request, below the server's default body limit ([server] max_body_bytes,
 // 16 MiB) with room for certificates larger than usual.
 constexpr std::size_t kMaxBatchBytes = std::size_t{8} << 20;
@@ -241,10 +244,21 @@ class Importer {
       req.headers = {{"Accept", "application/json"}, {"Content-Type", "application/x-pem-file"}};
       req.body = std::move(b.body);
       // A rate_limited reply (429) changed nothing: the same request goes again after a
-      // pause that doubles (1, 2, 4, 8, 16 s), unless the import stopped meanwhile.
+      // pause that doubles (1, 2, 4, 8, 16 s). A timeout goes again after 2, 4, 8 s (the
+      // server was busy; what it stored meanwhile comes back as duplicates). Not once the
+      // import stopped.
       auto reply = exchange_json(http, req);
-      for (int attempt = 0; attempt < kRateLimitRetries && !reply && reply.error().code == "rate_limited"; ++attempt) {
-        if (!pause(std::chrono::seconds(1 << attempt))) break;
+      for (int limited = 0, timed_out = 0; !reply;) {
+        const std::string& code = reply.error().code;
+        std::chrono::seconds wait{};
+        if (code == "rate_limited" && limited < kRateLimitRetries) {
+          wait = std::chrono::seconds(1 << limited++);
+        } else if (code == "http_timeout" && timed_out < kTimeoutRetries) {
+          wait = std::chrono::seconds(2 << timed_out++);
+        } else {
+          break;
+        }
+        if (!pause(wait)) break;
         reply = exchange_json(http, req);
       }
       if (!reply) {

@@ -306,7 +306,7 @@ void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixT
   };
   audited_.run<ReserveOutcome>(step_event("csr.reserved", actor, "csr.reserve", "reserved",
                                           target_of(std::nullopt, &req.csr, &req.spki, issuer)),
-                               std::move(apply), std::move(done));
+                               std::move(apply), std::move(done), Lane::urgent);
 }
 
 void CsrService::commit(ReservationId id, Sha256 cert_sha256, std::optional<Sha256> cert_spki_sha256, Actor actor,

@@ -13,7 +13,8 @@
 //    reused;
 //  * reserve() is ONE Writer job that checks and inserts: the Writer is a single thread,
 //    so of two providers racing for one CSR exactly one wins, always. Results are
-//    delivered after the durable commit;
+//    delivered after the durable commit. It waits in the Writer's urgent lane (a provider
+//    is waiting to issue), ahead of certificate imports;
 //  * only the holder participant commits or releases a reservation; commit is idempotent
 //    for the same certificate;
 //  * reservations past their TTL count as expired when read; sweep_expired() stores that

@@ -120,7 +120,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       server(server_options(c), http::Router{}) {
   http::Router& router = server.router();
   routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters);
-  routes::add_api_routes(router, cert_registry, search, api);
+  api_routes = routes::add_api_routes(router, cert_registry, search, api);
   routes::add_admin_routes(router, api);
   csr_routes = routes::add_csr_routes(router, csr_service, api);
   routes::add_tl_routes(router, api, tl_service);

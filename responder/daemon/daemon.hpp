@@ -37,6 +37,7 @@
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/api_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -92,6 +93,7 @@ class Daemon {
     routes::ApiContext api;
     routes::OcspCounters ocsp_counters;
     routes::WorkerStates worker_states;       // outlives the server's workers
+    std::shared_ptr<routes::ApiRoutes> api_routes;  // body parsing pool
     std::shared_ptr<routes::CsrRoutes> csr_routes;
     http::Server server;                      // worker threads, run by run()
   };

@@ -168,7 +168,7 @@ void Registry::ingest(std::vector<Bytes> certificates, Actor actor, Callback don
   batch->done = std::move(done);
   parallel(
       batch->der.size(), [this, batch](std::size_t b, std::size_t e) { prepare_ingest_chunk(batch, b, e); },
-      [this, batch] { submit_ingest(batch); });
+      [this, batch] { submit_ingest(batch); }, Lane::normal);
 }
 
 void Registry::ingest_body(std::string content_type, Bytes body, Actor actor, Callback done) {
@@ -319,7 +319,8 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       if (der_ids[e.item] != 0) scratch.push_back({e.key, e.value});
     return txn.put_sorted(storage::Table::attr_index, scratch);
   };
-  submit_batch(std::move(job), std::move(report), std::move(batch->done));
+  const std::size_t weight = batch->der.size();
+  submit_batch(std::move(job), std::move(report), std::move(batch->done), Lane::normal, weight);
 }
 
 }  // namespace trustmon::registry

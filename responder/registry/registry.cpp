@@ -24,6 +24,9 @@ constexpr std::size_t kMinChunk = 64;
 // Writer's priority: a bulk import then takes the CPU the OCSP answers leave idle instead
 // of queueing them behind it (bench/README.md, ocsp_during_import.py).
 constexpr int kPrepareNice = 10;
+// Preparation threads that serve only the urgent lane (revocations): one is enough for a
+// revocation not to wait for an import's chunk; revocations are small.
+constexpr std::size_t kUrgentThreads = 1;
 
 std::size_t default_threads(std::size_t requested) {
   if (requested != 0) return requested;
@@ -73,7 +76,7 @@ Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers,
       responders_(responders),
       options_(options),
       clock_(clock),
-      prepare_(default_threads(registry_options.prepare_threads), "ingest", kPrepareNice) {
+      prepare_(default_threads(registry_options.prepare_threads), "ingest", kPrepareNice, kUrgentThreads) {
   for (const auto& name : registry_options.accept_unverified_issuers) {
     if (const pki::Issuer* k = issuers_.find_by_name(name)) unverified_ok_.push_back(k->id);
   }
@@ -84,30 +87,36 @@ bool Registry::accepts_unverified(storage::IssuerId id) const {
   return std::find(unverified_ok_.begin(), unverified_ok_.end(), id) != unverified_ok_.end();
 }
 
-void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done) {
-  writer_.submit(std::move(job), [report = std::move(report), done = std::move(done)](Status s) {
-    if (!s) {
-      done(std::move(s).error());
-      return;
-    }
-    done(std::move(*report));
-  });
+void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done, Lane lane,
+                            std::size_t weight) {
+  writer_.submit(
+      std::move(job),
+      [report = std::move(report), done = std::move(done)](Status s) {
+        if (!s) {
+          done(std::move(s).error());
+          return;
+        }
+        done(std::move(*report));
+      },
+      lane, std::max<std::size_t>(1, weight));
 }
 
 void Registry::parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk,
-                        std::function<void()> finish) {
-  const std::size_t chunks =
-      std::max<std::size_t>(1, std::min(prepare_.size(), (n + kMinChunk - 1) / kMinChunk));
+                        std::function<void()> finish, Lane lane) {
+  const std::size_t threads = prepare_.size() + (lane == Lane::urgent ? prepare_.urgent_threads() : 0);
+  const std::size_t chunks = std::max<std::size_t>(1, std::min(threads, (n + kMinChunk - 1) / kMinChunk));
   const std::size_t per = (n + chunks - 1) / chunks;
   auto remaining = std::make_shared<std::atomic<std::size_t>>(chunks);
   auto shared_chunk = std::make_shared<std::function<void(std::size_t, std::size_t)>>(std::move(chunk));
   auto shared_finish = std::make_shared<std::function<void()>>(std::move(finish));
   for (std::size_t c = 0; c < chunks; ++c) {
     const std::size_t begin = std::min(n, c * per), end = std::min(n, begin + per);
-    prepare_.submit([remaining, shared_chunk, shared_finish, begin, end] {
-      (*shared_chunk)(begin, end);
-      if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) (*shared_finish)();
-    });
+    prepare_.submit(
+        [remaining, shared_chunk, shared_finish, begin, end] {
+          (*shared_chunk)(begin, end);
+          if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) (*shared_finish)();
+        },
+        lane);
   }
 }
 

@@ -10,6 +10,11 @@
 //    the registry's preparation threads (every core by default), outside any
 //    transaction and off the HTTP event loops. A batch is cut into chunks prepared in
 //    parallel; the last chunk to finish hands the batch to the Writer;
+//  * revocations go ahead of ingest (common/lane.hpp): their preparation runs in the
+//    pool's urgent lane (taken first by any free thread, and one more thread serves only
+//    that lane, so a revocation never waits for an import's chunk), and their Writer job in
+//    the Writer's urgent lane. Ingest and CRL uploads (bulk) are normal; an ingest job weighs
+//    its certificates, which bounds how many share one commit (storage/writer.hpp);
 //  * one Writer job per batch applies the items in that job's child transaction. An
 //    item passes every check (refusal, duplicate, serial conflict) before its first
 //    write, so a refused item stores nothing, neither record nor index entry; a storage
@@ -138,14 +143,18 @@ class Registry {
   void prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& batch, std::size_t begin,
                                 std::size_t end) const;
   void submit_revocations(const std::shared_ptr<RevocationBatch>& batch);
-  // Cuts [0, n) into chunks on the preparation threads; `finish` runs once, after the last.
-  void parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk, std::function<void()> finish);
+  // Cuts [0, n) into chunks on the preparation threads (in `lane`); `finish` runs once,
+  // after the last.
+  void parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk, std::function<void()> finish,
+                Lane lane);
   void crl_prepared(Bytes crl, Actor actor, Callback done);
   PreparedCert prepare_cert(const Bytes& der) const;
   PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
   bool accepts_unverified(storage::IssuerId id) const;
   // Runs `job` on the Writer; `done` gets `report` once the commit is durable.
-  void submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done);
+  // `weight`: the batch's items (storage::Writer::submit).
+  void submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done, Lane lane,
+                    std::size_t weight);
 
   storage::Writer& writer_;
   storage::AuditedWrite audited_;  // refusals of a whole upload

@@ -63,6 +63,8 @@ struct Registry::RevocationBatch {
   Callback done;
   UnixTime now = 0;
   const char* action = "certificate.revoke";
+  // API revocations are urgent; a CRL upload (up to the whole CRL's entries) is bulk work.
+  Lane lane = Lane::urgent;
 };
 
 Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput& in, UnixTime now) const {
@@ -130,7 +132,7 @@ void Registry::revoke(std::vector<RevocationInput> revocations, Actor actor, Cal
         for (std::size_t i = b; i < e; ++i) batch->items[i] = prepare_revocation((*inputs)[i], batch->now);
         prepare_revocation_chunk(batch, b, e);
       },
-      [this, batch] { submit_revocations(batch); });
+      [this, batch] { submit_revocations(batch); }, Lane::urgent);
 }
 
 // Access check and signing of the revoked responses (items without an error).
@@ -246,7 +248,9 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
     }
     return {};
   };
-  submit_batch(std::move(job), std::move(report), std::move(batch->done));
+  const Lane lane = batch->lane;
+  const std::size_t weight = batch->items.size();
+  submit_batch(std::move(job), std::move(report), std::move(batch->done), lane, weight);
 }
 
 // --------------------------------------------------------------------------- CRLs
@@ -293,6 +297,7 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   batch->actor = std::move(actor);
   batch->done = std::move(done);
   batch->action = "crl.upload";
+  batch->lane = Lane::normal;
   batch->items.resize(upload->entries.size());
   for (std::size_t i = 0; i < upload->entries.size(); ++i) {
     CrlEntry& entry = upload->entries[i];
@@ -310,7 +315,7 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   parallel(
       batch->items.size(),
       [this, batch](std::size_t b, std::size_t e) { prepare_revocation_chunk(batch, b, e); },
-      [this, batch] { submit_revocations(batch); });
+      [this, batch] { submit_revocations(batch); }, Lane::normal);
 }
 
 }  // namespace trustmon::registry

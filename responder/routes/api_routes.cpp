@@ -8,9 +8,11 @@
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/ossl.hpp"
+#include "common/thread_pool.hpp"
 #include "responder/registry/attributes.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/bounded_json.hpp"
 #include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "storage/records.hpp"
@@ -172,7 +174,55 @@ std::optional<registry::RevocationInput> revocation_from_json(const json& j) {
   return in;
 }
 
-void handle_revocations(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
+// The revocations of a body: one revocation object, or {"revocations": [...]}. Parsed
+// with the limits applied while parsing (bounded_json.hpp). Pure: runs on any thread.
+Result<std::vector<registry::RevocationInput>> revocations_from_body(ByteView body) {
+  const JsonLimits limits{
+      16, kMaxRevocationsPerBatch,
+      make_error(ErrorKind::too_large, "batch_too_large",
+                 "at most " + std::to_string(kMaxRevocationsPerBatch) + " revocations"),
+      "the body is not a JSON object"};
+  auto doc = parse_bounded_json(body, limits);
+  if (!doc) return std::move(doc).error();
+  if (!doc->is_object()) return make_error(ErrorKind::invalid, "json_malformed", "the body is not a JSON object");
+  std::vector<registry::RevocationInput> inputs;
+  if (auto it = doc->find("revocations"); it != doc->end()) {
+    if (!it->is_array())
+      return make_error(ErrorKind::invalid, "json_malformed", "\"revocations\" must be an array");
+    // The parser stopped at item kMaxRevocationsPerBatch + 1 already.
+    inputs.reserve(it->size());
+    for (const auto& item : *it) {
+      auto in = revocation_from_json(item);
+      if (!in)
+        return make_error(ErrorKind::invalid, "json_malformed", "each revocation is an object of string fields");
+      inputs.push_back(std::move(*in));
+    }
+    return inputs;
+  }
+  auto in = revocation_from_json(*doc);
+  if (!in) return make_error(ErrorKind::invalid, "json_malformed", "revocation fields must be strings");
+  inputs.push_back(std::move(*in));
+  return inputs;
+}
+
+}  // namespace
+
+// Owns the pool that parses large revocation bodies, off the workers' loops.
+class ApiRoutes {
+ public:
+  ApiRoutes() : pool_(1, "json", kParseNice) {}
+  ThreadPool& pool() { return pool_; }
+
+ private:
+  // Below the loops, like the registry's preparation threads: a large body must not
+  // delay the OCSP answers of the worker that received it.
+  static constexpr int kParseNice = 10;
+  ThreadPool pool_;
+};
+
+namespace {
+
+void handle_revocations(http::Request& req, registry::Registry& registry, ApiContext& ctx, ThreadPool& pool) {
   auto actor = writer_actor(req, ctx, "certificate.revoke");
   if (!actor) return;
   auto shown = results_or_reply(req);
@@ -181,47 +231,21 @@ void handle_revocations(http::Request& req, registry::Registry& registry, ApiCon
     req.reply_error(415, "unsupported_media_type", "use application/json");
     return;
   }
-  ByteView body = req.body();
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    req.reply_error(400, "json_malformed", "the body is not a JSON object");
-    return;
-  }
-  std::vector<registry::RevocationInput> inputs;
-  const json* list = nullptr;
-  if (auto it = doc.find("revocations"); it != doc.end()) {
-    if (!it->is_array()) {
-      req.reply_error(400, "json_malformed", "\"revocations\" must be an array");
-      return;
-    }
-    list = &*it;
-  }
-  if (list) {
-    if (list->size() > kMaxRevocationsPerBatch) {
-      req.reply_error(413, "batch_too_large", "at most " + std::to_string(kMaxRevocationsPerBatch) + " revocations");
-      return;
-    }
-    for (const auto& item : *list) {
-      auto in = revocation_from_json(item);
-      if (!in) {
-        req.reply_error(400, "json_malformed", "each revocation is an object of string fields");
-        return;
-      }
-      inputs.push_back(std::move(*in));
-    }
-  } else {
-    auto in = revocation_from_json(doc);
-    if (!in) {
-      req.reply_error(400, "json_malformed", "revocation fields must be strings");
-      return;
-    }
-    inputs.push_back(std::move(*in));
-  }
+  const ByteView body = req.body();  // read here, on the loop; valid until the reply
   auto shared = std::make_shared<http::Request>(std::move(req));
-  registry.revoke(std::move(inputs), std::move(*actor),
-                  reply_with(shared,
-                             {registry::ItemStatus::revoked, registry::ItemStatus::unchanged, registry::ItemStatus::refused},
-                             *shown));
+  auto revoke = [&registry, shared, body, shown = *shown, actor = std::move(*actor)]() mutable {
+    auto inputs = revocations_from_body(body);
+    if (!inputs) return shared->reply_error(inputs.error());
+    registry.revoke(std::move(*inputs), std::move(actor),
+                    reply_with(shared,
+                               {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
+                                registry::ItemStatus::refused},
+                               shown));
+  };
+  // A small body (the usual single revocation) is parsed right here; a large one on the
+  // pool, so the worker goes on answering (OCSP) meanwhile.
+  if (body.size() <= kInlineJsonBytes) return revoke();
+  pool.submit(std::move(revoke));
 }
 
 void handle_crl(http::Request& req, registry::Registry& registry, ApiContext& ctx) {
@@ -335,8 +359,10 @@ void handle_certificate(http::Request& req, const registry::CertificateSearch& s
 
 }  // namespace
 
-void add_api_routes(http::Router& router, registry::Registry& registry, const registry::CertificateSearch& search,
-                    ApiContext& ctx) {
+std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, registry::Registry& registry,
+                                          const registry::CertificateSearch& search, ApiContext& ctx) {
+  auto routes = std::make_shared<ApiRoutes>();
+  ThreadPool& pool = routes->pool();
   router.add(http::Method::Post, "/api/v1/certificates",
              [&registry, &ctx](http::Request& req) { handle_certificates(req, registry, ctx); });
   router.add(http::Method::Get, "/api/v1/certificates",
@@ -344,8 +370,9 @@ void add_api_routes(http::Router& router, registry::Registry& registry, const re
   router.add_prefix(http::Method::Get, "/api/v1/certificates/",
                     [&search, &ctx](http::Request& req) { handle_certificate(req, search, ctx); });
   router.add(http::Method::Post, "/api/v1/revocations",
-             [&registry, &ctx](http::Request& req) { handle_revocations(req, registry, ctx); });
+             [&registry, &ctx, &pool](http::Request& req) { handle_revocations(req, registry, ctx, pool); });
   router.add(http::Method::Post, "/api/v1/crls", [&registry, &ctx](http::Request& req) { handle_crl(req, registry, ctx); });
+  return routes;
 }
 
 }  // namespace trustmon::routes

@@ -9,7 +9,11 @@
 //   GET  /api/v1/certificates/{sha256}    JSON (with base64 "der"), or the DER with
 //                                         Accept: application/pkix-cert
 // Replies come after the Writer's durable commit. Errors are JSON with stable codes.
+// A revocation body is parsed with its limits applied while parsing (bounded_json.hpp):
+// on the worker when small, else on the returned object's pool thread.
 #pragma once
+
+#include <memory>
 
 #include "responder/http/router.hpp"
 #include "responder/registry/registry.hpp"
@@ -19,7 +23,9 @@
 namespace trustmon::routes {
 
 struct ApiContext;
-void add_api_routes(http::Router& router, registry::Registry& registry, const registry::CertificateSearch& search,
-                    ApiContext& ctx);
+class ApiRoutes;
+// The returned object owns the parsing pool; keep it alive while the server runs.
+std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, registry::Registry& registry,
+                                          const registry::CertificateSearch& search, ApiContext& ctx);
 
 }  // namespace trustmon::routes

@@ -10,6 +10,7 @@
 #include "responder/pki/key_fingerprint.hpp"
 #include "responder/registry/certificate_body.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/bounded_json.hpp"
 #include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 
@@ -34,8 +35,13 @@ class CsrRoutes {
     std::string issuer;  // name, "" = unspecified
     UnixTime ttl = 0;
   };
-  // Reads the body; replies and returns nullopt when it is not usable.
+  // Reads the body; replies and returns nullopt when it is not usable. On the loop.
   std::optional<Input> read_input(http::Request& req, bool allow_batch);
+  // A JSON body with its limits applied while parsing (bounded_json.hpp). Any thread.
+  Result<Input> input_from_json(ByteView body, bool allow_batch) const;
+  static bool is_json(http::Request& req);
+  // The check of a read input, on the request's worker.
+  void check_input(std::shared_ptr<http::Request> shared, Input in, std::uint32_t participant);
   // Completion of a commit or release: the reservation as it is now, from the Writer thread.
   std::function<void(Result<csr::Reservation>)> reply_reservation(std::shared_ptr<http::Request> req);
   // Resolves an issuer name to its id (0 for ""); replies 404 when unknown.
@@ -60,11 +66,15 @@ std::optional<Bytes> csr_bytes(const json& v) {
 
 }  // namespace
 
+bool CsrRoutes::is_json(http::Request& req) {
+  return registry::media_type(req.header("Content-Type").value_or("")) == "application/json";
+}
+
 std::optional<CsrRoutes::Input> CsrRoutes::read_input(http::Request& req, bool allow_batch) {
-  Input in;
   const std::string type = registry::media_type(req.header("Content-Type").value_or(""));
   ByteView body = req.body();
   if (type == "application/pkcs10" || type == "application/x-pem-file" || type == "application/octet-stream") {
+    Input in;
     in.csrs.emplace_back(body.begin(), body.end());
     if (auto issuer = req.query("issuer")) in.issuer = *issuer;
     return in;
@@ -73,52 +83,47 @@ std::optional<CsrRoutes::Input> CsrRoutes::read_input(http::Request& req, bool a
     req.reply_error(415, "unsupported_media_type", "use application/json, application/pkcs10 or application/x-pem-file");
     return std::nullopt;
   }
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    req.reply_error(400, "json_malformed", "the body must be a JSON object");
+  auto in = input_from_json(body, allow_batch);
+  if (!in) {
+    req.reply_error(in.error());
     return std::nullopt;
   }
-  if (auto it = doc.find("issuer"); it != doc.end() && !it->is_null()) {
-    if (!it->is_string()) {
-      req.reply_error(400, "invalid_argument", "\"issuer\" must be an issuer name");
-      return std::nullopt;
-    }
+  return std::move(*in);
+}
+
+Result<CsrRoutes::Input> CsrRoutes::input_from_json(ByteView body, bool allow_batch) const {
+  const std::size_t max_batch = service_.policy().max_check_batch;
+  const auto batch_too_large = make_error(ErrorKind::too_large, "csr_batch_too_large",
+                                          "at most " + std::to_string(max_batch) + " requests per batch");
+  // Items per array or object: a batch's "csrs" at most (checked while parsing).
+  auto doc = parse_bounded_json(body, JsonLimits{16, max_batch, batch_too_large, "the body must be a JSON object"});
+  if (!doc) return std::move(doc).error();
+  if (!doc->is_object()) return make_error(ErrorKind::invalid, "json_malformed", "the body must be a JSON object");
+  Input in;
+  if (auto it = doc->find("issuer"); it != doc->end() && !it->is_null()) {
+    if (!it->is_string()) return make_error(ErrorKind::invalid, "invalid_argument", "\"issuer\" must be an issuer name");
     in.issuer = it->get<std::string>();
   }
-  if (auto it = doc.find("ttl"); it != doc.end() && !it->is_null()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 0) {
-      req.reply_error(400, "ttl_out_of_range", "\"ttl\" must be a number of seconds");
-      return std::nullopt;
-    }
+  if (auto it = doc->find("ttl"); it != doc->end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0)
+      return make_error(ErrorKind::invalid, "ttl_out_of_range", "\"ttl\" must be a number of seconds");
     in.ttl = it->get<std::int64_t>();
   }
-  if (auto it = doc.find("csrs"); allow_batch && it != doc.end()) {
-    if (!it->is_array()) {
-      req.reply_error(400, "json_malformed", "\"csrs\" must be an array");
-      return std::nullopt;
-    }
-    if (it->size() > service_.policy().max_check_batch) {
-      req.reply_error(413, "csr_batch_too_large",
-                      "at most " + std::to_string(service_.policy().max_check_batch) + " requests per batch");
-      return std::nullopt;
-    }
+  if (auto it = doc->find("csrs"); allow_batch && it != doc->end()) {
+    if (!it->is_array()) return make_error(ErrorKind::invalid, "json_malformed", "\"csrs\" must be an array");
+    if (it->size() > max_batch) return batch_too_large;  // the parser stops earlier; kept as the rule
     in.batch = true;
     for (const auto& v : *it) {
       auto bytes = csr_bytes(v);
-      if (!bytes) {
-        req.reply_error(400, "csr_malformed", "each request is a PEM or base64 DER string");
-        return std::nullopt;
-      }
+      if (!bytes) return make_error(ErrorKind::invalid, "csr_malformed", "each request is a PEM or base64 DER string");
       in.csrs.push_back(std::move(*bytes));
     }
     return in;
   }
-  auto it = doc.find("csr");
-  auto bytes = it == doc.end() ? std::nullopt : csr_bytes(*it);
-  if (!bytes) {
-    req.reply_error(400, "csr_malformed", "\"csr\" must be a PEM or base64 DER certificate request");
-    return std::nullopt;
-  }
+  auto it = doc->find("csr");
+  auto bytes = it == doc->end() ? std::nullopt : csr_bytes(*it);
+  if (!bytes)
+    return make_error(ErrorKind::invalid, "csr_malformed", "\"csr\" must be a PEM or base64 DER certificate request");
   in.csrs.push_back(std::move(*bytes));
   return in;
 }
@@ -136,16 +141,34 @@ std::optional<std::uint32_t> CsrRoutes::issuer_id(http::Request& req, const std:
 void CsrRoutes::check(http::Request& req) {
   auto principal = guard(req, ctx_, access::Need::read, "csr.check");
   if (!principal) return;
+  const std::uint32_t participant = principal->actor.participant;
+  if (is_json(req) && req.body().size() > kInlineJsonBytes) {
+    // A large JSON body (a batch) is parsed on the pool, off the event loop; the check
+    // goes on back on the request's worker.
+    const ByteView body = req.body();  // read on the loop; valid until the reply
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    pool_.submit([this, shared, body, participant] {
+      auto in = input_from_json(body, true);
+      if (!in) return shared->reply_error(in.error());
+      auto input = std::make_shared<Input>(std::move(*in));
+      shared->worker().post([this, shared, input, participant] { check_input(shared, std::move(*input), participant); });
+    });
+    return;
+  }
   auto in = read_input(req, true);
   if (!in) return;
-  auto issuer = issuer_id(req, in->issuer);
+  check_input(std::make_shared<http::Request>(std::move(req)), std::move(*in), participant);
+}
+
+void CsrRoutes::check_input(std::shared_ptr<http::Request> shared, Input in, std::uint32_t participant) {
+  http::Request& req = *shared;
+  auto issuer = issuer_id(req, in.issuer);
   if (!issuer) return;
-  const std::uint32_t participant = principal->actor.participant;
   const std::uint32_t issuer_value = *issuer;
-  if (!in->batch) {
+  if (!in.batch) {
     // One request: parsed and checked right here (a fraction of a millisecond, like a
     // live OCSP signature), in the worker's snapshot.
-    auto parsed = csr::parse_csr(in->csrs.front());
+    auto parsed = csr::parse_csr(in.csrs.front());
     if (!parsed) return reply_error(req, parsed.error());
     WorkerState& state = worker_state(req);
     storage::ReadScope scope(state.txn);
@@ -156,8 +179,7 @@ void CsrRoutes::check(http::Request& req) {
   }
   // A batch (up to max_check_batch requests) is parsed on the pool, off the event loop,
   // then checked back on the request's worker against one snapshot.
-  auto shared = std::make_shared<http::Request>(std::move(req));
-  auto input = std::make_shared<Input>(std::move(*in));
+  auto input = std::make_shared<Input>(std::move(in));
   pool_.submit([this, shared, input, participant, issuer_value] {
     std::vector<csr::ParsedCsr> parsed;
     parsed.reserve(input->csrs.size());
@@ -255,9 +277,12 @@ void CsrRoutes::commit(http::Request& req) {
   if (!id) return;
   auto principal = guard(req, ctx_, access::Need::write, "csr.commit");
   if (!principal) return;
-  ByteView body = req.body();
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return req.reply_error(400, "json_malformed", "the body must be a JSON object");
+  // Two fields: a small bound stops a nested or many-item body at once.
+  auto parsed_doc = parse_bounded_json(
+      req.body(), JsonLimits{4, 16, make_error(ErrorKind::invalid, "json_malformed", "the body must be a JSON object"),
+                             "the body must be a JSON object"});
+  if (!parsed_doc || !parsed_doc->is_object()) return req.reply_error(400, "json_malformed", "the body must be a JSON object");
+  const json& doc = *parsed_doc;
   Sha256 cert_sha{};
   std::optional<Sha256> cert_spki;
   if (auto it = doc.find("certificate"); it != doc.end() && it->is_string()) {

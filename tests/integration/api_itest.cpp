@@ -177,6 +177,94 @@ TEST_F(ApiTest, RevokingTwiceIsUnchanged) {
   EXPECT_NE(out.find("Invalidity Date"), std::string::npos) << out;
 }
 
+// Large JSON bodies (D6): parsed with their limits applied while parsing, and off the
+// worker's loop. A deeply nested body is refused 400 and a huge array 413 (revocations and
+// CSR checks alike) without parsing it all; and with one worker, an OCSP request sent after
+// a large body that takes a while to parse is answered before that body's reply (on the
+// loop, the OCSP request would wait for the whole parse). Ordering, not time.
+TEST(LargeJsonBodies, RefusedEarlyAndParsedOffTheWorkersLoop) {
+  Daemon d;
+  d.set_config("workers", "1");
+  d.start();
+  const auto& pki = demo_pki();
+  const std::string dir = make_temp_dir("trustmon-bigjson");
+  const std::string req = dir + "/ocsp.req";
+  ASSERT_EQ(sh("openssl ocsp -issuer " + q(pki.ca("demo-ec")) + " -serial 0x" + pki.serials("demo-ec")[0] +
+               " -no_nonce -reqout " + q(req))
+                .exit_code,
+            0);
+  const std::string script = dir + "/client.py";
+  {
+    std::ofstream py(script);
+    py << R"PY(
+import socket, sys, select, json
+port, token, ocsp_file, case = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+
+def post(path, body, ctype="application/json"):
+    s = socket.create_connection(("127.0.0.1", port))
+    head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\nAuthorization: Bearer %s\r\n"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n" % (path, ctype, token, len(body))).encode()
+    s.sendall(head + body)
+    return s
+
+def read_all(s):
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+def status_and_code(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1])
+    try:
+        code = json.loads(body)["error"]["code"]
+    except Exception:
+        code = "-"
+    return "%d %s" % (status, code)
+
+if case == "nested":
+    print(status_and_code(read_all(post("/api/v1/revocations", b"[" * 8000000))))
+elif case == "items":
+    body = b'{"revocations":[' + b",".join([b"{}"] * 1000000) + b"]}"
+    print(status_and_code(read_all(post("/api/v1/revocations", body))))
+elif case == "csrs":
+    body = b'{"csrs":[' + b",".join([b'"x"'] * 1000000) + b"]}"
+    print(status_and_code(read_all(post("/api/v1/csr/check", body))))
+elif case == "order":
+    # A body within the limits that takes a while to parse, invalid at its very end.
+    big = post("/api/v1/revocations", b'{"revocations":[{"issuer":"' + b"a" * 8000000 + b'"}')
+    ocsp = post("/ocsp", open(ocsp_file, "rb").read(), "application/ocsp-request")
+    order, replies, pending = [], {}, {big: "big", ocsp: "ocsp"}
+    buffers = {big: b"", ocsp: b""}
+    while pending:
+        ready, _, _ = select.select(list(pending), [], [], 60)
+        if not ready:
+            break
+        for s in ready:
+            chunk = s.recv(65536)
+            if chunk and not buffers[s]:
+                order.append(pending[s])
+            buffers[s] += chunk
+            if not chunk:
+                replies[pending.pop(s)] = status_and_code(buffers[s])
+    print(" ".join(order), "|", replies.get("ocsp"), "|", replies.get("big"))
+)PY";
+  }
+  const std::string port = d.url().substr(d.url().rfind(':') + 1);
+  auto client = [&](const std::string& which) {
+    return trim(sh("python3 " + q(script) + " " + port + " " + q(d.token()) + " " + q(req) + " " + which).out);
+  };
+  EXPECT_EQ(client("nested"), "400 json_malformed");
+  EXPECT_EQ(client("items"), "413 batch_too_large");
+  EXPECT_EQ(client("csrs"), "413 csr_batch_too_large");
+  EXPECT_EQ(client("order"), "ocsp big | 200 - | 400 json_malformed");
+  // The worker is still there and answers.
+  EXPECT_EQ(client("nested"), "400 json_malformed");
+  d.stop();
+}
+
 // A bulk import cut by SIGKILL in the middle: after the restart the store opens, the
 // event chain verifies, what was acknowledged is there, and importing the same files
 // again converges to every certificate stored exactly once.

@@ -7,6 +7,7 @@
 
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -437,6 +438,44 @@ TEST_F(RegistryTest, AttributeIndexSpansEpochs) {
   ASSERT_TRUE(detail.ok());
   ASSERT_TRUE(detail->has_value());
   EXPECT_EQ((*detail)->summary.serial_hex, "6E");
+}
+
+// A revocation submitted behind queued import batches is prepared in the urgent lane and
+// written in the Writer's urgent lane: it is acknowledged before any of those batches, and
+// its signed response is stored in its own commit.
+TEST_F(RegistryTest, RevocationIsNotQueuedBehindImports) {
+  const Bytes der = ua_cert(taras());
+  std::mutex mu;
+  std::vector<std::string> done_order;
+  std::vector<std::future<void>> finished;
+  const auto record = [&](std::string name) {
+    auto p = std::make_shared<std::promise<void>>();
+    finished.push_back(p->get_future());
+    return [&mu, &done_order, name = std::move(name), p](Result<BatchReport> r) {
+      EXPECT_TRUE(r.ok()) << name;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        done_order.push_back(name);
+      }
+      p->set_value();
+    };
+  };
+  // Every copy of the certificate is verified again: real preparation work per item.
+  for (int i = 0; i < 4; ++i)
+    registry_->ingest(std::vector<Bytes>(2000, der), Actor::bootstrap(), record("ingest" + std::to_string(i)));
+  RevocationInput in;
+  in.issuer = "ec";
+  in.serial_hex = "7777";
+  in.reason = "keyCompromise";
+  registry_->revoke({in}, Actor::bootstrap(), record("revoke"));
+  for (auto& f : finished) f.wait();
+  ASSERT_EQ(done_order.size(), 5u);
+  EXPECT_EQ(done_order.front(), "revoke");
+  storage::ReadScope scope(*read_);
+  const storage::IssuerId ec = testing::shared_issuers().find_by_name("ec")->id;
+  auto stored = read_->get(storage::Table::ocsp_responses, storage::encode_cert_key(ec, Bytes{0x77, 0x77}));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->has_value());  // its signed response came in the same commit
 }
 
 TEST_F(RegistryTest, SameCertificateTwiceIsOneCertificate) {

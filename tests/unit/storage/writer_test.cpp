@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -93,6 +94,88 @@ TEST(Writer, ManyConcurrentSubmittersAllCommit) {
       EXPECT_EQ(read_key(*env, k), "v" + k);
     }
   }
+}
+
+// An urgent job (a revocation) submitted behind a queue of heavy normal jobs (import
+// batches) commits in the very next batch, before every one of them; each heavy job gets a
+// commit of its own (the weight cap), the first of them shared with the urgent job.
+TEST(Writer, UrgentJobCommitsBeforeQueuedIngestBatches) {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  WriterOptions options;
+  options.max_commit_weight = 1000;
+  Writer writer(*env, options);
+  std::atomic<int> commits{0};
+  writer.set_on_commit([&] { ++commits; });
+  writer.start();
+
+  // Hold the Writer inside a job so that everything below queues up behind it.
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  writer.submit(
+      [&entered, released](WriteTxn& txn) {
+        entered.set_value();
+        released.wait();
+        return txn.put(Table::certs, as_bytes(std::string("gate")), as_bytes(std::string("1")));
+      },
+      nullptr);
+  entered.get_future().wait();
+
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> done_order;  // (job, commits before its own)
+  const auto record = [&](std::string name) {
+    return [&, name = std::move(name)](Status s) {
+      EXPECT_TRUE(s.ok()) << name;
+      std::lock_guard<std::mutex> lock(mu);
+      done_order.emplace_back(name, commits.load());
+    };
+  };
+  constexpr int kBatches = 6;
+  for (int i = 0; i < kBatches; ++i) {
+    const std::string k = "ingest" + std::to_string(i);
+    writer.submit(put_job(k, "v"), record(k), Lane::normal, 800);
+  }
+  writer.submit(put_job("revoke", "v"), record("revoke"), Lane::urgent);
+  release.set_value();
+  writer.stop();
+
+  ASSERT_EQ(done_order.size(), std::size_t{kBatches + 1});
+  EXPECT_EQ(done_order[0].first, "revoke");
+  const int revoke_commit = done_order[0].second;
+  EXPECT_EQ(revoke_commit, 1);  // the commit right after the gate's
+  for (int i = 0; i < kBatches; ++i) {
+    const auto& [name, commit] = done_order[static_cast<std::size_t>(i) + 1];
+    EXPECT_EQ(name, "ingest" + std::to_string(i));  // the normal lane keeps its order
+    EXPECT_EQ(commit, revoke_commit + i);            // one heavy batch per commit
+  }
+  EXPECT_EQ(read_key(*env, "revoke"), "v");
+  EXPECT_EQ(writer.stats().commits, std::uint64_t{kBatches + 1});
+}
+
+// Light normal jobs still share commits (the cap is on weight, not on job count).
+TEST(Writer, LightJobsStillShareACommit) {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  Writer writer(*env);
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  writer.start();
+  writer.submit(
+      [&entered, released](WriteTxn&) {
+        entered.set_value();
+        released.wait();
+        return Status{};
+      },
+      nullptr);
+  entered.get_future().wait();
+  Outcomes out;
+  for (int i = 0; i < 100; ++i) writer.submit(put_job("k" + std::to_string(i), "v"), out.done());
+  release.set_value();
+  writer.stop();
+  EXPECT_EQ(out.ok_count(), 100u);
+  EXPECT_EQ(writer.stats().commits, 2u);
 }
 
 TEST(Writer, FailingJobRollsBackOnlyItsOwnWrites) {

@@ -32,6 +32,9 @@ class FakeApi final : public HttpTransport {
   // Requests with these 1-based numbers are answered 429 rate_limited (nothing stored).
   std::set<std::size_t> rate_limited_at;
   std::optional<std::size_t> transport_error_at;
+  // Requests with these 1-based numbers are handled (a batch is stored) but the client
+  // sees http_timeout, as when the server answers after the client's timeout.
+  std::set<std::size_t> timeout_at;
 
   std::vector<HttpRequest> requests;
   std::vector<std::size_t> batch_sizes;
@@ -41,6 +44,14 @@ class FakeApi final : public HttpTransport {
 
   Result<HttpResponse> send(const HttpRequest& req) override {
     requests.push_back(req);
+    auto answer = handle(req);
+    if (timeout_at.count(requests.size()) != 0)
+      return make_error(ErrorKind::unavailable, "http_timeout", "no reply from fake within 120 s");
+    return answer;
+  }
+
+ private:
+  Result<HttpResponse> handle(const HttpRequest& req) {
     if (transport_error_at && requests.size() == *transport_error_at)
       return make_error(ErrorKind::unavailable, "connection_failed", "cannot reach fake: connection refused");
     HttpResponse resp;

@@ -203,6 +203,31 @@ TEST_F(ImportTest, RateLimitedBatchesAreSentAgain) {
   EXPECT_EQ(always.requests.size(), 6u);  // the first try and five more
 }
 
+// A batch whose reply timed out is sent again; what the lost attempt stored comes back as
+// duplicates. A batch that keeps timing out ends the import after the last retry.
+TEST_F(ImportTest, TimedOutBatchesAreSentAgain) {
+  FakeApi api;
+  api.timeout_at = {2};  // the second batch is stored, but its reply is lost
+  ImportOptions o = options(5);
+  o.retry_pause_scale = 0.001;
+  ImportSummary s = run_import(api, o);
+  ASSERT_FALSE(s.fatal) << s.fatal->message;
+  EXPECT_EQ(s.stored + s.duplicate, 12u);
+  EXPECT_GT(s.duplicate, 0u);  // the resent batch: stored by the lost attempt
+  EXPECT_EQ(s.refused, 2u);
+  EXPECT_EQ(s.requests, 3u);
+  EXPECT_EQ(api.requests.size(), 4u);
+  EXPECT_EQ(api.requests[1].body, api.requests[2].body);  // the same batch again
+  EXPECT_EQ(api.stored_certs.size(), 12u);
+
+  FakeApi always;
+  for (std::size_t i = 1; i <= 10; ++i) always.timeout_at.insert(i);
+  ImportSummary failed = run_import(always, o);
+  ASSERT_TRUE(failed.fatal);
+  EXPECT_EQ(failed.fatal->code, "http_timeout");
+  EXPECT_EQ(always.requests.size(), 4u);  // the first try and three more
+}
+
 TEST_F(ImportTest, SecondRunReportsDuplicates) {
   FakeApi api;
   (void)run_import(api, options(500));
