@@ -57,7 +57,6 @@ bool utf8_valid(std::string_view s) noexcept {
 }
 
 void append_utf8_sanitized(std::string& out, std::string_view s) {
-  out.reserve(out.size() + s.size());
   for (std::size_t i = 0; i < s.size();) {
     const Utf8Step st = utf8_step(s, i);
     if (st.valid)
@@ -66,6 +65,60 @@ void append_utf8_sanitized(std::string& out, std::string_view s) {
       out.append(kReplacement);
     i += st.length;
   }
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (std::size_t i = 0; i < s.size();) {
+    const auto u = static_cast<std::uint8_t>(s[i]);
+    if (u >= 0x80) {
+      const Utf8Step st = utf8_step(s, i);
+      if (st.valid)
+        out.append(s.substr(i, st.length));
+      else
+        out.append(kReplacement);
+      i += st.length;
+      continue;
+    }
+    switch (u) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 15]);
+        } else {
+          out.push_back(static_cast<char>(u));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
 }
 
 std::string utf8_sanitize(std::string_view s) {

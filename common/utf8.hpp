@@ -9,7 +9,7 @@
 // points above U+10FFFF and truncated sequences are all invalid. NUL (00) is valid UTF-8;
 // callers that must refuse control characters do so themselves.
 //
-// The sanitizer replaces each maximal ill-formed subpart (the longest prefix of a
+// The sanitizer (and the JSON string writer below) replaces each maximal ill-formed subpart (the longest prefix of a
 // well-formed sequence, at least one octet) with U+FFFD, as Unicode recommends (and
 // WHATWG's decoder does): text for messages and logs, never for data that must round-trip
 // (those keep their octets, e.g. as hex: registry/attributes.hpp).
@@ -36,5 +36,15 @@ bool utf8_valid(std::string_view s) noexcept;
 std::string utf8_sanitize(std::string_view s);
 // The same, appended to `out`.
 void append_utf8_sanitized(std::string& out, std::string_view s);
+
+// Appends code point `cp` (a Unicode scalar value: callers pass decoded or folded ones)
+// in its shortest form.
+void append_utf8(std::string& out, char32_t cp);
+
+// Appends `s` as a JSON string literal, quotes included: the one JSON string writer for
+// text built by hand (event payloads, error bodies, batch reports). '"' and '\' are
+// escaped, \b \f \n \r \t in their short forms, other controls as \u00XX, and every
+// maximal ill-formed UTF-8 subpart becomes U+FFFD, so the result is always strict JSON.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace trustmon

@@ -28,9 +28,8 @@ nlohmann::json payload_json(std::string_view stored) {
   // dumps without throwing.
   nlohmann::json payload = nlohmann::json::parse(stored, nullptr, false);
   if (!payload.is_discarded() && payload.is_object()) return payload;
-  nlohmann::json wrapped = {{"unparsed", utf8_sanitize(stored)}};
-  if (!utf8_valid(stored)) wrapped["unparsed_hex"] = hex_encode(as_bytes(stored));
-  return wrapped;
+  if (utf8_valid(stored)) return {{"unparsed", stored}};
+  return {{"unparsed", utf8_sanitize(stored)}, {"unparsed_hex", hex_encode(as_bytes(stored))}};
 }
 
 nlohmann::json event_json(const storage::EventRecord& e) {

@@ -113,41 +113,6 @@ void add_header(evkeyvalq* headers, std::string_view name, std::string_view valu
   }
 }
 
-void json_escape_into(std::string& out, std::string_view raw) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  // Messages may echo client input: invalid UTF-8 becomes U+FFFD so the body stays JSON.
-  const std::string clean = utf8_valid(raw) ? std::string() : utf8_sanitize(raw);
-  const std::string_view s = clean.empty() ? raw : std::string_view(clean);
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
 std::int64_t steady_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -315,11 +280,11 @@ void Request::reply_json(int status, const nlohmann::json& body, Headers headers
 void Request::reply_error(int status, std::string_view code, std::string_view message, Headers headers) {
   std::string text;
   text.reserve(40 + code.size() + message.size());
-  text += R"({"error":{"code":")";
-  json_escape_into(text, code);
-  text += R"(","message":")";
-  json_escape_into(text, message);
-  text += "\"}}";
+  text += R"({"error":{"code":)";
+  append_json_string(text, code);
+  text += R"(,"message":)";
+  append_json_string(text, message);
+  text += "}}";
   respond(status, "application/json", as_bytes(text), headers);
 }
 

@@ -101,9 +101,6 @@ struct CertParts {
 };
 std::optional<CertParts> parse_cert_parts(ByteView der);
 
-// Appends code point `cp` to `out` as UTF-8 (no validation: callers pass scalar values).
-void append_utf8(std::string& out, std::uint32_t cp);
-
 // A string value as UTF-8, converted as OpenSSL's ASN1_STRING_to_UTF8 converts it:
 // UTF8String must be valid UTF-8; NumericString, PrintableString, T61String, IA5String,
 // UTCTime, GeneralizedTime and VisibleString are one octet per code point (Latin-1);

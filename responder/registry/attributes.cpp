@@ -14,7 +14,6 @@
 namespace trustmon::registry {
 
 // The certificate walk these functions read (pki/cert_view.hpp).
-using pki::append_utf8;
 using pki::directory_string_utf8;
 using pki::ExtensionView;
 using pki::kOidSubjectAltName;
@@ -353,38 +352,6 @@ Result<Attribute> parse_attribute_query(std::string_view text) {
   const std::size_t eq = text.find('=');
   if (eq == std::string_view::npos) return make_error(ErrorKind::invalid, "query_kind_unknown", "a query is kind=value");
   return parse_attribute_query(text.substr(0, eq), text.substr(eq + 1));
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
-    const char c = s[i];
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
-      // Valid UTF-8 is copied; each maximal ill-formed subpart becomes U+FFFD
-      // (common/utf8.hpp) so the payload stays strict JSON.
-      const Utf8Step st = utf8_step(s, i);
-      if (st.valid)
-        out.append(s.substr(i, st.length));
-      else
-        out += "\ufffd";
-      i += st.length;
-      continue;
-    }
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    } else {
-      out.push_back(c);
-    }
-    ++i;
-  }
-  out.push_back('"');
 }
 
 void append_attributes_json(std::string& out, const std::vector<Attribute>& attributes) {

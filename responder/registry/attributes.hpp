@@ -132,8 +132,5 @@ Result<Attribute> parse_attribute_query(std::string_view text);
 // JSON array of [name, value] pairs, e.g. [["cn","іван"],["drfo","1234567890"]], built
 // without a JSON library (the event payload of every ingested certificate).
 void append_attributes_json(std::string& out, const std::vector<Attribute>& attributes);
-// Appends `s` as a JSON string literal (quotes included); octets that are not UTF-8
-// become U+FFFD (attribute values never have any: see normalise).
-void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace trustmon::registry

@@ -1,5 +1,7 @@
 #include "responder/registry/event_payloads.hpp"
 
+#include "common/utf8.hpp"
+
 namespace trustmon::registry {
 
 std::string certificate_fields(const IssuedFields& f) {

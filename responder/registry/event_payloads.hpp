@@ -8,7 +8,7 @@
 //   certificate.revoked     {["attributes"],["invalidity_date"],"issuer","reason","revocation_time",
 //                            "serial"[,"sha256"[,"spki_sha256"]]}   (keys in this order)
 //
-// Policy: every string goes through append_json_string (attributes.hpp), so a payload is
+// Policy: every string goes through append_json_string (common/utf8.hpp), so a payload is
 // JSON whatever a certificate carries; the revoked payload keeps the key order events
 // stored before this module had, so equal revocations give equal text.
 #pragma once

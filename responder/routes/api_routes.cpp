@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "common/ossl.hpp"
@@ -60,22 +61,22 @@ void append_item_json(std::string& out, std::size_t index, const registry::ItemO
   out += '"';
   if (!o.issuer.empty()) {
     out += ",\"issuer\":";
-    registry::append_json_string(out, o.issuer);
+    append_json_string(out, o.issuer);
   }
   if (!o.serial_hex.empty()) {
     out += ",\"serial\":";
-    registry::append_json_string(out, o.serial_hex);
+    append_json_string(out, o.serial_hex);
   }
   if (!o.sha256_hex.empty()) {
     out += ",\"sha256\":";
-    registry::append_json_string(out, o.sha256_hex);
+    append_json_string(out, o.sha256_hex);
     if (!o.signature_checked) out += ",\"signature_checked\":false";
   }
   if (o.error) {
     out += ",\"error\":{\"code\":";
-    registry::append_json_string(out, o.error->code);
+    append_json_string(out, o.error->code);
     out += ",\"message\":";
-    registry::append_json_string(out, o.error->message);
+    append_json_string(out, o.error->message);
     out += '}';
   }
   out += '}';

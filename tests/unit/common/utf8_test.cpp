@@ -104,6 +104,9 @@ TEST(Utf8, EveryScalarValueRoundTrips) {
     if (scalar) {
       ASSERT_EQ(st.length, s.size()) << std::hex << cp;
       ASSERT_EQ(static_cast<std::uint32_t>(st.code_point), cp) << std::hex << cp;
+      std::string encoded;
+      append_utf8(encoded, static_cast<char32_t>(cp));
+      ASSERT_EQ(encoded, s) << std::hex << cp;
     }
   }
 }
@@ -152,6 +155,22 @@ TEST(Utf8, SanitizeReplacesMaximalSubparts) {
   std::string out = "x";
   append_utf8_sanitized(out, octets({0xc3}));
   EXPECT_EQ(out, "x" + fffd);
+}
+
+TEST(Utf8, JsonStringsAreStrictJsonWhateverTheOctets) {
+  const auto json = [](std::string_view s) {
+    std::string out = "x";
+    append_json_string(out, s);
+    return out;
+  };
+  EXPECT_EQ(json("plain"), "x\"plain\"");
+  EXPECT_EQ(json("say \"hi\"\n\\"), R"(x"say \"hi\"\n\\")");
+  EXPECT_EQ(json(octets({'\b', '\f', '\r', '\t', 0x01, 0x1f, 0x7f})), R"(x"\b\f\r\t\u0001\u001f)" "\x7f\"");
+  EXPECT_EQ(json("Іван"), "x\"Іван\"");
+  // An F7 lead octet, a lone continuation and a truncated sequence: U+FFFD each.
+  const std::string fffd = "\xef\xbf\xbd";
+  EXPECT_EQ(json(octets({'a', 0xf7, 0x97, 0x8b, 'b', 0x80, 0xe2, 0x80})),
+            "x\"a" + fffd + fffd + fffd + "b" + fffd + fffd + "\"");
 }
 
 }  // namespace
