@@ -10,8 +10,6 @@ namespace trustmon::registry {
 
 namespace {
 
-constexpr long kReasonRemoveFromCrl = 8;
-
 // DER as given (a CRL is a SEQUENCE: it starts with 0x30), or the first "X509 CRL"
 // block of a PEM text.
 std::optional<Bytes> crl_der(const Bytes& input) {
@@ -42,7 +40,7 @@ CrlEntry read_entry(const X509_REVOKED* r, UnixTime now, UnixTime max_skew) {
   Asn1StringPtr reason(static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, nullptr)));
   if (reason) {
     const long code = ASN1_ENUMERATED_get(reason.get());
-    if (code == kReasonRemoveFromCrl) {
+    if (code == storage::kReasonRemoveFromCrl) {
       e.error = entry_error("reason_invalid", "removeFromCRL (delta CRLs) is not a revocation");
       return e;
     }

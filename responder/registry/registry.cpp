@@ -98,7 +98,7 @@ void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchRepor
         }
         done(std::move(*report));
       },
-      lane, std::max<std::size_t>(1, weight));
+      lane, weight);
 }
 
 void Registry::parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk,

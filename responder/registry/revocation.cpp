@@ -3,9 +3,7 @@
 // certificate.revoked events by one Writer job per batch (policy: registry.hpp).
 #include <memory>
 
-#include "common/der.hpp"
 #include "common/ossl.hpp"
-#include "common/pem.hpp"
 #include "common/time.hpp"
 #include "responder/pki/cert_view.hpp"
 #include "responder/pki/key_fingerprint.hpp"
@@ -24,8 +22,6 @@ namespace {
 // A revocation may be dated at most this far into the future (clock skew between a CA
 // and us); later dates are refused.
 constexpr UnixTime kMaxFutureSkew = 300;
-constexpr int kReasonHold = 6;
-constexpr int kReasonRemoveFromCrl = 8;
 
 // The key fingerprint and indexed attributes of a stored certificate.
 struct RevokedDetails {
@@ -89,7 +85,7 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
     return p;
   }
   auto reason = storage::reason_from_name(in.reason.empty() ? "unspecified" : in.reason);
-  if (!reason || *reason == kReasonRemoveFromCrl /* not a revocation */) {
+  if (!reason || *reason == storage::kReasonRemoveFromCrl /* not a revocation */) {
     p.error = make_error(
         ErrorKind::invalid, "reason_invalid",
         "unknown revocation reason \"" + in.reason + "\" (use the RFC 5280 names, e.g. keyCompromise)");
@@ -132,7 +128,7 @@ void Registry::revoke(std::vector<RevocationInput> revocations, Actor actor, Cal
         for (std::size_t i = b; i < e; ++i) batch->items[i] = prepare_revocation((*inputs)[i], batch->now);
         prepare_revocation_chunk(batch, b, e);
       },
-      [this, batch] { submit_revocations(batch); }, Lane::urgent);
+      [this, batch] { submit_revocations(batch); }, batch->lane);
 }
 
 // Access check and signing of the revoked responses (items without an error).
@@ -198,7 +194,7 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
         // A revocation is final; the only change allowed afterwards is turning a hold
         // (certificateHold) into a permanent revocation.
         if (old->status == storage::CertStatus::revoked &&
-            !(old->reason == kReasonHold && p.reason != kReasonHold)) {
+            !(old->reason == storage::kReasonCertificateHold && p.reason != storage::kReasonCertificateHold)) {
           out.status = ItemStatus::unchanged;
           continue;
         }
@@ -248,9 +244,7 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
     }
     return {};
   };
-  const Lane lane = batch->lane;
-  const std::size_t weight = batch->items.size();
-  submit_batch(std::move(job), std::move(report), std::move(batch->done), lane, weight);
+  submit_batch(std::move(job), std::move(report), std::move(batch->done), batch->lane, batch->items.size());
 }
 
 // --------------------------------------------------------------------------- CRLs
@@ -260,7 +254,6 @@ void Registry::upload_crl(Bytes crl, Actor actor, Callback done) {
     crl_prepared(std::move(crl), std::move(actor), std::move(done));
   });
 }
-
 
 void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   const UnixTime now = clock_.now();
@@ -306,7 +299,7 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     item.issuer_name = issuer->name;
     item.serial = std::move(entry.serial);
     item.error = std::move(entry.error);
-    if (item.error && item.error->code == "serial_invalid") continue;
+    if (item.error) continue;  // refused alone, stored nowhere
     item.key = storage::encode_cert_key(issuer->id, item.serial);
     item.time = entry.time;
     item.reason = entry.reason;
@@ -315,7 +308,7 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
   parallel(
       batch->items.size(),
       [this, batch](std::size_t b, std::size_t e) { prepare_revocation_chunk(batch, b, e); },
-      [this, batch] { submit_revocations(batch); }, Lane::normal);
+      [this, batch] { submit_revocations(batch); }, batch->lane);
 }
 
 }  // namespace trustmon::registry
