@@ -97,10 +97,10 @@ void Writer::submit(Job job, Done done, Lane lane, std::size_t weight) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       (lane == Lane::urgent ? urgent_ : queue_).push_back(Pending{std::move(job), std::move(done), weight});
-      // Wake the thread only when it may be idle or the batch is now full; during a
-      // gathering wait it re-checks the queue size itself on each wake-up.
+      // Wake the thread when it may be idle, when the batch is now full, or for an urgent
+      // job (it ends a gathering wait: an urgent job waits only for the commit in progress).
       const std::size_t pending = urgent_.size() + queue_.size();
-      if (pending == 1 || pending >= options_.max_batch) cv_.notify_one();
+      if (pending == 1 || pending >= options_.max_batch || lane == Lane::urgent) cv_.notify_one();
       return;
     }
   }
@@ -142,10 +142,12 @@ void Writer::loop() {
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !urgent_.empty(); });
     if (queue_.empty() && urgent_.empty()) return;  // stopping and drained
-    // Gather more for up to max_delay, unless the batch is already full or we stop.
+    // Gather more for up to max_delay, unless the batch is already full, an urgent job
+    // waits, or we stop.
     const auto deadline = std::chrono::steady_clock::now() + options_.max_delay;
-    cv_.wait_until(lock, deadline,
-                   [this] { return stopping_ || urgent_.size() + queue_.size() >= options_.max_batch; });
+    cv_.wait_until(lock, deadline, [this] {
+      return stopping_ || !urgent_.empty() || urgent_.size() + queue_.size() >= options_.max_batch;
+    });
     take_batch(batch);
     lock.unlock();
     try {

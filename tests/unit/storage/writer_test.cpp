@@ -153,6 +153,28 @@ TEST(Writer, UrgentJobCommitsBeforeQueuedIngestBatches) {
   EXPECT_EQ(writer.stats().commits, std::uint64_t{kBatches + 1});
 }
 
+// An urgent job ends the Writer's gathering wait: it does not sit out max_delay behind a
+// normal job that started the wait (here a minute; the bound below is only a liveness
+// bound, far below that delay and far above a commit).
+TEST(Writer, UrgentJobEndsTheGatheringWait) {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  WriterOptions options;
+  options.max_delay = std::chrono::minutes(1);
+  Writer writer(*env, options);
+  writer.start();
+  std::promise<Status> normal_done, urgent_done;
+  writer.submit(put_job("normal", "v"), [&](Status s) { normal_done.set_value(std::move(s)); });
+  writer.submit(put_job("urgent", "v"), [&](Status s) { urgent_done.set_value(std::move(s)); }, Lane::urgent);
+  auto urgent = urgent_done.get_future();
+  ASSERT_EQ(urgent.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_TRUE(urgent.get().ok());
+  EXPECT_TRUE(normal_done.get_future().get().ok());  // taken into the same commit
+  writer.stop();
+  EXPECT_EQ(read_key(*env, "urgent"), "v");
+}
+
 // Light normal jobs still share commits (the cap is on weight, not on job count).
 TEST(Writer, LightJobsStillShareACommit) {
   TempDir dir;
