@@ -180,6 +180,13 @@ void Daemon::stop() {
   dispatcher_.stop();  // stores its delivery progress through the Writer, so before it
   feed_.stop();        // already stopped by the server's stop hook when run() served
   writer_.stop();      // finishes every accepted write
+  if (services_) {
+    // The routes' parsing pools finish their queued tasks now, while the server they reply
+    // through still exists (it is destroyed first); work they hand on is refused as
+    // shutting_down by the stopped Writer.
+    services_->api_routes.reset();
+    services_->csr_routes.reset();
+  }
   if (!tl_stopped) {
     // A trusted-list job outlived its grace and still uses the storage and the services:
     // every accepted write is committed now, so end the process here rather than destroy

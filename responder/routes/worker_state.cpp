@@ -12,11 +12,6 @@ void WorkerStates::attach(http::Server& server) {
   server.on_worker_stop([this](http::Worker& w) { close(w); });
 }
 
-std::size_t WorkerStates::size() const {
-  std::lock_guard lock(mu_);
-  return states_.size();
-}
-
 void WorkerStates::open(http::Worker& worker) {
   auto txn = storage::ReadTxn::begin(env_);
   if (!txn) throw std::runtime_error("cannot begin a read transaction: " + txn.error().message);

@@ -36,9 +36,6 @@ class WorkerStates {
   // whose read transaction cannot begin stops the server (its start hook throws).
   void attach(http::Server& server);
 
-  // States open now (one per running worker).
-  std::size_t size() const;
-
  private:
   void open(http::Worker& worker);
   void close(http::Worker& worker);

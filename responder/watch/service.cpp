@@ -356,6 +356,7 @@ void WatchService::stream_notifications(const storage::ReadTxn& txn, const stora
     auto facts = facts_of(txn, event);
     if (!facts) {
       log().warn("watch: cannot read the facts of event {}: {}", event.seq, facts.error().message);
+      memo_.events.erase(it);  // not remembered: the next subscriber reads it again
       return;
     }
     em.facts = std::move(*facts);
