@@ -7,6 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-8}
+[[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh [SECONDS] [HARNESS...]" >&2; exit 2; }
 shift || true
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
