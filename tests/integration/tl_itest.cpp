@@ -582,10 +582,11 @@ open(out, "w", encoding="utf-8").write(xml[:start] + refs + xml[end:])
     ASSERT_TRUE(body.is_object()) << r.out;
     EXPECT_EQ(body["error"]["code"], "tl_malformed") << r.out;
   }
-  // Nothing was stored: no list to serve, no tl.imported event.
-  auto audit = sh("curl -s -H " + auth + " " + q(daemon.url() + "/api/v1/admin/audit?action=tl.imported"));
+  // Nothing was stored: no tl.imported event (an error body has no "events" array).
+  auto audit = sh("curl -s -f -H " + auth + " " + q(daemon.url() + "/api/v1/admin/audit?action=tl.imported"));
+  ASSERT_EQ(audit.exit_code, 0) << audit.out;
   const json events = json::parse(audit.out, nullptr, false);
-  ASSERT_TRUE(events.is_object()) << audit.out;
+  ASSERT_TRUE(events.is_object() && events.contains("events") && events["events"].is_array()) << audit.out;
   EXPECT_TRUE(events["events"].empty()) << audit.out;
   // The real list still imports.
   auto imported = sh(daemon.ctl() + " tl import " + q(kUaList) + " 2>&1");

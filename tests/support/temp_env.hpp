@@ -3,34 +3,17 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "storage/lmdb.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace trustmon::storage::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = "/tmp/trustmon-storage-test-XXXXXX";
-    char* made = mkdtemp(tmpl.data());
-    if (made != nullptr) path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A fresh directory under /tmp, removed with its contents at the end of the test.
+using TempDir = trustmon::testing::ScratchDir;
 
 inline std::unique_ptr<Env> open_env(const std::string& path,
                                      std::size_t map_size = std::size_t{16} << 20) {

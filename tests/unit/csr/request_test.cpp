@@ -17,14 +17,7 @@ using testing::CsrOptions;
 using testing::KeyKind;
 using testing::make_csr;
 using testing::shared_key;
-
-Bytes spki_der(EVP_PKEY* key) {
-  const int n = i2d_PUBKEY(key, nullptr);
-  Bytes out(static_cast<std::size_t>(n));
-  unsigned char* p = out.data();
-  i2d_PUBKEY(key, &p);
-  return out;
-}
+using testing::spki_der;
 
 Bytes subject_der(const Bytes& csr) {
   const unsigned char* p = csr.data();

@@ -49,6 +49,14 @@ EvpPkeyPtr make_key(KeyKind kind) {
   return EvpPkeyPtr(key);
 }
 
+Bytes spki_der(EVP_PKEY* key) {
+  const int n = i2d_PUBKEY(key, nullptr);
+  Bytes out(static_cast<std::size_t>(n));
+  unsigned char* p = out.data();
+  i2d_PUBKEY(key, &p);
+  return out;
+}
+
 EVP_PKEY* shared_key(KeyKind kind) {
   static std::mutex mu;
   static std::map<KeyKind, EvpPkeyPtr> keys;

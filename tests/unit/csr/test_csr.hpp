@@ -16,6 +16,8 @@ enum class KeyKind { rsa, rsa_pss, p256, ed25519 };
 EvpPkeyPtr make_key(KeyKind kind);
 // A key of each kind, generated once per process (RSA generation is slow).
 EVP_PKEY* shared_key(KeyKind kind);
+// The key's SubjectPublicKeyInfo, DER (i2d_PUBKEY).
+Bytes spki_der(EVP_PKEY* key);
 
 struct CsrOptions {
   std::string common_name = "Test Subject";

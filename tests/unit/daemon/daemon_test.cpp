@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "responder/daemon/options.hpp"
 #include "tests/support/temp_env.hpp"
 
@@ -59,12 +61,29 @@ config::Config store_config(const std::string& dir) {
   return c;
 }
 
+// Threads of this process now (/proc/self/task).
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
 TEST(Daemon, OpensAndStopsWithoutServing) {
   storage::testing::TempDir dir;
-  auto d = Daemon::open(store_config(dir.path()), SystemClock::instance());
-  ASSERT_TRUE(d.ok()) << d.error().message;
-  (*d)->stop();
-  (*d)->stop();  // idempotent; the destructor calls it once more
+  {
+    // A first Daemon starts what a process starts once (the logger's thread).
+    auto warm = Daemon::open(store_config(dir.path()), SystemClock::instance());
+    ASSERT_TRUE(warm.ok()) << warm.error().message;
+  }
+  const std::size_t before = thread_count();
+  {
+    auto d = Daemon::open(store_config(dir.path()), SystemClock::instance());
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_GT(thread_count(), before);  // the Writer, the feed, the pools
+    (*d)->stop();
+    (*d)->stop();  // idempotent; the destructor calls it once more
+  }
+  EXPECT_EQ(thread_count(), before);  // no thread left behind
 }
 
 TEST(Daemon, StartUpErrorsSayWhatFailed) {
@@ -76,9 +95,11 @@ TEST(Daemon, StartUpErrorsSayWhatFailed) {
   EXPECT_EQ(d.error().code, "config_invalid");
   EXPECT_EQ(d.error().message.rfind("invalid [tl] name: ", 0), 0u) << d.error().message;
 
+  const std::size_t before = thread_count();
   c = store_config(dir.path());
   c.ocsp_max_certids = 0;
-  d = Daemon::open(c, SystemClock::instance());
+  d = Daemon::open(c, SystemClock::instance());  // fails after the store stage started
+  EXPECT_EQ(thread_count(), before);              // and stopped it again
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.error().message.rfind("invalid [ocsp] settings: ", 0), 0u) << d.error().message;
 

@@ -13,15 +13,8 @@ namespace {
 
 using csr::testing::KeyKind;
 using csr::testing::shared_key;
+using csr::testing::spki_der;
 namespace testing = csr::testing;
-
-Bytes spki_der(EVP_PKEY* key) {
-  const int n = i2d_PUBKEY(key, nullptr);
-  Bytes out(static_cast<std::size_t>(n));
-  unsigned char* p = out.data();
-  i2d_PUBKEY(key, &p);
-  return out;
-}
 
 TEST(KeyFingerprint, CompressedAndUncompressedEcPointsHashTheSame) {
   EVP_PKEY* key = shared_key(KeyKind::p256);

@@ -465,8 +465,10 @@ TEST(NoticeWorkflow, StopFinishesQueuedWorkAndImportsRefuse) {
     auto r = w.service->import_sync("other", xml, w.admin);
     *import_code = r ? "ok" : r.error().code;
   }));
-  std::thread releaser([&release] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The job is released only once stop() has asked for the stop, so the queued import
+  // always runs after it.
+  std::thread releaser([&release, &w] {
+    while (!w.service->stop_requested()) std::this_thread::yield();
     release.set_value();
   });
   EXPECT_TRUE(w.service->stop());
