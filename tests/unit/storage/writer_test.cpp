@@ -160,11 +160,11 @@ TEST(Writer, UrgentJobEndsTheGatheringWait) {
   TempDir dir;
   auto env = open_env(dir.path());
   ASSERT_TRUE(env);
+  std::promise<Status> normal_done, urgent_done;  // outlive the Writer, even on failure
   WriterOptions options;
   options.max_delay = std::chrono::minutes(1);
   Writer writer(*env, options);
   writer.start();
-  std::promise<Status> normal_done, urgent_done;
   writer.submit(put_job("normal", "v"), [&](Status s) { normal_done.set_value(std::move(s)); });
   writer.submit(put_job("urgent", "v"), [&](Status s) { urgent_done.set_value(std::move(s)); }, Lane::urgent);
   auto urgent = urgent_done.get_future();
