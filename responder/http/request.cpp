@@ -112,10 +112,51 @@ void add_header(evkeyvalq* headers, std::string_view name, std::string_view valu
   }
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or 0 when it is not one.
+// (A private copy until the one strict validator lands in common/; fold them then.)
+std::size_t utf8_sequence(std::string_view s) noexcept {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the allowed range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) lo = 0xa0;  // overlong
+    if (c == 0xed) hi = 0x9f;  // surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) lo = 0x90;  // overlong
+    if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < len || b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t i = 2; i < len; ++i)
+    if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+  return len;
+}
+
+// JSON string content: escapes, and invalid UTF-8 replaced by U+FFFD, so an error body is
+// always valid JSON text whatever the client sent.
 void json_escape_into(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      const std::size_t len = utf8_sequence(s.substr(i));
+      if (len == 0) {
+        out += "\xEF\xBF\xBD";
+      } else {
+        out.append(s.substr(i, len));
+        i += len - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";
@@ -279,6 +320,8 @@ std::optional<Request::TlsPeer> Request::tls_peer() const {
   evhttp_connection* conn = evhttp_request_get_connection(req_);
   if (conn == nullptr) return std::nullopt;
   bufferevent* bev = evhttp_connection_get_bufferevent(conn);
+  // evhttp holds the gate's filter; the TLS bufferevent is below it.
+  if (bev != nullptr && bufferevent_get_underlying(bev) != nullptr) bev = bufferevent_get_underlying(bev);
   SSL* ssl = bev != nullptr ? bufferevent_openssl_get_ssl(bev) : nullptr;
   if (ssl == nullptr) return std::nullopt;
   TlsPeer peer;

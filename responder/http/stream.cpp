@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include "common/log.hpp"
+#include "responder/http/gate.hpp"
 #include "responder/http/worker.hpp"
 
 namespace trustmon::http {
@@ -17,6 +18,7 @@ std::shared_ptr<Stream> Stream::start(Request& request, int status, std::string_
   }
   Worker& w = request.worker();
   evhttp_request* req = request.take_for_stream(status);
+  if (Gate* gate = w.gate_of(req)) gate->on_stream();
   std::shared_ptr<Stream> stream(new Stream(req, &w));
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   std::string ct(content_type);
