@@ -103,7 +103,7 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
     return nullptr;
   }
   bufferevent* filter =
-      bufferevent_filter_new(underlying, &Gate::filter_in, nullptr, BEV_OPT_CLOSE_ON_FREE, &Gate::free_ctx, gate);
+      bufferevent_filter_new(underlying, &Gate::filter_in, &Gate::filter_out, BEV_OPT_CLOSE_ON_FREE, &Gate::free_ctx, gate);
   if (filter == nullptr) {
     delete gate;
     bufferevent_free(underlying);
@@ -132,6 +132,39 @@ Gate::~Gate() {
 }
 
 void Gate::free_ctx(void* ctx) noexcept { delete static_cast<Gate*>(ctx); }
+
+void Gate::kick(bufferevent* bev) noexcept {
+  Worker* w = Worker::current();
+  if (bev == nullptr || w == nullptr || w->gate_of(bev) == nullptr) return;
+  if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) return;
+  if (!(bufferevent_get_enabled(bev) & EV_WRITE)) return;
+  bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
+}
+
+// Output: straight to the socket as far as the kernel takes it. The filter reports a reply
+// written when its own buffer empties, and evhttp may then close at once; so when the kernel
+// is full, all but the last byte go to the socket bufferevent, and that byte is written
+// (directly again) only once the socket bufferevent has drained and calls back.
+bufferevent_filter_result Gate::filter_out(evbuffer* src, evbuffer* dst, ev_ssize_t /*limit*/,
+                                           bufferevent_flush_mode /*mode*/, void* ctx) noexcept {
+  auto* g = static_cast<Gate*>(ctx);
+  const std::size_t before = evbuffer_get_length(src);
+  if (before == 0) return BEV_NEED_MORE;
+  const evutil_socket_t fd = bufferevent_getfd(g->underlying_);
+  if (evbuffer_get_length(dst) == 0 && fd >= 0) {
+    while (evbuffer_get_length(src) > 0) {
+      if (evbuffer_write(src, fd) <= 0) break;
+    }
+  }
+  const std::size_t left = evbuffer_get_length(src);
+  if (left > 1) {
+    evbuffer_remove_buffer(src, dst, left - 1);
+  } else if (left == 1 && evbuffer_get_length(dst) == 0) {
+    // The socket would not take one byte with nothing queued before it: queue it.
+    evbuffer_remove_buffer(src, dst, 1);
+  }
+  return evbuffer_get_length(src) < before ? BEV_OK : BEV_NEED_MORE;
+}
 
 void Gate::admit_cb(evutil_socket_t, short, void* arg) noexcept { static_cast<Gate*>(arg)->admit(); }
 

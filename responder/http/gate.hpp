@@ -28,6 +28,10 @@
 //   routes (OCSP, /healthz) are served, others get 503.
 // - A client that half-closes after pipelining requests gets all their answers: the end of
 //   input reaches evhttp only once every forwarded request has been answered (streams excepted).
+// - Replies are written to the socket directly from the gate's output side, and evhttp is told
+//   a reply is written only once the kernel has all of it (it may close the connection next).
+// - TLS connections are not gated (the filter cannot tell when the TLS layer has written its
+//   last byte); the HTTPS listener keeps evhttp's own handling, see docs/operations.md.
 #pragma once
 
 #include <event2/bufferevent.h>
@@ -85,9 +89,14 @@ struct GateRefusal {
 
 class Gate {
  public:
-  // Wraps `underlying` (fd not set yet, BEV_OPT_CLOSE_ON_FREE) in the gate's filter and
-  // returns the filter for evhttp; null on failure (then `underlying` is freed).
+  // Wraps `underlying` (a socket bufferevent, fd not set yet, BEV_OPT_CLOSE_ON_FREE) in the
+  // gate's filter and returns the filter for evhttp; null on failure (`underlying` freed).
   static bufferevent* wrap(Worker& worker, bufferevent* underlying, bool tls) noexcept;
+
+  // Sends what evhttp queued on a gated connection. libevent 2.1's filter does not start
+  // writing when evhttp enables EV_WRITE after queueing a reply, so every reply path calls
+  // this after queueing (and the worker sweeps gates as a backstop). Null/ungated: no-op.
+  static void kick(bufferevent* bev) noexcept;
 
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
@@ -105,6 +114,8 @@ class Gate {
   Gate(Worker& worker, bufferevent* underlying, bool tls) noexcept;
   static bufferevent_filter_result filter_in(evbuffer* src, evbuffer* dst, ev_ssize_t limit,
                                              bufferevent_flush_mode mode, void* ctx) noexcept;
+  static bufferevent_filter_result filter_out(evbuffer* src, evbuffer* dst, ev_ssize_t limit,
+                                              bufferevent_flush_mode mode, void* ctx) noexcept;
   static void free_ctx(void* ctx) noexcept;
   static void underlying_event_cb(bufferevent* bev, short what, void* arg) noexcept;
   static void admit_cb(evutil_socket_t, short, void* arg) noexcept;

@@ -100,7 +100,7 @@ bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
   }
   // A client that closes without close_notify is a normal end of a connection here.
   bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-  return Gate::wrap(*w, bev, true);
+  return bev;
 }
 
 // A plain connection: a socket bufferevent (evhttp sets the fd later) under the gate.
@@ -116,6 +116,17 @@ void Worker::trim_memory_soon() noexcept {
   trim_armed_ = true;
   const timeval tv{1, 0};
   event_add(trim_ev_.get(), &tv);
+}
+
+void Worker::sweep_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* w = static_cast<Worker*>(arg);
+  std::vector<bufferevent*> pending;
+  for (const auto& [bev, gate] : w->gates_) {
+    auto* b = const_cast<bufferevent*>(bev);
+    if (bufferevent_get_underlying(b) != nullptr && evbuffer_get_length(bufferevent_get_output(b)) > 0)
+      pending.push_back(b);
+  }
+  for (bufferevent* b : pending) Gate::kick(b);  // kick re-checks that the gate still exists
 }
 
 void Worker::trim_cb(evutil_socket_t, short, void* arg) noexcept {
@@ -172,6 +183,11 @@ Status Worker::init(int listen_fd, int tls_fd) {
   accept_resume_ev_.reset(evtimer_new(base_.get(), &Worker::accept_resume_cb, this));
   log_flush_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::log_flush_cb, this));
   trim_ev_.reset(evtimer_new(base_.get(), &Worker::trim_cb, this));
+  sweep_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::sweep_cb, this));
+  if (sweep_ev_) {
+    const timeval every{0, 50 * 1000};
+    event_add(sweep_ev_.get(), &every);
+  }
   if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_ || !trim_ev_) {
     return make_error(ErrorKind::internal, "event_init_failed", "event_new failed");
   }

@@ -109,6 +109,7 @@ class Worker {
   static bufferevent* plain_bev_cb(event_base* base, void* arg) noexcept;
   void trim_memory_soon() noexcept;
   static void trim_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void sweep_cb(evutil_socket_t, short, void* arg) noexcept;
   static void flushed_cb(evhttp_request* req, void* arg) noexcept;
   static void conn_closed_cb(evhttp_connection* conn, void* arg) noexcept;
   static void post_cb(evutil_socket_t, short, void* arg) noexcept;
@@ -131,7 +132,8 @@ class Worker {
   detail::EventPtr grace_ev_;
   detail::EventPtr accept_resume_ev_;
   detail::EventPtr log_flush_ev_;
-  detail::EventPtr trim_ev_;  // malloc_trim after large bodies, at most once a second
+  detail::EventPtr trim_ev_;
+  detail::EventPtr sweep_ev_;  // backstop for replies evhttp queued itself (gate.hpp kick)  // malloc_trim after large bodies, at most once a second
   detail::EventPtr wake_ev_;                  // worker 0 only: the server's stop eventfd
   std::vector<detail::EventPtr> signal_evs_;  // worker 0 only: see Server::handle_signals
   evhttp_bound_socket* bound_ = nullptr;      // owned by http_; null once accepting stopped

@@ -338,14 +338,15 @@ void handle_certificate(http::Request& req, const registry::CertificateSearch& s
 void add_api_routes(http::Router& router, registry::Registry& registry, const registry::CertificateSearch& search,
                     ApiContext& ctx) {
   router.add(http::Method::Post, "/api/v1/certificates",
-             [&registry, &ctx](http::Request& req) { handle_certificates(req, registry, ctx); });
+             [&registry, &ctx](http::Request& req) { handle_certificates(req, registry, ctx); }, http::kBulkRoute);
   router.add(http::Method::Get, "/api/v1/certificates",
-             [&search, &ctx](http::Request& req) { handle_search(req, search, ctx); });
+             [&search, &ctx](http::Request& req) { handle_search(req, search, ctx); }, http::kApiRoute);
   router.add_prefix(http::Method::Get, "/api/v1/certificates/",
-                    [&search, &ctx](http::Request& req) { handle_certificate(req, search, ctx); });
+                    [&search, &ctx](http::Request& req) { handle_certificate(req, search, ctx); }, http::kApiRoute);
   router.add(http::Method::Post, "/api/v1/revocations",
-             [&registry, &ctx](http::Request& req) { handle_revocations(req, registry, ctx); });
-  router.add(http::Method::Post, "/api/v1/crls", [&registry, &ctx](http::Request& req) { handle_crl(req, registry, ctx); });
+             [&registry, &ctx](http::Request& req) { handle_revocations(req, registry, ctx); }, http::kBulkRoute);
+  router.add(http::Method::Post, "/api/v1/crls", [&registry, &ctx](http::Request& req) { handle_crl(req, registry, ctx); },
+             http::kBulkRoute);
 }
 
 }  // namespace trustmon::routes
