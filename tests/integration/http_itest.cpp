@@ -4,6 +4,7 @@
 // half-close of a pipelining client, and error bodies that are valid UTF-8.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>

@@ -65,6 +65,9 @@ def cmd_bodies(port, pid, n, size, path, token=None):
             if token:
                 head += f"Authorization: Bearer {token}\r\n"
             s.sendall((head + "\r\n").encode())
+            # The gate answers on the head alone: read that first (a 413 closes the
+            # connection, and a reset could drop an answer read only after the body).
+            statuses[i] = read_response_status(s, timeout=10.0)
             piece = b"[" * 65536
             sent = 0
             try:
@@ -73,8 +76,7 @@ def cmd_bodies(port, pid, n, size, path, token=None):
                     s.sendall(piece[:k])
                     sent += k
             except OSError:
-                pass  # refused before the body: the server may close while we still send
-            statuses[i] = read_response_status(s)
+                pass  # refused and closed: the rest of the body is not wanted
             s.close()
         except OSError as e:
             errors[i] = str(e)
