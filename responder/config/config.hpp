@@ -31,9 +31,15 @@ struct Config {
   // [server]
   std::string listen = "127.0.0.1:8080";
   unsigned workers = 0;  // 0 = number of cores
-  std::size_t max_body_bytes = 16u << 20;
+  std::size_t max_body_bytes = 16u << 20;       // bulk uploads (ingest, CRLs, trusted lists)
+  std::size_t max_json_body_bytes = 1u << 20;   // JSON API bodies
+  std::size_t max_small_body_bytes = 64u << 10; // OCSP and every other route
   std::size_t max_header_bytes = 16u << 10;
   UnixTime read_timeout = 30;
+  UnixTime head_timeout = 10;
+  std::size_t max_connections = 0;               // 0 = from the descriptor limit
+  std::size_t max_connections_per_address = 256; // 0 = no cap
+  std::size_t reserved_connections = 64;         // below max_connections, for OCSP and /healthz
   bool metrics = true;
   std::string tls_listen;     // "" = no HTTPS listener
   std::string tls_cert;

@@ -1,5 +1,7 @@
 #include "responder/daemon/options.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 
 namespace trustmon::daemon {
@@ -69,8 +71,20 @@ http::ServerOptions server_options(const config::Config& c) {
   o.listen = c.listen;
   o.workers = c.workers;
   o.max_body_bytes = c.max_body_bytes;
+  o.max_json_body_bytes = c.max_json_body_bytes;
+  o.max_small_body_bytes = c.max_small_body_bytes;
   o.max_header_bytes = c.max_header_bytes;
   o.read_timeout_seconds = static_cast<int>(c.read_timeout);
+  o.head_timeout_seconds = static_cast<int>(c.head_timeout);
+  o.max_connections = c.max_connections;
+  if (o.max_connections == 0) {
+    // The descriptor limit, less room for the store, logs, listeners and webhooks.
+    rlimit rl{};
+    const rlim_t soft = ::getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    o.max_connections = soft == RLIM_INFINITY || soft > (1u << 20) ? (1u << 20) : (soft > 192 ? soft - 128 : 64);
+  }
+  o.max_connections_per_address = c.max_connections_per_address;
+  o.reserved_connections = c.reserved_connections;
   o.access_log = c.access_log != "off";
   o.metrics = c.metrics;
   if (!c.tls_listen.empty()) o.tls = http::TlsOptions{c.tls_listen, c.tls_cert, c.tls_key, c.tls_client_ca};

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "responder/http/gate.hpp"
 #include "responder/http/server.hpp"
 #include "responder/http/worker.hpp"
 
@@ -248,6 +249,8 @@ std::optional<Request::TlsPeer> Request::tls_peer() const {
   evhttp_connection* conn = evhttp_request_get_connection(req_);
   if (conn == nullptr) return std::nullopt;
   bufferevent* bev = evhttp_connection_get_bufferevent(conn);
+  // evhttp holds the gate's filter; the TLS bufferevent is below it.
+  if (bev != nullptr && bufferevent_get_underlying(bev) != nullptr) bev = bufferevent_get_underlying(bev);
   SSL* ssl = bev != nullptr ? bufferevent_openssl_get_ssl(bev) : nullptr;
   if (ssl == nullptr) return std::nullopt;
   TlsPeer peer;
@@ -387,12 +390,15 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
   if (start_ns_ != 0) log_access(req, status, sent);
   // A request whose client went away has no connection any more; evhttp frees it on send
   // and never reports completion, so only replies on live connections count as unwritten.
+  bufferevent* bev = nullptr;
   if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
     evhttp_request_set_on_complete_cb(req, &Worker::flushed_cb, &w);
     w.on_reply_queued(conn);
+    bev = evhttp_connection_get_bufferevent(conn);
   }
   evhttp_send_reply(req, status, nullptr, nullptr);
   w.on_reply_sent(status, sent);
+  Gate::kick(bev);  // may complete the reply and free the connection
 }
 
 evhttp_request* Request::take_for_stream(int status) noexcept {

@@ -28,8 +28,9 @@ bool valid_param_name(std::string_view name) noexcept {
 
 }  // namespace
 
-void Router::set_handler(Route& route, Method method, Handler handler) {
+void Router::set_handler(Route& route, Method method, Handler handler, RouteLimits limits) {
   route.handlers[index_of(method)] = std::move(handler);
+  route.limits[index_of(method)] = limits;
   route.allow.clear();
   for (std::size_t i = 0; i < kMethodCount; ++i) {
     const auto m = static_cast<Method>(i);
@@ -41,9 +42,9 @@ void Router::set_handler(Route& route, Method method, Handler handler) {
   }
 }
 
-Router& Router::add(Method method, std::string path, Handler handler) {
+Router& Router::add(Method method, std::string path, Handler handler, RouteLimits limits) {
   if (path.find_first_of("{}") != std::string::npos) {
-    add_pattern(method, std::move(path), std::move(handler));
+    add_pattern(method, std::move(path), std::move(handler), limits);
     return *this;
   }
   auto it = exact_.find(std::string_view(path));
@@ -52,7 +53,7 @@ Router& Router::add(Method method, std::string path, Handler handler) {
     route.path = path;
     it = exact_.emplace(std::move(path), std::move(route)).first;
   }
-  set_handler(it->second, method, std::move(handler));
+  set_handler(it->second, method, std::move(handler), limits);
   return *this;
 }
 
@@ -100,7 +101,7 @@ bool Router::more_specific(const Pattern& a, const Pattern& b) noexcept {
   return a.segments.size() < b.segments.size();
 }
 
-void Router::add_pattern(Method method, std::string path, Handler handler) {
+void Router::add_pattern(Method method, std::string path, Handler handler, RouteLimits limits) {
   std::vector<Segment> segments = parse_pattern(path);
   // The same shape (same literals, parameters at the same places) is the same route.
   for (Pattern& p : patterns_) {
@@ -115,13 +116,13 @@ void Router::add_pattern(Method method, std::string path, Handler handler) {
     if (!same_shape) continue;
     if (!same_names)
       throw std::invalid_argument("route pattern " + path + " has the shape of " + p.route.path + " with other names");
-    set_handler(p.route, method, std::move(handler));
+    set_handler(p.route, method, std::move(handler), limits);
     return;
   }
   Pattern p;
   p.segments = std::move(segments);
   p.route.path = std::move(path);
-  set_handler(p.route, method, std::move(handler));
+  set_handler(p.route, method, std::move(handler), limits);
   if (p.segments.front().param) {
     pattern_param_head_ = true;
   } else if (std::find(pattern_heads_.begin(), pattern_heads_.end(), p.segments.front().text) ==
@@ -132,7 +133,7 @@ void Router::add_pattern(Method method, std::string path, Handler handler) {
   std::stable_sort(patterns_.begin(), patterns_.end(), &Router::more_specific);
 }
 
-Router& Router::add_prefix(Method method, std::string prefix, Handler handler) {
+Router& Router::add_prefix(Method method, std::string prefix, Handler handler, RouteLimits limits) {
   auto it =
       std::find_if(prefixes_.begin(), prefixes_.end(), [&](const Route& r) { return r.path == prefix; });
   if (it == prefixes_.end()) {
@@ -141,7 +142,7 @@ Router& Router::add_prefix(Method method, std::string prefix, Handler handler) {
     prefixes_.push_back(std::move(route));
     it = prefixes_.end() - 1;
   }
-  set_handler(*it, method, std::move(handler));
+  set_handler(*it, method, std::move(handler), limits);
   std::stable_sort(prefixes_.begin(), prefixes_.end(),
                    [](const Route& a, const Route& b) { return a.path.size() > b.path.size(); });
   return *this;
@@ -154,11 +155,13 @@ bool Router::has_exact(Method method, std::string_view path) const {
 
 Router::Match Router::match(const Route& route, Method method) noexcept {
   Match m;
-  const Handler* h = &route.handlers[index_of(method)];
-  if (*h == nullptr && method == Method::Head) h = &route.handlers[index_of(Method::Get)];
+  std::size_t i = index_of(method);
+  if (route.handlers[i] == nullptr && method == Method::Head) i = index_of(Method::Get);
+  const Handler* h = &route.handlers[i];
   if (*h != nullptr) {
     m.kind = Match::Kind::found;
     m.handler = h;
+    m.limits = route.limits[i];
   } else {
     m.kind = Match::Kind::method_not_allowed;
     m.allow = route.allow;

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -41,6 +42,28 @@ namespace trustmon::http {
 
 class Request;
 
+// What a route admits before its body is read (the connection gate, gate.hpp, checks it
+// on the request head): the class of its body limit (the sizes come from ServerOptions)
+// and whether a request needs a credential to send one. A route declares them when it is
+// registered; unmatched paths get `small` without a credential.
+enum class BodyClass : std::uint8_t {
+  small,  // OCSP requests and routes without a body of interest (ServerOptions::max_small_body_bytes)
+  json,   // JSON API bodies (max_json_body_bytes)
+  bulk,   // bulk uploads: certificate ingest, CRLs, trusted lists (max_body_bytes)
+};
+struct RouteLimits {
+  BodyClass body = BodyClass::small;
+  // An announced body without a Bearer header or TLS client certificate is answered 401
+  // and skipped, never buffered (the route still verifies the credential itself).
+  bool credential = false;
+  // May use the connections held in reserve when the server is near its connection cap.
+  bool essential = false;
+};
+inline constexpr RouteLimits kOpenRoute{};  // small body, no credential
+inline constexpr RouteLimits kApiRoute{BodyClass::json, true, false};
+inline constexpr RouteLimits kBulkRoute{BodyClass::bulk, true, false};
+inline constexpr RouteLimits kEssentialRoute{BodyClass::small, false, true};
+
 // Called on the worker's loop thread. The handler answers through `req`, or moves it out
 // (`Request kept = std::move(req);`) to answer later from anywhere. If it returns without
 // doing either, the server answers 500.
@@ -50,9 +73,9 @@ class Router {
  public:
   // Registers (replacing any previous one) the handler for `method` on `path`: exact when
   // it has no `{name}` segment, a pattern when it has.
-  Router& add(Method method, std::string path, Handler handler);
+  Router& add(Method method, std::string path, Handler handler, RouteLimits limits = kOpenRoute);
   // Registers the handler for `method` on every path starting with `prefix`.
-  Router& add_prefix(Method method, std::string prefix, Handler handler);
+  Router& add_prefix(Method method, std::string prefix, Handler handler, RouteLimits limits = kOpenRoute);
 
   bool has_exact(Method method, std::string_view path) const;
 
@@ -61,6 +84,7 @@ class Router {
     const Handler* handler = nullptr;  // set when found
     std::string_view allow;            // set when method_not_allowed: "GET, HEAD, POST"
     PathParams params;                 // the `{name}` values when a pattern matched
+    RouteLimits limits;                // the matched handler's (HEAD: GET's); kOpenRoute otherwise
   };
   Match find(Method method, std::string_view path) const noexcept;
 
@@ -68,6 +92,7 @@ class Router {
   struct Route {
     std::string path;
     std::array<Handler, kMethodCount> handlers;
+    std::array<RouteLimits, kMethodCount> limits{};
     std::string allow;
   };
   struct Segment {
@@ -83,11 +108,11 @@ class Router {
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
 
-  static void set_handler(Route& route, Method method, Handler handler);
+  static void set_handler(Route& route, Method method, Handler handler, RouteLimits limits);
   static Match match(const Route& route, Method method) noexcept;
   static std::vector<Segment> parse_pattern(std::string_view path);
   static bool more_specific(const Pattern& a, const Pattern& b) noexcept;
-  void add_pattern(Method method, std::string path, Handler handler);
+  void add_pattern(Method method, std::string path, Handler handler, RouteLimits limits);
   bool find_once(Method method, std::string_view path, Match& out) const noexcept;
   const Pattern* find_pattern(std::string_view path, PathParams& params) const noexcept;
 

@@ -232,6 +232,8 @@ Status Server::start() {
   if (!stop_fd) return make_error(ErrorKind::internal, "event_init_failed", "eventfd: " + errno_text(errno));
 
   add_builtin_routes();
+  connections_.configure(options_.max_connections, options_.max_connections_per_address,
+                         options_.reserved_connections);
 
   const unsigned n = options_.workers > 0 ? options_.workers : usable_cpus();
   std::vector<std::unique_ptr<Worker>> workers;
@@ -338,7 +340,7 @@ void Server::add_builtin_routes() {
       }
       if (!ready) body["status"] = "unavailable";
       req.reply_json(ready ? 200 : 503, body, {{"Cache-Control", "no-store"}});
-    });
+    }, kEssentialRoute);
   }
   if (options_.metrics && !router_.has_exact(Method::Get, options_.metrics_path)) {
     router_.add(Method::Get, options_.metrics_path, [this](Request& req) {
@@ -372,6 +374,9 @@ std::string Server::metrics_text() const {
   m.gauge("trustmon_http_requests_in_flight", "Requests dispatched and not answered yet.", in_flight);
   m.gauge("trustmon_http_replies_unwritten", "Replies handed to a connection and not fully written yet.", unwritten);
   m.gauge("trustmon_http_workers", "Worker threads.", static_cast<std::int64_t>(workers_.size()));
+  m.gauge("trustmon_http_connections", "Open client connections.", static_cast<std::int64_t>(connections_.total()));
+  m.counter("trustmon_http_connections_refused_total", "Connections answered 503 at a connection cap.",
+            connections_.refused());
   for (const MetricsSource& source : metrics_sources_) {
     try {
       source(out);

@@ -3,11 +3,12 @@
 // read-only Router.
 //
 // Policy:
-// - Limits (body, headers, idle/read timeout, methods) are enforced by evhttp; requests it
-//   rejects (oversized body → 413, oversized or malformed headers → 400, TRACE/CONNECT →
-//   501) are answered by libevent with a small HTML page and Connection: close, and never
-//   reach a handler, the access log or the metrics. evhttp reads a body only for POST, PUT
-//   and PATCH.
+// - Every connection passes the Gate (gate.hpp) before evhttp: strict request heads, body
+//   caps per route, the credential check before a body is read, the head deadline and the
+//   connection caps; its refusals are answered as JSON errors through the access log and the
+//   metrics. What evhttp itself still rejects (a URI it cannot parse) is answered by libevent
+//   with a small HTML page and Connection: close. The idle keep-alive and body read timeout
+//   is read_timeout_seconds.
 // - Errors of the API are JSON: {"error":{"code":"...","message":"..."}}; 404 not_found and
 //   405 method_not_allowed (with Allow) come from the router.
 // - Built-in routes: GET /healthz (200 {"status":"ok"}, or 503 when the readiness check
@@ -35,6 +36,7 @@
 
 #include "common/result.hpp"
 #include "responder/http/event_owners.hpp"
+#include "responder/http/gate.hpp"
 #include "responder/http/request.hpp"
 #include "responder/http/router.hpp"
 #include "responder/http/worker.hpp"
@@ -52,9 +54,18 @@ struct TlsOptions {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port, *:port; port 0 = any free port
   unsigned workers = 0;                   // 0 = the CPUs this process may run on
+  // Body caps by route class (router.hpp BodyClass): bulk, JSON APIs, everything else.
   std::size_t max_body_bytes = 10 << 20;
+  std::size_t max_json_body_bytes = 1 << 20;
+  std::size_t max_small_body_bytes = 64 << 10;
   std::size_t max_header_bytes = 16 << 10;
   int read_timeout_seconds = 30;  // also the idle keep-alive timeout
+  int head_timeout_seconds = 10;  // a request head must be complete this long after its first byte; 0 = off
+  // Connection caps (gate.hpp): 0 = no cap. `reserved_connections` below max_connections
+  // serve only essential routes (OCSP, /healthz).
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_address = 0;
+  std::size_t reserved_connections = 0;
   bool access_log = true;         // one line per request to trustmon::access_log()
   bool metrics = false;           // serve metrics_text() at metrics_path
   std::string metrics_path = "/metrics";
@@ -124,6 +135,7 @@ class Server {
  private:
   friend class Worker;
   friend class Request;
+  friend class Gate;
 
   void add_builtin_routes();
   static Result<std::pair<detail::Fd, std::uint16_t>> bind_listen(const std::string& listen);
@@ -141,6 +153,7 @@ class Server {
   std::function<void()> stop_begin_hook_;
   bool stop_hook_ran_ = false;  // worker 0's loop only
   std::vector<MetricsSource> metrics_sources_;
+  ConnectionTable connections_;
 
   bool log_access_ = true;  // options_.access_log, read on every request
   std::shared_ptr<SSL_CTX> tls_ctx_;  // outlives the workers (declared before them)

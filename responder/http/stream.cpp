@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include "common/log.hpp"
+#include "responder/http/gate.hpp"
 #include "responder/http/worker.hpp"
 
 namespace trustmon::http {
@@ -17,6 +18,7 @@ std::shared_ptr<Stream> Stream::start(Request& request, int status, std::string_
   }
   Worker& w = request.worker();
   evhttp_request* req = request.take_for_stream(status);
+  if (Gate* gate = w.gate_of(req)) gate->on_stream();
   std::shared_ptr<Stream> stream(new Stream(req, &w));
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   std::string ct(content_type);
@@ -32,7 +34,10 @@ std::shared_ptr<Stream> Stream::start(Request& request, int status, std::string_
     const timeval day{86400, 0};
     evhttp_connection_set_timeout_tv(conn, &day);
   }
+  bufferevent* bev = nullptr;
+  if (evhttp_connection* conn = evhttp_request_get_connection(req)) bev = evhttp_connection_get_bufferevent(conn);
   evhttp_send_reply_start(req, status, nullptr);
+  Gate::kick(bev);
   w.add_stream(stream);
   return stream;
 }
@@ -63,15 +68,23 @@ void Stream::send_now(const std::string& data) noexcept {
   if (req_ == nullptr || data.empty()) return;
   evbuffer* buf = evbuffer_new();
   if (buf == nullptr) return;
+  bufferevent* bev = nullptr;
+  if (evhttp_connection* conn = evhttp_request_get_connection(req_)) bev = evhttp_connection_get_bufferevent(conn);
   if (evbuffer_add(buf, data.data(), data.size()) == 0) evhttp_send_reply_chunk(req_, buf);
   evbuffer_free(buf);
+  Gate::kick(bev);
 }
 
 void Stream::end_now() noexcept {
   if (req_ == nullptr) return;
   evhttp_request* req = std::exchange(req_, nullptr);
-  if (evhttp_connection* conn = evhttp_request_get_connection(req)) evhttp_connection_set_closecb(conn, nullptr, nullptr);
+  bufferevent* bev = nullptr;
+  if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
+    evhttp_connection_set_closecb(conn, nullptr, nullptr);
+    bev = evhttp_connection_get_bufferevent(conn);
+  }
   evhttp_send_reply_end(req);  // evhttp frees the request once written
+  Gate::kick(bev);
   finish();
 }
 

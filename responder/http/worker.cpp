@@ -3,17 +3,23 @@
 #include "responder/http/worker.hpp"
 
 #include <event2/bufferevent_ssl.h>
+#include <event2/buffer.h>
 #include <event2/listener.h>
+#include <malloc.h>
 #include <openssl/ssl.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <optional>
 #include <chrono>
 #include <exception>
 #include <system_error>
 #include <utility>
 
 #include "common/log.hpp"
+#include "responder/http/gate.hpp"
 #include "responder/http/request.hpp"
 #include "responder/http/server.hpp"
 #include "responder/http/stream.hpp"
@@ -61,14 +67,24 @@ Worker::~Worker() {
 
 bool Worker::in_loop_thread() const noexcept { return t_current_worker == this; }
 
+Worker* Worker::current() noexcept { return t_current_worker; }
+
+Gate* Worker::gate_of(evhttp_request* req) const noexcept {
+  evhttp_connection* conn = req != nullptr ? evhttp_request_get_connection(req) : nullptr;
+  return conn != nullptr ? gate_of(evhttp_connection_get_bufferevent(conn)) : nullptr;
+}
+
 Status Worker::configure(evhttp* http) {
   const ServerOptions& opt = server_->options();
-  evhttp_set_max_body_size(http, static_cast<ev_ssize_t>(opt.max_body_bytes));
+  // The gate enforces the cap of each route; this is only the backstop of the largest.
+  const std::size_t largest = std::max({opt.max_body_bytes, opt.max_json_body_bytes, opt.max_small_body_bytes});
+  evhttp_set_max_body_size(http, static_cast<ev_ssize_t>(largest));
   evhttp_set_max_headers_size(http, static_cast<ev_ssize_t>(opt.max_header_bytes));
   evhttp_set_timeout(http, opt.read_timeout_seconds);
   evhttp_set_allowed_methods(http, kAllowedMethods);
   evhttp_set_default_content_type(http, nullptr);
   evhttp_set_gencb(http, &Worker::request_cb, this);
+  evhttp_set_bevcb(http, &Worker::plain_bev_cb, this);
   return {};
 }
 
@@ -85,6 +101,37 @@ bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
   // A client that closes without close_notify is a normal end of a connection here.
   bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
   return bev;
+}
+
+// A plain connection: a socket bufferevent (evhttp sets the fd later) under the gate.
+bufferevent* Worker::plain_bev_cb(event_base* base, void* arg) noexcept {
+  auto* w = static_cast<Worker*>(arg);
+  return Gate::wrap(*w, bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE), false);
+}
+
+// Large bodies leave freed heap pages with the allocator; hand them back to the system a
+// little later, at most once a second per worker.
+void Worker::trim_memory_soon() noexcept {
+  if (trim_armed_ || !trim_ev_) return;
+  trim_armed_ = true;
+  const timeval tv{1, 0};
+  event_add(trim_ev_.get(), &tv);
+}
+
+void Worker::sweep_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* w = static_cast<Worker*>(arg);
+  std::vector<bufferevent*> pending;
+  for (const auto& [bev, gate] : w->gates_) {
+    auto* b = const_cast<bufferevent*>(bev);
+    if (bufferevent_get_underlying(b) != nullptr && evbuffer_get_length(bufferevent_get_output(b)) > 0)
+      pending.push_back(b);
+  }
+  for (bufferevent* b : pending) Gate::kick(b);  // kick re-checks that the gate still exists
+}
+
+void Worker::trim_cb(evutil_socket_t, short, void* arg) noexcept {
+  static_cast<Worker*>(arg)->trim_armed_ = false;
+  ::malloc_trim(0);
 }
 
 Status Worker::init(int listen_fd, int tls_fd) {
@@ -135,7 +182,13 @@ Status Worker::init(int listen_fd, int tls_fd) {
   grace_ev_.reset(evtimer_new(base_.get(), &Worker::grace_cb, this));
   accept_resume_ev_.reset(evtimer_new(base_.get(), &Worker::accept_resume_cb, this));
   log_flush_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::log_flush_cb, this));
-  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_) {
+  trim_ev_.reset(evtimer_new(base_.get(), &Worker::trim_cb, this));
+  sweep_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::sweep_cb, this));
+  if (sweep_ev_) {
+    const timeval every{0, 50 * 1000};
+    event_add(sweep_ev_.get(), &every);
+  }
+  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_ || !trim_ev_) {
     return make_error(ErrorKind::internal, "event_init_failed", "event_new failed");
   }
   // Access-log lines are buffered per thread (common/access_log.hpp); this bounds how long
@@ -238,6 +291,27 @@ void Worker::on_request(evhttp_request* raw) noexcept {
   bump(counters_.in_flight, 1);
   Request req(raw, this);
   if (server_->log_access_ && trustmon::access_log_enabled()) req.start_ns_ = steady_now_ns();
+  std::optional<GateRefusal> refusal;
+  if (Gate* gate = gate_of(raw)) refusal = gate->take_verdict();
+  if (refusal) {
+    try {
+      char seconds[16];
+      Header headers[2];
+      std::size_t n = 0;
+      if (refusal->close) headers[n++] = {"Connection", "close"};
+      if (refusal->retry_after > 0) {
+        const auto res = std::to_chars(seconds, seconds + sizeof seconds, refusal->retry_after);
+        headers[n++] = {"Retry-After", std::string_view(seconds, static_cast<std::size_t>(res.ptr - seconds))};
+      } else if (refusal->status == 401) {
+        headers[n++] = {"WWW-Authenticate", "Bearer"};
+      }
+      req.note("gate", refusal->code);
+      req.reply_error(refusal->status, refusal->code, refusal->message, Headers(headers, n));
+    } catch (...) {
+    }
+    return;
+  }
+  if (evbuffer_get_length(evhttp_request_get_input_buffer(raw)) >= (1u << 20)) trim_memory_soon();
   try {
     const Router::Match m = server_->router_.find(req.method(), req.path());
     switch (m.kind) {
@@ -287,8 +361,11 @@ void Worker::on_reply_queued(evhttp_connection* conn) noexcept {
 }
 
 void Worker::flushed_cb(evhttp_request* req, void* arg) noexcept {
-  if (evhttp_connection* conn = evhttp_request_get_connection(req))
+  if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
     evhttp_connection_set_closecb(conn, nullptr, nullptr);
+    if (Gate* gate = static_cast<Worker*>(arg)->gate_of(evhttp_connection_get_bufferevent(conn)))
+      gate->on_reply_finished();
+  }
   static_cast<Worker*>(arg)->on_flushed();
 }
 

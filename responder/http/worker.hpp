@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.hpp"
@@ -28,6 +29,7 @@ namespace trustmon::http {
 
 class Server;
 class Stream;
+class Gate;
 
 class Worker {
  public:
@@ -40,6 +42,8 @@ class Worker {
   Server& server() const noexcept { return *server_; }
   // True on this worker's loop thread (while it runs).
   bool in_loop_thread() const noexcept;
+  // The worker whose loop runs on the calling thread, or null.
+  static Worker* current() noexcept;
 
   // Runs `task` on this worker's loop thread, in posting order. Thread-safe. Returns false
   // (and destroys the task on the calling thread) once the worker has shut down.
@@ -71,8 +75,15 @@ class Worker {
   friend class Server;
   friend class Request;
   friend class Stream;
+  friend class Gate;
 
   Worker(Server& server, unsigned index);
+  // The gate of a connection's bufferevent (the filter evhttp holds, or the one below it).
+  Gate* gate_of(const bufferevent* bev) const noexcept {
+    auto it = gates_.find(bev);
+    return it == gates_.end() ? nullptr : it->second;
+  }
+  Gate* gate_of(evhttp_request* req) const noexcept;
 
   // Creates the base, the evhttp with the server's limits, and binds the shared socket;
   // with tls_fd >= 0 also a second evhttp whose connections speak TLS.
@@ -95,6 +106,10 @@ class Worker {
 
   static void request_cb(evhttp_request* req, void* arg) noexcept;
   static bufferevent* tls_bev_cb(event_base* base, void* arg) noexcept;
+  static bufferevent* plain_bev_cb(event_base* base, void* arg) noexcept;
+  void trim_memory_soon() noexcept;
+  static void trim_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void sweep_cb(evutil_socket_t, short, void* arg) noexcept;
   static void flushed_cb(evhttp_request* req, void* arg) noexcept;
   static void conn_closed_cb(evhttp_connection* conn, void* arg) noexcept;
   static void post_cb(evutil_socket_t, short, void* arg) noexcept;
@@ -117,6 +132,8 @@ class Worker {
   detail::EventPtr grace_ev_;
   detail::EventPtr accept_resume_ev_;
   detail::EventPtr log_flush_ev_;
+  detail::EventPtr trim_ev_;
+  detail::EventPtr sweep_ev_;  // backstop for replies evhttp queued itself (gate.hpp kick)  // malloc_trim after large bodies, at most once a second
   detail::EventPtr wake_ev_;                  // worker 0 only: the server's stop eventfd
   std::vector<detail::EventPtr> signal_evs_;  // worker 0 only: see Server::handle_signals
   evhttp_bound_socket* bound_ = nullptr;      // owned by http_; null once accepting stopped
@@ -134,6 +151,8 @@ class Worker {
   std::size_t pending_ = 0;    // dispatched, not yet answered
   std::size_t unflushed_ = 0;  // answered on a live connection, not yet fully written
   std::vector<std::shared_ptr<Stream>> streams_;  // open streams (few per worker)
+  std::unordered_map<const bufferevent*, Gate*> gates_;  // each gate under its two bufferevents
+  bool trim_armed_ = false;
 
   Counters counters_;
 };

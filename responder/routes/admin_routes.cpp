@@ -392,7 +392,8 @@ void me(http::Request& req, ApiContext& ctx) {
 void add_admin_routes(http::Router& router, ApiContext& ctx) {
   using M = http::Method;
   auto on = [&router, &ctx](M method, std::string_view path, auto fn) {
-    router.add(method, std::string(kPrefix) + std::string(path), [&ctx, fn](http::Request& req) { fn(req, ctx); });
+    router.add(method, std::string(kPrefix) + std::string(path), [&ctx, fn](http::Request& req) { fn(req, ctx); },
+               http::kApiRoute);
   };
   using R = http::Request;
   using C = ApiContext;
@@ -415,7 +416,7 @@ void add_admin_routes(http::Router& router, ApiContext& ctx) {
   on(M::Post, "credentials/{id}/revoke", credential_revoke);
   on(M::Get, "audit", audit_read);
   on(M::Get, "audit/verify", audit_verify);
-  router.add(M::Get, "/api/v1/me", [&ctx](R& req) { me(req, ctx); });
+  router.add(M::Get, "/api/v1/me", [&ctx](R& req) { me(req, ctx); }, http::kApiRoute);
 }
 
 }  // namespace trustmon::routes

@@ -365,14 +365,15 @@ std::shared_ptr<ApiRoutes> add_api_routes(http::Router& router, registry::Regist
   auto routes = std::make_shared<ApiRoutes>();
   ThreadPool& pool = routes->pool();
   router.add(http::Method::Post, "/api/v1/certificates",
-             [&registry, &ctx](http::Request& req) { handle_certificates(req, registry, ctx); });
+             [&registry, &ctx](http::Request& req) { handle_certificates(req, registry, ctx); }, http::kBulkRoute);
   router.add(http::Method::Get, "/api/v1/certificates",
-             [&search, &ctx](http::Request& req) { handle_search(req, search, ctx); });
+             [&search, &ctx](http::Request& req) { handle_search(req, search, ctx); }, http::kApiRoute);
   router.add_prefix(http::Method::Get, "/api/v1/certificates/",
-                    [&search, &ctx](http::Request& req) { handle_certificate(req, search, ctx); });
+                    [&search, &ctx](http::Request& req) { handle_certificate(req, search, ctx); }, http::kApiRoute);
   router.add(http::Method::Post, "/api/v1/revocations",
-             [&registry, &ctx, &pool](http::Request& req) { handle_revocations(req, registry, ctx, pool); });
-  router.add(http::Method::Post, "/api/v1/crls", [&registry, &ctx](http::Request& req) { handle_crl(req, registry, ctx); });
+             [&registry, &ctx, &pool](http::Request& req) { handle_revocations(req, registry, ctx, pool); }, http::kBulkRoute);
+  router.add(http::Method::Post, "/api/v1/crls", [&registry, &ctx](http::Request& req) { handle_crl(req, registry, ctx); },
+             http::kBulkRoute);
   return routes;
 }
 

@@ -95,11 +95,12 @@ void set_status(http::Request& req, ApiContext& ctx, applications::ApplicationSe
 
 void add_application_routes(http::Router& router, ApiContext& ctx, applications::ApplicationService& service) {
   using M = http::Method;
-  router.add(M::Post, "/api/v1/applications", [&ctx, &service](http::Request& req) { submit(req, ctx, service); });
-  router.add(M::Get, "/api/v1/applications", [&ctx](http::Request& req) { list(req, ctx); });
-  router.add(M::Get, "/api/v1/applications/{id}", [&ctx](http::Request& req) { get(req, ctx); });
+  router.add(M::Post, "/api/v1/applications", [&ctx, &service](http::Request& req) { submit(req, ctx, service); },
+             http::kApiRoute);
+  router.add(M::Get, "/api/v1/applications", [&ctx](http::Request& req) { list(req, ctx); }, http::kApiRoute);
+  router.add(M::Get, "/api/v1/applications/{id}", [&ctx](http::Request& req) { get(req, ctx); }, http::kApiRoute);
   router.add(M::Post, "/api/v1/applications/{id}/status",
-             [&ctx, &service](http::Request& req) { set_status(req, ctx, service); });
+             [&ctx, &service](http::Request& req) { set_status(req, ctx, service); }, http::kApiRoute);
 }
 
 }  // namespace trustmon::routes

@@ -310,11 +310,11 @@ std::shared_ptr<CsrRoutes> add_csr_routes(http::Router& router, csr::CsrService&
   using M = http::Method;
   auto routes = std::make_shared<CsrRoutes>(service, ctx);
   CsrRoutes* r = routes.get();
-  router.add(M::Post, "/api/v1/csr/check", [r](http::Request& req) { r->check(req); });
-  router.add(M::Post, "/api/v1/csr/reservations", [r](http::Request& req) { r->reserve(req); });
-  router.add(M::Get, "/api/v1/csr/reservations/{id}", [r](http::Request& req) { r->reservation(req); });
-  router.add(M::Post, "/api/v1/csr/reservations/{id}/commit", [r](http::Request& req) { r->commit(req); });
-  router.add(M::Post, "/api/v1/csr/reservations/{id}/release", [r](http::Request& req) { r->release(req); });
+  router.add(M::Post, "/api/v1/csr/check", [r](http::Request& req) { r->check(req); }, http::kBulkRoute);
+  router.add(M::Post, "/api/v1/csr/reservations", [r](http::Request& req) { r->reserve(req); }, http::kApiRoute);
+  router.add(M::Get, "/api/v1/csr/reservations/{id}", [r](http::Request& req) { r->reservation(req); }, http::kApiRoute);
+  router.add(M::Post, "/api/v1/csr/reservations/{id}/commit", [r](http::Request& req) { r->commit(req); }, http::kApiRoute);
+  router.add(M::Post, "/api/v1/csr/reservations/{id}/release", [r](http::Request& req) { r->release(req); }, http::kApiRoute);
   return routes;
 }
 

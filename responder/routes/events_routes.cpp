@@ -143,9 +143,10 @@ void stream(http::Request& req, ApiContext& ctx, const watch::WatchService* watc
 }  // namespace
 
 void add_events_routes(http::Router& router, ApiContext& ctx, const watch::WatchService* watches) {
-  router.add(http::Method::Get, "/api/v1/events", [&ctx, watches](http::Request& req) { long_poll(req, ctx, watches); });
+  router.add(http::Method::Get, "/api/v1/events", [&ctx, watches](http::Request& req) { long_poll(req, ctx, watches); },
+             http::kApiRoute);
   router.add(http::Method::Get, "/api/v1/events/stream",
-             [&ctx, watches](http::Request& req) { stream(req, ctx, watches); });
+             [&ctx, watches](http::Request& req) { stream(req, ctx, watches); }, http::kApiRoute);
 }
 
 }  // namespace trustmon::routes

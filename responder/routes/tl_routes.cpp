@@ -397,15 +397,15 @@ void add_tl_routes(http::Router& router, ApiContext& ctx, tsl::TlService& tl) {
   };
   router.add_prefix(M::Get, "/tl/", on(&TlHandler::tl_public));
   router.add_prefix(M::Get, "/certs/", on(&TlHandler::certs_public));
-  router.add(M::Post, "/api/v1/admin/tl/{name}/import", on(&TlHandler::admin_import));
-  router.add(M::Post, "/api/v1/admin/tl/{name}/publish", on(&TlHandler::admin_publish));
-  router.add(M::Get, "/api/v1/admin/tl/{name}/versions", on(&TlHandler::admin_versions));
-  router.add(M::Get, "/api/v1/admin/tl/{name}/issuers", on(&TlHandler::admin_issuers));
-  router.add(M::Get, "/api/v1/tl/notices", on(&TlHandler::notices_list));
-  router.add(M::Post, "/api/v1/tl/notices", on(&TlHandler::file_notice));
-  router.add(M::Get, "/api/v1/tl/notices/{id}", on(&TlHandler::notice_get));
-  router.add(M::Post, "/api/v1/tl/notices/{id}/approve", on(&TlHandler::notice_approve));
-  router.add(M::Post, "/api/v1/tl/notices/{id}/reject", on(&TlHandler::notice_reject));
+  router.add(M::Post, "/api/v1/admin/tl/{name}/import", on(&TlHandler::admin_import), http::kBulkRoute);
+  router.add(M::Post, "/api/v1/admin/tl/{name}/publish", on(&TlHandler::admin_publish), http::kApiRoute);
+  router.add(M::Get, "/api/v1/admin/tl/{name}/versions", on(&TlHandler::admin_versions), http::kApiRoute);
+  router.add(M::Get, "/api/v1/admin/tl/{name}/issuers", on(&TlHandler::admin_issuers), http::kApiRoute);
+  router.add(M::Get, "/api/v1/tl/notices", on(&TlHandler::notices_list), http::kApiRoute);
+  router.add(M::Post, "/api/v1/tl/notices", on(&TlHandler::file_notice), http::kApiRoute);
+  router.add(M::Get, "/api/v1/tl/notices/{id}", on(&TlHandler::notice_get), http::kApiRoute);
+  router.add(M::Post, "/api/v1/tl/notices/{id}/approve", on(&TlHandler::notice_approve), http::kApiRoute);
+  router.add(M::Post, "/api/v1/tl/notices/{id}/reject", on(&TlHandler::notice_reject), http::kApiRoute);
 }
 
 }  // namespace trustmon::routes

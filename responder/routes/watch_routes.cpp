@@ -212,12 +212,12 @@ void add_watch_routes(http::Router& router, ApiContext& ctx, watch::WatchService
   auto on = [&handler](void (WatchHandler::*fn)(http::Request&)) {
     return [handler, fn](http::Request& req) { ((*handler).*fn)(req); };
   };
-  router.add(M::Post, std::string(kPrefix), on(&WatchHandler::create));
-  router.add(M::Get, std::string(kPrefix), on(&WatchHandler::list));
-  router.add(M::Get, std::string(kPrefix) + "/{id}", on(&WatchHandler::get));
-  router.add(M::Delete, std::string(kPrefix) + "/{id}", on(&WatchHandler::remove));
-  router.add(M::Post, std::string(kPrefix) + "/{id}/test", on(&WatchHandler::test));
-  router.add(M::Post, std::string(kPrefix) + "/{id}/replay", on(&WatchHandler::replay));
+  router.add(M::Post, std::string(kPrefix), on(&WatchHandler::create), http::kApiRoute);
+  router.add(M::Get, std::string(kPrefix), on(&WatchHandler::list), http::kApiRoute);
+  router.add(M::Get, std::string(kPrefix) + "/{id}", on(&WatchHandler::get), http::kApiRoute);
+  router.add(M::Delete, std::string(kPrefix) + "/{id}", on(&WatchHandler::remove), http::kApiRoute);
+  router.add(M::Post, std::string(kPrefix) + "/{id}/test", on(&WatchHandler::test), http::kApiRoute);
+  router.add(M::Post, std::string(kPrefix) + "/{id}/replay", on(&WatchHandler::replay), http::kApiRoute);
 }
 
 }  // namespace trustmon::routes

@@ -55,6 +55,7 @@ class Daemon {
   void stop();            // SIGTERM, waits; expects exit code 0
   void kill9();           // SIGKILL, reaps
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string ctl() const;  // "trustmonctl --server URL --token-file FILE"

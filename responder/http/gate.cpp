@@ -1,0 +1,668 @@
+// Gate: the strict head parser, the body accounting and the connection bookkeeping in front
+// of evhttp. Runs on the worker's loop thread only; every callback is noexcept and catches.
+#include "responder/http/gate.hpp"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+
+#include "common/log.hpp"
+#include "responder/http/router.hpp"
+#include "responder/http/server.hpp"
+#include "responder/http/worker.hpp"
+
+namespace trustmon::http {
+namespace {
+
+constexpr std::size_t kMaxChunkLine = 1024;  // a size line with its extensions
+
+bool is_tchar(unsigned char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
+}
+
+bool iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if ((x | 0x20) != (y | 0x20) || ((x | 0x20) < 'a' && x != y)) return false;
+  }
+  return true;
+}
+
+std::string_view trim_ows(std::string_view v) noexcept {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+Method method_named(std::string_view m) noexcept {
+  if (m == "GET") return Method::Get;
+  if (m == "HEAD") return Method::Head;
+  if (m == "POST") return Method::Post;
+  if (m == "PUT") return Method::Put;
+  if (m == "DELETE") return Method::Delete;
+  if (m == "PATCH") return Method::Patch;
+  if (m == "OPTIONS") return Method::Options;
+  return Method::Other;
+}
+
+// The path of a request target: origin-form up to '?'/'#', or the path of absolute-form.
+std::string_view path_of(std::string_view target) noexcept {
+  if (!target.empty() && target.front() != '/') {
+    const std::size_t scheme = target.find("://");
+    if (scheme == std::string_view::npos) return target;
+    const std::size_t slash = target.find('/', scheme + 3);
+    if (slash == std::string_view::npos) return "/";
+    target.remove_prefix(slash);
+  }
+  return target.substr(0, target.find_first_of("?#"));
+}
+
+GateRefusal bad(const char* code, const char* message) { return GateRefusal{400, code, message, true, 0}; }
+
+}  // namespace
+
+ConnectionTable::Admit ConnectionTable::open(const std::string& address) {
+  const std::size_t total = total_.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::uint32_t mine = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    mine = ++per_address_[address];
+  }
+  if ((max_per_address_ > 0 && mine > max_per_address_) || (max_total_ > 0 && total > max_total_)) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return Admit::refused;
+  }
+  if (max_total_ > 0 && reserve_ > 0 && total > max_total_ - reserve_) return Admit::reserve_only;
+  return Admit::ok;
+}
+
+void ConnectionTable::close(const std::string& address) noexcept {
+  total_.fetch_sub(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = per_address_.find(address);
+  if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
+Gate::Gate(Worker& worker, bufferevent* underlying, bool tls) noexcept
+    : worker_(&worker), underlying_(underlying), tls_(tls) {}
+
+bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexcept {
+  if (underlying == nullptr) return nullptr;
+  Gate* gate = new (std::nothrow) Gate(worker, underlying, tls);
+  if (gate == nullptr) {
+    bufferevent_free(underlying);
+    return nullptr;
+  }
+  bufferevent* filter =
+      bufferevent_filter_new(underlying, &Gate::filter_in, &Gate::filter_out, BEV_OPT_CLOSE_ON_FREE, &Gate::free_ctx, gate);
+  if (filter == nullptr) {
+    delete gate;
+    bufferevent_free(underlying);
+    return nullptr;
+  }
+  gate->filter_ = filter;
+  // The filter's handling of the end of input goes through the gate (half-close, D9).
+  bufferevent_data_cb r = nullptr, w = nullptr;
+  bufferevent_getcb(underlying, &r, &w, &gate->saved_event_cb_, &gate->saved_event_arg_);
+  bufferevent_setcb(underlying, r, w, &Gate::underlying_event_cb, gate->saved_event_arg_);
+  event_base* base = worker.base();
+  gate->admit_ev_.reset(event_new(base, -1, 0, &Gate::admit_cb, gate));
+  gate->deadline_ev_.reset(evtimer_new(base, &Gate::deadline_cb, gate));
+  gate->eof_ev_.reset(event_new(base, -1, 0, &Gate::eof_cb, gate));
+  worker.gates_[filter] = gate;
+  worker.gates_[underlying] = gate;
+  // evhttp sets the descriptor after this returns; admission runs once it has.
+  if (gate->admit_ev_) event_active(gate->admit_ev_.get(), EV_READ, 0);
+  return filter;
+}
+
+Gate::~Gate() {
+  if (counted_) worker_->server().connections_.close(address_);
+  worker_->gates_.erase(filter_);
+  worker_->gates_.erase(underlying_);
+}
+
+void Gate::free_ctx(void* ctx) noexcept { delete static_cast<Gate*>(ctx); }
+
+void Gate::kick(bufferevent* bev) noexcept {
+  Worker* w = Worker::current();
+  if (bev == nullptr || w == nullptr || w->gate_of(bev) == nullptr) return;
+  if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) return;
+  if (!(bufferevent_get_enabled(bev) & EV_WRITE)) return;
+  bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
+}
+
+// Output: straight to the socket as far as the kernel takes it. The filter reports a reply
+// written when its own buffer empties, and evhttp may then close at once; so when the kernel
+// is full, all but the last byte go to the socket bufferevent, and that byte is written
+// (directly again) only once the socket bufferevent has drained and calls back.
+bufferevent_filter_result Gate::filter_out(evbuffer* src, evbuffer* dst, ev_ssize_t /*limit*/,
+                                           bufferevent_flush_mode /*mode*/, void* ctx) noexcept {
+  auto* g = static_cast<Gate*>(ctx);
+  const std::size_t before = evbuffer_get_length(src);
+  if (before == 0) return BEV_NEED_MORE;
+  const evutil_socket_t fd = bufferevent_getfd(g->underlying_);
+  if (evbuffer_get_length(dst) == 0 && fd >= 0) {
+    while (evbuffer_get_length(src) > 0) {
+      if (evbuffer_write(src, fd) <= 0) break;
+    }
+  }
+  const std::size_t left = evbuffer_get_length(src);
+  if (left > 1) {
+    evbuffer_remove_buffer(src, dst, left - 1);
+  } else if (left == 1 && evbuffer_get_length(dst) == 0) {
+    // The socket would not take one byte with nothing queued before it: queue it.
+    evbuffer_remove_buffer(src, dst, 1);
+  }
+  return evbuffer_get_length(src) < before ? BEV_OK : BEV_NEED_MORE;
+}
+
+void Gate::admit_cb(evutil_socket_t, short, void* arg) noexcept { static_cast<Gate*>(arg)->admit(); }
+
+void Gate::admit() noexcept {
+  if (admitted_) return;
+  admitted_ = true;
+  try {
+    const evutil_socket_t fd = bufferevent_getfd(underlying_);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    char text[INET6_ADDRSTRLEN] = "-";
+    if (fd >= 0 && ::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+      if (ss.ss_family == AF_INET)
+        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr, text, sizeof text);
+      else if (ss.ss_family == AF_INET6)
+        ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, text, sizeof text);
+    }
+    address_ = text;
+    const ConnectionTable::Admit admit = worker_->server().connections_.open(address_);
+    counted_ = true;
+    if (admit == ConnectionTable::Admit::refused) {
+      // Answer at once through evhttp (a stand-in request), then close.
+      verdicts_.push_back(GateRefusal{503, "too_many_connections",
+                                      "too many connections; retry later", true, 5});
+      ++forwarded_;
+      state_ = State::discard;
+      evbuffer_add_printf(bufferevent_get_input(filter_), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+      bufferevent_trigger(filter_, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+      return;
+    }
+    reserve_only_ = admit == ConnectionTable::Admit::reserve_only;
+    arm_deadline();
+  } catch (const std::exception& e) {
+    trustmon::log().error("http: connection admission failed: {}", e.what());
+  }
+}
+
+void Gate::arm_deadline() noexcept {
+  if (deadline_armed_ || !deadline_ev_) return;
+  const int seconds = worker_->server().options().head_timeout_seconds;
+  if (seconds <= 0) return;
+  const timeval tv{seconds, 0};
+  event_add(deadline_ev_.get(), &tv);
+  deadline_armed_ = true;
+}
+
+void Gate::deadline_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* g = static_cast<Gate*>(arg);
+  g->deadline_armed_ = false;
+  if (g->state_ != State::head) return;
+  if (g->forwarded_ > g->finished_) {  // a request is still being answered: its turn first
+    g->arm_deadline();
+    return;
+  }
+  trustmon::log().debug("http: request head not complete within the head timeout from {}; closing", g->address_);
+  // evhttp frees the connection (and this gate) on the end of input.
+  bufferevent_trigger_event(g->filter_, BEV_EVENT_EOF | BEV_EVENT_READING, 0);
+}
+
+bool Gate::has_client_certificate() const noexcept {
+  if (!tls_) return false;
+  SSL* ssl = bufferevent_openssl_get_ssl(underlying_);
+  return ssl != nullptr && SSL_get0_peer_certificate(ssl) != nullptr;
+}
+
+void Gate::underlying_event_cb(bufferevent* bev, short what, void* /*arg: the filter's*/) noexcept {
+  Worker* w = Worker::current();
+  Gate* g = w != nullptr ? w->gate_of(bev) : nullptr;
+  if (g == nullptr) return;
+  if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !g->streaming_ && g->state_ != State::discard) {
+    // Pass on what was read before the end, then hold the end back until every request
+    // handed to evhttp has been answered.
+    bufferevent_flush(g->filter_, EV_READ, BEV_FLUSH);
+    if (g->forwarded_ > g->finished_) {
+      g->eof_pending_ = true;
+      g->saved_what_ = what;
+      return;
+    }
+  }
+  g->saved_event_cb_(bev, what, g->saved_event_arg_);
+}
+
+void Gate::maybe_deliver_eof() noexcept {
+  if (eof_pending_ && finished_ >= forwarded_ && eof_ev_) event_active(eof_ev_.get(), EV_READ, 0);
+}
+
+void Gate::eof_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* g = static_cast<Gate*>(arg);
+  if (!g->eof_pending_) return;
+  g->eof_pending_ = false;
+  // May free this gate.
+  g->saved_event_cb_(g->underlying_, g->saved_what_, g->saved_event_arg_);
+}
+
+std::optional<GateRefusal> Gate::take_verdict() noexcept {
+  if (verdicts_.empty()) return std::nullopt;
+  std::optional<GateRefusal> v = verdicts_.front();
+  verdicts_.pop_front();
+  return v;
+}
+
+void Gate::on_reply_finished() noexcept {
+  ++finished_;
+  maybe_deliver_eof();
+}
+
+void Gate::on_stream() noexcept {
+  streaming_ = true;
+  ++finished_;
+  if (eof_pending_) maybe_deliver_eof();
+}
+
+bufferevent_filter_result Gate::filter_in(evbuffer* src, evbuffer* dst, ev_ssize_t /*limit*/,
+                                          bufferevent_flush_mode /*mode*/, void* ctx) noexcept {
+  auto* g = static_cast<Gate*>(ctx);
+  bool progress = false;
+  try {
+    if (!g->admitted_) g->admit();
+    while (evbuffer_get_length(src) > 0 && g->step(src, dst)) progress = true;
+  } catch (const std::exception& e) {
+    trustmon::log().error("http: request gate failed: {}", e.what());
+    g->state_ = State::discard;
+    evbuffer_drain(src, evbuffer_get_length(src));
+    if (g->eof_ev_) {
+      g->eof_pending_ = true;
+      g->saved_what_ = BEV_EVENT_EOF | BEV_EVENT_READING;
+      event_active(g->eof_ev_.get(), EV_READ, 0);
+    }
+  }
+  return progress ? BEV_OK : BEV_NEED_MORE;
+}
+
+void Gate::refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::string_view method,
+                  std::string_view target, GateRefusal why) {
+  evbuffer_drain(src, head_len);
+  // The stand-in evhttp dispatches: the same method and target (for the access log), no body.
+  bool plain = !method.empty() && !target.empty() && target.size() < 8192 && method_named(method) != Method::Other;
+  for (char c : target) plain = plain && static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  std::string head;
+  head.reserve(64 + target.size());
+  if (plain) {
+    head.append(method).append(" ").append(target);
+  } else {
+    head.append("GET /");
+  }
+  head.append(" HTTP/1.1\r\n");
+  if (why.close) head.append("Connection: close\r\n");
+  head.append("\r\n");
+  evbuffer_add(dst, head.data(), head.size());
+  verdicts_.push_back(why);
+  ++forwarded_;
+  if (why.close) state_ = State::discard;
+}
+
+void Gate::fail_body(evbuffer* dst, GateRefusal why) {
+  if (!skip_) {
+    // evhttp is inside a chunked body, at a chunk boundary: end it, and answer the verdict.
+    evbuffer_add(dst, "\r\n0\r\n\r\n", 7);
+    if (!verdicts_.empty()) verdicts_.back() = why;
+    state_ = State::discard;
+    return;
+  }
+  // The 401 was answered already: just end the connection.
+  state_ = State::discard;
+  eof_pending_ = true;
+  saved_what_ = BEV_EVENT_EOF | BEV_EVENT_READING;
+  if (eof_ev_) event_active(eof_ev_.get(), EV_READ, 0);
+}
+
+bool Gate::step(evbuffer* src, evbuffer* dst) {
+  const std::size_t n = evbuffer_get_length(src);
+  const ServerOptions& opt = worker_->server().options();
+  switch (state_) {
+    case State::discard:
+      evbuffer_drain(src, n);
+      return true;
+
+    case State::head: {
+      // Empty lines between requests are allowed (RFC 9112 2.2).
+      const auto* first = evbuffer_pullup(src, std::min<std::size_t>(n, 2));
+      if (first[0] == '\r' && n >= 2 && first[1] == '\n') {
+        evbuffer_drain(src, 2);
+        return true;
+      }
+      arm_deadline();
+      const std::size_t cap = opt.max_header_bytes;
+      const std::size_t avail = std::min(n, cap + 4);
+      const auto* p = evbuffer_pullup(src, static_cast<ev_ssize_t>(avail));
+      if (p == nullptr) return false;
+      for (std::size_t i = 0; i < avail; ++i) {
+        if (p[i] == '\n') {
+          if (i == 0 || p[i - 1] != '\r') {
+            refuse(src, dst, n, {}, {}, bad("bare_lf", "request head lines must end with CRLF"));
+            return true;
+          }
+          if (i >= 3 && p[i - 2] == '\n' && p[i - 3] == '\r') return on_head(src, dst, i + 1);
+        }
+      }
+      if (n > cap) {
+        refuse(src, dst, n, {}, {}, bad("headers_too_large", "the request head is too large"));
+        return true;
+      }
+      return false;
+    }
+
+    case State::body: {
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left_, n));
+      if (skip_) {
+        evbuffer_drain(src, take);
+      } else {
+        evbuffer_remove_buffer(src, dst, take);
+      }
+      left_ -= take;
+      if (left_ == 0) state_ = State::head;
+      return true;
+    }
+
+    case State::chunk_size: {
+      const std::size_t avail = std::min(n, kMaxChunkLine);
+      const auto* p = evbuffer_pullup(src, static_cast<ev_ssize_t>(avail));
+      const void* nl = std::memchr(p, '\n', avail);
+      if (nl == nullptr) {
+        if (n >= kMaxChunkLine) fail_body(dst, bad("chunk_size_invalid", "malformed chunk size line"));
+        return n >= kMaxChunkLine;
+      }
+      const std::size_t line_len = static_cast<std::size_t>(static_cast<const unsigned char*>(nl) - p);
+      if (line_len == 0 || p[line_len - 1] != '\r') {
+        fail_body(dst, bad("chunk_size_invalid", "chunk size lines must end with CRLF"));
+        return true;
+      }
+      std::uint64_t size = 0;
+      std::size_t i = 0;
+      for (; i < line_len - 1; ++i) {
+        const unsigned char c = p[i];
+        int v = -1;
+        if (c >= '0' && c <= '9') v = c - '0';
+        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+        if (v < 0) break;
+        if (i >= 15) {  // more than 60 bits: larger than any cap
+          fail_body(dst, GateRefusal{413, "body_too_large", "request body too large for this resource", true, 0});
+          return true;
+        }
+        size = size * 16 + static_cast<unsigned>(v);
+      }
+      // After the digits: nothing, or chunk extensions (`;name[=value]`, optional whitespace).
+      std::size_t j = i;
+      while (j < line_len - 1 && (p[j] == ' ' || p[j] == '\t')) ++j;
+      bool ok = i > 0 && (j == line_len - 1 || p[j] == ';');
+      for (std::size_t k = j; ok && k < line_len - 1; ++k) ok = (p[k] >= 0x20 && p[k] != 0x7f) || p[k] == '\t';
+      if (!ok) {
+        fail_body(dst, bad("chunk_size_invalid", "malformed chunk size"));
+        return true;
+      }
+      if (size > max_body_ || total_ + size > max_body_) {
+        fail_body(dst, GateRefusal{413, "body_too_large", "request body too large for this resource", true, 0});
+        return true;
+      }
+      evbuffer_drain(src, line_len + 1);
+      total_ += size;
+      if (!skip_) evbuffer_add_printf(dst, "%llx\r\n", static_cast<unsigned long long>(size));
+      if (size == 0) {
+        state_ = State::trailer;
+        trailer_bytes_ = 0;
+      } else {
+        left_ = size;
+        state_ = State::chunk_data;
+      }
+      return true;
+    }
+
+    case State::chunk_data: {
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left_, n));
+      if (skip_) {
+        evbuffer_drain(src, take);
+      } else {
+        evbuffer_remove_buffer(src, dst, take);
+      }
+      left_ -= take;
+      if (left_ == 0) state_ = State::chunk_crlf;
+      return true;
+    }
+
+    case State::chunk_crlf: {
+      if (n < 2) return false;
+      const auto* p = evbuffer_pullup(src, 2);
+      if (p[0] != '\r' || p[1] != '\n') {
+        fail_body(dst, bad("chunk_invalid", "chunk data must end with CRLF"));
+        return true;
+      }
+      evbuffer_drain(src, 2);
+      if (!skip_) evbuffer_add(dst, "\r\n", 2);
+      state_ = State::chunk_size;
+      return true;
+    }
+
+    case State::trailer: {
+      // Trailer fields are read and dropped (trustmon uses none); CRLF line ends, capped.
+      const std::size_t avail = std::min(n, opt.max_header_bytes + 2);
+      const auto* p = evbuffer_pullup(src, static_cast<ev_ssize_t>(avail));
+      const void* nl = std::memchr(p, '\n', avail);
+      if (nl == nullptr) {
+        if (trailer_bytes_ + n > opt.max_header_bytes) {
+          fail_body(dst, bad("headers_too_large", "the chunked trailer is too large"));
+          return true;
+        }
+        return false;
+      }
+      const std::size_t line_len = static_cast<std::size_t>(static_cast<const unsigned char*>(nl) - p);
+      if (line_len == 0 || p[line_len - 1] != '\r') {
+        fail_body(dst, bad("bare_lf", "trailer lines must end with CRLF"));
+        return true;
+      }
+      trailer_bytes_ += line_len + 1;
+      if (trailer_bytes_ > opt.max_header_bytes) {
+        fail_body(dst, bad("headers_too_large", "the chunked trailer is too large"));
+        return true;
+      }
+      evbuffer_drain(src, line_len + 1);
+      if (line_len == 1) {  // the empty line: the request is complete
+        if (!skip_) evbuffer_add(dst, "\r\n", 2);
+        state_ = State::head;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// A complete head of `head_len` bytes (ending in CRLF CRLF) is at the front of `src`.
+bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
+  if (deadline_armed_) {
+    event_del(deadline_ev_.get());
+    deadline_armed_ = false;
+  }
+  const auto* bytes = evbuffer_pullup(src, static_cast<ev_ssize_t>(head_len));
+  const std::string_view head(reinterpret_cast<const char*>(bytes), head_len - 2);  // each line keeps its CRLF
+  const ServerOptions& opt = worker_->server().options();
+
+  // Request line.
+  const std::size_t eol = head.find("\r\n");
+  const std::string_view line = head.substr(0, eol);
+  const std::size_t sp1 = line.find(' ');
+  const std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
+    refuse(src, dst, head_len, {}, {}, bad("request_line_invalid", "malformed request line"));
+    return true;
+  }
+  const std::string_view method = line.substr(0, sp1);
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string_view version = line.substr(sp2 + 1);
+  bool method_ok = !method.empty();
+  for (char c : method) method_ok = method_ok && is_tchar(static_cast<unsigned char>(c));
+  bool target_ok = !target.empty();
+  for (char c : target) target_ok = target_ok && static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+  if (!method_ok || !target_ok || (version != "HTTP/1.1" && version != "HTTP/1.0")) {
+    refuse(src, dst, head_len, {}, {}, bad("request_line_invalid", "malformed request line"));
+    return true;
+  }
+  const Method m = method_named(method);
+  if (m == Method::Other) {
+    refuse(src, dst, head_len, {}, {},
+           GateRefusal{501, "not_implemented", "method not implemented", true, 0});
+    return true;
+  }
+
+  // Header fields.
+  bool have_length = false, chunked = false, te_seen = false, bearer = false, expect_continue = false;
+  std::uint64_t length = 0;
+  std::string te;
+  std::size_t pos = eol + 2;
+  while (pos < head.size()) {
+    const std::size_t end = head.find("\r\n", pos);
+    const std::string_view field = head.substr(pos, end - pos);
+    pos = end + 2;
+    if (field.front() == ' ' || field.front() == '\t') {
+      refuse(src, dst, head_len, method, target, bad("obs_fold", "folded header lines are not accepted"));
+      return true;
+    }
+    const std::size_t colon = field.find(':');
+    bool name_ok = colon != std::string_view::npos && colon > 0;
+    for (std::size_t i = 0; name_ok && i < colon; ++i) name_ok = is_tchar(static_cast<unsigned char>(field[i]));
+    if (!name_ok) {
+      refuse(src, dst, head_len, method, target, bad("header_invalid", "malformed header field"));
+      return true;
+    }
+    const std::string_view name = field.substr(0, colon);
+    const std::string_view value = trim_ows(field.substr(colon + 1));
+    for (char c : value) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && u != '\t') || u == 0x7f) {
+        refuse(src, dst, head_len, method, target, bad("header_invalid", "control character in a header value"));
+        return true;
+      }
+    }
+    if (iequal(name, "Content-Length")) {
+      // "n" or a list of identical "n, n": anything else is ambiguous framing.
+      std::string_view rest = value;
+      while (true) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view item = trim_ows(rest.substr(0, comma));
+        if (item.empty() || item.size() > 18 ||
+            !std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          if (item.size() > 18 && std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            refuse(src, dst, head_len, method, target,
+                   GateRefusal{413, "body_too_large", "request body too large for this resource", true, 0});
+          } else {
+            refuse(src, dst, head_len, method, target, bad("content_length_invalid", "invalid Content-Length"));
+          }
+          return true;
+        }
+        std::uint64_t v = 0;
+        for (char c : item) v = v * 10 + static_cast<unsigned>(c - '0');
+        if (have_length && v != length) {
+          refuse(src, dst, head_len, method, target,
+                 bad("content_length_conflict", "conflicting Content-Length values"));
+          return true;
+        }
+        have_length = true;
+        length = v;
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    } else if (iequal(name, "Transfer-Encoding")) {
+      if (te_seen) te += ",";
+      te.append(value);
+      te_seen = true;
+    } else if (iequal(name, "Authorization")) {
+      bearer = value.size() > 7 && value.substr(0, 7) == "Bearer ";
+    } else if (iequal(name, "Expect")) {
+      if (!iequal(value, "100-continue")) {
+        refuse(src, dst, head_len, method, target,
+               GateRefusal{417, "expectation_failed", "only Expect: 100-continue is supported", true, 0});
+        return true;
+      }
+      expect_continue = true;
+    }
+  }
+  if (te_seen) {
+    if (!iequal(trim_ows(te), "chunked") || version == "HTTP/1.0" || have_length) {
+      refuse(src, dst, head_len, method, target,
+             bad("transfer_encoding_invalid", "Transfer-Encoding must be exactly chunked, without Content-Length"));
+      return true;
+    }
+    chunked = true;
+  }
+  const bool has_body = chunked || (have_length && length > 0);
+  if (m == Method::Head && has_body) {
+    refuse(src, dst, head_len, method, target, bad("body_not_allowed", "HEAD requests carry no body"));
+    return true;
+  }
+
+  const Router::Match match = worker_->server().router_.find(m, path_of(target));
+  const RouteLimits limits = match.limits;
+  if (reserve_only_ && !limits.essential) {
+    refuse(src, dst, head_len, method, target,
+           GateRefusal{503, "too_many_connections", "the server is at its connection limit; retry later", true, 5});
+    return true;
+  }
+  switch (limits.body) {
+    case BodyClass::small:
+      max_body_ = opt.max_small_body_bytes;
+      break;
+    case BodyClass::json:
+      max_body_ = opt.max_json_body_bytes;
+      break;
+    case BodyClass::bulk:
+      max_body_ = opt.max_body_bytes;
+      break;
+  }
+  if (have_length && length > max_body_) {
+    refuse(src, dst, head_len, method, target,
+           GateRefusal{413, "body_too_large", "request body too large for this resource", true, 0});
+    return true;
+  }
+  skip_ = false;
+  total_ = 0;
+  if (has_body && limits.credential && !bearer && !has_client_certificate()) {
+    const GateRefusal why{401, "unauthenticated", "a credential is required (Authorization: Bearer or a TLS client certificate)",
+                          expect_continue, 0};
+    refuse(src, dst, head_len, method, target, why);
+    if (!why.close) {
+      skip_ = true;
+      left_ = length;
+      state_ = chunked ? State::chunk_size : State::body;
+    }
+    return true;
+  }
+  evbuffer_remove_buffer(src, dst, head_len);
+  verdicts_.emplace_back(std::nullopt);
+  ++forwarded_;
+  if (chunked) {
+    state_ = State::chunk_size;
+  } else if (has_body) {
+    left_ = length;
+    state_ = State::body;
+  }
+  return true;
+}
+
+}  // namespace trustmon::http

@@ -1,0 +1,164 @@
+// Gate: the per-connection guard between a client socket and evhttp. It owns what evhttp
+// (libevent 2.1) does not let trustmon decide before a request body is read: request-head
+// framing, per-route body limits, the credential check on the head, the head deadline,
+// the connection caps, and the end of a half-closed connection.
+//
+// Policy (docs/operations.md, "HTTP limits"):
+// - Every connection is a bufferevent filter over the socket (or TLS) bufferevent; evhttp
+//   reads only what the gate forwards. The gate parses each request head itself, strictly:
+//   CRLF line ends only (bare LF, NUL and other control bytes, obs-fold, whitespace before a
+//   colon → 400), one Content-Length value (repeats must agree), Transfer-Encoding exactly
+//   `chunked` and never with Content-Length (else 400), no body on HEAD, at most
+//   max_header_bytes, complete within head_timeout of its first byte (of the accept, for a
+//   connection's first request) or the connection is closed.
+// - The route (Router::Match::limits) decides the body cap (small / json / bulk). An
+//   announced Content-Length above it → 413 and close, before any body byte is read; a
+//   chunked body is counted as it arrives (413 and close at the cap; a malformed chunk size
+//   → 400 and close; chunk extensions are accepted and dropped).
+// - A route that needs a credential answers a request that announces a body without an
+//   `Authorization: Bearer` header or a TLS client certificate with 401; the body is read and
+//   dropped as it arrives (never buffered) and the connection stays usable. With
+//   `Expect: 100-continue` the connection is closed instead (the client may not send it).
+// - Refusals reach the Worker as a verdict queued per request; evhttp sees a body-less
+//   stand-in request with the same method and target, and the worker answers the verdict as
+//   JSON {"error":{...}} (access log and metrics as for any request).
+// - Connection caps (ConnectionTable, shared by the workers): past max_connections_per_address
+//   from one address, or past max_connections in all, a new connection is answered 503 with
+//   Retry-After and closed; in the last reserved_connections below the cap only `essential`
+//   routes (OCSP, /healthz) are served, others get 503.
+// - A client that half-closes after pipelining requests gets all their answers: the end of
+//   input reaches evhttp only once every forwarded request has been answered (streams excepted).
+// - Replies are written to the socket directly from the gate's output side, and evhttp is told
+//   a reply is written only once the kernel has all of it (it may close the connection next).
+// - TLS connections are not gated (the filter cannot tell when the TLS layer has written its
+//   last byte); the HTTPS listener keeps evhttp's own handling, see docs/operations.md.
+#pragma once
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "responder/http/event_owners.hpp"
+
+namespace trustmon::http {
+
+class Worker;
+
+// Open connections per client address and in all; thread-safe (one per Server).
+class ConnectionTable {
+ public:
+  enum class Admit { ok, reserve_only, refused };
+  void configure(std::size_t max_total, std::size_t max_per_address, std::size_t reserve) noexcept {
+    max_total_ = max_total;
+    max_per_address_ = max_per_address;
+    reserve_ = reserve < max_total ? reserve : 0;
+  }
+  Admit open(const std::string& address);
+  void close(const std::string& address) noexcept;
+  std::size_t total() const noexcept { return total_.load(std::memory_order_relaxed); }
+  std::uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
+  std::size_t max_total() const noexcept { return max_total_; }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::uint32_t> per_address_;
+  std::atomic<std::size_t> total_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  std::size_t max_total_ = 0;
+  std::size_t max_per_address_ = 0;
+  std::size_t reserve_ = 0;
+};
+
+// What the worker answers instead of dispatching a request.
+struct GateRefusal {
+  int status = 400;
+  const char* code = "";
+  const char* message = "";
+  bool close = true;
+  int retry_after = 0;  // seconds; 0 = no Retry-After
+};
+
+class Gate {
+ public:
+  // Wraps `underlying` (a socket bufferevent, fd not set yet, BEV_OPT_CLOSE_ON_FREE) in the
+  // gate's filter and returns the filter for evhttp; null on failure (`underlying` freed).
+  static bufferevent* wrap(Worker& worker, bufferevent* underlying, bool tls) noexcept;
+
+  // Sends what evhttp queued on a gated connection. libevent 2.1's filter does not start
+  // writing when evhttp enables EV_WRITE after queueing a reply, so every reply path calls
+  // this after queueing (and the worker sweeps gates as a backstop). Null/ungated: no-op.
+  static void kick(bufferevent* bev) noexcept;
+
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+  ~Gate();
+
+  // The verdict of the next request evhttp dispatches on this connection: nullopt = serve it.
+  std::optional<GateRefusal> take_verdict() noexcept;
+  // A reply of this connection was written (or handed to a stream).
+  void on_reply_finished() noexcept;
+  void on_stream() noexcept;
+
+ private:
+  enum class State { head, body, chunk_size, chunk_data, chunk_crlf, trailer, discard };
+
+  Gate(Worker& worker, bufferevent* underlying, bool tls) noexcept;
+  static bufferevent_filter_result filter_in(evbuffer* src, evbuffer* dst, ev_ssize_t limit,
+                                             bufferevent_flush_mode mode, void* ctx) noexcept;
+  static bufferevent_filter_result filter_out(evbuffer* src, evbuffer* dst, ev_ssize_t limit,
+                                              bufferevent_flush_mode mode, void* ctx) noexcept;
+  static void free_ctx(void* ctx) noexcept;
+  static void underlying_event_cb(bufferevent* bev, short what, void* arg) noexcept;
+  static void admit_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void deadline_cb(evutil_socket_t, short, void* arg) noexcept;
+  static void eof_cb(evutil_socket_t, short, void* arg) noexcept;
+
+  bool step(evbuffer* src, evbuffer* dst);  // one unit of progress; false = needs more input
+  bool on_head(evbuffer* src, evbuffer* dst, std::size_t head_len);
+  void refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::string_view method,
+              std::string_view target, GateRefusal why);
+  void fail_body(evbuffer* dst, GateRefusal why);
+  bool has_client_certificate() const noexcept;
+  void admit() noexcept;
+  void arm_deadline() noexcept;
+  void maybe_deliver_eof() noexcept;
+
+  Worker* worker_;
+  bufferevent* underlying_;
+  bufferevent* filter_ = nullptr;
+  bool tls_;
+  bufferevent_event_cb saved_event_cb_ = nullptr;
+  void* saved_event_arg_ = nullptr;
+  short saved_what_ = 0;
+  detail::EventPtr admit_ev_;
+  detail::EventPtr deadline_ev_;
+  detail::EventPtr eof_ev_;
+
+  State state_ = State::head;
+  bool skip_ = false;             // the current body is dropped, not forwarded (401)
+  bool deadline_armed_ = false;
+  bool admitted_ = false;
+  bool counted_ = false;
+  bool reserve_only_ = false;
+  bool eof_pending_ = false;
+  bool streaming_ = false;
+  std::uint64_t left_ = 0;        // body or chunk bytes still to pass
+  std::uint64_t total_ = 0;       // chunked body bytes so far
+  std::uint64_t max_body_ = 0;    // the current request's cap
+  std::size_t trailer_bytes_ = 0;
+  std::uint64_t forwarded_ = 0;   // requests handed to evhttp
+  std::uint64_t finished_ = 0;    // of those, answered and written
+  std::string address_;
+  std::deque<std::optional<GateRefusal>> verdicts_;
+};
+
+}  // namespace trustmon::http

@@ -1,0 +1,188 @@
+// The connection gate (responder/http/gate.hpp) against the real daemon, with raw sockets
+// from python3 (tests/integration/http_probe.py): bodies are not buffered before a credential
+// is present, per-route caps, strict framing, the head deadline, the connection caps, the
+// half-close of a pipelining client, and error bodies that are valid UTF-8.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/integration/daemon.hpp"
+
+namespace trustmon::itest {
+namespace {
+
+using nlohmann::json;
+
+std::string probe_path() { return std::string(TRUSTMON_SOURCE_DIR) + "/tests/integration/http_probe.py"; }
+
+json probe(const std::string& args, const std::string& stdin_text = "") {
+  std::string cmd = "python3 " + q(probe_path()) + " " + args;
+  if (!stdin_text.empty()) cmd = "printf %s " + q(stdin_text) + " | " + cmd;
+  auto r = sh(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const std::size_t brace = r.out.find('{');
+  if (brace == std::string::npos) return json::object();
+  return json::parse(r.out.substr(brace), nullptr, false);
+}
+
+std::string port_of(const Daemon& d) { return d.url().substr(d.url().rfind(':') + 1); }
+
+// Sends `raw` as is (half-closing after it) and returns the statuses read.
+json raw(const Daemon& d, const std::string& text) { return probe("raw " + port_of(d) + " 1", text); }
+
+class HttpGateTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    daemon_ = new Daemon();
+    daemon_->start();
+  }
+  static void TearDownTestSuite() {
+    delete daemon_;
+    daemon_ = nullptr;
+  }
+  static Daemon* daemon_;
+};
+Daemon* HttpGateTest::daemon_ = nullptr;
+
+TEST_F(HttpGateTest, AnonymousBodiesAreAnsweredWithoutBeingBuffered) {
+  // 20 anonymous clients each send 8 MiB to the bulk ingest route (under its 16 MiB cap:
+  // 401 and the body dropped as it arrives), 20 more announce 8 MiB to a JSON route
+  // (over its 1 MiB cap: 413 before any body byte is read). Buffering them would take 320 MB.
+  const std::string pid = std::to_string(daemon_->pid());
+  json ingest = probe("bodies " + port_of(*daemon_) + " " + pid + " 20 8388608 /api/v1/certificates");
+  json watches = probe("bodies " + port_of(*daemon_) + " " + pid + " 20 8388608 /api/v1/watches");
+  for (const auto& s : ingest["statuses"]) EXPECT_EQ(s.get<int>(), 401) << ingest.dump();
+  for (const auto& s : watches["statuses"]) EXPECT_EQ(s.get<int>(), 413) << watches.dump();
+  const long grew = std::max(ingest["peak"]["VmRSS"].get<long>() - ingest["before"]["VmRSS"].get<long>(),
+                             watches["peak"]["VmRSS"].get<long>() - watches["before"]["VmRSS"].get<long>());
+  EXPECT_LT(grew, 64 * 1024) << "RSS grew by " << grew << " kB";
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' " + daemon_->url() + "/healthz").out, "200");
+}
+
+TEST_F(HttpGateTest, OverCapContentLengthIs413BeforeTheBody) {
+  // Only the head is sent: the answer must come without the body.
+  json r = probe("one " + port_of(*daemon_) + " 127.0.0.1 " +
+                 q("POST /api/v1/certificates HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer " + daemon_->token() +
+                   "\\r\\nContent-Length: 100000000\\r\\n\\r\\n"));
+  EXPECT_EQ(r["status"].get<int>(), 413) << r.dump();
+  json small = probe("one " + port_of(*daemon_) + " 127.0.0.1 " +
+                     q("POST /ocsp HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 70000\\r\\n\\r\\n"));
+  EXPECT_EQ(small["status"].get<int>(), 413) << small.dump();
+}
+
+TEST_F(HttpGateTest, AmbiguousFramingIs400) {
+  const char* cases[] = {
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\nabcd",
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\nabcd",
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+      "GET /healthz HTTP/1.1\nHost: x\n\n",
+      "GET /healthz HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n",
+      "HEAD /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd",
+      // D10: malformed chunk sizes are 400, not 413
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-3\r\nabc\r\n0\r\n\r\n",
+      "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n",
+  };
+  for (const char* c : cases) {
+    json r = raw(*daemon_, c);
+    ASSERT_EQ(r["statuses"].size(), 1u) << c << " → " << r.dump();
+    EXPECT_EQ(r["statuses"][0].get<int>(), 400) << c << " → " << r.dump();
+  }
+  // NUL in a header value (printf cannot carry it through the shell: an octal escape).
+  auto nul = sh("printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nX-A: a\\000b\\r\\n\\r\\n' | python3 " + q(probe_path()) +
+                " raw " + port_of(*daemon_) + " 1");
+  EXPECT_NE(nul.out.find("[400]"), std::string::npos) << nul.out;
+  // Huge chunk sizes are over the cap: 413.
+  json huge = raw(*daemon_, "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n");
+  EXPECT_EQ(huge["statuses"], json::array({413})) << huge.dump();
+}
+
+TEST_F(HttpGateTest, ValidChunkedBodiesWithExtensionsAreAccepted) {
+  // A chunk extension is valid HTTP; the OCSP route answers (malformedRequest, but 200).
+  json r = raw(*daemon_, "POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-T: y\r\n\r\n");
+  EXPECT_EQ(r["statuses"], json::array({200})) << r.dump();
+}
+
+TEST_F(HttpGateTest, PipelinedRequestsAreAllAnsweredAfterAHalfClose) {
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  json r = raw(*daemon_, many);
+  EXPECT_EQ(r["statuses"].size(), 100u) << r.dump().substr(0, 300);
+  // An anonymous API request with a body, then a GET: the 401 keeps the connection usable.
+  json two = raw(*daemon_, "POST /api/v1/watches HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                           "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(two["statuses"], json::array({401, 200})) << two.dump();
+}
+
+TEST_F(HttpGateTest, ErrorBodiesAreValidUtf8) {
+  json r = raw(*daemon_, "POST /api/v1/csr/check?issuer=%FF%FE HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                             daemon_->token() + "\r\nContent-Type: application/pkcs10\r\nContent-Length: 3\r\n\r\nabc");
+  ASSERT_EQ(r["statuses"].size(), 1u) << r.dump();
+  EXPECT_GE(r["statuses"][0].get<int>(), 400);
+  EXPECT_TRUE(r["utf8"].get<bool>()) << r.dump();
+  EXPECT_FALSE(json::parse(r["body"].get<std::string>(), nullptr, false).is_discarded()) << r.dump();
+}
+
+TEST(HttpGateLimits, SlowHeadsAreClosedAtTheHeadDeadline) {
+  Daemon d;
+  d.set_config("head_timeout", "\"2s\"");
+  d.start();
+  // One byte every 0.5 s keeps the read timeout (30 s) alive, not the head deadline.
+  json r = probe("slow " + port_of(d) + " 0.5");
+  ASSERT_FALSE(r["closed_after"].is_null()) << r.dump();
+  EXPECT_LT(r["closed_after"].get<double>(), 5.0) << r.dump();
+  EXPECT_GE(r["closed_after"].get<double>(), 1.5) << r.dump();
+}
+
+TEST(HttpGateLimits, ConnectionCapsRefuseAndKeepAReserveForOcsp) {
+  Daemon d;
+  d.set_config("max_connections", "24");
+  d.set_config("max_connections_per_address", "8");
+  d.set_config("reserved_connections", "8");
+  d.set_config("head_timeout", "\"60s\"");
+  d.start();
+  const std::string port = port_of(d);
+  // Holders keep their connections while their stdin stays open (a fifo each).
+  const std::string dir = make_temp_dir("trustmon-holders");
+  // One python process per address holds its connections until its stdin (a `sleep`) ends.
+  auto start_holder = [&](const std::string& bind, int n) {
+    sh("(sleep 20 | python3 " + q(probe_path()) + " hold " + port + " " + bind + " " + std::to_string(n) + " > " +
+       q(dir + "/" + bind + ".out") + " 2>&1 &)");
+  };
+  auto wait_open = [&](const std::string& bind) {
+    for (int i = 0; i < 100; ++i) {
+      if (read_text(dir + "/" + bind + ".out").find("open") != std::string::npos) return true;
+      sh("sleep 0.05");
+    }
+    return false;
+  };
+  start_holder("127.0.0.1", 8);
+  ASSERT_TRUE(wait_open("127.0.0.1"));
+  sh("sleep 0.3");
+  // The ninth connection from the same address: 503 with Retry-After, at once.
+  json ninth = probe("one " + port + " 127.0.0.1 " + q("GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"));
+  EXPECT_EQ(ninth["status"].get<int>(), 503) << ninth.dump();
+  EXPECT_NE(ninth["head"].get<std::string>().find("Retry-After"), std::string::npos) << ninth.dump();
+  // Fill up to the reserve (16 of 24) from other addresses.
+  start_holder("127.0.0.2", 8);
+  ASSERT_TRUE(wait_open("127.0.0.2"));
+  sh("sleep 0.3");
+  // In the reserve: OCSP and /healthz are served, the API is not.
+  json api = probe("one " + port + " 127.0.0.3 " + q("GET /api/v1/me HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"));
+  EXPECT_EQ(api["status"].get<int>(), 503) << api.dump();
+  json health = probe("one " + port + " 127.0.0.3 " + q("GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"));
+  EXPECT_EQ(health["status"].get<int>(), 200) << health.dump();
+  json ocsp = probe("one " + port + " 127.0.0.3 " +
+                    q("POST /ocsp HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/ocsp-request\\r\\nContent-Length: 3\\r\\n\\r\\nabc"));
+  EXPECT_EQ(ocsp["status"].get<int>(), 200) << ocsp.dump();
+  EXPECT_NE(sh("curl -s " + d.url() + "/metrics").out.find("trustmon_http_connections_refused_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trustmon::itest
