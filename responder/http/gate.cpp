@@ -635,6 +635,7 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
       max_body_ = opt.max_body_bytes;
       break;
   }
+  max_body_ = std::min<std::uint64_t>(max_body_, opt.max_body_bytes);  // the ceiling of every class
   if (have_length && length > max_body_) {
     refuse(src, dst, head_len, method, target,
            GateRefusal{413, "body_too_large", "request body too large for this resource", true, 0});

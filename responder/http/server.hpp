@@ -54,7 +54,8 @@ struct TlsOptions {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port, [v6]:port, *:port; port 0 = any free port
   unsigned workers = 0;                   // 0 = the CPUs this process may run on
-  // Body caps by route class (router.hpp BodyClass): bulk, JSON APIs, everything else.
+  // Body caps by route class (router.hpp BodyClass): bulk, JSON APIs, everything else;
+  // max_body_bytes is also the ceiling of the other two.
   std::size_t max_body_bytes = 10 << 20;
   std::size_t max_json_body_bytes = 1 << 20;
   std::size_t max_small_body_bytes = 64 << 10;

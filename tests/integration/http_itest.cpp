@@ -152,7 +152,8 @@ TEST(HttpGateLimits, ConnectionCapsRefuseAndKeepAReserveForOcsp) {
   const std::string dir = make_temp_dir("trustmon-holders");
   // One python process per address holds its connections until its stdin (a `sleep`) ends.
   auto start_holder = [&](const std::string& bind, int n) {
-    sh("(sleep 20 | python3 " + q(probe_path()) + " hold " + port + " " + bind + " " + std::to_string(n) + " > " +
+    // (sleep's own stderr would hold sh()'s output pipe, and sh() would wait for it.)
+    sh("(sleep 20 </dev/null 2>/dev/null | python3 " + q(probe_path()) + " hold " + port + " " + bind + " " + std::to_string(n) + " > " +
        q(dir + "/" + bind + ".out") + " 2>&1 &)");
   };
   auto wait_open = [&](const std::string& bind) {
@@ -181,7 +182,14 @@ TEST(HttpGateLimits, ConnectionCapsRefuseAndKeepAReserveForOcsp) {
   json ocsp = probe("one " + port + " 127.0.0.3 " +
                     q("POST /ocsp HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/ocsp-request\\r\\nContent-Length: 3\\r\\n\\r\\nabc"));
   EXPECT_EQ(ocsp["status"].get<int>(), 200) << ocsp.dump();
-  EXPECT_NE(sh("curl -s " + d.url() + "/metrics").out.find("trustmon_http_connections_refused_total"), std::string::npos);
+  // The holders let go (their stdin ends); then the refusal is counted in the metrics.
+  sh("pkill -f " + q(probe_path() + " hold " + port) + " || true");
+  std::string metrics;
+  for (int i = 0; i < 100 && metrics.find("trustmon_http_connections_refused_total 1") == std::string::npos; ++i) {
+    sh("sleep 0.05");
+    metrics = sh("curl -s " + d.url() + "/metrics").out;
+  }
+  EXPECT_NE(metrics.find("trustmon_http_connections_refused_total 1"), std::string::npos) << metrics;
 }
 
 }  // namespace

@@ -114,9 +114,10 @@ def cmd_raw(port, halfclose):
     s.close()
     statuses = [int(x) for x in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
     first_body = b""
-    m = re.search(rb"\r\nContent-Length: (\d+)\r\n.*?\r\n\r\n", data, re.S | re.I)
+    head_end = data.find(b"\r\n\r\n")
+    m = re.search(rb"\r\nContent-Length: *(\d+)\r\n", data[:head_end + 2], re.I) if head_end >= 0 else None
     if m:
-        start = m.end()
+        start = head_end + 4
         first_body = data[start:start + int(m.group(1))]
     try:
         body_text = first_body.decode("utf-8")

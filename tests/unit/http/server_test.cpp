@@ -736,15 +736,20 @@ TEST_F(HttpAccessLog, OneKeyValueLinePerRequest) {
   ASSERT_TRUE(c.request("GET", "/p/" + long_tail));
   ASSERT_TRUE(c.request("GET", "/nowhere"));
   ASSERT_TRUE(c.request("GET", "/async"));
-  auto odd = c.request("GET", "/p/\x7f\x1b[31mz");  // bytes a terminal would interpret
+  auto odd = c.request("GET", "/p/\x9b\x80[31mz");  // bytes a terminal would interpret (C1 CSI)
   ASSERT_TRUE(odd);
   EXPECT_EQ(odd->status, 200);
+  // ASCII control bytes are not allowed in a request target at all (RFC 9112 3.2).
+  Client c2(port());
+  auto control = c2.request("GET", "/p/\x7f\x1b[32mz");
+  ASSERT_TRUE(control);
+  EXPECT_EQ(control->status, 400);
 
   const std::string expected_path = ("/p/" + long_tail).substr(0, 128) + "...";
   std::string text;
   ASSERT_TRUE(wait_until([&] {
     text = read_log();
-    return text.find("[31mz") != std::string::npos;
+    return text.find("[31mz") != std::string::npos && text.find("status=400") != std::string::npos;
   })) << text;
   EXPECT_NE(text.find("method=POST path=/echo status=200 bytes=3 us="), std::string::npos) << text;
   EXPECT_NE(text.find("peer=127.0.0.1 route=echo\n"), std::string::npos) << text;
@@ -754,11 +759,13 @@ TEST_F(HttpAccessLog, OneKeyValueLinePerRequest) {
   EXPECT_NE(text.find("path=/async status=200 bytes=5"), std::string::npos) << text;
   EXPECT_NE(text.find("from=thread"), std::string::npos) << text;
   EXPECT_NE(text.find("path=/p/??[31mz status=200"), std::string::npos) << text;
+  EXPECT_NE(text.find("status=400"), std::string::npos) << text;
+  EXPECT_EQ(text.find("[32mz"), std::string::npos) << text;  // a refused target is not logged
   EXPECT_EQ(text.find("sekrit"), std::string::npos);
   EXPECT_EQ(text.find("Authorization"), std::string::npos);
   std::size_t lines = 0;
   for (char ch : text) lines += ch == '\n';
-  EXPECT_EQ(lines, 5u) << text;
+  EXPECT_EQ(lines, 6u) << text;
 }
 
 TEST_F(HttpAccessLog, OffWhenTheOptionSaysSo) {
