@@ -118,6 +118,7 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
   gate->admit_ev_.reset(event_new(base, -1, 0, &Gate::admit_cb, gate));
   gate->deadline_ev_.reset(evtimer_new(base, &Gate::deadline_cb, gate));
   gate->eof_ev_.reset(event_new(base, -1, 0, &Gate::eof_cb, gate));
+  gate->kick_ev_.reset(event_new(base, -1, 0, &Gate::kick_cb, gate));
   worker.gates_[filter] = gate;
   worker.gates_[underlying] = gate;
   // evhttp sets the descriptor after this returns; admission runs once it has.
@@ -133,12 +134,20 @@ Gate::~Gate() {
 
 void Gate::free_ctx(void* ctx) noexcept { delete static_cast<Gate*>(ctx); }
 
+// Deferred to the loop's next turn: flushing here could complete the reply and let evhttp
+// free the request (and the connection) under the handler that is still replying.
 void Gate::kick(bufferevent* bev) noexcept {
   Worker* w = Worker::current();
-  if (bev == nullptr || w == nullptr || w->gate_of(bev) == nullptr) return;
+  Gate* g = bev != nullptr && w != nullptr ? w->gate_of(bev) : nullptr;
+  if (g != nullptr && g->kick_ev_) event_active(g->kick_ev_.get(), EV_WRITE, 0);
+}
+
+void Gate::kick_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* g = static_cast<Gate*>(arg);
+  bufferevent* bev = g->filter_;
   if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) return;
   if (!(bufferevent_get_enabled(bev) & EV_WRITE)) return;
-  bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
+  bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);  // may free this gate
 }
 
 // Output: straight to the socket as far as the kernel takes it. The filter reports a reply
@@ -299,7 +308,7 @@ bufferevent_filter_result Gate::filter_in(evbuffer* src, evbuffer* dst, ev_ssize
 
 void Gate::refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::string_view method,
                   std::string_view target, GateRefusal why) {
-  evbuffer_drain(src, head_len);
+  // `method` and `target` point into `src`: the stand-in is built before the head is drained.
   // The stand-in evhttp dispatches: the same method and target (for the access log), no body.
   bool plain = !method.empty() && !target.empty() && target.size() < 8192 && method_named(method) != Method::Other;
   for (char c : target) plain = plain && static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
@@ -313,6 +322,7 @@ void Gate::refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::strin
   head.append(" HTTP/1.1\r\n");
   if (why.close) head.append("Connection: close\r\n");
   head.append("\r\n");
+  evbuffer_drain(src, head_len);
   evbuffer_add(dst, head.data(), head.size());
   verdicts_.push_back(why);
   ++forwarded_;

@@ -398,7 +398,7 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
   }
   evhttp_send_reply(req, status, nullptr, nullptr);
   w.on_reply_sent(status, sent);
-  Gate::kick(bev);  // may complete the reply and free the connection
+  Gate::kick(bev);  // the write starts on the loop's next turn
 }
 
 evhttp_request* Request::take_for_stream(int status) noexcept {

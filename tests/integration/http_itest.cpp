@@ -58,7 +58,13 @@ TEST_F(HttpGateTest, AnonymousBodiesAreAnsweredWithoutBeingBuffered) {
   for (const auto& s : watches["statuses"]) EXPECT_EQ(s.get<int>(), 413) << watches.dump();
   const long grew = std::max(ingest["peak"]["VmRSS"].get<long>() - ingest["before"]["VmRSS"].get<long>(),
                              watches["peak"]["VmRSS"].get<long>() - watches["before"]["VmRSS"].get<long>());
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in its quarantine (256 MB by default), so the
+  // dropped bodies show in the RSS; the bound is asserted by the build without it.
+  (void)grew;
+#else
   EXPECT_LT(grew, 64 * 1024) << "RSS grew by " << grew << " kB";
+#endif
   EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' " + daemon_->url() + "/healthz").out, "200");
 }
 
