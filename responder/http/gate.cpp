@@ -118,7 +118,6 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
   gate->admit_ev_.reset(event_new(base, -1, 0, &Gate::admit_cb, gate));
   gate->deadline_ev_.reset(evtimer_new(base, &Gate::deadline_cb, gate));
   gate->eof_ev_.reset(event_new(base, -1, 0, &Gate::eof_cb, gate));
-  gate->kick_ev_.reset(event_new(base, -1, 0, &Gate::kick_cb, gate));
   worker.gates_[filter] = gate;
   worker.gates_[underlying] = gate;
   // evhttp sets the descriptor after this returns; admission runs once it has.
@@ -134,20 +133,16 @@ Gate::~Gate() {
 
 void Gate::free_ctx(void* ctx) noexcept { delete static_cast<Gate*>(ctx); }
 
-// Deferred to the loop's next turn: flushing here could complete the reply and let evhttp
-// free the request (and the connection) under the handler that is still replying.
+// Flushes at once: the reply may complete here and evhttp free the request and the
+// connection (Request::send forgets its views into the request before this). Deferring
+// the flush to the loop's next turn was tried: the daemon then crashed inside libevent
+// under parallel test load (a segfault in bufferevent_disable from an event callback).
 void Gate::kick(bufferevent* bev) noexcept {
   Worker* w = Worker::current();
-  Gate* g = bev != nullptr && w != nullptr ? w->gate_of(bev) : nullptr;
-  if (g != nullptr && g->kick_ev_) event_active(g->kick_ev_.get(), EV_WRITE, 0);
-}
-
-void Gate::kick_cb(evutil_socket_t, short, void* arg) noexcept {
-  auto* g = static_cast<Gate*>(arg);
-  bufferevent* bev = g->filter_;
+  if (bev == nullptr || w == nullptr || w->gate_of(bev) == nullptr) return;
   if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) return;
   if (!(bufferevent_get_enabled(bev) & EV_WRITE)) return;
-  bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);  // may free this gate
+  bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);  // may free the gate and the connection
 }
 
 // Output: straight to the socket as far as the kernel takes it. The filter reports a reply

@@ -95,8 +95,8 @@ class Gate {
 
   // Sends what evhttp queued on a gated connection. libevent 2.1's filter does not start
   // writing when evhttp enables EV_WRITE after queueing a reply, so every reply path calls
-  // this after queueing (and the worker sweeps gates as a backstop). The write starts on the
-  // loop's next turn, never under the caller. Null/ungated: no-op.
+  // this after queueing (and the worker sweeps gates as a backstop). The write may complete
+  // and free the connection inside the call. Null/ungated: no-op.
   static void kick(bufferevent* bev) noexcept;
 
   Gate(const Gate&) = delete;
@@ -122,7 +122,6 @@ class Gate {
   static void admit_cb(evutil_socket_t, short, void* arg) noexcept;
   static void deadline_cb(evutil_socket_t, short, void* arg) noexcept;
   static void eof_cb(evutil_socket_t, short, void* arg) noexcept;
-  static void kick_cb(evutil_socket_t, short, void* arg) noexcept;
 
   bool step(evbuffer* src, evbuffer* dst);  // one unit of progress; false = needs more input
   bool on_head(evbuffer* src, evbuffer* dst, std::size_t head_len);
@@ -144,7 +143,6 @@ class Gate {
   detail::EventPtr admit_ev_;
   detail::EventPtr deadline_ev_;
   detail::EventPtr eof_ev_;
-  detail::EventPtr kick_ev_;
 
   State state_ = State::head;
   bool skip_ = false;             // the current body is dropped, not forwarded (401)

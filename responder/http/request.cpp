@@ -396,9 +396,13 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
     w.on_reply_queued(conn);
     bev = evhttp_connection_get_bufferevent(conn);
   }
+  // The path and its parameters are views into the request, which evhttp may free from
+  // here on (a gone client, or a gated connection whose reply the kick completes).
+  path_ = {};
+  params_.clear();
   evhttp_send_reply(req, status, nullptr, nullptr);
   w.on_reply_sent(status, sent);
-  Gate::kick(bev);  // the write starts on the loop's next turn
+  Gate::kick(bev);
 }
 
 evhttp_request* Request::take_for_stream(int status) noexcept {
