@@ -5,8 +5,9 @@
 // object (every container alike). Refusals: `too_many` (the caller's 413), or
 // 400 json_malformed (invalid JSON, too deep). Pure: safe on any thread.
 //
-// Routes parse a body on the event loop only when it is small (kInlineJsonBytes); larger
-// ones go to a pool thread first (api_routes.cpp, csr_routes.cpp).
+// The bulk routes parse a body on the event loop only when it is small (kInlineJsonBytes);
+// larger ones go to a pool thread first (api_routes.cpp, csr_routes.cpp). The small object
+// routes (json_body.hpp body_object) take at most 1 MiB and parse it on the loop.
 #pragma once
 
 #include <cstddef>

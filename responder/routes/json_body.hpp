@@ -11,23 +11,44 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "responder/http/request.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/bounded_json.hpp"
 #include "responder/routes/worker_state.hpp"
 
 namespace trustmon::routes {
 
-// The body as a JSON object ({} when empty); replies 400 json_malformed otherwise.
+// The object bodies of the small JSON routes (participants, applications, notices,
+// watches) are parsed on the worker's loop, so they are capped: at most
+// kMaxObjectBodyBytes, nesting and item counts as below.
+inline constexpr std::size_t kMaxObjectBodyBytes = 1 << 20;
+inline constexpr std::size_t kMaxObjectDepth = 16;
+inline constexpr std::size_t kMaxObjectItems = 10000;
+
+// The body as a JSON object ({} when empty); replies 413 body_too_large above the cap or
+// with more than kMaxObjectItems items in one container, 400 json_malformed otherwise.
 inline std::optional<nlohmann::json> body_object(http::Request& req) {
   ByteView body = req.body();
   if (body.empty()) return nlohmann::json::object();
-  nlohmann::json doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  if (body.size() > kMaxObjectBodyBytes) {
+    req.reply_error(413, "body_too_large", "the body is larger than this resource takes (1 MiB)");
+    return std::nullopt;
+  }
+  Result<nlohmann::json> doc = parse_bounded_json(
+      body, JsonLimits{kMaxObjectDepth, kMaxObjectItems,
+                       make_error(ErrorKind::too_large, "body_too_large", "too many items in one JSON container"),
+                       "the body must be a JSON object"});
+  if (!doc) {
+    req.reply_error(doc.error());
+    return std::nullopt;
+  }
+  if (!doc->is_object()) {
     req.reply_error(400, "json_malformed", "the body must be a JSON object");
     return std::nullopt;
   }
-  return doc;
+  return std::move(*doc);
 }
 
 // A string field: absent or null -> value nullopt; present but not a string -> a 400

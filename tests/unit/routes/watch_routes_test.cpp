@@ -116,5 +116,33 @@ TEST_F(WatchRoutesTest, BadIdsAre404AndWrongMethodsAre405WithAllow) {
   }
 }
 
+// The object bodies of these routes are parsed on the worker's loop: over 1 MiB is 413
+// before parsing, a container over 10,000 items is 413 at the first item too many, deeper
+// than 16 levels is 400, and a body that is not an object is 400; none creates a watch.
+TEST_F(WatchRoutesTest, ObjectBodiesAreCappedBeforeAndWhileParsing) {
+  const std::string too_big = "{\"name\":\"" + std::string((1 << 20) + 1, 'a') + "\"}";
+  Reply big = call("POST", "/api/v1/watches", a_operator_, std::string_view(too_big));
+  EXPECT_EQ(big.status, 413) << big.raw;
+  EXPECT_EQ(big.code(), "body_too_large");
+
+  std::string many = "{\"values\":[";
+  for (int i = 0; i <= 10000; ++i) many += i == 0 ? "1" : ",1";
+  many += "]}";
+  Reply items = call("POST", "/api/v1/watches", a_operator_, std::string_view(many));
+  EXPECT_EQ(items.status, 413) << items.raw;
+  EXPECT_EQ(items.code(), "body_too_large");
+
+  const std::string deep = "{\"a\":" + std::string(20, '[') + std::string(20, ']') + "}";
+  Reply nested = call("POST", "/api/v1/watches", a_operator_, std::string_view(deep));
+  EXPECT_EQ(nested.status, 400) << nested.raw;
+  EXPECT_EQ(nested.code(), "json_malformed");
+
+  Reply array = call("POST", "/api/v1/watches", a_operator_, std::string_view("[1,2]"));
+  EXPECT_EQ(array.status, 400) << array.raw;
+  EXPECT_EQ(array.code(), "json_malformed");
+
+  EXPECT_EQ(call("GET", "/api/v1/watches", a_operator_).body["watches"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace trustmon::routes::testing
