@@ -339,6 +339,19 @@ void Gate::fail_body(evbuffer* dst, GateRefusal why) {
   if (eof_ev_) event_active(eof_ev_.get(), EV_READ, 0);
 }
 
+// Up to left_ body bytes of the n in `src`: forwarded to evhttp, or dropped when the body
+// is skipped (401); `next` once the body or chunk is complete.
+void Gate::pass_body(evbuffer* src, evbuffer* dst, std::size_t n, State next) {
+  const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left_, n));
+  if (skip_) {
+    evbuffer_drain(src, take);
+  } else {
+    evbuffer_remove_buffer(src, dst, take);
+  }
+  left_ -= take;
+  if (left_ == 0) state_ = next;
+}
+
 bool Gate::step(evbuffer* src, evbuffer* dst) {
   const std::size_t n = evbuffer_get_length(src);
   const ServerOptions& opt = worker_->server().options();
@@ -375,17 +388,9 @@ bool Gate::step(evbuffer* src, evbuffer* dst) {
       return false;
     }
 
-    case State::body: {
-      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left_, n));
-      if (skip_) {
-        evbuffer_drain(src, take);
-      } else {
-        evbuffer_remove_buffer(src, dst, take);
-      }
-      left_ -= take;
-      if (left_ == 0) state_ = State::head;
+    case State::body:
+      pass_body(src, dst, n, State::head);
       return true;
-    }
 
     case State::chunk_size: {
       const std::size_t avail = std::min(n, kMaxChunkLine);
@@ -441,17 +446,9 @@ bool Gate::step(evbuffer* src, evbuffer* dst) {
       return true;
     }
 
-    case State::chunk_data: {
-      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left_, n));
-      if (skip_) {
-        evbuffer_drain(src, take);
-      } else {
-        evbuffer_remove_buffer(src, dst, take);
-      }
-      left_ -= take;
-      if (left_ == 0) state_ = State::chunk_crlf;
+    case State::chunk_data:
+      pass_body(src, dst, n, State::chunk_crlf);
       return true;
-    }
 
     case State::chunk_crlf: {
       if (n < 2) return false;

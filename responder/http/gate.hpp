@@ -125,6 +125,7 @@ class Gate {
 
   bool step(evbuffer* src, evbuffer* dst);  // one unit of progress; false = needs more input
   bool on_head(evbuffer* src, evbuffer* dst, std::size_t head_len);
+  void pass_body(evbuffer* src, evbuffer* dst, std::size_t n, State next);
   void refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::string_view method,
               std::string_view target, GateRefusal why);
   void fail_body(evbuffer* dst, GateRefusal why);
