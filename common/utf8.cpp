@@ -56,15 +56,22 @@ bool utf8_valid(std::string_view s) noexcept {
   return true;
 }
 
+namespace {
+
+// Appends the sequence at s[i] (U+FFFD when it is not valid UTF-8); returns its length.
+std::size_t append_sequence(std::string& out, std::string_view s, std::size_t i) {
+  const Utf8Step st = utf8_step(s, i);
+  if (st.valid)
+    out.append(s.substr(i, st.length));
+  else
+    out.append(kReplacement);
+  return st.length;
+}
+
+}  // namespace
+
 void append_utf8_sanitized(std::string& out, std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const Utf8Step st = utf8_step(s, i);
-    if (st.valid)
-      out.append(s.substr(i, st.length));
-    else
-      out.append(kReplacement);
-    i += st.length;
-  }
+  for (std::size_t i = 0; i < s.size();) i += append_sequence(out, s, i);
 }
 
 void append_utf8(std::string& out, char32_t cp) {
@@ -91,12 +98,7 @@ void append_json_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto u = static_cast<std::uint8_t>(s[i]);
     if (u >= 0x80) {
-      const Utf8Step st = utf8_step(s, i);
-      if (st.valid)
-        out.append(s.substr(i, st.length));
-      else
-        out.append(kReplacement);
-      i += st.length;
+      i += append_sequence(out, s, i);
       continue;
     }
     switch (u) {
