@@ -132,7 +132,12 @@ TEST_F(HttpGateTest, ErrorBodiesAreValidUtf8) {
   ASSERT_EQ(r["statuses"].size(), 1u) << r.dump();
   EXPECT_GE(r["statuses"][0].get<int>(), 400);
   EXPECT_TRUE(r["utf8"].get<bool>()) << r.dump();
-  EXPECT_FALSE(json::parse(r["body"].get<std::string>(), nullptr, false).is_discarded()) << r.dump();
+  const json body = json::parse(r["body"].get<std::string>(), nullptr, false);
+  ASSERT_FALSE(body.is_discarded()) << r.dump();
+  // The message echoes the issuer name: the two invalid octets each became U+FFFD.
+  EXPECT_EQ(body["error"]["code"], "issuer_not_found") << r.dump();
+  EXPECT_NE(body["error"]["message"].get<std::string>().find("\xEF\xBF\xBD\xEF\xBF\xBD"), std::string::npos)
+      << r.dump();
 }
 
 TEST(HttpGateLimits, SlowHeadsAreClosedAtTheHeadDeadline) {
