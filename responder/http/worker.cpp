@@ -9,7 +9,6 @@
 #include <openssl/ssl.h>
 #include <sys/time.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -76,9 +75,9 @@ Gate* Worker::gate_of(evhttp_request* req) const noexcept {
 
 Status Worker::configure(evhttp* http) {
   const ServerOptions& opt = server_->options();
-  // The gate enforces the cap of each route; this is only the backstop of the largest.
-  const std::size_t largest = std::max({opt.max_body_bytes, opt.max_json_body_bytes, opt.max_small_body_bytes});
-  evhttp_set_max_body_size(http, static_cast<ev_ssize_t>(largest));
+  // The gate enforces the cap of each route (max_body_bytes is the ceiling of them all);
+  // this is evhttp's backstop, and the cap of the ungated HTTPS listener.
+  evhttp_set_max_body_size(http, static_cast<ev_ssize_t>(opt.max_body_bytes));
   evhttp_set_max_headers_size(http, static_cast<ev_ssize_t>(opt.max_header_bytes));
   evhttp_set_timeout(http, opt.read_timeout_seconds);
   evhttp_set_allowed_methods(http, kAllowedMethods);
@@ -184,17 +183,16 @@ Status Worker::init(int listen_fd, int tls_fd) {
   log_flush_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::log_flush_cb, this));
   trim_ev_.reset(evtimer_new(base_.get(), &Worker::trim_cb, this));
   sweep_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::sweep_cb, this));
-  if (sweep_ev_) {
-    const timeval every{0, 50 * 1000};
-    event_add(sweep_ev_.get(), &every);
-  }
-  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_ || !trim_ev_) {
+  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_ || !trim_ev_ || !sweep_ev_) {
     return make_error(ErrorKind::internal, "event_init_failed", "event_new failed");
   }
   // Access-log lines are buffered per thread (common/access_log.hpp); this bounds how long
   // a line waits on an idle worker.
   const timeval flush_every{0, 200 * 1000};
   event_add(log_flush_ev_.get(), &flush_every);
+  // The gates' backstop: replies queued on a gated connection that nothing flushed.
+  const timeval sweep_every{0, 50 * 1000};
+  event_add(sweep_ev_.get(), &sweep_every);
   return {};
 }
 
