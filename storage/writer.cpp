@@ -1,6 +1,12 @@
 // The single Writer thread (see writer.hpp). Policy:
-//  * a batch is the urgent queue (up to max_batch jobs), then normal jobs in order while
-//    their summed weight stays within max_commit_weight (at least one normal job);
+//  * a batch is either the urgent queue (up to max_batch jobs) or, when no urgent job
+//    waits, normal jobs in order while their summed weight stays within
+//    max_commit_weight (at least one normal job, so a stream of urgent jobs cannot starve
+//    the normal lane);
+//  * before each normal job after the first job of a batch, the Writer looks for a waiting
+//    urgent job; if there is one, the batch ends there: what ran is committed and the
+//    rest goes back, in order, to the head of the normal queue (an attempt after map
+//    growth reruns exactly the jobs that ran, without cutting again);
 //  * one LMDB write transaction per batch, one child transaction per job, so a job's
 //    error discards only that job's writes;
 //  * Done runs only after the batch's commit returned (durable) or failed;
@@ -123,6 +129,7 @@ std::string WriterStats::metrics_text() const {
   MetricsText m(out);
   m.counter("trustmon_writer_commits_total", "Durable commits (one per batch).", commits);
   m.counter("trustmon_writer_jobs_total", "Jobs run by the Writer.", jobs);
+  m.counter("trustmon_writer_urgent_cuts_total", "Batches cut short for a waiting urgent job.", urgent_cuts);
   m.header("trustmon_writer_busy_seconds_total", "counter", "Time the Writer spent running batches.");
   m.sample("trustmon_writer_busy_seconds_total", static_cast<double>(busy_us) / 1e6);
   m.header("trustmon_writer_commit_seconds_total", "counter", "Part of the busy time spent in durable commits.");
@@ -148,10 +155,10 @@ void Writer::loop() {
     cv_.wait_until(lock, deadline, [this] {
       return stopping_ || !urgent_.empty() || urgent_.size() + queue_.size() >= options_.max_batch;
     });
-    take_batch(batch);
+    const std::size_t urgent_jobs = take_batch(batch);
     lock.unlock();
     try {
-      run_batch(batch);
+      run_batch(batch, urgent_jobs);
     } catch (...) {
       // Only allocation failures can get here; keep the thread alive for later batches.
       try {
@@ -164,11 +171,14 @@ void Writer::loop() {
   }
 }
 
-void Writer::take_batch(std::deque<Pending>& batch) {
+std::size_t Writer::take_batch(std::deque<Pending>& batch) {
   while (!urgent_.empty() && batch.size() < options_.max_batch) {
     batch.push_back(std::move(urgent_.front()));
     urgent_.pop_front();
   }
+  const std::size_t urgent_jobs = batch.size();
+  // Urgent jobs commit on their own: they do not wait for normal work in their batch.
+  if (urgent_jobs != 0) return urgent_jobs;
   std::size_t weight = 0;
   bool took_normal = false;
   while (!queue_.empty()) {
@@ -179,13 +189,20 @@ void Writer::take_batch(std::deque<Pending>& batch) {
     weight += w;
     took_normal = true;
   }
+  return urgent_jobs;
 }
 
-void Writer::run_batch(std::deque<Pending>& batch) {
+bool Writer::urgent_waiting() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !urgent_.empty();
+}
+
+void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   Clock::duration committing{};
-  const std::size_t n = batch.size();
+  std::size_t n = batch.size();  // the jobs this batch runs (fewer once cut)
+  bool cut = false;
   std::vector<Status> results(n);
   Status outcome;  // the parent commit's result
   std::uint64_t grows = 0;
@@ -197,6 +214,11 @@ void Writer::run_batch(std::deque<Pending>& batch) {
       break;
     }
     for (std::size_t i = 0; i < n && !parent->map_full(); ++i) {
+      if (attempt == 0 && i > 0 && i >= urgent_jobs && urgent_waiting()) {
+        n = i;
+        cut = true;
+        break;
+      }
       auto child = WriteTxn::begin_child(*parent);
       if (!child.ok()) {
         results[i] = std::move(child).error();
@@ -236,6 +258,13 @@ void Writer::run_batch(std::deque<Pending>& batch) {
     }
   }
 
+  if (cut) {
+    // Back to the head of the normal queue, in their order; the loop takes the waiting
+    // urgent job first.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (std::size_t i = batch.size(); i > n; --i) queue_.push_front(std::move(batch[i - 1]));
+    ++stats_.urgent_cuts;
+  }
   std::uint64_t failed = 0;
   if (outcome.ok()) {
     for (const Status& s : results) failed += s.ok() ? 0 : 1;

@@ -3,11 +3,15 @@
 // LMDB write transaction (a failing job rolls back alone), commits durably once, and
 // only then calls every job's completion. On MDB_MAP_FULL it aborts the batch, grows the
 // map and runs the batch again, so jobs must be re-runnable (pure functions of the txn).
-// Two queues (common/lane.hpp): every batch takes the urgent jobs first (revocations, CSR
-// reservations), then normal jobs in submission order up to `max_commit_weight` (a job's
-// weight is the items it writes, e.g. an import batch's certificates), so a commit stays
-// short and an urgent job waits for at most the commit in progress, never for a queue of
-// imports. A batch always takes at least one normal job when any waits (no starvation).
+// Two queues (common/lane.hpp): urgent jobs (revocations, CSR reservations) are committed
+// in batches of their own, ahead of the normal ones; a normal batch takes jobs in
+// submission order up to `max_commit_weight` (a job's weight is the items it writes, e.g.
+// an import chunk's certificates), so a commit stays short. An urgent job that arrives
+// while a normal batch runs cuts it: the Writer finishes the job in progress, commits
+// what ran, and puts the batch's other jobs back at the head of their queue. So an urgent
+// job waits for at most one normal job and one commit, never for a batch or a queue of
+// imports (bulk work is submitted as jobs of bounded weight). A normal batch always runs
+// at least one job (a stream of urgent jobs cannot starve the normal lane).
 #pragma once
 
 #include <chrono>
@@ -38,13 +42,15 @@ struct WriterStats {
   std::uint64_t jobs = 0;
   std::uint64_t failed_jobs = 0;
   std::uint64_t map_grows = 0;
+  // Batches cut short because an urgent job arrived while their normal jobs ran.
+  std::uint64_t urgent_cuts = 0;
   // Time the Writer thread spent running batches (jobs and commits), and the part of it
   // spent in the durable commit (page writes and fsync).
   std::uint64_t busy_us = 0;
   std::uint64_t commit_us = 0;
 
-  // Prometheus text: trustmon_writer_commits_total, _jobs_total, _busy_seconds_total and
-  // _commit_seconds_total (counters).
+  // Prometheus text: trustmon_writer_commits_total, _jobs_total, _urgent_cuts_total,
+  // _busy_seconds_total and _commit_seconds_total (counters).
   std::string metrics_text() const;
 };
 
@@ -86,9 +92,13 @@ class Writer {
     std::size_t weight = 1;
   };
   void loop();
-  // Moves the next batch out of the queues (mu_ held).
-  void take_batch(std::deque<Pending>& batch);
-  void run_batch(std::deque<Pending>& batch);
+  // Moves the next batch out of the queues (mu_ held); returns how many of its jobs, at
+  // its front, are urgent.
+  std::size_t take_batch(std::deque<Pending>& batch);
+  // Runs and commits the batch's first jobs; the normal jobs left when an urgent job
+  // arrived go back to the head of the normal queue.
+  void run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs);
+  bool urgent_waiting() const;
 
   Env& env_;
   WriterOptions options_;

@@ -1,6 +1,7 @@
 // Certificate ingest: preparation of each certificate on the preparation threads (walk,
-// issuer, attributes, index keys, event payload) and the one Writer job per batch that
-// stores the records, DER, index entries and events (policy: registry.hpp).
+// issuer, attributes, index keys, event payload) and the Writer jobs (one per run of at
+// most `items_per_job` certificates of a batch) that store the records, DER, index
+// entries and events (policy: registry.hpp).
 #include <algorithm>
 #include <memory>
 
@@ -59,16 +60,19 @@ struct IndexEntry {
 };
 
 struct Registry::IngestBatch {
-  std::vector<Bytes> der;  // input, kept for the job (no copy per item)
+  std::vector<Bytes> der;  // input, kept for the jobs (no copy per item)
   std::vector<PreparedCert> prepared;
   // The attr_index entries of every prepared certificate (its attributes and its key
-  // fingerprint), sorted by key and value on a preparation thread; the job writes them
-  // after its per-item checks, in that order (WriteTxn::put_sorted), instead of item by
-  // item in random order.
+  // fingerprint), sorted by key and value within each job's items on a preparation
+  // thread: job j's entries are [entry_bounds[j], entry_bounds[j + 1]). A job writes
+  // them after its per-item checks, in that order (WriteTxn::put_sorted), instead of item
+  // by item in random order.
   std::vector<IndexEntry> attr_entries;
+  std::vector<std::size_t> entry_bounds;
   Actor actor;
   Callback done;
 };
+
 
 Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   PreparedCert p;
@@ -205,32 +209,49 @@ bool entry_less(const IndexEntry& a, const IndexEntry& b) {
 
 }  // namespace
 
-void Registry::sort_index_entries(IngestBatch& batch) {
-  for (std::uint32_t i = 0; i < batch.prepared.size(); ++i) {
-    const PreparedCert& p = batch.prepared[i];
-    if (p.error) continue;
-    for (const Bytes& k : p.index_keys) batch.attr_entries.push_back({k, p.key, i});
+void Registry::sort_index_entries(IngestBatch& batch, std::size_t job_items) {
+  batch.entry_bounds.assign(1, 0);
+  for (std::size_t begin = 0; begin < batch.prepared.size(); begin += job_items) {
+    const std::size_t end = std::min(batch.prepared.size(), begin + job_items);
+    for (std::size_t i = begin; i < end; ++i) {
+      const PreparedCert& p = batch.prepared[i];
+      if (p.error) continue;
+      for (const Bytes& k : p.index_keys) batch.attr_entries.push_back({k, p.key, static_cast<std::uint32_t>(i)});
+    }
+    std::sort(batch.attr_entries.begin() + static_cast<std::ptrdiff_t>(batch.entry_bounds.back()),
+              batch.attr_entries.end(), entry_less);
+    batch.entry_bounds.push_back(batch.attr_entries.size());
   }
-  std::sort(batch.attr_entries.begin(), batch.attr_entries.end(), entry_less);
+  if (batch.entry_bounds.size() == 1) batch.entry_bounds.push_back(0);  // an empty batch: one empty job
 }
 
 void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
-  sort_index_entries(*batch);
-  const UnixTime now = clock_.now();
+  sort_index_entries(*batch, items_per_job_);
   auto report = std::make_shared<BatchReport>();
+  report->items.resize(batch->prepared.size());
+  const UnixTime now = clock_.now();
+  submit_jobs(
+      batch->prepared.size(),
+      [&](std::size_t job, std::size_t begin, std::size_t end) { return ingest_job(batch, report, job, begin, end, now); },
+      report, std::move(batch->done), Lane::normal);
+}
+
+storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& batch,
+                                          const std::shared_ptr<BatchReport>& report, std::size_t job,
+                                          std::size_t begin, std::size_t end, UnixTime now) const {
   const KeyLedger* key_ledger = key_ledger_;
-  auto job = [batch, report, now, key_ledger](storage::WriteTxn& txn) -> Status {
+  return [batch, report, job, begin, end, now, key_ledger](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
-    report->items.assign(batch->prepared.size(), ItemOutcome{});  // the job may run again after map growth
     // A stored certificate's ordinal is its der id (der_store.hpp) and gives its
     // attr_index epoch (attr_index.hpp).
     auto stored_before = stored_certificates(txn);
     if (!stored_before) return std::move(stored_before).error();
     std::uint64_t stored_count = *stored_before;
-    std::vector<std::uint64_t> der_ids(batch->prepared.size(), 0);
-    for (std::size_t i = 0; i < batch->prepared.size(); ++i) {
+    std::vector<std::uint64_t> der_ids(end - begin, 0);  // by item - begin
+    for (std::size_t i = begin; i < end; ++i) {
       PreparedCert& p = batch->prepared[i];
       ItemOutcome& out = report->items[i];
+      out = ItemOutcome{};  // the job may run again after map growth
       if (p.issuer) out.issuer = p.issuer->name;
       out.serial_hex = p.serial_hex;
       out.sha256_hex = p.sha256_hex;
@@ -295,7 +316,7 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
       }
       if (!s) return s;  // a storage fault (map full, I/O) fails the whole batch, to be retried
       out.status = ItemStatus::stored;
-      der_ids[i] = ++stored_count;
+      der_ids[i - begin] = ++stored_count;
     }
     if (stored_count == *stored_before) return {};
     Status s = set_stored_certificates(txn, stored_count);
@@ -304,9 +325,9 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
     std::vector<Bytes> der_keys;
     std::vector<storage::WriteTxn::KeyValue> scratch;
     der_keys.reserve(stored_count - *stored_before);
-    for (std::size_t i = 0; i < der_ids.size(); ++i) {
-      if (der_ids[i] == 0) continue;
-      der_keys.push_back(der_key(der_ids[i]));
+    for (std::size_t i = begin; i < end; ++i) {
+      if (der_ids[i - begin] == 0) continue;
+      der_keys.push_back(der_key(der_ids[i - begin]));
       scratch.push_back({der_keys.back(), batch->der[i]});
     }
     s = txn.put_sorted(storage::Table::cert_der, scratch, MDB_APPEND);
@@ -314,13 +335,13 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
     // The index entries now carry their epochs; within one epoch their sorted order is the
     // order of the stored keys.
     scratch.clear();
-    scratch.reserve(batch->attr_entries.size());
-    for (const IndexEntry& e : batch->attr_entries)
-      if (der_ids[e.item] != 0) scratch.push_back({e.key, e.value});
+    const auto first = batch->attr_entries.begin() + static_cast<std::ptrdiff_t>(batch->entry_bounds[job]);
+    const auto last = batch->attr_entries.begin() + static_cast<std::ptrdiff_t>(batch->entry_bounds[job + 1]);
+    scratch.reserve(static_cast<std::size_t>(last - first));
+    for (auto e = first; e != last; ++e)
+      if (der_ids[e->item - begin] != 0) scratch.push_back({e->key, e->value});
     return txn.put_sorted(storage::Table::attr_index, scratch);
   };
-  const std::size_t weight = batch->der.size();
-  submit_batch(std::move(job), std::move(report), std::move(batch->done), Lane::normal, weight);
 }
 
 }  // namespace trustmon::registry

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/enum_names.hpp"
@@ -81,24 +83,52 @@ Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers,
     if (const pki::Issuer* k = issuers_.find_by_name(name)) unverified_ok_.push_back(k->id);
   }
   key_ledger_ = registry_options.key_ledger;
+  items_per_job_ = std::max<std::size_t>(1, registry_options.items_per_job);
 }
 
 bool Registry::accepts_unverified(storage::IssuerId id) const {
   return std::find(unverified_ok_.begin(), unverified_ok_.end(), id) != unverified_ok_.end();
 }
 
-void Registry::submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done, Lane lane,
-                            std::size_t weight) {
-  writer_.submit(
-      std::move(job),
-      [report = std::move(report), done = std::move(done)](Status s) {
-        if (!s) {
-          done(std::move(s).error());
-          return;
-        }
-        done(std::move(*report));
-      },
-      lane, weight);
+namespace {
+
+// Joins a batch's Writer jobs (their Done calls run on the Writer thread, or on the
+// submitting thread when the Writer is stopping).
+struct JobJoin {
+  std::mutex mu;
+  std::size_t remaining = 0;
+  std::shared_ptr<BatchReport> report;
+  Registry::Callback done;
+  std::optional<Error> error;
+};
+
+}  // namespace
+
+void Registry::submit_jobs(std::size_t n, const MakeJob& make_job, std::shared_ptr<BatchReport> report,
+                           Callback done, Lane lane) {
+  const std::size_t jobs = std::max<std::size_t>(1, (n + items_per_job_ - 1) / items_per_job_);
+  auto join = std::make_shared<JobJoin>();
+  join->remaining = jobs;
+  join->report = std::move(report);
+  join->done = std::move(done);
+  for (std::size_t j = 0; j < jobs; ++j) {
+    const std::size_t begin = std::min(n, j * items_per_job_), end = std::min(n, begin + items_per_job_);
+    writer_.submit(
+        make_job(j, begin, end),
+        [join](Status s) {
+          {
+            std::lock_guard<std::mutex> lock(join->mu);
+            if (!s && !join->error) join->error = std::move(s).error();
+            if (--join->remaining != 0) return;
+          }
+          if (join->error) {
+            join->done(std::move(*join->error));
+          } else {
+            join->done(std::move(*join->report));
+          }
+        },
+        lane, std::max<std::size_t>(1, end - begin));
+  }
 }
 
 void Registry::parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk,

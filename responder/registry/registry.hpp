@@ -15,12 +15,14 @@
 //    that lane, so a revocation never waits for an import's chunk), and their Writer job in
 //    the Writer's urgent lane. Ingest and CRL uploads (bulk) are normal; an ingest job weighs
 //    its certificates, which bounds how many share one commit (storage/writer.hpp);
-//  * one Writer job per batch applies the items in that job's child transaction. An
-//    item passes every check (refusal, duplicate, serial conflict) before its first
-//    write, so a refused item stores nothing, neither record nor index entry; a storage
-//    fault fails the whole batch (the Writer reruns it after growing the map). A
-//    certificate's record, DER, attr_index and spki_index entries and its event are
-//    written together;
+//  * a Writer job applies its items in that job's child transaction, one job per
+//    `items_per_job` items of a batch (so that an urgent job never waits for a whole
+//    import batch or CRL; the batch's callback runs once all its jobs are durable). An item passes every check (refusal, duplicate,
+//    serial conflict) before its first write, so a refused item stores nothing, neither
+//    record nor index entry; a storage fault fails the job (the Writer reruns it after
+//    growing the map) and the batch answers that error, its earlier jobs staying stored
+//    (a retry finds them as duplicates). A certificate's record, DER, attr_index and
+//    spki_index entries and its event are written together;
 //  * a NEW good certificate gets no pre-signed OCSP response at ingest (an RSA
 //    signature per certificate would cap bulk import near 2,000/s per core): the OCSP
 //    responder signs live while none is stored and the Refresher fills the missing ones
@@ -100,6 +102,10 @@ struct RegistryOptions {
   // commit, and raises a `certificate.key_reused` event when another certificate or
   // request already used the key; a revocation marks the certificate's reservation revoked.
   const KeyLedger* key_ledger = nullptr;
+  // Items per Writer job of an ingest batch or CRL upload: a batch of 2,000 certificates
+  // is written as several jobs, so that a revocation arriving meanwhile waits for at most
+  // one of them (storage/writer.hpp) rather than for the whole batch.
+  std::size_t items_per_job = 256;
 };
 
 class Registry {
@@ -139,7 +145,13 @@ class Registry {
   struct RevocationBatch;
   void prepare_ingest_chunk(const std::shared_ptr<IngestBatch>& batch, std::size_t begin, std::size_t end) const;
   void submit_ingest(const std::shared_ptr<IngestBatch>& batch);
-  static void sort_index_entries(IngestBatch& batch);
+  static void sort_index_entries(IngestBatch& batch, std::size_t job_items);
+  // The Writer job storing items [begin, end) of the batch (its job-th).
+  storage::Writer::Job ingest_job(const std::shared_ptr<IngestBatch>& batch, const std::shared_ptr<BatchReport>& report,
+                                  std::size_t job, std::size_t begin, std::size_t end, UnixTime now) const;
+  storage::Writer::Job revocation_job(const std::shared_ptr<RevocationBatch>& batch,
+                                      const std::shared_ptr<BatchReport>& report, std::size_t begin,
+                                      std::size_t end) const;
   void prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& batch, std::size_t begin,
                                 std::size_t end) const;
   void submit_revocations(const std::shared_ptr<RevocationBatch>& batch);
@@ -151,10 +163,12 @@ class Registry {
   PreparedCert prepare_cert(const Bytes& der) const;
   PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
   bool accepts_unverified(storage::IssuerId id) const;
-  // Runs `job` on the Writer; `done` gets `report` once the commit is durable.
-  // `weight`: the batch's items (storage::Writer::submit).
-  void submit_batch(storage::Writer::Job job, std::shared_ptr<BatchReport> report, Callback done, Lane lane,
-                    std::size_t weight);
+  // Items [0, n) written as Writer jobs of at most items_per_job items (make_job(job,
+  // begin, end) builds the job-th); `done` gets `report` once every job is durable, or the
+  // first failed job's error (the jobs before it stay stored).
+  using MakeJob = std::function<storage::Writer::Job(std::size_t, std::size_t, std::size_t)>;
+  void submit_jobs(std::size_t n, const MakeJob& make_job, std::shared_ptr<BatchReport> report, Callback done,
+                   Lane lane);
 
   storage::Writer& writer_;
   storage::AuditedWrite audited_;  // refusals of a whole upload
@@ -164,6 +178,7 @@ class Registry {
   const Clock& clock_;
   std::vector<storage::IssuerId> unverified_ok_;
   const KeyLedger* key_ledger_ = nullptr;
+  std::size_t items_per_job_ = 256;
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above
 };
 

@@ -1,6 +1,7 @@
 // Revocations, one by one (revoke()) or from an uploaded CRL (upload_crl()): parsed and
 // their revoked OCSP responses signed on the preparation threads, then stored with their
 // certificate.revoked events by one Writer job per batch (policy: registry.hpp).
+#include <algorithm>
 #include <memory>
 
 #include "common/ossl.hpp"
@@ -163,14 +164,24 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
 
 void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch) {
   auto report = std::make_shared<BatchReport>();
+  report->items.resize(batch->items.size());
+  submit_jobs(
+      batch->items.size(),
+      [&](std::size_t, std::size_t begin, std::size_t end) { return revocation_job(batch, report, begin, end); },
+      report, std::move(batch->done), batch->lane);
+}
+
+storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBatch>& batch,
+                                              const std::shared_ptr<BatchReport>& report, std::size_t begin,
+                                              std::size_t end) const {
   const KeyLedger* key_ledger = key_ledger_;
-  auto job = [batch, report, key_ledger](storage::WriteTxn& txn) -> Status {
+  return [batch, report, begin, end, key_ledger](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     const UnixTime now = batch->now;
-    report->items.assign(batch->items.size(), ItemOutcome{});
-    for (std::size_t i = 0; i < batch->items.size(); ++i) {
+    for (std::size_t i = begin; i < end; ++i) {
       const PreparedRevocation& p = batch->items[i];
       ItemOutcome& out = report->items[i];
+      out = ItemOutcome{};  // the job may run again after map growth
       out.issuer = p.issuer_name;
       if (!p.serial.empty()) out.serial_hex = hex_encode(p.serial, true);
       if (p.error) {
@@ -244,7 +255,6 @@ void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch)
     }
     return {};
   };
-  submit_batch(std::move(job), std::move(report), std::move(batch->done), batch->lane, batch->items.size());
 }
 
 // --------------------------------------------------------------------------- CRLs

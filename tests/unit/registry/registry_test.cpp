@@ -440,6 +440,51 @@ TEST_F(RegistryTest, AttributeIndexSpansEpochs) {
   EXPECT_EQ((*detail)->summary.serial_hex, "6E");
 }
 
+// A batch larger than items_per_job is written as several Writer jobs: every item is
+// stored once, the report keeps the input order, a copy of a certificate in a later job
+// is a duplicate, the epochs continue across the jobs, and the events follow the items.
+TEST_F(RegistryTest, LargeBatchIsWrittenInSeveralJobs) {
+  RegistryOptions ro;
+  ro.prepare_threads = 2;
+  ro.items_per_job = 2;
+  registry_ = std::make_unique<Registry>(*writer_, testing::shared_issuers(), testing::shared_responders(),
+                                         ocsp::OcspOptions{}, clock_, ro);
+  ASSERT_TRUE(writer_->run_sync([](storage::WriteTxn& txn) {
+    return set_stored_certificates(txn, kEpochCertificates - 2);
+  }).ok());
+  std::vector<Bytes> certs;
+  for (int i = 0; i < 5; ++i) {
+    UaCertSpec s = taras();
+    s.serial = {static_cast<std::uint8_t>(0x40 + i)};
+    s.serial_number = "TINUA-55555555" + std::to_string(i);
+    certs.push_back(ua_cert(s));
+  }
+  certs.push_back(certs[1]);  // in the third job: a duplicate of the first job's item
+  const std::uint64_t jobs_before = writer_->stats().jobs;
+  const BatchReport r = ingest(certs);
+  EXPECT_EQ(writer_->stats().jobs - jobs_before, 3u);
+  ASSERT_EQ(r.items.size(), 6u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(r.items[static_cast<std::size_t>(i)].status, ItemStatus::stored) << i;
+    EXPECT_EQ(r.items[static_cast<std::size_t>(i)].serial_hex, hex_encode(Bytes{static_cast<std::uint8_t>(0x40 + i)}, true));
+  }
+  EXPECT_EQ(r.items[5].status, ItemStatus::duplicate);
+  EXPECT_EQ(r.items[5].serial_hex, "41");
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(serials(by("serial_number=TINUA-55555555" + std::to_string(i))),
+              std::vector<std::string>{hex_encode(Bytes{static_cast<std::uint8_t>(0x40 + i)}, true)});
+  std::vector<std::string> issued;
+  for (const auto& e : events())
+    if (e.type == "certificate.issued") issued.push_back(e.payload);
+  ASSERT_EQ(issued.size(), 5u);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_NE(issued[static_cast<std::size_t>(i)].find("TINUA-55555555" + std::to_string(i)), std::string::npos) << i;
+  storage::ReadScope scope(*read_);
+  auto count = read_->get(storage::Table::meta, as_bytes(storage::kMetaStoredCertificates));
+  ASSERT_TRUE(count.ok() && count->has_value() && (*count)->size() == 8);
+  EXPECT_EQ(get_be32((*count)->data() + 4), kEpochCertificates + 3);
+}
+
 // A revocation submitted behind queued import batches is prepared in the urgent lane and
 // written in the Writer's urgent lane: it is acknowledged before any of those batches, and
 // its signed response is stored in its own commit.

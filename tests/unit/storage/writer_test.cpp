@@ -97,8 +97,8 @@ TEST(Writer, ManyConcurrentSubmittersAllCommit) {
 }
 
 // An urgent job (a revocation) submitted behind a queue of heavy normal jobs (import
-// batches) commits in the very next batch, before every one of them; each heavy job gets a
-// commit of its own (the weight cap), the first of them shared with the urgent job.
+// batches) commits in the very next batch, alone, before every one of them; each heavy job
+// then gets a commit of its own (the weight cap).
 TEST(Writer, UrgentJobCommitsBeforeQueuedIngestBatches) {
   TempDir dir;
   auto env = open_env(dir.path());
@@ -147,10 +147,10 @@ TEST(Writer, UrgentJobCommitsBeforeQueuedIngestBatches) {
   for (int i = 0; i < kBatches; ++i) {
     const auto& [name, commit] = done_order[static_cast<std::size_t>(i) + 1];
     EXPECT_EQ(name, "ingest" + std::to_string(i));  // the normal lane keeps its order
-    EXPECT_EQ(commit, revoke_commit + i);            // one heavy batch per commit
+    EXPECT_EQ(commit, revoke_commit + 1 + i);        // one heavy batch per commit
   }
   EXPECT_EQ(read_key(*env, "revoke"), "v");
-  EXPECT_EQ(writer.stats().commits, std::uint64_t{kBatches + 1});
+  EXPECT_EQ(writer.stats().commits, std::uint64_t{kBatches + 2});
 }
 
 // An urgent job ends the Writer's gathering wait: it does not sit out max_delay behind a
@@ -170,9 +170,62 @@ TEST(Writer, UrgentJobEndsTheGatheringWait) {
   auto urgent = urgent_done.get_future();
   ASSERT_EQ(urgent.wait_for(std::chrono::seconds(20)), std::future_status::ready);
   EXPECT_TRUE(urgent.get().ok());
-  EXPECT_TRUE(normal_done.get_future().get().ok());  // taken into the same commit
-  writer.stop();
+  writer.stop();  // ends the normal job's own gathering wait
+  EXPECT_TRUE(normal_done.get_future().get().ok());
   EXPECT_EQ(read_key(*env, "urgent"), "v");
+}
+
+// An urgent job that arrives while a batch of normal jobs runs cuts the batch: the job in
+// progress finishes and commits, the urgent job commits next, then the rest of the batch
+// in its order. Without the cut the urgent job would wait for the whole batch.
+TEST(Writer, UrgentJobCutsTheRunningBatch) {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  WriterOptions options;
+  options.max_delay = std::chrono::milliseconds(0);
+  Writer writer(*env, options);
+  std::atomic<int> commits{0};
+  writer.set_on_commit([&] { ++commits; });
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> done_order;  // (job, commits before its own)
+  const auto record = [&](std::string name) {
+    return [&, name = std::move(name)](Status s) {
+      EXPECT_TRUE(s.ok()) << name;
+      std::lock_guard<std::mutex> lock(mu);
+      done_order.emplace_back(name, commits.load());
+    };
+  };
+  // Queued before start(): one batch of five normal jobs, the first of which holds the
+  // Writer until the urgent job is queued.
+  writer.submit(
+      [&entered, released](WriteTxn& txn) {
+        entered.set_value();
+        released.wait();
+        return txn.put(Table::certs, as_bytes(std::string("n0")), as_bytes(std::string("v")));
+      },
+      record("n0"), Lane::normal, 100);
+  for (int i = 1; i < 5; ++i) {
+    const std::string k = "n" + std::to_string(i);
+    writer.submit(put_job(k, "v"), record(k), Lane::normal, 100);
+  }
+  writer.start();
+  entered.get_future().wait();
+  writer.submit(put_job("urgent", "v"), record("urgent"), Lane::urgent);
+  release.set_value();
+  writer.stop();
+
+  const std::vector<std::string> expected{"n0", "urgent", "n1", "n2", "n3", "n4"};
+  ASSERT_EQ(done_order.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(done_order[i].first, expected[i]) << i;
+  EXPECT_EQ(done_order[0].second, 0);  // n0 alone in the first commit
+  EXPECT_EQ(done_order[1].second, 1);  // the urgent job in the second
+  EXPECT_EQ(done_order[2].second, 2);  // the rest after it
+  EXPECT_EQ(writer.stats().urgent_cuts, 1u);
+  EXPECT_EQ(writer.stats().jobs, 6u);
+  for (const auto& k : expected) EXPECT_EQ(read_key(*env, k), "v") << k;
 }
 
 // Light normal jobs still share commits (the cap is on weight, not on job count).
