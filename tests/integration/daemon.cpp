@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -180,8 +181,12 @@ std::string Daemon::ctl() const {
 }
 
 void Daemon::start() {
+  const pid_t test_pid = ::getpid();
   pid_ = ::fork();
   if (pid_ == 0) {
+    // A test binary killed by a timeout (or a crash) takes its daemon with it: a daemon
+    // left behind would hold its port and spin on the shared machine.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != test_pid) ::_exit(126);
     std::string out = data_ + "/stdout.log";
     FILE* f = std::freopen(out.c_str(), "a", stdout);
     FILE* g = std::freopen(out.c_str(), "a", stderr);
