@@ -41,6 +41,7 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::tl_versions, "tl_versions"},
     {Table::tl_notices, "tl_notices"},
     {Table::applications, "applications"},
+    {Table::crls, "crls"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

@@ -65,8 +65,10 @@ enum class Table : std::uint8_t {
   tl_versions,  // list name || be64 sequence -> published version (signed XML)
   tl_notices,   // be64 notice id -> change notice and its history
   applications, // be64 application id -> application and its history
+  // CRLs (storage/crls.hpp)
+  crls,  // be32 issuer id || 20-octet CRL number -> published CRL
 };
-inline constexpr std::size_t kTableCount = 19;
+inline constexpr std::size_t kTableCount = 20;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -76,7 +78,8 @@ bool table_is_dupsort(Table t);
 //    csr_key_index keys start with their epoch (storage/epoch_index.hpp). Opening a
 //    schema-1 store read-write moves its attr_index and spki_index entries to epoch 0,
 //    deletes spki_index, and gives csr_key_index entries their epoch.
-inline constexpr std::uint32_t kSchemaVersion = 2;
+// 3: the crls table (storage/crls.hpp); a read-write open creates it empty, nothing moves.
+inline constexpr std::uint32_t kSchemaVersion = 3;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").

@@ -15,6 +15,7 @@
 #include "responder/routes/admin_routes.hpp"
 #include "responder/routes/api_routes.hpp"
 #include "responder/routes/application_routes.hpp"
+#include "responder/routes/crl_routes.hpp"
 #include "responder/routes/events_routes.hpp"
 #include "responder/routes/tl_routes.hpp"
 #include "responder/routes/watch_routes.hpp"
@@ -120,6 +121,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       server(server_options(c), http::Router{}) {
   http::Router& router = server.router();
   routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters);
+  routes::add_crl_routes(router, issuers, d.clock_);
   api_routes = routes::add_api_routes(router, cert_registry, search, api);
   routes::add_admin_routes(router, api);
   csr_routes = routes::add_csr_routes(router, csr_service, api);

@@ -78,6 +78,21 @@ Result<CrlUpload> read_crl(const Bytes& input, UnixTime now, UnixTime max_skew) 
     ossl_errors();
     return malformed();
   }
+  upload.der = std::move(*der);
+  int crit = 0;
+  Asn1IntegerPtr number(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(upload.crl.get(), NID_crl_number, &crit, nullptr)));
+  if (number) {
+    BignumPtr bn(ASN1_INTEGER_to_BN(number.get(), nullptr));
+    if (bn && !BN_is_negative(bn.get())) {
+      Bytes n(static_cast<std::size_t>(BN_num_bytes(bn.get())));
+      BN_bn2bin(bn.get(), n.data());
+      upload.number = std::move(n);
+    }
+  }
+  upload.delta = X509_CRL_get_ext_by_NID(upload.crl.get(), NID_delta_crl, -1) >= 0;
+  if (auto t = asn1_time_to_unix(X509_CRL_get0_lastUpdate(upload.crl.get()))) upload.this_update = *t;
+  if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(upload.crl.get()))
+    if (auto t = asn1_time_to_unix(next)) upload.next_update = *t;
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(upload.crl.get());
   const int n = revoked ? sk_X509_REVOKED_num(revoked) : 0;
   upload.entries.reserve(static_cast<std::size_t>(n));

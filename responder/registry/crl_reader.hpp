@@ -8,7 +8,8 @@
 // is time_invalid, whose reason is removeFromCRL (a delta-CRL instruction, not a
 // revocation) or malformed is reason_invalid, and whose invalidity date is unreadable or
 // after the revocation is time_invalid; the other entries stand. Unknown reason codes are
-// stored as "no reason".
+// stored as "no reason". The CRL number, delta indicator and update times are read for
+// publication (storage/crls.hpp); the registry decides what a missing one means.
 #pragma once
 
 #include <optional>
@@ -32,6 +33,11 @@ struct CrlEntry {
 
 struct CrlUpload {
   X509CrlPtr crl;
+  Bytes der;                      // the CRL's DER (a PEM upload decoded)
+  std::optional<Bytes> number;    // cRLNumber (big-endian magnitude), when present and not negative
+  bool delta = false;             // carries a Delta CRL Indicator
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;       // 0: none
   std::vector<CrlEntry> entries;  // in CRL order
 };
 

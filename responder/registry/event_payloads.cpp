@@ -63,4 +63,23 @@ std::string revoked_payload(const RevokedFields& f) {
   return out;
 }
 
+std::string crl_published_payload(const CrlPublishedFields& f) {
+  std::string out = "{\"issuer\":";
+  append_json_string(out, f.issuer);
+  out += ",\"number\":";
+  append_json_string(out, f.number_decimal);
+  out += ",\"source\":";
+  append_json_string(out, f.source);
+  out += ",\"this_update\":";
+  append_json_string(out, format_rfc3339(f.this_update));
+  if (f.next_update != 0) {
+    out += ",\"next_update\":";
+    append_json_string(out, format_rfc3339(f.next_update));
+  }
+  out += ",\"entries\":" + std::to_string(f.entries) + ",\"sha256\":";
+  append_json_string(out, f.sha256_hex);
+  out += '}';
+  return out;
+}
+
 }  // namespace trustmon::registry

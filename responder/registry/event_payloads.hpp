@@ -7,6 +7,7 @@
 //   certificate.key_reused  the issued fields, "participant", "renewal"
 //   certificate.revoked     {["attributes"],["invalidity_date"],"issuer","reason","revocation_time",
 //                            "serial"[,"sha256"[,"spki_sha256"]]}   (keys in this order)
+//   crl.published           {"issuer","number","source","this_update"[,"next_update"],"entries","sha256"}
 //
 // Policy: every string goes through append_json_string (common/utf8.hpp), so a payload is
 // JSON whatever a certificate carries; the revoked payload keeps the key order events
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/bytes.hpp"
@@ -53,5 +55,17 @@ struct RevokedFields {
   const std::vector<Attribute>* attributes = nullptr;
 };
 std::string revoked_payload(const RevokedFields& f);
+
+// What a crl.published event says (number in decimal, source "uploaded" or "built").
+struct CrlPublishedFields {
+  std::string_view issuer;
+  std::string_view number_decimal;
+  std::string_view source;
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;  // 0: omitted
+  std::uint64_t entries = 0;
+  std::string_view sha256_hex;
+};
+std::string crl_published_payload(const CrlPublishedFields& f);
 
 }  // namespace trustmon::registry

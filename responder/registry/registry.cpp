@@ -105,29 +105,28 @@ struct JobJoin {
 }  // namespace
 
 void Registry::submit_jobs(std::size_t n, const MakeJob& make_job, std::shared_ptr<BatchReport> report,
-                           Callback done, Lane lane) {
+                           Callback done, Lane lane, storage::Writer::Job first) {
   const std::size_t jobs = std::max<std::size_t>(1, (n + items_per_job_ - 1) / items_per_job_);
   auto join = std::make_shared<JobJoin>();
-  join->remaining = jobs;
+  join->remaining = jobs + (first ? 1 : 0);
   join->report = std::move(report);
   join->done = std::move(done);
+  const auto joined = [join](Status s) {
+    {
+      std::lock_guard<std::mutex> lock(join->mu);
+      if (!s && !join->error) join->error = std::move(s).error();
+      if (--join->remaining != 0) return;
+    }
+    if (join->error) {
+      join->done(std::move(*join->error));
+    } else {
+      join->done(std::move(*join->report));
+    }
+  };
+  if (first) writer_.submit(std::move(first), joined, lane, 1);
   for (std::size_t j = 0; j < jobs; ++j) {
     const std::size_t begin = std::min(n, j * items_per_job_), end = std::min(n, begin + items_per_job_);
-    writer_.submit(
-        make_job(j, begin, end),
-        [join](Status s) {
-          {
-            std::lock_guard<std::mutex> lock(join->mu);
-            if (!s && !join->error) join->error = std::move(s).error();
-            if (--join->remaining != 0) return;
-          }
-          if (join->error) {
-            join->done(std::move(*join->error));
-          } else {
-            join->done(std::move(*join->report));
-          }
-        },
-        lane, std::max<std::size_t>(1, end - begin));
+    writer_.submit(make_job(j, begin, end), joined, lane, std::max<std::size_t>(1, end - begin));
   }
 }
 

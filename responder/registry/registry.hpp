@@ -36,9 +36,13 @@
 //    "signature_unverifiable", unless the issuer is configured with
 //    accept_unverified_signatures: then the certificate is stored with
 //    signature_checked = false (and says so in its event and search results);
-//  * a CRL upload must verify under its issuer's key ("crl_signature_invalid"); its
-//    entries become revocations (reason and invalidity date extensions read) answered
-//    per entry like revoke();
+//  * a CRL upload must verify under its issuer's key ("crl_signature_invalid"), be a
+//    complete CRL ("crl_delta_not_accepted") with a CRL number ("crl_number_missing")
+//    greater than the issuer's published one ("crl_number_not_greater"; the published
+//    CRL itself again is a replay and answers like the first upload). Its first Writer
+//    job publishes it (storage/crls.hpp, event crl.published); its entries then become
+//    revocations (reason and invalidity date extensions read) answered per entry like
+//    revoke(), each job checking that its CRL is still the issuer's latest;
 //  * the key registry (csr) hears of every stored and revoked certificate through the
 //    KeyLedger interface (key_ledger.hpp), inside the same job;
 //  * every stored change appends an event to the hash-chained log (payloads:
@@ -133,7 +137,8 @@ class Registry {
   void revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done);
   // A CRL (DER, or PEM "X509 CRL"). Whole-upload errors (the callback's Error):
   // crl_malformed, issuer_unknown, crl_signature_invalid, issuer_not_operated (recorded
-  // as access.denied). Otherwise one item per revoked entry, in CRL order, answered like
+  // as access.denied), crl_delta_not_accepted, crl_number_missing, crl_number_invalid,
+  // crl_number_not_greater. Otherwise one item per revoked entry, in CRL order, answered like
   // revoke(): revoked, unchanged, or refused (serial_invalid, time_invalid,
   // reason_invalid for removeFromCRL).
   void upload_crl(Bytes crl, Actor actor, Callback done);
@@ -167,8 +172,9 @@ class Registry {
   // begin, end) builds the job-th); `done` gets `report` once every job is durable, or the
   // first failed job's error (the jobs before it stay stored).
   using MakeJob = std::function<storage::Writer::Job(std::size_t, std::size_t, std::size_t)>;
+  // `first`, when set, is submitted before the item jobs and counts like them.
   void submit_jobs(std::size_t n, const MakeJob& make_job, std::shared_ptr<BatchReport> report, Callback done,
-                   Lane lane);
+                   Lane lane, storage::Writer::Job first = nullptr);
 
   storage::Writer& writer_;
   storage::AuditedWrite audited_;  // refusals of a whole upload

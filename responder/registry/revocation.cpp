@@ -13,6 +13,7 @@
 #include "responder/registry/event_payloads.hpp"
 #include "responder/registry/refusals.hpp"
 #include "responder/registry/registry.hpp"
+#include "storage/crls.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
 
@@ -54,8 +55,16 @@ struct Registry::PreparedRevocation {
   std::optional<storage::OcspResponseRecord> response;  // signed outside the txn
 };
 
+// An uploaded CRL to publish before its entries are applied.
+struct UploadedCrl {
+  storage::IssuerId issuer = 0;
+  std::string issuer_name;
+  storage::CrlRecord record;
+};
+
 struct Registry::RevocationBatch {
   std::vector<PreparedRevocation> items;
+  std::shared_ptr<const UploadedCrl> crl;  // CRL uploads only
   Actor actor;
   Callback done;
   UnixTime now = 0;
@@ -162,13 +171,50 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
   }
 }
 
+namespace {
+
+Error superseded_error() {
+  return make_error(ErrorKind::conflict, "crl_number_not_greater",
+                    "the issuer's published CRL is not this one (an older number, or a newer CRL arrived meanwhile)");
+}
+
+// Whether `crl` is its issuer's latest published CRL in `txn`.
+Result<bool> is_latest(const storage::WriteTxn& txn, const UploadedCrl& crl) {
+  auto latest = storage::latest_crl(txn, crl.issuer);
+  if (!latest) return std::move(latest).error();
+  return *latest && storage::compare_crl_numbers((*latest)->number, crl.record.number) == 0 &&
+         (*latest)->sha256 == crl.record.sha256;
+}
+
+// The first job of a CRL upload: publishes it (or finds it published: a replay).
+storage::Writer::Job publish_job(std::shared_ptr<const UploadedCrl> crl, std::string actor_label) {
+  return [crl = std::move(crl), actor_label = std::move(actor_label)](storage::WriteTxn& txn) -> Status {
+    auto replay = is_latest(txn, *crl);
+    if (!replay) return std::move(replay).error();
+    if (*replay) return {};
+    if (Status s = storage::put_crl(txn, crl->issuer, crl->record); !s) return s;
+    const std::string number = storage::crl_number_decimal(crl->record.number);
+    const std::string digest = hex_encode(crl->record.sha256);
+    auto seq = storage::append_event(
+        txn, {"crl.published", actor_label,
+              crl_published_payload({crl->issuer_name, number, "uploaded", crl->record.this_update,
+                                     crl->record.next_update, crl->record.entries, digest}),
+              crl->record.published_at});
+    if (!seq) return std::move(seq).error();
+    return {};
+  };
+}
+
+}  // namespace
+
 void Registry::submit_revocations(const std::shared_ptr<RevocationBatch>& batch) {
   auto report = std::make_shared<BatchReport>();
   report->items.resize(batch->items.size());
   submit_jobs(
       batch->items.size(),
       [&](std::size_t, std::size_t begin, std::size_t end) { return revocation_job(batch, report, begin, end); },
-      report, std::move(batch->done), batch->lane);
+      report, std::move(batch->done), batch->lane,
+      batch->crl ? publish_job(batch->crl, batch->actor.label()) : storage::Writer::Job{});
 }
 
 storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBatch>& batch,
@@ -178,6 +224,13 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
   return [batch, report, begin, end, key_ledger](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     const UnixTime now = batch->now;
+    if (batch->crl) {
+      // Only while the uploaded CRL is its issuer's latest (its publish job ran and no
+      // newer one came): an older CRL must not replay holds that were released since.
+      auto current = is_latest(txn, *batch->crl);
+      if (!current) return std::move(current).error();
+      if (!*current) return superseded_error();
+    }
     for (std::size_t i = begin; i < end; ++i) {
       const PreparedRevocation& p = batch->items[i];
       ItemOutcome& out = report->items[i];
@@ -295,7 +348,35 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     return;
   }
 
+  if (upload->delta) {
+    done(make_error(ErrorKind::invalid, "crl_delta_not_accepted",
+                    "upload a complete CRL; delta CRLs are not published from uploads"));
+    return;
+  }
+  if (!upload->number) {
+    done(make_error(ErrorKind::invalid, "crl_number_missing",
+                    "the CRL has no CRL number extension (RFC 5280 5.2.3), so it cannot be ordered"));
+    return;
+  }
+  auto number = storage::normalize_crl_number(*upload->number);
+  if (!number) {
+    done(make_error(ErrorKind::invalid, "crl_number_invalid", "the CRL number is longer than 20 octets"));
+    return;
+  }
+  auto published = std::make_shared<UploadedCrl>();
+  published->issuer = issuer->id;
+  published->issuer_name = issuer->name;
+  published->record.source = storage::CrlSource::uploaded;
+  published->record.number = std::move(*number);
+  published->record.this_update = upload->this_update;
+  published->record.next_update = upload->next_update;
+  published->record.published_at = now;
+  published->record.entries = upload->entries.size();
+  published->record.sha256 = sha256(upload->der);
+  published->record.der = std::move(upload->der);
+
   auto batch = std::make_shared<RevocationBatch>();
+  batch->crl = std::move(published);
   batch->now = now;
   batch->actor = std::move(actor);
   batch->done = std::move(done);

@@ -5,6 +5,7 @@
 #include "common/metrics.hpp"
 #include "common/time.hpp"
 #include "responder/ocsp/signer.hpp"
+#include "responder/routes/http_cache.hpp"
 #include "responder/routes/worker_state.hpp"
 
 namespace trustmon::routes {
@@ -33,22 +34,6 @@ constexpr std::string_view label_of(ocsp::Outcome outcome) noexcept {
   return "other";
 }
 
-// The strong ETag ("\"<hex>\"") of an answer's etag_source, written into `out` (on the stack).
-constexpr std::size_t kEtagMax = 2 + 2 * 16;
-std::string_view format_etag(ByteView source, std::array<char, kEtagMax>& out) noexcept {
-  constexpr char kHex[] = "0123456789abcdef";
-  if (source.empty()) return {};
-  if (source.size() > 16) source = source.last(16);
-  std::size_t n = 0;
-  out[n++] = '"';
-  for (std::uint8_t b : source) {
-    out[n++] = kHex[b >> 4];
-    out[n++] = kHex[b & 0x0f];
-  }
-  out[n++] = '"';
-  return {out.data(), n};
-}
-
 struct Context {
   const ocsp::Responder& responder;
   std::size_t max_request_bytes;
@@ -60,24 +45,6 @@ void reply_constant(http::Request& req, Context& ctx, ocsp::Outcome outcome) {
   ctx.counters.count(outcome);
   req.note("ocsp", label_of(outcome));
   req.reply(200, kOcspResponseType, ocsp::error_response(ocsp::status_of(outcome)));
-}
-
-// The If-None-Match header lists one or more entity tags (or *); weak tags compare equal
-// for a GET (RFC 9110 §13.1.2 weak comparison).
-bool etag_matches(std::string_view header, std::string_view etag) {
-  if (header == "*") return true;
-  std::size_t pos = 0;
-  while (pos < header.size()) {
-    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ',')) ++pos;
-    if (header.substr(pos, 2) == "W/") pos += 2;
-    std::size_t end = header.find(',', pos);
-    std::string_view tag = header.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
-    if (tag == etag) return true;
-    if (end == std::string_view::npos) break;
-    pos = end + 1;
-  }
-  return false;
 }
 
 void answer(http::Request& req, Context& ctx, ByteView der, bool get) {

@@ -157,6 +157,10 @@ std::string make_crl(const std::string& path, UnixTime revoked_at) {
   ASN1_TIME* next = ASN1_TIME_set(nullptr, revoked_at + 86400);
   X509_CRL_set1_lastUpdate(crl, now);
   X509_CRL_set1_nextUpdate(crl, next);
+  ASN1_INTEGER* number = ASN1_INTEGER_new();
+  ASN1_INTEGER_set(number, 1);
+  X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, 0);
+  ASN1_INTEGER_free(number);
   X509_REVOKED* entry = X509_REVOKED_new();
   ASN1_INTEGER* serial = ASN1_INTEGER_new();
   ASN1_INTEGER_set(serial, 0x7A7A01);

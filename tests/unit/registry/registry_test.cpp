@@ -18,6 +18,7 @@
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
 #include "common/time.hpp"
+#include "storage/crls.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
 #include "tests/support/ocsp_client.hpp"
@@ -737,6 +738,69 @@ TEST_F(RegistryTest, CrlUploadRevokesWithReasonsAndInvalidityDates) {
   auto from_pem = upload(to_bytes(as_bytes(pem)));
   ASSERT_TRUE(from_pem.ok());
   EXPECT_EQ(from_pem->items.size(), 5u);
+}
+
+// An uploaded CRL is published under its number: a greater number replaces it, the same
+// CRL again is a replay, an older or equal number, a delta CRL and a CRL without number
+// are refused whole (nothing of them is applied), and each publication is an event.
+TEST_F(RegistryTest, CrlNumbersOnlyGoForward) {
+  const auto& pki = testing::shared_test_pki();
+  const auto crl = [&](std::vector<testing::CrlEntry> entries, long number, long delta_base = 0) {
+    return testing::make_crl(pki.ca_ec.get(), pki.ca_ec_key.get(), entries, kNow, number, delta_base);
+  };
+  const Bytes five = crl({{{0x0a}, kNow - 500, 6, 0}}, 5);  // certificateHold
+  ASSERT_TRUE(upload(five).ok());
+  const auto latest_number = [&]() -> std::string {
+    storage::ReadScope scope(*read_);
+    auto latest = storage::latest_crl(*read_, testing::kEcIssuer);
+    EXPECT_TRUE(latest.ok());
+    if (!latest.ok() || !*latest) return "none";
+    return storage::crl_number_decimal((*latest)->number);
+  };
+  EXPECT_EQ(latest_number(), "5");
+  // A replay of the published CRL answers like the first upload.
+  auto replay = upload(five);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->count(ItemStatus::unchanged), 1u);
+  // An older and an equal number (other content) are refused; their entries are not applied.
+  for (long n : {4L, 5L}) {
+    auto old = upload(crl({{{0x0e}, kNow - 100, 1, 0}}, n));
+    ASSERT_FALSE(old.ok()) << n;
+    EXPECT_EQ(old.error().code, "crl_number_not_greater") << n;
+  }
+  {
+    storage::ReadScope scope(*read_);
+    EXPECT_FALSE(read_->get(storage::Table::certs, storage::encode_cert_key(testing::kEcIssuer, Bytes{0x0e}))->has_value());
+  }
+  auto no_number = upload(crl({}, -1));
+  ASSERT_FALSE(no_number.ok());
+  EXPECT_EQ(no_number.error().code, "crl_number_missing");
+  auto delta = upload(crl({}, 7, 5));
+  ASSERT_FALSE(delta.ok());
+  EXPECT_EQ(delta.error().code, "crl_delta_not_accepted");
+  EXPECT_EQ(latest_number(), "5");
+  // A greater number is published; the older one stays readable by number.
+  const Bytes six = crl({{{0x0a}, kNow - 500, 1, 0}}, 6);  // the hold became keyCompromise
+  auto next = upload(six);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->count(ItemStatus::revoked), 1u);
+  EXPECT_EQ(latest_number(), "6");
+  {
+    storage::ReadScope scope(*read_);
+    auto by_number = storage::crl_by_number(*read_, testing::kEcIssuer, Bytes{5});
+    ASSERT_TRUE(by_number.ok() && by_number->has_value());
+    EXPECT_EQ(to_bytes((*by_number)->der), five);
+    EXPECT_EQ((*by_number)->source, storage::CrlSource::uploaded);
+    EXPECT_EQ((*by_number)->entries, 1u);
+    EXPECT_EQ((*by_number)->sha256, sha256(five));
+  }
+  std::vector<std::string> published;
+  for (const auto& e : events())
+    if (e.type == "crl.published") published.push_back(e.payload);
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_NE(published[0].find("\"number\":\"5\""), std::string::npos) << published[0];
+  EXPECT_NE(published[0].find("\"source\":\"uploaded\""), std::string::npos) << published[0];
+  EXPECT_NE(published[1].find("\"number\":\"6\""), std::string::npos) << published[1];
 }
 
 TEST_F(RegistryTest, CrlThatDoesNotVerifyIsRefused) {

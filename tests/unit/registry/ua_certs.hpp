@@ -159,7 +159,9 @@ struct CrlEntry {
   UnixTime invalidity = 0;    // 0: no invalidityDate extension
 };
 
-inline Bytes make_crl(const X509* ca, EVP_PKEY* signing_key, const std::vector<CrlEntry>& entries, UnixTime now) {
+// A CRL with CRL number `number`; `delta_base` > 0 makes it a delta CRL of that base.
+inline Bytes make_crl(const X509* ca, EVP_PKEY* signing_key, const std::vector<CrlEntry>& entries, UnixTime now,
+                      long number = 1, long delta_base = 0) {
   X509CrlPtr crl(X509_CRL_new());
   check(crl != nullptr, "X509_CRL_new");
   X509_CRL_set_version(crl.get(), 1);
@@ -167,6 +169,16 @@ inline Bytes make_crl(const X509* ca, EVP_PKEY* signing_key, const std::vector<C
   Asn1TimePtr last(ASN1_TIME_set(nullptr, now - 60)), next(ASN1_TIME_set(nullptr, now + 86400));
   X509_CRL_set1_lastUpdate(crl.get(), last.get());
   X509_CRL_set1_nextUpdate(crl.get(), next.get());
+  if (number >= 0) {
+    Asn1IntegerPtr n(ASN1_INTEGER_new());
+    ASN1_INTEGER_set(n.get(), number);
+    check(X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, n.get(), 0, 0) == 1, "crl number");
+  }
+  if (delta_base > 0) {
+    Asn1IntegerPtr n(ASN1_INTEGER_new());
+    ASN1_INTEGER_set(n.get(), delta_base);
+    check(X509_CRL_add1_ext_i2d(crl.get(), NID_delta_crl, n.get(), 1, 0) == 1, "delta indicator");
+  }
   for (const auto& e : entries) {
     X509_REVOKED* r = X509_REVOKED_new();
     BignumPtr bn(BN_bin2bn(e.serial.data(), static_cast<int>(e.serial.size()), nullptr));

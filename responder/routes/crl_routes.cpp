@@ -1,0 +1,149 @@
+#include "responder/routes/crl_routes.hpp"
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "common/time.hpp"
+#include "responder/http/request.hpp"
+#include "responder/routes/http_cache.hpp"
+#include "responder/routes/worker_state.hpp"
+#include "storage/crls.hpp"
+
+namespace trustmon::routes {
+
+namespace {
+
+constexpr std::string_view kCrlType = "application/pkix-crl";
+constexpr std::string_view kSuffix = ".crl";
+constexpr std::string_view kDeltaSuffix = ".delta.crl";
+// A CRL by number never changes.
+constexpr long long kHistoryMaxAge = 365LL * 86400;
+
+struct Context {
+  const pki::IssuerSet& issuers;
+  const Clock& clock;
+};
+
+bool not_modified(const http::Request& req, std::string_view etag, UnixTime last_modified) {
+  if (auto inm = req.header("If-None-Match")) return etag_matches(*inm, etag);
+  if (auto ims = req.header("If-Modified-Since")) {
+    auto since = parse_http_date(*ims);
+    return since && last_modified <= *since;
+  }
+  return false;
+}
+
+// Replies with the stored CRL `v` (read in the worker's transaction, still in scope:
+// reply copies the DER out of the map).
+void reply_crl(http::Request& req, const storage::CrlView& v, long long max_age, UnixTime expires_at) {
+  char cache_control[96];
+  const int cc_len =
+      std::snprintf(cache_control, sizeof cache_control, "max-age=%lld, public, no-transform", max_age);
+  char last_modified[kHttpDateLength + 1];
+  format_http_date_to(v.this_update, last_modified);
+  char expires[kHttpDateLength + 1];
+  std::array<char, kEtagMax> etag_text;
+  const std::string_view etag = format_etag(v.sha256, etag_text);
+  std::array<http::Header, 4> headers{{{"Cache-Control", std::string_view(cache_control, static_cast<std::size_t>(cc_len))},
+                                       {"Last-Modified", std::string_view(last_modified, kHttpDateLength)},
+                                       {"ETag", etag},
+                                       {}}};
+  std::size_t n = 3;
+  if (expires_at != 0) {
+    format_http_date_to(expires_at, expires);
+    headers[n++] = {"Expires", std::string_view(expires, kHttpDateLength)};
+  }
+  const http::Headers used(headers.data(), n);
+  req.note("crl", storage::crl_number_decimal(v.number));
+  if (not_modified(req, etag, v.this_update)) {
+    req.reply_not_modified(used);
+    return;
+  }
+  req.reply(200, kCrlType, v.der, used);
+}
+
+const pki::Issuer* issuer_named(http::Request& req, const Context& ctx, std::string_view name) {
+  const pki::Issuer* issuer = ctx.issuers.find_by_name(name);
+  if (issuer == nullptr)
+    req.reply_error(make_error(ErrorKind::not_found, "issuer_unknown", "no configured issuer has this name"));
+  return issuer;
+}
+
+// GET /crl/{file}: "<issuer>.crl" is the issuer's latest CRL.
+void handle_latest(http::Request& req, const Context& ctx) {
+  std::string_view file = req.path_param("file");
+  if (file.ends_with(kDeltaSuffix)) {
+    if (issuer_named(req, ctx, file.substr(0, file.size() - kDeltaSuffix.size())) != nullptr)
+      req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "no delta CRL is published for this issuer"));
+    return;
+  }
+  if (!file.ends_with(kSuffix) || file.size() == kSuffix.size()) {
+    req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "CRLs are at /crl/{issuer}.crl"));
+    return;
+  }
+  const pki::Issuer* issuer = issuer_named(req, ctx, file.substr(0, file.size() - kSuffix.size()));
+  if (issuer == nullptr) return;
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) {
+    req.reply_error(scope.status().error());
+    return;
+  }
+  auto latest = storage::latest_crl(state.txn, issuer->id);
+  if (!latest) {
+    req.reply_error(latest.error());
+    return;
+  }
+  if (!*latest) {
+    req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "no CRL is published for this issuer yet"));
+    return;
+  }
+  const storage::CrlView& v = **latest;
+  const UnixTime now = ctx.clock.now();
+  const long long max_age = v.next_update > now ? static_cast<long long>(v.next_update - now) : 0;
+  reply_crl(req, v, max_age, v.next_update);
+}
+
+// GET /crl/{issuer}/history/{file}: "<number>.crl", the issuer's CRL with that number.
+void handle_history(http::Request& req, const Context& ctx) {
+  const pki::Issuer* issuer = issuer_named(req, ctx, req.path_param("issuer"));
+  if (issuer == nullptr) return;
+  std::string_view file = req.path_param("file");
+  std::optional<Bytes> number;
+  if (file.ends_with(kSuffix)) number = storage::parse_crl_number_decimal(file.substr(0, file.size() - kSuffix.size()));
+  if (!number) {
+    req.reply_error(
+        make_error(ErrorKind::not_found, "crl_not_found", "CRLs by number are at /crl/{issuer}/history/{number}.crl"));
+    return;
+  }
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) {
+    req.reply_error(scope.status().error());
+    return;
+  }
+  auto found = storage::crl_by_number(state.txn, issuer->id, *number);
+  if (!found) {
+    req.reply_error(found.error());
+    return;
+  }
+  if (!*found) {
+    req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "this issuer published no CRL with this number"));
+    return;
+  }
+  reply_crl(req, **found, kHistoryMaxAge, 0);
+}
+
+}  // namespace
+
+void add_crl_routes(http::Router& router, const pki::IssuerSet& issuers, const Clock& clock) {
+  auto ctx = std::make_shared<Context>(Context{issuers, clock});
+  router.add(http::Method::Get, "/crl/{file}", [ctx](http::Request& req) { handle_latest(req, *ctx); },
+             http::kEssentialRoute);
+  router.add(http::Method::Get, "/crl/{issuer}/history/{file}",
+             [ctx](http::Request& req) { handle_history(req, *ctx); }, http::kEssentialRoute);
+}
+
+}  // namespace trustmon::routes

@@ -1,0 +1,181 @@
+// CRL publication end to end: CRLs made by `openssl ca -gencrl` for the demo EC CA are
+// uploaded with curl, then fetched from /crl/... and checked with openssl crl -verify,
+// openssl verify -crl_check and python3-cryptography; conditional GET, CRL numbers
+// (history, replay, an older number refused) and the crl.published event.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/integration/daemon.hpp"
+
+namespace trustmon::itest {
+namespace {
+
+using nlohmann::json;
+
+class CrlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    daemon_ = new Daemon();
+    daemon_->start();
+    dir_ = make_temp_dir("trustmon-crl-itest");
+    const DemoPki& pki = demo_pki();
+    // An OpenSSL CA over the demo EC CA's key, and a certificate it issues (serial 0x5151).
+    std::ofstream(dir_ + "/ca.cnf") << "[ca]\ndefault_ca = demo\n[demo]\n"
+                                    << "database = " << dir_ << "/index.txt\n"
+                                    << "crlnumber = " << dir_ << "/crlnumber\n"
+                                    << "certificate = " << pki.ca("demo-ec") << "\n"
+                                    << "private_key = " << pki.dir << "/demo-ec/ca.key\n"
+                                    << "default_md = sha256\ndefault_crl_days = 7\n"
+                                    << "crl_extensions = crl_ext\n[crl_ext]\n"
+                                    << "authorityKeyIdentifier = keyid:always\n";
+    std::ofstream(dir_ + "/index.txt");
+    std::ofstream(dir_ + "/crlnumber") << "10\n";
+    auto r = sh("cd " + q(dir_) +
+                " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ee.key -out ee.csr"
+                " -subj '/CN=CRL test' 2>&1 && openssl x509 -req -in ee.csr -CA " + q(pki.ca("demo-ec")) +
+                " -CAkey " + q(pki.dir + "/demo-ec/ca.key") + " -set_serial 0x5151 -days 30 -out ee.pem 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  static void TearDownTestSuite() {
+    daemon_->stop();
+    delete daemon_;
+  }
+
+  // Appends a revoked entry to the OpenSSL CA's database.
+  static void revoke_in_index(const std::string& serial_hex, const std::string& reason) {
+    std::ofstream(dir_ + "/index.txt", std::ios::app)
+        << "R\t491231235959Z\t260101000000Z," << reason << "\t" << serial_hex << "\tunknown\t/CN=x" << serial_hex
+        << "\n";
+  }
+  // `openssl ca -gencrl` into `name` (DER); the CA's crlnumber file counts on.
+  static std::string gencrl(const std::string& name) {
+    auto r = sh("cd " + q(dir_) + " && openssl ca -config ca.cnf -gencrl -out " + name + ".pem 2>&1" +
+                " && openssl crl -in " + name + ".pem -outform DER -out " + name + ".crl");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    return dir_ + "/" + name + ".crl";
+  }
+  // POSTs a CRL file; returns the HTTP status and leaves the body in `body`.
+  static int upload(const std::string& file, json& body) {
+    auto r = sh("curl -s -o " + q(dir_ + "/upload.json") + " -w '%{http_code}' -H " +
+                q("Authorization: Bearer " + daemon_->token()) +
+                " -H 'Content-Type: application/pkix-crl' --data-binary @" + q(file) + " " +
+                q(daemon_->url() + "/api/v1/crls"));
+    body = json::parse(read_text(dir_ + "/upload.json"), nullptr, false);
+    return std::atoi(r.out.c_str());
+  }
+  // GETs `path` into `out`; returns the HTTP status; response headers into `headers`.
+  static int fetch(const std::string& path, const std::string& out, std::string* headers = nullptr,
+                   const std::string& extra = "") {
+    auto r = sh("curl -s -D " + q(dir_ + "/headers") + " -o " + q(out) + " -w '%{http_code}' " + extra + " " +
+                q(daemon_->url() + path));
+    if (headers) *headers = read_text(dir_ + "/headers");
+    return std::atoi(r.out.c_str());
+  }
+  static std::string header_value(const std::string& headers, const std::string& name) {
+    std::string lower = headers;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string key = name;
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto at = lower.find("\n" + key + ":");
+    if (at == std::string::npos) return "";
+    const auto start = headers.find_first_not_of(' ', at + key.size() + 2);
+    return trim(headers.substr(start, headers.find('\n', start) - start));
+  }
+
+  static Daemon* daemon_;
+  static std::string dir_;
+};
+Daemon* CrlTest::daemon_ = nullptr;
+std::string CrlTest::dir_;
+
+TEST_F(CrlTest, UploadedCrlsArePublishedByteForByteWithNumbers) {
+  const DemoPki& pki = demo_pki();
+  std::string headers;
+  // Nothing published yet; an unknown issuer is named as such.
+  EXPECT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/none"), 404);
+  EXPECT_NE(read_text(dir_ + "/none").find("crl_not_found"), std::string::npos);
+  EXPECT_EQ(fetch("/crl/no-such-ca.crl", dir_ + "/none"), 404);
+  EXPECT_NE(read_text(dir_ + "/none").find("issuer_unknown"), std::string::npos);
+
+  // CRL number 0x10 revoking the certificate 5151 (keyCompromise).
+  revoke_in_index("5151", "keyCompromise");
+  const std::string first = gencrl("first");
+  json body;
+  ASSERT_EQ(upload(first, body), 200) << body.dump();
+  EXPECT_EQ(body["revoked"], 1) << body.dump();
+
+  ASSERT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/got.crl", &headers), 200) << headers;
+  EXPECT_EQ(sh("cmp " + q(first) + " " + q(dir_ + "/got.crl")).exit_code, 0) << "not byte for byte";
+  EXPECT_NE(header_value(headers, "Content-Type").find("application/pkix-crl"), std::string::npos) << headers;
+  const std::string cache = header_value(headers, "Cache-Control");
+  EXPECT_NE(cache.find("max-age="), std::string::npos) << headers;
+  EXPECT_NE(cache.find("public"), std::string::npos) << headers;
+  EXPECT_FALSE(header_value(headers, "Expires").empty()) << headers;
+  // Checked by clients nobody here wrote.
+  auto verified = sh("openssl crl -inform DER -in " + q(dir_ + "/got.crl") + " -noout -verify -CAfile " +
+                     q(pki.ca("demo-ec")) + " 2>&1");
+  EXPECT_NE(verified.out.find("verify OK"), std::string::npos) << verified.out;
+  auto chain = sh("openssl crl -inform DER -in " + q(dir_ + "/got.crl") + " -out " + q(dir_ + "/got.pem") +
+                  " && openssl verify -crl_check -CAfile " + q(pki.ca("demo-ec")) + " -CRLfile " +
+                  q(dir_ + "/got.pem") + " " + q(dir_ + "/ee.pem") + " 2>&1");
+  EXPECT_NE(chain.exit_code, 0) << chain.out;
+  EXPECT_NE(chain.out.find("certificate revoked"), std::string::npos) << chain.out;
+  auto py = sh("python3 -c " +
+               q("import sys\n"
+                 "from cryptography import x509\n"
+                 "crl = x509.load_der_x509_crl(open(sys.argv[1], 'rb').read())\n"
+                 "ca = x509.load_pem_x509_certificate(open(sys.argv[2], 'rb').read())\n"
+                 "assert crl.is_signature_valid(ca.public_key())\n"
+                 "n = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number\n"
+                 "r = crl.get_revoked_certificate_by_serial_number(0x5151)\n"
+                 "reason = r.extensions.get_extension_for_class(x509.CRLReason).value.reason.name\n"
+                 "print(n, reason)\n") +
+               " " + q(dir_ + "/got.crl") + " " + q(pki.ca("demo-ec")) + " 2>&1");
+  EXPECT_EQ(trim(py.out), "16 key_compromise") << py.out;
+
+  // Conditional GET: the ETag, or the Last-Modified date, gives 304 without a body.
+  const std::string etag = header_value(headers, "ETag");
+  ASSERT_FALSE(etag.empty()) << headers;
+  EXPECT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/304", nullptr, "-H " + q("If-None-Match: " + etag)), 304);
+  EXPECT_EQ(read_text(dir_ + "/304"), "");
+  EXPECT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/304", nullptr,
+                  "-H " + q("If-Modified-Since: " + header_value(headers, "Last-Modified"))),
+            304);
+  EXPECT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/200", nullptr, "-H 'If-None-Match: \"0123\"'"), 200);
+
+  // The same CRL again is a replay: answered, nothing changes.
+  ASSERT_EQ(upload(first, body), 200) << body.dump();
+  EXPECT_EQ(body["unchanged"], 1) << body.dump();
+
+  // Number 0x11 with one more entry replaces it; 0x10 stays readable by number.
+  revoke_in_index("5152", "superseded");
+  const std::string second = gencrl("second");
+  ASSERT_EQ(upload(second, body), 200) << body.dump();
+  ASSERT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/latest.crl"), 200);
+  EXPECT_EQ(sh("cmp " + q(second) + " " + q(dir_ + "/latest.crl")).exit_code, 0);
+  ASSERT_EQ(fetch("/crl/demo-ec/history/16.crl", dir_ + "/h16.crl", &headers), 200);
+  EXPECT_EQ(sh("cmp " + q(first) + " " + q(dir_ + "/h16.crl")).exit_code, 0);
+  EXPECT_NE(header_value(headers, "Cache-Control").find("max-age=31536000"), std::string::npos) << headers;
+  ASSERT_EQ(fetch("/crl/demo-ec/history/17.crl", dir_ + "/h17.crl"), 200);
+  EXPECT_EQ(sh("cmp " + q(second) + " " + q(dir_ + "/h17.crl")).exit_code, 0);
+  EXPECT_EQ(fetch("/crl/demo-ec/history/18.crl", dir_ + "/none"), 404);
+  EXPECT_EQ(fetch("/crl/demo-ec/history/x.crl", dir_ + "/none"), 404);
+
+  // Replaying the older CRL is refused: it cannot roll the published one back.
+  EXPECT_EQ(upload(first, body), 409) << body.dump();
+  EXPECT_EQ(body["error"]["code"], "crl_number_not_greater") << body.dump();
+  ASSERT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/latest.crl"), 200);
+  EXPECT_EQ(sh("cmp " + q(second) + " " + q(dir_ + "/latest.crl")).exit_code, 0);
+
+  // Each publication is an event.
+  auto events = sh("curl -s -H " + q("Authorization: Bearer " + daemon_->token()) + " " +
+                   q(daemon_->url() + "/api/v1/events?after=0"));
+  EXPECT_NE(events.out.find("\"number\":\"16\""), std::string::npos) << events.out;
+  EXPECT_NE(events.out.find("\"number\":\"17\""), std::string::npos) << events.out;
+}
+
+}  // namespace
+}  // namespace trustmon::itest
