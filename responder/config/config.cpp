@@ -228,6 +228,13 @@ const std::vector<Setting>& schema() {
       duration("tl", "reissue_interval", &Config::tl_reissue_interval, 1, 86400,
                "How often the automatic re-issue check runs."),
       path("tl", "schema_dir", &Config::tl_schema_dir, "Folder of the ETSI schemas; empty = the built-in copy."),
+      duration("crl", "validity", &Config::crl_validity, 300, 366 * 86400,
+               "nextUpdate - thisUpdate of the CRLs built here (issuers with a crl_key); a CRL is built\n"
+               "# again when half of it has passed."),
+      duration("crl", "rebuild_after", &Config::crl_rebuild_after, 1, 86400,
+               "A revocation is on the issuer's CRL at most this long after it was acknowledged."),
+      path("crl", "pkcs11_module", &Config::crl_pkcs11_module, "PKCS#11 module of the token holding pkcs11: CRL keys."),
+      path("crl", "pin_file", &Config::crl_pin_file, "File holding that token's user PIN (read at start, never logged)."),
   };
   return settings;
 }
@@ -272,6 +279,8 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
           else if (key == "ca_cert" && s) ic.ca_cert = resolve(base_dir, *s);
           else if (key == "responder_cert" && s) ic.responder_cert = resolve(base_dir, *s);
           else if (key == "responder_key" && s) ic.responder_key = resolve(base_dir, *s);
+          else if (key == "crl_key" && s) ic.crl_key = s->rfind("pkcs11:", 0) == 0 ? *s : resolve(base_dir, *s);
+          else if (key == "crl_cert" && s) ic.crl_cert = resolve(base_dir, *s);
           else if (key == "allow_key_renewal") {
             auto b = v.value<bool>();
             if (!b || !v.is_boolean()) return invalid(source, where + " must be true or false");
@@ -280,7 +289,8 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
             auto b = v.value<bool>();
             if (!b || !v.is_boolean()) return invalid(source, where + " must be true or false");
             ic.accept_unverified_signatures = *b;
-          } else if (!s && (key == "name" || key == "ca_cert" || key == "responder_cert" || key == "responder_key"))
+          } else if (!s && (key == "name" || key == "ca_cert" || key == "responder_cert" || key == "responder_key" ||
+                            key == "crl_key" || key == "crl_cert"))
             return invalid(source, where + " must be a string");
           else
             return invalid(source, "unknown key " + where);
@@ -292,6 +302,8 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
                        (std::string(required) == "responder_key" && ic.responder_key.empty());
           if (empty) return invalid(source, "issuer[" + std::to_string(i) + "] needs " + required);
         }
+        if (!ic.crl_cert.empty() && ic.crl_key.empty())
+          return invalid(source, "issuer[" + std::to_string(i) + "].crl_cert needs crl_key");
         for (const auto& other : c.issuers)
           if (other.name == ic.name) return invalid(source, "issuer name \"" + ic.name + "\" is used twice");
         c.issuers.push_back(std::move(ic));
@@ -358,13 +370,17 @@ std::string example(const std::string& data_dir, const std::vector<IssuerConfig>
            "# responder_key = \"pki/ocsp.key\"\n"
            "# accept_unverified_signatures = false  # true: store certificates in algorithms OpenSSL cannot\n"
            "#                                       # check (e.g. DSTU 4145), marked signature_checked = false\n"
-           "# allow_key_renewal = false  # true: a renewal may reuse a key for the same subject and provider\n";
+           "# allow_key_renewal = false  # true: a renewal may reuse a key for the same subject and provider\n"
+           "# crl_key = \"pki/ca.key\"   # CRLs built and signed here ([crl]); without it the provider uploads them\n"
+           "# crl_cert = \"pki/crl.pem\" # the CRL signer's certificate when crl_key is not the CA's own key\n";
   }
   for (const auto& i : issuers) {
     out << "\n[[issuer]]\nname = " << quote(i.name) << "\nca_cert = " << quote(i.ca_cert)
         << "\nresponder_cert = " << quote(i.responder_cert) << "\nresponder_key = " << quote(i.responder_key)
         << "\naccept_unverified_signatures = " << (i.accept_unverified_signatures ? "true" : "false")
         << "\nallow_key_renewal = " << (i.allow_key_renewal ? "true" : "false") << "\n";
+    if (!i.crl_key.empty()) out << "crl_key = " << quote(i.crl_key) << "\n";
+    if (!i.crl_cert.empty()) out << "crl_cert = " << quote(i.crl_cert) << "\n";
   }
   return out.str();
 }

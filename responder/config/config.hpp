@@ -23,6 +23,11 @@ struct IssuerConfig {
   bool accept_unverified_signatures = false;
   // CSR uniqueness: allow a renewal with the same key by the same subject and provider.
   bool allow_key_renewal = false;
+  // CRLs built and signed here ([crl]): the signing key (PEM file or "pkcs11:" URI) and,
+  // when it is not the CA's own key, the certificate of the CRL signer (same subject as
+  // the CA). "" = the issuer's provider uploads its CRLs (POST /api/v1/crls).
+  std::string crl_key;
+  std::string crl_cert;
 };
 
 struct Config {
@@ -97,6 +102,12 @@ struct Config {
   UnixTime tl_reissue_margin = 14 * 86400;  // re-issue when NextUpdate is this close
   UnixTime tl_reissue_interval = 60;      // how often the re-issue check runs
   std::string tl_schema_dir;              // ETSI schemas; "" = the built-in directory
+
+  // [crl] CRLs built and signed here, for issuers with a crl_key
+  UnixTime crl_validity = 86400;     // nextUpdate - thisUpdate
+  UnixTime crl_rebuild_after = 60;   // a change is on the CRL at most this long after it
+  std::string crl_pkcs11_module;     // PKCS#11 module for pkcs11: CRL keys
+  std::string crl_pin_file;          // file holding the token PIN (never logged)
 
   std::vector<IssuerConfig> issuers;
 };

@@ -45,6 +45,31 @@ Result<std::optional<tsl::TlSigner>> load_tl_signer(const config::Config& c) {
   return std::optional<tsl::TlSigner>(std::move(*signer));
 }
 
+// The signers of the issuers whose CRLs are built here ([[issuer]] crl_key).
+Result<std::vector<crl::CrlSigner>> load_crl_signers(const config::Config& c, const pki::IssuerSet& issuers) {
+  std::vector<crl::CrlSigner> signers;
+  for (const auto& ic : c.issuers) {
+    if (ic.crl_key.empty()) continue;
+    const pki::Issuer* issuer = issuers.find_by_name(ic.name);
+    if (issuer == nullptr) continue;
+    const std::string what = "cannot load the CRL key of issuer \"" + ic.name + "\"";
+    auto source = tsl::KeySource::from_pin_file(ic.crl_key, c.crl_pkcs11_module, c.crl_pin_file);
+    if (!source) return failed(what, std::move(source).error());
+    auto key = tsl::load_signing_key(*source);
+    if (!key) return failed(what, std::move(key).error());
+    X509Ptr cert;
+    if (!ic.crl_cert.empty()) {
+      auto loaded = load_cert_file(ic.crl_cert);
+      if (!loaded) return failed(what, std::move(loaded).error());
+      cert = std::move(*loaded);
+    }
+    auto signer = crl::make_signer(*issuer, key->get(), cert.get());
+    if (!signer) return failed(what, std::move(signer).error());
+    signers.push_back(std::move(*signer));
+  }
+  return signers;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& c, const Clock& clock) {
@@ -66,8 +91,11 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& c, const Cloc
   if (!tl_checker) return failed("cannot load the trusted-list schemas", std::move(tl_checker).error());
   auto tl_signer = load_tl_signer(c);
   if (!tl_signer) return std::move(tl_signer).error();
-  d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings, std::move(*tl_checker),
-                                            std::move(*tl_signer));
+  // Signers point into the issuer set, whose Issuers keep their addresses when it moves.
+  auto crl_signers = load_crl_signers(c, *issuers);
+  if (!crl_signers) return std::move(crl_signers).error();
+  d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings,
+                                            std::move(*crl_signers), std::move(*tl_checker), std::move(*tl_signer));
   return d;
 }
 
@@ -94,7 +122,8 @@ Daemon::Daemon(const config::Config& c, const Clock& clock, std::unique_ptr<stor
 }
 
 Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet issuer_set,
-                           ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options, tsl::TlChecker checker,
+                           ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options,
+                           std::vector<crl::CrlSigner> crl_signers, tsl::TlChecker checker,
                            std::optional<tsl::TlSigner> signer)
     : issuers(std::move(issuer_set)),
       responders(std::move(responder_table)),
@@ -109,6 +138,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
                       return o;
                     }()),
       refresher(*d.env_, d.writer_, responders, ocsp_settings, d.clock_, refresher_options(c)),
+      crl_publisher(*d.env_, d.writer_, std::move(crl_signers), d.clock_, crl_options(c)),
       search(issuers, d.clock_),
       tl_checker(std::move(checker)),
       tl_signer(std::move(signer)),
@@ -142,6 +172,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
     out += api.counters.metrics_text();
     out += d.feed_.metrics_text();
     out += d.writer_.stats().metrics_text();
+    if (!crl_publisher.empty()) out += crl_publisher.metrics_text();
   });
 }
 
@@ -154,6 +185,7 @@ Status Daemon::run() {
   dispatcher_.start();
   s.csr_sweeper.start();
   s.refresher.start();
+  s.crl_publisher.start();
   s.tl_service.start();
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", listen_.substr(0, listen_.rfind(':')),
              s.server.port(), s.server.worker_count(), s.issuers.size(), storage_path_);
@@ -176,6 +208,7 @@ void Daemon::stop() {
   bool tl_stopped = true;
   if (services_) {
     tl_stopped = services_->tl_service.stop();  // bounded: never waits on a stuck job
+    services_->crl_publisher.stop();
     services_->refresher.stop();
     services_->csr_sweeper.stop();
   }

@@ -25,6 +25,7 @@
 #include "responder/access/service.hpp"
 #include "responder/applications/applications.hpp"
 #include "responder/config/config.hpp"
+#include "responder/crl/publisher.hpp"
 #include "responder/csr/service.hpp"
 #include "responder/csr/sweeper.hpp"
 #include "responder/feed/feed.hpp"
@@ -72,7 +73,7 @@ class Daemon {
   // The service stage, in construction order.
   struct Services {
     Services(Daemon& daemon, const config::Config& c, pki::IssuerSet issuer_set, ocsp::ResponderTable responder_table,
-             ocsp::OcspOptions ocsp_options,
+             ocsp::OcspOptions ocsp_options, std::vector<crl::CrlSigner> crl_signers,
              tsl::TlChecker checker, std::optional<tsl::TlSigner> signer);
 
     pki::IssuerSet issuers;
@@ -83,6 +84,7 @@ class Daemon {
     csr::ExpirySweeper csr_sweeper;          // thread
     registry::Registry cert_registry;        // preparation threads
     ocsp::Refresher refresher;               // thread
+    crl::Publisher crl_publisher;            // thread (issuers with a crl_key)
     registry::CertificateSearch search;
     tsl::TlChecker tl_checker;
     std::optional<tsl::TlSigner> tl_signer;  // none: stored lists are served, publishing is refused

@@ -63,6 +63,15 @@ registry::RegistryOptions registry_options(const config::Config& c) {
   registry::RegistryOptions o;
   for (const auto& ic : c.issuers)
     if (ic.accept_unverified_signatures) o.accept_unverified_issuers.push_back(ic.name);
+  for (const auto& ic : c.issuers)
+    if (!ic.crl_key.empty()) o.crl_built_issuers.push_back(ic.name);
+  return o;
+}
+
+crl::PublisherOptions crl_options(const config::Config& c) {
+  crl::PublisherOptions o;
+  o.validity = c.crl_validity;
+  o.rebuild_after = c.crl_rebuild_after;
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "responder/access/rate_limiter.hpp"
 #include "responder/config/config.hpp"
+#include "responder/crl/publisher.hpp"
 #include "responder/csr/service.hpp"
 #include "responder/http/server.hpp"
 #include "responder/pki/issuer_set.hpp"
@@ -33,12 +34,14 @@ ocsp::OcspOptions ocsp_options(const config::Config& c);
 ocsp::RefresherOptions refresher_options(const config::Config& c);
 // [csr], with the ids of the [[issuer]]s that set allow_key_renewal.
 csr::CsrPolicy csr_policy(const config::Config& c, const pki::IssuerSet& issuers);
-// [[issuer]] accept_unverified_signatures; the CSR hook is the daemon's to set.
+// [[issuer]] accept_unverified_signatures and crl_key; the CSR hook is the daemon's to set.
 registry::RegistryOptions registry_options(const config::Config& c);
 // [server], and [log] access = "off"
 http::ServerOptions server_options(const config::Config& c);
 // [access]
 access::RateLimit rate_limit(const config::Config& c);
+// [crl] (the issuers' CRL keys and certificates are loaded by the daemon)
+crl::PublisherOptions crl_options(const config::Config& c);
 // [tl] (the signer's key and certificate are loaded by the daemon)
 tsl::TlServiceOptions tl_options(const config::Config& c);
 

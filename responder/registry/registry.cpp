@@ -82,6 +82,9 @@ Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers,
   for (const auto& name : registry_options.accept_unverified_issuers) {
     if (const pki::Issuer* k = issuers_.find_by_name(name)) unverified_ok_.push_back(k->id);
   }
+  for (const auto& name : registry_options.crl_built_issuers) {
+    if (const pki::Issuer* k = issuers_.find_by_name(name)) crl_built_.push_back(k->id);
+  }
   key_ledger_ = registry_options.key_ledger;
   items_per_job_ = std::max<std::size_t>(1, registry_options.items_per_job);
 }

@@ -42,7 +42,8 @@
 //    CRL itself again is a replay and answers like the first upload). Its first Writer
 //    job publishes it (storage/crls.hpp, event crl.published); its entries then become
 //    revocations (reason and invalidity date extensions read) answered per entry like
-//    revoke(), each job checking that its CRL is still the issuer's latest;
+//    revoke(), each job checking that its CRL is still the issuer's latest. For an
+//    issuer whose CRLs are built here (crl_key) an upload is only applied, not published;
 //  * the key registry (csr) hears of every stored and revoked certificate through the
 //    KeyLedger interface (key_ledger.hpp), inside the same job;
 //  * every stored change appends an event to the hash-chained log (payloads:
@@ -106,6 +107,9 @@ struct RegistryOptions {
   // commit, and raises a `certificate.key_reused` event when another certificate or
   // request already used the key; a revocation marks the certificate's reservation revoked.
   const KeyLedger* key_ledger = nullptr;
+  // Names of the issuers whose CRLs trustmon builds itself (config [[issuer]] crl_key): an
+  // uploaded CRL of theirs is applied as revocations but not published or ordered.
+  std::vector<std::string> crl_built_issuers;
   // Items per Writer job of an ingest batch or CRL upload: a batch of 2,000 certificates
   // is written as several jobs, so that a revocation arriving meanwhile waits for at most
   // one of them (storage/writer.hpp) rather than for the whole batch.
@@ -183,6 +187,7 @@ class Registry {
   ocsp::OcspOptions options_;
   const Clock& clock_;
   std::vector<storage::IssuerId> unverified_ok_;
+  std::vector<storage::IssuerId> crl_built_;
   const KeyLedger* key_ledger_ = nullptr;
   std::size_t items_per_job_ = 256;
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above

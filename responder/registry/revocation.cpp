@@ -348,32 +348,36 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     return;
   }
 
-  if (upload->delta) {
+  const bool built_here = std::find(crl_built_.begin(), crl_built_.end(), issuer->id) != crl_built_.end();
+  if (upload->delta && !built_here) {
     done(make_error(ErrorKind::invalid, "crl_delta_not_accepted",
                     "upload a complete CRL; delta CRLs are not published from uploads"));
     return;
   }
-  if (!upload->number) {
+  if (!upload->number && !built_here) {
     done(make_error(ErrorKind::invalid, "crl_number_missing",
                     "the CRL has no CRL number extension (RFC 5280 5.2.3), so it cannot be ordered"));
     return;
   }
-  auto number = storage::normalize_crl_number(*upload->number);
-  if (!number) {
-    done(make_error(ErrorKind::invalid, "crl_number_invalid", "the CRL number is longer than 20 octets"));
-    return;
+  std::shared_ptr<UploadedCrl> published;  // stays null for issuers whose CRLs are built here
+  if (!built_here) {
+    auto number = storage::normalize_crl_number(*upload->number);
+    if (!number) {
+      done(make_error(ErrorKind::invalid, "crl_number_invalid", "the CRL number is longer than 20 octets"));
+      return;
+    }
+    published = std::make_shared<UploadedCrl>();
+    published->issuer = issuer->id;
+    published->issuer_name = issuer->name;
+    published->record.source = storage::CrlSource::uploaded;
+    published->record.number = std::move(*number);
+    published->record.this_update = upload->this_update;
+    published->record.next_update = upload->next_update;
+    published->record.published_at = now;
+    published->record.entries = upload->entries.size();
+    published->record.sha256 = sha256(upload->der);
+    published->record.der = std::move(upload->der);
   }
-  auto published = std::make_shared<UploadedCrl>();
-  published->issuer = issuer->id;
-  published->issuer_name = issuer->name;
-  published->record.source = storage::CrlSource::uploaded;
-  published->record.number = std::move(*number);
-  published->record.this_update = upload->this_update;
-  published->record.next_update = upload->next_update;
-  published->record.published_at = now;
-  published->record.entries = upload->entries.size();
-  published->record.sha256 = sha256(upload->der);
-  published->record.der = std::move(upload->der);
 
   auto batch = std::make_shared<RevocationBatch>();
   batch->crl = std::move(published);

@@ -1,12 +1,17 @@
-// CRL publication end to end: CRLs made by `openssl ca -gencrl` for the demo EC CA are
-// uploaded with curl, then fetched from /crl/... and checked with openssl crl -verify,
-// openssl verify -crl_check and python3-cryptography; conditional GET, CRL numbers
-// (history, replay, an older number refused) and the crl.published event.
+// CRL publication end to end. Uploaded: CRLs made by `openssl ca -gencrl` for the demo EC
+// CA are uploaded with curl, then fetched from /crl/... and checked with openssl crl
+// -verify, openssl verify -crl_check and python3-cryptography; conditional GET, CRL
+// numbers (history, replay, an older number refused) and the crl.published event. Built:
+// with a crl_key the daemon signs the CRL itself; a revocation through the API shows on
+// it within seconds, and the CRL number keeps counting across kill -9.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "tests/integration/daemon.hpp"
 
@@ -175,6 +180,69 @@ TEST_F(CrlTest, UploadedCrlsArePublishedByteForByteWithNumbers) {
                    q(daemon_->url() + "/api/v1/events?after=0"));
   EXPECT_NE(events.out.find("\"number\":\"16\""), std::string::npos) << events.out;
   EXPECT_NE(events.out.find("\"number\":\"17\""), std::string::npos) << events.out;
+}
+
+// The CRL number of a DER CRL file, as openssl prints it ("" when unreadable).
+std::string crl_number_of(const std::string& file) {
+  auto r = sh("openssl crl -inform DER -in " + q(file) + " -noout -crlnumber 2>&1");
+  const auto eq = r.out.find('=');
+  return r.exit_code == 0 && eq != std::string::npos ? trim(r.out.substr(eq + 1)) : "";
+}
+
+TEST(CrlBuilt, SignedHereCurrentWithinSecondsAndNumbersSurviveKill9) {
+  const DemoPki& pki = demo_pki();
+  Daemon daemon;
+  daemon.replace_in_config("name = \"demo-ec\"",
+                           "name = \"demo-ec\"\ncrl_key = \"" + pki.dir + "/demo-ec/ca.key\"");
+  daemon.set_config("rebuild_after", "1");
+  daemon.start();
+  const std::string dir = make_temp_dir("trustmon-crl-built");
+  const std::string crl = dir + "/demo-ec.crl";
+  // Fetches the CRL until `until` holds of it (at most 15 s).
+  const auto fetch_until = [&](const std::function<bool()>& until) {
+    for (int i = 0; i < 150; ++i) {
+      auto r = sh("curl -s -o " + q(crl) + " -w '%{http_code}' " + q(daemon.url() + "/crl/demo-ec.crl"));
+      if (r.out == "200" && until()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_TRUE(fetch_until([] { return true; })) << daemon.log();
+  auto verified = sh("openssl crl -inform DER -in " + q(crl) + " -noout -verify -CAfile " + q(pki.ca("demo-ec")) + " 2>&1");
+  EXPECT_NE(verified.out.find("verify OK"), std::string::npos) << verified.out;
+  const std::string first = crl_number_of(crl);
+  ASSERT_FALSE(first.empty());
+
+  // A certificate of the demo EC CA, revoked through the API: on the CRL within seconds.
+  auto made = sh("cd " + q(dir) +
+                 " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ee.key -out ee.csr"
+                 " -subj '/CN=CRL built' 2>&1 && openssl x509 -req -in ee.csr -CA " + q(pki.ca("demo-ec")) +
+                 " -CAkey " + q(pki.dir + "/demo-ec/ca.key") + " -set_serial 0x6161 -days 30 -out ee.pem 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  auto revoked = sh("curl -s -w ' %{http_code}' -H " + q("Authorization: Bearer " + daemon.token()) +
+                    " -H 'Content-Type: application/json' -d " +
+                    q("{\"issuer\":\"demo-ec\",\"serial\":\"6161\",\"reason\":\"keyCompromise\"}") + " " +
+                    q(daemon.url() + "/api/v1/revocations"));
+  ASSERT_NE(revoked.out.find(" 200"), std::string::npos) << revoked.out;
+  ASSERT_TRUE(fetch_until([&] {
+    return sh("openssl crl -inform DER -in " + q(crl) + " -noout -text").out.find("6161") != std::string::npos;
+  })) << daemon.log();
+  auto chain = sh("openssl crl -inform DER -in " + q(crl) + " -out " + q(dir + "/crl.pem") +
+                  " && openssl verify -partial_chain -crl_check -CAfile " + q(pki.ca("demo-ec")) + " -CRLfile " +
+                  q(dir + "/crl.pem") + " " + q(dir + "/ee.pem") + " 2>&1");
+  EXPECT_NE(chain.out.find("certificate revoked"), std::string::npos) << chain.out;
+  const std::string second = crl_number_of(crl);
+  EXPECT_GT(std::stoul(second, nullptr, 16), std::stoul(first, nullptr, 16));
+
+  // kill -9 and start again: the next CRL has a greater number, never one used before.
+  daemon.kill9();
+  daemon.start();
+  ASSERT_TRUE(fetch_until([&] {
+    const std::string n = crl_number_of(crl);
+    return !n.empty() && std::stoul(n, nullptr, 16) > std::stoul(second, nullptr, 16);
+  })) << daemon.log();
+  EXPECT_NE(sh("openssl crl -inform DER -in " + q(crl) + " -noout -text").out.find("6161"), std::string::npos);
+  daemon.stop();
 }
 
 }  // namespace
