@@ -23,6 +23,7 @@
 #include "common/time.hpp"
 #include "responder/crl/builder.hpp"
 #include "tests/support/scratch_dir.hpp"
+#include "tests/unit/crl/alloc_counter.hpp"
 #include "tests/support/test_pki.hpp"
 
 namespace trustmon::crl {
@@ -689,6 +690,38 @@ TEST(CrlBuilder, TenThousandRandomEntriesRoundTripInOrder) {
     if (!same) ++mismatches;
   }
   EXPECT_EQ(mismatches, 0);
+}
+
+// --- allocation ---
+
+// The number of allocations does not grow with the entries (none per entry), and what is
+// allocated is the output plus a constant.
+TEST(CrlBuilder, AllocationsDoNotGrowWithEntries) {
+  const Ca& ca = rsa_ca();
+  std::vector<Bytes> serials;
+  for (int i = 0; i < 20000; ++i)
+    serials.push_back(Bytes{0x42, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i), 0x99});
+  std::vector<Entry> entries;
+  for (int i = 0; i < 20000; ++i)
+    entries.push_back(Entry{serials[static_cast<std::size_t>(i)], kNow - i * 1000, i % 2 == 0 ? 1 : storage::kNoReason,
+                            i % 3 == 0 ? kNow - i * 1000 - 5 : 0});
+  const CrlParams p = params_for(ca);
+  const auto measure = [&](std::size_t n, std::size_t& allocations, std::size_t& bytes, std::size_t& out_size) {
+    testing::AllocationCount count;
+    auto der = build_crl(p, std::span<const Entry>(entries).first(n), *ca.signer);
+    allocations = count.allocations();
+    bytes = count.bytes();
+    ASSERT_TRUE(der.ok());
+    out_size = der->size();
+  };
+  std::size_t a10 = 0, b10 = 0, s10 = 0, a20k = 0, b20k = 0, s20k = 0;
+  measure(10, a10, b10, s10);
+  measure(20000, a20k, b20k, s20k);
+  EXPECT_EQ(a10, a20k) << "allocations for 10 and for 20,000 entries";
+  EXPECT_LT(a20k, 12u) << a20k << " allocations";
+  EXPECT_GT(s20k, 20000u * 20);
+  EXPECT_LE(b20k, s20k + 64 * 1024) << "allocated " << b20k << " for a CRL of " << s20k;
+  EXPECT_EQ(b20k - b10, s20k - s10) << "only the output buffer grows with the entries";
 }
 
 // --- refusals ---
