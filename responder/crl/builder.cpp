@@ -76,8 +76,14 @@ std::size_t int_content_size(ByteView magnitude) noexcept {
   return magnitude.size() + ((magnitude[0] & 0x80) != 0 ? 1 : 0);
 }
 
-// A magnitude as the tree stores it: not empty, and no leading zero octet except zero itself.
-bool canonical_magnitude(ByteView m) noexcept { return !m.empty() && (m[0] != 0 || m.size() == 1); }
+// A magnitude as the tree stores it (not empty, no leading zero octet, zero is {0}), or the
+// same number as DER INTEGER content (one 0x00 before a top bit that is set). Both give
+// the same DER; any other leading zero is a caller's mistake.
+bool canonical_magnitude(ByteView m) noexcept {
+  return !m.empty() && (m[0] != 0 || m.size() == 1 || (m[1] & 0x80) != 0);
+}
+// Octets of the number without the optional sign octet.
+std::size_t magnitude_size(ByteView m) noexcept { return m.size() > 1 && m[0] == 0 ? m.size() - 1 : m.size(); }
 
 bool valid_crl_number(const Bytes& n) noexcept {
   return canonical_magnitude(n) && int_content_size(n) <= kMaxCrlNumberBytes;
@@ -251,7 +257,7 @@ void put_entry(Out& o, TimeText& times, const Entry& e) noexcept {
 enum class EntryFault : std::uint8_t { none, serial, time, reason };
 
 EntryFault check_entry(const Entry& e, bool delta) noexcept {
-  if (e.serial.size() > kMaxSerialBytes || !canonical_magnitude(e.serial)) return EntryFault::serial;
+  if (!canonical_magnitude(e.serial) || magnitude_size(e.serial) > kMaxSerialBytes) return EntryFault::serial;
   if (!time_in_range(e.time)) return EntryFault::time;
   if (e.invalidity_date != 0 && !time_in_range(e.invalidity_date)) return EntryFault::time;
   if (!valid_reason(e.reason, delta)) return EntryFault::reason;
@@ -264,7 +270,7 @@ Error entry_error(EntryFault fault, std::size_t index, const Entry& e) {
     case EntryFault::serial:
       return make_error(ErrorKind::invalid, "serial_invalid",
                         where + "serial must be 1.." + std::to_string(kMaxSerialBytes) +
-                            " octets of magnitude without a leading zero octet");
+                            " octets of magnitude without a needless leading zero octet");
     case EntryFault::time:
       return make_error(ErrorKind::invalid, "time_invalid", where + "revocation or invalidity date outside 1950..9999");
     case EntryFault::reason:

@@ -52,7 +52,8 @@ inline constexpr std::size_t kMaxUrlBytes = 2048;
 
 // One revokedCertificates entry. The views must stay valid for the build_crl call.
 struct Entry {
-  ByteView serial;                    // big-endian magnitude, 1..32 octets, no leading zero octet ({0} is zero)
+  ByteView serial;                    // big-endian magnitude, 1..32 octets, no leading zero octet ({0} is
+                                      // zero); a 0x00 before a set top bit (DER content form) is accepted
   UnixTime time = 0;                  // revocationDate
   int reason = storage::kNoReason;    // storage/records.hpp codes; kNoReason (and 0) = no reasonCode
   UnixTime invalidity_date = 0;       // 0 = no invalidityDate
@@ -61,7 +62,7 @@ struct Entry {
 struct CrlParams {
   ByteView issuer_name;               // the CA's subject Name DER (one SEQUENCE), copied verbatim
   ByteView authority_key_id;          // keyIdentifier octets (the CA's SKI); empty = no AKI
-  Bytes number;                       // cRLNumber, big-endian magnitude
+  Bytes number;                       // cRLNumber, big-endian magnitude (same form as serials)
   UnixTime this_update = 0;           // must be set
   UnixTime next_update = 0;           // must be after this_update
   std::optional<Bytes> delta_base;    // set: a delta CRL whose base is this CRL number

@@ -286,6 +286,12 @@ TEST(CrlBuilder, TopBitSerialIsAPositiveInteger) {
   const ASN1_INTEGER* s = X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(X509_CRL_get_REVOKED(crl.get()), 0));
   EXPECT_EQ(ASN1_STRING_type(s), V_ASN1_INTEGER);  // not V_ASN1_NEG_INTEGER
   EXPECT_EQ(serial_bytes(s), serial);
+  // The same serial in DER content form (0x00 first) gives the same DER.
+  const Bytes serial_der{0x00, 0xff, 0x01, 0x02};
+  auto der_form = build(params_for(ca), std::vector<Entry>{Entry{serial_der, kNow - 1, storage::kNoReason, 0}}, ca);
+  ASSERT_TRUE(der_form.ok());
+  EXPECT_EQ(tbs_of(*der_form).size(), tbs_of(*der).size());
+  EXPECT_TRUE(std::equal(tbs_of(*der_form).begin(), tbs_of(*der_form).end(), tbs_of(*der).begin()));
   // A CRL number with the top bit set is positive too.
   CrlParams p = params_for(ca);
   p.number = Bytes{0x80};
@@ -749,14 +755,24 @@ TEST(CrlBuilder, RefusesBadInputsWithStableCodes) {
   EXPECT_EQ(code(p, none), "crl_number_invalid");
   p.number = Bytes{0x00, 0x01};
   EXPECT_EQ(code(p, none), "crl_number_invalid");
+  p.number = Bytes{0x00, 0x80};
+  EXPECT_EQ(code(p, none), "ok");
   p = good;
   p.delta_base = Bytes{};
   EXPECT_EQ(code(p, none), "crl_number_invalid");
 
-  const Bytes long_serial(33, 0x01), zero_led{0x00, 0x80};
+  const Bytes long_serial(33, 0x01), zero_led{0x00, 0x01}, two_zeros{0x00, 0x00};
   EXPECT_EQ(code(good, {Entry{ByteView{}, kNow, 1, 0}}), "serial_invalid");
   EXPECT_EQ(code(good, {Entry{long_serial, kNow, 1, 0}}), "serial_invalid");
   EXPECT_EQ(code(good, {Entry{zero_led, kNow, 1, 0}}), "serial_invalid");
+  EXPECT_EQ(code(good, {Entry{two_zeros, kNow, 1, 0}}), "serial_invalid");
+  // 32 octets of magnitude with the top bit set, also in DER content form (33 octets).
+  Bytes top32(32, 0x81), top32_der(33, 0x81);
+  top32_der[0] = 0x00;
+  EXPECT_EQ(code(good, {Entry{top32, kNow, 1, 0}}), "ok");
+  EXPECT_EQ(code(good, {Entry{top32_der, kNow, 1, 0}}), "ok");
+  const Bytes zero_led33 = [] { Bytes b(34, 0x81); b[0] = 0; return b; }();
+  EXPECT_EQ(code(good, {Entry{zero_led33, kNow, 1, 0}}), "serial_invalid");
 
   const UnixTime y1949 = days_from_civil(1949, 12, 31) * 86400;
   const UnixTime y10000 = days_from_civil(10000, 1, 1) * 86400;
