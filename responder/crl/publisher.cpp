@@ -32,13 +32,13 @@ Bytes next_number(ByteView number) {
 
 }  // namespace
 
-Result<CrlSigner> make_signer(const pki::Issuer& issuer, EVP_PKEY* key, const X509* signer_cert) {
-  const X509* cert = signer_cert != nullptr ? signer_cert : issuer.ca.get();
+Result<CrlSigner> make_signer(const pki::Issuer& issuer, EVP_PKEY* key, X509* signer_cert) {
+  X509* cert = signer_cert != nullptr ? signer_cert : issuer.ca.get();
   if (signer_cert != nullptr) {
     if (X509_NAME_cmp(X509_get_subject_name(signer_cert), issuer.subject()) != 0)
       return make_error(ErrorKind::invalid, "crl_signer_invalid",
                         "the CRL signer certificate of issuer \"" + issuer.name + "\" must carry the CA's subject");
-    if (X509_verify(const_cast<X509*>(signer_cert), issuer.public_key()) != 1) {
+    if (X509_verify(signer_cert, issuer.public_key()) != 1) {
       ossl_errors();
       return make_error(ErrorKind::invalid, "crl_signer_invalid",
                         "the CRL signer certificate of issuer \"" + issuer.name + "\" is not issued by the CA");

@@ -51,7 +51,7 @@ struct CrlSigner {
 // Checks and prepares an issuer's CRL key: `signer_cert` (null: the CA signs its CRLs
 // itself) must carry the CA's subject and be issued by the CA, and `key` must be its key.
 // Errors: crl_key_mismatch, crl_signer_invalid, responder_key_unsupported.
-Result<CrlSigner> make_signer(const pki::Issuer& issuer, EVP_PKEY* key, const X509* signer_cert);
+Result<CrlSigner> make_signer(const pki::Issuer& issuer, EVP_PKEY* key, X509* signer_cert);
 
 struct PublisherOptions {
   UnixTime validity = 86400;      // nextUpdate - thisUpdate
