@@ -6,7 +6,7 @@ namespace trustmon::config {
 namespace {
 
 TEST(Config, ExampleParsesToDefaults) {
-  std::string text = example("/var/lib/trustmon", {{"ca1", "pki/ca.pem", "pki/ocsp.pem", "pki/ocsp.key"}});
+  std::string text = example("/var/lib/trustmon", {{"ca1", "pki/ca.pem", "pki/ocsp.pem", "pki/ocsp.key", false, false, "", ""}});
   auto c = parse(text, "/etc/trustmon");
   ASSERT_TRUE(c.ok()) << c.error().message;
   Config d;
@@ -95,11 +95,37 @@ TEST(Config, AcceptUnverifiedSignaturesPerIssuer) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("accept_unverified_signatures"), std::string::npos);
   // The example file shows the key and round-trips it.
-  IssuerConfig ic{"dstu", "ca.pem", "ocsp.pem", "ocsp.key", true};
+  IssuerConfig ic{"dstu", "ca.pem", "ocsp.pem", "ocsp.key", true, false, "", ""};
   auto round = parse(example("/var/lib/trustmon", {ic}), "/etc/trustmon");
   ASSERT_TRUE(round.ok()) << round.error().message;
   EXPECT_TRUE(round->issuers[0].accept_unverified_signatures);
   EXPECT_NE(example("/d").find("# accept_unverified_signatures = false"), std::string::npos);
+}
+
+// [[issuer]] crl_key / crl_cert: relative paths resolve, pkcs11: URIs stay as written, a
+// crl_cert without crl_key is refused, the example round-trips them; [crl] has defaults.
+TEST(Config, CrlKeysPerIssuer) {
+  const std::string a = "[[issuer]]\nname = \"a\"\nca_cert = \"ca.pem\"\nresponder_cert = \"o.pem\"\nresponder_key = \"o.key\"\n";
+  auto c = parse("[storage]\npath = \"/x\"\n[crl]\nrebuild_after = 5\n" + a +
+                     "crl_key = \"ca.key\"\ncrl_cert = \"crl.pem\"\n" + a.substr(0, 11) +
+                     "name = \"b\"\nca_cert = \"b.pem\"\nresponder_cert = \"o.pem\"\nresponder_key = \"o.key\"\n"
+                     "crl_key = \"pkcs11:token=t;object=k\"\n",
+                 "/etc/trustmon");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->issuers.size(), 2u);
+  EXPECT_EQ(c->issuers[0].crl_key, "/etc/trustmon/ca.key");
+  EXPECT_EQ(c->issuers[0].crl_cert, "/etc/trustmon/crl.pem");
+  EXPECT_EQ(c->issuers[1].crl_key, "pkcs11:token=t;object=k");
+  EXPECT_EQ(c->crl_rebuild_after, 5);
+  EXPECT_EQ(c->crl_validity, 86400);
+  auto bad = parse("[storage]\npath = \"/x\"\n" + a + "crl_cert = \"crl.pem\"\n", "/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("crl_cert needs crl_key"), std::string::npos);
+  auto round = parse(example("/var/lib/trustmon", {c->issuers[0]}), "/etc/trustmon");
+  ASSERT_TRUE(round.ok()) << round.error().message;
+  EXPECT_EQ(round->issuers[0].crl_key, "/etc/trustmon/ca.key");
+  EXPECT_EQ(round->issuers[0].crl_cert, "/etc/trustmon/crl.pem");
+  EXPECT_NE(example("/d").find("# crl_key = "), std::string::npos);
 }
 
 }  // namespace
