@@ -45,10 +45,15 @@ TEST(Options, SectionsBecomeModuleOptions) {
 
 TEST(Options, IssuerFlagsReachTheirModules) {
   config::Config c = example_config();
-  c.issuers.push_back({"plain", "", "", "", false, false});
-  c.issuers.push_back({"dstu", "", "", "", true, false});
+  c.issuers.push_back({"plain", "", "", "", false, false, "", ""});
+  c.issuers.push_back({"dstu", "", "", "", true, false, "", ""});
+  c.issuers.push_back({"signs-crls", "", "", "", false, false, "ca.key", ""});
+  c.crl_rebuild_after = 7;
   const registry::RegistryOptions r = registry_options(c);
   EXPECT_EQ(r.accept_unverified_issuers, std::vector<std::string>{"dstu"});
+  EXPECT_EQ(r.crl_built_issuers, std::vector<std::string>{"signs-crls"});
+  EXPECT_EQ(crl_options(c).rebuild_after, 7);
+  EXPECT_EQ(crl_options(c).validity, c.crl_validity);
   EXPECT_EQ(r.key_ledger, nullptr);  // the daemon sets the CSR hook (csr::CsrService)
 }
 
