@@ -33,6 +33,10 @@ if [ ! -f "$demo/data/trustmon.toml" ]; then
   issuer_args=()
   while IFS= read -r line; do [ -n "$line" ] && issuer_args+=(--issuer "$line"); done < "$demo/pki/issuers.txt"
   "$ctl" init --data "$demo/data" --listen "127.0.0.1:$port" "${issuer_args[@]}" >/dev/null
+  # trustmond signs demo-rsa's CRLs itself (with the CA key); demo-ec's provider would upload its own.
+  # The demo's revocations show on that CRL within 5 s (the default is 60 s).
+  sed -i -e "s|^name = \"demo-rsa\"\$|&\ncrl_key = \"$demo/pki/demo-rsa/ca.key\"|" \
+    -e 's|^rebuild_after = .*|rebuild_after = "5s"|' "$demo/data/trustmon.toml"
   fresh=1
 fi
 
@@ -82,6 +86,10 @@ openssl ocsp -url $url/ocsp -issuer $demo/pki/demo-rsa/ca.pem -cert $demo/pki/de
 openssl ocsp -issuer $demo/pki/demo-ec/ca.pem -cert $demo/pki/demo-ec/certs/$good.pem -no_nonce -reqout /tmp/req.der
 curl -s -D - -o /tmp/resp.der "$url/ocsp/\$(base64 -w0 /tmp/req.der | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')"
 openssl ocsp -respin /tmp/resp.der -issuer $demo/pki/demo-ec/ca.pem -cert $demo/pki/demo-ec/certs/$good.pem -CAfile $demo/pki/root.pem -no_nonce
+
+# demo-rsa's CRL, built and signed by trustmond (checked by openssl), and its cache headers:
+curl -s -o $demo/demo-rsa.crl $url/crl/demo-rsa.crl && openssl crl -inform DER -in $demo/demo-rsa.crl -noout -verify -CAfile $demo/pki/demo-rsa/ca.pem -crlnumber -lastupdate -nextupdate
+curl -s -D - -o /dev/null $url/crl/demo-rsa.crl
 
 # revoke it through the API, and ask again:
 $ctl --server $url --token-file $demo/data/admin.token revoke --issuer demo-ec --serial $good --reason keyCompromise

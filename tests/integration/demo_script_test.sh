@@ -40,6 +40,12 @@ echo "$good_out" | grep -q ": good" || fail "good: status not good: $good_out"
 revoked_out=$(eval "$revoked_cmd" 2>&1) || fail "revoked command failed: $revoked_out"
 echo "$revoked_out" | grep -q ": revoked" || fail "revoked: status not revoked: $revoked_out"
 
+# The CRL command: demo-rsa's CRL, built and signed by trustmond, verifies.
+crl_cmd=$(grep -m1 '^curl -s -o .*/crl/demo-rsa.crl' "$work/out") || fail "no CRL command"
+crl_out=$(eval "$crl_cmd" 2>&1) || fail "CRL command failed: $crl_out"
+echo "$crl_out" | grep -q "verify OK" || fail "CRL: not verified: $crl_out"
+echo "$crl_out" | grep -q "crlNumber=" || fail "CRL: no number: $crl_out"
+
 # The script stops trustmond and ends.
 kill -TERM "$script_pid"
 for _ in $(seq 100); do
