@@ -123,7 +123,7 @@ Status Publisher::scan_events() {
     storage::ReadScope scope(*txn);
     if (!scope.status()) return scope.status();
     auto read = tail.read(*txn, seen_seq_, [&](storage::EventRecord&& e) {
-      if (e.type != "certificate.revoked") return;
+      if (e.type != "certificate.revoked" && e.type != "certificate.released") return;
       const auto payload = nlohmann::json::parse(e.payload, nullptr, false);
       if (!payload.is_object() || !payload.contains("issuer") || !payload["issuer"].is_string()) return;
       const std::string& name = payload["issuer"].get_ref<const std::string&>();

@@ -11,7 +11,8 @@
 //    they are never reused across restarts or kill -9; thisUpdate is the build time,
 //    nextUpdate thisUpdate + validity;
 //  * a build happens at start, when half of the current CRL's validity has passed, and
-//    after a revocation of the issuer (seen as a certificate.revoked event): at once when
+//    after a status change of the issuer (a certificate.revoked or certificate.released
+//    event): at once when
 //    the last build is at least `rebuild_after` old, otherwise when it becomes so. A
 //    revocation is therefore on the CRL at most `rebuild_after` (plus one tick) after
 //    its acknowledgement; reads never wait for a build (they serve the stored CRL);

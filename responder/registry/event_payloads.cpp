@@ -63,6 +63,20 @@ std::string revoked_payload(const RevokedFields& f) {
   return out;
 }
 
+std::string released_payload(std::string_view issuer, std::string_view serial_hex,
+                             const std::optional<std::string>& sha256_hex) {
+  std::string out = "{\"issuer\":";
+  append_json_string(out, issuer);
+  out += ",\"serial\":";
+  append_json_string(out, serial_hex);
+  if (sha256_hex) {
+    out += ",\"sha256\":";
+    append_json_string(out, *sha256_hex);
+  }
+  out += '}';
+  return out;
+}
+
 std::string crl_published_payload(const CrlPublishedFields& f) {
   std::string out = "{\"issuer\":";
   append_json_string(out, f.issuer);

@@ -7,6 +7,7 @@
 //   certificate.key_reused  the issued fields, "participant", "renewal"
 //   certificate.revoked     {["attributes"],["invalidity_date"],"issuer","reason","revocation_time",
 //                            "serial"[,"sha256"[,"spki_sha256"]]}   (keys in this order)
+//   certificate.released    {"issuer","serial"[,"sha256"]}   (a hold released)
 //   crl.published           {"issuer","number","source","this_update"[,"next_update"],"entries","sha256"}
 //
 // Policy: every string goes through append_json_string (common/utf8.hpp), so a payload is
@@ -55,6 +56,10 @@ struct RevokedFields {
   const std::vector<Attribute>* attributes = nullptr;
 };
 std::string revoked_payload(const RevokedFields& f);
+
+// What a certificate.released event says (a certificateHold lifted).
+std::string released_payload(std::string_view issuer, std::string_view serial_hex,
+                             const std::optional<std::string>& sha256_hex);
 
 // What a crl.published event says (number in decimal, source "uploaded" or "built").
 struct CrlPublishedFields {

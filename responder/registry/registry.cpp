@@ -55,11 +55,12 @@ Status record_denial(storage::WriteTxn& txn, const std::string& actor_label, con
 
 const char* item_status_name(ItemStatus s) {
   // Wire names of batch items; the literals make name(...).data() NUL-terminated.
-  static constexpr EnumNames<ItemStatus, 5> kNames({{{ItemStatus::stored, "stored"},
+  static constexpr EnumNames<ItemStatus, 6> kNames({{{ItemStatus::stored, "stored"},
                                                      {ItemStatus::duplicate, "duplicate"},
                                                      {ItemStatus::revoked, "revoked"},
                                                      {ItemStatus::unchanged, "unchanged"},
-                                                     {ItemStatus::refused, "refused"}}});
+                                                     {ItemStatus::refused, "refused"},
+                                                     {ItemStatus::released, "released"}}});
   return kNames.name(s, "refused").data();
 }
 

@@ -72,7 +72,7 @@
 
 namespace trustmon::registry {
 
-enum class ItemStatus { stored, duplicate, revoked, unchanged, refused };
+enum class ItemStatus { stored, duplicate, revoked, unchanged, refused, released };
 const char* item_status_name(ItemStatus s);
 
 struct ItemOutcome {
@@ -95,6 +95,10 @@ struct RevocationInput {
   std::string reason;           // RFC 5280 name
   std::string time;             // RFC 3339; empty = now
   std::string invalidity_date;  // RFC 3339; empty = none
+  // Release a hold ("скасування блокування"): the serial, revoked with certificateHold, is
+  // good again (reason, time and invalidity date are ignored). Refused as not_on_hold
+  // when the serial is not on hold.
+  bool release = false;
 };
 
 struct RegistryOptions {
@@ -138,6 +142,8 @@ class Registry {
   // answers `done` with that Error, on that thread: unsupported_media_type,
   // json_malformed, pem_malformed, certificate_malformed, batch_too_large.
   void ingest_body(std::string content_type, Bytes body, Actor actor, Callback done);
+  // Item errors: issuer_unknown, serial_invalid, reason_invalid, time_invalid,
+  // issuer_not_operated; for a release, not_on_hold. A release answers `released`.
   void revoke(std::vector<RevocationInput> revocations, Actor actor, Callback done);
   // A CRL (DER, or PEM "X509 CRL"). Whole-upload errors (the callback's Error):
   // crl_malformed, issuer_unknown, crl_signature_invalid, issuer_not_operated (recorded

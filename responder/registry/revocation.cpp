@@ -52,6 +52,7 @@ struct Registry::PreparedRevocation {
   UnixTime invalidity_date = 0;
   const pki::Issuer* issuer = nullptr;
   bool denied = false;
+  bool release = false;  // a hold released: the response is signed `good`
   std::optional<storage::OcspResponseRecord> response;  // signed outside the txn
 };
 
@@ -73,6 +74,42 @@ struct Registry::RevocationBatch {
   Lane lane = Lane::urgent;
 };
 
+namespace {
+
+// A hold released: the certificate's record goes back to good with its `good` response
+// and a certificate.released event; anything but a hold is refused (not_on_hold).
+Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspResponseRecord& good_response,
+                    const std::string& issuer_name, const std::optional<ByteView>& existing, ItemOutcome& out,
+                    const std::string& actor_label, UnixTime now) {
+  std::optional<storage::CertRecord> old;
+  if (existing) {
+    auto decoded = storage::decode_cert(*existing);
+    if (!decoded) return std::move(decoded).error();
+    old = std::move(*decoded);
+  }
+  if (!old || old->status != storage::CertStatus::revoked || old->reason != storage::kReasonCertificateHold) {
+    out.error = make_error(ErrorKind::conflict, "not_on_hold", "only a certificate on hold (certificateHold) can be released");
+    return {};
+  }
+  storage::CertRecord record = *old;
+  record.status = storage::CertStatus::good;
+  record.revocation_time = 0;
+  record.reason = storage::kNoReason;
+  record.invalidity_date = 0;
+  Status s = txn.put(storage::Table::certs, key, storage::encode_cert(record));
+  if (s) s = txn.put(storage::Table::ocsp_responses, key, storage::encode_ocsp_response(good_response));
+  if (!s) return s;
+  const std::optional<std::string> sha256_hex =
+      record.has_der ? std::optional<std::string>(hex_encode(record.cert_sha256)) : std::nullopt;
+  auto seq = storage::append_event(
+      txn, {"certificate.released", actor_label, released_payload(issuer_name, out.serial_hex, sha256_hex), now});
+  if (!seq) return std::move(seq).error();
+  out.status = ItemStatus::released;
+  return {};
+}
+
+}  // namespace
+
 Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput& in, UnixTime now) const {
   PreparedRevocation p;
   p.issuer_name = in.issuer;
@@ -92,6 +129,12 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
   p.serial.assign(serial->begin() + static_cast<std::ptrdiff_t>(zeros), serial->end());
   if (p.serial.size() > storage::kMaxSerialBytes) {
     p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number is longer than 32 bytes");
+    return p;
+  }
+  if (in.release) {
+    p.release = true;
+    p.time = now;
+    p.key = storage::encode_cert_key(p.issuer->id, p.serial);
     return p;
   }
   auto reason = storage::reason_from_name(in.reason.empty() ? "unspecified" : in.reason);
@@ -151,11 +194,13 @@ void Registry::prepare_revocation_chunk(const std::shared_ptr<RevocationBatch>& 
       p.denied = true;
     }
     if (p.error) continue;
-    storage::CertRecord revoked;
-    revoked.status = storage::CertStatus::revoked;
-    revoked.revocation_time = p.time;
-    revoked.reason = p.reason;
-    revoked.invalidity_date = p.invalidity_date;
+    storage::CertRecord revoked;  // the status the signed response states
+    if (!p.release) {
+      revoked.status = storage::CertStatus::revoked;
+      revoked.revocation_time = p.time;
+      revoked.reason = p.reason;
+      revoked.invalidity_date = p.invalidity_date;
+    }
     const ocsp::ResponderKeys* keys = responders_.find_by_id(p.issuer->id);
     if (keys == nullptr) {
       p.error = make_error(ErrorKind::internal, "internal_error",
@@ -247,6 +292,11 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       }
       auto existing = txn.get(storage::Table::certs, p.key);
       if (!existing) return std::move(existing).error();
+      if (p.release) {
+        Status s = release_hold(txn, p.key, *p.response, p.issuer_name, *existing, out, actor_label, now);
+        if (!s) return s;
+        continue;
+      }
       storage::CertRecord record;
       record.status = storage::CertStatus::revoked;
       record.revocation_time = p.time;

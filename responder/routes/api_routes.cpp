@@ -158,10 +158,14 @@ void handle_certificates(http::Request& req, registry::Registry& registry, ApiCo
                                   *shown));
 }
 
-// One revocation object -> input; fields must be strings when present.
+// One revocation object -> input; fields must be strings when present ("release" a boolean).
 std::optional<registry::RevocationInput> revocation_from_json(const json& j) {
   if (!j.is_object()) return std::nullopt;
   registry::RevocationInput in;
+  if (auto it = j.find("release"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return std::nullopt;
+    in.release = it->get<bool>();
+  }
   for (auto& [field, target] : {std::pair<const char*, std::string*>{"issuer", &in.issuer},
                                 {"serial", &in.serial_hex},
                                 {"reason", &in.reason},
@@ -195,13 +199,14 @@ Result<std::vector<registry::RevocationInput>> revocations_from_body(ByteView bo
     for (const auto& item : *it) {
       auto in = revocation_from_json(item);
       if (!in)
-        return make_error(ErrorKind::invalid, "json_malformed", "each revocation is an object of string fields");
+        return make_error(ErrorKind::invalid, "json_malformed",
+                          "each revocation is an object of string fields (and an optional boolean \"release\")");
       inputs.push_back(std::move(*in));
     }
     return inputs;
   }
   auto in = revocation_from_json(*doc);
-  if (!in) return make_error(ErrorKind::invalid, "json_malformed", "revocation fields must be strings");
+  if (!in) return make_error(ErrorKind::invalid, "json_malformed", "revocation fields must be strings (\"release\" a boolean)");
   inputs.push_back(std::move(*in));
   return inputs;
 }
@@ -240,7 +245,7 @@ void handle_revocations(http::Request& req, registry::Registry& registry, ApiCon
     registry.revoke(std::move(*inputs), std::move(actor),
                     reply_with(shared,
                                {registry::ItemStatus::revoked, registry::ItemStatus::unchanged,
-                                registry::ItemStatus::refused},
+                                registry::ItemStatus::released, registry::ItemStatus::refused},
                                shown));
   };
   // A small body (the usual single revocation) is parsed right here; a large one on the

@@ -3,7 +3,8 @@
 // -verify, openssl verify -crl_check and python3-cryptography; conditional GET, CRL
 // numbers (history, replay, an older number refused) and the crl.published event. Built:
 // with a crl_key the daemon signs the CRL itself; a revocation through the API shows on
-// it within seconds, and the CRL number keeps counting across kill -9.
+// it within seconds, a released hold leaves it, and the CRL number keeps counting across
+// kill -9.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -231,6 +232,25 @@ TEST(CrlBuilt, SignedHereCurrentWithinSecondsAndNumbersSurviveKill9) {
                   " && openssl verify -partial_chain -crl_check -CAfile " + q(pki.ca("demo-ec")) + " -CRLfile " +
                   q(dir + "/crl.pem") + " " + q(dir + "/ee.pem") + " 2>&1");
   EXPECT_NE(chain.out.find("certificate revoked"), std::string::npos) << chain.out;
+  // A hold (certificateHold) shows on the CRL; released ("скасування блокування"), it leaves it.
+  const auto post = [&](const std::string& json_body) {
+    return sh("curl -s -H " + q("Authorization: Bearer " + daemon.token()) + " -H 'Content-Type: application/json' -d " +
+              q(json_body) + " " + q(daemon.url() + "/api/v1/revocations"));
+  };
+  const auto crl_text = [&] { return sh("openssl crl -inform DER -in " + q(crl) + " -noout -text").out; };
+  auto hold = post("{\"issuer\":\"demo-ec\",\"serial\":\"6162\",\"reason\":\"certificateHold\"}");
+  EXPECT_NE(hold.out.find("\"revoked\":1"), std::string::npos) << hold.out;
+  ASSERT_TRUE(fetch_until([&] { return crl_text().find("6162") != std::string::npos; })) << daemon.log();
+  EXPECT_NE(crl_text().find("Certificate Hold"), std::string::npos);
+  auto release = post("{\"issuer\":\"demo-ec\",\"serial\":\"6162\",\"release\":true}");
+  EXPECT_NE(release.out.find("\"released\":1"), std::string::npos) << release.out;
+  auto again = post("{\"issuer\":\"demo-ec\",\"serial\":\"6161\",\"release\":true}");
+  EXPECT_NE(again.out.find("not_on_hold"), std::string::npos) << again.out;
+  ASSERT_TRUE(fetch_until([&] {
+    const std::string text = crl_text();
+    return text.find("6162") == std::string::npos && text.find("6161") != std::string::npos;
+  })) << daemon.log();
+
   const std::string second = crl_number_of(crl);
   EXPECT_GT(std::stoul(second, nullptr, 16), std::stoul(first, nullptr, 16));
 

@@ -803,6 +803,54 @@ TEST_F(RegistryTest, CrlNumbersOnlyGoForward) {
   EXPECT_NE(published[1].find("\"number\":\"6\""), std::string::npos) << published[1];
 }
 
+// A hold is released: the record and its signed response say good again, with a
+// certificate.released event; a certificate that is not on hold (revoked for another
+// reason, good, unknown) is refused as not_on_hold and nothing changes.
+TEST_F(RegistryTest, HoldIsReleased) {
+  ASSERT_EQ(ingest({ua_cert(taras())}).count(ItemStatus::stored), 1u);  // serial 1001, issuer ec
+  const auto input = [](std::string serial, std::string reason, bool release) {
+    RevocationInput in;
+    in.issuer = "ec";
+    in.serial_hex = std::move(serial);
+    in.reason = std::move(reason);
+    in.release = release;
+    return in;
+  };
+  ASSERT_EQ(revoke({input("1001", "certificateHold", false), input("2002", "keyCompromise", false)})
+                .count(ItemStatus::revoked),
+            2u);
+  const BatchReport r = revoke({input("1001", "", true), input("2002", "", true), input("3003", "", true)});
+  ASSERT_EQ(r.items.size(), 3u);
+  EXPECT_EQ(r.items[0].status, ItemStatus::released);
+  EXPECT_EQ(item_status_name(r.items[0].status), std::string("released"));
+  ASSERT_TRUE(r.items[1].error.has_value());
+  EXPECT_EQ(r.items[1].error->code, "not_on_hold");
+  ASSERT_TRUE(r.items[2].error.has_value());
+  EXPECT_EQ(r.items[2].error->code, "not_on_hold");
+  {
+    storage::ReadScope scope(*read_);
+    const auto key = storage::encode_cert_key(testing::kEcIssuer, Bytes{0x10, 0x01});
+    auto rec = read_->get(storage::Table::certs, key);
+    ASSERT_TRUE(rec.ok() && rec->has_value());
+    auto d = storage::decode_cert(**rec);
+    EXPECT_EQ(d->status, storage::CertStatus::good);
+    EXPECT_TRUE(d->has_der);  // the certificate stays
+    auto resp = read_->get(storage::Table::ocsp_responses, key);
+    ASSERT_TRUE(resp.ok() && resp->has_value());
+    EXPECT_EQ(storage::decode_ocsp_response(**resp)->status, storage::CertStatus::good);
+    auto other = storage::decode_cert(**read_->get(storage::Table::certs, storage::encode_cert_key(testing::kEcIssuer, Bytes{0x20, 0x02})));
+    EXPECT_EQ(other->status, storage::CertStatus::revoked);  // keyCompromise stays
+  }
+  // Released once: a second release is refused too.
+  EXPECT_EQ(revoke({input("1001", "", true)}).items[0].error->code, "not_on_hold");
+  std::vector<std::string> released;
+  for (const auto& e : events())
+    if (e.type == "certificate.released") released.push_back(e.payload);
+  ASSERT_EQ(released.size(), 1u);
+  EXPECT_NE(released[0].find("\"serial\":\"1001\""), std::string::npos) << released[0];
+  EXPECT_NE(released[0].find("\"sha256\""), std::string::npos) << released[0];
+}
+
 TEST_F(RegistryTest, CrlThatDoesNotVerifyIsRefused) {
   const auto& pki = testing::shared_test_pki();
   std::vector<testing::CrlEntry> entries = {{{0x10, 0x01}, kNow - 600, 1, 0}};
