@@ -64,6 +64,28 @@ void reply_crl(http::Request& req, const storage::CrlView& v, long long max_age,
   req.reply(200, kCrlType, v.der, used);
 }
 
+// Finds a CRL with `find` in the worker's snapshot and replies with it (`missing` when
+// there is none), while the snapshot still holds the bytes.
+template <class Find, class Reply>
+void serve(http::Request& req, const char* missing, Find&& find, Reply&& reply) {
+  WorkerState& state = worker_state(req);
+  storage::ReadScope scope(state.txn);
+  if (!scope.status()) {
+    req.reply_error(scope.status().error());
+    return;
+  }
+  Result<std::optional<storage::CrlView>> found = find(state.txn);
+  if (!found) {
+    req.reply_error(found.error());
+    return;
+  }
+  if (!*found) {
+    req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", missing));
+    return;
+  }
+  reply(**found);
+}
+
 const pki::Issuer* issuer_named(http::Request& req, const Context& ctx, std::string_view name) {
   const pki::Issuer* issuer = ctx.issuers.find_by_name(name);
   if (issuer == nullptr)
@@ -85,25 +107,14 @@ void handle_latest(http::Request& req, const Context& ctx) {
   }
   const pki::Issuer* issuer = issuer_named(req, ctx, file.substr(0, file.size() - kSuffix.size()));
   if (issuer == nullptr) return;
-  WorkerState& state = worker_state(req);
-  storage::ReadScope scope(state.txn);
-  if (!scope.status()) {
-    req.reply_error(scope.status().error());
-    return;
-  }
-  auto latest = storage::latest_crl(state.txn, issuer->id);
-  if (!latest) {
-    req.reply_error(latest.error());
-    return;
-  }
-  if (!*latest) {
-    req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "no CRL is published for this issuer yet"));
-    return;
-  }
-  const storage::CrlView& v = **latest;
-  const UnixTime now = ctx.clock.now();
-  const long long max_age = v.next_update > now ? static_cast<long long>(v.next_update - now) : 0;
-  reply_crl(req, v, max_age, v.next_update);
+  serve(
+      req, "no CRL is published for this issuer yet",
+      [&](const storage::ReadTxn& txn) { return storage::latest_crl(txn, issuer->id); },
+      [&](const storage::CrlView& v) {
+        const UnixTime now = ctx.clock.now();
+        const long long max_age = v.next_update > now ? static_cast<long long>(v.next_update - now) : 0;
+        reply_crl(req, v, max_age, v.next_update);
+      });
 }
 
 // GET /crl/{issuer}/history/{file}: "<number>.crl", the issuer's CRL with that number.
@@ -118,22 +129,10 @@ void handle_history(http::Request& req, const Context& ctx) {
         make_error(ErrorKind::not_found, "crl_not_found", "CRLs by number are at /crl/{issuer}/history/{number}.crl"));
     return;
   }
-  WorkerState& state = worker_state(req);
-  storage::ReadScope scope(state.txn);
-  if (!scope.status()) {
-    req.reply_error(scope.status().error());
-    return;
-  }
-  auto found = storage::crl_by_number(state.txn, issuer->id, *number);
-  if (!found) {
-    req.reply_error(found.error());
-    return;
-  }
-  if (!*found) {
-    req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "this issuer published no CRL with this number"));
-    return;
-  }
-  reply_crl(req, **found, kHistoryMaxAge, 0);
+  serve(
+      req, "this issuer published no CRL with this number",
+      [&](const storage::ReadTxn& txn) { return storage::crl_by_number(txn, issuer->id, *number); },
+      [&](const storage::CrlView& v) { reply_crl(req, v, kHistoryMaxAge, 0); });
 }
 
 }  // namespace

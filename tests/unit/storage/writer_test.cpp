@@ -61,6 +61,21 @@ std::optional<std::string> read_key(Env& env, std::string_view key) {
   return str(**v);
 }
 
+// The order in which jobs completed, each with the commits counted before its own.
+struct DoneOrder {
+  explicit DoneOrder(const std::atomic<int>& c) : commits(c) {}
+  Writer::Done record(std::string name) {
+    return [this, name = std::move(name)](Status s) {
+      EXPECT_TRUE(s.ok()) << name;
+      std::lock_guard<std::mutex> lock(mu);
+      done.emplace_back(name, commits.load());
+    };
+  }
+  const std::atomic<int>& commits;
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> done;
+};
+
 TEST(Writer, ManyConcurrentSubmittersAllCommit) {
   TempDir dir;
   auto env = open_env(dir.path());
@@ -122,15 +137,9 @@ TEST(Writer, UrgentJobCommitsBeforeQueuedIngestBatches) {
       nullptr);
   entered.get_future().wait();
 
-  std::mutex mu;
-  std::vector<std::pair<std::string, int>> done_order;  // (job, commits before its own)
-  const auto record = [&](std::string name) {
-    return [&, name = std::move(name)](Status s) {
-      EXPECT_TRUE(s.ok()) << name;
-      std::lock_guard<std::mutex> lock(mu);
-      done_order.emplace_back(name, commits.load());
-    };
-  };
+  DoneOrder order(commits);
+  auto& done_order = order.done;
+  const auto record = [&](std::string name) { return order.record(std::move(name)); };
   constexpr int kBatches = 6;
   for (int i = 0; i < kBatches; ++i) {
     const std::string k = "ingest" + std::to_string(i);
@@ -189,15 +198,9 @@ TEST(Writer, UrgentJobCutsTheRunningBatch) {
   writer.set_on_commit([&] { ++commits; });
   std::promise<void> entered, release;
   std::shared_future<void> released = release.get_future().share();
-  std::mutex mu;
-  std::vector<std::pair<std::string, int>> done_order;  // (job, commits before its own)
-  const auto record = [&](std::string name) {
-    return [&, name = std::move(name)](Status s) {
-      EXPECT_TRUE(s.ok()) << name;
-      std::lock_guard<std::mutex> lock(mu);
-      done_order.emplace_back(name, commits.load());
-    };
-  };
+  DoneOrder order(commits);
+  auto& done_order = order.done;
+  const auto record = [&](std::string name) { return order.record(std::move(name)); };
   // Queued before start(): one batch of five normal jobs, the first of which holds the
   // Writer until the urgent job is queued.
   writer.submit(
