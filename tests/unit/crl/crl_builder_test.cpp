@@ -331,8 +331,8 @@ TEST(CrlBuilder, GeneralizedTimeFrom2050) {
   CrlParams p = params_for(ca);
   p.this_update = last_utc;
   p.next_update = first_gen + 86400;
-  std::vector<Entry> entries{Entry{Bytes{0x01}, last_utc, 1, first_gen + 5},
-                             Entry{Bytes{0x02}, first_gen, 1, 0}};
+  const Bytes one{0x01}, two{0x02};  // the entries view these
+  std::vector<Entry> entries{Entry{one, last_utc, 1, first_gen + 5}, Entry{two, first_gen, 1, 0}};
   auto der = build(p, entries, ca);
   ASSERT_TRUE(der.ok());
   X509CrlPtr crl = parse(*der);
