@@ -457,8 +457,9 @@ TEST(CrlBuilder, DeltaCrlIndicatorIsCriticalAndRemoveFromCrlAllowed) {
   CrlParams p = params_for(ca);
   p.number = Bytes{0x01, 0x2d};
   p.delta_base = Bytes{0x01, 0x2c};
-  std::vector<Entry> entries{Entry{Bytes{0x05}, kNow - 5, storage::kReasonRemoveFromCrl, 0},
-                             Entry{Bytes{0x06}, kNow - 6, storage::kReasonCertificateHold, 0}};
+  const Bytes five{0x05}, six{0x06};  // the entries view these
+  std::vector<Entry> entries{Entry{five, kNow - 5, storage::kReasonRemoveFromCrl, 0},
+                             Entry{six, kNow - 6, storage::kReasonCertificateHold, 0}};
   auto der = build(p, entries, ca);
   ASSERT_TRUE(der.ok()) << der.error().message;
   X509CrlPtr crl = parse(*der);
