@@ -266,7 +266,8 @@ TEST(CrlBuilder, FieldsReadBackByOpenSsl) {
   }
   // Lookups by serial find the entries (OpenSSL's own path for relying parties).
   for (const EntryData& d : data) {
-    Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(BN_bin2bn(d.serial.data(), static_cast<int>(d.serial.size()), nullptr), nullptr));
+    BignumPtr bn(BN_bin2bn(d.serial.data(), static_cast<int>(d.serial.size()), nullptr));
+    Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
     X509_REVOKED* found = nullptr;
     EXPECT_EQ(X509_CRL_get0_by_serial(crl.get(), &found, serial.get()), 1);
   }
