@@ -83,14 +83,6 @@ void Publisher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Publisher::notify() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
-
 void Publisher::loop() {
   for (;;) {
     try {
@@ -102,9 +94,7 @@ void Publisher::loop() {
       }
     }
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, options_.tick, [this] { return stopping_ || woken_; });
-    woken_ = false;
-    if (stopping_) return;
+    if (cv_.wait_for(lock, options_.tick, [this] { return stopping_; })) return;
   }
 }
 
@@ -118,7 +108,6 @@ Status Publisher::scan_events() {
   auto txn = storage::ReadTxn::begin(env_);
   if (!txn) return std::move(txn).error();
   const storage::EventTail tail(kEventBatch);
-  const UnixTime now = clock_.now();
   for (;;) {
     storage::ReadScope scope(*txn);
     if (!scope.status()) return scope.status();
@@ -128,7 +117,7 @@ Status Publisher::scan_events() {
       if (!payload.is_object() || !payload.contains("issuer") || !payload["issuer"].is_string()) return;
       const std::string& name = payload["issuer"].get_ref<const std::string&>();
       for (std::size_t i = 0; i < signers_.size(); ++i)
-        if (signers_[i].issuer->name == name && !states_[i].dirty_since) states_[i].dirty_since = now;
+        if (signers_[i].issuer->name == name) states_[i].changed = true;
     });
     if (!read) return std::move(read).error();
     seen_seq_ = read->last;
@@ -158,8 +147,8 @@ Status Publisher::round() {
   const UnixTime now = clock_.now();
   for (std::size_t i = 0; i < signers_.size(); ++i) {
     const State& st = states_[i];
-    const bool changed = st.dirty_since && now >= st.last_build + options_.rebuild_after;
-    const bool aging = st.this_update == 0 || now >= st.this_update + options_.validity / 2;
+    const bool changed = st.changed && now >= st.built + options_.rebuild_after;
+    const bool aging = st.built == 0 || now >= st.built + options_.validity / 2;
     if (!changed && !aging) continue;
     if (Status s = build(i); !s && first) first = std::move(s);
   }
@@ -179,7 +168,7 @@ Status Publisher::build(std::size_t index) {
     e.message = "CRL of issuer \"" + issuer.name + "\": " + e.message;
     return e;
   };
-  state.dirty_since.reset();  // revocations committed from here on mark it again
+  state.changed = false;  // status changes committed from here on mark it again
 
   // Revoked serials and their details, copied out of one snapshot.
   Bytes serials;
@@ -252,8 +241,7 @@ Status Publisher::build(std::size_t index) {
     return {};
   });
   if (!stored) return failed(stored.error());
-  state.last_build = now;
-  state.this_update = params.this_update;
+  state.built = params.this_update;
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.builds;
   stats_.entries = shared->entries;

@@ -80,8 +80,6 @@ class Publisher {
   // Builds every issuer's CRL at once, then keeps them current on its thread.
   void start();
   void stop();
-  // Wakes the thread before its tick (e.g. after a commit).
-  void notify();
   // One round on the calling thread (tests with a fixed clock): reads the new events and
   // builds what is due; returns the first error. Rounds never overlap.
   Status run_once();
@@ -95,9 +93,8 @@ class Publisher {
 
  private:
   struct State {
-    std::optional<UnixTime> dirty_since;
-    UnixTime last_build = 0;    // our clock when the current CRL was built (0: not this run)
-    UnixTime this_update = 0;   // of the stored latest CRL
+    bool changed = false;  // a status change of the issuer since its last build started
+    UnixTime built = 0;    // thisUpdate of the CRL this run built last (0: none yet)
   };
   void loop();
   Status round();
@@ -116,7 +113,6 @@ class Publisher {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  bool woken_ = false;
   std::thread thread_;
   PublisherStats stats_;
 };
