@@ -141,6 +141,8 @@ const std::vector<Setting>& schema() {
                "Idle (keep-alive) and body read timeout of a client connection."),
       duration("server", "head_timeout", &Config::head_timeout, 1, 3600,
                "A request head must be complete this long after its first byte (after the accept for a connection's first request)."),
+      duration("server", "linger_timeout", &Config::linger_timeout, 0, 60,
+               "After a refusal that closes the connection (413 before the body, bad framing), read and drop what the client still sends for this long, so it can read the answer; 0 = close at once."),
       integer("server", "max_connections", &Config::max_connections, 0, 1 << 24,
               "Most open client connections in all; 0 = the descriptor limit less 128. Past it: 503 and close."),
       integer("server", "max_connections_per_address", &Config::max_connections_per_address, 0, 1 << 24,

@@ -42,6 +42,7 @@ struct Config {
   std::size_t max_header_bytes = 16u << 10;
   UnixTime read_timeout = 30;
   UnixTime head_timeout = 10;
+  UnixTime linger_timeout = 5;
   std::size_t max_connections = 0;               // 0 = from the descriptor limit
   std::size_t max_connections_per_address = 256; // 0 = no cap
   std::size_t reserved_connections = 64;         // below max_connections, for OCSP and /healthz

@@ -85,6 +85,7 @@ http::ServerOptions server_options(const config::Config& c) {
   o.max_header_bytes = c.max_header_bytes;
   o.read_timeout_seconds = static_cast<int>(c.read_timeout);
   o.head_timeout_seconds = static_cast<int>(c.head_timeout);
+  o.linger_timeout_seconds = static_cast<int>(c.linger_timeout);
   o.max_connections = c.max_connections;
   if (o.max_connections == 0) {
     // The descriptor limit, less room for the store, logs, listeners and webhooks.

@@ -3,6 +3,7 @@
 #include "responder/http/gate.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
@@ -127,6 +128,13 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
 
 Gate::~Gate() {
   if (counted_) worker_->server().connections_.close(address_);
+  // A connection closed after a refusal may still be receiving the refused request: it ends
+  // in a lingering close (linger.hpp) on a second descriptor of the socket, which stays open
+  // when evhttp closes the first one (the reply is in the kernel by now).
+  if (state_ == State::discard && !tls_ && worker_->lingering_) {
+    const evutil_socket_t fd = bufferevent_getfd(underlying_);
+    if (fd >= 0) worker_->lingering_->adopt(detail::Fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
+  }
   worker_->gates_.erase(filter_);
   worker_->gates_.erase(underlying_);
 }

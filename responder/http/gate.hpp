@@ -28,6 +28,10 @@
 //   routes (OCSP, /healthz) are served, others get 503.
 // - A client that half-closes after pipelining requests gets all their answers: the end of
 //   input reaches evhttp only once every forwarded request has been answered (streams excepted).
+// - A connection closed after a refusal (close = true) is not closed at once: its sending
+//   side is shut after the answer and what the client still sends is read and dropped for
+//   up to linger_timeout (linger.hpp), so a client that writes its whole body before reading
+//   still gets the 413 instead of a reset.
 // - Replies are written to the socket directly from the gate's output side, and evhttp is told
 //   a reply is written only once the kernel has all of it (it may close the connection next).
 // - TLS connections are not gated (the filter cannot tell when the TLS layer has written its

@@ -62,6 +62,10 @@ struct ServerOptions {
   std::size_t max_header_bytes = 16 << 10;
   int read_timeout_seconds = 30;  // also the idle keep-alive timeout
   int head_timeout_seconds = 10;  // a request head must be complete this long after its first byte; 0 = off
+  // After a refusal that closes the connection, what the client still sends is read and
+  // dropped this long before the socket closes (linger.hpp); 0 = close at once.
+  int linger_timeout_seconds = 5;
+  std::size_t max_lingering_per_worker = 256;
   // Connection caps (gate.hpp): 0 = no cap. `reserved_connections` below max_connections
   // serve only essential routes (OCSP, /healthz).
   std::size_t max_connections = 0;

@@ -147,6 +147,9 @@ Status Worker::init(int listen_fd, int tls_fd) {
     base_.reset(event_base_new_with_config(cfg.get()));
   }
   if (!base_) return make_error(ErrorKind::internal, "event_init_failed", "event_base_new failed");
+  lingering_ = std::make_unique<LingeringCloses>(
+      base_.get(), server_->options().max_lingering_per_worker,
+      std::chrono::seconds(std::max(0, server_->options().linger_timeout_seconds)));
   http_.reset(evhttp_new(base_.get()));
   if (!http_) return make_error(ErrorKind::internal, "event_init_failed", "evhttp_new failed");
   if (Status st = configure(http_.get()); !st) return st;
@@ -395,6 +398,7 @@ void Worker::begin_stop() noexcept {
     bound_tls_ = nullptr;
   }
   event_del(accept_resume_ev_.get());
+  if (lingering_) lingering_->stop();
   // Streams never end by themselves: end them now (each removes itself from streams_).
   std::vector<std::shared_ptr<Stream>> open = streams_;
   for (auto& stream : open) stream->end_now();

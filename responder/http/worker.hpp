@@ -23,6 +23,7 @@
 
 #include "common/result.hpp"
 #include "responder/http/event_owners.hpp"
+#include "responder/http/linger.hpp"
 #include "responder/http/task.hpp"
 
 namespace trustmon::http {
@@ -125,6 +126,7 @@ class Worker {
 
   // Member order = reverse destruction order: the base goes last.
   detail::EventBasePtr base_;
+  std::unique_ptr<LingeringCloses> lingering_;  // outlives the evhttps, whose connections feed it
   detail::EvhttpPtr http_;
   detail::EvhttpPtr https_;  // null without a TLS listener
   detail::EventPtr post_ev_;

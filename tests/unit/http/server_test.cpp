@@ -385,6 +385,31 @@ TEST_F(HttpServer, OversizedBodyIs413AndTheServerKeepsServing) {
   EXPECT_EQ(body, "alpha");
 }
 
+// A client that writes its whole request before reading (as the test client does) still
+// gets the 413 sent on the head: the server shuts its side, reads and drops the refused
+// body, and only then closes. Closed at once, the socket would answer the body with a
+// reset and the client's send would fail before it read anything.
+TEST_F(HttpServer, RefusedBodyIsDroppedUntilTheClientHasReadTheAnswer) {
+  start();
+  Client c(port());
+  const std::size_t size = 16u << 20;  // more than loopback socket buffers hold
+  ASSERT_TRUE(c.send_all("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n"));
+  // Wait for the answer to arrive (unread), so the server has closed its side before the body.
+  ASSERT_TRUE(c.wait_readable(std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string piece(64 << 10, 'x');
+  for (std::size_t sent = 0; sent < size; sent += piece.size()) {
+    ASSERT_TRUE(c.send_all(piece)) << "the server reset the connection after " << sent << " body bytes";
+  }
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(c.peer_closed());
+  auto next = Client(port()).request("GET", "/a");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+}
+
 TEST_F(HttpServer, OversizedHeadersAreRejectedAndTheServerKeepsServing) {
   start();
   {

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -134,6 +135,13 @@ class Client {
       buf_.clear();
     }
     return r;
+  }
+
+  // True once something (or the end) can be read within `limit`, without reading it.
+  bool wait_readable(std::chrono::milliseconds limit) {
+    if (!buf_.empty()) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(limit.count())) == 1;
   }
 
   // True when the server closed the connection (orderly or not) with nothing more to read.
