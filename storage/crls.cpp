@@ -7,7 +7,10 @@
 namespace trustmon::storage {
 namespace {
 
-constexpr std::uint8_t kFormat = 1;
+// Format 1 (schema 3) had no scope: a complete, unsharded CRL. Format 2 adds kind, shard
+// and the delta's base number after the source.
+constexpr std::uint8_t kFormat = 2;
+constexpr std::uint8_t kFormatUnscoped = 1;
 constexpr std::size_t kKeySize = 4 + kMaxCrlNumberBytes;
 
 Error corrupt(const char* what) {
@@ -21,12 +24,12 @@ Bytes crl_key(std::uint32_t issuer, ByteView number) {
   return key;
 }
 
+// The issuer's greatest number: the first key of the next issuer, then one back.
 template <typename Txn>
-Result<std::optional<CrlView>> latest_in(const Txn& txn, std::uint32_t issuer) {
+Result<std::optional<Bytes>> last_number_in(const Txn& txn, std::uint32_t issuer) {
   auto cursor = Cursor::open(txn, Table::crls);
   if (!cursor) return std::move(cursor).error();
-  // The first key of the next issuer, then one back.
-  std::optional<CrlView> none;
+  std::optional<Bytes> none;
   Result<bool> found = issuer == UINT32_MAX ? cursor->last() : cursor->seek(crl_key(issuer + 1, {}));
   if (!found) return std::move(found).error();
   if (issuer != UINT32_MAX) {
@@ -36,9 +39,30 @@ Result<std::optional<CrlView>> latest_in(const Txn& txn, std::uint32_t issuer) {
   if (!*found) return none;
   const ByteView key = cursor->key();
   if (key.size() != kKeySize || get_be32(key.data()) != issuer) return none;
-  auto view = view_crl(cursor->value());
+  return normalize_crl_number(key.subspan(4));
+}
+
+template <typename Txn>
+Result<std::optional<CrlView>> by_number_in(const Txn& txn, std::uint32_t issuer, ByteView number) {
+  auto n = normalize_crl_number(number);
+  if (!n) return std::optional<CrlView>{};
+  auto value = txn.get(Table::crls, crl_key(issuer, *n));
+  if (!value) return std::move(value).error();
+  if (!*value) return std::optional<CrlView>{};
+  auto view = view_crl(**value);
   if (!view) return std::move(view).error();
   return std::optional<CrlView>(*view);
+}
+
+template <typename Txn>
+Result<std::optional<CrlView>> latest_in(const Txn& txn, std::uint32_t issuer, CrlScope scope) {
+  auto head = txn.get(Table::crl_heads, crl_head_key(issuer, scope));
+  if (!head) return std::move(head).error();
+  if (!*head) return std::optional<CrlView>{};
+  auto view = by_number_in(txn, issuer, **head);
+  if (!view) return std::move(view).error();
+  if (!*view) return corrupt("a scope's head names a CRL that is not stored");
+  return view;
 }
 
 }  // namespace
@@ -99,6 +123,10 @@ Bytes encode_crl(const CrlRecord& r) {
   FieldWriter w(64 + r.der.size());
   w.u8(kFormat);
   w.u8(static_cast<std::uint8_t>(r.source));
+  w.u8(static_cast<std::uint8_t>(r.scope.kind));
+  w.u8(static_cast<std::uint8_t>(r.scope.shard >> 8));
+  w.u8(static_cast<std::uint8_t>(r.scope.shard & 0xff));
+  w.var(r.base_number);
   w.var(r.number);
   w.time(r.this_update);
   w.time(r.next_update);
@@ -111,12 +139,21 @@ Bytes encode_crl(const CrlRecord& r) {
 
 Result<CrlView> view_crl(ByteView value) {
   FieldReader in(value);
-  if (in.u8() != kFormat) return corrupt("unknown format");
+  const std::uint8_t format = in.u8();
+  if (format != kFormat && format != kFormatUnscoped) return corrupt("unknown format");
   CrlView v;
   const std::uint8_t source = in.u8();
   if (source != static_cast<std::uint8_t>(CrlSource::uploaded) && source != static_cast<std::uint8_t>(CrlSource::built))
     return corrupt("unknown source");
   v.source = static_cast<CrlSource>(source);
+  if (format == kFormat) {
+    const std::uint8_t kind = in.u8();
+    if (kind > static_cast<std::uint8_t>(CrlKind::delta)) return corrupt("unknown kind");
+    v.scope.kind = static_cast<CrlKind>(kind);
+    const std::uint8_t high = in.u8();
+    v.scope.shard = static_cast<std::uint16_t>((high << 8) | in.u8());
+    v.base_number = in.var();
+  }
   v.number = in.var();
   v.this_update = in.time();
   v.next_update = in.time();
@@ -130,32 +167,48 @@ Result<CrlView> view_crl(ByteView value) {
   return v;
 }
 
-Result<std::optional<CrlView>> latest_crl(const ReadTxn& txn, std::uint32_t issuer) { return latest_in(txn, issuer); }
-Result<std::optional<CrlView>> latest_crl(const WriteTxn& txn, std::uint32_t issuer) { return latest_in(txn, issuer); }
+Bytes crl_head_key(std::uint32_t issuer, CrlScope scope) {
+  Bytes key(7, 0);
+  put_be32(key.data(), issuer);
+  key[4] = static_cast<std::uint8_t>(scope.kind);
+  key[5] = static_cast<std::uint8_t>(scope.shard >> 8);
+  key[6] = static_cast<std::uint8_t>(scope.shard & 0xff);
+  return key;
+}
+
+Result<std::optional<CrlView>> latest_crl(const ReadTxn& txn, std::uint32_t issuer, CrlScope scope) {
+  return latest_in(txn, issuer, scope);
+}
+Result<std::optional<CrlView>> latest_crl(const WriteTxn& txn, std::uint32_t issuer, CrlScope scope) {
+  return latest_in(txn, issuer, scope);
+}
+Result<std::optional<Bytes>> last_crl_number(const ReadTxn& txn, std::uint32_t issuer) {
+  return last_number_in(txn, issuer);
+}
+Result<std::optional<Bytes>> last_crl_number(const WriteTxn& txn, std::uint32_t issuer) {
+  return last_number_in(txn, issuer);
+}
 
 Result<std::optional<CrlView>> crl_by_number(const ReadTxn& txn, std::uint32_t issuer, ByteView number) {
-  auto n = normalize_crl_number(number);
-  if (!n) return std::optional<CrlView>{};
-  auto value = txn.get(Table::crls, crl_key(issuer, *n));
-  if (!value) return std::move(value).error();
-  if (!*value) return std::optional<CrlView>{};
-  auto view = view_crl(**value);
-  if (!view) return std::move(view).error();
-  return std::optional<CrlView>(*view);
+  return by_number_in(txn, issuer, number);
 }
 
 Status put_crl(WriteTxn& txn, std::uint32_t issuer, const CrlRecord& r) {
   auto n = normalize_crl_number(r.number);
   if (!n) return make_error(ErrorKind::invalid, "crl_number_invalid", "a CRL number has at most 20 octets");
-  auto latest = latest_crl(txn, issuer);
-  if (!latest) return std::move(latest).error();
-  if (*latest && compare_crl_numbers(*n, (*latest)->number) <= 0)
+  if ((r.scope.kind == CrlKind::delta) != !r.base_number.empty() ||
+      (r.scope.kind == CrlKind::delta && r.scope.shard != kNoShard))
+    return make_error(ErrorKind::invalid, "crl_scope_invalid", "a delta CRL has a base number and no shard; others neither");
+  auto last = last_crl_number(txn, issuer);
+  if (!last) return std::move(last).error();
+  if (*last && compare_crl_numbers(*n, **last) <= 0)
     return make_error(ErrorKind::conflict, "crl_number_not_greater",
-                      "the issuer's published CRL has number " + crl_number_decimal((*latest)->number) +
+                      "the issuer's published CRL has number " + crl_number_decimal(**last) +
                           "; a new CRL needs a greater number");
   CrlRecord stored = r;
   stored.number = *n;
-  return txn.put(Table::crls, crl_key(issuer, *n), encode_crl(stored));
+  if (Status s = txn.put(Table::crls, crl_key(issuer, *n), encode_crl(stored)); !s) return s;
+  return txn.put(Table::crl_heads, crl_head_key(issuer, r.scope), *n);
 }
 
 }  // namespace trustmon::storage

@@ -42,6 +42,7 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::tl_notices, "tl_notices"},
     {Table::applications, "applications"},
     {Table::crls, "crls"},
+    {Table::crl_heads, "crl_heads"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

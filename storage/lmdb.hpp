@@ -66,9 +66,10 @@ enum class Table : std::uint8_t {
   tl_notices,   // be64 notice id -> change notice and its history
   applications, // be64 application id -> application and its history
   // CRLs (storage/crls.hpp)
-  crls,  // be32 issuer id || 20-octet CRL number -> published CRL
+  crls,       // be32 issuer id || 20-octet CRL number -> published CRL
+  crl_heads,  // be32 issuer id || u8 kind || be16 shard -> the scope's latest CRL number
 };
-inline constexpr std::size_t kTableCount = 20;
+inline constexpr std::size_t kTableCount = 21;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -79,7 +80,10 @@ bool table_is_dupsort(Table t);
 //    schema-1 store read-write moves its attr_index and spki_index entries to epoch 0,
 //    deletes spki_index, and gives csr_key_index entries their epoch.
 // 3: the crls table (storage/crls.hpp); a read-write open creates it empty, nothing moves.
-inline constexpr std::uint32_t kSchemaVersion = 3;
+// 4: crls records carry their scope (complete or delta CRL, shard, delta base), and
+//    crl_heads names each scope's latest CRL; the migration gives every stored CRL (all
+//    complete, unsharded) its head.
+inline constexpr std::uint32_t kSchemaVersion = 4;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/crls.hpp"
 #include "storage/epoch_index.hpp"
 #include "storage/mdb_val.hpp"
 #include "storage/records.hpp"
@@ -101,6 +102,26 @@ Status migrate_csr_key_epochs(MDB_txn* txn, MDB_dbi dbi) {
   return replace_all(txn, dbi, entries, "migrate csr_key_index: write");
 }
 
+// Schema 3 -> 4: every stored CRL is complete and unsharded (format 1 records read as
+// such); each issuer's greatest number becomes its complete CRL's head.
+Status migrate_crl_heads(MDB_txn* txn, MDB_dbi crls, MDB_dbi heads) {
+  Entries entries;
+  Status read = each_entry(txn, crls, "migrate crls: read", [&entries](ByteView k, ByteView) -> Status {
+    if (k.size() != 4 + kMaxCrlNumberBytes) return make_error(ErrorKind::storage, "storage_corrupt", "crls key size");
+    auto number = normalize_crl_number(k.subspan(4));
+    if (!number) return make_error(ErrorKind::storage, "storage_corrupt", "crls key number");
+    Bytes head = crl_head_key(get_be32(k.data()), kCompleteCrl);
+    if (!entries.empty() && entries.back().first == head) {
+      entries.back().second = std::move(*number);  // keys ascend: the last one is the greatest
+    } else {
+      entries.emplace_back(std::move(head), std::move(*number));
+    }
+    return {};
+  });
+  if (!read) return read;
+  return replace_all(txn, heads, entries, "migrate crl_heads: write");
+}
+
 // Upgrades schema `from` to kSchemaVersion, one step per version. Schema 1 is the
 // first; there is nothing to migrate from below it.
 Status migrate_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis, std::uint32_t from) {
@@ -111,6 +132,9 @@ Status migrate_schema(MDB_txn* txn, const std::array<MDB_dbi, kTableCount>& dbis
   if (from < 2) {
     if (Status s = migrate_attr_index_epochs(txn, dbi_of(dbis, Table::attr_index)); !s) return s;
     if (Status s = migrate_csr_key_epochs(txn, dbi_of(dbis, Table::csr_key_index)); !s) return s;
+  }
+  if (from < 4) {
+    if (Status s = migrate_crl_heads(txn, dbi_of(dbis, Table::crls), dbi_of(dbis, Table::crl_heads)); !s) return s;
   }
   return {};
 }
