@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/field_codec.hpp"
+#include "storage/records.hpp"
 #include "storage/writer.hpp"
 #include "tests/support/temp_env.hpp"
 
