@@ -92,6 +92,15 @@ std::string crl_published_payload(const CrlPublishedFields& f) {
   }
   out += ",\"entries\":" + std::to_string(f.entries) + ",\"sha256\":";
   append_json_string(out, f.sha256_hex);
+  if (!f.scope.empty()) {
+    out += ",\"scope\":";
+    append_json_string(out, f.scope);
+  }
+  if (f.shard >= 0) out += ",\"shard\":" + std::to_string(f.shard);
+  if (!f.base_decimal.empty()) {
+    out += ",\"base\":";
+    append_json_string(out, f.base_decimal);
+  }
   out += '}';
   return out;
 }

@@ -8,7 +8,8 @@
 //   certificate.revoked     {["attributes"],["invalidity_date"],"issuer","reason","revocation_time",
 //                            "serial"[,"sha256"[,"spki_sha256"]]}   (keys in this order)
 //   certificate.released    {"issuer","serial"[,"sha256"]}   (a hold released)
-//   crl.published           {"issuer","number","source","this_update"[,"next_update"],"entries","sha256"}
+//   crl.published           {"issuer","number","source","this_update"[,"next_update"],"entries","sha256"
+//                            [,"scope"[,"shard"][,"base"]]}
 //
 // Policy: every string goes through append_json_string (common/utf8.hpp), so a payload is
 // JSON whatever a certificate carries; the revoked payload keeps the key order events
@@ -70,6 +71,9 @@ struct CrlPublishedFields {
   UnixTime next_update = 0;  // 0: omitted
   std::uint64_t entries = 0;
   std::string_view sha256_hex;
+  std::string_view scope;         // "complete", "delta" or "shard"; empty: omitted (uploads)
+  int shard = -1;                 // a shard CRL's number; -1: omitted
+  std::string_view base_decimal;  // a delta's base CRL number; empty: omitted
 };
 std::string crl_published_payload(const CrlPublishedFields& f);
 
