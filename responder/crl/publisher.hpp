@@ -49,6 +49,7 @@
 #include "common/result.hpp"
 #include "responder/ocsp/signing_key.hpp"
 #include "responder/pki/issuer_set.hpp"
+#include "storage/crls.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
 
