@@ -243,7 +243,7 @@ storage::Writer::Job publish_job(std::shared_ptr<const UploadedCrl> crl, std::st
     auto seq = storage::append_event(
         txn, {"crl.published", actor_label,
               crl_published_payload({crl->issuer_name, number, "uploaded", crl->record.this_update,
-                                     crl->record.next_update, crl->record.entries, digest}),
+                                     crl->record.next_update, crl->record.entries, digest, "", -1, ""}),
               crl->record.published_at});
     if (!seq) return std::move(seq).error();
     return {};
