@@ -130,7 +130,8 @@ class PublisherTest : public ::testing::Test {
       out.only_user = idp->onlyuser > 0;
       ISSUING_DIST_POINT_free(idp);
     }
-    out.expired_on_crl = X509_CRL_get_ext_by_NID(crl.get(), NID_expired_certs_on_crl, -1) >= 0;
+    Asn1ObjectPtr expired(OBJ_txt2obj("2.5.29.60", 1));  // expiredCertsOnCRL: no NID in OpenSSL
+    out.expired_on_crl = X509_CRL_get_ext_by_OBJ(crl.get(), expired.get(), -1) >= 0;
     return out;
   }
   Seen latest(storage::CrlScope scope_of = storage::kCompleteCrl) {
