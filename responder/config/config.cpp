@@ -235,6 +235,19 @@ const std::vector<Setting>& schema() {
                "# again when half of it has passed."),
       duration("crl", "rebuild_after", &Config::crl_rebuild_after, 1, 86400,
                "A revocation is on the issuer's CRL at most this long after it was acknowledged."),
+      duration("crl", "delta_interval", &Config::crl_delta_interval, 0, 3600,
+               "Delta CRLs: a revocation is on the issuer's delta CRL at most this long (plus half a second)\n"
+               "# after it was acknowledged; 0 = no delta CRLs."),
+      duration("crl", "delta_validity", &Config::crl_delta_validity, 60, 7 * 86400,
+               "nextUpdate - thisUpdate of a delta CRL; a delta is built again when half of it has passed."),
+      integer("crl", "shards", &Config::crl_shards, 0, 1024,
+              "Shard CRLs per issuer besides the complete one (0 = none): a certificate's shard is stable,\n"
+              "# derived from its serial; each shard CRL carries its own Issuing Distribution Point."),
+      boolean("crl", "expired_certs_on_crl", &Config::crl_expired_certs_on_crl,
+              "Keep revoked certificates on the CRL after they expire (and say so: expiredCertsOnCRL)."),
+      string("crl", "base_url", &Config::crl_base_url, {},
+             "URL under which this server's /crl/ is reachable, for the Freshest CRL and Issuing Distribution\n"
+             "# Point extensions; empty = http://<server.listen>."),
       path("crl", "pkcs11_module", &Config::crl_pkcs11_module, "PKCS#11 module of the token holding pkcs11: CRL keys."),
       path("crl", "pin_file", &Config::crl_pin_file, "File holding that token's user PIN (read at start, never logged)."),
   };
@@ -325,6 +338,8 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
     }
   }
   if (c.storage_path.empty()) return invalid(source, "storage.path is required");
+  if (!c.crl_base_url.empty() && !c.crl_base_url.starts_with("http://") && !c.crl_base_url.starts_with("https://"))
+    return invalid(source, "crl.base_url must start with http:// or https://");
   if (!c.tls_listen.empty() && (c.tls_cert.empty() || c.tls_key.empty()))
     return invalid(source, "server.tls_listen needs server.tls_cert and server.tls_key");
   if (c.tl_reissue_margin >= c.tl_next_update)

@@ -109,6 +109,11 @@ struct Config {
   UnixTime crl_rebuild_after = 60;   // a change is on the CRL at most this long after it
   std::string crl_pkcs11_module;     // PKCS#11 module for pkcs11: CRL keys
   std::string crl_pin_file;          // file holding the token PIN (never logged)
+  UnixTime crl_delta_interval = 4;   // least time between delta CRLs after changes; 0 = no deltas
+  UnixTime crl_delta_validity = 3600;
+  unsigned crl_shards = 0;           // shard CRLs per issuer; 0 = none
+  bool crl_expired_certs_on_crl = false;
+  std::string crl_base_url;          // "" = http://<server.listen> (0.0.0.0 and :: read as 127.0.0.1)
 
   std::vector<IssuerConfig> issuers;
 };

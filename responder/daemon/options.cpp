@@ -72,6 +72,18 @@ crl::PublisherOptions crl_options(const config::Config& c) {
   crl::PublisherOptions o;
   o.validity = c.crl_validity;
   o.rebuild_after = c.crl_rebuild_after;
+  o.delta_interval = c.crl_delta_interval;
+  o.delta_validity = c.crl_delta_validity;
+  o.shards = c.crl_shards;
+  o.expired_certs_on_crl = c.crl_expired_certs_on_crl;
+  o.base_url = c.crl_base_url;
+  if (o.base_url.empty()) {
+    // The listen address as clients on this machine reach it.
+    std::string host_port = c.listen;
+    for (std::string_view any : {"0.0.0.0:", "*:", "[::]:"})
+      if (host_port.starts_with(any)) host_port = "127.0.0.1:" + host_port.substr(any.size());
+    o.base_url = "http://" + host_port;
+  }
   return o;
 }
 

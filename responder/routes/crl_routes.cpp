@@ -93,12 +93,26 @@ const pki::Issuer* issuer_named(http::Request& req, const Context& ctx, std::str
   return issuer;
 }
 
-// GET /crl/{file}: "<issuer>.crl" is the issuer's latest CRL.
+// Replies with the latest CRL of one of the issuer's scopes, cacheable until its nextUpdate.
+void serve_latest(http::Request& req, const Context& ctx, const pki::Issuer& issuer, storage::CrlScope scope,
+                  const char* missing) {
+  serve(
+      req, missing, [&](const storage::ReadTxn& txn) { return storage::latest_crl(txn, issuer.id, scope); },
+      [&](const storage::CrlView& v) {
+        const UnixTime now = ctx.clock.now();
+        const long long max_age = v.next_update > now ? static_cast<long long>(v.next_update - now) : 0;
+        reply_crl(req, v, max_age, v.next_update);
+      });
+}
+
+// GET /crl/{file}: "<issuer>.crl" is the issuer's latest complete CRL, "<issuer>.delta.crl"
+// its latest delta CRL.
 void handle_latest(http::Request& req, const Context& ctx) {
   std::string_view file = req.path_param("file");
-  if (file.ends_with(kDeltaSuffix)) {
-    if (issuer_named(req, ctx, file.substr(0, file.size() - kDeltaSuffix.size())) != nullptr)
-      req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "no delta CRL is published for this issuer"));
+  if (file.ends_with(kDeltaSuffix) && file.size() > kDeltaSuffix.size()) {
+    const pki::Issuer* issuer = issuer_named(req, ctx, file.substr(0, file.size() - kDeltaSuffix.size()));
+    if (issuer != nullptr)
+      serve_latest(req, ctx, *issuer, storage::kDeltaCrl, "no delta CRL is published for this issuer");
     return;
   }
   if (!file.ends_with(kSuffix) || file.size() == kSuffix.size()) {
@@ -106,15 +120,26 @@ void handle_latest(http::Request& req, const Context& ctx) {
     return;
   }
   const pki::Issuer* issuer = issuer_named(req, ctx, file.substr(0, file.size() - kSuffix.size()));
+  if (issuer != nullptr) serve_latest(req, ctx, *issuer, storage::kCompleteCrl, "no CRL is published for this issuer yet");
+}
+
+// GET /crl/{issuer}/{file}: "<shard>.crl" (decimal, from 0) is the issuer's shard CRL.
+void handle_shard(http::Request& req, const Context& ctx) {
+  const pki::Issuer* issuer = issuer_named(req, ctx, req.path_param("issuer"));
   if (issuer == nullptr) return;
-  serve(
-      req, "no CRL is published for this issuer yet",
-      [&](const storage::ReadTxn& txn) { return storage::latest_crl(txn, issuer->id); },
-      [&](const storage::CrlView& v) {
-        const UnixTime now = ctx.clock.now();
-        const long long max_age = v.next_update > now ? static_cast<long long>(v.next_update - now) : 0;
-        reply_crl(req, v, max_age, v.next_update);
-      });
+  std::string_view file = req.path_param("file");
+  unsigned shard = 0;
+  bool ok = file.ends_with(kSuffix) && file.size() > kSuffix.size() && file.size() <= kSuffix.size() + 5;
+  for (std::size_t i = 0; ok && i + kSuffix.size() < file.size(); ++i) {
+    ok = file[i] >= '0' && file[i] <= '9' && !(i == 0 && file[i] == '0' && file.size() > kSuffix.size() + 1);
+    shard = shard * 10 + static_cast<unsigned>(file[i] - '0');
+  }
+  if (!ok || shard >= storage::kNoShard) {
+    req.reply_error(make_error(ErrorKind::not_found, "crl_not_found", "shard CRLs are at /crl/{issuer}/{shard}.crl"));
+    return;
+  }
+  serve_latest(req, ctx, *issuer, storage::CrlScope{storage::CrlKind::complete, static_cast<std::uint16_t>(shard)},
+               "no CRL is published for this shard");
 }
 
 // GET /crl/{issuer}/history/{file}: "<number>.crl", the issuer's CRL with that number.
@@ -140,6 +165,8 @@ void handle_history(http::Request& req, const Context& ctx) {
 void add_crl_routes(http::Router& router, const pki::IssuerSet& issuers, const Clock& clock) {
   auto ctx = std::make_shared<Context>(Context{issuers, clock});
   router.add(http::Method::Get, "/crl/{file}", [ctx](http::Request& req) { handle_latest(req, *ctx); },
+             http::kEssentialRoute);
+  router.add(http::Method::Get, "/crl/{issuer}/{file}", [ctx](http::Request& req) { handle_shard(req, *ctx); },
              http::kEssentialRoute);
   router.add(http::Method::Get, "/crl/{issuer}/history/{file}",
              [ctx](http::Request& req) { handle_history(req, *ctx); }, http::kEssentialRoute);

@@ -1,13 +1,16 @@
-// HTTP adapter for CRL publication (storage/crls.hpp): every issuer's latest CRL at
-// GET /crl/{issuer}.crl and each one ever published at GET /crl/{issuer}/history/{number}.crl
-// (number in decimal), DER as `application/pkix-crl`, public (no credential).
+// HTTP adapter for CRL publication (storage/crls.hpp): every issuer's latest complete CRL at
+// GET /crl/{issuer}.crl, its latest delta CRL at GET /crl/{issuer}.delta.crl, shard k's
+// latest CRL at GET /crl/{issuer}/{k}.crl, and each CRL ever published (of any scope) at
+// GET /crl/{issuer}/history/{number}.crl (numbers in decimal), DER as
+// `application/pkix-crl`, public (no credential).
 //
 // Policy: the latest CRL may be cached until its nextUpdate (Cache-Control max-age,
 // Expires), a CRL by number forever (it never changes); both carry a strong ETag (the
 // CRL's SHA-256) and Last-Modified (its thisUpdate) and answer If-None-Match (or, without
 // it, If-Modified-Since) with 304. Errors are JSON: issuer_unknown, crl_not_found (404).
-// `{issuer}` is the issuer's name in the configuration. Delta CRLs and shards are not
-// published yet: `.delta.crl` answers crl_not_found.
+// `{issuer}` is the issuer's name in the configuration. Every read is one lookup of the
+// scope's head and one of the record in the worker's read snapshot; the DER is copied once,
+// into the reply.
 #pragma once
 
 #include "common/clock.hpp"
