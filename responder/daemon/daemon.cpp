@@ -139,6 +139,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
                     }()),
       refresher(*d.env_, d.writer_, responders, ocsp_settings, d.clock_, refresher_options(c)),
       crl_publisher(*d.env_, d.writer_, std::move(crl_signers), d.clock_, crl_options(c)),
+      crl_freshness(*d.env_, d.writer_, issuers, d.clock_),
       search(issuers, d.clock_),
       tl_checker(std::move(checker)),
       tl_signer(std::move(signer)),
@@ -173,6 +174,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
     out += d.feed_.metrics_text();
     out += d.writer_.stats().metrics_text();
     if (!crl_publisher.empty()) out += crl_publisher.metrics_text();
+    out += crl_freshness.metrics_text();
   });
 }
 
@@ -186,6 +188,7 @@ Status Daemon::run() {
   s.csr_sweeper.start();
   s.refresher.start();
   s.crl_publisher.start();
+  s.crl_freshness.start();
   s.tl_service.start();
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", listen_.substr(0, listen_.rfind(':')),
              s.server.port(), s.server.worker_count(), s.issuers.size(), storage_path_);
@@ -209,6 +212,7 @@ void Daemon::stop() {
   if (services_) {
     tl_stopped = services_->tl_service.stop();  // bounded: never waits on a stuck job
     services_->crl_publisher.stop();
+    services_->crl_freshness.stop();
     services_->refresher.stop();
     services_->csr_sweeper.stop();
   }

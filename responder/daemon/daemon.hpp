@@ -25,6 +25,7 @@
 #include "responder/access/service.hpp"
 #include "responder/applications/applications.hpp"
 #include "responder/config/config.hpp"
+#include "responder/crl/freshness.hpp"
 #include "responder/crl/publisher.hpp"
 #include "responder/csr/service.hpp"
 #include "responder/csr/sweeper.hpp"
@@ -85,6 +86,7 @@ class Daemon {
     registry::Registry cert_registry;        // preparation threads
     ocsp::Refresher refresher;               // thread
     crl::Publisher crl_publisher;            // thread (issuers with a crl_key)
+    crl::FreshnessMonitor crl_freshness;     // thread (every issuer's published CRL)
     registry::CertificateSearch search;
     tsl::TlChecker tl_checker;
     std::optional<tsl::TlSigner> tl_signer;  // none: stored lists are served, publishing is refused

@@ -4,7 +4,10 @@
 // numbers (history, replay, an older number refused) and the crl.published event. Built:
 // with a crl_key the daemon signs the CRL itself; a revocation through the API shows on
 // it within seconds, a released hold leaves it, and the CRL number keeps counting across
-// kill -9.
+// kill -9. Deltas and shards: a complete CRL with its delta applied says what OCSP says for
+// every serial after random revocations and releases (tests/integration/crl_delta_check.py),
+// `openssl verify -crl_check -use_deltas` sees a revocation only the delta carries, and
+// each shard CRL verifies (openssl, GnuTLS certtool) with its own distribution point.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -262,6 +265,99 @@ TEST(CrlBuilt, SignedHereCurrentWithinSecondsAndNumbersSurviveKill9) {
     return !n.empty() && std::stoul(n, nullptr, 16) > std::stoul(second, nullptr, 16);
   })) << daemon.log();
   EXPECT_NE(sh("openssl crl -inform DER -in " + q(crl) + " -noout -text").out.find("6161"), std::string::npos);
+  daemon.stop();
+}
+
+TEST(CrlBuilt, DeltasAgreeWithOcspAndShardsVerify) {
+  const DemoPki& pki = demo_pki();
+  Daemon daemon;
+  daemon.replace_in_config("name = \"demo-ec\"",
+                           "name = \"demo-ec\"\ncrl_key = \"" + pki.dir + "/demo-ec/ca.key\"");
+  daemon.set_config("rebuild_after", "\"1h\"");  // only deltas carry the changes below
+  daemon.set_config("delta_interval", "\"1s\"");
+  daemon.set_config("shards", "3");
+  daemon.start();
+  const std::string dir = make_temp_dir("trustmon-crl-delta");
+  const std::string ca = pki.ca("demo-ec");
+
+  auto checked = sh("python3 " + q(std::string(TRUSTMON_SOURCE_DIR) + "/tests/integration/crl_delta_check.py") + " " +
+                    q(daemon.url()) + " " + q(daemon.token()) + " demo-ec " + q(ca) + " " + q(dir) + " 1500 7 2>&1");
+  ASSERT_EQ(checked.exit_code, 0) << checked.out << daemon.log();
+  const json report = json::parse(checked.out.substr(checked.out.find('{')), nullptr, false);
+  ASSERT_TRUE(report.is_object()) << checked.out;
+  EXPECT_EQ(report["mismatches"].size(), 0u) << report.dump();
+  EXPECT_GT(report["revoked"].get<int>(), 300) << report.dump();
+  EXPECT_GT(report["removed"].get<int>(), 0) << "some holds were released: " << report.dump();
+
+  // A certificate revoked after the complete CRL: only the delta has it, and openssl sees it.
+  auto made = sh("cd " + q(dir) +
+                 " && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ee.key -out ee.csr"
+                 " -subj '/CN=CRL delta' 2>&1 && openssl x509 -req -in ee.csr -CA " + q(ca) + " -CAkey " +
+                 q(pki.dir + "/demo-ec/ca.key") + " -set_serial 0x6363 -days 30 -out ee.pem 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  const auto verify = [&] {
+    sh("curl -s -o " + q(dir + "/full.crl") + " " + q(daemon.url() + "/crl/demo-ec.crl") + " && curl -s -o " +
+       q(dir + "/delta.crl") + " " + q(daemon.url() + "/crl/demo-ec.delta.crl") + " && openssl crl -inform DER -in " +
+       q(dir + "/full.crl") + " -out " + q(dir + "/full.pem") + " && openssl crl -inform DER -in " +
+       q(dir + "/delta.crl") + " -out " + q(dir + "/delta.pem"));
+    return sh("openssl verify -partial_chain -crl_check -use_deltas -CAfile " + q(ca) + " -CRLfile " +
+              q(dir + "/full.pem") + " -CRLfile " + q(dir + "/delta.pem") + " " + q(dir + "/ee.pem") + " 2>&1");
+  };
+  auto before = verify();
+  EXPECT_EQ(before.exit_code, 0) << before.out;
+  auto revoked = sh("curl -s -w ' %{http_code}' -H " + q("Authorization: Bearer " + daemon.token()) +
+                    " -H 'Content-Type: application/json' -d " +
+                    q("{\"issuer\":\"demo-ec\",\"serial\":\"6363\",\"reason\":\"keyCompromise\"}") + " " +
+                    q(daemon.url() + "/api/v1/revocations"));
+  ASSERT_NE(revoked.out.find(" 200"), std::string::npos) << revoked.out;
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    auto after = verify();
+    seen = after.out.find("certificate revoked") != std::string::npos;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(seen) << verify().out << daemon.log();
+  auto full_text = sh("openssl crl -inform DER -in " + q(dir + "/full.crl") + " -noout -text").out;
+  EXPECT_EQ(full_text.find("6363"), std::string::npos) << "the complete CRL waits for rebuild_after";
+
+  const auto count_serials = [](const std::string& text) {
+    std::size_t n = 0;
+    for (std::size_t p = text.find("Serial Number:"); p != std::string::npos; p = text.find("Serial Number:", p + 1)) ++n;
+    return n;
+  };
+  // A restart builds a complete CRL with everything above. Its shards: each verifies, names
+  // itself in its Issuing Distribution Point, and together they list what it lists.
+  daemon.stop();
+  daemon.start();
+  for (int i = 0; i < 100; ++i) {
+    sh("curl -s -o " + q(dir + "/full.crl") + " " + q(daemon.url() + "/crl/demo-ec.crl"));
+    full_text = sh("openssl crl -inform DER -in " + q(dir + "/full.crl") + " -noout -text").out;
+    if (full_text.find("6363") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(full_text.find("6363"), std::string::npos) << full_text.substr(0, 2000);
+  std::size_t listed = 0;
+  for (int k = 0; k < 3; ++k) {
+    const std::string file = dir + "/shard" + std::to_string(k) + ".crl";
+    ASSERT_EQ(sh("curl -s -o " + q(file) + " -w '%{http_code}' " +
+                 q(daemon.url() + "/crl/demo-ec/" + std::to_string(k) + ".crl")).out,
+              "200");
+    auto text = sh("openssl crl -inform DER -in " + q(file) + " -noout -text -verify -CAfile " + q(ca) + " 2>&1").out;
+    EXPECT_NE(text.find("verify OK"), std::string::npos) << text;
+    EXPECT_NE(text.find("Issuing Distribution Point"), std::string::npos) << text;
+    EXPECT_NE(text.find("/crl/demo-ec/" + std::to_string(k) + ".crl"), std::string::npos) << text;
+    EXPECT_NE(text.find("Only User Certificates"), std::string::npos) << text;
+    auto gnutls = sh("certtool --crl-info --inder --infile " + q(file) + " 2>&1");
+    EXPECT_EQ(gnutls.exit_code, 0) << gnutls.out;
+    EXPECT_NE(gnutls.out.find("Version: 2"), std::string::npos) << gnutls.out;
+    auto gnutls_verify = sh("certtool --verify-crl --load-ca-certificate " + q(ca) + " --inder --infile " + q(file) +
+                            " 2>&1");
+    EXPECT_EQ(gnutls_verify.exit_code, 0) << gnutls_verify.out;
+    listed += count_serials(text);
+  }
+  const std::size_t complete = count_serials(full_text);
+  EXPECT_EQ(listed, complete);
+  EXPECT_GT(complete, 0u);
   daemon.stop();
 }
 
