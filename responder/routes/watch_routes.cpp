@@ -63,11 +63,11 @@ class WatchHandler {
       return req.reply_error(400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
     if (auto kinds = doc->find("kinds"); kinds != doc->end() && !kinds->is_null()) {
       if (!kinds->is_array() || kinds->empty())
-        return req.reply_error(400, "watch_invalid", "\"kinds\" is a non-empty array of issued, revoked, key_reused");
+        return req.reply_error(400, "watch_invalid", "\"kinds\" is a non-empty array of issued, revoked, key_reused, crl");
       w.kinds = 0;
       for (const auto& k : *kinds) {
         auto kind = k.is_string() ? watch::kind_from_name(k.get<std::string>()) : std::nullopt;
-        if (!kind) return req.reply_error(400, "watch_invalid", "\"kinds\" items are issued, revoked or key_reused");
+        if (!kind) return req.reply_error(400, "watch_invalid", "\"kinds\" items are issued, revoked, key_reused or crl");
         w.kinds |= *kind;
       }
     }

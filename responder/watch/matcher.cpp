@@ -145,6 +145,15 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
   const bool issued = facts.type == "certificate.issued";
   const bool revoked = facts.type == "certificate.revoked";
   const bool reused = facts.type == "certificate.key_reused";
+  if (is_crl_event(facts.type)) {
+    // Issuer-level events: every watch that asked for them, of this issuer or of any.
+    for (const auto& [id, w] : watches_) {
+      if (!(w.kinds & kCrl) || (!w.issuer.empty() && w.issuer != facts.issuer)) continue;
+      if (w.delivery == Delivery::stream && facts.seq <= w.start) continue;
+      out.push_back(Match{id, w.owner, w.delivery, kCrl, {"issuer", facts.issuer}});
+    }
+    return out;
+  }
   if (!issued && !revoked && !reused) return out;
   std::map<WatchId, Match> found;
   // The kind a watch gets for this event when one of its values matched `direct`ly (the
@@ -186,6 +195,19 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
 }
 
 Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const storage::EventRecord& event) {
+  if (is_crl_event(event.type)) {
+    json payload = json::parse(event.payload, nullptr, false);
+    if (!payload.is_object() || !payload.contains("issuer") || !payload["issuer"].is_string())
+      return std::optional<CertFacts>();
+    CertFacts f;
+    f.seq = event.seq;
+    f.time = event.time;
+    f.type = event.type;
+    f.issuer = payload["issuer"].get<std::string>();
+    for (const auto& [k, v] : payload.items())
+      if (k != "issuer") f.extra[k] = v;
+    return std::optional<CertFacts>(std::move(f));
+  }
   const bool revoked = event.type == "certificate.revoked";
   const bool reused = event.type == "certificate.key_reused";
   if (event.type != "certificate.issued" && !revoked && !reused) return std::optional<CertFacts>();
@@ -243,8 +265,8 @@ json notification_json(const Match& m, const CertFacts& facts) {
   json event = {{"seq", facts.seq},
                 {"type", facts.type},
                 {"time", format_rfc3339(facts.time)},
-                {"issuer", facts.issuer},
-                {"serial", facts.serial}};
+                {"issuer", facts.issuer}};
+  event["serial"] = facts.serial.empty() ? json(nullptr) : json(facts.serial);
   event["sha256"] = facts.sha256.empty() ? json(nullptr) : json(facts.sha256);
   event["subject"] = facts.subject.empty() ? json(nullptr) : json(facts.subject);
   for (const auto& [k, v] : facts.extra.items()) event[k] = v;

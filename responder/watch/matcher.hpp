@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -43,10 +44,15 @@ inline constexpr std::size_t kMaxKeyHolders = 8;
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
+// The issuer-level events watches of kind "crl" receive.
+inline bool is_crl_event(std::string_view type) noexcept {
+  return type == "crl.stale" || type == "crl.fresh" || type == "crl.discrepancy";
+}
+
 struct CertFacts {
   std::uint64_t seq = 0;
   UnixTime time = 0;
-  std::string type;  // certificate.issued | certificate.revoked | certificate.key_reused
+  std::string type;  // certificate.issued | certificate.revoked | certificate.key_reused | crl.* (is_crl_event)
   std::string issuer;
   std::string serial;   // upper-case hex
   std::string sha256;   // lower-case hex, "" when the DER is not held

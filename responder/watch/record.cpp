@@ -9,7 +9,8 @@ namespace {
 constexpr std::uint8_t kFormat = 1;
 
 // Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
-constexpr EnumNames<EventKind, 3> kEventKinds({{{kIssued, "issued"}, {kRevoked, "revoked"}, {kKeyReused, "key_reused"}}});
+constexpr EnumNames<EventKind, 4> kEventKinds(
+    {{{kIssued, "issued"}, {kRevoked, "revoked"}, {kKeyReused, "key_reused"}, {kCrl, "crl"}}});
 constexpr EnumNames<Delivery, 2> kDeliveries({{{Delivery::stream, "stream"}, {Delivery::webhook, "webhook"}}});
 constexpr EnumNames<WatchState, 3> kWatchStates(
     {{{WatchState::active, "active"}, {WatchState::dead_letter, "dead_letter"}, {WatchState::disabled, "disabled"}}});
@@ -94,7 +95,7 @@ Result<WatchRecord> decode_watch(ByteView value) {
   if (!in.done()) return make_error(ErrorKind::storage, "storage_corrupt", "watch record of the wrong length");
   if (delivery != 1 && delivery != 2) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with an unknown delivery");
   if (state < 1 || state > 3) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with an unknown state");
-  if ((r.kinds & ~kAllKinds) != 0 || r.kinds == 0) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with unknown kinds");
+  if ((r.kinds & ~kKnownKinds) != 0 || r.kinds == 0) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with unknown kinds");
   r.delivery = static_cast<Delivery>(delivery);
   r.state = static_cast<WatchState>(state);
   return r;

@@ -134,6 +134,33 @@ TEST(WatchIndex, FiltersByKindIssuerAndStreamStart) {
   EXPECT_TRUE(index.match(other).empty());
 }
 
+// CRL events go to the watches that asked for kind "crl", of the event's issuer or of any
+// issuer, and to no other watch; the notification names the issuer and carries no serial.
+TEST(WatchIndex, CrlEventsReachOnlyCrlWatchesOfTheirIssuer) {
+  WatchIndex index({watch_of(1, 1, {}, kAllKinds, "demo-ec"), watch_of(2, 1, {}, kCrl, "demo-ec"),
+                    watch_of(3, 2, {{"drfo", "1"}}, kRevoked | kCrl), watch_of(4, 1, {}, kCrl, "demo-rsa"),
+                    watch_of(5, 1, {}, kCrl, "demo-ec", Delivery::stream, 50)});
+  CertFacts stale;
+  stale.seq = 10;
+  stale.type = "crl.stale";
+  stale.issuer = "demo-ec";
+  stale.extra = {{"number", "5"}};
+  auto m = index.match(stale);
+  std::vector<WatchId> ids;
+  for (const auto& x : m) ids.push_back(x.watch);
+  EXPECT_EQ(ids, (std::vector<WatchId>{2, 3}));
+  for (const auto& x : m) {
+    EXPECT_EQ(x.kind, kCrl);
+    EXPECT_EQ(x.matched, (std::pair<std::string, std::string>{"issuer", "demo-ec"}));
+  }
+  const auto n = notification_json(m[0], stale);
+  EXPECT_EQ(n["kind"], "crl");
+  EXPECT_EQ(n["event"]["type"], "crl.stale");
+  EXPECT_TRUE(n["event"]["serial"].is_null());
+  EXPECT_EQ(n["event"]["number"], "5");
+  EXPECT_EQ(kind_from_name("crl"), kCrl);
+}
+
 TEST(WatchIndex, KeyReuseMatchesTheOtherHoldersToo) {
   WatchIndex index({watch_of(1, 1, {{"serial_number", "TINUA-1"}}, kKeyReused),
                     watch_of(2, 2, {{"serial_number", "TINUA-2"}}, kIssued),
