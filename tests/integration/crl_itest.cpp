@@ -284,7 +284,7 @@ TEST(CrlBuilt, DeltasAgreeWithOcspAndShardsVerify) {
                     q(daemon.url()) + " " + q(daemon.token()) + " demo-ec " + q(ca) + " " + q(dir) + " 1500 7 2>&1");
   ASSERT_EQ(checked.exit_code, 0) << checked.out << daemon.log();
   const json report = json::parse(checked.out.substr(checked.out.find('{')), nullptr, false);
-  ASSERT_TRUE(report.is_object()) << checked.out;
+  ASSERT_TRUE(report.is_object() && report.contains("mismatches")) << checked.out;
   EXPECT_EQ(report["mismatches"].size(), 0u) << report.dump();
   EXPECT_GT(report["revoked"].get<int>(), 300) << report.dump();
   EXPECT_GT(report["removed"].get<int>(), 0) << "some holds were released: " << report.dump();
@@ -350,7 +350,8 @@ TEST(CrlBuilt, DeltasAgreeWithOcspAndShardsVerify) {
     auto gnutls = sh("certtool --crl-info --inder --infile " + q(file) + " 2>&1");
     EXPECT_EQ(gnutls.exit_code, 0) << gnutls.out;
     EXPECT_NE(gnutls.out.find("Version: 2"), std::string::npos) << gnutls.out;
-    auto gnutls_verify = sh("certtool --verify-crl --load-ca-certificate " + q(ca) + " --inder --infile " + q(file) +
+    sh("openssl crl -inform DER -in " + q(file) + " -out " + q(file + ".pem"));
+    auto gnutls_verify = sh("certtool --verify-crl --load-ca-certificate " + q(ca) + " --infile " + q(file + ".pem") +
                             " 2>&1");
     EXPECT_EQ(gnutls_verify.exit_code, 0) << gnutls_verify.out;
     listed += count_serials(text);
