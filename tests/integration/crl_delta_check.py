@@ -5,8 +5,11 @@ with another reason and releases of holds go through the API; once a delta CRL b
 acknowledgement is published, the complete CRL with the delta applied must list exactly the serials
 OCSP answers `revoked` for, with the same reasons, and no other.
 
-usage: crl_delta_check.py URL TOKEN ISSUER CA_PEM WORKDIR COUNT SEED
-prints one JSON object: {"serials", "revoked", "removed", "base", "delta", "mismatches": [...]}
+usage: crl_delta_check.py URL TOKEN ISSUER CA_PEM WORKDIR COUNT SEED PHASE
+PHASE "first" makes the first round of revocations and leaves what it did in WORKDIR (restart
+the server then, so the next complete CRL lists them: holds on it can be released through a delta);
+"rest" makes two more rounds and checks, printing one JSON object:
+{"serials", "revoked", "removed", "base", "delta", "mismatches": [...]}
 """
 import json
 import random
@@ -51,13 +54,15 @@ def reason_of(entry):
 
 
 def main():
-    url, token, issuer, ca_pem, workdir, count, seed = sys.argv[1:8]
-    count, rng = int(count), random.Random(int(seed))
+    url, token, issuer, ca_pem, workdir, count, seed, phase = sys.argv[1:9]
+    count, rng = int(count), random.Random(int(seed) + (0 if phase == "first" else 1))
     ca = x509.load_pem_x509_certificate(open(ca_pem, "rb").read())
     serials = [0x7000 + i for i in range(count)]
-    truth = {}  # serial -> RFC 5280 reason name, of what is revoked now
-    # Three rounds: revoke some, then re-revoke or release some of those.
-    for round_no in range(3):
+    state = workdir + "/delta-check-state.json"
+    # serial -> RFC 5280 reason name, of what is revoked now
+    truth = {} if phase == "first" else {int(k): v for k, v in json.load(open(state)).items()}
+    # Rounds: revoke some, then re-revoke or release some of those.
+    for round_no in range(1 if phase == "first" else 2):
         revocations = []
         for s in serials:
             roll = rng.random()
@@ -73,6 +78,10 @@ def main():
                 truth[s] = "keyCompromise"
         for i in range(0, len(revocations), 1000):
             call(url + "/api/v1/revocations", token, {"revocations": revocations[i:i + 1000]})
+    if phase == "first":
+        json.dump({str(k): v for k, v in truth.items()}, open(state, "w"))
+        print(json.dumps({"revoked": len(truth)}))
+        return
     # A marker revoked after every other change was acknowledged: the Writer commits in order,
     # so a delta that lists it was read after all of them.
     marker = 0x6FFF
