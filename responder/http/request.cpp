@@ -275,6 +275,15 @@ void Request::reply(int status, std::string_view content_type, ByteView body, He
   respond(status, content_type, body, headers);
 }
 
+void Request::reply_shared(int status, std::string_view content_type, std::shared_ptr<const Bytes> body,
+                           Headers headers) {
+  if (req_ != nullptr && body && worker_->in_loop_thread()) {
+    send(status, content_type, *body, headers, &body);
+    return;
+  }
+  respond(status, content_type, body ? ByteView(*body) : ByteView{}, headers);
+}
+
 void Request::reply_json(int status, const nlohmann::json& body, Headers headers) {
   const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   respond(status, "application/json", as_bytes(text), headers);
@@ -362,7 +371,17 @@ void Request::send_owned(const OwnedReply& r) noexcept {
   send(r.status, r.content_type, r.body, headers);
 }
 
-void Request::send(int status, std::string_view content_type, ByteView body, Headers headers) noexcept {
+namespace {
+
+// Releases the reference a reply body held (evbuffer_add_reference's cleanup).
+void release_shared_body(const void*, std::size_t, void* extra) noexcept {
+  delete static_cast<std::shared_ptr<const Bytes>*>(extra);
+}
+
+}  // namespace
+
+void Request::send(int status, std::string_view content_type, ByteView body, Headers headers,
+                   const std::shared_ptr<const Bytes>* shared) noexcept {
   evhttp_request* req = std::exchange(req_, nullptr);
   replied_ = true;
   Worker& w = *worker_;
@@ -380,8 +399,14 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
     const auto res = std::to_chars(digits, digits + sizeof digits, body.size());
     add_header(out, "Content-Length", std::string_view(digits, static_cast<std::size_t>(res.ptr - digits)));
   } else if (!body.empty()) {
-    if (evbuffer_add(evhttp_request_get_output_buffer(req), body.data(), body.size()) == 0)
+    evbuffer* buf = evhttp_request_get_output_buffer(req);
+    auto* held = shared != nullptr ? new (std::nothrow) std::shared_ptr<const Bytes>(*shared) : nullptr;
+    if (held != nullptr && evbuffer_add_reference(buf, body.data(), body.size(), &release_shared_body, held) == 0) {
       sent = body.size();
+    } else {
+      delete held;
+      if (evbuffer_add(buf, body.data(), body.size()) == 0) sent = body.size();
+    }
   }
   // While draining for shutdown, tell keep-alive clients to go elsewhere.
   if (w.stopping()) add_header(out, "Connection", "close");

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json_fwd.hpp>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -92,6 +93,11 @@ class Request {
   void note(std::string_view key, std::string_view value) noexcept;
 
   void reply(int status, std::string_view content_type, ByteView body, Headers headers = {});
+  // The same with a body the reply references instead of copying (large bodies served to
+  // many clients, such as CRLs): the bytes stay alive until the kernel has taken them. Off
+  // the loop thread the body is copied, as reply() does.
+  void reply_shared(int status, std::string_view content_type, std::shared_ptr<const Bytes> body,
+                    Headers headers = {});
   void reply(int status, std::string_view content_type, ByteView body,
              std::initializer_list<Header> headers) {
     reply(status, content_type, body, Headers(headers.begin(), headers.size()));
@@ -137,7 +143,8 @@ class Request {
   // Answers on the loop thread, or copies and posts when called from another thread.
   void respond(int status, std::string_view content_type, ByteView body, Headers headers);
   // Loop thread only: hands the reply to libevent. After it, req_ is gone.
-  void send(int status, std::string_view content_type, ByteView body, Headers headers) noexcept;
+  void send(int status, std::string_view content_type, ByteView body, Headers headers,
+            const std::shared_ptr<const Bytes>* shared = nullptr) noexcept;
   void send_owned(const OwnedReply& r) noexcept;
   void log_access(evhttp_request* req, int status, std::size_t bytes) const;
   // The path cut to kLoggedPathChars (plus "...") with non-printable bytes as '?', so a

@@ -2,7 +2,10 @@
 
 #include <array>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
 #include <string>
 
 #include "common/time.hpp"
@@ -21,9 +24,40 @@ constexpr std::string_view kDeltaSuffix = ".delta.crl";
 // A CRL by number never changes.
 constexpr long long kHistoryMaxAge = 365LL * 86400;
 
+// The latest CRL of each scope, held once in memory and referenced by every reply that
+// sends it (http::Request::reply_shared): a 10 MB CRL is not copied per request. A reply
+// finds the scope's current CRL in its read snapshot first (the stored head decides what
+// is current), and takes the held bytes only when their SHA-256 is that CRL's.
+class LatestCache {
+ public:
+  std::shared_ptr<const Bytes> bytes_of(std::uint32_t issuer, storage::CrlScope scope, const storage::CrlView& v) {
+    const Key key{issuer, static_cast<std::uint8_t>(scope.kind), scope.shard};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = held_.find(key);
+      if (it != held_.end() && it->second.sha256 == v.sha256) return it->second.der;
+    }
+    auto der = std::make_shared<const Bytes>(v.der.begin(), v.der.end());  // outside the lock
+    std::lock_guard<std::mutex> lock(mu_);
+    held_[key] = Held{v.sha256, der};
+    return der;
+  }
+
+ private:
+  using Key = std::tuple<std::uint32_t, std::uint8_t, std::uint16_t>;
+  struct Held {
+    Sha256 sha256{};
+    std::shared_ptr<const Bytes> der;
+  };
+  std::mutex mu_;
+  std::map<Key, Held> held_;
+};
+
 struct Context {
+  Context(const pki::IssuerSet& i, const Clock& c) : issuers(i), clock(c) {}
   const pki::IssuerSet& issuers;
   const Clock& clock;
+  LatestCache latest;
 };
 
 bool not_modified(const http::Request& req, std::string_view etag, UnixTime last_modified) {
@@ -35,9 +69,10 @@ bool not_modified(const http::Request& req, std::string_view etag, UnixTime last
   return false;
 }
 
-// Replies with the stored CRL `v` (read in the worker's transaction, still in scope:
-// reply copies the DER out of the map).
-void reply_crl(http::Request& req, const storage::CrlView& v, long long max_age, UnixTime expires_at) {
+// Replies with the stored CRL `v` (read in the worker's transaction, still in scope): the
+// body is `held` when given (referenced, not copied), else copied out of the map.
+void reply_crl(http::Request& req, const storage::CrlView& v, long long max_age, UnixTime expires_at,
+               std::shared_ptr<const Bytes> held = nullptr) {
   char cache_control[96];
   const int cc_len =
       std::snprintf(cache_control, sizeof cache_control, "max-age=%lld, public, no-transform", max_age);
@@ -61,7 +96,11 @@ void reply_crl(http::Request& req, const storage::CrlView& v, long long max_age,
     req.reply_not_modified(used);
     return;
   }
-  req.reply(200, kCrlType, v.der, used);
+  if (held) {
+    req.reply_shared(200, kCrlType, std::move(held), used);
+  } else {
+    req.reply(200, kCrlType, v.der, used);
+  }
 }
 
 // Finds a CRL with `find` in the worker's snapshot and replies with it (`missing` when
@@ -94,20 +133,20 @@ const pki::Issuer* issuer_named(http::Request& req, const Context& ctx, std::str
 }
 
 // Replies with the latest CRL of one of the issuer's scopes, cacheable until its nextUpdate.
-void serve_latest(http::Request& req, const Context& ctx, const pki::Issuer& issuer, storage::CrlScope scope,
+void serve_latest(http::Request& req, Context& ctx, const pki::Issuer& issuer, storage::CrlScope scope,
                   const char* missing) {
   serve(
       req, missing, [&](const storage::ReadTxn& txn) { return storage::latest_crl(txn, issuer.id, scope); },
       [&](const storage::CrlView& v) {
         const UnixTime now = ctx.clock.now();
         const long long max_age = v.next_update > now ? static_cast<long long>(v.next_update - now) : 0;
-        reply_crl(req, v, max_age, v.next_update);
+        reply_crl(req, v, max_age, v.next_update, ctx.latest.bytes_of(issuer.id, scope, v));
       });
 }
 
 // GET /crl/{file}: "<issuer>.crl" is the issuer's latest complete CRL, "<issuer>.delta.crl"
 // its latest delta CRL.
-void handle_latest(http::Request& req, const Context& ctx) {
+void handle_latest(http::Request& req, Context& ctx) {
   std::string_view file = req.path_param("file");
   if (file.ends_with(kDeltaSuffix) && file.size() > kDeltaSuffix.size()) {
     const pki::Issuer* issuer = issuer_named(req, ctx, file.substr(0, file.size() - kDeltaSuffix.size()));
@@ -124,7 +163,7 @@ void handle_latest(http::Request& req, const Context& ctx) {
 }
 
 // GET /crl/{issuer}/{file}: "<shard>.crl" (decimal, from 0) is the issuer's shard CRL.
-void handle_shard(http::Request& req, const Context& ctx) {
+void handle_shard(http::Request& req, Context& ctx) {
   const pki::Issuer* issuer = issuer_named(req, ctx, req.path_param("issuer"));
   if (issuer == nullptr) return;
   std::string_view file = req.path_param("file");
@@ -163,7 +202,7 @@ void handle_history(http::Request& req, const Context& ctx) {
 }  // namespace
 
 void add_crl_routes(http::Router& router, const pki::IssuerSet& issuers, const Clock& clock) {
-  auto ctx = std::make_shared<Context>(Context{issuers, clock});
+  auto ctx = std::make_shared<Context>(issuers, clock);
   router.add(http::Method::Get, "/crl/{file}", [ctx](http::Request& req) { handle_latest(req, *ctx); },
              http::kEssentialRoute);
   router.add(http::Method::Get, "/crl/{issuer}/{file}", [ctx](http::Request& req) { handle_shard(req, *ctx); },

@@ -9,8 +9,9 @@
 // CRL's SHA-256) and Last-Modified (its thisUpdate) and answer If-None-Match (or, without
 // it, If-Modified-Since) with 304. Errors are JSON: issuer_unknown, crl_not_found (404).
 // `{issuer}` is the issuer's name in the configuration. Every read is one lookup of the
-// scope's head and one of the record in the worker's read snapshot; the DER is copied once,
-// into the reply.
+// scope's head and one of the record in the worker's read snapshot; the latest CRL of each
+// scope is held once in memory and every reply references it (no copy per request; a CRL
+// by number is copied into its reply).
 #pragma once
 
 #include "common/clock.hpp"
