@@ -566,6 +566,27 @@ Result<std::optional<ReservationId>> CsrService::on_certificate_revoked(WriteTxn
   return std::optional<ReservationId>{};
 }
 
+Result<std::optional<ReservationId>> CsrService::on_certificate_released(WriteTxn& txn, const Sha256& spki_sha256,
+                                                                         const Sha256& cert_sha256, UnixTime now,
+                                                                         std::string_view actor_label) const {
+  auto ids = key_holders(txn, spki_sha256);
+  if (!ids) return std::move(ids).error();
+  for (ReservationId id : *ids) {
+    auto rec = load(txn, id);
+    if (!rec) return std::move(rec).error();
+    if (!*rec || (*rec)->cert_sha256 != cert_sha256) continue;
+    Reservation r = std::move(**rec);
+    if (r.state != ReservationState::revoked) return std::optional<ReservationId>{r.id};
+    r.state = ReservationState::issued;
+    r.changed = now;
+    Status s = store(txn, r);
+    if (s) s = storage::append_audit(txn, event_for("csr.reinstated", actor_label, "csr.reinstate", "issued", r, now));
+    if (!s) return std::move(s).error();
+    return std::optional<ReservationId>{r.id};
+  }
+  return std::optional<ReservationId>{};
+}
+
 Result<registry::KeyReuse> CsrService::certificate_stored(WriteTxn& txn, const registry::StoredKey& key,
                                                         UnixTime now, std::string_view actor_label) const {
   auto use = on_certificate_ingested(txn, key.spki_sha256, key.cert_sha256, key.participant, key.issuer,
@@ -578,6 +599,13 @@ Status CsrService::certificate_revoked(WriteTxn& txn, const Sha256& spki_sha256,
                                        UnixTime now, std::string_view actor_label) const {
   auto revoked = on_certificate_revoked(txn, spki_sha256, cert_sha256, now, actor_label);
   if (!revoked) return std::move(revoked).error();
+  return {};
+}
+
+Status CsrService::certificate_released(WriteTxn& txn, const Sha256& spki_sha256, const Sha256& cert_sha256,
+                                        UnixTime now, std::string_view actor_label) const {
+  auto released = on_certificate_released(txn, spki_sha256, cert_sha256, now, actor_label);
+  if (!released) return std::move(released).error();
   return {};
 }
 

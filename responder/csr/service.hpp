@@ -150,11 +150,18 @@ class CsrService : public registry::KeyLedger {
                                                               const Sha256& cert_sha256, UnixTime now,
                                                               std::string_view actor_label = "registry") const;
 
-  // registry::KeyLedger: the two hooks above, as the registry calls them.
+  // Registry hook for a released hold: revoked -> issued for the record of this certificate.
+  Result<std::optional<ReservationId>> on_certificate_released(storage::WriteTxn& txn, const Sha256& spki_sha256,
+                                                               const Sha256& cert_sha256, UnixTime now,
+                                                               std::string_view actor_label = "registry") const;
+
+  // registry::KeyLedger: the hooks above, as the registry calls them.
   Result<registry::KeyReuse> certificate_stored(storage::WriteTxn& txn, const registry::StoredKey& key, UnixTime now,
                                                 std::string_view actor_label) const override;
   Status certificate_revoked(storage::WriteTxn& txn, const Sha256& spki_sha256, const Sha256& cert_sha256,
                              UnixTime now, std::string_view actor_label) const override;
+  Status certificate_released(storage::WriteTxn& txn, const Sha256& spki_sha256, const Sha256& cert_sha256,
+                              UnixTime now, std::string_view actor_label) const override;
 
   UnixTime now() const noexcept { return clock_.now(); }
   const CsrPolicy& policy() const noexcept { return policy_; }

@@ -43,6 +43,10 @@ class KeyLedger {
   virtual Status certificate_revoked(storage::WriteTxn& txn, const Sha256& spki_sha256,
                                      const Sha256& cert_sha256, UnixTime now,
                                      std::string_view actor_label) const = 0;
+  // The certificate with this key and hash was on hold and is released (good again).
+  virtual Status certificate_released(storage::WriteTxn& txn, const Sha256& spki_sha256,
+                                      const Sha256& cert_sha256, UnixTime now,
+                                      std::string_view actor_label) const = 0;
 };
 
 }  // namespace trustmon::registry

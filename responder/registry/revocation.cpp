@@ -80,7 +80,7 @@ namespace {
 // and a certificate.released event; anything but a hold is refused (not_on_hold).
 Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspResponseRecord& good_response,
                     const std::string& issuer_name, const std::optional<ByteView>& existing, ItemOutcome& out,
-                    const std::string& actor_label, UnixTime now) {
+                    const std::string& actor_label, UnixTime now, const KeyLedger* key_ledger) {
   std::optional<storage::CertRecord> old;
   if (existing) {
     auto decoded = storage::decode_cert(*existing);
@@ -101,6 +101,17 @@ Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspRes
   if (!s) return s;
   const std::optional<std::string> sha256_hex =
       record.has_der ? std::optional<std::string>(hex_encode(record.cert_sha256)) : std::nullopt;
+  if (record.has_der && key_ledger != nullptr) {
+    // The key registry saw the hold as a revocation: it learns of the release too.
+    auto der = stored_der(txn, record);
+    if (!der) return std::move(der).error();
+    if (*der) {
+      if (auto details = revoked_details(**der)) {
+        if (Status r = key_ledger->certificate_released(txn, details->spki, record.cert_sha256, now, actor_label); !r)
+          return r;
+      }
+    }
+  }
   auto seq = storage::append_event(
       txn, {"certificate.released", actor_label, released_payload(issuer_name, out.serial_hex, sha256_hex), now});
   if (!seq) return std::move(seq).error();
@@ -293,7 +304,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       auto existing = txn.get(storage::Table::certs, p.key);
       if (!existing) return std::move(existing).error();
       if (p.release) {
-        Status s = release_hold(txn, p.key, *p.response, p.issuer_name, *existing, out, actor_label, now);
+        Status s = release_hold(txn, p.key, *p.response, p.issuer_name, *existing, out, actor_label, now, key_ledger);
         if (!s) return s;
         continue;
       }

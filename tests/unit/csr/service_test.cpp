@@ -232,6 +232,16 @@ TEST_F(CsrServiceTest, RenewalPolicyAllowsSameKeyOnlyForSameSubjectParticipantAn
   CheckResult after_revocation = check(csr("Olena", "g"), 1, 7);
   EXPECT_EQ(after_revocation.code, "key_already_used");
   ASSERT_TRUE(after_revocation.holder);
+  // That revocation was a hold, now released: the certificate is good again, and so is its key's record.
+  s = writer_->run_sync([&](storage::WriteTxn& txn) -> Status {
+    auto rel = service_->on_certificate_released(txn, original.spki_sha256, fake_hash(0xc1), clock_.now());
+    if (!rel) return rel.error();
+    EXPECT_EQ(rel->value_or(0), r.id);
+    return {};
+  });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(get(r.id)->state, ReservationState::issued);
+  EXPECT_TRUE(check(csr("Olena", "h"), 1, 7).renewal);
 }
 
 TEST_F(CsrServiceTest, ConcurrentReservationsHaveExactlyOneWinner) {
