@@ -34,9 +34,10 @@ if [ ! -f "$demo/data/trustmon.toml" ]; then
   while IFS= read -r line; do [ -n "$line" ] && issuer_args+=(--issuer "$line"); done < "$demo/pki/issuers.txt"
   "$ctl" init --data "$demo/data" --listen "127.0.0.1:$port" "${issuer_args[@]}" >/dev/null
   # trustmond signs demo-rsa's CRLs itself (with the CA key); demo-ec's provider would upload its own.
-  # The demo's revocations show on that CRL within 5 s (the default is 60 s).
+  # The demo's revocations show on that CRL within 5 s (the default is 60 s), and on its delta
+  # CRL within 4.5 s; it is also split into 2 shard CRLs.
   sed -i -e "s|^name = \"demo-rsa\"\$|&\ncrl_key = \"$demo/pki/demo-rsa/ca.key\"|" \
-    -e 's|^rebuild_after = .*|rebuild_after = "5s"|' "$demo/data/trustmon.toml"
+    -e 's|^rebuild_after = .*|rebuild_after = "5s"|' -e 's|^shards = .*|shards = 2|' "$demo/data/trustmon.toml"
   fresh=1
 fi
 
@@ -90,6 +91,9 @@ openssl ocsp -respin /tmp/resp.der -issuer $demo/pki/demo-ec/ca.pem -cert $demo/
 # demo-rsa's CRL, built and signed by trustmond (checked by openssl), and its cache headers:
 curl -s -o $demo/demo-rsa.crl $url/crl/demo-rsa.crl && openssl crl -inform DER -in $demo/demo-rsa.crl -noout -verify -CAfile $demo/pki/demo-rsa/ca.pem -crlnumber -lastupdate -nextupdate
 curl -s -D - -o /dev/null $url/crl/demo-rsa.crl
+# its delta CRL (the Delta CRL Indicator names the complete CRL it applies to):
+curl -s -o $demo/demo-rsa.delta.crl $url/crl/demo-rsa.delta.crl && openssl crl -inform DER -in $demo/demo-rsa.delta.crl -noout -text | grep -A1 "Delta CRL Indicator"
+# shard 0 of 2 (its own Issuing Distribution Point): $url/crl/demo-rsa/0.crl
 
 # revoke it through the API, and ask again:
 $ctl --server $url --token-file $demo/data/admin.token revoke --issuer demo-ec --serial $good --reason keyCompromise
