@@ -257,6 +257,21 @@ storage::CrlRecord built_record(Bytes der, const CrlParams& params, std::size_t 
 
 }  // namespace
 
+// What every CRL of this signer carries: issuer, AKI, times, expiredCertsOnCRL when configured.
+Result<CrlParams> Publisher::params_of(const CrlSigner& signer, UnixTime this_update, UnixTime next_update) const {
+  CrlParams params;
+  params.issuer_name = signer.issuer->subject_der;
+  params.authority_key_id = signer.authority_key_id;
+  params.this_update = this_update;
+  params.next_update = next_update;
+  if (options_.expired_certs_on_crl) {
+    auto since = asn1_time_to_unix(X509_get0_notBefore(signer.issuer->ca.get()));
+    if (!since) return std::move(since).error();
+    params.expired_certs_on_crl = *since;  // every expired certificate of this CA is kept
+  }
+  return params;
+}
+
 Status Publisher::store(std::size_t index, std::vector<std::shared_ptr<const storage::CrlRecord>> records) {
   const std::string issuer_name = signers_.at(index).issuer->name;
   const storage::IssuerId issuer_id = signers_.at(index).issuer->id;
@@ -311,16 +326,9 @@ Status Publisher::build(std::size_t index) {
   entries.reserve(current.items.size());
   for (const auto& it : current.items) entries.push_back(current.entry(it));
 
-  CrlParams params;
-  params.issuer_name = issuer.subject_der;
-  params.authority_key_id = signer.authority_key_id;
-  params.this_update = now;
-  params.next_update = now + options_.validity;
-  if (options_.expired_certs_on_crl) {
-    auto since = asn1_time_to_unix(X509_get0_notBefore(issuer.ca.get()));
-    if (!since) return failed(std::move(since).error());
-    params.expired_certs_on_crl = *since;
-  }
+  auto common = params_of(signer, now, now + options_.validity);
+  if (!common) return failed(std::move(common).error());
+  CrlParams params = std::move(*common);
   const bool deltas = options_.delta_interval > 0;
   std::vector<std::shared_ptr<const storage::CrlRecord>> records;
 
@@ -420,18 +428,11 @@ Status Publisher::build_delta(std::size_t index) {
     }
   }
 
-  CrlParams params;
-  params.issuer_name = issuer.subject_der;
-  params.authority_key_id = signer.authority_key_id;
+  auto common = params_of(signer, now, now + options_.delta_validity);
+  if (!common) return failed(std::move(common).error());
+  CrlParams params = std::move(*common);
   params.number = number;
-  params.this_update = now;
-  params.next_update = now + options_.delta_validity;
   params.delta_base = state.base_number;
-  if (options_.expired_certs_on_crl) {
-    auto since = asn1_time_to_unix(X509_get0_notBefore(issuer.ca.get()));
-    if (!since) return failed(std::move(since).error());
-    params.expired_certs_on_crl = *since;
-  }
   auto der = build_crl(params, entries, *signer.key);
   if (!der) return failed(std::move(der).error());
   std::vector<std::shared_ptr<const storage::CrlRecord>> records;

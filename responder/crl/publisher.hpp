@@ -47,6 +47,7 @@
 #include "common/clock.hpp"
 #include "common/ossl.hpp"
 #include "common/result.hpp"
+#include "responder/crl/builder.hpp"
 #include "responder/ocsp/signing_key.hpp"
 #include "responder/pki/issuer_set.hpp"
 #include "storage/crls.hpp"
@@ -130,6 +131,7 @@ class Publisher {
   };
   Result<std::shared_ptr<const Revoked>> read_revoked(const pki::Issuer& issuer, UnixTime now, Bytes* next_number);
   Status store(std::size_t index, std::vector<std::shared_ptr<const storage::CrlRecord>> records);
+  Result<CrlParams> params_of(const CrlSigner& signer, UnixTime this_update, UnixTime next_update) const;
   void loop();
   Status round();
   Status scan_events();

@@ -545,9 +545,11 @@ Result<KeyUse> CsrService::on_certificate_ingested(WriteTxn& txn, const Sha256& 
   return use;
 }
 
-Result<std::optional<ReservationId>> CsrService::on_certificate_revoked(WriteTxn& txn, const Sha256& spki_sha256,
-                                                                        const Sha256& cert_sha256, UnixTime now,
-                                                                        std::string_view actor_label) const {
+// The record of the certificate with this key and hash moves to `to` (from `from` only, when
+// set) with an audit event, inside the registry's job; nullopt when no record names it.
+Result<std::optional<ReservationId>> CsrService::certificate_state(WriteTxn& txn, const Sha256& spki_sha256,
+                                                                   const Sha256& cert_sha256, StateMove move,
+                                                                   UnixTime now, std::string_view actor_label) const {
   auto ids = key_holders(txn, spki_sha256);
   if (!ids) return std::move(ids).error();
   for (ReservationId id : *ids) {
@@ -555,36 +557,31 @@ Result<std::optional<ReservationId>> CsrService::on_certificate_revoked(WriteTxn
     if (!rec) return std::move(rec).error();
     if (!*rec || (*rec)->cert_sha256 != cert_sha256) continue;
     Reservation r = std::move(**rec);
-    if (r.state == ReservationState::revoked) return std::optional<ReservationId>{r.id};
-    r.state = ReservationState::revoked;
+    if (r.state == move.to || (move.from && r.state != *move.from)) return std::optional<ReservationId>{r.id};
+    r.state = move.to;
     r.changed = now;
     Status s = store(txn, r);
-    if (s) s = storage::append_audit(txn, event_for("csr.revoked", actor_label, "csr.revoke", "revoked", r, now));
+    if (s) s = storage::append_audit(txn, event_for(move.event, actor_label, move.action, state_name(move.to), r, now));
     if (!s) return std::move(s).error();
     return std::optional<ReservationId>{r.id};
   }
   return std::optional<ReservationId>{};
 }
 
+Result<std::optional<ReservationId>> CsrService::on_certificate_revoked(WriteTxn& txn, const Sha256& spki_sha256,
+                                                                        const Sha256& cert_sha256, UnixTime now,
+                                                                        std::string_view actor_label) const {
+  return certificate_state(txn, spki_sha256, cert_sha256,
+                           {std::nullopt, ReservationState::revoked, "csr.revoked", "csr.revoke"}, now,
+                           actor_label);
+}
+
 Result<std::optional<ReservationId>> CsrService::on_certificate_released(WriteTxn& txn, const Sha256& spki_sha256,
                                                                          const Sha256& cert_sha256, UnixTime now,
                                                                          std::string_view actor_label) const {
-  auto ids = key_holders(txn, spki_sha256);
-  if (!ids) return std::move(ids).error();
-  for (ReservationId id : *ids) {
-    auto rec = load(txn, id);
-    if (!rec) return std::move(rec).error();
-    if (!*rec || (*rec)->cert_sha256 != cert_sha256) continue;
-    Reservation r = std::move(**rec);
-    if (r.state != ReservationState::revoked) return std::optional<ReservationId>{r.id};
-    r.state = ReservationState::issued;
-    r.changed = now;
-    Status s = store(txn, r);
-    if (s) s = storage::append_audit(txn, event_for("csr.reinstated", actor_label, "csr.reinstate", "issued", r, now));
-    if (!s) return std::move(s).error();
-    return std::optional<ReservationId>{r.id};
-  }
-  return std::optional<ReservationId>{};
+  return certificate_state(txn, spki_sha256, cert_sha256,
+                           {ReservationState::revoked, ReservationState::issued, "csr.reinstated", "csr.reinstate"},
+                           now, actor_label);
 }
 
 Result<registry::KeyReuse> CsrService::certificate_stored(WriteTxn& txn, const registry::StoredKey& key,

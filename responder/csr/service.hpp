@@ -156,6 +156,18 @@ class CsrService : public registry::KeyLedger {
                                                                std::string_view actor_label = "registry") const;
 
   // registry::KeyLedger: the hooks above, as the registry calls them.
+ private:
+  struct StateMove {
+    std::optional<ReservationState> from;  // nullopt: any state but `to`
+    ReservationState to;
+    const char* event;
+    const char* action;
+  };
+  Result<std::optional<ReservationId>> certificate_state(storage::WriteTxn& txn, const Sha256& spki_sha256,
+                                                         const Sha256& cert_sha256, StateMove move, UnixTime now,
+                                                         std::string_view actor_label) const;
+
+ public:
   Result<registry::KeyReuse> certificate_stored(storage::WriteTxn& txn, const registry::StoredKey& key, UnixTime now,
                                                 std::string_view actor_label) const override;
   Status certificate_revoked(storage::WriteTxn& txn, const Sha256& spki_sha256, const Sha256& cert_sha256,
