@@ -108,7 +108,7 @@ TEST_F(CrlCheckRoutesTest, CentralBodyAnyIssuerQtspItsOwnOnly) {
   const std::string own_token = admin_issue_token(admin_create_representative(own, "viewer"));
   const std::string other_token = admin_issue_token(admin_create_representative(other, "operator"));
   const std::string central = token_for("central_body", "00015622", "viewer");
-  const std::string developer = token_for("tool_developer", "33333333", "admin");
+  const std::string developer = token_for("tool_developer", "33333333", "viewer");
 
   EXPECT_EQ(call("GET", "/api/v1/crls/ec/check", kBootstrapToken).status, 200);
   EXPECT_EQ(call("GET", "/api/v1/crls/ec/check", central).status, 200);
