@@ -7,7 +7,9 @@
 //  * missing_from_crl: a record here is revoked (certificateHold included) with a
 //    revocation time <= T, its certificate not expired at T (notAfter >= T, or no notAfter
 //    known: a serial never ingested), and the CRL does not list the serial. This is the
-//    rule trustmon's own CRLs are built by (publisher.hpp), so a CRL built here has none;
+//    rule trustmon's own complete CRLs are built by (publisher.hpp; with
+//    expired_certs_on_crl they list expired entries too, which is no difference), so a
+//    CRL built here has none;
 //  * unknown_here: the CRL lists the serial but no certificate with it was ever ingested
 //    here: there is no record, or only a bare status record (has_der false: a revocation
 //    or CRL entry for a serial whose certificate never arrived; such a record has no DER,
