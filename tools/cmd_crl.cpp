@@ -43,13 +43,15 @@ void append_category(std::string& out, const json& answer, const char* name, con
 
 }  // namespace
 
-std::string crl_check_target(const std::string& issuer) { return "/api/v1/crls/" + percent_encode(issuer) + "/check"; }
+std::string crl_check_target(const std::string& issuer) {
+  return "/api/v1/crls/" + percent_encode(issuer) + "/check";
+}
 
 std::string crl_check_summary(const json& answer) {
   const bool agrees = answer.value("agrees", false);
   std::string out = "CRL " + text_of(answer, "number") + " of issuer " + text_of(answer, "issuer") + " (" +
-                    text_of(answer, "source") + ", thisUpdate " + text_of(answer, "this_update") + "): " +
-                    (agrees ? "agrees with" : "DIFFERS from") + " the status data\n";
+                    text_of(answer, "source") + ", thisUpdate " + text_of(answer, "this_update") +
+                    "): " + (agrees ? "agrees with" : "DIFFERS from") + " the status data\n";
   out += "  entries compared: " + std::to_string(json_count(answer, "entries"));
   if (const std::size_t skipped = json_count(answer, "skipped"); skipped != 0)
     out += ", unreadable or repeated: " + std::to_string(skipped);

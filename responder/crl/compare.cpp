@@ -20,12 +20,15 @@ int compare_serials(ByteView a, ByteView b) noexcept {
 // No reasonCode and unspecified are one reason (RFC 5280 5.3.1).
 int normalized_reason(int reason) noexcept { return reason == storage::kNoReason ? 0 : reason; }
 
-bool expired_at(const storage::CertRecord& r, UnixTime t) noexcept { return r.not_after != 0 && r.not_after < t; }
+bool expired_at(const storage::CertRecord& r, UnixTime t) noexcept {
+  return r.not_after != 0 && r.not_after < t;
+}
 
 }  // namespace
 
 Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage::IssuerId issuer,
-                                            UnixTime this_update, const std::vector<registry::CrlEntry>& entries) {
+                                            UnixTime this_update,
+                                            const std::vector<registry::CrlEntry>& entries) {
   registry::CrlComparison out;
   out.this_update = this_update;
 
@@ -42,16 +45,18 @@ Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage
   std::sort(listed.begin(), listed.end(), [](const registry::CrlEntry* a, const registry::CrlEntry* b) {
     return compare_serials(a->serial, b->serial) < 0;
   });
-  const auto unique_end = std::unique(listed.begin(), listed.end(), [](const registry::CrlEntry* a, const registry::CrlEntry* b) {
-    return compare_serials(a->serial, b->serial) == 0;
-  });
+  const auto unique_end =
+      std::unique(listed.begin(), listed.end(), [](const registry::CrlEntry* a, const registry::CrlEntry* b) {
+        return compare_serials(a->serial, b->serial) == 0;
+      });
   out.skipped += static_cast<std::uint64_t>(listed.end() - unique_end);
   listed.erase(unique_end, listed.end());
   out.entries = listed.size();
 
   std::size_t next = 0;  // the first listed serial not yet met in the walk
   Status walked = storage::for_each_prefix(
-      txn, storage::Table::certs, storage::encode_issuer_key(issuer), [&](ByteView key, ByteView value) -> Status {
+      txn, storage::Table::certs, storage::encode_issuer_key(issuer),
+      [&](ByteView key, ByteView value) -> Status {
         auto k = storage::decode_cert_key(key);
         if (!k) return make_error(ErrorKind::storage, "storage_corrupt", "undecodable certs key");
         // Listed serials before this record have no record at all.
@@ -86,8 +91,8 @@ Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage
   return out;
 }
 
-Result<registry::CrlComparison> StatusComparer::compare(storage::IssuerId issuer, UnixTime this_update,
-                                                        const std::vector<registry::CrlEntry>& entries) const {
+Result<registry::CrlComparison> StatusComparer::compare(
+    storage::IssuerId issuer, UnixTime this_update, const std::vector<registry::CrlEntry>& entries) const {
   auto txn = storage::ReadTxn::begin(env_);
   if (!txn) return std::move(txn).error();
   storage::ReadScope scope(*txn);

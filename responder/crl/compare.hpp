@@ -44,7 +44,8 @@ namespace trustmon::crl {
 
 // Compares in the caller's snapshot (an active ReadTxn). Errors: storage faults.
 Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage::IssuerId issuer,
-                                            UnixTime this_update, const std::vector<registry::CrlEntry>& entries);
+                                            UnixTime this_update,
+                                            const std::vector<registry::CrlEntry>& entries);
 
 // registry::CrlChecker over an environment: each compare() opens its own snapshot.
 class StatusComparer final : public registry::CrlChecker {

@@ -44,8 +44,11 @@ Result<std::string> check_latest(storage::Env& env, const pki::Issuer& issuer) {
                       "no CRL of issuer \"" + issuer.name + "\" is published");
   const storage::CrlView& crl = **latest;
   // A published CRL was accepted once: no entry is refused for its date now.
-  auto read = registry::read_crl(Bytes(crl.der.begin(), crl.der.end()), std::numeric_limits<UnixTime>::max() / 2, 0);
-  if (!read) return make_error(ErrorKind::internal, "internal_error", "the stored CRL does not parse: " + read.error().message);
+  auto read =
+      registry::read_crl(Bytes(crl.der.begin(), crl.der.end()), std::numeric_limits<UnixTime>::max() / 2, 0);
+  if (!read)
+    return make_error(ErrorKind::internal, "internal_error",
+                      "the stored CRL does not parse: " + read.error().message);
   auto comparison = crl::compare_crl(*txn, issuer.id, crl.this_update, read->entries);
   if (!comparison) return std::move(comparison).error();
   std::string out = "{\"issuer\":";
@@ -72,9 +75,11 @@ void handle_check(http::Request& req, ApiContext& ctx, storage::Env& env, Thread
   const std::string name = req.path_params().decoded("issuer").value_or("");
   const pki::Issuer* issuer = name.empty() ? nullptr : ctx.issuers.find_by_name(name);
   if (issuer == nullptr)
-    return req.reply_error(make_error(ErrorKind::not_found, "issuer_unknown", "no configured issuer has this name"));
-  const bool allowed = principal->bootstrap || principal->kind == access::ParticipantKind::central_body ||
-                       (principal->kind == access::ParticipantKind::qtsp && principal->actor.may_write_issuer(issuer->id));
+    return req.reply_error(
+        make_error(ErrorKind::not_found, "issuer_unknown", "no configured issuer has this name"));
+  const bool allowed =
+      principal->bootstrap || principal->kind == access::ParticipantKind::central_body ||
+      (principal->kind == access::ParticipantKind::qtsp && principal->actor.may_write_issuer(issuer->id));
   if (!allowed) {
     return deny(req, ctx, principal->actor, kAction, nlohmann::json{{"issuer", name}},
                 make_error(ErrorKind::forbidden, "issuer_not_operated",
@@ -85,7 +90,8 @@ void handle_check(http::Request& req, ApiContext& ctx, storage::Env& env, Thread
     auto body = check_latest(env, *issuer);
     if (!body) {
       const Error& e = body.error();
-      if (!e.is_refusal()) log().error("crl check of issuer \"{}\" failed: {}: {}", issuer->name, e.code, e.message);
+      if (!e.is_refusal())
+        log().error("crl check of issuer \"{}\" failed: {}: {}", issuer->name, e.code, e.message);
       return shared->reply_error(e);
     }
     shared->reply(200, "application/json", std::string_view(*body), {{"Cache-Control", "no-store"}});
@@ -94,11 +100,13 @@ void handle_check(http::Request& req, ApiContext& ctx, storage::Env& env, Thread
 
 }  // namespace
 
-std::shared_ptr<CrlCheckRoutes> add_crl_check_routes(http::Router& router, ApiContext& ctx, storage::Env& env) {
+std::shared_ptr<CrlCheckRoutes> add_crl_check_routes(http::Router& router, ApiContext& ctx,
+                                                     storage::Env& env) {
   auto routes = std::make_shared<CrlCheckRoutes>();
   ThreadPool& pool = routes->pool();
-  router.add(http::Method::Get, "/api/v1/crls/{issuer}/check",
-             [&ctx, &env, &pool](http::Request& req) { handle_check(req, ctx, env, pool); }, http::kApiRoute);
+  router.add(
+      http::Method::Get, "/api/v1/crls/{issuer}/check",
+      [&ctx, &env, &pool](http::Request& req) { handle_check(req, ctx, env, pool); }, http::kApiRoute);
   return routes;
 }
 

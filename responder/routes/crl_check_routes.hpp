@@ -23,6 +23,7 @@ namespace trustmon::routes {
 struct ApiContext;
 class CrlCheckRoutes;
 // The returned object owns the comparison thread; keep it alive while the server runs.
-std::shared_ptr<CrlCheckRoutes> add_crl_check_routes(http::Router& router, ApiContext& ctx, storage::Env& env);
+std::shared_ptr<CrlCheckRoutes> add_crl_check_routes(http::Router& router, ApiContext& ctx,
+                                                     storage::Env& env);
 
 }  // namespace trustmon::routes

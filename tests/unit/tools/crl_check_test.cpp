@@ -1,11 +1,10 @@
 // `trustmonctl crl check`: the request it sends, the summary it prints, and the exit code
 // from the server's answer (0 agrees, 3 differs, 1 refused, 2 no answer).
-#include "tools/cmd_crl.hpp"
-
 #include <gtest/gtest.h>
 
 #include <sstream>
 
+#include "tools/cmd_crl.hpp"
 #include "tools/commands.hpp"
 
 namespace trustmon::tools {
