@@ -1,6 +1,8 @@
 #include "responder/crl/compare.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "storage/records.hpp"
@@ -17,6 +19,16 @@ int compare_serials(ByteView a, ByteView b) noexcept {
   return std::memcmp(a.data(), b.data(), a.size());
 }
 
+// A CRL entry's serial, zero-padded to a fixed width: ordered like cert keys (length,
+// then bytes; the padding is equal within one length).
+struct Listed {
+  std::array<std::uint8_t, storage::kMaxSerialBytes> bytes{};
+  std::uint8_t size = 0;
+  int reason = storage::kNoReason;
+  ByteView serial() const noexcept { return ByteView(bytes.data(), size); }
+  bool operator<(const Listed& o) const noexcept { return size != o.size ? size < o.size : bytes < o.bytes; }
+};
+
 // No reasonCode and unspecified are one reason (RFC 5280 5.3.1).
 int normalized_reason(int reason) noexcept { return reason == storage::kNoReason ? 0 : reason; }
 
@@ -32,23 +44,25 @@ Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage
   registry::CrlComparison out;
   out.this_update = this_update;
 
-  // The readable entries in key order, each serial once.
-  std::vector<const registry::CrlEntry*> listed;
+  // The readable entries in key order, each serial once, copied into one flat array: the
+  // sort and the merge then read contiguous memory instead of following two pointers per
+  // comparison (which cost more than the walk itself, bench/bench_crl_compare.cpp).
+  std::vector<Listed> listed;
   listed.reserve(entries.size());
   for (const auto& e : entries) {
     if (e.error || e.serial.empty() || e.serial.size() > storage::kMaxSerialBytes) {
       ++out.skipped;
       continue;
     }
-    listed.push_back(&e);
+    Listed& l = listed.emplace_back();
+    std::memcpy(l.bytes.data(), e.serial.data(), e.serial.size());
+    l.size = static_cast<std::uint8_t>(e.serial.size());
+    l.reason = e.reason;
   }
-  std::sort(listed.begin(), listed.end(), [](const registry::CrlEntry* a, const registry::CrlEntry* b) {
-    return compare_serials(a->serial, b->serial) < 0;
+  std::sort(listed.begin(), listed.end());
+  const auto unique_end = std::unique(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
+    return a.size == b.size && a.bytes == b.bytes;
   });
-  const auto unique_end =
-      std::unique(listed.begin(), listed.end(), [](const registry::CrlEntry* a, const registry::CrlEntry* b) {
-        return compare_serials(a->serial, b->serial) == 0;
-      });
   out.skipped += static_cast<std::uint64_t>(listed.end() - unique_end);
   listed.erase(unique_end, listed.end());
   out.entries = listed.size();
@@ -61,8 +75,8 @@ Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage
         if (!k) return make_error(ErrorKind::storage, "storage_corrupt", "undecodable certs key");
         // Listed serials before this record have no record at all.
         int order = 1;
-        while (next < listed.size() && (order = compare_serials(listed[next]->serial, k->serial)) < 0) {
-          out.unknown_here.add(listed[next]->serial);
+        while (next < listed.size() && (order = compare_serials(listed[next].serial(), k->serial)) < 0) {
+          out.unknown_here.add(listed[next].serial());
           ++next;
         }
         const bool on_crl = next < listed.size() && order == 0;
@@ -70,7 +84,7 @@ Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage
         if (!record) return std::move(record).error();
         const bool revoked = record->status == storage::CertStatus::revoked;
         if (on_crl) {
-          const registry::CrlEntry& entry = *listed[next++];
+          const Listed& entry = listed[next++];
           if (!record->has_der)
             out.unknown_here.add(k->serial);
           else if (!revoked)
@@ -87,7 +101,7 @@ Result<registry::CrlComparison> compare_crl(const storage::ReadTxn& txn, storage
         return {};
       });
   if (!walked) return walked.error();
-  for (; next < listed.size(); ++next) out.unknown_here.add(listed[next]->serial);
+  for (; next < listed.size(); ++next) out.unknown_here.add(listed[next].serial());
   return out;
 }
 
