@@ -16,23 +16,6 @@ std::string id_path(const char* collection, std::uint32_t id) {
   return std::string("/api/v1/admin/") + collection + "/" + std::to_string(id);
 }
 
-// RFC 3986 unreserved characters stay; everything else is %XX.
-std::string percent_encode(const std::string& v) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : v) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 int cmd_admin(HttpTransport& http, const AdminCall& call, std::ostream& out, std::ostream& err) {

@@ -179,5 +179,7 @@ int print_summary(const Result<Summary>& summary, std::ostream& out, std::ostrea
 std::string_view trim(std::string_view s);
 // j[key] as a count; 0 when absent or not an unsigned number.
 std::size_t json_count(const nlohmann::json& j, const char* key);
+// A path segment: RFC 3986 unreserved characters stay, everything else is %XX.
+std::string percent_encode(const std::string& v);
 
 }  // namespace trustmon::tools

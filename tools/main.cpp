@@ -9,6 +9,7 @@
 
 #include "common/ossl.hpp"
 #include "tools/cmd_admin.hpp"
+#include "tools/cmd_crl.hpp"
 #include "tools/cmd_tl.hpp"
 #include "tools/commands.hpp"
 #include "tools/demo_pki.hpp"
@@ -272,6 +273,14 @@ int main(int argc, char** argv) {
   ap_status->add_option("--certificate", ap_cert, "PEM file of the result (to complete)");
   ap_status->callback([&] { tl_result(application_set_status(item_id, ap_state, ap_note, ap_cert)); });
 
+  // CRLs (cmd_crl.hpp).
+  CrlCheckOptions crl_check;
+  auto* crl_cmd = app.add_subcommand("crl", "CRLs")->require_subcommand(1);
+  auto* crl_check_cmd =
+      crl_cmd->add_subcommand("check", "compare the issuer's published CRL with the status data; exit 3 when they differ");
+  crl_check_cmd->add_option("--issuer", crl_check.issuer, "issuer name as configured")->required();
+  crl_check_cmd->add_flag("--json", crl_check.json, "print the server's JSON answer instead of the summary");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -297,6 +306,7 @@ int main(int argc, char** argv) {
     return kExitFailed;
   }
   if (tl_import->parsed()) return cmd_tl_import(**client, tl_name, tl_file, std::cout, std::cerr);
+  if (crl_check_cmd->parsed()) return cmd_crl_check(**client, crl_check, std::cout, std::cerr);
   if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
   if (au_verify->parsed()) return cmd_audit_verify(**client, std::cout, std::cerr);
   if (import_cmd->parsed()) {

@@ -26,4 +26,21 @@ std::size_t json_count(const nlohmann::json& j, const char* key) {
   return it->get<std::size_t>();
 }
 
+// RFC 3986 unreserved characters stay; everything else is %XX.
+std::string percent_encode(const std::string& v) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : v) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace trustmon::tools

@@ -131,10 +131,12 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       responder(responders, ocsp_settings, d.clock_),
       csr_service(*d.env_, d.writer_, d.clock_, csr_policy(c, issuers)),
       csr_sweeper(csr_service, std::chrono::seconds(c.csr_sweep_interval)),
+      crl_comparer(*d.env_),
       cert_registry(d.writer_, issuers, responders, ocsp_settings, d.clock_,
                     [&] {
                       registry::RegistryOptions o = registry_options(c);
                       o.key_ledger = &csr_service;
+                      o.crl_checker = &crl_comparer;
                       return o;
                     }()),
       refresher(*d.env_, d.writer_, responders, ocsp_settings, d.clock_, refresher_options(c)),
@@ -154,6 +156,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters);
   routes::add_crl_routes(router, issuers, d.clock_);
   api_routes = routes::add_api_routes(router, cert_registry, search, api);
+  crl_check_routes = routes::add_crl_check_routes(router, api, *d.env_);
   routes::add_admin_routes(router, api);
   csr_routes = routes::add_csr_routes(router, csr_service, api);
   routes::add_tl_routes(router, api, tl_service);
@@ -173,6 +176,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
     out += api.counters.metrics_text();
     out += d.feed_.metrics_text();
     out += d.writer_.stats().metrics_text();
+    out += cert_registry.metrics_text();
     if (!crl_publisher.empty()) out += crl_publisher.metrics_text();
     out += crl_freshness.metrics_text();
   });
@@ -225,6 +229,7 @@ void Daemon::stop() {
     // shutting_down by the stopped Writer.
     services_->api_routes.reset();
     services_->csr_routes.reset();
+    services_->crl_check_routes.reset();
   }
   if (!tl_stopped) {
     // A trusted-list job outlived its grace and still uses the storage and the services:

@@ -25,6 +25,7 @@
 #include "responder/access/service.hpp"
 #include "responder/applications/applications.hpp"
 #include "responder/config/config.hpp"
+#include "responder/crl/compare.hpp"
 #include "responder/crl/freshness.hpp"
 #include "responder/crl/publisher.hpp"
 #include "responder/csr/service.hpp"
@@ -40,6 +41,7 @@
 #include "responder/registry/search.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/api_routes.hpp"
+#include "responder/routes/crl_check_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -83,6 +85,7 @@ class Daemon {
     ocsp::Responder responder;
     csr::CsrService csr_service;
     csr::ExpirySweeper csr_sweeper;          // thread
+    crl::StatusComparer crl_comparer;        // uploaded CRLs against the status data
     registry::Registry cert_registry;        // preparation threads
     ocsp::Refresher refresher;               // thread
     crl::Publisher crl_publisher;            // thread (issuers with a crl_key)
@@ -99,6 +102,7 @@ class Daemon {
     routes::WorkerStates worker_states;       // outlives the server's workers
     std::shared_ptr<routes::ApiRoutes> api_routes;  // body parsing pool
     std::shared_ptr<routes::CsrRoutes> csr_routes;
+    std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
     http::Server server;                      // worker threads, run by run()
   };
 

@@ -1,5 +1,7 @@
 #include "responder/registry/event_payloads.hpp"
 
+#include <utility>
+
 #include "common/utf8.hpp"
 
 namespace trustmon::registry {
@@ -101,6 +103,44 @@ std::string crl_published_payload(const CrlPublishedFields& f) {
     out += ",\"base\":";
     append_json_string(out, f.base_decimal);
   }
+  out += '}';
+  return out;
+}
+
+void append_comparison_members(std::string& out, const CrlComparison& c) {
+  out += ",\"agrees\":";
+  out += c.agrees() ? "true" : "false";
+  out += ",\"entries\":" + std::to_string(c.entries) + ",\"skipped\":" + std::to_string(c.skipped);
+  const std::pair<const char*, const SerialList*> lists[] = {{"missing_from_crl", &c.missing_from_crl},
+                                                             {"unknown_here", &c.unknown_here},
+                                                             {"good_here", &c.good_here},
+                                                             {"reason_differs", &c.reason_differs},
+                                                             {"revoked_after", &c.revoked_after}};
+  for (const auto& [name, list] : lists) {
+    out += ",\"";
+    out += name;
+    out += "\":{\"count\":" + std::to_string(list->count) + ",\"serials\":[";
+    for (std::size_t i = 0; i < list->serials.size(); ++i) {
+      if (i != 0) out += ',';
+      append_json_string(out, list->serials[i]);
+    }
+    out += "],\"truncated\":";
+    out += list->truncated() ? "true" : "false";
+    out += '}';
+  }
+}
+
+std::string crl_discrepancy_payload(std::string_view issuer, std::string_view number_decimal,
+                                    const CrlComparison& c) {
+  std::string out = "{\"issuer\":";
+  append_json_string(out, issuer);
+  if (!number_decimal.empty()) {
+    out += ",\"number\":";
+    append_json_string(out, number_decimal);
+  }
+  out += ",\"this_update\":";
+  append_json_string(out, format_rfc3339(c.this_update));
+  append_comparison_members(out, c);
   out += '}';
   return out;
 }

@@ -10,6 +10,11 @@
 //   certificate.released    {"issuer","serial"[,"sha256"]}   (a hold released)
 //   crl.published           {"issuer","number","source","this_update"[,"next_update"],"entries","sha256"
 //                            [,"scope"[,"shard"][,"base"]]}
+//   crl.discrepancy         {"issuer"[,"number"],"this_update",<comparison members>}   (an uploaded
+//                            CRL that does not agree with the status data, crl_check.hpp)
+//   <comparison members>    "agrees","entries","skipped", then per category ("missing_from_crl",
+//                            "unknown_here","good_here","reason_differs","revoked_after")
+//                            {"count","serials":[hex...],"truncated"}
 //
 // Policy: every string goes through append_json_string (common/utf8.hpp), so a payload is
 // JSON whatever a certificate carries; the revoked payload keeps the key order events
@@ -25,6 +30,7 @@
 #include "common/bytes.hpp"
 #include "common/time.hpp"
 #include "responder/registry/attributes.hpp"
+#include "responder/registry/crl_check.hpp"
 
 namespace trustmon::registry {
 
@@ -76,5 +82,12 @@ struct CrlPublishedFields {
   std::string_view base_decimal;  // a delta's base CRL number; empty: omitted
 };
 std::string crl_published_payload(const CrlPublishedFields& f);
+
+// The comparison's members (",\"agrees\":...", no braces): the part the crl.discrepancy
+// payload and the check API's reply share.
+void append_comparison_members(std::string& out, const CrlComparison& c);
+// What a crl.discrepancy event says (number in decimal; empty: omitted, for a CRL without one).
+std::string crl_discrepancy_payload(std::string_view issuer, std::string_view number_decimal,
+                                    const CrlComparison& c);
 
 }  // namespace trustmon::registry

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/enum_names.hpp"
+#include "common/metrics.hpp"
 #include "responder/registry/refusals.hpp"
 #include "storage/audited.hpp"
 
@@ -87,7 +88,17 @@ Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers,
     if (const pki::Issuer* k = issuers_.find_by_name(name)) crl_built_.push_back(k->id);
   }
   key_ledger_ = registry_options.key_ledger;
+  crl_checker_ = registry_options.crl_checker;
   items_per_job_ = std::max<std::size_t>(1, registry_options.items_per_job);
+}
+
+std::string Registry::metrics_text() const {
+  std::string out;
+  MetricsText m(out);
+  m.counter("trustmon_crl_discrepancies_total",
+            "Uploaded CRLs that did not agree with the status data (crl.discrepancy events).",
+            crl_discrepancies_.load(std::memory_order_relaxed));
+  return out;
 }
 
 bool Registry::accepts_unverified(storage::IssuerId id) const {

@@ -44,6 +44,11 @@
 //    revocations (reason and invalidity date extensions read) answered per entry like
 //    revoke(), each job checking that its CRL is still the issuer's latest. For an
 //    issuer whose CRLs are built here (crl_key) an upload is only applied, not published;
+//  * once a complete CRL upload's jobs are durable, the CRL is compared with the status
+//    data (crl_check.hpp, in a read snapshot on a preparation thread, never in a Writer
+//    job: the walk covers every record of the issuer); when it does not agree, one more
+//    Writer job appends `crl.discrepancy`, counted in trustmon_crl_discrepancies_total,
+//    and only then is the upload answered;
 //  * the key registry (csr) hears of every stored and revoked certificate through the
 //    KeyLedger interface (key_ledger.hpp), inside the same job;
 //  * every stored change appends an event to the hash-chained log (payloads:
@@ -52,6 +57,8 @@
 //    not operate are recorded as access.denied.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -66,6 +73,7 @@
 #include "responder/ocsp/presign.hpp"
 #include "responder/pki/issuer_set.hpp"
 #include "responder/registry/attributes.hpp"
+#include "responder/registry/crl_check.hpp"
 #include "responder/registry/key_ledger.hpp"
 #include "storage/audited.hpp"
 #include "storage/writer.hpp"
@@ -114,6 +122,10 @@ struct RegistryOptions {
   // Names of the issuers whose CRLs trustmon builds itself (config [[issuer]] crl_key): an
   // uploaded CRL of theirs is applied as revocations but not published or ordered.
   std::vector<std::string> crl_built_issuers;
+  // Compares every accepted complete CRL upload with the status data once its entries are
+  // stored (crl/compare.hpp wired in by the daemon); a CRL that does not agree raises a
+  // `crl.discrepancy` event before the upload is answered. Null: no comparison.
+  const CrlChecker* crl_checker = nullptr;
   // Items per Writer job of an ingest batch or CRL upload: a batch of 2,000 certificates
   // is written as several jobs, so that a revocation arriving meanwhile waits for at most
   // one of them (storage/writer.hpp) rather than for the whole batch.
@@ -151,7 +163,13 @@ class Registry {
   // crl_number_not_greater. Otherwise one item per revoked entry, in CRL order, answered like
   // revoke(): revoked, unchanged, or refused (serial_invalid, time_invalid,
   // reason_invalid for removeFromCRL).
+  // A complete CRL that does not agree with the status data once its entries are stored
+  // (RegistryOptions::crl_checker) appends one `crl.discrepancy` event, after the upload's
+  // jobs and before `done` runs.
   void upload_crl(Bytes crl, Actor actor, Callback done);
+
+  // Prometheus text: trustmon_crl_discrepancies_total.
+  std::string metrics_text() const;
 
  private:
   struct PreparedCert;
@@ -175,6 +193,12 @@ class Registry {
   void parallel(std::size_t n, std::function<void(std::size_t, std::size_t)> chunk, std::function<void()> finish,
                 Lane lane);
   void crl_prepared(Bytes crl, Actor actor, Callback done);
+  struct CrlCheckInput;
+  // `done` preceded, once the upload's jobs are durable, by the comparison (on a
+  // preparation thread) and, when it does not agree, the crl.discrepancy job.
+  Callback compared_after(std::shared_ptr<const CrlCheckInput> check, std::string actor_label, Callback done);
+  void report_discrepancy(const CrlCheckInput& check, const std::string& actor_label,
+                          std::shared_ptr<BatchReport> report, Callback done);
   PreparedCert prepare_cert(const Bytes& der) const;
   PreparedRevocation prepare_revocation(const RevocationInput& in, UnixTime now) const;
   bool accepts_unverified(storage::IssuerId id) const;
@@ -196,6 +220,8 @@ class Registry {
   std::vector<storage::IssuerId> crl_built_;
   const KeyLedger* key_ledger_ = nullptr;
   std::size_t items_per_job_ = 256;
+  const CrlChecker* crl_checker_ = nullptr;
+  std::atomic<std::uint64_t> crl_discrepancies_{0};
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "common/log.hpp"
 #include "common/ossl.hpp"
 #include "common/time.hpp"
 #include "responder/pki/cert_view.hpp"
@@ -373,6 +374,64 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
 
 // --------------------------------------------------------------------------- CRLs
 
+// What the comparison after an upload needs of it.
+struct Registry::CrlCheckInput {
+  storage::IssuerId issuer = 0;
+  std::string issuer_name;
+  std::string number_decimal;  // empty: the CRL has no number
+  UnixTime this_update = 0;
+  std::vector<CrlEntry> entries;
+};
+
+Registry::Callback Registry::compared_after(std::shared_ptr<const CrlCheckInput> check, std::string actor_label,
+                                            Callback done) {
+  return [this, check = std::move(check), actor_label = std::move(actor_label),
+          done = std::move(done)](Result<BatchReport> result) {
+    if (!result) {
+      done(std::move(result));
+      return;
+    }
+    // Called on the Writer thread: the walk over the issuer's records runs on a
+    // preparation thread instead, so no Writer job waits for it.
+    auto report = std::make_shared<BatchReport>(std::move(*result));
+    prepare_.submit([this, check, actor_label, report, done] { report_discrepancy(*check, actor_label, report, done); },
+                    Lane::normal);
+  };
+}
+
+void Registry::report_discrepancy(const CrlCheckInput& check, const std::string& actor_label,
+                                  std::shared_ptr<BatchReport> report, Callback done) {
+  auto comparison = crl_checker_->compare(check.issuer, check.this_update, check.entries);
+  if (!comparison) {
+    log().warn("crl: comparing the CRL of issuer \"{}\" with the status data failed: {}", check.issuer_name,
+               comparison.error().message);
+    done(std::move(*report));
+    return;
+  }
+  if (comparison->agrees()) {
+    done(std::move(*report));
+    return;
+  }
+  auto payload = std::make_shared<const std::string>(
+      crl_discrepancy_payload(check.issuer_name, check.number_decimal, *comparison));
+  const UnixTime now = clock_.now();
+  writer_.submit(
+      [payload, actor_label, now](storage::WriteTxn& txn) -> Status {
+        auto seq = storage::append_event(txn, {"crl.discrepancy", actor_label, *payload, now});
+        if (!seq) return std::move(seq).error();
+        return {};
+      },
+      [this, report, done, issuer = check.issuer_name](Status s) {
+        if (s)
+          crl_discrepancies_.fetch_add(1, std::memory_order_relaxed);
+        else
+          // The entries are stored; the upload stands and is answered as such.
+          log().error("crl: storing the crl.discrepancy event of issuer \"{}\" failed: {}", issuer, s.error().message);
+        done(std::move(*report));
+      },
+      Lane::normal, 1);
+}
+
 void Registry::upload_crl(Bytes crl, Actor actor, Callback done) {
   prepare_.submit([this, crl = std::move(crl), actor = std::move(actor), done = std::move(done)]() mutable {
     crl_prepared(std::move(crl), std::move(actor), std::move(done));
@@ -438,6 +497,17 @@ void Registry::crl_prepared(Bytes input, Actor actor, Callback done) {
     published->record.entries = upload->entries.size();
     published->record.sha256 = sha256(upload->der);
     published->record.der = std::move(upload->der);
+  }
+
+  if (crl_checker_ != nullptr && !upload->delta) {
+    // The entries as read, compared once they are stored (a copy: the items take the serials).
+    auto check = std::make_shared<CrlCheckInput>();
+    check->issuer = issuer->id;
+    check->issuer_name = issuer->name;
+    if (upload->number) check->number_decimal = storage::crl_number_decimal(*upload->number);
+    check->this_update = upload->this_update;
+    check->entries = upload->entries;
+    done = compared_after(std::move(check), actor.label(), std::move(done));
   }
 
   auto batch = std::make_shared<RevocationBatch>();

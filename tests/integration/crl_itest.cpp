@@ -372,5 +372,104 @@ TEST(CrlBuilt, DeltasAgreeWithOcspAndShardsVerify) {
   daemon.stop();
 }
 
+// `trustmonctl crl check` against a running daemon: an uploaded CRL (openssl ca -gencrl,
+// demo RSA CA) that leaves out a certificate revoked here and lists one never ingested
+// differs (exit 3, both serials printed, a crl.discrepancy event); the CRL the daemon
+// builds for demo-ec (crl_key) agrees with the status data (exit 0); an issuer without a
+// published CRL is refused as crl_not_found (exit 1).
+TEST(CrlCheck, UploadedCrlDiffersBuiltCrlAgrees) {
+  const DemoPki& pki = demo_pki();
+  Daemon daemon;
+  daemon.replace_in_config("name = \"demo-ec\"",
+                           "name = \"demo-ec\"\ncrl_key = \"" + pki.dir + "/demo-ec/ca.key\"");
+  daemon.set_config("rebuild_after", "1");
+  daemon.start();
+  const std::string dir = make_temp_dir("trustmon-crl-check");
+  const auto ctl = [&](const std::string& args) { return sh(daemon.ctl() + " " + args + " 2>&1"); };
+  const auto post = [&](const std::string& json_body) {
+    return sh("curl -s -H " + q("Authorization: Bearer " + daemon.token()) + " -H 'Content-Type: application/json' -d " +
+              q(json_body) + " " + q(daemon.url() + "/api/v1/revocations"));
+  };
+
+  // Nothing published for demo-rsa yet.
+  auto none = ctl("crl check --issuer demo-rsa");
+  EXPECT_EQ(none.exit_code, 1) << none.out;
+  EXPECT_NE(none.out.find("crl_not_found"), std::string::npos) << none.out;
+
+  // Two demo-rsa certificates ingested; the second revoked here (before the CRL is made).
+  const auto rsa = pki.serials("demo-rsa");
+  ASSERT_GE(rsa.size(), 2u);
+  const std::string listed = rsa[0], missing = rsa[1], unknown = "7373";
+  auto imported = ctl("import " + q(pki.cert("demo-rsa", listed)) + " " + q(pki.cert("demo-rsa", missing)));
+  ASSERT_EQ(imported.exit_code, 0) << imported.out;
+  auto revoked = post("{\"issuer\":\"demo-rsa\",\"serial\":\"" + missing +
+                      "\",\"reason\":\"keyCompromise\",\"time\":\"2026-01-02T00:00:00Z\"}");
+  ASSERT_NE(revoked.out.find("\"revoked\":1"), std::string::npos) << revoked.out;
+
+  // The provider's CRL lists the first certificate and one never ingested, not the second.
+  std::ofstream(dir + "/ca.cnf") << "[ca]\ndefault_ca = demo\n[demo]\n"
+                                 << "database = " << dir << "/index.txt\n"
+                                 << "crlnumber = " << dir << "/crlnumber\n"
+                                 << "certificate = " << pki.ca("demo-rsa") << "\n"
+                                 << "private_key = " << pki.dir << "/demo-rsa/ca.key\n"
+                                 << "default_md = sha256\ndefault_crl_days = 7\n";
+  std::ofstream(dir + "/index.txt") << "R\t491231235959Z\t260101000000Z,keyCompromise\t" << listed << "\tunknown\t/CN=a\n"
+                                    << "R\t491231235959Z\t260101000000Z,keyCompromise\t" << unknown
+                                    << "\tunknown\t/CN=b\n";
+  std::ofstream(dir + "/crlnumber") << "20\n";
+  auto made = sh("cd " + q(dir) + " && openssl ca -config ca.cnf -gencrl -out crl.pem 2>&1" +
+                 " && openssl crl -in crl.pem -outform DER -out crl.der 2>&1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  auto uploaded = sh("curl -s -w ' %{http_code}' -H " + q("Authorization: Bearer " + daemon.token()) +
+                     " -H 'Content-Type: application/pkix-crl' --data-binary @" + q(dir + "/crl.der") + " " +
+                     q(daemon.url() + "/api/v1/crls"));
+  ASSERT_NE(uploaded.out.find(" 200"), std::string::npos) << uploaded.out;
+
+  auto differs = ctl("crl check --issuer demo-rsa");
+  EXPECT_EQ(differs.exit_code, 3) << differs.out;
+  EXPECT_NE(differs.out.find("DIFFERS"), std::string::npos) << differs.out;
+  EXPECT_NE(differs.out.find("missing_from_crl: 1"), std::string::npos) << differs.out;
+  EXPECT_NE(differs.out.find(missing), std::string::npos) << differs.out;
+  EXPECT_NE(differs.out.find("unknown_here: 1"), std::string::npos) << differs.out;
+  EXPECT_NE(differs.out.find(unknown), std::string::npos) << differs.out;
+  auto as_json = sh(daemon.ctl() + " crl check --issuer demo-rsa --json");
+  EXPECT_EQ(as_json.exit_code, 3) << as_json.out;
+  const json answer = json::parse(as_json.out, nullptr, false);
+  ASSERT_TRUE(answer.is_object()) << as_json.out;
+  EXPECT_EQ(answer["source"], "uploaded");
+  EXPECT_EQ(answer["number"], "32");
+  EXPECT_EQ(answer["agrees"], false);
+  EXPECT_EQ(answer["missing_from_crl"]["serials"], json::array({missing}));
+  EXPECT_EQ(answer["unknown_here"]["serials"], json::array({unknown}));
+  EXPECT_EQ(answer["good_here"]["count"], 0);
+  EXPECT_EQ(answer["reason_differs"]["count"], 0);
+  // The upload raised the same comparison as an event, counted in the metrics.
+  auto events = sh("curl -s -H " + q("Authorization: Bearer " + daemon.token()) + " " +
+                   q(daemon.url() + "/api/v1/events?after=0"));
+  EXPECT_NE(events.out.find("crl.discrepancy"), std::string::npos) << events.out;
+  auto metrics = sh("curl -s " + q(daemon.url() + "/metrics"));
+  EXPECT_NE(metrics.out.find("trustmon_crl_discrepancies_total 1"), std::string::npos) << metrics.out;
+
+  // demo-ec: a certificate ingested and revoked; once the built CRL lists it, it agrees.
+  const std::string ec = pki.serials("demo-ec").at(0);
+  ASSERT_EQ(ctl("import " + q(pki.cert("demo-ec", ec))).exit_code, 0);
+  auto ec_revoked = post("{\"issuer\":\"demo-ec\",\"serial\":\"" + ec + "\",\"reason\":\"keyCompromise\"}");
+  ASSERT_NE(ec_revoked.out.find("\"revoked\":1"), std::string::npos) << ec_revoked.out;
+  const std::string crl = dir + "/demo-ec.crl";
+  bool on_crl = false;
+  for (int i = 0; i < 150 && !on_crl; ++i) {
+    auto r = sh("curl -s -o " + q(crl) + " -w '%{http_code}' " + q(daemon.url() + "/crl/demo-ec.crl"));
+    on_crl = r.out == "200" &&
+             sh("openssl crl -inform DER -in " + q(crl) + " -noout -text").out.find(ec) != std::string::npos;
+    if (!on_crl) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(on_crl) << daemon.log();
+  auto agrees = ctl("crl check --issuer demo-ec");
+  EXPECT_EQ(agrees.exit_code, 0) << agrees.out;
+  EXPECT_NE(agrees.out.find("agrees with the status data"), std::string::npos) << agrees.out;
+  EXPECT_NE(agrees.out.find("(built"), std::string::npos) << agrees.out;
+  daemon.stop();
+}
+
 }  // namespace
 }  // namespace trustmon::itest

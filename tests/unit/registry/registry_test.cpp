@@ -12,6 +12,9 @@
 #include <tuple>
 
 #include "common/der.hpp"
+#include <nlohmann/json.hpp>
+
+#include "responder/crl/compare.hpp"
 #include "responder/ocsp/refresher.hpp"
 #include "responder/ocsp/responder.hpp"
 #include "responder/registry/attr_index.hpp"
@@ -801,6 +804,66 @@ TEST_F(RegistryTest, CrlNumbersOnlyGoForward) {
   EXPECT_NE(published[0].find("\"number\":\"5\""), std::string::npos) << published[0];
   EXPECT_NE(published[0].find("\"source\":\"uploaded\""), std::string::npos) << published[0];
   EXPECT_NE(published[1].find("\"number\":\"6\""), std::string::npos) << published[1];
+}
+
+// With a CRL checker wired in (crl/compare.hpp), an upload that does not agree with the
+// status data once its entries are stored raises exactly one crl.discrepancy event naming
+// the serials (revoked here but absent, listed but never ingested), counted in the
+// metrics; an upload that agrees raises none.
+TEST_F(RegistryTest, CrlUploadThatDiffersRaisesOneDiscrepancy) {
+  crl::StatusComparer comparer(*env_);
+  registry_.reset();
+  RegistryOptions ro;
+  ro.prepare_threads = 2;
+  ro.crl_checker = &comparer;
+  registry_ = std::make_unique<Registry>(*writer_, testing::shared_issuers(), testing::shared_responders(),
+                                         ocsp::OcspOptions{}, clock_, ro);
+  const auto& pki = testing::shared_test_pki();
+  UaCertSpec a = taras(), b = taras(), c = taras();
+  b.serial = {0x10, 0x02};
+  c.serial = {0x10, 0x03};
+  ASSERT_EQ(ingest({ua_cert(a), ua_cert(b), ua_cert(c)}).count(ItemStatus::stored), 3u);
+  // 1002 revoked before the CRL's thisUpdate (kNow - 60), 1003 after it.
+  ASSERT_EQ(revoke({{"ec", "1002", "", format_rfc3339(kNow - 1000), ""}}).count(ItemStatus::revoked), 1u);
+  ASSERT_EQ(revoke({{"ec", "1003", "keyCompromise", "", ""}}).count(ItemStatus::revoked), 1u);
+  const auto discrepancies = [&] {
+    std::vector<nlohmann::json> out;
+    for (const auto& e : events())
+      if (e.type == "crl.discrepancy") out.push_back(nlohmann::json::parse(e.payload));
+    return out;
+  };
+
+  // A CRL that lists what is revoked here (1002 without reasonCode = unspecified): no
+  // event. 1001 is revoked by the upload itself, before the comparison.
+  auto agrees = upload(testing::make_crl(pki.ca_ec.get(), pki.ca_ec_key.get(),
+                                         {{{0x10, 0x01}, kNow - 600, 1, 0}, {{0x10, 0x02}, kNow - 1000, -1, 0}}, kNow, 7));
+  ASSERT_TRUE(agrees.ok()) << agrees.error().message;
+  EXPECT_EQ(agrees->count(ItemStatus::revoked), 1u);
+  EXPECT_TRUE(discrepancies().empty());
+  EXPECT_NE(registry_->metrics_text().find("trustmon_crl_discrepancies_total 0\n"), std::string::npos);
+
+  // The next one leaves 1002 off and lists 0A, never ingested.
+  auto differs = upload(testing::make_crl(pki.ca_ec.get(), pki.ca_ec_key.get(),
+                                          {{{0x10, 0x01}, kNow - 600, 1, 0}, {{0x0a}, kNow - 500, 1, 0}}, kNow, 8));
+  ASSERT_TRUE(differs.ok()) << differs.error().message;
+  EXPECT_EQ(differs->count(ItemStatus::revoked), 1u);
+  auto found = discrepancies();
+  ASSERT_EQ(found.size(), 1u);
+  const nlohmann::json& d = found[0];
+  EXPECT_EQ(d["issuer"], "ec");
+  EXPECT_EQ(d["number"], "8");
+  EXPECT_EQ(d["this_update"], format_rfc3339(kNow - 60));
+  EXPECT_EQ(d["agrees"], false);
+  EXPECT_EQ(d["entries"], 2);
+  EXPECT_EQ(d["missing_from_crl"]["count"], 1);
+  EXPECT_EQ(d["missing_from_crl"]["serials"], nlohmann::json::array({"1002"}));
+  EXPECT_EQ(d["missing_from_crl"]["truncated"], false);
+  EXPECT_EQ(d["unknown_here"]["serials"], nlohmann::json::array({"0A"}));
+  EXPECT_EQ(d["good_here"]["count"], 0);
+  EXPECT_EQ(d["reason_differs"]["count"], 0);
+  EXPECT_EQ(d["revoked_after"]["serials"], nlohmann::json::array({"1003"}));
+  EXPECT_NE(registry_->metrics_text().find("trustmon_crl_discrepancies_total 1\n"), std::string::npos)
+      << registry_->metrics_text();
 }
 
 // A hold is released: the record and its signed response say good again, with a
