@@ -268,10 +268,7 @@ void Gate::underlying_event_cb(bufferevent* bev, short what, void* /*arg: the fi
   Worker* w = Worker::current();
   Gate* g = w != nullptr ? w->gate_of(bev) : nullptr;
   if (g == nullptr) return;
-  // A TLS bufferevent stops writing at the end of its input (the peer's close_notify or a
-  // dirty close), so what is still unanswered could never be written: the end goes on.
-  if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !g->streaming_ && g->state_ != State::discard &&
-      !g->tls_) {
+  if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !g->streaming_ && g->state_ != State::discard) {
     // Pass on what was read before the end, then hold the end back until every request
     // handed to evhttp has been answered.
     bufferevent_flush(g->filter_, EV_READ, BEV_FLUSH);

@@ -27,8 +27,7 @@
 //   Retry-After and closed; in the last reserved_connections below the cap only `essential`
 //   routes (OCSP, /healthz) are served, others get 503.
 // - A client that half-closes after pipelining requests gets all their answers: the end of
-//   input reaches evhttp only once every forwarded request has been answered (streams
-//   excepted; and TLS, where the end of input also ends writing).
+//   input reaches evhttp only once every forwarded request has been answered (streams excepted).
 // - A connection closed after a refusal (close = true) is not closed at once: its sending
 //   side is shut after the answer and what the client still sends is read and dropped for
 //   up to linger_timeout (linger.hpp), so a client that writes its whole body before reading
