@@ -7,7 +7,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -132,7 +131,12 @@ Gate::~Gate() {
   // A connection closed after a refusal may still be receiving the refused request: it ends
   // in a lingering close (linger.hpp) on a second descriptor of the socket, which stays open
   // when evhttp closes the first one (the reply is in the kernel by now).
-  if (state_ == State::discard && !tls_ && worker_->lingering_) {
+  if (tls_ && worker_->lingering_ && evbuffer_get_length(bufferevent_get_output(underlying_)) > 0) {
+    // TLS: the last reply may still be in the TLS bufferevent; it outlives the filter
+    // (which frees it next, dropping to this reference) until that is written.
+    bufferevent_incref(underlying_);
+    worker_->lingering_->adopt_tls(underlying_);
+  } else if (state_ == State::discard && !tls_ && worker_->lingering_) {
     const evutil_socket_t fd = bufferevent_getfd(underlying_);
     if (fd >= 0) worker_->lingering_->adopt(detail::Fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
   }
@@ -164,25 +168,10 @@ bufferevent_filter_result Gate::filter_out(evbuffer* src, evbuffer* dst, ev_ssiz
   const std::size_t before = evbuffer_get_length(src);
   if (before == 0) return BEV_NEED_MORE;
   if (g->tls_) {
-    // The TLS bufferevent below encrypts and writes on its own schedule, and evhttp shuts
-    // the socket's sending side before it frees a connection. So all but the last byte go
-    // to the TLS bufferevent, and that byte goes straight to the kernel as its own TLS
-    // record (SSL_write on the connection's SSL) once the TLS bufferevent has written
-    // everything before it: when this filter reports the reply written, it is.
-    const std::size_t left = before;
-    if (left > 1) {
-      evbuffer_remove_buffer(src, dst, left - 1);
-    } else if (evbuffer_get_length(dst) == 0) {
-      SSL* ssl = bufferevent_openssl_get_ssl(g->underlying_);
-      unsigned char last = 0;
-      if (ssl != nullptr && evbuffer_copyout(src, &last, 1) == 1 && SSL_write(ssl, &last, 1) == 1) {
-        evbuffer_drain(src, 1);
-      } else {
-        ERR_clear_error();
-        evbuffer_remove_buffer(src, dst, 1);  // the kernel is full: queue it (a retry writes the same byte)
-      }
-    }
-    return evbuffer_get_length(src) < before ? BEV_OK : BEV_NEED_MORE;
+    // TLS encrypts below: everything goes to the TLS bufferevent; what it has not written
+    // when the connection is freed is flushed by the worker's LingeringCloses.
+    evbuffer_remove_buffer(src, dst, before);
+    return BEV_OK;
   }
   const evutil_socket_t fd = bufferevent_getfd(g->underlying_);
   if (evbuffer_get_length(dst) == 0 && fd >= 0) {

@@ -35,9 +35,9 @@
 // - Replies are written to the socket directly from the gate's output side, and evhttp is told
 //   a reply is written only once the kernel has all of it (it may close the connection next).
 // - TLS connections are gated the same way (the gate sits above the TLS bufferevent and sees
-//   plaintext). Their replies go to the TLS bufferevent but for the last byte, which goes to
-//   the kernel as its own TLS record once everything before it is written, so evhttp again
-//   learns a reply is written only when it is.
+//   plaintext). Their replies go to the TLS bufferevent, which encrypts and writes them; when
+//   evhttp frees a connection whose TLS bufferevent still holds output, the worker's
+//   LingeringCloses keeps it alive until that output is written (linger.hpp).
 #pragma once
 
 #include <event2/bufferevent.h>

@@ -92,9 +92,6 @@ bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
   SSL* ssl = SSL_new(w->server_->tls_context());
   if (ssl == nullptr) return nullptr;
-  // The gate writes a reply's last byte with SSL_write itself; should that wait for the
-  // kernel, the TLS bufferevent's retry passes the same byte from another address.
-  SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   bufferevent* bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
   if (bev == nullptr) {
     SSL_free(ssl);
