@@ -131,12 +131,7 @@ Gate::~Gate() {
   // A connection closed after a refusal may still be receiving the refused request: it ends
   // in a lingering close (linger.hpp) on a second descriptor of the socket, which stays open
   // when evhttp closes the first one (the reply is in the kernel by now).
-  if (tls_ && worker_->lingering_ && evbuffer_get_length(bufferevent_get_output(underlying_)) > 0) {
-    // TLS: the last reply may still be in the TLS bufferevent; it outlives the filter
-    // (which frees it next, dropping to this reference) until that is written.
-    bufferevent_incref(underlying_);
-    worker_->lingering_->adopt_tls(underlying_);
-  } else if (state_ == State::discard && !tls_ && worker_->lingering_) {
+  if (state_ == State::discard && !tls_ && worker_->lingering_) {
     const evutil_socket_t fd = bufferevent_getfd(underlying_);
     if (fd >= 0) worker_->lingering_->adopt(detail::Fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
   }
@@ -167,12 +162,6 @@ bufferevent_filter_result Gate::filter_out(evbuffer* src, evbuffer* dst, ev_ssiz
   auto* g = static_cast<Gate*>(ctx);
   const std::size_t before = evbuffer_get_length(src);
   if (before == 0) return BEV_NEED_MORE;
-  if (g->tls_) {
-    // TLS encrypts below: everything goes to the TLS bufferevent; what it has not written
-    // when the connection is freed is flushed by the worker's LingeringCloses.
-    evbuffer_remove_buffer(src, dst, before);
-    return BEV_OK;
-  }
   const evutil_socket_t fd = bufferevent_getfd(g->underlying_);
   if (evbuffer_get_length(dst) == 0 && fd >= 0) {
     while (evbuffer_get_length(src) > 0) {

@@ -34,10 +34,8 @@
 //   still gets the 413 instead of a reset.
 // - Replies are written to the socket directly from the gate's output side, and evhttp is told
 //   a reply is written only once the kernel has all of it (it may close the connection next).
-// - TLS connections are gated the same way (the gate sits above the TLS bufferevent and sees
-//   plaintext). Their replies go to the TLS bufferevent, which encrypts and writes them; when
-//   evhttp frees a connection whose TLS bufferevent still holds output, the worker's
-//   LingeringCloses keeps it alive until that output is written (linger.hpp).
+// - TLS connections are not gated (the filter cannot tell when the TLS layer has written its
+//   last byte); the HTTPS listener keeps evhttp's own handling, see docs/operations.md.
 #pragma once
 
 #include <event2/bufferevent.h>

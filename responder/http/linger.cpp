@@ -1,7 +1,6 @@
 // Lingering closes of refused plain-HTTP connections; see linger.hpp.
 #include "responder/http/linger.hpp"
 
-#include <event2/buffer.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -13,73 +12,6 @@ LingeringCloses::~LingeringCloses() { stop(); }
 void LingeringCloses::stop() noexcept {
   stopped_ = true;
   entries_.clear();  // each entry frees its event, then closes its socket
-  while (!flushing_.empty()) release(flushing_.begin()->first);
-}
-
-void LingeringCloses::adopt_tls(bufferevent* bev) noexcept {
-  if (bev == nullptr) return;
-  std::unique_ptr<Flushing> f;
-  try {
-    f = std::make_unique<Flushing>();
-  } catch (...) {
-  }
-  if (!f || stopped_ || window_.count() <= 0 || flushing_.size() >= max_sockets_) {
-    bufferevent_decref(bev);  // as before: freed now
-    return;
-  }
-  f->owner = this;
-  f->bev = bev;
-  f->timer.reset(evtimer_new(base_, &LingeringCloses::flush_timer_cb, f.get()));
-  if (!f->timer) {
-    bufferevent_decref(bev);
-    return;
-  }
-  Flushing* key = f.get();
-  try {
-    flushing_.emplace(key, std::move(f));
-  } catch (...) {
-    bufferevent_decref(bev);  // `f` (moved or not) frees its timer on the way out
-    return;
-  }
-  // The owner is inside bufferevent_free (it clears the callbacks after this returns):
-  // take the bufferevent over on the loop's next turn.
-  event_active(key->timer.get(), EV_TIMEOUT, 0);
-}
-
-void LingeringCloses::flush_timer_cb(evutil_socket_t, short, void* arg) noexcept {
-  auto* f = static_cast<Flushing*>(arg);
-  LingeringCloses* self = f->owner;
-  if (f->started || evbuffer_get_length(bufferevent_get_output(f->bev)) == 0) {
-    self->release(f);  // written, or the window ended
-    return;
-  }
-  f->started = true;
-  bufferevent_setcb(f->bev, nullptr, &LingeringCloses::flush_write_cb, &LingeringCloses::flush_event_cb, f);
-  bufferevent_setwatermark(f->bev, EV_WRITE, 0, 0);
-  bufferevent_enable(f->bev, EV_WRITE);
-  const auto ms = self->window_.count();
-  const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-  event_add(f->timer.get(), &tv);
-}
-
-void LingeringCloses::flush_write_cb(bufferevent* bev, void* arg) noexcept {
-  auto* f = static_cast<Flushing*>(arg);
-  if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) f->owner->release(f);
-}
-
-void LingeringCloses::flush_event_cb(bufferevent*, short, void* arg) noexcept {
-  auto* f = static_cast<Flushing*>(arg);
-  f->owner->release(f);  // an error or the peer's end: nothing more can be written
-}
-
-void LingeringCloses::release(Flushing* f) noexcept {
-  auto it = flushing_.find(f);
-  if (it == flushing_.end()) return;
-  std::unique_ptr<Flushing> owned = std::move(it->second);
-  flushing_.erase(it);
-  owned->timer.reset();
-  bufferevent_setcb(owned->bev, nullptr, nullptr, nullptr, nullptr);
-  bufferevent_decref(owned->bev);  // the last reference: frees it, closing the socket
 }
 
 void LingeringCloses::adopt(detail::Fd fd) noexcept {

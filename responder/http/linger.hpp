@@ -6,14 +6,8 @@
 // then the end), and what still arrives is read and dropped until the client closes or the
 // window ends. Nothing read is kept; the number of lingering sockets per worker is capped
 // (past it a socket is closed at once, as before). Loop thread only; one per Worker.
-//
-// A TLS connection ends differently: the TLS bufferevent may still hold encrypted bytes of
-// the last reply when evhttp frees the connection (the gate above it cannot know when TLS
-// has written its last byte). adopt_tls() keeps that bufferevent alive until its output has
-// gone to the kernel (or the window ends), then frees it, closing the socket.
 #pragma once
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include <chrono>
@@ -38,14 +32,10 @@ class LingeringCloses {
   // full) and closes it gracefully as above; closes it at once when the cap is reached, the
   // window is zero, or stop() was called.
   void adopt(detail::Fd fd) noexcept;
-  // Takes a reference to `bev` (a TLS bufferevent its owner is freeing; bufferevent_incref
-  // already called) and releases it once its output is written, it fails, or the window
-  // ends. Starts on the loop's next turn, after the owner's free has finished.
-  void adopt_tls(bufferevent* bev) noexcept;
   // Closes every lingering socket now and adopts none later (the worker is stopping).
   void stop() noexcept;
 
-  std::size_t size() const noexcept { return entries_.size() + flushing_.size(); }
+  std::size_t size() const noexcept { return entries_.size(); }
   std::uint64_t bytes_dropped() const noexcept { return bytes_dropped_; }
 
  private:
@@ -57,24 +47,12 @@ class LingeringCloses {
   };
   static void read_cb(evutil_socket_t fd, short what, void* arg) noexcept;
 
-  struct Flushing {
-    LingeringCloses* owner = nullptr;
-    bufferevent* bev = nullptr;  // one reference held
-    detail::EventPtr timer;      // the start on the next turn, then the window's end
-    bool started = false;
-  };
-  static void flush_timer_cb(evutil_socket_t, short, void* arg) noexcept;
-  static void flush_write_cb(bufferevent* bev, void* arg) noexcept;
-  static void flush_event_cb(bufferevent* bev, short what, void* arg) noexcept;
-  void release(Flushing* f) noexcept;
-
   event_base* base_;
   std::size_t max_sockets_;
   std::chrono::milliseconds window_;
   bool stopped_ = false;
   std::uint64_t bytes_dropped_ = 0;
   std::unordered_map<Entry*, std::unique_ptr<Entry>> entries_;
-  std::unordered_map<Flushing*, std::unique_ptr<Flushing>> flushing_;
 };
 
 }  // namespace trustmon::http

@@ -87,7 +87,7 @@ Status Worker::configure(evhttp* http) {
   return {};
 }
 
-// A TLS connection: a fresh SSL from the server's context, under the gate; evhttp sets the fd later.
+// A TLS connection: a fresh SSL from the server's context; evhttp sets the fd later.
 bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
   SSL* ssl = SSL_new(w->server_->tls_context());
@@ -99,7 +99,7 @@ bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
   }
   // A client that closes without close_notify is a normal end of a connection here.
   bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-  return Gate::wrap(*w, bev, true);
+  return bev;
 }
 
 // A plain connection: a socket bufferevent (evhttp sets the fd later) under the gate.
