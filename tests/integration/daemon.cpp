@@ -221,7 +221,7 @@ void Daemon::stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ADD_FAILURE() << "trustmond did not stop within 6 s of SIGTERM";
+  ADD_FAILURE() << "trustmond did not stop within 6 s of SIGTERM\n" << log();
   kill9();
 }
 
