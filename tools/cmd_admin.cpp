@@ -20,16 +20,7 @@ std::string id_path(const char* collection, std::uint32_t id) {
 
 int cmd_admin(HttpTransport& http, const AdminCall& call, std::ostream& out, std::ostream& err) {
   auto result = request_json(http, call.method, call.target, call.body);
-  if (!result) {
-    const Error& e = result.error();
-    print_error(err, e);
-    // A refusal by the server (it answered with an error object) vs. no answer at all.
-    const bool transport =
-        e.code == "connection_failed" || e.code == "bad_response" || e.code.rfind("http_", 0) == 0;
-    if (transport) return kExitFailed;
-    out << output_text(json{{"error", {{"code", e.code}, {"message", e.message}}}});
-    return kExitRefused;
-  }
+  if (!result) return report_call_error(result.error(), out, err);
   out << output_text(*result);
   return kExitOk;
 }

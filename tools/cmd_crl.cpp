@@ -70,15 +70,7 @@ int cmd_crl_check(HttpTransport& http, const CrlCheckOptions& options, std::ostr
     return kExitFailed;
   }
   auto answer = request_json(http, "GET", crl_check_target(options.issuer), std::nullopt);
-  if (!answer) {
-    const Error& e = answer.error();
-    print_error(err, e);
-    const bool transport =
-        e.code == "connection_failed" || e.code == "bad_response" || e.code.rfind("http_", 0) == 0;
-    if (transport) return kExitFailed;
-    out << output_text(json{{"error", {{"code", e.code}, {"message", e.message}}}});
-    return kExitRefused;
-  }
+  if (!answer) return report_call_error(answer.error(), out, err);
   if (!answer->is_object() || !answer->contains("agrees") || !(*answer)["agrees"].is_boolean()) {
     print_error(err, make_error(ErrorKind::invalid, "bad_response", "the answer has no \"agrees\""));
     return kExitFailed;

@@ -164,6 +164,10 @@ int cmd_demo_pki(const DemoPkiOptions& options, std::ostream& out, std::ostream&
 std::string output_text(const nlohmann::json& j);
 // "trustmonctl: CODE: MESSAGE" on `err`.
 void print_error(std::ostream& err, const Error& e);
+// A failed API call: the error on `err`; a refusal by the server (it answered with an error
+// object) is also printed on `out` as {"error":{...}} and gives kExitRefused, no answer at
+// all (connection, malformed reply) gives kExitFailed.
+int report_call_error(const Error& e, std::ostream& out, std::ostream& err);
 // Prints a command's summary (its to_json()) or its error; returns the exit code.
 template <typename Summary>
 int print_summary(const Result<Summary>& summary, std::ostream& out, std::ostream& err) {

@@ -14,6 +14,14 @@ void print_error(std::ostream& err, const Error& e) {
   err << "trustmonctl: " << e.code << ": " << e.message << "\n";
 }
 
+int report_call_error(const Error& e, std::ostream& out, std::ostream& err) {
+  print_error(err, e);
+  const bool transport = e.code == "connection_failed" || e.code == "bad_response" || e.code.rfind("http_", 0) == 0;
+  if (transport) return kExitFailed;
+  out << output_text(nlohmann::json{{"error", {{"code", e.code}, {"message", e.message}}}});
+  return kExitRefused;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);

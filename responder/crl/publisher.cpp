@@ -257,6 +257,14 @@ storage::CrlRecord built_record(Bytes der, const CrlParams& params, std::size_t 
 
 }  // namespace
 
+// A failed build: counted, and the error says which CRL of which issuer.
+Status Publisher::count_failure(Error e, const char* what, const pki::Issuer& issuer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.failures;
+  e.message = std::string(what) + " of issuer \"" + issuer.name + "\": " + e.message;
+  return e;
+}
+
 // What every CRL of this signer carries: issuer, AKI, times, expiredCertsOnCRL when configured.
 Result<CrlParams> Publisher::params_of(const CrlSigner& signer, UnixTime this_update, UnixTime next_update) const {
   CrlParams params;
@@ -281,14 +289,13 @@ Status Publisher::store(std::size_t index, std::vector<std::shared_ptr<const sto
       const std::string number = storage::crl_number_decimal(r->number);
       const std::string base = storage::crl_number_decimal(r->base_number);
       const std::string digest = hex_encode(r->sha256);
-      registry::CrlPublishedFields f;
-      f.issuer = issuer_name;
-      f.number_decimal = number;
-      f.source = "built";
-      f.this_update = r->this_update;
-      f.next_update = r->next_update;
-      f.entries = r->entries;
-      f.sha256_hex = digest;
+      registry::CrlPublishedFields f{.issuer = issuer_name,
+                                     .number_decimal = number,
+                                     .source = "built",
+                                     .this_update = r->this_update,
+                                     .next_update = r->next_update,
+                                     .entries = r->entries,
+                                     .sha256_hex = digest};
       f.scope = r->scope.kind == storage::CrlKind::delta ? "delta"
                 : r->scope.shard != storage::kNoShard   ? "shard"
                                                         : "complete";
@@ -309,12 +316,7 @@ Status Publisher::build(std::size_t index) {
   const pki::Issuer& issuer = *signer.issuer;
   State& state = states_[index];
   const UnixTime now = clock_.now();
-  const auto failed = [&](Error e) -> Status {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.failures;
-    e.message = "CRL of issuer \"" + issuer.name + "\": " + e.message;
-    return e;
-  };
+  const auto failed = [&](Error e) { return count_failure(std::move(e), "CRL", issuer); };
   state.changed = false;  // status changes committed from here on mark it again
   state.delta_changed = false;
 
@@ -392,12 +394,7 @@ Status Publisher::build_delta(std::size_t index) {
   const CrlSigner& signer = signers_.at(index);
   const pki::Issuer& issuer = *signer.issuer;
   const UnixTime now = clock_.now();
-  const auto failed = [&](Error e) -> Status {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++stats_.failures;
-    e.message = "delta CRL of issuer \"" + issuer.name + "\": " + e.message;
-    return e;
-  };
+  const auto failed = [&](Error e) { return count_failure(std::move(e), "delta CRL", issuer); };
   state.delta_changed = false;
   Bytes number;
   auto revoked = read_revoked(issuer, now, &number);

@@ -131,6 +131,7 @@ class Publisher {
   };
   Result<std::shared_ptr<const Revoked>> read_revoked(const pki::Issuer& issuer, UnixTime now, Bytes* next_number);
   Status store(std::size_t index, std::vector<std::shared_ptr<const storage::CrlRecord>> records);
+  Status count_failure(Error e, const char* what, const pki::Issuer& issuer);
   Result<CrlParams> params_of(const CrlSigner& signer, UnixTime this_update, UnixTime next_update) const;
   void loop();
   Status round();

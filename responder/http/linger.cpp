@@ -43,10 +43,7 @@ void LingeringCloses::read_cb(evutil_socket_t fd, short what, void* arg) noexcep
   char sink[16384];
   for (int i = 0; i < 64 && !done; ++i) {
     const ssize_t n = ::recv(fd, sink, sizeof sink, 0);
-    if (n > 0) {
-      self->bytes_dropped_ += static_cast<std::uint64_t>(n);
-      continue;
-    }
+    if (n > 0) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0 && errno == EINTR) continue;
     done = true;  // the client closed, or the connection failed

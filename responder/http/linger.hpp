@@ -35,8 +35,6 @@ class LingeringCloses {
   // Closes every lingering socket now and adopts none later (the worker is stopping).
   void stop() noexcept;
 
-  std::size_t size() const noexcept { return entries_.size(); }
-  std::uint64_t bytes_dropped() const noexcept { return bytes_dropped_; }
 
  private:
   struct Entry {
@@ -51,7 +49,6 @@ class LingeringCloses {
   std::size_t max_sockets_;
   std::chrono::milliseconds window_;
   bool stopped_ = false;
-  std::uint64_t bytes_dropped_ = 0;
   std::unordered_map<Entry*, std::unique_ptr<Entry>> entries_;
 };
 

@@ -254,8 +254,13 @@ storage::Writer::Job publish_job(std::shared_ptr<const UploadedCrl> crl, std::st
     const std::string digest = hex_encode(crl->record.sha256);
     auto seq = storage::append_event(
         txn, {"crl.published", actor_label,
-              crl_published_payload({crl->issuer_name, number, "uploaded", crl->record.this_update,
-                                     crl->record.next_update, crl->record.entries, digest, "", -1, ""}),
+              crl_published_payload({.issuer = crl->issuer_name,
+                                     .number_decimal = number,
+                                     .source = "uploaded",
+                                     .this_update = crl->record.this_update,
+                                     .next_update = crl->record.next_update,
+                                     .entries = crl->record.entries,
+                                     .sha256_hex = digest}),
               crl->record.published_at});
     if (!seq) return std::move(seq).error();
     return {};
