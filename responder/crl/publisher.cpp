@@ -289,13 +289,14 @@ Status Publisher::store(std::size_t index, std::vector<std::shared_ptr<const sto
       const std::string number = storage::crl_number_decimal(r->number);
       const std::string base = storage::crl_number_decimal(r->base_number);
       const std::string digest = hex_encode(r->sha256);
-      registry::CrlPublishedFields f{.issuer = issuer_name,
-                                     .number_decimal = number,
-                                     .source = "built",
-                                     .this_update = r->this_update,
-                                     .next_update = r->next_update,
-                                     .entries = r->entries,
-                                     .sha256_hex = digest};
+      registry::CrlPublishedFields f;
+      f.issuer = issuer_name;
+      f.number_decimal = number;
+      f.source = "built";
+      f.this_update = r->this_update;
+      f.next_update = r->next_update;
+      f.entries = r->entries;
+      f.sha256_hex = digest;
       f.scope = r->scope.kind == storage::CrlKind::delta ? "delta"
                 : r->scope.shard != storage::kNoShard   ? "shard"
                                                         : "complete";

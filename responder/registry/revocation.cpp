@@ -252,16 +252,16 @@ storage::Writer::Job publish_job(std::shared_ptr<const UploadedCrl> crl, std::st
     if (Status s = storage::put_crl(txn, crl->issuer, crl->record); !s) return s;
     const std::string number = storage::crl_number_decimal(crl->record.number);
     const std::string digest = hex_encode(crl->record.sha256);
+    CrlPublishedFields f;
+    f.issuer = crl->issuer_name;
+    f.number_decimal = number;
+    f.source = "uploaded";
+    f.this_update = crl->record.this_update;
+    f.next_update = crl->record.next_update;
+    f.entries = crl->record.entries;
+    f.sha256_hex = digest;
     auto seq = storage::append_event(
-        txn, {"crl.published", actor_label,
-              crl_published_payload({.issuer = crl->issuer_name,
-                                     .number_decimal = number,
-                                     .source = "uploaded",
-                                     .this_update = crl->record.this_update,
-                                     .next_update = crl->record.next_update,
-                                     .entries = crl->record.entries,
-                                     .sha256_hex = digest}),
-              crl->record.published_at});
+        txn, {"crl.published", actor_label, crl_published_payload(f), crl->record.published_at});
     if (!seq) return std::move(seq).error();
     return {};
   };
