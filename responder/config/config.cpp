@@ -177,6 +177,9 @@ const std::vector<Setting>& schema() {
                "nextUpdate - thisUpdate of OCSP responses (pre-signed and live)."),
       duration("ocsp", "refresh_margin", &Config::ocsp_refresh_margin, 60, 365 * 86400,
                "Re-sign a pre-signed response when its nextUpdate is this close."),
+      duration("ocsp", "expired_validity", &Config::ocsp_expired_validity, 300, 366 * 86400,
+               "nextUpdate - thisUpdate of responses for certificates past their notAfter; they carry\n"
+               "# ArchiveCutoff (RFC 6960 section 4.4.4) = the CA's notBefore, and are re-signed this rarely."),
       duration("ocsp", "refresh_interval", &Config::ocsp_refresh_interval, 1, 86400,
                "Pause between passes of the background re-signer."),
       integer("ocsp", "refresh_rate", &Config::ocsp_refresh_rate, 1, 1000000,
@@ -350,6 +353,8 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
     c.tl_signer_key = resolve(base_dir, c.tl_signer_key);
   if (c.csr_default_ttl > c.csr_max_ttl)
     return invalid(source, "csr.default_ttl must not be longer than csr.max_ttl");
+  if (c.ocsp_refresh_margin >= c.ocsp_expired_validity)
+    return invalid(source, "ocsp.refresh_margin must be shorter than ocsp.expired_validity");
   if (c.ocsp_refresh_margin >= c.ocsp_validity)
     return invalid(source, "ocsp.refresh_margin must be shorter than ocsp.validity");
   return c;

@@ -70,6 +70,7 @@ struct Config {
   // [ocsp]
   UnixTime ocsp_validity = 86400;         // nextUpdate - thisUpdate
   UnixTime ocsp_refresh_margin = 6 * 3600;  // re-sign when nextUpdate is this close
+  UnixTime ocsp_expired_validity = 30 * 86400;  // ... for certificates past notAfter (ArchiveCutoff)
   UnixTime ocsp_refresh_interval = 10;    // seconds between refresher passes
   unsigned ocsp_refresh_rate = 2000;      // signatures per second at most, for the refresher
   std::string ocsp_nonce = "echo";        // echo | ignore

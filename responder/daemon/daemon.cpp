@@ -128,7 +128,8 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
     : issuers(std::move(issuer_set)),
       responders(std::move(responder_table)),
       ocsp_settings(ocsp_options),
-      responder(responders, ocsp_settings, d.clock_),
+      answer_keeper(d.writer_),
+      responder(responders, ocsp_settings, d.clock_, &answer_keeper),
       csr_service(*d.env_, d.writer_, d.clock_, csr_policy(c, issuers)),
       csr_sweeper(csr_service, std::chrono::seconds(c.csr_sweep_interval)),
       crl_comparer(*d.env_),
@@ -173,6 +174,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   });
   server.add_metrics_source([this, &d](std::string& out) {
     out += ocsp_counters.metrics_text();
+    out += answer_keeper.metrics_text();
     out += api.counters.metrics_text();
     out += d.feed_.metrics_text();
     out += d.writer_.stats().metrics_text();

@@ -82,6 +82,7 @@ class Daemon {
     pki::IssuerSet issuers;
     ocsp::ResponderTable responders;  // each issuer's OCSP responder keys, by issuer id
     ocsp::OcspOptions ocsp_settings;
+    ocsp::AnswerKeeper answer_keeper;  // live answers until the Writer stored them
     ocsp::Responder responder;
     csr::CsrService csr_service;
     csr::ExpirySweeper csr_sweeper;          // thread

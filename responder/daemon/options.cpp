@@ -34,6 +34,7 @@ ocsp::OcspOptions ocsp_options(const config::Config& c) {
   ocsp::OcspOptions o;
   o.validity = c.ocsp_validity;
   o.refresh_margin = c.ocsp_refresh_margin;
+  o.expired_validity = c.ocsp_expired_validity;
   o.echo_nonce = c.ocsp_nonce == "echo";
   o.unknown_as_revoked = c.ocsp_unknown == "revoked";
   o.max_certids = c.ocsp_max_certids;

@@ -9,6 +9,9 @@ Status validate(const OcspOptions& o) {
     return make_error(ErrorKind::invalid, "invalid_config",
                       "ocsp refresh margin must be below 90% of the validity (else responses are re-signed "
                       "as soon as they are stored)");
+  if (o.expired_validity < 60 || o.refresh_margin >= o.expired_validity - o.expired_validity / 10)
+    return make_error(ErrorKind::invalid, "invalid_config",
+                      "ocsp expired validity must be at least 60 seconds and leave the refresh margin below 90% of it");
   if (o.fresh_margin < 0 || o.fresh_margin >= o.refresh_margin)
     return make_error(ErrorKind::invalid, "invalid_config", "ocsp fresh margin must be below the refresh margin");
   if (o.clock_skew < 0 || o.backdate < 0 || o.backdate >= o.validity)

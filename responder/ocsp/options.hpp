@@ -13,6 +13,9 @@ struct OcspOptions {
   // nextUpdate - thisUpdate, for pre-signed and live responses (RFC 5019 §2.2.4 asks
   // for a validity that lets caches work; a day is the usual choice).
   UnixTime validity = 86400;
+  // The same for certificates past their notAfter: their status no longer changes, so
+  // their responses carry ArchiveCutoff (RFC 6960 §4.4.4) and live long (presign.hpp).
+  UnixTime expired_validity = 30 * 86400;
   // The refresher re-signs a pre-signed response once now >= nextUpdate - refresh_margin.
   UnixTime refresh_margin = 6 * 3600;
   // A pre-signed response is served only while now + fresh_margin < nextUpdate, so a

@@ -1,11 +1,23 @@
 // Pre-signing: the single-CertID response for a known certificate, as stored in
 // ocsp_responses and served without crypto on the hot path.
 //
-// Policy: pre-signed responses use a SHA-1 CertID with NULL parameters (the default of
-// OpenSSL, browsers and most libraries; RFC 5019 §2.1.1), no nonce, thisUpdate =
-// now - backdate and nextUpdate = thisUpdate + validity - jitter, where the jitter is a
-// deterministic function of the serial in [0, validity/10): responses signed in one
-// batch then fall due at different times instead of all at once.
+// Policy:
+//  * where a response is stored: ocsp_responses under the certificate's key for a SHA-1
+//    CertID with NULL parameters (the default of OpenSSL, browsers and most libraries;
+//    RFC 5019 §2.1.1), which the refresher signs for every certificate; under the
+//    certificate's key || u8(HashAlg) for the other CertID hashes (SHA-256 as RFC 9919
+//    recommends, SHA-384, SHA-512), stored once a client asked in that hash
+//    (answer_keeper.hpp) and then kept fresh by the refresher like the SHA-1 one. Whoever
+//    changes a certificate's status replaces its SHA-1 response and drops the others in
+//    the same transaction (drop_other_hash_responses);
+//  * no nonce; thisUpdate = now - backdate;
+//  * nextUpdate = thisUpdate + validity - jitter, where the jitter is a deterministic
+//    function of the serial in [0, validity/10): responses signed in one batch then fall
+//    due at different times instead of all at once;
+//  * a certificate past its notAfter no longer changes status: its response lives
+//    expired_validity instead, and carries the ArchiveCutoff singleExtension (RFC 6960
+//    §4.4.4) with the CA's notBefore, as the status of every certificate the CA issued
+//    has been kept since then (a qualified service keeps it after expiry).
 #pragma once
 
 #include "common/bytes.hpp"
@@ -15,24 +27,49 @@
 #include "responder/ocsp/options.hpp"
 #include "responder/ocsp/responder_keys.hpp"
 #include "responder/ocsp/signer.hpp"
+#include "storage/lmdb.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::ocsp {
 
+// The hash of the CertID every certificate has a pre-signed response for.
 inline constexpr HashAlg kPresignHashAlg = HashAlg::sha1;
+
+// The ocsp_responses key of the response for `cert_key` (a certs key) in `alg`.
+Bytes response_key(ByteView cert_key, HashAlg alg);
+// The algorithm of an ocsp_responses key whose certs key is `cert_key` long; nullopt when
+// it is none of the forms response_key() writes.
+std::optional<HashAlg> response_key_alg(ByteView key, std::size_t cert_key_size) noexcept;
+// Deletes the stored responses of `cert_key` in every hash but kPresignHashAlg.
+Status drop_other_hash_responses(storage::WriteTxn& txn, ByteView cert_key);
 
 // Seconds taken off the validity of this serial's pre-signed responses.
 UnixTime presign_jitter(ByteView serial, UnixTime validity) noexcept;
 
-// The SingleStatus a certs record states (good or revoked, with reason and invalidity date).
-SingleStatus status_from_record(ByteView certid_der, const storage::CertRecord& record, UnixTime this_update,
-                                UnixTime next_update) noexcept;
+// When a response for `record` signed at `now` is valid, and its archive cutoff (0: none).
+struct ResponseWindow {
+  UnixTime this_update = 0;
+  UnixTime next_update = 0;
+  UnixTime archive_cutoff = 0;
+};
+// `jitter`: take presign_jitter(serial) off the validity (pre-signed responses; live
+// answers are signed one at a time and need none).
+ResponseWindow response_window(const ResponderKeys& issuer, const storage::CertRecord& record, ByteView serial,
+                               const OcspOptions& options, UnixTime now, bool jitter) noexcept;
+// True when `record` is past its notAfter at `now`.
+bool is_expired(const storage::CertRecord& record, UnixTime now) noexcept;
+
+// The SingleStatus a certs record states (good or revoked, with reason and invalidity
+// date), valid over `window`.
+SingleStatus status_from_record(ByteView certid_der, const storage::CertRecord& record,
+                                const ResponseWindow& window) noexcept;
 
 // True when a stored response states what `record` states (status and revocation time).
 bool presigned_matches(const storage::OcspResponseView& response, const storage::CertRecord& record) noexcept;
 
+// The pre-signed response of `serial` for a CertID in `alg`.
 Result<storage::OcspResponseRecord> presign(const ResponderKeys& issuer, ByteView serial,
                                             const storage::CertRecord& record, const OcspOptions& options,
-                                            UnixTime now);
+                                            UnixTime now, HashAlg alg = kPresignHashAlg);
 
 }  // namespace trustmon::ocsp

@@ -15,6 +15,7 @@ namespace trustmon::ocsp {
 
 struct Refresher::Due {
   Bytes key;                  // cert key (issuer id || serial length || serial)
+  HashAlg alg = kPresignHashAlg;  // the CertID hash of the response
   storage::CertRecord record;  // what was read, and signed from
   Bytes value;                // encoded OcspResponseRecord once signed
   UnixTime produced_at = 0;
@@ -151,6 +152,23 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
       }
       auto at = cur->seek(resume);
       if (at && *at && skip_resume && std::ranges::equal(cur->key(), resume)) at = cur->next();
+      // The stored responses are walked alongside: a certificate's are at its key (SHA-1)
+      // and right after it (its key || hash octet), before the next certificate's.
+      auto responses = storage::Cursor::open(txn, storage::Table::ocsp_responses);
+      if (!responses) {
+        log().error("ocsp refresher: {}", responses.error().message);
+        std::lock_guard lock(mu_);
+        ++stats_.failures;
+        return stored;
+      }
+      Result<bool> rat = responses->seek(resume);
+      const auto response_valid = [&] {
+        if (rat) return *rat;
+        log().error("ocsp refresher: {}", rat.error().message);
+        ++failures;
+        rat = false;
+        return false;
+      };
       std::size_t looked = 0;
       bool full = false;  // the batch or the chunk filled: the issuer's range goes on
       Status walked = storage::for_each_prefix(*cur, std::move(at), prefix, [&](ByteView key, ByteView value) {
@@ -161,18 +179,24 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
         ++looked;
         ++scanned;
         resume.assign(key.begin(), key.end());
+        while (response_valid() && std::ranges::lexicographical_compare(responses->key(), key)) rat = responses->next();
         auto record = storage::decode_cert(value);
         if (!record) {
           ++failures;
           return true;
         }
-        bool is_due = true;
-        auto stored_resp = txn.get(storage::Table::ocsp_responses, key);
-        if (stored_resp && stored_resp->has_value()) {
-          auto view = storage::view_ocsp_response(**stored_resp);
-          is_due = !view || view->next_update - options_.refresh_margin <= now || !presigned_matches(*view, *record);
+        const auto is_due = [&](ByteView stored) {
+          auto view = storage::view_ocsp_response(stored);
+          return !view || view->next_update - options_.refresh_margin <= now || !presigned_matches(*view, *record);
+        };
+        bool has_presigned = false;
+        for (; response_valid() && has_prefix(responses->key(), key); rat = responses->next()) {
+          const auto alg = response_key_alg(responses->key(), key.size());
+          if (!alg) continue;
+          if (*alg == kPresignHashAlg) has_presigned = true;
+          if (is_due(responses->value())) due.push_back(Due{Bytes(key.begin(), key.end()), *alg, *record, {}, 0});
         }
-        if (is_due) due.push_back(Due{Bytes(key.begin(), key.end()), *record, {}, 0});
+        if (!has_presigned) due.push_back(Due{Bytes(key.begin(), key.end()), kPresignHashAlg, *record, {}, 0});
         return true;
       });
       if (!walked) {
@@ -213,7 +237,7 @@ std::size_t Refresher::store(const ResponderKeys& issuer, std::vector<Due>& due)
       continue;
     }
     const UnixTime now = clock_.now();
-    auto rec = presign(issuer, key->serial, d.record, options_, now);
+    auto rec = presign(issuer, key->serial, d.record, options_, now, d.alg);
     if (!rec) {
       ++failures;
       log().error("ocsp refresher: signing for issuer {} failed: {}", issuer.name, rec.error().message);
@@ -245,7 +269,8 @@ std::size_t Refresher::store(const ResponderKeys& issuer, std::vector<Due>& due)
           ++outcome->skipped;
           continue;
         }
-        auto existing = wtxn.get(storage::Table::ocsp_responses, d.key);
+        const Bytes response = response_key(d.key, d.alg);
+        auto existing = wtxn.get(storage::Table::ocsp_responses, response);
         if (!existing) return std::move(existing).error();
         if (existing->has_value()) {
           auto view = storage::view_ocsp_response(**existing);
@@ -254,7 +279,7 @@ std::size_t Refresher::store(const ResponderKeys& issuer, std::vector<Due>& due)
             continue;
           }
         }
-        if (auto put = wtxn.put(storage::Table::ocsp_responses, d.key, d.value); !put) return put;
+        if (auto put = wtxn.put(storage::Table::ocsp_responses, response, d.value); !put) return put;
         ++outcome->stored;
       }
       return {};

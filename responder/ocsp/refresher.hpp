@@ -1,9 +1,12 @@
 // Background re-signing of pre-signed OCSP responses before they go stale.
 //
 // Policy:
-//  * a pass walks `certs` issuer by issuer (only issuers in the table) and finds the
-//    certificates whose pre-signed response is missing, undecodable, due
-//    (nextUpdate - refresh_margin <= now) or no longer states the certs record's status;
+//  * a pass walks `certs` issuer by issuer (only issuers in the table), and alongside it
+//    `ocsp_responses`, and finds the certificates whose SHA-1 pre-signed response is
+//    missing, and every stored response (SHA-1, or another CertID hash a client asked in:
+//    presign.hpp) that is undecodable, due (nextUpdate - refresh_margin <= now) or no
+//    longer states the certs record's status. A certificate past its notAfter is signed
+//    with expired_validity and ArchiveCutoff, so it falls due that rarely;
 //  * reading happens in short read transactions (at most `batch_size` due entries or
 //    kScanChunk scanned entries per transaction), so the map can grow and old pages
 //    can be reclaimed while a pass runs;

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <vector>
 
 #include "common/log.hpp"
+#include "responder/ocsp/answer_keeper.hpp"
 #include "responder/ocsp/presign.hpp"
 #include "responder/ocsp/request.hpp"
 #include "storage/records.hpp"
@@ -39,8 +41,8 @@ ByteView etag_source_of(ByteView response_der) noexcept {
 
 }  // namespace
 
-Responder::Responder(const ResponderTable& issuers, OcspOptions options, const Clock& clock)
-    : issuers_(issuers), options_(options), clock_(clock) {
+Responder::Responder(const ResponderTable& issuers, OcspOptions options, const Clock& clock, AnswerKeeper* keeper)
+    : issuers_(issuers), options_(options), clock_(clock), keeper_(keeper) {
   for (const ResponderKeys* k : issuers_.all()) {
     auto b = std::make_unique<Budget>();
     b->tokens = options_.live_signatures_per_second;  // start with a full second's worth
@@ -92,6 +94,7 @@ Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn)
     Answer a;
     why_live = try_presigned(*issuer, req.certids[0], now, txn, a);
     if (!is_live(why_live)) return a;  // served, or a storage fault
+    if (keeper_ != nullptr) return kept_or_live(*issuer, req.certids[0], now, txn, why_live);
   }
   std::optional<ByteView> nonce;
   if (echo) nonce = req.nonce_extn_value;
@@ -121,9 +124,7 @@ const ResponderKeys* Responder::select_issuer(std::span<const CertIdRef> certids
 
 Outcome Responder::try_presigned(const ResponderKeys& issuer, const CertIdRef& certid, UnixTime now,
                                  const storage::ReadTxn& txn, Answer& out) const {
-  // Pre-signed responses are SHA-1 (presign.hpp): no need to look into the stored DER.
-  if (certid.alg != kPresignHashAlg) return Outcome::live_hash_alg;
-  const Bytes key = storage::encode_cert_key(issuer.id, certid.serial);
+  const Bytes key = response_key(storage::encode_cert_key(issuer.id, certid.serial), certid.alg);
   auto stored = txn.get(storage::Table::ocsp_responses, key);
   if (!stored) {
     log_fault(clock_, stored.error());
@@ -136,7 +137,7 @@ Outcome Responder::try_presigned(const ResponderKeys& issuer, const CertIdRef& c
   if (!(now + options_.fresh_margin < view->next_update && view->this_update <= now + options_.clock_skew))
     return Outcome::live_stale;
   if (options_.check_presigned_status) {
-    auto cert = txn.get(storage::Table::certs, key);
+    auto cert = txn.get(storage::Table::certs, storage::encode_cert_key(issuer.id, certid.serial));
     if (!cert) {
       log_fault(clock_, cert.error());
       out = error_answer(Outcome::storage_fault);
@@ -157,12 +158,64 @@ Outcome Responder::try_presigned(const ResponderKeys& issuer, const CertIdRef& c
   return out.outcome;
 }
 
+Answer Responder::kept_or_live(const ResponderKeys& issuer, const CertIdRef& certid, UnixTime now,
+                               const storage::ReadTxn& txn, Outcome why_live) const {
+  const Bytes cert_key = storage::encode_cert_key(issuer.id, certid.serial);
+  auto got = txn.get(storage::Table::certs, cert_key);
+  if (!got) {
+    log_fault(clock_, got.error());
+    return error_answer(Outcome::storage_fault);
+  }
+  // A serial we do not hold is answered live and not kept: nothing would replace the
+  // answer when the certificate arrives, and unknown serials must not fill the store.
+  if (!got->has_value()) return sign_live(issuer, std::span<const CertIdRef>(&certid, 1), std::nullopt, now, txn, why_live);
+  auto record = storage::decode_cert(**got);
+  if (!record) {
+    log_fault(clock_, record.error());
+    return error_answer(Outcome::storage_fault);
+  }
+  const Bytes key = response_key(cert_key, certid.alg);
+  const auto states_record = [&](const KeptAnswer& k) {
+    return k.status == record->status &&
+           (record->status != storage::CertStatus::revoked || k.revocation_time == record->revocation_time);
+  };
+  const auto serve = [&](std::shared_ptr<const KeptAnswer> k, Outcome outcome) {
+    Answer a;
+    a.outcome = outcome;
+    a.owned = k->der;
+    a.body = a.owned;
+    a.produced_at = k->produced_at;
+    a.this_update = k->this_update;
+    a.next_update = k->next_update;
+    a.cacheable = true;
+    a.etag_source = etag_source_of(a.body);
+    return a;
+  };
+  if (auto kept = keeper_->find(key);
+      kept && states_record(*kept) && now + options_.fresh_margin < kept->next_update && kept->this_update <= now + options_.clock_skew)
+    return serve(std::move(kept), Outcome::presigned);
+
+  Answer a = sign_live(issuer, std::span<const CertIdRef>(&certid, 1), std::nullopt, now, txn, why_live);
+  if (!is_live(a.outcome)) return a;
+  auto mine = std::make_shared<KeptAnswer>();
+  mine->der = a.owned;
+  mine->status = record->status;
+  mine->revocation_time = record->status == storage::CertStatus::revoked ? record->revocation_time : 0;
+  mine->produced_at = a.produced_at;
+  mine->this_update = a.this_update;
+  mine->next_update = a.next_update;
+  auto served = keeper_->keep(key, mine, now + options_.fresh_margin);
+  if (served == mine) return a;
+  return serve(std::move(served), why_live);
+}
+
 Answer Responder::sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids,
                             std::optional<ByteView> nonce, UnixTime now, const storage::ReadTxn& txn,
                             Outcome why_live) const {
   if (!take_signing_token(issuer.id, now)) return error_answer(Outcome::signing_budget);
   const UnixTime this_update = now - options_.backdate;
-  const UnixTime next_update = this_update + options_.validity;
+  UnixTime next_update = std::numeric_limits<UnixTime>::max();  // the earliest of the singles'
+
   std::vector<SingleStatus> statuses;
   statuses.reserve(certids.size());
   bool extended_revoke = false;
@@ -179,13 +232,16 @@ Answer Responder::sign_live(const ResponderKeys& issuer, std::span<const CertIdR
         log_fault(clock_, record.error());
         return error_answer(Outcome::storage_fault);
       }
-      statuses.push_back(status_from_record(c.der, *record, this_update, next_update));
+      const ResponseWindow window = response_window(issuer, *record, c.serial, options_, now, false);
+      statuses.push_back(status_from_record(c.der, *record, window));
+      next_update = std::min(next_update, window.next_update);
       continue;
     }
     SingleStatus s;
     s.certid_der = c.der;
     s.this_update = this_update;
-    s.next_update = next_update;
+    s.next_update = this_update + options_.validity;
+    next_update = std::min(next_update, s.next_update);
     if (options_.unknown_as_revoked) {
       // RFC 6960 §2.2: a serial never issued is "revoked", certificateHold, at the epoch,
       // with the extended-revoke extension telling clients what that means.

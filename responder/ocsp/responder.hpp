@@ -5,20 +5,26 @@
 //  1. empty, larger than max_request_bytes, or unparsable -> malformedRequest;
 //  2. any CertID whose issuer we do not know (including an unsupported hash algorithm),
 //     or CertIDs of different issuers (one signature cannot speak for two) -> unauthorized;
-//  3. one CertID and no nonce to echo: the pre-signed response in ocsp_responses, if it
-//     is fresh (now + fresh_margin < nextUpdate, thisUpdate <= now + clock_skew), the
-//     request's CertID uses SHA-1 (pre-signed responses always do, kPresignHashAlg; other
-//     algorithms are answered live), and (with check_presigned_status) the certs record
-//     still states the same status;
+//  3. one CertID and no nonce to echo: the pre-signed response stored for it in
+//     ocsp_responses (presign.hpp: under response_key(cert key, CertID hash), so SHA-1
+//     and other hashes each have their own), if it is fresh (now + fresh_margin <
+//     nextUpdate, thisUpdate <= now + clock_skew) and (with check_presigned_status) the
+//     certs record still states the same status; otherwise, for a certificate we hold,
+//     the answer an AnswerKeeper holds for it (a live answer not yet stored), if it
+//     states the record's status and is fresh. Both are served as `presigned`;
 //  4. otherwise sign live from the certs table, within the issuer's signing budget
 //     (live_signatures_per_second; spent -> tryLater): good -> good, revoked -> revoked
 //     with time, reason and invalidity date, absent -> unknown (or revoked per RFC 6960
-//     §2.2 with unknown_as_revoked). A serial never seen is never "good".
+//     §2.2 with unknown_as_revoked). A serial never seen is never "good". A certificate
+//     past its notAfter gets the ArchiveCutoff window (presign.hpp). A live answer for
+//     one CertID of a certificate we hold, without a nonce, goes to the AnswerKeeper,
+//     which stores it for the next request (answer_keeper.hpp); when another request's
+//     answer was kept first, that one is served, so every request gets the same bytes.
 //  Storage or signing failures -> internalError. answer() never throws.
 //
 // Contract with writers: whoever changes a certificate's status in `certs` replaces or
-// deletes its `ocsp_responses` entry in the same transaction (check_presigned_status is
-// the safety net, not the mechanism).
+// deletes its `ocsp_responses` entries (every CertID hash: drop_other_hash_responses) in
+// the same transaction (check_presigned_status is the safety net, not the mechanism).
 #pragma once
 
 #include <cstddef>
@@ -31,6 +37,7 @@
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
+#include "responder/ocsp/answer_keeper.hpp"
 #include "responder/ocsp/options.hpp"
 #include "responder/ocsp/request.hpp"
 #include "responder/ocsp/signer.hpp"
@@ -47,10 +54,9 @@ enum class Outcome : std::uint8_t {
   // successful, signed live; the name says why no pre-signed response was served:
   live_nonce,           // a nonce to echo
   live_multiple,        // more than one CertID
-  live_missing,         // none stored
+  live_missing,         // none stored (nor kept)
   live_undecodable,     // the stored record does not decode
   live_stale,           // outside its freshness window
-  live_hash_alg,        // the request's CertID is not SHA-1 (kPresignHashAlg)
   live_status_changed,  // certs no longer states what it states (or holds no record)
   malformed,            // malformedRequest: empty, too large, or refused by the parser
                         // (its reason is logged at debug)
@@ -101,9 +107,10 @@ struct Answer {
 
 class Responder {
  public:
-  // `issuers` and `clock` must outlive the Responder. Thread-safe: answer() is const
-  // and may run on every worker thread at once.
-  Responder(const ResponderTable& issuers, OcspOptions options, const Clock& clock);
+  // `issuers`, `clock` and `keeper` must outlive the Responder; without a keeper, live
+  // answers are neither kept nor stored. Thread-safe: answer() is const and may run on
+  // every worker thread at once.
+  Responder(const ResponderTable& issuers, OcspOptions options, const Clock& clock, AnswerKeeper* keeper = nullptr);
 
   // `txn` must be active (inside a ReadScope) and stay so while `body` is used.
   Answer answer(ByteView request_der, const storage::ReadTxn& txn) const noexcept;
@@ -119,6 +126,9 @@ class Responder {
   // answer; otherwise the live_* reason the stored response cannot be served.
   Outcome try_presigned(const ResponderKeys& issuer, const CertIdRef& certid, UnixTime now,
                         const storage::ReadTxn& txn, Answer& out) const;
+  // Steps 3 (the kept answer) and 4 for one CertID without a nonce, with the keeper.
+  Answer kept_or_live(const ResponderKeys& issuer, const CertIdRef& certid, UnixTime now,
+                      const storage::ReadTxn& txn, Outcome why_live) const;
   // Step 4: signs `certids` (with the nonce to echo, if any) within the issuer's signing
   // budget; `why_live` becomes the answer's outcome.
   Answer sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids, std::optional<ByteView> nonce,
@@ -135,6 +145,7 @@ class Responder {
   const ResponderTable& issuers_;
   OcspOptions options_;
   const Clock& clock_;
+  AnswerKeeper* keeper_;
   // One per issuer, built in the constructor (the map itself is never modified after).
   std::unordered_map<storage::IssuerId, std::unique_ptr<Budget>> budgets_;
 };

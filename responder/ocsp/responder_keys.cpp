@@ -112,8 +112,12 @@ Status ResponderTable::add(const pki::Issuer& issuer, X509Ptr responder_cert, Ev
     if (keys->responder_cert_der.empty())
       return ossl_error(ErrorKind::invalid, "issuer_invalid", "cannot encode responder certificate");
   }
+  auto ca_not_before = asn1_time_to_unix(X509_get0_notBefore(ca));
+  if (!ca_not_before)
+    return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + issuer.name + ": unreadable CA notBefore");
   keys->id = issuer.id;
   keys->name = issuer.name;
+  keys->ca_not_before = *ca_not_before;
   keys->responder_cert = std::move(responder_cert);
   keys->responder_key = std::move(responder_key);
   keys->delegated = delegated;

@@ -52,6 +52,9 @@ struct ResponderKeys {
   Bytes responder_id_der;
   // The responder certificate DER, embedded in BasicOCSPResponse.certs when delegated.
   Bytes responder_cert_der;
+  // The CA certificate's notBefore: the archiveCutoff of responses for expired
+  // certificates (presign.hpp), as status has been kept since the CA began.
+  UnixTime ca_not_before = 0;
 
   std::unique_ptr<SigningKey> signer;
   const EVP_MD* signing_digest() const noexcept { return signer ? signer->digest() : nullptr; }

@@ -36,13 +36,21 @@ void put_extension(der::BackWriter& w, ByteView oid, ByteView value) {
 
 bool put_single(der::BackWriter& w, const SingleStatus& s) {
   const std::size_t m = w.size();
-  if (s.state == CertState::revoked && s.invalidity_date != 0) {
-    // singleExtensions [1] { Extensions { Extension { invalidityDate, OCTET STRING { GeneralizedTime } } } }
+  const bool invalidity = s.state == CertState::revoked && s.invalidity_date != 0;
+  if (invalidity || s.archive_cutoff != 0) {
+    // singleExtensions [1] { Extensions { Extension { OID, OCTET STRING { GeneralizedTime } } ... } },
+    // written backwards: archiveCutoff last, invalidityDate first.
     const std::size_t me = w.size();
-    if (!der::put_generalized_time(w, s.invalidity_date)) return false;
-    w.wrap(der::kOctetString, me);
-    w.tlv(der::kOid, der::oid::kInvalidityDate);
-    w.wrap(der::kSequence, me);
+    const auto put_time_extension = [&w](ByteView oid, UnixTime t) {
+      const std::size_t mx = w.size();
+      if (!der::put_generalized_time(w, t)) return false;
+      w.wrap(der::kOctetString, mx);
+      w.tlv(der::kOid, oid);
+      w.wrap(der::kSequence, mx);
+      return true;
+    };
+    if (s.archive_cutoff != 0 && !put_time_extension(der::oid::kOcspArchiveCutoff, s.archive_cutoff)) return false;
+    if (invalidity && !put_time_extension(der::oid::kInvalidityDate, s.invalidity_date)) return false;
     w.wrap(der::kSequence, me);
     w.wrap(der::context(1), me);
   }

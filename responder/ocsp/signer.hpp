@@ -7,7 +7,8 @@
 //  * each SingleResponse reuses the CertID DER it is given (for live answers: the
 //    request's own CertID, so the hash algorithm and encoding match what the client sent);
 //  * revoked carries revocationReason only when there is one, and an invalidityDate
-//    singleExtension when known; times are GeneralizedTime with whole seconds;
+//    singleExtension when known; an archiveCutoff singleExtension when given (certificates
+//    past their notAfter); times are GeneralizedTime with whole seconds;
 //  * the nonce extension echoes the request's extnValue octets verbatim;
 //  * extended_revoke adds id-pkix-ocsp-extended-revoke (value NULL) to
 //    responseExtensions (RFC 6960 §2.2: "revoked" for a certificate never issued);
@@ -61,6 +62,9 @@ struct SingleStatus {
   UnixTime invalidity_date = 0;         // revoked only; 0 = omit
   UnixTime this_update = 0;
   UnixTime next_update = 0;             // 0 = omit (never for our responses; kept for completeness)
+  // RFC 6960 §4.4.4 archiveCutoff singleExtension: the date from which status is kept
+  // after a certificate expires (presign.hpp: the CA's notBefore). 0 = omit.
+  UnixTime archive_cutoff = 0;
 };
 
 // A complete OCSPResponse (successful, id-pkix-ocsp-basic). Error codes:

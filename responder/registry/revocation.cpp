@@ -99,6 +99,7 @@ Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspRes
   record.invalidity_date = 0;
   Status s = txn.put(storage::Table::certs, key, storage::encode_cert(record));
   if (s) s = txn.put(storage::Table::ocsp_responses, key, storage::encode_ocsp_response(good_response));
+  if (s) s = ocsp::drop_other_hash_responses(txn, key);
   if (!s) return s;
   const std::optional<std::string> sha256_hex =
       record.has_der ? std::optional<std::string>(hex_encode(record.cert_sha256)) : std::nullopt;
@@ -339,6 +340,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       }
       Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
       if (s) s = txn.put(storage::Table::ocsp_responses, p.key, storage::encode_ocsp_response(*p.response));
+      if (s) s = ocsp::drop_other_hash_responses(txn, p.key);
       if (s) {
         RevokedFields fields{p.issuer_name,
                              out.serial_hex,
