@@ -185,8 +185,8 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
           ++failures;
           return true;
         }
-        const auto is_due = [&](ByteView stored) {
-          auto view = storage::view_ocsp_response(stored);
+        const auto is_due = [&](ByteView response) {
+          auto view = storage::view_ocsp_response(response);
           return !view || view->next_update - options_.refresh_margin <= now || !presigned_matches(*view, *record);
         };
         bool has_presigned = false;
