@@ -256,6 +256,124 @@ TEST(OcspLifecycle, RevocationVisibleInTheVeryNextAnswer) {
   d.stop();
 }
 
+// Right after an import, before the refresher's next pass: two identical requests get the
+// same bytes (the first live answer is kept, then stored), a GET's ETag gives 304, and a
+// SHA-256 CertID is answered pre-signed from its second request on, also after a restart.
+TEST(OcspLifecycle, AnswersRightAfterIngestAreStoredOnce) {
+  Daemon d;
+  // The refresher's first pass runs before the import and the next one a day later: what
+  // answers alike below is the kept live answer, not the refresher.
+  d.set_config("refresh_interval", "\"1d\"");
+  d.start();
+  load_demo(d);
+  const auto& pki = demo_pki();
+  const std::string dir = make_temp_dir("trustmon-kept");
+  const std::string serial = first_good("demo-ec", 2);
+  const std::string cert = pki.cert("demo-ec", serial);
+  ASSERT_EQ(sh("openssl ocsp -issuer " + q(pki.ca("demo-ec")) + " -cert " + q(cert) + " -no_nonce -reqout " +
+               q(dir + "/req.der")).exit_code, 0);
+  const std::string b64 = sh("base64 -w0 " + q(dir + "/req.der") + " | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g'").out;
+  const auto get = [&](const std::string& name, const std::string& header = "") {
+    return sh("curl -s -D " + q(dir + "/" + name + ".h") + " -o " + q(dir + "/" + name + ".der") +
+              " -w '%{http_code}' " + (header.empty() ? "" : "-H " + q(header) + " ") + d.url() + "/ocsp/" + b64).out;
+  };
+  const auto etag_of = [&](const std::string& name) {
+    return sh("grep -i '^ETag:' " + q(dir + "/" + name + ".h") + " | cut -d' ' -f2 | tr -d '\\r\\n'").out;
+  };
+  const auto same = [&](const std::string& a, const std::string& b) {
+    return sh("cmp -s " + q(dir + "/" + a + ".der") + " " + q(dir + "/" + b + ".der")).exit_code == 0;
+  };
+  ASSERT_EQ(get("get1"), "200");
+  ASSERT_EQ(get("get2"), "200");
+  EXPECT_TRUE(same("get1", "get2"));
+  const std::string etag = etag_of("get1");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(etag_of("get2"), etag);
+  EXPECT_EQ(get("get3", "If-None-Match: " + etag), "304");
+  auto verify = sh("openssl ocsp -respin " + q(dir + "/get1.der") + " -issuer " + q(pki.ca("demo-ec")) + " -cert " +
+                   q(cert) + " -CAfile " + q(pki.root) + " -no_nonce");
+  EXPECT_NE(verify.out.find("Response verify OK"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find(": good"), std::string::npos) << verify.out;
+
+  // SHA-256 CertIDs (RFC 9919), by POST: the second answer is the first one's bytes.
+  const std::string other = first_good("demo-ec", 3);
+  const auto post256 = [&](const std::string& name) {
+    return ocsp(d, "demo-ec", {other}, "-sha256 -no_nonce -respout " + q(dir + "/" + name + ".der"));
+  };
+  const long cached_before = cache_answers(d);
+  std::string first = post256("sha256-1");
+  EXPECT_NE(first.find("Response verify OK"), std::string::npos) << first;
+  EXPECT_NE(first.find(": good"), std::string::npos) << first;
+  post256("sha256-2");
+  EXPECT_TRUE(same("sha256-1", "sha256-2"));
+  EXPECT_EQ(cache_answers(d), cached_before + 1);
+
+  // Stored, not only held in memory: the same bytes after a restart.
+  d.stop();
+  d.start();
+  post256("sha256-3");
+  EXPECT_TRUE(same("sha256-1", "sha256-3"));
+  ASSERT_EQ(get("get4"), "200");
+  EXPECT_TRUE(same("get1", "get4"));
+  d.stop();
+}
+
+// RFC 6960 §4.4.4: a certificate past its notAfter is answered with ArchiveCutoff, the CA's
+// notBefore (its status is kept for as long as the CA has been issuing).
+TEST(OcspLifecycle, ExpiredCertificateAnsweredWithArchiveCutoff) {
+  Daemon d;
+  d.start();
+  const auto& pki = demo_pki();
+  const std::string dir = make_temp_dir("trustmon-expired");
+  // An expired certificate of the demo EC CA, made by python3-cryptography.
+  const std::string make = R"PY(
+import datetime, sys
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+ca_key = serialization.load_pem_private_key(open(sys.argv[2], 'rb').read(), None)
+key = ec.generate_private_key(ec.SECP256R1())
+now = datetime.datetime.utcnow()
+cert = (x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'Expired holder')]))
+        .issuer_name(ca.subject).public_key(key.public_key()).serial_number(0x7E57ED0001)
+        .not_valid_before(now - datetime.timedelta(days=400))
+        .not_valid_after(now - datetime.timedelta(days=10))
+        .sign(ca_key, hashes.SHA256()))
+open(sys.argv[3], 'wb').write(cert.public_bytes(serialization.Encoding.PEM))
+)PY";
+  std::ofstream(dir + "/make.py") << make;
+  const std::string cert = dir + "/expired.pem";
+  auto made = sh("python3 " + q(dir + "/make.py") + " " + q(pki.ca("demo-ec")) + " " +
+                 q(pki.dir + "/demo-ec/ca.key") + " " + q(cert));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  auto imp = sh(d.ctl() + " import " + q(cert));
+  ASSERT_EQ(imp.exit_code, 0) << imp.out;
+  auto summary = nlohmann::json::parse(imp.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << imp.out;
+  EXPECT_EQ(summary["stored"], 1) << imp.out;
+
+  const std::string base = "openssl ocsp -url " + d.url() + "/ocsp -issuer " + q(pki.ca("demo-ec")) + " -CAfile " +
+                           q(pki.root) + " -no_nonce -resp_text -cert " + q(cert);
+  const std::string ca_start = sh("openssl x509 -noout -startdate -in " + q(pki.ca("demo-ec")) + " | cut -d= -f2").out;
+  ASSERT_FALSE(ca_start.empty());
+  for (int round = 0; round < 2; ++round) {  // live, then the kept answer
+    const std::string out = sh(base).out;
+    EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
+    EXPECT_NE(out.find(": good"), std::string::npos) << out;
+    const auto at = out.find("OCSP Archive Cutoff:");
+    ASSERT_NE(at, std::string::npos) << out;
+    EXPECT_NE(out.find(ca_start.substr(0, ca_start.find('\n')), at), std::string::npos) << out << "\nCA: " << ca_start;
+  }
+  // The other certificates have none.
+  load_demo(d);
+  EXPECT_EQ(ocsp(d, "demo-ec", {first_good("demo-ec")}, "-no_nonce -resp_text").find("Archive Cutoff"),
+            std::string::npos);
+  d.stop();
+}
+
 TEST(OcspLifecycle, DataSurvivesRestartAndKill9) {
   Daemon d;
   d.start();

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "responder/ocsp/answer_keeper.hpp"
 #include "responder/ocsp/presign.hpp"
 #include "responder/ocsp/refresher.hpp"
 #include "responder/ocsp/responder.hpp"
@@ -637,6 +638,218 @@ TEST_F(RefresherTest, BackgroundThreadRefreshesAndStops) {
   EXPECT_EQ(r.stats().stored, 8u);
   EXPECT_GE(r.stats().passes, 1u);
   r.stop();  // idempotent
+}
+
+// --------------------------------------------------------- kept live answers, other hashes
+
+class KeeperTest : public RefresherTest {
+ protected:
+  void SetUp() override {
+    RefresherTest::SetUp();
+    keeper_ = std::make_unique<AnswerKeeper>(*writer_);
+  }
+  void TearDown() override {
+    writer_->stop();  // stores still in flight finish first
+    keeper_.reset();
+  }
+  Got ask_kept(const Bytes& request) { return ask(Responder(shared_responders(), options_, clock_, keeper_.get()), request); }
+  // Waits (bounded) until the keeper's stores have run; no timing is asserted.
+  void wait_stored(std::uint64_t stored_and_skipped) {
+    for (int i = 0; i < 1000; ++i) {
+      const auto s = keeper_->stats();
+      if (s.stored + s.skipped + s.failed >= stored_and_skipped) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << "the keeper's stores did not finish";
+  }
+  std::optional<storage::OcspResponseRecord> stored_in(storage::IssuerId issuer, const Bytes& serial, HashAlg alg) {
+    storage::ReadScope scope(*txn_);
+    EXPECT_TRUE(scope.status());
+    auto got = txn_->get(storage::Table::ocsp_responses, response_key(storage::encode_cert_key(issuer, serial), alg));
+    EXPECT_TRUE(got);
+    if (!got || !got->has_value()) return std::nullopt;
+    auto rec = storage::decode_ocsp_response(**got);
+    EXPECT_TRUE(rec);
+    if (!rec) return std::nullopt;
+    return *rec;
+  }
+  std::unique_ptr<AnswerKeeper> keeper_;
+};
+
+TEST_F(KeeperTest, TheFirstLiveAnswerIsServedAgainAndStored) {
+  const auto& p = shared_test_pki();
+  const Bytes& serial = p.leaves_ec[0].serial;
+  for (const EVP_MD* md : {EVP_sha1(), EVP_sha256(), EVP_sha512()}) {
+    const Bytes request = one_request(md, p.ca_ec.get(), serial);
+    const Got first = ask_kept(request);
+    ASSERT_EQ(first.status, ResponseStatus::successful);
+    EXPECT_EQ(first.outcome, Outcome::live_missing);
+    EXPECT_TRUE(first.cacheable);
+    // Whether the store has committed yet or not, the next answer is the same bytes.
+    const Got second = ask_kept(request);
+    EXPECT_EQ(second.outcome, Outcome::presigned);
+    EXPECT_EQ(second.body, first.body);
+    EXPECT_EQ(second.etag, first.etag);
+    EXPECT_EQ(second.next_update, first.next_update);
+  }
+  wait_stored(3);
+  EXPECT_EQ(keeper_->stats().stored, 3u);
+  // Stored under each hash, and served from the store by a responder with no keeper.
+  for (auto [md, alg] : {std::pair{EVP_sha1(), HashAlg::sha1}, std::pair{EVP_sha256(), HashAlg::sha256},
+                         std::pair{EVP_sha512(), HashAlg::sha512}}) {
+    auto rec = stored_in(kEcIssuer, serial, alg);
+    ASSERT_TRUE(rec) << hash_name(alg);
+    const Got g = ask(one_request(md, p.ca_ec.get(), serial));
+    EXPECT_EQ(g.outcome, Outcome::presigned) << hash_name(alg);
+    EXPECT_EQ(g.body, rec->der);
+    auto v = verify(g.body);
+    ASSERT_TRUE(v.error.empty()) << v.error;
+    EXPECT_EQ(find_status(v.basic.get(), testing::make_certid(md, p.ca_ec.get(), serial).get()).status,
+              V_OCSP_CERTSTATUS_GOOD);
+  }
+  EXPECT_FALSE(stored_in(kEcIssuer, serial, HashAlg::sha384));
+}
+
+TEST_F(KeeperTest, NothingIsKeptForNoncesSerialsNeverSeenOrSeveralCertIds) {
+  const auto& p = shared_test_pki();
+  const Got nonce = ask_kept(one_request(EVP_sha1(), p.ca_ec.get(), p.leaves_ec[0].serial, Bytes{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(nonce.outcome, Outcome::live_nonce);
+  const Got unknown = ask_kept(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x7f, 0x7e}));
+  EXPECT_EQ(unknown.outcome, Outcome::live_missing);
+  const Got again = ask_kept(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x7f, 0x7e}));
+  EXPECT_EQ(again.outcome, Outcome::live_missing);
+  const Got two = ask_kept(build_request(
+      {.ids = {{EVP_sha1(), p.ca_ec.get()}}, .serials = {p.leaves_ec[1].serial, p.leaves_ec[2].serial}}));
+  EXPECT_EQ(two.outcome, Outcome::live_multiple);
+  EXPECT_EQ(keeper_->stats().kept, 0u);
+}
+
+TEST_F(KeeperTest, AKeptAnswerGivesWayToANewStatus) {
+  const auto& p = shared_test_pki();
+  const Bytes& serial = p.leaves_ec[1].serial;
+  const Bytes request = one_request(EVP_sha256(), p.ca_ec.get(), serial);
+  const Got good_answer = ask_kept(request);
+  ASSERT_EQ(good_answer.status, ResponseStatus::successful);
+  wait_stored(1);
+  // A revocation as the registry writes it: the SHA-1 response replaced, the others dropped.
+  const Bytes cert_key = storage::encode_cert_key(kEcIssuer, serial);
+  ASSERT_TRUE(writer_->run_sync([&](storage::WriteTxn& w) -> Status {
+    if (Status s = w.put(storage::Table::certs, cert_key, storage::encode_cert(revoked(kStart - 10, 1))); !s) return s;
+    return drop_other_hash_responses(w, cert_key);
+  }));
+  EXPECT_FALSE(stored_in(kEcIssuer, serial, HashAlg::sha256));
+  // The keeper still holds the good answer (within its grace): it is not served.
+  const Got after = ask_kept(request);
+  EXPECT_EQ(after.outcome, Outcome::live_missing);
+  auto v = verify(after.body);
+  ASSERT_TRUE(v.error.empty()) << v.error;
+  EXPECT_EQ(find_status(v.basic.get(), testing::make_certid(EVP_sha256(), p.ca_ec.get(), serial).get()).status,
+            V_OCSP_CERTSTATUS_REVOKED);
+  EXPECT_EQ(ask_kept(request).body, after.body);
+  wait_stored(2);
+  auto rec = stored_in(kEcIssuer, serial, HashAlg::sha256);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->status, storage::CertStatus::revoked);
+  EXPECT_EQ(rec->der, after.body);
+}
+
+TEST_F(KeeperTest, TheRefresherKeepsOtherHashesFreshOnceAsked) {
+  const auto& p = shared_test_pki();
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, fast());
+  ASSERT_EQ(r.run_once(), 8u);  // SHA-1 for every certificate, nothing else
+  const Bytes& serial = p.leaves_rsa[3].serial;
+  const Bytes request = one_request(EVP_sha256(), p.ca_rsa.get(), serial);
+  const Got first = ask_kept(request);
+  EXPECT_EQ(first.outcome, Outcome::live_missing);
+  wait_stored(1);
+  EXPECT_EQ(r.run_once(), 0u);
+  clock_.set(kStart + options_.validity - options_.refresh_margin);
+  EXPECT_EQ(r.run_once(), 9u);  // 8 SHA-1 and the one SHA-256
+  auto rec = stored_in(kRsaIssuer, serial, HashAlg::sha256);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->produced_at, clock_.now());
+  const Got g = ask(request);
+  EXPECT_EQ(g.outcome, Outcome::presigned);
+  EXPECT_EQ(g.body, rec->der);
+  EXPECT_FALSE(stored_in(kRsaIssuer, p.leaves_rsa[2].serial, HashAlg::sha256));
+}
+
+// RFC 6960 §4.4.4: the archiveCutoff of the single response for `serial`, or -1.
+long archive_cutoff_of(const Bytes& der, const X509* issuer, const Bytes& serial, const EVP_MD* md = EVP_sha1()) {
+  auto v = testing::verify_response(der, shared_test_pki().root.get(),
+                                    {shared_test_pki().ca_ec.get(), shared_test_pki().ca_rsa.get()});
+  if (!v.error.empty()) return -2;
+  auto id = testing::make_certid(md, issuer, serial);
+  const int idx = OCSP_resp_find(v.basic.get(), id.get(), -1);
+  if (idx < 0) return -3;
+  OCSP_SINGLERESP* single = OCSP_resp_get0(v.basic.get(), idx);
+  auto* t = static_cast<ASN1_GENERALIZEDTIME*>(
+      OCSP_SINGLERESP_get1_ext_d2i(single, NID_id_pkix_OCSP_archiveCutoff, nullptr, nullptr));
+  if (t == nullptr) return -1;
+  auto unix_time = asn1_time_to_unix(t);
+  ASN1_GENERALIZEDTIME_free(t);
+  return unix_time ? static_cast<long>(*unix_time) : -4;
+}
+
+TEST_F(KeeperTest, ExpiredCertificatesCarryArchiveCutoffAndLiveLong) {
+  const auto& p = shared_test_pki();
+  const ResponderKeys& ec = *shared_responders().find_by_id(kEcIssuer);
+  ASSERT_GT(ec.ca_not_before, 0);
+  storage::CertRecord expired = good();
+  expired.not_after = kStart - 86400;
+  const Bytes& serial = p.leaves_ec[3].serial;
+  put_cert(kEcIssuer, serial, expired);
+  put_cert(kEcIssuer, p.leaves_ec[2].serial, revoked(kStart - 7 * 86400, 1));
+
+  // Pre-signed: the long window, minus its jitter, and the CA's notBefore as the cutoff.
+  auto rec = presign(ec, serial, expired, options_, kStart);
+  ASSERT_TRUE(rec) << rec.error().message;
+  EXPECT_EQ(rec->next_update, kStart + options_.expired_validity - presign_jitter(serial, options_.expired_validity));
+  EXPECT_EQ(archive_cutoff_of(rec->der, p.ca_ec.get(), serial), ec.ca_not_before);
+  // A certificate within its validity has none.
+  auto current = presign(ec, p.leaves_ec[0].serial, good(), options_, kStart);
+  ASSERT_TRUE(current);
+  EXPECT_EQ(archive_cutoff_of(current->der, p.ca_ec.get(), p.leaves_ec[0].serial), -1);
+  // Revoked and expired: the cutoff next to the invalidity date.
+  storage::CertRecord both = revoked(kStart - 7 * 86400, 1, kStart - 8 * 86400);
+  both.not_after = kStart - 1;
+  auto revoked_rec = presign(ec, p.leaves_ec[2].serial, both, options_, kStart);
+  ASSERT_TRUE(revoked_rec);
+  EXPECT_EQ(archive_cutoff_of(revoked_rec->der, p.ca_ec.get(), p.leaves_ec[2].serial), ec.ca_not_before);
+
+  // Live, in SHA-256: the same window without jitter.
+  const Got live = ask_kept(one_request(EVP_sha256(), p.ca_ec.get(), serial));
+  ASSERT_EQ(live.status, ResponseStatus::successful);
+  EXPECT_EQ(live.next_update, kStart + options_.expired_validity);
+  EXPECT_EQ(archive_cutoff_of(live.body, p.ca_ec.get(), serial, EVP_sha256()), ec.ca_not_before);
+
+  // The refresher signs it once and leaves it until the long window is nearly over.
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, fast());
+  wait_stored(1);
+  r.run_once();
+  clock_.set(kStart + options_.validity);  // every current certificate's response is due by now
+  r.run_once();
+  auto kept = stored_response(kEcIssuer, serial);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->produced_at, kStart);
+  EXPECT_EQ(archive_cutoff_of(kept->der, p.ca_ec.get(), serial), ec.ca_not_before);
+}
+
+TEST_F(OcspStoreTest, ResponseKeysPerHash) {
+  const Bytes cert_key = storage::encode_cert_key(kEcIssuer, Bytes{0x12, 0x34});
+  EXPECT_EQ(response_key(cert_key, HashAlg::sha1), cert_key);
+  Bytes k256 = cert_key;
+  k256.push_back(static_cast<std::uint8_t>(HashAlg::sha256));
+  EXPECT_EQ(response_key(cert_key, HashAlg::sha256), k256);
+  EXPECT_EQ(response_key_alg(cert_key, cert_key.size()), HashAlg::sha1);
+  EXPECT_EQ(response_key_alg(k256, cert_key.size()), HashAlg::sha256);
+  Bytes bad = cert_key;
+  bad.push_back(static_cast<std::uint8_t>(HashAlg::sha1));
+  EXPECT_FALSE(response_key_alg(bad, cert_key.size()));
+  bad.back() = static_cast<std::uint8_t>(HashAlg::unsupported);
+  EXPECT_FALSE(response_key_alg(bad, cert_key.size()));
+  bad.push_back(0);
+  EXPECT_FALSE(response_key_alg(bad, cert_key.size()));
 }
 
 // ---------------------------------------------------------------------- openssl ocsp CLI
