@@ -718,8 +718,8 @@ TEST_F(KeeperTest, NothingIsKeptForNoncesSerialsNeverSeenOrSeveralCertIds) {
   EXPECT_EQ(unknown.outcome, Outcome::live_missing);
   const Got again = ask_kept(one_request(EVP_sha1(), p.ca_ec.get(), Bytes{0x7f, 0x7e}));
   EXPECT_EQ(again.outcome, Outcome::live_missing);
-  const Got two = ask_kept(build_request(
-      {.ids = {{EVP_sha1(), p.ca_ec.get()}}, .serials = {p.leaves_ec[1].serial, p.leaves_ec[2].serial}}));
+  const Got two = ask_kept(build_request({.ids = {{EVP_sha1(), p.ca_ec.get()}, {EVP_sha1(), p.ca_ec.get()}},
+                                         .serials = {p.leaves_ec[1].serial, p.leaves_ec[2].serial}}));
   EXPECT_EQ(two.outcome, Outcome::live_multiple);
   EXPECT_EQ(keeper_->stats().kept, 0u);
 }
