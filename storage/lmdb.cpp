@@ -43,6 +43,7 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::applications, "applications"},
     {Table::crls, "crls"},
     {Table::crl_heads, "crl_heads"},
+    {Table::ocsp_due, "ocsp_due"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

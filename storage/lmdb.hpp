@@ -46,7 +46,7 @@ enum class Table : std::uint8_t {
   issuers,         // be32 issuer id -> IssuerRecord
   certs,           // cert_key(issuer id, serial) -> CertRecord
   cert_der,        // be64 der id (certs record der_id) -> DER; before der ids: SHA-256 of DER -> DER
-  ocsp_responses,  // cert_key(issuer id, serial) -> OcspResponseRecord (pre-signed DER)
+  ocsp_responses,  // cert_key(issuer id, serial) [|| u8 CertID hash] -> OcspResponseRecord (pre-signed DER)
   events,          // be64 sequence -> EventRecord (hash-chained)
   // access (responder/access): participants, representatives, credentials
   participants,       // be32 participant id -> ParticipantRecord
@@ -68,8 +68,10 @@ enum class Table : std::uint8_t {
   // CRLs (storage/crls.hpp)
   crls,       // be32 issuer id || 20-octet CRL number -> published CRL
   crl_heads,  // be32 issuer id || u8 kind || be16 shard -> the scope's latest CRL number
+  // OCSP (responder/ocsp/presign.hpp)
+  ocsp_due,  // be64 nextUpdate || ocsp_responses key -> empty: the refresher's work list
 };
-inline constexpr std::size_t kTableCount = 21;
+inline constexpr std::size_t kTableCount = 22;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -83,7 +85,9 @@ bool table_is_dupsort(Table t);
 // 4: crls records carry their scope (complete or delta CRL, shard, delta base), and
 //    crl_heads names each scope's latest CRL; the migration gives every stored CRL (all
 //    complete, unsharded) its head.
-inline constexpr std::uint32_t kSchemaVersion = 4;
+// 5: the ocsp_due table (responder/ocsp/presign.hpp); a read-write open creates it empty,
+//    and the OCSP refresher's first full pass fills it (meta ocsp_due_built).
+inline constexpr std::uint32_t kSchemaVersion = 5;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").

@@ -22,6 +22,9 @@ inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr std::string_view kMetaEventsHead = "events_head";
 // be64 count of certificates the registry has stored (their attr_index epochs).
 inline constexpr std::string_view kMetaStoredCertificates = "stored_certificates";
+// Present once the OCSP refresher has given every stored response and every certificate
+// without one its ocsp_due entry (responder/ocsp/refresher.hpp).
+inline constexpr std::string_view kMetaOcspDueBuilt = "ocsp_due_built";
 // SHA-256 of the bootstrap admin token written by `trustmonctl init` (32 raw bytes).
 inline constexpr std::string_view kMetaBootstrapTokenSha256 = "bootstrap_token_sha256";
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/metrics.hpp"
+#include "responder/ocsp/presign.hpp"
 #include "storage/lmdb.hpp"
 
 namespace trustmon::ocsp {
@@ -154,8 +155,7 @@ void AnswerKeeper::submit_next(storage::Writer& writer, const std::shared_ptr<Sh
       rec.status = answer->status;
       rec.revocation_time = answer->revocation_time;
       rec.der = answer->der;
-      if (Status put = txn.put(storage::Table::ocsp_responses, key, storage::encode_ocsp_response(rec)); !put)
-        return put;
+      if (Status put = put_response(txn, key, rec); !put) return put;
       ++outcome->stored;
     }
     return {};

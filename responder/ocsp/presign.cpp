@@ -1,7 +1,9 @@
 // Pre-signing of single-CertID responses (see presign.hpp for the policy).
 #include "responder/ocsp/presign.hpp"
 
+#include <algorithm>
 #include <array>
+#include <limits>
 
 namespace trustmon::ocsp {
 
@@ -19,11 +21,56 @@ std::optional<HashAlg> response_key_alg(ByteView key, std::size_t cert_key_size)
   return alg;
 }
 
+namespace {
+
+// Deletes the ocsp_due entry of the response stored under `key`, if there is one.
+Status forget_due(storage::WriteTxn& txn, ByteView key) {
+  auto existing = txn.get(storage::Table::ocsp_responses, key);
+  if (!existing) return std::move(existing).error();
+  if (!existing->has_value()) return {};
+  auto view = storage::view_ocsp_response(**existing);
+  if (!view) return {};  // undecodable: its entry cannot be found, the refresher drops it when due
+  if (auto gone = txn.del(storage::Table::ocsp_due, due_key(view->next_update, key)); !gone)
+    return std::move(gone).error();
+  return {};
+}
+
+}  // namespace
+
+Bytes due_key(UnixTime next_update, ByteView response_key) {
+  Bytes key(8 + response_key.size());
+  const auto t = static_cast<std::uint64_t>(next_update < 0 ? 0 : next_update);
+  for (int i = 0; i < 8; ++i) key[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(t >> (56 - 8 * i));
+  std::copy(response_key.begin(), response_key.end(), key.begin() + 8);
+  return key;
+}
+
+std::optional<DueKey> decode_due_key(ByteView key) noexcept {
+  if (key.size() <= 8) return std::nullopt;
+  std::uint64_t t = 0;
+  for (std::size_t i = 0; i < 8; ++i) t = (t << 8) | key[i];
+  if (t > static_cast<std::uint64_t>(std::numeric_limits<UnixTime>::max())) return std::nullopt;
+  return DueKey{static_cast<UnixTime>(t), key.subspan(8)};
+}
+
+Status put_response(storage::WriteTxn& txn, ByteView response_key, const storage::OcspResponseRecord& record) {
+  if (Status s = forget_due(txn, response_key); !s) return s;
+  if (auto gone = txn.del(storage::Table::ocsp_due, due_key(0, response_key)); !gone) return std::move(gone).error();
+  if (Status s = txn.put(storage::Table::ocsp_responses, response_key, storage::encode_ocsp_response(record)); !s)
+    return s;
+  return txn.put(storage::Table::ocsp_due, due_key(record.next_update, response_key), ByteView{});
+}
+
+Status mark_unsigned(storage::WriteTxn& txn, ByteView cert_key) {
+  return txn.put(storage::Table::ocsp_due, due_key(0, cert_key), ByteView{});
+}
+
 Status drop_other_hash_responses(storage::WriteTxn& txn, ByteView cert_key) {
   for (HashAlg alg : {HashAlg::sha1, HashAlg::sha256, HashAlg::sha384, HashAlg::sha512}) {
     if (alg == kPresignHashAlg) continue;
-    if (auto gone = txn.del(storage::Table::ocsp_responses, response_key(cert_key, alg)); !gone)
-      return std::move(gone).error();
+    const Bytes key = response_key(cert_key, alg);
+    if (Status s = forget_due(txn, key); !s) return s;
+    if (auto gone = txn.del(storage::Table::ocsp_responses, key); !gone) return std::move(gone).error();
   }
   return {};
 }

@@ -10,6 +10,10 @@
 //    (answer_keeper.hpp) and then kept fresh by the refresher like the SHA-1 one. Whoever
 //    changes a certificate's status replaces its SHA-1 response and drops the others in
 //    the same transaction (drop_other_hash_responses);
+//  * the refresher's work list: every stored response has an ocsp_due entry at its
+//    nextUpdate, and a certificate stored without a SHA-1 response one at 0
+//    (mark_unsigned, by the ingest). Responses are written only through put_response,
+//    which moves the entry with the response, so the refresher reads only what is due;
 //  * no nonce; thisUpdate = now - backdate;
 //  * nextUpdate = thisUpdate + validity - jitter, where the jitter is a deterministic
 //    function of the serial in [0, validity/10): responses signed in one batch then fall
@@ -40,8 +44,22 @@ Bytes response_key(ByteView cert_key, HashAlg alg);
 // The algorithm of an ocsp_responses key whose certs key is `cert_key` long; nullopt when
 // it is none of the forms response_key() writes.
 std::optional<HashAlg> response_key_alg(ByteView key, std::size_t cert_key_size) noexcept;
-// Deletes the stored responses of `cert_key` in every hash but kPresignHashAlg.
+// Deletes the stored responses of `cert_key` in every hash but kPresignHashAlg, with
+// their ocsp_due entries.
 Status drop_other_hash_responses(storage::WriteTxn& txn, ByteView cert_key);
+
+// ocsp_due key: be64(nextUpdate, 0 for "not signed yet") || ocsp_responses key.
+Bytes due_key(UnixTime next_update, ByteView response_key);
+struct DueKey {
+  UnixTime next_update = 0;
+  ByteView response_key;  // into the key
+};
+std::optional<DueKey> decode_due_key(ByteView key) noexcept;
+// Stores `record` under `response_key`, replacing what was there, with its ocsp_due entry
+// (the replaced response's entry, and a "not signed yet" one, are deleted).
+Status put_response(storage::WriteTxn& txn, ByteView response_key, const storage::OcspResponseRecord& record);
+// A certificate stored without a SHA-1 response: the refresher's next pass signs one.
+Status mark_unsigned(storage::WriteTxn& txn, ByteView cert_key);
 
 // Seconds taken off the validity of this serial's pre-signed responses.
 UnixTime presign_jitter(ByteView serial, UnixTime validity) noexcept;

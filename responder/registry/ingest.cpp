@@ -290,12 +290,14 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
         record.reason = old->reason;
         record.invalidity_date = old->invalidity_date;
       }
-      // No pre-signed response for a new good certificate: the responder signs live
-      // until the Refresher stores one (see registry.hpp).
+      // No pre-signed response for a new good certificate: it is marked unsigned, so the
+      // Refresher's next pass signs one; until then the responder signs live and keeps
+      // its answer (see registry.hpp).
       // The DER and the index entries follow, in key order, once every item is decided.
       record.der_id = stored_count + 1;
       for (Bytes& k : p.index_keys) set_index_epoch(k, epoch_of(stored_count));
       Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
+      if (s && !*existing) s = ocsp::mark_unsigned(txn, p.key);
       if (s) {
         auto seq = storage::append_event(txn, {"certificate.issued", actor_label,
                                                issued_payload(p.payload, batch->actor.participant), now});

@@ -24,9 +24,10 @@
 //    (a retry finds them as duplicates). A certificate's record, DER, attr_index and
 //    spki_index entries and its event are written together;
 //  * a NEW good certificate gets no pre-signed OCSP response at ingest (an RSA
-//    signature per certificate would cap bulk import near 2,000/s per core): the OCSP
-//    responder signs live while none is stored and the Refresher fills the missing ones
-//    in the background, paced. Every status change (revocation, CRL entry) still stores
+//    signature per certificate would cap bulk import near 2,000/s per core); it is marked
+//    unsigned in ocsp_due, and the Refresher signs the marked ones in the background,
+//    paced. Meanwhile the OCSP responder signs live and keeps that answer for the next
+//    request (ocsp/answer_keeper.hpp). Every status change (revocation, CRL entry) still stores
 //    its newly signed response in the same commit, so once a revocation is acknowledged
 //    no `good` can be served for it;
 //  * the issuer of a certificate or CRL is pki::IssuerSet::issuer_of: the configured CA

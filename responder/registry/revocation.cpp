@@ -98,7 +98,7 @@ Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspRes
   record.reason = storage::kNoReason;
   record.invalidity_date = 0;
   Status s = txn.put(storage::Table::certs, key, storage::encode_cert(record));
-  if (s) s = txn.put(storage::Table::ocsp_responses, key, storage::encode_ocsp_response(good_response));
+  if (s) s = ocsp::put_response(txn, key, good_response);
   if (s) s = ocsp::drop_other_hash_responses(txn, key);
   if (!s) return s;
   const std::optional<std::string> sha256_hex =
@@ -339,7 +339,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
         record.signature_checked = old->signature_checked;
       }
       Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
-      if (s) s = txn.put(storage::Table::ocsp_responses, p.key, storage::encode_ocsp_response(*p.response));
+      if (s) s = ocsp::put_response(txn, p.key, *p.response);
       if (s) s = ocsp::drop_other_hash_responses(txn, p.key);
       if (s) {
         RevokedFields fields{p.issuer_name,

@@ -17,6 +17,7 @@
 #include "responder/ocsp/responder.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/records.hpp"
+#include "storage/scan.hpp"
 #include "storage/writer.hpp"
 #include "tests/support/ocsp_client.hpp"
 #include "tests/support/test_issuers.hpp"
@@ -530,9 +531,24 @@ class RefresherTest : public OcspStoreTest {
     writer_ = std::make_unique<storage::Writer>(*env_);
     writer_->start();
     const auto& p = shared_test_pki();
-    for (const auto& l : p.leaves_ec) put_cert(kEcIssuer, l.serial, good());
-    for (const auto& l : p.leaves_rsa) put_cert(kRsaIssuer, l.serial, good());
-    put_cert(99, Bytes{0x01}, good());  // an issuer not in the table
+    for (const auto& l : p.leaves_ec) ingest(kEcIssuer, l.serial);
+    for (const auto& l : p.leaves_rsa) ingest(kRsaIssuer, l.serial);
+    ingest(99, Bytes{0x01});  // an issuer not in the table
+  }
+  // A new certificate as the registry stores it: its record, marked unsigned.
+  void ingest(storage::IssuerId issuer, const Bytes& serial) {
+    const Bytes key = storage::encode_cert_key(issuer, serial);
+    auto w = storage::WriteTxn::begin(*env_);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(w->put(storage::Table::certs, key, storage::encode_cert(good())));
+    ASSERT_TRUE(mark_unsigned(*w, key));
+    ASSERT_TRUE(w->commit());
+  }
+  std::size_t due_entries() {
+    storage::ReadScope scope(*txn_);
+    std::size_t n = 0;
+    EXPECT_TRUE(storage::for_each(*txn_, storage::Table::ocsp_due, [&](ByteView, ByteView) { ++n; }));
+    return n;
   }
   void TearDown() override { writer_->stop(); }
 
@@ -588,9 +604,11 @@ TEST_F(RefresherTest, StatusMismatchIsResigned) {
   const auto& p = shared_test_pki();
   Refresher r(*env_, *writer_, shared_responders(), options_, clock_, fast());
   ASSERT_EQ(r.run_once(), 8u);
-  // A revocation written without replacing the pre-signed response.
+  // A revocation written without replacing the pre-signed response: the work list does
+  // not know of it, the full pass (the daily safety net) does.
   put_cert(kEcIssuer, p.leaves_ec[1].serial, revoked(kStart + 1, 1));
-  EXPECT_EQ(r.run_once(), 1u);
+  EXPECT_EQ(r.run_once(Refresher::Pass::due), 0u);
+  EXPECT_EQ(r.run_once(Refresher::Pass::full), 1u);
   auto rec = stored_response(kEcIssuer, p.leaves_ec[1].serial);
   ASSERT_TRUE(rec);
   EXPECT_EQ(rec->status, storage::CertStatus::revoked);
@@ -624,6 +642,68 @@ TEST_F(RefresherTest, ChangedRecordsAreSkipped) {
   auto rec = stored_response(kEcIssuer, p.leaves_ec[2].serial);
   ASSERT_TRUE(rec);
   EXPECT_EQ(rec->status, storage::CertStatus::revoked);
+}
+
+TEST_F(RefresherTest, DuePassesReadOnlyWhatIsDue) {
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, fast());
+  EXPECT_EQ(r.run_once(), 8u);  // the first pass is full: the work list was never built
+  EXPECT_EQ(r.stats().full_passes, 1u);
+  EXPECT_EQ(due_entries(), 9u);  // 8 responses at their nextUpdate, issuer 99's mark at 0
+  const std::uint64_t scanned = r.stats().scanned;
+  EXPECT_EQ(r.run_once(), 0u);
+  EXPECT_EQ(r.stats().full_passes, 1u);
+  // Nothing due: the pass looked at the mark of the issuer it does not serve, and stopped
+  // at the first entry not due.
+  EXPECT_EQ(r.stats().scanned, scanned + 1);
+  // A new certificate: one entry looked at, one response signed.
+  const auto& p = shared_test_pki();
+  put_cert(kEcIssuer, Bytes{0x42, 0x42}, good());
+  {
+    auto w = storage::WriteTxn::begin(*env_);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(mark_unsigned(*w, storage::encode_cert_key(kEcIssuer, Bytes{0x42, 0x42})));
+    ASSERT_TRUE(w->commit());
+  }
+  EXPECT_EQ(r.run_once(), 1u);
+  EXPECT_EQ(r.stats().scanned, scanned + 3);
+  EXPECT_TRUE(stored_response(kEcIssuer, Bytes{0x42, 0x42}));
+  // A mark left after a response was stored, and an entry of a certificate gone, are dropped.
+  {
+    auto w = storage::WriteTxn::begin(*env_);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE(mark_unsigned(*w, storage::encode_cert_key(kEcIssuer, p.leaves_ec[0].serial)));
+    ASSERT_TRUE(mark_unsigned(*w, storage::encode_cert_key(kEcIssuer, Bytes{0x55})));
+    ASSERT_TRUE(w->commit());
+  }
+  EXPECT_EQ(r.run_once(), 0u);
+  EXPECT_EQ(r.stats().dropped, 2u);
+  EXPECT_EQ(due_entries(), 10u);
+}
+
+TEST_F(RefresherTest, AnUpgradedStoreGetsItsWorkList) {
+  // A schema-4 store: responses stored, no ocsp_due entries, no ocsp_due_built.
+  const auto& p = shared_test_pki();
+  {
+    auto w = storage::WriteTxn::begin(*env_);
+    ASSERT_TRUE(w);
+    std::vector<Bytes> keys;
+    ASSERT_TRUE(storage::for_each(*w, storage::Table::ocsp_due, [&](ByteView k, ByteView) { keys.push_back(to_bytes(k)); }));
+    for (const Bytes& k : keys) ASSERT_TRUE(w->del(storage::Table::ocsp_due, k));
+    ASSERT_TRUE(w->commit());
+  }
+  ASSERT_EQ(due_entries(), 0u);
+  for (const auto& l : p.leaves_ec) {
+    auto rec = presign(*shared_responders().find_by_id(kEcIssuer), l.serial, good(), options_, kStart);
+    ASSERT_TRUE(rec);
+    put(storage::Table::ocsp_responses, storage::encode_cert_key(kEcIssuer, l.serial),
+        storage::encode_ocsp_response(*rec));
+  }
+  Refresher r(*env_, *writer_, shared_responders(), options_, clock_, fast());
+  EXPECT_EQ(r.run_once(), 4u);  // the RSA issuer's certificates had none
+  EXPECT_EQ(due_entries(), 9u);
+  clock_.set(kStart + options_.validity - options_.refresh_margin);
+  EXPECT_EQ(r.run_once(), 8u);  // a due pass: the entries the full pass wrote
+  EXPECT_EQ(r.stats().full_passes, 1u);
 }
 
 TEST_F(RefresherTest, BackgroundThreadRefreshesAndStops) {
