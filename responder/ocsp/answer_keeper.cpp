@@ -27,15 +27,6 @@ bool same_status(const KeptAnswer& a, const KeptAnswer& b) noexcept {
   return a.status == b.status && a.revocation_time == b.revocation_time;
 }
 
-// The certs key inside a response key (response_key appends at most a hash octet to it):
-// be32 issuer || u8 serial length || serial.
-std::optional<ByteView> cert_key_of(ByteView response_key) noexcept {
-  if (response_key.size() < 5) return std::nullopt;
-  const std::size_t n = 5 + response_key[4];
-  if (response_key.size() < n) return std::nullopt;
-  return response_key.first(n);
-}
-
 using StoreBatch = std::vector<std::pair<Bytes, std::shared_ptr<const KeptAnswer>>>;
 
 }  // namespace
@@ -122,7 +113,7 @@ void AnswerKeeper::submit_next(storage::Writer& writer, const std::shared_ptr<Sh
   auto job = [batch, outcome](storage::WriteTxn& txn) -> Status {
     *outcome = Outcome{};  // the Writer may run a job twice (map growth)
     for (const auto& [key, answer] : *batch) {
-      const auto cert_key = cert_key_of(key);
+      const auto cert_key = cert_key_of_response(key);
       if (!cert_key) {
         ++outcome->skipped;
         continue;

@@ -13,6 +13,13 @@ Bytes response_key(ByteView cert_key, HashAlg alg) {
   return key;
 }
 
+std::optional<ByteView> cert_key_of_response(ByteView response_key) noexcept {
+  if (response_key.size() < 5) return std::nullopt;
+  const std::size_t n = 5 + response_key[4];
+  if (response_key.size() < n || n > 5 + storage::kMaxSerialBytes) return std::nullopt;
+  return response_key.first(n);
+}
+
 std::optional<HashAlg> response_key_alg(ByteView key, std::size_t cert_key_size) noexcept {
   if (key.size() == cert_key_size) return kPresignHashAlg;
   if (key.size() != cert_key_size + 1) return std::nullopt;

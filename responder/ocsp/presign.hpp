@@ -41,6 +41,9 @@ inline constexpr HashAlg kPresignHashAlg = HashAlg::sha1;
 
 // The ocsp_responses key of the response for `cert_key` (a certs key) in `alg`.
 Bytes response_key(ByteView cert_key, HashAlg alg);
+// The certs key at the front of an ocsp_responses key (be32 issuer || u8 serial length ||
+// serial); nullopt when the key is too short for the length it states.
+std::optional<ByteView> cert_key_of_response(ByteView response_key) noexcept;
 // The algorithm of an ocsp_responses key whose certs key is `cert_key` long; nullopt when
 // it is none of the forms response_key() writes.
 std::optional<HashAlg> response_key_alg(ByteView key, std::size_t cert_key_size) noexcept;

@@ -37,15 +37,6 @@ bool same_status(const storage::CertRecord& a, const storage::CertRecord& b) {
          a.invalidity_date == b.invalidity_date;
 }
 
-// The certs key at the front of an ocsp_responses key (response_key appends at most a
-// hash octet): be32 issuer || u8 serial length || serial.
-std::optional<ByteView> cert_key_in(ByteView response_key) noexcept {
-  if (response_key.size() < 5) return std::nullopt;
-  const std::size_t n = 5 + response_key[4];
-  if (response_key.size() < n || n > 5 + storage::kMaxSerialBytes) return std::nullopt;
-  return response_key.first(n);
-}
-
 }  // namespace
 
 Refresher::Refresher(storage::Env& env, storage::Writer& writer, const ResponderTable& issuers, OcspOptions options,
@@ -195,12 +186,12 @@ std::size_t Refresher::due_pass() {
           break;
         }
         const ByteView key = cur->key();
-        const auto entry = storage::decode_due_key(key);
+        const auto entry = decode_due_key(key);
         if (entry && entry->next_update > bound) break;  // the rest is not due yet
         ++looked;
         ++scanned;
         resume.assign(key.begin(), key.end());
-        const auto cert_key = entry ? cert_key_in(entry->response_key) : std::nullopt;
+        const auto cert_key = entry ? cert_key_of_response(entry->response_key) : std::nullopt;
         const auto alg = cert_key ? response_key_alg(entry->response_key, cert_key->size()) : std::nullopt;
         const auto decoded = cert_key ? storage::decode_cert_key(*cert_key) : std::nullopt;
         if (!alg || !decoded) {
