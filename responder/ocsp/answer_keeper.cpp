@@ -139,14 +139,7 @@ void AnswerKeeper::submit_next(storage::Writer& writer, const std::shared_ptr<Sh
           continue;
         }
       }
-      storage::OcspResponseRecord rec;
-      rec.produced_at = answer->produced_at;
-      rec.this_update = answer->this_update;
-      rec.next_update = answer->next_update;
-      rec.status = answer->status;
-      rec.revocation_time = answer->revocation_time;
-      rec.der = answer->der;
-      if (Status put = put_response(txn, key, rec); !put) return put;
+      if (Status put = put_response(txn, key, *answer); !put) return put;
       ++outcome->stored;
     }
     return {};

@@ -36,14 +36,8 @@
 
 namespace trustmon::ocsp {
 
-struct KeptAnswer {
-  Bytes der;
-  storage::CertStatus status = storage::CertStatus::good;  // what the bytes state
-  UnixTime revocation_time = 0;                             // idem, for revoked
-  UnixTime produced_at = 0;
-  UnixTime this_update = 0;
-  UnixTime next_update = 0;
-};
+// A kept answer is what it will be stored as: the DER, its times and the status it states.
+using KeptAnswer = storage::OcspResponseRecord;
 
 struct AnswerKeeperStats {
   std::uint64_t kept = 0;        // live answers taken

@@ -243,17 +243,7 @@ std::size_t Refresher::due_pass() {
       }
       skip_resume = true;
     }  // read transaction reset here: signing happens outside it
-    {
-      std::lock_guard lock(mu_);
-      stats_.scanned += scanned;
-      stats_.failures += failures;
-    }
-    if (!batch.empty()) {
-      const std::size_t n = store(batch);
-      if (n == SIZE_MAX) return stored;  // stopping or the Writer is gone
-      stored += n;
-    }
-    if (finished) return stored;
+    if (!end_chunk(batch, scanned, failures, stored) || finished) return stored;
   }
 }
 
@@ -379,21 +369,24 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
       finished = !full;
       skip_resume = true;
     }  // read transaction reset here: signing happens outside it
-    {
-      std::lock_guard lock(mu_);
-      stats_.scanned += scanned;
-      stats_.failures += failures;
-    }
-    if (!batch.empty()) {
-      const std::size_t n = store(batch);
-      if (n == SIZE_MAX) return stored;  // stopping or the Writer is gone
-      stored += n;
-    }
-    if (finished) return stored;
+    if (!end_chunk(batch, scanned, failures, stored) || finished) return stored;
   }
 }
 
 // -------------------------------------------------------------------------- store
+
+bool Refresher::end_chunk(Batch& batch, std::uint64_t scanned, std::uint64_t failures, std::size_t& stored) {
+  {
+    std::lock_guard lock(mu_);
+    stats_.scanned += scanned;
+    stats_.failures += failures;
+  }
+  if (batch.empty()) return true;
+  const std::size_t n = store(batch);
+  if (n == SIZE_MAX) return false;  // stopping or the Writer is gone
+  stored += n;
+  return true;
+}
 
 std::size_t Refresher::store(Batch& batch) {
   std::uint64_t signed_count = 0, failures = 0;

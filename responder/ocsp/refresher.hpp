@@ -99,6 +99,9 @@ class Refresher {
   std::size_t full_pass();
   std::size_t due_pass();
   std::size_t refresh_issuer(const ResponderKeys& issuer, storage::ReadTxn& txn, bool build_index);
+  // Counts a chunk's reads and stores its batch, adding to `stored`; false when the pass
+  // must end (stopping, or the Writer is gone).
+  bool end_chunk(Batch& batch, std::uint64_t scanned, std::uint64_t failures, std::size_t& stored);
   // Signs `batch.due`, then stores it (and its other work-list changes) in one Writer
   // job; SIZE_MAX = abort the pass.
   std::size_t store(Batch& batch);
