@@ -5,11 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/access_log.hpp"
+#include "common/log.hpp"
 #include "responder/http/server.hpp"
 #include "test_client.hpp"
 
@@ -251,7 +256,12 @@ TEST_F(FastPath, MetricsCountRequestsAndConnectionsPerWorker) {
     auto r = c.request("GET", "/ocsp/m");
     ASSERT_TRUE(r);
   }
-  const std::string text = server_->metrics_text();
+  // The request counter is bumped just after the reply is handed to the socket.
+  std::string text;
+  EXPECT_TRUE(test::wait_until([&] {
+    text = server_->metrics_text();
+    return text.find("trustmon_http_requests_total 8\n") != std::string::npos;
+  })) << text;
   EXPECT_NE(text.find("trustmon_http_connections_accepted_total{worker=\"0\"}"), std::string::npos);
   EXPECT_NE(text.find("trustmon_http_connections_accepted_total{worker=\"1\"}"), std::string::npos);
   EXPECT_NE(text.find("trustmon_http_fast_requests_total{worker=\"0\"}"), std::string::npos);
@@ -259,7 +269,44 @@ TEST_F(FastPath, MetricsCountRequestsAndConnectionsPerWorker) {
   for (unsigned i = 0; i < server_->worker_count(); ++i) accepted += server_->worker(i).counters().connections.load();
   EXPECT_EQ(accepted, 8u);
   EXPECT_EQ(fast_count(), 8u);
-  EXPECT_NE(text.find("trustmon_http_requests_total 8\n"), std::string::npos) << text;
+}
+
+// A fast-path request gets the access-log line an evhttp one gets (Request::log_access).
+TEST(FastPathLog, TheAccessLogLineIsTheEvhttpOne) {
+  const std::string path = "/tmp/trustmon-fastpath-access-" + std::to_string(::getpid()) + ".log";
+  std::filesystem::remove(path);
+  LogOptions lo;
+  lo.level = "warn";
+  lo.access_file = path;
+  ASSERT_TRUE(init_logging(lo).ok());
+  for (bool use_fast : {true, false}) {
+    ServerOptions o = options(use_fast);
+    o.access_log = true;
+    Server server(o, fast_routes());
+    ASSERT_TRUE(server.start().ok());
+    std::thread runner([&] { server.run(); });
+    Client c(server.port());
+    ASSERT_TRUE(c.request("POST", "/ocsp", use_fast ? "fast" : "slow"));
+    server.stop();
+    runner.join();
+  }
+  flush_access_log();
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  lo.access_file = "off";
+  ASSERT_TRUE(init_logging(lo).ok());
+  std::filesystem::remove(path);
+  // Same fields in the same order; only the body size differs (answer:fast / answer:slow).
+  EXPECT_NE(text.find("method=POST path=/ocsp status=200 bytes=11 us="), std::string::npos) << text;
+  EXPECT_NE(text.find(" peer=127.0.0.1 ocsp=cache\n"), std::string::npos) << text;
+  std::size_t lines = 0, matching = 0;
+  for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos; ++at) ++lines;
+  for (std::size_t at = 0; (at = text.find("method=POST path=/ocsp status=200 bytes=11 us=", at)) != std::string::npos; ++at)
+    ++matching;
+  EXPECT_EQ(lines, 2u) << text;
+  EXPECT_EQ(matching, 2u) << text;
 }
 
 }  // namespace
