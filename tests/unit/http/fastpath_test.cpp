@@ -222,6 +222,28 @@ TEST_F(FastPath, ARequestSplitOverWritesIsStillAnswered) {
   EXPECT_EQ(r->body, "answer:split-body");
 }
 
+// Fast-path traffic keeps the connection alive: evhttp's idle timeout (read_timeout) counts
+// from the last request the gate answered, not from the last one evhttp saw.
+TEST(FastPathTimeout, FastRequestsKeepTheConnectionAlive) {
+  ServerOptions o = options(true);
+  o.read_timeout_seconds = 1;
+  Server server(o, fast_routes());
+  ASSERT_TRUE(server.start().ok());
+  std::thread runner([&] { server.run(); });
+  Client c(server.port());
+  for (int i = 0; i < 10; ++i) {  // 2.5 s of requests, 0.25 s apart
+    auto r = c.request("GET", "/ocsp/t" + std::to_string(i));
+    ASSERT_TRUE(r) << "request " << i;
+    EXPECT_EQ(r->body, "get:t" + std::to_string(i));
+    std::this_thread::sleep_for(250ms);
+  }
+  // Idle past the timeout: closed.
+  EXPECT_TRUE(c.wait_readable(5s));
+  EXPECT_TRUE(c.peer_closed());
+  server.stop();
+  runner.join();
+}
+
 // The fast path writes what evhttp writes: status line, header order, Date, Content-Length.
 TEST(FastPathBytes, SameBytesAsTheEvhttpPath) {
   const std::vector<std::string> requests = {
