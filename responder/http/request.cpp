@@ -529,7 +529,11 @@ std::string_view http_date_now() noexcept {
   return std::string_view(cache.text, cache.len);
 }
 
-bool has_line_break(std::string_view v) noexcept { return v.find_first_of("\r\n") != std::string_view::npos; }
+// Two memchr scans: string_view::find_first_of calls memchr once per character.
+bool has_line_break(std::string_view v) noexcept {
+  if (v.empty()) return false;
+  return std::memchr(v.data(), '\r', v.size()) != nullptr || std::memchr(v.data(), '\n', v.size()) != nullptr;
+}
 
 bool same_name(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
