@@ -34,6 +34,9 @@
 #   KIT=/work/shared/peers    the peer kit;  PEERS_DIR=/tmp/peers  its scratch folder
 #   BUILD=<repo>/build/release (configured here if needed; `cmake --build` of trustmond and
 #                trustmonctl runs first, so the binaries match the tree)
+#   BASE=<dir>   a second build (e.g. of the previous commit, in another worktree), used as
+#                is: its trustmond is measured in the same pinned rounds, on the same data
+#                folder, as "trustmon-base-w1" (the "before" rows of a change)
 #   OUT=$PEERS_DIR/trustmon-bench   results folder (results.md, *.tsv, check, speed, logs)
 #   PORT=18090  REPEAT=3  DURATION=10s  CONNS=50  SERVER_CPU=1  CLIENT_CPU=0
 #   MAX_BUSY=10   before every load run, wait (up to LOAD_WAIT=1800 s) until the machine,
@@ -47,6 +50,7 @@ lib=$root/bench/lib
 KIT=${KIT:-/work/shared/peers}
 export PEERS_DIR=${PEERS_DIR:-/tmp/peers}
 BUILD=${BUILD:-$root/build/release}
+BASE=${BASE:-}
 OUT=${OUT:-$PEERS_DIR/trustmon-bench}
 PORT=${PORT:-18090}
 REPEAT=${REPEAT:-3}
@@ -91,6 +95,11 @@ fi
 
 ctl=$BUILD/tools/trustmonctl
 daemon=$BUILD/responder/trustmond
+base_daemon=""
+if [ -n "$BASE" ]; then
+  base_daemon=$BASE/responder/trustmond
+  [ -x "$base_daemon" ] || { echo "bench/load.sh: no trustmond in BASE=$BASE" >&2; exit 1; }
+fi
 # Always bring the binaries up to date with the tree (a no-op when they are), so the
 # results describe the commit recorded in env.txt. Other work may leave the tree briefly
 # unbuildable: then the existing binaries are used, and the notes say so.
@@ -149,10 +158,10 @@ conf_w2=$(mkconf bench-w2 2 off)
 conf_acc=$(mkconf bench-w1-accesslog 1 "$data/access.log")
 for c in "$conf_w1" "$conf_w2" "$conf_acc"; do "$daemon" --config "$c" --check-config >/dev/null; done
 
-start_trustmond() {  # start_trustmond CONFIG CPU(""=unpinned)
+start_trustmond() {  # start_trustmond CONFIG CPU(""=unpinned) [BINARY]
   stop_trustmond
   local pin=(); [ -n "$2" ] && pin=(taskset -c "$2")
-  "${pin[@]}" "$daemon" --config "$1" 2>>"$OUT/trustmond.stderr" < /dev/null &
+  "${pin[@]}" "${3:-$daemon}" --config "$1" 2>>"$OUT/trustmond.stderr" < /dev/null &
   tm_pid=$!
   for _ in $(seq 300); do
     curl -sf "$url/healthz" >/dev/null 2>&1 && return 0
@@ -197,6 +206,7 @@ cat "$OUT/check-trustmon.txt"
   echo "lmdb: $(pkg-config --modversion lmdb 2>/dev/null || echo '?')"
   echo "nginx: $(nginx -v 2>&1)"; echo "cfssl: $(cfssl version 2>&1 | head -1)"; echo "wrk: $(wrk -v 2>&1 | head -1)"
   dirty=$(git -C "$root" status --porcelain --untracked-files=no -- common storage responder tools 2>/dev/null | wc -l)
+  [ -n "$base_daemon" ] && echo "before (BASE): $base_daemon, built $(date -u -r "$base_daemon" +%FT%TZ)"
   echo "trustmon: commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" != 0 ] && echo " + $dirty modified source files"), trustmond built $(date -u -r "$daemon" +%FT%TZ) (build type $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt"))"
   echo "settings: duration $DURATION, c=$CONNS, $REPEAT rounds, wrk -t1, server CPU ${SRV_CPU:-any}, wrk CPU ${CLI_CPU:-any}"
   echo "PKI: $(wc -l < "$PKI/index.txt") certs, $(grep -c '^R' "$PKI/index.txt") revoked; requests $(wc -l < "$REQS/nononce.list")"
@@ -320,6 +330,11 @@ for r in $(seq "$REPEAT"); do
   say "round $r/$REPEAT"
   nginx_runs "$OUT/pinned.tsv" "$CONNS"
   trustmon_runs "$OUT/pinned.tsv" trustmon-w1 "$CONNS"
+  if [ -n "$base_daemon" ]; then  # the build before, same data, same round
+    start_trustmond "$conf_w1" "$SRV_CPU" "$base_daemon"
+    trustmon_runs "$OUT/pinned.tsv" trustmon-base-w1 "$CONNS"
+    start_trustmond "$conf_w1" "$SRV_CPU"
+  fi
   if [ "$PEERS" = 1 ]; then
     cfssl_runs "$OUT/pinned.tsv" "$CONNS"
     openssl_runs "$OUT/pinned.tsv" "$CONNS" "$SRV_CPU"

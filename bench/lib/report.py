@@ -22,6 +22,7 @@ from collections import OrderedDict
 NAMES = {
     "trustmon-w1": "trustmon, 1 worker, CPU 1",
     "trustmon-w1-accesslog": "trustmon, 1 worker, CPU 1, access log to a file",
+    "trustmon-base-w1": "trustmon before the change (BASE), 1 worker, CPU 1",
     "trustmon-w2": "trustmon, 2 workers, unpinned",
     "nginx": "nginx static file (peer C)",
     "openssl-ocsp": "`openssl ocsp -multi 2` (peer A, live signing)",

@@ -11,10 +11,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <exception>
+#include <new>
 
 #include "common/log.hpp"
+#include "responder/http/request.hpp"
 #include "responder/http/router.hpp"
 #include "responder/http/server.hpp"
 #include "responder/http/worker.hpp"
@@ -64,7 +67,9 @@ std::string_view path_of(std::string_view target) noexcept {
     if (slash == std::string_view::npos) return "/";
     target.remove_prefix(slash);
   }
-  return target.substr(0, target.find_first_of("?#"));
+  std::size_t end = 0;  // a loop: find_first_of calls memchr once per character
+  while (end < target.size() && target[end] != '?' && target[end] != '#') ++end;
+  return target.substr(0, end);
 }
 
 GateRefusal bad(const char* code, const char* message) { return GateRefusal{400, code, message, true, 0}; }
@@ -119,6 +124,7 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
   gate->admit_ev_.reset(event_new(base, -1, 0, &Gate::admit_cb, gate));
   gate->deadline_ev_.reset(evtimer_new(base, &Gate::deadline_cb, gate));
   gate->eof_ev_.reset(event_new(base, -1, 0, &Gate::eof_cb, gate));
+  gate->output_cb_ = evbuffer_add_cb(bufferevent_get_output(underlying), &Gate::output_cb, gate);
   worker.gates_[filter] = gate;
   worker.gates_[underlying] = gate;
   // evhttp sets the descriptor after this returns; admission runs once it has.
@@ -128,6 +134,8 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
 
 Gate::~Gate() {
   if (counted_) worker_->server().connections_.close(address_);
+  if (output_cb_ != nullptr) evbuffer_remove_cb_entry(bufferevent_get_output(underlying_), output_cb_);
+  if (fast_unwritten_) worker_->on_flushed();  // the connection died with the reply
   // A connection closed after a refusal may still be receiving the refused request: it ends
   // in a lingering close (linger.hpp) on a second descriptor of the socket, which stays open
   // when evhttp closes the first one (the reply is in the kernel by now).
@@ -227,7 +235,7 @@ void Gate::deadline_cb(evutil_socket_t, short, void* arg) noexcept {
   auto* g = static_cast<Gate*>(arg);
   g->deadline_armed_ = false;
   if (g->state_ != State::head) return;
-  if (g->forwarded_ > g->finished_) {  // a request is still being answered: its turn first
+  if (g->forwarded_ > g->finished_ || g->fast_unwritten_) {  // a request is still being answered: its turn first
     g->arm_deadline();
     return;
   }
@@ -248,9 +256,9 @@ void Gate::underlying_event_cb(bufferevent* bev, short what, void* /*arg: the fi
   if (g == nullptr) return;
   if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !g->streaming_ && g->state_ != State::discard) {
     // Pass on what was read before the end, then hold the end back until every request
-    // handed to evhttp has been answered.
+    // handed to evhttp has been answered, and every fast-path reply written.
     bufferevent_flush(g->filter_, EV_READ, BEV_FLUSH);
-    if (g->forwarded_ > g->finished_) {
+    if (g->forwarded_ > g->finished_ || g->fast_unwritten_) {
       g->eof_pending_ = true;
       g->saved_what_ = what;
       return;
@@ -260,7 +268,7 @@ void Gate::underlying_event_cb(bufferevent* bev, short what, void* /*arg: the fi
 }
 
 void Gate::maybe_deliver_eof() noexcept {
-  if (eof_pending_ && finished_ >= forwarded_ && eof_ev_) event_active(eof_ev_.get(), EV_READ, 0);
+  if (eof_pending_ && finished_ >= forwarded_ && !fast_unwritten_ && eof_ev_) event_active(eof_ev_.get(), EV_READ, 0);
 }
 
 void Gate::eof_cb(evutil_socket_t, short, void* arg) noexcept {
@@ -542,6 +550,7 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
   }
 
   // Header fields.
+  bool keep_alive_only = true;  // no Connection header, or exactly keep-alive
   bool have_length = false, chunked = false, te_seen = false, bearer = false, expect_continue = false;
   std::uint64_t length = 0;
   std::string te;
@@ -602,6 +611,8 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
       if (te_seen) te += ",";
       te.append(value);
       te_seen = true;
+    } else if (iequal(name, "Connection")) {
+      keep_alive_only = keep_alive_only && iequal(value, "keep-alive");
     } else if (iequal(name, "Authorization")) {
       bearer = value.size() > 7 && value.substr(0, 7) == "Bearer ";
     } else if (iequal(name, "Expect")) {
@@ -664,6 +675,14 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
     }
     return true;
   }
+  if (limits.fast && match.kind == Router::Match::Kind::found && (m == Method::Get || m == Method::Post) &&
+      !tls_ && opt.fast_path && version == "HTTP/1.1" && !chunked && !expect_continue && keep_alive_only &&
+      target.front() == '/' && forwarded_ == finished_ && verdicts_.empty() && !streaming_ && !worker_->stopping() &&
+      evbuffer_get_length(src) - head_len >= length) {
+    serve_fast(src, head_len, static_cast<std::size_t>(target.data() - head.data()), target.size(), eol + 2,
+               static_cast<std::size_t>(length), m);
+    return true;
+  }
   evbuffer_remove_buffer(src, dst, head_len);
   verdicts_.emplace_back(std::nullopt);
   ++forwarded_;
@@ -674,6 +693,83 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
     state_ = State::body;
   }
   return true;
+}
+
+}  // namespace trustmon::http
+
+namespace trustmon::http {
+
+// The whole request (head_len + body_len bytes) is at the front of `src`; answers it and
+// drains it. Offsets are into the head, which the pullup below may move.
+void Gate::serve_fast(evbuffer* src, std::size_t head_len, std::size_t target_at, std::size_t target_len,
+                      std::size_t fields_at, std::size_t body_len, Method method) {
+  const std::size_t total = head_len + body_len;
+  const auto* p = evbuffer_pullup(src, static_cast<ev_ssize_t>(total));  // no copy when contiguous
+  if (p == nullptr) throw std::bad_alloc();
+  const std::string_view all(reinterpret_cast<const char*>(p), total);
+  std::string_view target = all.substr(target_at, target_len);
+  target = target.substr(0, target.find('#'));
+  const std::size_t q = target.find('?');
+  const std::string_view path = target.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  const Router::Match match = worker_->server().router_.find(method, path);
+  FastExchange exchange;
+  exchange.gate = this;
+  exchange.head = all.substr(fields_at, head_len - 2 - fields_at);
+  exchange.body = ByteView(p + head_len, body_len);
+  exchange.peer = address_;
+  worker_->dispatch_fast(exchange, method, path, query, match);
+  evbuffer_drain(src, total);
+}
+
+void Gate::write_reply(std::string_view bytes) noexcept {
+  if (bytes.empty()) {
+    end_connection();
+    return;
+  }
+  evbuffer* out = bufferevent_get_output(underlying_);
+  const evutil_socket_t fd = bufferevent_getfd(underlying_);
+  std::size_t done = 0;
+  if (evbuffer_get_length(out) == 0 && fd >= 0) {
+    while (done < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n > 0) {
+        done += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        break;  // full (the socket bufferevent writes the rest) or failed (it reports the error)
+      }
+    }
+  }
+  if (done == bytes.size()) return;
+  if (evbuffer_add(out, bytes.data() + done, bytes.size() - done) != 0) {
+    end_connection();
+    return;
+  }
+  if (!fast_unwritten_) {
+    fast_unwritten_ = true;
+    ++worker_->unflushed_;
+    worker_->counters_.unwritten.store(worker_->counters_.unwritten.load(std::memory_order_relaxed) + 1,
+                                       std::memory_order_relaxed);
+  }
+}
+
+// The socket bufferevent's output changed: once it is empty, every fast-path reply is out.
+void Gate::output_cb(evbuffer* /*buf*/, const evbuffer_cb_info* info, void* arg) noexcept {
+  auto* g = static_cast<Gate*>(arg);
+  if (!g->fast_unwritten_ || info->n_deleted == 0 || info->orig_size + info->n_added != info->n_deleted) return;
+  g->fast_unwritten_ = false;
+  g->worker_->on_flushed();
+  g->maybe_deliver_eof();
+}
+
+// Ends the connection as an end of input would (evhttp frees it, and this gate).
+void Gate::end_connection() noexcept {
+  state_ = State::discard;
+  eof_pending_ = true;
+  saved_what_ = BEV_EVENT_EOF | BEV_EVENT_READING;
+  if (eof_ev_) event_active(eof_ev_.get(), EV_READ, 0);
 }
 
 }  // namespace trustmon::http

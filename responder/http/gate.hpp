@@ -34,10 +34,23 @@
 //   still gets the 413 instead of a reset.
 // - Replies are written to the socket directly from the gate's output side, and evhttp is told
 //   a reply is written only once the kernel has all of it (it may close the connection next).
+// - Fast path: a request for a fast route (router.hpp RouteLimits::fast: the OCSP routes)
+//   is answered by the gate itself, without evhttp, when it is GET or POST over HTTP/1.1,
+//   its head and whole Content-Length body are already read, it has no Transfer-Encoding,
+//   Expect or Connection header other than keep-alive, nothing earlier on the connection is
+//   still with evhttp (pipelined answers stay in order), and the worker is not stopping.
+//   The gate hands it to Worker::dispatch_fast, which runs the route's handler with a
+//   Request over the gate's buffer (same counters, access log line and OCSP metrics as
+//   through evhttp); the reply, formatted with the bytes evhttp would send (Request::
+//   send_fast), is written to the socket at once, and what the kernel does not take waits
+//   in the socket bufferevent ahead of anything later. Such a reply counts as unwritten for
+//   the worker's drain until it is out, and holds back the end of input and the head
+//   deadline like a request with evhttp. Everything else goes through evhttp unchanged.
 // - TLS connections are not gated (the filter cannot tell when the TLS layer has written its
 //   last byte); the HTTPS listener keeps evhttp's own handling, see docs/operations.md.
 #pragma once
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
@@ -52,6 +65,7 @@
 #include <unordered_map>
 
 #include "responder/http/event_owners.hpp"
+#include "responder/http/method.hpp"
 
 namespace trustmon::http {
 
@@ -112,6 +126,9 @@ class Gate {
   // A reply of this connection was written (or handed to a stream).
   void on_reply_finished() noexcept;
   void on_stream() noexcept;
+  // Fast path: writes a complete reply (Request::send_fast). Empty = could not be formed:
+  // the connection is ended.
+  void write_reply(std::string_view bytes) noexcept;
 
  private:
   enum class State { head, body, chunk_size, chunk_data, chunk_crlf, trailer, discard };
@@ -129,6 +146,10 @@ class Gate {
 
   bool step(evbuffer* src, evbuffer* dst);  // one unit of progress; false = needs more input
   bool on_head(evbuffer* src, evbuffer* dst, std::size_t head_len);
+  void serve_fast(evbuffer* src, std::size_t head_len, std::size_t target_at, std::size_t target_len,
+                  std::size_t fields_at, std::size_t body_len, Method method);
+  static void output_cb(evbuffer* buf, const evbuffer_cb_info* info, void* arg) noexcept;
+  void end_connection() noexcept;
   void pass_body(evbuffer* src, evbuffer* dst, std::size_t n, State next);
   void refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::string_view method,
               std::string_view target, GateRefusal why);
@@ -163,6 +184,8 @@ class Gate {
   std::size_t trailer_bytes_ = 0;
   std::uint64_t forwarded_ = 0;   // requests handed to evhttp
   std::uint64_t finished_ = 0;    // of those, answered and written
+  bool fast_unwritten_ = false;   // a fast-path reply waits in the socket bufferevent
+  evbuffer_cb_entry* output_cb_ = nullptr;
   std::string address_;
   std::deque<std::optional<GateRefusal>> verdicts_;
 };

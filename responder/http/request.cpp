@@ -17,8 +17,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <memory>
+#include <span>
 #include <new>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -147,8 +150,13 @@ Request::Request(evhttp_request* req, Worker* worker) noexcept : req_(req), work
   }
 }
 
+Request::Request(FastExchange* fast, Worker* worker, Method method, std::string_view path,
+                 std::string_view query) noexcept
+    : fast_(fast), worker_(worker), path_(path), query_(query), method_(method) {}
+
 void Request::reset_from(Request& o) noexcept {
   req_ = std::exchange(o.req_, nullptr);
+  fast_ = std::exchange(o.fast_, nullptr);
   worker_ = o.worker_;
   path_ = o.path_;
   query_ = o.query_;
@@ -167,11 +175,12 @@ Request::Request(Request&& other) noexcept { reset_from(other); }
 
 Request& Request::operator=(Request&& other) noexcept {
   if (this != &other) {
-    if (req_ != nullptr) {
+    if (pending()) {
       try {
         reply_error(500, "internal_error", "the request was not answered");
       } catch (...) {
         req_ = nullptr;
+        fast_ = nullptr;
       }
     }
     reset_from(other);
@@ -180,7 +189,7 @@ Request& Request::operator=(Request&& other) noexcept {
 }
 
 Request::~Request() {
-  if (req_ == nullptr) return;
+  if (!pending()) return;
   try {
     char path_buf[kLogPathBuffer];
     trustmon::log().error("http: no reply for {} {}; answering 500", to_string(method_), log_path(path_buf));
@@ -188,6 +197,7 @@ Request::~Request() {
   } catch (...) {
     // Could not even copy the reply: give the request up rather than throw from a destructor.
     req_ = nullptr;
+    fast_ = nullptr;
   }
 }
 
@@ -213,6 +223,25 @@ std::optional<std::string> Request::query(std::string_view name) const {
 }
 
 std::optional<std::string_view> Request::header(std::string_view name) const {
+  if (fast_ != nullptr) {
+    // The gate checked the lines (gate.hpp): `name: value` with CRLF, no folding.
+    std::string_view rest = fast_->head;
+    while (!rest.empty()) {
+      const std::size_t end = rest.find("\r\n");
+      const std::string_view line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+      const std::size_t colon = line.find(':');
+      if (colon != name.size()) continue;
+      bool same = true;
+      for (std::size_t i = 0; same && i < colon; ++i) same = ascii_lower(line[i]) == ascii_lower(name[i]);
+      if (!same) continue;
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      return value;
+    }
+    return std::nullopt;
+  }
   if (req_ == nullptr) return std::nullopt;
   const evkeyvalq* headers = evhttp_request_get_input_headers(req_);
   for (const evkeyval* kv = headers->tqh_first; kv != nullptr; kv = kv->next.tqe_next) {
@@ -222,6 +251,11 @@ std::optional<std::string_view> Request::header(std::string_view name) const {
 }
 
 ByteView Request::body() {
+  if (!body_ready_ && fast_ != nullptr) {
+    body_ready_ = true;
+    body_data_ = fast_->body.data();
+    body_size_ = fast_->body.size();
+  }
   if (!body_ready_ && req_ != nullptr) {
     body_ready_ = true;
     evbuffer* in = evhttp_request_get_input_buffer(req_);
@@ -235,6 +269,7 @@ ByteView Request::body() {
 }
 
 std::string Request::peer() const {
+  if (fast_ != nullptr) return std::string(fast_->peer);
   if (req_ == nullptr) return "-";
   evhttp_connection* conn = evhttp_request_get_connection(req_);
   if (conn == nullptr) return "-";
@@ -277,7 +312,7 @@ void Request::reply(int status, std::string_view content_type, ByteView body, He
 
 void Request::reply_shared(int status, std::string_view content_type, std::shared_ptr<const Bytes> body,
                            Headers headers) {
-  if (req_ != nullptr && body && worker_->in_loop_thread()) {
+  if (req_ != nullptr && fast_ == nullptr && body && worker_->in_loop_thread()) {
     send(status, content_type, *body, headers, &body);
     return;
   }
@@ -325,10 +360,21 @@ int status_of(ErrorKind kind) noexcept {
 void Request::reply_not_modified(Headers headers) { respond(304, {}, {}, headers); }
 
 void Request::respond(int status, std::string_view content_type, ByteView body, Headers headers) {
-  if (req_ == nullptr) {
+  if (!pending()) {
     char path_buf[kLogPathBuffer];
     trustmon::log().debug("http: second reply ({}) to {} {} ignored", status, to_string(method_),
                           log_path(path_buf));
+    return;
+  }
+  if (fast_ != nullptr) {
+    // Fast routes answer on the loop thread before their handler returns (router.hpp).
+    if (worker_->in_loop_thread()) {
+      send_fast(status, content_type, body, headers);
+    } else {
+      trustmon::log().error("http: a fast-path request was answered off its worker's loop; dropped");
+      fast_ = nullptr;
+      replied_ = true;
+    }
     return;
   }
   if (worker_->in_loop_thread()) {
@@ -359,7 +405,7 @@ void Request::respond(int status, std::string_view content_type, ByteView body, 
 }
 
 void Request::send_owned(const OwnedReply& r) noexcept {
-  if (req_ == nullptr) return;
+  if (req_ == nullptr) return;  // never a fast-path request (respond above)
   std::vector<Header> headers;
   try {
     headers.reserve(r.header_text.size() / 2);
@@ -412,7 +458,12 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
   if (w.stopping()) add_header(out, "Connection", "close");
 
   // Log before sending: evhttp may free the request inside evhttp_send_reply.
-  if (start_ns_ != 0) log_access(req, status, sent);
+  if (start_ns_ != 0) {
+    char* address = nullptr;
+    ev_uint16_t port = 0;
+    if (evhttp_connection* conn = evhttp_request_get_connection(req)) evhttp_connection_get_peer(conn, &address, &port);
+    log_access(address != nullptr ? std::string_view(address) : std::string_view("-"), status, sent);
+  }
   // A request whose client went away has no connection any more; evhttp frees it on send
   // and never reports completion, so only replies on live connections count as unwritten.
   bufferevent* bev = nullptr;
@@ -430,10 +481,122 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
   Gate::kick(bev);
 }
 
+namespace {
+
+// libevent 2.1's reason phrases (evhttp_response_phrase_internal), so that a fast-path reply
+// has the bytes evhttp would have written.
+std::string_view reason_phrase(int status) noexcept {
+  static constexpr std::string_view k1[] = {"Continue", "Switching Protocols"};
+  static constexpr std::string_view k2[] = {"OK", "Created", "Accepted", "Non-Authoritative Information",
+                                            "No Content", "Reset Content", "Partial Content"};
+  static constexpr std::string_view k3[] = {"Multiple Choices", "Moved Permanently", "Found", "See Other",
+                                            "Not Modified", "Use Proxy", "-", "Temporary Redirect"};
+  static constexpr std::string_view k4[] = {
+      "Bad Request", "Unauthorized", "Payment Required", "Forbidden", "Not Found", "Method Not Allowed",
+      "Not Acceptable", "Proxy Authentication Required", "Request Time-out", "Conflict", "Gone",
+      "Length Required", "Precondition Failed", "Request Entity Too Large", "Request-URI Too Large",
+      "Unsupported Media Type", "Requested range not satisfiable", "Expectation Failed"};
+  static constexpr std::string_view k5[] = {"Internal Server Error", "Not Implemented", "Bad Gateway",
+                                            "Service Unavailable", "Gateway Time-out", "HTTP Version not supported"};
+  static constexpr std::span<const std::string_view> kTables[] = {k1, k2, k3, k4, k5};
+  const int klass = status / 100 - 1, sub = status % 100;
+  if (klass < 0 || klass >= 5) return "Unknown Status Class";
+  const auto table = kTables[klass];
+  return static_cast<std::size_t>(sub) < table.size() ? table[static_cast<std::size_t>(sub)] : "Unknown Status Code";
+}
+
+// The Date header value, formatted once per second per thread (as evutil_date_rfc1123).
+std::string_view http_date_now() noexcept {
+  struct Cache {
+    std::time_t second = -1;
+    char text[40] = {};
+    std::size_t len = 0;
+  };
+  thread_local Cache cache;
+  const std::time_t now = std::time(nullptr);
+  if (now != cache.second) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    const int n = std::snprintf(cache.text, sizeof cache.text, "%s, %02d %s %4d %02d:%02d:%02d GMT",
+                                kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12], 1900 + tm.tm_year,
+                                tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cache.len = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof cache.text - 1) : 0;
+    cache.second = now;
+  }
+  return std::string_view(cache.text, cache.len);
+}
+
+// Two memchr scans: string_view::find_first_of calls memchr once per character.
+bool has_line_break(std::string_view v) noexcept {
+  if (v.empty()) return false;
+  return std::memchr(v.data(), '\r', v.size()) != nullptr || std::memchr(v.data(), '\n', v.size()) != nullptr;
+}
+
+bool same_name(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+void Request::send_fast(int status, std::string_view content_type, ByteView body, Headers headers) noexcept {
+  FastExchange* fx = std::exchange(fast_, nullptr);
+  replied_ = true;
+  Worker& w = *worker_;
+  // One buffer per thread, reused: no allocation per reply once it has grown.
+  thread_local std::string out;
+  out.clear();
+  std::size_t sent = 0;
+  try {
+    const bool bodiless_status = status == 204 || status == 304 || (status >= 100 && status < 200);
+    char digits[24];
+    auto res = std::to_chars(digits, digits + sizeof digits, status);
+    out.append("HTTP/1.1 ").append(digits, res.ptr).append(" ").append(reason_phrase(status)).append("\r\n");
+    bool have_date = false, have_length = false;
+    auto add = [&](std::string_view name, std::string_view value) {
+      if (name.empty() || has_line_break(name) || has_line_break(value)) return;  // as evhttp_add_header
+      have_date = have_date || same_name(name, "Date");
+      have_length = have_length || same_name(name, "Content-Length") || same_name(name, "Transfer-Encoding");
+      out.append(name).append(": ").append(value).append("\r\n");
+    };
+    if (!content_type.empty()) add("Content-Type", content_type);
+    for (const Header& h : headers) add(h.name, h.value);
+    if (w.stopping()) add("Connection", "close");
+    if (!have_date) add("Date", http_date_now());
+    if (!bodiless_status && !have_length) {
+      res = std::to_chars(digits, digits + sizeof digits, body.size());
+      add("Content-Length", std::string_view(digits, static_cast<std::size_t>(res.ptr - digits)));
+    }
+    out.append("\r\n");
+    if (!bodiless_status && !body.empty()) {
+      out.append(reinterpret_cast<const char*>(body.data()), body.size());
+      sent = body.size();
+    }
+  } catch (...) {
+    out.clear();  // out of memory: the gate closes the connection instead
+  }
+  if (start_ns_ != 0) log_access(fx->peer, status, sent);
+  path_ = {};
+  params_.clear();
+  fx->gate->write_reply(out);
+  if (out.capacity() > (256u << 10)) std::string().swap(out);
+  w.on_reply_sent(status, sent);
+}
+
 evhttp_request* Request::take_for_stream(int status) noexcept {
   evhttp_request* req = std::exchange(req_, nullptr);
   replied_ = true;
-  if (start_ns_ != 0) log_access(req, status, 0);
+  if (start_ns_ != 0) {
+    char* address = nullptr;
+    ev_uint16_t port = 0;
+    if (evhttp_connection* conn = evhttp_request_get_connection(req)) evhttp_connection_get_peer(conn, &address, &port);
+    log_access(address != nullptr ? std::string_view(address) : std::string_view("-"), status, 0);
+  }
   worker_->on_reply_sent(status, 0);
   return req;
 }
@@ -452,22 +615,15 @@ std::string_view Request::log_path(char* buf) const noexcept {
   return std::string_view(buf, len);
 }
 
-void Request::log_access(evhttp_request* req, int status, std::size_t bytes) const {
+void Request::log_access(std::string_view peer, int status, std::size_t bytes) const {
   if (!trustmon::access_log_enabled()) return;
   try {
     const std::int64_t us = (steady_now_ns() - start_ns_) / 1000;
     char path_buf[kLogPathBuffer];
     const std::string_view path = log_path(path_buf);
-    char* address = nullptr;
-    ev_uint16_t port = 0;
-    if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
-      evhttp_connection_get_peer(conn, &address, &port);
-    }
     fmt::memory_buffer line;
     fmt::format_to(std::back_inserter(line), "method={} path={} status={} bytes={} us={} peer={}{}",
-                   to_string(method_), path, status, bytes, us,
-                   address != nullptr ? std::string_view(address) : std::string_view("-"),
-                   std::string_view(notes_, notes_len_));
+                   to_string(method_), path, status, bytes, us, peer, std::string_view(notes_, notes_len_));
     trustmon::access_log_line(std::string_view(line.data(), line.size()));
   } catch (...) {
     // logging never takes a request down

@@ -39,6 +39,16 @@ namespace trustmon::http {
 int status_of(ErrorKind kind) noexcept;
 
 class Worker;
+class Gate;
+
+// A request the connection gate answers itself (gate.hpp, fast path): views into the
+// gate's input buffer, valid while the handler runs.
+struct FastExchange {
+  Gate* gate = nullptr;
+  std::string_view head;  // the header lines after the request line, each ending in CRLF
+  ByteView body;
+  std::string_view peer;  // the client's address
+};
 
 // A response header. Both views must stay valid for the duration of the reply* call only
 // (they are copied into libevent, or into the posted reply when off the loop thread).
@@ -57,7 +67,7 @@ class Request {
   ~Request();
 
   // True while this object holds a request that has not been answered.
-  bool pending() const noexcept { return req_ != nullptr; }
+  bool pending() const noexcept { return req_ != nullptr || fast_ != nullptr; }
   bool replied() const noexcept { return replied_; }
 
   Method method() const noexcept { return method_; }
@@ -139,6 +149,8 @@ class Request {
   evhttp_request* take_for_stream(int status) noexcept;
 
   Request(evhttp_request* req, Worker* worker) noexcept;
+  // A fast-path request (gate.hpp): `path` and `query` view the request target.
+  Request(FastExchange* fast, Worker* worker, Method method, std::string_view path, std::string_view query) noexcept;
 
   // Answers on the loop thread, or copies and posts when called from another thread.
   void respond(int status, std::string_view content_type, ByteView body, Headers headers);
@@ -146,7 +158,10 @@ class Request {
   void send(int status, std::string_view content_type, ByteView body, Headers headers,
             const std::shared_ptr<const Bytes>* shared = nullptr) noexcept;
   void send_owned(const OwnedReply& r) noexcept;
-  void log_access(evhttp_request* req, int status, std::size_t bytes) const;
+  // The fast path's send: the reply is formatted once into a per-thread buffer (the same
+  // bytes evhttp would write) and handed to the gate, which writes it to the socket.
+  void send_fast(int status, std::string_view content_type, ByteView body, Headers headers) noexcept;
+  void log_access(std::string_view peer, int status, std::size_t bytes) const;
   // The path cut to kLoggedPathChars (plus "...") with non-printable bytes as '?', so a
   // client cannot forge or split log lines. `buf` must hold kLogPathBuffer chars.
   static constexpr std::size_t kLoggedPathChars = 128;
@@ -155,6 +170,7 @@ class Request {
   void reset_from(Request& other) noexcept;
 
   evhttp_request* req_ = nullptr;
+  FastExchange* fast_ = nullptr;  // instead of req_ on the fast path
   Worker* worker_ = nullptr;
   std::string_view path_;
   std::string_view query_;

@@ -58,11 +58,16 @@ struct RouteLimits {
   bool credential = false;
   // May use the connections held in reserve when the server is near its connection cap.
   bool essential = false;
+  // Answered by the connection gate itself on plain connections when the whole request is
+  // already read (gate.hpp, "fast path"), without evhttp. The handler must answer before it
+  // returns (never move the Request out) and must not stream.
+  bool fast = false;
 };
 inline constexpr RouteLimits kOpenRoute{};  // small body, no credential
 inline constexpr RouteLimits kApiRoute{BodyClass::json, true, false};
 inline constexpr RouteLimits kBulkRoute{BodyClass::bulk, true, false};
 inline constexpr RouteLimits kEssentialRoute{BodyClass::small, false, true};
+inline constexpr RouteLimits kFastEssentialRoute{BodyClass::small, false, true, true};  // OCSP
 
 // Called on the worker's loop thread. The handler answers through `req`, or moves it out
 // (`Request kept = std::move(req);`) to answer later from anywhere. If it returns without

@@ -97,9 +97,11 @@ int accept_any_client_cert(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) { retu
 
 }  // namespace
 
-Result<std::pair<detail::Fd, std::uint16_t>> Server::bind_listen(const std::string& listen) {
+Result<std::pair<detail::Fd, std::uint16_t>> Server::bind_listen(const std::string& listen, std::uint16_t port_override,
+                                                                  bool reuse_port, bool probe) {
   auto addr = parse_listen(listen);
   if (!addr) return addr.error();
+  if (port_override != 0) addr->port = port_override;
 
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -119,6 +121,9 @@ Result<std::pair<detail::Fd, std::uint16_t>> Server::bind_listen(const std::stri
   if (!fd) return make_error(ErrorKind::unavailable, "listen_failed", "socket: " + errno_text(errno));
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuse_port && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    return make_error(ErrorKind::unsupported, "reuse_port_unsupported", "SO_REUSEPORT: " + errno_text(errno));
+  }
   // Linux hands TCP_NODELAY down to accepted sockets; replies are one write each anyway,
   // this only keeps Nagle from holding back the last segment of a larger one.
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -126,7 +131,7 @@ Result<std::pair<detail::Fd, std::uint16_t>> Server::bind_listen(const std::stri
     const int err = errno;
     return make_error(ErrorKind::unavailable, err == EADDRINUSE ? "address_in_use" : "listen_failed", "bind " + listen + ": " + errno_text(err));
   }
-  if (::listen(fd.get(), SOMAXCONN) != 0) return make_error(ErrorKind::unavailable, "listen_failed", "listen: " + errno_text(errno));
+  if (!probe && ::listen(fd.get(), SOMAXCONN) != 0) return make_error(ErrorKind::unavailable, "listen_failed", "listen: " + errno_text(errno));
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &len) != 0) {
@@ -213,10 +218,25 @@ Status Server::start() {
   init_libevent_once();
   ignore_sigpipe();
 
-  auto plain = bind_listen(options_.listen);
-  if (!plain) return std::move(plain).error();
-  detail::Fd fd = std::move(plain->first);
-  port_ = plain->second;
+  const unsigned n = options_.workers > 0 ? options_.workers : usable_cpus();
+  // The probe: a plain bind fails if anything listens on the address already.
+  {
+    auto probe = bind_listen(options_.listen, 0, false, true);
+    if (!probe) return std::move(probe).error();
+    port_ = probe->second;
+  }
+  std::vector<detail::Fd> fds;
+  for (unsigned i = 0; i < n; ++i) {
+    auto bound = bind_listen(options_.listen, port_, true);
+    if (!bound && i == 0 && bound.error().code == "reuse_port_unsupported") {
+      bound = bind_listen(options_.listen, port_);  // one socket, shared by the workers
+      if (!bound) return std::move(bound).error();
+      fds.push_back(std::move(bound->first));
+      break;
+    }
+    if (!bound) return std::move(bound).error();
+    fds.push_back(std::move(bound->first));
+  }
   detail::Fd tls_fd;
   if (options_.tls) {
     auto ctx = make_tls_context(*options_.tls);
@@ -235,12 +255,12 @@ Status Server::start() {
   connections_.configure(options_.max_connections, options_.max_connections_per_address,
                          options_.reserved_connections);
 
-  const unsigned n = options_.workers > 0 ? options_.workers : usable_cpus();
   std::vector<std::unique_ptr<Worker>> workers;
   workers.reserve(n);
   for (unsigned i = 0; i < n; ++i) {
     workers.push_back(std::unique_ptr<Worker>(new Worker(*this, i)));
-    if (Status s = workers.back()->init(fd.get(), tls_fd ? tls_fd.get() : -1); !s) return s;
+    const int fd = fds[i < fds.size() ? i : 0].get();
+    if (Status s = workers.back()->init(fd, tls_fd ? tls_fd.get() : -1); !s) return s;
   }
   Worker& first = *workers.front();
   first.wake_ev_.reset(event_new(first.base(), stop_fd.get(), EV_READ | EV_PERSIST, &Server::wake_cb, this));
@@ -248,7 +268,7 @@ Status Server::start() {
     return make_error(ErrorKind::internal, "event_init_failed", "cannot watch the stop eventfd");
   }
 
-  listen_fd_ = std::move(fd);
+  listen_fds_ = std::move(fds);
   tls_listen_fd_ = std::move(tls_fd);
   stop_fd_ = std::move(stop_fd);
   workers_ = std::move(workers);
@@ -377,6 +397,22 @@ std::string Server::metrics_text() const {
   m.gauge("trustmon_http_connections", "Open client connections.", static_cast<std::int64_t>(connections_.total()));
   m.counter("trustmon_http_connections_refused_total", "Connections answered 503 at a connection cap.",
             connections_.refused());
+  m.header("trustmon_http_connections_accepted_total", "counter", "Connections accepted, by worker.");
+  for (const auto& w : workers_) {
+    char index[16];
+    const auto res = std::to_chars(index, index + sizeof index, w->index());
+    m.sample("trustmon_http_connections_accepted_total", "worker",
+             std::string_view(index, static_cast<std::size_t>(res.ptr - index)),
+             w->counters().connections.load(std::memory_order_relaxed));
+  }
+  m.header("trustmon_http_fast_requests_total", "counter",
+           "Requests answered by the connection gate's fast path (OCSP), by worker.");
+  for (const auto& w : workers_) {
+    char index[16];
+    const auto res = std::to_chars(index, index + sizeof index, w->index());
+    m.sample("trustmon_http_fast_requests_total", "worker", std::string_view(index, static_cast<std::size_t>(res.ptr - index)),
+             w->counters().fast.load(std::memory_order_relaxed));
+  }
   for (const MetricsSource& source : metrics_sources_) {
     try {
       source(out);

@@ -1,8 +1,14 @@
-// Server: the libevent HTTP server of trustmond. One listening socket, N worker threads,
-// each with its own event_base + evhttp accepting on that socket, routing through one
-// read-only Router.
+// Server: the libevent HTTP server of trustmond. N worker threads, each with its own
+// event_base + evhttp and its own listening socket on the one address (SO_REUSEPORT: the
+// kernel spreads connections over the workers; without that option one socket is shared),
+// routing through one read-only Router.
 //
 // Policy:
+// - Before the workers' sockets are bound, a plain bind of the address checks that nothing
+//   listens there yet (SO_REUSEPORT would otherwise let a second server of the same user
+//   join the group): address_in_use as before.
+// - Fast routes (the OCSP routes) on plain connections are answered by the Gate itself
+//   when the whole request is read (gate.hpp, "fast path"); ServerOptions::fast_path.
 // - Every connection passes the Gate (gate.hpp) before evhttp: strict request heads, body
 //   caps per route, the credential check before a body is read, the head deadline and the
 //   connection caps; its refusals are answered as JSON errors through the access log and the
@@ -76,6 +82,9 @@ struct ServerOptions {
   std::string metrics_path = "/metrics";
   int shutdown_grace_seconds = 10;  // longest wait for in-flight replies on stop()
   std::optional<TlsOptions> tls;    // the HTTPS listener, when set
+  // Fast routes (router.hpp) answered by the connection gate on plain connections
+  // (gate.hpp); false = every request goes through evhttp (tests compare the two).
+  bool fast_path = true;
 };
 
 struct ListenAddress {
@@ -133,8 +142,8 @@ class Server {
   void stop() noexcept;
   bool stop_requested() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
 
-  // Prometheus text: request counts by status class, body bytes, in-flight, then the
-  // owner's metrics sources.
+  // Prometheus text: request counts by status class, body bytes, in-flight, connections
+  // accepted and fast-path requests per worker, then the owner's metrics sources.
   std::string metrics_text() const;
 
  private:
@@ -143,7 +152,10 @@ class Server {
   friend class Gate;
 
   void add_builtin_routes();
-  static Result<std::pair<detail::Fd, std::uint16_t>> bind_listen(const std::string& listen);
+  // Binds (and listens unless `probe`) on `listen`, on `port` instead of its own when not 0,
+  // with SO_REUSEPORT when asked (error reuse_port_unsupported when the system has none).
+  static Result<std::pair<detail::Fd, std::uint16_t>> bind_listen(const std::string& listen, std::uint16_t port = 0,
+                                                                   bool reuse_port = false, bool probe = false);
   // Errors: tls_config_invalid.
   static Result<std::shared_ptr<SSL_CTX>> make_tls_context(const TlsOptions& tls);
   void stop_all_workers() noexcept;  // on worker 0's loop
@@ -162,12 +174,12 @@ class Server {
 
   bool log_access_ = true;  // options_.access_log, read on every request
   std::shared_ptr<SSL_CTX> tls_ctx_;  // outlives the workers (declared before them)
-  detail::Fd listen_fd_;    // shared by every worker's evhttp, closed once (here) after them
+  std::vector<detail::Fd> listen_fds_;  // one per worker (or one shared), closed here after them
   detail::Fd tls_listen_fd_;
   detail::Fd stop_fd_;      // eventfd written by stop(), watched by worker 0
   std::uint16_t port_ = 0;
   std::uint16_t tls_port_ = 0;
-  std::vector<std::unique_ptr<Worker>> workers_;  // destroyed before listen_fd_ closes
+  std::vector<std::unique_ptr<Worker>> workers_;  // destroyed before listen_fds_ close
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_requested_{false};
   bool started_ = false;

@@ -90,6 +90,7 @@ Status Worker::configure(evhttp* http) {
 // A TLS connection: a fresh SSL from the server's context; evhttp sets the fd later.
 bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
+  bump(w->counters_.connections, 1);
   SSL* ssl = SSL_new(w->server_->tls_context());
   if (ssl == nullptr) return nullptr;
   bufferevent* bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
@@ -105,6 +106,7 @@ bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
 // A plain connection: a socket bufferevent (evhttp sets the fd later) under the gate.
 bufferevent* Worker::plain_bev_cb(event_base* base, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
+  bump(w->counters_.connections, 1);
   return Gate::wrap(*w, bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE), false);
 }
 
@@ -155,7 +157,7 @@ Status Worker::init(int listen_fd, int tls_fd) {
   if (Status st = configure(http_.get()); !st) return st;
   auto bind = [this](evhttp* http, int fd) -> Result<evhttp_bound_socket*> {
     // Our own listener without LEV_OPT_CLOSE_ON_FREE: evhttp frees the listener it is
-    // given, and every worker shares the descriptor, which the Server closes once, last.
+    // given, and the Server closes the descriptors (one per worker, or one shared) last.
     evconnlistener* listener = evconnlistener_new(base_.get(), nullptr, nullptr, LEV_OPT_CLOSE_ON_EXEC, 0, fd);
     if (listener == nullptr) return make_error(ErrorKind::internal, "event_init_failed", "evconnlistener_new failed");
     evhttp_bound_socket* bound = evhttp_bind_listener(http, listener);
@@ -313,8 +315,23 @@ void Worker::on_request(evhttp_request* raw) noexcept {
     return;
   }
   if (evbuffer_get_length(evhttp_request_get_input_buffer(raw)) >= (1u << 20)) trim_memory_soon();
+  run_handler(req, server_->router_.find(req.method(), req.path()));
+  // Leaving scope: a request neither answered nor kept by the handler answers 500 here.
+}
+
+void Worker::dispatch_fast(FastExchange& exchange, Method method, std::string_view path, std::string_view query,
+                           const Router::Match& match) noexcept {
+  ++pending_;
+  bump(counters_.in_flight, 1);
+  bump(counters_.fast, 1);
+  Request req(&exchange, this, method, path, query);
+  if (server_->log_access_ && trustmon::access_log_enabled()) req.start_ns_ = steady_now_ns();
+  run_handler(req, match);
+  // Leaving scope: a handler that did not answer gets the 500 here, still on the fast path.
+}
+
+void Worker::run_handler(Request& req, const Router::Match& m) noexcept {
   try {
-    const Router::Match m = server_->router_.find(req.method(), req.path());
     switch (m.kind) {
       case Router::Match::Kind::found:
         req.params_ = m.params;
@@ -338,7 +355,6 @@ void Worker::on_request(evhttp_request* raw) noexcept {
     trustmon::log().error("http: handler for {} {} threw", to_string(req.method()), req.log_path(path_buf));
     if (req.pending()) req.reply_error(500, "internal_error", "internal error");
   }
-  // Leaving scope: a request neither answered nor kept by the handler answers 500 here.
 }
 
 void Worker::on_reply_sent(int status, std::size_t body_bytes) noexcept {

@@ -1,5 +1,9 @@
 // Worker: one event loop thread of the server, with its own event_base and evhttp accepting
-// on the shared listening socket.
+// on its own listening socket (SO_REUSEPORT: the kernel spreads new connections over the
+// workers; where that option is missing, every worker accepts on one shared socket).
+// Requests reach it from evhttp (on_request) or, for fast routes on plain connections,
+// straight from the connection gate (dispatch_fast, gate.hpp); both count, log and drain
+// the same way.
 //
 // Policy: everything that touches a worker's libevent objects runs on that worker's loop
 // thread. Other threads reach it through post(), a mutex-protected queue plus an event
@@ -24,6 +28,7 @@
 #include "common/result.hpp"
 #include "responder/http/event_owners.hpp"
 #include "responder/http/linger.hpp"
+#include "responder/http/router.hpp"
 #include "responder/http/task.hpp"
 
 namespace trustmon::http {
@@ -31,6 +36,7 @@ namespace trustmon::http {
 class Server;
 class Stream;
 class Gate;
+struct FastExchange;
 
 class Worker {
  public:
@@ -69,6 +75,8 @@ class Worker {
     std::atomic<std::uint64_t> body_bytes{0};
     std::atomic<std::int64_t> in_flight{0};  // dispatched, not answered
     std::atomic<std::int64_t> unwritten{0};  // answered, not fully written to the socket
+    std::atomic<std::uint64_t> connections{0};  // connections this worker accepted
+    std::atomic<std::uint64_t> fast{0};         // of the requests, answered by the gate's fast path
   };
   const Counters& counters() const noexcept { return counters_; }
 
@@ -94,6 +102,11 @@ class Worker {
 
   // Loop-thread entry points.
   void on_request(evhttp_request* req) noexcept;
+  // A request the gate answers itself (gate.hpp): dispatched as on_request does, answered
+  // before this returns.
+  void dispatch_fast(FastExchange& exchange, Method method, std::string_view path, std::string_view query,
+                     const Router::Match& match) noexcept;
+  void run_handler(Request& req, const Router::Match& m) noexcept;
   void on_reply_sent(int status, std::size_t body_bytes) noexcept;
   void on_reply_queued(evhttp_connection* conn) noexcept;
   void on_flushed() noexcept;

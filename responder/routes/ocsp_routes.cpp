@@ -152,11 +152,11 @@ void add_ocsp_routes(http::Router& router, const ocsp::Responder& responder, std
                      const Clock& clock, OcspCounters& counters) {
   auto ctx = std::make_shared<Context>(Context{responder, max_request_bytes, clock, counters});
   auto post = [ctx](http::Request& req) { handle_post(req, *ctx); };
-  router.add(http::Method::Post, "/ocsp", post, http::kEssentialRoute);
-  router.add(http::Method::Post, "/ocsp/", post, http::kEssentialRoute);
-  router.add(http::Method::Post, "/", post, http::kEssentialRoute);
+  router.add(http::Method::Post, "/ocsp", post, http::kFastEssentialRoute);
+  router.add(http::Method::Post, "/ocsp/", post, http::kFastEssentialRoute);
+  router.add(http::Method::Post, "/", post, http::kFastEssentialRoute);
   router.add_prefix(http::Method::Get, "/ocsp/", [ctx](http::Request& req) { handle_get(req, *ctx); },
-                    http::kEssentialRoute);
+                    http::kFastEssentialRoute);
 }
 
 }  // namespace trustmon::routes

@@ -2,6 +2,10 @@
 // a bare URL), GET /ocsp/{base64 request} (RFC 6960 A.1, RFC 5019). OCSP errors are OCSP
 // responses (HTTP 200, constant bytes), never JSON. GET answers that are cacheable carry
 // RFC 5019 headers (Cache-Control, Last-Modified, Expires, ETag) and honour If-None-Match.
+// They are fast routes (http::kFastEssentialRoute): on plain HTTP the connection gate answers
+// them itself when the whole request is read (responder/http/gate.hpp), with the same
+// handlers, bytes, access-log notes and counters as through evhttp; so the handlers answer
+// before they return.
 #pragma once
 
 #include <array>

@@ -203,5 +203,49 @@ TEST(HttpGateLimits, ConnectionCapsRefuseAndKeepAReserveForOcsp) {
   EXPECT_NE(metrics.find("trustmon_http_connections_refused_total 1"), std::string::npos) << metrics;
 }
 
+// One listening socket per worker (SO_REUSEPORT): many connections from python3 land on
+// every worker, and the OCSP requests on them are answered by the gate's fast path.
+TEST(HttpWorkers, ConnectionsAreSpreadOverEveryWorker) {
+  Daemon d;
+  d.set_config("workers", "4");
+  d.start();
+  const std::string script =
+      "import socket\n"
+      "ok = 0\n"
+      "for i in range(96):\n"
+      "    s = socket.create_connection(('127.0.0.1', " + port_of(d) + "))\n"
+      "    s.sendall(b'POST /ocsp HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/ocsp-request\\r\\n'\n"
+      "              b'Content-Length: 3\\r\\n\\r\\nabc')\n"
+      "    data = b''\n"
+      "    while b'\\r\\n\\r\\n' not in data:\n"
+      "        chunk = s.recv(4096)\n"
+      "        if not chunk: break\n"
+      "        data += chunk\n"
+      "    ok += data.startswith(b'HTTP/1.1 200 ')\n"
+      "    s.close()\n"
+      "print('ok', ok)\n";
+  auto r = sh("python3 -c " + q(script));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("ok 96"), std::string::npos) << r.out;
+  const std::string metrics = sh("curl -s " + d.url() + "/metrics").out;
+  std::uint64_t accepted = 0, fast = 0;
+  for (int w = 0; w < 4; ++w) {
+    const std::string name = "trustmon_http_connections_accepted_total{worker=\"" + std::to_string(w) + "\"} ";
+    const std::size_t at = metrics.find(name);
+    ASSERT_NE(at, std::string::npos) << metrics;
+    const std::uint64_t n = std::stoull(metrics.substr(at + name.size()));
+    EXPECT_GT(n, 0u) << "worker " << w << " got no connection\n" << metrics;
+    accepted += n;
+    const std::string fast_name = "trustmon_http_fast_requests_total{worker=\"" + std::to_string(w) + "\"} ";
+    const std::size_t fat = metrics.find(fast_name);
+    ASSERT_NE(fat, std::string::npos) << metrics;
+    fast += std::stoull(metrics.substr(fat + fast_name.size()));
+  }
+  EXPECT_GE(accepted, 96u) << metrics;  // the harness's /healthz polls and this curl too
+  EXPECT_EQ(fast, 96u) << metrics;
+  // Malformed OCSP requests (an "abc" body), counted as through evhttp.
+  EXPECT_NE(metrics.find("trustmon_ocsp_answers_total{outcome=\"malformed\"} 96"), std::string::npos) << metrics;
+}
+
 }  // namespace
 }  // namespace trustmon::itest
