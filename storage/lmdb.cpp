@@ -384,7 +384,8 @@ WriteTxn::WriteTxn(WriteTxn&& other) noexcept
       txn_(std::exchange(other.txn_, nullptr)),
       parent_(std::exchange(other.parent_, nullptr)),
       sticky_(std::exchange(other.sticky_, Status())),
-      map_full_(std::exchange(other.map_full_, false)) {
+      map_full_(std::exchange(other.map_full_, false)),
+      txn_full_(std::exchange(other.txn_full_, false)) {
   assert_no_cursors(other.cursors_);  // they would count on the moved-from object
 }
 
@@ -397,6 +398,7 @@ WriteTxn& WriteTxn::operator=(WriteTxn&& other) noexcept {
     parent_ = std::exchange(other.parent_, nullptr);
     sticky_ = std::exchange(other.sticky_, Status());
     map_full_ = std::exchange(other.map_full_, false);
+    txn_full_ = std::exchange(other.txn_full_, false);
   }
   return *this;
 }
@@ -406,6 +408,7 @@ WriteTxn::~WriteTxn() { abort(); }
 Status WriteTxn::fail(int rc, const char* context) {
   Error e = lmdb_error(rc, context);
   if (rc == MDB_MAP_FULL) map_full_ = true;
+  if (rc == MDB_TXN_FULL) txn_full_ = true;
   if (sticky_.ok()) sticky_ = e;
   // The batch cannot commit what the map cannot hold: every ancestor learns it too.
   if (rc == MDB_MAP_FULL) {

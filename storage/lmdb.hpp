@@ -193,7 +193,10 @@ class ReadScope {
 // destruction unless committed. A child that hits MDB_MAP_FULL, or whose commit fails,
 // also makes its parent's sticky error that error (the parent cannot commit a batch the
 // map cannot hold, and after a failed merge its state is unknown). A parent must not be
-// moved while it has a child.
+// moved while it has a child. MDB_TXN_FULL (the dirty-page limit, which a child cannot
+// relieve by spilling its parent's pages) is sticky in the transaction that hit it only:
+// its parent stays committable without the child (txn_full() tells the Writer to commit
+// what ran and run the job again in a fresh transaction).
 class WriteTxn {
  public:
   static Result<WriteTxn> begin(Env& env);
@@ -230,6 +233,8 @@ class WriteTxn {
 
   const Status& sticky() const noexcept { return sticky_; }
   bool map_full() const noexcept { return map_full_; }
+  // This transaction hit MDB_TXN_FULL (too many dirty pages for one commit).
+  bool txn_full() const noexcept { return txn_full_; }
   MDB_txn* raw() const noexcept { return txn_; }
   Env& env() const noexcept { return *env_; }
 
@@ -242,6 +247,7 @@ class WriteTxn {
   WriteTxn* parent_ = nullptr;
   Status sticky_;
   bool map_full_ = false;
+  bool txn_full_ = false;
   mutable unsigned cursors_ = 0;  // open Cursors (counted in debug builds only)
 };
 

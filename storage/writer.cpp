@@ -10,6 +10,12 @@
 //  * one LMDB write transaction per batch, one child transaction per job, so a job's
 //    error discards only that job's writes;
 //  * Done runs only after the batch's commit returned (durable) or failed;
+//  * MDB_TXN_FULL in a job that is not the batch's first (the batch's earlier jobs
+//    left too many dirty pages for it) cuts the batch there: what ran before it is
+//    committed and it goes back, with the rest, to the head of its queue, so it runs
+//    first in a fresh transaction (where LMDB can spill its own pages). A large bulk
+//    write is thus committed in parts, each job's Done called only once its part is
+//    durable; a job that alone hits the limit fails with its error;
 //  * MDB_MAP_FULL anywhere in a batch (a job, a child commit, the final commit) aborts
 //    the whole batch, doubles the map and runs the batch again from scratch;
 //  * nothing a Job or Done throws escapes: a throwing Job fails with "internal_error",
@@ -130,6 +136,8 @@ std::string WriterStats::metrics_text() const {
   m.counter("trustmon_writer_commits_total", "Durable commits (one per batch).", commits);
   m.counter("trustmon_writer_jobs_total", "Jobs run by the Writer.", jobs);
   m.counter("trustmon_writer_urgent_cuts_total", "Batches cut short for a waiting urgent job.", urgent_cuts);
+  m.counter("trustmon_writer_txn_full_cuts_total",
+            "Batches cut short because the next job did not fit LMDB's dirty-page limit.", txn_full_cuts);
   m.header("trustmon_writer_busy_seconds_total", "counter", "Time the Writer spent running batches.");
   m.sample("trustmon_writer_busy_seconds_total", static_cast<double>(busy_us) / 1e6);
   m.header("trustmon_writer_commit_seconds_total", "counter", "Part of the busy time spent in durable commits.");
@@ -203,9 +211,11 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
   Clock::duration committing{};
   std::size_t n = batch.size();  // the jobs this batch runs (fewer once cut)
   bool cut = false;
+  bool urgent_cut = false;
   std::vector<Status> results(n);
   Status outcome;  // the parent commit's result
   std::uint64_t grows = 0;
+  std::uint64_t txn_full_cuts = 0;
 
   for (int attempt = 0;; ++attempt) {
     auto parent = WriteTxn::begin(env_);
@@ -217,6 +227,7 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
       if (attempt == 0 && i > 0 && i >= urgent_jobs && urgent_waiting()) {
         n = i;
         cut = true;
+        urgent_cut = true;
         break;
       }
       auto child = WriteTxn::begin_child(*parent);
@@ -225,6 +236,16 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
         continue;
       }
       Status st = run_job(batch[i].job, *child);
+      // The transaction holds too many dirty pages for this job (LMDB's limit, which a
+      // child cannot relieve by spilling its parent's pages): commit the jobs before it
+      // and run it, and the rest, again in a fresh transaction.
+      if (child->txn_full() && i > 0) {
+        child->abort();
+        n = i;
+        cut = true;
+        ++txn_full_cuts;
+        break;
+      }
       // commit() also reports a sticky error the job ignored.
       if (st.ok()) {
         st = child->commit();
@@ -259,11 +280,15 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
   }
 
   if (cut) {
-    // Back to the head of the normal queue, in their order; the loop takes the waiting
-    // urgent job first.
+    // Back to the head of their queue, in their order (a cut for a waiting urgent job:
+    // the loop takes that job first; a cut for the dirty-page limit: the next batch
+    // starts with the job that did not fit).
     std::lock_guard<std::mutex> lock(mu_);
-    for (std::size_t i = batch.size(); i > n; --i) queue_.push_front(std::move(batch[i - 1]));
-    ++stats_.urgent_cuts;
+    for (std::size_t i = batch.size(); i > n; --i) {
+      (i - 1 < urgent_jobs ? urgent_ : queue_).push_front(std::move(batch[i - 1]));
+    }
+    if (urgent_cut) ++stats_.urgent_cuts;
+    stats_.txn_full_cuts += txn_full_cuts;
   }
   std::uint64_t failed = 0;
   if (outcome.ok()) {

@@ -11,7 +11,10 @@
 // what ran, and puts the batch's other jobs back at the head of their queue. So an urgent
 // job waits for at most one normal job and one commit, never for a batch or a queue of
 // imports (bulk work is submitted as jobs of bounded weight). A normal batch always runs
-// at least one job (a stream of urgent jobs cannot starve the normal lane).
+// at least one job (a stream of urgent jobs cannot starve the normal lane). A job that
+// hits MDB_TXN_FULL after other jobs of its batch cuts the batch the same way: what ran
+// is committed (and answered) and the job runs again first in the next transaction, so
+// no batch fails as a whole for being too large to commit at once.
 #pragma once
 
 #include <chrono>
@@ -44,12 +47,16 @@ struct WriterStats {
   std::uint64_t map_grows = 0;
   // Batches cut short because an urgent job arrived while their normal jobs ran.
   std::uint64_t urgent_cuts = 0;
+  // Batches cut short because a job hit MDB_TXN_FULL after other jobs of the batch (it
+  // runs again first in the next commit).
+  std::uint64_t txn_full_cuts = 0;
   // Time the Writer thread spent running batches (jobs and commits), and the part of it
   // spent in the durable commit (page writes and fsync).
   std::uint64_t busy_us = 0;
   std::uint64_t commit_us = 0;
 
   // Prometheus text: trustmon_writer_commits_total, _jobs_total, _urgent_cuts_total,
+  // _txn_full_cuts_total,
   // _busy_seconds_total and _commit_seconds_total (counters).
   std::string metrics_text() const;
 };

@@ -3,7 +3,10 @@
 // most `items_per_job` certificates of a batch) that store the records, DER, index
 // entries and events (policy: registry.hpp).
 #include <algorithm>
+#include <atomic>
 #include <memory>
+
+#include "common/log.hpp"
 
 #include "common/ossl.hpp"
 #include "common/time.hpp"
@@ -71,7 +74,56 @@ struct Registry::IngestBatch {
   std::vector<std::size_t> entry_bounds;
   Actor actor;
   Callback done;
+  // A job stored the first certificate of a new attr_index epoch (the one before is closed).
+  std::atomic<bool> closed_epoch{false};
 };
+
+struct Registry::IndexCompactor {
+  explicit IndexCompactor(storage::Writer& w) : writer(w) {}
+  storage::Writer& writer;
+  std::atomic<bool> running{false};
+};
+
+namespace {
+
+// Entries copied or deleted per merge job, and the job's weight in the Writer's commit
+// budget (about an ingest job's worth of index writes).
+constexpr std::size_t kCompactionEntries = 4096;
+constexpr std::size_t kCompactionWeight = 256;
+
+}  // namespace
+
+std::shared_ptr<Registry::IndexCompactor> Registry::make_index_compactor(storage::Writer& writer) {
+  return std::make_shared<IndexCompactor>(writer);
+}
+
+void Registry::start_compaction(const std::shared_ptr<IndexCompactor>& compactor) {
+  if (compactor->running.exchange(true)) return;
+  struct Step {
+    static void submit(const std::shared_ptr<IndexCompactor>& c) {
+      auto more = std::make_shared<bool>(false);
+      c->writer.submit(
+          [more](storage::WriteTxn& txn) -> Status {
+            auto r = compact_attr_index_step(txn, kCompactionEntries);
+            if (!r) return std::move(r).error();
+            *more = *r;
+            return {};
+          },
+          [c, more](Status s) {
+            if (s && *more) {
+              submit(c);  // the next step, behind whatever was submitted meanwhile
+              return;
+            }
+            if (!s && s.error().code != "shutting_down") {
+              log().warn("registry: attr_index merge step failed: {}: {}", s.error().code, s.error().message);
+            }
+            c->running.store(false);
+          },
+          Lane::normal, kCompactionWeight);
+    }
+  };
+  Step::submit(compactor);
+}
 
 
 Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
@@ -230,10 +282,17 @@ void Registry::submit_ingest(const std::shared_ptr<IngestBatch>& batch) {
   auto report = std::make_shared<BatchReport>();
   report->items.resize(batch->prepared.size());
   const UnixTime now = clock_.now();
+  // Once the batch is answered, an epoch it closed starts the merge of closed epochs.
+  Callback done = [batch, compactor = compactor_](Result<BatchReport> r) {
+    const bool closed = batch->closed_epoch.load();
+    Callback reply = std::move(batch->done);
+    reply(std::move(r));
+    if (closed) start_compaction(compactor);
+  };
   submit_jobs(
       batch->prepared.size(),
       [&](std::size_t job, std::size_t begin, std::size_t end) { return ingest_job(batch, report, job, begin, end, now); },
-      report, std::move(batch->done), Lane::normal);
+      report, std::move(done), Lane::normal);
 }
 
 storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& batch,
@@ -321,6 +380,7 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
       der_ids[i - begin] = ++stored_count;
     }
     if (stored_count == *stored_before) return {};
+    if (epoch_of(stored_count) != epoch_of(*stored_before)) batch->closed_epoch.store(true);
     Status s = set_stored_certificates(txn, stored_count);
     if (!s) return s;
     // The DER, appended under the der ids in item order.

@@ -50,6 +50,9 @@
 //    job: the walk covers every record of the issuer); when it does not agree, one more
 //    Writer job appends `crl.discrepancy`, counted in trustmon_crl_discrepancies_total,
 //    and only then is the upload answered;
+//  * an ingest that closes an attr_index epoch starts the merge of closed epochs
+//    (attr_index.hpp) if it is not running: a chain of small normal-lane Writer jobs, the
+//    next submitted when the previous is durable, until nothing is left to merge;
 //  * the key registry (csr) hears of every stored and revoked certificate through the
 //    KeyLedger interface (key_ledger.hpp), inside the same job;
 //  * every stored change appends an event to the hash-chained log (payloads:
@@ -177,6 +180,10 @@ class Registry {
   struct PreparedRevocation;
   struct IngestBatch;
   struct RevocationBatch;
+  // The attr_index merge (attr_index.hpp): one chain of Writer jobs at a time.
+  struct IndexCompactor;
+  static std::shared_ptr<IndexCompactor> make_index_compactor(storage::Writer& writer);
+  static void start_compaction(const std::shared_ptr<IndexCompactor>& compactor);
   void prepare_ingest_chunk(const std::shared_ptr<IngestBatch>& batch, std::size_t begin, std::size_t end) const;
   void submit_ingest(const std::shared_ptr<IngestBatch>& batch);
   static void sort_index_entries(IngestBatch& batch, std::size_t job_items);
@@ -223,6 +230,7 @@ class Registry {
   std::size_t items_per_job_ = 256;
   const CrlChecker* crl_checker_ = nullptr;
   std::atomic<std::uint64_t> crl_discrepancies_{0};
+  std::shared_ptr<IndexCompactor> compactor_;  // shared with its jobs' callbacks
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above
 };
 

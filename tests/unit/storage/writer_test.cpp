@@ -1,6 +1,7 @@
 // The Writer: group commit from many threads, per-job rollback, map growth with readers
-// running, draining on stop, shutting_down after stop, and durability across reopen and
-// across kill -9 of the writing process.
+// running, a batch past LMDB's dirty-page limit committed in parts, draining on stop,
+// shutting_down after stop, and durability across reopen and across kill -9 of the
+// writing process.
 #include "storage/writer.hpp"
 
 #include <gtest/gtest.h>
@@ -466,6 +467,82 @@ TEST(Writer, GrowsTheMapAndReadersKeepWorking) {
       EXPECT_EQ(read_key(*env, "blob-" + std::to_string(t) + "-" + std::to_string(i)), blob);
     }
   }
+}
+
+// A batch whose jobs together dirty more pages than one LMDB transaction may hold
+// (MDB_TXN_FULL: 131,072 pages of 4 KiB, a limit compiled into LMDB): the Writer commits
+// it in parts instead of failing it, every job succeeds, and every value is there after
+// a reopen. Each value fills one overflow page, so ~560 MB is written.
+TEST(Writer, BatchPastTheDirtyPageLimitIsCommittedInParts) {
+  TempDir dir;
+  constexpr int kJobs = 700;
+  constexpr int kPerJob = 200;  // 140,000 pages in all, past the 131,072 limit
+  const auto key_of = [](int j, int i) { return "big-" + std::to_string(j) + "-" + std::to_string(i); };
+  const auto value_of = [](int j, int i) {
+    std::string v = std::to_string(j) + "/" + std::to_string(i) + "/";
+    v.resize(3900, 'x');
+    return v;
+  };
+  {
+    auto env = open_env(dir.path(), std::size_t{2} << 30);  // no map growth on the way
+    ASSERT_TRUE(env);
+    WriterOptions options;
+    options.max_batch = 100000;
+    options.max_delay = std::chrono::milliseconds(0);
+    options.max_commit_weight = std::size_t{1} << 30;  // the whole queue in one batch
+    Writer writer(*env, options);
+    std::atomic<int> commits{0};
+    writer.set_on_commit([&] { ++commits; });
+    // Each job's Done sees the commits that ran before it: a job is answered only after
+    // the commit that holds it.
+    std::vector<int> done_after(kJobs, -1);
+    std::mutex mu;
+    Outcomes out;
+    for (int j = 0; j < kJobs; ++j) {
+      writer.submit(
+          [j, &key_of, &value_of](WriteTxn& txn) -> Status {
+            for (int i = 0; i < kPerJob; ++i) {
+              if (Status s = txn.put(Table::certs, as_bytes(key_of(j, i)), as_bytes(value_of(j, i))); !s) return s;
+            }
+            return {};
+          },
+          [&, j](Status s) {
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              done_after[static_cast<std::size_t>(j)] = commits.load();
+            }
+            out.done()(std::move(s));
+          });
+    }
+    writer.start();  // everything queued: one batch, as large as it gets
+    writer.stop();
+    for (const Status& s : out.all) EXPECT_TRUE(s.ok()) << s.error().code << ": " << s.error().message;
+    EXPECT_EQ(out.ok_count(), std::size_t{kJobs});
+    const WriterStats stats = writer.stats();
+    EXPECT_GE(stats.txn_full_cuts, 1u);
+    EXPECT_GE(stats.commits, 2u);
+    EXPECT_EQ(stats.failed_jobs, 0u);
+    EXPECT_EQ(stats.jobs, std::uint64_t{kJobs});
+    // Answered in submission order, parts in order: the first part's jobs before the
+    // second commit, the last job after the last commit but one.
+    EXPECT_EQ(done_after.front(), 0);
+    EXPECT_EQ(done_after.back(), static_cast<int>(stats.commits) - 1);
+    for (int j = 1; j < kJobs; ++j) EXPECT_LE(done_after[j - 1], done_after[j]) << j;
+  }
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  auto rtxn = ReadTxn::begin(*env);
+  ASSERT_TRUE(rtxn.ok());
+  ReadScope scope(*rtxn);
+  int found = 0;
+  for (int j = 0; j < kJobs; ++j) {
+    for (int i = 0; i < kPerJob; ++i) {
+      auto v = rtxn->get(Table::certs, as_bytes(key_of(j, i)));
+      ASSERT_TRUE(v.ok());
+      if (v->has_value() && str(**v) == value_of(j, i)) ++found;
+    }
+  }
+  EXPECT_EQ(found, kJobs * kPerJob);
 }
 
 TEST(Writer, DataSurvivesCloseAndReopen) {
