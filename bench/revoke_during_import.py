@@ -40,6 +40,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from der import der_item  # noqa: E402
 from import_load import Daemon, pem, read_cache, write_bundles, write_ca  # noqa: E402
 
 TIMEOUT = 10.0
@@ -51,17 +53,6 @@ def percentile(sorted_values, p):
         return float("nan")
     return sorted_values[min(len(sorted_values) - 1, int(round(p / 100.0 * (len(sorted_values) - 1))))]
 
-
-def der_item(data, pos):
-    """(tag, start of contents, end of contents) of the DER item at pos."""
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        n = length & 0x7F
-        length = int.from_bytes(data[pos:pos + n], "big")
-        pos += n
-    return tag, pos, pos + length
 
 
 def cert_serial(der):

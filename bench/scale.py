@@ -48,6 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from import_load import Daemon, cpu_seconds, metrics, pem  # noqa: E402
+from der import der_item  # noqa: E402
 from set_toml import set_key  # noqa: E402
 from revoke_during_import import ocsp_request, ocsp_says_revoked, percentile  # noqa: E402
 
@@ -69,16 +70,6 @@ def der_len(n):
     size = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return bytes([0x80 | len(size)]) + size
 
-
-def der_item(data, pos):
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        n = length & 0x7F
-        length = int.from_bytes(data[pos:pos + n], "big")
-        pos += n
-    return tag, pos, pos + length
 
 
 def serial_of(i):

@@ -77,6 +77,12 @@ RefresherStats Refresher::stats() const {
   return stats_;
 }
 
+void Refresher::count_fault(const Error& e) {
+  log().error("ocsp refresher: {}", e.message);
+  std::lock_guard lock(mu_);
+  ++stats_.failures;
+}
+
 bool Refresher::stopping() const {
   std::lock_guard lock(mu_);
   return stopping_;
@@ -146,9 +152,7 @@ std::size_t Refresher::pass(Pass kind) {
 std::size_t Refresher::due_pass() {
   auto txn = storage::ReadTxn::begin(env_);
   if (!txn) {
-    log().error("ocsp refresher: {}", txn.error().message);
-    std::lock_guard lock(mu_);
-    ++stats_.failures;
+    count_fault(txn.error());
     return 0;
   }
   std::size_t stored = 0;
@@ -162,18 +166,14 @@ std::size_t Refresher::due_pass() {
     {
       storage::ReadScope scope(*txn);
       if (!scope.status()) {
-        log().error("ocsp refresher: {}", scope.status().error().message);
-        std::lock_guard lock(mu_);
-        ++stats_.failures;
+        count_fault(scope.status().error());
         return stored;
       }
       const UnixTime now = clock_.now();
       const UnixTime bound = now + options_.refresh_margin;
       auto cur = storage::Cursor::open(*txn, storage::Table::ocsp_due);
       if (!cur) {
-        log().error("ocsp refresher: {}", cur.error().message);
-        std::lock_guard lock(mu_);
-        ++stats_.failures;
+        count_fault(cur.error());
         return stored;
       }
       auto at = resume.empty() ? cur->first() : cur->seek(resume);
@@ -252,9 +252,7 @@ std::size_t Refresher::due_pass() {
 std::size_t Refresher::full_pass() {
   auto txn = storage::ReadTxn::begin(env_);
   if (!txn) {
-    log().error("ocsp refresher: {}", txn.error().message);
-    std::lock_guard lock(mu_);
-    ++stats_.failures;
+    count_fault(txn.error());
     return 0;
   }
   const bool build_index = !due_built();
@@ -298,17 +296,13 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
     {
       storage::ReadScope scope(txn);
       if (!scope.status()) {
-        log().error("ocsp refresher: {}", scope.status().error().message);
-        std::lock_guard lock(mu_);
-        ++stats_.failures;
+        count_fault(scope.status().error());
         return stored;
       }
       const UnixTime now = clock_.now();
       auto cur = storage::Cursor::open(txn, storage::Table::certs);
       if (!cur) {
-        log().error("ocsp refresher: {}", cur.error().message);
-        std::lock_guard lock(mu_);
-        ++stats_.failures;
+        count_fault(cur.error());
         return stored;
       }
       auto at = cur->seek(resume);
@@ -317,9 +311,7 @@ std::size_t Refresher::refresh_issuer(const ResponderKeys& issuer, storage::Read
       // and right after it (its key || hash octet), before the next certificate's.
       auto responses = storage::Cursor::open(txn, storage::Table::ocsp_responses);
       if (!responses) {
-        log().error("ocsp refresher: {}", responses.error().message);
-        std::lock_guard lock(mu_);
-        ++stats_.failures;
+        count_fault(responses.error());
         return stored;
       }
       Result<bool> rat = responses->seek(resume);

@@ -107,6 +107,7 @@ class Refresher {
   std::size_t store(Batch& batch);
   bool due_built();
   bool stopping() const;
+  void count_fault(const Error& e);  // logs it and counts a failure
   bool pace();  // false when stopping
 
   storage::Env& env_;
