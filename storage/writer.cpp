@@ -210,12 +210,10 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
   const auto started = Clock::now();
   Clock::duration committing{};
   std::size_t n = batch.size();  // the jobs this batch runs (fewer once cut)
-  bool cut = false;
-  bool urgent_cut = false;
+  enum class Cut { none, for_urgent, for_txn_full } cut = Cut::none;  // why n is fewer
   std::vector<Status> results(n);
   Status outcome;  // the parent commit's result
   std::uint64_t grows = 0;
-  std::uint64_t txn_full_cuts = 0;
 
   for (int attempt = 0;; ++attempt) {
     auto parent = WriteTxn::begin(env_);
@@ -226,8 +224,7 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
     for (std::size_t i = 0; i < n && !parent->map_full(); ++i) {
       if (attempt == 0 && i > 0 && i >= urgent_jobs && urgent_waiting()) {
         n = i;
-        cut = true;
-        urgent_cut = true;
+        cut = Cut::for_urgent;
         break;
       }
       auto child = WriteTxn::begin_child(*parent);
@@ -242,8 +239,7 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
       if (child->txn_full() && i > 0) {
         child->abort();
         n = i;
-        cut = true;
-        ++txn_full_cuts;
+        cut = Cut::for_txn_full;
         break;
       }
       // commit() also reports a sticky error the job ignored.
@@ -279,7 +275,7 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
     }
   }
 
-  if (cut) {
+  if (cut != Cut::none) {
     // Back to the head of their queue, in their order (a cut for a waiting urgent job:
     // the loop takes that job first; a cut for the dirty-page limit: the next batch
     // starts with the job that did not fit).
@@ -287,8 +283,7 @@ void Writer::run_batch(std::deque<Pending>& batch, std::size_t urgent_jobs) {
     for (std::size_t i = batch.size(); i > n; --i) {
       (i - 1 < urgent_jobs ? urgent_ : queue_).push_front(std::move(batch[i - 1]));
     }
-    if (urgent_cut) ++stats_.urgent_cuts;
-    stats_.txn_full_cuts += txn_full_cuts;
+    ++(cut == Cut::for_urgent ? stats_.urgent_cuts : stats_.txn_full_cuts);
   }
   std::uint64_t failed = 0;
   if (outcome.ok()) {

@@ -680,7 +680,7 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
       target.front() == '/' && forwarded_ == finished_ && verdicts_.empty() && !streaming_ && !worker_->stopping() &&
       evbuffer_get_length(src) - head_len >= length) {
     serve_fast(src, head_len, static_cast<std::size_t>(target.data() - head.data()), target.size(), eol + 2,
-               static_cast<std::size_t>(length), m);
+               static_cast<std::size_t>(length), m, head.data(), match);
     return true;
   }
   evbuffer_remove_buffer(src, dst, head_len);
@@ -700,9 +700,11 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
 namespace trustmon::http {
 
 // The whole request (head_len + body_len bytes) is at the front of `src`; answers it and
-// drains it. Offsets are into the head, which the pullup below may move.
+// drains it. Offsets are into the head, which the pullup below may move: then the route
+// is found again (on_head's match holds views into the old place).
 void Gate::serve_fast(evbuffer* src, std::size_t head_len, std::size_t target_at, std::size_t target_len,
-                      std::size_t fields_at, std::size_t body_len, Method method) {
+                      std::size_t fields_at, std::size_t body_len, Method method, const void* head_at,
+                      const Router::Match& match) {
   const std::size_t total = head_len + body_len;
   const auto* p = evbuffer_pullup(src, static_cast<ev_ssize_t>(total));  // no copy when contiguous
   if (p == nullptr) throw std::bad_alloc();
@@ -712,13 +714,13 @@ void Gate::serve_fast(evbuffer* src, std::size_t head_len, std::size_t target_at
   const std::size_t q = target.find('?');
   const std::string_view path = target.substr(0, q);
   const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  const Router::Match match = worker_->server().router_.find(method, path);
+  const bool moved = static_cast<const void*>(p) != head_at;
   FastExchange exchange;
   exchange.gate = this;
   exchange.head = all.substr(fields_at, head_len - 2 - fields_at);
   exchange.body = ByteView(p + head_len, body_len);
   exchange.peer = address_;
-  worker_->dispatch_fast(exchange, method, path, query, match);
+  worker_->dispatch_fast(exchange, method, path, query, moved ? worker_->server().router_.find(method, path) : match);
   evbuffer_drain(src, total);
 }
 

@@ -146,8 +146,10 @@ class Gate {
 
   bool step(evbuffer* src, evbuffer* dst);  // one unit of progress; false = needs more input
   bool on_head(evbuffer* src, evbuffer* dst, std::size_t head_len);
+  // `match` is on_head's, with views into the head at `head_at`.
   void serve_fast(evbuffer* src, std::size_t head_len, std::size_t target_at, std::size_t target_len,
-                  std::size_t fields_at, std::size_t body_len, Method method);
+                  std::size_t fields_at, std::size_t body_len, Method method, const void* head_at,
+                  const Router::Match& match);
   static void output_cb(evbuffer* buf, const evbuffer_cb_info* info, void* arg) noexcept;
   void end_connection() noexcept;
   void pass_body(evbuffer* src, evbuffer* dst, std::size_t n, State next);

@@ -125,8 +125,7 @@ void AnswerKeeper::submit_next(storage::Writer& writer, const std::shared_ptr<Sh
         continue;
       }
       auto record = storage::decode_cert(**cert);
-      if (!record || record->status != answer->status ||
-          (record->status == storage::CertStatus::revoked && record->revocation_time != answer->revocation_time)) {
+      if (!record || !presigned_matches(*answer, *record)) {
         ++outcome->skipped;
         continue;
       }

@@ -127,9 +127,21 @@ SingleStatus status_from_record(ByteView certid_der, const storage::CertRecord& 
   return s;
 }
 
+namespace {
+
+bool states(storage::CertStatus status, UnixTime revocation_time, const storage::CertRecord& record) noexcept {
+  if (status != record.status) return false;
+  return record.status != storage::CertStatus::revoked || revocation_time == record.revocation_time;
+}
+
+}  // namespace
+
 bool presigned_matches(const storage::OcspResponseView& response, const storage::CertRecord& record) noexcept {
-  if (response.status != record.status) return false;
-  return record.status != storage::CertStatus::revoked || response.revocation_time == record.revocation_time;
+  return states(response.status, response.revocation_time, record);
+}
+
+bool presigned_matches(const storage::OcspResponseRecord& response, const storage::CertRecord& record) noexcept {
+  return states(response.status, response.revocation_time, record);
 }
 
 Result<storage::OcspResponseRecord> presign(const ResponderKeys& issuer, ByteView serial,

@@ -85,8 +85,10 @@ bool is_expired(const storage::CertRecord& record, UnixTime now) noexcept;
 SingleStatus status_from_record(ByteView certid_der, const storage::CertRecord& record,
                                 const ResponseWindow& window) noexcept;
 
-// True when a stored response states what `record` states (status and revocation time).
+// True when a stored (or kept) response states what `record` states (status and
+// revocation time).
 bool presigned_matches(const storage::OcspResponseView& response, const storage::CertRecord& record) noexcept;
+bool presigned_matches(const storage::OcspResponseRecord& response, const storage::CertRecord& record) noexcept;
 
 // The pre-signed response of `serial` for a CertID in `alg`.
 Result<storage::OcspResponseRecord> presign(const ResponderKeys& issuer, ByteView serial,

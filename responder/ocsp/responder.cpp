@@ -51,6 +51,10 @@ Responder::Responder(const ResponderTable& issuers, OcspOptions options, const C
   }
 }
 
+bool Responder::servable(UnixTime this_update, UnixTime next_update, UnixTime now) const noexcept {
+  return now + options_.fresh_margin < next_update && this_update <= now + options_.clock_skew;
+}
+
 bool Responder::take_signing_token(storage::IssuerId issuer, UnixTime now) const {
   const double rate = options_.live_signatures_per_second;
   if (rate <= 0) return true;
@@ -134,7 +138,7 @@ Outcome Responder::try_presigned(const ResponderKeys& issuer, const CertIdRef& c
   if (!stored->has_value()) return Outcome::live_missing;
   auto view = storage::view_ocsp_response(**stored);
   if (!view) return Outcome::live_undecodable;
-  if (!(now + options_.fresh_margin < view->next_update && view->this_update <= now + options_.clock_skew))
+  if (!servable(view->this_update, view->next_update, now))
     return Outcome::live_stale;
   if (options_.check_presigned_status) {
     auto cert = txn.get(storage::Table::certs, storage::encode_cert_key(issuer.id, certid.serial));
@@ -175,10 +179,6 @@ Answer Responder::kept_or_live(const ResponderKeys& issuer, const CertIdRef& cer
     return error_answer(Outcome::storage_fault);
   }
   const Bytes key = response_key(cert_key, certid.alg);
-  const auto states_record = [&](const KeptAnswer& k) {
-    return k.status == record->status &&
-           (record->status != storage::CertStatus::revoked || k.revocation_time == record->revocation_time);
-  };
   const auto serve = [&](std::shared_ptr<const KeptAnswer> k, Outcome outcome) {
     Answer a;
     a.outcome = outcome;
@@ -192,7 +192,7 @@ Answer Responder::kept_or_live(const ResponderKeys& issuer, const CertIdRef& cer
     return a;
   };
   if (auto kept = keeper_->find(key);
-      kept && states_record(*kept) && now + options_.fresh_margin < kept->next_update && kept->this_update <= now + options_.clock_skew)
+      kept && presigned_matches(*kept, *record) && servable(kept->this_update, kept->next_update, now))
     return serve(std::move(kept), Outcome::presigned);
 
   Answer a = sign_live(issuer, std::span<const CertIdRef>(&certid, 1), std::nullopt, now, txn, why_live);

@@ -133,6 +133,9 @@ class Responder {
   // budget; `why_live` becomes the answer's outcome.
   Answer sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids, std::optional<ByteView> nonce,
                    UnixTime now, const storage::ReadTxn& txn, Outcome why_live) const;
+  // A stored or kept response may be served: it does not expire in transit (fresh_margin)
+  // and is not from the future (clock_skew).
+  bool servable(UnixTime this_update, UnixTime next_update, UnixTime now) const noexcept;
   // Takes one live signature from the issuer's budget; false when it is spent.
   bool take_signing_token(storage::IssuerId issuer, UnixTime now) const;
 

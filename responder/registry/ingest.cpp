@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "common/log.hpp"
-
 #include "common/ossl.hpp"
 #include "common/time.hpp"
 #include "responder/pki/cert_view.hpp"

@@ -86,10 +86,11 @@ class OcspStoreTest : public ::testing::Test {
   void put_cert(storage::IssuerId issuer, const Bytes& serial, const storage::CertRecord& r) {
     put(storage::Table::certs, storage::encode_cert_key(issuer, serial), storage::encode_cert(r));
   }
-  std::optional<storage::OcspResponseRecord> stored_response(storage::IssuerId issuer, const Bytes& serial) {
+  std::optional<storage::OcspResponseRecord> stored_response(storage::IssuerId issuer, const Bytes& serial,
+                                                             HashAlg alg = HashAlg::sha1) {
     storage::ReadScope scope(*txn_);
     EXPECT_TRUE(scope.status());
-    auto got = txn_->get(storage::Table::ocsp_responses, storage::encode_cert_key(issuer, serial));
+    auto got = txn_->get(storage::Table::ocsp_responses, response_key(storage::encode_cert_key(issuer, serial), alg));
     EXPECT_TRUE(got);
     if (!got || !got->has_value()) return std::nullopt;
     auto rec = storage::decode_ocsp_response(**got);
@@ -742,17 +743,6 @@ class KeeperTest : public RefresherTest {
     }
     ADD_FAILURE() << "the keeper's stores did not finish";
   }
-  std::optional<storage::OcspResponseRecord> stored_in(storage::IssuerId issuer, const Bytes& serial, HashAlg alg) {
-    storage::ReadScope scope(*txn_);
-    EXPECT_TRUE(scope.status());
-    auto got = txn_->get(storage::Table::ocsp_responses, response_key(storage::encode_cert_key(issuer, serial), alg));
-    EXPECT_TRUE(got);
-    if (!got || !got->has_value()) return std::nullopt;
-    auto rec = storage::decode_ocsp_response(**got);
-    EXPECT_TRUE(rec);
-    if (!rec) return std::nullopt;
-    return *rec;
-  }
   std::unique_ptr<AnswerKeeper> keeper_;
 };
 
@@ -777,7 +767,7 @@ TEST_F(KeeperTest, TheFirstLiveAnswerIsServedAgainAndStored) {
   // Stored under each hash, and served from the store by a responder with no keeper.
   for (auto [md, alg] : {std::pair{EVP_sha1(), HashAlg::sha1}, std::pair{EVP_sha256(), HashAlg::sha256},
                          std::pair{EVP_sha512(), HashAlg::sha512}}) {
-    auto rec = stored_in(kEcIssuer, serial, alg);
+    auto rec = stored_response(kEcIssuer, serial, alg);
     ASSERT_TRUE(rec) << hash_name(alg);
     const Got g = ask(one_request(md, p.ca_ec.get(), serial));
     EXPECT_EQ(g.outcome, Outcome::presigned) << hash_name(alg);
@@ -787,7 +777,7 @@ TEST_F(KeeperTest, TheFirstLiveAnswerIsServedAgainAndStored) {
     EXPECT_EQ(find_status(v.basic.get(), testing::make_certid(md, p.ca_ec.get(), serial).get()).status,
               V_OCSP_CERTSTATUS_GOOD);
   }
-  EXPECT_FALSE(stored_in(kEcIssuer, serial, HashAlg::sha384));
+  EXPECT_FALSE(stored_response(kEcIssuer, serial, HashAlg::sha384));
 }
 
 TEST_F(KeeperTest, NothingIsKeptForNoncesSerialsNeverSeenOrSeveralCertIds) {
@@ -817,7 +807,7 @@ TEST_F(KeeperTest, AKeptAnswerGivesWayToANewStatus) {
     if (Status s = w.put(storage::Table::certs, cert_key, storage::encode_cert(revoked(kStart - 10, 1))); !s) return s;
     return drop_other_hash_responses(w, cert_key);
   }));
-  EXPECT_FALSE(stored_in(kEcIssuer, serial, HashAlg::sha256));
+  EXPECT_FALSE(stored_response(kEcIssuer, serial, HashAlg::sha256));
   // The keeper still holds the good answer (within its grace): it is not served.
   const Got after = ask_kept(request);
   EXPECT_EQ(after.outcome, Outcome::live_missing);
@@ -827,7 +817,7 @@ TEST_F(KeeperTest, AKeptAnswerGivesWayToANewStatus) {
             V_OCSP_CERTSTATUS_REVOKED);
   EXPECT_EQ(ask_kept(request).body, after.body);
   wait_stored(2);
-  auto rec = stored_in(kEcIssuer, serial, HashAlg::sha256);
+  auto rec = stored_response(kEcIssuer, serial, HashAlg::sha256);
   ASSERT_TRUE(rec);
   EXPECT_EQ(rec->status, storage::CertStatus::revoked);
   EXPECT_EQ(rec->der, after.body);
@@ -845,13 +835,13 @@ TEST_F(KeeperTest, TheRefresherKeepsOtherHashesFreshOnceAsked) {
   EXPECT_EQ(r.run_once(), 0u);
   clock_.set(kStart + options_.validity - options_.refresh_margin);
   EXPECT_EQ(r.run_once(), 9u);  // 8 SHA-1 and the one SHA-256
-  auto rec = stored_in(kRsaIssuer, serial, HashAlg::sha256);
+  auto rec = stored_response(kRsaIssuer, serial, HashAlg::sha256);
   ASSERT_TRUE(rec);
   EXPECT_EQ(rec->produced_at, clock_.now());
   const Got g = ask(request);
   EXPECT_EQ(g.outcome, Outcome::presigned);
   EXPECT_EQ(g.body, rec->der);
-  EXPECT_FALSE(stored_in(kRsaIssuer, p.leaves_rsa[2].serial, HashAlg::sha256));
+  EXPECT_FALSE(stored_response(kRsaIssuer, p.leaves_rsa[2].serial, HashAlg::sha256));
 }
 
 // RFC 6960 §4.4.4: the archiveCutoff of the single response for `serial`, or -1.
