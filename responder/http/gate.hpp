@@ -66,6 +66,7 @@
 
 #include "responder/http/event_owners.hpp"
 #include "responder/http/method.hpp"
+#include "responder/http/router.hpp"
 
 namespace trustmon::http {
 
