@@ -751,9 +751,7 @@ void Gate::write_reply(std::string_view bytes) noexcept {
   }
   if (!fast_unwritten_) {
     fast_unwritten_ = true;
-    ++worker_->unflushed_;
-    worker_->counters_.unwritten.store(worker_->counters_.unwritten.load(std::memory_order_relaxed) + 1,
-                                       std::memory_order_relaxed);
+    worker_->on_unflushed();
   }
 }
 

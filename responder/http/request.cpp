@@ -424,6 +424,9 @@ void release_shared_body(const void*, std::size_t, void* extra) noexcept {
   delete static_cast<std::shared_ptr<const Bytes>*>(extra);
 }
 
+// Statuses whose replies carry no body and no Content-Length (RFC 9110 §6.4.1).
+constexpr bool is_bodiless(int status) noexcept { return status == 204 || status == 304 || (status >= 100 && status < 200); }
+
 }  // namespace
 
 void Request::send(int status, std::string_view content_type, ByteView body, Headers headers,
@@ -436,7 +439,7 @@ void Request::send(int status, std::string_view content_type, ByteView body, Hea
   for (const Header& h : headers) add_header(out, h.name, h.value);
 
   std::size_t sent = 0;
-  const bool bodiless_status = status == 204 || status == 304 || (status >= 100 && status < 200);
+  const bool bodiless_status = is_bodiless(status);
   if (bodiless_status) {
     // no body, no Content-Length
   } else if (method_ == Method::Head) {
@@ -553,7 +556,7 @@ void Request::send_fast(int status, std::string_view content_type, ByteView body
   out.clear();
   std::size_t sent = 0;
   try {
-    const bool bodiless_status = status == 204 || status == 304 || (status >= 100 && status < 200);
+    const bool bodiless_status = is_bodiless(status);
     char digits[24];
     auto res = std::to_chars(digits, digits + sizeof digits, status);
     out.append("HTTP/1.1 ").append(digits, res.ptr).append(" ").append(reason_phrase(status)).append("\r\n");

@@ -373,6 +373,10 @@ void Worker::on_reply_sent(int status, std::size_t body_bytes) noexcept {
 // callback is set only while a reply is unwritten, so it doubles as the per-connection mark.
 void Worker::on_reply_queued(evhttp_connection* conn) noexcept {
   evhttp_connection_set_closecb(conn, &Worker::conn_closed_cb, this);
+  on_unflushed();
+}
+
+void Worker::on_unflushed() noexcept {
   ++unflushed_;
   bump(counters_.unwritten, 1);
 }

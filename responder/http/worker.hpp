@@ -109,6 +109,7 @@ class Worker {
   void run_handler(Request& req, const Router::Match& m) noexcept;
   void on_reply_sent(int status, std::size_t body_bytes) noexcept;
   void on_reply_queued(evhttp_connection* conn) noexcept;
+  void on_unflushed() noexcept;  // one more reply not yet in the kernel (on_flushed: one fewer)
   void on_flushed() noexcept;
   void begin_stop() noexcept;
   void maybe_finish() noexcept;
