@@ -15,3 +15,6 @@ find_package(CURL 7.85 REQUIRED)
 # Trusted-list XML and its XAdES signature (tsl/)
 pkg_check_modules(LIBXML2 REQUIRED IMPORTED_TARGET libxml-2.0)
 pkg_check_modules(XMLSEC REQUIRED IMPORTED_TARGET xmlsec1-openssl)
+# Statistics days in a configured time zone (responder/stats): the system tz database
+# through Howard Hinnant's date library (date::date-tz, built with USE_OS_TZDB).
+find_package(date REQUIRED)

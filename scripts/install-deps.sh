@@ -15,6 +15,7 @@ libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1
 softhsm2 opensc libengine-pkcs11-openssl
 libgtest-dev libgmock-dev libbenchmark-dev
 nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
+libhowardhinnant-date-dev tzdata
 curl ca-certificates wrk procps iproute2 python3 python3-cryptography gnutls-bin
 clang libclang-rt-14-dev
 "

@@ -44,6 +44,8 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::crls, "crls"},
     {Table::crl_heads, "crl_heads"},
     {Table::ocsp_due, "ocsp_due"},
+    {Table::stats_cells, "stats_cells"},
+    {Table::stats_reports, "stats_reports"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

@@ -70,8 +70,11 @@ enum class Table : std::uint8_t {
   crl_heads,  // be32 issuer id || u8 kind || be16 shard -> the scope's latest CRL number
   // OCSP (responder/ocsp/presign.hpp)
   ocsp_due,  // be64 nextUpdate || ocsp_responses key -> empty: the refresher's work list
+  // statistics (responder/stats)
+  stats_cells,    // u8 metric || be32 day || be32 issuer || dimension codes -> be64 count (stats/cube.hpp)
+  stats_reports,  // be64 report id -> a provider's statistics report and its checks (stats/report_store.hpp)
 };
-inline constexpr std::size_t kTableCount = 22;
+inline constexpr std::size_t kTableCount = 24;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -87,7 +90,11 @@ bool table_is_dupsort(Table t);
 //    complete, unsharded) its head.
 // 5: the ocsp_due table (responder/ocsp/presign.hpp); a read-write open creates it empty,
 //    and the OCSP refresher's first full pass fills it (meta ocsp_due_built).
-inline constexpr std::uint32_t kSchemaVersion = 5;
+// 6: the stats_cells and stats_reports tables (responder/stats); a read-write open creates
+//    them empty, and the daemon's first start rebuilds the cells from the event log
+//    (meta stats_built). certs records of format 4 carry the statistics profile and the
+//    ingest time.
+inline constexpr std::uint32_t kSchemaVersion = 6;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").

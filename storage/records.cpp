@@ -30,11 +30,12 @@ bool valid_reason(int code) {
 bool valid_status(std::uint8_t s) { return s <= static_cast<std::uint8_t>(CertStatus::revoked); }
 
 // certs records: format 1 (kCertSizeV1); format 2 appends signature_checked; format 3
-// appends der_id.
-constexpr std::uint8_t kCertFormat = 3;
+// appends der_id; format 4 appends a presence octet, be32 stats profile and be64 ingested_at.
+constexpr std::uint8_t kCertFormat = 4;
 constexpr std::size_t kCertSizeV1 = 1 + 1 + 8 + 1 + 8 + 8 + 8 + 32 + 1 + 4;
 constexpr std::size_t kCertSizeV2 = kCertSizeV1 + 1;
-constexpr std::size_t kCertSize = kCertSizeV2 + 8;
+constexpr std::size_t kCertSizeV3 = kCertSizeV2 + 8;
+constexpr std::size_t kCertSize = kCertSizeV3 + 1 + 4 + 8;
 constexpr std::size_t kOcspHeaderSize = 1 + 8 + 8 + 8 + 1 + 8 + 4;
 
 // RFC 5280 CRLReason codes (7 is unused) and their ASN.1 names, the wire and CLI names;
@@ -115,6 +116,9 @@ Bytes encode_cert(const CertRecord& r) {
   w.be32(r.participant);
   w.u8(r.signature_checked ? 1 : 0);
   w.be64(r.der_id);
+  w.u8(r.stats_profile ? 1 : 0);
+  w.be32(r.stats_profile.value_or(0));
+  w.time(r.ingested_at);
   return w.take();
 }
 
@@ -122,7 +126,10 @@ Result<CertRecord> decode_cert(ByteView value) {
   if (value.empty()) return corrupt("cert", "wrong size");
   const std::uint8_t format = value[0];
   if (format < 1 || format > kCertFormat) return corrupt("cert", "unknown format");
-  if (value.size() != (format == 1 ? kCertSizeV1 : format == 2 ? kCertSizeV2 : kCertSize))
+  if (value.size() != (format == 1   ? kCertSizeV1
+                       : format == 2 ? kCertSizeV2
+                       : format == 3 ? kCertSizeV3
+                                     : kCertSize))
     return corrupt("cert", "wrong size");
   FieldReader in(value);
   in.u8();
@@ -153,6 +160,13 @@ Result<CertRecord> decode_cert(ByteView value) {
     r.signature_checked = checked == 1;
   }
   if (format >= 3) r.der_id = in.be64();
+  if (format >= 4) {
+    const std::uint8_t has_profile = in.u8();
+    if (has_profile > 1) return corrupt("cert", "bad stats profile flag");
+    const std::uint32_t profile = in.be32();
+    if (has_profile == 1) r.stats_profile = profile;
+    r.ingested_at = in.time();
+  }
   if (!in.done()) return corrupt("cert", "wrong size");
   return r;
 }

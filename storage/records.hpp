@@ -76,6 +76,11 @@ struct CertRecord {
   // so the DER of a bulk import is appended); 0 (records before format 3) = the DER is
   // keyed by cert_sha256.
   std::uint64_t der_id = 0;
+  // Format 4: the statistics profile (stats::Profile::packed()) fixed at ingest, and when
+  // trustmon stored the certificate. Older records decode with no profile (the statistics
+  // read it from the DER) and ingested_at 0 (unknown).
+  std::optional<std::uint32_t> stats_profile;
+  UnixTime ingested_at = 0;
 };
 // A reason that is not an RFC 5280 code (e.g. 7) is stored as kNoReason. Written in
 // format 3 (format 1, then the signature_checked octet, then be64 der_id); all formats

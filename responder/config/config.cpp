@@ -216,6 +216,18 @@ const std::vector<Setting>& schema() {
               "Webhook delivery threads; a slow receiver holds up only the watches of its thread."),
       integer("watch", "max_per_participant", &Config::watch_max_per_participant, 1, 1000000,
               "Most watches one participant may hold."),
+      string("stats", "time_zone", &Config::stats_time_zone, {},
+             "IANA time zone whose local days the statistics count (a figure for a day or month covers\n"
+             "# that zone's midnights); read from the system tz database."),
+      integer("stats", "public_threshold", &Config::stats_public_threshold, 1, 1000,
+              "Public statistics: a cell under this many certificates is suppressed."),
+      integer("stats", "anomaly_factor", &Config::stats_anomaly_factor, 2, 1000,
+              "A stats.anomaly event when an issuer's issuance on a day exceeds this multiple of its\n"
+              "# trailing daily median ..."),
+      integer("stats", "anomaly_minimum", &Config::stats_anomaly_minimum, 1, 1000000,
+              "... and is at least this many certificates."),
+      integer("stats", "anomaly_window", &Config::stats_anomaly_window, 7, 366,
+              "Trailing days of the median the anomaly check compares with."),
       string("tl", "name", &Config::tl_name, {},
              "Name of the trusted list served at /tl/{name}.xml (the CA certificates under /certs come from it)."),
       path("tl", "signer_cert", &Config::tl_signer_cert,

@@ -105,6 +105,13 @@ struct Config {
   UnixTime tl_reissue_interval = 60;      // how often the re-issue check runs
   std::string tl_schema_dir;              // ETSI schemas; "" = the built-in directory
 
+  // [stats] statistics (docs/statistics.md)
+  std::string stats_time_zone = "Europe/Kyiv";  // the zone whose local days the figures count
+  int stats_public_threshold = 5;   // public aggregate: cells below this are suppressed
+  int stats_anomaly_factor = 5;     // stats.anomaly: a day's issuance above factor x trailing median
+  int stats_anomaly_minimum = 20;   // ... and at least this many certificates
+  int stats_anomaly_window = 28;    // trailing days of the median
+
   // [crl] CRLs built and signed here, for issuers with a crl_key
   UnixTime crl_validity = 86400;     // nextUpdate - thisUpdate
   UnixTime crl_rebuild_after = 60;   // a change is on the CRL at most this long after it

@@ -1,5 +1,7 @@
 #include "responder/daemon/daemon.hpp"
 
+#include "responder/registry/stats_rebuild.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -94,8 +96,11 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& c, const Cloc
   // Signers point into the issuer set, whose Issuers keep their addresses when it moves.
   auto crl_signers = load_crl_signers(c, *issuers);
   if (!crl_signers) return std::move(crl_signers).error();
+  auto calendar = stats::Calendar::load(c.stats_time_zone);
+  if (!calendar) return failed("stats.time_zone", std::move(calendar).error());
   d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings,
-                                            std::move(*crl_signers), std::move(*tl_checker), std::move(*tl_signer));
+                                            std::move(*crl_signers), std::move(*tl_checker), std::move(*tl_signer),
+                                            std::move(*calendar));
   return d;
 }
 
@@ -124,7 +129,7 @@ Daemon::Daemon(const config::Config& c, const Clock& clock, std::unique_ptr<stor
 Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet issuer_set,
                            ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options,
                            std::vector<crl::CrlSigner> crl_signers, tsl::TlChecker checker,
-                           std::optional<tsl::TlSigner> signer)
+                           std::optional<tsl::TlSigner> signer, stats::Calendar calendar)
     : issuers(std::move(issuer_set)),
       responders(std::move(responder_table)),
       ocsp_settings(ocsp_options),
@@ -133,11 +138,14 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       csr_service(*d.env_, d.writer_, d.clock_, csr_policy(c, issuers)),
       csr_sweeper(csr_service, std::chrono::seconds(c.csr_sweep_interval)),
       crl_comparer(*d.env_),
+      counting(std::move(calendar), stats::AnomalyOptions{c.stats_anomaly_factor, c.stats_anomaly_minimum,
+                                                          c.stats_anomaly_window}),
       cert_registry(d.writer_, issuers, responders, ocsp_settings, d.clock_,
                     [&] {
                       registry::RegistryOptions o = registry_options(c);
                       o.key_ledger = &csr_service;
                       o.crl_checker = &crl_comparer;
+                      o.stats = &counting;
                       return o;
                     }()),
       refresher(*d.env_, d.writer_, responders, ocsp_settings, d.clock_, refresher_options(c)),
@@ -158,6 +166,8 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_crl_routes(router, issuers, d.clock_);
   api_routes = routes::add_api_routes(router, cert_registry, search, api);
   crl_check_routes = routes::add_crl_check_routes(router, api, *d.env_);
+  stats_routes = routes::add_stats_routes(router, api, *d.env_, d.writer_, counting,
+                                          routes::StatsRouteOptions{c.stats_public_threshold});
   routes::add_admin_routes(router, api);
   csr_routes = routes::add_csr_routes(router, csr_service, api);
   routes::add_tl_routes(router, api, tl_service);
@@ -186,6 +196,35 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
 
 Daemon::~Daemon() { stop(); }
 
+void Daemon::start_stats_rebuild() {
+  auto txn = storage::ReadTxn::begin(*env_);
+  if (!txn) {
+    log().error("statistics: cannot read the store: {}", txn.error().message);
+    return;
+  }
+  Result<bool> built = [&]() -> Result<bool> {
+    storage::ReadScope scope(*txn);
+    if (!scope.status()) return scope.status().error();
+    return registry::stats_built(*txn);
+  }();
+  if (built && *built) return;
+  if (!built) {
+    log().error("statistics: cannot read meta {}: {}", registry::kMetaStatsBuilt, built.error().message);
+    return;
+  }
+  stats_rebuild_ = std::thread([this] {
+    log().info("statistics: building the counters from the event log");
+    Services& s = *services_;
+    auto report = registry::rebuild_stats(*env_, writer_, s.issuers, s.counting, &stats_cancel_);
+    if (!report) {
+      if (report.error().code != "shutting_down" && report.error().code != "cancelled")
+        log().error("statistics: rebuild failed: {}: {}", report.error().code, report.error().message);
+      return;
+    }
+    log().info("statistics: {} certificate events counted into {} cells", report->events, report->cells);
+  });
+}
+
 Status Daemon::run() {
   Services& s = *services_;
   if (Status st = s.server.start(); !st) return failed("cannot listen on " + listen_, std::move(st).error());
@@ -196,6 +235,7 @@ Status Daemon::run() {
   s.crl_publisher.start();
   s.crl_freshness.start();
   s.tl_service.start();
+  start_stats_rebuild();
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", listen_.substr(0, listen_.rfind(':')),
              s.server.port(), s.server.worker_count(), s.issuers.size(), storage_path_);
   std::fprintf(stderr, "trustmond: listening on port %u\n", static_cast<unsigned>(s.server.port()));
@@ -222,6 +262,8 @@ void Daemon::stop() {
     services_->refresher.stop();
     services_->csr_sweeper.stop();
   }
+  stats_cancel_.store(true);
+  if (stats_rebuild_.joinable()) stats_rebuild_.join();
   dispatcher_.stop();  // stores its delivery progress through the Writer, so before it
   feed_.stop();        // already stopped by the server's stop hook when run() served
   writer_.stop();      // finishes every accepted write
@@ -232,6 +274,7 @@ void Daemon::stop() {
     services_->api_routes.reset();
     services_->csr_routes.reset();
     services_->crl_check_routes.reset();
+    services_->stats_routes.reset();
   }
   if (!tl_stopped) {
     // A trusted-list job outlived its grace and still uses the storage and the services:

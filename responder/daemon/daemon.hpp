@@ -15,6 +15,8 @@
 // message (the caller prints them and exits 1), and nothing stays started after them.
 #pragma once
 
+#include <atomic>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,11 +41,13 @@
 #include "responder/pki/issuer_set.hpp"
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
+#include "responder/stats/counting.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/api_routes.hpp"
 #include "responder/routes/crl_check_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
+#include "responder/routes/stats_routes.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/watch/dispatcher.hpp"
 #include "responder/watch/service.hpp"
@@ -77,7 +81,7 @@ class Daemon {
   struct Services {
     Services(Daemon& daemon, const config::Config& c, pki::IssuerSet issuer_set, ocsp::ResponderTable responder_table,
              ocsp::OcspOptions ocsp_options, std::vector<crl::CrlSigner> crl_signers,
-             tsl::TlChecker checker, std::optional<tsl::TlSigner> signer);
+             tsl::TlChecker checker, std::optional<tsl::TlSigner> signer, stats::Calendar calendar);
 
     pki::IssuerSet issuers;
     ocsp::ResponderTable responders;  // each issuer's OCSP responder keys, by issuer id
@@ -87,6 +91,7 @@ class Daemon {
     csr::CsrService csr_service;
     csr::ExpirySweeper csr_sweeper;          // thread
     crl::StatusComparer crl_comparer;        // uploaded CRLs against the status data
+    stats::Counting counting;                // the derived statistics' rules and calendar
     registry::Registry cert_registry;        // preparation threads
     ocsp::Refresher refresher;               // thread
     crl::Publisher crl_publisher;            // thread (issuers with a crl_key)
@@ -104,10 +109,12 @@ class Daemon {
     std::shared_ptr<routes::ApiRoutes> api_routes;  // body parsing pool
     std::shared_ptr<routes::CsrRoutes> csr_routes;
     std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
+    std::shared_ptr<routes::StatsRoutes> stats_routes;         // query threads
     http::Server server;                      // worker threads, run by run()
   };
 
   Daemon(const config::Config& c, const Clock& clock, std::unique_ptr<storage::Env> env);
+  void start_stats_rebuild();
 
   std::string listen_;
   std::string storage_path_;
@@ -119,6 +126,10 @@ class Daemon {
   watch::WatchService watches_;
   watch::Dispatcher dispatcher_;    // threads, started by run()
   std::unique_ptr<Services> services_;
+  // The first start on a store without statistics (meta stats_built) rebuilds them from
+  // the event log in the background; stop() cancels and joins it before the Writer stops.
+  std::thread stats_rebuild_;
+  std::atomic<bool> stats_cancel_{false};
   bool stopped_ = false;
 };
 

@@ -184,6 +184,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   p.record.cert_sha256 = sha256(der);
   p.record.has_der = true;
   p.sha256_hex = hex_encode(p.record.cert_sha256);
+  if (stats_ != nullptr) p.record.stats_profile = stats_->profile(*parts, p.issuer->id).packed();
   p.spki = pki::key_fingerprint(*view);
   p.subject_sha = sha256(view->subject);
 
@@ -298,7 +299,9 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
                                           const std::shared_ptr<BatchReport>& report, std::size_t job,
                                           std::size_t begin, std::size_t end, UnixTime now) const {
   const KeyLedger* key_ledger = key_ledger_;
-  return [batch, report, job, begin, end, now, key_ledger](storage::WriteTxn& txn) -> Status {
+  const stats::Counting* counting = stats_;
+  const pki::IssuerSet* issuers = &issuers_;
+  return [batch, report, job, begin, end, now, key_ledger, counting, issuers](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     // A stored certificate's ordinal is its der id (der_store.hpp) and gives its
     // attr_index epoch (attr_index.hpp).
@@ -306,6 +309,7 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
     if (!stored_before) return std::move(stored_before).error();
     std::uint64_t stored_count = *stored_before;
     std::vector<std::uint64_t> der_ids(end - begin, 0);  // by item - begin
+    stats::Deltas deltas;
     for (std::size_t i = begin; i < end; ++i) {
       PreparedCert& p = batch->prepared[i];
       ItemOutcome& out = report->items[i];
@@ -329,6 +333,8 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
       if (!existing) return std::move(existing).error();
       storage::CertRecord record = p.record;
       record.participant = batch->actor.participant;
+      record.ingested_at = now;
+      std::optional<stats::CertFacts> bare;
       if (*existing) {
         auto old = storage::decode_cert(**existing);
         if (!old) return std::move(old).error();
@@ -347,7 +353,9 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
         record.revocation_time = old->revocation_time;
         record.reason = old->reason;
         record.invalidity_date = old->invalidity_date;
+        bare = stats::facts_of(p.issuer->id, *old);
       }
+      if (counting != nullptr) counting->rules().issued(deltas, stats::facts_of(p.issuer->id, record), bare);
       // No pre-signed response for a new good certificate: it is marked unsigned, so the
       // Refresher's next pass signs one; until then the responder signs live and keeps
       // its answer (see registry.hpp).
@@ -379,6 +387,19 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
       der_ids[i - begin] = ++stored_count;
     }
     if (stored_count == *stored_before) return {};
+    if (Status s = deltas.apply(txn); !s) return s;
+    if (counting != nullptr) {
+      auto anomalies = stats::check_anomalies(txn, deltas, counting->calendar().day_of(now), counting->anomaly());
+      if (!anomalies) return std::move(anomalies).error();
+      for (const stats::Anomaly& a : *anomalies) {
+        const pki::Issuer* issuer = issuers->find_by_id(a.issuer);
+        auto seq = storage::append_event(
+            txn, {"stats.anomaly", actor_label,
+                  stats::anomaly_payload(a, issuer ? issuer->name : std::string_view("unknown"), counting->anomaly()),
+                  now});
+        if (!seq) return std::move(seq).error();
+      }
+    }
     if (epoch_of(stored_count) != epoch_of(*stored_before)) batch->closed_epoch.store(true);
     Status s = set_stored_certificates(txn, stored_count);
     if (!s) return s;

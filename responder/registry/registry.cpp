@@ -89,6 +89,7 @@ Registry::Registry(storage::Writer& writer, const pki::IssuerSet& issuers,
   }
   key_ledger_ = registry_options.key_ledger;
   crl_checker_ = registry_options.crl_checker;
+  stats_ = registry_options.stats;
   items_per_job_ = std::max<std::size_t>(1, registry_options.items_per_job);
   compactor_ = make_index_compactor(writer_);
 }

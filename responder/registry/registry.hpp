@@ -53,6 +53,8 @@
 //  * an ingest that closes an attr_index epoch starts the merge of closed epochs
 //    (attr_index.hpp) if it is not running: a chain of small normal-lane Writer jobs, the
 //    next submitted when the previous is durable, until nothing is left to merge;
+//  * the derived statistics (stats/cube.hpp) change in the job that stores what they
+//    count: a job gathers its cells' changes and writes them once at its end;
 //  * the key registry (csr) hears of every stored and revoked certificate through the
 //    KeyLedger interface (key_ledger.hpp), inside the same job;
 //  * every stored change appends an event to the hash-chained log (payloads:
@@ -79,6 +81,7 @@
 #include "responder/registry/attributes.hpp"
 #include "responder/registry/crl_check.hpp"
 #include "responder/registry/key_ledger.hpp"
+#include "responder/stats/counting.hpp"
 #include "storage/audited.hpp"
 #include "storage/writer.hpp"
 
@@ -134,6 +137,10 @@ struct RegistryOptions {
   // is written as several jobs, so that a revocation arriving meanwhile waits for at most
   // one of them (storage/writer.hpp) rather than for the whole batch.
   std::size_t items_per_job = 256;
+  // The derived statistics (stats/counting.hpp): when set, every stored certificate,
+  // revocation, hold and release changes the stats_cells counters in its own job, and
+  // certificates are stored with their statistics profile. Null: no counting.
+  const stats::Counting* stats = nullptr;
 };
 
 class Registry {
@@ -229,6 +236,7 @@ class Registry {
   const KeyLedger* key_ledger_ = nullptr;
   std::size_t items_per_job_ = 256;
   const CrlChecker* crl_checker_ = nullptr;
+  const stats::Counting* stats_ = nullptr;
   std::atomic<std::uint64_t> crl_discrepancies_{0};
   std::shared_ptr<IndexCompactor> compactor_;  // shared with its jobs' callbacks
   ThreadPool prepare_;  // last: its destructor drains tasks that use the members above

@@ -12,6 +12,7 @@
 #include "responder/registry/crl_reader.hpp"
 #include "responder/registry/der_store.hpp"
 #include "responder/registry/event_payloads.hpp"
+#include "responder/registry/stats_facts.hpp"
 #include "responder/registry/refusals.hpp"
 #include "responder/registry/registry.hpp"
 #include "storage/crls.hpp"
@@ -81,7 +82,8 @@ namespace {
 // and a certificate.released event; anything but a hold is refused (not_on_hold).
 Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspResponseRecord& good_response,
                     const std::string& issuer_name, const std::optional<ByteView>& existing, ItemOutcome& out,
-                    const std::string& actor_label, UnixTime now, const KeyLedger* key_ledger) {
+                    const std::string& actor_label, UnixTime now, const KeyLedger* key_ledger,
+                    const stats::Counting* counting, storage::IssuerId issuer, stats::Deltas& deltas) {
   std::optional<storage::CertRecord> old;
   if (existing) {
     auto decoded = storage::decode_cert(*existing);
@@ -91,6 +93,11 @@ Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspRes
   if (!old || old->status != storage::CertStatus::revoked || old->reason != storage::kReasonCertificateHold) {
     out.error = make_error(ErrorKind::conflict, "not_on_hold", "only a certificate on hold (certificateHold) can be released");
     return {};
+  }
+  if (counting != nullptr) {
+    auto facts = stats_facts(txn, *counting, issuer, *old);
+    if (!facts) return std::move(facts).error();
+    counting->rules().released(deltas, *facts, now);
   }
   storage::CertRecord record = *old;
   record.status = storage::CertStatus::good;
@@ -284,7 +291,8 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
                                               const std::shared_ptr<BatchReport>& report, std::size_t begin,
                                               std::size_t end) const {
   const KeyLedger* key_ledger = key_ledger_;
-  return [batch, report, begin, end, key_ledger](storage::WriteTxn& txn) -> Status {
+  const stats::Counting* counting = stats_;
+  return [batch, report, begin, end, key_ledger, counting](storage::WriteTxn& txn) -> Status {
     const std::string actor_label = batch->actor.label();
     const UnixTime now = batch->now;
     if (batch->crl) {
@@ -294,6 +302,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       if (!current) return std::move(current).error();
       if (!*current) return superseded_error();
     }
+    stats::Deltas deltas;
     for (std::size_t i = begin; i < end; ++i) {
       const PreparedRevocation& p = batch->items[i];
       ItemOutcome& out = report->items[i];
@@ -311,7 +320,8 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       auto existing = txn.get(storage::Table::certs, p.key);
       if (!existing) return std::move(existing).error();
       if (p.release) {
-        Status s = release_hold(txn, p.key, *p.response, p.issuer_name, *existing, out, actor_label, now, key_ledger);
+        Status s = release_hold(txn, p.key, *p.response, p.issuer_name, *existing, out, actor_label, now, key_ledger,
+                                counting, p.issuer->id, deltas);
         if (!s) return s;
         continue;
       }
@@ -320,6 +330,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       record.revocation_time = p.time;
       record.reason = p.reason;
       record.invalidity_date = p.invalidity_date;
+      std::optional<stats::CertFacts> before;
       if (*existing) {
         auto old = storage::decode_cert(**existing);
         if (!old) return std::move(old).error();
@@ -337,6 +348,21 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
         record.der_id = old->der_id;
         record.participant = old->participant;
         record.signature_checked = old->signature_checked;
+        record.stats_profile = old->stats_profile;
+        record.ingested_at = old->ingested_at;
+        if (counting != nullptr) {
+          auto facts = stats_facts(txn, *counting, p.issuer->id, *old);
+          if (!facts) return std::move(facts).error();
+          before = *facts;
+          if (old->has_der) record.stats_profile = facts->profile.packed();
+        }
+      }
+      if (counting != nullptr) {
+        stats::CertFacts after = before.value_or(stats::facts_of(p.issuer->id, record));
+        after.status = record.status;
+        after.revocation_time = record.revocation_time;
+        after.reason = record.reason;
+        counting->rules().revoked(deltas, before, after);
       }
       Status s = txn.put(storage::Table::certs, p.key, storage::encode_cert(record));
       if (s) s = ocsp::put_response(txn, p.key, *p.response);
@@ -375,7 +401,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       if (!s) return s;
       out.status = ItemStatus::revoked;
     }
-    return {};
+    return deltas.apply(txn);
   };
 }
 

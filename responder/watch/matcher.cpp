@@ -145,12 +145,12 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
   const bool issued = facts.type == "certificate.issued";
   const bool revoked = facts.type == "certificate.revoked";
   const bool reused = facts.type == "certificate.key_reused";
-  if (is_crl_event(facts.type)) {
+  if (const std::uint8_t kind = issuer_event_kind(facts.type)) {
     // Issuer-level events: every watch that asked for them, of this issuer or of any.
     for (const auto& [id, w] : watches_) {
-      if (!(w.kinds & kCrl) || (!w.issuer.empty() && w.issuer != facts.issuer)) continue;
+      if (!(w.kinds & kind) || (!w.issuer.empty() && w.issuer != facts.issuer)) continue;
       if (w.delivery == Delivery::stream && facts.seq <= w.start) continue;
-      out.push_back(Match{id, w.owner, w.delivery, kCrl, {"issuer", facts.issuer}});
+      out.push_back(Match{id, w.owner, w.delivery, static_cast<EventKind>(kind), {"issuer", facts.issuer}});
     }
     return out;
   }
@@ -195,7 +195,7 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
 }
 
 Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const storage::EventRecord& event) {
-  if (is_crl_event(event.type)) {
+  if (issuer_event_kind(event.type) != 0) {
     json payload = json::parse(event.payload, nullptr, false);
     if (!payload.is_object() || !payload.contains("issuer") || !payload["issuer"].is_string())
       return std::optional<CertFacts>();

@@ -44,15 +44,18 @@ inline constexpr std::size_t kMaxKeyHolders = 8;
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-// The issuer-level events watches of kind "crl" receive.
-inline bool is_crl_event(std::string_view type) noexcept {
-  return type == "crl.stale" || type == "crl.fresh" || type == "crl.discrepancy";
+// The issuer-level events and the watch kind that receives them ("crl" or "stats"); 0 for
+// any other event.
+inline std::uint8_t issuer_event_kind(std::string_view type) noexcept {
+  if (type == "crl.stale" || type == "crl.fresh" || type == "crl.discrepancy") return kCrl;
+  if (type == "stats.anomaly") return kStats;
+  return 0;
 }
 
 struct CertFacts {
   std::uint64_t seq = 0;
   UnixTime time = 0;
-  std::string type;  // certificate.issued | certificate.revoked | certificate.key_reused | crl.* (is_crl_event)
+  std::string type;  // certificate.issued | certificate.revoked | certificate.key_reused | an issuer event
   std::string issuer;
   std::string serial;   // upper-case hex
   std::string sha256;   // lower-case hex, "" when the DER is not held

@@ -9,8 +9,11 @@ namespace {
 constexpr std::uint8_t kFormat = 1;
 
 // Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
-constexpr EnumNames<EventKind, 4> kEventKinds(
-    {{{kIssued, "issued"}, {kRevoked, "revoked"}, {kKeyReused, "key_reused"}, {kCrl, "crl"}}});
+constexpr EnumNames<EventKind, 5> kEventKinds({{{kIssued, "issued"},
+                                                {kRevoked, "revoked"},
+                                                {kKeyReused, "key_reused"},
+                                                {kCrl, "crl"},
+                                                {kStats, "stats"}}});
 constexpr EnumNames<Delivery, 2> kDeliveries({{{Delivery::stream, "stream"}, {Delivery::webhook, "webhook"}}});
 constexpr EnumNames<WatchState, 3> kWatchStates(
     {{{WatchState::active, "active"}, {WatchState::dead_letter, "dead_letter"}, {WatchState::disabled, "disabled"}}});

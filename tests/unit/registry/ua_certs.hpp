@@ -34,6 +34,8 @@ struct UaCertSpec {
   UnixTime not_after = 1800000000;
   bool unknown_algorithm = false;  // DSTU 4145 key and signature OIDs, random signature bits
   const X509* aki_from = nullptr;  // take the authority key identifier from this CA instead
+  int qc_type = 0;        // ETSI QcType 0.4.0.1862.1.6.{1 esign, 2 eseal, 3 web}; 0: none
+  bool qc_sscd = false;   // ETSI QcSSCD 0.4.0.1862.1.4
 };
 
 inline void check(bool ok, const char* what) {
@@ -117,6 +119,29 @@ inline Bytes make_ua_cert(const UaCertSpec& s, const X509* ca, EVP_PKEY* ca_key,
     check(os && ASN1_OCTET_STRING_set(os.get(), value.data(), static_cast<int>(value.size())) == 1, "octets");
     X509ExtPtr ext(X509_EXTENSION_create_by_NID(nullptr, NID_subject_directory_attributes, 0, os.get()));
     check(ext != nullptr, "X509_EXTENSION_create_by_NID");
+    check(X509_add_ext(x.get(), ext.get(), -1) == 1, "X509_add_ext");
+  }
+  if (s.qc_type != 0 || s.qc_sscd) {
+    // QcStatements ::= SEQUENCE OF SEQUENCE { statementId OID, statementInfo OPTIONAL }.
+    const Bytes compliance = tlv(0x30, tlv(0x06, Bytes{0x04, 0x00, 0x8e, 0x46, 0x01, 0x01}));
+    Bytes statements = compliance;
+    if (s.qc_sscd) {
+      const Bytes sscd = tlv(0x30, tlv(0x06, Bytes{0x04, 0x00, 0x8e, 0x46, 0x01, 0x04}));
+      statements.insert(statements.end(), sscd.begin(), sscd.end());
+    }
+    if (s.qc_type != 0) {
+      Bytes type_stmt = tlv(0x06, Bytes{0x04, 0x00, 0x8e, 0x46, 0x01, 0x06});
+      const Bytes types =
+          tlv(0x30, tlv(0x06, Bytes{0x04, 0x00, 0x8e, 0x46, 0x01, 0x06, static_cast<std::uint8_t>(s.qc_type)}));
+      type_stmt.insert(type_stmt.end(), types.begin(), types.end());
+      const Bytes type = tlv(0x30, type_stmt);
+      statements.insert(statements.end(), type.begin(), type.end());
+    }
+    const Bytes value = tlv(0x30, statements);
+    Asn1OctetStringPtr os(ASN1_OCTET_STRING_new());
+    check(os && ASN1_OCTET_STRING_set(os.get(), value.data(), static_cast<int>(value.size())) == 1, "octets");
+    X509ExtPtr ext(X509_EXTENSION_create_by_NID(nullptr, NID_qcStatements, 0, os.get()));
+    check(ext != nullptr, "X509_EXTENSION_create_by_NID qcStatements");
     check(X509_add_ext(x.get(), ext.get(), -1) == 1, "X509_add_ext");
   }
   if (!s.unknown_algorithm) {

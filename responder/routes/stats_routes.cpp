@@ -1,0 +1,465 @@
+#include "responder/routes/stats_routes.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+#include "common/thread_pool.hpp"
+#include "common/time.hpp"
+#include "common/utf8.hpp"
+#include "responder/registry/stats_rebuild.hpp"
+#include "responder/stats/series.hpp"
+#include "storage/event_log.hpp"
+#include "storage/records.hpp"
+#include "storage/scan.hpp"
+
+namespace trustmon::routes {
+
+class StatsRoutes {
+ public:
+  StatsRoutes() : pool_(2, "stats", kNice) {}
+  ThreadPool& pool() { return pool_; }
+
+ private:
+  // Below the loops: a year of cells for every provider must not delay OCSP answers.
+  static constexpr int kNice = 10;
+  ThreadPool pool_;
+};
+
+namespace {
+
+// What every figure means (docs/statistics.md has the full definitions).
+std::string_view definition(stats::Metric m) {
+  switch (m) {
+    case stats::Metric::certs_issued:
+      return "certificates whose notBefore falls in the period (local days of the configured zone)";
+    case stats::Metric::certs_revoked:
+      return "permanent revocations whose revocation time falls in the period, by reason";
+    case stats::Metric::certs_held:
+      return "holds (certificateHold) whose revocation time falls in the period";
+    case stats::Metric::certs_released:
+      return "holds released in the period (the time trustmon stored the release)";
+    case stats::Metric::certs_expired:
+      return "certificates whose notAfter falls in the period while active (not revoked, not on hold)";
+    case stats::Metric::certs_active:
+      return "certificates active at the end of the period: inside their validity, not revoked, not on hold";
+  }
+  return "";
+}
+
+constexpr std::string_view kMethodology = "trustmon-stats-1";
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+Error invalid(std::string code, std::string message) {
+  return make_error(ErrorKind::invalid, std::move(code), std::move(message));
+}
+
+struct SeriesRequest {
+  stats::SeriesQuery query;
+  bool csv = false;
+};
+
+Result<SeriesRequest> parse_series_request(const http::Request& req, const stats::Calendar& cal,
+                                           const pki::IssuerSet& issuers, UnixTime now) {
+  SeriesRequest out;
+  stats::SeriesQuery& q = out.query;
+  const auto metric_text = req.query("metric");
+  if (!metric_text) return invalid("metric_missing", "the metric parameter is required");
+  const auto metric = stats::parse_metric(*metric_text);
+  if (!metric) return invalid("metric_invalid", "unknown metric \"" + *metric_text + "\"");
+  q.metric = *metric;
+  if (const auto f = req.query("freq")) {
+    auto freq = stats::parse_freq(*f);
+    if (!freq) return std::move(freq).error();
+    q.freq = *freq;
+  }
+  if (const auto by = req.query("by")) {
+    for (const std::string& name : split_list(*by)) {
+      const auto dim = stats::parse_dim(name);
+      if (!dim) return invalid("dimension_invalid", "unknown dimension \"" + name + "\"");
+      if (*dim == stats::Dim::reason && q.metric != stats::Metric::certs_revoked)
+        return invalid("dimension_invalid", "the reason dimension belongs to certs_revoked only");
+      if (std::find(q.by.begin(), q.by.end(), *dim) != q.by.end())
+        return invalid("dimension_invalid", "dimension \"" + name + "\" is asked twice");
+      q.by.push_back(*dim);
+    }
+  }
+  const stats::Day today = cal.day_of(now);
+  q.to = today;
+  if (const auto to = req.query("to")) {
+    auto d = stats::parse_date(*to);
+    if (!d) return std::move(d).error();
+    q.to = *d;
+  }
+  // Default: the last twelve periods (thirty days for a daily series).
+  stats::Period first = stats::period_containing(q.freq, q.to);
+  for (int i = 0; i < (q.freq == stats::Freq::day ? 29 : q.freq == stats::Freq::year ? 4 : 11); ++i)
+    first = stats::period_containing(q.freq, first.first - 1);
+  q.from = first.first;
+  if (const auto from = req.query("from")) {
+    auto d = stats::parse_date(*from);
+    if (!d) return std::move(d).error();
+    q.from = *d;
+  }
+  if (q.to < q.from) return invalid("range_invalid", "to is before from");
+  if (const auto names = req.query("issuer")) {
+    std::set<std::uint32_t> ids;
+    for (const std::string& name : split_list(*names)) {
+      const pki::Issuer* issuer = issuers.find_by_name(name);
+      if (!issuer) return invalid("issuer_unknown", "no configured issuer is named \"" + name + "\"");
+      ids.insert(issuer->id);
+    }
+    q.only[stats::Dim::issuer] = std::move(ids);
+  }
+  for (stats::Dim dim : stats::kDims) {
+    if (dim == stats::Dim::issuer) continue;
+    const auto codes = req.query(stats::dim_name(dim));
+    if (!codes) continue;
+    std::set<std::uint32_t> allowed;
+    for (const std::string& name : split_list(*codes)) {
+      const auto code = stats::parse_code(dim, name);
+      if (!code)
+        return invalid("code_invalid", "\"" + name + "\" is not a code of " + std::string(stats::dim_name(dim)));
+      allowed.insert(*code);
+    }
+    q.only[dim] = std::move(allowed);
+  }
+  if (const auto format = req.query("format")) {
+    if (*format == "csv") {
+      out.csv = true;
+    } else if (*format != "json") {
+      return invalid("format_invalid", "format must be json or csv");
+    }
+  }
+  return out;
+}
+
+std::string code_text(const pki::IssuerSet& issuers, stats::Dim dim, std::uint32_t code) {
+  if (dim == stats::Dim::issuer) {
+    const pki::Issuer* issuer = issuers.find_by_id(code);
+    return issuer ? issuer->name : "issuer-" + std::to_string(code);
+  }
+  return std::string(stats::code_name(dim, static_cast<std::uint8_t>(code)));
+}
+
+// A closed period is final ("A"); the current one is still moving ("P", provisional).
+const char* obs_status(const stats::Period& p, stats::Day today) { return p.end <= today ? "A" : "P"; }
+
+struct Rendering {
+  const pki::IssuerSet& issuers;
+  const stats::SeriesQuery& query;
+  const stats::SeriesResult& result;
+  stats::Day today = 0;
+  std::string time_zone;
+  UnixTime last_update = 0;
+  int suppress_below = 0;  // public: values in (0, suppress_below) are withheld
+};
+
+bool suppressed(const Rendering& r, std::int64_t v) { return r.suppress_below > 0 && v > 0 && v < r.suppress_below; }
+
+std::string render_json(const Rendering& r) {
+  nlohmann::json by = nlohmann::json::array();
+  for (stats::Dim d : r.query.by) by.push_back(stats::dim_name(d));
+  nlohmann::json meta{{"metric", stats::metric_name(r.query.metric)},
+                      {"kind", stats::is_stock(r.query.metric) ? "stock" : "flow"},
+                      {"definition", definition(r.query.metric)},
+                      {"freq", stats::freq_name(r.query.freq)},
+                      {"from", stats::date_text(r.query.from)},
+                      {"to", stats::date_text(r.query.to)},
+                      {"time_zone", r.time_zone},
+                      {"by", by},
+                      {"methodology", kMethodology},
+                      {"last_update", r.last_update ? nlohmann::json(format_rfc3339(r.last_update)) : nlohmann::json()},
+                      {"cells_read", r.result.cells_read}};
+  if (r.suppress_below > 0) meta["suppressed_below"] = r.suppress_below;
+  nlohmann::json series = nlohmann::json::array();
+  for (const stats::SeriesLine& line : r.result.lines) {
+    nlohmann::json dims = nlohmann::json::object();
+    for (std::size_t i = 0; i < r.query.by.size(); ++i)
+      dims[std::string(stats::dim_name(r.query.by[i]))] = code_text(r.issuers, r.query.by[i], line.codes[i]);
+    nlohmann::json points = nlohmann::json::array();
+    for (const stats::SeriesPoint& p : line.points) {
+      nlohmann::json point{{"period", stats::period_label(p.period)}, {"status", obs_status(p.period, r.today)}};
+      if (suppressed(r, p.value)) {
+        point["value"] = nullptr;
+        point["confidential"] = true;
+      } else {
+        point["value"] = p.value;
+      }
+      points.push_back(std::move(point));
+    }
+    series.push_back({{"dims", std::move(dims)}, {"points", std::move(points)}});
+  }
+  return nlohmann::json{{"meta", std::move(meta)}, {"series", std::move(series)}}.dump(-1, ' ', false,
+                                                                                           nlohmann::json::error_handler_t::replace);
+}
+
+// SDMX-CSV 1.0: DATAFLOW, the dimensions (FREQ, METRIC, then the breakdown), TIME_PERIOD,
+// OBS_VALUE and the attributes OBS_STATUS and CONF_STATUS; one observation per row.
+void csv_field(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+std::string render_csv(const Rendering& r) {
+  std::string out = "DATAFLOW,FREQ,METRIC";
+  for (stats::Dim d : r.query.by) {
+    std::string name(stats::dim_name(d));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    out += "," + name;
+  }
+  out += ",TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS\r\n";
+  const std::string freq(1, stats::freq_sdmx(r.query.freq));
+  for (const stats::SeriesLine& line : r.result.lines) {
+    for (const stats::SeriesPoint& p : line.points) {
+      out += "TRUSTMON:CERTS_DERIVED(1.0),";
+      out += freq;
+      out += ',';
+      out += stats::metric_name(r.query.metric);
+      for (std::size_t i = 0; i < r.query.by.size(); ++i) {
+        out += ',';
+        csv_field(out, code_text(r.issuers, r.query.by[i], line.codes[i]));
+      }
+      out += ',';
+      out += stats::period_label(p.period);
+      out += ',';
+      const bool hidden = suppressed(r, p.value);
+      if (!hidden) out += std::to_string(p.value);
+      out += ',';
+      out += obs_status(p.period, r.today);
+      out += hidden ? ",C\r\n" : ",F\r\n";
+    }
+  }
+  return out;
+}
+
+UnixTime last_event_time(const storage::ReadTxn& txn) {
+  auto last = storage::last_entry(txn, storage::Table::events);
+  if (!last || !*last) return 0;
+  auto event = storage::decode_event((*last)->key, (*last)->value);
+  return event ? event->time : 0;
+}
+
+Result<std::string> series_body(storage::Env& env, const pki::IssuerSet& issuers, const stats::Calendar& cal,
+                                const SeriesRequest& request, UnixTime now, int suppress_below) {
+  auto txn = storage::ReadTxn::begin(env);
+  if (!txn) return std::move(txn).error();
+  storage::ReadScope scope(*txn);
+  if (!scope.status()) return scope.status().error();
+  auto result = stats::read_series(*txn, request.query);
+  if (!result) return std::move(result).error();
+  Rendering r{issuers, request.query, *result, cal.day_of(now), cal.zone(), last_event_time(*txn), suppress_below};
+  return request.csv ? render_csv(r) : render_json(r);
+}
+
+void reply_body(http::Request& req, const Result<std::string>& body, bool csv, const char* what) {
+  if (!body) {
+    const Error& e = body.error();
+    if (!e.is_refusal()) log().error("{} failed: {}: {}", what, e.code, e.message);
+    return req.reply_error(e);
+  }
+  req.reply(200, csv ? "text/csv; charset=utf-8; header=present" : "application/json", std::string_view(*body),
+            {{"Cache-Control", "no-store"}});
+}
+
+// Which issuers the caller may see: every one (central body), its own (a QTSP), or none.
+std::optional<std::optional<std::set<storage::IssuerId>>> scope_of(const access::Principal& p) {
+  if (p.bootstrap || p.kind == access::ParticipantKind::central_body) return std::optional<std::set<storage::IssuerId>>{};
+  if (p.kind != access::ParticipantKind::qtsp) return std::nullopt;
+  std::set<storage::IssuerId> own;
+  if (p.actor.issuers) own.insert(p.actor.issuers->begin(), p.actor.issuers->end());
+  return std::optional<std::set<storage::IssuerId>>{std::move(own)};
+}
+
+Error not_permitted() {
+  return make_error(ErrorKind::forbidden, "stats_not_permitted",
+                    "statistics are for providers (their own issuers) and the central body");
+}
+
+struct Context {
+  ApiContext& api;
+  storage::Env& env;
+  storage::Writer& writer;
+  const stats::Counting& counting;
+  StatsRouteOptions options;
+  ThreadPool& pool;
+};
+
+void handle_series(http::Request& req, Context& c) {
+  constexpr std::string_view kAction = "stats.series";
+  auto principal = guard(req, c.api, access::Need::read, kAction);
+  if (!principal) return;
+  const auto scope = scope_of(*principal);
+  if (!scope) return deny(req, c.api, principal->actor, kAction, nlohmann::json::object(), not_permitted());
+  const UnixTime now = c.api.clock.now();
+  auto request = parse_series_request(req, c.counting.calendar(), c.api.issuers, now);
+  if (!request) return req.reply_error(request.error());
+  if (*scope) {
+    // A provider's query covers its own issuers; naming another's is refused.
+    auto& q = request->query;
+    if (const auto it = q.only.find(stats::Dim::issuer); it != q.only.end()) {
+      for (std::uint32_t id : it->second)
+        if (!(*scope)->contains(id))
+          return deny(req, c.api, principal->actor, kAction, nlohmann::json{{"issuer", code_text(c.api.issuers, stats::Dim::issuer, id)}},
+                      make_error(ErrorKind::forbidden, "issuer_not_operated",
+                                 "the caller's participant does not operate this issuer"));
+    }
+    q.issuers = **scope;
+  }
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  c.pool.submit([shared, &c, request = std::move(*request), now] {
+    reply_body(*shared, series_body(c.env, c.api.issuers, c.counting.calendar(), request, now, 0), request.csv,
+               "stats series");
+  });
+}
+
+void handle_public_series(http::Request& req, Context& c) {
+  const UnixTime now = c.api.clock.now();
+  auto request = parse_series_request(req, c.counting.calendar(), c.api.issuers, now);
+  if (!request) return req.reply_error(request.error());
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  c.pool.submit([shared, &c, request = std::move(*request), now] {
+    reply_body(*shared,
+               series_body(c.env, c.api.issuers, c.counting.calendar(), request, now, c.options.public_threshold),
+               request.csv, "public stats series");
+  });
+}
+
+// Issuance (notBefore) to push (ingested_at), per issuer, for certificates issued in the range.
+Result<std::string> ingest_lag_body(storage::Env& env, const pki::IssuerSet& issuers, const stats::Calendar& cal,
+                                    const std::vector<const pki::Issuer*>& wanted, stats::Day from, stats::Day to) {
+  auto txn = storage::ReadTxn::begin(env);
+  if (!txn) return std::move(txn).error();
+  storage::ReadScope scope(*txn);
+  if (!scope.status()) return scope.status().error();
+  nlohmann::json rows = nlohmann::json::array();
+  const UnixTime start = cal.start_of(from), end = cal.start_of(to + 1);
+  for (const pki::Issuer* issuer : wanted) {
+    std::vector<UnixTime> lags;
+    std::uint64_t unknown = 0;
+    std::uint8_t prefix[4];
+    put_be32(prefix, issuer->id);
+    Status s = storage::for_each_prefix(*txn, storage::Table::certs, ByteView(prefix, 4),
+                                        [&](ByteView, ByteView v) -> Status {
+      auto record = storage::decode_cert(v);
+      if (!record) return std::move(record).error();
+      if (!record->has_der || record->not_before < start || record->not_before >= end) return {};
+      if (record->ingested_at == 0) {
+        ++unknown;
+        return {};
+      }
+      lags.push_back(std::max<UnixTime>(0, record->ingested_at - record->not_before));
+      return {};
+    });
+    if (!s) return std::move(s).error();
+    std::sort(lags.begin(), lags.end());
+    const auto pct = [&](double q) -> nlohmann::json {
+      if (lags.empty()) return nullptr;
+      const auto i = static_cast<std::size_t>(q * static_cast<double>(lags.size() - 1) + 0.5);
+      return lags[std::min(i, lags.size() - 1)];
+    };
+    rows.push_back({{"issuer", issuer->name},
+                    {"certificates", lags.size()},
+                    {"without_ingest_time", unknown},
+                    {"p50_s", pct(0.5)},
+                    {"p90_s", pct(0.9)},
+                    {"p99_s", pct(0.99)},
+                    {"max_s", lags.empty() ? nlohmann::json(nullptr) : nlohmann::json(lags.back())}});
+  }
+  (void)issuers;
+  return nlohmann::json{{"from", stats::date_text(from)}, {"to", stats::date_text(to)}, {"time_zone", cal.zone()},
+                        {"issuers", std::move(rows)}}
+      .dump();
+}
+
+void handle_ingest_lag(http::Request& req, Context& c) {
+  constexpr std::string_view kAction = "stats.ingest_lag";
+  auto principal = guard(req, c.api, access::Need::read, kAction);
+  if (!principal) return;
+  const auto scope = scope_of(*principal);
+  if (!scope) return deny(req, c.api, principal->actor, kAction, nlohmann::json::object(), not_permitted());
+  const stats::Calendar& cal = c.counting.calendar();
+  const stats::Day today = cal.day_of(c.api.clock.now());
+  stats::Day from = today - 30, to = today;
+  for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+    if (const auto text = req.query(name)) {
+      auto d = stats::parse_date(*text);
+      if (!d) return req.reply_error(d.error());
+      *target = *d;
+    }
+  }
+  if (to < from) return req.reply_error(invalid("range_invalid", "to is before from"));
+  std::vector<const pki::Issuer*> wanted;
+  const auto names = req.query("issuer");
+  for (const pki::Issuer* issuer : c.api.issuers.all()) {
+    if (*scope && !(*scope)->contains(issuer->id)) continue;
+    if (names) {
+      const auto list = split_list(*names);
+      if (std::find(list.begin(), list.end(), issuer->name) == list.end()) continue;
+    }
+    wanted.push_back(issuer);
+  }
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  c.pool.submit([shared, &c, wanted = std::move(wanted), from, to] {
+    reply_body(*shared, ingest_lag_body(c.env, c.api.issuers, c.counting.calendar(), wanted, from, to), false,
+               "ingest lag");
+  });
+}
+
+void handle_rebuild(http::Request& req, Context& c) {
+  auto principal = guard(req, c.api, access::Need::admin, "stats.rebuild");
+  if (!principal) return;
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  c.pool.submit([shared, &c] {
+    auto report = registry::rebuild_stats(c.env, c.writer, c.api.issuers, c.counting);
+    if (!report) return reply_body(*shared, report.error(), false, "stats rebuild");
+    log().info("statistics rebuilt: {} events, {} cells, {} changed", report->events, report->cells,
+               report->differing);
+    reply_body(*shared,
+               nlohmann::json{{"events", report->events},
+                              {"skipped", report->skipped},
+                              {"cells", report->cells},
+                              {"differing", report->differing}}
+                   .dump(),
+               false, "stats rebuild");
+  });
+}
+
+}  // namespace
+
+std::shared_ptr<StatsRoutes> add_stats_routes(http::Router& router, ApiContext& ctx, storage::Env& env,
+                                              storage::Writer& writer, const stats::Counting& counting,
+                                              StatsRouteOptions options) {
+  auto routes = std::make_shared<StatsRoutes>();
+  auto c = std::make_shared<Context>(Context{ctx, env, writer, counting, options, routes->pool()});
+  router.add(http::Method::Get, "/api/v1/stats/series", [c](http::Request& req) { handle_series(req, *c); },
+             http::kApiRoute);
+  router.add(http::Method::Get, "/stats/series", [c](http::Request& req) { handle_public_series(req, *c); },
+             http::kOpenRoute);
+  router.add(http::Method::Get, "/api/v1/stats/ingest_lag", [c](http::Request& req) { handle_ingest_lag(req, *c); },
+             http::kApiRoute);
+  router.add(http::Method::Post, "/api/v1/admin/stats/rebuild", [c](http::Request& req) { handle_rebuild(req, *c); },
+             http::kApiRoute);
+  return routes;
+}
+
+}  // namespace trustmon::routes
