@@ -26,14 +26,13 @@ class Problems {
   void add(Problem p) {
     if (out_.size() < kMaxProblems) {
       out_.push_back(std::move(p));
-    } else if (++dropped_ == 1) {
+    } else if (out_.back().code != "problems_truncated") {
       out_.push_back(Problem{"", 0, "", "problems_truncated", "more problems were found; fix these first"});
     }
   }
 
  private:
   std::vector<Problem>& out_;
-  std::size_t dropped_ = 0;
 };
 
 std::string pointer_escape(std::string_view s) {
