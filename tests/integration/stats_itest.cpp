@@ -87,8 +87,13 @@ class StatsTest : public ::testing::Test {
   }
   // The same for the line whose `dim` is `code`.
   static std::map<std::string, json> points_of(const json& series, const std::string& dim, const std::string& code) {
-    for (std::size_t i = 0; series.contains("series") && i < series["series"].size(); ++i)
-      if (series["series"][i]["dims"].value(dim, std::string()) == code) return points(series, i);
+    const auto lines = series.find("series");
+    if (lines == series.end() || !lines->is_array()) return {};
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+      const json& dims = lines->at(i).at("dims");
+      const auto it = dims.find(dim);
+      if (it != dims.end() && *it == code) return points(series, i);
+    }
     return {};
   }
 
