@@ -47,6 +47,7 @@
 #include "responder/pki/issuer_set.hpp"
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
+#include "responder/stats/counting.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
 
@@ -386,15 +387,18 @@ void print_table_pages(Store& s) {
   }
 }
 
-void BM_Ingest(benchmark::State& state) {
+// One full ingest of the data set into `s`; `counting`: with the derived statistics
+// (responder/stats) kept in the same commits, as the server runs it.
+void run_ingest(benchmark::State& state, Store& s, bool counting) {
   const Data& d = data();
-  Store& s = store();
+  static const stats::Counting counter(*stats::Calendar::load("Europe/Kyiv"));
   for (auto _ : state) {
     // As the server runs it: every ingest also records the certificate's key in the CSR
     // and key registry (responder/csr), in the same commit.
     csr::CsrService csr_service(*s.env, *s.writer, s.clock);
     registry::RegistryOptions options;
     options.key_ledger = &csr_service;
+    if (counting) options.stats = &counter;
     registry::Registry reg(*s.writer, s.issuers, s.responders, ocsp::OcspOptions{}, s.clock, options);
     std::mutex mu;
     std::condition_variable cv;
@@ -443,6 +447,16 @@ void BM_Ingest(benchmark::State& state) {
   }
   s.filled = true;
 }
+
+// The same ingest without the statistics, into a store of its own: the cost of counting
+// is the ratio of the two certs_per_s in one run (bench/README.md).
+void BM_IngestWithoutStats(benchmark::State& state) {
+  static Store bare;
+  run_ingest(state, bare, false);
+}
+BENCHMARK(BM_IngestWithoutStats)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+void BM_Ingest(benchmark::State& state) { run_ingest(state, store(), true); }
 BENCHMARK(BM_Ingest)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
 void run_queries(benchmark::State& state, const std::vector<registry::SearchQuery>& queries,

@@ -273,6 +273,12 @@ int main(int argc, char** argv) {
   ap_status->add_option("--certificate", ap_cert, "PEM file of the result (to complete)");
   ap_status->callback([&] { tl_result(application_set_status(item_id, ap_state, ap_note, ap_cert)); });
 
+  // Statistics: the derived counters recomputed from the event log (prints the report:
+  // events replayed, cells, and how many the rebuild changed).
+  auto* stats_cmd = app.add_subcommand("stats", "statistics")->require_subcommand(1);
+  stats_cmd->add_subcommand("rebuild", "recompute the statistics counters from the event log (admin)")
+      ->callback([&] { admin_call = AdminCall{"POST", "/api/v1/admin/stats/rebuild", nlohmann::json::object()}; });
+
   // CRLs (cmd_crl.hpp).
   CrlCheckOptions crl_check;
   auto* crl_cmd = app.add_subcommand("crl", "CRLs")->require_subcommand(1);

@@ -1,0 +1,219 @@
+// The derived statistics through the real daemon: certificates made by
+// python3-cryptography with chosen validity, pushed with curl, read back as JSON and as
+// SDMX-CSV (parsed by python's csv module); the Kyiv day boundary; a provider sees only
+// its own issuers; the public aggregate suppresses small cells; the counters survive
+// kill -9 and equal a rebuild from the event log; an issuance burst raises stats.anomaly.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/daemon.hpp"
+
+namespace trustmon::itest {
+namespace {
+
+using nlohmann::json;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  json json_body() const { return json::parse(body, nullptr, false); }
+};
+
+class StatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_.set_config("anomaly_minimum", "3");
+    daemon_.set_config("anomaly_factor", "2");
+    daemon_.start();
+    qtsp_a_ = id_of(ctl("participant add --kind qtsp --name 'QTSP A' --code 11111111"));
+    qtsp_b_ = id_of(ctl("participant add --kind qtsp --name 'QTSP B' --code 22222222"));
+    const auto tools = id_of(ctl("participant add --kind tool_developer --name 'Tools' --code 33333333"));
+    EXPECT_EQ(ctl("participant issuer-add " + std::to_string(qtsp_a_) + " demo-ec").second, 0);
+    EXPECT_EQ(ctl("participant issuer-add " + std::to_string(qtsp_b_) + " demo-rsa").second, 0);
+    token_a_ = token_for(qtsp_a_, "operator");
+    token_b_ = token_for(qtsp_b_, "operator");
+    token_tools_ = token_for(tools, "viewer");
+    dir_ = make_temp_dir("trustmon-stats");
+  }
+  void TearDown() override {
+    if (daemon_.running()) daemon_.stop();
+  }
+  std::pair<json, int> ctl(const std::string& args) {
+    auto r = sh(daemon_.ctl() + " " + args + " 2>/dev/null");
+    return {json::parse(r.out, nullptr, false), r.exit_code};
+  }
+  static std::uint32_t id_of(const std::pair<json, int>& r) {
+    EXPECT_EQ(r.second, 0) << r.first.dump();
+    return r.first.value("id", 0U);
+  }
+  std::string token_for(std::uint32_t participant, const std::string& role) {
+    const auto rep = id_of(ctl("representative add " + std::to_string(participant) + " --name " + q(role) +
+                               " --role " + role));
+    return ctl("token issue " + std::to_string(rep)).first.value("token", std::string());
+  }
+  Reply get(const std::string& path, const std::string& token) {
+    const std::string out = dir_ + "/reply";
+    std::string cmd = "curl -s -o " + q(out) + " -w '%{http_code}' ";
+    if (!token.empty()) cmd += "-H " + q("Authorization: Bearer " + token) + " ";
+    auto r = sh(cmd + q(daemon_.url() + path));
+    return Reply{std::atoi(r.out.c_str()), read_text(out)};
+  }
+  Reply post(const std::string& path, const std::string& token, const std::string& file, const std::string& type) {
+    const std::string out = dir_ + "/reply";
+    auto r = sh("curl -s -o " + q(out) + " -w '%{http_code}' -H " + q("Authorization: Bearer " + token) + " -H " +
+                q("Content-Type: " + type) + " --data-binary @" + q(file) + " " + q(daemon_.url() + path));
+    return Reply{std::atoi(r.out.c_str()), read_text(out)};
+  }
+  // Certificates of `issuer` (demo-ec, demo-rsa) with chosen validity, pushed by `token`.
+  void push(const std::string& issuer, const std::vector<std::string>& specs, const std::string& token) {
+    const std::string pem = dir_ + "/push.pem";
+    std::string cmd = "python3 " + q(std::string(TRUSTMON_SOURCE_DIR) + "/tests/integration/make_certs.py") + " " +
+                      q(demo_pki().ca(issuer)) + " " + q(demo_pki().dir + "/" + issuer + "/ca.key") + " " + q(pem);
+    for (const auto& s : specs) cmd += " " + s;
+    auto made = sh(cmd);
+    ASSERT_EQ(made.exit_code, 0) << made.out;
+    const Reply r = post("/api/v1/certificates", token, pem, "application/x-pem-file");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json_body()["stored"], specs.size()) << r.body;
+  }
+  // {period label -> value} of the single line of a series.
+  static std::map<std::string, json> points(const json& series, std::size_t line = 0) {
+    std::map<std::string, json> out;
+    if (!series.contains("series") || series["series"].size() <= line) return out;
+    for (const auto& p : series["series"][line]["points"]) out[p["period"]] = p["value"];
+    return out;
+  }
+  // The same for the line whose `dim` is `code`.
+  static std::map<std::string, json> points_of(const json& series, const std::string& dim, const std::string& code) {
+    const auto lines = series.find("series");
+    if (lines == series.end() || !lines->is_array()) return {};
+    for (std::size_t i = 0; i < lines->size(); ++i) {
+      const json& dims = lines->at(i).at("dims");
+      const auto it = dims.find(dim);
+      if (it != dims.end() && *it == code) return points(series, i);
+    }
+    return {};
+  }
+
+  Daemon daemon_;
+  std::uint32_t qtsp_a_ = 0, qtsp_b_ = 0;
+  std::string token_a_, token_b_, token_tools_, dir_;
+};
+
+TEST_F(StatsTest, SeriesByKyivDaysScopedToTheProvider) {
+  // 23:30 UTC on 31 October is 1 November in Kyiv.
+  push("demo-ec",
+       {"7E01:2026-10-31T23:30:00Z:2027-10-31T23:30:00Z", "7E02:2026-10-15T10:00:00Z:2026-11-20T10:00:00Z",
+        "7E03:2026-10-31T21:59:59Z:2027-01-01T00:00:00Z"},
+       token_a_);
+  push("demo-rsa", {"7E11:2026-11-03T10:00:00Z:2027-11-03T10:00:00Z"}, token_b_);
+  const std::string q = "/api/v1/stats/series?metric=certs_issued&freq=month&from=2026-10-01&to=2026-11-30&by=issuer";
+  const Reply a = get(q, token_a_);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const json ja = a.json_body();
+  ASSERT_EQ(ja["series"].size(), 1u) << a.body;  // only its own issuer
+  EXPECT_EQ(ja["series"][0]["dims"]["issuer"], "demo-ec");
+  EXPECT_EQ(points(ja)["2026-10"], 2) << a.body;  // 7E02, and 7E03 (23:59:59 Kyiv)
+  EXPECT_EQ(points(ja)["2026-11"], 1) << a.body;  // 7E01
+  EXPECT_EQ(ja["meta"]["time_zone"], "Europe/Kyiv");
+  EXPECT_EQ(ja["meta"]["kind"], "flow");
+  // The central body (bootstrap admin) sees both issuers.
+  EXPECT_EQ(get(q, daemon_.token()).json_body()["series"].size(), 2u);
+  // The active stock at the end of November: 7E01 and 7E03 (7E02 expired on the 20th), and 7E11.
+  const Reply stock = get("/api/v1/stats/series?metric=certs_active&freq=month&from=2026-11-01&to=2026-11-30",
+                          daemon_.token());
+  EXPECT_EQ(points(stock.json_body())["2026-11"], 3) << stock.body;
+  // Another provider's issuer, and a participant that is not a provider, are refused.
+  const Reply other = get(q + "&issuer=demo-rsa", token_a_);
+  EXPECT_EQ(other.status, 403);
+  EXPECT_EQ(other.json_body()["error"]["code"], "issuer_not_operated");
+  const Reply tools = get(q, token_tools_);
+  EXPECT_EQ(tools.status, 403);
+  EXPECT_EQ(tools.json_body()["error"]["code"], "stats_not_permitted");
+  EXPECT_EQ(get("/api/v1/stats/series?metric=certs_made", token_a_).json_body()["error"]["code"], "metric_invalid");
+  EXPECT_EQ(get("/api/v1/stats/series?metric=certs_issued&by=colour", token_a_).json_body()["error"]["code"],
+            "dimension_invalid");
+  EXPECT_EQ(get(q, "").status, 401);
+
+  // SDMX-CSV, read by python's csv module.
+  const Reply csv = get(q + "&format=csv", daemon_.token());
+  ASSERT_EQ(csv.status, 200);
+  std::ofstream(dir_ + "/series.csv") << csv.body;
+  auto parsed = sh("python3 -c " + trustmon::itest::q(R"PY(
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+print(json.dumps(rows))
+)PY") + " " + trustmon::itest::q(dir_ + "/series.csv"));
+  const json rows = json::parse(parsed.out, nullptr, false);
+  ASSERT_TRUE(rows.is_array()) << parsed.out;
+  std::map<std::string, std::string> by_key;
+  for (const auto& r : rows) {
+    EXPECT_EQ(r["FREQ"], "M");
+    EXPECT_EQ(r["METRIC"], "certs_issued");
+    by_key[r["ISSUER"].get<std::string>() + "/" + r["TIME_PERIOD"].get<std::string>()] = r["OBS_VALUE"];
+  }
+  EXPECT_EQ(by_key["demo-ec/2026-10"], "2");
+  EXPECT_EQ(by_key["demo-ec/2026-11"], "1");
+  EXPECT_EQ(by_key["demo-rsa/2026-11"], "1");
+  EXPECT_EQ(by_key["demo-rsa/2026-10"], "0");
+}
+
+TEST_F(StatsTest, PublicAggregateSuppressesSmallCells) {
+  std::vector<std::string> many;
+  for (int i = 0; i < 6; ++i) many.push_back("7E2" + std::to_string(i) + ":2026-09-1" + std::to_string(i) +
+                                             "T10:00:00Z:2027-09-01T10:00:00Z");
+  push("demo-ec", many, token_a_);
+  push("demo-rsa", {"7E31:2026-09-12T10:00:00Z:2027-09-01T10:00:00Z"}, token_b_);
+  const Reply pub = get("/stats/series?metric=certs_issued&freq=month&from=2026-09-01&to=2026-09-30&by=issuer", "");
+  ASSERT_EQ(pub.status, 200) << pub.body;
+  const json j = pub.json_body();
+  ASSERT_EQ(j["series"].size(), 2u) << pub.body;
+  EXPECT_EQ(points_of(j, "issuer", "demo-ec")["2026-09"], 6);           // shown
+  EXPECT_TRUE(points_of(j, "issuer", "demo-rsa")["2026-09"].is_null());  // 1 < 5, withheld
+  EXPECT_EQ(j["meta"]["suppressed_below"], 5);
+  const Reply csv = get("/stats/series?metric=certs_issued&freq=month&from=2026-09-01&to=2026-09-30&by=issuer&format=csv", "");
+  EXPECT_NE(csv.body.find("demo-rsa,2026-09,,A,C"), std::string::npos) << csv.body;
+}
+
+TEST_F(StatsTest, CountersSurviveKillAndEqualTheRebuild) {
+  push("demo-ec", {"7E41:2026-08-01T10:00:00Z:2027-08-01T10:00:00Z", "7E42:2026-08-02T10:00:00Z:2027-08-02T10:00:00Z"},
+       token_a_);
+  std::ofstream(dir_ + "/revoke.json") << R"({"issuer":"demo-ec","serial":"7E41","reason":"keyCompromise","time":"2026-08-20T10:00:00Z"})";
+  const Reply revoked = post("/api/v1/revocations", token_a_, dir_ + "/revoke.json", "application/json");
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  daemon_.kill9();
+  daemon_.start();
+  const Reply r = get("/api/v1/stats/series?metric=certs_revoked&freq=month&from=2026-08-01&to=2026-08-31&by=reason",
+                      daemon_.token());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = r.json_body();
+  ASSERT_EQ(j["series"].size(), 1u) << r.body;
+  EXPECT_EQ(j["series"][0]["dims"]["reason"], "keyCompromise");
+  EXPECT_EQ(points(j)["2026-08"], 1);
+  const auto rebuild = sh(daemon_.ctl() + " stats rebuild");
+  ASSERT_EQ(rebuild.exit_code, 0) << rebuild.out;
+  const json report = json::parse(rebuild.out, nullptr, false);
+  EXPECT_EQ(report["differing"], 0) << rebuild.out;
+  EXPECT_GE(report["events"], 3) << rebuild.out;
+}
+
+TEST_F(StatsTest, IssuanceBurstRaisesAnAnomalyEvent) {
+  // Today's issuance of three or more with no history: above twice the median of zero.
+  const auto now = std::time(nullptr);
+  char nb[32], na[32];
+  std::strftime(nb, sizeof nb, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const std::time_t later = now + 200 * 86400;
+  std::strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&later));
+  std::vector<std::string> burst;
+  for (int i = 0; i < 4; ++i) burst.push_back("7E5" + std::to_string(i) + ":" + nb + ":" + na);
+  push("demo-ec", burst, token_a_);
+  const Reply audit = get("/api/v1/admin/audit?action=stats.anomaly", daemon_.token());
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("\"stats.anomaly\""), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("\"issued\":"), std::string::npos) << audit.body;
+}
+
+}  // namespace
+}  // namespace trustmon::itest
