@@ -228,6 +228,9 @@ const std::vector<Setting>& schema() {
               "... and is at least this many certificates."),
       integer("stats", "anomaly_window", &Config::stats_anomaly_window, 7, 366,
               "Trailing days of the median the anomaly check compares with."),
+      path("stats", "code_lists", &Config::stats_code_lists,
+           "JSON file of the report-only metrics of providers' reports, their dimensions and code lists\n"
+           "# (docs/statistics.md); empty = the built-in conf/stats_code_lists.json."),
       string("tl", "name", &Config::tl_name, {},
              "Name of the trusted list served at /tl/{name}.xml (the CA certificates under /certs come from it)."),
       path("tl", "signer_cert", &Config::tl_signer_cert,

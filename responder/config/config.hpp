@@ -111,6 +111,7 @@ struct Config {
   int stats_anomaly_factor = 5;     // stats.anomaly: a day's issuance above factor x trailing median
   int stats_anomaly_minimum = 20;   // ... and at least this many certificates
   int stats_anomaly_window = 28;    // trailing days of the median
+  std::string stats_code_lists;     // report-only metrics and code lists (JSON); "" = the built-in file
 
   // [crl] CRLs built and signed here, for issuers with a crl_key
   UnixTime crl_validity = 86400;     // nextUpdate - thisUpdate

@@ -98,9 +98,17 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& c, const Cloc
   if (!crl_signers) return std::move(crl_signers).error();
   auto calendar = stats::Calendar::load(c.stats_time_zone);
   if (!calendar) return failed("stats.time_zone", std::move(calendar).error());
+  stats::CodeLists code_lists = stats::CodeLists::builtin();
+  if (!c.stats_code_lists.empty()) {
+    auto text = read_file(c.stats_code_lists);
+    if (!text) return failed("cannot read [stats] code_lists", std::move(text).error());
+    auto parsed = stats::CodeLists::parse(*text);
+    if (!parsed) return failed("[stats] code_lists", std::move(parsed).error());
+    code_lists = std::move(*parsed);
+  }
   d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings,
                                             std::move(*crl_signers), std::move(*tl_checker), std::move(*tl_signer),
-                                            std::move(*calendar));
+                                            std::move(*calendar), std::move(code_lists));
   return d;
 }
 
@@ -129,7 +137,8 @@ Daemon::Daemon(const config::Config& c, const Clock& clock, std::unique_ptr<stor
 Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet issuer_set,
                            ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options,
                            std::vector<crl::CrlSigner> crl_signers, tsl::TlChecker checker,
-                           std::optional<tsl::TlSigner> signer, stats::Calendar calendar)
+                           std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
+                           stats::CodeLists code_list_set)
     : issuers(std::move(issuer_set)),
       responders(std::move(responder_table)),
       ocsp_settings(ocsp_options),
@@ -156,6 +165,13 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       tl_signer(std::move(signer)),
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_, tl_options(c)),
       application_service(d.writer_, d.clock_),
+      code_lists(std::move(code_list_set)),
+      report_service(d.writer_, d.clock_, counting.calendar(), code_lists,
+                     [this] {
+                       std::map<std::string, std::uint32_t, std::less<>> names;
+                       for (const pki::Issuer* issuer : issuers.all()) names.emplace(issuer->name, issuer->id);
+                       return names;
+                     }()),
       access_service(d.writer_, d.clock_),
       limiter(rate_limit(c)),
       api{access_service, limiter, d.feed_, issuers, d.clock_, {}},
@@ -172,6 +188,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   csr_routes = routes::add_csr_routes(router, csr_service, api);
   routes::add_tl_routes(router, api, tl_service);
   routes::add_application_routes(router, api, application_service);
+  stats_report_routes = routes::add_stats_report_routes(router, api, *d.env_, report_service);
   routes::add_events_routes(router, api, &d.watches_);
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
 

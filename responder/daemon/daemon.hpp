@@ -42,11 +42,14 @@
 #include "responder/registry/registry.hpp"
 #include "responder/registry/search.hpp"
 #include "responder/stats/counting.hpp"
+#include "responder/stats/report_codes.hpp"
+#include "responder/stats/report_store.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/api_routes.hpp"
 #include "responder/routes/crl_check_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
+#include "responder/routes/stats_report_routes.hpp"
 #include "responder/routes/stats_routes.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/watch/dispatcher.hpp"
@@ -81,7 +84,8 @@ class Daemon {
   struct Services {
     Services(Daemon& daemon, const config::Config& c, pki::IssuerSet issuer_set, ocsp::ResponderTable responder_table,
              ocsp::OcspOptions ocsp_options, std::vector<crl::CrlSigner> crl_signers,
-             tsl::TlChecker checker, std::optional<tsl::TlSigner> signer, stats::Calendar calendar);
+             tsl::TlChecker checker, std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
+             stats::CodeLists code_lists);
 
     pki::IssuerSet issuers;
     ocsp::ResponderTable responders;  // each issuer's OCSP responder keys, by issuer id
@@ -101,6 +105,8 @@ class Daemon {
     std::optional<tsl::TlSigner> tl_signer;  // none: stored lists are served, publishing is refused
     tsl::TlService tl_service;               // thread
     applications::ApplicationService application_service;
+    stats::CodeLists code_lists;             // report-only metrics ([stats] code_lists or the built-in file)
+    stats::ReportService report_service;     // providers' statistics reports
     access::AccessService access_service;
     access::RateLimiter limiter;
     routes::ApiContext api;
@@ -110,6 +116,7 @@ class Daemon {
     std::shared_ptr<routes::CsrRoutes> csr_routes;
     std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
     std::shared_ptr<routes::StatsRoutes> stats_routes;         // query threads
+    std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
     http::Server server;                      // worker threads, run by run()
   };
 
