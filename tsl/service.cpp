@@ -178,6 +178,7 @@ bool TlService::post(std::function<void()> task) {
 
 void TlService::loop(const std::shared_ptr<Shared>& shared) {
   auto next_check = std::chrono::steady_clock::now();
+  if (options_.on_change) options_.on_change();
   const auto finish = [&] {
     shared->exited = true;  // under shared->mu
     shared->cv.notify_all();
@@ -197,10 +198,11 @@ void TlService::loop(const std::shared_ptr<Shared>& shared) {
     }
     if (task) {
       task();
+      if (options_.on_change) options_.on_change();
       continue;
     }
     if (std::chrono::steady_clock::now() >= next_check) {
-      reissue_due();
+      if (reissue_due() != 0 && options_.on_change) options_.on_change();
       next_check = std::chrono::steady_clock::now() + options_.check_interval;
     }
   }

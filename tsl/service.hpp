@@ -61,6 +61,10 @@ struct TlServiceOptions {
   std::chrono::milliseconds check_interval{60000};
   // How long stop() waits for the running job before leaving it behind (see stop()).
   std::chrono::milliseconds stop_grace{10000};
+  // Called on the service's thread once it starts and after every job (import, publish,
+  // notice approval, re-issue), so that readers of the model's contents (the statistics'
+  // key-storage hints) follow the list. It reads the list itself; keep it short.
+  std::function<void()> on_change;
 };
 
 // What the public endpoints serve besides the list itself, for one published version.

@@ -1,6 +1,8 @@
 #include "responder/daemon/daemon.hpp"
 
+#include "responder/daemon/stats_hints.hpp"
 #include "responder/registry/stats_rebuild.hpp"
+#include "tsl/store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -163,7 +165,20 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       search(issuers, d.clock_),
       tl_checker(std::move(checker)),
       tl_signer(std::move(signer)),
-      tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_, tl_options(c)),
+      tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,
+                 [&] {
+                   tsl::TlServiceOptions o = tl_options(c);
+                   // The statistics' key-storage default per issuer follows the list.
+                   o.on_change = [this, &env = *d.env_, name = c.tl_name] {
+                     auto txn = storage::ReadTxn::begin(env);
+                     if (!txn) return;
+                     storage::ReadScope scope(*txn);
+                     if (!scope.status()) return;
+                     auto model = tsl::load_model(*txn, name);
+                     if (model && *model) counting.set_issuer_storage(storage_hints(**model, issuers));
+                   };
+                   return o;
+                 }()),
       application_service(d.writer_, d.clock_),
       code_lists(std::move(code_list_set)),
       report_service(d.writer_, d.clock_, counting.calendar(), code_lists,

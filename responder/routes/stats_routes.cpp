@@ -1,12 +1,14 @@
 #include "responder/routes/stats_routes.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
 #include "common/thread_pool.hpp"
 #include "common/time.hpp"
 #include "common/utf8.hpp"
+#include "responder/access/service.hpp"
 #include "responder/registry/stats_rebuild.hpp"
 #include "responder/stats/series.hpp"
 #include "storage/event_log.hpp"
@@ -425,6 +427,138 @@ void handle_ingest_lag(http::Request& req, Context& c) {
   });
 }
 
+// The yearly bundle: every derived metric per provider (its issuers together) for a
+// calendar year of the zone: flows over the year, the stock at its end.
+struct AnnualRow {
+  std::uint32_t participant = 0;  // 0: issuers no provider operates
+  std::string name, code;
+  std::set<storage::IssuerId> issuers;
+  std::vector<std::pair<stats::Metric, std::int64_t>> derived;
+};
+
+Result<std::vector<AnnualRow>> annual_rows(storage::ReadTxn& txn, const pki::IssuerSet& issuers, int year,
+                                           const std::optional<std::uint32_t>& only_participant) {
+  auto participants = access::list_participants(txn);
+  if (!participants) return std::move(participants).error();
+  std::vector<AnnualRow> rows;
+  std::set<storage::IssuerId> assigned;
+  for (const access::ParticipantRecord& p : *participants) {
+    if (p.kind != access::ParticipantKind::qtsp) continue;
+    if (only_participant && p.id != *only_participant) continue;
+    AnnualRow row{p.id, p.name, p.code, {p.issuers.begin(), p.issuers.end()}, {}};
+    assigned.insert(p.issuers.begin(), p.issuers.end());
+    rows.push_back(std::move(row));
+  }
+  if (!only_participant) {
+    AnnualRow rest{0, "", "", {}, {}};
+    for (const pki::Issuer* issuer : issuers.all())
+      if (!assigned.contains(issuer->id)) rest.issuers.insert(issuer->id);
+    if (!rest.issuers.empty()) rows.push_back(std::move(rest));
+  }
+  const stats::Day first = *stats::parse_date(std::to_string(year) + "-01-01");
+  for (AnnualRow& row : rows) {
+    for (stats::Metric m : stats::kMetrics) {
+      stats::SeriesQuery q;
+      q.metric = m;
+      q.freq = stats::Freq::year;
+      q.from = q.to = first;
+      q.issuers = row.issuers;
+      auto r = stats::read_series(txn, q);
+      if (!r) return std::move(r).error();
+      const std::int64_t v = r->lines.empty() ? 0 : r->lines[0].points.at(0).value;
+      row.derived.emplace_back(m, v);
+    }
+  }
+  return rows;
+}
+
+std::string issuer_names(const pki::IssuerSet& issuers, const std::set<storage::IssuerId>& ids) {
+  std::string out;
+  for (storage::IssuerId id : ids) {
+    if (!out.empty()) out += ' ';
+    out += code_text(issuers, stats::Dim::issuer, id);
+  }
+  return out;
+}
+
+Result<std::string> annual_body(storage::Env& env, const pki::IssuerSet& issuers, const stats::Calendar& cal, int year,
+                                const std::optional<std::uint32_t>& only_participant, bool csv, UnixTime now) {
+  auto txn = storage::ReadTxn::begin(env);
+  if (!txn) return std::move(txn).error();
+  storage::ReadScope scope(*txn);
+  if (!scope.status()) return scope.status().error();
+  auto rows = annual_rows(*txn, issuers, year, only_participant);
+  if (!rows) return std::move(rows).error();
+  const bool closed = *stats::parse_date(std::to_string(year + 1) + "-01-01") <= cal.day_of(now);
+  if (csv) {
+    std::string out = "DATAFLOW,FREQ,PROVIDER,PROVIDER_CODE,ISSUERS,METRIC,TIME_PERIOD,OBS_VALUE,OBS_STATUS\r\n";
+    for (const AnnualRow& row : *rows) {
+      for (const auto& [metric, value] : row.derived) {
+        out += "TRUSTMON:CERTS_DERIVED(1.0),A,";
+        csv_field(out, row.participant ? row.name : "(no provider)");
+        out += ',';
+        csv_field(out, row.code);
+        out += ',';
+        csv_field(out, issuer_names(issuers, row.issuers));
+        out += ',';
+        out += stats::metric_name(metric);
+        out += ',' + std::to_string(year) + ',' + std::to_string(value) + (closed ? ",A\r\n" : ",P\r\n");
+      }
+    }
+    return out;
+  }
+  nlohmann::json providers = nlohmann::json::array();
+  for (const AnnualRow& row : *rows) {
+    nlohmann::json names = nlohmann::json::array();
+    for (storage::IssuerId id : row.issuers) names.push_back(code_text(issuers, stats::Dim::issuer, id));
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [metric, value] : row.derived)
+      metrics[std::string(stats::metric_name(metric))] = {{"derived", value}};
+    nlohmann::json p{{"issuers", std::move(names)}, {"metrics", std::move(metrics)}};
+    if (row.participant != 0) {
+      p["participant"] = row.participant;
+      p["name"] = row.name;
+      p["code"] = row.code;
+    }
+    providers.push_back(std::move(p));
+  }
+  return nlohmann::json{{"year", year},
+                        {"status", closed ? "A" : "P"},
+                        {"time_zone", cal.zone()},
+                        {"methodology", kMethodology},
+                        {"providers", std::move(providers)}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void handle_annual(http::Request& req, Context& c) {
+  constexpr std::string_view kAction = "stats.annual";
+  auto principal = guard(req, c.api, access::Need::read, kAction);
+  if (!principal) return;
+  const auto scope = scope_of(*principal);
+  if (!scope) return deny(req, c.api, principal->actor, kAction, nlohmann::json::object(), not_permitted());
+  const std::string text = req.path_params().decoded("year").value_or("");
+  int year = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), year);
+  if (ec != std::errc() || end != text.data() + text.size() || year < 1970 || year > 9999)
+    return req.reply_error(invalid("year_invalid", "the year must be a number such as 2026"));
+  std::optional<std::uint32_t> only;
+  if (*scope) only = principal->actor.participant;  // a provider gets its own row
+  bool csv = false;
+  if (const auto format = req.query("format")) {
+    if (*format == "csv") {
+      csv = true;
+    } else if (*format != "json") {
+      return req.reply_error(invalid("format_invalid", "format must be json or csv"));
+    }
+  }
+  const UnixTime now = c.api.clock.now();
+  auto shared = std::make_shared<http::Request>(std::move(req));
+  c.pool.submit([shared, &c, year, only, csv, now] {
+    reply_body(*shared, annual_body(c.env, c.api.issuers, c.counting.calendar(), year, only, csv, now), csv,
+               "stats annual");
+  });
+}
+
 void handle_rebuild(http::Request& req, Context& c) {
   auto principal = guard(req, c.api, access::Need::admin, "stats.rebuild");
   if (!principal) return;
@@ -456,6 +590,8 @@ std::shared_ptr<StatsRoutes> add_stats_routes(http::Router& router, ApiContext& 
   router.add(http::Method::Get, "/stats/series", [c](http::Request& req) { handle_public_series(req, *c); },
              http::kOpenRoute);
   router.add(http::Method::Get, "/api/v1/stats/ingest_lag", [c](http::Request& req) { handle_ingest_lag(req, *c); },
+             http::kApiRoute);
+  router.add(http::Method::Get, "/api/v1/stats/annual/{year}", [c](http::Request& req) { handle_annual(req, *c); },
              http::kApiRoute);
   router.add(http::Method::Post, "/api/v1/admin/stats/rebuild", [c](http::Request& req) { handle_rebuild(req, *c); },
              http::kApiRoute);

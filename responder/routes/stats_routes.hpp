@@ -6,6 +6,8 @@
 //   GET  /stats/series?...           the same, public and national: no credential, cells
 //                                    under [stats] public_threshold suppressed
 //   GET  /api/v1/stats/ingest_lag?from=&to=[&issuer=]   issuance (notBefore) to push, per issuer
+//   GET  /api/v1/stats/annual/{year}[?format=csv]   every metric per provider for a year (a
+//                                    provider gets its own row, the central body every one)
 //   POST /api/v1/admin/stats/rebuild the counters recomputed from the event log (admin)
 // Queries run on the routes' own threads (below the event loops), in a fresh snapshot.
 #pragma once

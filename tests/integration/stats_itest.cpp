@@ -137,6 +137,21 @@ TEST_F(StatsTest, SeriesByKyivDaysScopedToTheProvider) {
             "dimension_invalid");
   EXPECT_EQ(get(q, "").status, 401);
 
+  // The yearly bundle: every metric per provider; a provider sees its own row only.
+  const Reply annual = get("/api/v1/stats/annual/2026", daemon_.token());
+  ASSERT_EQ(annual.status, 200) << annual.body;
+  const json ja26 = annual.json_body();
+  std::map<std::string, json> by_name;
+  for (const auto& p : ja26["providers"]) by_name[p.value("name", std::string("-"))] = p;
+  EXPECT_EQ(by_name["QTSP A"]["metrics"]["certs_issued"]["derived"], 3) << annual.body;
+  EXPECT_EQ(by_name["QTSP B"]["metrics"]["certs_issued"]["derived"], 1) << annual.body;
+  // At the end of 31 December: 7E01, and 7E03 (notAfter 02:00 on 1 January in Kyiv).
+  EXPECT_EQ(by_name["QTSP A"]["metrics"]["certs_active"]["derived"], 2) << annual.body;
+  const Reply own = get("/api/v1/stats/annual/2026", token_a_);
+  ASSERT_EQ(own.json_body()["providers"].size(), 1u) << own.body;
+  EXPECT_EQ(own.json_body()["providers"][0]["name"], "QTSP A");
+  EXPECT_EQ(get("/api/v1/stats/annual/20x6", token_a_).json_body()["error"]["code"], "year_invalid");
+
   // SDMX-CSV, read by python's csv module.
   const Reply csv = get(q + "&format=csv", daemon_.token());
   ASSERT_EQ(csv.status, 200);

@@ -161,6 +161,27 @@ TEST(WatchIndex, CrlEventsReachOnlyCrlWatchesOfTheirIssuer) {
   EXPECT_EQ(kind_from_name("crl"), kCrl);
 }
 
+// Issuance anomalies go to the watches of kind "stats" only, like CRL events to "crl" ones.
+TEST(WatchIndex, AnomalyEventsReachOnlyStatsWatches) {
+  WatchIndex index({watch_of(1, 1, {}, kAllKinds, "demo-ec"), watch_of(2, 1, {}, kCrl, "demo-ec"),
+                    watch_of(3, 2, {}, kStats), watch_of(4, 1, {}, kStats, "demo-rsa"),
+                    watch_of(5, 1, {}, kStats | kCrl, "demo-ec")});
+  CertFacts anomaly;
+  anomaly.seq = 10;
+  anomaly.type = "stats.anomaly";
+  anomaly.issuer = "demo-ec";
+  anomaly.extra = {{"issued", 40}, {"trailing_median", 3}};
+  const auto m = index.match(anomaly);
+  std::vector<WatchId> ids;
+  for (const auto& x : m) ids.push_back(x.watch);
+  EXPECT_EQ(ids, (std::vector<WatchId>{3, 5}));
+  for (const auto& x : m) EXPECT_EQ(x.kind, kStats);
+  const auto n = notification_json(m[0], anomaly);
+  EXPECT_EQ(n["kind"], "stats");
+  EXPECT_EQ(n["event"]["issued"], 40);
+  EXPECT_EQ(kind_from_name("stats"), kStats);
+}
+
 TEST(WatchIndex, KeyReuseMatchesTheOtherHoldersToo) {
   WatchIndex index({watch_of(1, 1, {{"serial_number", "TINUA-1"}}, kKeyReused),
                     watch_of(2, 2, {{"serial_number", "TINUA-2"}}, kIssued),
