@@ -37,7 +37,7 @@ void check(const ReportCheck& c) {
   for (const auto* list : {&c.errors, &c.warnings})
     for (const Problem& p : *list) {
       if (p.code.empty() || p.message.empty()) std::abort();
-      (void)p.to_json().dump();
+      (void)p.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
   if (!c.ok()) return;
   if (c.report.observations.empty() || c.report.revision == 0) std::abort();  // accepted means complete

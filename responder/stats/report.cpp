@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "common/utf8.hpp"
 #include "responder/stats/codes.hpp"
 
 namespace trustmon::stats {
@@ -255,6 +256,10 @@ struct CsvRecord {
 // Splits the text into records; false (and a problem) on an unterminated quote.
 bool split_csv(std::string_view text, std::vector<CsvRecord>& out, Report& r, Problems& problems) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  if (!utf8_valid(text)) {
+    problems.add(Problem{"", 0, "", "csv_malformed", "the CSV is not UTF-8 text"});
+    return false;
+  }
   std::size_t i = 0;
   std::size_t row = 0;
   while (i < text.size()) {

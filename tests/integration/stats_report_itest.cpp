@@ -277,5 +277,28 @@ TEST_F(StatsReportTest, CmsSignedReportsByTheProvidersRepresentative) {
   EXPECT_EQ(r.json_body()["error"]["code"], "certificate_revoked") << r.body;
 }
 
+TEST_F(StatsReportTest, ANewIndicatorIsDataInTheConfiguredCodeLists) {
+  const std::string obs = R"({"metric":"wallets_issued","dims":{"region":"lviv"},"value":3})";
+  Reply r = post_text("/api/v1/stats/reports", token_a_, report("2026-10-01", 1, obs), "application/json");
+  ASSERT_EQ(r.status, 422);
+  EXPECT_EQ(r.json_body()["error"]["problems"][0]["code"], "metric_unknown") << r.body;
+  // The same daemon with a code-list file that defines the indicator: no code change.
+  const std::string lists = dir_ + "/codes.json";
+  ASSERT_EQ(sh("printf '%s' " +
+               q(R"({"version":"test-1","dimensions":{"region":["kyiv","lviv"]},)"
+                 R"("metrics":{"wallets_issued":{"kind":"flow","dims":["region"],"additive":true}}})") +
+               " > " + q(lists)).exit_code, 0);
+  daemon_.stop();
+  daemon_.set_config("code_lists", "\"" + lists + "\"");
+  daemon_.start();
+  r = post_text("/api/v1/stats/reports", token_a_, report("2026-10-01", 1, obs), "application/json");
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = post_text("/api/v1/stats/reports", token_a_,
+                report("2026-10-01", 2, R"({"metric":"wallets_issued","dims":{"region":"odesa"},"value":1})"),
+                "application/json");
+  ASSERT_EQ(r.status, 422);
+  EXPECT_EQ(r.json_body()["error"]["problems"][0]["pointer"], "/observations/0/dims/region") << r.body;
+}
+
 }  // namespace
 }  // namespace trustmon::itest

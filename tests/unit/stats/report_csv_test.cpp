@@ -85,6 +85,7 @@ TEST(ReportCsv, HeaderProblems) {
   EXPECT_TRUE(has_cell(missing.errors, "column_missing", 1, "OBS_VALUE"));
   EXPECT_TRUE(has_cell(check_report_csv("", 1, context()).errors, "column_missing", 1, ""));
   EXPECT_TRUE(has_cell(check_report_csv("A,\"B\n", 1, context()).errors, "csv_malformed", 1, ""));
+  EXPECT_TRUE(has_cell(check_report_csv("DATAFLOW,\xff\n", 1, context()).errors, "csv_malformed", 0, ""));
   EXPECT_TRUE(has_cell(check_report_csv("DATAFLOW,FREQ,METRIC,TIME_PERIOD,OBS_VALUE\n", 1, context()).errors,
                        "observations_invalid", 1, ""));
   EXPECT_TRUE(has(check_report_csv("DATAFLOW,FREQ,METRIC,TIME_PERIOD,OBS_VALUE\n", 0, context()).errors,
