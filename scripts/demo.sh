@@ -95,6 +95,12 @@ curl -s -D - -o /dev/null $url/crl/demo-rsa.crl
 curl -s -o $demo/demo-rsa.delta.crl $url/crl/demo-rsa.delta.crl && openssl crl -inform DER -in $demo/demo-rsa.delta.crl -noout -text | grep -A1 "Delta CRL Indicator"
 # shard 0 of 2 (its own Issuing Distribution Point): $url/crl/demo-rsa/0.crl
 
+# statistics counted from the certificates above: issued per month by issuer (JSON, then SDMX-CSV),
+# the active stock by key algorithm, and the public aggregate (no token; cells under 5 withheld):
+curl -s -H "Authorization: Bearer \$(cat $demo/data/admin.token)" "$url/api/v1/stats/series?metric=certs_issued&freq=month&by=issuer"; echo
+curl -s -H "Authorization: Bearer \$(cat $demo/data/admin.token)" "$url/api/v1/stats/series?metric=certs_active&freq=month&by=key_alg&format=csv"
+curl -s "$url/stats/series?metric=certs_revoked&freq=year&by=reason"; echo
+
 # revoke it through the API, and ask again:
 $ctl --server $url --token-file $demo/data/admin.token revoke --issuer demo-ec --serial $good --reason keyCompromise
 curl -s $url/healthz; echo; curl -s $url/metrics | grep trustmon_ocsp

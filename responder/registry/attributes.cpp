@@ -216,8 +216,14 @@ std::string normalise(AttrKind kind, std::string_view raw) {
     case AttrKind::san_email:
       return ascii_case(trim(raw), false);
     case AttrKind::san_dns: {
+      // Every trailing dot goes (with the spaces around it), so that normalising a
+      // normalised name changes nothing: "a.." once lost only one dot, and a query for the
+      // stored "a." then looked up "a" (found by fuzz_cert_attributes).
       std::string_view t = trim(raw);
-      if (t.size() > 1 && t.back() == '.') t.remove_suffix(1);
+      while (t.size() > 1 && t.back() == '.') {
+        t.remove_suffix(1);
+        t = trim(t);
+      }
       return ascii_case(t, false);
     }
     case AttrKind::cn:

@@ -23,7 +23,7 @@
 //     trimmed at both ends, ASCII letters upper-cased, everything else (separators such
 //     as '-', prefixes such as TINUA-, PNOUA-, IIN) kept as issued;
 //   e-mail and DNS names: trimmed, ASCII lower-cased (IDNs arrive as A-labels); a DNS
-//     name loses one trailing dot;
+//     name loses its trailing dots;
 //   cn and o: trimmed, runs of whitespace (ASCII, NBSP) collapsed to one space,
 //     apostrophe variants (U+2019, U+02BC, U+0060) written as ASCII '\'' (Ukrainian
 //     names are spelt with any of them), and case folded for ASCII, Latin-1 and Cyrillic

@@ -46,6 +46,20 @@ crl_out=$(eval "$crl_cmd" 2>&1) || fail "CRL command failed: $crl_out"
 echo "$crl_out" | grep -q "verify OK" || fail "CRL: not verified: $crl_out"
 echo "$crl_out" | grep -q "crlNumber=" || fail "CRL: no number: $crl_out"
 
+# The statistics commands: issued per month by issuer counts the imported certificates;
+# the public aggregate answers without a token.
+stats_cmd=$(grep -m1 '^curl -s -H .*/api/v1/stats/series?metric=certs_issued' "$work/out") || fail "no statistics command"
+stats_out=$(eval "$stats_cmd" 2>&1) || fail "statistics command failed: $stats_out"
+echo "$stats_out" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+total = sum(p["value"] for line in j["series"] for p in line["points"])
+issuers = sorted(line["dims"]["issuer"] for line in j["series"])
+sys.exit(0 if total > 0 and issuers == ["demo-ec", "demo-rsa"] else 1)' || fail "statistics: no issued certificates by issuer: $stats_out"
+public_cmd=$(grep -m1 '^curl -s "[^"]*/stats/series' "$work/out") || fail "no public statistics command"
+public_out=$(eval "$public_cmd" 2>&1) || fail "public statistics command failed: $public_out"
+echo "$public_out" | grep -q '"suppressed_below":5' || fail "public statistics: $public_out"
+
 # The script stops trustmond and ends.
 kill -TERM "$script_pid"
 for _ in $(seq 100); do

@@ -237,6 +237,13 @@ TEST(Attributes, Normalisation) {
   EXPECT_EQ(normalise(AttrKind::organization_identifier, "ntrua-12345678"), "NTRUA-12345678");
   EXPECT_EQ(normalise(AttrKind::email, " A.B@Example.COM"), "a.b@example.com");
   EXPECT_EQ(normalise(AttrKind::san_dns, "WWW.Example.UA."), "www.example.ua");
+  // Normalising twice changes nothing (fuzz_cert_attributes found "svc.example.." losing one
+  // dot per pass, so a query for the reported value missed the stored key).
+  for (const char* dns : {"svc.example..", "svc.example. .", "a.b . ", ".", "..", "x"}) {
+    const std::string once = normalise(AttrKind::san_dns, dns);
+    EXPECT_EQ(normalise(AttrKind::san_dns, once), once) << dns;
+  }
+  EXPECT_EQ(normalise(AttrKind::san_dns, "svc.example.."), "svc.example");
   EXPECT_EQ(normalise(AttrKind::cn, "\t Дем’ян   ЄВГЕНІЙ Їжак ҐРУНТ\u00a0 Ab "), "дем'ян євгеній їжак ґрунт ab");
   EXPECT_EQ(normalise(AttrKind::cn, "Дем\u02bcян"), normalise(AttrKind::cn, "дем'ян"));
   EXPECT_EQ(normalise(AttrKind::o, "ÉCOLE"), "école");

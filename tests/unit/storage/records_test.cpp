@@ -114,13 +114,18 @@ CertRecord sample_cert() {
   r.has_der = true;
   r.participant = 0xdeadbeef;
   r.der_id = 0x0102030405060708;
+  r.stats_profile = 0x05010203;
+  r.ingested_at = 1790000000;
   return r;
 }
+
+// Bytes a format-4 record adds after format 3: presence octet, be32 profile, be64 ingested_at.
+constexpr std::size_t kFormat4Tail = 1 + 4 + 8;
 
 TEST(CertRecordCodec, RoundTrip) {
   const CertRecord r = sample_cert();
   const Bytes enc = encode_cert(r);
-  EXPECT_EQ(enc[0], 3);  // format byte
+  EXPECT_EQ(enc[0], 4);  // format byte
   auto d = decode_cert(enc);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->status, r.status);
@@ -134,6 +139,14 @@ TEST(CertRecordCodec, RoundTrip) {
   EXPECT_EQ(d->participant, r.participant);
   EXPECT_TRUE(d->signature_checked);
   EXPECT_EQ(d->der_id, r.der_id);
+  EXPECT_EQ(d->stats_profile, r.stats_profile);
+  EXPECT_EQ(d->ingested_at, r.ingested_at);
+
+  CertRecord no_profile = sample_cert();
+  no_profile.stats_profile.reset();
+  auto np = decode_cert(encode_cert(no_profile));
+  ASSERT_TRUE(np.ok());
+  EXPECT_FALSE(np->stats_profile.has_value());
 
   CertRecord unchecked = sample_cert();
   unchecked.signature_checked = false;
@@ -153,13 +166,16 @@ TEST(CertRecordCodec, RejectsDamage) {
   const Bytes enc = encode_cert(sample_cert());
   expect_rejects_truncated_and_extended(enc, [](ByteView v) { return decode_cert(v); });
   Bytes bad = enc;
-  bad[0] = 4;  // unknown format
+  bad[0] = 5;  // unknown format
   EXPECT_FALSE(decode_cert(bad).ok());
   bad = enc;
-  bad[0] = 2;  // format 2 has no der_id: eight octets too long
+  bad[0] = 3;  // format 3 has no profile: thirteen octets too long
   EXPECT_FALSE(decode_cert(bad).ok());
   bad = enc;
-  bad[enc.size() - 9] = 2;  // signature_checked is 0 or 1
+  bad[enc.size() - kFormat4Tail - 9] = 2;  // signature_checked is 0 or 1
+  EXPECT_FALSE(decode_cert(bad).ok());
+  bad = enc;
+  bad[enc.size() - kFormat4Tail] = 2;  // the profile's presence octet is 0 or 1
   EXPECT_FALSE(decode_cert(bad).ok());
   bad = enc;
   bad[1] = 2;  // unknown status
@@ -173,7 +189,7 @@ TEST(CertRecordCodec, RejectsDamage) {
 // as verified certificates.
 TEST(CertRecordCodec, DecodesFormatOne) {
   Bytes v1 = encode_cert(sample_cert());
-  v1.resize(v1.size() - 9);
+  v1.resize(v1.size() - kFormat4Tail - 9);
   v1[0] = 1;
   ASSERT_EQ(v1.size(), 72u);
   auto d = decode_cert(v1);
@@ -192,12 +208,24 @@ TEST(CertRecordCodec, DecodesFormatTwo) {
   CertRecord r = sample_cert();
   r.signature_checked = false;
   Bytes v2 = encode_cert(r);
-  v2.resize(v2.size() - 8);
+  v2.resize(v2.size() - kFormat4Tail - 8);
   v2[0] = 2;
   auto d = decode_cert(v2);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_FALSE(d->signature_checked);
   EXPECT_EQ(d->der_id, 0u);
+}
+
+// Format 3 (der_id, no statistics profile) decodes without a profile or ingest time.
+TEST(CertRecordCodec, DecodesFormatThree) {
+  Bytes v3 = encode_cert(sample_cert());
+  v3.resize(v3.size() - kFormat4Tail);
+  v3[0] = 3;
+  auto d = decode_cert(v3);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->der_id, 0x0102030405060708u);
+  EXPECT_FALSE(d->stats_profile.has_value());
+  EXPECT_EQ(d->ingested_at, 0);
 }
 
 TEST(CertRecordCodec, InvalidReasonIsStoredAsNone) {
