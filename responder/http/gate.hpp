@@ -4,13 +4,14 @@
 // the connection caps, and the end of a half-closed connection.
 //
 // Policy (docs/operations.md, "HTTP limits"):
-// - Every connection is a bufferevent filter over the socket (or TLS) bufferevent; evhttp
-//   reads only what the gate forwards. The gate parses each request head itself, strictly:
-//   CRLF line ends only (bare LF, NUL and other control bytes, obs-fold, whitespace before a
-//   colon → 400), one Content-Length value (repeats must agree), Transfer-Encoding exactly
-//   `chunked` and never with Content-Length (else 400), no body on HEAD, at most
-//   max_header_bytes, complete within head_timeout of its first byte (of the accept, for a
-//   connection's first request) or the connection is closed.
+// - Every connection is a bufferevent filter over the socket bufferevent (on HTTPS the gate
+//   is the TLS layer too, see below); evhttp reads only what the gate forwards. The gate
+//   parses each request head itself, strictly: CRLF line ends only (bare LF, NUL and other
+//   control bytes, obs-fold, whitespace before a colon → 400), one Content-Length value
+//   (repeats must agree), Transfer-Encoding exactly `chunked` and never with Content-Length
+//   (else 400), no body on HEAD, at most max_header_bytes, complete within head_timeout of
+//   its first byte (of the accept, for a connection's first request) or the connection is
+//   closed.
 // - The route (Router::Match::limits) decides the body cap (small / json / bulk). An
 //   announced Content-Length above it → 413 and close, before any body byte is read; a
 //   chunked body is counted as it arrives (413 and close at the cap; a malformed chunk size
