@@ -586,6 +586,7 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
 
   // Header fields.
   bool keep_alive_only = true;  // no Connection header, or exactly keep-alive
+  bool conn_close = false, conn_keep_alive = false;  // the Connection options named
   bool have_length = false, chunked = false, te_seen = false, bearer = false, expect_continue = false;
   std::uint64_t length = 0;
   std::string te;
@@ -648,6 +649,15 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
       te_seen = true;
     } else if (iequal(name, "Connection")) {
       keep_alive_only = keep_alive_only && iequal(value, "keep-alive");
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view option = trim_ows(rest.substr(0, comma));
+        conn_close = conn_close || iequal(option, "close");
+        conn_keep_alive = conn_keep_alive || iequal(option, "keep-alive");
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
     } else if (iequal(name, "Authorization")) {
       bearer = value.size() > 7 && value.substr(0, 7) == "Bearer ";
     } else if (iequal(name, "Expect")) {
@@ -721,6 +731,9 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
   evbuffer_remove_buffer(src, dst, head_len);
   verdicts_.emplace_back(std::nullopt);
   ++forwarded_;
+  // TLS: evhttp closes the connection after answering this request; its reply ends the
+  // session with close_notify (tls_out).
+  if (tls_ && close_at_ == 0 && (conn_close || (version == "HTTP/1.0" && !conn_keep_alive))) close_at_ = forwarded_;
   if (chunked) {
     state_ = State::chunk_size;
   } else if (has_body) {
@@ -964,8 +977,9 @@ bufferevent_filter_result Gate::tls_out(evbuffer* src, evbuffer* dst) {
       tls_fail(BEV_EVENT_ERROR | BEV_EVENT_WRITING);
       return BEV_OK;
     }
-    // The last reply of a connection that closes after a refusal: end the session properly.
-    if (state_ == State::discard && forwarded_ <= finished_ + 1) {
+    // The last reply of a connection that closes (after a refusal, or as the request asked):
+    // end the session properly.
+    if ((state_ == State::discard && forwarded_ <= finished_ + 1) || (close_at_ != 0 && finished_ + 1 == close_at_)) {
       (void)SSL_shutdown(ssl_.get());
       ERR_clear_error();
     }

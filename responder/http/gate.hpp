@@ -56,8 +56,9 @@
 //   record is: when evhttp frees the connection (it shuts the socket's sending side first),
 //   no reply byte is still with trustmon. The end of input is the socket's (or the client's
 //   close_notify), and the socket keeps writing after it, so answers to pipelined requests
-//   before a half-close are written as on plain HTTP. A reply that closes the connection
-//   after a refusal ends with close_notify, then a lingering close as above. Over the
+//   before a half-close are written as on plain HTTP. A reply after which the connection
+//   closes (a refusal, or a request with Connection: close or HTTP/1.0 without keep-alive)
+//   ends with close_notify; after a refusal a lingering close follows as above. Over the
 //   connection cap a TLS connection gets its 503 once its handshake is complete (the head
 //   deadline bounds that). The fast path stays plain-HTTP only.
 #pragma once
@@ -232,6 +233,7 @@ class Gate {
   bool tls_done_ = false;         // close_notify received, or the session failed: input is dropped
   bool tls_tail_ = false;         // a reply's last byte is encrypted and still in the socket bufferevent
   bool tls_refuse_pending_ = false;  // over the cap: the 503 goes out after the handshake
+  std::uint64_t close_at_ = 0;       // the request (count of forwarded_) after which evhttp closes
 };
 
 }  // namespace trustmon::http

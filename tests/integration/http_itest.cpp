@@ -389,6 +389,33 @@ TEST_F(HttpsGateTest, ClientsThatLeaveBeforeTheirAnswerLeaveNoReplyWaiting) {
   EXPECT_EQ(unwritten, "trustmon_http_replies_unwritten 0\n");
 }
 
+// A connection the server closes after an answer ends its TLS session with close_notify:
+// python's ssl reads a clean end (b''), not an unexpected EOF.
+TEST_F(HttpsGateTest, ConnectionsClosedAfterAnAnswerEndWithCloseNotify) {
+  const std::string script =
+      "import socket, ssl, sys\n"
+      "ctx = ssl.create_default_context(cafile=sys.argv[2])\n"
+      "ctx.check_hostname = False\n"
+      "for req in [b'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n',\n"
+      "            b'GET /healthz HTTP/1.0\\r\\n\\r\\n',\n"
+      "            b'POST /ocsp HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 70000\\r\\n\\r\\n']:\n"
+      "    s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10))\n"
+      "    s.sendall(req)\n"
+      "    data = b''\n"
+      "    try:\n"
+      "        while True:\n"
+      "            chunk = s.recv(65536)\n"
+      "            if not chunk: break\n"
+      "            data += chunk\n"
+      "        end = 'clean'\n"
+      "    except ssl.SSLError as e:\n"
+      "        end = 'dirty'\n"
+      "    print(data.split(b' ')[1].decode() if b' ' in data else 'none', end)\n";
+  auto r = sh("python3 -c " + q(script) + " " + port_ + " " + q(dir_ + "/server.pem") + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "200 clean\n200 clean\n413 clean\n");
+}
+
 TEST(HttpsGateLimits, SlowHeadsAreClosedAtTheHeadDeadline) {
   const std::string dir = make_temp_dir("trustmon-https-slow");
   Daemon d;
