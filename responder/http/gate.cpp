@@ -5,8 +5,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -116,6 +117,26 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
     return nullptr;
   }
   gate->filter_ = filter;
+  if (tls) {
+    // The session on memory BIOs: the gate moves ciphertext between them and the socket.
+    SSL_CTX* ctx = worker.server().tls_context();
+    gate->ssl_.reset(ctx != nullptr ? SSL_new(ctx) : nullptr);
+    gate->plain_in_.reset(evbuffer_new());
+    BIO* rbio = BIO_new(BIO_s_mem());
+    BIO* wbio = BIO_new(BIO_s_mem());
+    if (!gate->ssl_ || !gate->plain_in_ || rbio == nullptr || wbio == nullptr) {
+      BIO_free(rbio);
+      BIO_free(wbio);
+      ERR_clear_error();
+      bufferevent_free(filter);  // frees the gate and `underlying`
+      return nullptr;
+    }
+    BIO_set_mem_eof_return(rbio, -1);  // empty = wait for more, not the end
+    SSL_set_bio(gate->ssl_.get(), rbio, wbio);
+    SSL_set_accept_state(gate->ssl_.get());
+    gate->rbio_ = rbio;
+    gate->wbio_ = wbio;
+  }
   // The filter's handling of the end of input goes through the gate (half-close, D9).
   bufferevent_data_cb r = nullptr, w = nullptr;
   bufferevent_getcb(underlying, &r, &w, &gate->saved_event_cb_, &gate->saved_event_arg_);
@@ -124,6 +145,7 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
   gate->admit_ev_.reset(event_new(base, -1, 0, &Gate::admit_cb, gate));
   gate->deadline_ev_.reset(evtimer_new(base, &Gate::deadline_cb, gate));
   gate->eof_ev_.reset(event_new(base, -1, 0, &Gate::eof_cb, gate));
+  if (tls) gate->tls_end_ev_.reset(event_new(base, -1, 0, &Gate::tls_end_cb, gate));
   gate->output_cb_ = evbuffer_add_cb(bufferevent_get_output(underlying), &Gate::output_cb, gate);
   worker.gates_[filter] = gate;
   worker.gates_[underlying] = gate;
@@ -139,7 +161,8 @@ Gate::~Gate() {
   // A connection closed after a refusal may still be receiving the refused request: it ends
   // in a lingering close (linger.hpp) on a second descriptor of the socket, which stays open
   // when evhttp closes the first one (the reply is in the kernel by now).
-  if (state_ == State::discard && !tls_ && worker_->lingering_) {
+  // Over TLS the reply ended with close_notify (tls_out) and the lingering close drops ciphertext.
+  if (state_ == State::discard && worker_->lingering_) {
     const evutil_socket_t fd = bufferevent_getfd(underlying_);
     if (fd >= 0) worker_->lingering_->adopt(detail::Fd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)));
   }
@@ -168,6 +191,7 @@ void Gate::kick(bufferevent* bev) noexcept {
 bufferevent_filter_result Gate::filter_out(evbuffer* src, evbuffer* dst, ev_ssize_t /*limit*/,
                                            bufferevent_flush_mode /*mode*/, void* ctx) noexcept {
   auto* g = static_cast<Gate*>(ctx);
+  if (g->tls_) return g->tls_out(src, dst);
   const std::size_t before = evbuffer_get_length(src);
   if (before == 0) return BEV_NEED_MORE;
   const evutil_socket_t fd = bufferevent_getfd(g->underlying_);
@@ -206,12 +230,16 @@ void Gate::admit() noexcept {
     const ConnectionTable::Admit admit = worker_->server().connections_.open(address_);
     counted_ = true;
     if (admit == ConnectionTable::Admit::refused) {
+      if (tls_) {
+        // TLS: the answer needs the session; it goes out once the handshake is complete
+        // (tls_in), and the head deadline bounds the wait.
+        tls_refuse_pending_ = true;
+        state_ = State::discard;
+        arm_deadline();
+        return;
+      }
       // Answer at once through evhttp (a stand-in request), then close.
-      verdicts_.push_back(GateRefusal{503, "too_many_connections",
-                                      "too many connections; retry later", true, 5});
-      ++forwarded_;
-      state_ = State::discard;
-      evbuffer_add_printf(bufferevent_get_input(filter_), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+      refuse_connection(bufferevent_get_input(filter_));
       bufferevent_trigger(filter_, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
       return;
     }
@@ -220,6 +248,14 @@ void Gate::admit() noexcept {
   } catch (const std::exception& e) {
     trustmon::log().error("http: connection admission failed: {}", e.what());
   }
+}
+
+// The stand-in request evhttp answers with the connection cap's 503, then closes.
+void Gate::refuse_connection(evbuffer* filter_input) {
+  verdicts_.push_back(GateRefusal{503, "too_many_connections", "too many connections; retry later", true, 5});
+  ++forwarded_;
+  state_ = State::discard;
+  evbuffer_add_printf(filter_input, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
 }
 
 void Gate::arm_deadline() noexcept {
@@ -234,7 +270,7 @@ void Gate::arm_deadline() noexcept {
 void Gate::deadline_cb(evutil_socket_t, short, void* arg) noexcept {
   auto* g = static_cast<Gate*>(arg);
   g->deadline_armed_ = false;
-  if (g->state_ != State::head) return;
+  if (g->state_ != State::head && !g->tls_refuse_pending_) return;
   if (g->forwarded_ > g->finished_ || g->fast_unwritten_) {  // a request is still being answered: its turn first
     g->arm_deadline();
     return;
@@ -245,9 +281,7 @@ void Gate::deadline_cb(evutil_socket_t, short, void* arg) noexcept {
 }
 
 bool Gate::has_client_certificate() const noexcept {
-  if (!tls_) return false;
-  SSL* ssl = bufferevent_openssl_get_ssl(underlying_);
-  return ssl != nullptr && SSL_get0_peer_certificate(ssl) != nullptr;
+  return ssl_ && SSL_get0_peer_certificate(ssl_.get()) != nullptr;
 }
 
 void Gate::underlying_event_cb(bufferevent* bev, short what, void* /*arg: the filter's*/) noexcept {
@@ -300,6 +334,7 @@ void Gate::on_stream() noexcept {
 bufferevent_filter_result Gate::filter_in(evbuffer* src, evbuffer* dst, ev_ssize_t /*limit*/,
                                           bufferevent_flush_mode /*mode*/, void* ctx) noexcept {
   auto* g = static_cast<Gate*>(ctx);
+  if (g->tls_) return g->tls_in(src, dst);
   bool progress = false;
   try {
     if (!g->admitted_) g->admit();
@@ -551,6 +586,7 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
 
   // Header fields.
   bool keep_alive_only = true;  // no Connection header, or exactly keep-alive
+  bool conn_close = false, conn_keep_alive = false;  // the Connection options named
   bool have_length = false, chunked = false, te_seen = false, bearer = false, expect_continue = false;
   std::uint64_t length = 0;
   std::string te;
@@ -613,6 +649,15 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
       te_seen = true;
     } else if (iequal(name, "Connection")) {
       keep_alive_only = keep_alive_only && iequal(value, "keep-alive");
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view option = trim_ows(rest.substr(0, comma));
+        conn_close = conn_close || iequal(option, "close");
+        conn_keep_alive = conn_keep_alive || iequal(option, "keep-alive");
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
     } else if (iequal(name, "Authorization")) {
       bearer = value.size() > 7 && value.substr(0, 7) == "Bearer ";
     } else if (iequal(name, "Expect")) {
@@ -686,6 +731,9 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
   evbuffer_remove_buffer(src, dst, head_len);
   verdicts_.emplace_back(std::nullopt);
   ++forwarded_;
+  // TLS: evhttp closes the connection after answering this request; its reply ends the
+  // session with close_notify (tls_out).
+  if (tls_ && close_at_ == 0 && (conn_close || (version == "HTTP/1.0" && !conn_keep_alive))) close_at_ = forwarded_;
   if (chunked) {
     state_ = State::chunk_size;
   } else if (has_body) {
@@ -725,7 +773,7 @@ void Gate::serve_fast(evbuffer* src, std::size_t head_len, std::size_t target_at
 }
 
 void Gate::write_reply(std::string_view bytes) noexcept {
-  if (bytes.empty()) {
+  if (bytes.empty() || tls_) {  // never plaintext onto a TLS connection (no fast path there)
     end_connection();
     return;
   }
@@ -770,6 +818,179 @@ void Gate::end_connection() noexcept {
   eof_pending_ = true;
   saved_what_ = BEV_EVENT_EOF | BEV_EVENT_READING;
   if (eof_ev_) event_active(eof_ev_.get(), EV_READ, 0);
+}
+
+}  // namespace trustmon::http
+
+namespace trustmon::http {
+
+// TLS input: the ciphertext the socket bufferevent read goes to the session, what it
+// decrypts is parsed as on plain HTTP (step), a chunk at a time so at most one chunk and an
+// incomplete head wait here. What SSL writes meanwhile (the handshake, alerts, a key update)
+// goes to the socket at once.
+bufferevent_filter_result Gate::tls_in(evbuffer* src, evbuffer* dst) {
+  constexpr std::size_t kChunk = 16384;
+  bool progress = false;
+  try {
+    if (!admitted_) admit();
+    if (tls_done_) {
+      evbuffer_drain(src, evbuffer_get_length(src));
+      return BEV_NEED_MORE;
+    }
+    while (evbuffer_get_length(src) > 0) {
+      const std::size_t n = std::min<std::size_t>(evbuffer_get_contiguous_space(src), 1u << 20);
+      const auto* p = evbuffer_pullup(src, static_cast<ev_ssize_t>(n));
+      if (p == nullptr || BIO_write(rbio_, p, static_cast<int>(n)) != static_cast<int>(n)) throw std::bad_alloc();
+      evbuffer_drain(src, n);
+    }
+    const bool was_finished = SSL_is_init_finished(ssl_.get()) == 1;
+    while (!tls_done_) {
+      evbuffer_iovec vec{};
+      if (evbuffer_reserve_space(plain_in_.get(), static_cast<ev_ssize_t>(kChunk), &vec, 1) < 1) throw std::bad_alloc();
+      const int r = SSL_read(ssl_.get(), vec.iov_base, static_cast<int>(std::min(vec.iov_len, kChunk)));
+      if (r > 0) {
+        vec.iov_len = static_cast<std::size_t>(r);
+        evbuffer_commit_space(plain_in_.get(), &vec, 1);
+      } else {
+        evbuffer_commit_space(plain_in_.get(), &vec, 0);
+        const int err = SSL_get_error(ssl_.get(), r);
+        if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+          // close_notify: the client's end of input; anything else: the session failed.
+          const bool clean = err == SSL_ERROR_ZERO_RETURN;
+          if (!clean) trustmon::log().debug("http: TLS connection from {} failed", address_);
+          ERR_clear_error();
+          tls_send(bufferevent_get_output(underlying_));  // an alert, if any
+          tls_fail(clean ? BEV_EVENT_EOF | BEV_EVENT_READING : BEV_EVENT_ERROR | BEV_EVENT_READING);
+        }
+      }
+      tls_send(bufferevent_get_output(underlying_));
+      if (!was_finished && tls_refuse_pending_ && SSL_is_init_finished(ssl_.get()) == 1) {
+        tls_refuse_pending_ = false;
+        if (deadline_armed_) {
+          event_del(deadline_ev_.get());
+          deadline_armed_ = false;
+        }
+        refuse_connection(dst);
+        progress = true;
+      }
+      while (evbuffer_get_length(plain_in_.get()) > 0 && step(plain_in_.get(), dst)) progress = true;
+      if (r <= 0) break;
+    }
+  } catch (const std::exception& e) {
+    trustmon::log().error("http: request gate failed: {}", e.what());
+    state_ = State::discard;
+    evbuffer_drain(src, evbuffer_get_length(src));
+    tls_fail(BEV_EVENT_EOF | BEV_EVENT_READING);
+  }
+  return progress ? BEV_OK : BEV_NEED_MORE;
+}
+
+// The end of input (close_notify) or a failed session, delivered on the loop's next turn as
+// the socket bufferevent would deliver it (underlying_event_cb: the end waits for answers).
+void Gate::tls_fail(short what) noexcept {
+  if (tls_done_) return;
+  tls_done_ = true;
+  tls_what_ = what;
+  if (tls_end_ev_) event_active(tls_end_ev_.get(), EV_READ, 0);
+}
+
+void Gate::tls_end_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* g = static_cast<Gate*>(arg);
+  underlying_event_cb(g->underlying_, g->tls_what_, nullptr);  // may free this gate
+}
+
+// Encrypts the first n bytes of `src` (SSL writes whole records into the memory BIO) and
+// drains them.
+bool Gate::tls_encrypt(evbuffer* src, std::size_t n) noexcept {
+  while (n > 0) {
+    const std::size_t k = std::min<std::size_t>({evbuffer_get_contiguous_space(src), n, 1u << 20});
+    const auto* p = evbuffer_pullup(src, static_cast<ev_ssize_t>(k));
+    if (p == nullptr || SSL_write(ssl_.get(), p, static_cast<int>(k)) != static_cast<int>(k)) {
+      ERR_clear_error();
+      return false;
+    }
+    evbuffer_drain(src, k);
+    n -= k;
+  }
+  return true;
+}
+
+// What SSL wrote goes straight to the socket while nothing is queued before it, the rest to
+// the socket bufferevent (`dst`, its output), which writes it in order.
+void Gate::tls_send(evbuffer* dst) noexcept {
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(wbio_, &data);
+  if (len <= 0 || data == nullptr) return;
+  const auto total = static_cast<std::size_t>(len);
+  std::size_t done = 0;
+  const evutil_socket_t fd = bufferevent_getfd(underlying_);
+  if (evbuffer_get_length(dst) == 0 && fd >= 0) {
+    while (done < total) {
+      const ssize_t n = ::send(fd, data + done, total - done, MSG_NOSIGNAL);
+      if (n > 0) {
+        done += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        break;  // full (the socket bufferevent writes the rest) or failed (it reports the error)
+      }
+    }
+  }
+  if (done < total && evbuffer_add(dst, data + done, total - done) != 0) tls_fail(BEV_EVENT_ERROR | BEV_EVENT_WRITING);
+  (void)BIO_reset(wbio_);
+}
+
+// TLS output: as filter_out, over records. Everything but a reply's last byte is encrypted
+// and sent; the last byte is encrypted only when nothing is queued in the socket bufferevent,
+// and reported written (drained from `src`, after which evhttp may close) only when its
+// record is in the kernel: at once, or when the socket bufferevent has drained and calls
+// back. A reply that ends a refused connection ends with close_notify.
+bufferevent_filter_result Gate::tls_out(evbuffer* src, evbuffer* dst) {
+  const std::size_t before = evbuffer_get_length(src);
+  if (before == 0) return BEV_NEED_MORE;
+  if (tls_done_ && (tls_what_ & BEV_EVENT_ERROR)) {
+    evbuffer_drain(src, before);  // nothing can be written any more; evhttp frees the connection
+    return BEV_OK;
+  }
+  if (SSL_is_init_finished(ssl_.get()) != 1) return BEV_NEED_MORE;  // nothing to answer yet
+  if (tls_tail_) {
+    if (evbuffer_get_length(dst) > 0) return BEV_NEED_MORE;
+    evbuffer_drain(src, 1);  // its record is in the kernel now
+    tls_tail_ = false;
+  }
+  std::size_t left = evbuffer_get_length(src);
+  if (left > 1) {
+    if (!tls_encrypt(src, left - 1)) {
+      evbuffer_drain(src, evbuffer_get_length(src));
+      tls_fail(BEV_EVENT_ERROR | BEV_EVENT_WRITING);
+      return BEV_OK;
+    }
+    tls_send(dst);
+    left = 1;
+  }
+  if (left == 1 && evbuffer_get_length(dst) == 0) {
+    unsigned char last = 0;
+    evbuffer_copyout(src, &last, 1);
+    if (SSL_write(ssl_.get(), &last, 1) != 1) {
+      ERR_clear_error();
+      evbuffer_drain(src, 1);
+      tls_fail(BEV_EVENT_ERROR | BEV_EVENT_WRITING);
+      return BEV_OK;
+    }
+    // The last reply of a connection that closes (after a refusal, or as the request asked):
+    // end the session properly.
+    if ((state_ == State::discard && forwarded_ <= finished_ + 1) || (close_at_ != 0 && finished_ + 1 == close_at_)) {
+      (void)SSL_shutdown(ssl_.get());
+      ERR_clear_error();
+    }
+    tls_send(dst);
+    if (evbuffer_get_length(dst) == 0) {
+      evbuffer_drain(src, 1);
+    } else {
+      tls_tail_ = true;  // drained when the socket bufferevent has written it (above)
+    }
+  }
+  return evbuffer_get_length(src) < before ? BEV_OK : BEV_NEED_MORE;
 }
 
 }  // namespace trustmon::http

@@ -4,13 +4,14 @@
 // the connection caps, and the end of a half-closed connection.
 //
 // Policy (docs/operations.md, "HTTP limits"):
-// - Every connection is a bufferevent filter over the socket (or TLS) bufferevent; evhttp
-//   reads only what the gate forwards. The gate parses each request head itself, strictly:
-//   CRLF line ends only (bare LF, NUL and other control bytes, obs-fold, whitespace before a
-//   colon → 400), one Content-Length value (repeats must agree), Transfer-Encoding exactly
-//   `chunked` and never with Content-Length (else 400), no body on HEAD, at most
-//   max_header_bytes, complete within head_timeout of its first byte (of the accept, for a
-//   connection's first request) or the connection is closed.
+// - Every connection is a bufferevent filter over the socket bufferevent (on HTTPS the gate
+//   is the TLS layer too, see below); evhttp reads only what the gate forwards. The gate
+//   parses each request head itself, strictly: CRLF line ends only (bare LF, NUL and other
+//   control bytes, obs-fold, whitespace before a colon → 400), one Content-Length value
+//   (repeats must agree), Transfer-Encoding exactly `chunked` and never with Content-Length
+//   (else 400), no body on HEAD, at most max_header_bytes, complete within head_timeout of
+//   its first byte (of the accept, for a connection's first request) or the connection is
+//   closed.
 // - The route (Router::Match::limits) decides the body cap (small / json / bulk). An
 //   announced Content-Length above it → 413 and close, before any body byte is read; a
 //   chunked body is counted as it arrives (413 and close at the cap; a malformed chunk size
@@ -46,18 +47,32 @@
 //   in the socket bufferevent ahead of anything later. Such a reply counts as unwritten for
 //   the worker's drain until it is out, and holds back the end of input and the head
 //   deadline like a request with evhttp. Everything else goes through evhttp unchanged.
-// - TLS connections are not gated (the filter cannot tell when the TLS layer has written its
-//   last byte); the HTTPS listener keeps evhttp's own handling, see docs/operations.md.
+// - TLS connections (the HTTPS listener) pass the same gate. The gate is their TLS layer too:
+//   it sits over a plain socket bufferevent and holds the connection's SSL on memory BIOs, so
+//   it decrypts what the socket bufferevent read before parsing it, and encrypts what evhttp
+//   writes. Encrypted replies go to the socket as plain replies do (directly while nothing is
+//   queued, else through the socket bufferevent), and the last byte of a reply is encrypted
+//   only once everything before it is in the kernel and reported written only once its own
+//   record is: when evhttp frees the connection (it shuts the socket's sending side first),
+//   no reply byte is still with trustmon. The end of input is the socket's (or the client's
+//   close_notify), and the socket keeps writing after it, so answers to pipelined requests
+//   before a half-close are written as on plain HTTP. A reply after which the connection
+//   closes (a refusal, or a request with Connection: close or HTTP/1.0 without keep-alive)
+//   ends with close_notify; after a refusal a lingering close follows as above. Over the
+//   connection cap a TLS connection gets its 503 once its handshake is complete (the head
+//   deadline bounds that). The fast path stays plain-HTTP only.
 #pragma once
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -130,6 +145,8 @@ class Gate {
   // Fast path: writes a complete reply (Request::send_fast). Empty = could not be formed:
   // the connection is ended.
   void write_reply(std::string_view bytes) noexcept;
+  // The connection's TLS session (null on plain HTTP).
+  SSL* ssl() const noexcept { return ssl_.get(); }
 
  private:
   enum class State { head, body, chunk_size, chunk_data, chunk_crlf, trailer, discard };
@@ -158,6 +175,14 @@ class Gate {
               std::string_view target, GateRefusal why);
   void fail_body(evbuffer* dst, GateRefusal why);
   bool has_client_certificate() const noexcept;
+  // TLS: the input and output sides of the filter (ciphertext below, plaintext above).
+  bufferevent_filter_result tls_in(evbuffer* src, evbuffer* dst);
+  bufferevent_filter_result tls_out(evbuffer* src, evbuffer* dst);
+  bool tls_encrypt(evbuffer* src, std::size_t n) noexcept;  // false: the session failed
+  void tls_send(evbuffer* dst) noexcept;                   // what SSL wrote, to the socket
+  void tls_fail(short what) noexcept;                      // the end (EOF) or an error, later
+  static void tls_end_cb(evutil_socket_t, short, void* arg) noexcept;
+  void refuse_connection(evbuffer* filter_input);
   void admit() noexcept;
   void arm_deadline() noexcept;
   void maybe_deliver_eof() noexcept;
@@ -191,6 +216,24 @@ class Gate {
   evbuffer_cb_entry* output_cb_ = nullptr;
   std::string address_;
   std::deque<std::optional<GateRefusal>> verdicts_;
+
+  // TLS only.
+  struct SslFree {
+    void operator()(SSL* s) const noexcept { SSL_free(s); }
+  };
+  struct EvbufferFree {
+    void operator()(evbuffer* b) const noexcept { evbuffer_free(b); }
+  };
+  std::unique_ptr<SSL, SslFree> ssl_;                  // owns its two memory BIOs
+  BIO* rbio_ = nullptr;                                // ciphertext read, for SSL_read
+  BIO* wbio_ = nullptr;                                // ciphertext SSL wrote, for the socket
+  std::unique_ptr<evbuffer, EvbufferFree> plain_in_;  // decrypted, not yet parsed
+  detail::EventPtr tls_end_ev_;
+  short tls_what_ = 0;
+  bool tls_done_ = false;         // close_notify received, or the session failed: input is dropped
+  bool tls_tail_ = false;         // a reply's last byte is encrypted and still in the socket bufferevent
+  bool tls_refuse_pending_ = false;  // over the cap: the 503 goes out after the handshake
+  std::uint64_t close_at_ = 0;       // the request (count of forwarded_) after which evhttp closes
 };
 
 }  // namespace trustmon::http

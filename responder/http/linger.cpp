@@ -1,4 +1,4 @@
-// Lingering closes of refused plain-HTTP connections; see linger.hpp.
+// Lingering closes of refused connections (plain HTTP and HTTPS); see linger.hpp.
 #include "responder/http/linger.hpp"
 
 #include <sys/socket.h>

@@ -1,7 +1,8 @@
-// LingeringCloses: the end of a plain-HTTP connection the server closes while the client may
-// still be sending (a body refused with 413 before it was read, a framing error, a refused
-// admission). Closing such a socket at once makes the kernel answer the client's next bytes
-// with a reset, and a client that writes its whole request before reading then loses the
+// LingeringCloses: the end of a connection the server closes while the client may still be
+// sending (a body refused with 413 before it was read, a framing error, a refused admission;
+// on HTTPS after the gate's close_notify, and the client's ciphertext is dropped unread).
+// Closing such a socket at once makes the kernel answer the client's next bytes with a
+// reset, and a client that writes its whole request before reading then loses the
 // answer it was sent. Instead the socket's sending side is shut (the client sees the answer,
 // then the end), and what still arrives is read and dropped until the client closes or the
 // window ends. Nothing read is kept; the number of lingering sockets per worker is capped

@@ -10,7 +10,6 @@
 #include "common/access_log.hpp"
 
 #include <event2/buffer.h>
-#include <event2/bufferevent_ssl.h>
 #include <openssl/ssl.h>
 #include <event2/keyvalq_struct.h>
 
@@ -283,10 +282,10 @@ std::optional<Request::TlsPeer> Request::tls_peer() const {
   if (req_ == nullptr) return std::nullopt;
   evhttp_connection* conn = evhttp_request_get_connection(req_);
   if (conn == nullptr) return std::nullopt;
-  bufferevent* bev = evhttp_connection_get_bufferevent(conn);
-  // evhttp holds the gate's filter; the TLS bufferevent is below it.
-  if (bev != nullptr && bufferevent_get_underlying(bev) != nullptr) bev = bufferevent_get_underlying(bev);
-  SSL* ssl = bev != nullptr ? bufferevent_openssl_get_ssl(bev) : nullptr;
+  // The gate of the connection holds its TLS session (gate.hpp).
+  Worker* w = Worker::current();
+  Gate* gate = w != nullptr ? w->gate_of(evhttp_connection_get_bufferevent(conn)) : nullptr;
+  SSL* ssl = gate != nullptr ? gate->ssl() : nullptr;
   if (ssl == nullptr) return std::nullopt;
   TlsPeer peer;
   peer.certificate = SSL_get0_peer_certificate(ssl);

@@ -2,7 +2,6 @@
 // Every libevent callback here is a noexcept trampoline that catches what it calls.
 #include "responder/http/worker.hpp"
 
-#include <event2/bufferevent_ssl.h>
 #include <event2/buffer.h>
 #include <event2/listener.h>
 #include <malloc.h>
@@ -76,7 +75,7 @@ Gate* Worker::gate_of(evhttp_request* req) const noexcept {
 Status Worker::configure(evhttp* http) {
   const ServerOptions& opt = server_->options();
   // The gate enforces the cap of each route (max_body_bytes is the ceiling of them all);
-  // this is evhttp's backstop, and the cap of the ungated HTTPS listener.
+  // this is evhttp's backstop on both listeners.
   evhttp_set_max_body_size(http, static_cast<ev_ssize_t>(opt.max_body_bytes));
   evhttp_set_max_headers_size(http, static_cast<ev_ssize_t>(opt.max_header_bytes));
   evhttp_set_timeout(http, opt.read_timeout_seconds);
@@ -87,20 +86,13 @@ Status Worker::configure(evhttp* http) {
   return {};
 }
 
-// A TLS connection: a fresh SSL from the server's context; evhttp sets the fd later.
+// A TLS connection: a socket bufferevent (evhttp sets the fd later) under the gate, which
+// holds the connection's TLS session from the server's context (gate.hpp).
 bufferevent* Worker::tls_bev_cb(event_base* base, void* arg) noexcept {
   auto* w = static_cast<Worker*>(arg);
   bump(w->counters_.connections, 1);
-  SSL* ssl = SSL_new(w->server_->tls_context());
-  if (ssl == nullptr) return nullptr;
-  bufferevent* bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-  if (bev == nullptr) {
-    SSL_free(ssl);
-    return nullptr;
-  }
-  // A client that closes without close_notify is a normal end of a connection here.
-  bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-  return bev;
+  if (w->server_->tls_context() == nullptr) return nullptr;
+  return Gate::wrap(*w, bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE), true);
 }
 
 // A plain connection: a socket bufferevent (evhttp sets the fd later) under the gate.

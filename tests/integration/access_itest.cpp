@@ -441,6 +441,21 @@ TEST_F(AccessTest, ClientCertificatesGoodExpiredRevokedUnknown) {
   EXPECT_EQ(good.status, 200) << good.raw;
   EXPECT_EQ(good.body["participant"], qtsp_a_);
   EXPECT_EQ(good.body["representative"], rep);
+  // Through the gate: a body to a credential route with only the client certificate is
+  // passed to the route (not refused on its head), without either it is refused with 401.
+  const std::string probe = std::string(TRUSTMON_SOURCE_DIR) + "/tests/integration/http_probe.py";
+  const std::string post = q("POST /api/v1/watches HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n"
+                             "Content-Length: 2\\r\\n\\r\\n{}");
+  const std::string ca_env = "HTTP_PROBE_TLS_CA=" + q(tls_dir_ + "/server.pem");
+  auto with_cert = sh(ca_env + " HTTP_PROBE_TLS_CERT=" + q(tls_dir_ + "/good.pem") + " HTTP_PROBE_TLS_KEY=" +
+                      q(tls_dir_ + "/good.key") + " python3 " + q(probe) + " one " + std::to_string(tls_port_) +
+                      " 127.0.0.1 " + post);
+  auto without = sh(ca_env + " python3 " + q(probe) + " one " + std::to_string(tls_port_) + " 127.0.0.1 " + post);
+  const json with_j = json::parse(with_cert.out, nullptr, false), without_j = json::parse(without.out, nullptr, false);
+  ASSERT_TRUE(with_j.is_object() && without_j.is_object()) << with_cert.out << without.out;
+  EXPECT_NE(with_j["status"].get<int>(), 401) << with_cert.out;
+  EXPECT_NE(with_j["status"].get<int>(), 0) << with_cert.out;
+  EXPECT_EQ(without_j["status"].get<int>(), 401) << without.out;
   Reply expired = tls_call("/api/v1/me", "expired");
   EXPECT_EQ(expired.status, 401) << expired.raw;
   EXPECT_EQ(code_of(expired), "client_certificate_invalid");
@@ -459,6 +474,72 @@ TEST_F(AccessTest, ClientCertificatesGoodExpiredRevokedUnknown) {
   auto again = ctl("certificate bind " + std::to_string(rep) + " --cert " + q(tls_dir_ + "/good.pem"));
   EXPECT_EQ(again.second, 1);
   EXPECT_EQ(again.first["error"]["code"], "certificate_already_bound");
+}
+
+// The HTTPS listener is behind the connection gate too: an over-cap body is refused on the
+// head (413, and the answer arrives although the connection closes right after it), an
+// anonymous body gets 401 before it is read, and the connection stays usable after a 401.
+TEST_F(AccessTest, HttpsRequestsPassTheGateOnTheirHeads) {
+  const std::string probe =
+      "import socket, ssl, sys\n"
+      "ctx = ssl.create_default_context(cafile=sys.argv[2])\n"
+      "ctx.check_hostname = False  # the test server certificate names no IP address; its chain is still checked\n"
+      "def ask(head):\n"
+      "    s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10),"
+      " server_hostname='127.0.0.1')\n"
+      "    s.sendall(head.encode())\n"
+      "    data = b''\n"
+      "    while b'\\r\\n\\r\\n' not in data:\n"
+      "        chunk = s.recv(65536)\n"
+      "        if not chunk: break\n"
+      "        data += chunk\n"
+      "    return s, data\n"
+      "s, big = ask('POST /api/v1/watches HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer ' + sys.argv[3] +"
+      " '\\r\\nContent-Length: 100000000\\r\\n\\r\\n')\n"
+      "rest = b''\n"
+      "try:\n"
+      "    while True:\n"
+      "        chunk = s.recv(65536)\n"
+      "        if not chunk: break\n"
+      "        rest += chunk\n"
+      "except (ssl.SSLError, OSError):\n"
+      "    pass\n"
+      "print(big.split(b' ')[1].decode() if b' ' in big else 'none', b'body_too_large' in big + rest)\n"
+      "s, anon = ask('POST /api/v1/certificates HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 8388608\\r\\n\\r\\n')\n"
+      "print(anon.split(b' ')[1].decode() if b' ' in anon else 'none')\n"
+      "s.sendall(b'x' * 8388608 + b'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')\n"
+      "data = b''\n"
+      "while b'HTTP/1.1 200' not in data:\n"
+      "    chunk = s.recv(65536)\n"
+      "    if not chunk: break\n"
+      "    data += chunk\n"
+      "print('healthz', b'HTTP/1.1 200' in data)\n";
+  auto r = sh("python3 -c " + q(probe) + " " + std::to_string(tls_port_) + " " + q(tls_dir_ + "/server.pem") + " " +
+              q(bootstrap_) + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, "413 True\n401\nhealthz True\n");
+
+  // Clients that send a request and close at once, before the answer, leave no reply
+  // waiting to be written.
+  const std::string hit_and_run =
+      "import socket, ssl, sys\n"
+      "ctx = ssl.create_default_context(cafile=sys.argv[2])\n"
+      "ctx.check_hostname = False\n"
+      "for i in range(20):\n"
+      "    s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10),"
+      " server_hostname='127.0.0.1')\n"
+      "    s.sendall(b'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')\n"
+      "    s.close()\n";
+  auto gone = sh("python3 -c " + q(hit_and_run) + " " + std::to_string(tls_port_) + " " + q(tls_dir_ + "/server.pem") +
+                 " 2>&1");
+  ASSERT_EQ(gone.exit_code, 0) << gone.out;
+  std::string unwritten;
+  for (int i = 0; i < 100; ++i) {
+    unwritten = sh("curl -s " + daemon_->url() + "/metrics | grep '^trustmon_http_replies_unwritten '").out;
+    if (unwritten == "trustmon_http_replies_unwritten 0\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(unwritten, "trustmon_http_replies_unwritten 0\n");
 }
 
 TEST_F(AccessTest, RateLimitPerCredential) {

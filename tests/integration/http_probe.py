@@ -12,13 +12,99 @@ Each command prints one JSON object on stdout. Loopback only.
   hold PORT BIND N                      opens N connections from address BIND and keeps them
                                         (prints when open; exits when stdin closes)
   one PORT BIND REQUEST                 one request (\\r\\n escapes) from BIND; status, headers
+
+Over TLS (the HTTPS listener) when HTTP_PROBE_TLS_CA names the server's certificate (its
+chain is checked, not its name); HTTP_PROBE_TLS_CERT/_KEY add a client certificate. The TLS
+client runs on memory BIOs so it can half-close the TCP connection (HALFCLOSE=1: a FIN with
+no close_notify; HALFCLOSE=2: close_notify, then the FIN) and still read the answers.
 """
 import json
+import os
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
+
+TLS_CA = os.environ.get("HTTP_PROBE_TLS_CA")
+
+
+class TlsConn:
+    """A TLS client over a connected TCP socket, with the socket's interface the probes use."""
+
+    def __init__(self, sock):
+        ctx = ssl.create_default_context(cafile=TLS_CA)
+        ctx.check_hostname = False  # the test certificate names no IP address; the chain is checked
+        if os.environ.get("HTTP_PROBE_TLS_CERT"):
+            ctx.load_cert_chain(os.environ["HTTP_PROBE_TLS_CERT"], os.environ["HTTP_PROBE_TLS_KEY"])
+        self.sock = sock
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.incoming, self.outgoing, server_side=False)
+        while True:
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self.sock.recv(65536)
+                if not data:
+                    raise ConnectionResetError("closed during the TLS handshake")
+                self.incoming.write(data)
+        self._flush()
+
+    def _flush(self):
+        data = self.outgoing.read()
+        if data:
+            self.sock.sendall(data)
+
+    def sendall(self, data):
+        view = memoryview(data)
+        for i in range(0, len(view), 16384):
+            self.obj.write(view[i:i + 16384])
+            self._flush()
+
+    def send(self, data):
+        self.sendall(data)
+        return len(data)
+
+    def recv(self, n):
+        while True:
+            try:
+                return self.obj.read(n)
+            except ssl.SSLWantReadError:
+                data = self.sock.recv(65536)
+                if not data:
+                    return b""  # the TCP end (with or without close_notify)
+                self.incoming.write(data)
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return b""
+
+    def close_notify(self):
+        try:
+            self.obj.unwrap()
+        except ssl.SSLWantReadError:
+            pass
+        self._flush()
+
+    def shutdown(self, how):
+        self.sock.shutdown(how)
+
+    def settimeout(self, t):
+        self.sock.settimeout(t)
+
+    def close(self):
+        self.sock.close()
+
+
+def connect(port, bind=None, timeout=10):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if bind:
+        s.bind((bind, 0))
+    s.settimeout(timeout)
+    s.connect(("127.0.0.1", port))
+    return TlsConn(s) if TLS_CA else s
 
 
 def rss_kb(pid):
@@ -60,7 +146,7 @@ def cmd_bodies(port, pid, n, size, path, token=None):
 
     def client(i):
         try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+            s = connect(port, timeout=30)
             head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n"
             if token:
                 head += f"Authorization: Bearer {token}\r\n"
@@ -97,9 +183,11 @@ def cmd_bodies(port, pid, n, size, path, token=None):
 
 def cmd_raw(port, halfclose):
     payload = sys.stdin.buffer.read()
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s = connect(port, timeout=10)
     s.sendall(payload)
-    if halfclose:
+    if halfclose == "2" and TLS_CA:
+        s.close_notify()
+    if halfclose in ("1", "2"):
         s.shutdown(socket.SHUT_WR)
     s.settimeout(5)
     data = b""
@@ -109,7 +197,7 @@ def cmd_raw(port, halfclose):
             if not chunk:
                 break
             data += chunk
-    except (socket.timeout, ConnectionResetError):
+    except (socket.timeout, ConnectionResetError, ssl.SSLError):
         pass
     s.close()
     statuses = [int(x) for x in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
@@ -129,7 +217,7 @@ def cmd_raw(port, halfclose):
 
 
 def cmd_slow(port, interval):
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s = connect(port, timeout=30)
     head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 1000
     start = time.monotonic()
     closed_after = None
@@ -159,10 +247,7 @@ def cmd_slow(port, interval):
 def cmd_hold(port, bind, n):
     conns = []
     for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind((bind, 0))
-        s.connect(("127.0.0.1", port))
-        conns.append(s)
+        conns.append(connect(port, bind, timeout=30))
     print("open", flush=True)
     sys.stdin.read()
     for s in conns:
@@ -170,10 +255,7 @@ def cmd_hold(port, bind, n):
 
 
 def cmd_one(port, bind, request):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((bind, 0))
-    s.settimeout(10)
-    s.connect(("127.0.0.1", port))
+    s = connect(port, bind, timeout=10)
     payload = request.encode().decode("unicode_escape").encode("latin-1")
     try:
         s.sendall(payload)
@@ -199,7 +281,7 @@ def main():
     if cmd == "bodies":
         cmd_bodies(int(args[0]), int(args[1]), int(args[2]), int(args[3]), args[4], args[5] if len(args) > 5 else None)
     elif cmd == "raw":
-        cmd_raw(int(args[0]), args[1] == "1")
+        cmd_raw(int(args[0]), args[1])
     elif cmd == "slow":
         cmd_slow(int(args[0]), float(args[1]))
     elif cmd == "hold":
