@@ -10,6 +10,7 @@
 #include "common/utf8.hpp"
 #include "responder/access/service.hpp"
 #include "responder/registry/stats_rebuild.hpp"
+#include "responder/stats/report_store.hpp"
 #include "responder/stats/series.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
@@ -434,7 +435,73 @@ struct AnnualRow {
   std::string name, code;
   std::set<storage::IssuerId> issuers;
   std::vector<std::pair<stats::Metric, std::int64_t>> derived;
+  // What the provider reported for the year (nullopt: no report covers it), and from which
+  // reports: its yearly report's latest revision, else the latest revisions of all twelve
+  // months (flows summed, the stock of December).
+  std::map<stats::Metric, std::optional<std::int64_t>> reported;
+  std::vector<std::uint64_t> report_ids;
 };
+
+// A report's figure for a metric over the provider: its total observation (no dimension),
+// else the sum of its per-issuer totals (only the issuer dimension); nullopt if neither.
+std::optional<std::int64_t> reported_total(const stats::Report& r, std::string_view metric) {
+  std::optional<std::int64_t> total, per_issuer;
+  for (const stats::Observation& o : r.observations) {
+    if (o.metric != metric || !o.value) continue;
+    if (o.dims.empty()) total = total.value_or(0) + *o.value;
+    if (o.dims.size() == 1 && o.dims.contains("issuer")) per_issuer = per_issuer.value_or(0) + *o.value;
+  }
+  return total ? total : per_issuer;
+}
+
+// The latest revision per period among `reports` (all the provider's).
+std::map<std::pair<stats::Freq, stats::Day>, const stats::StoredReport*> latest_by_period(
+    const std::vector<stats::StoredReport>& reports) {
+  std::map<std::pair<stats::Freq, stats::Day>, const stats::StoredReport*> out;
+  for (const stats::StoredReport& r : reports) {
+    auto& slot = out[{r.report.period.freq, r.report.period.first}];
+    if (slot == nullptr || slot->report.revision < r.report.revision) slot = &r;
+  }
+  return out;
+}
+
+void add_reported(AnnualRow& row, const std::vector<stats::StoredReport>& reports, int year) {
+  const auto latest = latest_by_period(reports);
+  const stats::Day jan1 = *stats::parse_date(std::to_string(year) + "-01-01");
+  std::vector<const stats::StoredReport*> used;
+  if (auto it = latest.find({stats::Freq::year, jan1}); it != latest.end()) {
+    used.push_back(it->second);
+  } else {
+    for (stats::Period m = stats::period_containing(stats::Freq::month, jan1);
+         m.first < stats::period_containing(stats::Freq::year, jan1).end; m = stats::next_period(m)) {
+      auto it2 = latest.find({stats::Freq::month, m.first});
+      if (it2 == latest.end()) {
+        used.clear();
+        break;
+      }
+      used.push_back(it2->second);
+    }
+  }
+  for (stats::Metric m : stats::kMetrics) {
+    std::optional<std::int64_t> v;
+    if (!used.empty()) {
+      if (stats::is_stock(m)) {
+        v = reported_total(used.back()->report, stats::metric_name(m));  // the year's or December's
+      } else {
+        for (const stats::StoredReport* r : used) {
+          const auto part = reported_total(r->report, stats::metric_name(m));
+          if (!part) {
+            v.reset();
+            break;
+          }
+          v = v.value_or(0) + *part;
+        }
+      }
+    }
+    row.reported[m] = v;
+  }
+  for (const stats::StoredReport* r : used) row.report_ids.push_back(r->id);
+}
 
 Result<std::vector<AnnualRow>> annual_rows(storage::ReadTxn& txn, const pki::IssuerSet& issuers, int year,
                                            const std::optional<std::uint32_t>& only_participant) {
@@ -445,12 +512,16 @@ Result<std::vector<AnnualRow>> annual_rows(storage::ReadTxn& txn, const pki::Iss
   for (const access::ParticipantRecord& p : *participants) {
     if (p.kind != access::ParticipantKind::qtsp) continue;
     if (only_participant && p.id != *only_participant) continue;
-    AnnualRow row{p.id, p.name, p.code, {p.issuers.begin(), p.issuers.end()}, {}};
+    AnnualRow row;
+    row.participant = p.id;
+    row.name = p.name;
+    row.code = p.code;
+    row.issuers = {p.issuers.begin(), p.issuers.end()};
     assigned.insert(p.issuers.begin(), p.issuers.end());
     rows.push_back(std::move(row));
   }
   if (!only_participant) {
-    AnnualRow rest{0, "", "", {}, {}};
+    AnnualRow rest;
     for (const pki::Issuer* issuer : issuers.all())
       if (!assigned.contains(issuer->id)) rest.issuers.insert(issuer->id);
     if (!rest.issuers.empty()) rows.push_back(std::move(rest));
@@ -467,6 +538,11 @@ Result<std::vector<AnnualRow>> annual_rows(storage::ReadTxn& txn, const pki::Iss
       if (!r) return std::move(r).error();
       const std::int64_t v = r->lines.empty() ? 0 : r->lines[0].points.at(0).value;
       row.derived.emplace_back(m, v);
+    }
+    if (row.participant != 0) {
+      auto reports = stats::list_reports(txn, row.participant);
+      if (!reports) return std::move(reports).error();
+      add_reported(row, *reports, year);
     }
   }
   return rows;
@@ -491,7 +567,8 @@ Result<std::string> annual_body(storage::Env& env, const pki::IssuerSet& issuers
   if (!rows) return std::move(rows).error();
   const bool closed = *stats::parse_date(std::to_string(year + 1) + "-01-01") <= cal.day_of(now);
   if (csv) {
-    std::string out = "DATAFLOW,FREQ,PROVIDER,PROVIDER_CODE,ISSUERS,METRIC,TIME_PERIOD,OBS_VALUE,OBS_STATUS\r\n";
+    std::string out =
+        "DATAFLOW,FREQ,PROVIDER,PROVIDER_CODE,ISSUERS,METRIC,TIME_PERIOD,OBS_VALUE,OBS_STATUS,REPORTED_VALUE,DELTA\r\n";
     for (const AnnualRow& row : *rows) {
       for (const auto& [metric, value] : row.derived) {
         out += "TRUSTMON:CERTS_DERIVED(1.0),A,";
@@ -502,7 +579,13 @@ Result<std::string> annual_body(storage::Env& env, const pki::IssuerSet& issuers
         csv_field(out, issuer_names(issuers, row.issuers));
         out += ',';
         out += stats::metric_name(metric);
-        out += ',' + std::to_string(year) + ',' + std::to_string(value) + (closed ? ",A\r\n" : ",P\r\n");
+        out += ',' + std::to_string(year) + ',' + std::to_string(value) + (closed ? ",A," : ",P,");
+        const auto it = row.reported.find(metric);
+        if (it != row.reported.end() && it->second)
+          out += std::to_string(*it->second) + ',' + std::to_string(*it->second - value);
+        else
+          out += ',';
+        out += "\r\n";
       }
     }
     return out;
@@ -512,9 +595,18 @@ Result<std::string> annual_body(storage::Env& env, const pki::IssuerSet& issuers
     nlohmann::json names = nlohmann::json::array();
     for (storage::IssuerId id : row.issuers) names.push_back(code_text(issuers, stats::Dim::issuer, id));
     nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [metric, value] : row.derived)
-      metrics[std::string(stats::metric_name(metric))] = {{"derived", value}};
+    for (const auto& [metric, value] : row.derived) {
+      nlohmann::json cell{{"derived", value}};
+      if (row.participant != 0) {
+        const auto it = row.reported.find(metric);
+        const bool have = it != row.reported.end() && it->second.has_value();
+        cell["reported"] = have ? nlohmann::json(*it->second) : nlohmann::json();
+        cell["delta"] = have ? nlohmann::json(*it->second - value) : nlohmann::json();
+      }
+      metrics[std::string(stats::metric_name(metric))] = std::move(cell);
+    }
     nlohmann::json p{{"issuers", std::move(names)}, {"metrics", std::move(metrics)}};
+    if (row.participant != 0) p["reports"] = row.report_ids;
     if (row.participant != 0) {
       p["participant"] = row.participant;
       p["name"] = row.name;

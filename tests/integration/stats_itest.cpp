@@ -175,6 +175,27 @@ print(json.dumps(rows))
   EXPECT_EQ(by_key["demo-rsa/2026-10"], "0");
 }
 
+// The yearly bundle puts the provider's own report beside the derived figure.
+TEST_F(StatsTest, AnnualBundleShowsReportedBesideDerived) {
+  push("demo-ec", {"7E61:2025-03-01T10:00:00Z:2026-03-01T10:00:00Z", "7E62:2025-03-02T10:00:00Z:2026-03-02T10:00:00Z"},
+       token_a_);
+  std::ofstream(dir_ + "/report.json") << R"({"schema":"trustmon.stats.v1","period":{"freq":"A","start":"2025-01-01"},)"
+                                          R"("revision":1,"observations":[{"metric":"certs_issued",)"
+                                          R"("dims":{"issuer":"demo-ec"},"value":3}]})";
+  const Reply filed = post("/api/v1/stats/reports", token_a_, dir_ + "/report.json", "application/json");
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const Reply annual = get("/api/v1/stats/annual/2025", token_a_);
+  ASSERT_EQ(annual.status, 200) << annual.body;
+  const json p = annual.json_body()["providers"][0];
+  EXPECT_EQ(p["metrics"]["certs_issued"]["derived"], 2) << annual.body;
+  EXPECT_EQ(p["metrics"]["certs_issued"]["reported"], 3) << annual.body;
+  EXPECT_EQ(p["metrics"]["certs_issued"]["delta"], 1) << annual.body;
+  EXPECT_TRUE(p["metrics"]["certs_revoked"]["reported"].is_null()) << annual.body;  // not in the report
+  EXPECT_EQ(p["reports"].size(), 1u) << annual.body;
+  const Reply csv = get("/api/v1/stats/annual/2025?format=csv", daemon_.token());
+  EXPECT_NE(csv.body.find("certs_issued,2025,2,A,3,1"), std::string::npos) << csv.body;
+}
+
 TEST_F(StatsTest, PublicAggregateSuppressesSmallCells) {
   std::vector<std::string> many;
   for (int i = 0; i < 6; ++i) many.push_back("7E2" + std::to_string(i) + ":2026-09-1" + std::to_string(i) +
