@@ -11,6 +11,7 @@
 #include "responder/access/service.hpp"
 #include "responder/registry/stats_rebuild.hpp"
 #include "responder/stats/report_store.hpp"
+#include "responder/stats/sdmx_csv.hpp"
 #include "responder/stats/series.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
@@ -210,26 +211,10 @@ std::string render_json(const Rendering& r) {
 
 // SDMX-CSV 1.0: DATAFLOW, the dimensions (FREQ, METRIC, then the breakdown), TIME_PERIOD,
 // OBS_VALUE and the attributes OBS_STATUS and CONF_STATUS; one observation per row.
-void csv_field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += v;
-    return;
-  }
-  out += '"';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
 
 std::string render_csv(const Rendering& r) {
   std::string out = "DATAFLOW,FREQ,METRIC";
-  for (stats::Dim d : r.query.by) {
-    std::string name(stats::dim_name(d));
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    out += "," + name;
-  }
+  for (stats::Dim d : r.query.by) out += "," + stats::csv_column(stats::dim_name(d));
   out += ",TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS\r\n";
   const std::string freq(1, stats::freq_sdmx(r.query.freq));
   for (const stats::SeriesLine& line : r.result.lines) {
@@ -240,7 +225,7 @@ std::string render_csv(const Rendering& r) {
       out += stats::metric_name(r.query.metric);
       for (std::size_t i = 0; i < r.query.by.size(); ++i) {
         out += ',';
-        csv_field(out, code_text(r.issuers, r.query.by[i], line.codes[i]));
+        stats::append_csv_field(out, code_text(r.issuers, r.query.by[i], line.codes[i]));
       }
       out += ',';
       out += stats::period_label(p.period);
@@ -572,11 +557,11 @@ Result<std::string> annual_body(storage::Env& env, const pki::IssuerSet& issuers
     for (const AnnualRow& row : *rows) {
       for (const auto& [metric, value] : row.derived) {
         out += "TRUSTMON:CERTS_DERIVED(1.0),A,";
-        csv_field(out, row.participant ? row.name : "(no provider)");
+        stats::append_csv_field(out, row.participant ? row.name : "(no provider)");
         out += ',';
-        csv_field(out, row.code);
+        stats::append_csv_field(out, row.code);
         out += ',';
-        csv_field(out, issuer_names(issuers, row.issuers));
+        stats::append_csv_field(out, issuer_names(issuers, row.issuers));
         out += ',';
         out += stats::metric_name(metric);
         out += ',' + std::to_string(year) + ',' + std::to_string(value) + (closed ? ",A," : ",P,");

@@ -1,6 +1,8 @@
 // See report.hpp; the rules are docs/statistics.md "Providers' reports".
 #include "responder/stats/report.hpp"
 
+#include "responder/stats/sdmx_csv.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -46,11 +48,7 @@ std::string pointer_escape(std::string_view s) {
   return out;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
+std::string upper(std::string_view s) { return csv_column(s); }
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -706,18 +704,6 @@ std::string report_to_csv(const Report& r) {
   std::set<std::string> dims;
   for (const Observation& o : r.observations)
     for (const auto& [d, c] : o.dims) dims.insert(d);
-  const auto field = [](std::string& out, std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-      out += v;
-      return;
-    }
-    out += '"';
-    for (char c : v) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    out += '"';
-  };
   std::string out = "DATAFLOW,FREQ,METRIC";
   for (const auto& d : dims) out += "," + upper(d);
   out += ",TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_STATUS,COMMENT_OBS\r\n";
@@ -726,16 +712,16 @@ std::string report_to_csv(const Report& r) {
     out += ',';
     out += freq_sdmx(r.period.freq);
     out += ',';
-    field(out, o.metric);
+    append_csv_field(out, o.metric);
     for (const auto& d : dims) {
       out += ',';
       auto it = o.dims.find(d);
-      if (it != o.dims.end()) field(out, it->second);
+      if (it != o.dims.end()) append_csv_field(out, it->second);
     }
     out += ',' + period_label(r.period) + ',';
     if (o.value) out += std::to_string(*o.value);
     out += ',' + o.obs_status + ",F,";
-    field(out, o.comment);
+    append_csv_field(out, o.comment);
     out += "\r\n";
   }
   return out;
