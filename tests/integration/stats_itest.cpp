@@ -8,75 +8,26 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/daemon.hpp"
+#include "tests/integration/providers_fixture.hpp"
 
 namespace trustmon::itest {
 namespace {
 
 using nlohmann::json;
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  json json_body() const { return json::parse(body, nullptr, false); }
-};
-
-class StatsTest : public ::testing::Test {
+class StatsTest : public ProvidersTest {
  protected:
-  void SetUp() override {
+  void configure() override {
     daemon_.set_config("anomaly_minimum", "3");
     daemon_.set_config("anomaly_factor", "2");
-    daemon_.start();
-    qtsp_a_ = id_of(ctl("participant add --kind qtsp --name 'QTSP A' --code 11111111"));
-    qtsp_b_ = id_of(ctl("participant add --kind qtsp --name 'QTSP B' --code 22222222"));
+  }
+  void SetUp() override {
+    ProvidersTest::SetUp();
     const auto tools = id_of(ctl("participant add --kind tool_developer --name 'Tools' --code 33333333"));
-    EXPECT_EQ(ctl("participant issuer-add " + std::to_string(qtsp_a_) + " demo-ec").second, 0);
-    EXPECT_EQ(ctl("participant issuer-add " + std::to_string(qtsp_b_) + " demo-rsa").second, 0);
-    token_a_ = token_for(qtsp_a_, "operator");
-    token_b_ = token_for(qtsp_b_, "operator");
     token_tools_ = token_for(tools, "viewer");
-    dir_ = make_temp_dir("trustmon-stats");
-  }
-  void TearDown() override {
-    if (daemon_.running()) daemon_.stop();
-  }
-  std::pair<json, int> ctl(const std::string& args) {
-    auto r = sh(daemon_.ctl() + " " + args + " 2>/dev/null");
-    return {json::parse(r.out, nullptr, false), r.exit_code};
-  }
-  static std::uint32_t id_of(const std::pair<json, int>& r) {
-    EXPECT_EQ(r.second, 0) << r.first.dump();
-    return r.first.value("id", 0U);
-  }
-  std::string token_for(std::uint32_t participant, const std::string& role) {
-    const auto rep = id_of(ctl("representative add " + std::to_string(participant) + " --name " + q(role) +
-                               " --role " + role));
-    return ctl("token issue " + std::to_string(rep)).first.value("token", std::string());
-  }
-  Reply get(const std::string& path, const std::string& token) {
-    const std::string out = dir_ + "/reply";
-    std::string cmd = "curl -s -o " + q(out) + " -w '%{http_code}' ";
-    if (!token.empty()) cmd += "-H " + q("Authorization: Bearer " + token) + " ";
-    auto r = sh(cmd + q(daemon_.url() + path));
-    return Reply{std::atoi(r.out.c_str()), read_text(out)};
   }
   Reply post(const std::string& path, const std::string& token, const std::string& file, const std::string& type) {
-    const std::string out = dir_ + "/reply";
-    auto r = sh("curl -s -o " + q(out) + " -w '%{http_code}' -H " + q("Authorization: Bearer " + token) + " -H " +
-                q("Content-Type: " + type) + " --data-binary @" + q(file) + " " + q(daemon_.url() + path));
-    return Reply{std::atoi(r.out.c_str()), read_text(out)};
-  }
-  // Certificates of `issuer` (demo-ec, demo-rsa) with chosen validity, pushed by `token`.
-  void push(const std::string& issuer, const std::vector<std::string>& specs, const std::string& token) {
-    const std::string pem = dir_ + "/push.pem";
-    std::string cmd = "python3 " + q(std::string(TRUSTMON_SOURCE_DIR) + "/tests/integration/make_certs.py") + " " +
-                      q(demo_pki().ca(issuer)) + " " + q(demo_pki().dir + "/" + issuer + "/ca.key") + " " + q(pem);
-    for (const auto& s : specs) cmd += " " + s;
-    auto made = sh(cmd);
-    ASSERT_EQ(made.exit_code, 0) << made.out;
-    const Reply r = post("/api/v1/certificates", token, pem, "application/x-pem-file");
-    ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(r.json_body()["stored"], specs.size()) << r.body;
+    return post_file(path, token, file, type);
   }
   // {period label -> value} of the single line of a series.
   static std::map<std::string, json> points(const json& series, std::size_t line = 0) {
@@ -97,9 +48,7 @@ class StatsTest : public ::testing::Test {
     return {};
   }
 
-  Daemon daemon_;
-  std::uint32_t qtsp_a_ = 0, qtsp_b_ = 0;
-  std::string token_a_, token_b_, token_tools_, dir_;
+  std::string token_tools_;
 };
 
 TEST_F(StatsTest, SeriesByKyivDaysScopedToTheProvider) {
