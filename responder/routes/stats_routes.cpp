@@ -290,6 +290,7 @@ struct Context {
   const stats::Counting& counting;
   StatsRouteOptions options;
   ThreadPool& pool;
+  std::atomic<int> public_pending{0};
 };
 
 void handle_series(http::Request& req, Context& c) {
@@ -324,8 +325,19 @@ void handle_public_series(http::Request& req, Context& c) {
   const UnixTime now = c.api.clock.now();
   auto request = parse_series_request(req, c.counting.calendar(), c.api.issuers, now);
   if (!request) return req.reply_error(request.error());
+  request->query.max_cells = c.options.public_max_cells;
+  if (c.public_pending.fetch_add(1) >= c.options.public_max_pending) {
+    c.public_pending.fetch_sub(1);
+    return req.reply_error(make_error(ErrorKind::unavailable, "stats_busy",
+                                      "too many public statistics queries at once; try again shortly"),
+                           {{"Retry-After", "1"}});
+  }
   auto shared = std::make_shared<http::Request>(std::move(req));
   c.pool.submit([shared, &c, request = std::move(*request), now] {
+    struct Done {
+      std::atomic<int>& pending;
+      ~Done() { pending.fetch_sub(1); }
+    } done{c.public_pending};
     reply_body(*shared,
                series_body(c.env, c.api.issuers, c.counting.calendar(), request, now, c.options.public_threshold),
                request.csv, "public stats series");
@@ -661,7 +673,7 @@ std::shared_ptr<StatsRoutes> add_stats_routes(http::Router& router, ApiContext& 
                                               storage::Writer& writer, const stats::Counting& counting,
                                               StatsRouteOptions options) {
   auto routes = std::make_shared<StatsRoutes>();
-  auto c = std::make_shared<Context>(Context{ctx, env, writer, counting, options, routes->pool()});
+  auto c = std::make_shared<Context>(ctx, env, writer, counting, options, routes->pool());
   router.add(http::Method::Get, "/api/v1/stats/series", [c](http::Request& req) { handle_series(req, *c); },
              http::kApiRoute);
   router.add(http::Method::Get, "/stats/series", [c](http::Request& req) { handle_public_series(req, *c); },

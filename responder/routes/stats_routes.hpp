@@ -24,6 +24,11 @@ namespace trustmon::routes {
 
 struct StatsRouteOptions {
   int public_threshold = 5;
+  // The public endpoint, open to anyone, is bounded: at most this many of its queries wait or
+  // run at once (more get 503 stats_busy with Retry-After), each reading at most
+  // public_max_cells cells (more: 413 query_too_large).
+  int public_max_pending = 8;
+  std::uint64_t public_max_cells = 2000000;
 };
 
 class StatsRoutes;

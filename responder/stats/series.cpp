@@ -74,11 +74,16 @@ Result<SeriesResult> read_series(storage::ReadTxn& txn, const SeriesQuery& q) {
     for (std::size_t i = 0; i < q.by.size(); ++i) codes[i] = code_of(c, q.by[i]);
     return codes;
   };
+  bool too_large = false;
   const auto walk = [&](bool month_cells, Day from, Day until, auto&& on_cell) -> Status {
     const Bytes start = scan_start(q.metric, month_cells, from);
     return storage::for_each_from(txn, storage::Table::stats_cells, start, [&](ByteView k, ByteView v) -> bool {
       const auto c = decode_cell_key(k);
       if (!c || c->metric != q.metric || c->month_rollup != month_cells || c->day >= until) return false;
+      if (q.max_cells != 0 && out.cells_read >= q.max_cells) {
+        too_large = true;
+        return false;
+      }
       ++out.cells_read;
       if (v.size() != 8 || !wanted(*c)) return true;
       on_cell(*c, static_cast<std::int64_t>(get_be64(v.data())));
@@ -101,6 +106,10 @@ Result<SeriesResult> read_series(storage::ReadTxn& txn, const SeriesQuery& q) {
     values[period_index(c.day)] += n;
   };
   if (Status s = walk(rollup, first, end, add); !s) return std::move(s).error();
+  if (too_large)
+    return make_error(ErrorKind::too_large, "query_too_large",
+                      "the query reads more than " + std::to_string(q.max_cells) +
+                          " cells; ask for a shorter range, a longer period or fewer dimensions");
 
   if (stock) {
     for (const auto& [key, balance] : opening) {

@@ -28,6 +28,9 @@ struct SeriesQuery {
   std::optional<std::set<storage::IssuerId>> issuers;  // nullopt: every issuer
   // Filters: only cells whose dimension has one of these codes (issuer: ids).
   std::map<Dim, std::set<std::uint32_t>> only;
+  // At most this many cells read (0: no limit); past it the query fails with
+  // `query_too_large` (the public endpoint's bound on what an anonymous request may cost).
+  std::uint64_t max_cells = 0;
 };
 
 struct SeriesPoint {

@@ -173,6 +173,17 @@ TEST_F(CubeTest, FiltersAndIssuerScope) {
   q.issuers.reset();
   q.only[Dim::key_alg] = {static_cast<std::uint32_t>(KeyAlg::rsa_2048)};
   EXPECT_TRUE(series(q).lines.empty());
+  // A bound on the cells a query reads (the public endpoint's).
+  q.only.clear();
+  q.max_cells = 1;
+  auto txn = storage::ReadTxn::begin(*env_);
+  ASSERT_TRUE(txn.ok());
+  storage::ReadScope scope(*txn);
+  auto bounded = read_series(*txn, q);
+  ASSERT_FALSE(bounded.ok());
+  EXPECT_EQ(bounded.error().code, "query_too_large");
+  q.max_cells = 100;
+  EXPECT_TRUE(read_series(*txn, q).ok());
 }
 
 TEST_F(CubeTest, CellKeysRoundTripAndSortByMetricThenDay) {
