@@ -5,6 +5,7 @@
 #include "common/der.hpp"
 #include "common/utf8.hpp"
 #include "responder/pki/cert_view.hpp"
+#include "responder/registry/serial_hex.hpp"
 
 #include <openssl/asn1.h>
 
@@ -341,13 +342,9 @@ Result<Attribute> parse_attribute_query(std::string_view kind, std::string_view 
   if (a.kind == AttrKind::issuer_serial) {
     const std::size_t colon = a.value.find(':');
     if (colon == std::string::npos || colon == 0) return invalid_value("issuer_serial is <issuer>:<hex serial>");
-    std::string hex = a.value.substr(colon + 1);
-    auto serial = hex_decode(hex.size() % 2 ? "0" + hex : hex);
-    if (!serial || serial->empty()) return invalid_value("the serial must be hexadecimal");
-    std::size_t zeros = 0;
-    while (zeros + 1 < serial->size() && (*serial)[zeros] == 0) ++zeros;
-    a.value = a.value.substr(0, colon) + ":" +
-              hex_encode(ByteView(*serial).subspan(zeros), true);
+    auto serial = serial_from_hex(std::string_view(a.value).substr(colon + 1));
+    if (!serial) return invalid_value("the serial must be hexadecimal");
+    a.value = a.value.substr(0, colon) + ":" + hex_encode(*serial, true);
   }
   if (a.kind != AttrKind::issuer_serial && index_key(a).empty())
     return invalid_value("the value cannot be searched");

@@ -12,6 +12,7 @@
 #include "responder/registry/crl_reader.hpp"
 #include "responder/registry/der_store.hpp"
 #include "responder/registry/event_payloads.hpp"
+#include "responder/registry/serial_hex.hpp"
 #include "responder/registry/stats_facts.hpp"
 #include "responder/registry/refusals.hpp"
 #include "responder/registry/registry.hpp"
@@ -139,14 +140,12 @@ Registry::PreparedRevocation Registry::prepare_revocation(const RevocationInput&
                          "no configured issuer is named \"" + in.issuer + "\"");
     return p;
   }
-  auto serial = hex_decode(in.serial_hex.size() % 2 ? "0" + in.serial_hex : in.serial_hex);
-  if (!serial || serial->empty()) {
+  auto serial = serial_from_hex(in.serial_hex);
+  if (!serial) {
     p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number must be hexadecimal");
     return p;
   }
-  std::size_t zeros = 0;
-  while (zeros + 1 < serial->size() && (*serial)[zeros] == 0) ++zeros;
-  p.serial.assign(serial->begin() + static_cast<std::ptrdiff_t>(zeros), serial->end());
+  p.serial = std::move(*serial);
   if (p.serial.size() > storage::kMaxSerialBytes) {
     p.error = make_error(ErrorKind::invalid, "serial_invalid", "the serial number is longer than 32 bytes");
     return p;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
+#include "responder/registry/serial_hex.hpp"
 #include "responder/registry/stats_facts.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
@@ -44,13 +45,8 @@ std::optional<CertEvent> place(const pki::IssuerSet& issuers, const nlohmann::js
   if (issuer == payload.end() || serial == payload.end() || !issuer->is_string() || !serial->is_string())
     return std::nullopt;
   const pki::Issuer* found = issuers.find_by_name(issuer->get<std::string>());
-  std::string hex = serial->get<std::string>();
-  if (hex.size() % 2) hex.insert(0, "0");
-  auto bytes = hex_decode(hex);
+  const auto bytes = serial_from_hex(serial->get<std::string>());
   if (!found || !bytes) return std::nullopt;
-  std::size_t zeros = 0;
-  while (zeros + 1 < bytes->size() && (*bytes)[zeros] == 0) ++zeros;
-  bytes->erase(bytes->begin(), bytes->begin() + static_cast<std::ptrdiff_t>(zeros));
   const Bytes key = storage::encode_cert_key(found->id, *bytes);
   CertEvent e;
   e.issuer = found->id;

@@ -88,7 +88,20 @@ Status Deltas::apply(storage::WriteTxn& txn) const {
   return {};
 }
 
-Cell Transition::cell(Metric m, Day day, const CertFacts& f) const {
+std::uint32_t code_of(const Cell& c, Dim d) {
+  switch (d) {
+    case Dim::issuer: return c.issuer;
+    case Dim::key_alg: return static_cast<std::uint32_t>(c.profile.key_alg);
+    case Dim::purpose: return static_cast<std::uint32_t>(c.profile.purpose);
+    case Dim::storage: return static_cast<std::uint32_t>(c.profile.storage);
+    case Dim::subject_kind: return static_cast<std::uint32_t>(c.profile.subject_kind);
+    case Dim::validity: return static_cast<std::uint32_t>(c.validity);
+    case Dim::reason: return c.reason;
+  }
+  return 0;
+}
+
+Cell cell_of(Metric m, Day day, const CertFacts& f) {
   Cell c;
   c.metric = m;
   c.day = day;
@@ -108,10 +121,10 @@ void Transition::active_interval(Deltas& d, const CertFacts& f, UnixTime from, i
   const Day end = cal_.day_of(f.not_after);
   if (start > end) return;  // notAfter before notBefore: never active
   if (start < end) {
-    d.add(cell(Metric::certs_active, start, f), sign);
-    d.add(cell(Metric::certs_active, end, f), -sign);
+    d.add(cell_of(Metric::certs_active, start, f), sign);
+    d.add(cell_of(Metric::certs_active, end, f), -sign);
   }
-  d.add(cell(Metric::certs_expired, end, f), sign);
+  d.add(cell_of(Metric::certs_expired, end, f), sign);
 }
 
 namespace {
@@ -123,7 +136,7 @@ Metric revocation_metric(int reason) {
 }  // namespace
 
 void Transition::issued(Deltas& d, const CertFacts& after, const std::optional<CertFacts>& before) const {
-  d.add(cell(Metric::certs_issued, cal_.day_of(after.not_before), after), 1);
+  d.add(cell_of(Metric::certs_issued, cal_.day_of(after.not_before), after), 1);
   active_interval(d, after, after.not_before, 1);
   if (!before || before->status != storage::CertStatus::revoked) return;
   // Revoked or held before trustmon saw it: that flow moves to the certificate's profile,
@@ -133,7 +146,7 @@ void Transition::issued(Deltas& d, const CertFacts& after, const std::optional<C
   const Day day = cal_.day_of(before->revocation_time);
   CertFacts bare = *before;
   bare.known = false;
-  Cell from = cell(m, day, bare), to = cell(m, day, after);
+  Cell from = cell_of(m, day, bare), to = cell_of(m, day, after);
   from.reason = to.reason = reason;
   d.add(from, -1);
   d.add(to, 1);
@@ -142,14 +155,14 @@ void Transition::issued(Deltas& d, const CertFacts& after, const std::optional<C
 
 void Transition::revoked(Deltas& d, const std::optional<CertFacts>& before, const CertFacts& after) const {
   const Metric m = revocation_metric(after.reason);
-  Cell flow = cell(m, cal_.day_of(after.revocation_time), after);
+  Cell flow = cell_of(m, cal_.day_of(after.revocation_time), after);
   if (m == Metric::certs_revoked) flow.reason = reason_code(after.reason);
   d.add(flow, 1);
   if (before && before->status == storage::CertStatus::good) active_interval(d, after, after.revocation_time, -1);
 }
 
 void Transition::released(Deltas& d, const CertFacts& before, UnixTime at) const {
-  d.add(cell(Metric::certs_released, cal_.day_of(at), before), 1);
+  d.add(cell_of(Metric::certs_released, cal_.day_of(at), before), 1);
   active_interval(d, before, std::max(at, before.revocation_time), 1);
 }
 

@@ -47,6 +47,8 @@ std::optional<Cell> decode_cell_key(ByteView key);
 
 Validity validity_of(UnixTime not_before, UnixTime not_after);
 std::uint8_t reason_code(int stored_reason);  // storage reason (kNoReason = -1) -> code
+// A cell's code of one dimension (issuer: its id): what series group and filter by.
+std::uint32_t code_of(const Cell& c, Dim d);
 
 // Changes gathered by a job, applied once at its end (a job of 256 certificates of one
 // issuer and day touches a handful of cells).
@@ -74,6 +76,10 @@ struct CertFacts {
   int reason = storage::kNoReason;
 };
 
+// The cell a certificate counts in for a metric on a day: its issuer, and its profile and
+// validity bucket when its DER is held (unknown otherwise); reason kReasonNone.
+Cell cell_of(Metric m, Day day, const CertFacts& f);
+
 // The rules: each records the flows of one change and moves the active stock.
 class Transition {
  public:
@@ -88,7 +94,6 @@ class Transition {
   void released(Deltas& d, const CertFacts& before, UnixTime at) const;
 
  private:
-  Cell cell(Metric m, Day day, const CertFacts& f) const;
   void active_interval(Deltas& d, const CertFacts& f, UnixTime from, int sign) const;
   const Calendar& cal_;
 };

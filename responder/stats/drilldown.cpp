@@ -8,20 +8,6 @@
 namespace trustmon::stats {
 namespace {
 
-std::uint32_t code_of(const CertFacts& f, Dim d) {
-  switch (d) {
-    case Dim::issuer: return f.issuer;
-    case Dim::key_alg: return static_cast<std::uint32_t>(f.known ? f.profile.key_alg : KeyAlg::unknown);
-    case Dim::purpose: return static_cast<std::uint32_t>(f.known ? f.profile.purpose : Purpose::unknown);
-    case Dim::storage: return static_cast<std::uint32_t>(f.known ? f.profile.storage : Storage::unknown);
-    case Dim::subject_kind: return static_cast<std::uint32_t>(f.known ? f.profile.subject_kind : SubjectKind::unknown);
-    case Dim::validity:
-      return static_cast<std::uint32_t>(f.known ? validity_of(f.not_before, f.not_after) : Validity::unknown);
-    case Dim::reason: return reason_code(f.reason);
-  }
-  return 0;
-}
-
 bool in(const Period& p, Day d) { return d >= p.first && d < p.end; }
 
 // Whether the certificate counts in the metric for the period, by the rules of cube.hpp
@@ -70,8 +56,10 @@ Result<CellCertificates> certificates_in_cell(storage::ReadTxn& txn, const Calen
     f.revocation_time = record->revocation_time;
     f.reason = record->reason;
     if (!counts(cal, f, q.metric, q.period)) return {};
+    Cell cell = cell_of(q.metric, 0, f);
+    cell.reason = reason_code(f.reason);
     for (const auto& [dim, code] : q.dims)
-      if (code_of(f, dim) != code) return {};
+      if (code_of(cell, dim) != code) return {};
     ++out.count;
     if (out.certificates.size() >= q.limit) {
       out.truncated = true;

@@ -12,19 +12,6 @@
 namespace trustmon::stats {
 namespace {
 
-std::uint32_t code_of(const Cell& c, Dim d) {
-  switch (d) {
-    case Dim::issuer: return c.issuer;
-    case Dim::key_alg: return static_cast<std::uint32_t>(c.profile.key_alg);
-    case Dim::purpose: return static_cast<std::uint32_t>(c.profile.purpose);
-    case Dim::storage: return static_cast<std::uint32_t>(c.profile.storage);
-    case Dim::subject_kind: return static_cast<std::uint32_t>(c.profile.subject_kind);
-    case Dim::validity: return static_cast<std::uint32_t>(c.validity);
-    case Dim::reason: return c.reason;
-  }
-  return 0;
-}
-
 Bytes scan_start(Metric m, bool rollup, Day day) {
   Cell c;
   c.metric = m;

@@ -86,6 +86,16 @@ TEST_F(StatsTest, SeriesByKyivDaysScopedToTheProvider) {
             "dimension_invalid");
   EXPECT_EQ(get(q, "").status, 401);
 
+  // Ingest lag: the three certificates of demo-ec issued in October and November were pushed
+  // now, weeks later; a provider sees only its own issuer.
+  const Reply lag = get("/api/v1/stats/ingest_lag?from=2026-10-01&to=2026-11-30", token_a_);
+  ASSERT_EQ(lag.status, 200) << lag.body;
+  const json jl = lag.json_body();
+  ASSERT_EQ(jl["issuers"].size(), 1u) << lag.body;
+  EXPECT_EQ(jl["issuers"][0]["issuer"], "demo-ec");
+  EXPECT_EQ(jl["issuers"][0]["certificates"], 3) << lag.body;
+  EXPECT_GT(jl["issuers"][0]["p50_s"].get<std::int64_t>(), 86400) << lag.body;
+
   // The yearly bundle: every metric per provider; a provider sees its own row only.
   const Reply annual = get("/api/v1/stats/annual/2026", daemon_.token());
   ASSERT_EQ(annual.status, 200) << annual.body;
