@@ -284,6 +284,9 @@ Error not_permitted() {
 }
 
 struct Context {
+  Context(ApiContext& a, storage::Env& e, storage::Writer& w, const stats::Counting& k,
+          StatsRouteOptions o, ThreadPool& p)
+      : api(a), env(e), writer(w), counting(k), options(std::move(o)), pool(p) {}
   ApiContext& api;
   storage::Env& env;
   storage::Writer& writer;
