@@ -46,6 +46,12 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::ocsp_due, "ocsp_due"},
     {Table::stats_cells, "stats_cells"},
     {Table::stats_reports, "stats_reports"},
+    {Table::testca_certs, "testca_certs"},
+    {Table::testcase_blobs, "testcase_blobs"},
+    {Table::testcase_cases, "testcase_cases"},
+    {Table::testcase_products, "testcase_products"},
+    {Table::testcase_submissions, "testcase_submissions"},
+    {Table::testcase_campaigns, "testcase_campaigns"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

@@ -73,8 +73,15 @@ enum class Table : std::uint8_t {
   // statistics (responder/stats)
   stats_cells,    // u8 metric || be32 day || be32 issuer || dimension codes -> be64 count (stats/cube.hpp)
   stats_reports,  // be64 report id -> a provider's statistics report and its checks (stats/report_store.hpp)
+  // test bed (responder/testbed, responder/testcases)
+  testca_certs,        // cert_key(issuer id, serial) -> what the test CA issued it as (testbed/)
+  testcase_blobs,      // SHA-256 -> artefact bytes (content-addressed, testcases/)
+  testcase_cases,      // be64 case id || be32 version -> test case record (testcases/)
+  testcase_products,   // be64 product id -> product record (testcases/)
+  testcase_submissions,// be64 submission id -> submission record (testcases/)
+  testcase_campaigns,  // be64 campaign id -> campaign record (testcases/)
 };
-inline constexpr std::size_t kTableCount = 24;
+inline constexpr std::size_t kTableCount = 30;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -94,7 +101,8 @@ bool table_is_dupsort(Table t);
 //    them empty, and the daemon's first start rebuilds the cells from the event log
 //    (meta stats_built). certs records of format 4 carry the statistics profile and the
 //    ingest time.
-inline constexpr std::uint32_t kSchemaVersion = 6;
+// 7: the test bed's tables (testca_certs, testcase_*); a read-write open creates them empty.
+inline constexpr std::uint32_t kSchemaVersion = 7;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").
