@@ -1,0 +1,138 @@
+// The test bed's RFC 3161 time-stamping authority: owns the TSA's signing key, certificate
+// and chain, its pool of OpenSSL TS_RESP_CTX contexts, and the throw-away "untrusted" key and
+// self-signed certificate made at construction for the untrusted_tsa fault. respond() turns a
+// DER TimeStampReq into a DER TimeStampResp: a granted token, or a rejection with the
+// PKIFailureInfo RFC 3161 §2.4.2 names (badAlg, badRequest, badDataFormat, unacceptedPolicy).
+//
+// Policy:
+//  * imprints SHA-256, SHA-384 and SHA-512 only; the token is signed with SHA-256,
+//    the signed attributes carry ESSCertIDv2 (SHA-256) over the TSA certificate, the
+//    tsa field names the TSA, accuracy is configurable (default 1 s), the nonce is echoed,
+//    certReq adds the TSA certificate and its chain to the token;
+//  * the default policy is the project's test TSA policy (kTestTsaPolicy, under the trustmon
+//    arc kTrustmonArc); a query's reqPolicy may also name the Ukrainian TSP policy
+//    (kUaTspPolicy), and the token then carries that one;
+//  * serial numbers are 128-bit random (positive, 16 octets): unique across worker threads,
+//    processes and restarts without shared or persisted state (a counter would need both),
+//    and they do not reveal how many tokens were issued;
+//  * genTime comes from the Clock (whole seconds), or from TsaOptions::at (time travel),
+//    shifted by TsaOptions::time_skew_seconds;
+//  * queries over kMaxQueryBytes are refused (badRequest) before any parsing.
+//
+// Threads: respond() may be called from any number of threads at once. A TS_RESP_CTX is not
+// thread-safe, so each call takes one from a small pool (a mutex-guarded free list, filled on
+// demand) and gives it back; reuse saves building and configuring a context per call
+// (bench/README.md, bench_tsa). Calls with signer faults (untrusted_tsa, no_ess_cert_id_v2)
+// build a context of their own.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "common/ossl.hpp"
+#include "common/result.hpp"
+
+struct TS_resp_ctx;
+
+namespace trustmon::testbed {
+
+// trustmon's own OID arc: 2.25.{UUID} (ITU-T X.667; no registration needed), UUID
+// 1eb7cd75-b6ff-44c1-84bd-d40454a21e1c. Sub-arcs: .1 certificate policies, .2 TSA policies.
+inline constexpr std::string_view kTrustmonArc = "2.25.40831197418957984966693708875761327644";
+// The test TSA's policy (the default policy of its tokens).
+inline constexpr std::string_view kTestTsaPolicy = "2.25.40831197418957984966693708875761327644.2.1";
+// ua-pki-TSPpolicyDSTU(PB): accepted as a query's reqPolicy.
+inline constexpr std::string_view kUaTspPolicy = "1.2.804.2.1.1.1.2.3.1";
+// Larger queries are refused before parsing (a real one is under 200 bytes).
+inline constexpr std::size_t kMaxQueryBytes = 4096;
+
+// PKIStatus values of a TimeStampResp (RFC 3161 §2.4.2).
+enum class TsaStatus : std::uint8_t { granted = 0, granted_with_mods = 1, rejection = 2, waiting = 3,
+                                      revocation_warning = 4, revocation_notification = 5 };
+
+// Per request: time travel and the test bed's TSA faults.
+struct TsaOptions {
+  std::optional<UnixTime> at{};        // genTime = this time instead of the clock's
+  bool wrong_imprint = false;          // the token's messageImprint differs from the query's
+  std::int64_t time_skew_seconds = 0;  // genTime shifted by this much
+  bool no_ess_cert_id_v2 = false;      // signed attributes carry SHA-1 ESSCertID, not ESSCertIDv2
+  bool untrusted_tsa = false;          // signed by the throw-away self-signed TSA
+
+  bool any_fault() const noexcept {
+    return wrong_imprint || time_skew_seconds != 0 || no_ess_cert_id_v2 || untrusted_tsa;
+  }
+};
+
+struct TsaConfig {
+  X509Ptr certificate;          // EKU id-kp-timeStamping, critical
+  EvpPkeyPtr key;               // EC or RSA, the certificate's
+  std::vector<X509Ptr> chain;   // above the certificate: issuing CA, ..., root
+  std::string policy = std::string(kTestTsaPolicy);               // default policy
+  std::vector<std::string> accepted_policies{std::string(kUaTspPolicy)};  // also accepted in reqPolicy
+  std::uint32_t accuracy_seconds = 1;
+  std::uint32_t accuracy_millis = 0;
+  // Keep TS_RESP_CTX contexts for reuse (the default); false builds one per call, kept for
+  // the benchmark that compares the two.
+  bool reuse_contexts = true;
+};
+
+class Tsa {
+ public:
+  // Checks the certificate (timeStamping EKU, critical) and that the key is its key, builds
+  // the untrusted TSA's key and certificate. Errors: "tsa_certificate_invalid",
+  // "tsa_key_mismatch", "tsa_policy_invalid", "tsa_setup_failed".
+  static Result<std::unique_ptr<Tsa>> create(TsaConfig config, const Clock& clock);
+  ~Tsa();
+  Tsa(const Tsa&) = delete;
+  Tsa& operator=(const Tsa&) = delete;
+
+  // The DER TimeStampResp for a DER TimeStampReq. A bad query is a rejection response, not
+  // an Error; an Error ("tsa_failed") means OpenSSL itself failed (out of memory).
+  Result<Bytes> respond(ByteView query, const TsaOptions& options = {}) const;
+
+  const X509* certificate() const noexcept { return config_.certificate.get(); }
+  // The TSA certificate followed by its chain, PEM.
+  const std::string& chain_pem() const noexcept { return chain_pem_; }
+  // The throw-away TSA's self-signed certificate (the untrusted_tsa fault signs with it).
+  const X509* untrusted_certificate() const noexcept { return untrusted_cert_.get(); }
+  const std::string& policy() const noexcept { return config_.policy; }
+
+ private:
+  struct CtxDeleter {
+    void operator()(TS_resp_ctx* ctx) const noexcept;
+  };
+  using CtxPtr = std::unique_ptr<TS_resp_ctx, CtxDeleter>;
+  struct Signer {
+    X509* cert;
+    EVP_PKEY* key;
+    bool with_chain;
+    bool ess_v2;
+  };
+
+  Tsa(TsaConfig config, const Clock& clock);
+  Result<CtxPtr> make_context(const Signer& signer) const;
+  CtxPtr take_pooled() const;
+  void give_back(CtxPtr ctx) const;
+
+  TsaConfig config_;
+  const Clock& clock_;
+  std::string chain_pem_;
+  X509StackPtr chain_stack_;
+  EvpPkeyPtr untrusted_key_;
+  X509Ptr untrusted_cert_;
+  std::vector<Asn1ObjectPtr> policies_;  // [0] the default, then the accepted ones
+  mutable std::mutex pool_mu_;
+  mutable std::vector<CtxPtr> pool_;
+};
+
+// The PKIStatus of a DER TimeStampResp, or nullopt when it cannot be read.
+std::optional<TsaStatus> tsa_status(ByteView response) noexcept;
+
+}  // namespace trustmon::testbed
