@@ -58,7 +58,7 @@ EvpPkeyPtr make_key(bool rsa) {
   return k;
 }
 
-Bytes make_query() {
+Bytes make_query(bool cert_req) {
   std::unique_ptr<TS_REQ, decltype(&TS_REQ_free)> req(TS_REQ_new(), TS_REQ_free);
   std::unique_ptr<TS_MSG_IMPRINT, decltype(&TS_MSG_IMPRINT_free)> imprint(TS_MSG_IMPRINT_new(), TS_MSG_IMPRINT_free);
   std::unique_ptr<X509_ALGOR, decltype(&X509_ALGOR_free)> alg(X509_ALGOR_new(), X509_ALGOR_free);
@@ -70,7 +70,7 @@ Bytes make_query() {
   check(TS_REQ_set_version(req.get(), 1) == 1 && TS_MSG_IMPRINT_set_algo(imprint.get(), alg.get()) == 1 &&
             TS_MSG_IMPRINT_set_msg(imprint.get(), hash, sizeof hash) == 1 &&
             TS_REQ_set_msg_imprint(req.get(), imprint.get()) == 1 && TS_REQ_set_nonce(req.get(), nonce.get()) == 1 &&
-            TS_REQ_set_cert_req(req.get(), 1) == 1,
+            TS_REQ_set_cert_req(req.get(), cert_req ? 1 : 0) == 1,
         "query");
   unsigned char* out = nullptr;
   const int len = i2d_TS_REQ(req.get(), &out);
@@ -82,6 +82,7 @@ Bytes make_query() {
 void BM_TsaRespond(benchmark::State& state) {
   const bool rsa = state.range(0) != 0;
   const bool reuse = state.range(1) != 0;
+  const bool cert_req = state.range(2) != 0;
   EvpPkeyPtr root_key = make_key(false);
   X509Ptr root = make_cert("TEST bench root", root_key.get(), nullptr, nullptr);
   EvpPkeyPtr key = make_key(rsa);
@@ -96,7 +97,7 @@ void BM_TsaRespond(benchmark::State& state) {
     state.SkipWithError(tsa.error().message.c_str());
     return;
   }
-  const Bytes query = make_query();
+  const Bytes query = make_query(cert_req);
   for (auto _ : state) {
     auto reply = (*tsa)->respond(query);
     if (!reply || reply->size() < 100) {
@@ -106,9 +107,11 @@ void BM_TsaRespond(benchmark::State& state) {
     benchmark::DoNotOptimize(reply->data());
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel(std::string(rsa ? "rsa2048" : "ecdsap256") + (reuse ? " pooled ctx" : " ctx per call"));
+  state.SetLabel(std::string(rsa ? "rsa2048" : "ecdsap256") + (reuse ? " pooled ctx" : " ctx per call") +
+                 (cert_req ? "" : " no certReq"));
 }
-BENCHMARK(BM_TsaRespond)->ArgNames({"rsa", "reuse"})->Args({0, 1})->Args({0, 0})->Args({1, 1})->Args({1, 0})
+BENCHMARK(BM_TsaRespond)->ArgNames({"rsa", "reuse", "certreq"})
+    ->Args({0, 1, 1})->Args({0, 0, 1})->Args({0, 1, 0})->Args({1, 1, 1})->Args({1, 0, 1})->Args({1, 1, 0})
     ->Unit(benchmark::kMicrosecond)->MinTime(2.0);
 
 }  // namespace

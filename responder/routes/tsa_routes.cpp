@@ -1,3 +1,4 @@
+// POST /testca/tsa and GET /testca/tsa.pem over testbed::Tsa, and their counters (see tsa_routes.hpp).
 #include "responder/routes/tsa_routes.hpp"
 
 #include <exception>

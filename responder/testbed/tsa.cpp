@@ -150,6 +150,12 @@ Result<std::unique_ptr<Tsa>> Tsa::create(TsaConfig config, const Clock& clock) {
   }
   std::unique_ptr<Tsa> tsa(new Tsa(std::move(config), clock));
   TsaConfig& c = tsa->config_;
+  tsa->sha1_.reset(EVP_MD_fetch(nullptr, "SHA1", nullptr));
+  tsa->sha256_.reset(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  tsa->sha384_.reset(EVP_MD_fetch(nullptr, "SHA384", nullptr));
+  tsa->sha512_.reset(EVP_MD_fetch(nullptr, "SHA512", nullptr));
+  if (!tsa->sha1_ || !tsa->sha256_ || !tsa->sha384_ || !tsa->sha512_)
+    return ossl_error(ErrorKind::internal, "tsa_setup_failed", "digests");
 
   for (std::size_t i = 0; i <= c.accepted_policies.size(); ++i) {
     const std::string& text = i == 0 ? c.policy : c.accepted_policies[i - 1];
@@ -188,11 +194,11 @@ Result<Tsa::CtxPtr> Tsa::make_context(const Signer& signer) const {
   if (!ctx) return ossl_error(ErrorKind::internal, "tsa_setup_failed", "TS_RESP_CTX_new");
   TS_RESP_CTX* x = ctx.get();
   bool ok = TS_RESP_CTX_set_signer_cert(x, signer.cert) == 1 && TS_RESP_CTX_set_signer_key(x, signer.key) == 1 &&
-            TS_RESP_CTX_set_signer_digest(x, EVP_sha256()) == 1 &&
-            TS_RESP_CTX_set_ess_cert_id_digest(x, signer.ess_v2 ? EVP_sha256() : EVP_sha1()) == 1 &&
+            TS_RESP_CTX_set_signer_digest(x, sha256_.get()) == 1 &&
+            TS_RESP_CTX_set_ess_cert_id_digest(x, signer.ess_v2 ? sha256_.get() : sha1_.get()) == 1 &&
             TS_RESP_CTX_set_def_policy(x, policies_[0].get()) == 1 &&
-            TS_RESP_CTX_add_md(x, EVP_sha256()) == 1 && TS_RESP_CTX_add_md(x, EVP_sha384()) == 1 &&
-            TS_RESP_CTX_add_md(x, EVP_sha512()) == 1 &&
+            TS_RESP_CTX_add_md(x, sha256_.get()) == 1 && TS_RESP_CTX_add_md(x, sha384_.get()) == 1 &&
+            TS_RESP_CTX_add_md(x, sha512_.get()) == 1 &&
             TS_RESP_CTX_set_accuracy(x, static_cast<int>(config_.accuracy_seconds),
                                      static_cast<int>(config_.accuracy_millis), 0) == 1 &&
             TS_RESP_CTX_set_clock_precision_digits(x, 0) == 1;

@@ -123,6 +123,9 @@ class Tsa {
 
   TsaConfig config_;
   const Clock& clock_;
+  // Digests fetched once (EVP_MD_fetch): OpenSSL's EVP_sha256() & co. are fetched again on
+  // every use. The contexts borrow them, so they are declared before the pool.
+  EvpMdPtr sha1_, sha256_, sha384_, sha512_;
   std::string chain_pem_;
   X509StackPtr chain_stack_;
   EvpPkeyPtr untrusted_key_;
