@@ -44,9 +44,10 @@ ASN1_INTEGER* serial_cb(TS_RESP_CTX* /*ctx*/, void* /*data*/) {
   unsigned char raw[16];
   if (RAND_bytes(raw, sizeof raw) != 1) return nullptr;
   raw[0] = static_cast<unsigned char>((raw[0] & 0x7f) | 0x40);
-  BignumPtr bn(BN_bin2bn(raw, sizeof raw, nullptr));
-  if (!bn) return nullptr;
-  return BN_to_ASN1_INTEGER(bn.get(), nullptr);
+  // An ASN1_INTEGER's content is the magnitude, big-endian (no BIGNUM round trip needed).
+  Asn1IntegerPtr serial(ASN1_INTEGER_new());
+  if (!serial || ASN1_STRING_set(serial.get(), raw, sizeof raw) != 1) return nullptr;
+  return serial.release();
 }
 
 // A TimeStampResp { PKIStatusInfo { rejection, statusString, failInfo badRequest } } written

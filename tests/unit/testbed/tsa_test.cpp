@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "common/time.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/unit/testbed/tsa_material.hpp"
@@ -70,6 +71,7 @@ struct QuerySpec {
   std::string policy;
   bool nonce = true;
   bool cert_req = true;
+  bool extension = false;  // an unknown non-critical extension
 };
 
 // A TimeStampReq built with OpenSSL's TS_REQ API, free to break the rules.
@@ -93,6 +95,14 @@ Bytes make_query(const QuerySpec& s) {
     EXPECT_EQ(TS_REQ_set_nonce(req.get(), nonce.get()), 1);
   }
   EXPECT_EQ(TS_REQ_set_cert_req(req.get(), s.cert_req ? 1 : 0), 1);
+  if (s.extension) {
+    Asn1ObjectPtr oid(OBJ_txt2obj("1.3.6.1.4.1.99999.7", 1));
+    Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
+    const unsigned char kNull[] = {0x05, 0x00};
+    ASN1_OCTET_STRING_set(value.get(), kNull, sizeof kNull);
+    X509ExtPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 0, value.get()));
+    EXPECT_EQ(TS_REQ_add_ext(req.get(), ext.get(), -1), 1);
+  }
   unsigned char* out = nullptr;
   const int len = i2d_TS_REQ(req.get(), &out);
   EXPECT_GT(len, 0);
@@ -277,6 +287,16 @@ TEST_F(TsaTest, TimeTravelSetsGenTime) {
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(parse(*reply).gen_time, 1'700'000'000);
   EXPECT_TRUE(verified(verify(*reply)));
+  // OpenSSL's PKCS #7 signer adds signingTime from the system clock, not from ours
+  // (docs/testbed.md): present, and not the travelled-to time.
+  const std::string dump = token_dump(*reply);
+  const auto attr = dump.find(":signingTime");
+  ASSERT_NE(attr, std::string::npos) << dump;
+  const auto utc = dump.find("UTCTIME", attr);
+  const auto colon = dump.find(':', utc);
+  ASSERT_NE(colon, std::string::npos) << dump;
+  const std::string year = format_rfc3339(SystemClock::instance().now()).substr(2, 2);
+  EXPECT_EQ(dump.substr(colon + 1, 2), year) << dump.substr(attr, 200);
 }
 
 TEST_F(TsaTest, WrongImprintFaultFailsVerification) {
@@ -373,6 +393,8 @@ TEST_F(TsaTest, BadQueriesAreRejectionsWithTheirFailureInfo) {
   long_384.imprint_len = 64;
   QuerySpec policy;
   policy.policy = "1.3.6.1.4.1.99999.1";
+  QuerySpec extension;
+  extension.extension = true;
   const std::vector<Case> cases = {
       {"not DER", junk, 5},  // badDataFormat
       {"empty", {}, 5},
@@ -383,6 +405,7 @@ TEST_F(TsaTest, BadQueriesAreRejectionsWithTheirFailureInfo) {
       {"31-octet SHA-256", make_query(short_imprint), 5},  // badDataFormat
       {"64-octet SHA-384", make_query(long_384), 5},
       {"unknown policy", make_query(policy), 15},      // unacceptedPolicy
+      {"extension", make_query(extension), 16},        // unacceptedExtension
   };
   for (const Case& c : cases) {
     auto reply = tsa->respond(c.query);
