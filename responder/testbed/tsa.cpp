@@ -132,6 +132,14 @@ std::string pem_of(const X509* cert) {
 
 constexpr std::size_t kPoolMax = 32;
 
+// `cert` replaced by the same certificate read from its DER (which it then keeps).
+Status reparse(X509Ptr& cert) {
+  auto again = x509_from_der(x509_der(cert.get()));
+  if (!again) return std::move(again).error();
+  cert = std::move(*again);
+  return {};
+}
+
 }  // namespace
 
 void Tsa::CtxDeleter::operator()(TS_resp_ctx* ctx) const noexcept { TS_RESP_CTX_free(ctx); }
@@ -149,6 +157,14 @@ Result<std::unique_ptr<Tsa>> Tsa::create(TsaConfig config, const Clock& clock) {
     ERR_clear_error();
     return make_error(ErrorKind::invalid, "tsa_key_mismatch", "the key is not the TSA certificate's");
   }
+  // Certificates made in this process (X509_new, X509_sign) keep no DER of their own, and
+  // OpenSSL then encodes every field again each time one goes into a token; a certificate
+  // read from DER encodes by copying what it read. Read back, the token costs less to write
+  // (bench/README.md, bench_tsa).
+  if (Status s = reparse(config.certificate); !s) return std::move(s).error();
+  for (X509Ptr& cert : config.chain)
+    if (cert)
+      if (Status s = reparse(cert); !s) return std::move(s).error();
   std::unique_ptr<Tsa> tsa(new Tsa(std::move(config), clock));
   TsaConfig& c = tsa->config_;
   tsa->sha1_.reset(EVP_MD_fetch(nullptr, "SHA1", nullptr));
@@ -182,6 +198,7 @@ Result<std::unique_ptr<Tsa>> Tsa::create(TsaConfig config, const Clock& clock) {
   }
 
   if (Status s = make_untrusted(tsa->untrusted_key_, tsa->untrusted_cert_, clock.now()); !s) return std::move(s).error();
+  if (Status s = reparse(tsa->untrusted_cert_); !s) return std::move(s).error();
 
   // One context now: a configuration OpenSSL refuses fails here, not on the first query.
   auto first = tsa->make_context(Signer{c.certificate.get(), c.key.get(), true, true});
