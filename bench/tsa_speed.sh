@@ -2,7 +2,8 @@
 # bench_tsa beside `openssl speed` on the same core, in one run: prints Tsa::respond per
 # second for an EC P-256 and an RSA-2048 TSA as a ratio of openssl's sign/s for the same key
 # (the target is >= 0.7). openssl speed runs before and after the benchmark; the ratio uses
-# the mean of the two. Usage: bench/tsa_speed.sh [build dir, default build/werror] [cpu, default 1]
+# the mean of the two. Both count in real time (bench_tsa uses UseRealTime), so a core that
+# someone else's work shares slows both alike; still, run it on a quiet machine. Usage: bench/tsa_speed.sh [build dir, default build/werror] [cpu, default 1]
 set -euo pipefail
 BUILD=${1:-build/werror}
 CPU=${2:-1}
