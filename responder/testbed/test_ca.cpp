@@ -290,7 +290,7 @@ Result<IssueRequest> parse_issue_request(const json& body, UnixTime now) {
   for (const Identity& i : identities()) {
     if (r.rnokpp != i.rnokpp) continue;
     if (r.scenario_given && r.scenario != i.scenario)
-      return make_error(ErrorKind::invalid, "identity_scenario_conflict",
+      return make_error(ErrorKind::conflict, "identity_scenario_conflict",
                         std::string("RNOKPP ") + i.rnokpp + " always gives " + scenario_name(i.scenario));
     r.scenario = i.scenario;
   }
