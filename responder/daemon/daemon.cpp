@@ -90,11 +90,15 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& given, const 
   // The test bed's CAs join the configured issuers (made at the first start).
   d->config_ = given;
   std::unique_ptr<testbed::TestPki> test_pki;
+  testbed::TestListFiles test_list;
   if (given.testbed_enabled) {
     auto made = testbed::TestPki::open(testbed_dir(given), clock.now());
     if (!made) return failed("cannot open the test bed's PKI", std::move(made).error());
     test_pki = std::make_unique<testbed::TestPki>(std::move(*made));
     for (auto& ic : test_pki->issuer_configs()) d->config_.issuers.push_back(std::move(ic));
+    auto list = testbed::make_test_list(*test_pki, crl_options(d->config_).base_url, clock.now());
+    if (!list) return failed("cannot make the test trusted list", std::move(list).error());
+    test_list = std::move(*list);
     log().warn("the test bed is enabled ([testbed]): test CAs in {}", test_pki->dir());
   }
   const config::Config& c = d->config_;
@@ -128,7 +132,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& given, const 
   }
   d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings,
                                             std::move(*crl_signers), std::move(*tl_checker), std::move(*tl_signer),
-                                            std::move(*calendar), std::move(code_lists), std::move(test_pki));
+                                            std::move(*calendar), std::move(code_lists), std::move(test_pki),
+                                            std::move(test_list));
   return d;
 }
 
@@ -158,7 +163,8 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
                            ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options,
                            std::vector<crl::CrlSigner> crl_signers, tsl::TlChecker checker,
                            std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
-                           stats::CodeLists code_list_set, std::unique_ptr<testbed::TestPki> test_bed)
+                           stats::CodeLists code_list_set, std::unique_ptr<testbed::TestPki> test_bed,
+                           testbed::TestListFiles test_list)
     : issuers(std::move(issuer_set)),
       responders(std::move(responder_table)),
       ocsp_settings(ocsp_options),
@@ -247,7 +253,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
   if (test_pki)
     testca_routes = routes::add_testca_routes(router, api, *d.env_, d.writer_, cert_registry, *test_pki, *faults,
-                                              crl_options(c).base_url);
+                                              std::move(test_list), crl_options(c).base_url);
 
   worker_states.attach(server);
   // Streams and long polls end when stopping begins, so the drain does not wait for them.

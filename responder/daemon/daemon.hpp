@@ -54,6 +54,7 @@
 #include "responder/routes/delayed_replies.hpp"
 #include "responder/routes/testca_routes.hpp"
 #include "responder/testbed/faults.hpp"
+#include "responder/testbed/test_list.hpp"
 #include "responder/testbed/test_pki.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/watch/dispatcher.hpp"
@@ -89,7 +90,8 @@ class Daemon {
     Services(Daemon& daemon, const config::Config& c, pki::IssuerSet issuer_set, ocsp::ResponderTable responder_table,
              ocsp::OcspOptions ocsp_options, std::vector<crl::CrlSigner> crl_signers,
              tsl::TlChecker checker, std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
-             stats::CodeLists code_lists, std::unique_ptr<testbed::TestPki> test_pki);
+             stats::CodeLists code_lists, std::unique_ptr<testbed::TestPki> test_pki,
+             testbed::TestListFiles test_list);
 
     pki::IssuerSet issuers;
     ocsp::ResponderTable responders;  // each issuer's OCSP responder keys, by issuer id

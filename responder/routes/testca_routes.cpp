@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "common/thread_pool.hpp"
 #include "common/time.hpp"
+#include "responder/routes/http_cache.hpp"
 #include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/testbed/test_ca.hpp"
@@ -34,8 +35,8 @@ constexpr std::uint8_t kRecordFormat = 1;
 
 struct Context {
   Context(ApiContext& a, storage::Env& e, storage::Writer& w, registry::Registry& r, const testbed::TestPki& p,
-          testbed::FaultBoard& f, ThreadPool& t, std::string b)
-      : api(a), env(e), writer(w), registry(r), pki(p), faults(f), pool(t), base_url(std::move(b)) {}
+          testbed::FaultBoard& f, ThreadPool& t, testbed::TestListFiles l, std::string b)
+      : api(a), env(e), writer(w), registry(r), pki(p), faults(f), pool(t), list(std::move(l)), base_url(std::move(b)) {}
   ApiContext& api;
   storage::Env& env;
   storage::Writer& writer;
@@ -43,6 +44,7 @@ struct Context {
   const testbed::TestPki& pki;
   testbed::FaultBoard& faults;
   ThreadPool& pool;
+  testbed::TestListFiles list;
   std::string base_url;
 };
 
@@ -63,12 +65,20 @@ void handle_cas(http::Request& req, Context& c) {
                        {"tsa_url", c.base_url + "/testca/tsa"}});
 }
 
-void handle_ca_cert(http::Request& req, Context& c) {
+void handle_file(http::Request& req, Context& c) {
   std::string_view file = req.path_param("file");
+  const std::string date = format_http_date(c.list.issued);
+  const http::Header list_headers[] = {{"Last-Modified", date}, {"Cache-Control", "max-age=300, public"}};
+  if (file == "TL-UA-TEST.xml") return req.reply(200, "application/xml", as_bytes(c.list.xml), list_headers);
+  if (file == "CACertificates.Test.p7b") return req.reply(200, "application/pkcs7-mime", c.list.p7b, list_headers);
+  if (file == "CAs.Test.json") return req.reply(200, "application/json", as_bytes(c.list.cas_json), list_headers);
   constexpr std::string_view kSuffix = ".cer";
   const testbed::TestCa* ca =
       file.ends_with(kSuffix) ? c.pki.find(file.substr(0, file.size() - kSuffix.size())) : nullptr;
-  if (ca == nullptr) return req.reply_error(404, "testca_unknown", "test CA certificates are at /testca/{ca}.cer");
+  if (ca == nullptr)
+    return req.reply_error(404, "testca_unknown",
+                           "the test bed's files are /testca/{ca}.cer, TL-UA-TEST.xml, CACertificates.Test.p7b and "
+                           "CAs.Test.json");
   auto der = pki::cert_der(ca->ca.cert.get());
   if (!der) return req.reply_error(der.error());
   req.reply(200, "application/pkix-cert", *der, {{"Cache-Control", "max-age=86400, public"}});
@@ -193,6 +203,19 @@ void handle_issue(http::Request& req, Context& c) {
   });
 }
 
+// GET /testca/ca/{sha256}.cer: a CA certificate named in CAs.Test.json.
+void handle_ca_by_hash(http::Request& req, Context& c) {
+  std::string_view file = req.path_param("file");
+  std::vector<const X509*> all;
+  for (const auto& ca : c.pki.cas()) all.push_back(ca.ca.cert.get());
+  all.push_back(c.pki.tsa().cert.get());
+  for (const X509* cert : all) {
+    const Bytes der = x509_der(cert);
+    if (file == hex_encode(sha256(der)) + ".cer") return req.reply(200, "application/pkix-cert", der);
+  }
+  req.reply_error(404, "certificate_not_found", "no such certificate in the test list");
+}
+
 void handle_identities(http::Request& req, Context&) { req.reply_json(200, testbed::identities_json()); }
 
 void handle_put_fault(http::Request& req, Context& c) {
@@ -315,9 +338,10 @@ Actor with_test_issuers(Actor actor, const pki::IssuerSet& issuers) {
 std::shared_ptr<TestcaRoutes> add_testca_routes(http::Router& router, ApiContext& ctx, storage::Env& env,
                                                 storage::Writer& writer, registry::Registry& registry,
                                                 const testbed::TestPki& pki, testbed::FaultBoard& faults,
-                                                std::string base_url) {
+                                                testbed::TestListFiles list, std::string base_url) {
   auto routes = std::make_shared<TestcaRoutes>();
-  auto c = std::make_shared<Context>(ctx, env, writer, registry, pki, faults, routes->pool(), std::move(base_url));
+  auto c = std::make_shared<Context>(ctx, env, writer, registry, pki, faults, routes->pool(), std::move(list),
+                                     std::move(base_url));
   using M = http::Method;
   router.add(M::Get, "/api/v1/testca/cas", [c](http::Request& req) { handle_cas(req, *c); }, http::kOpenRoute);
   router.add(M::Get, "/api/v1/testca/identities", [c](http::Request& req) { handle_identities(req, *c); },
@@ -329,7 +353,8 @@ std::shared_ptr<TestcaRoutes> add_testca_routes(http::Router& router, ApiContext
              http::kApiRoute);
   router.add(M::Delete, "/api/v1/testca/faults/{id}", [c](http::Request& req) { handle_delete_fault(req, *c); },
              http::kApiRoute);
-  router.add(M::Get, "/testca/{file}", [c](http::Request& req) { handle_ca_cert(req, *c); }, http::kOpenRoute);
+  router.add(M::Get, "/testca/{file}", [c](http::Request& req) { handle_file(req, *c); }, http::kOpenRoute);
+  router.add(M::Get, "/testca/ca/{file}", [c](http::Request& req) { handle_ca_by_hash(req, *c); }, http::kOpenRoute);
   return routes;
 }
 

@@ -6,6 +6,8 @@
 //                                      issuer; also whoever asked for the certificate, for one serial)
 //   GET  /api/v1/testca/faults         the faults in force; DELETE /api/v1/testca/faults/{id}
 //   GET  /testca/{ca}.cer              a test CA's certificate (DER; the caIssuers of its certificates)
+//   GET  /testca/TL-UA-TEST.xml, /testca/CACertificates.Test.p7b, /testca/CAs.Test.json,
+//        /testca/ca/{sha256}.cer       the test trust anchors (testbed/test_list.hpp)
 //
 // Policy: an issued certificate goes through the production ingest (registry::Registry)
 // as the requesting participant, with the test issuer added to what it may write for; a
@@ -22,6 +24,7 @@
 #include "responder/registry/registry.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/testbed/faults.hpp"
+#include "responder/testbed/test_list.hpp"
 #include "responder/testbed/test_pki.hpp"
 #include "storage/writer.hpp"
 
@@ -33,7 +36,7 @@ class TestcaRoutes;
 std::shared_ptr<TestcaRoutes> add_testca_routes(http::Router& router, ApiContext& ctx, storage::Env& env,
                                                 storage::Writer& writer, registry::Registry& registry,
                                                 const testbed::TestPki& pki, testbed::FaultBoard& faults,
-                                                std::string base_url);
+                                                testbed::TestListFiles list, std::string base_url);
 
 // The issuers `principal` may write for, widened to the test bed's issuers: a QTSP's own
 // plus the test ones, any other participant kind the test ones only (the central body and

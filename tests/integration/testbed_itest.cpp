@@ -104,6 +104,34 @@ TEST_F(TestbedTest, TestCasAreListedAndMarkedTest) {
   EXPECT_EQ(get("/testca/none.cer", "").json_body()["error"]["code"], "testca_unknown");
 }
 
+TEST_F(TestbedTest, TestTrustedListNamesTheTestCasAndVerifies) {
+  const std::string xml = dir_ + "/TL-UA-TEST.xml";
+  ASSERT_EQ(sh("curl -sf -o " + q(xml) + " " + q(daemon_.url() + "/testca/TL-UA-TEST.xml")).exit_code, 0);
+  const std::string schemas = std::string(TRUSTMON_SOURCE_DIR) + "/tsl/schemas";
+  auto lint = sh("xmllint --nonet --noout --schema " + q(schemas + "/tl-v6-all.xsd") + " " + q(xml) + " 2>&1");
+  EXPECT_EQ(lint.exit_code, 0) << lint.out;
+  // Signed by the test list signer, whose certificate the list's signature carries.
+  const std::string signer = dir_ + "/tl-signer.pem";
+  ASSERT_EQ(sh("cp " + q(daemon_.data_dir() + "/testbed/tl-signer.pem") + " " + q(signer)).exit_code, 0);
+  auto verified = sh("xmlsec1 --verify --pubkey-cert-pem " + q(signer) +
+                     " --enabled-key-data key-name --enabled-reference-uris empty,same-doc " + q(xml) + " 2>&1");
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  const std::string text = read_text(xml);
+  EXPECT_NE(text.find(daemon_.url() + "/crl/test-ecdsa.crl"), std::string::npos);
+  EXPECT_NE(text.find("http://uri.etsi.org/TrstSvc/Svctype/TSA/QTST"), std::string::npos);
+  // The p7b holds the test CAs and the TSA; CAs.Test.json lists them with hrefs that resolve.
+  const std::string p7b = dir_ + "/ca.p7b";
+  ASSERT_EQ(sh("curl -sf -o " + q(p7b) + " " + q(daemon_.url() + "/testca/CACertificates.Test.p7b")).exit_code, 0);
+  const std::string subjects = sh("openssl pkcs7 -inform DER -print_certs -noout -in " + q(p7b)).out;
+  EXPECT_NE(subjects.find("TEST Trustmon Qualified CA ECDSA"), std::string::npos) << subjects;
+  EXPECT_NE(subjects.find("TEST Trustmon Qualified CA RSA"), std::string::npos) << subjects;
+  const json cas = get("/testca/CAs.Test.json", "").json_body();
+  ASSERT_EQ(cas["cas"].size(), 2U) << cas.dump();  // the CA services (the TSA is not a CA)
+  EXPECT_EQ(get(cas["cas"][0]["href"].get<std::string>(), "").status, 200);
+  // The production list's CA bundle never names a test CA.
+  EXPECT_EQ(get("/certs/CAs.json", "").body.find("TEST Trustmon"), std::string::npos);
+}
+
 TEST_F(TestbedTest, IssuedCertificateIsSearchedAnsweredAndRevokedOnItsOwnCrl) {
   json j = issue({{"ca", "test-rsa"},
                   {"profile", "ua-qes-representative"},
