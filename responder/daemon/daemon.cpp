@@ -192,6 +192,12 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,
                  [&] {
                    tsl::TlServiceOptions o = tl_options(c);
+                   if (test_bed) {  // the production list never names the test bed (test_pki is set later)
+                     for (const auto& ca : test_bed->cas())
+                       o.publish.excluded_certificates.push_back(x509_der(ca.ca.cert.get()));
+                     o.publish.excluded_certificates.push_back(x509_der(test_bed->tsa().cert.get()));
+                     o.publish.excluded_certificates.push_back(x509_der(test_bed->root().cert.get()));
+                   }
                    // The statistics' key-storage default per issuer follows the list.
                    o.on_change = [this, &env = *d.env_, name = c.tl_name] {
                      auto txn = storage::ReadTxn::begin(env);
