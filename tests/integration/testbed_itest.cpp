@@ -382,6 +382,26 @@ TEST_F(TestbedTest, TestCertificatesStayOutOfStatisticsAndProductionWatches) {
   EXPECT_EQ(series.body.find("test-ecdsa"), std::string::npos) << series.body;
 }
 
+TEST_F(TestbedTest, TrustmonctlIssuesAndFaults) {
+  const std::string out = dir_ + "/ctl";
+  auto issued = sh(daemon_.ctl() + " testbed issue --ca test-rsa --rnokpp 9999999990 --key rsa-2048 --out " + q(out));
+  ASSERT_EQ(issued.exit_code, 0) << issued.out;
+  EXPECT_EQ(issued.out.find("PRIVATE KEY"), std::string::npos);  // written to the file, not printed
+  EXPECT_EQ(sh("openssl x509 -noout -pubkey -in " + q(out + "/cert.pem")).out,
+            sh("openssl pkey -pubout -in " + q(out + "/key.pem")).out);
+  EXPECT_EQ(sh("stat -c %a " + q(out + "/key.pem")).out, "600\n");
+  const json answer = json::parse(issued.out, nullptr, false);
+  auto faulted = sh(daemon_.ctl() + " testbed fault --issuer test-rsa --fault try_later --count 1 --serial " +
+                    answer.value("serial", std::string()));
+  ASSERT_EQ(faulted.exit_code, 0) << faulted.out;
+  auto listed = sh(daemon_.ctl() + " testbed faults");
+  EXPECT_NE(listed.out.find("try_later"), std::string::npos) << listed.out;
+  auto refused = sh(daemon_.ctl() + " testbed fault --issuer demo-ec --fault try_later --count 1");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.out.find("issuer_not_test"), std::string::npos) << refused.out;
+  EXPECT_NE(sh(daemon_.ctl() + " testbed identities").out.find("3000000002"), std::string::npos);
+}
+
 TEST_F(TestbedTest, AuthorisationPerRole) {
   const auto dev = id_of(ctl("participant add --kind tool_developer --name 'Dev' --code 33333333"));
   const std::string dev_token = token_for(dev, "operator");
