@@ -12,8 +12,12 @@
 #include <algorithm>
 
 #include "common/der.hpp"
+#include "responder/testbed/test_pki.hpp"
 
 namespace trustmon::testbed {
+
+static_assert(kTestTsaPolicy == std::string_view(kTestTsaPolicyOid), "one test TSA policy");
+
 namespace {
 
 struct TsRespDeleter {

@@ -10,7 +10,7 @@
 //    tsa field names the TSA, accuracy is configurable (default 1 s), the nonce is echoed,
 //    certReq adds the TSA certificate and its chain to the token;
 //  * the default policy is the project's test TSA policy (kTestTsaPolicy, under the trustmon
-//    arc kTrustmonArc); a query's reqPolicy may also name the Ukrainian TSP policy
+//    arc test_pki.hpp's kArcOid); a query's reqPolicy may also name the Ukrainian TSP policy
 //    (kUaTspPolicy), and the token then carries that one;
 //  * serial numbers are 128-bit random (positive, 16 octets): unique across worker threads,
 //    processes and restarts without shared or persisted state (a counter would need both),
@@ -43,11 +43,9 @@ struct TS_resp_ctx;
 
 namespace trustmon::testbed {
 
-// trustmon's own OID arc: 2.25.{UUID} (ITU-T X.667; no registration needed), UUID
-// 1eb7cd75-b6ff-44c1-84bd-d40454a21e1c. Sub-arcs: .1 certificate policies, .2 TSA policies.
-inline constexpr std::string_view kTrustmonArc = "2.25.40831197418957984966693708875761327644";
-// The test TSA's policy (the default policy of its tokens).
-inline constexpr std::string_view kTestTsaPolicy = "2.25.40831197418957984966693708875761327644.2.1";
+// The test TSA's policy (the default policy of its tokens): test_pki.hpp's kTestTsaPolicyOid,
+// under trustmon's arc kArcOid (tsa.cpp checks that the two agree).
+inline constexpr std::string_view kTestTsaPolicy = "2.25.241553061130575410602958452044829710487.1.2";
 // ua-pki-TSPpolicyDSTU(PB): accepted as a query's reqPolicy.
 inline constexpr std::string_view kUaTspPolicy = "1.2.804.2.1.1.1.2.3.1";
 // Larger queries are refused before parsing (a real one is under 200 bytes).
