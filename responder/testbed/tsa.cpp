@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "common/der.hpp"
+#include "responder/testbed/faults.hpp"
 #include "responder/testbed/test_pki.hpp"
 
 namespace trustmon::testbed {
@@ -287,6 +288,18 @@ Result<Bytes> Tsa::respond(ByteView query, const TsaOptions& options) const {
   Bytes der(out, out + len);
   if (!own_signer && config_.reuse_contexts) give_back(std::move(ctx));
   return der;
+}
+
+TsaOptions tsa_options(const TsaDraw& draw) noexcept {
+  TsaOptions o;
+  switch (draw.fault) {
+    case TsaFault::none: break;
+    case TsaFault::wrong_imprint: o.wrong_imprint = true; break;
+    case TsaFault::time_skew: o.time_skew_seconds = draw.skew_seconds; break;
+    case TsaFault::no_ess_cert_id_v2: o.no_ess_cert_id_v2 = true; break;
+    case TsaFault::untrusted_tsa: o.untrusted_tsa = true; break;
+  }
+  return o;
 }
 
 std::optional<TsaStatus> tsa_status(ByteView response) noexcept {

@@ -133,6 +133,11 @@ class Tsa {
   mutable std::vector<CtxPtr> pool_;
 };
 
+// The options for a fault drawn from the fault board (faults.hpp): wrong_imprint,
+// time_skew (its seconds), no_ess_cert_id_v2 or untrusted_tsa; none for TsaFault::none.
+struct TsaDraw;
+TsaOptions tsa_options(const TsaDraw& draw) noexcept;
+
 // The PKIStatus of a DER TimeStampResp, or nullopt when it cannot be read.
 std::optional<TsaStatus> tsa_status(ByteView response) noexcept;
 

@@ -14,7 +14,7 @@
 #include "common/ossl.hpp"
 #include "tests/support/test_pki.hpp"
 
-namespace trustmon::testbed::testing {
+namespace trustmon::testbed::tsa_testing {
 
 struct Ran {
   int rc = -1;
@@ -56,4 +56,4 @@ inline X509Ptr tsa_certificate(EVP_PKEY* key, const X509* ca, EVP_PKEY* ca_key, 
   return cert;
 }
 
-}  // namespace trustmon::testbed::testing
+}  // namespace trustmon::testbed::tsa_testing

@@ -17,9 +17,9 @@
 namespace trustmon::routes {
 namespace {
 
-using trustmon::testbed::testing::read_bytes;
-using trustmon::testbed::testing::run;
-using trustmon::testbed::testing::write_bytes;
+using trustmon::testbed::tsa_testing::read_bytes;
+using trustmon::testbed::tsa_testing::run;
+using trustmon::testbed::tsa_testing::write_bytes;
 
 constexpr UnixTime kNow = 1'800'000'000;
 
@@ -29,7 +29,7 @@ class TsaRoutesTest : public ::testing::Test {
     const auto& pki = trustmon::testing::shared_test_pki();
     key_ = trustmon::testing::generate_key(trustmon::testing::KeyType::p256);
     testbed::TsaConfig c;
-    c.certificate = testbed::testing::tsa_certificate(key_.get(), pki.ca_ec.get(), pki.ca_ec_key.get());
+    c.certificate = testbed::tsa_testing::tsa_certificate(key_.get(), pki.ca_ec.get(), pki.ca_ec_key.get());
     c.key = trustmon::testing::dup_key(key_.get());
     c.chain.push_back(trustmon::testing::dup_cert(pki.ca_ec.get()));
     c.chain.push_back(trustmon::testing::dup_cert(pki.root.get()));

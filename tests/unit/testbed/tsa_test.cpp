@@ -16,6 +16,8 @@
 #include <thread>
 
 #include "common/time.hpp"
+#include "responder/testbed/faults.hpp"
+#include "responder/testbed/test_pki.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/unit/testbed/tsa_material.hpp"
@@ -24,7 +26,7 @@ namespace trustmon::testbed {
 namespace {
 
 using trustmon::testing::ScratchDir;
-using namespace trustmon::testbed::testing;  // NOLINT(google-build-using-namespace)
+using namespace trustmon::testbed::tsa_testing;  // NOLINT(google-build-using-namespace)
 
 constexpr UnixTime kNow = 1'800'000'000;  // 2027-01-15T08:00:00Z
 
@@ -512,6 +514,47 @@ TEST_F(TsaTest, ChainPemIsTheCertificateThenTheChain) {
   ASSERT_EQ(certs->size(), 3u);
   EXPECT_EQ(X509_cmp((*certs)[0].get(), ec_cert_), 0);
   EXPECT_EQ(X509_cmp((*certs)[2].get(), trustmon::testing::shared_test_pki().root.get()), 0);
+}
+
+
+// The test bed's own PKI (test_pki.hpp) as the daemon wires it: its TSA key pair, the chain of
+// test-ecdsa above it; tokens verify against its root, and the tokens' policy is the arc's.
+TEST_F(TsaTest, WithTheTestBedPki) {
+  ScratchDir folder;
+  auto pki = TestPki::open(folder.path() + "/testbed", SystemClock::instance().now());
+  ASSERT_TRUE(pki.ok()) << pki.error().message;
+  const TestCa* ca = pki->find("test-ecdsa");
+  ASSERT_NE(ca, nullptr);
+  TsaConfig c;
+  c.certificate = trustmon::testing::dup_cert(pki->tsa().cert.get());
+  c.key = trustmon::testing::dup_key(pki->tsa().key.get());
+  for (const X509* x : pki->chain_of(*ca)) c.chain.push_back(trustmon::testing::dup_cert(x));
+  auto tsa = Tsa::create(std::move(c), clock_);
+  ASSERT_TRUE(tsa.ok()) << tsa.error().message;
+  std::ofstream(dir_ / "bed-root.pem") << trustmon::testing::cert_pem(pki->root().cert.get());
+  auto reply = (*tsa)->respond(cli_query("-sha256 -cert"));
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(parse(*reply).policy, kTestTsaPolicyOid);
+  write_bytes(dir_ / "r.tsr", *reply);
+  const Ran v = run("openssl ts -verify -queryfile " + dir_ / "q.tsq" + " -in " + dir_ / "r.tsr" + " -CAfile " +
+                    dir_ / "bed-root.pem");
+  EXPECT_TRUE(verified(v)) << v.out;
+}
+
+TEST(TsaOptions, FromTheFaultBoardsDraw) {
+  TsaDraw d;
+  EXPECT_FALSE(tsa_options(d).any_fault());
+  d.fault = TsaFault::wrong_imprint;
+  EXPECT_TRUE(tsa_options(d).wrong_imprint);
+  d.fault = TsaFault::no_ess_cert_id_v2;
+  EXPECT_TRUE(tsa_options(d).no_ess_cert_id_v2);
+  d.fault = TsaFault::untrusted_tsa;
+  EXPECT_TRUE(tsa_options(d).untrusted_tsa);
+  d.fault = TsaFault::time_skew;
+  d.skew_seconds = -90;
+  const TsaOptions o = tsa_options(d);
+  EXPECT_EQ(o.time_skew_seconds, -90);
+  EXPECT_FALSE(o.wrong_imprint || o.no_ess_cert_id_v2 || o.untrusted_tsa || o.at);
 }
 
 }  // namespace
