@@ -21,8 +21,8 @@
 //
 // Threads: respond() may be called from any number of threads at once. A TS_RESP_CTX is not
 // thread-safe, so each call takes one from a small pool (a mutex-guarded free list, filled on
-// demand) and gives it back; reuse saves building and configuring a context per call
-// (bench/README.md, bench_tsa). Calls with signer faults (untrusted_tsa, no_ess_cert_id_v2)
+// demand) and gives it back; reuse saves building and configuring a context per call, which
+// costs little (bench/README.md, bench_tsa). Calls with signer faults (untrusted_tsa, no_ess_cert_id_v2)
 // build a context of their own.
 #pragma once
 
