@@ -30,6 +30,22 @@
 namespace trustmon::daemon {
 namespace {
 
+// The test TSA: the test PKI's TSA certificate and key, its chain above (test-ecdsa, root).
+Result<std::unique_ptr<testbed::Tsa>> make_tsa(const testbed::TestPki& pki, const Clock& clock) {
+  testbed::TsaConfig config;
+  X509_up_ref(pki.tsa().cert.get());
+  config.certificate.reset(pki.tsa().cert.get());
+  EVP_PKEY_up_ref(pki.tsa().key.get());
+  config.key.reset(pki.tsa().key.get());
+  if (const testbed::TestCa* ca = pki.find("test-ecdsa"))
+    for (const X509* x : pki.chain_of(*ca)) {
+      X509* mutable_x = const_cast<X509*>(x);  // X509_up_ref takes a non-const pointer
+      X509_up_ref(mutable_x);
+      config.chain.emplace_back(mutable_x);
+    }
+  return testbed::Tsa::create(std::move(config), clock);
+}
+
 // [testbed] dir, or "testbed" beside the storage folder.
 std::string testbed_dir(const config::Config& c) {
   if (!c.testbed_dir.empty()) return c.testbed_dir;
@@ -89,17 +105,19 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& given, const 
   std::unique_ptr<Daemon> d(new Daemon(given, clock, std::move(*env)));
   // The test bed's CAs join the configured issuers (made at the first start).
   d->config_ = given;
-  std::unique_ptr<testbed::TestPki> test_pki;
-  testbed::TestListFiles test_list;
+  TestBed test_bed;
   if (given.testbed_enabled) {
     auto made = testbed::TestPki::open(testbed_dir(given), clock.now());
     if (!made) return failed("cannot open the test bed's PKI", std::move(made).error());
-    test_pki = std::make_unique<testbed::TestPki>(std::move(*made));
-    for (auto& ic : test_pki->issuer_configs()) d->config_.issuers.push_back(std::move(ic));
-    auto list = testbed::make_test_list(*test_pki, crl_options(d->config_).base_url, clock.now());
+    test_bed.pki = std::make_unique<testbed::TestPki>(std::move(*made));
+    for (auto& ic : test_bed.pki->issuer_configs()) d->config_.issuers.push_back(std::move(ic));
+    auto list = testbed::make_test_list(*test_bed.pki, crl_options(d->config_).base_url, clock.now());
     if (!list) return failed("cannot make the test trusted list", std::move(list).error());
-    test_list = std::move(*list);
-    log().warn("the test bed is enabled ([testbed]): test CAs in {}", test_pki->dir());
+    test_bed.list = std::move(*list);
+    auto tsa = make_tsa(*test_bed.pki, clock);
+    if (!tsa) return failed("cannot start the test TSA", std::move(tsa).error());
+    test_bed.tsa = std::move(*tsa);
+    log().warn("the test bed is enabled ([testbed]): test CAs in {}", test_bed.pki->dir());
   }
   const config::Config& c = d->config_;
   // From here on a failure returns through ~Daemon, which stops what the store stage started.
@@ -132,8 +150,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& given, const 
   }
   d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings,
                                             std::move(*crl_signers), std::move(*tl_checker), std::move(*tl_signer),
-                                            std::move(*calendar), std::move(code_lists), std::move(test_pki),
-                                            std::move(test_list));
+                                            std::move(*calendar), std::move(code_lists), std::move(test_bed));
   return d;
 }
 
@@ -163,8 +180,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
                            ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options,
                            std::vector<crl::CrlSigner> crl_signers, tsl::TlChecker checker,
                            std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
-                           stats::CodeLists code_list_set, std::unique_ptr<testbed::TestPki> test_bed,
-                           testbed::TestListFiles test_list)
+                           stats::CodeLists code_list_set, TestBed test_bed)
     : issuers(std::move(issuer_set)),
       responders(std::move(responder_table)),
       ocsp_settings(ocsp_options),
@@ -192,11 +208,11 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,
                  [&] {
                    tsl::TlServiceOptions o = tl_options(c);
-                   if (test_bed) {  // the production list never names the test bed (test_pki is set later)
-                     for (const auto& ca : test_bed->cas())
+                   if (test_bed.pki) {  // the production list never names the test bed (test_pki is set later)
+                     for (const auto& ca : test_bed.pki->cas())
                        o.publish.excluded_certificates.push_back(x509_der(ca.ca.cert.get()));
-                     o.publish.excluded_certificates.push_back(x509_der(test_bed->tsa().cert.get()));
-                     o.publish.excluded_certificates.push_back(x509_der(test_bed->root().cert.get()));
+                     o.publish.excluded_certificates.push_back(x509_der(test_bed.pki->tsa().cert.get()));
+                     o.publish.excluded_certificates.push_back(x509_der(test_bed.pki->root().cert.get()));
                    }
                    // The statistics' key-storage default per issuer follows the list.
                    o.on_change = [this, &env = *d.env_, name = c.tl_name] {
@@ -221,7 +237,8 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       limiter(rate_limit(c)),
       api{access_service, limiter, d.feed_, issuers, d.clock_, {}},
       worker_states(*d.env_),
-      test_pki(std::move(test_bed)),
+      test_pki(std::move(test_bed.pki)),
+      tsa(std::move(test_bed.tsa)),
       faults(test_pki ? std::make_unique<testbed::FaultBoard>(issuers, responders) : nullptr),
       delayed_replies(test_pki ? std::make_unique<routes::DelayedReplies>() : nullptr),
       server(server_options(c), http::Router{}) {
@@ -257,9 +274,14 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   stats_report_routes = routes::add_stats_report_routes(router, api, *d.env_, report_service);
   routes::add_events_routes(router, api, &d.watches_);
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
-  if (test_pki)
+  if (test_pki) {
     testca_routes = routes::add_testca_routes(router, api, *d.env_, d.writer_, cert_registry, *test_pki, *faults,
-                                              std::move(test_list), crl_options(c).base_url);
+                                              std::move(test_bed.list), crl_options(c).base_url);
+    routes::add_tsa_routes(
+        router, *tsa,
+        [this, &clock = d.clock_](const http::Request&) { return testbed::tsa_options(faults->draw_tsa(clock.now())); },
+        tsa_counters);
+  }
 
   worker_states.attach(server);
   // Streams and long polls end when stopping begins, so the drain does not wait for them.
@@ -277,6 +299,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
     out += cert_registry.metrics_text();
     if (!crl_publisher.empty()) out += crl_publisher.metrics_text();
     out += crl_freshness.metrics_text();
+    if (tsa) out += tsa_counters.metrics_text();
   });
 }
 

@@ -53,6 +53,8 @@
 #include "responder/routes/stats_routes.hpp"
 #include "responder/routes/delayed_replies.hpp"
 #include "responder/routes/testca_routes.hpp"
+#include "responder/routes/tsa_routes.hpp"
+#include "responder/testbed/tsa.hpp"
 #include "responder/testbed/faults.hpp"
 #include "responder/testbed/test_list.hpp"
 #include "responder/testbed/test_pki.hpp"
@@ -85,13 +87,19 @@ class Daemon {
   void stop();
 
  private:
+  // What Daemon::open makes of [testbed] before the services (start-up errors stay fatal).
+  struct TestBed {
+    std::unique_ptr<testbed::TestPki> pki;
+    testbed::TestListFiles list;
+    std::unique_ptr<testbed::Tsa> tsa;
+  };
+
   // The service stage, in construction order.
   struct Services {
     Services(Daemon& daemon, const config::Config& c, pki::IssuerSet issuer_set, ocsp::ResponderTable responder_table,
              ocsp::OcspOptions ocsp_options, std::vector<crl::CrlSigner> crl_signers,
              tsl::TlChecker checker, std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
-             stats::CodeLists code_lists, std::unique_ptr<testbed::TestPki> test_pki,
-             testbed::TestListFiles test_list);
+             stats::CodeLists code_lists, TestBed test_bed);
 
     pki::IssuerSet issuers;
     ocsp::ResponderTable responders;  // each issuer's OCSP responder keys, by issuer id
@@ -125,6 +133,8 @@ class Daemon {
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
     // The test bed ([testbed] enabled; all null otherwise).
     std::unique_ptr<testbed::TestPki> test_pki;
+    std::unique_ptr<testbed::Tsa> tsa;
+    routes::TsaCounters tsa_counters;
     std::unique_ptr<testbed::FaultBoard> faults;
     std::unique_ptr<routes::DelayedReplies> delayed_replies;  // thread: the delay fault's answers
     std::shared_ptr<routes::TestcaRoutes> testca_routes;      // issuing threads
