@@ -191,6 +191,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       limiter(rate_limit(c)),
       api{access_service, limiter, d.feed_, issuers, d.clock_, {}},
       worker_states(*d.env_),
+      testcase_service(d.writer_, d.clock_),
       server(server_options(c), http::Router{}) {
   http::Router& router = server.router();
   routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters);
@@ -204,6 +205,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_tl_routes(router, api, tl_service);
   routes::add_application_routes(router, api, application_service);
   stats_report_routes = routes::add_stats_report_routes(router, api, *d.env_, report_service);
+  testcase_routes = routes::add_testcase_routes(router, api, *d.env_, testcase_service);
   routes::add_events_routes(router, api, &d.watches_);
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
 

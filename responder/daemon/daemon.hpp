@@ -51,6 +51,7 @@
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/stats_report_routes.hpp"
 #include "responder/routes/stats_routes.hpp"
+#include "responder/routes/testcase_routes.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/watch/dispatcher.hpp"
 #include "responder/watch/service.hpp"
@@ -117,6 +118,8 @@ class Daemon {
     std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
     std::shared_ptr<routes::StatsRoutes> stats_routes;         // query threads
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
+    testcases::TestcaseService testcase_service;  // test cases, products, submissions, campaigns
+    std::shared_ptr<routes::TestcaseRoutes> testcase_routes;  // test-case bodies, matrix and artefact threads
     http::Server server;                      // worker threads, run by run()
   };
 

@@ -187,7 +187,7 @@ Result<Page<CaseRecord>> list_cases(const storage::ReadTxn& txn, const Reader& r
   std::size_t walked = 0;
   std::uint64_t last_seen = after;
   Status s = for_each_latest(txn, after, [&](const CaseRecord& c) {
-    if (page.items.size() == limit || ++walked > kMaxScan) {
+    if (page.items.size() == limit || ++walked > kMaxListScan) {
       page.next = last_seen;
       return false;
     }
@@ -206,7 +206,7 @@ Result<Page<ProductRecord>> list_products(const storage::ReadTxn& txn, std::opti
   std::uint64_t last_seen = after;
   Status s = storage::for_each_from(txn, storage::Table::testcase_products, id_key(after + 1),
                                     [&](ByteView, ByteView value) -> Result<bool> {
-                                      if (page.items.size() == limit || ++walked > kMaxScan) {
+                                      if (page.items.size() == limit || ++walked > kMaxListScan) {
                                         page.next = last_seen;
                                         return false;
                                       }
@@ -228,7 +228,7 @@ Result<Page<SubmissionRecord>> list_submissions(const storage::ReadTxn& txn, con
   std::unordered_map<std::uint64_t, bool> readable;  // case id -> may the reader read it
   Status s = storage::for_each_from(
       txn, storage::Table::testcase_submissions, id_key(after + 1), [&](ByteView, ByteView value) -> Result<bool> {
-        if (page.items.size() == limit || ++walked > kMaxScan) {
+        if (page.items.size() == limit || ++walked > kMaxListScan) {
           page.next = last_seen;
           return false;
         }

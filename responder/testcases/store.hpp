@@ -33,7 +33,8 @@ namespace trustmon::testcases {
 inline constexpr std::size_t kMaxPage = 500;
 inline constexpr std::size_t kDefaultPage = 100;
 inline constexpr std::size_t kMaxMatrixCases = 100000;
-inline constexpr std::size_t kMaxScan = 1000000;  // entries walked by one listing or campaign view
+inline constexpr std::size_t kMaxScan = 1000000;  // entries walked by a blob check or a campaign view
+inline constexpr std::size_t kMaxListScan = 20000;  // entries one page of a listing walks (then `next`)
 
 // One product's latest observation of a case version.
 struct TallyEntry {

@@ -36,7 +36,7 @@ json values_json(const std::vector<WatchedValue>& values) {
 
 json kinds_json(std::uint8_t kinds) {
   json arr = json::array();
-  for (EventKind k : {kIssued, kRevoked, kKeyReused, kCrl, kStats})
+  for (EventKind k : {kIssued, kRevoked, kKeyReused, kCrl, kStats, kTestcases})
     if (kinds & k) arr.push_back(kind_name(k));
   return arr;
 }
