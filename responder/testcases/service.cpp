@@ -56,7 +56,7 @@ Result<std::uint64_t> id_member(const json& j, const char* name, const char* cod
     if (required) return invalid(code, std::string("\"") + name + "\" is required");
     return std::uint64_t{0};
   }
-  if (!it->is_number_unsigned() || it->get<std::uint64_t>() == 0)
+  if (!it->is_number_integer() || it->get<std::int64_t>() <= 0)
     return invalid(code, std::string("\"") + name + "\" is a positive id");
   return it->get<std::uint64_t>();
 }
@@ -255,7 +255,7 @@ Result<ProductDraft> parse_product_draft(const json& j) {
     *out = std::move(*t);
   }
   if (auto p = j.find("participant"); p != j.end() && !p->is_null()) {
-    if (!p->is_number_unsigned() || p->get<std::uint64_t>() == 0 || p->get<std::uint64_t>() > 0xffffffffu)
+    if (!p->is_number_integer() || p->get<std::int64_t>() <= 0 || p->get<std::int64_t>() > 0xffffffffLL)
       return invalid("product_invalid", "\"participant\" is a participant id");
     d.participant = p->get<std::uint32_t>();
   }

@@ -151,7 +151,7 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
     std::optional<std::uint32_t> only_owner;
     if (kind == kTestcases) {
       auto p = facts.extra.find("participant");
-      if (p == facts.extra.end() || !p->is_number_unsigned()) return out;
+      if (p == facts.extra.end() || !p->is_number_integer() || p->get<std::int64_t>() < 0) return out;
       only_owner = p->get<std::uint32_t>();
     }
     for (const auto& [id, w] : watches_) {

@@ -257,7 +257,8 @@ TEST(TestcaseCampaign, DispositionsFromTheLatestSubmissionBeforeTheExpiry) {
   EXPECT_EQ(disposition_of({}, 100, 150, nullptr), Disposition::expired);
   EXPECT_EQ(disposition_of({sub(1, true, 10)}, 100, 150, nullptr), Disposition::passed);
   const SubmissionRecord* chosen = nullptr;
-  EXPECT_EQ(disposition_of({sub(2, false, 20), sub(1, true, 10)}, 100, 50, &chosen), Disposition::fail);
+  const std::vector<SubmissionRecord> two = {sub(2, false, 20), sub(1, true, 10)};
+  EXPECT_EQ(disposition_of(two, 100, 50, &chosen), Disposition::fail);
   ASSERT_NE(chosen, nullptr);
   EXPECT_EQ(chosen->id, 2u);
   // Late submissions do not change the outcome.
