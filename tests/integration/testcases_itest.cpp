@@ -271,5 +271,64 @@ TEST_F(TestcasesTest, VisibilityRolesAndCaps) {
   EXPECT_EQ(body_cap.status, 413);
 }
 
+// trustmonctl testbed: a case from a JSON file and an artefact file, a product, a
+// submission, the matrix as CSV (the central body's bootstrap token).
+TEST_F(TestcasesTest, TrustmonctlTestbedCommands) {
+  write_text(dir_ + "/case.json", json{{"kind", "crl"},
+                                       {"polarity", "positive"},
+                                       {"title", "a fresh CRL"},
+                                       {"visibility", "public"},
+                                       {"params", {{"trust_anchor", "TEST Root"}}},
+                                       {"expected", {{"main", kPassed}}}}
+                                      .dump());
+  write_text(dir_ + "/test.crl", "crl bytes from a file");
+  auto created = ctl("testbed cases create " + q(dir_ + "/case.json") + " --artefact " +
+                     q("crl:application/pkix-crl:" + dir_ + "/test.crl"));
+  ASSERT_EQ(created.second, 0) << created.first.dump();
+  const std::uint64_t id = created.first["id"];
+  EXPECT_EQ(created.first["inputs"][0]["size"], 21);
+  EXPECT_EQ(ctl("testbed cases state " + std::to_string(id) + " proposed").second, 0);
+  EXPECT_EQ(ctl("testbed cases state " + std::to_string(id) + " accepted").first["state"], "accepted");
+  const auto prod = ctl("testbed products add --vendor CB --name checker --version 3");
+  ASSERT_EQ(prod.second, 0);
+  const std::uint64_t pid = prod.first["id"];
+  auto sub = ctl("testbed submit --product " + std::to_string(pid) + " --case " + std::to_string(id) + " --main " + kFailed);
+  ASSERT_EQ(sub.second, 0) << sub.first.dump();
+  EXPECT_FALSE(sub.first["agrees"].get<bool>());
+  auto bad = ctl("testbed submit --product " + std::to_string(pid) + " --case 999 --main " + kFailed);
+  EXPECT_EQ(bad.second, 1);
+  EXPECT_EQ(bad.first["error"]["code"], "case_not_found");
+  auto csv = sh(daemon_.ctl() + " testbed matrix --csv --kind crl 2>/dev/null");
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  EXPECT_NE(csv.out.find("," + std::to_string(pid) + ",CB checker 3,0,1,0\r\n"), std::string::npos) << csv.out;
+  EXPECT_EQ(ctl("testbed cases show " + std::to_string(id) + " --version 1").first["title"], "a fresh CRL");
+
+  // Campaigns (ACVP sessions) of QTSP A's product: a normal one hides the expected
+  // verdicts from the product's participant, a sample one shows them.
+  const auto mine = product(token_a_, "Vendor A", "crl checker");
+  const std::string expires = "2099-01-01T00:00:00Z";
+  Reply normal = call("POST", "/api/v1/testbed/campaigns", token_a_,
+                      json{{"product", mine}, {"selector", {{"kind", "crl"}}}, {"expires", expires}}.dump());
+  ASSERT_EQ(normal.status, 201) << normal.body;
+  EXPECT_EQ(normal.json_body()["cases"], 1);
+  const std::string normal_path = "/api/v1/testbed/campaigns/" + normal.json_body()["id"].dump();
+  Reply view = call("GET", normal_path, token_a_);
+  ASSERT_EQ(view.status, 200) << view.body;
+  ASSERT_EQ(view.json_body()["cases"].size(), 1u);
+  EXPECT_EQ(view.json_body()["cases"][0]["disposition"], "unreceived");
+  EXPECT_FALSE(view.json_body()["cases"][0].contains("expected")) << view.body;
+  ASSERT_EQ(submit(token_a_, mine, id, {{"main", kPassed}}).status, 201);
+  view = call("GET", normal_path, token_a_);
+  EXPECT_EQ(view.json_body()["cases"][0]["disposition"], "passed") << view.body;
+  EXPECT_TRUE(view.json_body()["passed"].get<bool>());
+  EXPECT_EQ(call("GET", normal_path, token_b_).status, 403);
+  EXPECT_TRUE(call("GET", normal_path, daemon_.token()).json_body()["cases"][0].contains("expected"));
+  Reply sample = call("POST", "/api/v1/testbed/campaigns", token_a_,
+                      json{{"product", mine}, {"sample", true}, {"expires", expires}}.dump());
+  ASSERT_EQ(sample.status, 201) << sample.body;
+  Reply sample_view = call("GET", "/api/v1/testbed/campaigns/" + sample.json_body()["id"].dump(), token_a_);
+  EXPECT_EQ(sample_view.json_body()["cases"][0]["expected"]["main"], kPassed) << sample_view.body;
+}
+
 }  // namespace
 }  // namespace trustmon::itest
