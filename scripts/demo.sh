@@ -37,7 +37,8 @@ if [ ! -f "$demo/data/trustmon.toml" ]; then
   # The demo's revocations show on that CRL within 5 s (the default is 60 s), and on its delta
   # CRL within 4.5 s; it is also split into 2 shard CRLs.
   sed -i -e "s|^name = \"demo-rsa\"\$|&\ncrl_key = \"$demo/pki/demo-rsa/ca.key\"|" \
-    -e 's|^rebuild_after = .*|rebuild_after = "5s"|' -e 's|^shards = .*|shards = 2|' "$demo/data/trustmon.toml"
+    -e 's|^rebuild_after = .*|rebuild_after = "5s"|' -e 's|^shards = .*|shards = 2|' \
+    -e 's|^enabled = false$|enabled = true|' "$demo/data/trustmon.toml"
   fresh=1
 fi
 
@@ -60,6 +61,13 @@ if [ "$fresh" = 1 ]; then
   "${ctl_api[@]}" revoke --file "$demo/pki/revocations.tsv" >"$demo/data/revocations.json"
   grep -E '"(revoked|unchanged|refused)":' "$demo/data/revocations.json" || true
   echo "(every revocation's result: $demo/data/revocations.json)"
+  # The test bed ([testbed] enabled): a test certificate for each deterministic identity.
+  echo "== issuing test certificates from the test CAs"
+  for id in 3000000001 3000000002 3000000003 3000000004 3000000006 3000000007 3000000008; do
+    "${ctl_api[@]}" testbed issue --ca test-ecdsa --rnokpp "$id" --out "$demo/testbed/$id" >/dev/null
+  done
+  "${ctl_api[@]}" testbed issue --ca test-rsa --profile ua-qseal --edrpou 30000001 --key rsa-2048 \
+    --out "$demo/testbed/seal" >/dev/null
 fi
 
 # No `| head` here: a producer cut off by SIGPIPE fails the pipeline (pipefail, set -e).
@@ -100,6 +108,14 @@ curl -s -o $demo/demo-rsa.delta.crl $url/crl/demo-rsa.delta.crl && openssl crl -
 curl -s -H "Authorization: Bearer \$(cat $demo/data/admin.token)" "$url/api/v1/stats/series?metric=certs_issued&freq=month&by=issuer"; echo
 curl -s -H "Authorization: Bearer \$(cat $demo/data/admin.token)" "$url/api/v1/stats/series?metric=certs_active&freq=month&by=key_alg&format=csv"
 curl -s "$url/stats/series?metric=certs_revoked&freq=year&by=reason"; echo
+
+# the test bed: issue a test certificate (key, certificate and chain into a folder), ask its
+# status at the OCSP URL of its own AIA, then break the next answer on purpose and ask again:
+$ctl --server $url --token-file $demo/data/admin.token testbed issue --ca test-ecdsa --rnokpp 1234567890 --out $demo/testbed/mine
+openssl ocsp -url \$(openssl x509 -noout -ocsp_uri -in $demo/testbed/mine/cert.pem) -issuer $demo/data/testbed/test-ecdsa/ca.pem -cert $demo/testbed/mine/cert.pem -CAfile $demo/data/testbed/root.pem
+$ctl --server $url --token-file $demo/data/admin.token testbed fault --issuer test-ecdsa --fault wrong_certid --count 1
+# the test trusted list and the deterministic identities:
+curl -s $url/testca/TL-UA-TEST.xml | head -c 400; echo; curl -s $url/api/v1/testca/identities
 
 # revoke it through the API, and ask again:
 $ctl --server $url --token-file $demo/data/admin.token revoke --issuer demo-ec --serial $good --reason keyCompromise

@@ -27,6 +27,7 @@
 #include "common/bytes.hpp"
 #include "common/ossl.hpp"
 #include "common/time.hpp"
+#include "responder/pki/cert_builder.hpp"
 
 namespace trustmon::tools {
 namespace {
@@ -51,76 +52,15 @@ Status make_dir(const fs::path& dir) {
   return {};
 }
 
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
-}
-
-Result<std::string> cert_pem(X509* cert) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return ossl_error(ErrorKind::internal, "crypto_failed", "PEM_write_bio_X509");
-  return bio_text(bio.get());
-}
-
-Result<std::string> key_pem(EVP_PKEY* key) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    return ossl_error(ErrorKind::internal, "crypto_failed", "PEM_write_bio_PrivateKey");
-  return bio_text(bio.get());
-}
-
-// ---- keys --------------------------------------------------------------------------
-
-// One keygen context per key type, reused: setting up the context costs more than
-// generating a P-256 key.
-class KeyFactory {
- public:
-  static Result<KeyFactory> create() {
-    KeyFactory f;
-    f.ec_.reset(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    if (!f.ec_ || EVP_PKEY_keygen_init(f.ec_.get()) != 1 ||
-        EVP_PKEY_CTX_set_group_name(f.ec_.get(), "P-256") != 1)
-      return ossl_error(ErrorKind::internal, "crypto_failed", "cannot set up P-256 key generation");
-    f.rsa_.reset(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-    if (!f.rsa_ || EVP_PKEY_keygen_init(f.rsa_.get()) != 1 ||
-        EVP_PKEY_CTX_set_rsa_keygen_bits(f.rsa_.get(), 2048) != 1)
-      return ossl_error(ErrorKind::internal, "crypto_failed", "cannot set up RSA-2048 key generation");
-    return f;
-  }
-  Result<EvpPkeyPtr> ec() { return generate(ec_.get(), "P-256"); }
-  Result<EvpPkeyPtr> rsa() { return generate(rsa_.get(), "RSA-2048"); }
-
- private:
-  static Result<EvpPkeyPtr> generate(EVP_PKEY_CTX* ctx, const char* what) {
-    EVP_PKEY* key = nullptr;
-    if (EVP_PKEY_generate(ctx, &key) != 1 || key == nullptr)
-      return ossl_error(ErrorKind::internal, "crypto_failed", std::string("cannot generate a ") + what + " key");
-    return EvpPkeyPtr(key);
-  }
-  EvpPkeyCtxPtr ec_;
-  EvpPkeyCtxPtr rsa_;
-};
+using pki::build_cert;
+using pki::CertSpec;
+using pki::cert_pem;
+using pki::key_pem;
+using pki::make_name;
+using pki::NameEntry;
+using pki::random_serial;
 
 // ---- names -------------------------------------------------------------------------
-
-struct NameEntry {
-  int nid;
-  std::string value;
-};
-
-Result<X509NamePtr> make_name(const std::vector<NameEntry>& entries) {
-  X509NamePtr name(X509_NAME_new());
-  if (!name) return ossl_error(ErrorKind::internal, "crypto_failed", "X509_NAME_new");
-  for (const auto& e : entries) {
-    // MBSTRING_UTF8 lets OpenSSL pick the string type per attribute from its table:
-    // PrintableString for C and serialNumber, UTF8String for Cyrillic text.
-    if (X509_NAME_add_entry_by_NID(name.get(), e.nid, MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(e.value.c_str()), -1, -1, 0) != 1)
-      return ossl_error(ErrorKind::internal, "crypto_failed", std::string("cannot add name attribute ") + OBJ_nid2sn(e.nid));
-  }
-  return name;
-}
 
 constexpr std::array kMaleSurnames = {
     "Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук", "Поліщук",
@@ -174,54 +114,6 @@ std::vector<NameEntry> person_subject(std::mt19937_64& rng, bool organisation) {
 }
 
 // ---- certificates ------------------------------------------------------------------
-
-// 16 random bytes, the first in 0x01..0x7f: positive (no sign byte) and exactly
-// 16 octets, so the hex form is always 32 characters.
-Result<Bytes> random_serial() {
-  Bytes s(16);
-  if (RAND_bytes(s.data(), static_cast<int>(s.size())) != 1) return ossl_error(ErrorKind::internal, "crypto_failed", "RAND_bytes");
-  s[0] &= 0x7f;
-  if (s[0] == 0) s[0] = 0x40;
-  return s;
-}
-
-struct CertSpec {
-  const X509_NAME* subject = nullptr;
-  EVP_PKEY* subject_key = nullptr;  // public part goes into the certificate
-  X509* issuer = nullptr;           // nullptr: self-signed
-  EVP_PKEY* issuer_key = nullptr;
-  Bytes serial;
-  UnixTime not_before = 0;
-  UnixTime not_after = 0;
-  // Extensions in OpenSSL's config syntax, in order (SKI before AKI).
-  std::vector<std::pair<int, std::string>> extensions;
-};
-
-Result<X509Ptr> build_cert(const CertSpec& spec) {
-  X509Ptr cert(X509_new());
-  if (!cert) return ossl_error(ErrorKind::internal, "crypto_failed", "X509_new");
-  BignumPtr bn(BN_bin2bn(spec.serial.data(), static_cast<int>(spec.serial.size()), nullptr));
-  Asn1IntegerPtr serial(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
-  if (!serial) return ossl_error(ErrorKind::internal, "crypto_failed", "cannot encode the serial number");
-  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 || X509_set_serialNumber(cert.get(), serial.get()) != 1 ||
-      X509_set_subject_name(cert.get(), spec.subject) != 1 ||
-      X509_set_issuer_name(cert.get(), spec.issuer ? X509_get_subject_name(spec.issuer) : spec.subject) != 1 ||
-      X509_set_pubkey(cert.get(), spec.subject_key) != 1 ||
-      ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(spec.not_before)) == nullptr ||
-      ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(spec.not_after)) == nullptr)
-    return ossl_error(ErrorKind::internal, "crypto_failed", "cannot fill the certificate");
-
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, spec.issuer ? spec.issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (const auto& [nid, value] : spec.extensions) {
-    X509ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-    if (!ext || X509_add_ext(cert.get(), ext.get(), -1) != 1)
-      return ossl_error(ErrorKind::internal, "crypto_failed", std::string("cannot add extension ") + OBJ_nid2sn(nid) + "=" + value);
-  }
-  if (X509_sign(cert.get(), spec.issuer_key, EVP_sha256()) <= 0)
-    return ossl_error(ErrorKind::internal, "crypto_failed", "cannot sign the certificate");
-  return cert;
-}
 
 struct Issuing {
   DemoIssuer info;
@@ -299,11 +191,11 @@ Result<DemoPkiSummary> generate_demo_pki(const DemoPkiOptions& options) {
     return ossl_error(ErrorKind::internal, "crypto_failed", "RAND_bytes");
   std::mt19937_64 rng(seed);
 
-  auto keys = KeyFactory::create();
+  auto keys = pki::KeyFactory::create();
   if (!keys) return std::move(keys).error();
 
   // Root CA: ECDSA P-256, ten years.
-  auto root_key = keys->ec();
+  auto root_key = keys->generate(pki::KeyAlgorithm::ec_p256);
   if (!root_key) return std::move(root_key).error();
   auto root_name = make_name({{NID_countryName, "UA"},
                               {NID_organizationName, "Trustmon Demo"},
@@ -349,7 +241,7 @@ Result<DemoPkiSummary> generate_demo_pki(const DemoPkiOptions& options) {
     is.info.responder_key = (dir / "ocsp.key").string();
     is.info.certs_dir = certs.string();
 
-    auto ca_key = plan.rsa ? keys->rsa() : keys->ec();
+    auto ca_key = plan.rsa ? keys->generate(pki::KeyAlgorithm::rsa_2048) : keys->generate(pki::KeyAlgorithm::ec_p256);
     if (!ca_key) return std::move(ca_key).error();
     auto ca_name = make_name({{NID_countryName, "UA"},
                               {NID_organizationName, "Trustmon Demo"},
@@ -375,7 +267,7 @@ Result<DemoPkiSummary> generate_demo_pki(const DemoPkiOptions& options) {
     if (auto s = write_cert_and_key(ca->get(), ca_key->get(), is.info.ca_cert, is.info.ca_key); !s)
       return std::move(s).error();
 
-    auto resp_key = plan.rsa ? keys->rsa() : keys->ec();
+    auto resp_key = plan.rsa ? keys->generate(pki::KeyAlgorithm::rsa_2048) : keys->generate(pki::KeyAlgorithm::ec_p256);
     if (!resp_key) return std::move(resp_key).error();
     auto resp_name = make_name({{NID_countryName, "UA"},
                                 {NID_organizationName, "Trustmon Demo"},
@@ -419,7 +311,7 @@ Result<DemoPkiSummary> generate_demo_pki(const DemoPkiOptions& options) {
   for (std::size_t i = 0; i < options.count; ++i) {
     std::size_t which = i % issuing.size();
     Issuing& is = issuing[which];
-    auto ee_key = keys->ec();
+    auto ee_key = keys->generate(pki::KeyAlgorithm::ec_p256);
     if (!ee_key) return std::move(ee_key).error();
     bool organisation = std::uniform_int_distribution<int>(0, 99)(rng) < 30;
     auto name = make_name(person_subject(rng, organisation));

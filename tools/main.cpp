@@ -11,6 +11,7 @@
 #include "tools/cmd_admin.hpp"
 #include "tools/cmd_crl.hpp"
 #include "tools/cmd_testbed.hpp"
+#include "tools/cmd_testca.hpp"
 #include "tools/cmd_tl.hpp"
 #include "tools/commands.hpp"
 #include "tools/demo_pki.hpp"
@@ -288,8 +289,46 @@ int main(int argc, char** argv) {
   crl_check_cmd->add_option("--issuer", crl_check.issuer, "issuer name as configured")->required();
   crl_check_cmd->add_flag("--json", crl_check.json, "print the server's JSON answer instead of the summary");
 
-  // The test-case exchange (cmd_testbed.hpp); the test CA's commands join `testbed` too.
-  auto* testbed_cmd = app.add_subcommand("testbed", "the test bed")->require_subcommand(1);
+  // The test bed (cmd_testca.hpp): test CAs, issuing, faults.
+  auto* testbed_cmd = app.add_subcommand("testbed", "the test bed: test CAs, faults, test cases")->require_subcommand(1);
+  testbed_cmd->add_subcommand("cas", "the test CAs (names, algorithms, certificates)")
+      ->callback([&] { admin_call = AdminCall{"GET", "/api/v1/testca/cas", std::nullopt}; });
+  testbed_cmd->add_subcommand("identities", "the deterministic test identities and their outcomes")
+      ->callback([&] { admin_call = AdminCall{"GET", "/api/v1/testca/identities", std::nullopt}; });
+  TestcaIssueOptions tc_issue;
+  auto* tc_issue_cmd = testbed_cmd->add_subcommand("issue", "issue a test certificate (ingested like any other)");
+  tc_issue_cmd->add_option("--ca", tc_issue.ca, "test CA: test-ecdsa | test-rsa")->required();
+  tc_issue_cmd->add_option("--profile", tc_issue.profile, "ua-qes-natural | ua-qes-representative | ua-qseal")
+      ->capture_default_str();
+  tc_issue_cmd->add_option("--rnokpp", tc_issue.rnokpp, "taxpayer number (10 digits)");
+  tc_issue_cmd->add_option("--edrpou", tc_issue.edrpou, "legal entity code (8 digits)");
+  tc_issue_cmd->add_option("--unzr", tc_issue.unzr, "demographic register number YYYYMMDD-NNNNN");
+  tc_issue_cmd->add_option("--cn", tc_issue.cn, "subject common name");
+  tc_issue_cmd->add_option("--key", tc_issue.key, "key to generate: ec-p256 | rsa-2048")->capture_default_str();
+  tc_issue_cmd->add_option("--csr", tc_issue.csr_file, "PEM certificate request whose key to certify instead");
+  tc_issue_cmd->add_option("--scenario", tc_issue.scenario,
+                           "valid | revoked | on_hold | expired | not_yet_valid | wrong_key_usage | no_qcstatements | "
+                           "duplicate_key | untrusted_issuer");
+  tc_issue_cmd->add_option("--out", tc_issue.out_dir, "write cert.pem, chain.pem and key.pem (0600) here");
+  TestcaFaultOptions tc_fault;
+  auto* tc_fault_cmd = testbed_cmd->add_subcommand("fault", "put a fault in force on a test issuer (or one serial)");
+  tc_fault_cmd->add_option("--target", tc_fault.target, "ocsp | crl | tsa")->capture_default_str();
+  tc_fault_cmd->add_option("--issuer", tc_fault.issuer, "test CA name")->required();
+  tc_fault_cmd->add_option("--fault", tc_fault.fault, "the fault's name (docs/testbed.md)")->required();
+  tc_fault_cmd->add_option("--serial", tc_fault.serial, "one certificate only (hex)");
+  tc_fault_cmd->add_option("--count", tc_fault.count, "requests it applies to");
+  tc_fault_cmd->add_option("--seconds", tc_fault.seconds, "how long it stays in force");
+  tc_fault_cmd->add_option("--ms", tc_fault.ms, "delay: milliseconds");
+  tc_fault_cmd->add_option("--skew-seconds", tc_fault.skew_seconds, "time_skew: seconds (may be negative)");
+  tc_fault_cmd->callback([&] { admin_call = testca_fault(tc_fault); });
+  testbed_cmd->add_subcommand("faults", "the faults in force")
+      ->callback([&] { admin_call = AdminCall{"GET", "/api/v1/testca/faults", std::nullopt}; });
+  std::uint64_t tc_fault_id = 0;
+  auto* tc_remove = testbed_cmd->add_subcommand("fault-remove", "end a fault before its time");
+  tc_remove->add_option("id", tc_fault_id, "fault id")->required();
+  tc_remove->callback(
+      [&] { admin_call = AdminCall{"DELETE", "/api/v1/testca/faults/" + std::to_string(tc_fault_id), std::nullopt}; });
+  // The test-case exchange (cmd_testbed.hpp).
   TestbedCaseFilter tb_filter;
   std::vector<std::string> tb_artefacts;
   std::string tb_file, tb_state, tb_vendor, tb_name, tb_version;
@@ -376,6 +415,7 @@ int main(int argc, char** argv) {
   }
   if (tl_import->parsed()) return cmd_tl_import(**client, tl_name, tl_file, std::cout, std::cerr);
   if (crl_check_cmd->parsed()) return cmd_crl_check(**client, crl_check, std::cout, std::cerr);
+  if (tc_issue_cmd->parsed()) return cmd_testca_issue(**client, tc_issue, std::cout, std::cerr);
   if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
   if (tb_matrix_csv) return cmd_testbed_matrix_csv(**client, *tb_matrix_csv, std::cout, std::cerr);
   if (au_verify->parsed()) return cmd_audit_verify(**client, std::cout, std::cerr);

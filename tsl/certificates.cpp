@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/ossl.hpp"
+#include "common/time.hpp"
 
 namespace trustmon::tsl {
 namespace {
@@ -84,5 +86,38 @@ Result<Bytes> certs_only_p7b(const std::vector<CaCertificate>& certs) {
   OPENSSL_free(der);
   return out;
 }
+
+using nlohmann::json;
+
+std::string cas_json(std::string_view list, std::uint64_t sequence, UnixTime issued,
+                     const std::vector<CaCertificate>& cas, std::string_view href_prefix) {
+  json arr = json::array();
+  for (const auto& ca : cas) {
+    const std::string hex = hex_encode(sha256(ca.der));
+    json e = {{"sha256", hex},
+              {"href", std::string(href_prefix) + hex + ".cer"},
+              {"provider", ca.provider_name},
+              {"service", ca.service_name},
+              {"service_type", ca.service_type},
+              {"status", ca.status},
+              {"status_starting_time", format_rfc3339(ca.status_starting_time)},
+              {"ocsp", ca.ocsp},
+              {"crl", ca.crl},
+              {"tsp", ca.tsp},
+              {"other", ca.other}};
+    if (auto cert = x509_from_der(ca.der)) {
+      e["subject"] = x509_name_text(X509_get_subject_name(cert->get()));
+      auto nb = asn1_time_to_unix(X509_get0_notBefore(cert->get()));
+      auto na = asn1_time_to_unix(X509_get0_notAfter(cert->get()));
+      if (nb) e["not_before"] = format_rfc3339(*nb);
+      if (na) e["not_after"] = format_rfc3339(*na);
+    }
+    arr.push_back(std::move(e));
+  }
+  json doc = {{"list", std::string(list)}, {"sequence", sequence}, {"issued", format_rfc3339(issued)},
+              {"cas", std::move(arr)}};
+  return doc.dump(1, ' ', false, json::error_handler_t::replace);
+}
+
 
 }  // namespace trustmon::tsl

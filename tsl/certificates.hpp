@@ -34,4 +34,11 @@ std::vector<CaCertificate> ca_certificates(const TrustedList& list);
 // PKCS#7 SignedData with no signers holding each distinct certificate once (DER).
 Result<Bytes> certs_only_p7b(const std::vector<CaCertificate>& certs);
 
+// CAs.json (the czo.gov.ua / Diia file beside CACertificates.p7b): {"list","sequence","issued",
+// "cas":[{"sha256","href","provider","service","service_type","status","status_starting_time",
+// "ocsp","crl","tsp","other","subject","not_before","not_after"},…]}; each href is
+// `href_prefix` + the certificate's hex SHA-256 + ".cer".
+std::string cas_json(std::string_view list, std::uint64_t sequence, UnixTime issued,
+                     const std::vector<CaCertificate>& cas, std::string_view href_prefix);
+
 }  // namespace trustmon::tsl

@@ -1,6 +1,8 @@
 // See publisher.hpp.
 #include "tsl/publisher.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/time.hpp"
@@ -65,6 +67,25 @@ Result<PublishedVersion> Publisher::publish_change(std::string_view name, const 
     base = std::move(list);
     changed = std::move(*next);
     list = *changed;
+  }
+  if (!options.excluded_certificates.empty()) {
+    const auto excluded = [&](const DigitalIdentity& identity) {
+      for (const DigitalId& id : identity)
+        if (id.kind == DigitalId::Kind::x509_certificate &&
+            std::find(options.excluded_certificates.begin(), options.excluded_certificates.end(), id.der) !=
+                options.excluded_certificates.end())
+          return true;
+      return false;
+    };
+    for (const auto& tsp : list.providers)
+      for (const auto& svc : tsp.services) {
+        bool named = excluded(svc.digital_identity);
+        if (svc.history)
+          for (const auto& h : *svc.history) named = named || excluded(h.digital_identity);
+        if (named)
+          return make_error(ErrorKind::unprocessable, "tl_test_certificate",
+                            "a test bed certificate may not be published on a trusted list");
+      }
   }
   const std::uint64_t sequence = std::max(last, list.scheme.sequence_number) + 1;
   list.scheme.sequence_number = sequence;

@@ -38,6 +38,9 @@ struct PublishOptions {
   int version = 6;                         // TSLVersionIdentifier to emit (5 or 6)
   UnixTime period = kDefaultPublishPeriod;  // NextUpdate - ListIssueDateTime, seconds
   std::string event_actor;                  // actor of the tl.published event; "" = actor.label()
+  // Certificates no published list may name (the test bed's CAs and TSA): a list whose
+  // service or history names one is refused with "tl_test_certificate".
+  std::vector<Bytes> excluded_certificates;
 };
 
 // The latest NextUpdate TS 119 612 allows for a list issued at `issue`: 6 calendar
@@ -54,7 +57,7 @@ class Publisher {
 
   // Errors: "tl_invalid_name", "tl_not_found" (no model), "tl_invalid_period",
   // "tl_next_update_too_far", "tl_unsupported_version", "tl_sign_failed",
-  // "tl_check_failed", "tl_publish_conflict", "storage_*".
+  // "tl_check_failed", "tl_publish_conflict", "tl_test_certificate", "storage_*".
   Result<PublishedVersion> publish(std::string_view name, const Actor& actor, const PublishOptions& options = {});
 
   // Publishing with a change of the model (an approved change notice): `change` maps the

@@ -64,36 +64,6 @@ Error not_configured() {
   return make_error(ErrorKind::unavailable, "tl_signer_not_configured", "no trusted-list signer is configured ([tl] signer_cert, signer_key)");
 }
 
-std::string cas_json_text(std::string_view list, std::uint64_t sequence, UnixTime issued,
-                          const std::vector<CaCertificate>& cas) {
-  json arr = json::array();
-  for (const auto& ca : cas) {
-    const std::string hex = hex_encode(sha256(ca.der));
-    json e = {{"sha256", hex},
-              {"href", "/certs/ca/" + hex + ".cer"},
-              {"provider", ca.provider_name},
-              {"service", ca.service_name},
-              {"service_type", ca.service_type},
-              {"status", ca.status},
-              {"status_starting_time", format_rfc3339(ca.status_starting_time)},
-              {"ocsp", ca.ocsp},
-              {"crl", ca.crl},
-              {"tsp", ca.tsp},
-              {"other", ca.other}};
-    if (auto cert = x509_from_der(ca.der)) {
-      e["subject"] = x509_name_text(X509_get_subject_name(cert->get()));
-      auto nb = asn1_time_to_unix(X509_get0_notBefore(cert->get()));
-      auto na = asn1_time_to_unix(X509_get0_notAfter(cert->get()));
-      if (nb) e["not_before"] = format_rfc3339(*nb);
-      if (na) e["not_after"] = format_rfc3339(*na);
-    }
-    arr.push_back(std::move(e));
-  }
-  json doc = {{"list", std::string(list)}, {"sequence", sequence}, {"issued", format_rfc3339(issued)},
-              {"cas", std::move(arr)}};
-  return doc.dump(1, ' ', false, json::error_handler_t::replace);
-}
-
 }  // namespace
 
 std::string changes_atom(std::string_view list, const std::vector<PublishedVersion>& versions,
@@ -412,7 +382,7 @@ Result<std::shared_ptr<const Artifacts>> TlService::artifacts(const storage::Rea
   auto p7b = certs_only_p7b(built->cas);
   if (!p7b) return std::move(p7b).error();
   built->p7b = std::move(*p7b);
-  built->cas_json = cas_json_text(name, sequence, built->issued, built->cas);
+  built->cas_json = cas_json(name, sequence, built->issued, built->cas, "/certs/ca/");
   auto versions = list_versions(txn, name);
   if (!versions) return std::move(versions).error();
   auto notices = list_notices(txn, std::nullopt);

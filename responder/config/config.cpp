@@ -268,6 +268,11 @@ const std::vector<Setting>& schema() {
              "# Point extensions; empty = http://<server.listen>."),
       path("crl", "pkcs11_module", &Config::crl_pkcs11_module, "PKCS#11 module of the token holding pkcs11: CRL keys."),
       path("crl", "pin_file", &Config::crl_pin_file, "File holding that token's user PIN (read at start, never logged)."),
+      boolean("testbed", "enabled", &Config::testbed_enabled,
+              "The test bed: test CAs (created at the first start), their OCSP, CRLs and time stamps, fault\n"
+              "# injection and the test-case exchange (docs/testbed.md). Never on a production server."),
+      path("testbed", "dir", &Config::testbed_dir,
+           "Folder of the test CAs' keys and certificates; empty = \"testbed\" beside the storage folder."),
   };
   return settings;
 }

@@ -28,6 +28,9 @@ struct IssuerConfig {
   // the CA). "" = the issuer's provider uploads its CRLs (POST /api/v1/crls).
   std::string crl_key;
   std::string crl_cert;
+  // A test CA of the test bed ([testbed]; never read from the file): its certificates stay out
+  // of the production statistics, trusted list and watches, and it may be faulted.
+  bool test = false;
 };
 
 struct Config {
@@ -123,6 +126,10 @@ struct Config {
   unsigned crl_shards = 0;           // shard CRLs per issuer; 0 = none
   bool crl_expired_certs_on_crl = false;
   std::string crl_base_url;          // "" = http://<server.listen> (0.0.0.0 and :: read as 127.0.0.1)
+
+  // [testbed] the test CAs, their faults and the test-case exchange (docs/testbed.md)
+  bool testbed_enabled = false;
+  std::string testbed_dir;           // "" = "testbed" beside the storage directory
 
   std::vector<IssuerConfig> issuers;
 };

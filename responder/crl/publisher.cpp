@@ -280,6 +280,32 @@ Result<CrlParams> Publisher::params_of(const CrlSigner& signer, UnixTime this_up
   return params;
 }
 
+Result<Bytes> Publisher::build_special(storage::IssuerId issuer, UnixTime as_of, bool expired) {
+  const CrlSigner* signer = nullptr;
+  for (const CrlSigner& s : signers_)
+    if (s.issuer->id == issuer) signer = &s;
+  if (signer == nullptr) return make_error(ErrorKind::not_found, "crl_not_found", "no CRL is built here for that issuer");
+  Bytes next;
+  auto revoked = read_revoked(*signer->issuer, as_of, &next);
+  if (!revoked) return std::move(revoked).error();
+  std::vector<Entry> entries;
+  for (const auto& it : (*revoked)->items)
+    if (it.time <= as_of) entries.push_back((*revoked)->entry(it));
+  const UnixTime this_update = expired ? as_of - 2 * options_.validity : as_of;
+  auto params = params_of(*signer, this_update, this_update + options_.validity);
+  if (!params) return std::move(params).error();
+  // The latest number published (the one before `next`), or 1 before the first.
+  params->number = next;
+  for (auto it = params->number.rbegin(); it != params->number.rend(); ++it) {
+    const bool borrow = *it == 0;
+    --*it;  // decrement with borrow (0x00 - 1 = 0xff, and on to the next octet)
+    if (!borrow) break;
+  }
+  while (params->number.size() > 1 && params->number.front() == 0) params->number.erase(params->number.begin());
+  if (params->number == Bytes{0}) params->number = Bytes{1};
+  return build_crl(*params, entries, *signer->key);
+}
+
 Status Publisher::store(std::size_t index, std::vector<std::shared_ptr<const storage::CrlRecord>> records) {
   const std::string issuer_name = signers_.at(index).issuer->name;
   const storage::IssuerId issuer_id = signers_.at(index).issuer->id;

@@ -113,6 +113,13 @@ class Publisher {
   // Builds and stores issuer `index`'s delta CRL now (after a complete build of this run).
   Status build_delta(std::size_t index);
 
+  // The test bed's CRLs (docs/testbed.md), built on request and never stored: the complete
+  // CRL of the issuer with id `issuer` as of `as_of` (revocations after it left out;
+  // thisUpdate = as_of), or, with `expired`, one whose nextUpdate has passed. It carries the
+  // issuer's latest published CRL number. Error codes: crl_not_found (no CRL is built here
+  // for that issuer), and those of build_crl.
+  Result<Bytes> build_special(storage::IssuerId issuer, UnixTime as_of, bool expired);
+
   PublisherStats stats() const;
   // Prometheus text: trustmon_crl_builds_total, trustmon_crl_delta_builds_total,
   // trustmon_crl_build_failures_total, trustmon_crl_entries, trustmon_crl_build_seconds.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -28,6 +29,12 @@
 
 namespace trustmon::daemon {
 namespace {
+
+// [testbed] dir, or "testbed" beside the storage folder.
+std::string testbed_dir(const config::Config& c) {
+  if (!c.testbed_dir.empty()) return c.testbed_dir;
+  return (std::filesystem::path(c.storage_path).parent_path() / "testbed").string();
+}
 
 // `e` with what failed in front of its message; the code and kind stay.
 Error failed(const std::string& what, Error e) {
@@ -76,10 +83,25 @@ Result<std::vector<crl::CrlSigner>> load_crl_signers(const config::Config& c, co
 
 }  // namespace
 
-Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& c, const Clock& clock) {
-  auto env = storage::Env::open(env_options(c));
-  if (!env) return failed("cannot open storage " + c.storage_path, std::move(env).error());
-  std::unique_ptr<Daemon> d(new Daemon(c, clock, std::move(*env)));
+Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& given, const Clock& clock) {
+  auto env = storage::Env::open(env_options(given));
+  if (!env) return failed("cannot open storage " + given.storage_path, std::move(env).error());
+  std::unique_ptr<Daemon> d(new Daemon(given, clock, std::move(*env)));
+  // The test bed's CAs join the configured issuers (made at the first start).
+  d->config_ = given;
+  std::unique_ptr<testbed::TestPki> test_pki;
+  testbed::TestListFiles test_list;
+  if (given.testbed_enabled) {
+    auto made = testbed::TestPki::open(testbed_dir(given), clock.now());
+    if (!made) return failed("cannot open the test bed's PKI", std::move(made).error());
+    test_pki = std::make_unique<testbed::TestPki>(std::move(*made));
+    for (auto& ic : test_pki->issuer_configs()) d->config_.issuers.push_back(std::move(ic));
+    auto list = testbed::make_test_list(*test_pki, crl_options(d->config_).base_url, clock.now());
+    if (!list) return failed("cannot make the test trusted list", std::move(list).error());
+    test_list = std::move(*list);
+    log().warn("the test bed is enabled ([testbed]): test CAs in {}", test_pki->dir());
+  }
+  const config::Config& c = d->config_;
   // From here on a failure returns through ~Daemon, which stops what the store stage started.
   if (Status s = d->watches_.load(); !s) return failed("cannot load the watches", std::move(s).error());
   ocsp::ResponderTable responders;  // filled as the issuers load
@@ -110,7 +132,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& c, const Cloc
   }
   d->services_ = std::make_unique<Services>(*d, c, std::move(*issuers), std::move(responders), ocsp_settings,
                                             std::move(*crl_signers), std::move(*tl_checker), std::move(*tl_signer),
-                                            std::move(*calendar), std::move(code_lists));
+                                            std::move(*calendar), std::move(code_lists), std::move(test_pki),
+                                            std::move(test_list));
   return d;
 }
 
@@ -140,7 +163,8 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
                            ocsp::ResponderTable responder_table, ocsp::OcspOptions ocsp_options,
                            std::vector<crl::CrlSigner> crl_signers, tsl::TlChecker checker,
                            std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
-                           stats::CodeLists code_list_set)
+                           stats::CodeLists code_list_set, std::unique_ptr<testbed::TestPki> test_bed,
+                           testbed::TestListFiles test_list)
     : issuers(std::move(issuer_set)),
       responders(std::move(responder_table)),
       ocsp_settings(ocsp_options),
@@ -168,6 +192,12 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,
                  [&] {
                    tsl::TlServiceOptions o = tl_options(c);
+                   if (test_bed) {  // the production list never names the test bed (test_pki is set later)
+                     for (const auto& ca : test_bed->cas())
+                       o.publish.excluded_certificates.push_back(x509_der(ca.ca.cert.get()));
+                     o.publish.excluded_certificates.push_back(x509_der(test_bed->tsa().cert.get()));
+                     o.publish.excluded_certificates.push_back(x509_der(test_bed->root().cert.get()));
+                   }
                    // The statistics' key-storage default per issuer follows the list.
                    o.on_change = [this, &env = *d.env_, name = c.tl_name] {
                      auto txn = storage::ReadTxn::begin(env);
@@ -191,11 +221,32 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       limiter(rate_limit(c)),
       api{access_service, limiter, d.feed_, issuers, d.clock_, {}},
       worker_states(*d.env_),
+      test_pki(std::move(test_bed)),
+      faults(test_pki ? std::make_unique<testbed::FaultBoard>(issuers, responders) : nullptr),
+      delayed_replies(test_pki ? std::make_unique<routes::DelayedReplies>() : nullptr),
       testcase_service(d.writer_, d.clock_),
       server(server_options(c), http::Router{}) {
   http::Router& router = server.router();
-  routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters);
-  routes::add_crl_routes(router, issuers, d.clock_);
+  std::vector<storage::IssuerId> test_issuers;
+  for (const pki::Issuer* i : issuers.all())
+    if (i->test) test_issuers.push_back(i->id);
+  counting.exclude_issuers(test_issuers);  // test certificates never count
+  responder.set_special(faults.get());
+  routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters,
+                          delayed_replies.get());
+  routes::SpecialCrl special_crl;
+  if (faults) {
+    special_crl = [this, &clock = d.clock_](const pki::Issuer& issuer,
+                                            std::optional<UnixTime> at) -> std::optional<Result<Bytes>> {
+      const UnixTime now = clock.now();
+      const testbed::CrlFault fault = faults->draw_crl(issuer.id, now);
+      if (fault == testbed::CrlFault::none && !at) return std::nullopt;
+      auto der = crl_publisher.build_special(issuer.id, at.value_or(now), fault == testbed::CrlFault::expired_next_update);
+      if (der && fault == testbed::CrlFault::bad_signature && !der->empty()) der->back() ^= 0x01;  // the signature's last octet
+      return der;
+    };
+  }
+  routes::add_crl_routes(router, issuers, d.clock_, std::move(special_crl));
   api_routes = routes::add_api_routes(router, cert_registry, search, api);
   crl_check_routes = routes::add_crl_check_routes(router, api, *d.env_);
   stats_routes = routes::add_stats_routes(router, api, *d.env_, d.writer_, counting,
@@ -208,6 +259,9 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   testcase_routes = routes::add_testcase_routes(router, api, *d.env_, testcase_service);
   routes::add_events_routes(router, api, &d.watches_);
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
+  if (test_pki)
+    testca_routes = routes::add_testca_routes(router, api, *d.env_, d.writer_, cert_registry, *test_pki, *faults,
+                                              std::move(test_list), crl_options(c).base_url);
 
   worker_states.attach(server);
   // Streams and long polls end when stopping begins, so the drain does not wait for them.
@@ -309,6 +363,8 @@ void Daemon::stop() {
     services_->csr_routes.reset();
     services_->crl_check_routes.reset();
     services_->stats_routes.reset();
+    services_->testca_routes.reset();
+    if (services_->delayed_replies) services_->delayed_replies->stop();
   }
   if (!tl_stopped) {
     // A trusted-list job outlived its grace and still uses the storage and the services:

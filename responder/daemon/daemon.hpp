@@ -52,6 +52,11 @@
 #include "responder/routes/stats_report_routes.hpp"
 #include "responder/routes/stats_routes.hpp"
 #include "responder/routes/testcase_routes.hpp"
+#include "responder/routes/delayed_replies.hpp"
+#include "responder/routes/testca_routes.hpp"
+#include "responder/testbed/faults.hpp"
+#include "responder/testbed/test_list.hpp"
+#include "responder/testbed/test_pki.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/watch/dispatcher.hpp"
 #include "responder/watch/service.hpp"
@@ -86,7 +91,8 @@ class Daemon {
     Services(Daemon& daemon, const config::Config& c, pki::IssuerSet issuer_set, ocsp::ResponderTable responder_table,
              ocsp::OcspOptions ocsp_options, std::vector<crl::CrlSigner> crl_signers,
              tsl::TlChecker checker, std::optional<tsl::TlSigner> signer, stats::Calendar calendar,
-             stats::CodeLists code_lists);
+             stats::CodeLists code_lists, std::unique_ptr<testbed::TestPki> test_pki,
+             testbed::TestListFiles test_list);
 
     pki::IssuerSet issuers;
     ocsp::ResponderTable responders;  // each issuer's OCSP responder keys, by issuer id
@@ -118,6 +124,11 @@ class Daemon {
     std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
     std::shared_ptr<routes::StatsRoutes> stats_routes;         // query threads
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
+    // The test bed ([testbed] enabled; all null otherwise).
+    std::unique_ptr<testbed::TestPki> test_pki;
+    std::unique_ptr<testbed::FaultBoard> faults;
+    std::unique_ptr<routes::DelayedReplies> delayed_replies;  // thread: the delay fault's answers
+    std::shared_ptr<routes::TestcaRoutes> testca_routes;      // issuing threads
     testcases::TestcaseService testcase_service;  // test cases, products, submissions, campaigns
     std::shared_ptr<routes::TestcaseRoutes> testcase_routes;  // test-case bodies, matrix and artefact threads
     http::Server server;                      // worker threads, run by run()
@@ -128,6 +139,8 @@ class Daemon {
 
   std::string listen_;
   std::string storage_path_;
+  // The configuration with the test bed's issuers added ([testbed] enabled).
+  config::Config config_;
   const Clock& clock_;
   // The store stage, in construction order.
   std::unique_ptr<storage::Env> env_;

@@ -71,16 +71,16 @@ bool Responder::take_signing_token(storage::IssuerId issuer, UnixTime now) const
   return true;
 }
 
-Answer Responder::answer(ByteView request_der, const storage::ReadTxn& txn) const noexcept {
+Answer Responder::answer(ByteView request_der, const storage::ReadTxn& txn, std::optional<UnixTime> at) const noexcept {
   try {
-    return answer_impl(request_der, txn);
+    return answer_impl(request_der, txn, at);
   } catch (...) {
     // Only allocation failures can get here; the constant answer allocates nothing.
     return error_answer(Outcome::exception);
   }
 }
 
-Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn) const {
+Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn, std::optional<UnixTime> at) const {
   if (request_der.empty() || request_der.size() > options_.max_request_bytes) return error_answer(Outcome::malformed);
   ParsedRequest req;
   if (const char* why = parse_request(request_der, options_.max_certids, req)) {
@@ -93,6 +93,14 @@ Answer Responder::answer_impl(ByteView request_der, const storage::ReadTxn& txn)
 
   const UnixTime now = clock_.now();
   const bool echo = options_.echo_nonce && req.nonce.has_value();
+  if (special_ != nullptr && special_->covers(issuer->id)) {
+    const FaultDraw fault = special_->draw(issuer->id, req.certids[0].serial, now);
+    if (fault.fault != OcspFault::none || at) {
+      std::optional<ByteView> nonce;
+      if (req.nonce) nonce = req.nonce_extn_value;  // a test answer always echoes
+      return answer_special(*issuer, req.certids.view(), nonce, now, at, fault, txn);
+    }
+  }
   Outcome why_live = echo ? Outcome::live_nonce : Outcome::live_multiple;
   if (req.certids.size() == 1 && !echo) {
     Answer a;
@@ -209,52 +217,58 @@ Answer Responder::kept_or_live(const ResponderKeys& issuer, const CertIdRef& cer
   return serve(std::move(served), why_live);
 }
 
-Answer Responder::sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids,
-                            std::optional<ByteView> nonce, UnixTime now, const storage::ReadTxn& txn,
-                            Outcome why_live) const {
-  if (!take_signing_token(issuer.id, now)) return error_answer(Outcome::signing_budget);
+Outcome Responder::collect_statuses(const ResponderKeys& issuer, std::span<const CertIdRef> certids, UnixTime now,
+                                    const storage::ReadTxn& txn, std::optional<UnixTime> as_of, Statuses& out) const {
   const UnixTime this_update = now - options_.backdate;
-  UnixTime next_update = std::numeric_limits<UnixTime>::max();  // the earliest of the singles'
-
-  std::vector<SingleStatus> statuses;
-  statuses.reserve(certids.size());
-  bool extended_revoke = false;
+  out.next_update = std::numeric_limits<UnixTime>::max();  // the earliest of the singles'
+  out.singles.reserve(certids.size());
   for (const CertIdRef& c : certids) {
     const Bytes key = storage::encode_cert_key(issuer.id, c.serial);
     auto got = txn.get(storage::Table::certs, key);
     if (!got) {
       log_fault(clock_, got.error());
-      return error_answer(Outcome::storage_fault);
+      return Outcome::storage_fault;
     }
     if (got->has_value()) {
       auto record = storage::decode_cert(**got);
       if (!record) {
         log_fault(clock_, record.error());
-        return error_answer(Outcome::storage_fault);
+        return Outcome::storage_fault;
       }
       const ResponseWindow window = response_window(issuer, *record, c.serial, options_, now, false);
-      statuses.push_back(status_from_record(c.der, *record, window));
-      next_update = std::min(next_update, window.next_update);
+      SingleStatus s = status_from_record(c.der, *record, window);
+      if (as_of && s.state == CertState::revoked && s.revocation_time > *as_of) {
+        s.state = CertState::good;  // not yet revoked at that time
+        s.reason = storage::kNoReason;
+        s.invalidity_date = 0;
+      }
+      out.singles.push_back(s);
+      out.next_update = std::min(out.next_update, window.next_update);
       continue;
     }
     SingleStatus s;
     s.certid_der = c.der;
     s.this_update = this_update;
     s.next_update = this_update + options_.validity;
-    next_update = std::min(next_update, s.next_update);
+    out.next_update = std::min(out.next_update, s.next_update);
     if (options_.unknown_as_revoked) {
       // RFC 6960 §2.2: a serial never issued is "revoked", certificateHold, at the epoch,
       // with the extended-revoke extension telling clients what that means.
       s.state = CertState::revoked;
       s.revocation_time = 0;
       s.reason = 6;  // certificateHold
-      extended_revoke = true;
+      out.extended_revoke = true;
     } else {
       s.state = CertState::unknown;
     }
-    statuses.push_back(s);
+    out.singles.push_back(s);
   }
-  auto der = sign_response(issuer, statuses, nonce, now, extended_revoke);
+  return Outcome::live_nonce;  // any live outcome: collected
+}
+
+Answer Responder::signed_answer(const ResponderKeys& signer, const Statuses& statuses, std::optional<ByteView> nonce,
+                                UnixTime now, Outcome why_live) const {
+  auto der = sign_response(signer, statuses.singles, nonce, now, statuses.extended_revoke);
   if (!der) {
     log_fault(clock_, der.error());
     return error_answer(Outcome::signing_fault);
@@ -264,10 +278,79 @@ Answer Responder::sign_live(const ResponderKeys& issuer, std::span<const CertIdR
   a.owned = std::move(*der);
   a.body = a.owned;
   a.produced_at = now;
-  a.this_update = this_update;
-  a.next_update = next_update;
+  a.this_update = now - options_.backdate;
+  a.next_update = statuses.next_update;
   a.cacheable = !nonce;
   if (a.cacheable) a.etag_source = etag_source_of(a.body);
+  return a;
+}
+
+Answer Responder::sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids,
+                            std::optional<ByteView> nonce, UnixTime now, const storage::ReadTxn& txn,
+                            Outcome why_live) const {
+  if (!take_signing_token(issuer.id, now)) return error_answer(Outcome::signing_budget);
+  Statuses statuses;
+  if (Outcome o = collect_statuses(issuer, certids, now, txn, std::nullopt, statuses); !is_live(o))
+    return error_answer(o);
+  return signed_answer(issuer, statuses, nonce, now, why_live);
+}
+
+Answer Responder::answer_special(const ResponderKeys& issuer, std::span<const CertIdRef> certids,
+                                 std::optional<ByteView> nonce, UnixTime now, std::optional<UnixTime> at,
+                                 FaultDraw fault, const storage::ReadTxn& txn) const {
+  switch (fault.fault) {
+    case OcspFault::try_later: return error_answer(Outcome::signing_budget);
+    case OcspFault::internal_error: return error_answer(Outcome::signing_fault);
+    case OcspFault::unauthorized: return error_answer(Outcome::unknown_issuer);
+    default: break;
+  }
+  const UnixTime when = at.value_or(now);
+  const ResponderKeys* signer = &issuer;
+  if (fault.fault == OcspFault::wrong_signer) {
+    signer = special_->wrong_signer(issuer.id);
+    if (signer == nullptr) return error_answer(Outcome::signing_fault);
+  }
+  // The statuses as the production path makes them (as of `when`), then bent by the fault.
+  Statuses statuses;
+  if (Outcome o = collect_statuses(issuer, certids, when, txn, when, statuses); !is_live(o)) return error_answer(o);
+  std::vector<Bytes> other_certids;
+  other_certids.reserve(certids.size());
+  for (std::size_t i = 0; i < certids.size(); ++i) {
+    SingleStatus& s = statuses.singles[i];
+    if (fault.fault == OcspFault::wrong_certid) {
+      Bytes other(certids[i].serial.begin(), certids[i].serial.end());
+      other.back() ^= 0x01;
+      other_certids.push_back(build_certid_der(certids[i].alg, issuer, other));
+      s.certid_der = other_certids.back();
+    } else if (fault.fault == OcspFault::stale_next_update) {
+      s.this_update = when - 2 * options_.validity;
+      s.next_update = when - options_.validity;
+    } else if (fault.fault == OcspFault::future_this_update) {
+      s.this_update = when + 3600 + options_.clock_skew;
+      s.next_update = s.this_update + options_.validity;
+    }
+  }
+  // A nonce the client never sent: the extnValue of a 16-octet nonce of 0x5a octets.
+  static constexpr std::uint8_t kWrongNonce[] = {0x04, 0x10, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+                                                 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a};
+  if (fault.fault == OcspFault::nonce_missing) nonce.reset();
+  if (fault.fault == OcspFault::nonce_wrong) nonce = ByteView(kWrongNonce);
+  Answer a = signed_answer(*signer, statuses, nonce, when, Outcome::live_testbed);
+  if (!is_live(a.outcome)) return a;
+  if (fault.fault == OcspFault::unsigned_response) {
+    if (auto sig = response_signature(a.owned)) {
+      const auto offset = static_cast<std::size_t>(sig->data() - a.owned.data());
+      std::fill(a.owned.begin() + static_cast<std::ptrdiff_t>(offset),
+                a.owned.begin() + static_cast<std::ptrdiff_t>(offset + sig->size()), std::uint8_t{0});
+    }
+  } else if (fault.fault == OcspFault::truncated) {
+    a.owned.resize(a.owned.size() / 2);
+  } else if (fault.fault == OcspFault::delay) {
+    a.delay_ms = fault.delay_ms;
+  }
+  a.body = a.owned;
+  a.cacheable = false;  // neither kept nor cached: the next request may be answered otherwise
+  a.etag_source = {};
   return a;
 }
 

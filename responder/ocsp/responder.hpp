@@ -34,6 +34,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
@@ -41,6 +42,7 @@
 #include "responder/ocsp/options.hpp"
 #include "responder/ocsp/request.hpp"
 #include "responder/ocsp/signer.hpp"
+#include "responder/ocsp/special.hpp"
 #include "storage/lmdb.hpp"
 
 namespace trustmon::ocsp {
@@ -58,6 +60,7 @@ enum class Outcome : std::uint8_t {
   live_undecodable,     // the stored record does not decode
   live_stale,           // outside its freshness window
   live_status_changed,  // certs no longer states what it states (or holds no record)
+  live_testbed,         // a test issuer's answer as of another time, or with a fault (special.hpp)
   malformed,            // malformedRequest: empty, too large, or refused by the parser
                         // (its reason is logged at debug)
   unsupported_hash,     // unauthorized: a CertID hash algorithm we do not support
@@ -70,9 +73,9 @@ enum class Outcome : std::uint8_t {
 };
 inline constexpr std::size_t kOutcomeCount = static_cast<std::size_t>(Outcome::exception) + 1;
 
-constexpr bool is_live(Outcome o) noexcept { return o >= Outcome::live_nonce && o <= Outcome::live_status_changed; }
+constexpr bool is_live(Outcome o) noexcept { return o >= Outcome::live_nonce && o <= Outcome::live_testbed; }
 constexpr ResponseStatus status_of(Outcome o) noexcept {
-  if (o <= Outcome::live_status_changed) return ResponseStatus::successful;
+  if (o <= Outcome::live_testbed) return ResponseStatus::successful;
   if (o == Outcome::malformed) return ResponseStatus::malformed_request;
   if (o <= Outcome::mixed_issuers) return ResponseStatus::unauthorized;
   if (o == Outcome::signing_budget) return ResponseStatus::try_later;
@@ -101,6 +104,8 @@ struct Answer {
   // tail would be the embedded responder certificate, the same in every response of a
   // delegated issuer). A view into `body`, found with the answer; empty unless cacheable.
   ByteView etag_source;
+  // The test bed's delay fault: the route sends the answer this late.
+  std::uint32_t delay_ms = 0;
 
   ResponseStatus status() const noexcept { return status_of(outcome); }
 };
@@ -112,13 +117,21 @@ class Responder {
   // every worker thread at once.
   Responder(const ResponderTable& issuers, OcspOptions options, const Clock& clock, AnswerKeeper* keeper = nullptr);
 
-  // `txn` must be active (inside a ReadScope) and stay so while `body` is used.
-  Answer answer(ByteView request_der, const storage::ReadTxn& txn) const noexcept;
+  // `txn` must be active (inside a ReadScope) and stay so while `body` is used. `at`: answer
+  // as of that time (the test bed's time travel; honoured for test issuers only).
+  Answer answer(ByteView request_der, const storage::ReadTxn& txn,
+                std::optional<UnixTime> at = std::nullopt) const noexcept;
+  // The test bed's hook (special.hpp); set before the first request, must outlive this.
+  void set_special(const SpecialAnswers* special) noexcept { special_ = special; }
 
   const OcspOptions& options() const noexcept { return options_; }
 
  private:
-  Answer answer_impl(ByteView request_der, const storage::ReadTxn& txn) const;
+  Answer answer_impl(ByteView request_der, const storage::ReadTxn& txn, std::optional<UnixTime> at) const;
+  // A test issuer's answer: as of `at` and/or with `fault` (special.hpp); never kept or cached.
+  Answer answer_special(const ResponderKeys& issuer, std::span<const CertIdRef> certids,
+                        std::optional<ByteView> nonce, UnixTime now, std::optional<UnixTime> at, FaultDraw fault,
+                        const storage::ReadTxn& txn) const;
   // Step 2: the one issuer all CertIDs name, or nullptr with the unauthorized outcome
   // in `refusal`.
   const ResponderKeys* select_issuer(std::span<const CertIdRef> certids, Outcome& refusal) const noexcept;
@@ -133,6 +146,18 @@ class Responder {
   // budget; `why_live` becomes the answer's outcome.
   Answer sign_live(const ResponderKeys& issuer, std::span<const CertIdRef> certids, std::optional<ByteView> nonce,
                    UnixTime now, const storage::ReadTxn& txn, Outcome why_live) const;
+  // The SingleResponses of `certids` as the status data gives them at `now`; with `as_of`,
+  // revocations after that time are not yet in force. A live outcome when collected,
+  // storage_fault otherwise.
+  struct Statuses {
+    std::vector<SingleStatus> singles;
+    UnixTime next_update = 0;  // the earliest of the singles'
+    bool extended_revoke = false;
+  };
+  Outcome collect_statuses(const ResponderKeys& issuer, std::span<const CertIdRef> certids, UnixTime now,
+                           const storage::ReadTxn& txn, std::optional<UnixTime> as_of, Statuses& out) const;
+  Answer signed_answer(const ResponderKeys& signer, const Statuses& statuses, std::optional<ByteView> nonce,
+                       UnixTime now, Outcome why_live) const;
   // A stored or kept response may be served: it does not expire in transit (fresh_margin)
   // and is not from the future (clock_skew).
   bool servable(UnixTime this_update, UnixTime next_update, UnixTime now) const noexcept;
@@ -149,6 +174,7 @@ class Responder {
   OcspOptions options_;
   const Clock& clock_;
   AnswerKeeper* keeper_;
+  const SpecialAnswers* special_ = nullptr;
   // One per issuer, built in the constructor (the map itself is never modified after).
   std::unordered_map<storage::IssuerId, std::unique_ptr<Budget>> budgets_;
 };

@@ -69,7 +69,7 @@ Result<Sha256> issuer_identity(const X509* ca) {
   return sha256(data);
 }
 
-Result<const Issuer*> IssuerSet::add(storage::IssuerId id, std::string name, X509Ptr ca) {
+Result<const Issuer*> IssuerSet::add(storage::IssuerId id, std::string name, X509Ptr ca, bool test) {
   if (!ca)
     return make_error(ErrorKind::invalid, "issuer_invalid", "issuer " + name + " has no CA certificate");
   if (find_by_id(id) != nullptr)
@@ -91,6 +91,7 @@ Result<const Issuer*> IssuerSet::add(storage::IssuerId id, std::string name, X50
   issuer->id = id;
   issuer->name = std::move(name);
   issuer->ca = std::move(ca);
+  issuer->test = test;
   issuers_.push_back(std::move(issuer));
   return issuers_.back().get();
 }

@@ -43,6 +43,9 @@ struct Issuer {
   Sha256 identity{};
   Bytes subject_der;         // the CA's subject Name as encoded in its certificate
   std::optional<Bytes> ski;  // subjectKeyIdentifier octets, when the CA has the extension
+  // A test bed CA (config::IssuerConfig::test): its certificates stay out of the production
+  // statistics, trusted list and watches, and only its answers may be faulted.
+  bool test = false;
 
   const X509_NAME* subject() const noexcept { return X509_get_subject_name(ca.get()); }
   EVP_PKEY* public_key() const noexcept { return X509_get0_pubkey(ca.get()); }
@@ -70,7 +73,7 @@ class IssuerSet {
 
   // Error codes: issuer_invalid (no CA certificate, or one that does not encode),
   // issuer_duplicate (the id or the name is taken).
-  Result<const Issuer*> add(storage::IssuerId id, std::string name, X509Ptr ca);
+  Result<const Issuer*> add(storage::IssuerId id, std::string name, X509Ptr ca, bool test = false);
 
   const Issuer* find_by_id(storage::IssuerId id) const noexcept;
   const Issuer* find_by_name(std::string_view name) const noexcept;

@@ -64,7 +64,7 @@ Result<IssuerSet> load_issuers(const std::vector<config::IssuerConfig>& issuers,
       to_write.push_back(record);
     }
     bool self_signed_responses = X509_cmp(ca->get(), responder->get()) == 0;
-    auto issuer = set.add(record.id, c.name, std::move(*ca));
+    auto issuer = set.add(record.id, c.name, std::move(*ca), c.test);
     if (!issuer) return issuer_error(c, issuer.error());
     if (!responders) continue;
     if (Status s = responders(**issuer, self_signed_responses ? nullptr : std::move(*responder), std::move(*key)); !s)

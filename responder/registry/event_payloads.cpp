@@ -15,6 +15,7 @@ std::string certificate_fields(const IssuedFields& f) {
   out += ",\"serial\":\"" + f.serial_hex + "\",\"sha256\":\"" + f.sha256_hex + "\",\"spki_sha256\":\"" +
          hex_encode(f.spki) + "\"";
   if (!f.signature_checked) out += ",\"signature_checked\":false";
+  if (f.test) out += ",\"test\":true";
   out += ",\"attributes\":";
   append_attributes_json(out, f.attributes ? *f.attributes : std::vector<Attribute>{});
   return out;
@@ -61,12 +62,16 @@ std::string revoked_payload(const RevokedFields& f) {
     key("spki_sha256");
     append_json_string(out, hex_encode(*f.spki));
   }
+  if (f.test) {
+    key("test");
+    out += "true";
+  }
   out.push_back('}');
   return out;
 }
 
 std::string released_payload(std::string_view issuer, std::string_view serial_hex,
-                             const std::optional<std::string>& sha256_hex) {
+                             const std::optional<std::string>& sha256_hex, bool test) {
   std::string out = "{\"issuer\":";
   append_json_string(out, issuer);
   out += ",\"serial\":";
@@ -75,6 +80,7 @@ std::string released_payload(std::string_view issuer, std::string_view serial_he
     out += ",\"sha256\":";
     append_json_string(out, *sha256_hex);
   }
+  if (test) out += ",\"test\":true";
   out += '}';
   return out;
 }

@@ -8,6 +8,7 @@
 //   certificate.revoked     {["attributes"],["invalidity_date"],"issuer","reason","revocation_time",
 //                            "serial"[,"sha256"[,"spki_sha256"]]}   (keys in this order)
 //   certificate.released    {"issuer","serial"[,"sha256"]}   (a hold released)
+//   (the certificate events of a test bed issuer end with "test":true)
 //   crl.published           {"issuer","number","source","this_update"[,"next_update"],"entries","sha256"
 //                            [,"scope"[,"shard"][,"base"]]}
 //   crl.discrepancy         {"issuer"[,"number"],"this_update",<comparison members>}   (an uploaded
@@ -42,6 +43,7 @@ struct IssuedFields {
   Sha256 spki{};
   bool signature_checked = true;
   const std::vector<Attribute>* attributes = nullptr;  // without the sha256 attribute
+  bool test = false;  // a test bed issuer's: "test":true (kept out of production watches)
 };
 
 // The certificate's fields as an unterminated JSON object ("{...", no closing brace): the
@@ -61,12 +63,13 @@ struct RevokedFields {
   // When the certificate's DER is stored and walks: its key fingerprint and attributes.
   std::optional<Sha256> spki;
   const std::vector<Attribute>* attributes = nullptr;
+  bool test = false;  // a test bed issuer's: "test":true last
 };
 std::string revoked_payload(const RevokedFields& f);
 
 // What a certificate.released event says (a certificateHold lifted).
 std::string released_payload(std::string_view issuer, std::string_view serial_hex,
-                             const std::optional<std::string>& sha256_hex);
+                             const std::optional<std::string>& sha256_hex, bool test = false);
 
 // What a crl.published event says (number in decimal, source "uploaded" or "built").
 struct CrlPublishedFields {

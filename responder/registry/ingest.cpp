@@ -200,7 +200,7 @@ Registry::PreparedCert Registry::prepare_cert(const Bytes& der) const {
   // the top-level "sha256".
   std::erase_if(attributes, [](const Attribute& a) { return a.kind == AttrKind::sha256; });
   p.payload = certificate_fields(
-      {p.issuer->name, p.serial_hex, p.sha256_hex, p.spki, p.record.signature_checked, &attributes});
+      {p.issuer->name, p.serial_hex, p.sha256_hex, p.spki, p.record.signature_checked, &attributes, p.issuer->test});
   return p;
 }
 

@@ -84,7 +84,7 @@ namespace {
 Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspResponseRecord& good_response,
                     const std::string& issuer_name, const std::optional<ByteView>& existing, ItemOutcome& out,
                     const std::string& actor_label, UnixTime now, const KeyLedger* key_ledger,
-                    const stats::Counting* counting, storage::IssuerId issuer, stats::Deltas& deltas) {
+                    const stats::Counting* counting, const pki::Issuer& issuer, stats::Deltas& deltas) {
   std::optional<storage::CertRecord> old;
   if (existing) {
     auto decoded = storage::decode_cert(*existing);
@@ -96,7 +96,7 @@ Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspRes
     return {};
   }
   if (counting != nullptr) {
-    auto facts = stats_facts(txn, *counting, issuer, *old);
+    auto facts = stats_facts(txn, *counting, issuer.id, *old);
     if (!facts) return std::move(facts).error();
     counting->rules().released(deltas, *facts, now);
   }
@@ -123,7 +123,7 @@ Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspRes
     }
   }
   auto seq = storage::append_event(
-      txn, {"certificate.released", actor_label, released_payload(issuer_name, out.serial_hex, sha256_hex), now});
+      txn, {"certificate.released", actor_label, released_payload(issuer_name, out.serial_hex, sha256_hex, issuer.test), now});
   if (!seq) return std::move(seq).error();
   out.status = ItemStatus::released;
   return {};
@@ -320,7 +320,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
       if (!existing) return std::move(existing).error();
       if (p.release) {
         Status s = release_hold(txn, p.key, *p.response, p.issuer_name, *existing, out, actor_label, now, key_ledger,
-                                counting, p.issuer->id, deltas);
+                                counting, *p.issuer, deltas);
         if (!s) return s;
         continue;
       }
@@ -374,7 +374,8 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
                              record.invalidity_date,
                              std::nullopt,
                              std::nullopt,
-                             nullptr};
+                             nullptr,
+                             p.issuer->test};
         std::optional<RevokedDetails> details;
         if (record.has_der) {
           fields.sha256_hex = hex_encode(record.cert_sha256);

@@ -54,9 +54,10 @@ class LatestCache {
 };
 
 struct Context {
-  Context(const pki::IssuerSet& i, const Clock& c) : issuers(i), clock(c) {}
+  Context(const pki::IssuerSet& i, const Clock& c, SpecialCrl s) : issuers(i), clock(c), special(std::move(s)) {}
   const pki::IssuerSet& issuers;
   const Clock& clock;
+  SpecialCrl special;
   LatestCache latest;
 };
 
@@ -144,6 +145,28 @@ void serve_latest(http::Request& req, Context& ctx, const pki::Issuer& issuer, s
       });
 }
 
+// A test issuer's CRL as of `?at=`, or with a fault in force (SpecialCrl); false when the
+// stored CRL is the answer.
+bool serve_special(http::Request& req, Context& ctx, const pki::Issuer& issuer) {
+  std::optional<UnixTime> at;
+  if (auto text = req.query("at")) {
+    at = parse_rfc3339(*text);
+    if (!at) {
+      req.reply_error(400, "query_invalid", "at must be an RFC 3339 time");
+      return true;
+    }
+  }
+  auto special = ctx.special(issuer, at);
+  if (!special) return false;
+  if (!*special) {
+    req.reply_error(special->error());
+    return true;
+  }
+  req.note("crl", "testbed");
+  req.reply(200, "application/pkix-crl", **special, {{"Cache-Control", "no-store"}});
+  return true;
+}
+
 // GET /crl/{file}: "<issuer>.crl" is the issuer's latest complete CRL, "<issuer>.delta.crl"
 // its latest delta CRL.
 void handle_latest(http::Request& req, Context& ctx) {
@@ -159,7 +182,9 @@ void handle_latest(http::Request& req, Context& ctx) {
     return;
   }
   const pki::Issuer* issuer = issuer_named(req, ctx, file.substr(0, file.size() - kSuffix.size()));
-  if (issuer != nullptr) serve_latest(req, ctx, *issuer, storage::kCompleteCrl, "no CRL is published for this issuer yet");
+  if (issuer == nullptr) return;
+  if (issuer->test && ctx.special && serve_special(req, ctx, *issuer)) return;
+  serve_latest(req, ctx, *issuer, storage::kCompleteCrl, "no CRL is published for this issuer yet");
 }
 
 // GET /crl/{issuer}/{file}: "<shard>.crl" (decimal, from 0) is the issuer's shard CRL.
@@ -201,8 +226,8 @@ void handle_history(http::Request& req, const Context& ctx) {
 
 }  // namespace
 
-void add_crl_routes(http::Router& router, const pki::IssuerSet& issuers, const Clock& clock) {
-  auto ctx = std::make_shared<Context>(issuers, clock);
+void add_crl_routes(http::Router& router, const pki::IssuerSet& issuers, const Clock& clock, SpecialCrl special) {
+  auto ctx = std::make_shared<Context>(issuers, clock, std::move(special));
   router.add(http::Method::Get, "/crl/{file}", [ctx](http::Request& req) { handle_latest(req, *ctx); },
              http::kEssentialRoute);
   router.add(http::Method::Get, "/crl/{issuer}/{file}", [ctx](http::Request& req) { handle_shard(req, *ctx); },

@@ -14,12 +14,21 @@
 // by number is copied into its reply).
 #pragma once
 
+#include <functional>
+#include <optional>
+
 #include "common/clock.hpp"
 #include "responder/http/router.hpp"
 #include "responder/pki/issuer_set.hpp"
 
 namespace trustmon::routes {
 
-void add_crl_routes(http::Router& router, const pki::IssuerSet& issuers, const Clock& clock);
+// The test bed's CRLs (testbed/faults.hpp, crl::Publisher::build_special): asked for a test
+// issuer's latest complete CRL with the `?at=RFC3339` of a GET, or when a CRL fault is in
+// force; returns the DER to send (uncached), or nullopt for the stored CRL.
+using SpecialCrl =
+    std::function<std::optional<Result<Bytes>>(const pki::Issuer& issuer, std::optional<UnixTime> at)>;
+
+void add_crl_routes(http::Router& router, const pki::IssuerSet& issuers, const Clock& clock, SpecialCrl special = {});
 
 }  // namespace trustmon::routes

@@ -5,6 +5,7 @@
 #include "common/metrics.hpp"
 #include "common/time.hpp"
 #include "responder/ocsp/signer.hpp"
+#include "responder/routes/delayed_replies.hpp"
 #include "responder/routes/http_cache.hpp"
 #include "responder/routes/worker_state.hpp"
 
@@ -39,6 +40,7 @@ struct Context {
   std::size_t max_request_bytes;
   const Clock& clock;
   OcspCounters& counters;
+  DelayedReplies* delayed;
 };
 
 void reply_constant(http::Request& req, Context& ctx, ocsp::Outcome outcome) {
@@ -54,9 +56,27 @@ void answer(http::Request& req, Context& ctx, ByteView der, bool get) {
     reply_constant(req, ctx, ocsp::Outcome::storage_fault);
     return;
   }
-  ocsp::Answer a = ctx.responder.answer(der, state.txn);
+  // `?at=` (the test bed's time travel); the production hot path has no query.
+  std::optional<UnixTime> at;
+  if (!req.raw_query().empty()) {
+    if (auto text = req.query("at")) {
+      at = parse_rfc3339(*text);
+      if (!at) {
+        reply_constant(req, ctx, ocsp::Outcome::malformed);
+        return;
+      }
+    }
+  }
+  ocsp::Answer a = ctx.responder.answer(der, state.txn, at);
   ctx.counters.count(a.outcome);
   req.note("ocsp", label_of(a.outcome));
+  if (a.delay_ms > 0 && ctx.delayed != nullptr) {
+    // The test bed's delay fault: the answer (owned bytes) goes out later, from the
+    // delaying thread; the worker goes on.
+    auto held = std::make_shared<http::Request>(std::move(req));
+    ctx.delayed->after(a.delay_ms, [held, body = std::move(a.owned)] { held->reply(200, kOcspResponseType, body); });
+    return;
+  }
   if (!get || !a.cacheable) {
     // `a.body` may point into the LMDB map: reply (which copies) while the scope lives.
     req.reply(200, kOcspResponseType, a.body);
@@ -149,14 +169,16 @@ std::string OcspCounters::metrics_text() const {
 }
 
 void add_ocsp_routes(http::Router& router, const ocsp::Responder& responder, std::size_t max_request_bytes,
-                     const Clock& clock, OcspCounters& counters) {
-  auto ctx = std::make_shared<Context>(Context{responder, max_request_bytes, clock, counters});
+                     const Clock& clock, OcspCounters& counters, DelayedReplies* delayed) {
+  auto ctx = std::make_shared<Context>(Context{responder, max_request_bytes, clock, counters, delayed});
   auto post = [ctx](http::Request& req) { handle_post(req, *ctx); };
-  router.add(http::Method::Post, "/ocsp", post, http::kFastEssentialRoute);
-  router.add(http::Method::Post, "/ocsp/", post, http::kFastEssentialRoute);
-  router.add(http::Method::Post, "/", post, http::kFastEssentialRoute);
-  router.add_prefix(http::Method::Get, "/ocsp/", [ctx](http::Request& req) { handle_get(req, *ctx); },
-                    http::kFastEssentialRoute);
+  // A fast-path request must be answered before its handler returns (router.hpp), so a
+  // server that may delay answers (the test bed) serves OCSP through evhttp.
+  const auto limits = delayed != nullptr ? http::kEssentialRoute : http::kFastEssentialRoute;
+  router.add(http::Method::Post, "/ocsp", post, limits);
+  router.add(http::Method::Post, "/ocsp/", post, limits);
+  router.add(http::Method::Post, "/", post, limits);
+  router.add_prefix(http::Method::Get, "/ocsp/", [ctx](http::Request& req) { handle_get(req, *ctx); }, limits);
 }
 
 }  // namespace trustmon::routes

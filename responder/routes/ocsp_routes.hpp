@@ -18,6 +18,8 @@
 
 namespace trustmon::routes {
 
+class DelayedReplies;
+
 // Answers by outcome, for /metrics: trustmon_ocsp_answers_total{outcome=...} with the
 // labels cache, live, malformed, unauthorized, internal_error, try_later, not_modified
 // (a 304 is counted again under this label) and other. Counted by ocsp::Outcome value.
@@ -32,7 +34,9 @@ class OcspCounters {
   std::atomic<std::uint64_t> not_modified_{0};
 };
 
+// `delayed`: where the test bed's delay fault waits (null: no test bed, answers go at once).
+// `?at=RFC3339` on either route asks a test issuer's answer as of that time.
 void add_ocsp_routes(http::Router& router, const ocsp::Responder& responder, std::size_t max_request_bytes,
-                     const Clock& clock, OcspCounters& counters);
+                     const Clock& clock, OcspCounters& counters, DelayedReplies* delayed = nullptr);
 
 }  // namespace trustmon::routes

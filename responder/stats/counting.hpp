@@ -24,6 +24,8 @@ class Counting {
 
   const Calendar& calendar() const { return cal_; }
   const Transition& rules() const { return rules_; }
+  // Issuers whose certificates are never counted (the test bed's); set before the first use.
+  void exclude_issuers(std::vector<storage::IssuerId> issuers) { rules_.exclude(std::move(issuers)); }
   const AnomalyOptions& anomaly() const { return anomaly_; }
 
   // The profile a certificate of `issuer` gets at ingest.

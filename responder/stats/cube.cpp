@@ -136,6 +136,7 @@ Metric revocation_metric(int reason) {
 }  // namespace
 
 void Transition::issued(Deltas& d, const CertFacts& after, const std::optional<CertFacts>& before) const {
+  if (!counted(after.issuer)) return;
   d.add(cell_of(Metric::certs_issued, cal_.day_of(after.not_before), after), 1);
   active_interval(d, after, after.not_before, 1);
   if (!before || before->status != storage::CertStatus::revoked) return;
@@ -154,6 +155,7 @@ void Transition::issued(Deltas& d, const CertFacts& after, const std::optional<C
 }
 
 void Transition::revoked(Deltas& d, const std::optional<CertFacts>& before, const CertFacts& after) const {
+  if (!counted(after.issuer)) return;
   const Metric m = revocation_metric(after.reason);
   Cell flow = cell_of(m, cal_.day_of(after.revocation_time), after);
   if (m == Metric::certs_revoked) flow.reason = reason_code(after.reason);
@@ -162,6 +164,7 @@ void Transition::revoked(Deltas& d, const std::optional<CertFacts>& before, cons
 }
 
 void Transition::released(Deltas& d, const CertFacts& before, UnixTime at) const {
+  if (!counted(before.issuer)) return;
   d.add(cell_of(Metric::certs_released, cal_.day_of(at), before), 1);
   active_interval(d, before, std::max(at, before.revocation_time), 1);
 }

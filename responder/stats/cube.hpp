@@ -17,6 +17,8 @@
 // Writer jobs and the rebuild from the event log share, so both give the same cells.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -92,10 +94,17 @@ class Transition {
   void revoked(Deltas& d, const std::optional<CertFacts>& before, const CertFacts& after) const;
   // A hold released at `at`.
   void released(Deltas& d, const CertFacts& before, UnixTime at) const;
+  // Issuers never counted (the test bed's CAs: docs/testbed.md). Set before the first
+  // transition; read without locking afterwards.
+  void exclude(std::vector<storage::IssuerId> issuers) { excluded_ = std::move(issuers); }
+  bool counted(storage::IssuerId issuer) const noexcept {
+    return std::find(excluded_.begin(), excluded_.end(), issuer) == excluded_.end();
+  }
 
  private:
   void active_interval(Deltas& d, const CertFacts& f, UnixTime from, int sign) const;
   const Calendar& cal_;
+  std::vector<storage::IssuerId> excluded_;
 };
 
 }  // namespace trustmon::stats

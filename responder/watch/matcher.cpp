@@ -178,6 +178,7 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
     const IndexedWatch* w = find(id);
     if (!w) return;
     if (!w->issuer.empty() && w->issuer != facts.issuer) return;
+    if (facts.test && w->issuer != facts.issuer) return;  // test certificates: test watches only
     if (w->delivery == Delivery::stream && facts.seq <= w->start) return;
     auto kind = kind_for(*w, direct);
     if (!kind) return;
@@ -233,6 +234,7 @@ Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const sto
   f.issuer = text("issuer");
   f.serial = text("serial");
   f.sha256 = text("sha256");
+  if (const auto t = payload.find("test"); t != payload.end() && t->is_boolean()) f.test = t->get<bool>();
   if (auto p = issuer_serial_pair(f.issuer, f.serial)) f.attributes.push_back(std::move(*p));
   if (!f.sha256.empty()) f.attributes.emplace_back("sha256", f.sha256);
   const std::string spki = text("spki_sha256");

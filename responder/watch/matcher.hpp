@@ -64,6 +64,7 @@ struct CertFacts {
   std::string subject;  // filled by describe() when available
   Pairs attributes;     // (name, normalised value), incl. issuer_serial and spki_sha256
   bool key_reused = false;  // a certificate.key_reused event
+  bool test = false;        // a test bed issuer's certificate ("test":true): only watches of that issuer
   Pairs holder_attributes;  // key reuse: attributes of the other certificates with the key
   nlohmann::json extra = nlohmann::json::object();  // revocation reason/time, participant...
 };

@@ -60,6 +60,14 @@ public_cmd=$(grep -m1 '^curl -s "[^"]*/stats/series' "$work/out") || fail "no pu
 public_out=$(eval "$public_cmd" 2>&1) || fail "public statistics command failed: $public_out"
 echo "$public_out" | grep -q '"suppressed_below":5' || fail "public statistics: $public_out"
 
+# The test bed: the demo's test certificates are there, and the printed issue + OCSP commands work.
+[ -f "$work/demo/testbed/3000000002/cert.pem" ] || fail "no demo test certificate"
+issue_cmd=$(grep -m1 ' testbed issue --ca test-ecdsa --rnokpp 1234567890' "$work/out") || fail "no test-bed issue command"
+issue_out=$(eval "$issue_cmd" 2>&1) || fail "test-bed issue failed: $issue_out"
+tb_ocsp_cmd=$(grep -m1 '^openssl ocsp -url \$(openssl x509 -noout -ocsp_uri' "$work/out") || fail "no test-bed OCSP command"
+tb_ocsp_out=$(eval "$tb_ocsp_cmd" 2>&1) || fail "test-bed OCSP failed: $tb_ocsp_out"
+echo "$tb_ocsp_out" | grep -q ": good" || fail "test-bed OCSP: not good: $tb_ocsp_out"
+
 # The script stops trustmond and ends.
 kill -TERM "$script_pid"
 for _ in $(seq 100); do

@@ -174,6 +174,12 @@ TEST(Publisher, StoresNothingWhenTheCheckFailsOrNextUpdateIsTooFar) {
 
   list.providers[0].services[0].type_identifier = kSvcTypeCaQc;
   ASSERT_TRUE(writer.run_sync([&](storage::WriteTxn& txn) { return store_model(txn, "test", list); }).ok());
+  // A list naming a test bed certificate is never published.
+  PublishOptions no_test;
+  no_test.excluded_certificates.push_back(list.providers[0].services[1].digital_identity.at(0).der);
+  auto test_named = publisher.publish("test", Actor::bootstrap(), no_test);
+  ASSERT_FALSE(test_named.ok());
+  EXPECT_EQ(test_named.error().code, "tl_test_certificate");
   PublishOptions too_far;
   too_far.period = 200 * 86400;
   auto far = publisher.publish("test", Actor::bootstrap(), too_far);
