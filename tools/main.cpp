@@ -10,6 +10,7 @@
 #include "common/ossl.hpp"
 #include "tools/cmd_admin.hpp"
 #include "tools/cmd_crl.hpp"
+#include "tools/cmd_testbed.hpp"
 #include "tools/cmd_testca.hpp"
 #include "tools/cmd_tl.hpp"
 #include "tools/commands.hpp"
@@ -327,6 +328,66 @@ int main(int argc, char** argv) {
   tc_remove->add_option("id", tc_fault_id, "fault id")->required();
   tc_remove->callback(
       [&] { admin_call = AdminCall{"DELETE", "/api/v1/testca/faults/" + std::to_string(tc_fault_id), std::nullopt}; });
+  // The test-case exchange (cmd_testbed.hpp).
+  TestbedCaseFilter tb_filter;
+  std::vector<std::string> tb_artefacts;
+  std::string tb_file, tb_state, tb_vendor, tb_name, tb_version;
+  std::uint64_t tb_id = 0;
+  std::uint32_t tb_case_version = 0;
+  bool tb_csv = false;
+  std::optional<std::string> tb_matrix_csv;
+  auto* tb_cases = testbed_cmd->add_subcommand("cases", "test cases")->require_subcommand(1);
+  auto* tbc_list = tb_cases->add_subcommand("list", "latest versions of the cases you may read");
+  tbc_list->add_option("--kind", tb_filter.kind, "certificate | csr | ocsp_response | crl | tsl | cades | ...");
+  tbc_list->add_option("--state", tb_filter.state, "draft | proposed | accepted | disputed | deprecated");
+  tbc_list->add_option("--tag", tb_filter.tag, "a tag");
+  tbc_list->add_option("--limit", tb_filter.limit, "cases per page (1..500)");
+  tbc_list->add_option("--after", tb_filter.after, "cursor: the previous page's next");
+  tbc_list->callback([&] { admin_call = testbed_cases_list(tb_filter); });
+  auto* tbc_show = tb_cases->add_subcommand("show", "one case (latest, or --version N)");
+  tbc_show->add_option("id", tb_id, "case id")->required();
+  tbc_show->add_option("--version", tb_case_version, "a version");
+  tbc_show->callback([&] { admin_call = testbed_case_show(tb_id, tb_case_version); });
+  auto* tbc_create = tb_cases->add_subcommand("create", "register a case (JSON file) with its artefacts");
+  tbc_create->add_option("file", tb_file, "the case as JSON")->required();
+  tbc_create->add_option("--artefact", tb_artefacts, "ROLE:MEDIA_TYPE:PATH (repeatable)");
+  tbc_create->callback([&] { tl_result(testbed_case_create(tb_file, tb_artefacts)); });
+  auto* tbc_edit = tb_cases->add_subcommand("edit", "a new version of a case");
+  tbc_edit->add_option("id", tb_id, "case id")->required();
+  tbc_edit->add_option("file", tb_file, "the case as JSON")->required();
+  tbc_edit->add_option("--artefact", tb_artefacts, "ROLE:MEDIA_TYPE:PATH (repeatable)");
+  tbc_edit->callback([&] { tl_result(testbed_case_edit(tb_id, tb_file, tb_artefacts)); });
+  auto* tbc_state = tb_cases->add_subcommand("state", "move a case to another state");
+  tbc_state->add_option("id", tb_id, "case id")->required();
+  tbc_state->add_option("state", tb_state, "proposed | draft | accepted | disputed | deprecated")->required();
+  tbc_state->callback([&] { admin_call = testbed_case_state(tb_id, tb_state); });
+  auto* tb_products = testbed_cmd->add_subcommand("products", "products under test")->require_subcommand(1);
+  auto* tbp_add = tb_products->add_subcommand("add", "register one of your products");
+  tbp_add->add_option("--vendor", tb_vendor, "vendor")->required();
+  tbp_add->add_option("--name", tb_name, "product name")->required();
+  tbp_add->add_option("--version", tb_version, "product version")->required();
+  tbp_add->callback([&] { admin_call = testbed_product_add(tb_vendor, tb_name, tb_version); });
+  tb_products->add_subcommand("list", "products")->callback([&] { admin_call = testbed_products_list(); });
+  TestbedSubmitArgs tb_submit;
+  auto* tb_sub = testbed_cmd->add_subcommand("submit", "a product's observed verdict for a case");
+  tb_sub->add_option("--product", tb_submit.product, "product id")->required();
+  tb_sub->add_option("--case", tb_submit.case_id, "case id")->required();
+  tb_sub->add_option("--version", tb_submit.version, "case version (default: the latest)");
+  tb_sub->add_option("--main", tb_submit.main, "urn:etsi:019102:mainindication:...");
+  tb_sub->add_option("--sub", tb_submit.sub, "urn:etsi:019102:subindication:...");
+  tb_sub->add_option("--observed", tb_submit.observed_json, "the observed verdict as JSON (protocol cases)");
+  tb_sub->add_option("--report", tb_submit.report_file, "the raw validation report to attach");
+  tb_sub->callback([&] { tl_result(testbed_submit(tb_submit)); });
+  auto* tb_matrix = testbed_cmd->add_subcommand("matrix", "the interoperability matrix");
+  tb_matrix->add_option("--kind", tb_filter.kind, "only cases of this kind");
+  tb_matrix->add_option("--polarity", tb_filter.polarity, "positive | negative");
+  tb_matrix->add_option("--tag", tb_filter.tag, "only cases with this tag");
+  tb_matrix->add_option("--clause", tb_filter.clause, "only cases citing this clause");
+  tb_matrix->add_flag("--csv", tb_csv, "CSV instead of JSON");
+  tb_matrix->callback([&] {
+    if (tb_csv) tb_matrix_csv = testbed_matrix_target(tb_filter, true);
+    else admin_call = AdminCall{"GET", testbed_matrix_target(tb_filter, false), std::nullopt};
+  });
 
   try {
     app.parse(argc, argv);
@@ -356,6 +417,7 @@ int main(int argc, char** argv) {
   if (crl_check_cmd->parsed()) return cmd_crl_check(**client, crl_check, std::cout, std::cerr);
   if (tc_issue_cmd->parsed()) return cmd_testca_issue(**client, tc_issue, std::cout, std::cerr);
   if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
+  if (tb_matrix_csv) return cmd_testbed_matrix_csv(**client, *tb_matrix_csv, std::cout, std::cerr);
   if (au_verify->parsed()) return cmd_audit_verify(**client, std::cout, std::cerr);
   if (import_cmd->parsed()) {
     // Connections for --parallel, opened like the first one.

@@ -241,6 +241,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       tsa(std::move(test_bed.tsa)),
       faults(test_pki ? std::make_unique<testbed::FaultBoard>(issuers, responders) : nullptr),
       delayed_replies(test_pki ? std::make_unique<routes::DelayedReplies>() : nullptr),
+      testcase_service(d.writer_, d.clock_),
       server(server_options(c), http::Router{}) {
   http::Router& router = server.router();
   std::vector<storage::IssuerId> test_issuers;
@@ -272,6 +273,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_tl_routes(router, api, tl_service);
   routes::add_application_routes(router, api, application_service);
   stats_report_routes = routes::add_stats_report_routes(router, api, *d.env_, report_service);
+  testcase_routes = routes::add_testcase_routes(router, api, *d.env_, testcase_service);
   routes::add_events_routes(router, api, &d.watches_);
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
   if (test_pki) {

@@ -51,6 +51,7 @@
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/stats_report_routes.hpp"
 #include "responder/routes/stats_routes.hpp"
+#include "responder/routes/testcase_routes.hpp"
 #include "responder/routes/delayed_replies.hpp"
 #include "responder/routes/testca_routes.hpp"
 #include "responder/routes/tsa_routes.hpp"
@@ -138,6 +139,8 @@ class Daemon {
     std::unique_ptr<testbed::FaultBoard> faults;
     std::unique_ptr<routes::DelayedReplies> delayed_replies;  // thread: the delay fault's answers
     std::shared_ptr<routes::TestcaRoutes> testca_routes;      // issuing threads
+    testcases::TestcaseService testcase_service;  // test cases, products, submissions, campaigns
+    std::shared_ptr<routes::TestcaseRoutes> testcase_routes;  // test-case bodies, matrix and artefact threads
     http::Server server;                      // worker threads, run by run()
   };
 

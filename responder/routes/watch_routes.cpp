@@ -59,18 +59,22 @@ class WatchHandler {
         return req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + *issuer.value + "\"");
       w.issuer = *issuer.value;
     }
-    if (w.values.empty() && w.issuer.empty())
-      return req.reply_error(400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
     if (auto kinds = doc->find("kinds"); kinds != doc->end() && !kinds->is_null()) {
       if (!kinds->is_array() || kinds->empty())
-        return req.reply_error(400, "watch_invalid", "\"kinds\" is a non-empty array of issued, revoked, key_reused, crl");
+        return req.reply_error(400, "watch_invalid",
+                               "\"kinds\" is a non-empty array of issued, revoked, key_reused, crl, stats, testcases");
       w.kinds = 0;
       for (const auto& k : *kinds) {
         auto kind = k.is_string() ? watch::kind_from_name(k.get<std::string>()) : std::nullopt;
-        if (!kind) return req.reply_error(400, "watch_invalid", "\"kinds\" items are issued, revoked, key_reused or crl");
+        if (!kind)
+          return req.reply_error(400, "watch_invalid",
+                                 "\"kinds\" items are issued, revoked, key_reused, crl, stats or testcases");
         w.kinds |= *kind;
       }
     }
+    // A watch of the owner's test cases names no certificate and no issuer.
+    if (w.values.empty() && w.issuer.empty() && w.kinds != watch::kTestcases)
+      return req.reply_error(400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
     StringField delivery = string_field(req, *doc, "delivery");
     if (!delivery.ok) return;
     auto d = watch::delivery_from_name(delivery.value.value_or("stream"));

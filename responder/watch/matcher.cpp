@@ -146,9 +146,17 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
   const bool revoked = facts.type == "certificate.revoked";
   const bool reused = facts.type == "certificate.key_reused";
   if (const std::uint8_t kind = issuer_event_kind(facts.type)) {
-    // Issuer-level events: every watch that asked for them, of this issuer or of any.
+    // Issuer-level events: every watch that asked for them, of this issuer or of any;
+    // a test case's events only the watches of the participant they name.
+    std::optional<std::uint32_t> only_owner;
+    if (kind == kTestcases) {
+      auto p = facts.extra.find("participant");
+      if (p == facts.extra.end() || !p->is_number_integer() || p->get<std::int64_t>() < 0) return out;
+      only_owner = p->get<std::uint32_t>();
+    }
     for (const auto& [id, w] : watches_) {
       if (!(w.kinds & kind) || (!w.issuer.empty() && w.issuer != facts.issuer)) continue;
+      if (only_owner && w.owner != *only_owner) continue;
       if (w.delivery == Delivery::stream && facts.seq <= w.start) continue;
       out.push_back(Match{id, w.owner, w.delivery, static_cast<EventKind>(kind), {"issuer", facts.issuer}});
     }

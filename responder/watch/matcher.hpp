@@ -44,11 +44,13 @@ inline constexpr std::size_t kMaxKeyHolders = 8;
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-// The issuer-level events and the watch kind that receives them ("crl" or "stats"); 0 for
-// any other event.
+// The issuer-level events and the watch kind that receives them ("crl", "stats" or
+// "testcases"); 0 for any other event. testcase.disputed carries "issuer": "" and the
+// case owner's "participant": it reaches only that participant's watches.
 inline std::uint8_t issuer_event_kind(std::string_view type) noexcept {
   if (type == "crl.stale" || type == "crl.fresh" || type == "crl.discrepancy") return kCrl;
   if (type == "stats.anomaly") return kStats;
+  if (type == "testcase.disputed") return kTestcases;
   return 0;
 }
 

@@ -9,11 +9,12 @@ namespace {
 constexpr std::uint8_t kFormat = 1;
 
 // Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
-constexpr EnumNames<EventKind, 5> kEventKinds({{{kIssued, "issued"},
+constexpr EnumNames<EventKind, 6> kEventKinds({{{kIssued, "issued"},
                                                 {kRevoked, "revoked"},
                                                 {kKeyReused, "key_reused"},
                                                 {kCrl, "crl"},
-                                                {kStats, "stats"}}});
+                                                {kStats, "stats"},
+                                                {kTestcases, "testcases"}}});
 constexpr EnumNames<Delivery, 2> kDeliveries({{{Delivery::stream, "stream"}, {Delivery::webhook, "webhook"}}});
 constexpr EnumNames<WatchState, 3> kWatchStates(
     {{{WatchState::active, "active"}, {WatchState::dead_letter, "dead_letter"}, {WatchState::disabled, "disabled"}}});

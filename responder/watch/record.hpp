@@ -34,11 +34,13 @@ using WatchId = std::uint32_t;
 // Event kinds a watch asks for (bit set). The issuer-level kinds, kCrl (the issuer's
 // crl.stale, crl.fresh and crl.discrepancy events) and kStats (stats.anomaly: an issuer's
 // daily issuance far above its trailing median), are only delivered to watches that name
-// them; the default set is the certificate kinds.
-enum EventKind : std::uint8_t { kIssued = 1, kRevoked = 2, kKeyReused = 4, kCrl = 8, kStats = 16 };
+// them; the default set is the certificate kinds. kTestcases (testcase.disputed: one of
+// the watch owner's test cases was disputed, responder/testcases) reaches only the watches
+// of the participant the event names.
+enum EventKind : std::uint8_t { kIssued = 1, kRevoked = 2, kKeyReused = 4, kCrl = 8, kStats = 16, kTestcases = 32 };
 inline constexpr std::uint8_t kAllKinds = kIssued | kRevoked | kKeyReused;
-inline constexpr std::uint8_t kKnownKinds = kAllKinds | kCrl | kStats;
-const char* kind_name(EventKind k);  // "issued", "revoked", "key_reused", "crl", "stats"
+inline constexpr std::uint8_t kKnownKinds = kAllKinds | kCrl | kStats | kTestcases;
+const char* kind_name(EventKind k);  // "issued", "revoked", "key_reused", "crl", "stats", "testcases"
 std::optional<EventKind> kind_from_name(std::string_view name);
 
 enum class Delivery : std::uint8_t { stream = 1, webhook = 2 };

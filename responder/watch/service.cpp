@@ -36,7 +36,7 @@ json values_json(const std::vector<WatchedValue>& values) {
 
 json kinds_json(std::uint8_t kinds) {
   json arr = json::array();
-  for (EventKind k : {kIssued, kRevoked, kKeyReused, kCrl, kStats})
+  for (EventKind k : {kIssued, kRevoked, kKeyReused, kCrl, kStats, kTestcases})
     if (kinds & k) arr.push_back(kind_name(k));
   return arr;
 }
@@ -342,7 +342,8 @@ void WatchService::stream_notifications(const storage::ReadTxn& txn, const stora
       out.push_back({{"type", "watch.test"}, {"seq", event.seq}, {"watch", id}, {"time", format_rfc3339(event.time)}});
     return;
   }
-  if (event.type.rfind("certificate.", 0) != 0) return;
+  // Certificate events, and a disputed test case (its owner's watches of kind testcases).
+  if (event.type.rfind("certificate.", 0) != 0 && issuer_event_kind(event.type) != kTestcases) return;
   // One computation per (index, event), shared by every subscriber. (The memo holds
   // its index, so the address cannot be reused by a newer one.)
   std::lock_guard<std::mutex> lock(memo_.mu);

@@ -182,6 +182,28 @@ TEST(WatchIndex, AnomalyEventsReachOnlyStatsWatches) {
   EXPECT_EQ(kind_from_name("stats"), kStats);
 }
 
+// A disputed test case reaches the watches of kind "testcases" of the participant the
+// event names (the case's owner), whatever their issuer filter says about "": nobody else's.
+TEST(WatchIndex, DisputedCasesReachOnlyTheOwnersTestcaseWatches) {
+  WatchIndex index({watch_of(1, 7, {}, kTestcases), watch_of(2, 8, {}, kTestcases), watch_of(3, 7, {}, kStats),
+                    watch_of(4, 7, {}, kTestcases | kStats), watch_of(5, 7, {}, kTestcases, "", Delivery::stream, 50)});
+  CertFacts disputed;
+  disputed.seq = 10;
+  disputed.type = "testcase.disputed";
+  disputed.issuer = "";
+  disputed.extra = {{"participant", 7}, {"case", 3}, {"version", 1}};
+  const auto m = index.match(disputed);
+  std::vector<WatchId> ids;
+  for (const auto& x : m) ids.push_back(x.watch);
+  EXPECT_EQ(ids, (std::vector<WatchId>{1, 4}));
+  for (const auto& x : m) EXPECT_EQ(x.kind, kTestcases);
+  EXPECT_EQ(notification_json(m[0], disputed)["kind"], "testcases");
+  EXPECT_EQ(notification_json(m[0], disputed)["event"]["case"], 3);
+  disputed.extra.erase("participant");  // an event naming nobody reaches nobody
+  EXPECT_TRUE(index.match(disputed).empty());
+  EXPECT_EQ(kind_from_name("testcases"), kTestcases);
+}
+
 TEST(WatchIndex, KeyReuseMatchesTheOtherHoldersToo) {
   WatchIndex index({watch_of(1, 1, {{"serial_number", "TINUA-1"}}, kKeyReused),
                     watch_of(2, 2, {{"serial_number", "TINUA-2"}}, kIssued),
