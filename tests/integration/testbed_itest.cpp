@@ -382,6 +382,38 @@ TEST_F(TestbedTest, TestCertificatesStayOutOfStatisticsAndProductionWatches) {
   EXPECT_EQ(series.body.find("test-ecdsa"), std::string::npos) << series.body;
 }
 
+TEST_F(TestbedTest, TimeStampsVerifyWithOpensslTsAndFaultsBreakThem) {
+  const std::string d = dir_ + "/tsa";
+  sh("mkdir -p " + q(d) + " && printf 'a document to stamp' > " + q(d + "/doc.txt"));
+  ASSERT_EQ(sh("curl -sf -o " + q(d + "/chain.pem") + " " + q(daemon_.url() + "/testca/tsa.pem")).exit_code, 0);
+  ASSERT_EQ(sh("cp " + q(daemon_.data_dir() + "/testbed/root.pem") + " " + q(d + "/root.pem")).exit_code, 0);
+  const auto stamp = [&](const std::string& name, const std::string& query_args, const std::string& suffix = "") {
+    sh("openssl ts -query -data " + q(d + "/doc.txt") + " " + query_args + " -out " + q(d + "/" + name + ".tsq"));
+    return sh("curl -s -o " + q(d + "/" + name + ".tsr") + " -w '%{http_code}' -H 'Content-Type: application/timestamp-query' "
+              "--data-binary @" + q(d + "/" + name + ".tsq") + " " + q(daemon_.url() + "/testca/tsa" + suffix))
+        .out;
+  };
+  const auto verify = [&](const std::string& name) {
+    return sh("openssl ts -verify -queryfile " + q(d + "/" + name + ".tsq") + " -in " + q(d + "/" + name + ".tsr") +
+              " -CAfile " + q(d + "/root.pem") + " -untrusted " + q(d + "/chain.pem") + " 2>&1");
+  };
+  for (const std::string alg : {"-sha256", "-sha384", "-sha512"}) {
+    EXPECT_EQ(stamp("ok", alg + " -cert"), "200");
+    auto v = verify("ok");
+    EXPECT_EQ(v.exit_code, 0) << alg << ": " << v.out;
+  }
+  // A fault on the TSA: the next token's imprint is another document's.
+  ASSERT_EQ(fault({{"target", "tsa"}, {"fault", "wrong_imprint"}, {"count", 1}}).status, 201);
+  stamp("bad", "-sha256 -cert");
+  EXPECT_NE(verify("bad").exit_code, 0);
+  stamp("good", "-sha256 -cert");
+  EXPECT_EQ(verify("good").exit_code, 0) << verify("good").out;
+  // Time travel: genTime as asked.
+  stamp("old", "-sha256 -cert", "?at=2025-06-01T12:00:00Z");
+  const std::string text = sh("openssl ts -reply -in " + q(d + "/old.tsr") + " -text").out;
+  EXPECT_NE(text.find("Jun  1 12:00:00 2025"), std::string::npos) << text;
+}
+
 TEST_F(TestbedTest, TrustmonctlIssuesAndFaults) {
   const std::string out = dir_ + "/ctl";
   auto issued = sh(daemon_.ctl() + " testbed issue --ca test-rsa --rnokpp 9999999990 --key rsa-2048 --out " + q(out));
