@@ -238,6 +238,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       api{access_service, limiter, d.feed_, issuers, d.clock_, {}},
       worker_states(*d.env_),
       test_pki(std::move(test_bed.pki)),
+      test_list(test_bed.list),
       tsa(std::move(test_bed.tsa)),
       faults(test_pki ? std::make_unique<testbed::FaultBoard>(issuers, responders) : nullptr),
       delayed_replies(test_pki ? std::make_unique<routes::DelayedReplies>() : nullptr),
@@ -336,6 +337,21 @@ void Daemon::start_stats_rebuild() {
   });
 }
 
+void Daemon::start_testbed_seed() {
+  if (!services_->test_pki) return;
+  testbed_seed_ = std::thread([this] {
+    Services& s = *services_;
+    auto report = testbed::seed_test_cases(*env_, writer_, s.cert_registry, *s.test_pki, s.test_list,
+                                           crl_options(config_).base_url, clock_, stats_cancel_);
+    if (!report) {
+      if (report.error().code != "shutting_down" && report.error().code != "cancelled")
+        log().error("test bed: seeding the test cases failed: {}: {}", report.error().code, report.error().message);
+      return;
+    }
+    if (!report->skipped) log().info("test bed: {} seeded test cases ({} new)", report->cases, report->created);
+  });
+}
+
 Status Daemon::run() {
   Services& s = *services_;
   if (Status st = s.server.start(); !st) return failed("cannot listen on " + listen_, std::move(st).error());
@@ -347,6 +363,7 @@ Status Daemon::run() {
   s.crl_freshness.start();
   s.tl_service.start();
   start_stats_rebuild();
+  start_testbed_seed();
   log().info("trustmond listening on {}:{} with {} workers, {} issuers, storage {}", listen_.substr(0, listen_.rfind(':')),
              s.server.port(), s.server.worker_count(), s.issuers.size(), storage_path_);
   std::fprintf(stderr, "trustmond: listening on port %u\n", static_cast<unsigned>(s.server.port()));
@@ -373,8 +390,9 @@ void Daemon::stop() {
     services_->refresher.stop();
     services_->csr_sweeper.stop();
   }
-  stats_cancel_.store(true);
+  stats_cancel_.store(true);  // also ends the test bed's seeding
   if (stats_rebuild_.joinable()) stats_rebuild_.join();
+  if (testbed_seed_.joinable()) testbed_seed_.join();
   dispatcher_.stop();  // stores its delivery progress through the Writer, so before it
   feed_.stop();        // already stopped by the server's stop hook when run() served
   writer_.stop();      // finishes every accepted write

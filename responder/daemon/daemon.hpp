@@ -55,6 +55,7 @@
 #include "responder/routes/delayed_replies.hpp"
 #include "responder/routes/testca_routes.hpp"
 #include "responder/routes/tsa_routes.hpp"
+#include "responder/testbed/seed.hpp"
 #include "responder/testbed/tsa.hpp"
 #include "responder/testbed/faults.hpp"
 #include "responder/testbed/test_list.hpp"
@@ -134,6 +135,7 @@ class Daemon {
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
     // The test bed ([testbed] enabled; all null otherwise).
     std::unique_ptr<testbed::TestPki> test_pki;
+    testbed::TestListFiles test_list;  // kept for the seeded cases (the routes serve their copy)
     std::unique_ptr<testbed::Tsa> tsa;
     routes::TsaCounters tsa_counters;
     std::unique_ptr<testbed::FaultBoard> faults;
@@ -146,6 +148,7 @@ class Daemon {
 
   Daemon(const config::Config& c, const Clock& clock, std::unique_ptr<storage::Env> env);
   void start_stats_rebuild();
+  void start_testbed_seed();
 
   std::string listen_;
   std::string storage_path_;
@@ -163,6 +166,8 @@ class Daemon {
   // the event log in the background; stop() cancels and joins it before the Writer stops.
   std::thread stats_rebuild_;
   std::atomic<bool> stats_cancel_{false};
+  // The test bed's first start registers its own test cases (testbed/seed.hpp) on this thread.
+  std::thread testbed_seed_;
   bool stopped_ = false;
 };
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "tests/integration/daemon.hpp"
@@ -412,6 +413,41 @@ TEST_F(TestbedTest, TimeStampsVerifyWithOpensslTsAndFaultsBreakThem) {
   stamp("old", "-sha256 -cert", "?at=2025-06-01T12:00:00Z");
   const std::string text = sh("openssl ts -reply -in " + q(d + "/old.tsr") + " -text").out;
   EXPECT_NE(text.find("Jun  1 12:00:00 2025"), std::string::npos) << text;
+}
+
+TEST_F(TestbedTest, SeededCasesAreRegisteredOnceAndTheirCertificatesAreLive) {
+  json cases;
+  for (int i = 0; i < 100; ++i, sh("sleep 0.1")) {
+    cases = get("/api/v1/testbed/cases?limit=100", "").json_body()["cases"];
+    if (cases.size() >= 23) break;
+  }
+  ASSERT_EQ(cases.size(), 23U);
+  std::string revoked_sha;
+  std::set<std::string> kinds;
+  for (const auto& c : cases) {
+    kinds.insert(c["kind"].get<std::string>());
+    EXPECT_EQ(c["state"], "accepted");
+    if (c["title"] == "A certificate revoked before the validation time") {
+      EXPECT_EQ(c["expected"]["sub"], "urn:etsi:019102:subindication:REVOKED");
+      for (const auto& in : c["inputs"])
+        if (in["role"] == "signer-certificate") revoked_sha = in["sha256"];
+    }
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"certificate", "protocol_exchange", "tsl"}));
+  // The seeded revoked certificate is revoked in the status data: openssl ocsp says so.
+  ASSERT_FALSE(revoked_sha.empty());
+  const std::string d = dir_ + "/seed";
+  sh("mkdir -p " + q(d));
+  ASSERT_EQ(sh("curl -sf -o " + q(d + "/cert.der") + " " + q(daemon_.url() + "/api/v1/testbed/blobs/" + revoked_sha)).exit_code, 0);
+  sh("openssl x509 -inform DER -in " + q(d + "/cert.der") + " -out " + q(d + "/cert.pem"));
+  sh("cp " + q(daemon_.data_dir() + "/testbed/test-ecdsa/ca.pem") + " " + q(d + "/ca.pem") + " && cp " +
+     q(daemon_.data_dir() + "/testbed/root.pem") + " " + q(d + "/root.pem"));
+  EXPECT_NE(ocsp("seed").out.find(": revoked"), std::string::npos) << ocsp("seed").out;
+  // A restart registers nothing twice.
+  daemon_.stop();
+  daemon_.start();
+  sh("sleep 1");
+  EXPECT_EQ(get("/api/v1/testbed/cases?limit=100", "").json_body()["cases"].size(), 23U);
 }
 
 TEST_F(TestbedTest, TrustmonctlIssuesAndFaults) {
