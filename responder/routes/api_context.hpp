@@ -41,6 +41,15 @@ struct ApiContext {
   AccessCounters counters;
 };
 
+// The central body (any of its representatives) or the bootstrap token: sees every
+// participant's data. With admin: also changes what only the central body's admins may.
+inline bool is_central_body(const access::Principal& p) {
+  return p.bootstrap || p.kind == access::ParticipantKind::central_body;
+}
+inline bool is_central_admin(const access::Principal& p) {
+  return p.bootstrap || (p.kind == access::ParticipantKind::central_body && p.role == access::Role::admin);
+}
+
 // Returns the principal when the request may go on; otherwise the request has been (or
 // will be, after the refusal is recorded) answered, and nullopt is returned.
 std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, access::Need need,

@@ -19,8 +19,6 @@ std::string string_member(const json& doc, const char* name) {
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-bool sees_all(const access::Principal& p) { return p.bootstrap || p.kind == access::ParticipantKind::central_body; }
-
 applications::ApplicationService::Done reply_to(std::shared_ptr<http::Request> req, int ok_status) {
   return [req, ok_status](Result<json> r) {
     if (!r) {
@@ -49,7 +47,7 @@ void submit(http::Request& req, ApiContext& ctx, applications::ApplicationServic
 void list(http::Request& req, ApiContext& ctx) {
   auto p = guard(req, ctx, access::Need::read, "application.list");
   if (!p) return;
-  const std::optional<std::uint32_t> only = sees_all(*p) ? std::nullopt : std::optional(p->actor.participant);
+  const std::optional<std::uint32_t> only = is_central_body(*p) ? std::nullopt : std::optional(p->actor.participant);
   read(req, [only](const storage::ReadTxn& txn) -> Result<json> {
     auto list = applications::list_applications(txn, only);
     if (!list) return std::move(list).error();
@@ -65,7 +63,7 @@ void get(http::Request& req, ApiContext& ctx) {
   const std::uint64_t id = *parsed;
   auto p = guard(req, ctx, access::Need::read, "application.get");
   if (!p) return;
-  const bool all = sees_all(*p);
+  const bool all = is_central_body(*p);
   const std::uint32_t participant = p->actor.participant;
   read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
     auto a = applications::get_application(txn, id);

@@ -39,8 +39,6 @@ struct Context {
   ThreadPool& pool;
 };
 
-bool sees_all(const access::Principal& p) { return p.bootstrap || p.kind == access::ParticipantKind::central_body; }
-
 Error not_permitted(const std::string& why) { return make_error(ErrorKind::forbidden, "stats_report_not_permitted", why); }
 
 json problems_json(const std::vector<stats::Problem>& ps) {
@@ -177,10 +175,10 @@ void handle_list(http::Request& req, Context& c) {
   constexpr std::string_view kAction = "stats.report.list";
   auto principal = guard(req, c.api, access::Need::read, kAction);
   if (!principal) return;
-  if (!sees_all(*principal) && principal->kind != access::ParticipantKind::qtsp)
+  if (!is_central_body(*principal) && principal->kind != access::ParticipantKind::qtsp)
     return deny(req, c.api, principal->actor, kAction, json::object(),
                 not_permitted("reports are for providers (their own) and the central body"));
-  const std::optional<std::uint32_t> only = sees_all(*principal) ? std::nullopt : std::optional(principal->actor.participant);
+  const std::optional<std::uint32_t> only = is_central_body(*principal) ? std::nullopt : std::optional(principal->actor.participant);
   reply_read(req, [only](const storage::ReadTxn& txn) -> Result<json> {
     auto list = stats::list_reports(txn, only);
     if (!list) return std::move(list).error();
@@ -217,7 +215,7 @@ std::optional<stats::StoredReport> readable_report(http::Request& req, Context& 
     }
     found = std::move(**got);
   }
-  if (!sees_all(*principal) && (principal->kind != access::ParticipantKind::qtsp ||
+  if (!is_central_body(*principal) && (principal->kind != access::ParticipantKind::qtsp ||
                                 found->participant != principal->actor.participant)) {
     deny(req, c.api, principal->actor, action, json{{"report", *id}},
          not_permitted("a provider reads its own reports only"));

@@ -271,7 +271,7 @@ void reply_body(http::Request& req, const Result<std::string>& body, bool csv, c
 
 // Which issuers the caller may see: every one (central body), its own (a QTSP), or none.
 std::optional<std::optional<std::set<storage::IssuerId>>> scope_of(const access::Principal& p) {
-  if (p.bootstrap || p.kind == access::ParticipantKind::central_body) return std::optional<std::set<storage::IssuerId>>{};
+  if (is_central_body(p)) return std::optional<std::set<storage::IssuerId>>{};
   if (p.kind != access::ParticipantKind::qtsp) return std::nullopt;
   std::set<storage::IssuerId> own;
   if (p.actor.issuers) own.insert(p.actor.issuers->begin(), p.actor.issuers->end());

@@ -272,8 +272,7 @@ void handle_put_fault(http::Request& req, Context& c) {
 
   // Who may: the central body's administrators; for one serial also whoever asked the test
   // CA for that certificate.
-  const bool admin = principal->bootstrap ||
-                     (principal->kind == access::ParticipantKind::central_body && principal->role == access::Role::admin);
+  const bool admin = is_central_admin(*principal);
   if (!admin) {
     bool requester = false;
     if (spec.serial) {
@@ -313,8 +312,7 @@ void handle_delete_fault(http::Request& req, Context& c) {
   if (!principal) return;
   auto id = path_id<std::uint64_t>(req, "id");
   if (!id) return;
-  const bool admin = principal->bootstrap ||
-                     (principal->kind == access::ParticipantKind::central_body && principal->role == access::Role::admin);
+  const bool admin = is_central_admin(*principal);
   for (const auto& f : c.faults.list(c.api.clock.now())) {
     if (f.id != *id) continue;
     if (!admin && f.spec.owner != principal->actor.participant)

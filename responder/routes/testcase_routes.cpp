@@ -36,11 +36,9 @@ struct Context {
   ThreadPool& pool;
 };
 
-bool is_central(const access::Principal& p) { return p.bootstrap || p.kind == access::ParticipantKind::central_body; }
-
 Error not_permitted(const std::string& why) { return make_error(ErrorKind::forbidden, "testcase_not_permitted", why); }
 
-tc::Reader reader_of(const access::Principal& p) { return tc::Reader{false, is_central(p), p.actor.participant}; }
+tc::Reader reader_of(const access::Principal& p) { return tc::Reader{false, is_central_body(p), p.actor.participant}; }
 
 // A fresh snapshot for the routes' own threads.
 struct Snapshot {
@@ -82,13 +80,13 @@ std::optional<ReadCaller> read_caller(http::Request& req, Context& c, std::strin
 std::optional<tc::Caller> write_caller(http::Request& req, Context& c, std::string_view action) {
   auto principal = guard(req, c.api, access::Need::write, action);
   if (!principal) return std::nullopt;
-  if (!is_central(*principal) && principal->kind != access::ParticipantKind::qtsp &&
+  if (!is_central_body(*principal) && principal->kind != access::ParticipantKind::qtsp &&
       principal->kind != access::ParticipantKind::tool_developer) {
     deny(req, c.api, principal->actor, action, json::object(),
          not_permitted("test cases are written by the central body, QTSPs and tool developers"));
     return std::nullopt;
   }
-  return tc::Caller{principal->actor, is_central(*principal)};
+  return tc::Caller{principal->actor, is_central_body(*principal)};
 }
 
 // Query helpers: a 400 reply and false when present but malformed.

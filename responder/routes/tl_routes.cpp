@@ -164,7 +164,7 @@ class TlHandler {
   void notices_list(http::Request& req) {
     auto p = guard(req, ctx_, access::Need::read, "tl.notice.list");
     if (!p) return;
-    const std::optional<std::uint32_t> only = sees_all(*p) ? std::nullopt : std::optional(p->actor.participant);
+    const std::optional<std::uint32_t> only = is_central_body(*p) ? std::nullopt : std::optional(p->actor.participant);
     read(req, [only](const storage::ReadTxn& txn) -> Result<json> {
       auto list = tsl::list_notices(txn, only);
       if (!list) return std::move(list).error();
@@ -179,7 +179,7 @@ class TlHandler {
     if (!id) return;
     auto p = guard(req, ctx_, access::Need::read, "tl.notice.get");
     if (!p) return;
-    const bool all = sees_all(*p);
+    const bool all = is_central_body(*p);
     const std::uint32_t participant = p->actor.participant;
     read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
       auto n = tsl::get_notice(txn, *id);
@@ -224,7 +224,7 @@ class TlHandler {
     // Whose entries may this caller change? The central body: any; a QTSP: its own,
     // recognised by its registration code; anyone else: none.
     std::optional<std::string> owner_code;
-    if (!sees_all(*p)) {
+    if (!is_central_body(*p)) {
       if (p->kind != access::ParticipantKind::qtsp)
         return deny(req, ctx_, p->actor, "tl.notice.file", target,
                     make_error(ErrorKind::forbidden, "tl_notice_forbidden", "only QTSPs and the central body file change notices"));
@@ -263,10 +263,6 @@ class TlHandler {
     return name;
   }
 
-  // Central-body participants (and the bootstrap administrator) see every notice.
-  static bool sees_all(const access::Principal& p) {
-    return p.bootstrap || p.kind == access::ParticipantKind::central_body;
-  }
 
   template <typename Fn>
   void read(http::Request& req, Fn fn) {

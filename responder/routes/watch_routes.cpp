@@ -18,10 +18,6 @@ namespace {
 using nlohmann::json;
 constexpr std::string_view kPrefix = "/api/v1/watches";
 
-bool sees_all(const access::Principal& p) {
-  return p.bootstrap || (p.role == access::Role::admin && p.kind == access::ParticipantKind::central_body);
-}
-
 watch::WatchService::Done reply_to(std::shared_ptr<http::Request> req, int ok_status) {
   return [req, ok_status](Result<json> result) {
     if (!result) {
@@ -107,7 +103,7 @@ class WatchHandler {
     auto principal = guard(req, ctx_, access::Need::read, "watch.list");
     if (!principal) return;
     std::optional<std::uint32_t> owner = principal->actor.participant;
-    if (sees_all(*principal)) {
+    if (is_central_admin(*principal)) {
       owner.reset();
       if (auto o = req.query("owner")) {
         std::uint32_t v = 0;
@@ -132,7 +128,7 @@ class WatchHandler {
     const watch::WatchId id = *parsed;
     auto principal = guard(req, ctx_, access::Need::read, "watch.get");
     if (!principal) return;
-    const bool all = sees_all(*principal);
+    const bool all = is_central_admin(*principal);
     const std::uint32_t participant = principal->actor.participant;
     read(req, [id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
       auto r = watch::WatchService::get(txn, id);
@@ -150,7 +146,7 @@ class WatchHandler {
     auto principal = guard(req, ctx_, access::Need::write, "watch.delete");
     if (!principal) return;
     auto shared = std::make_shared<http::Request>(std::move(req));
-    service_.remove(principal->actor, sees_all(*principal), id, reply_to(shared, 200));
+    service_.remove(principal->actor, is_central_admin(*principal), id, reply_to(shared, 200));
   }
 
   void replay(http::Request& req) {
@@ -167,7 +163,7 @@ class WatchHandler {
       from = f->get<std::uint64_t>();
     }
     auto shared = std::make_shared<http::Request>(std::move(req));
-    service_.replay(principal->actor, sees_all(*principal), id, from, reply_to(shared, 200));
+    service_.replay(principal->actor, is_central_admin(*principal), id, from, reply_to(shared, 200));
   }
 
   void test(http::Request& req) {
@@ -176,7 +172,7 @@ class WatchHandler {
     const watch::WatchId id = *parsed;
     auto principal = guard(req, ctx_, access::Need::write, "watch.test");
     if (!principal) return;
-    const bool all = sees_all(*principal);
+    const bool all = is_central_admin(*principal);
     std::optional<watch::WatchRecord> record;
     {
       WorkerState& state = worker_state(req);
