@@ -327,6 +327,10 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
             auto b = v.value<bool>();
             if (!b || !v.is_boolean()) return invalid(source, where + " must be true or false");
             ic.accept_unverified_signatures = *b;
+          } else if (key == "test") {
+            auto b = v.value<bool>();
+            if (!b || !v.is_boolean()) return invalid(source, where + " must be true or false");
+            ic.test = *b;
           } else if (!s && (key == "name" || key == "ca_cert" || key == "responder_cert" || key == "responder_key" ||
                             key == "crl_key" || key == "crl_cert"))
             return invalid(source, where + " must be a string");
@@ -414,7 +418,9 @@ std::string example(const std::string& data_dir, const std::vector<IssuerConfig>
            "#                                       # check (e.g. DSTU 4145), marked signature_checked = false\n"
            "# allow_key_renewal = false  # true: a renewal may reuse a key for the same subject and provider\n"
            "# crl_key = \"pki/ca.key\"   # CRLs built and signed here ([crl]); without it the provider uploads them\n"
-           "# crl_cert = \"pki/crl.pem\" # the CRL signer's certificate when crl_key is not the CA's own key\n";
+           "# crl_cert = \"pki/crl.pem\" # the CRL signer's certificate when crl_key is not the CA's own key\n"
+           "# test = false  # true: a test CA of the test bed ([testbed]; e.g. a DSTU 4145 test CA whose certificates\n"
+           "#               # are signed elsewhere): kept out of statistics, the trusted list and production watches\n";
   }
   for (const auto& i : issuers) {
     out << "\n[[issuer]]\nname = " << quote(i.name) << "\nca_cert = " << quote(i.ca_cert)

@@ -28,8 +28,10 @@ struct IssuerConfig {
   // the CA). "" = the issuer's provider uploads its CRLs (POST /api/v1/crls).
   std::string crl_key;
   std::string crl_cert;
-  // A test CA of the test bed ([testbed]; never read from the file): its certificates stay out
-  // of the production statistics, trusted list and watches, and it may be faulted.
+  // A test CA of the test bed: the test PKI's own CAs, or a configured one with `test = true`
+  // (e.g. a DSTU 4145 test CA whose certificates are signed elsewhere and uploaded). Its
+  // certificates stay out of the production statistics, trusted list and watches, and it may
+  // be faulted.
   bool test = false;
 };
 

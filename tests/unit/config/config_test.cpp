@@ -86,11 +86,14 @@ TEST(Config, IssuerTablesAreChecked) {
 TEST(Config, AcceptUnverifiedSignaturesPerIssuer) {
   std::string a = "[[issuer]]\nname = \"a\"\nca_cert = \"c\"\nresponder_cert = \"c\"\nresponder_key = \"k\"\n";
   std::string b = "[[issuer]]\nname = \"b\"\nca_cert = \"c\"\nresponder_cert = \"c\"\nresponder_key = \"k\"\n";
-  auto c = parse("[storage]\npath = \"/x\"\n" + a + "accept_unverified_signatures = true\n" + b, "/");
+  auto c = parse("[storage]\npath = \"/x\"\n" + a + "accept_unverified_signatures = true\ntest = true\n" + b, "/");
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->issuers.size(), 2u);
   EXPECT_TRUE(c->issuers[0].accept_unverified_signatures);
   EXPECT_FALSE(c->issuers[1].accept_unverified_signatures);  // default
+  EXPECT_TRUE(c->issuers[0].test);  // a test bed CA (e.g. DSTU 4145, signed elsewhere)
+  EXPECT_FALSE(c->issuers[1].test);
+  EXPECT_FALSE(parse("[storage]\npath = \"/x\"\n" + a + "test = 1\n", "/").ok());
   auto bad = parse("[storage]\npath = \"/x\"\n" + a + "accept_unverified_signatures = \"yes\"\n", "/");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("accept_unverified_signatures"), std::string::npos);
