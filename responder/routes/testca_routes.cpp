@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 
 #include "common/log.hpp"
 #include "common/thread_pool.hpp"
@@ -46,7 +47,12 @@ struct Context {
   ThreadPool& pool;
   testbed::TestListFiles list;
   std::string base_url;
+  std::atomic<int> queued{0};  // issue requests waiting for the pool (bounded: kMaxQueued)
 };
+
+// Issue requests that may wait for the routes' pool at once (key generation and signing
+// queue there); past it: 503 testca_busy.
+constexpr int kMaxQueued = 64;
 
 const char* algorithm_name(const testbed::TestCa& ca) { return pki::key_algorithm_name(ca.algorithm); }
 
@@ -139,8 +145,14 @@ void handle_issue(http::Request& req, Context& c) {
   const pki::Issuer* issuer = ca != nullptr ? c.api.issuers.find_by_name(ca->name) : nullptr;
   if (issuer == nullptr) return req.reply_error(404, "testca_unknown", "no test CA is named " + request->ca);
   const Actor actor = with_test_issuers(principal->actor, c.api.issuers);
+  if (c.queued.fetch_add(1) >= kMaxQueued) {
+    c.queued.fetch_sub(1);
+    return req.reply_error(503, "testca_busy", "too many test certificates are being issued; try again shortly",
+                           {{"Retry-After", "1"}});
+  }
   auto shared = std::make_shared<http::Request>(std::move(req));
   c.pool.submit([shared, &c, request = std::move(*request), issuer, actor, now] {
+    c.queued.fetch_sub(1);
     auto made = testbed::issue(c.pki, request, now, c.base_url);
     if (!made) return fail(shared, made.error());
     auto result = std::make_shared<testbed::IssueResult>(std::move(*made));
