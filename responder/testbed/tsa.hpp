@@ -1,6 +1,7 @@
 // The test bed's RFC 3161 time-stamping authority: owns the TSA's signing key, certificate
-// and chain, its pool of OpenSSL TS_RESP_CTX contexts, and the throw-away "untrusted" key and
-// self-signed certificate made at construction for the untrusted_tsa fault. respond() turns a
+// and chain, their prepared signing key and pre-encoded token parts, its pool of OpenSSL
+// TS_RESP_CTX contexts (for rejections), and the throw-away "untrusted" key and self-signed
+// certificate made at construction for the untrusted_tsa fault. respond() turns a
 // DER TimeStampReq into a DER TimeStampResp: a granted token, or a rejection with the
 // PKIFailureInfo RFC 3161 §2.4.2 names (badAlg, badRequest, badDataFormat, unacceptedPolicy).
 //
@@ -25,8 +26,10 @@
 // encoded once at construction, for the TSA and for the throw-away one. A query the fast path
 // does not accept as it stands (not strict DER, another version, an imprint algorithm or
 // length OpenSSL would refuse, an unknown reqPolicy, extensions) goes to OpenSSL's
-// TS_RESP_CTX, which rejects it with the PKIFailureInfo it always did. The signed attributes'
-// signingTime is the token's genTime.
+// TS_RESP_CTX, which rejects it with the PKIFailureInfo it always did (or grants it, for a
+// BER query it reads). The signed attributes' signingTime is the token's genTime. A key whose
+// SigningKey digest is not SHA-256 (P-384, P-521, EdDSA) has no fast path: OpenSSL builds all
+// its tokens, with signingTime from the system clock.
 //
 // Threads: respond() may be called from any number of threads at once. The SigningKey pools
 // its own contexts. A TS_RESP_CTX is not thread-safe, so each call that needs one takes one
