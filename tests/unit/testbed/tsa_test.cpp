@@ -400,6 +400,12 @@ TEST_F(TsaTest, HandBuiltTstInfoPrintsAsOpensslsOwn) {
               << (rsa ? "RSA " : "EC ") << extra;
           EXPECT_EQ(parse(*rf).cert_count, parse(*rs).cert_count) << extra;
           EXPECT_TRUE(verified(verify(*rf, "chain.pem", name))) << extra;
+          // DER as OpenSSL writes it: read and written again by `openssl ts -reply`, the same
+          // octets (the signed attributes in SET OF order, every length minimal).
+          write_bytes(dir_ / "f.tsr", *rf);
+          const Ran again = run("openssl ts -reply -in " + dir_ / "f.tsr" + " -out " + dir_ / "f2.tsr");
+          ASSERT_EQ(again.rc, 0) << again.out;
+          EXPECT_EQ(read_bytes(dir_ / "f2.tsr"), *rf) << extra;
         }
       }
     }
