@@ -441,7 +441,7 @@ Result<Bytes> Tsa::respond(ByteView query, const TsaOptions& options) const {
   if (query.size() > kMaxQueryBytes) return rejection_bad_request("query over 4096 bytes");
   if (parts_) {
     FastQuery q;
-    if (parse_fast(query, q)) return respond_fast(q, options);
+    if (parse_fast(query, q)) return respond_fast(query, q, options);
   }
   return respond_openssl(query, options);
 }
@@ -494,12 +494,13 @@ bool Tsa::parse_fast(ByteView query, FastQuery& out) const noexcept {
   return r.empty();  // extensions, or anything else: OpenSSL's answer
 }
 
-Result<Bytes> Tsa::respond_fast(const FastQuery& q, const TsaOptions& options) const {
+Result<Bytes> Tsa::respond_fast(ByteView query, const FastQuery& q, const TsaOptions& options) const {
   const TokenParts& p = options.untrusted_tsa ? *untrusted_parts_ : *parts_;
   const UnixTime gen_time = (options.at ? *options.at : clock_.now()) + options.time_skew_seconds;
   char time_text[15];
-  if (!der::format_generalized_time(gen_time, time_text))
-    return make_error(ErrorKind::internal, "tsa_failed", "genTime out of GeneralizedTime range");
+  // Before 1970 (the time callback refuses it) or a time GeneralizedTime cannot hold: OpenSSL's
+  // answer (a rejection), as before.
+  if (gen_time < 0 || !der::format_generalized_time(gen_time, time_text)) return respond_openssl(query, options);
 
   // TSTInfo
   der::BackWriter tst(q.imprint.size() + p.tsa_name.size() + q.nonce.size() + q.policy.size() + 96);

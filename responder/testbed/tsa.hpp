@@ -137,7 +137,7 @@ class Tsa {
   Result<CtxPtr> make_context(const Signer& signer) const;
   Result<Bytes> respond_openssl(ByteView query, const TsaOptions& options) const;
   bool parse_fast(ByteView query, FastQuery& out) const noexcept;
-  Result<Bytes> respond_fast(const FastQuery& q, const TsaOptions& options) const;
+  Result<Bytes> respond_fast(ByteView query, const FastQuery& q, const TsaOptions& options) const;
   static Result<std::unique_ptr<TokenParts>> make_parts(X509* cert, EVP_PKEY* key, const std::vector<X509Ptr>* chain,
                                                         const EVP_MD* sha1, const EVP_MD* sha256);
   CtxPtr take_pooled() const;

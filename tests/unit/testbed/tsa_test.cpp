@@ -346,6 +346,26 @@ TEST_F(TsaTest, SigningTimeIsGenTime) {
   }
 }
 
+// A genTime GeneralizedTime cannot hold goes to OpenSSL, which answers as it always did.
+TEST_F(TsaTest, TimeOutOfRangeIsOpensslsAnswer) {
+  TsaConfig slow_config;
+  slow_config.fast_tokens = false;
+  auto fast = make();
+  auto slow = make(false, std::move(slow_config));
+  ASSERT_TRUE(fast && slow);
+  const Bytes q = cli_query("-sha256 -cert");
+  TsaOptions o;
+  o.at = -100;
+  auto rf = fast->respond(q, o);
+  auto rs = slow->respond(q, o);
+  ASSERT_EQ(rf.ok(), rs.ok());
+  if (rf.ok()) {
+    EXPECT_EQ(parse(*rf).status, parse(*rs).status);
+    EXPECT_EQ(parse(*rf).failure_bits, parse(*rs).failure_bits);
+    EXPECT_NE(parse(*rf).status, 0);
+  }
+}
+
 // Without the "Serial number:" line (random) and with it checked against the token's serial.
 std::string without_serial(const std::string& text, const Bytes& serial) {
   const auto at = text.find("Serial number: ");
