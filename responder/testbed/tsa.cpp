@@ -1,7 +1,26 @@
-// The test bed's time-stamping authority over OpenSSL's TS_RESP_CTX (see tsa.hpp for the
-// policy). OpenSSL does the RFC 3161 checks of a query (version, imprint algorithm and
-// length, reqPolicy, extensions) and answers each with a rejection and its PKIFailureInfo;
-// this file configures it, feeds it the Clock, keeps the contexts, and applies the faults.
+// The test bed's time-stamping authority (see tsa.hpp for the policy). Granted tokens are
+// written here (respond_fast); OpenSSL's TS_RESP_CTX does the RFC 3161 checks of any other
+// query (version, imprint algorithm and length, reqPolicy, extensions) and answers each with a
+// rejection and its PKIFailureInfo; this file configures it, feeds it the Clock, keeps the
+// contexts, and applies the faults.
+//
+//   TimeStampResp  ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }
+//   ContentInfo    ::= SEQUENCE { contentType OID (signedData), content [0] EXPLICIT SignedData }
+//   SignedData     ::= SEQUENCE { version 3, digestAlgorithms SET OF AlgorithmIdentifier,
+//                                 encapContentInfo SEQUENCE { eContentType OID (id-ct-TSTInfo),
+//                                                             eContent [0] EXPLICIT OCTET STRING },
+//                                 certificates [0] IMPLICIT SET OF Certificate OPTIONAL,
+//                                 signerInfos SET OF SignerInfo }
+//   SignerInfo     ::= SEQUENCE { version 1, sid IssuerAndSerialNumber, digestAlgorithm,
+//                                 signedAttrs [0] IMPLICIT SET OF Attribute, signatureAlgorithm,
+//                                 signature OCTET STRING }
+//   TSTInfo        ::= SEQUENCE { version 1, policy OID, messageImprint, serialNumber INTEGER,
+//                                 genTime GeneralizedTime, accuracy Accuracy OPTIONAL,
+//                                 nonce INTEGER OPTIONAL, tsa [0] EXPLICIT GeneralName OPTIONAL }
+//   Accuracy       ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] IMPLICIT INTEGER OPTIONAL }
+//   ESSCertIDv2    ::= SEQUENCE { certHash OCTET STRING (SHA-256, the default algorithm),
+//                                 issuerSerial SEQUENCE { GeneralNames, serialNumber } }
+//   ESSCertID      ::= SEQUENCE { certHash OCTET STRING (SHA-1), issuerSerial }
 #include "responder/testbed/tsa.hpp"
 
 #include <openssl/err.h>
@@ -10,8 +29,11 @@
 #include <openssl/ts.h>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 #include "common/der.hpp"
+#include "responder/ocsp/signing_key.hpp"
 #include "responder/testbed/faults.hpp"
 #include "responder/testbed/test_pki.hpp"
 
@@ -145,7 +167,159 @@ Status reparse(X509Ptr& cert) {
   return {};
 }
 
+
+// OID value octets.
+constexpr std::uint8_t kOidSignedData[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+constexpr std::uint8_t kOidTstInfo[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04};
+constexpr std::uint8_t kOidContentType[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03};
+constexpr std::uint8_t kOidMessageDigest[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};
+constexpr std::uint8_t kOidSigningTime[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05};
+constexpr std::uint8_t kOidSigningCertificate[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0c};
+constexpr std::uint8_t kOidSigningCertificateV2[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f};
+// AlgorithmIdentifier { id-sha256, NULL }, as OpenSSL's PKCS #7 code writes it.
+constexpr std::uint8_t kSha256AlgId[] = {0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                         0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00};
+
+// A non-negative INTEGER, minimal, with `tag` (kInteger, or an IMPLICIT one).
+void put_uint(der::BackWriter& w, std::uint64_t v, std::uint8_t tag = der::kInteger) {
+  const std::size_t m = w.size();
+  do {
+    w.byte(static_cast<std::uint8_t>(v & 0xff));
+    v >>= 8;
+  } while (v != 0);
+  if (w.view()[0] & 0x80) w.byte(0);
+  w.wrap(tag, m);
+}
+
+// Attribute ::= SEQUENCE { attrType OID, attrValues SET { value } }, `value` a complete TLV.
+Bytes attribute(ByteView type, ByteView value) {
+  der::BackWriter w(value.size() + type.size() + 16);
+  w.bytes(value);
+  w.wrap(der::kSet, 0);
+  w.tlv(der::kOid, type);
+  w.wrap(der::kSequence, 0);
+  return w.take();
+}
+
+// The DER TLV of an OpenSSL object (i2d_*), or empty.
+template <typename T, typename F>
+Bytes der_of(const T* obj, F i2d) {
+  unsigned char* out = nullptr;
+  const int len = i2d(obj, &out);
+  if (len <= 0) return {};
+  OsslBytesPtr owned(out);
+  return Bytes(out, out + len);
+}
+
+// SET OF in DER order: by encoding, a shorter one first when one is the other's prefix.
+bool der_less(const Bytes& a, const Bytes& b) {
+  const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  return c != 0 ? c < 0 : a.size() < b.size();
+}
+
+// A minimally encoded INTEGER's content (OpenSSL refuses padded ones).
+bool minimal_integer(ByteView c) {
+  if (c.empty()) return false;
+  if (c.size() > 1 && ((c[0] == 0x00 && !(c[1] & 0x80)) || (c[0] == 0xff && (c[1] & 0x80)))) return false;
+  return true;
+}
+
 }  // namespace
+
+struct Tsa::TokenParts {
+  std::unique_ptr<ocsp::SigningKey> key;
+  Bytes sid;            // IssuerAndSerialNumber
+  Bytes ess_v2;         // the signingCertificateV2 Attribute
+  Bytes ess_v1;         // the signingCertificate Attribute (SHA-1 ESSCertID)
+  Bytes tsa_name;       // [0] EXPLICIT GeneralName (directoryName)
+  Bytes certificates;   // [0] IMPLICIT SET OF Certificate: the TSA certificate, then the chain
+};
+
+struct Tsa::FastQuery {
+  ByteView imprint;        // the messageImprint TLV
+  std::size_t hash_at = 0; // offset of the hashedMessage's first octet in `imprint`
+  ByteView policy;         // the token's policy OID TLV
+  ByteView nonce;          // INTEGER TLV, or empty
+  bool cert_req = false;
+};
+
+// The fixed parts for `cert` (its DER as read back) signed by `key`; null when the key is
+// not one the fast path signs like OpenSSL's TS code does (SHA-256).
+Result<std::unique_ptr<Tsa::TokenParts>> Tsa::make_parts(X509* cert, EVP_PKEY* key, const std::vector<X509Ptr>* chain,
+                                                         const EVP_MD* sha1, const EVP_MD* sha256) {
+  auto signer = ocsp::SigningKey::create(key);
+  if (!signer) {
+    ERR_clear_error();
+    return std::unique_ptr<Tsa::TokenParts>();
+  }
+  if ((*signer)->digest() == nullptr || EVP_MD_get_type((*signer)->digest()) != NID_sha256)
+    return std::unique_ptr<Tsa::TokenParts>();
+  auto p = std::make_unique<Tsa::TokenParts>();
+  p->key = std::move(*signer);
+  const Bytes cert_der = x509_der(cert);
+  const Bytes issuer = der_of(X509_get_issuer_name(cert), i2d_X509_NAME);
+  const Bytes subject = der_of(X509_get_subject_name(cert), i2d_X509_NAME);
+  const Bytes serial = der_of(X509_get0_serialNumber(cert), i2d_ASN1_INTEGER);
+  if (cert_der.empty() || issuer.empty() || subject.empty() || serial.empty())
+    return ossl_error(ErrorKind::internal, "tsa_setup_failed", "TSA certificate fields");
+
+  {  // IssuerAndSerialNumber ::= SEQUENCE { issuer Name, serialNumber }
+    der::BackWriter w(issuer.size() + serial.size() + 8);
+    w.bytes(serial);
+    w.bytes(issuer);
+    w.wrap(der::kSequence, 0);
+    p->sid = w.take();
+  }
+  // IssuerSerial ::= SEQUENCE { issuer GeneralNames (SEQUENCE { [4] Name }), serialNumber }
+  der::BackWriter is(issuer.size() + serial.size() + 16);
+  is.bytes(serial);
+  const std::size_t m_names = is.size();
+  is.bytes(issuer);
+  is.wrap(der::context(4), m_names);
+  is.wrap(der::kSequence, m_names);
+  is.wrap(der::kSequence, 0);
+  const auto ess = [&](const EVP_MD* md, ByteView type) -> Bytes {
+    unsigned char hash[EVP_MAX_MD_SIZE];
+    unsigned int hash_len = 0;
+    if (EVP_Digest(cert_der.data(), cert_der.size(), hash, &hash_len, md, nullptr) != 1) return {};
+    // SigningCertificate(V2) ::= SEQUENCE { certs SEQUENCE OF ESSCertID(v2) { certHash, issuerSerial } }
+    der::BackWriter w(is.size() + hash_len + 16);
+    w.bytes(is.view());
+    w.tlv(der::kOctetString, ByteView(hash, hash_len));
+    w.wrap(der::kSequence, 0);
+    w.wrap(der::kSequence, 0);
+    w.wrap(der::kSequence, 0);
+    return attribute(type, w.view());
+  };
+  p->ess_v2 = ess(sha256, kOidSigningCertificateV2);
+  p->ess_v1 = ess(sha1, kOidSigningCertificate);
+  if (p->ess_v2.empty() || p->ess_v1.empty()) return ossl_error(ErrorKind::internal, "tsa_setup_failed", "ESSCertID");
+
+  {  // tsa [0] EXPLICIT GeneralName { directoryName [4] EXPLICIT Name }
+    der::BackWriter w(subject.size() + 16);
+    w.bytes(subject);
+    w.wrap(der::context(4), 0);
+    w.wrap(der::context(0), 0);
+    p->tsa_name = w.take();
+  }
+  {
+    std::size_t total = cert_der.size() + 8;
+    std::vector<Bytes> ders;
+    if (chain != nullptr)
+      for (const X509Ptr& c : *chain)
+        if (c) {
+          ders.push_back(x509_der(c.get()));
+          if (ders.back().empty()) return ossl_error(ErrorKind::internal, "tsa_setup_failed", "chain DER");
+          total += ders.back().size();
+        }
+    der::BackWriter w(total);
+    for (std::size_t i = ders.size(); i-- > 0;) w.bytes(ders[i]);
+    w.bytes(cert_der);
+    w.wrap(der::context(0), 0);
+    p->certificates = w.take();
+  }
+  return p;
+}
 
 void Tsa::CtxDeleter::operator()(TS_resp_ctx* ctx) const noexcept { TS_RESP_CTX_free(ctx); }
 
@@ -205,6 +379,22 @@ Result<std::unique_ptr<Tsa>> Tsa::create(TsaConfig config, const Clock& clock) {
   if (Status s = make_untrusted(tsa->untrusted_key_, tsa->untrusted_cert_, clock.now()); !s) return std::move(s).error();
   if (Status s = reparse(tsa->untrusted_cert_); !s) return std::move(s).error();
 
+  for (const Asn1ObjectPtr& oid : tsa->policies_) {
+    tsa->policy_der_.push_back(der_of(oid.get(), i2d_ASN1_OBJECT));
+    if (tsa->policy_der_.back().empty()) return ossl_error(ErrorKind::internal, "tsa_setup_failed", "policy");
+  }
+  if (c.fast_tokens) {
+    auto parts = make_parts(c.certificate.get(), c.key.get(), &c.chain, tsa->sha1_.get(), tsa->sha256_.get());
+    if (!parts) return std::move(parts).error();
+    auto untrusted = make_parts(tsa->untrusted_cert_.get(), tsa->untrusted_key_.get(), nullptr, tsa->sha1_.get(),
+                                tsa->sha256_.get());
+    if (!untrusted) return std::move(untrusted).error();
+    if (*parts && *untrusted) {
+      tsa->parts_ = std::move(*parts);
+      tsa->untrusted_parts_ = std::move(*untrusted);
+    }
+  }
+
   // One context now: a configuration OpenSSL refuses fails here, not on the first query.
   auto first = tsa->make_context(Signer{c.certificate.get(), c.key.get(), true, true});
   if (!first) return std::move(first).error();
@@ -249,6 +439,176 @@ void Tsa::give_back(CtxPtr ctx) const {
 
 Result<Bytes> Tsa::respond(ByteView query, const TsaOptions& options) const {
   if (query.size() > kMaxQueryBytes) return rejection_bad_request("query over 4096 bytes");
+  if (parts_) {
+    FastQuery q;
+    if (parse_fast(query, q)) return respond_fast(query, q, options);
+  }
+  return respond_openssl(query, options);
+}
+
+// What OpenSSL's TS_RESP_CTX would grant, read strictly; false sends the query to OpenSSL.
+bool Tsa::parse_fast(ByteView query, FastQuery& out) const noexcept {
+  der::Tlv req, t;
+  if (!der::single(query, der::kSequence, req)) return false;
+  der::Reader r(req.content);
+  ByteView version;
+  if (!r.expect(der::kInteger, version) || version.size() != 1 || version[0] != 1) return false;
+  // MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
+  der::Tlv imprint, alg, hashed;
+  if (!r.expect(der::kSequence, imprint)) return false;
+  der::Reader ri(imprint.content);
+  if (!ri.expect(der::kSequence, alg) || !ri.expect(der::kOctetString, hashed) || !ri.empty()) return false;
+  der::Reader ra(alg.content);
+  ByteView alg_oid;
+  if (!ra.expect(der::kOid, alg_oid)) return false;
+  if (!ra.empty()) {  // parameters: absent or NULL
+    der::Tlv null;
+    if (!ra.expect(der::kNull, null) || !null.content.empty() || !ra.empty()) return false;
+  }
+  const auto is = [&alg_oid](ByteView oid) {
+    return alg_oid.size() == oid.size() && std::equal(oid.begin(), oid.end(), alg_oid.begin());
+  };
+  const std::size_t hash_len = is(der::oid::kSha256) ? 32 : is(der::oid::kSha384) ? 48 : is(der::oid::kSha512) ? 64 : 0;
+  if (hash_len == 0 || hashed.content.size() != hash_len) return false;
+  out.imprint = imprint.whole;
+  out.hash_at = static_cast<std::size_t>(hashed.content.data() - imprint.whole.data());
+  out.policy = policy_der_[0];
+  if (r.peek() == der::kOid) {
+    if (!r.next(t)) return false;
+    const auto known = std::find_if(policy_der_.begin(), policy_der_.end(), [&t](const Bytes& p) {
+      return p.size() == t.whole.size() && std::equal(p.begin(), p.end(), t.whole.begin());
+    });
+    if (known == policy_der_.end()) return false;
+    out.policy = *known;
+  }
+  out.nonce = {};
+  if (r.peek() == der::kInteger) {
+    if (!r.next(t) || !minimal_integer(t.content)) return false;
+    out.nonce = t.whole;
+  }
+  out.cert_req = false;
+  if (r.peek() == der::kBoolean) {
+    if (!r.next(t) || t.content.size() != 1) return false;
+    out.cert_req = t.content[0] != 0;
+  }
+  return r.empty();  // extensions, or anything else: OpenSSL's answer
+}
+
+Result<Bytes> Tsa::respond_fast(ByteView query, const FastQuery& q, const TsaOptions& options) const {
+  const TokenParts& p = options.untrusted_tsa ? *untrusted_parts_ : *parts_;
+  const UnixTime gen_time = (options.at ? *options.at : clock_.now()) + options.time_skew_seconds;
+  char time_text[15];
+  // Before 1970 (the time callback refuses it) or a time GeneralizedTime cannot hold: OpenSSL's
+  // answer (a rejection), as before.
+  if (gen_time < 0 || !der::format_generalized_time(gen_time, time_text)) return respond_openssl(query, options);
+
+  // TSTInfo
+  der::BackWriter tst(q.imprint.size() + p.tsa_name.size() + q.nonce.size() + q.policy.size() + 96);
+  tst.bytes(p.tsa_name);
+  tst.bytes(q.nonce);
+  if (config_.accuracy_seconds != 0 || config_.accuracy_millis != 0) {
+    const std::size_t m = tst.size();
+    if (config_.accuracy_millis != 0) put_uint(tst, config_.accuracy_millis, der::context_primitive(0));
+    if (config_.accuracy_seconds != 0) put_uint(tst, config_.accuracy_seconds);
+    tst.wrap(der::kSequence, m);
+  }
+  tst.tlv(der::kGeneralizedTime, ByteView(reinterpret_cast<const std::uint8_t*>(time_text), sizeof time_text));
+  // serialNumber: 16 random octets, top bit clear (positive), second bit set (always 16 long)
+  std::uint8_t serial[16];
+  if (RAND_bytes(serial, sizeof serial) != 1) return ossl_error(ErrorKind::internal, "tsa_failed", "RAND_bytes");
+  serial[0] = static_cast<std::uint8_t>((serial[0] & 0x7f) | 0x40);
+  tst.tlv(der::kInteger, ByteView(serial, sizeof serial));
+  if (options.wrong_imprint) {
+    Bytes changed = to_bytes(q.imprint);
+    changed[q.hash_at] ^= 0x01;
+    tst.bytes(changed);
+  } else {
+    tst.bytes(q.imprint);
+  }
+  tst.bytes(q.policy);
+  constexpr std::uint8_t kOne = 1;
+  tst.tlv(der::kInteger, ByteView(&kOne, 1));
+  tst.wrap(der::kSequence, 0);
+
+  std::uint8_t digest[32];
+  unsigned int digest_len = 0;
+  if (EVP_Digest(tst.view().data(), tst.size(), digest, &digest_len, sha256_.get(), nullptr) != 1)
+    return ossl_error(ErrorKind::internal, "tsa_failed", "TSTInfo digest");
+
+  // SignedAttributes, in DER SET OF order.
+  std::array<Bytes, 4> attrs;
+  {
+    der::BackWriter w(32);
+    w.tlv(der::kOid, kOidTstInfo);
+    attrs[0] = attribute(kOidContentType, w.view());
+    w.clear();
+    // signingTime ::= Time: UTCTime for 1950..2049, GeneralizedTime otherwise (RFC 5652 §11.3)
+    const int year = (time_text[0] - '0') * 1000 + (time_text[1] - '0') * 100 + (time_text[2] - '0') * 10 +
+                     (time_text[3] - '0');
+    if (year >= 1950 && year < 2050)
+      w.tlv(der::kUtcTime, ByteView(reinterpret_cast<const std::uint8_t*>(time_text) + 2, sizeof time_text - 2));
+    else
+      w.tlv(der::kGeneralizedTime, ByteView(reinterpret_cast<const std::uint8_t*>(time_text), sizeof time_text));
+    attrs[1] = attribute(kOidSigningTime, w.view());
+    w.clear();
+    w.tlv(der::kOctetString, ByteView(digest, digest_len));
+    attrs[2] = attribute(kOidMessageDigest, w.view());
+    attrs[3] = options.no_ess_cert_id_v2 ? p.ess_v1 : p.ess_v2;
+  }
+  std::sort(attrs.begin(), attrs.end(), der_less);
+  std::size_t attrs_len = 0;
+  for (const Bytes& a : attrs) attrs_len += a.size();
+  der::BackWriter sa(attrs_len + 8);
+  for (std::size_t i = attrs.size(); i-- > 0;) sa.bytes(attrs[i]);
+  sa.wrap(der::kSet, 0);
+
+  Bytes sig(p.key->max_signature_size());
+  auto sig_len = p.key->sign(sa.view(), sig.data());
+  if (!sig_len) return std::move(sig_len).error();
+
+  // TimeStampResp { PKIStatusInfo { granted }, ContentInfo { signedData, [0] SignedData } }
+  const std::size_t sig_n = *sig_len;
+  der::BackWriter w(tst.size() + sa.size() + sig_n + p.sid.size() + p.key->algorithm_der().size() +
+                    (q.cert_req ? p.certificates.size() : 0) + 160);
+  // signerInfos SET { SignerInfo }
+  const std::size_t m_si = w.size();
+  w.tlv(der::kOctetString, ByteView(sig.data(), sig_n));
+  w.bytes(p.key->algorithm_der());
+  w.bytes(sa.view().subspan(1));  // the SET's length and contents...
+  w.byte(der::context(0));        // ...under [0] IMPLICIT
+  w.bytes(kSha256AlgId);
+  w.bytes(p.sid);
+  w.tlv(der::kInteger, ByteView(&kOne, 1));
+  w.wrap(der::kSequence, m_si);
+  w.wrap(der::kSet, m_si);
+  if (q.cert_req) w.bytes(p.certificates);
+  // encapContentInfo
+  const std::size_t m_eci = w.size();
+  w.bytes(tst.view());
+  w.wrap(der::kOctetString, m_eci);
+  w.wrap(der::context(0), m_eci);
+  w.tlv(der::kOid, kOidTstInfo);
+  w.wrap(der::kSequence, m_eci);
+  // digestAlgorithms SET { sha256 }
+  const std::size_t m_da = w.size();
+  w.bytes(kSha256AlgId);
+  w.wrap(der::kSet, m_da);
+  constexpr std::uint8_t kThree = 3;
+  w.tlv(der::kInteger, ByteView(&kThree, 1));
+  w.wrap(der::kSequence, 0);
+  w.wrap(der::context(0), 0);
+  w.tlv(der::kOid, kOidSignedData);
+  w.wrap(der::kSequence, 0);
+  // PKIStatusInfo { status granted }
+  const std::size_t m_status = w.size();
+  constexpr std::uint8_t kGranted = 0;
+  w.tlv(der::kInteger, ByteView(&kGranted, 1));
+  w.wrap(der::kSequence, m_status);
+  w.wrap(der::kSequence, 0);
+  return w.take();
+}
+
+Result<Bytes> Tsa::respond_openssl(ByteView query, const TsaOptions& options) const {
 
   const bool own_signer = options.untrusted_tsa || options.no_ess_cert_id_v2;
   const Signer signer = options.untrusted_tsa

@@ -1,6 +1,7 @@
 // The test bed's RFC 3161 time-stamping authority: owns the TSA's signing key, certificate
-// and chain, its pool of OpenSSL TS_RESP_CTX contexts, and the throw-away "untrusted" key and
-// self-signed certificate made at construction for the untrusted_tsa fault. respond() turns a
+// and chain, their prepared signing key and pre-encoded token parts, its pool of OpenSSL
+// TS_RESP_CTX contexts (for rejections), and the throw-away "untrusted" key and self-signed
+// certificate made at construction for the untrusted_tsa fault. respond() turns a
 // DER TimeStampReq into a DER TimeStampResp: a granted token, or a rejection with the
 // PKIFailureInfo RFC 3161 §2.4.2 names (badAlg, badRequest, badDataFormat, unacceptedPolicy).
 //
@@ -19,11 +20,21 @@
 //    shifted by TsaOptions::time_skew_seconds;
 //  * queries over kMaxQueryBytes are refused (badRequest) before any parsing.
 //
-// Threads: respond() may be called from any number of threads at once. A TS_RESP_CTX is not
-// thread-safe, so each call takes one from a small pool (a mutex-guarded free list, filled on
-// demand) and gives it back; reuse saves building and configuring a context per call, which
-// costs little (bench/README.md, bench_tsa). Calls with signer faults (untrusted_tsa, no_ess_cert_id_v2)
-// build a context of their own.
+// Granted tokens are written by hand (der::BackWriter, as the OCSP signer does) and signed with
+// a prepared ocsp::SigningKey: every fixed part (SignerIdentifier, AlgorithmIdentifiers, the
+// ESSCertIDv2 and SHA-1 ESSCertID attributes, the tsa name, the certificates for certReq) is
+// encoded once at construction, for the TSA and for the throw-away one. A query the fast path
+// does not accept as it stands (not strict DER, another version, an imprint algorithm or
+// length OpenSSL would refuse, an unknown reqPolicy, extensions) goes to OpenSSL's
+// TS_RESP_CTX, which rejects it with the PKIFailureInfo it always did (or grants it, for a
+// BER query it reads). The signed attributes' signingTime is the token's genTime. A key whose
+// SigningKey digest is not SHA-256 (P-384, P-521, EdDSA) has no fast path: OpenSSL builds all
+// its tokens, with signingTime from the system clock.
+//
+// Threads: respond() may be called from any number of threads at once. The SigningKey pools
+// its own contexts. A TS_RESP_CTX is not thread-safe, so each call that needs one takes one
+// from a small pool (a mutex-guarded free list, filled on demand) and gives it back (or builds
+// one per call when reuse_contexts is false).
 #pragma once
 
 #include <cstdint>
@@ -76,9 +87,12 @@ struct TsaConfig {
   std::vector<std::string> accepted_policies{std::string(kUaTspPolicy)};  // also accepted in reqPolicy
   std::uint32_t accuracy_seconds = 1;
   std::uint32_t accuracy_millis = 0;
-  // Keep TS_RESP_CTX contexts for reuse (the default); false builds one per call, kept for
-  // the benchmark that compares the two.
+  // Keep TS_RESP_CTX contexts (used for rejections) for reuse (the default); false builds
+  // one per call.
   bool reuse_contexts = true;
+  // Write granted tokens by hand (the default); false lets OpenSSL's TS_RESP_CTX build every
+  // response, kept for the benchmark and the tests that compare the two.
+  bool fast_tokens = true;
 };
 
 class Tsa {
@@ -114,8 +128,18 @@ class Tsa {
     bool ess_v2;
   };
 
+  // The fixed parts of a token for one signer (the TSA, or the throw-away one), DER.
+  struct TokenParts;
+  // A query the fast path accepts (views into the query).
+  struct FastQuery;
+
   Tsa(TsaConfig config, const Clock& clock);
   Result<CtxPtr> make_context(const Signer& signer) const;
+  Result<Bytes> respond_openssl(ByteView query, const TsaOptions& options) const;
+  bool parse_fast(ByteView query, FastQuery& out) const noexcept;
+  Result<Bytes> respond_fast(ByteView query, const FastQuery& q, const TsaOptions& options) const;
+  static Result<std::unique_ptr<TokenParts>> make_parts(X509* cert, EVP_PKEY* key, const std::vector<X509Ptr>* chain,
+                                                        const EVP_MD* sha1, const EVP_MD* sha256);
   CtxPtr take_pooled() const;
   void give_back(CtxPtr ctx) const;
 
@@ -129,6 +153,8 @@ class Tsa {
   EvpPkeyPtr untrusted_key_;
   X509Ptr untrusted_cert_;
   std::vector<Asn1ObjectPtr> policies_;  // [0] the default, then the accepted ones
+  std::vector<Bytes> policy_der_;        // the same, OBJECT IDENTIFIER TLVs
+  std::unique_ptr<TokenParts> parts_, untrusted_parts_;  // null: no fast path (key not SHA-256)
   mutable std::mutex pool_mu_;
   mutable std::vector<CtxPtr> pool_;
 };

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <set>
@@ -289,16 +290,146 @@ TEST_F(TsaTest, TimeTravelSetsGenTime) {
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(parse(*reply).gen_time, 1'700'000'000);
   EXPECT_TRUE(verified(verify(*reply)));
-  // OpenSSL's PKCS #7 signer adds signingTime from the system clock, not from ours
-  // (docs/testbed.md): present, and not the travelled-to time.
+  // The signed attributes' signingTime is the token's genTime (docs/testbed.md): present,
+  // and the travelled-to time (SigningTimeIsGenTime checks it to the second).
   const std::string dump = token_dump(*reply);
   const auto attr = dump.find(":signingTime");
   ASSERT_NE(attr, std::string::npos) << dump;
   const auto utc = dump.find("UTCTIME", attr);
   const auto colon = dump.find(':', utc);
   ASSERT_NE(colon, std::string::npos) << dump;
-  const std::string year = format_rfc3339(SystemClock::instance().now()).substr(2, 2);
-  EXPECT_EQ(dump.substr(colon + 1, 2), year) << dump.substr(attr, 200);
+  EXPECT_EQ(dump.substr(colon + 1, 2), "23") << dump.substr(attr, 200);
+}
+
+// The signingTime signed attribute in a token's asn1parse dump: "UTCTIME :231114221320Z" or
+// "GENERALIZEDTIME :20520523...Z", as printed.
+std::string signing_time_in(const std::string& dump) {
+  const auto attr = dump.find(":signingTime");
+  if (attr == std::string::npos) return {};
+  const auto set = dump.find("SET", attr);
+  const auto line = dump.find('\n', set);
+  const auto end = dump.find('\n', line + 1);
+  if (set == std::string::npos || line == std::string::npos || end == std::string::npos) return {};
+  std::string value = dump.substr(line + 1, end - line - 1);
+  const auto prim = value.find("prim: ");
+  if (prim == std::string::npos) return {};
+  value = value.substr(prim + 6);
+  value.erase(std::remove(value.begin(), value.end(), ' '), value.end());
+  return value;
+}
+
+TEST_F(TsaTest, SigningTimeIsGenTime) {
+  for (bool rsa : {false, true}) {
+    auto tsa = make(rsa);
+    ASSERT_TRUE(tsa);
+    const Bytes q = cli_query("-sha256 -cert");
+    struct Case {
+      std::optional<UnixTime> at;
+      std::int64_t skew;
+      UnixTime gen_time;
+      std::string printed;
+    };
+    for (const Case& c : {Case{1'700'000'000, 0, 1'700'000'000, "UTCTIME:231114221320Z"},
+                          Case{1'700'000'000, -3600, 1'699'996'400, "UTCTIME:231114211320Z"},
+                          Case{std::nullopt, 0, kNow, "UTCTIME:270115080000Z"},
+                          // from 2050 on, signingTime is a GeneralizedTime (RFC 5652 §11.3)
+                          Case{2'600'000'000, 0, 2'600'000'000, "GENERALIZEDTIME:20520522141320Z"}}) {
+      TsaOptions o;
+      o.at = c.at;
+      o.time_skew_seconds = c.skew;
+      auto reply = tsa->respond(q, o);
+      ASSERT_TRUE(reply.ok());
+      EXPECT_EQ(parse(*reply).gen_time, c.gen_time);
+      EXPECT_EQ(signing_time_in(token_dump(*reply)), c.printed) << (rsa ? "RSA " : "EC ") << c.gen_time;
+      EXPECT_TRUE(verified(verify(*reply))) << c.gen_time;
+    }
+  }
+}
+
+// A genTime GeneralizedTime cannot hold goes to OpenSSL, which answers as it always did.
+TEST_F(TsaTest, TimeOutOfRangeIsOpensslsAnswer) {
+  TsaConfig slow_config;
+  slow_config.fast_tokens = false;
+  auto fast = make();
+  auto slow = make(false, std::move(slow_config));
+  ASSERT_TRUE(fast && slow);
+  const Bytes q = cli_query("-sha256 -cert");
+  TsaOptions o;
+  o.at = -100;
+  auto rf = fast->respond(q, o);
+  auto rs = slow->respond(q, o);
+  ASSERT_EQ(rf.ok(), rs.ok());
+  if (rf.ok()) {
+    EXPECT_EQ(parse(*rf).status, parse(*rs).status);
+    EXPECT_EQ(parse(*rf).failure_bits, parse(*rs).failure_bits);
+    EXPECT_NE(parse(*rf).status, 0);
+  }
+}
+
+// Without the "Serial number:" line (random) and with it checked against the token's serial.
+std::string without_serial(const std::string& text, const Bytes& serial) {
+  const auto at = text.find("Serial number: ");
+  if (at == std::string::npos) return text;
+  const auto end = text.find('\n', at);
+  std::string hex = "0x";
+  static const char kHex[] = "0123456789ABCDEF";
+  for (std::uint8_t b : serial) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  EXPECT_EQ(text.substr(at + 15, end - at - 15), hex) << text;
+  return text.substr(0, at) + text.substr(end);
+}
+
+// A hand-built token's TSTInfo, as `openssl ts -reply -text` prints it, is what OpenSSL's own
+// TS_RESP_CTX writes for the same query at the same time (but for the random serial).
+TEST_F(TsaTest, HandBuiltTstInfoPrintsAsOpensslsOwn) {
+  for (bool rsa : {false, true}) {
+    auto fast = make(rsa);
+    TsaConfig slow_config;
+    slow_config.fast_tokens = false;
+    auto slow = make(rsa, std::move(slow_config));
+    ASSERT_TRUE(fast && slow);
+    const auto millis = [](bool fast_tokens) {
+      TsaConfig c;
+      c.accuracy_seconds = 0;
+      c.accuracy_millis = 250;
+      c.fast_tokens = fast_tokens;
+      return c;
+    };
+    auto fast_ms = make(rsa, millis(true));
+    auto slow_ms = make(rsa, millis(false));
+    ASSERT_TRUE(fast_ms && slow_ms);
+    int n = 0;
+    for (const std::string& extra : std::vector<std::string>{"-sha256 -cert", "-sha384 -no_nonce", "-sha512 -cert",
+                                                             "-sha256 -tspolicy " + std::string(kUaTspPolicy)}) {
+      const std::string name = "p" + std::to_string(n++) + ".tsq";
+      const Bytes q = cli_query(extra, name);
+      for (const TsaOptions& o : {TsaOptions{}, TsaOptions{1'700'000'000, false, 5, false, false}}) {
+        for (const auto& [a, b] : {std::pair<Tsa*, Tsa*>{fast.get(), slow.get()},
+                                   std::pair<Tsa*, Tsa*>{fast_ms.get(), slow_ms.get()}}) {
+          auto rf = a->respond(q, o);
+          auto rs = b->respond(q, o);
+          ASSERT_TRUE(rf.ok() && rs.ok());
+          const Ran tf = reply_text(*rf);
+          const Ran ts = reply_text(*rs);
+          ASSERT_EQ(tf.rc, 0) << tf.out;
+          ASSERT_EQ(ts.rc, 0) << ts.out;
+          EXPECT_NE(tf.out.find("Status: Granted."), std::string::npos) << tf.out;
+          EXPECT_EQ(without_serial(tf.out, parse(*rf).serial), without_serial(ts.out, parse(*rs).serial))
+              << (rsa ? "RSA " : "EC ") << extra;
+          EXPECT_EQ(parse(*rf).cert_count, parse(*rs).cert_count) << extra;
+          EXPECT_TRUE(verified(verify(*rf, "chain.pem", name))) << extra;
+          // DER as OpenSSL writes it: read and written again by `openssl ts -reply`, the same
+          // octets (the signed attributes in SET OF order, every length minimal).
+          write_bytes(dir_ / "f.tsr", *rf);
+          const Ran again = run("openssl ts -reply -in " + dir_ / "f.tsr" + " -out " + dir_ / "f2.tsr");
+          ASSERT_EQ(again.rc, 0) << again.out;
+          EXPECT_EQ(read_bytes(dir_ / "f2.tsr"), *rf) << extra;
+        }
+      }
+    }
+  }
 }
 
 TEST_F(TsaTest, WrongImprintFaultFailsVerification) {
