@@ -1,6 +1,8 @@
 // OpenSSL helpers shared by every module: error draining, digests, PEM/DER, files.
 #include "common/ossl.hpp"
 
+#include "common/der.hpp"
+
 #include "common/time.hpp"
 
 #include <fcntl.h>
@@ -69,6 +71,25 @@ Bytes x509_der(const X509* cert) {
   Bytes out(buf, buf + len);
   OPENSSL_free(buf);
   return out;
+}
+
+Result<Bytes> issuer_serial_der(const X509* cert) {
+  unsigned char* name = nullptr;
+  const int name_len = i2d_X509_NAME(X509_get_issuer_name(cert), &name);
+  if (name_len <= 0) return ossl_error(ErrorKind::invalid, "certificate_invalid", "issuer name");
+  OsslBytesPtr name_owner(name);
+  unsigned char* serial = nullptr;
+  const int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &serial);
+  if (serial_len <= 0) return ossl_error(ErrorKind::invalid, "certificate_invalid", "serial number");
+  OsslBytesPtr serial_owner(serial);
+  der::BackWriter w(static_cast<std::size_t>(name_len + serial_len) + 24);
+  w.bytes(ByteView(serial, static_cast<std::size_t>(serial_len)));
+  const std::size_t names = w.size();
+  w.bytes(ByteView(name, static_cast<std::size_t>(name_len)));
+  w.wrap(der::context(4), names);  // directoryName: explicit, Name is a CHOICE
+  w.wrap(der::kSequence, names);   // GeneralNames
+  w.wrap(der::kSequence, 0);
+  return w.take();
 }
 
 Result<X509Ptr> x509_from_der(ByteView der) {

@@ -79,6 +79,10 @@ Result<Bytes> digest(const EVP_MD* md, ByteView data);
 
 // DER of an X509 (i2d); empty on failure.
 Bytes x509_der(const X509* cert);
+// RFC 5035 IssuerSerial of `cert`: SEQUENCE { issuer GeneralNames { [4] directoryName },
+// serialNumber } (XAdES SigningCertificateV2 and CMS ESSCertID/ESSCertIDv2 both carry it).
+// Error: certificate_invalid.
+Result<Bytes> issuer_serial_der(const X509* cert);
 Result<X509Ptr> x509_from_der(ByteView der);
 // A distinguished name as RFC 2253 text with UTF-8 kept as is ("CN=Name,O=Org").
 std::string x509_name_text(const X509_NAME* name);

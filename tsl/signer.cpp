@@ -37,28 +37,6 @@ struct DsigCtxDeleter {
 };
 using DsigCtxPtr = std::unique_ptr<xmlSecDSigCtx, DsigCtxDeleter>;
 
-// RFC 5035 IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }, with
-// GeneralNames holding one directoryName ([4], explicit because Name is a CHOICE).
-Result<Bytes> issuer_serial_der(X509* cert) {
-  unsigned char* name = nullptr;
-  const int name_len = i2d_X509_NAME(X509_get_issuer_name(cert), &name);
-  if (name_len <= 0) return ossl_error(ErrorKind::invalid, "tl_signer_invalid", "issuer name");
-  Bytes name_der(name, name + name_len);
-  OPENSSL_free(name);
-  unsigned char* serial = nullptr;
-  const int serial_len = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &serial);
-  if (serial_len <= 0) return ossl_error(ErrorKind::invalid, "tl_signer_invalid", "serial number");
-  Bytes serial_der(serial, serial + serial_len);
-  OPENSSL_free(serial);
-  der::BackWriter w(name_der.size() + serial_der.size() + 24);
-  w.bytes(serial_der);
-  const std::size_t names = w.size();
-  w.bytes(name_der);
-  w.wrap(der::context(4), names);
-  w.wrap(der::kSequence, names);
-  w.wrap(der::kSequence, 0);
-  return w.take();
-}
 
 std::string rfc2253_name(X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));

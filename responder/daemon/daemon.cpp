@@ -238,17 +238,14 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       api{access_service, limiter, d.feed_, issuers, d.clock_, {}},
       worker_states(*d.env_),
       test_pki(std::move(test_bed.pki)),
-      test_list(test_bed.list),
+      test_list(std::move(test_bed.list)),
       tsa(std::move(test_bed.tsa)),
       faults(test_pki ? std::make_unique<testbed::FaultBoard>(issuers, responders) : nullptr),
       delayed_replies(test_pki ? std::make_unique<routes::DelayedReplies>() : nullptr),
       testcase_service(d.writer_, d.clock_),
       server(server_options(c), http::Router{}) {
   http::Router& router = server.router();
-  std::vector<storage::IssuerId> test_issuers;
-  for (const pki::Issuer* i : issuers.all())
-    if (i->test) test_issuers.push_back(i->id);
-  counting.exclude_issuers(test_issuers);  // test certificates never count
+  counting.exclude_issuers(issuers.test_ids());  // test certificates never count
   responder.set_special(faults.get());
   routes::add_ocsp_routes(router, responder, ocsp_settings.max_request_bytes, d.clock_, ocsp_counters,
                           delayed_replies.get());
@@ -278,8 +275,8 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_events_routes(router, api, &d.watches_);
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
   if (test_pki) {
-    testca_routes = routes::add_testca_routes(router, api, *d.env_, d.writer_, cert_registry, *test_pki, *faults,
-                                              std::move(test_bed.list), crl_options(c).base_url);
+    testca_routes = routes::add_testca_routes(router, api, d.writer_, cert_registry, *test_pki, *faults, test_list,
+                                              crl_options(c).base_url);
     routes::add_tsa_routes(
         router, *tsa,
         [this, &clock = d.clock_](const http::Request&) { return testbed::tsa_options(faults->draw_tsa(clock.now())); },

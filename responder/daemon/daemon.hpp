@@ -135,7 +135,7 @@ class Daemon {
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
     // The test bed ([testbed] enabled; all null otherwise).
     std::unique_ptr<testbed::TestPki> test_pki;
-    testbed::TestListFiles test_list;  // kept for the seeded cases (the routes serve their copy)
+    testbed::TestListFiles test_list;  // served by the test CA routes, and the seeded cases' lists
     std::unique_ptr<testbed::Tsa> tsa;
     routes::TsaCounters tsa_counters;
     std::unique_ptr<testbed::FaultBoard> faults;

@@ -304,6 +304,8 @@ Answer Responder::answer_special(const ResponderKeys& issuer, std::span<const Ce
     case OcspFault::unauthorized: return error_answer(Outcome::unknown_issuer);
     default: break;
   }
+  // Signed live, so within the issuer's live-signature budget like any live answer.
+  if (!take_signing_token(issuer.id, now)) return error_answer(Outcome::signing_budget);
   const UnixTime when = at.value_or(now);
   const ResponderKeys* signer = &issuer;
   if (fault.fault == OcspFault::wrong_signer) {

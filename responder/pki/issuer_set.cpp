@@ -92,6 +92,7 @@ Result<const Issuer*> IssuerSet::add(storage::IssuerId id, std::string name, X50
   issuer->name = std::move(name);
   issuer->ca = std::move(ca);
   issuer->test = test;
+  if (test) test_ids_.push_back(id);
   issuers_.push_back(std::move(issuer));
   return issuers_.back().get();
 }

@@ -82,6 +82,8 @@ class IssuerSet {
   bool empty() const noexcept { return issuers_.empty(); }
   // Every issuer, in insertion order.
   std::vector<const Issuer*> all() const;
+  // The ids of the test issuers (Issuer::test), in insertion order.
+  const std::vector<storage::IssuerId>& test_ids() const noexcept { return test_ids_; }
 
   // The issuer of a certificate walked by parse_cert_parts (the ingest path: no d2i_X509).
   // Among unverifiable candidates, one whose id is in `prefer_unverifiable` is reported
@@ -97,6 +99,7 @@ class IssuerSet {
 
  private:
   std::vector<std::unique_ptr<Issuer>> issuers_;
+  std::vector<storage::IssuerId> test_ids_;
 };
 
 // SHA-256(subject DER || SubjectPublicKeyInfo DER), as storage/records.hpp defines it.

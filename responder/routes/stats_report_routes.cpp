@@ -47,19 +47,6 @@ json problems_json(const std::vector<stats::Problem>& ps) {
   return a;
 }
 
-// A fresh snapshot for the routes' own threads.
-struct Snapshot {
-  std::optional<storage::ReadTxn> txn;
-  std::optional<storage::ReadScope> scope;
-  Status open(storage::Env& env) {
-    auto t = storage::ReadTxn::begin(env);
-    if (!t) return std::move(t).error();
-    txn.emplace(std::move(*t));
-    scope.emplace(*txn);
-    return scope->status();
-  }
-};
-
 bool media_is(std::optional<std::string_view> header, std::string_view type) {
   if (!header) return false;
   std::string_view h = *header;

@@ -35,17 +35,16 @@ using nlohmann::json;
 constexpr std::uint8_t kRecordFormat = 1;
 
 struct Context {
-  Context(ApiContext& a, storage::Env& e, storage::Writer& w, registry::Registry& r, const testbed::TestPki& p,
-          testbed::FaultBoard& f, ThreadPool& t, testbed::TestListFiles l, std::string b)
-      : api(a), env(e), writer(w), registry(r), pki(p), faults(f), pool(t), list(std::move(l)), base_url(std::move(b)) {}
+  Context(ApiContext& a, storage::Writer& w, registry::Registry& r, const testbed::TestPki& p, testbed::FaultBoard& f,
+          ThreadPool& t, const testbed::TestListFiles& l, std::string b)
+      : api(a), writer(w), registry(r), pki(p), faults(f), pool(t), list(l), base_url(std::move(b)) {}
   ApiContext& api;
-  storage::Env& env;
   storage::Writer& writer;
   registry::Registry& registry;
   const testbed::TestPki& pki;
   testbed::FaultBoard& faults;
   ThreadPool& pool;
-  testbed::TestListFiles list;
+  const testbed::TestListFiles& list;
   std::string base_url;
   std::atomic<int> queued{0};  // issue requests waiting for the pool (bounded: kMaxQueued)
 };
@@ -340,18 +339,17 @@ void handle_delete_fault(http::Request& req, Context& c) {
 
 Actor with_test_issuers(Actor actor, const pki::IssuerSet& issuers) {
   if (!actor.issuers) return actor;  // every issuer already
-  for (const pki::Issuer* i : issuers.all())
-    if (i->test && !actor.may_write_issuer(i->id)) actor.issuers->push_back(i->id);
+  for (storage::IssuerId id : issuers.test_ids())
+    if (!actor.may_write_issuer(id)) actor.issuers->push_back(id);
   return actor;
 }
 
-std::shared_ptr<TestcaRoutes> add_testca_routes(http::Router& router, ApiContext& ctx, storage::Env& env,
-                                                storage::Writer& writer, registry::Registry& registry,
-                                                const testbed::TestPki& pki, testbed::FaultBoard& faults,
-                                                testbed::TestListFiles list, std::string base_url) {
+std::shared_ptr<TestcaRoutes> add_testca_routes(http::Router& router, ApiContext& ctx, storage::Writer& writer,
+                                                registry::Registry& registry, const testbed::TestPki& pki,
+                                                testbed::FaultBoard& faults, const testbed::TestListFiles& list,
+                                                std::string base_url) {
   auto routes = std::make_shared<TestcaRoutes>();
-  auto c = std::make_shared<Context>(ctx, env, writer, registry, pki, faults, routes->pool(), std::move(list),
-                                     std::move(base_url));
+  auto c = std::make_shared<Context>(ctx, writer, registry, pki, faults, routes->pool(), list, std::move(base_url));
   using M = http::Method;
   router.add(M::Get, "/api/v1/testca/cas", [c](http::Request& req) { handle_cas(req, *c); }, http::kOpenRoute);
   router.add(M::Get, "/api/v1/testca/identities", [c](http::Request& req) { handle_identities(req, *c); },

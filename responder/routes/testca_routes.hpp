@@ -33,10 +33,11 @@ namespace trustmon::routes {
 class TestcaRoutes;
 
 // `base_url`: how clients reach this server (http://host:port), for AIA and CDP.
-std::shared_ptr<TestcaRoutes> add_testca_routes(http::Router& router, ApiContext& ctx, storage::Env& env,
-                                                storage::Writer& writer, registry::Registry& registry,
-                                                const testbed::TestPki& pki, testbed::FaultBoard& faults,
-                                                testbed::TestListFiles list, std::string base_url);
+// `pki`, `faults` and `list` must outlive the routes.
+std::shared_ptr<TestcaRoutes> add_testca_routes(http::Router& router, ApiContext& ctx, storage::Writer& writer,
+                                                registry::Registry& registry, const testbed::TestPki& pki,
+                                                testbed::FaultBoard& faults, const testbed::TestListFiles& list,
+                                                std::string base_url);
 
 // The issuers `principal` may write for, widened to the test bed's issuers: a QTSP's own
 // plus the test ones, any other participant kind the test ones only (the central body and

@@ -40,19 +40,6 @@ Error not_permitted(const std::string& why) { return make_error(ErrorKind::forbi
 
 tc::Reader reader_of(const access::Principal& p) { return tc::Reader{false, is_central_body(p), p.actor.participant}; }
 
-// A fresh snapshot for the routes' own threads.
-struct Snapshot {
-  std::optional<storage::ReadTxn> txn;
-  std::optional<storage::ReadScope> scope;
-  Status open(storage::Env& env) {
-    auto t = storage::ReadTxn::begin(env);
-    if (!t) return std::move(t).error();
-    txn.emplace(std::move(*t));
-    scope.emplace(*txn);
-    return scope->status();
-  }
-};
-
 bool presents_credential(const http::Request& req) {
   if (req.header("Authorization")) return true;
   auto tls = req.tls_peer();

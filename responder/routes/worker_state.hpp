@@ -6,6 +6,8 @@
 // worker's state through worker_state(req), the one typed accessor of the worker's slot.
 #pragma once
 
+#include <optional>
+
 #include <cstddef>
 #include <map>
 #include <mutex>
@@ -19,6 +21,20 @@ class Server;
 }
 
 namespace trustmon::routes {
+
+// A read snapshot of its own, for work the routes hand to their pools (off the worker's
+// thread, which keeps its WorkerState transaction): open() begins it, the destructor ends it.
+struct Snapshot {
+  std::optional<storage::ReadTxn> txn;
+  std::optional<storage::ReadScope> scope;
+  Status open(storage::Env& env) {
+    auto t = storage::ReadTxn::begin(env);
+    if (!t) return std::move(t).error();
+    txn.emplace(std::move(*t));
+    scope.emplace(*txn);
+    return scope->status();
+  }
+};
 
 struct WorkerState {
   explicit WorkerState(storage::ReadTxn t) : txn(std::move(t)) {}

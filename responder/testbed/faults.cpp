@@ -75,10 +75,7 @@ std::optional<FaultTarget> parse_target(std::string_view name) noexcept {
 }
 
 FaultBoard::FaultBoard(const pki::IssuerSet& issuers, const ocsp::ResponderTable& responders)
-    : responders_(responders) {
-  for (const pki::Issuer* i : issuers.all())
-    if (i->test) test_issuers_.push_back(i->id);
-}
+    : responders_(responders), test_issuers_(issuers.test_ids()) {}
 
 Result<std::uint64_t> FaultBoard::add(FaultSpec spec, UnixTime now) {
   if (!covers(spec.issuer))
@@ -192,7 +189,7 @@ nlohmann::json fault_json(const Fault& f, const pki::IssuerSet& issuers) {
   if (const pki::Issuer* i = issuers.find_by_id(f.spec.issuer)) j["issuer"] = i->name;
   if (f.spec.serial) j["serial"] = hex_encode(*f.spec.serial, true);
   if (f.spec.fault == "delay") j["ms"] = f.spec.param;
-  if (f.spec.fault == "time_skew") j["seconds_skew"] = f.spec.param;
+  if (f.spec.fault == "time_skew") j["skew_seconds"] = f.spec.param;
   if (f.spec.count != 0) j["count"] = f.spec.count;
   j["used"] = f.used;
   j["expires"] = format_rfc3339(f.spec.expires);

@@ -270,21 +270,15 @@ Result<std::unique_ptr<Tsa::TokenParts>> Tsa::make_parts(X509* cert, EVP_PKEY* k
     w.wrap(der::kSequence, 0);
     p->sid = w.take();
   }
-  // IssuerSerial ::= SEQUENCE { issuer GeneralNames (SEQUENCE { [4] Name }), serialNumber }
-  der::BackWriter is(issuer.size() + serial.size() + 16);
-  is.bytes(serial);
-  const std::size_t m_names = is.size();
-  is.bytes(issuer);
-  is.wrap(der::context(4), m_names);
-  is.wrap(der::kSequence, m_names);
-  is.wrap(der::kSequence, 0);
+  auto is = issuer_serial_der(cert);
+  if (!is) return ossl_error(ErrorKind::internal, "tsa_setup_failed", "TSA certificate issuerSerial");
   const auto ess = [&](const EVP_MD* md, ByteView type) -> Bytes {
     unsigned char hash[EVP_MAX_MD_SIZE];
     unsigned int hash_len = 0;
     if (EVP_Digest(cert_der.data(), cert_der.size(), hash, &hash_len, md, nullptr) != 1) return {};
     // SigningCertificate(V2) ::= SEQUENCE { certs SEQUENCE OF ESSCertID(v2) { certHash, issuerSerial } }
-    der::BackWriter w(is.size() + hash_len + 16);
-    w.bytes(is.view());
+    der::BackWriter w(is->size() + hash_len + 16);
+    w.bytes(*is);
     w.tlv(der::kOctetString, ByteView(hash, hash_len));
     w.wrap(der::kSequence, 0);
     w.wrap(der::kSequence, 0);
