@@ -284,9 +284,10 @@ TEST_F(TestbedTest, EachOcspFaultIsSeenByOpensslAndEndsWithItsCount) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_NE(ocsp("f").out.find(": good"), std::string::npos);
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1400));
-  ASSERT_EQ(fault({{"target", "ocsp"}, {"issuer", "test-ecdsa"}, {"fault", "try_later"}, {"seconds", 1}}).status, 201);
+  // Whole seconds: a 3-second fault put at x.999 still has 2 s left for the next request.
+  ASSERT_EQ(fault({{"target", "ocsp"}, {"issuer", "test-ecdsa"}, {"fault", "try_later"}, {"seconds", 3}}).status, 201);
   EXPECT_NE(ocsp("f").out.find("trylater"), std::string::npos);
-  sh("sleep 2.1");
+  sh("sleep 4.1");
   EXPECT_NE(ocsp("f").out.find(": good"), std::string::npos);
   EXPECT_EQ(get("/api/v1/testca/faults", daemon_.token()).json_body()["faults"].size(), 0U);
 }
