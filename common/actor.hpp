@@ -20,6 +20,10 @@ struct Actor {
   // Issuer ids this actor may ingest and revoke for; nullopt = every issuer (central-body
   // administrators and the bootstrap token).
   std::optional<std::vector<std::uint32_t>> issuers;
+  // The cabinet session the request came through (responder/access/session.hpp); 0 for a
+  // bearer token or a client certificate. Not part of the label: a session acts as its
+  // credential.
+  std::uint64_t session = 0;
 
   // "bootstrap" or "p<participant>/r<representative>/c<credential>": what events record.
   std::string label() const {

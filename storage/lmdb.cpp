@@ -52,6 +52,7 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::testcase_products, "testcase_products"},
     {Table::testcase_submissions, "testcase_submissions"},
     {Table::testcase_campaigns, "testcase_campaigns"},
+    {Table::sessions, "sessions"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

@@ -80,8 +80,10 @@ enum class Table : std::uint8_t {
   testcase_products,   // be64 product id -> product record (testcases/)
   testcase_submissions,// be64 submission id -> submission record (testcases/)
   testcase_campaigns,  // be64 campaign id -> campaign record (testcases/)
+  // cabinet sessions (responder/access/session.hpp)
+  sessions,  // be64 session id -> SessionRecord
 };
-inline constexpr std::size_t kTableCount = 30;
+inline constexpr std::size_t kTableCount = 31;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -102,7 +104,8 @@ bool table_is_dupsort(Table t);
 //    (meta stats_built). certs records of format 4 carry the statistics profile and the
 //    ingest time.
 // 7: the test bed's tables (testca_certs, testcase_*); a read-write open creates them empty.
-inline constexpr std::uint32_t kSchemaVersion = 7;
+// 8: the sessions table (responder/access/session.hpp); a read-write open creates it empty.
+inline constexpr std::uint32_t kSchemaVersion = 8;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").

@@ -1,6 +1,8 @@
 // See service.hpp.
 #include "tsl/service.hpp"
 
+#include "tsl/view.hpp"
+
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -103,7 +105,8 @@ std::string changes_atom(std::string_view list, const std::vector<PublishedVersi
 
 TlService::TlService(storage::Env& env, storage::Writer& writer, const TlChecker& checker, const TlSigner* signer,
                      const Clock& clock, TlServiceOptions options)
-    : env_(env), writer_(writer), audited_(writer), clock_(clock), options_(std::move(options)) {
+    : env_(env), writer_(writer), audited_(writer), checker_(checker), signer_(signer), clock_(clock),
+      options_(std::move(options)) {
   if (signer != nullptr) publisher_ = std::make_unique<Publisher>(env, writer, *signer, checker, clock);
 }
 
@@ -388,6 +391,19 @@ Result<std::shared_ptr<const Artifacts>> TlService::artifacts(const storage::Rea
   auto notices = list_notices(txn, std::nullopt);
   if (!notices) return std::move(notices).error();
   built->atom = changes_atom(name, *versions, *notices);
+  // The signature is checked here as any reader would: against the configured signer.
+  nlohmann::json signature = {{"valid", false}};
+  if (signer_ != nullptr) {
+    signature["signer"] = x509_name_text(X509_get_subject_name(signer_->certificate()));
+    if (Status checked = checker_.check((*view)->xml, signer_->certificate()); checked) {
+      signature["valid"] = true;
+    } else {
+      signature["error"] = checked.error().code + ": " + checked.error().message;
+    }
+  } else {
+    signature["error"] = "no trusted-list signer is configured to check against";
+  }
+  built->view_json = list_view_json(name, sequence, read->list, std::move(signature)).dump();
   std::lock_guard lock(cache_mu_);
   auto& slot = cache_[built->list];
   if (!slot || slot->sequence < sequence) slot = built;

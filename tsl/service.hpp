@@ -77,6 +77,7 @@ struct Artifacts {
   Bytes p7b;                             // certs-only PKCS#7 of every CA certificate
   std::string cas_json;                  // GET /certs/CAs.json
   std::string atom;                      // GET /tl/changes.atom
+  std::string view_json;                 // GET /api/v1/tl/{name}/view (view.hpp), signature checked
 };
 
 // The Atom feed of a list's published versions (newest first), each entry naming the
@@ -139,6 +140,8 @@ class TlService {
   storage::Env& env_;
   storage::Writer& writer_;
   storage::AuditedWrite audited_;
+  const TlChecker& checker_;
+  const TlSigner* signer_;
   const Clock& clock_;
   TlServiceOptions options_;
   std::unique_ptr<Publisher> publisher_;

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "responder/access/service.hpp"
+#include "responder/access/session.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::access {
@@ -26,8 +27,11 @@ AuthOutcome storage_failure(const Error& e) {
   return out;
 }
 
-// Resolves a stored credential to a principal, checking every state on the way.
-AuthOutcome resolve(const storage::ReadTxn& txn, std::uint32_t credential_id, UnixTime now) {
+// Resolves a stored credential to a principal, checking every state on the way. With
+// `session_created` (a cabinet session's creation time), a block, unblock or other status
+// change of the participant or representative after it ends the session.
+AuthOutcome resolve(const storage::ReadTxn& txn, std::uint32_t credential_id, UnixTime now,
+                    std::optional<UnixTime> session_created = std::nullopt) {
   auto cred = get_credential(txn, credential_id);
   if (!cred) return storage_failure(cred.error());
   if (!*cred) return refuse(401, "unauthenticated", "the credential is not valid");
@@ -53,6 +57,8 @@ AuthOutcome resolve(const storage::ReadTxn& txn, std::uint32_t credential_id, Un
     return refuse(403, "participant_blocked", "the participant is blocked: " + p.block_reason, actor);
   if (r.status == EntityStatus::blocked)
     return refuse(403, "representative_blocked", "the representative is blocked: " + r.block_reason, actor);
+  if (session_created && (p.status_changed > *session_created || r.status_changed > *session_created))
+    return refuse(401, "session_ended", "the session ended when access was changed; log in again", actor);
 
   Principal principal;
   principal.actor = std::move(actor);
@@ -74,6 +80,39 @@ Result<std::optional<std::uint32_t>> lookup(const storage::ReadTxn& txn, Credent
   return std::optional<std::uint32_t>(get_be32((*got)->data()));
 }
 
+Principal bootstrap_principal() {
+  Principal p;
+  p.actor = Actor::bootstrap();
+  p.kind = ParticipantKind::central_body;
+  p.role = Role::admin;
+  p.participant_name = "bootstrap";
+  p.bootstrap = true;
+  return p;
+}
+
+Result<std::optional<SessionRecord>> read_session(const storage::ReadTxn& txn, std::uint64_t id) {
+  auto got = txn.get(storage::Table::sessions, session_key(id));
+  if (!got) return std::move(got).error();
+  if (!*got) return std::optional<SessionRecord>{};
+  auto rec = decode_session(**got);
+  if (!rec) return std::move(rec).error();
+  return std::optional<SessionRecord>(std::move(*rec));
+}
+
+// The session's own state: present, the secret matches (when given), not expired.
+AuthOutcome session_state(const storage::ReadTxn& txn, std::uint64_t id, const SessionSecret* verifier, UnixTime now,
+                          SessionRecord& out) {
+  auto rec = read_session(txn, id);
+  if (!rec) return storage_failure(rec.error());
+  if (!*rec) return refuse(401, "session_ended", "the session has ended; log in again");
+  const Sha256 presented = verifier ? verifier_hash(*verifier) : (*rec)->verifier_hash;
+  if (CRYPTO_memcmp(presented.data(), (*rec)->verifier_hash.data(), presented.size()) != 0)
+    return refuse(401, "session_ended", "the session has ended; log in again");
+  if ((*rec)->expires <= now) return refuse(401, "session_expired", "the session has expired; log in again");
+  out = std::move(**rec);
+  return AuthOutcome{};
+}
+
 }  // namespace
 
 AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_view> bearer,
@@ -85,13 +124,7 @@ AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_
     if (*stored && (*stored)->size() == presented.size() &&
         CRYPTO_memcmp((*stored)->data(), presented.data(), presented.size()) == 0) {
       AuthOutcome out;
-      Principal p;
-      p.actor = Actor::bootstrap();
-      p.kind = ParticipantKind::central_body;
-      p.role = Role::admin;
-      p.participant_name = "bootstrap";
-      p.bootstrap = true;
-      out.principal = std::move(p);
+      out.principal = bootstrap_principal();
       out.actor = out.principal->actor;
       return out;
     }
@@ -115,6 +148,26 @@ AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_
   return refuse(401, "unauthenticated", "a bearer token or a client certificate is required");
 }
 
+AuthOutcome authenticate_session(const storage::ReadTxn& txn, const SessionCookie& cookie, UnixTime now,
+                                 SessionRecord* session) {
+  SessionRecord rec;
+  AuthOutcome state = session_state(txn, cookie.id, &cookie.verifier, now, rec);
+  if (state.status != 0) return state;
+  AuthOutcome out;
+  if (rec.bootstrap) {
+    out.principal = bootstrap_principal();
+  } else {
+    out = resolve(txn, rec.credential, now, rec.created);
+    if (!out.principal) return out;
+  }
+  out.principal->actor.session = rec.id;
+  out.principal->csrf = rec.csrf;
+  out.principal->session_expires = rec.expires;
+  out.actor = out.principal->actor;
+  if (session) *session = std::move(rec);
+  return out;
+}
+
 AuthOutcome authorize(Principal principal, Need need) {
   bool allowed = false;
   switch (need) {
@@ -135,8 +188,16 @@ AuthOutcome authorize(Principal principal, Need need) {
 }
 
 std::optional<Error> refusal_now(const storage::ReadTxn& txn, const Actor& actor, UnixTime now) {
+  std::optional<UnixTime> session_created;
+  if (actor.session != 0) {
+    SessionRecord rec;
+    AuthOutcome state = session_state(txn, actor.session, nullptr, now, rec);
+    if (state.status == 503) return std::nullopt;
+    if (state.status != 0) return state.error;
+    session_created = rec.created;
+  }
   if (actor.credential == 0 && actor.participant == 0) return std::nullopt;
-  AuthOutcome out = resolve(txn, actor.credential, now);
+  AuthOutcome out = resolve(txn, actor.credential, now, session_created);
   if (out.status == 503 || out.principal) return std::nullopt;
   return out.error;
 }

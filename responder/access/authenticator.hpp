@@ -26,6 +26,7 @@
 #include "common/ossl.hpp"
 #include "common/result.hpp"
 #include "responder/access/model.hpp"
+#include "responder/access/session.hpp"
 #include "storage/lmdb.hpp"
 
 namespace trustmon::access {
@@ -37,6 +38,9 @@ struct Principal {
   std::string participant_name;
   double rate_per_second = 0;  // credential override; 0 = configured default
   bool bootstrap = false;
+  // Set when the request came through a cabinet session (actor.session != 0).
+  SessionSecret csrf{};
+  UnixTime session_expires = 0;
 };
 
 // What the TLS layer learnt about the client certificate.
@@ -63,12 +67,22 @@ struct AuthOutcome {
 AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_view> bearer,
                          const ClientCertificate* certificate, UnixTime now);
 
+// A cabinet session (session.hpp): the session must exist, match the cookie's verifier and
+// not be expired; then the credential behind it is resolved as above (a bootstrap session
+// is the bootstrap principal), and a status change of the participant or representative
+// after the session was created ends it. The principal's actor carries the session id.
+// `session` receives the record (for the CSRF check and /api/v1/me).
+// Codes: session_ended, session_expired (401), and those of a token.
+AuthOutcome authenticate_session(const storage::ReadTxn& txn, const SessionCookie& cookie, UnixTime now,
+                                 SessionRecord* session);
+
 // Role check: read = any role; write = operator or admin; admin = admin of the central
 // body. Refusal: 403 role_insufficient.
 AuthOutcome authorize(Principal principal, Need need);
 
 // For open streams: why the credential behind `actor` is no longer valid now (revoked,
-// expired, representative or participant blocked), or nullopt while it is. Storage errors
+// expired, representative or participant blocked; for a session also ended, expired or
+// opened before a status change), or nullopt while it is. Storage errors
 // count as valid (a stream is not cut because of a transient read failure); the bootstrap
 // actor always is.
 std::optional<Error> refusal_now(const storage::ReadTxn& txn, const Actor& actor, UnixTime now);

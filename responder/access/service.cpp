@@ -16,6 +16,7 @@ using storage::Table;
 
 constexpr std::size_t kMaxNameBytes = 512;
 constexpr std::size_t kMaxReasonBytes = 1024;
+constexpr std::string_view kMetaLastSession = "last_session_id";  // be64
 
 
 // Next id of a table keyed by be32 ids: last + 1 (the Writer is the only writer).
@@ -326,6 +327,66 @@ void AccessService::issue_token(const Actor& actor, std::uint32_t representative
         if (!stored) return stored;
         (*stored)["token"] = secret;
         return stored;
+      },
+      std::move(done));
+}
+
+void AccessService::open_session(const Actor& actor, SessionRecord draft, Done done) {
+  json target = {{"credential", draft.credential}, {"address", draft.address}};
+  run(actor, "auth.login", std::move(target),
+      [draft = std::move(draft)](storage::WriteTxn& txn, UnixTime now) mutable -> Result<json> {
+        // One pass: expired sessions go, the credential's live ones are counted.
+        std::vector<Bytes> expired;
+        std::vector<std::pair<UnixTime, std::uint64_t>> mine;  // (created, id)
+        std::size_t live = 0;
+        std::uint64_t last = 0;
+        Status scanned = storage::for_each(txn, Table::sessions, [&](ByteView key, ByteView value) -> Status {
+          auto rec = decode_session(value);
+          if (!rec) return std::move(rec).error();
+          last = std::max(last, rec->id);
+          if (rec->expires <= now) {
+            expired.emplace_back(key.begin(), key.end());
+          } else {
+            ++live;
+            if (rec->credential == draft.credential && rec->bootstrap == draft.bootstrap)
+              mine.emplace_back(rec->created, rec->id);
+          }
+          return {};
+        });
+        if (!scanned) return std::move(scanned).error();
+        for (const Bytes& k : expired)
+          if (auto d = txn.del(Table::sessions, k); !d) return std::move(d).error();
+        std::sort(mine.begin(), mine.end());
+        std::size_t ended = 0;
+        while (mine.size() - ended >= kMaxSessionsPerCredential) {
+          if (auto d = txn.del(Table::sessions, session_key(mine[ended].second)); !d) return std::move(d).error();
+          ++ended;
+          --live;
+        }
+        if (live >= kMaxSessions)
+          return make_error(ErrorKind::unavailable, "sessions_full", "too many open cabinet sessions; try later");
+        // Ids are never reused (a stream checks its session by id): the last one is in meta.
+        auto stored_last = txn.get(Table::meta, as_bytes(kMetaLastSession));
+        if (!stored_last) return std::move(stored_last).error();
+        if (*stored_last && (*stored_last)->size() == 8) last = std::max(last, get_be64((*stored_last)->data()));
+        draft.id = last + 1;
+        draft.created = now;
+        if (Status st = txn.put(Table::meta, as_bytes(kMetaLastSession), session_key(draft.id)); !st)
+          return std::move(st).error();
+        if (Status st = txn.put(Table::sessions, session_key(draft.id), encode_session(draft)); !st)
+          return std::move(st).error();
+        return json{{"session", draft.id}, {"expires", format_rfc3339(draft.expires)},
+                    {"purged", expired.size()}, {"ended", ended}};
+      },
+      std::move(done));
+}
+
+void AccessService::close_session(const Actor& actor, std::uint64_t id, Done done) {
+  run(actor, "auth.logout", json{{"session", id}},
+      [id](storage::WriteTxn& txn, UnixTime) -> Result<json> {
+        auto d = txn.del(Table::sessions, session_key(id));
+        if (!d) return std::move(d).error();
+        return json{{"session", id}, {"ended", *d}};
       },
       std::move(done));
 }

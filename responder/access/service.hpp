@@ -27,6 +27,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "responder/access/model.hpp"
+#include "responder/access/session.hpp"
 #include "storage/audited.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/writer.hpp"
@@ -76,6 +77,13 @@ class AccessService {
   void bind_certificate(const Actor& actor, std::uint32_t representative, Bytes certificate_der,
                         UnixTime expires, double rate_per_second, std::string label, Done done);
   void revoke_credential(const Actor& actor, std::uint32_t id, Done done);
+  // Opens the cabinet session `draft` (id allocated here) for `actor` (action auth.login):
+  // result {"session": id, "expires": RFC3339}. Purges expired sessions first and ends the
+  // oldest of the credential's sessions beyond kMaxSessionsPerCredential. Refusal:
+  // sessions_full (503) when kMaxSessions live sessions exist.
+  void open_session(const Actor& actor, SessionRecord draft, Done done);
+  // Ends session `id` (action auth.logout); ending one that is gone is not an error.
+  void close_session(const Actor& actor, std::uint64_t id, Done done);
 
  private:
   storage::AuditedWrite audited_;

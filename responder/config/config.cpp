@@ -273,6 +273,13 @@ const std::vector<Setting>& schema() {
               "# injection and the test-case exchange (docs/testbed.md). Never on a production server."),
       path("testbed", "dir", &Config::testbed_dir,
            "Folder of the test CAs' keys and certificates; empty = \"testbed\" beside the storage folder."),
+      boolean("web", "enabled", &Config::web_enabled,
+              "Serve the electronic cabinet (the web interface) at / and its session login (docs/cabinet.md)."),
+      path("web", "dir", &Config::web_dir,
+           "Folder of the cabinet's built files (index.html, assets/); empty = $TRUSTMON_WEB_DIR, else the\n"
+           "# source tree's web/dist when it is there, else the installed share/trustmon/web."),
+      duration("web", "session_lifetime", &Config::web_session_lifetime, 300, 7 * 86400,
+               "How long a cabinet session lasts after its login (absolute; no sliding renewal)."),
   };
   return settings;
 }

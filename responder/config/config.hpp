@@ -133,6 +133,11 @@ struct Config {
   bool testbed_enabled = false;
   std::string testbed_dir;           // "" = "testbed" beside the storage directory
 
+  // [web] the electronic cabinet (web/) and its sessions (docs/cabinet.md)
+  bool web_enabled = true;
+  std::string web_dir;               // "" = $TRUSTMON_WEB_DIR, the source tree's web/dist, or the installed copy
+  UnixTime web_session_lifetime = 8 * 3600;
+
   std::vector<IssuerConfig> issuers;
 };
 

@@ -19,10 +19,13 @@
 #include "responder/pki/issuer_sync.hpp"
 #include "responder/routes/admin_routes.hpp"
 #include "responder/routes/api_routes.hpp"
+#include "responder/routes/auth_routes.hpp"
 #include "responder/routes/application_routes.hpp"
 #include "responder/routes/crl_routes.hpp"
 #include "responder/routes/events_routes.hpp"
+#include "responder/routes/status_routes.hpp"
 #include "responder/routes/tl_routes.hpp"
+#include "responder/routes/web_routes.hpp"
 #include "responder/routes/watch_routes.hpp"
 #include "tsl/key_source.hpp"
 #include "tsl/store.hpp"
@@ -274,6 +277,19 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   testcase_routes = routes::add_testcase_routes(router, api, *d.env_, testcase_service);
   routes::add_events_routes(router, api, &d.watches_);
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
+  routes::add_auth_routes(router, api, routes::AuthOptions{c.web_session_lifetime});
+  routes::add_status_routes(router, issuers, crl_options(c).base_url);
+  if (c.web_enabled) {
+    const std::string dir = c.web_dir.empty() ? webui::default_web_dir() : c.web_dir;
+    auto site = webui::StaticSite::load(dir);
+    if (site) {
+      log().info("the cabinet is served at / from {} ({} assets)", dir, site->asset_count());
+      routes::add_web_routes(router, std::make_shared<const webui::StaticSite>(std::move(*site)));
+    } else {
+      log().warn("the cabinet is not served: {}", site.error().message);
+      routes::add_web_unavailable(router, site.error().message);
+    }
+  }
   if (test_pki) {
     testca_routes = routes::add_testca_routes(router, api, d.writer_, cert_registry, *test_pki, *faults, test_list,
                                               crl_options(c).base_url);

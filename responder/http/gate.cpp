@@ -659,7 +659,10 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
         rest.remove_prefix(comma + 1);
       }
     } else if (iequal(name, "Authorization")) {
-      bearer = value.size() > 7 && value.substr(0, 7) == "Bearer ";
+      bearer = bearer || (value.size() > 7 && value.substr(0, 7) == "Bearer ");
+    } else if (iequal(name, "Cookie")) {
+      // A cabinet session (responder/access/session.hpp) is a credential too.
+      bearer = bearer || value.find("tm_session=") != std::string_view::npos;
     } else if (iequal(name, "Expect")) {
       if (!iequal(value, "100-continue")) {
         refuse(src, dst, head_len, method, target,
@@ -710,7 +713,7 @@ bool Gate::on_head(evbuffer* src, evbuffer* dst, std::size_t head_len) {
   skip_ = false;
   total_ = 0;
   if (has_body && limits.credential && !bearer && !has_client_certificate()) {
-    const GateRefusal why{401, "unauthenticated", "a credential is required (Authorization: Bearer or a TLS client certificate)",
+    const GateRefusal why{401, "unauthenticated", "a credential is required (Authorization: Bearer, a session cookie or a TLS client certificate)",
                           expect_continue, 0};
     refuse(src, dst, head_len, method, target, why);
     if (!why.close) {

@@ -17,7 +17,7 @@
 //   chunked body is counted as it arrives (413 and close at the cap; a malformed chunk size
 //   → 400 and close; chunk extensions are accepted and dropped).
 // - A route that needs a credential answers a request that announces a body without an
-//   `Authorization: Bearer` header or a TLS client certificate with 401; the body is read and
+//   `Authorization: Bearer` header, a cabinet session cookie or a TLS client certificate with 401; the body is read and
 //   dropped as it arrives (never buffered) and the connection stays usable. With
 //   `Expect: 100-continue` the connection is closed instead (the client may not send it).
 // - Refusals reach the Worker as a verdict queued per request; evhttp sees a body-less

@@ -367,26 +367,6 @@ void audit_read(http::Request& req, ApiContext& ctx) {
   });
 }
 
-void me(http::Request& req, ApiContext& ctx) {
-  auto principal = guard(req, ctx, access::Need::read, "me");
-  if (!principal) return;
-  const Actor& a = principal->actor;
-  json j = {{"actor", a.label()},
-            {"participant", a.participant},
-            {"participant_name", principal->participant_name},
-            {"kind", access::kind_name(principal->kind)},
-            {"representative", a.representative},
-            {"role", access::role_name(principal->role)},
-            {"credential", a.credential}};
-  if (a.issuers) {
-    json names = json::array();
-    for (std::uint32_t id : *a.issuers)
-      if (const pki::Issuer* k = ctx.issuers.find_by_id(id)) names.push_back(k->name);
-    j["issuers"] = std::move(names);
-  }
-  req.reply_json(200, j, {{"Cache-Control", "no-store"}});
-}
-
 }  // namespace
 
 void add_admin_routes(http::Router& router, ApiContext& ctx) {
@@ -416,7 +396,6 @@ void add_admin_routes(http::Router& router, ApiContext& ctx) {
   on(M::Post, "credentials/{id}/revoke", credential_revoke);
   on(M::Get, "audit", audit_read);
   on(M::Get, "audit/verify", audit_verify);
-  router.add(M::Get, "/api/v1/me", [&ctx](R& req) { me(req, ctx); }, http::kApiRoute);
 }
 
 }  // namespace trustmon::routes

@@ -43,6 +43,17 @@ std::optional<std::string_view> bearer_of(http::Request& req) {
   return header->substr(kBearer.size());
 }
 
+// The session cookie's value, when the request has one (and no bearer token).
+std::optional<std::string_view> session_cookie_of(http::Request& req) {
+  auto header = req.header("Cookie");
+  if (!header) return std::nullopt;
+  return access::cookie_value(*header, access::kSessionCookie);
+}
+
+bool changes_state(http::Method m) {
+  return m != http::Method::Get && m != http::Method::Head && m != http::Method::Options;
+}
+
 void reply_refusal(http::Request& req, const Error& e) {
   if (e.kind == ErrorKind::unauthenticated) {
     req.reply_error(e, {{"WWW-Authenticate", "Bearer"}});
@@ -74,8 +85,10 @@ std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, acce
       return std::nullopt;
     }
     auto bearer = bearer_of(req);
+    std::optional<std::string_view> cookie;
+    if (!bearer) cookie = session_cookie_of(req);
     std::optional<access::ClientCertificate> cert;
-    if (!bearer) {
+    if (!bearer && !cookie) {
       if (auto tls = req.tls_peer(); tls && tls->certificate != nullptr) {
         access::ClientCertificate c;
         c.fingerprint = sha256(x509_der(tls->certificate));
@@ -85,7 +98,28 @@ std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, acce
         cert = std::move(c);
       }
     }
-    outcome = access::authenticate(state.txn, bearer, cert ? &*cert : nullptr, ctx.clock.now());
+    if (cookie) {
+      auto parsed = access::parse_session_cookie(*cookie);
+      if (!parsed) {
+        outcome.status = 401;
+        outcome.error = make_error(ErrorKind::unauthenticated, "session_ended", "the session has ended; log in again");
+      } else {
+        outcome = access::authenticate_session(state.txn, *parsed, ctx.clock.now(), nullptr);
+      }
+    } else {
+      outcome = access::authenticate(state.txn, bearer, cert ? &*cert : nullptr, ctx.clock.now());
+    }
+  }
+  // A session's state-changing request must carry its CSRF secret (a cross-site form or
+  // script can send the cookie but cannot read the secret). Not recorded: another site
+  // could fill the log through a visitor's browser.
+  if (outcome.principal && outcome.principal->actor.session != 0 && changes_state(req.method())) {
+    auto presented = req.header("X-CSRF-Token");
+    if (!presented || !access::csrf_matches(outcome.principal->csrf, *presented)) {
+      ctx.counters.denied.fetch_add(1, std::memory_order_relaxed);
+      req.reply_error(403, "csrf_failed", "this request needs the session's X-CSRF-Token header");
+      return std::nullopt;
+    }
   }
   if (outcome.principal) {
     const access::Principal& p = *outcome.principal;

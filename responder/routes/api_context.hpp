@@ -1,8 +1,9 @@
 // What the API routes share: the services, the rate limiter, the clock and the issuer
 // table, plus guard(), which every non-public endpoint calls first.
 //
-// guard() policy: authenticate (bearer token, else the TLS client certificate), apply the
-// credential's rate limit (429 + Retry-After), check the role for the endpoint class,
+// guard() policy: authenticate (bearer token, else the cabinet session cookie, else the
+// TLS client certificate; a session's state-changing request must carry X-CSRF-Token, or
+// 403 csrf_failed), apply the credential's rate limit (429 + Retry-After), check the role for the endpoint class,
 // and on refusal answer 401/403 with a stable code. Refusals by a recognised credential
 // (expired, revoked, blocked, insufficient role) are recorded as `access.denied` events
 // before the reply; an unknown token is only counted (recording it would let anyone fill

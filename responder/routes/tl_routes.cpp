@@ -127,6 +127,35 @@ class TlHandler {
     not_found(req);
   }
 
+  // GET /api/v1/tl: the published lists (public).
+  void lists_public(http::Request& req) {
+    read(req, [](const storage::ReadTxn& txn) -> Result<json> {
+      auto names = tsl::list_names(txn);
+      if (!names) return std::move(names).error();
+      json lists = json::array();
+      for (const std::string& name : *names) {
+        auto current = tsl::find_version_view(txn, name, 0);
+        if (!current) return std::move(current).error();
+        if (!*current) continue;
+        lists.push_back({{"name", name}, {"sequence", (*current)->sequence}, {"issue_date", format_rfc3339((*current)->issued)}});
+      }
+      return json{{"lists", std::move(lists)}};
+    });
+  }
+
+  // GET /api/v1/tl/{name}/view: the current version for people (tsl/view.hpp; public).
+  void view_public(http::Request& req) {
+    auto name = list_name(req);
+    if (!name) return;
+    WorkerState& state = worker_state(req);
+    storage::ReadScope scope(state.txn);
+    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+    auto a = artifacts(req, state.txn, *name);
+    if (!a) return;
+    const std::string etag = "\"" + *name + "-" + std::to_string((*a)->sequence) + "-view\"";
+    return reply_cached(req, "application/json", as_bytes((*a)->view_json), etag, (*a)->issued, kCurrentCache);
+  }
+
   // ---- admin -------------------------------------------------------------------------
   // POST /api/v1/admin/tl/{name}/... ; the name is checked before anything else.
 
@@ -397,6 +426,8 @@ void add_tl_routes(http::Router& router, ApiContext& ctx, tsl::TlService& tl) {
   router.add(M::Post, "/api/v1/admin/tl/{name}/publish", on(&TlHandler::admin_publish), http::kApiRoute);
   router.add(M::Get, "/api/v1/admin/tl/{name}/versions", on(&TlHandler::admin_versions), http::kApiRoute);
   router.add(M::Get, "/api/v1/admin/tl/{name}/issuers", on(&TlHandler::admin_issuers), http::kApiRoute);
+  router.add(M::Get, "/api/v1/tl", on(&TlHandler::lists_public));
+  router.add(M::Get, "/api/v1/tl/{name}/view", on(&TlHandler::view_public));
   router.add(M::Get, "/api/v1/tl/notices", on(&TlHandler::notices_list), http::kApiRoute);
   router.add(M::Post, "/api/v1/tl/notices", on(&TlHandler::file_notice), http::kApiRoute);
   router.add(M::Get, "/api/v1/tl/notices/{id}", on(&TlHandler::notice_get), http::kApiRoute);

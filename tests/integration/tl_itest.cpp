@@ -300,6 +300,40 @@ TEST_F(TlTest, CaCertificatesBundleOneCertificateAndJson) {
   EXPECT_EQ(call("GET", "/api/v1/admin/tl/ua/issuers", diia_token_).status, 403);
 }
 
+// The cabinet's trusted-list browser reads a JSON view of the current version: its
+// sequence, the signature check against the configured signer, providers and services.
+TEST_F(TlTest, PublicViewNamesTheVersionTheSignatureCheckAndTheProviders) {
+  Reply lists = call("GET", "/api/v1/tl");
+  ASSERT_EQ(lists.status, 200) << lists.raw;
+  ASSERT_EQ(lists.body["lists"].size(), 1u) << lists.raw;
+  EXPECT_EQ(lists.body["lists"][0].value("name", std::string()), "ua");
+  const std::uint64_t sequence = lists.body["lists"][0].value("sequence", std::uint64_t{0});
+  EXPECT_GE(sequence, first_sequence_);
+
+  Reply view = call("GET", "/api/v1/tl/ua/view");
+  ASSERT_EQ(view.status, 200) << view.raw;
+  EXPECT_EQ(view.body.value("sequence", std::uint64_t{0}), sequence);
+  EXPECT_EQ(view.body.value("territory", std::string()), "UA");
+  EXPECT_TRUE(view.body["signature"].value("valid", false)) << view.body["signature"].dump();
+  EXPECT_NE(view.body["signature"].value("signer", std::string()).find("TL signer"), std::string::npos);
+  ASSERT_TRUE(view.body["providers"].is_array());
+  ASSERT_GT(view.body["providers"].size(), 5u);
+  std::size_t services = 0, with_certificate = 0;
+  for (const auto& p : view.body["providers"]) {
+    EXPECT_FALSE(p.value("name", std::string()).empty());
+    for (const auto& s : p["services"]) {
+      ++services;
+      EXPECT_EQ(s.value("status", std::string()).rfind("http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/", 0), 0u);
+      if (s["certificate"].is_object()) ++with_certificate;
+    }
+  }
+  EXPECT_GT(services, 10u);
+  EXPECT_GT(with_certificate, 10u);
+  // Cached by version, like the list itself.
+  EXPECT_EQ(call("GET", "/api/v1/tl/ua/view", "", "", "-H " + q("If-None-Match: " + view.header("ETag"))).status, 304);
+  EXPECT_EQ(call("GET", "/api/v1/tl/nope/view").status, 404);
+}
+
 TEST_F(TlTest, ApprovedNoticeMovesTheOldServiceIntoHistoryAndPublishes) {
   const std::string before = fetch_list("before.xml");
   const std::uint64_t sequence_before = current_sequence(before);

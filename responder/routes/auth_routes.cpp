@@ -1,0 +1,192 @@
+#include "responder/routes/auth_routes.hpp"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/log.hpp"
+#include "common/time.hpp"
+#include "responder/access/session.hpp"
+#include "responder/http/stream.hpp"
+#include "responder/routes/json_body.hpp"
+#include "responder/routes/worker_state.hpp"
+
+namespace trustmon::routes {
+namespace {
+
+using nlohmann::json;
+constexpr std::size_t kMaxTokenBytes = 512;
+
+// What the cabinet needs to know about the principal: names, role and what it may do.
+json principal_json(const storage::ReadTxn& txn, const access::Principal& p, const pki::IssuerSet& issuers) {
+  const Actor& a = p.actor;
+  json j = {{"actor", a.label()},
+            {"bootstrap", p.bootstrap},
+            {"participant", a.participant},
+            {"participant_name", p.participant_name},
+            {"kind", access::kind_name(p.kind)},
+            {"representative", a.representative},
+            {"role", access::role_name(p.role)},
+            {"credential", a.credential}};
+  if (!p.bootstrap) {
+    if (auto part = access::get_participant(txn, a.participant); part && *part) j["participant_code"] = (*part)->code;
+    if (auto rep = access::get_representative(txn, a.representative); rep && *rep) j["representative_name"] = (*rep)->name;
+  }
+  if (a.issuers) {
+    json names = json::array();
+    for (std::uint32_t id : *a.issuers)
+      if (const pki::Issuer* k = issuers.find_by_id(id)) names.push_back(k->name);
+    j["issuers"] = std::move(names);
+  }
+  const bool write = p.role == access::Role::admin || p.role == access::Role::operator_;
+  j["may"] = {{"write", write}, {"admin", is_central_admin(p)}, {"central_body", is_central_body(p)}};
+  if (a.session != 0) {
+    j["csrf"] = access::csrf_text(p.csrf);
+    j["expires"] = format_rfc3339(p.session_expires);
+  }
+  return j;
+}
+
+std::string cookie_header(http::Request& req, std::string_view value, UnixTime max_age) {
+  std::string c = std::string(access::kSessionCookie) + "=" + std::string(value) +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
+  if (req.tls_peer()) c += "; Secure";
+  return c;
+}
+
+void login(http::Request& req, ApiContext& ctx, const AuthOptions& options) {
+  auto doc = body_object(req);
+  if (!doc) return;
+  StringField token = string_field(req, *doc, "token");
+  if (!token.ok) return;
+  if (!token.value || token.value->empty() || token.value->size() > kMaxTokenBytes)
+    return req.reply_error(400, "invalid_argument", "\"token\" must be an API token");
+  WorkerState& state = worker_state(req);
+  access::AuthOutcome outcome;
+  json as;
+  {
+    storage::ReadScope scope(state.txn);
+    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read credentials");
+    outcome = access::authenticate(state.txn, *token.value, nullptr, ctx.clock.now());
+    if (outcome.principal) as = principal_json(state.txn, *outcome.principal, ctx.issuers);
+  }
+  if (!outcome.principal) {
+    if (outcome.actor) return deny(req, ctx, *outcome.actor, "auth.login", json::object(), outcome.error);
+    ctx.counters.unauthenticated.fetch_add(1, std::memory_order_relaxed);
+    return req.reply_error(outcome.error);
+  }
+  const access::Principal& p = *outcome.principal;
+  if (auto wait = ctx.limiter.acquire(p.actor.credential, p.rate_per_second)) {
+    ctx.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
+    const std::string seconds = std::to_string(*wait);
+    return req.reply_error(429, "rate_limited", "too many requests for this credential; retry after " + seconds + " s",
+                           {{"Retry-After", seconds}});
+  }
+  auto verifier = access::random_secret();
+  auto csrf = access::random_secret();
+  if (!verifier || !csrf) return req.reply_error(500, "internal_error", "no randomness for a session");
+  access::SessionRecord draft;
+  draft.verifier_hash = access::verifier_hash(*verifier);
+  draft.credential = p.actor.credential;
+  draft.bootstrap = p.bootstrap;
+  draft.expires = ctx.clock.now() + options.session_lifetime;
+  draft.csrf = *csrf;
+  draft.address = req.peer();
+  auto kept = std::make_shared<http::Request>(std::move(req));
+  const UnixTime lifetime = options.session_lifetime;
+  ctx.access.open_session(
+      p.actor, std::move(draft),
+      [kept, as = std::move(as), secret = *verifier, csrf_secret = *csrf, lifetime](Result<json> r) mutable {
+        if (!r) {
+          if (!r.error().is_refusal()) log().error("cannot open a session: {}", r.error().message);
+          return kept->reply_error(r.error());
+        }
+        access::SessionCookie cookie;
+        cookie.id = r->value("session", std::uint64_t{0});
+        cookie.verifier = secret;
+        const std::string set_cookie = cookie_header(*kept, access::format_session_cookie(cookie), lifetime);
+        as["csrf"] = access::csrf_text(csrf_secret);
+        as["expires"] = (*r)["expires"];
+        json body = {{"as", as}, {"csrf", as["csrf"]}, {"expires", as["expires"]}};
+        kept->reply_json(200, body, {{"Set-Cookie", set_cookie}, {"Cache-Control", "no-store"}});
+      });
+}
+
+void logout(http::Request& req, ApiContext& ctx) {
+  auto principal = guard(req, ctx, access::Need::read, "auth.logout");
+  if (!principal) return;
+  auto kept = std::make_shared<http::Request>(std::move(req));
+  const std::string clear = cookie_header(*kept, "", 0);
+  if (principal->actor.session == 0) {
+    // A bearer token has no session to end; the cookie is cleared all the same.
+    kept->reply(204, "text/plain", std::string_view(), {{"Set-Cookie", clear}, {"Cache-Control", "no-store"}});
+    return;
+  }
+  ctx.access.close_session(principal->actor, principal->actor.session,
+                           [kept, clear, &ctx](Result<json> r) {
+                             if (!r) return kept->reply_error(r.error());
+                             ctx.feed.revalidate_now();  // its open streams end now
+                             kept->reply(204, "text/plain", std::string_view(),
+                                         {{"Set-Cookie", clear}, {"Cache-Control", "no-store"}});
+                           });
+}
+
+void me(http::Request& req, ApiContext& ctx) {
+  auto principal = guard(req, ctx, access::Need::read, "me");
+  if (!principal) return;
+  reply_read(req, [&](const storage::ReadTxn& txn) -> Result<json> {
+    return principal_json(txn, *principal, ctx.issuers);
+  });
+}
+
+void me_events(http::Request& req, ApiContext& ctx) {
+  auto principal = guard(req, ctx, access::Need::read, "me.events");
+  if (!principal) return;
+  json as;
+  std::uint64_t head = 0;
+  {
+    WorkerState& state = worker_state(req);
+    storage::ReadScope scope(state.txn);
+    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+    as = principal_json(state.txn, *principal, ctx.issuers);
+    auto last = storage::last_event_seq(state.txn);
+    if (!last) return req.reply_error(503, "storage_unavailable", "cannot read the event log");
+    head = *last;
+  }
+  as.erase("csrf");  // the page has it already; a stream is no place for it
+  const http::Header headers[] = {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}};
+  auto s = http::Stream::start(req, 200, "text/event-stream", headers);
+  if (!s) return;
+  s->send("retry: 5000\nevent: session\ndata: " + as.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n");
+  std::weak_ptr<http::Stream> weak = s;
+  feed::Subscription sub;
+  sub.actor = principal->actor;
+  sub.cursor = head;
+  sub.match = [](const storage::ReadTxn&, const storage::EventRecord&, std::vector<json>&) {};
+  sub.deliver = [weak](std::vector<json>&&, std::uint64_t) { return !weak.expired(); };
+  sub.closed = [weak](const Error& why, std::uint64_t) {
+    auto st = weak.lock();
+    if (!st) return;
+    json data = {{"code", why.code}, {"message", why.message}};
+    st->send("event: ended\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n");
+    st->close();
+  };
+  const std::uint64_t id = ctx.feed.subscribe(std::move(sub));
+  feed::Feed* feed = &ctx.feed;
+  s->on_close([feed, id] { feed->unsubscribe(id); });
+}
+
+}  // namespace
+
+void add_auth_routes(http::Router& router, ApiContext& ctx, AuthOptions options) {
+  router.add(http::Method::Post, "/api/v1/auth/token",
+             [&ctx, options](http::Request& req) { login(req, ctx, options); },
+             http::RouteLimits{http::BodyClass::json, false, false});
+  router.add(http::Method::Post, "/api/v1/auth/logout", [&ctx](http::Request& req) { logout(req, ctx); },
+             http::kApiRoute);
+  router.add(http::Method::Get, "/api/v1/me", [&ctx](http::Request& req) { me(req, ctx); }, http::kApiRoute);
+  router.add(http::Method::Get, "/api/v1/me/events", [&ctx](http::Request& req) { me_events(req, ctx); },
+             http::kApiRoute);
+}
+
+}  // namespace trustmon::routes
