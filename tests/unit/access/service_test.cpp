@@ -253,5 +253,183 @@ TEST(Authorize, RolesAgainstEndpointClasses) {
   }
 }
 
+// ---- cabinet sessions ----------------------------------------------------------------
+
+class SessionTest : public AccessServiceTest {
+ protected:
+  struct Opened {
+    SessionCookie cookie;
+    SessionRecord draft;
+  };
+  // Opens a session for token credential `credential` (0 + bootstrap for the bootstrap).
+  Opened open(std::uint32_t credential, bool bootstrap = false, UnixTime lifetime = 3600) {
+    Opened o;
+    o.cookie.verifier = *random_secret();
+    o.draft.verifier_hash = verifier_hash(o.cookie.verifier);
+    o.draft.credential = credential;
+    o.draft.bootstrap = bootstrap;
+    o.draft.expires = clock_.now() + lifetime;
+    o.draft.csrf = *random_secret();
+    o.draft.address = "127.0.0.1";
+    auto r = wait([&](auto done) { service_->open_session(admin_, o.draft, done); });
+    EXPECT_TRUE(r.ok()) << (r ? "" : r.error().code);
+    if (r) o.cookie.id = (*r)["session"].get<std::uint64_t>();
+    return o;
+  }
+  AuthOutcome auth_session(const SessionCookie& c) {
+    auto txn = storage::ReadTxn::begin(*env_);
+    storage::ReadScope scope(*txn);
+    SessionRecord rec;
+    return authenticate_session(*txn, c, clock_.now(), &rec);
+  }
+  std::optional<Error> stream_refusal(const Actor& a) {
+    auto txn = storage::ReadTxn::begin(*env_);
+    storage::ReadScope scope(*txn);
+    return refusal_now(*txn, a, clock_.now());
+  }
+};
+
+TEST_F(SessionTest, ASessionActsAsItsCredentialAndCarriesItsCsrfSecret) {
+  const std::uint32_t p = add_participant(ParticipantKind::qtsp, "S1");
+  const std::uint32_t rep = add_rep(p, Role::operator_);
+  auto [token, cred] = issue(rep);
+  Opened o = open(cred);
+  AuthOutcome a = auth_session(o.cookie);
+  ASSERT_TRUE(a.principal) << a.error.code;
+  EXPECT_EQ(a.principal->actor.credential, cred);
+  EXPECT_EQ(a.principal->actor.participant, p);
+  EXPECT_EQ(a.principal->actor.session, o.cookie.id);
+  EXPECT_EQ(a.principal->role, Role::operator_);
+  EXPECT_EQ(a.principal->csrf, o.draft.csrf);
+  EXPECT_TRUE(csrf_matches(o.draft.csrf, csrf_text(o.draft.csrf)));
+  EXPECT_FALSE(csrf_matches(o.draft.csrf, csrf_text(*random_secret())));
+  EXPECT_FALSE(stream_refusal(a.principal->actor));
+  // The login is recorded, without either secret.
+  const auto evs = events();
+  ASSERT_FALSE(evs.empty());
+  EXPECT_EQ(evs.back().type, "auth.login");
+  const std::string payload(evs.back().payload.begin(), evs.back().payload.end());
+  EXPECT_EQ(payload.find(csrf_text(o.draft.csrf)), std::string::npos);
+  EXPECT_EQ(payload.find(format_session_cookie(o.cookie)), std::string::npos);
+}
+
+TEST_F(SessionTest, AWrongVerifierAnExpiryOrALogoutEndsTheSession) {
+  Opened o = open(0, true, 600);
+  ASSERT_TRUE(auth_session(o.cookie).principal);
+  EXPECT_TRUE(auth_session(o.cookie).principal->bootstrap);
+  SessionCookie forged = o.cookie;
+  forged.verifier[0] ^= 1;
+  EXPECT_EQ(auth_session(forged).error.code, "session_ended");
+  SessionCookie other = o.cookie;
+  other.id += 100;
+  EXPECT_EQ(auth_session(other).error.code, "session_ended");
+
+  clock_.advance(600);
+  EXPECT_EQ(auth_session(o.cookie).error.code, "session_expired");
+  clock_.advance(-600);
+  Actor a = Actor::bootstrap();
+  a.session = o.cookie.id;
+  EXPECT_FALSE(stream_refusal(a));
+  auto closed = wait([&](auto done) { service_->close_session(admin_, o.cookie.id, done); });
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(auth_session(o.cookie).error.code, "session_ended");
+  auto refusal = stream_refusal(a);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->code, "session_ended");
+  // Ids are never reused, even after the last session was ended.
+  Opened next = open(0, true);
+  EXPECT_GT(next.cookie.id, o.cookie.id);
+}
+
+TEST_F(SessionTest, ABlockEndsSessionsForGoodAndRevocationEndsThem) {
+  const std::uint32_t p = add_participant(ParticipantKind::qtsp, "S2");
+  const std::uint32_t rep = add_rep(p, Role::viewer);
+  auto [token, cred] = issue(rep);
+  Opened before = open(cred);
+  clock_.advance(5);
+  ASSERT_TRUE(wait([&](auto done) { service_->set_participant_status(admin_, p, EntityStatus::blocked, "audit", done); }));
+  EXPECT_EQ(auth_session(before.cookie).error.code, "participant_blocked");
+  clock_.advance(5);
+  ASSERT_TRUE(wait([&](auto done) { service_->set_participant_status(admin_, p, EntityStatus::active, "", done); }));
+  EXPECT_EQ(auth_session(before.cookie).error.code, "session_ended");
+  EXPECT_TRUE(auth(token).principal);  // the token itself works again
+  clock_.advance(1);
+  Opened after = open(cred);
+  ASSERT_TRUE(auth_session(after.cookie).principal);
+  ASSERT_TRUE(wait([&](auto done) { service_->revoke_credential(admin_, cred, done); }));
+  EXPECT_EQ(auth_session(after.cookie).error.code, "credential_revoked");
+}
+
+TEST_F(SessionTest, ExpiredSessionsArePurgedAndACredentialKeepsAtMostSixteen) {
+  const std::uint32_t p = add_participant(ParticipantKind::qtsp, "S3");
+  auto [token, cred] = issue(add_rep(p, Role::viewer));
+  Opened short_lived = open(cred, false, 300);
+  clock_.advance(301);
+  std::vector<Opened> opened;
+  for (std::size_t i = 0; i < kMaxSessionsPerCredential + 2; ++i) {
+    opened.push_back(open(cred));
+    clock_.advance(1);
+  }
+  std::size_t stored = 0;
+  {
+    auto txn = storage::ReadTxn::begin(*env_);
+    storage::ReadScope scope(*txn);
+    auto cur = storage::Cursor::open(*txn, storage::Table::sessions);
+    for (auto at = cur->first(); at.ok() && *at; at = cur->next()) ++stored;
+  }
+  EXPECT_EQ(stored, kMaxSessionsPerCredential);
+  EXPECT_EQ(auth_session(short_lived.cookie).error.code, "session_ended");  // purged
+  EXPECT_EQ(auth_session(opened[0].cookie).error.code, "session_ended");    // the oldest ended
+  EXPECT_EQ(auth_session(opened[1].cookie).error.code, "session_ended");
+  EXPECT_TRUE(auth_session(opened.back().cookie).principal);
+}
+
+TEST(SessionCookieTest, RoundTripsAndRefusesWhatIsNotACookie) {
+  SessionCookie c;
+  c.id = 0x0102030405060708ULL;
+  c.verifier = *random_secret();
+  const std::string text = format_session_cookie(c);
+  auto back = parse_session_cookie(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id, c.id);
+  EXPECT_EQ(back->verifier, c.verifier);
+  EXPECT_FALSE(parse_session_cookie(""));
+  EXPECT_FALSE(parse_session_cookie(text + "A"));
+  EXPECT_FALSE(parse_session_cookie(text.substr(1)));
+  EXPECT_FALSE(parse_session_cookie(text + "="));
+  EXPECT_FALSE(parse_session_cookie(std::string(54, '/')));
+  EXPECT_FALSE(parse_session_cookie(std::string(54, 'A')));  // id 0
+  EXPECT_EQ(cookie_value("a=1; tm_session=xyz; b=2", "tm_session"), std::optional<std::string_view>("xyz"));
+  EXPECT_EQ(cookie_value("tm_session_old=1;tm_session=\"q\"", "tm_session"), std::optional<std::string_view>("q"));
+  EXPECT_FALSE(cookie_value("a=1; b=2", "tm_session"));
+  EXPECT_FALSE(cookie_value("", "tm_session"));
+}
+
+TEST(SessionRecordTest, RoundTripsAndRefusesDamage) {
+  SessionRecord r;
+  r.id = 42;
+  r.verifier_hash = verifier_hash(*random_secret());
+  r.credential = 7;
+  r.created = 1800000000;
+  r.expires = 1800003600;
+  r.csrf = *random_secret();
+  r.address = "::1";
+  Bytes enc = encode_session(r);
+  auto back = decode_session(enc);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id, 42u);
+  EXPECT_EQ(back->verifier_hash, r.verifier_hash);
+  EXPECT_EQ(back->credential, 7u);
+  EXPECT_FALSE(back->bootstrap);
+  EXPECT_EQ(back->expires, r.expires);
+  EXPECT_EQ(back->csrf, r.csrf);
+  EXPECT_EQ(back->address, "::1");
+  enc.pop_back();
+  EXPECT_FALSE(decode_session(enc));
+  Bytes bad = encode_session(r);
+  bad[0] = 9;
+  EXPECT_FALSE(decode_session(bad));
+}
+
 }  // namespace
 }  // namespace trustmon::access
