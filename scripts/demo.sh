@@ -28,6 +28,14 @@ if [ ! -f "$demo/pki/issuers.txt" ]; then
   echo "== creating the demo PKI ($count certificates) in $demo/pki"
   "$ctl" demo-pki --out "$demo/pki" --count "$count" --revoked-percent 5 >/dev/null
 fi
+if [ ! -f "$demo/pki/tl-signer.pem" ]; then
+  # The trusted-list signer of the demo's central body (a P-256 key, TL-signing EKU).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1095 -set_serial 4097 \
+    -keyout "$demo/pki/tl-signer.key" -out "$demo/pki/tl-signer.pem" \
+    -subj "/C=UA/O=Trustmon Demo Central Body/CN=Trustmon Demo TL Signer" \
+    -addext extendedKeyUsage=0.4.0.2231.3.0 -addext keyUsage=critical,digitalSignature,nonRepudiation 2>/dev/null
+  chmod 600 "$demo/pki/tl-signer.key"
+fi
 fresh=0
 if [ ! -f "$demo/data/trustmon.toml" ]; then
   issuer_args=()
@@ -38,7 +46,9 @@ if [ ! -f "$demo/data/trustmon.toml" ]; then
   # CRL within 4.5 s; it is also split into 2 shard CRLs.
   sed -i -e "s|^name = \"demo-rsa\"\$|&\ncrl_key = \"$demo/pki/demo-rsa/ca.key\"|" \
     -e 's|^rebuild_after = .*|rebuild_after = "5s"|' -e 's|^shards = .*|shards = 2|' \
-    -e 's|^enabled = false$|enabled = true|' "$demo/data/trustmon.toml"
+    -e 's|^enabled = false$|enabled = true|' \
+    -e "s|^signer_cert = \"\"\$|signer_cert = \"$demo/pki/tl-signer.pem\"|" \
+    -e "s|^signer_key = \"\"\$|signer_key = \"$demo/pki/tl-signer.key\"|" "$demo/data/trustmon.toml"
   fresh=1
 fi
 
@@ -68,6 +78,19 @@ if [ "$fresh" = 1 ]; then
   done
   "${ctl_api[@]}" testbed issue --ca test-rsa --profile ua-qseal --edrpou 30000001 --key rsa-2048 \
     --out "$demo/testbed/seal" >/dev/null
+  echo "== publishing a trusted list and adding the cabinet's demo participants"
+  "${ctl_api[@]}" tl import "$root/tests/data/tl-samples/tl-ua.xml" >/dev/null
+  "${ctl_api[@]}" tl publish >/dev/null
+  id_of() { sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1; }
+  token_of() { sed -n 's/.*"token": *"\([^"]*\)".*/\1/p' | head -1; }
+  qtsp=$("${ctl_api[@]}" participant add --kind qtsp --name "Demo Qualified Provider" --code 00000001 | id_of)
+  "${ctl_api[@]}" participant issuer-add "$qtsp" demo-ec >/dev/null
+  "${ctl_api[@]}" participant issuer-add "$qtsp" demo-rsa >/dev/null
+  operator=$("${ctl_api[@]}" representative add "$qtsp" --name "Olena Demo (operator)" --role operator | id_of)
+  (umask 077; "${ctl_api[@]}" token issue "$operator" --label "demo cabinet" | token_of > "$demo/data/qtsp.token")
+  central=$("${ctl_api[@]}" participant add --kind central_body --name "Demo Central Body" --code 00000002 | id_of)
+  admin=$("${ctl_api[@]}" representative add "$central" --name "Petro Demo (administrator)" --role admin | id_of)
+  (umask 077; "${ctl_api[@]}" token issue "$admin" --label "demo cabinet" | token_of > "$demo/data/central.token")
 fi
 
 # No `| head` here: a producer cut off by SIGPIPE fails the pipeline (pipefail, set -e).
@@ -83,7 +106,14 @@ done
 revoked=$(awk -F'\t' '!/^#/ && $1 == "demo-rsa" { print $2; exit }' "$demo/pki/revocations.tsv")
 cat <<MSG
 
-trustmond is running on $url (pid $pid). Ctrl-C stops it. Try, in another terminal:
+trustmond is running on $url (pid $pid). Ctrl-C stops it.
+
+The electronic cabinet: $url/  — log in with one of these tokens:
+  central body administrator: $(cat "$demo/data/central.token" 2>/dev/null)
+  provider's operator:        $(cat "$demo/data/qtsp.token" 2>/dev/null)
+  (or the bootstrap token in $demo/data/admin.token)
+
+Try, in another terminal:
 
 # a good certificate (ECDSA P-256 CA, nonce echoed, signed live):
 openssl ocsp -url $url/ocsp -issuer $demo/pki/demo-ec/ca.pem -cert $demo/pki/demo-ec/certs/$good.pem -CAfile $demo/pki/root.pem -resp_text

@@ -53,6 +53,7 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::testcase_submissions, "testcase_submissions"},
     {Table::testcase_campaigns, "testcase_campaigns"},
     {Table::sessions, "sessions"},
+    {Table::cert_events, "cert_events"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

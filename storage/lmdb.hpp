@@ -82,8 +82,10 @@ enum class Table : std::uint8_t {
   testcase_campaigns,  // be64 campaign id -> campaign record (testcases/)
   // cabinet sessions (responder/access/session.hpp)
   sessions,  // be64 session id -> SessionRecord
+  // status changes by certificate (storage/cert_events.hpp)
+  cert_events,  // cert_key || be64 event seq -> empty
 };
-inline constexpr std::size_t kTableCount = 31;
+inline constexpr std::size_t kTableCount = 32;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -104,7 +106,8 @@ bool table_is_dupsort(Table t);
 //    (meta stats_built). certs records of format 4 carry the statistics profile and the
 //    ingest time.
 // 7: the test bed's tables (testca_certs, testcase_*); a read-write open creates them empty.
-// 8: the sessions table (responder/access/session.hpp); a read-write open creates it empty.
+// 8: the sessions table (responder/access/session.hpp) and cert_events (storage/cert_events.hpp);
+//    a read-write open creates them empty (earlier status changes are not indexed).
 inline constexpr std::uint32_t kSchemaVersion = 8;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:

@@ -16,6 +16,7 @@
 #include "responder/registry/stats_facts.hpp"
 #include "responder/registry/refusals.hpp"
 #include "responder/registry/registry.hpp"
+#include "storage/cert_events.hpp"
 #include "storage/crls.hpp"
 #include "storage/event_log.hpp"
 #include "storage/records.hpp"
@@ -125,6 +126,7 @@ Status release_hold(storage::WriteTxn& txn, ByteView key, const storage::OcspRes
   auto seq = storage::append_event(
       txn, {"certificate.released", actor_label, released_payload(issuer_name, out.serial_hex, sha256_hex, issuer.test), now});
   if (!seq) return std::move(seq).error();
+  if (Status noted = storage::note_cert_event(txn, key, *seq); !noted) return noted;
   out.status = ItemStatus::released;
   return {};
 }
@@ -397,6 +399,7 @@ storage::Writer::Job Registry::revocation_job(const std::shared_ptr<RevocationBa
         auto seq =
             storage::append_event(txn, {"certificate.revoked", actor_label, revoked_payload(fields), now});
         if (!seq) s = std::move(seq).error();
+        if (s) s = storage::note_cert_event(txn, p.key, *seq);
       }
       if (!s) return s;
       out.status = ItemStatus::revoked;

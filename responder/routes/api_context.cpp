@@ -64,6 +64,12 @@ void reply_refusal(http::Request& req, const Error& e) {
 
 }  // namespace
 
+bool presents_credential(http::Request& req) {
+  if (req.header("Authorization") || session_cookie_of(req)) return true;
+  auto tls = req.tls_peer();
+  return tls && tls->certificate != nullptr;
+}
+
 void deny(http::Request& req, ApiContext& ctx, const Actor& actor, std::string_view action, nlohmann::json target,
           const Error& why) {
   ctx.counters.denied.fetch_add(1, std::memory_order_relaxed);

@@ -56,6 +56,10 @@ inline bool is_central_admin(const access::Principal& p) {
 std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, access::Need need,
                                        std::string_view action);
 
+// Whether the request presents a credential at all (a bearer token, the session cookie, or
+// a TLS client certificate): routes readable anonymously call guard() only when it does.
+bool presents_credential(http::Request& req);
+
 // Replies with the error (its kind's status) after recording it as an `access.denied`
 // event of `actor` (used for refusals decided by a route after guard(), e.g. another
 // QTSP's issuer).

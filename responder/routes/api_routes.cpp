@@ -14,10 +14,12 @@
 #include "common/thread_pool.hpp"
 #include "responder/registry/attributes.hpp"
 #include "responder/registry/certificate_body.hpp"
+#include "responder/registry/serial_hex.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/bounded_json.hpp"
 #include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
+#include "storage/cert_events.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::routes {
@@ -350,6 +352,34 @@ void handle_search(http::Request& req, const registry::CertificateSearch& search
   req.reply_json(200, body, {{"Cache-Control", "no-store"}});
 }
 
+// The certificate's status changes (revocations, holds, releases) from the event log,
+// oldest first: {"seq","time","type","actor","reason"?,"revocation_time"?}.
+Result<json> status_history(const storage::ReadTxn& txn, const pki::IssuerSet& issuers,
+                            const registry::CertificateSummary& cert) {
+  json out = json::array();
+  const pki::Issuer* issuer = issuers.find_by_name(cert.issuer);
+  auto serial = registry::serial_from_hex(cert.serial_hex);
+  if (issuer == nullptr || !serial) return out;
+  auto seqs = storage::cert_event_seqs(txn, storage::encode_cert_key(issuer->id, *serial));
+  if (!seqs) return std::move(seqs).error();
+  for (std::uint64_t seq : *seqs) {
+    const Bytes key = storage::encode_event_key(seq);
+    auto got = txn.get(storage::Table::events, key);
+    if (!got) return std::move(got).error();
+    if (!*got) continue;
+    auto e = storage::decode_event(key, **got);
+    if (!e) return std::move(e).error();
+    json item = {{"seq", e->seq}, {"time", format_rfc3339(e->time)}, {"type", e->type}, {"actor", e->actor}};
+    json payload = json::parse(e->payload, nullptr, false);
+    if (payload.is_object()) {
+      for (const char* field : {"reason", "revocation_time", "invalidity_date"})
+        if (payload.contains(field)) item[field] = payload[field];
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 void handle_certificate(http::Request& req, const registry::CertificateSearch& search, ApiContext& ctx) {
   if (!guard(req, ctx, access::Need::read, "certificate.read")) return;
   constexpr std::string_view kPrefix = "/api/v1/certificates/";
@@ -369,6 +399,9 @@ void handle_certificate(http::Request& req, const registry::CertificateSearch& s
     return req.reply(200, "application/pkix-cert", ByteView((*got)->der), {{"Cache-Control", "no-store"}});
   json body = registry::to_json((*got)->summary);
   body["der"] = base64_encode((*got)->der);
+  auto history = status_history(state.txn, ctx.issuers, (*got)->summary);
+  if (!history) return req.reply_error(500, history.error().code, history.error().message);
+  body["history"] = std::move(*history);
   req.reply_json(200, body, {{"Cache-Control", "no-store"}});
 }
 

@@ -25,6 +25,7 @@ class CsrRoutes {
   void check(http::Request& req);
   void reserve(http::Request& req);
   void reservation(http::Request& req);
+  void list(http::Request& req);
   void commit(http::Request& req);
   void release(http::Request& req);
 
@@ -256,6 +257,60 @@ void CsrRoutes::reservation(http::Request& req) {
   req.reply_json(200, json{{"reservation", to_json(**got, service_.now())}});
 }
 
+// GET /api/v1/csr/reservations?state=&before=&limit=: the caller's reservations (every
+// participant's for a central-body admin), newest first. A page looks at most kListScan
+// records, so a participant with few reservations among many still gets a bounded answer:
+// `next` (the id to pass as `before`) says where to go on.
+void CsrRoutes::list(http::Request& req) {
+  constexpr std::size_t kListScan = 20000;
+  auto principal = guard(req, ctx_, access::Need::read, "csr.reservation.list");
+  if (!principal) return;
+  std::size_t limit = 50;
+  if (auto l = req.query("limit")) {
+    auto v = parse_id<std::uint32_t>(*l);
+    if (!v || *v > 500) return req.reply_error(400, "invalid_argument", "limit must be 1..500");
+    limit = *v;
+  }
+  std::optional<csr::ReservationId> before;
+  if (auto b = req.query("before")) {
+    before = parse_id<csr::ReservationId>(*b);
+    if (!before) return req.reply_error(400, "invalid_argument", "before must be a reservation id");
+  }
+  std::optional<std::string> state = req.query("state");
+  const bool all = is_central_admin(*principal);
+  const std::uint32_t own = principal->actor.participant;
+  const UnixTime now = service_.now();
+  reply_read(req, [&](const storage::ReadTxn& txn) -> Result<json> {
+    auto cur = storage::Cursor::open(txn, storage::Table::csr_reservations);
+    if (!cur) return std::move(cur).error();
+    Result<bool> at = before ? cur->seek(csr::encode_reservation_key(*before)) : cur->last();
+    if (before) {
+      // seek lands on the first key >= before: step back to the first one below it.
+      if (!at) return std::move(at).error();
+      at = *at ? cur->prev() : cur->last();
+    }
+    json items = json::array();
+    std::size_t scanned = 0;
+    std::optional<csr::ReservationId> next;
+    for (; at.ok() && *at; at = cur->prev()) {
+      auto r = csr::decode_reservation(cur->value());
+      if (!r) return std::move(r).error();
+      if (items.size() == limit || scanned == kListScan) {
+        next = r->id + 1;  // "before" is exclusive: resume at this record
+        break;
+      }
+      ++scanned;
+      if (!all && r->participant != own) continue;
+      if (state && *state != csr::state_name(csr::effective_state(*r, now))) continue;
+      items.push_back(to_json(*r, now));
+    }
+    if (!at) return std::move(at).error();
+    json out = {{"reservations", std::move(items)}};
+    out["next"] = next ? json(std::to_string(*next)) : json(nullptr);
+    return out;
+  });
+}
+
 std::function<void(Result<csr::Reservation>)> CsrRoutes::reply_reservation(std::shared_ptr<http::Request> req) {
   return [this, req](Result<csr::Reservation> res) {
     if (!res) return reply_error(*req, res.error());
@@ -312,6 +367,7 @@ std::shared_ptr<CsrRoutes> add_csr_routes(http::Router& router, csr::CsrService&
   CsrRoutes* r = routes.get();
   router.add(M::Post, "/api/v1/csr/check", [r](http::Request& req) { r->check(req); }, http::kBulkRoute);
   router.add(M::Post, "/api/v1/csr/reservations", [r](http::Request& req) { r->reserve(req); }, http::kApiRoute);
+  router.add(M::Get, "/api/v1/csr/reservations", [r](http::Request& req) { r->list(req); }, http::kApiRoute);
   router.add(M::Get, "/api/v1/csr/reservations/{id}", [r](http::Request& req) { r->reservation(req); }, http::kApiRoute);
   router.add(M::Post, "/api/v1/csr/reservations/{id}/commit", [r](http::Request& req) { r->commit(req); }, http::kApiRoute);
   router.add(M::Post, "/api/v1/csr/reservations/{id}/release", [r](http::Request& req) { r->release(req); }, http::kApiRoute);

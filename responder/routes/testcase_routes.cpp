@@ -40,12 +40,6 @@ Error not_permitted(const std::string& why) { return make_error(ErrorKind::forbi
 
 tc::Reader reader_of(const access::Principal& p) { return tc::Reader{false, is_central_body(p), p.actor.participant}; }
 
-bool presents_credential(const http::Request& req) {
-  if (req.header("Authorization")) return true;
-  auto tls = req.tls_peer();
-  return tls && tls->certificate != nullptr;
-}
-
 // The reader of a read route: anonymous when no credential is presented and `anonymous_ok`,
 // else the guard()ed principal. nullopt: answered.
 struct ReadCaller {

@@ -4,7 +4,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+
 #include "common/log.hpp"
+#include "common/time.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -35,63 +37,91 @@ class WatchHandler {
   WatchHandler(ApiContext& ctx, watch::WatchService& service, watch::Dispatcher& dispatcher)
       : ctx_(ctx), service_(service), dispatcher_(dispatcher) {}
 
-  void create(http::Request& req) {
-    auto principal = guard(req, ctx_, access::Need::write, "watch.create");
-    if (!principal) return;
-    auto doc = body_object(req);
-    if (!doc) return;
+  static std::nullopt_t fail(http::Request& req, int status, std::string_view code, std::string_view message) {
+    req.reply_error(status, code, message);
+    return std::nullopt;
+  }
+
+  // The watch definition of a create or update body; replies 400/404 and returns nullopt
+  // when it is not usable.
+  std::optional<watch::NewWatch> definition(http::Request& req, const json& doc) {
     watch::NewWatch w;
-    StringField name = string_field(req, *doc, "name");
-    if (!name.ok) return;
+    StringField name = string_field(req, doc, "name");
+    if (!name.ok) return std::nullopt;
     w.name = name.value.value_or("");
-    if (w.name.size() > 200) return req.reply_error(400, "watch_invalid", "\"name\" is at most 200 characters");
-    auto values = watch::parse_values(doc->value("values", json()));
-    if (!values) return req.reply_error(400, values.error().code, values.error().message);
+    if (w.name.size() > 200) return fail(req, 400, "watch_invalid", "\"name\" is at most 200 characters");
+    auto values = watch::parse_values(doc.value("values", json()));
+    if (!values) return fail(req, 400, values.error().code, values.error().message);
     w.values = std::move(*values);
-    StringField issuer = string_field(req, *doc, "issuer");
-    if (!issuer.ok) return;
+    StringField issuer = string_field(req, doc, "issuer");
+    if (!issuer.ok) return std::nullopt;
     if (issuer.value) {
       if (!ctx_.issuers.find_by_name(*issuer.value))
-        return req.reply_error(404, "issuer_not_found", "no configured issuer is named \"" + *issuer.value + "\"");
+        return fail(req, 404, "issuer_not_found", "no configured issuer is named \"" + *issuer.value + "\"");
       w.issuer = *issuer.value;
     }
-    if (auto kinds = doc->find("kinds"); kinds != doc->end() && !kinds->is_null()) {
+    if (auto kinds = doc.find("kinds"); kinds != doc.end() && !kinds->is_null()) {
       if (!kinds->is_array() || kinds->empty())
-        return req.reply_error(400, "watch_invalid",
-                               "\"kinds\" is a non-empty array of issued, revoked, key_reused, crl, stats, testcases");
+        return fail(req, 400, "watch_invalid",
+                    "\"kinds\" is a non-empty array of issued, revoked, key_reused, crl, stats, testcases");
       w.kinds = 0;
       for (const auto& k : *kinds) {
         auto kind = k.is_string() ? watch::kind_from_name(k.get<std::string>()) : std::nullopt;
         if (!kind)
-          return req.reply_error(400, "watch_invalid",
-                                 "\"kinds\" items are issued, revoked, key_reused, crl, stats or testcases");
+          return fail(req, 400, "watch_invalid", "\"kinds\" items are issued, revoked, key_reused, crl, stats or testcases");
         w.kinds |= *kind;
       }
     }
     // A watch of the owner's test cases names no certificate and no issuer.
     if (w.values.empty() && w.issuer.empty() && w.kinds != watch::kTestcases)
-      return req.reply_error(400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
-    StringField delivery = string_field(req, *doc, "delivery");
-    if (!delivery.ok) return;
+      return fail(req, 400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
+    StringField delivery = string_field(req, doc, "delivery");
+    if (!delivery.ok) return std::nullopt;
     auto d = watch::delivery_from_name(delivery.value.value_or("stream"));
-    if (!d) return req.reply_error(400, "watch_invalid", "\"delivery\" is stream or webhook");
+    if (!d) return fail(req, 400, "watch_invalid", "\"delivery\" is stream or webhook");
     w.delivery = *d;
-    StringField url = string_field(req, *doc, "url");
-    if (!url.ok) return;
+    StringField url = string_field(req, doc, "url");
+    if (!url.ok) return std::nullopt;
     if (w.delivery == watch::Delivery::webhook) {
-      if (!url.value) return req.reply_error(400, "watch_invalid", "a webhook watch needs a \"url\"");
+      if (!url.value) return fail(req, 400, "watch_invalid", "a webhook watch needs a \"url\"");
       if (auto parsed = watch::parse_http_url(*url.value); !parsed)
-        return req.reply_error(400, parsed.error().code, parsed.error().message);
+        return fail(req, 400, parsed.error().code, parsed.error().message);
       w.url = *url.value;
     } else if (url.value) {
-      return req.reply_error(400, "watch_invalid", "\"url\" is for webhook delivery only");
+      return fail(req, 400, "watch_invalid", "\"url\" is for webhook delivery only");
     }
-    if (auto from = doc->find("replay_from"); from != doc->end() && !from->is_null()) {
-      if (!from->is_number_unsigned()) return req.reply_error(400, "watch_invalid", "\"replay_from\" is a sequence number");
+    if (auto from = doc.find("replay_from"); from != doc.end() && !from->is_null()) {
+      if (!from->is_number_unsigned()) return fail(req, 400, "watch_invalid", "\"replay_from\" is a sequence number");
       w.replay_from = from->get<std::uint64_t>();
     }
+    return w;
+  }
+
+  void create(http::Request& req) {
+    auto principal = guard(req, ctx_, access::Need::write, "watch.create");
+    if (!principal) return;
+    auto doc = body_object(req);
+    if (!doc) return;
+    auto w = definition(req, *doc);
+    if (!w) return;
     auto shared = std::make_shared<http::Request>(std::move(req));
-    service_.create(principal->actor, std::move(w), reply_to(shared, 201));
+    service_.create(principal->actor, std::move(*w), reply_to(shared, 201));
+  }
+
+  // PUT /api/v1/watches/{id}: the same body as a creation (without replay_from).
+  void update(http::Request& req) {
+    auto parsed = path_id<watch::WatchId>(req);
+    if (!parsed) return;
+    const watch::WatchId id = *parsed;
+    auto principal = guard(req, ctx_, access::Need::write, "watch.update");
+    if (!principal) return;
+    auto doc = body_object(req);
+    if (!doc) return;
+    if (doc->contains("replay_from")) return req.reply_error(400, "watch_invalid", "use POST .../replay to move a watch's cursor");
+    auto w = definition(req, *doc);
+    if (!w) return;
+    auto shared = std::make_shared<http::Request>(std::move(req));
+    service_.update(principal->actor, is_central_admin(*principal), id, std::move(*w), reply_to(shared, 200));
   }
 
   template <typename Fn>
@@ -136,6 +166,32 @@ class WatchHandler {
       if (!*r || (!all && (*r)->owner != participant))
         return make_error(ErrorKind::not_found, "watch_not_found", "no watch " + std::to_string(id));
       return watch::WatchService::to_json(**r);
+    });
+  }
+
+  // GET /api/v1/watches/{id}/deliveries: the webhook's recent attempts (in memory since
+  // the server started; the watch itself keeps the durable summary).
+  void deliveries(http::Request& req) {
+    auto parsed = path_id<watch::WatchId>(req);
+    if (!parsed) return;
+    const watch::WatchId id = *parsed;
+    auto principal = guard(req, ctx_, access::Need::read, "watch.deliveries");
+    if (!principal) return;
+    const bool all = is_central_admin(*principal);
+    const std::uint32_t participant = principal->actor.participant;
+    read(req, [this, id, all, participant](const storage::ReadTxn& txn) -> Result<json> {
+      auto r = watch::WatchService::get(txn, id);
+      if (!r) return std::move(r).error();
+      if (!*r || (!all && (*r)->owner != participant))
+        return make_error(ErrorKind::not_found, "watch_not_found", "no watch " + std::to_string(id));
+      json list = json::array();
+      for (const watch::DeliveryAttempt& a : dispatcher_.deliveries(id)) {
+        json j = {{"time", format_rfc3339(a.time)}, {"seq", a.seq},       {"delivered", a.delivered},
+                  {"status", a.status},              {"millis", a.millis}};
+        if (!a.error.empty()) j["error"] = a.error;
+        list.push_back(std::move(j));
+      }
+      return json{{"watch", id}, {"deliveries", std::move(list)}, {"kept", watch::kDeliveryLogSize}};
     });
   }
 
@@ -215,8 +271,10 @@ void add_watch_routes(http::Router& router, ApiContext& ctx, watch::WatchService
   router.add(M::Post, std::string(kPrefix), on(&WatchHandler::create), http::kApiRoute);
   router.add(M::Get, std::string(kPrefix), on(&WatchHandler::list), http::kApiRoute);
   router.add(M::Get, std::string(kPrefix) + "/{id}", on(&WatchHandler::get), http::kApiRoute);
+  router.add(M::Put, std::string(kPrefix) + "/{id}", on(&WatchHandler::update), http::kApiRoute);
   router.add(M::Delete, std::string(kPrefix) + "/{id}", on(&WatchHandler::remove), http::kApiRoute);
   router.add(M::Post, std::string(kPrefix) + "/{id}/test", on(&WatchHandler::test), http::kApiRoute);
+  router.add(M::Get, std::string(kPrefix) + "/{id}/deliveries", on(&WatchHandler::deliveries), http::kApiRoute);
   router.add(M::Post, std::string(kPrefix) + "/{id}/replay", on(&WatchHandler::replay), http::kApiRoute);
 }
 

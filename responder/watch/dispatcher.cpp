@@ -78,6 +78,13 @@ bool Dispatcher::stopping() const {
   return stopping_;
 }
 
+std::vector<DeliveryAttempt> Dispatcher::deliveries(WatchId id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = deliveries_.find(id);
+  if (it == deliveries_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
 DispatcherStats Dispatcher::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;
@@ -291,9 +298,24 @@ bool Dispatcher::deliver(Shard& shard) {
     while (!slot.queue.empty() && !stopping()) {
       attempted = true;
       const Pending& front = slot.queue.front();
+      const auto started = SteadyClock::now();
       PostResult r = post(slot, id, front.seq, front.body);
       slot.last_attempt = clock_.now();
       slot.dirty = true;
+      {
+        DeliveryAttempt a;
+        a.time = slot.last_attempt;
+        a.seq = front.seq;
+        a.status = r.status;
+        a.error = r.delivered() ? std::string() : (r.error.empty() ? "HTTP status " + std::to_string(r.status) : r.error);
+        a.millis = static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count());
+        a.delivered = r.delivered();
+        std::lock_guard<std::mutex> lock(mu_);
+        auto& log = deliveries_[id];
+        log.push_back(std::move(a));
+        while (log.size() > kDeliveryLogSize) log.pop_front();
+      }
       if (r.delivered()) {
         slot.queue.pop_front();
         slot.failures = 0;

@@ -62,6 +62,17 @@ struct DispatcherStats {
   std::uint64_t dead_letters = 0;
 };
 
+// One delivery attempt of a webhook watch, for its delivery log.
+struct DeliveryAttempt {
+  UnixTime time = 0;
+  std::uint64_t seq = 0;     // the event delivered
+  int status = 0;            // HTTP status; 0 when the exchange failed
+  std::string error;         // why it failed ("" when delivered)
+  std::uint32_t millis = 0;  // how long the POST took
+  bool delivered = false;
+};
+inline constexpr std::size_t kDeliveryLogSize = 100;
+
 class Dispatcher {
  public:
   // `service` and `clock` must outlive the dispatcher.
@@ -81,6 +92,9 @@ class Dispatcher {
   void test(const WatchRecord& record, std::function<void(nlohmann::json)> done);
 
   DispatcherStats stats() const;
+  // The last kDeliveryLogSize attempts of watch `id`, oldest first. Held in memory only:
+  // the log starts empty at every start (the watch record keeps the durable summary).
+  std::vector<DeliveryAttempt> deliveries(WatchId id) const;
 
  private:
   struct Pending {
@@ -139,6 +153,7 @@ class Dispatcher {
   bool stopping_ = false;
   bool started_ = false;
   DispatcherStats stats_;
+  std::map<WatchId, std::deque<DeliveryAttempt>> deliveries_;  // guarded by mu_
 };
 
 }  // namespace trustmon::watch

@@ -209,6 +209,33 @@ void WatchService::remove(const Actor& actor, bool see_all, WatchId id, Done don
       std::move(done));
 }
 
+void WatchService::update(const Actor& actor, bool see_all, WatchId id, NewWatch watch, Done done) {
+  json target = {{"watch", id},
+                 {"values", values_json(watch.values)},
+                 {"issuer", watch.issuer.empty() ? json(nullptr) : json(watch.issuer)},
+                 {"kinds", kinds_json(watch.kinds)}};
+  if (watch.delivery == Delivery::webhook) target["url"] = watch.url;
+  run(actor, "watch.update", std::move(target),
+      [actor, see_all, id, watch = std::move(watch)](storage::WriteTxn& txn, UnixTime,
+                                                      std::optional<WatchRecord>& changed, bool&) -> Result<json> {
+        auto rec = owned(txn, actor, see_all, id);
+        if (!rec) return std::move(rec).error();
+        if (rec->delivery != watch.delivery)
+          return make_error(ErrorKind::conflict, "watch_delivery_fixed",
+                            "a watch keeps the delivery it was created with; create another watch instead");
+        WatchRecord r = std::move(*rec);
+        r.name = watch.name;
+        r.values = watch.values;
+        r.issuer = watch.issuer;
+        r.kinds = watch.kinds;
+        if (r.delivery == Delivery::webhook) r.url = watch.url;
+        if (Status s = txn.put(storage::Table::watches, encode_watch_key(r.id), encode_watch(r)); !s) return s.error();
+        changed = r;
+        return to_json(r);
+      },
+      std::move(done));
+}
+
 void WatchService::replay(const Actor& actor, bool see_all, WatchId id, std::optional<std::uint64_t> from, Done done) {
   json target = {{"watch", id}};
   if (from) target["from"] = *from;

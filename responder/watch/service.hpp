@@ -96,6 +96,10 @@ class WatchService {
   void create(const Actor& actor, NewWatch watch, Done done);
   // `see_all`: the caller is a central-body administrator. Refusal: watch_not_found.
   void remove(const Actor& actor, bool see_all, WatchId id, Done done);
+  // Replaces what watch `id` looks for (name, values, issuer, kinds, and a webhook's url),
+  // keeping its cursor, secret and delivery state (action watch.update). The delivery kind
+  // is fixed at creation: another one is 409 watch_delivery_fixed; `replay_from` is unused.
+  void update(const Actor& actor, bool see_all, WatchId id, NewWatch watch, Done done);
   // Back to active from `from` (default: the dead-lettered event, else the cursor).
   // Refusals: watch_not_found, replay_invalid (after the event head).
   void replay(const Actor& actor, bool see_all, WatchId id, std::optional<std::uint64_t> from, Done done);

@@ -316,5 +316,33 @@ TEST_F(CabinetTest, PublicStatusSaysWhatTheIndexOcspAndCrlSay) {
   EXPECT_EQ(same.out.substr(0, nl), trim(same.out.substr(nl + 1))) << same.out;
 }
 
+// The certificate page's status history: a hold, its release and a revocation, in order,
+// with who did them, from the event log.
+TEST_F(CabinetTest, ACertificateCarriesItsStatusHistory) {
+  const auto serials = demo_pki().serials("demo-rsa");
+  ASSERT_GE(serials.size(), 1U);
+  const std::string pem = demo_pki().cert("demo-rsa", serials[0]);
+  ASSERT_EQ(sh(daemon_->ctl() + " import " + q(pem)).exit_code, 0);
+  auto post = [&](const json& body) {
+    Reply r = call("POST", "/api/v1/revocations", "", body.dump(), bearer(bootstrap_));
+    EXPECT_EQ(r.status, 200) << r.raw;
+  };
+  post({{"issuer", "demo-rsa"}, {"serial", serials[0]}, {"reason", "certificateHold"}});
+  post({{"issuer", "demo-rsa"}, {"serial", serials[0]}, {"release", true}});
+  post({{"issuer", "demo-rsa"}, {"serial", serials[0]}, {"reason", "superseded"}});
+  const std::string sha = trim(sh("openssl x509 -in " + q(pem) + " -outform DER | sha256sum | cut -d' ' -f1").out);
+  Reply cert = call("GET", "/api/v1/certificates/" + sha, "", "", bearer(bootstrap_));
+  ASSERT_EQ(cert.status, 200) << cert.raw;
+  const json& h = cert.body["history"];
+  ASSERT_EQ(h.size(), 3u) << cert.raw;
+  EXPECT_EQ(h[0].value("type", std::string()), "certificate.revoked");
+  EXPECT_EQ(h[0].value("reason", std::string()), "certificateHold");
+  EXPECT_EQ(h[1].value("type", std::string()), "certificate.released");
+  EXPECT_EQ(h[2].value("type", std::string()), "certificate.revoked");
+  EXPECT_EQ(h[2].value("reason", std::string()), "superseded");
+  EXPECT_EQ(h[2].value("actor", std::string()), "bootstrap");
+  EXPECT_LT(h[0].value("seq", 0), h[2].value("seq", 0));
+}
+
 }  // namespace
 }  // namespace trustmon::itest

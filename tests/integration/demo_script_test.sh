@@ -68,6 +68,19 @@ tb_ocsp_cmd=$(grep -m1 '^openssl ocsp -url \$(openssl x509 -noout -ocsp_uri' "$w
 tb_ocsp_out=$(eval "$tb_ocsp_cmd" 2>&1) || fail "test-bed OCSP failed: $tb_ocsp_out"
 echo "$tb_ocsp_out" | grep -q ": good" || fail "test-bed OCSP: not good: $tb_ocsp_out"
 
+# The cabinet: its page at the printed URL, a login with the printed central-body token,
+# and the trusted list the demo published.
+url="http://127.0.0.1:$port"
+grep -q "The electronic cabinet: $url/" "$work/out" || fail "no cabinet URL"
+central=$(sed -n 's/^  central body administrator: //p' "$work/out")
+[ -n "$central" ] || fail "no central-body token printed"
+curl -s -D "$work/page.h" -o /dev/null "$url/" && grep -qi '^content-security-policy:' "$work/page.h" ||
+  fail "GET / is not the cabinet page"
+login=$(curl -s -w ' %{http_code}' -H 'Content-Type: application/json' --data "{\"token\":\"$central\"}" \
+  "$url/api/v1/auth/token")
+case "$login" in *'"central_body":true'*' 200') ;; *) fail "cabinet login: $login" ;; esac
+curl -s "$url/api/v1/tl" | grep -q '"name":"ua"' || fail "no published trusted list"
+
 # The script stops trustmond and ends.
 kill -TERM "$script_pid"
 for _ in $(seq 100); do

@@ -379,6 +379,20 @@ TEST_F(WatchTest, WebhookRetriesUntilTheReceiverRecoversWithoutLoss) {
   EXPECT_EQ(state["state"], "active");
   EXPECT_EQ(state["failures"], 0);
   EXPECT_EQ(state["delivered"], 3);
+  // The delivery log names every attempt: the failed ones with their status, then the three.
+  Reply log = call("GET", "/api/v1/watches/" + std::to_string(id) + "/deliveries", a_operator_);
+  ASSERT_EQ(log.status, 200) << log.raw;
+  std::size_t ok = 0, failed = 0;
+  for (const auto& a : log.body["deliveries"]) {
+    if (a.value("delivered", false)) {
+      ++ok;
+    } else {
+      ++failed;
+      EXPECT_FALSE(a.value("error", std::string()).empty()) << a.dump();
+    }
+  }
+  EXPECT_EQ(ok, 3u) << log.raw;
+  EXPECT_GE(failed, 3u) << log.raw;
   // A test delivery is signed too and says it was delivered.
   Reply test = call("POST", "/api/v1/watches/" + std::to_string(id) + "/test", a_operator_);
   EXPECT_EQ(test.status, 200) << test.raw;

@@ -87,6 +87,40 @@ TEST_F(CsrRoutesTest, AReservationIsReleasedByItsId) {
   EXPECT_EQ(released.body["reservation"]["state"], "released");
 }
 
+TEST_F(CsrRoutesTest, AHolderListsItsOwnReservationsNewestFirstByPageAndState) {
+  const std::uint64_t first = reserve("first");
+  ASSERT_EQ(call("POST", "/api/v1/csr/reservations/" + std::to_string(first) + "/release", holder_, json::object()).status,
+            200);
+  const std::uint64_t second = reserve("second");
+  ASSERT_GT(second, first);
+  Reply all = call("GET", "/api/v1/csr/reservations", holder_);
+  ASSERT_EQ(all.status, 200) << all.raw;
+  ASSERT_EQ(all.body["reservations"].size(), 2u) << all.raw;
+  EXPECT_EQ(all.body["reservations"][0]["id"], second);
+  EXPECT_EQ(all.body["reservations"][0]["state"], "reserved");
+  EXPECT_EQ(all.body["reservations"][1]["id"], first);
+  EXPECT_EQ(all.body["reservations"][1]["state"], "released");
+  EXPECT_TRUE(all.body["next"].is_null());
+
+  Reply released = call("GET", "/api/v1/csr/reservations?state=released", holder_);
+  ASSERT_EQ(released.body["reservations"].size(), 1u) << released.raw;
+  EXPECT_EQ(released.body["reservations"][0]["id"], first);
+
+  Reply page = call("GET", "/api/v1/csr/reservations?limit=1", holder_);
+  ASSERT_EQ(page.body["reservations"].size(), 1u);
+  EXPECT_EQ(page.body["reservations"][0]["id"], second);
+  ASSERT_TRUE(page.body["next"].is_string()) << page.raw;
+  Reply rest = call("GET", "/api/v1/csr/reservations?limit=1&before=" + page.body["next"].get<std::string>(), holder_);
+  ASSERT_EQ(rest.body["reservations"].size(), 1u) << rest.raw;
+  EXPECT_EQ(rest.body["reservations"][0]["id"], first);
+
+  // Another provider sees none of them; bad parameters are refused.
+  EXPECT_TRUE(call("GET", "/api/v1/csr/reservations", other_).body["reservations"].empty());
+  EXPECT_EQ(call("GET", "/api/v1/csr/reservations?limit=0", holder_).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/csr/reservations?limit=501", holder_).status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/csr/reservations?before=x", holder_).status, 400);
+}
+
 TEST_F(CsrRoutesTest, BadIdsAre404AndWrongMethodsAre405WithAllow) {
   for (const char* path : {"/api/v1/csr/reservations/abc", "/api/v1/csr/reservations/0"}) {
     Reply r = call("GET", path, holder_);
@@ -104,7 +138,7 @@ TEST_F(CsrRoutesTest, BadIdsAre404AndWrongMethodsAre405WithAllow) {
                         Case{"POST", "/api/v1/csr/reservations/1", "GET, HEAD"},
                         Case{"GET", "/api/v1/csr/reservations/1/commit", "POST"},
                         Case{"PUT", "/api/v1/csr/reservations/1/release", "POST"},
-                        Case{"GET", "/api/v1/csr/reservations", "POST"},
+                        Case{"PUT", "/api/v1/csr/reservations", "GET, HEAD, POST"},
                         Case{"GET", "/api/v1/csr/check", "POST"}}) {
     Reply r = call(c.method, c.path, holder_);
     EXPECT_EQ(r.status, 405) << c.method << " " << c.path;

@@ -24,6 +24,7 @@
 #include "responder/http/server.hpp"
 #include "responder/routes/admin_routes.hpp"
 #include "responder/routes/api_context.hpp"
+#include "responder/routes/auth_routes.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "storage/records.hpp"
 #include "storage/writer.hpp"
@@ -77,11 +78,12 @@ class RoutesTest : public ::testing::Test {
     if (writer_) writer_->stop();
   }
 
-  // Starts the server with the admin routes (every test needs them to make credentials)
-  // and whatever `add` registers.
+  // Starts the server with the admin and auth routes (every test needs them to make
+  // credentials and ask who it is) and whatever `add` registers.
   void start(const std::function<void(http::Router&)>& add = {}) {
     http::Router router;
     add_admin_routes(router, *ctx_);
+    add_auth_routes(router, *ctx_, AuthOptions{});
     if (add) add(router);
     http::ServerOptions o;
     o.listen = "127.0.0.1:0";

@@ -81,6 +81,35 @@ TEST_F(WatchRoutesTest, AWatchIsCreatedReadTestedReplayedAndDeleted) {
   EXPECT_EQ(gone.code(), "watch_not_found");
 }
 
+TEST_F(WatchRoutesTest, AWatchIsChangedInPlaceKeepingItsIdAndCursor) {
+  const std::uint32_t id = create(a_operator_);
+  const std::string item = "/api/v1/watches/" + std::to_string(id);
+  const auto cursor = call("GET", item, a_operator_).body["cursor"];
+  Reply changed = call("PUT", item, a_operator_,
+                       json{{"name", "renamed"}, {"values", {"drfo=1234567890"}}, {"kinds", {"issued", "revoked"}}});
+  ASSERT_EQ(changed.status, 200) << changed.raw;
+  Reply got = call("GET", item, a_operator_);
+  EXPECT_EQ(got.body["id"], id);
+  EXPECT_EQ(got.body["name"], "renamed");
+  EXPECT_EQ(got.body["cursor"], cursor);
+  EXPECT_NE(got.raw.find("1234567890"), std::string::npos) << got.raw;
+  EXPECT_EQ(got.raw.find("12345678\""), std::string::npos) << got.raw;
+  EXPECT_EQ(call("GET", "/api/v1/watches", a_operator_).body["watches"].size(), 1u);
+  // The delivery kind stays; replay has its own route; another provider cannot touch it.
+  Reply hook = call("PUT", item, a_operator_,
+                    json{{"values", {"drfo=1234567890"}}, {"delivery", "webhook"}, {"url", "http://127.0.0.1:9/x"}});
+  EXPECT_EQ(hook.status, 409) << hook.raw;
+  EXPECT_EQ(hook.code(), "watch_delivery_fixed");
+  EXPECT_EQ(call("PUT", item, a_operator_, json{{"values", {"drfo=1234567890"}}, {"replay_from", 0}}).status, 400);
+  EXPECT_EQ(call("PUT", item, a_operator_, json{{"values", json::array()}}).code(), "watch_invalid");
+  EXPECT_EQ(call("PUT", item, b_operator_, json{{"values", {"drfo=1234567890"}}}).code(), "watch_not_found");
+  // No webhook attempts yet: an empty delivery log, and none for another provider.
+  Reply log = call("GET", item + "/deliveries", a_operator_);
+  ASSERT_EQ(log.status, 200) << log.raw;
+  EXPECT_TRUE(log.body["deliveries"].empty());
+  EXPECT_EQ(call("GET", item + "/deliveries", b_operator_).code(), "watch_not_found");
+}
+
 TEST_F(WatchRoutesTest, AnotherParticipantsWatchIsNotFound) {
   const std::string item = "/api/v1/watches/" + std::to_string(create(a_operator_));
   for (const auto& [method, path] : {std::pair<const char*, std::string>{"GET", item},
@@ -105,8 +134,9 @@ TEST_F(WatchRoutesTest, BadIdsAre404AndWrongMethodsAre405WithAllow) {
     const char* allow;
   };
   for (const Case& c : {Case{"PUT", "/api/v1/watches", "GET, HEAD, POST"},
-                        Case{"POST", "/api/v1/watches/1", "GET, HEAD, DELETE"},
-                        Case{"PATCH", "/api/v1/watches/1/", "GET, HEAD, DELETE"},
+                        Case{"POST", "/api/v1/watches/1", "GET, HEAD, PUT, DELETE"},
+                        Case{"PATCH", "/api/v1/watches/1/", "GET, HEAD, PUT, DELETE"},
+                        Case{"POST", "/api/v1/watches/1/deliveries", "GET, HEAD"},
                         Case{"GET", "/api/v1/watches/1/test", "POST"},
                         Case{"DELETE", "/api/v1/watches/1/replay", "POST"}}) {
     Reply r = call(c.method, c.path, a_operator_);
