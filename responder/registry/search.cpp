@@ -93,6 +93,9 @@ nlohmann::json to_json(const CertificateSummary& s) {
                       {"participant", s.participant},
                       {"signature_checked", s.signature_checked},
                       {"matched", s.matched}};
+  nlohmann::json ids = nlohmann::json::object();
+  for (const auto& [kind, value] : s.identifiers) ids[kind] = value;
+  j["identifiers"] = std::move(ids);
   if (s.revoked) {
     nlohmann::json r = {{"time", format_rfc3339(s.revocation_time)},
                         {"reason", storage::reason_name(s.reason)},
@@ -148,6 +151,17 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
   s.participant = record->participant;
   s.signature_checked = record->signature_checked;
   if (query.attribute) s.matched = attribute_name(*query.attribute) + "=" + query.attribute->value;
+  if (auto attributes = extract_attributes(**der)) {
+    for (const Attribute& a : *attributes) {
+      const bool identifier = a.kind == AttrKind::serial_number || a.kind == AttrKind::organization_identifier ||
+                              (a.kind == AttrKind::sda &&
+                               (a.sda_suffix == kSdaDrfo || a.sda_suffix == kSdaEdrpou || a.sda_suffix == kSdaUnzr));
+      if (!identifier) continue;
+      std::string name = attribute_name(a);
+      const bool seen = std::any_of(s.identifiers.begin(), s.identifiers.end(), [&](const auto& p) { return p.first == name; });
+      if (!seen) s.identifiers.emplace_back(std::move(name), a.value);
+    }
+  }
   if (der_out) *der_out = to_bytes(**der);
   return std::optional<CertificateSummary>(std::move(s));
 }

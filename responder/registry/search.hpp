@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.hpp"
@@ -76,6 +77,9 @@ struct CertificateSummary {
   std::uint32_t participant = 0;
   bool signature_checked = true;
   std::string matched;     // "cn=..." (the attribute that matched), empty for a listing
+  // The holder's identifiers, as indexed (kind name -> value, first of each kind):
+  // serial_number (TINUA-…), organization_identifier (NTRUA-…), drfo, edrpou, unzr.
+  std::vector<std::pair<std::string, std::string>> identifiers;
 };
 
 struct SearchPage {
@@ -90,7 +94,7 @@ struct CertificateDetail {
 
 // Stable JSON for one result: {"subject","issuer","issuer_dn","serial","sha256",
 // "not_before","not_after" (RFC 3339),"status","revocation":{"time","reason",
-// "invalidity_date"}|null,"participant","signature_checked","matched"}.
+// "invalidity_date"}|null,"participant","signature_checked","matched","identifiers":{kind: value}}.
 nlohmann::json to_json(const CertificateSummary& s);
 
 class CertificateSearch {

@@ -116,7 +116,7 @@ TEST_F(AccessServiceTest, ExpiryRevocationAndBlocksRefuse) {
   ASSERT_TRUE(expired.actor.has_value());
   EXPECT_EQ(expired.actor->credential, c1);
 
-  ASSERT_TRUE(wait([&](auto d) { service_->revoke_credential(admin_, c2, d); }).ok());
+  ASSERT_TRUE(wait([&, id = c2](auto d) { service_->revoke_credential(admin_, id, d); }).ok());
   EXPECT_EQ(auth(revoked).error.code, "credential_revoked");
 
   auto [fresh, c3] = issue(r);
@@ -356,7 +356,7 @@ TEST_F(SessionTest, ABlockEndsSessionsForGoodAndRevocationEndsThem) {
   clock_.advance(1);
   Opened after = open(cred);
   ASSERT_TRUE(auth_session(after.cookie).principal);
-  ASSERT_TRUE(wait([&](auto done) { service_->revoke_credential(admin_, cred, done); }));
+  ASSERT_TRUE(wait([&, id = cred](auto done) { service_->revoke_credential(admin_, id, done); }));
   EXPECT_EQ(auth_session(after.cookie).error.code, "credential_revoked");
 }
 
