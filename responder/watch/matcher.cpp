@@ -143,7 +143,8 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
   std::vector<Match> out;
   if (watches_.empty()) return out;
   const bool issued = facts.type == "certificate.issued";
-  const bool revoked = facts.type == "certificate.revoked";
+  // A hold's release is a status change like the hold itself: the same "revoked" kind.
+  const bool revoked = facts.type == "certificate.revoked" || facts.type == "certificate.released";
   const bool reused = facts.type == "certificate.key_reused";
   if (const std::uint8_t kind = issuer_event_kind(facts.type)) {
     // Issuer-level events: every watch that asked for them, of this issuer or of any;
@@ -217,7 +218,7 @@ Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const sto
       if (k != "issuer") f.extra[k] = v;
     return std::optional<CertFacts>(std::move(f));
   }
-  const bool revoked = event.type == "certificate.revoked";
+  const bool revoked = event.type == "certificate.revoked" || event.type == "certificate.released";
   const bool reused = event.type == "certificate.key_reused";
   if (event.type != "certificate.issued" && !revoked && !reused) return std::optional<CertFacts>();
   json payload = json::parse(event.payload, nullptr, false);
@@ -246,7 +247,8 @@ Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const sto
         f.attributes.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
     }
   } else if (revoked) {
-    // Older revocation events name only the certificate: read its attributes from the DER.
+    // Releases and older revocation events name only the certificate: read its attributes
+    // from the DER.
     if (auto sha = sha_from_hex(f.sha256)) {
       Pairs stored = stored_attributes(registry::stored_der_by_sha256(txn, *sha));
       f.attributes.insert(f.attributes.end(), stored.begin(), stored.end());

@@ -129,6 +129,12 @@ TEST(WatchIndex, FiltersByKindIssuerAndStreamStart) {
   for (const auto& x : at60) ids.push_back(x.watch);
   EXPECT_EQ(ids, (std::vector<WatchId>{1, 3, 4}));
   for (const auto& x : at60) EXPECT_EQ(x.kind, kRevoked);
+  // A hold's release reaches the same watches as the hold did.
+  CertFacts released = issued(61, {{"drfo", "1"}});
+  released.type = "certificate.released";
+  std::vector<WatchId> released_ids;
+  for (const auto& x : index.match(released)) released_ids.push_back(x.watch);
+  EXPECT_EQ(released_ids, (std::vector<WatchId>{1, 3, 4}));
   CertFacts other = issued(70, {{"drfo", "1"}});
   other.type = "issuer.registered";
   EXPECT_TRUE(index.match(other).empty());
