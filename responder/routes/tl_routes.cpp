@@ -129,7 +129,7 @@ class TlHandler {
 
   // GET /api/v1/tl: the published lists (public).
   void lists_public(http::Request& req) {
-    read(req, [](const storage::ReadTxn& txn) -> Result<json> {
+    read(req, [this](const storage::ReadTxn& txn) -> Result<json> {
       auto names = tsl::list_names(txn);
       if (!names) return std::move(names).error();
       json lists = json::array();
@@ -139,7 +139,8 @@ class TlHandler {
         if (!*current) continue;
         lists.push_back({{"name", name}, {"sequence", (*current)->sequence}, {"issue_date", format_rfc3339((*current)->issued)}});
       }
-      return json{{"lists", std::move(lists)}};
+      // "default": the configured list ([tl] name), published or not yet.
+      return json{{"lists", std::move(lists)}, {"default", tl_.options().default_list}};
     });
   }
 
