@@ -29,13 +29,13 @@ export function fmtBytes(n) {
   return (n / 1024 / 1024).toFixed(1) + ' MiB';
 }
 
-// The last path segment of an ETSI URI, translated under `tl.uri.<segment>` when known.
+// The last path segment of an ETSI URI, translated under `trustedlist.uri.<segment>` when known.
 export function uriTail(uri) {
   if (!uri) return '';
   const s = String(uri).replace(/\/+$/, '');
   return s.slice(s.lastIndexOf('/') + 1);
 }
-export function etsiLabel(uri) { const tail = uriTail(uri); return tOr('tl.uri.' + tail, tail); }
+export function etsiLabel(uri) { const tail = uriTail(uri); return tOr('trustedlist.uri.' + tail, tail); }
 
 // Pick an attribute out of a DN string such as "CN=Іван, O=ТОВ, C=UA" (or "/CN=…/O=…").
 export function dnAttr(dn, attr) {
