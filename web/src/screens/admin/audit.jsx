@@ -1,0 +1,90 @@
+// screens/admin/audit.jsx — the audit log (filters: actor, action, since, until; paged with the
+// server's cursor) and the hash-chain check with its result.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../lib/api.js';
+import { t } from '../../lib/i18n.js';
+import { fmtNumber } from '../../lib/format.js';
+import { Button, Field, Table, Empty, ErrorBox, Notice, Spinner, Progress, Time } from '../../components/index.js';
+import { useAction, StateBadge } from './kit.jsx';
+
+const PAGE = 100;
+
+function summary(p) {
+  if (!p || typeof p !== 'object') return '';
+  const parts = [];
+  if (p.target !== undefined) parts.push(typeof p.target === 'object' ? Object.entries(p.target).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ') : String(p.target));
+  if (p.code) parts.push(p.code);
+  if (!parts.length) {
+    const keys = Object.keys(p).filter((k) => k !== 'action' && k !== 'outcome').slice(0, 4);
+    parts.push(keys.map((k) => `${k}=${typeof p[k] === 'object' ? JSON.stringify(p[k]) : p[k]}`).join(', '));
+  }
+  const s = parts.join(' · ');
+  return s.length > 160 ? s.slice(0, 160) + '…' : s;
+}
+
+export function Audit({ query }) {
+  const [f, setF] = useState({ actor: query.actor || '', action: query.action || '', since: '', until: '' });
+  const [events, setEvents] = useState(null);
+  const [next, setNext] = useState(null);
+  const [run, busy, error] = useAction();
+  const [vrun, vbusy, verror] = useAction();
+  const [verdict, setVerdict] = useState(null);
+  const [open, setOpen] = useState(null);
+  const params = (after) => ({
+    actor: f.actor.trim(), action: f.action.trim(), limit: PAGE, after,
+    since: f.since ? new Date(f.since).toISOString() : '', until: f.until ? new Date(f.until).toISOString() : '',
+  });
+  const load = (e) => {
+    if (e) e.preventDefault();
+    run(async () => { const r = await api.get('/api/v1/admin/audit', params()); setEvents(r.events || []); setNext(r.next || null); });
+  };
+  const more = () => run(async () => { const r = await api.get('/api/v1/admin/audit', params(next)); setEvents([...(events || []), ...(r.events || [])]); setNext(r.next || null); });
+  const verify = () => vrun(async () => setVerdict(await api.get('/api/v1/admin/audit/verify')));
+  const [tick, setTick] = useState(0);
+  useEffect(() => { load(); }, [tick]);
+  const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
+  return (
+    <div>
+      <div class="panel">
+        <h2>{t('admin.chain_title')}</h2>
+        <p class="lead">{t('admin.chain_lead')}</p>
+        <Button onClick={verify} busy={vbusy} data-testid="audit-verify">{t('admin.verify')}</Button>
+        {vbusy && <Progress label={t('admin.verifying')} />}
+        <ErrorBox error={verror} />
+        {verdict && (verdict.ok
+          ? <Notice><span data-testid="audit-verify-result" data-ok="true">{t('admin.chain_ok', { n: fmtNumber(verdict.events) })}</span></Notice>
+          : <div class="error-box" role="alert"><span data-testid="audit-verify-result" data-ok="false">{t('admin.chain_broken', { seq: verdict.first_broken, n: fmtNumber(verdict.events) })}{verdict.reason ? ' — ' + verdict.reason : ''}</span></div>)}
+      </div>
+      <form class="panel" onSubmit={load} aria-labelledby="audit-filter-title">
+        <h2 id="audit-filter-title">{t('admin.audit_title')}</h2>
+        <div class="form-row">
+          <Field label={t('admin.actor')} hint={t('admin.actor_hint')} value={f.actor} onInput={set('actor')} />
+          <Field label={t('admin.action')} hint={t('admin.action_hint')} value={f.action} onInput={set('action')} />
+          <Field label={t('admin.since')} type="datetime-local" value={f.since} onInput={set('since')} />
+          <Field label={t('admin.until')} type="datetime-local" value={f.until} onInput={set('until')} />
+        </div>
+        <div class="form-actions">
+          <Button type="submit" busy={busy}>{t('admin.apply_filters')}</Button>
+          <Button kind="secondary" onClick={() => { setF({ actor: '', action: '', since: '', until: '' }); setTick(tick + 1); }}>{t('common.reset')}</Button>
+        </div>
+      </form>
+      <ErrorBox error={error} />
+      {events === null && busy && <Spinner />}
+      {events && (
+        <Table testid="audit-table" rowKey={(e) => e.seq} rows={events} onRow={(e) => setOpen(open === e.seq ? null : e.seq)}
+          empty={<Empty title={t('admin.no_events')}>{t('admin.no_events_hint')}</Empty>}
+          columns={[
+            { key: 'seq', label: '№', render: (e) => e.seq },
+            { key: 'time', label: t('admin.time'), render: (e) => <Time value={e.time} seconds /> },
+            { key: 'type', label: t('admin.action'), render: (e) => <code class="mono">{e.type}</code> },
+            { key: 'actor', label: t('admin.actor'), render: (e) => <span class="mono">{e.actor}</span> },
+            { key: 'outcome', label: t('admin.outcome'), render: (e) => (e.payload && typeof e.payload.outcome === 'string' ? <StateBadge status={e.payload.outcome} ns="admin.outcome_v." /> : '') },
+            { key: 'what', label: t('admin.details'), render: (e) => (open === e.seq
+              ? <pre class="payload">{JSON.stringify(e.payload, null, 2)}</pre>
+              : <span>{summary(e.payload)}</span>) },
+          ]} />
+      )}
+      {events && next && <div class="pager"><Button kind="secondary" busy={busy} onClick={more}>{t('common.more')}</Button></div>}
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+// screens/admin/kit.jsx — small helpers shared by ui-admin's four screens (tl_work, admin,
+// stats, testbed): role checks over ME, an action runner with busy/error state, a copy
+// button, a dialog that asks for a reason, and reading a file the user picked.
+import { useState } from 'preact/hooks';
+import { Button, Confirm, Field, ErrorBox } from '../../components/index.js';
+import { t, tOr } from '../../lib/i18n.js';
+import './admin.css';
+
+const isBootstrap = (me) => !!me && (me.bootstrap || me.actor === 'bootstrap');
+
+// What the logged-in representative may do; ME.may when the server sends it, else derived.
+export function may(me, what) {
+  if (!me) return false;
+  if (me.may && typeof me.may[what] === 'boolean') return me.may[what];
+  if (isBootstrap(me)) return true;
+  if (what === 'admin') return me.kind === 'central_body' && me.role === 'admin';
+  if (what === 'write') return me.role === 'admin' || me.role === 'operator';
+  if (what === 'central_body') return me.kind === 'central_body';
+  return false;
+}
+export const isQtsp = (me) => !!me && me.kind === 'qtsp';
+
+// const [run, busy, error, setError] = useAction(); run(async () => …) → the result or undefined.
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const run = async (fn) => {
+    setBusy(true); setError(null);
+    try { return await fn(); } catch (e) { setError(e); return undefined; } finally { setBusy(false); }
+  };
+  return [run, busy, error, setError];
+}
+
+// Copies text to the clipboard; says so for a moment.
+export function CopyButton({ text, label, testid }) {
+  const [done, setDone] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const ta = document.createElement('textarea');
+      ta.value = text; document.body.appendChild(ta); ta.select();
+      try { document.execCommand('copy'); } catch { /* ignore */ }
+      ta.remove();
+    }
+    setDone(true); setTimeout(() => setDone(false), 2000);
+  };
+  return <Button kind="secondary" onClick={copy} data-testid={testid}>{done ? t('admin.copied') : (label || t('common.copy'))}</Button>;
+}
+
+// A confirmation that needs a reason (block, reject). onConfirm(reason).
+export function ReasonDialog({ open, title, message, confirmLabel, danger = true, busy, error, onConfirm, onCancel, optional }) {
+  const [reason, setReason] = useState('');
+  const ok = () => { if (optional || reason.trim()) onConfirm(reason.trim()); };
+  return (
+    <Confirm open={open} title={title} message={message} confirmLabel={confirmLabel} danger={danger} busy={busy}
+      onConfirm={ok} onCancel={() => { setReason(''); onCancel(); }}>
+      <Field label={optional ? t('admin.note') : t('admin.reason')} as="textarea" value={reason} required={!optional}
+        onInput={(e) => setReason(e.currentTarget.value)} class="reason-field" />
+      <ErrorBox error={error} />
+    </Confirm>
+  );
+}
+
+// The text of a file the user picked in <input type=file>.
+export function readFileText(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error);
+    r.readAsText(file);
+  });
+}
+
+export function readFileBytes(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+    r.readAsArrayBuffer(file);
+  });
+}
+
+// A label "name (code)" for people and participants, never a bare number.
+export function named(name, id) { return name ? `${name} (#${id})` : `#${id}`; }
+
+// A certificate file as the API takes it: PEM text as is, DER as base64.
+export async function readCertFile(file) {
+  const buf = new Uint8Array(await readFileBytes(file));
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  if (text.includes('-----BEGIN')) return text;
+  let s = '';
+  for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+// A state badge with the label from one of our sections (ns: 'tl.state_v.'), else common.status.
+export function StateBadge({ status, ns, testid }) {
+  const s = status || 'unknown';
+  const label = tOr(ns + s, tOr('common.status.' + s, s));
+  return <span class={'badge badge-' + s.replace(/[^a-z_]/gi, '')} data-testid={testid} data-status={s}>{label}</span>;
+}
