@@ -13,9 +13,18 @@ function emit() { const s = getSession(); listeners.forEach((f) => f(s)); }
 export function getSession() { return { ...state }; }
 export function onSession(f) { listeners.add(f); return () => listeners.delete(f); }
 
+// ME as the contract has it; `may` is derived from kind/role when a server does not send it.
+export function normaliseMe(me) {
+  if (!me || me.may) return me;
+  const admin = me.role === 'admin' || !!me.bootstrap || me.actor === 'bootstrap';
+  const central = me.kind === 'central_body' || me.actor === 'bootstrap';
+  return { ...me, bootstrap: me.bootstrap ?? me.actor === 'bootstrap',
+    may: { write: admin || me.role === 'operator', admin: central && admin, central_body: central } };
+}
+
 function stripMe(j) {
   const { csrf, expires, ...me } = j;
-  return { me, csrf, expires };
+  return { me: normaliseMe(me), csrf, expires };
 }
 
 function openEvents() {
@@ -78,7 +87,7 @@ export async function init() {
 export async function login(token) {
   const j = await request('POST', '/api/v1/auth/token', { body: { token }, noSessionEnd: true });
   state.csrf = j.csrf; state.expires = j.expires; state.ended = null;
-  state.me = j.as;
+  state.me = normaliseMe(j.as);
   try {
     const m = await request('GET', '/api/v1/me', { noSessionEnd: true });
     Object.assign(state, stripMe(m));
