@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const screenshotDir = path.join(here, 'screenshots');
+// The Ukrainian labels (the default language), for texts the tests look for.
+export const uk = JSON.parse(fs.readFileSync(path.join(here, '..', 'src', 'i18n', 'uk.json'), 'utf8'));
 
 function loadState() {
   const file = process.env.TM_E2E_STATE;
@@ -84,4 +86,11 @@ export function runProcess(file, args, opts = {}) {
 // trustmonctl against the test server with a token file (default: the bootstrap token).
 export function trustmonctl(tm, args, tokenFile = tm.adminTokenFile) {
   return runProcess(tm.ctl, ['--server', tm.url, '--token-file', tokenFile, ...args]);
+}
+
+// Waits until the screen has rendered and nothing is loading any more (no spinner, no busy
+// button). Not networkidle: the session's event stream stays open.
+export async function settled(page) {
+  await expect(page.locator('main[data-screen]')).toBeVisible();
+  await expect(page.locator('main .spinner, main [aria-busy="true"]')).toHaveCount(0, { timeout: 15_000 });
 }

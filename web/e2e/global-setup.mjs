@@ -122,9 +122,9 @@ export default async function globalSetup() {
   });
   const goodRsa = listGood('demo-rsa').slice(0, 6).map((f) => certInfo(path.join(pki, 'demo-rsa', 'certs', f), 'demo-rsa'));
   const goodEc = listGood('demo-ec').slice(0, 6).map((f) => certInfo(path.join(pki, 'demo-ec', 'certs', f), 'demo-ec'));
-  const revokedLine = revocations.split('\n').find((l) => l.startsWith('demo-rsa\t'));
-  const revokedSerial = revokedLine.split('\t')[1];
-  const revokedRsa = certInfo(path.join(pki, 'demo-rsa', 'certs', revokedSerial + '.pem'), 'demo-rsa');
+  const revokedLine = revocations.split('\n').find((l) => l.startsWith('demo-rsa\t') && l.split('\t')[2] !== 'certificateHold');
+  const [, revokedSerial, revokedReason] = revokedLine.split('\t');
+  const revokedRsa = { ...certInfo(path.join(pki, 'demo-rsa', 'certs', revokedSerial + '.pem'), 'demo-rsa'), reason: revokedReason };
 
   const log = path.join(data, 'trustmond.log');
   const logFd = fs.openSync(log, 'a');

@@ -1,0 +1,42 @@
+// axe-core on every screen: the public ones logged out, and every screen the navigation
+// offers to each role (QTSP operator, QTSP viewer, central-body admin), plus the login
+// screen and a certificate's detail. No violation of impact serious or critical.
+import { test, expect, login, expectAccessible, settled, shot } from './fixtures.mjs';
+
+async function navRoutes(page) {
+  const hrefs = await page.locator('nav#main-nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  expect(hrefs.length, 'navigation links').toBeGreaterThan(0);
+  return [...new Set(hrefs)];
+}
+
+async function scanAll(page, testInfo, who, routes) {
+  for (const route of routes) {
+    await page.goto('/' + route);
+    await settled(page);
+    await expectAccessible(page, `${who} ${route}`);
+    await shot(page, testInfo, `${who} ${route}`);
+  }
+}
+
+test('public screens and the login screen have no serious accessibility violations', async ({ page }, testInfo) => {
+  await page.goto('/');
+  await settled(page);
+  const routes = await navRoutes(page);
+  expect(routes).toEqual(expect.arrayContaining(['#/status']));
+  await scanAll(page, testInfo, 'public', [...routes, '#/login']);
+});
+
+for (const role of ['operator', 'viewer', 'central']) {
+  test(`every screen of the ${role} has no serious accessibility violations`, async ({ page, tm }, testInfo) => {
+    await login(page, tm.tokens[role]);
+    const routes = await navRoutes(page);
+    const detail = `#/certificates/${tm.certs.goodEc[5].sha256}`;
+    await scanAll(page, testInfo, role, [...routes, detail]);
+    // The English labels too, on the first logged-in screen.
+    await page.goto('/#/certificates');
+    await page.getByRole('button', { name: 'ENG' }).click();
+    await settled(page);
+    await expectAccessible(page, `${role} certificates (en)`);
+    await page.getByRole('button', { name: 'УКР' }).click();
+  });
+}
