@@ -93,7 +93,7 @@ export function Confirm({ open, title, message, confirmLabel, cancelLabel, dange
       {message && <p>{message}</p>}
       {children}
       <div class="dialog-actions">
-        <Button kind="secondary" onClick={onCancel}>{cancelLabel || t('common.cancel')}</Button>
+        <Button kind="secondary" onClick={onCancel}>{cancelLabel || t('common.back_out')}</Button>
         <Button kind={danger ? 'danger' : 'primary'} busy={busy} onClick={onConfirm}>{confirmLabel || t('common.confirm')}</Button>
       </div>
     </dialog>
