@@ -26,7 +26,7 @@ for (const path of process.argv.slice(2)) {
   await page.goto(base + path);
   await page.waitForTimeout(Number(process.env.WAIT || 1200));
   const name = `${out}/${String(++i).padStart(2, '0')}-${path.replace(/[^a-z0-9]+/gi, '_').slice(0, 40)}.png`;
-  await page.screenshot({ path: name, fullPage: true });
+  await page.screenshot({ path: name, fullPage: !process.env.VIEWPORT_ONLY });
   const axe = await new AxeBuilder({ page }).analyze();
   const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   console.log(name, bad.length ? 'AXE: ' + bad.map((v) => `${v.id} (${v.nodes.length}: ${v.nodes[0].target})`).join('; ') : 'axe ok');

@@ -63,7 +63,7 @@ export function Table({ caption, columns, rows, rowKey, empty, testid, onRow }) 
   if (!rows || rows.length === 0) return empty || <Empty title={t('common.nothing')} />;
   return (
     <div class="table-wrap" data-testid={testid}>
-      <table>
+      <table class="stack">
         {caption && <caption>{caption}</caption>}
         <thead><tr>{columns.map((c) => <th scope="col" key={c.key} class={c.class}>{c.label}</th>)}</tr></thead>
         <tbody>

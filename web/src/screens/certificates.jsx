@@ -63,6 +63,11 @@ function Certificates({ api, t, query, navigate }) {
   const key = JSON.stringify(apiQuery);
 
   useEffect(() => { setCursors([]); setCursor(null); }, [key]);
+  // The hash is the source of truth: a link or Back/Forward updates the form too.
+  useEffect(() => {
+    setForm({ kind: query.kind || 'cn', value: query.value || '', status: query.status || 'any', issuer: query.issuer || '',
+      issued_after: query.issued_after || '', issued_before: query.issued_before || '', at: query.at || '' });
+  }, [JSON.stringify(query)]);
   useEffect(() => {
     if (!searched) { setPage({ rows: null, next: null, loading: false, error: null }); return; }
     let live = true;

@@ -86,7 +86,7 @@ function Reservations({ me, api, t, known, setKnown }) {
       {listed.data === null && <p class="hint">{t('csr.no_list')}</p>}
       <form class="form-row" onSubmit={find}>
         <Field label={t('csr.lookup')} type="number" min="1" value={lookup} onInput={(e) => setLookup(e.currentTarget.value)} />
-        <div class="field"><Button type="submit" kind="secondary" disabled={!lookup}>{t('csr.lookup_btn')}</Button></div>
+        <div class="field-btn"><Button type="submit" kind="secondary" disabled={!lookup}>{t('csr.lookup_btn')}</Button></div>
       </form>
       <ErrorBox error={lookErr || listed.error} />
       {listed.loading && <Spinner />}

@@ -167,7 +167,7 @@ function WatchDetail({ id, me, api, t, issuers, onChanged, onEdit }) {
   };
   const test = () => act('test', async () => {
     const r = await api.post(`/api/v1/watches/${id}/test`, {});
-    setMsg({ kind: r.delivered ? 'ok' : 'warn', text: r.delivered ? t('watches.test_ok', { status: r.status ?? '' }) : t('watches.test_failed', { error: r.error || r.status || '' }) });
+    setMsg({ kind: r.delivered ? 'ok' : 'warn', text: r.delivered ? t('watches.test_ok') + (r.status ? ` (HTTP ${r.status})` : '') : t('watches.test_failed', { error: r.error || r.status || '' }) });
   });
   const replay = (useFrom) => act('replay', async () => {
     const r = await api.post(`/api/v1/watches/${id}/replay`, useFrom && from !== '' ? { from: Number(from) } : {});
@@ -225,7 +225,7 @@ function WatchDetail({ id, me, api, t, issuers, onChanged, onEdit }) {
         {mayWrite && (
           <form class="form-row" onSubmit={(e) => { e.preventDefault(); replay(true); }}>
             <Field label={t('watches.replay_seq')} hint={t('watches.replay_seq_hint')} type="number" min="0" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />
-            <div class="field"><Button type="submit" kind="secondary" busy={busy === 'replay'} disabled={from === ''}>{t('watches.replay')}</Button></div>
+            <div class="field-btn"><Button type="submit" kind="secondary" busy={busy === 'replay'} disabled={from === ''}>{t('watches.replay')}</Button></div>
           </form>
         )}
         <Confirm open={confirmDel} title={t('watches.confirm_delete')} message={d.name || '#' + d.id} danger busy={busy === 'delete'}
