@@ -65,6 +65,7 @@ createServer((req, res) => {
       });
     }
     if (path === '/api/v1/auth/logout') {
+      for (const [k, v] of sessions) if (v === s) sessions.delete(k);
       res.writeHead(204, { 'Set-Cookie': 'tm_session=; Path=/; Max-Age=0' });
       return res.end();
     }
@@ -83,7 +84,7 @@ createServer((req, res) => {
           res.write('event: ended\ndata: {"code":"session_ended","message":"logged out"}\n\n'); res.end(); clearInterval(iv);
         } else res.write(': keep-alive\n\n');
       }, 1000);
-      req.on('close', () => clearInterval(iv));
+      res.on('close', () => clearInterval(iv));
       return;
     }
     if (s && req.method !== 'GET' && req.headers['x-csrf-token'] !== s.csrf) {

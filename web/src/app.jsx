@@ -81,6 +81,12 @@ export function App() {
     return () => { offS(); offL(); window.removeEventListener('hashchange', onHash); };
   }, []);
 
+  // A session the server ended (blocked, revoked, expired, logged out elsewhere): go to the login
+  // screen, which shows why, and come back to this route after logging in again.
+  useEffect(() => {
+    if (session.ended && !session.me && loc.path !== '/login') navigate('/login', { next: loc.path });
+  }, [session.ended]);
+
   // Keep the document title in step with the screen.
   const { screen, params } = resolve(loc.path);
   useEffect(() => {

@@ -1,7 +1,7 @@
 // screens/status.jsx — public certificate status check: paste or upload a certificate
 // (POST /api/v1/status) or pick an issuer and type a serial (GET /api/v1/status); shows the status,
 // the revocation, the dates, and what the OCSP responder and the CRL say.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
 import { dnCN } from '../lib/format.js';
 import { Page, Field, Button, ErrorBox, StatusBadge, Time, Tabs, useAsync } from '../components/index.js';
@@ -83,6 +83,11 @@ function Status({ api, t, query, navigate }) {
     setBusy(false);
   };
 
+  // A link such as #/status?issuer=demo-ec&serial=0A1B (from a certificate's page) checks at once.
+  useEffect(() => {
+    if (query.issuer && query.serial) run(() => api.get('/api/v1/status', { issuer: query.issuer, serial: query.serial }));
+  }, [query.issuer, query.serial]);
+
   const byFile = (e) => {
     e.preventDefault();
     run(async () => {
@@ -100,8 +105,8 @@ function Status({ api, t, query, navigate }) {
     e.preventDefault();
     const s = serial.replace(/[\s:]/g, '');
     if (!issuer || !s) { setError({ message: t('status.need_serial') }); return; }
-    navigate('/status', { issuer, serial: s });
-    run(() => api.get('/api/v1/status', { issuer, serial: s }));
+    if (query.issuer === issuer && query.serial === s) run(() => api.get('/api/v1/status', { issuer, serial: s }));
+    else navigate('/status', { issuer, serial: s }); // the effect above runs the check
   };
 
   return (
