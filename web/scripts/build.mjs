@@ -35,6 +35,15 @@ const result = await build({
   logLevel: 'warning',
 });
 
+// Both languages must have the same keys (a warning, not a failure: helpers add keys as they go).
+{
+  const flat = (o, p = '') => Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? flat(v, p + k + '.') : [p + k]));
+  const keys = (l) => new Set(flat(JSON.parse(readFileSync(join(root, `src/i18n/${l}.json`), 'utf8'))));
+  const uk = keys('uk'), en = keys('en');
+  for (const k of uk) if (!en.has(k)) console.warn(`i18n: "${k}" is in uk.json but not in en.json`);
+  for (const k of en) if (!uk.has(k)) console.warn(`i18n: "${k}" is in en.json but not in uk.json`);
+}
+
 const gz = (buf) => gzipSync(buf, { level: constants.Z_BEST_COMPRESSION });
 const hash = (buf) => createHash('sha256').update(buf).digest('hex').slice(0, 12);
 

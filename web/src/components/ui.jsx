@@ -79,8 +79,12 @@ export function Table({ caption, columns, rows, rowKey, empty, testid, onRow }) 
 }
 
 // A modal confirmation built on <dialog> (focus stays inside; Esc cancels).
+let dialogSeq = 0;
 export function Confirm({ open, title, message, confirmLabel, cancelLabel, danger, busy, onConfirm, onCancel, children }) {
   const ref = useRef(null);
+  const idRef = useRef(null);
+  if (!idRef.current) idRef.current = 'dlg' + ++dialogSeq;
+  const hid = idRef.current + '-title';
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -88,8 +92,8 @@ export function Confirm({ open, title, message, confirmLabel, cancelLabel, dange
     if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="confirm-title" onCancel={(e) => { e.preventDefault(); onCancel && onCancel(); }}>
-      <h2 id="confirm-title">{title}</h2>
+    <dialog ref={ref} class="dialog" aria-labelledby={hid} onCancel={(e) => { e.preventDefault(); onCancel && onCancel(); }}>
+      <h2 id={hid}>{title}</h2>
       {message && <p>{message}</p>}
       {children}
       <div class="dialog-actions">
