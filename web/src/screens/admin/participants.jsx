@@ -127,7 +127,7 @@ function ParticipantDetail({ id, onChanged, openRep }) {
               ? <Field label={t('admin.issuer')} as="select" value={attach} onChange={(e) => setAttach(e.currentTarget.value)}
                   options={[['', '—'], ...choices.map((i) => [i.name, i.name + (i.test ? ' (test)' : '')])]} />
               : <Field label={t('admin.issuer')} hint={t('admin.issuer_hint')} value={attach} onInput={(e) => setAttach(e.currentTarget.value)} />}
-            <div class="field"><Button type="submit" kind="secondary" busy={busy} disabled={!attach.trim()}>{t('admin.attach')}</Button></div>
+            <div class="field-btn"><Button type="submit" kind="secondary" busy={busy} disabled={!attach.trim()}>{t('admin.attach')}</Button></div>
           </form>
         </>
       )}
@@ -146,7 +146,7 @@ function ParticipantDetail({ id, onChanged, openRep }) {
         <div class="form-row">
           <Field label={t('admin.rep_name')} value={rep.name} onInput={(e) => setRep({ ...rep, name: e.currentTarget.value })} required />
           <Field label={t('admin.role')} as="select" value={rep.role} onChange={(e) => setRep({ ...rep, role: e.currentTarget.value })} options={ROLES.map((r) => [r, roleLabel(r)])} />
-          <div class="field"><Button type="submit" busy={busy} data-testid="representative-create">{t('admin.add_representative')}</Button></div>
+          <div class="field-btn"><Button type="submit" busy={busy} data-testid="representative-create">{t('admin.add_representative')}</Button></div>
         </div>
       </form>
     </section>

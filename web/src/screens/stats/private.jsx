@@ -75,7 +75,7 @@ export function IngestLag() {
       <form class="panel form-row" onSubmit={(e) => { e.preventDefault(); setQ({ ...f }); }}>
         <Field label={t('stats.from')} type="date" value={f.from} onChange={(e) => setF({ ...f, from: e.currentTarget.value })} />
         <Field label={t('stats.to')} type="date" value={f.to} onChange={(e) => setF({ ...f, to: e.currentTarget.value })} />
-        <div class="field"><Button type="submit" busy={res.loading}>{t('stats.show')}</Button></div>
+        <div class="field-btn"><Button type="submit" busy={res.loading}>{t('stats.show')}</Button></div>
       </form>
       {res.loading && !d && <Spinner />}
       <ErrorBox error={res.error} />
@@ -115,8 +115,8 @@ export function Annual() {
       <p class="lead">{t('stats.annual_lead')}</p>
       <form class="panel form-row" onSubmit={(e) => { e.preventDefault(); setShown(year); }}>
         <Field label={t('stats.year')} type="number" min="2000" max="2100" value={year} onInput={(e) => setYear(e.currentTarget.value)} />
-        <div class="field"><Button type="submit" busy={res.loading}>{t('stats.show')}</Button></div>
-        <div class="field"><a class="btn btn-secondary" href={`/api/v1/stats/annual/${encodeURIComponent(shown)}?format=csv`} download>{t('stats.download_csv', { what: shown })}</a></div>
+        <div class="field-btn"><Button type="submit" busy={res.loading}>{t('stats.show')}</Button></div>
+        <div class="field-btn"><a class="btn btn-secondary" href={`/api/v1/stats/annual/${encodeURIComponent(shown)}?format=csv`} download>{t('stats.download_csv', { what: shown })}</a></div>
       </form>
       {res.loading && !d && <Spinner />}
       <ErrorBox error={res.error} />

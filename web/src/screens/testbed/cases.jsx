@@ -157,7 +157,7 @@ function SubmitResult({ c, onDone }) {
             <Field label={t('testbed.vendor')} value={np.vendor} onInput={(e) => setNp({ ...np, vendor: e.currentTarget.value })} required />
             <Field label={t('testbed.product_name')} value={np.name} onInput={(e) => setNp({ ...np, name: e.currentTarget.value })} required />
             <Field label={t('testbed.product_version')} value={np.version} onInput={(e) => setNp({ ...np, version: e.currentTarget.value })} required />
-            <div class="field"><Button type="submit" kind="secondary" busy={busy}>{t('testbed.new_product')}</Button></div>
+            <div class="field-btn"><Button type="submit" kind="secondary" busy={busy}>{t('testbed.new_product')}</Button></div>
           </div>
         </form>
       )}

@@ -27,7 +27,7 @@ export function Matrix() {
         <Field label={t('testbed.polarity')} as="select" value={f.polarity} onChange={(e) => setF({ ...f, polarity: e.currentTarget.value })}
           options={[['', t('common.all')], ['positive', t('testbed.positive')], ['negative', t('testbed.negative')]]} />
         <Field label={t('testbed.tag')} value={f.tag} onChange={(e) => setF({ ...f, tag: e.currentTarget.value })} />
-        <div class="field"><a class="btn btn-secondary" href={'/api/v1/testbed/matrix?' + qs} download>{t('testbed.matrix_csv')}</a></div>
+        <div class="field-btn"><a class="btn btn-secondary" href={'/api/v1/testbed/matrix?' + qs} download>{t('testbed.matrix_csv')}</a></div>
       </div>
       {res.loading && !d && <Spinner />}
       <ErrorBox error={res.error} />

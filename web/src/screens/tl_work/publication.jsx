@@ -34,7 +34,7 @@ export function Publication() {
           {names.length > 1
             ? <Field label={t('tl.list')} as="select" value={name} onChange={(e) => setPicked(e.currentTarget.value)} options={names.map((n) => [n, n])} />
             : <Field label={t('tl.list')} value={name} onInput={(e) => setPicked(e.currentTarget.value)} />}
-          <div class="field"><Button onClick={() => setAsking(true)} busy={busy} data-testid="tl-publish">{t('tl.publish')}</Button></div>
+          <div class="field-btn"><Button onClick={() => setAsking(true)} busy={busy} data-testid="tl-publish">{t('tl.publish')}</Button></div>
         </div>
         {busy && <Progress label={t('tl.publishing')} />}
         <ErrorBox error={error} />
