@@ -75,7 +75,19 @@ export function App() {
   useEffect(() => {
     const offS = onSession(setSession);
     const offL = onLang(() => setLangTick((n) => n + 1));
-    const onHash = () => { setLoc(parseHash()); window.scrollTo(0, 0); };
+    let lastPath = parseHash().path;
+    const onHash = () => {
+      const next = parseHash();
+      setLoc(next);
+      // A new screen (not a new query on the same one): to the top, and focus to <main> so
+      // keyboard and screen-reader users start at the content.
+      if (next.path !== lastPath) {
+        window.scrollTo(0, 0);
+        const m = document.getElementById('main');
+        if (m) m.focus({ preventScroll: true });
+      }
+      lastPath = next.path;
+    };
     window.addEventListener('hashchange', onHash);
     init();
     return () => { offS(); offL(); window.removeEventListener('hashchange', onHash); };
