@@ -50,3 +50,10 @@ export function shortHex(h, n = 12) {
   if (!h) return '';
   return h.length > n ? h.slice(0, n) + '…' : h;
 }
+
+// The server writes absolute URLs with its configured base (which may not be the address the
+// browser used); links inside the cabinet go to the same origin's path.
+export function localPath(url) {
+  if (!url) return '';
+  try { const u = new URL(url, location.href); return u.pathname + u.search; } catch { return url; }
+}

@@ -1,6 +1,6 @@
 // screens/downloads.jsx — public downloads: the CA certificates (bundle, JSON list, each
 // issuer's CA certificate), CRL and OCSP addresses, and the trusted list's XML.
-import { dnCN } from '../lib/format.js';
+import { dnCN, localPath } from '../lib/format.js';
 import { Page, Table, ErrorBox, Spinner, useAsync } from '../components/index.js';
 
 function Downloads({ api, t }) {
@@ -29,8 +29,8 @@ function Downloads({ api, t }) {
           columns={[
             { key: 'name', label: t('downloads.name'), render: (r) => <><strong>{r.name}</strong>{r.test && <span class="badge badge-on_hold">{t('downloads.test')}</span>}</> },
             { key: 'subject', label: t('downloads.subject'), render: (r) => <span title={r.subject}>{dnCN(r.subject)}</span> },
-            { key: 'ca', label: t('downloads.ca_cert'), render: (r) => r.ca_sha256 ? <a href={`/certs/ca/${r.ca_sha256}.cer`} download aria-label={t('downloads.ca_for', { name: r.name })}>{t('downloads.cer')}</a> : '—' },
-            { key: 'crl', label: 'CRL', render: (r) => r.crl_url ? <a href={r.crl_url}>{r.crl_url}</a> : '—' },
+            { key: 'ca', label: t('downloads.ca_cert'), render: (r) => r.ca_url || r.ca_sha256 ? <a href={r.ca_url ? localPath(r.ca_url) : `/certs/ca/${r.ca_sha256}.cer`} download aria-label={t('downloads.ca_for', { name: r.name })}>{t('downloads.cer')}</a> : '—' },
+            { key: 'crl', label: 'CRL', render: (r) => r.crl_url ? <a href={localPath(r.crl_url)}>{r.crl_url}</a> : '—' },
             { key: 'ocsp', label: 'OCSP', render: (r) => <code>{r.ocsp_url || '—'}</code> },
           ]} />
       )}

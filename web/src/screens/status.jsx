@@ -3,7 +3,7 @@
 // the revocation, the dates, and what the OCSP responder and the CRL say.
 import { useEffect, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
-import { dnCN } from '../lib/format.js';
+import { dnCN, localPath } from '../lib/format.js';
 import { Page, Field, Button, ErrorBox, StatusBadge, Time, Tabs, useAsync } from '../components/index.js';
 
 function isText(buf) {
@@ -53,7 +53,7 @@ export function Result({ r, t }) {
           {r.crl ? (
             <dl class="props">
               <dt>{t('status.says')}</dt><dd>{r.crl.listed ? <>{t('status.listed')}{r.crl.reason ? ` (${tOr('common.reason.' + r.crl.reason, r.crl.reason)})` : ''}</> : t('status.not_listed')}</dd>
-              <dt>URL</dt><dd><a href={r.crl.url}>{r.crl.url}</a></dd>
+              <dt>URL</dt><dd><a href={localPath(r.crl.url)}>{r.crl.url}</a></dd>
               <dt>{t('status.crl_number')}</dt><dd>{r.crl.number}</dd>
               <dt>{t('status.this_update')}</dt><dd><Time value={r.crl.this_update} /></dd>
               <dt>{t('status.next_update')}</dt><dd><Time value={r.crl.next_update} /></dd>
