@@ -137,7 +137,7 @@ function Reconciliation({ id }) {
 }
 
 function CellCertificates({ id, cell }) {
-  const res = useAsync(() => api.get(`/api/v1/stats/reports/${encodeURIComponent(id)}/reconciliation/${cell}`, { limit: 200 }), [id, cell]);
+  const res = useAsync(() => api.get(`/api/v1/stats/reports/${encodeURIComponent(id)}/reconciliation/${cell}`, { limit: 100 }), [id, cell]);
   const d = res.data;
   return (
     <div>

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../lib/api.js';
 import { t, tOr } from '../../lib/i18n.js';
 import { Button, Field, Table, Empty, ErrorBox, Notice, Spinner, Time, useAsync } from '../../components/index.js';
-import { useAction } from '../admin/kit.jsx';
+import { may, useAction } from '../admin/kit.jsx';
 
 const FAULTS = {
   ocsp: ['unsigned', 'wrong_signer', 'wrong_certid', 'stale_next_update', 'future_this_update', 'nonce_missing', 'nonce_wrong',
@@ -15,7 +15,9 @@ const FAULTS = {
 };
 const faultLabel = (x) => tOr('testbed.fault_v.' + x, x);
 
-export function Faults({ cas }) {
+export function Faults({ me, cas }) {
+  const canWrite = may(me, 'write');
+  const wholeIssuer = may(me, 'admin');
   const list = useAsync(() => api.get('/api/v1/testca/faults'), []);
   const [f, setF] = useState({ target: 'ocsp', issuer: (cas[0] && cas[0].name) || '', serial: '', fault: 'wrong_certid', count: '1', seconds: '', ms: '1000', skew: '3600' });
   const [run, busy, error] = useAction();
@@ -41,12 +43,12 @@ export function Faults({ cas }) {
   return (
     <div>
       <p class="lead">{t('testbed.faults_lead')}</p>
-      <form class="panel" onSubmit={add} aria-labelledby="fault-title">
+      {canWrite && <form class="panel" onSubmit={add} aria-labelledby="fault-title">
         <h2 id="fault-title">{t('testbed.fault_new')}</h2>
         <div class="form-row">
           <Field label={t('testbed.target')} as="select" value={f.target} onChange={setTarget} options={Object.keys(FAULTS).map((x) => [x, x.toUpperCase()])} />
           <Field label={t('testbed.issuer')} as="select" value={f.issuer} onChange={set('issuer')} options={cas.map((c) => [c.name, c.name])} />
-          {f.target === 'ocsp' && <Field label={t('testbed.serial_opt')} hint={t('testbed.serial_hint')} value={f.serial} onInput={set('serial')} class="mono" />}
+          {f.target === 'ocsp' && <Field label={wholeIssuer ? t('testbed.serial_opt') : t('testbed.serial_req')} hint={wholeIssuer ? t('testbed.serial_hint') : t('testbed.serial_own_hint')} value={f.serial} onInput={set('serial')} required={!wholeIssuer} />}
           <Field label={t('testbed.fault')} as="select" value={f.fault} onChange={set('fault')} options={FAULTS[f.target].map((x) => [x, faultLabel(x)])} />
         </div>
         <div class="form-row">
@@ -58,7 +60,8 @@ export function Faults({ cas }) {
         <ErrorBox error={error} />
         {msg && <Notice>{msg}</Notice>}
         <div class="form-actions"><Button type="submit" busy={busy} data-testid="fault-add">{t('testbed.fault_add')}</Button></div>
-      </form>
+      </form>}
+      {!canWrite && <ErrorBox error={error} />}
       <h2>{t('testbed.faults')}</h2>
       {list.loading && !list.data && <Spinner />}
       <ErrorBox error={list.error} />
@@ -72,7 +75,7 @@ export function Faults({ cas }) {
             { key: 'fault', label: t('testbed.fault'), render: (x) => <span>{faultLabel(x.fault)}{x.ms ? ` (${x.ms} ms)` : ''}{x.skew_seconds ? ` (${x.skew_seconds} s)` : ''}</span> },
             { key: 'used', label: t('testbed.used'), class: 'num', render: (x) => (x.count ? `${x.used || 0} / ${x.count}` : String(x.used || 0)) },
             { key: 'expires', label: t('testbed.expires'), render: (x) => <Time value={x.expires} /> },
-            { key: 'act', label: t('common.actions'), render: (x) => <Button kind="danger" onClick={() => remove(x.id)} disabled={busy} aria-label={t('testbed.fault_remove_n', { id: x.id })}>{t('testbed.fault_remove')}</Button> },
+            { key: 'act', label: t('common.actions'), render: (x) => canWrite && <Button kind="danger" onClick={() => remove(x.id)} disabled={busy} aria-label={t('testbed.fault_remove_n', { id: x.id })}>{t('testbed.fault_remove')}</Button> },
           ]} />
       )}
     </div>

@@ -170,7 +170,7 @@ function NoticeForm({ me, onDone, onCancel }) {
         <Field label={t('tl.provider')} hint={t('tl.provider_hint')} value={f.provider} onInput={set('provider')} required />
         <Field label={t('tl.list')} hint={t('tl.list_hint')} value={f.list} onInput={set('list')} />
       </div>
-      {needsService && <Field label={t('tl.service')} hint={t('tl.service_hint')} value={f.service} onInput={set('service')} required class="mono" />}
+      {needsService && <Field label={t('tl.service')} hint={t('tl.service_hint')} value={f.service} onInput={set('service')} required />}
       {showType && <Field label={t('tl.service_type')} as="select" value={f.type} onChange={set('type')} options={TYPE_URIS.map((u) => [u, etsiLabel(u)])} />}
       {showNames && (
         <div class="form-row">
