@@ -5,7 +5,7 @@ import { api } from '../../lib/api.js';
 import { t } from '../../lib/i18n.js';
 import { fmtNumber } from '../../lib/format.js';
 import { Button, Field, Table, Empty, ErrorBox, Notice, Spinner, Progress, Time } from '../../components/index.js';
-import { useAction, StateBadge } from './kit.jsx';
+import { useAction, StateBadge, useParticipantNames, actorLabel } from './kit.jsx';
 
 const PAGE = 100;
 
@@ -22,7 +22,8 @@ function summary(p) {
   return s.length > 160 ? s.slice(0, 160) + '…' : s;
 }
 
-export function Audit({ query }) {
+export function Audit({ me, query }) {
+  const nameOf = useParticipantNames(me);
   const [f, setF] = useState({ actor: query.actor || '', action: query.action || '', since: '', until: '' });
   const [events, setEvents] = useState(null);
   const [next, setNext] = useState(null);
@@ -77,7 +78,7 @@ export function Audit({ query }) {
             { key: 'seq', label: '№', render: (e) => e.seq },
             { key: 'time', label: t('admin.time'), render: (e) => <Time value={e.time} seconds /> },
             { key: 'type', label: t('admin.action'), render: (e) => <code class="mono">{e.type}</code> },
-            { key: 'actor', label: t('admin.actor'), render: (e) => <span class="mono">{e.actor}</span> },
+            { key: 'actor', label: t('admin.actor'), render: (e) => <span>{actorLabel(e.actor, nameOf)}</span> },
             { key: 'outcome', label: t('admin.outcome'), render: (e) => (e.payload && typeof e.payload.outcome === 'string' ? <StateBadge status={e.payload.outcome} ns="admin.outcome_v." /> : '') },
             { key: 'what', label: t('admin.details'), render: (e) => (open === e.seq
               ? <pre class="payload">{JSON.stringify(e.payload, null, 2)}</pre>

@@ -1,7 +1,8 @@
 // screens/admin/kit.jsx — small helpers shared by ui-admin's four screens (tl_work, admin,
 // stats, testbed): role checks over ME, an action runner with busy/error state, a copy
 // button, a dialog that asks for a reason, and reading a file the user picked.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../lib/api.js';
 import { Button, Confirm, Field, ErrorBox } from '../../components/index.js';
 import { t, tOr } from '../../lib/i18n.js';
 import './admin.css';
@@ -99,4 +100,36 @@ export function StateBadge({ status, ns, testid }) {
   const s = status || 'unknown';
   const label = tOr(ns + s, tOr('common.status.' + s, s));
   return <span class={'badge badge-' + s.replace(/[^a-z_]/gi, '')} data-testid={testid} data-status={s}>{label}</span>;
+}
+
+// Participant names by id, for showing "Name (#id)" rather than a bare number: every participant
+// for central-body administrators (GET /api/v1/admin/participants), else one's own.
+let namesCache = null;
+export function useParticipantNames(me) {
+  const [names, setNames] = useState(() => ownNames(me, namesCache));
+  useEffect(() => {
+    if (!may(me, 'admin')) { setNames(ownNames(me, null)); return undefined; }
+    let live = true;
+    api.get('/api/v1/admin/participants').then((r) => {
+      const m = {};
+      for (const p of r.participants || []) m[p.id] = p.name;
+      namesCache = m;
+      if (live) setNames(ownNames(me, m));
+    }, () => {});
+    return () => { live = false; };
+  }, [me && me.actor]);
+  return (id) => (id === undefined || id === null ? '' : names[id] ? `${names[id]} (#${id})` : `#${id}`);
+}
+function ownNames(me, m) {
+  const out = { ...(m || {}) };
+  if (me && me.participant !== undefined && me.participant_name) out[me.participant] = me.participant_name;
+  return out;
+}
+
+// "p3/r7/c9" → "p3/r7/c9 — Name" when the participant's name is known.
+export function actorLabel(actor, nameOf) {
+  const m = /^p(\d+)(\/|$)/.exec(actor || '');
+  if (!m) return actor;
+  const n = nameOf(Number(m[1]));
+  return n.startsWith('#') ? actor : `${actor} — ${n.replace(/ \(#\d+\)$/, '')}`;
 }

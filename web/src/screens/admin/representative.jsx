@@ -5,12 +5,13 @@ import { api } from '../../lib/api.js';
 import { t } from '../../lib/i18n.js';
 import { dnCN } from '../../lib/format.js';
 import { Button, Field, Table, ErrorBox, Notice, Spinner, StatusBadge, Time, Confirm, useAsync } from '../../components/index.js';
-import { useAction, ReasonDialog, CopyButton, readCertFile } from './kit.jsx';
+import { useAction, ReasonDialog, CopyButton, readCertFile, useParticipantNames } from './kit.jsx';
 import { roleLabel } from './participants.jsx';
 
 const ROLES = ['operator', 'viewer', 'admin'];
 
-export function Representative({ id, back }) {
+export function Representative({ me, id, back }) {
+  const nameOf = useParticipantNames(me);
   const one = useAsync(() => api.get('/api/v1/admin/representatives/' + encodeURIComponent(id)), [id]);
   const [run, busy, error] = useAction();
   const [blocking, setBlocking] = useState(false);
@@ -65,7 +66,7 @@ export function Representative({ id, back }) {
       {!edit ? (
         <dl class="props">
           <dt>{t('admin.role')}</dt><dd>{roleLabel(r.role)}</dd>
-          <dt>{t('admin.participant')}</dt><dd><a href={`#/admin?p=${r.participant}`}>#{r.participant}</a></dd>
+          <dt>{t('admin.participant')}</dt><dd><a href={`#/admin?p=${r.participant}`}>{nameOf(r.participant)}</a></dd>
           <dt>{t('admin.created')}</dt><dd><Time value={r.created} /></dd>
           {r.status === 'blocked' && r.block_reason && <><dt>{t('admin.block_reason')}</dt><dd>{r.block_reason}</dd></>}
         </dl>

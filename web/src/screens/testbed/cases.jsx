@@ -68,7 +68,8 @@ export function Cases({ me, selected, open }) {
 
 function CaseDetail({ id, me }) {
   const one = useAsync(() => api.get('/api/v1/testbed/cases/' + encodeURIComponent(id)), [id]);
-  const subs = useAsync(() => (me ? api.get('/api/v1/testbed/submissions', { case: id, limit: 100 }) : Promise.resolve(null)), [id, !!me]);
+  const subs = useAsync(() => (me ? Promise.all([api.get('/api/v1/testbed/submissions', { case: id, limit: 100 }), api.get('/api/v1/testbed/products', { limit: 500 }).catch(() => ({ products: [] }))])
+    .then(([s, p]) => ({ ...s, products: Object.fromEntries((p.products || []).map((x) => [x.id, x])) })) : Promise.resolve(null)), [id, !!me]);
   const c = one.data;
   if (one.loading && !c) return <Spinner />;
   if (one.error) return <ErrorBox error={one.error} />;
@@ -96,7 +97,7 @@ function CaseDetail({ id, me }) {
           <h3>{t('testbed.submissions')}</h3>
           <Table rows={subs.data.submissions || []} rowKey={(s) => s.id} empty={<p class="muted">{t('testbed.no_submissions')}</p>}
             columns={[
-              { key: 'product', label: t('testbed.product'), render: (s) => '#' + s.product },
+              { key: 'product', label: t('testbed.product'), render: (s) => { const p = subs.data.products[s.product]; return p ? `${p.vendor} ${p.name} ${p.version}` : '#' + s.product; } },
               { key: 'version', label: t('testbed.version'), render: (s) => s.case_version },
               { key: 'observed', label: t('testbed.observed'), render: (s) => verdictText(s.observed) },
               { key: 'agrees', label: t('testbed.agrees'), render: (s) => <StateBadge status={s.agrees ? 'agree' : 'disagree'} ns="testbed.agree_v." /> },

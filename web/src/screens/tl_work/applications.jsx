@@ -7,7 +7,7 @@ import { api } from '../../lib/api.js';
 import { download } from '../../lib/csv.js';
 import { t, tOr } from '../../lib/i18n.js';
 import { Button, Field, Table, Empty, ErrorBox, Spinner, Time, useAsync } from '../../components/index.js';
-import { may, useAction, readFileText, StateBadge } from '../admin/kit.jsx';
+import { may, useAction, readFileText, StateBadge, useParticipantNames, actorLabel } from '../admin/kit.jsx';
 
 const NEXT = { submitted: ['in_review', 'rejected'], in_review: ['approved', 'rejected'], approved: ['completed'] };
 const SERVICES = ['ca_certificate', 'tl_inclusion', 'ocsp_certificate', 'tsa_certificate'];
@@ -16,6 +16,7 @@ const serviceLabel = (s) => tOr('tl.app_service.' + s, s);
 
 export function Applications({ me, selected, open }) {
   const list = useAsync(() => api.get('/api/v1/applications'), []);
+  const nameOf = useParticipantNames(me);
   const [filing, setFiling] = useState(false);
   const canFile = may(me, 'write');
   const rows = list.data ? [...(list.data.applications || [])].sort((a, b) => b.id - a.id) : [];
@@ -34,7 +35,7 @@ export function Applications({ me, selected, open }) {
           columns={[
             { key: 'id', label: t('tl.number'), render: (a) => <a href={'#/tl-work?tab=applications&application=' + a.id}>№ {a.id}</a> },
             { key: 'service', label: t('tl.app_service_label'), render: (a) => serviceLabel(a.service) },
-            { key: 'participant', label: t('tl.participant'), render: (a) => '#' + a.participant },
+            { key: 'participant', label: t('tl.participant'), render: (a) => nameOf(a.participant) },
             { key: 'state', label: t('tl.state'), render: (a) => <StateBadge status={a.state} ns="tl.state_v." /> },
             { key: 'created', label: t('tl.created'), render: (a) => <Time value={a.created} /> },
             { key: 'changed', label: t('tl.changed'), render: (a) => <Time value={a.changed} /> },
@@ -45,6 +46,7 @@ export function Applications({ me, selected, open }) {
 }
 
 function ApplicationDetail({ id, me, onChanged }) {
+  const nameOf = useParticipantNames(me);
   const one = useAsync(() => api.get('/api/v1/applications/' + encodeURIComponent(id)), [id]);
   const [run, busy, error] = useAction();
   const [to, setTo] = useState('');
@@ -72,7 +74,7 @@ function ApplicationDetail({ id, me, onChanged }) {
       <h2 id="app-title">{t('tl.application_title', { id: a.id })} <StateBadge status={a.state} ns="tl.state_v." testid="application-state" /></h2>
       <dl class="props">
         <dt>{t('tl.app_service_label')}</dt><dd>{serviceLabel(a.service)}</dd>
-        <dt>{t('tl.participant')}</dt><dd>#{a.participant}</dd>
+        <dt>{t('tl.participant')}</dt><dd>{nameOf(a.participant)}</dd>
         {a.text && <><dt>{t('tl.app_text')}</dt><dd class="pre">{a.text}</dd></>}
         <dt>{t('tl.attachments')}</dt>
         <dd>{(a.attachments || []).length === 0 ? <span class="muted">{t('common.none')}</span> : a.attachments.map((x, i) => (
@@ -85,7 +87,7 @@ function ApplicationDetail({ id, me, onChanged }) {
       <h3>{t('tl.history')}</h3>
       <ol class="history">
         {(a.history || []).map((h, i) => (
-          <li key={i}><Time value={h.time} /> — <strong>{stateLabel(h.state)}</strong> <span class="muted mono">{h.actor}</span>{h.note && <span> · {h.note}</span>}</li>
+          <li key={i}><Time value={h.time} /> — <strong>{stateLabel(h.state)}</strong> <span class="muted">{actorLabel(h.actor, nameOf)}</span>{h.note && <span> · {h.note}</span>}</li>
         ))}
       </ol>
       {may(me, 'admin') && next.length > 0 && (

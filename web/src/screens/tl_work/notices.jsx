@@ -6,7 +6,7 @@ import { api } from '../../lib/api.js';
 import { t, tOr } from '../../lib/i18n.js';
 import { etsiLabel, shortHex } from '../../lib/format.js';
 import { Button, Field, Table, Empty, ErrorBox, Notice, Spinner, Progress, Time, useAsync } from '../../components/index.js';
-import { may, isQtsp, useAction, ReasonDialog, readCertFile, StateBadge } from '../admin/kit.jsx';
+import { may, isQtsp, useAction, ReasonDialog, readCertFile, StateBadge, useParticipantNames, actorLabel } from '../admin/kit.jsx';
 
 const KINDS = ['new_service', 'new_certificate', 'status_change', 'update', 'termination'];
 const STATUS_URIS = [
@@ -54,6 +54,7 @@ export function Notices({ me, selected, open }) {
 }
 
 function NoticeDetail({ id, me, onChanged }) {
+  const nameOf = useParticipantNames(me);
   const one = useAsync(() => api.get('/api/v1/tl/notices/' + encodeURIComponent(id)), [id]);
   const [run, busy, error] = useAction();
   const [rejecting, setRejecting] = useState(false);
@@ -83,6 +84,7 @@ function NoticeDetail({ id, me, onChanged }) {
         <dt>{t('tl.kind_label')}</dt><dd>{kindLabel(n.kind)}</dd>
         <dt>{t('tl.list')}</dt><dd>{n.list}</dd>
         <dt>{t('tl.provider')}</dt><dd>{n.provider}</dd>
+        {n.participant !== undefined && <><dt>{t('tl.participant')}</dt><dd>{nameOf(n.participant)}</dd></>}
         {n.service && <><dt>{t('tl.service')}</dt><dd class="mono">{n.service}</dd></>}
         {v.type && <><dt>{t('tl.service_type')}</dt><dd>{etsiLabel(v.type)}</dd></>}
         {v.names && v.names.length > 0 && <><dt>{t('tl.service_names')}</dt><dd>{v.names.map((x) => <div key={x.lang}>{x.value} <small class="muted">({x.lang})</small></div>)}</dd></>}
@@ -98,7 +100,7 @@ function NoticeDetail({ id, me, onChanged }) {
       <h3>{t('tl.history')}</h3>
       <ol class="history">
         {(n.history || []).map((h, i) => (
-          <li key={i}><Time value={h.time} /> — <strong>{tOr('tl.action.' + h.action, h.action)}</strong> <span class="muted mono">{h.actor}</span>
+          <li key={i}><Time value={h.time} /> — <strong>{tOr('tl.action.' + h.action, h.action)}</strong> <span class="muted">{actorLabel(h.actor, nameOf)}</span>
             {h.note && <span> · {h.note}</span>}
             {h.sequence && <span> · <a href={`/tl/history/${h.sequence}.xml`}>{t('tl.version_n', { n: h.sequence })}</a></span>}</li>
         ))}
