@@ -8,6 +8,40 @@ import { Button, Field, Table, Empty, ErrorBox, Notice, Spinner, Progress, Time 
 import { useAction, StateBadge, useParticipantNames, actorLabel } from './kit.jsx';
 
 const PAGE = 100;
+const AUDIT = '/api/v1/admin/audit';
+
+// The API pages forward from a cursor (`after`, exclusive). The newest page is found by an
+// exponential and then binary search for the last matching sequence number (a few small
+// requests), then by reading back through growing windows until a page is full.
+async function latest(filters) {
+  const first = async (after) => { const r = await api.get(AUDIT, { ...filters, after, limit: 1 }); return (r.events || [])[0]; };
+  let e = await first(undefined);
+  if (!e) return [];
+  let lo = e.seq;
+  let hi = lo + 1024;
+  for (;;) {
+    e = await first(hi);
+    if (!e) break;
+    lo = e.seq; hi = lo + (hi - lo) * 2 + 1024;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    e = await first(mid);
+    if (e) lo = e.seq; else hi = mid;
+  }
+  for (let w = PAGE; ; w *= 4) {
+    const start = Math.max(0, lo - w);
+    const got = [];
+    let after = start;
+    for (;;) {
+      const r = await api.get(AUDIT, { ...filters, after, limit: 1000 });
+      got.push(...(r.events || []));
+      if (!r.next || !(r.events || []).length) break;
+      after = r.next;
+    }
+    if (got.length >= PAGE || start === 0) return got.slice(-PAGE).reverse();
+  }
+}
 
 function summary(p) {
   if (!p || typeof p !== 'object') return '';
@@ -31,18 +65,23 @@ export function Audit({ me, query }) {
   const [vrun, vbusy, verror] = useAction();
   const [verdict, setVerdict] = useState(null);
   const [open, setOpen] = useState(null);
-  const params = (after) => ({
-    actor: f.actor.trim(), action: f.action.trim(), limit: PAGE, after,
+  const [order, setOrder] = useState('newest');
+  const filters = () => ({
+    actor: f.actor.trim(), action: f.action.trim(),
     since: f.since ? new Date(f.since).toISOString() : '', until: f.until ? new Date(f.until).toISOString() : '',
   });
   const load = (e) => {
     if (e) e.preventDefault();
-    run(async () => { const r = await api.get('/api/v1/admin/audit', params()); setEvents(r.events || []); setNext(r.next || null); });
+    run(async () => {
+      if (order === 'newest') { setEvents(await latest(filters())); setNext(null); return; }
+      const r = await api.get(AUDIT, { ...filters(), limit: PAGE });
+      setEvents(r.events || []); setNext(r.next || null);
+    });
   };
-  const more = () => run(async () => { const r = await api.get('/api/v1/admin/audit', params(next)); setEvents([...(events || []), ...(r.events || [])]); setNext(r.next || null); });
+  const more = () => run(async () => { const r = await api.get(AUDIT, { ...filters(), limit: PAGE, after: next }); setEvents([...(events || []), ...(r.events || [])]); setNext(r.next || null); });
   const verify = () => vrun(async () => setVerdict(await api.get('/api/v1/admin/audit/verify')));
   const [tick, setTick] = useState(0);
-  useEffect(() => { load(); }, [tick]);
+  useEffect(() => { load(); }, [tick, order]);
   const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
   return (
     <div>
@@ -63,6 +102,8 @@ export function Audit({ me, query }) {
           <Field label={t('admin.action')} hint={t('admin.action_hint')} value={f.action} onInput={set('action')} />
           <Field label={t('admin.since')} type="datetime-local" value={f.since} onInput={set('since')} />
           <Field label={t('admin.until')} type="datetime-local" value={f.until} onInput={set('until')} />
+          <Field label={t('admin.order')} as="select" value={order} onChange={(e) => setOrder(e.currentTarget.value)}
+            options={[['newest', t('admin.order_newest')], ['oldest', t('admin.order_oldest')]]} />
         </div>
         <div class="form-actions">
           <Button type="submit" busy={busy}>{t('admin.apply_filters')}</Button>
@@ -76,13 +117,13 @@ export function Audit({ me, query }) {
           empty={<Empty title={t('admin.no_events')}>{t('admin.no_events_hint')}</Empty>}
           columns={[
             { key: 'seq', label: '№', render: (e) => e.seq },
-            { key: 'time', label: t('admin.time'), render: (e) => <Time value={e.time} seconds /> },
-            { key: 'type', label: t('admin.action'), render: (e) => <code class="mono">{e.type}</code> },
+            { key: 'time', label: t('admin.time'), class: 'nowrap', render: (e) => <Time value={e.time} seconds /> },
+            { key: 'type', label: t('admin.action'), render: (e) => <code class="mono nowrap">{e.type}</code> },
             { key: 'actor', label: t('admin.actor'), render: (e) => <span>{actorLabel(e.actor, nameOf)}</span> },
             { key: 'outcome', label: t('admin.outcome'), render: (e) => (e.payload && typeof e.payload.outcome === 'string' ? <StateBadge status={e.payload.outcome} ns="admin.outcome_v." /> : '') },
             { key: 'what', label: t('admin.details'), render: (e) => (open === e.seq
               ? <pre class="payload">{JSON.stringify(e.payload, null, 2)}</pre>
-              : <span>{summary(e.payload)}</span>) },
+              : <span class="wrap-any">{summary(e.payload)}</span>) },
           ]} />
       )}
       {events && next && <div class="pager"><Button kind="secondary" busy={busy} onClick={more}>{t('common.more')}</Button></div>}
