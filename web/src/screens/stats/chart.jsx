@@ -29,6 +29,17 @@ export function align(series) {
   return { periods, rows };
 }
 
+// An x-axis label in the period's own form: 2026-11-05, 2026-11, 2026-Q4 or 2026.
+function axisLabel(x, sample) {
+  const d = new Date(x * 1000);
+  const y = d.getUTCFullYear();
+  const m = String(d.getUTCMonth() + 1).padStart(2, '0');
+  if (/^\d{4}-\d{2}-\d{2}$/.test(sample)) return `${m}-${String(d.getUTCDate()).padStart(2, '0')}`;
+  if (/Q/.test(sample)) return `${y}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
+  if (/^\d{4}$/.test(sample)) return String(y);
+  return `${y}-${m}`;
+}
+
 export function Chart({ title, series, height = 260 }) {
   const box = useRef(null);
   const plot = useRef(null);
@@ -43,7 +54,7 @@ export function Chart({ title, series, height = 260 }) {
       series: [{ label: t('stats.period'), value: (u, v, si, i) => (i === null || i === undefined ? '' : periods[i] || '') },
         ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false,
           points: { show: periods.length < 40 }, value: (u, v) => (v === null || v === undefined ? '—' : fmtNumber(v)) }))],
-      axes: [{ values: (u, splits) => splits.map((x) => { const d = new Date(x * 1000); return d.getUTCFullYear() + '-' + String(d.getUTCMonth() + 1).padStart(2, '0'); }) },
+      axes: [{ values: (u, splits) => splits.map((x) => axisLabel(x, periods[0] || '')) },
         { values: (u, splits) => splits.map((v) => fmtNumber(v)), size: 60 }],
       scales: { x: { time: true } },
       legend: { live: true },
@@ -60,6 +71,7 @@ export function Chart({ title, series, height = 260 }) {
     <figure class="chart">
       {title && <figcaption><h3>{title}</h3></figcaption>}
       <div ref={box} aria-hidden="true" />
+      {series.some((s) => s.points.some((p) => p.confidential)) && <p class="muted small">{t('stats.gaps_confidential')}</p>}
     </figure>
   );
 }

@@ -1,6 +1,7 @@
 // screens/stats/series.js — turning the API's series into labelled chart series, and the
 // query string of a series request (also for its CSV link).
 import { t, tOr } from '../../lib/i18n.js';
+import { fmtTime } from '../../lib/format.js';
 
 export const METRICS = ['certs_issued', 'certs_active', 'certs_revoked', 'certs_held', 'certs_released', 'certs_expired'];
 export const DIMENSIONS = ['issuer', 'key_alg', 'purpose', 'storage', 'subject_kind', 'validity', 'reason'];
@@ -31,7 +32,7 @@ export function MetaNote({ meta }) {
     <p class="muted small">
       {meta.definition && <span>{meta.definition}. </span>}
       {meta.time_zone && <span>{t('stats.time_zone', { tz: meta.time_zone })} </span>}
-      {meta.last_update && <span>{t('stats.last_update', { time: new Date(meta.last_update).toLocaleString() })} </span>}
+      {meta.last_update && <span>{t('stats.last_update', { time: fmtTime(meta.last_update) })} </span>}
       {meta.suppressed_below ? <span>{t('stats.suppressed', { n: meta.suppressed_below })}</span> : null}
     </p>
   );
