@@ -52,6 +52,7 @@ export function CopyButton({ text, label, testid }) {
 // A confirmation that needs a reason (block, reject). onConfirm(reason).
 export function ReasonDialog({ open, title, message, confirmLabel, danger = true, busy, error, onConfirm, onCancel, optional }) {
   const [reason, setReason] = useState('');
+  useEffect(() => { if (open) setReason(''); }, [open]);
   const ok = () => { if (optional || reason.trim()) onConfirm(reason.trim()); };
   return (
     <Confirm open={open} title={title} message={message} confirmLabel={confirmLabel} danger={danger} busy={busy}
