@@ -21,7 +21,7 @@ function loadState() {
 }
 
 function slug(s) {
-  return s.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 90);
+  return s.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 60);
 }
 
 export const test = base.extend({
