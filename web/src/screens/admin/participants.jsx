@@ -8,7 +8,8 @@ import { Button, Field, Table, Empty, ErrorBox, Notice, Spinner, StatusBadge, Ti
 import { useAction, ReasonDialog } from './kit.jsx';
 
 const KINDS = ['qtsp', 'central_body', 'tool_developer', 'system_owner'];
-const ROLES = ['operator', 'viewer', 'admin'];
+// The admin role belongs to the central body's representatives only.
+export const rolesFor = (kind) => (kind === 'central_body' ? ['operator', 'viewer', 'admin'] : ['operator', 'viewer']);
 export const kindLabel = (k) => tOr('admin.kind.' + k, k);
 export const roleLabel = (r) => tOr('shell.role.' + r, r);
 
@@ -145,7 +146,7 @@ function ParticipantDetail({ id, onChanged, openRep }) {
         <h3 id="nr-title">{t('admin.new_representative')}</h3>
         <div class="form-row">
           <Field label={t('admin.rep_name')} value={rep.name} onInput={(e) => setRep({ ...rep, name: e.currentTarget.value })} required />
-          <Field label={t('admin.role')} as="select" value={rep.role} onChange={(e) => setRep({ ...rep, role: e.currentTarget.value })} options={ROLES.map((r) => [r, roleLabel(r)])} />
+          <Field label={t('admin.role')} as="select" value={rep.role} onChange={(e) => setRep({ ...rep, role: e.currentTarget.value })} options={rolesFor(p.kind).map((r) => [r, roleLabel(r)])} />
           <div class="field-btn"><Button type="submit" busy={busy} data-testid="representative-create">{t('admin.add_representative')}</Button></div>
         </div>
       </form>

@@ -6,9 +6,8 @@ import { t } from '../../lib/i18n.js';
 import { dnCN } from '../../lib/format.js';
 import { Button, Field, Table, ErrorBox, Notice, Spinner, StatusBadge, Time, Confirm, useAsync } from '../../components/index.js';
 import { useAction, ReasonDialog, CopyButton, readCertFile, useParticipantNames } from './kit.jsx';
-import { roleLabel } from './participants.jsx';
+import { roleLabel, rolesFor } from './participants.jsx';
 
-const ROLES = ['operator', 'viewer', 'admin'];
 
 export function Representative({ me, id, back }) {
   const nameOf = useParticipantNames(me);
@@ -22,6 +21,8 @@ export function Representative({ me, id, back }) {
   const [tok, setTok] = useState({ label: '', expires: '', rate: '' });
   const [cert, setCert] = useState({ pem: '', expires: '' });
   const r = one.data;
+  const owner = useAsync(() => (r ? api.get('/api/v1/admin/participants/' + r.participant) : Promise.resolve(null)), [r && r.participant]);
+  const kind = owner.data ? owner.data.kind : 'central_body';
   if (one.loading && !r) return <Spinner />;
   if (one.error) return <><ErrorBox error={one.error} /><Button kind="link" onClick={back}>{t('admin.back')}</Button></>;
   if (!r) return null;
@@ -73,7 +74,7 @@ export function Representative({ me, id, back }) {
       ) : (
         <form onSubmit={save} class="form-row" aria-label={t('common.edit')}>
           <Field label={t('admin.rep_name')} value={edit.name} onInput={(e) => setEdit({ ...edit, name: e.currentTarget.value })} required />
-          <Field label={t('admin.role')} as="select" value={edit.role} onChange={(e) => setEdit({ ...edit, role: e.currentTarget.value })} options={ROLES.map((x) => [x, roleLabel(x)])} />
+          <Field label={t('admin.role')} as="select" value={edit.role} onChange={(e) => setEdit({ ...edit, role: e.currentTarget.value })} options={rolesFor(kind).map((x) => [x, roleLabel(x)])} />
           <div class="form-actions"><Button type="submit" busy={busy}>{t('common.save')}</Button><Button kind="secondary" onClick={() => setEdit(null)}>{t('common.cancel')}</Button></div>
         </form>
       )}
