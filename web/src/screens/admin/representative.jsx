@@ -85,8 +85,8 @@ export function Representative({ me, id, back }) {
           : <Button kind="danger" onClick={() => setBlocking(true)} data-testid="representative-block">{t('admin.block')}</Button>}
       </div>
       {!blocking && !revoking && <ErrorBox error={error} />}
-      <ReasonDialog open={blocking} title={t('admin.block_rep_title', { name: r.name })} message={t('admin.block_rep_message')}
-        confirmLabel={t('admin.block')} busy={busy} error={blocking ? error : null} onConfirm={block} onCancel={() => setBlocking(false)} />
+      {blocking && <ReasonDialog open={blocking} title={t('admin.block_rep_title', { name: r.name })} message={t('admin.block_rep_message')}
+        confirmLabel={t('admin.block')} busy={busy} error={blocking ? error : null} onConfirm={block} onCancel={() => setBlocking(false)} />}
 
       {issued && (
         <div class="notice notice-warn token-once" role="alert" data-testid="token-issued">
@@ -111,10 +111,10 @@ export function Representative({ me, id, back }) {
           { key: 'state', label: t('admin.status'), render: (c) => (c.revoked ? <><StatusBadge status="revoked" /> <Time value={c.revoked} /></> : <StatusBadge status="active" />) },
           { key: 'act', label: t('common.actions'), render: (c) => (!c.revoked && <Button kind="danger" onClick={() => setRevoking(c)} data-testid="credential-revoke">{t('admin.revoke')}</Button>) },
         ]} />
-      <Confirm open={!!revoking} title={t('admin.revoke_title', { id: revoking ? revoking.id : '' })} message={t('admin.revoke_message')} danger
+      {revoking && <Confirm open={!!revoking} title={t('admin.revoke_title', { id: revoking ? revoking.id : '' })} message={t('admin.revoke_message')} danger
         confirmLabel={t('admin.revoke')} busy={busy} onConfirm={revoke} onCancel={() => setRevoking(null)}>
         <ErrorBox error={revoking ? error : null} />
-      </Confirm>
+      </Confirm>}
 
       <div class="grid2">
         <form onSubmit={issue} aria-labelledby="tok-title">
