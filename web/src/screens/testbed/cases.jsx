@@ -13,6 +13,9 @@ const STATES = ['draft', 'proposed', 'accepted', 'disputed', 'deprecated'];
 const MAIN = ['total-passed', 'total-failed', 'indeterminate'];
 const MAIN_PREFIX = 'urn:etsi:019102:mainindication:';
 const SUB_PREFIX = 'urn:etsi:019102:subindication:';
+// A refusal of these reads shows in place; whether the session still stands is the session
+// stream's to say (it ends the session itself when the server ends it).
+const LENIENT = { noSessionEnd: true };
 const PROTOCOL = (k) => k === 'login_flow' || k === 'protocol_exchange';
 
 const tail = (u) => (u ? String(u).split(':').pop() : '');
@@ -68,7 +71,7 @@ export function Cases({ me, selected, open }) {
 
 function CaseDetail({ id, me }) {
   const one = useAsync(() => api.get('/api/v1/testbed/cases/' + encodeURIComponent(id)), [id]);
-  const subs = useAsync(() => (me ? Promise.all([api.get('/api/v1/testbed/submissions', { case: id, limit: 100 }), api.get('/api/v1/testbed/products', { limit: 500 }).catch(() => ({ products: [] }))])
+  const subs = useAsync(() => (me ? Promise.all([api.get('/api/v1/testbed/submissions', { case: id, limit: 100 }, LENIENT), api.get('/api/v1/testbed/products', { limit: 500 }, LENIENT).catch(() => ({ products: [] }))])
     .then(([s, p]) => ({ ...s, products: Object.fromEntries((p.products || []).map((x) => [x.id, x])) })) : Promise.resolve(null)), [id, !!me]);
   const c = one.data;
   if (one.loading && !c) return <Spinner />;
@@ -112,7 +115,7 @@ function CaseDetail({ id, me }) {
 }
 
 function SubmitResult({ c, onDone }) {
-  const products = useAsync(() => api.get('/api/v1/testbed/products', { limit: 500 }), []);
+  const products = useAsync(() => api.get('/api/v1/testbed/products', { limit: 500 }, LENIENT), []);
   const [f, setF] = useState({ product: '', main: 'total-passed', sub: '', http: '', ocsp: '', code: '' });
   const [np, setNp] = useState({ vendor: '', name: '', version: '' });
   const [report, setReport] = useState(null);
