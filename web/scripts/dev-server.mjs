@@ -22,9 +22,13 @@ function cookieOf(req) {
   return m ? sessions.get(m[1]) : undefined;
 }
 
+// PROXY_ONLY=1: the daemon has cookie sessions itself; only dist/ is served from here (fresh
+// after each build — the daemon reads its web folder once, at start).
+const proxyOnly = !!process.env.PROXY_ONLY;
+
 function forward(req, res, body, extra = {}, onJson) {
   const headers = { ...req.headers, host: upstream.host, ...extra };
-  delete headers.cookie;
+  if (!proxyOnly) delete headers.cookie;
   const u = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers }, (r) => {
     if (onJson) {
       const parts = [];
@@ -51,6 +55,7 @@ createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': types[extname(f)] || 'application/octet-stream', 'Content-Security-Policy': csp, 'Cache-Control': 'no-store' });
       return res.end(readFileSync(f));
     }
+    if (proxyOnly) return forward(req, res, body);
     const s = cookieOf(req);
     if (path === '/api/v1/auth/token' && req.method === 'POST') {
       let token = '';

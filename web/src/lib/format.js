@@ -35,7 +35,14 @@ export function uriTail(uri) {
   const s = String(uri).replace(/\/+$/, '');
   return s.slice(s.lastIndexOf('/') + 1);
 }
-export function etsiLabel(uri) { const tail = uriTail(uri); return tOr('trustedlist.uri.' + tail, tail); }
+// Service types are told apart by more than the last segment (…/Svctype/CA/QC vs
+// …/Svctype/Certstatus/OCSP/QC): the key is the path after Svctype/ or Svcstatus/, '/' → '_'.
+export function etsiLabel(uri) {
+  const tail = uriTail(uri);
+  const m = /\/(?:Svctype|Svcstatus)\/(.+)$/.exec(String(uri || '').replace(/\/+$/, ''));
+  const key = (m ? m[1] : tail).replace(/[/.]/g, '_');
+  return tOr('trustedlist.uri.' + key, tail);
+}
 
 // Pick an attribute out of a DN string such as "CN=Іван, O=ТОВ, C=UA" (or "/CN=…/O=…").
 export function dnAttr(dn, attr) {

@@ -132,7 +132,7 @@ function Status({ api, t, query, navigate }) {
               <Field label={t('status.issuer')} hint={t('status.issuer_hint')} value={issuer} onInput={(e) => setIssuer(e.currentTarget.value)} />
             )}
             <Field label={t('status.serial')} hint={t('status.serial_hint')} value={serial} spellcheck={false}
-              onInput={(e) => setSerial(e.currentTarget.value)} class="mono" />
+              onInput={(e) => setSerial(e.currentTarget.value)} class="mono-input" />
           </div>
           <div class="form-actions"><Button type="submit" busy={busy}>{t('status.check')}</Button></div>
         </form>

@@ -50,7 +50,7 @@ function View({ name, api, t }) {
   return (
     <>
       <section class="panel" aria-labelledby="tl-head-h">
-        <h2 id="tl-head-h">{d.scheme_name || d.name}</h2>
+        <h2 id="tl-head-h" class="scheme-name">{d.scheme_name || d.name}</h2>
         <dl class="props">
           <dt>{t('trustedlist.sequence')}</dt><dd>{d.sequence}</dd>
           <dt>{t('trustedlist.issued')}</dt><dd><Time value={d.issue_date} /></dd>
