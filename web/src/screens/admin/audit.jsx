@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../lib/api.js';
 import { t } from '../../lib/i18n.js';
 import { fmtNumber } from '../../lib/format.js';
-import { Button, Field, Table, Empty, ErrorBox, Notice, Spinner, Progress, Time } from '../../components/index.js';
+import { Button, Field, Table, Empty, ErrorBox, Notice, Progress, Time } from '../../components/index.js';
 import { useAction, StateBadge, useParticipantNames, actorLabel } from './kit.jsx';
 
 const PAGE = 100;
@@ -111,7 +111,7 @@ export function Audit({ me, query }) {
         </div>
       </form>
       <ErrorBox error={error} />
-      {events === null && busy && <Spinner />}
+      {busy && <Progress label={t('admin.loading_events')} />}
       {events && (
         <Table testid="audit-table" rowKey={(e) => e.seq} rows={events} onRow={(e) => setOpen(open === e.seq ? null : e.seq)}
           empty={<Empty title={t('admin.no_events')}>{t('admin.no_events_hint')}</Empty>}

@@ -108,7 +108,7 @@ function CaseDetail({ id, me }) {
             ]} />
         </>
       )}
-      {may(me, 'write') && (c.state === 'proposed' || c.state === 'accepted' || c.state === 'disputed') &&
+      {may(me, 'write') && me.kind !== 'system_owner' && (c.state === 'proposed' || c.state === 'accepted' || c.state === 'disputed') &&
         <SubmitResult c={c} onDone={() => { subs.reload(); one.reload(); }} />}
     </section>
   );

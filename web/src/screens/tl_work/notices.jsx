@@ -26,7 +26,8 @@ export function Notices({ me, selected, open }) {
   const list = useAsync(() => api.get('/api/v1/tl/notices'), []);
   const canFile = may(me, 'write') && (isQtsp(me) || may(me, 'central_body'));
   const [filing, setFiling] = useState(false);
-  const notices = list.data ? [...(list.data.notices || [])].sort((a, b) => b.id - a.id) : [];
+  const [state, setState] = useState('');
+  const notices = list.data ? (list.data.notices || []).filter((n) => !state || n.state === state).sort((a, b) => b.id - a.id) : [];
   const onFiled = (n) => { setFiling(false); list.reload(); open(n.id); };
   return (
     <div>
@@ -35,6 +36,10 @@ export function Notices({ me, selected, open }) {
       {filing && <NoticeForm me={me} onDone={onFiled} onCancel={() => setFiling(false)} />}
       {selected && <NoticeDetail id={selected} me={me} onChanged={list.reload} />}
       <h2>{t('tl.notices')}</h2>
+      <div class="form-row">
+        <Field label={t('tl.state_filter')} as="select" value={state} onChange={(e) => setState(e.currentTarget.value)}
+          options={[['', t('common.all')], ...['submitted', 'approved', 'rejected'].map((x) => [x, tOr('tl.state_v.' + x, x)])]} />
+      </div>
       {list.loading && !list.data && <Spinner />}
       <ErrorBox error={list.error} />
       {list.data && (
