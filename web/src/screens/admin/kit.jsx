@@ -134,3 +134,8 @@ export function actorLabel(actor, nameOf) {
   const n = nameOf(Number(m[1]));
   return n.startsWith('#') ? actor : `${actor} — ${n.replace(/ \(#\d+\)$/, '')}`;
 }
+
+// A server URL (built from its configured base) as a link on this origin: path and query only.
+export function localHref(url) {
+  try { const u = new URL(url, location.origin); return u.pathname + u.search; } catch { return url; }
+}

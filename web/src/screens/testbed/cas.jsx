@@ -4,6 +4,7 @@ import { api } from '../../lib/api.js';
 import { download } from '../../lib/csv.js';
 import { t, tOr } from '../../lib/i18n.js';
 import { Button, Table, ErrorBox, Spinner, useAsync } from '../../components/index.js';
+import { localHref } from '../admin/kit.jsx';
 
 export function CAs({ data }) {
   const ids = useAsync(() => api.get('/api/v1/testca/identities'), []);
@@ -16,7 +17,7 @@ export function CAs({ data }) {
           { key: 'name', label: t('testbed.ca'), render: (c) => <strong class="mono">{c.name}</strong> },
           { key: 'algorithm', label: t('testbed.algorithm'), render: (c) => c.algorithm },
           { key: 'ocsp', label: 'OCSP', render: (c) => <code class="mono">{c.ocsp_url}</code> },
-          { key: 'crl', label: 'CRL', render: (c) => <a href={c.crl_url}>{c.crl_url}</a> },
+          { key: 'crl', label: 'CRL', render: (c) => <a href={localHref(c.crl_url)}>{c.crl_url}</a> },
           { key: 'dl', label: t('testbed.certificate'), render: (c) => (
             <span class="form-actions">
               <a class="btn btn-secondary" href={`/testca/${encodeURIComponent(c.name)}.cer`} download>{t('testbed.download_der', { name: c.name })}</a>

@@ -7,7 +7,7 @@ import { api } from '../../lib/api.js';
 import { download } from '../../lib/csv.js';
 import { t, tOr } from '../../lib/i18n.js';
 import { Button, Field, ErrorBox, Notice, Progress, Time, useAsync } from '../../components/index.js';
-import { useAction } from '../admin/kit.jsx';
+import { useAction, localHref } from '../admin/kit.jsx';
 
 const PROFILES = ['ua-qes-natural', 'ua-qes-representative', 'ua-qseal'];
 const SCENARIOS = ['valid', 'revoked', 'on_hold', 'expired', 'not_yet_valid', 'wrong_key_usage', 'no_qcstatements', 'duplicate_key', 'untrusted_issuer'];
@@ -114,7 +114,7 @@ export function Issue({ cas }) {
             <dt>{t('testbed.scenario')}</dt><dd>{scenarioLabel(out.scenario)}</dd>
             <dt>{t('testbed.validity')}</dt><dd><Time value={out.not_before} /> — <Time value={out.not_after} /></dd>
             <dt>OCSP</dt><dd class="mono">{out.ocsp_url}</dd>
-            <dt>CRL</dt><dd><a href={out.crl_url}>{out.crl_url}</a></dd>
+            <dt>CRL</dt><dd><a href={localHref(out.crl_url)}>{out.crl_url}</a></dd>
             {out.revocation && <><dt>{t('testbed.revocation')}</dt><dd class="mono">{JSON.stringify(out.revocation)}</dd></>}
             {out.duplicate_of && <><dt>{t('testbed.duplicate_of')}</dt><dd class="mono">{out.duplicate_of.serial}</dd></>}
           </dl>
