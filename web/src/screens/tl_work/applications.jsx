@@ -90,6 +90,7 @@ function ApplicationDetail({ id, me, onChanged }) {
           <li key={i}><Time value={h.time} /> — <strong>{stateLabel(h.state)}</strong> <span class="muted">{actorLabel(h.actor, nameOf)}</span>{h.note && <span> · {h.note}</span>}</li>
         ))}
       </ol>
+      <p><Button kind="secondary" onClick={() => { one.reload(); onChanged(); }} busy={one.loading}>{t('common.refresh')}</Button></p>
       {may(me, 'admin') && next.length > 0 && (
         <form onSubmit={move} aria-label={t('tl.move_on')}>
           <h3>{t('tl.move_on')}</h3>

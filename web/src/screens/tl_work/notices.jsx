@@ -110,6 +110,7 @@ function NoticeDetail({ id, me, onChanged }) {
             {h.sequence && <span> · <a href={`/tl/history/${h.sequence}.xml`}>{t('tl.version_n', { n: h.sequence })}</a></span>}</li>
         ))}
       </ol>
+      <p><Button kind="secondary" onClick={() => { one.reload(); onChanged(); }} busy={one.loading}>{t('common.refresh')}</Button></p>
       {published && (
         <Notice>{t('tl.approved_published', { n: published.sequence })} <a href={`/tl/history/${published.sequence}.xml`}>{t('tl.open_xml')}</a></Notice>
       )}
