@@ -82,6 +82,8 @@ function Certificates({ api, t, query, navigate }) {
   const submit = (e) => {
     e.preventDefault();
     const q = { ...form, value: form.value.trim() };
+    // A certificate's own SHA-256 names exactly one certificate: open it.
+    if (q.kind === 'sha256' && /^[0-9a-fA-F]{64}$/.test(q.value)) { navigate('/certificates/' + q.value.toLowerCase()); return; }
     if (!q.value) delete q.kind;
     if (q.status === 'any') delete q.status;
     navigate('/certificates', { ...q, all: q.value || FILTERS.some((k) => q[k]) ? undefined : '1' });
