@@ -90,3 +90,30 @@ test('CA downloads serve the bundle, the JSON list and each issuer CA certificat
     expect(x.fingerprint256).toBe(expected.fingerprint256);
   }
 });
+
+test('status by an uploaded DER file', async ({ page, tm }) => {
+  const cert = tm.certs.goodRsa[4];
+  const der = new X509Certificate(fs.readFileSync(cert.file)).raw;
+  await page.goto('/#/status');
+  await page.getByRole('tab', { name: 'За сертифікатом' }).click();
+  await page.getByLabel('Або файл сертифіката').setInputFiles({ name: `${cert.serial}.cer`, mimeType: 'application/pkix-cert', buffer: der });
+  await page.getByRole('button', { name: 'Перевірити' }).click();
+  const result = page.getByTestId('cert-status');
+  await expect(result).toHaveAttribute('data-status', 'good');
+  await expect(result).toContainText(cert.cn);
+  await expect(result).toContainText(cert.sha256);
+});
+
+test('Ukrainian by default, English on request, and the choice is kept', async ({ page }) => {
+  await page.goto('/#/status');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Перевірка статусу сертифіката');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'uk');
+  await page.getByRole('button', { name: 'ENG' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Certificate status check');
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Certificate status' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Certificate status check');
+  await page.getByRole('button', { name: 'УКР' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Перевірка статусу сертифіката');
+});
