@@ -15,7 +15,7 @@ function Admin({ me, query, navigate, t }) {
     <Page title={t('admin.title')} testid="admin">
       <Tabs items={tabs} value={tab} onChange={(id) => go({ tab: id })} label={t('admin.title')} />
       {tab === 'participants' && !query.r && <Participants me={me} selected={query.p} open={(p) => go({ p })} openRep={(r, p) => go({ p, r })} />}
-      {tab === 'participants' && query.r && <Representative me={me} id={query.r} back={() => go({ p: query.p })} />}
+      {tab === 'participants' && query.r && <Representative key={query.r} me={me} id={query.r} back={() => go({ p: query.p })} />}
       {tab === 'audit' && <Audit me={me} query={query} />}
     </Page>
   );

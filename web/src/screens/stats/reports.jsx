@@ -84,7 +84,7 @@ export function Reports({ me, selected, open }) {
           {filed && <Problems list={filed.warnings} title={t('stats.warnings')} />}
         </form>
       )}
-      {selected && <Reconciliation id={selected} />}
+      {selected && <Reconciliation key={selected} id={selected} />}
       <h2>{t('stats.reports')}</h2>
       {list.loading && !list.data && <Spinner />}
       <ErrorBox error={list.error} />

@@ -25,7 +25,7 @@ export function Applications({ me, selected, open }) {
       <p class="lead">{t('tl.apps_lead')}</p>
       {canFile && !filing && <div class="form-actions"><Button onClick={() => setFiling(true)}>{t('tl.new_application')}</Button></div>}
       {filing && <ApplicationForm onCancel={() => setFiling(false)} onDone={(a) => { setFiling(false); list.reload(); open(a.id); }} />}
-      {selected && <ApplicationDetail id={selected} me={me} onChanged={list.reload} />}
+      {selected && <ApplicationDetail key={selected} id={selected} me={me} onChanged={list.reload} />}
       <h2>{t('tl.applications')}</h2>
       {list.loading && !list.data && <Spinner />}
       <ErrorBox error={list.error} />

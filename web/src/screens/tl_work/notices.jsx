@@ -34,7 +34,7 @@ export function Notices({ me, selected, open }) {
       <p class="lead">{t('tl.notices_lead')}</p>
       {canFile && !filing && <div class="form-actions"><Button onClick={() => setFiling(true)}>{t('tl.new_notice')}</Button></div>}
       {filing && <NoticeForm me={me} onDone={onFiled} onCancel={() => setFiling(false)} />}
-      {selected && <NoticeDetail id={selected} me={me} onChanged={list.reload} />}
+      {selected && <NoticeDetail key={selected} id={selected} me={me} onChanged={list.reload} />}
       <h2>{t('tl.notices')}</h2>
       <div class="form-row">
         <Field label={t('tl.state_filter')} as="select" value={state} onChange={(e) => setState(e.currentTarget.value)}
