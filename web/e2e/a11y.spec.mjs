@@ -40,3 +40,28 @@ for (const role of ['operator', 'viewer', 'central']) {
     await page.getByRole('button', { name: 'УКР' }).click();
   });
 }
+
+test('open dialogs (revoke, block) have no serious accessibility violations', async ({ page, tm }, testInfo) => {
+  await login(page, tm.tokens.operator);
+  await page.goto(`/#/certificates/${tm.certs.goodEc[5].sha256}`);
+  await settled(page);
+  await page.getByTestId('revoke-button').click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectAccessible(page, 'operator revoke dialog');
+  await shot(page, testInfo, 'revoke dialog');
+  await page.getByRole('dialog').getByRole('button').first().click();   // cancel: nothing is revoked
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByTestId('cert-status')).toHaveAttribute('data-status', 'valid');
+
+  await page.getByTestId('logout').click();
+  await login(page, tm.tokens.central);
+  await page.goto(`/#/admin?p=${tm.participants.second.id}`);
+  await settled(page);
+  await page.getByTestId('participant-block').click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectAccessible(page, 'central block dialog');
+  await shot(page, testInfo, 'block dialog');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByTestId('participant-status')).toHaveAttribute('data-status', 'active');
+});
