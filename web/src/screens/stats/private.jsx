@@ -14,7 +14,7 @@ export function SeriesExplorer() {
   const [by, setBy] = useState(['issuer']);
   const [res, setRes] = useState(null);
   const [run, busy, error] = useAction();
-  const q = { ...f, by: by.join(',') };
+  const q = { ...f, by: by.filter((d) => d !== 'reason' || f.metric === 'certs_revoked').join(',') };
   const show = (e) => { if (e) e.preventDefault(); run(async () => { const r = await api.get('/api/v1/stats/series', q); setRes({ meta: r.meta, series: labelled(r, metricLabel(f.metric)), q }); }); };
   const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
   const toggle = (d) => setBy(by.includes(d) ? by.filter((x) => x !== d) : [...by, d]);
