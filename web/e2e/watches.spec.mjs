@@ -2,9 +2,9 @@
 // certificate of that person imported with `trustmonctl import` appears in the live panel
 // without a reload, while another imported certificate (not matching) does not. A viewer
 // is not offered to create watches.
-import { test, expect, login, settled, trustmonctl } from './fixtures.mjs';
+import { test, expect, login, settled, trustmonctl, shot } from './fixtures.mjs';
 
-test('a certificate imported by trustmonctl appears live in the watch panel', async ({ page, tm }) => {
+test('a certificate imported by trustmonctl appears live in the watch panel', async ({ page, tm }, testInfo) => {
   const [wanted, other] = tm.certs.heldBack;
   await login(page, tm.tokens.operator);
   await page.goto('/#/watches');
@@ -38,6 +38,7 @@ test('a certificate imported by trustmonctl appears live in the watch panel', as
   await expect(item.getByRole('link', { name: wanted.cn })).toHaveAttribute('href', `#/certificates/${wanted.sha256}`);
   await expect(panel).not.toContainText(other.cn);
   expect(await page.evaluate(() => window.__noReload)).toBe(true);
+  await shot(page, testInfo, 'live panel');
 
   // The link opens the newly ingested certificate.
   await item.getByRole('link', { name: wanted.cn }).click();
