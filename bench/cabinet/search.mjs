@@ -2,9 +2,10 @@
 // a capture-phase submit listener takes performance.now() when the search form is
 // submitted, a MutationObserver takes it again when the results table holds the row
 // searched for (and no spinner is left). Chromium (Debian's), headless, loopback.
-// Usage: node bench/cabinet/search.mjs URL TOKEN_FILE VALUES_FILE [ATTR]
-//   VALUES_FILE: one expected value per line: "<value>\t<text the result row must show>"
-// Prints one line per search and the median and p95 in milliseconds (JSON on the last line).
+// Usage: node bench/cabinet/search.mjs URL TOKEN_FILE VALUES_FILE
+//   VALUES_FILE: one search per line: "<attribute>\t<value>\t<text a result row must show>"
+// Per attribute: one warm-up search (not counted), then the rest; prints one line per
+// search and the median and p95 in milliseconds (one JSON line per attribute at the end).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,9 +15,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '..', '..', 'web', 'package.json'));
 const { chromium } = require('@playwright/test');
 
-const [url, tokenFile, valuesFile, attr = 'serial_number'] = process.argv.slice(2);
+const [url, tokenFile, valuesFile] = process.argv.slice(2);
 if (!url || !tokenFile || !valuesFile) {
-  console.error('usage: search.mjs URL TOKEN_FILE VALUES_FILE [ATTR]');
+  console.error('usage: search.mjs URL TOKEN_FILE VALUES_FILE');
   process.exit(2);
 }
 const token = fs.readFileSync(tokenFile, 'utf8').trim();
@@ -35,10 +36,10 @@ await page.getByTestId('whoami').waitFor();
 await page.goto(url + '/#/certificates');
 const form = page.getByTestId('search-form');
 await form.waitFor();
-await form.locator('select').first().selectOption(attr);
 
 // Installs the probes for one search; resolves in the page with the elapsed milliseconds.
-async function measure(value, expect) {
+async function measure(attr, value, expect) {
+  await form.locator('select').first().selectOption(attr);
   await page.evaluate(({ expect }) => {
     window.__bench = new Promise((resolve, reject) => {
       const f = document.querySelector('[data-testid="search-form"]');
@@ -66,19 +67,27 @@ async function measure(value, expect) {
   return page.evaluate(() => window.__bench);
 }
 
-// One warm-up search (caches, JIT), not counted.
-await measure(values[0][0], values[0][1]);
-const times = [];
-for (const [value, expect] of values.slice(1)) {
-  const ms = await measure(value, expect);
-  times.push(ms);
-  console.log(`${value}\t${ms.toFixed(1)} ms`);
+const byAttr = new Map();
+for (const [attr, value, expect] of values) {
+  if (!byAttr.has(attr)) byAttr.set(attr, []);
+  byAttr.get(attr).push([value, expect]);
+}
+const summary = [];
+for (const [attr, list] of byAttr) {
+  await measure(attr, list[0][0], list[0][1]);   // warm-up (caches, JIT), not counted
+  const times = [];
+  for (const [value, expect] of list.slice(1)) {
+    const ms = await measure(attr, value, expect);
+    times.push(ms);
+    console.log(`${attr}=${value}\t${ms.toFixed(1)} ms`);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const n = sorted.length;
+  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const p95 = sorted[Math.min(n - 1, Math.ceil(0.95 * n) - 1)];
+  const r = { attribute: attr, searches: n, median_ms: +median.toFixed(1), p95_ms: +p95.toFixed(1), max_ms: +sorted[n - 1].toFixed(1) };
+  console.log(`${attr}: median ${r.median_ms} ms, p95 ${r.p95_ms} ms, max ${r.max_ms} ms over ${n} searches`);
+  summary.push(r);
 }
 await browser.close();
-const sorted = [...times].sort((a, b) => a - b);
-const q = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-const n = sorted.length;
-const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-const result = { searches: times.length, median_ms: +median.toFixed(1), p95_ms: +q(0.95).toFixed(1), max_ms: +sorted[sorted.length - 1].toFixed(1) };
-console.log(`median ${result.median_ms} ms, p95 ${result.p95_ms} ms, max ${result.max_ms} ms over ${result.searches} searches`);
-console.log(JSON.stringify(result));
+for (const r of summary) console.log(JSON.stringify(r));
