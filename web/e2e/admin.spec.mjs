@@ -25,16 +25,17 @@ test('blocking a participant ends its open session within seconds, with the reas
     await a.getByTestId('participant-block').click();
     const dialog = a.getByRole('dialog', { name: `Заблокувати учасника «${second.name}»` });
     await dialog.getByLabel("Причина (обов'язково)").fill(reason);
+    const blockedAt = Date.now();
     await dialog.getByRole('button', { name: 'Заблокувати' }).click();
     await expect(a.getByTestId('participant-status')).toHaveAttribute('data-status', 'blocked');
     await expect(detail).toContainText(reason);
-    const blockedAt = Date.now();
 
     // B: the session ends by itself (the server's `ended` event), no click, no reload.
     const ended = b.getByTestId('session-ended');
     await expect(ended).toBeVisible({ timeout: 5_000 });
     const seconds = (Date.now() - blockedAt) / 1000;
     testInfo.annotations.push({ type: 'session ended after', description: `${seconds.toFixed(1)} s` });
+    console.log(`e2e: B's session ended ${seconds.toFixed(2)} s after the click that blocked the participant`);
     await expect(ended).toContainText('Сеанс завершено');
     await expect(ended).toContainText(reason);
     await expect(b.getByTestId('whoami')).toHaveCount(0);
