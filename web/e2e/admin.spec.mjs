@@ -72,3 +72,24 @@ test('the administration screen is not offered to a QTSP operator', async ({ pag
   await expect(page.getByText('Ця сторінка недоступна для вашої ролі.')).toBeVisible();
   await expect(page.getByTestId('participant-block')).toHaveCount(0);
 });
+
+test('revoking a credential ends the session opened with it', async ({ page, tm }) => {
+  // A representative and token of its own, so that the other tests' tokens stay valid.
+  const auth = { Authorization: `Bearer ${tm.bootstrap}` };
+  const rep = await (await page.request.post(`/api/v1/admin/participants/${tm.participants.qtsp.id}/representatives`,
+    { headers: auth, data: { name: 'Тимчасовий Оператор', role: 'operator' } })).json();
+  const issued = await (await page.request.post(`/api/v1/admin/representatives/${rep.id}/tokens`, { headers: auth, data: { label: 'e2e revoke' } })).json();
+  await login(page, issued.token);
+  await expect(page.getByTestId('whoami')).toContainText('Тимчасовий Оператор');
+  await page.goto('/#/watches');
+  await settled(page);
+
+  const revoked = await page.request.post(`/api/v1/admin/credentials/${issued.id}/revoke`, { headers: auth });
+  expect(revoked.status()).toBe(200);
+  const ended = page.getByTestId('session-ended');
+  await expect(ended).toBeVisible({ timeout: 5_000 });
+  await expect(page.getByTestId('whoami')).toHaveCount(0);
+  await page.getByTestId('login-token').fill(issued.token);
+  await page.getByTestId('login-submit').click();
+  await expect(page.locator('.error-box')).toContainText('Токен відкликано.');
+});

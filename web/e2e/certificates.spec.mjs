@@ -2,6 +2,7 @@
 // the holder, identifiers and issuer, not only a serial); revoke from the detail screen and
 // see the status change there without a reload, then `openssl ocsp` says revoked; a viewer
 // is not offered the action.
+import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect, login, settled, runProcess } from './fixtures.mjs';
 
@@ -90,4 +91,39 @@ test('a viewer sees the certificate but no status actions', async ({ page, tm })
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(cert.cn);
   await expect(page.getByTestId('revoke-button')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Блокувати' })).toHaveCount(0);
+});
+
+test('CSV and JSON export of a result set hold every certificate of it', async ({ page, tm }) => {
+  await login(page, tm.tokens.operator);
+  // The demo-ec certificates the demo's revocation list revoked: a small, exact set (through the API).
+  const all = [];
+  let cursor = null;
+  do {
+    const r = await page.request.get(`/api/v1/certificates?issuer=demo-ec&status=revoked&limit=1000${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
+    expect(r.status()).toBe(200);
+    const j = await r.json();
+    all.push(...j.certificates);
+    cursor = j.next_cursor;
+  } while (cursor);
+  expect(all.length).toBeGreaterThan(0);
+
+  await page.goto('/#/certificates');
+  const form = page.getByTestId('search-form');
+  await form.getByLabel('Статус', { exact: true }).selectOption('revoked');
+  await form.getByLabel('ЦСК', { exact: true }).selectOption('demo-ec');
+  await form.getByRole('button', { name: 'Шукати' }).click();
+  const results = page.getByTestId('search-results');
+  await expect(results.locator('tbody tr')).toHaveCount(Math.min(all.length, 50));
+
+  const [csv] = await Promise.all([page.waitForEvent('download'), results.getByRole('button', { name: 'Експорт CSV' }).click()]);
+  expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+  const text = fs.readFileSync(await csv.path(), 'utf8');
+  const lines = text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  expect(lines.length).toBe(all.length + 1);   // a header, then one line per certificate
+  for (const c of all.slice(0, 5)) expect(text).toContain(c.sha256);
+  await expect(results.getByRole('status').filter({ hasText: `Експортовано ${all.length}` })).toBeVisible();
+
+  const [json] = await Promise.all([page.waitForEvent('download'), results.getByRole('button', { name: 'Експорт JSON' }).click()]);
+  const data = JSON.parse(fs.readFileSync(await json.path(), 'utf8'));
+  expect(data.certificates.map((c) => c.sha256).sort()).toEqual(all.map((c) => c.sha256).sort());
 });
