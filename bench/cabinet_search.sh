@@ -33,6 +33,12 @@ if [ ! -f "$cache/pki/issuers.txt" ]; then
 fi
 
 work=$(mktemp -d /tmp/trustmon-cabinet-run-XXXXXX)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi
+  if [ "${KEEP:-}" = 1 ]; then echo "data kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 url="http://127.0.0.1:$port"
 issuer_args=()
@@ -42,11 +48,6 @@ while IFS= read -r line; do [ -n "$line" ] && issuer_args+=(--issuer "$line"); d
 sed -i -e 's/^rate_per_second = 100$/rate_per_second = 0/' -e 's/^access = ""$/access = "off"/' "$work/data/trustmon.toml"
 TRUSTMON_WEB_DIR="$root/web/dist" "$daemon" --config "$work/data/trustmon.toml" 2>>"$work/data/trustmond.log" &
 pid=$!
-cleanup() {
-  kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  if [ "${KEEP:-}" = 1 ]; then echo "data kept in $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
 for _ in $(seq 300); do curl -sf "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -sf "$url/healthz" >/dev/null || { echo "trustmond did not start; $work/data/trustmond.log" >&2; exit 1; }
 
