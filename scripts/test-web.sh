@@ -56,5 +56,5 @@ status=0
 # shellcheck disable=SC2086  # E2E_ARGS is a list of arguments
 TRUSTMON_BUILD="$build" TRUSTMON_CHROMIUM="$chromium" TRUSTMON_WEB_DIR="$root/web/dist" \
   npx --no-install playwright test -c playwright.config.mjs ${E2E_ARGS:-} || status=$?
-echo "test-web: screenshots in web/e2e/screenshots; $(($(date +%s) - start)) s"
+echo "test-web: screenshots in web/e2e/screenshots, server log in web/e2e/test-results/trustmond.log; $(($(date +%s) - start)) s"
 exit $status

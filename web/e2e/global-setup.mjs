@@ -7,7 +7,8 @@
 //   QTSP "АЦСК Збройних Сил" 22991050      -> state.tokens.second (the one the tests block)
 // The state (URL, tokens, files, certificates) goes to DIR/state.json, named by
 // $TM_E2E_STATE for the test workers (e2e/fixtures.mjs reads it). The returned function
-// stops the server; the folder stays when TM_E2E_KEEP=1 (or a test failed: read its log).
+// stops the server and copies its log to e2e/test-results/trustmond.log; the folder stays
+// when TM_E2E_KEEP=1.
 import { spawn, execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
@@ -222,6 +223,14 @@ export default async function globalSetup() {
   }
   return async () => {
     await stop();
+    // The server's log stays beside the test results (e2e/test-results/trustmond.log).
+    try {
+      const results = path.join(here, 'test-results');
+      fs.mkdirSync(results, { recursive: true });
+      fs.copyFileSync(log, path.join(results, 'trustmond.log'));
+    } catch {
+      // no log to keep
+    }
     if (process.env.TM_E2E_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
   };
 }
