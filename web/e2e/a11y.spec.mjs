@@ -1,7 +1,7 @@
 // axe-core on every screen: the public ones logged out, and every screen the navigation
 // offers to each role (QTSP operator, QTSP viewer, central-body admin), plus the login
 // screen and a certificate's detail. No violation of impact serious or critical.
-import { test, expect, login, expectAccessible, settled, shot } from './fixtures.mjs';
+import { test, expect, login, logout, expectAccessible, settled, shot } from './fixtures.mjs';
 
 async function navRoutes(page) {
   const hrefs = await page.locator('nav#main-nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
@@ -53,7 +53,7 @@ test('open dialogs (revoke, block) have no serious accessibility violations', as
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await expect(page.getByTestId('cert-status')).toHaveAttribute('data-status', 'valid');
 
-  await page.getByTestId('logout').click();
+  await logout(page);
   await login(page, tm.tokens.central);
   await page.goto(`/#/admin?p=${tm.participants.second.id}`);
   await settled(page);

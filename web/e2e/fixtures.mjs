@@ -94,3 +94,10 @@ export async function settled(page) {
   await expect(page.locator('main[data-screen]')).toBeVisible();
   await expect(page.locator('main .spinner, main [aria-busy="true"]')).toHaveCount(0, { timeout: 15_000 });
 }
+
+// Logs out through the header button and waits until the cabinet is back on a public screen.
+export async function logout(page) {
+  await page.getByTestId('logout').click();
+  await expect(page.getByTestId('whoami')).toHaveCount(0);
+  await expect(page).toHaveURL(/#\/status/);
+}
