@@ -1,0 +1,103 @@
+// Fixtures and helpers shared by the specs: `tm` (the server's state written by
+// global-setup.mjs: url, tokens, token files, certificate files), baseURL pointed at that
+// server, a screenshot of every test's page at its end (e2e/screenshots/), the axe-core
+// scan, logging in through the login screen, and calls to the JSON API and trustmonctl.
+import { test as base, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const screenshotDir = path.join(here, 'screenshots');
+// The Ukrainian labels (the default language), for texts the tests look for.
+export const uk = JSON.parse(fs.readFileSync(path.join(here, '..', 'src', 'i18n', 'uk.json'), 'utf8'));
+
+function loadState() {
+  const file = process.env.TM_E2E_STATE;
+  if (!file || !fs.existsSync(file)) throw new Error('TM_E2E_STATE is not set: run through playwright.config.mjs (global setup)');
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+function slug(s) {
+  return s.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 60);
+}
+
+export const test = base.extend({
+  tm: [async ({}, use) => { await use(loadState()); }, { scope: 'worker' }],
+  baseURL: async ({ tm }, use) => { await use(tm.url); },
+  // Every test leaves a screenshot of its page.
+  autoShot: [async ({ page }, use, testInfo) => {
+    await use();
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    const name = `${slug(path.basename(testInfo.file, '.spec.mjs'))}--${slug(testInfo.title)}.png`;
+    await page.screenshot({ path: path.join(screenshotDir, name), fullPage: true }).catch(() => {});
+  }, { auto: true }],
+});
+export { expect };
+
+// A screenshot under a name of the test's own (for the second browser context of a test).
+export async function shot(page, testInfo, label) {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  const name = `${slug(path.basename(testInfo.file, '.spec.mjs'))}--${slug(testInfo.title)}--${slug(label)}.png`;
+  await page.screenshot({ path: path.join(screenshotDir, name), fullPage: true });
+}
+
+// axe-core on the page as it is: no violation of impact serious or critical.
+export async function expectAccessible(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n` +
+    v.nodes.slice(0, 5).map((n) => `    ${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1).join('; ')}`).join('\n')).join('\n');
+  expect(bad, `axe-core on ${label}:\n${text}`).toEqual([]);
+}
+
+// Logs in through the login screen with an API token; waits for "who am I".
+export async function login(page, token) {
+  await page.goto('/#/login');
+  await page.getByTestId('login-token').fill(token);
+  await page.getByTestId('login-submit').click();
+  await expect(page.getByTestId('whoami')).toBeVisible();
+}
+
+// The JSON API with a bearer token (the test's own side channel, not the browser's).
+export async function api(tm, method, p, { token = tm.bootstrap, body, headers = {} } = {}) {
+  const r = await fetch(tm.url + p, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
+  });
+  const text = await r.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  return { status: r.status, headers: r.headers, text, json };
+}
+
+// A child process; resolves with {code, stdout, stderr} (never throws on a non-zero exit).
+export function runProcess(file, args, opts = {}) {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: 'utf8', timeout: 60_000, ...opts }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+// trustmonctl against the test server with a token file (default: the bootstrap token).
+export function trustmonctl(tm, args, tokenFile = tm.adminTokenFile) {
+  return runProcess(tm.ctl, ['--server', tm.url, '--token-file', tokenFile, ...args]);
+}
+
+// Waits until the screen has rendered and nothing is loading any more (no spinner, no busy
+// button). Not networkidle: the session's event stream stays open.
+export async function settled(page) {
+  await expect(page.locator('main[data-screen]')).toBeVisible();
+  await expect(page.locator('main .spinner, main [aria-busy="true"]')).toHaveCount(0, { timeout: 15_000 });
+}
+
+// Logs out through the header button and waits until the cabinet is back on a public screen.
+export async function logout(page) {
+  await page.getByTestId('logout').click();
+  await expect(page.getByTestId('whoami')).toHaveCount(0);
+  await expect(page).toHaveURL(/#\/status/);
+}

@@ -1,0 +1,2 @@
+// components/index.js — one import point for the shared components.
+export * from './ui.jsx';
