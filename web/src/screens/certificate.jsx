@@ -13,17 +13,28 @@ import { Page, Field, Button, Table, ErrorBox, Spinner, Empty, Notice, StatusBad
 const REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'];
 
 function History({ c, t }) {
-  const items = [{ time: c.not_before, what: t('certificate.h_valid_from') }];
-  if (c.revocation) {
-    if (c.revocation.invalidity_date) items.push({ time: c.revocation.invalidity_date, what: t('certificate.h_invalidity') });
-    items.push({ time: c.revocation.time, what: c.revocation.reason === 'certificateHold' ? t('certificate.h_held')
-      : t('certificate.h_revoked', { reason: tOr('common.reason.' + c.revocation.reason, c.revocation.reason) }) });
+  // Issuance (not_before), then the server's status history (GET …/certificates/{sha256} "history",
+  // oldest first): holds are certificate.revoked with reason certificateHold.
+  const items = [{ key: 'issued', time: c.not_before, what: t('certificate.h_valid_from') }];
+  // A server without "history" (older than this screen): the current revocation only.
+  const hist = c.history || (c.revocation ? [{ seq: 0, type: 'certificate.revoked', time: c.revocation.time, reason: c.revocation.reason }] : []);
+  for (const h of hist) {
+    let what;
+    if (h.type === 'certificate.released') what = t('certificate.h_released');
+    else if (h.reason === 'certificateHold') what = t('certificate.h_held');
+    else what = t('certificate.h_revoked', { reason: tOr('common.reason.' + h.reason, h.reason || '') });
+    items.push({ key: 'e' + h.seq, time: h.time, what, actor: h.actor, seq: h.seq,
+      effective: h.revocation_time && h.revocation_time !== h.time ? h.revocation_time : null });
   }
-  items.push({ time: c.not_after, what: t('certificate.h_valid_to') });
-  items.sort((a, b) => String(a.time).localeCompare(String(b.time)));
   return (
-    <ol class="history">
-      {items.map((h, i) => <li key={i}><Time value={h.time} seconds /> — {h.what}</li>)}
+    <ol class="history" data-testid="cert-history">
+      {items.map((h) => (
+        <li key={h.key} data-seq={h.seq}>
+          <Time value={h.time} seconds /> — {h.what}
+          {h.effective && <> ({t('certificate.h_effective')} <Time value={h.effective} seconds />)</>}
+          {h.actor && <span class="muted"> · {t('certificate.h_actor', { actor: h.actor })}</span>}
+        </li>
+      ))}
     </ol>
   );
 }

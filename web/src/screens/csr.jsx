@@ -1,7 +1,8 @@
 // screens/csr.jsx — CSR uniqueness: check a certificate request (POST /api/v1/csr/check) from a
 // file or pasted PEM; QTSP operators may check-and-reserve it (POST /api/v1/csr/reservations);
-// the provider's reservations with commit (link the issued certificate) and release.
-import { useState } from 'preact/hooks';
+// the reservations list (GET /api/v1/csr/reservations: state filter, paging) with commit (link the
+// issued certificate) and release.
+import { useEffect, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
 import { Page, Field, Button, Table, ErrorBox, Empty, Notice, StatusBadge, Time, Confirm, Spinner, useAsync } from '../components/index.js';
 
@@ -40,14 +41,17 @@ function CheckResult({ r, t }) {
   );
 }
 
-function Reservations({ me, api, t, known, setKnown }) {
-  // The provider's reservations: GET /api/v1/csr/reservations when the server lists them, else
-  // the ones made or looked up in this browser session (by id).
-  const listed = useAsync(() => api.get('/api/v1/csr/reservations').then((r) => r.reservations || [], (e) => {
-    if (e.status === 404 || e.status === 405) return null; throw e;
-  }), [known.length]);
-  const [lookup, setLookup] = useState('');
-  const [lookErr, setLookErr] = useState(null);
+const RES_STATES = ['reserved', 'issued', 'revoked', 'released', 'expired'];
+const RES_PAGE = 50;
+
+function Reservations({ me, api, t, refresh }) {
+  // GET /api/v1/csr/reservations: newest first, the caller's own (a central-body admin sees
+  // everyone's), filtered by state, paged with before=<next>.
+  const [state, setState] = useState('');
+  const [rows, setRows] = useState([]);
+  const [next, setNext] = useState(null);
+  const [loading, setLoading] = useState(false);
+  const [listErr, setListErr] = useState(null);
   const [commitFor, setCommitFor] = useState(null);
   const [cert, setCert] = useState('');
   const [busy, setBusy] = useState(false);
@@ -55,19 +59,29 @@ function Reservations({ me, api, t, known, setKnown }) {
   const [releaseFor, setReleaseFor] = useState(null);
   const mayWrite = me.may && me.may.write && me.kind === 'qtsp';
 
-  const rows = listed.data ? listed.data : known;
-  const update = (res) => setKnown((l) => [res, ...l.filter((x) => x.id !== res.id)]);
-  const find = async (e) => {
-    e.preventDefault(); setLookErr(null);
-    try { const r = await api.get('/api/v1/csr/reservations/' + encodeURIComponent(lookup.trim())); update(r.reservation || r); } catch (err) { setLookErr(err); }
+  const load = async (before) => {
+    setLoading(true); setListErr(null);
+    try {
+      const q = { limit: RES_PAGE };
+      if (state) q.state = state;
+      if (before) q.before = before;
+      const r = await api.get('/api/v1/csr/reservations', q);
+      const got = r.reservations || [];
+      setRows((l) => (before ? [...l, ...got.filter((x) => !l.some((y) => y.id === x.id))] : got));
+      setNext(r.next ?? null);
+    } catch (err) { setListErr(err); }
+    setLoading(false);
   };
+  useEffect(() => { load(null); }, [state, refresh]);
+
+  const update = (res) => setRows((l) => l.map((x) => (x.id === res.id ? res : x)));
   const doCommit = async () => {
     setBusy(true); setError(null);
     const v = cert.trim();
     const body = /^[0-9a-fA-F]{64}$/.test(v) ? { certificate_sha256: v.toLowerCase() } : { certificate: v };
     try {
       const r = await api.post(`/api/v1/csr/reservations/${commitFor.id}/commit`, body);
-      update(r.reservation || { ...commitFor, state: 'issued' }); setCommitFor(null); setCert(''); listed.reload();
+      update(r.reservation || { ...commitFor, state: 'issued' }); setCommitFor(null); setCert('');
     } catch (err) { setError(err); }
     setBusy(false);
   };
@@ -75,7 +89,7 @@ function Reservations({ me, api, t, known, setKnown }) {
     setBusy(true); setError(null);
     try {
       const r = await api.post(`/api/v1/csr/reservations/${releaseFor.id}/release`, {});
-      update(r.reservation || { ...releaseFor, state: 'released' }); setReleaseFor(null); listed.reload();
+      update(r.reservation || { ...releaseFor, state: 'released' }); setReleaseFor(null);
     } catch (err) { setError(err); }
     setBusy(false);
   };
@@ -83,17 +97,16 @@ function Reservations({ me, api, t, known, setKnown }) {
   return (
     <section aria-labelledby="resv-h">
       <h2 id="resv-h">{t('csr.reservations')}</h2>
-      {listed.data === null && <p class="hint">{t('csr.no_list')}</p>}
-      <form class="form-row" onSubmit={find}>
-        <Field label={t('csr.lookup')} type="number" min="1" value={lookup} onInput={(e) => setLookup(e.currentTarget.value)} />
-        <div class="field-btn"><Button type="submit" kind="secondary" disabled={!lookup}>{t('csr.lookup_btn')}</Button></div>
+      <form class="form-row" onSubmit={(e) => e.preventDefault()}>
+        <Field as="select" label={t('csr.state_filter')} value={state} onChange={(e) => setState(e.currentTarget.value)}
+          options={[['', t('csr.state_any')], ...RES_STATES.map((x) => [x, tOr('common.status.' + x, x)])]} />
       </form>
-      <ErrorBox error={lookErr || listed.error} />
-      {listed.loading && <Spinner />}
-      <Table caption={t('csr.reservations_caption')} rows={rows} rowKey={(r) => r.id}
-        empty={<Empty title={t('csr.no_reservations')}>{mayWrite ? t('csr.no_reservations_hint') : t('csr.no_reservations_viewer')}</Empty>}
+      <ErrorBox error={listErr} />
+      <Table caption={t(me.may && me.may.central_body ? 'csr.reservations_caption_all' : 'csr.reservations_caption')} rows={rows} rowKey={(r) => r.id}
+        empty={loading ? <Spinner /> : <Empty title={t(state ? 'csr.no_reservations_state' : 'csr.no_reservations')}>{mayWrite ? t('csr.no_reservations_hint') : t('csr.no_reservations_viewer')}</Empty>}
         columns={[
           { key: 'id', label: 'ID', render: (r) => r.id },
+          ...(me.may && me.may.central_body ? [{ key: 'participant', label: t('csr.participant'), render: (r) => t('csr.participant_n', { n: r.participant }) }] : []),
           { key: 'state', label: t('csr.state'), render: (r) => <StatusBadge status={r.state} /> },
           { key: 'created', label: t('csr.created'), render: (r) => <Time value={r.created} /> },
           { key: 'expires', label: t('csr.expires'), render: (r) => <Time value={r.expires} /> },
@@ -105,6 +118,8 @@ function Reservations({ me, api, t, known, setKnown }) {
               <Button kind="secondary" onClick={() => { setReleaseFor(r); setError(null); }}>{t('csr.release')}</Button>
             </span>) : '—' },
         ]} />
+      {loading && rows.length > 0 && <Spinner />}
+      {next != null && !loading && <div class="form-actions"><Button kind="secondary" onClick={() => load(next)}>{t('csr.more')}</Button></div>}
       <Confirm open={!!commitFor} title={t('csr.commit_title', { id: commitFor && commitFor.id })} busy={busy} confirmLabel={t('csr.commit')}
         onCancel={() => setCommitFor(null)} onConfirm={doCommit}>
         <Field as="textarea" label={t('csr.commit_cert')} hint={t('csr.commit_hint')} value={cert} onInput={(e) => setCert(e.currentTarget.value)} spellcheck={false} />
@@ -126,7 +141,7 @@ function Csr({ me, api, t }) {
   const [error, setError] = useState(null);
   const [result, setResult] = useState(null);
   const [reserved, setReserved] = useState(null);
-  const [known, setKnown] = useState([]);
+  const [refresh, setRefresh] = useState(0);
   const issuers = useAsync(() => api.get('/api/v1/issuers').then((r) => r.issuers || [], () => []), []);
   const mine = (issuers.data || []).filter((i) => !me.issuers || me.issuers.includes(i.name));
   const mayReserve = me.may && me.may.write && me.kind === 'qtsp';
@@ -142,7 +157,7 @@ function Csr({ me, api, t }) {
       else {
         const r = await api.post('/api/v1/csr/reservations', body);
         setReserved(r.reservation);
-        setKnown((l) => [r.reservation, ...l]);
+        setRefresh((n) => n + 1);
       }
     } catch (e) { setError(e); }
     setBusy('');
@@ -164,7 +179,7 @@ function Csr({ me, api, t }) {
       <ErrorBox error={error} />
       {reserved && <Notice kind="ok">{t('csr.reserved', { id: reserved.id })} <Time value={reserved.expires} /></Notice>}
       {result && <CheckResult r={result} t={t} />}
-      <Reservations me={me} api={api} t={t} known={known} setKnown={setKnown} />
+      <Reservations me={me} api={api} t={t} refresh={refresh} />
     </Page>
   );
 }

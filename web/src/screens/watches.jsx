@@ -40,13 +40,11 @@ function WatchForm({ initial, editing, issuers, api, t, onSaved, onCancel }) {
     if (values.length) body.values = values;
     if (f.issuer) body.issuer = f.issuer;
     if (f.delivery === 'webhook') body.url = f.url.trim();
-    if (f.replay_from !== '' && f.replay_from !== null && f.replay_from !== undefined) body.replay_from = Number(f.replay_from);
+    if (!editing && f.replay_from !== '' && f.replay_from !== null && f.replay_from !== undefined) body.replay_from = Number(f.replay_from);
     try {
-      const r = await api.post('/api/v1/watches', body);
-      // Editing = a new watch with the new settings that continues from the old one's cursor,
-      // then the old one is deleted (the API has no update).
-      if (editing) await api.del('/api/v1/watches/' + editing.id);
-      onSaved(r);
+      // Editing changes the watch in place (PUT: same id, cursor and secret; delivery is fixed).
+      const r = editing ? await api.put('/api/v1/watches/' + editing.id, body) : await api.post('/api/v1/watches', body);
+      onSaved(r.watch || r, !!editing);
     } catch (err) { setError(err); }
     setBusy(false);
   };
@@ -70,11 +68,13 @@ function WatchForm({ initial, editing, issuers, api, t, onSaved, onCancel }) {
       </fieldset>
       <fieldset>
         <legend>{t('watches.delivery')}</legend>
-        <label class="check"><input type="radio" name="delivery" value="stream" checked={f.delivery === 'stream'} onChange={set('delivery')} />{t('watches.delivery_stream')}</label>
-        <label class="check"><input type="radio" name="delivery" value="webhook" checked={f.delivery === 'webhook'} onChange={set('delivery')} />{t('watches.delivery_webhook')}</label>
+        {editing ? <p class="hint">{f.delivery === 'webhook' ? t('watches.delivery_webhook') : t('watches.delivery_stream')} — {t('watches.delivery_fixed')}</p> : <>
+          <label class="check"><input type="radio" name="delivery" value="stream" checked={f.delivery === 'stream'} onChange={set('delivery')} />{t('watches.delivery_stream')}</label>
+          <label class="check"><input type="radio" name="delivery" value="webhook" checked={f.delivery === 'webhook'} onChange={set('delivery')} />{t('watches.delivery_webhook')}</label>
+        </>}
         {f.delivery === 'webhook' && <Field label={t('watches.url')} type="url" value={f.url} onInput={set('url')} placeholder="https://" required />}
       </fieldset>
-      <Field label={t('watches.replay_from')} hint={t('watches.replay_from_hint')} type="number" min="0" value={f.replay_from} onInput={set('replay_from')} />
+      {!editing && <Field label={t('watches.replay_from')} hint={t('watches.replay_from_hint')} type="number" min="0" value={f.replay_from} onInput={set('replay_from')} />}
       <ErrorBox error={error} />
       <div class="form-actions">
         <Button type="submit" busy={busy}>{editing ? t('common.save') : t('watches.create')}</Button>
@@ -148,6 +148,30 @@ function LivePanel({ w, t }) {
   );
 }
 
+function DeliveryLog({ id, api, t, tick }) {
+  // GET /api/v1/watches/{id}/deliveries: the webhook attempts kept in memory (oldest first from
+  // the server; shown newest first).
+  const r = useAsync(() => api.get(`/api/v1/watches/${id}/deliveries`), [id, tick]);
+  if (r.loading && !r.data) return <Spinner />;
+  if (r.error) return <ErrorBox error={r.error} />;
+  const rows = [...((r.data && r.data.deliveries) || [])].reverse();
+  return (
+    <>
+      <div class="form-actions"><Button kind="secondary" busy={r.loading} onClick={r.reload}>{t('watches.log_reload')}</Button></div>
+      <Table caption={t('watches.log_caption', { n: (r.data && r.data.kept) || 100 })} rows={rows} rowKey={(d) => d.time + '-' + d.seq + '-' + rows.indexOf(d)}
+        empty={<Empty title={t('watches.log_empty')}>{t('watches.log_empty_hint')}</Empty>}
+        columns={[
+          { key: 'time', label: t('watches.log_time'), render: (d) => <Time value={d.time} seconds /> },
+          { key: 'seq', label: t('watches.log_seq'), render: (d) => d.seq },
+          { key: 'result', label: t('watches.log_result'), render: (d) => <StatusBadge status={d.delivered ? 'delivered' : 'failed'} /> },
+          { key: 'status', label: t('watches.log_status'), render: (d) => (d.status ? 'HTTP ' + d.status : '—') },
+          { key: 'millis', label: t('watches.log_millis'), render: (d) => (d.millis ?? '—') },
+          { key: 'error', label: t('watches.log_error'), render: (d) => d.error || '—' },
+        ]} />
+    </>
+  );
+}
+
 function WatchDetail({ id, me, api, t, issuers, onChanged, onEdit }) {
   const w = useAsync(() => api.get('/api/v1/watches/' + id), [id]);
   const [busy, setBusy] = useState('');
@@ -155,6 +179,7 @@ function WatchDetail({ id, me, api, t, issuers, onChanged, onEdit }) {
   const [error, setError] = useState(null);
   const [from, setFrom] = useState('');
   const [confirmDel, setConfirmDel] = useState(false);
+  const [tick, setTick] = useState(0);
   const mayWrite = me.may && me.may.write;
   if (w.loading && !w.data) return <Spinner />;
   if (w.error) return <ErrorBox error={w.error} />;
@@ -163,7 +188,7 @@ function WatchDetail({ id, me, api, t, issuers, onChanged, onEdit }) {
   const act = async (name, fn) => {
     setBusy(name); setError(null); setMsg(null);
     try { await fn(); } catch (e) { setError(e); }
-    setBusy('');
+    setBusy(''); setTick((n) => n + 1);
   };
   const test = () => act('test', async () => {
     const r = await api.post(`/api/v1/watches/${id}/test`, {});
@@ -213,6 +238,7 @@ function WatchDetail({ id, me, api, t, issuers, onChanged, onEdit }) {
               <dt>{t('watches.failures')}</dt><dd>{d.failures ?? 0}</dd>
               <dt>{t('watches.last_error')}</dt><dd>{d.last_error || '—'}</dd>
             </dl>
+            <DeliveryLog id={d.id} api={api} t={t} tick={tick} />
           </>
         )}
         {d.dead_letter && (
@@ -241,20 +267,22 @@ function Watches({ me, api, t, query, navigate }) {
   const issuers = useAsync(() => api.get('/api/v1/issuers').then((r) => r.issuers || [], () => []), []);
   const [form, setForm] = useState(null); // null | { initial, editing }
   const [created, setCreated] = useState(null);
+  const [version, setVersion] = useState(0);
   const selected = query.id ? Number(query.id) : null;
   const mayWrite = me.may && me.may.write;
   const watches = (list.data && list.data.watches) || [];
   const top = useRef(null);
 
-  const saved = (r) => {
+  const saved = (r, wasEdit) => {
     setForm(null);
-    setCreated(r);
+    setCreated(wasEdit ? null : r);
+    setVersion((n) => n + 1);
     list.reload();
     navigate('/watches', { id: r.id });
   };
   const edit = (w) => {
     setForm({ editing: w, initial: { name: w.name || '', values: valuesText(w), issuer: w.issuer || '', kinds: w.kinds || [...DEFAULT_KINDS],
-      delivery: w.delivery, url: w.url || '', replay_from: String(w.cursor ?? '') } });
+      delivery: w.delivery, url: w.url || '', replay_from: '' } });
     setTimeout(() => top.current && top.current.scrollIntoView(), 0);
   };
 
@@ -281,7 +309,7 @@ function Watches({ me, api, t, query, navigate }) {
             { key: 'cursor', label: t('watches.cursor'), render: (w) => w.cursor },
           ]} />
       )}
-      {selected && <WatchDetail key={selected} id={selected} me={me} api={api} t={t} issuers={issuers.data || []} onEdit={edit}
+      {selected && <WatchDetail key={selected + '-' + version} id={selected} me={me} api={api} t={t} issuers={issuers.data || []} onEdit={edit}
         onChanged={(gone) => { list.reload(); if (gone) navigate('/watches'); }} />}
       {!selected && watches.length > 0 && <p class="hint">{t('watches.pick')}</p>}
     </Page>
