@@ -22,22 +22,7 @@ namespace trustmon::itest {
 namespace {
 
 using nlohmann::json;
-
-struct Reply {
-  int status = 0;
-  json body;
-  std::string raw;
-  std::string headers;
-};
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
+using Reply = HttpReply;
 
 // A background client counts as ended once it is gone or a zombie (its parent shell has
 // exited, so whoever adopted it reaps it whenever it gets to it).

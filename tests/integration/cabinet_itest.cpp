@@ -18,36 +18,7 @@ namespace trustmon::itest {
 namespace {
 
 using nlohmann::json;
-
-struct Reply {
-  int status = 0;
-  json body;
-  std::string raw;
-  std::string headers;
-};
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
-std::string header_value(const std::string& headers, const std::string& name) {
-  std::string lower = headers;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string key = name + ":";
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::size_t at = lower.find("\n" + key);
-  if (at == std::string::npos) return "";
-  const std::size_t start = at + 1 + key.size();
-  const std::size_t end = headers.find('\r', start);
-  std::string value = trim(headers.substr(start, end - start));
-  value.erase(0, value.find_first_not_of(" \t"));
-  return value;
-}
+using Reply = HttpReply;
 
 class CabinetTest : public ::testing::Test {
  protected:
@@ -123,32 +94,32 @@ TEST_F(CabinetTest, TheCabinetPageHasAStrictPolicyAndAssetsAreImmutableAndCompre
   Reply page = call("GET", "/");
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.raw.find("<title>cabinet</title>"), std::string::npos);
-  EXPECT_EQ(header_value(page.headers, "Content-Type"), "text/html; charset=utf-8");
-  const std::string csp = header_value(page.headers, "Content-Security-Policy");
+  EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");
+  const std::string csp = page.header("Content-Security-Policy");
   EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
   EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
   EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
-  EXPECT_EQ(header_value(page.headers, "X-Frame-Options"), "DENY");
-  EXPECT_EQ(header_value(page.headers, "X-Content-Type-Options"), "nosniff");
-  const std::string etag = header_value(page.headers, "ETag");
+  EXPECT_EQ(page.header("X-Frame-Options"), "DENY");
+  EXPECT_EQ(page.header("X-Content-Type-Options"), "nosniff");
+  const std::string etag = page.header("ETag");
   ASSERT_FALSE(etag.empty());
   EXPECT_EQ(call("GET", "/", "", "", "-H " + q("If-None-Match: " + etag)).status, 304);
 
   Reply plain = call("GET", "/assets/app-1a2b.js");
   ASSERT_EQ(plain.status, 200);
   EXPECT_EQ(plain.raw, "console.log('cabinet')\n");
-  EXPECT_EQ(header_value(plain.headers, "Cache-Control"), "public, max-age=31536000, immutable");
-  EXPECT_EQ(header_value(plain.headers, "Content-Type"), "text/javascript; charset=utf-8");
-  EXPECT_EQ(header_value(plain.headers, "Content-Encoding"), "");
+  EXPECT_EQ(plain.header("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(plain.header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(plain.header("Content-Encoding"), "");
   // curl --compressed sends Accept-Encoding and decodes: the same text through gzip.
   Reply packed = call("GET", "/assets/app-1a2b.js", "", "", "--compressed");
-  EXPECT_EQ(header_value(packed.headers, "Content-Encoding"), "gzip");
+  EXPECT_EQ(packed.header("Content-Encoding"), "gzip");
   EXPECT_EQ(packed.raw, "console.log('cabinet')\n");
   EXPECT_EQ(call("GET", "/assets/app-0000.js").status, 404);
   EXPECT_EQ(call("GET", "/assets/..%2Findex.html").status, 404);
   // POST / is still OCSP (a malformed request gets OCSP's own error, not the page).
   Reply ocsp = call("POST", "/", "", "", "-H 'Content-Type: application/ocsp-request' --data-binary x");
-  EXPECT_EQ(header_value(ocsp.headers, "Content-Type"), "application/ocsp-response");
+  EXPECT_EQ(ocsp.header("Content-Type"), "application/ocsp-response");
 }
 
 TEST_F(CabinetTest, LoginGivesAnHttpOnlyStrictCookieAndWrongTokensAreRefused) {
@@ -160,7 +131,7 @@ TEST_F(CabinetTest, LoginGivesAnHttpOnlyStrictCookieAndWrongTokensAreRefused) {
 
   Reply ok = call("POST", "/api/v1/auth/token", jar, json{{"token", bootstrap_}}.dump());
   ASSERT_EQ(ok.status, 200) << ok.raw;
-  const std::string cookie = header_value(ok.headers, "Set-Cookie");
+  const std::string cookie = ok.header("Set-Cookie");
   EXPECT_EQ(cookie.rfind("tm_session=", 0), 0U) << cookie;
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
   EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
@@ -210,7 +181,7 @@ TEST_F(CabinetTest, LogoutEndsTheSessionAndClearsTheCookie) {
   EXPECT_EQ(call("POST", "/api/v1/auth/logout", jar).status, 403);  // no CSRF token
   Reply out = call("POST", "/api/v1/auth/logout", jar, "", "-H " + q("X-CSRF-Token: " + csrf));
   EXPECT_EQ(out.status, 204) << out.raw;
-  EXPECT_NE(header_value(out.headers, "Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_NE(out.header("Set-Cookie").find("Max-Age=0"), std::string::npos);
   // The old cookie, replayed, is refused.
   const std::string replay = make_temp_dir("trustmon-jar") + "/cookies";
   std::ofstream(replay) << saved;

@@ -21,6 +21,28 @@
 
 namespace trustmon::itest {
 
+std::string HttpReply::header(const std::string& name) const {
+  std::string lower_headers = headers, lower_name = "\n" + name + ":";
+  for (auto& c : lower_headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : lower_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::size_t at = lower_headers.find(lower_name);
+  if (at == std::string::npos) return "";
+  std::size_t begin = at + lower_name.size();
+  while (begin < headers.size() && (headers[begin] == ' ' || headers[begin] == '\t')) ++begin;
+  std::size_t end = headers.find('\r', begin);
+  if (end == std::string::npos) end = headers.find('\n', begin);
+  return headers.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
 namespace fs = std::filesystem;
 
 CommandResult sh(const std::string& command) {

@@ -5,8 +5,12 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace trustmon::itest {
 
@@ -27,6 +31,20 @@ int free_port();
 std::string read_text(const std::string& path);
 // `s` without trailing spaces and line ends (command output, token files).
 std::string trim(std::string s);
+
+// What curl got: the status, the body (as JSON when it parses), the raw text and the
+// header block.
+struct HttpReply {
+  int status = 0;
+  nlohmann::json body;
+  std::string raw;
+  std::string headers;
+  // The first header `name` (case-insensitive), without surrounding spaces; "" if absent.
+  std::string header(const std::string& name) const;
+};
+
+// Polls `done` every 20 ms until it holds or `limit` has passed; its last answer.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
 
 // A demo PKI made once per test binary with `trustmonctl demo-pki` (count certificates).
 struct DemoPki {

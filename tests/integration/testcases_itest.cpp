@@ -27,15 +27,6 @@ void write_text(const std::string& path, const std::string& text) {
   f << text;
 }
 
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
 const std::string kPassed = "urn:etsi:019102:mainindication:total-passed";
 const std::string kFailed = "urn:etsi:019102:mainindication:total-failed";
 const std::string kRevoked = "urn:etsi:019102:subindication:REVOKED";

@@ -21,39 +21,13 @@ namespace trustmon::itest {
 namespace {
 
 using nlohmann::json;
+using Reply = HttpReply;
 
 const std::string kSource = TRUSTMON_SOURCE_DIR;
 const std::string kUaList = kSource + "/tests/data/tl-samples/tl-ua.xml";
 const std::string kSchemas = kSource + "/tsl/schemas";
 const std::string kDiia = "NTRUA-43395033";   // a provider of tl-ua.xml (its TSPTradeName)
 const std::string kArmed = "NTRUA-22991050";  // another provider
-
-struct Reply {
-  int status = 0;
-  json body;
-  std::string raw;
-  std::string headers;
-  std::string header(const std::string& name) const {
-    std::string lower_headers = headers, lower_name = name + ":";
-    for (auto& c : lower_headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (auto& c : lower_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const std::size_t at = lower_headers.find(lower_name);
-    if (at == std::string::npos) return "";
-    std::size_t begin = at + lower_name.size();
-    while (begin < headers.size() && headers[begin] == ' ') ++begin;
-    const std::size_t end = headers.find('\r', begin);
-    return headers.substr(begin, end - begin);
-  }
-};
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
 
 // A signer certificate for lists (EKU id-tsl-kp-tslSigning), small serial so the v5
 // schema's xs:integer X509SerialNumber stays within libxml2's limit.

@@ -30,22 +30,8 @@ namespace trustmon::itest {
 namespace {
 
 using nlohmann::json;
+using Reply = HttpReply;
 using namespace std::chrono_literals;
-
-struct Reply {
-  int status = 0;
-  json body;
-  std::string raw;
-};
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
 
 // A loopback HTTP receiver: answers 500 while `failing` (or for the next `fail_next`
 // requests), else 200, and records every request.
