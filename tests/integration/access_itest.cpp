@@ -96,23 +96,9 @@ class AccessTest : public ::testing::Test {
   // curl: METHOD PATH with a bearer token (empty = none) and an optional JSON body.
   static Reply call(const std::string& method, const std::string& path, const std::string& token,
                     const std::string& body = "", const std::string& extra = "") {
-    const std::string dir = make_temp_dir("trustmon-call");
-    std::string cmd = "curl -s -o " + q(dir + "/body") + " -D " + q(dir + "/headers") + " -w '%{http_code}' -X " +
-                      method + " " + extra + " ";
-    if (!token.empty()) cmd += "-H " + q("Authorization: Bearer " + token) + " ";
-    if (!body.empty()) cmd += "-H 'Content-Type: application/json' --data " + q(body) + " ";
-    auto r = sh(cmd + q(daemon_->url() + path));
-    Reply reply;
-    reply.status = std::atoi(r.out.c_str());
-    reply.raw = read_text(dir + "/body");
-    reply.headers = read_text(dir + "/headers");
-    reply.body = json::parse(reply.raw, nullptr, false);
-    return reply;
+    return http_call(method, daemon_->url() + path, token, body, extra);
   }
-  static std::string code_of(const Reply& r) {
-    if (!r.body.is_object() || !r.body.contains("error")) return "";
-    return r.body["error"].value("code", std::string());
-  }
+  static std::string code_of(const Reply& r) { return error_code(r); }
 
   // A revocation for one of an issuer's demo certificates (its first serial).
   static std::string revocation(const std::string& issuer, std::size_t index = 0) {

@@ -43,23 +43,10 @@ class CabinetTest : public ::testing::Test {
   // curl options (already quoted).
   static Reply call(const std::string& method, const std::string& path, const std::string& jar = "",
                     const std::string& body = "", const std::string& extra = "") {
-    const std::string dir = make_temp_dir("trustmon-cab");
-    std::string cmd = "curl -s -o " + q(dir + "/body") + " -D " + q(dir + "/headers") + " -w '%{http_code}' -X " +
-                      method + " " + extra + " ";
-    if (!jar.empty()) cmd += "-b " + q(jar) + " -c " + q(jar) + " ";
-    if (!body.empty()) cmd += "-H 'Content-Type: application/json' --data " + q(body) + " ";
-    auto r = sh(cmd + q(daemon_->url() + path));
-    Reply reply;
-    reply.status = std::atoi(r.out.c_str());
-    reply.raw = read_text(dir + "/body");
-    reply.headers = read_text(dir + "/headers");
-    reply.body = json::parse(reply.raw, nullptr, false);
-    return reply;
+    const std::string cookies = jar.empty() ? std::string() : "-b " + q(jar) + " -c " + q(jar) + " ";
+    return http_call(method, daemon_->url() + path, "", body, cookies + extra);
   }
-  static std::string code_of(const Reply& r) {
-    if (!r.body.is_object() || !r.body.contains("error")) return "";
-    return r.body["error"].value("code", std::string());
-  }
+  static std::string code_of(const Reply& r) { return error_code(r); }
   static std::string bearer(const std::string& token) { return "-H " + q("Authorization: Bearer " + token); }
 
   // Logs in with `token` into a new cookie jar; returns {jar, csrf}.

@@ -34,6 +34,29 @@ std::string HttpReply::header(const std::string& name) const {
   return headers.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
+HttpReply http_call(const std::string& method, const std::string& url, const std::string& token,
+                    const std::string& body, const std::string& extra) {
+  const std::string dir = make_temp_dir("trustmon-call");
+  std::string cmd = "curl -s -o " + q(dir + "/body") + " -D " + q(dir + "/headers") + " -w '%{http_code}' -X " +
+                    method + " " + extra + " ";
+  if (!token.empty()) cmd += "-H " + q("Authorization: Bearer " + token) + " ";
+  if (!body.empty()) cmd += "-H 'Content-Type: application/json' --data " + q(body) + " ";
+  auto r = sh(cmd + q(url));
+  HttpReply reply;
+  reply.status = std::atoi(r.out.c_str());
+  reply.raw = read_text(dir + "/body");
+  reply.headers = read_text(dir + "/headers");
+  reply.body = nlohmann::json::parse(reply.raw, nullptr, false);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return reply;
+}
+
+std::string error_code(const HttpReply& r) {
+  if (!r.body.is_object() || !r.body.contains("error") || !r.body["error"].is_object()) return "";
+  return r.body["error"].value("code", std::string());
+}
+
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {

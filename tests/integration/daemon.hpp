@@ -43,6 +43,13 @@ struct HttpReply {
   std::string header(const std::string& name) const;
 };
 
+// curl -X METHOD `url` with `extra` curl options (already quoted), a bearer `token` when not
+// empty and a JSON `body` when not empty.
+HttpReply http_call(const std::string& method, const std::string& url, const std::string& token = "",
+                    const std::string& body = "", const std::string& extra = "");
+// The stable code of an API error reply ("" when the body is not one).
+std::string error_code(const HttpReply& r);
+
 // Polls `done` every 20 ms until it holds or `limit` has passed; its last answer.
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit);
 

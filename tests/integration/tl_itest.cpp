@@ -116,23 +116,9 @@ class TlTest : public ::testing::Test {
 
   static Reply call(const std::string& method, const std::string& path, const std::string& token = "",
                     const std::string& body = "", const std::string& extra = "") {
-    const std::string d = make_temp_dir("trustmon-tl-call");
-    std::string cmd = "curl -s -o " + q(d + "/body") + " -D " + q(d + "/headers") + " -w '%{http_code}' -X " + method +
-                      " " + extra + " ";
-    if (!token.empty()) cmd += "-H " + q("Authorization: Bearer " + token) + " ";
-    if (!body.empty()) cmd += "-H 'Content-Type: application/json' --data " + q(body) + " ";
-    auto r = sh(cmd + q(daemon_->url() + path));
-    Reply reply;
-    reply.status = std::atoi(r.out.c_str());
-    reply.raw = read_text(d + "/body");
-    reply.headers = read_text(d + "/headers");
-    reply.body = json::parse(reply.raw, nullptr, false);
-    return reply;
+    return http_call(method, daemon_->url() + path, token, body, extra);
   }
-  static std::string code_of(const Reply& r) {
-    if (!r.body.is_object() || !r.body.contains("error")) return "";
-    return r.body["error"].value("code", std::string());
-  }
+  static std::string code_of(const Reply& r) { return error_code(r); }
   // Saves the current list to a file and returns its path.
   static std::string fetch_list(const std::string& name = "ua.xml") {
     const std::string path = make_temp_dir("trustmon-tl-list") + "/" + name;
