@@ -48,7 +48,12 @@ json list_view_json(std::string_view name, std::uint64_t sequence, const Trusted
                           {"certificate", certificate_of(svc.digital_identity)},
                           {"history", std::move(history)}});
     }
-    providers.push_back({{"name", pick(p.name)}, {"trade_name", pick(p.trade_name)}, {"services", std::move(services)}});
+    json trade_names = json::array();  // every language's, e.g. the provider's NTRUA identifier
+    for (const LangString& t : p.trade_name) trade_names.push_back(t.value);
+    providers.push_back({{"name", pick(p.name)},
+                         {"trade_name", pick(p.trade_name)},
+                         {"trade_names", std::move(trade_names)},
+                         {"services", std::move(services)}});
   }
   json out = {{"name", name},
               {"sequence", sequence},

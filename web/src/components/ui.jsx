@@ -1,7 +1,7 @@
 // components/ui.jsx — the shared building blocks every screen uses (also ui-admin's screens):
 // Page, Button, Field, Table, Confirm, Empty, ErrorBox, Spinner, Progress, StatusBadge, Time, Tabs.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { t, tOr } from '../lib/i18n.js';
+import { t, tOr, errorText } from '../lib/i18n.js';
 import { fmtTime } from '../lib/format.js';
 
 // A screen's frame: one <h1>, optional actions on the right, then the content.
@@ -117,12 +117,13 @@ export function Empty({ title, children }) {
 // Shows the API's error.message (and the code, small) — or nothing when there is no error.
 export function ErrorBox({ error, title }) {
   if (!error) return null;
-  const msg = typeof error === 'string' ? error : error.message;
   const code = typeof error === 'object' ? error.code : undefined;
+  const { text, detail } = typeof error === 'string' ? { text: error, detail: '' } : errorText(code, error.message);
   return (
     <div class="error-box" role="alert">
       <strong>{title || t('common.error')}</strong>
-      <span class="error-msg">{msg}</span>
+      <span class="error-msg">{text}</span>
+      {detail && <span class="error-detail" lang="en">{detail}</span>}
       {code && <code class="error-code">{code}</code>}
     </div>
   );

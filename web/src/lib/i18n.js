@@ -49,4 +49,12 @@ export function tOr(key, fallback) {
   return s === undefined ? fallback : s;
 }
 
+// An API error for people: the translation of its stable code (section `errors`) when there
+// is one, else the server's own (English) message. `detail`: the server's message when the
+// text shown is a translation (it may carry a reason, e.g. why a participant was blocked).
+export function errorText(code, message) {
+  const translated = code ? tOr('errors.' + code, null) : null;
+  return translated ? { text: translated, detail: message || '' } : { text: message || code || '', detail: '' };
+}
+
 export function locale() { return lang === 'uk' ? 'uk-UA' : 'en-GB'; }

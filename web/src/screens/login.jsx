@@ -3,7 +3,7 @@
 // session ended (blocked, revoked, expired) when the server ended it.
 import { useState } from 'preact/hooks';
 import { login, getSession, clearEnded } from '../lib/session.js';
-import { tOr } from '../lib/i18n.js';
+import { tOr, errorText } from '../lib/i18n.js';
 import { Page, Field, Button, ErrorBox } from '../components/index.js';
 
 function Login({ query, t, navigate, gate }) {
@@ -31,7 +31,10 @@ function Login({ query, t, navigate, gate }) {
       {ended && (
         <div class="notice notice-warn" role="alert" data-testid="session-ended">
           <strong>{t('login.ended')}: </strong>
-          <span>{ended.message || tOr('login.code.' + ended.code, ended.code)}</span>
+          <span>{errorText(ended.code, ended.message).text || tOr('login.code.' + ended.code, ended.code)}</span>
+          {errorText(ended.code, ended.message).detail && (
+            <span class="error-detail" lang="en"> ({errorText(ended.code, ended.message).detail})</span>
+          )}
           {' '}<button type="button" class="btn-link btn" onClick={clearEnded}>{t('common.close')}</button>
         </div>
       )}
