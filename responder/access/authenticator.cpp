@@ -99,15 +99,18 @@ Result<std::optional<SessionRecord>> read_session(const storage::ReadTxn& txn, s
   return std::optional<SessionRecord>(std::move(*rec));
 }
 
-// The session's own state: present, the secret matches (when given), not expired.
+// The session's own state: present, the secret matches (when one is presented: the feed's
+// re-checks of an open stream have none), not expired.
 AuthOutcome session_state(const storage::ReadTxn& txn, std::uint64_t id, const SessionSecret* verifier, UnixTime now,
                           SessionRecord& out) {
   auto rec = read_session(txn, id);
   if (!rec) return storage_failure(rec.error());
   if (!*rec) return refuse(401, "session_ended", "the session has ended; log in again");
-  const Sha256 presented = verifier ? verifier_hash(*verifier) : (*rec)->verifier_hash;
-  if (CRYPTO_memcmp(presented.data(), (*rec)->verifier_hash.data(), presented.size()) != 0)
-    return refuse(401, "session_ended", "the session has ended; log in again");
+  if (verifier != nullptr) {
+    const Sha256 presented = verifier_hash(*verifier);
+    if (CRYPTO_memcmp(presented.data(), (*rec)->verifier_hash.data(), presented.size()) != 0)
+      return refuse(401, "session_ended", "the session has ended; log in again");
+  }
   if ((*rec)->expires <= now) return refuse(401, "session_expired", "the session has expired; log in again");
   out = std::move(**rec);
   return AuthOutcome{};
@@ -148,10 +151,11 @@ AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_
   return refuse(401, "unauthenticated", "a bearer token or a client certificate is required");
 }
 
-AuthOutcome authenticate_session(const storage::ReadTxn& txn, const SessionCookie& cookie, UnixTime now,
-                                 SessionRecord* session) {
+AuthOutcome authenticate_session(const storage::ReadTxn& txn, std::string_view cookie_text, UnixTime now) {
+  auto cookie = parse_session_cookie(cookie_text);
+  if (!cookie) return refuse(401, "session_ended", "the session has ended; log in again");
   SessionRecord rec;
-  AuthOutcome state = session_state(txn, cookie.id, &cookie.verifier, now, rec);
+  AuthOutcome state = session_state(txn, cookie->id, &cookie->verifier, now, rec);
   if (state.status != 0) return state;
   AuthOutcome out;
   if (rec.bootstrap) {
@@ -164,7 +168,6 @@ AuthOutcome authenticate_session(const storage::ReadTxn& txn, const SessionCooki
   out.principal->csrf = rec.csrf;
   out.principal->session_expires = rec.expires;
   out.actor = out.principal->actor;
-  if (session) *session = std::move(rec);
   return out;
 }
 

@@ -67,14 +67,14 @@ struct AuthOutcome {
 AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_view> bearer,
                          const ClientCertificate* certificate, UnixTime now);
 
-// A cabinet session (session.hpp): the session must exist, match the cookie's verifier and
-// not be expired; then the credential behind it is resolved as above (a bootstrap session
-// is the bootstrap principal), and a status change of the participant or representative
-// after the session was created ends it. The principal's actor carries the session id.
-// `session` receives the record (for the CSRF check and /api/v1/me).
-// Codes: session_ended, session_expired (401), and those of a token.
-AuthOutcome authenticate_session(const storage::ReadTxn& txn, const SessionCookie& cookie, UnixTime now,
-                                 SessionRecord* session);
+// A cabinet session (session.hpp), by the cookie's value: the session must exist, match the
+// cookie's verifier and not be expired; then the credential behind it is resolved as above
+// (a bootstrap session is the bootstrap principal), and a status change of the participant
+// or representative after the session was created ends it. The principal carries the
+// session id (in its actor), the CSRF secret and the expiry.
+// Codes: session_ended (also for a value that is not a session cookie), session_expired
+// (401), and those of a token.
+AuthOutcome authenticate_session(const storage::ReadTxn& txn, std::string_view cookie_text, UnixTime now);
 
 // Role check: read = any role; write = operator or admin; admin = admin of the central
 // body. Refusal: 403 role_insufficient.

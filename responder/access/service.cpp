@@ -339,11 +339,9 @@ void AccessService::open_session(const Actor& actor, SessionRecord draft, Done d
         std::vector<Bytes> expired;
         std::vector<std::pair<UnixTime, std::uint64_t>> mine;  // (created, id)
         std::size_t live = 0;
-        std::uint64_t last = 0;
         Status scanned = storage::for_each(txn, Table::sessions, [&](ByteView key, ByteView value) -> Status {
           auto rec = decode_session(value);
           if (!rec) return std::move(rec).error();
-          last = std::max(last, rec->id);
           if (rec->expires <= now) {
             expired.emplace_back(key.begin(), key.end());
           } else {
@@ -368,7 +366,7 @@ void AccessService::open_session(const Actor& actor, SessionRecord draft, Done d
         // Ids are never reused (a stream checks its session by id): the last one is in meta.
         auto stored_last = txn.get(Table::meta, as_bytes(kMetaLastSession));
         if (!stored_last) return std::move(stored_last).error();
-        if (*stored_last && (*stored_last)->size() == 8) last = std::max(last, get_be64((*stored_last)->data()));
+        const std::uint64_t last = *stored_last && (*stored_last)->size() == 8 ? get_be64((*stored_last)->data()) : 0;
         draft.id = last + 1;
         draft.created = now;
         if (Status st = txn.put(Table::meta, as_bytes(kMetaLastSession), session_key(draft.id)); !st)

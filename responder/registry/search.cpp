@@ -126,10 +126,11 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
   auto der = stored_der(txn, *record);
   if (!der) return std::move(der).error();
   if (!*der) return make_error(ErrorKind::storage, "storage_corrupt", "certificate DER missing for a stored certificate");
-  // Names only: no d2i_X509 (it would decode the public key; pki/cert_view.hpp).
-  auto view = pki::parse_cert_view(**der);
-  X509NamePtr subject = view ? pki::decode_name(view->subject) : nullptr;
-  X509NamePtr issuer_dn = view ? pki::decode_name(view->issuer) : nullptr;
+  // One walk for the names and the identifiers: no d2i_X509 (it would decode the public
+  // key; pki/cert_view.hpp).
+  auto parts = pki::parse_cert_parts(**der);
+  X509NamePtr subject = parts ? pki::decode_name(parts->view.subject) : nullptr;
+  X509NamePtr issuer_dn = parts ? pki::decode_name(parts->view.issuer) : nullptr;
   if (!subject || !issuer_dn) return make_error(ErrorKind::storage, "storage_corrupt", "stored certificate DER does not parse");
 
   CertificateSummary s;
@@ -151,16 +152,14 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
   s.participant = record->participant;
   s.signature_checked = record->signature_checked;
   if (query.attribute) s.matched = attribute_name(*query.attribute) + "=" + query.attribute->value;
-  if (auto attributes = extract_attributes(**der)) {
-    for (const Attribute& a : *attributes) {
-      const bool identifier = a.kind == AttrKind::serial_number || a.kind == AttrKind::organization_identifier ||
-                              (a.kind == AttrKind::sda &&
-                               (a.sda_suffix == kSdaDrfo || a.sda_suffix == kSdaEdrpou || a.sda_suffix == kSdaUnzr));
-      if (!identifier) continue;
-      std::string name = attribute_name(a);
-      const bool seen = std::any_of(s.identifiers.begin(), s.identifiers.end(), [&](const auto& p) { return p.first == name; });
-      if (!seen) s.identifiers.emplace_back(std::move(name), a.value);
-    }
+  for (const Attribute& a : extract_attributes(parts->subject, parts->extensions, record->cert_sha256)) {
+    const bool identifier = a.kind == AttrKind::serial_number || a.kind == AttrKind::organization_identifier ||
+                            (a.kind == AttrKind::sda &&
+                             (a.sda_suffix == kSdaDrfo || a.sda_suffix == kSdaEdrpou || a.sda_suffix == kSdaUnzr));
+    if (!identifier) continue;
+    std::string name = attribute_name(a);
+    const bool seen = std::any_of(s.identifiers.begin(), s.identifiers.end(), [&](const auto& p) { return p.first == name; });
+    if (!seen) s.identifiers.emplace_back(std::move(name), a.value);
   }
   if (der_out) *der_out = to_bytes(**der);
   return std::optional<CertificateSummary>(std::move(s));
@@ -310,6 +309,7 @@ Result<std::optional<CertificateDetail>> CertificateSearch::get_by_sha256(const 
   if (!s) return std::move(s).error();
   if (!*s) return std::optional<CertificateDetail>{};
   d.summary = std::move(**s);
+  d.cert_key = cert_key;
   return std::optional<CertificateDetail>(std::move(d));
 }
 

@@ -90,6 +90,7 @@ struct SearchPage {
 struct CertificateDetail {
   CertificateSummary summary;
   Bytes der;
+  Bytes cert_key;  // its certs key (issuer id, serial): where its status and history are
 };
 
 // Stable JSON for one result: {"subject","issuer","issuer_dn","serial","sha256",

@@ -104,17 +104,8 @@ std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, acce
         cert = std::move(c);
       }
     }
-    if (cookie) {
-      auto parsed = access::parse_session_cookie(*cookie);
-      if (!parsed) {
-        outcome.status = 401;
-        outcome.error = make_error(ErrorKind::unauthenticated, "session_ended", "the session has ended; log in again");
-      } else {
-        outcome = access::authenticate_session(state.txn, *parsed, ctx.clock.now(), nullptr);
-      }
-    } else {
-      outcome = access::authenticate(state.txn, bearer, cert ? &*cert : nullptr, ctx.clock.now());
-    }
+    outcome = cookie ? access::authenticate_session(state.txn, *cookie, ctx.clock.now())
+                     : access::authenticate(state.txn, bearer, cert ? &*cert : nullptr, ctx.clock.now());
   }
   // A session's state-changing request must carry its CSRF secret (a cross-site form or
   // script can send the cookie but cannot read the secret). Not recorded: another site
@@ -128,28 +119,34 @@ std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, acce
     }
   }
   if (outcome.principal) {
-    const access::Principal& p = *outcome.principal;
-    if (auto wait = ctx.limiter.acquire(p.actor.credential, p.rate_per_second)) {
-      ctx.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
-      const std::string seconds = std::to_string(*wait);
-      req.reply_error(429, "rate_limited", "too many requests for this credential; retry after " + seconds + " s",
-                      {{"Retry-After", seconds}});
-      return std::nullopt;
-    }
+    if (!within_rate(req, ctx, *outcome.principal)) return std::nullopt;
     outcome = access::authorize(std::move(*outcome.principal), need);
   }
   if (outcome.principal) {
     req.note("actor", outcome.principal->actor.label());
     return std::move(outcome.principal);
   }
+  refuse_authentication(req, ctx, outcome, action);
+  return std::nullopt;
+}
+
+bool within_rate(http::Request& req, ApiContext& ctx, const access::Principal& p) {
+  auto wait = ctx.limiter.acquire(p.actor.credential, p.rate_per_second);
+  if (!wait) return true;
+  ctx.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
+  const std::string seconds = std::to_string(*wait);
+  req.reply_error(429, "rate_limited", "too many requests for this credential; retry after " + seconds + " s",
+                  {{"Retry-After", seconds}});
+  return false;
+}
+
+void refuse_authentication(http::Request& req, ApiContext& ctx, const access::AuthOutcome& outcome, std::string_view action) {
   if (outcome.actor) {
     deny(req, ctx, *outcome.actor, action, nlohmann::json{{"path", std::string(req.path())}}, outcome.error);
-  } else {
-    if (outcome.error.kind == ErrorKind::unauthenticated)
-      ctx.counters.unauthenticated.fetch_add(1, std::memory_order_relaxed);
-    reply_refusal(req, outcome.error);
+    return;
   }
-  return std::nullopt;
+  if (outcome.error.kind == ErrorKind::unauthenticated) ctx.counters.unauthenticated.fetch_add(1, std::memory_order_relaxed);
+  reply_refusal(req, outcome.error);
 }
 
 }  // namespace trustmon::routes

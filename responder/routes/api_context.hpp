@@ -56,6 +56,14 @@ inline bool is_central_admin(const access::Principal& p) {
 std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, access::Need need,
                                        std::string_view action);
 
+// The two halves of guard() after authentication, for routes that authenticate otherwise
+// (the cabinet's login): the principal's rate limit (false: 429 answered), and the answer
+// to a refused authentication (recorded as `access.denied` when the credential was
+// recognised, else counted).
+bool within_rate(http::Request& req, ApiContext& ctx, const access::Principal& p);
+void refuse_authentication(http::Request& req, ApiContext& ctx, const access::AuthOutcome& outcome,
+                           std::string_view action);
+
 // Whether the request presents a credential at all (a bearer token, the session cookie, or
 // a TLS client certificate): routes readable anonymously call guard() only when it does.
 bool presents_credential(http::Request& req);

@@ -14,7 +14,6 @@
 #include "common/thread_pool.hpp"
 #include "responder/registry/attributes.hpp"
 #include "responder/registry/certificate_body.hpp"
-#include "responder/registry/serial_hex.hpp"
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/bounded_json.hpp"
 #include "responder/routes/json_body.hpp"
@@ -354,13 +353,9 @@ void handle_search(http::Request& req, const registry::CertificateSearch& search
 
 // The certificate's status changes (revocations, holds, releases) from the event log,
 // oldest first: {"seq","time","type","actor","reason"?,"revocation_time"?}.
-Result<json> status_history(const storage::ReadTxn& txn, const pki::IssuerSet& issuers,
-                            const registry::CertificateSummary& cert) {
+Result<json> status_history(const storage::ReadTxn& txn, ByteView cert_key) {
   json out = json::array();
-  const pki::Issuer* issuer = issuers.find_by_name(cert.issuer);
-  auto serial = registry::serial_from_hex(cert.serial_hex);
-  if (issuer == nullptr || !serial) return out;
-  auto seqs = storage::cert_event_seqs(txn, storage::encode_cert_key(issuer->id, *serial));
+  auto seqs = storage::cert_event_seqs(txn, cert_key);
   if (!seqs) return std::move(seqs).error();
   for (std::uint64_t seq : *seqs) {
     const Bytes key = storage::encode_event_key(seq);
@@ -399,7 +394,7 @@ void handle_certificate(http::Request& req, const registry::CertificateSearch& s
     return req.reply(200, "application/pkix-cert", ByteView((*got)->der), {{"Cache-Control", "no-store"}});
   json body = registry::to_json((*got)->summary);
   body["der"] = base64_encode((*got)->der);
-  auto history = status_history(state.txn, ctx.issuers, (*got)->summary);
+  auto history = status_history(state.txn, (*got)->cert_key);
   if (!history) return req.reply_error(500, history.error().code, history.error().message);
   body["history"] = std::move(*history);
   req.reply_json(200, body, {{"Cache-Control", "no-store"}});

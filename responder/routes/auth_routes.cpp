@@ -70,18 +70,9 @@ void login(http::Request& req, ApiContext& ctx, const AuthOptions& options) {
     outcome = access::authenticate(state.txn, *token.value, nullptr, ctx.clock.now());
     if (outcome.principal) as = principal_json(state.txn, *outcome.principal, ctx.issuers);
   }
-  if (!outcome.principal) {
-    if (outcome.actor) return deny(req, ctx, *outcome.actor, "auth.login", json::object(), outcome.error);
-    ctx.counters.unauthenticated.fetch_add(1, std::memory_order_relaxed);
-    return req.reply_error(outcome.error);
-  }
+  if (!outcome.principal) return refuse_authentication(req, ctx, outcome, "auth.login");
   const access::Principal& p = *outcome.principal;
-  if (auto wait = ctx.limiter.acquire(p.actor.credential, p.rate_per_second)) {
-    ctx.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
-    const std::string seconds = std::to_string(*wait);
-    return req.reply_error(429, "rate_limited", "too many requests for this credential; retry after " + seconds + " s",
-                           {{"Retry-After", seconds}});
-  }
+  if (!within_rate(req, ctx, p)) return;
   auto verifier = access::random_secret();
   auto csrf = access::random_secret();
   if (!verifier || !csrf) return req.reply_error(500, "internal_error", "no randomness for a session");

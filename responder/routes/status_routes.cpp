@@ -23,12 +23,10 @@ namespace {
 
 using nlohmann::json;
 constexpr std::size_t kMaxCertificateBytes = 64 * 1024;
-constexpr int kHoldReason = 6;  // certificateHold
 
 struct CrlDeleter {
   void operator()(X509_CRL* c) const noexcept { X509_CRL_free(c); }
 };
-using CrlPtr = std::unique_ptr<X509_CRL, CrlDeleter>;
 
 // The latest complete CRL of each issuer, parsed once per published CRL.
 class ParsedCrls {
@@ -53,22 +51,38 @@ class ParsedCrls {
   std::map<std::uint32_t, std::pair<Sha256, std::shared_ptr<X509_CRL>>> held_;
 };
 
-struct Context {
-  Context(const pki::IssuerSet& i, std::string b) : issuers(i), base_url(std::move(b)) {}
-  const pki::IssuerSet& issuers;
-  std::string base_url;
-  ParsedCrls crls;
+// What GET /api/v1/issuers and the CA downloads answer never changes while the server runs:
+// built once.
+struct IssuerFiles {
+  std::string list_json;                  // {"issuers": [...]}
+  std::map<std::string, Bytes, std::less<>> ca_der;  // by issuer name
 };
 
-json issuer_json(const Context& ctx, const pki::Issuer& k) {
-  return {{"name", k.name},
-          {"subject", x509_name_text(k.subject())},
-          {"test", k.test},
-          {"ocsp_url", ctx.base_url + "/ocsp"},
-          {"crl_url", ctx.base_url + "/crl/" + k.name + ".crl"},
-          {"ca_url", ctx.base_url + "/api/v1/issuers/" + k.name + "/ca.cer"},
-          {"ca_sha256", hex_encode(sha256(x509_der(k.ca.get())))}};
+IssuerFiles issuer_files(const pki::IssuerSet& issuers, const std::string& base_url) {
+  IssuerFiles out;
+  json list = json::array();
+  for (const pki::Issuer* k : issuers.all()) {
+    Bytes der = x509_der(k->ca.get());
+    list.push_back({{"name", k->name},
+                    {"subject", x509_name_text(k->subject())},
+                    {"test", k->test},
+                    {"ocsp_url", base_url + "/ocsp"},
+                    {"crl_url", base_url + "/crl/" + k->name + ".crl"},
+                    {"ca_url", base_url + "/api/v1/issuers/" + k->name + "/ca.cer"},
+                    {"ca_sha256", hex_encode(sha256(der))}});
+    out.ca_der.emplace(k->name, std::move(der));
+  }
+  out.list_json = json{{"issuers", std::move(list)}}.dump();
+  return out;
 }
+
+struct Context {
+  Context(const pki::IssuerSet& i, std::string b) : issuers(i), base_url(std::move(b)), files(issuer_files(i, base_url)) {}
+  const pki::IssuerSet& issuers;
+  std::string base_url;
+  IssuerFiles files;
+  ParsedCrls crls;
+};
 
 Result<json> status_of(Context& ctx, const storage::ReadTxn& txn, const pki::Issuer& k, const Bytes& serial) {
   json out = {{"issuer", {{"name", k.name}, {"subject", x509_name_text(k.subject())}}},
@@ -86,7 +100,7 @@ Result<json> status_of(Context& ctx, const storage::ReadTxn& txn, const pki::Iss
     if (rec->status == storage::CertStatus::good) {
       status = "good";
     } else {
-      status = rec->reason == kHoldReason ? "on_hold" : "revoked";
+      status = rec->reason == storage::kReasonCertificateHold ? "on_hold" : "revoked";
       json r = {{"time", format_rfc3339(rec->revocation_time)}, {"reason", storage::reason_name(rec->reason)}};
       if (rec->invalidity_date != 0) r["invalidity_date"] = format_rfc3339(rec->invalidity_date);
       out["revocation"] = std::move(r);
@@ -150,8 +164,7 @@ void by_serial(http::Request& req, Context& ctx) {
   if (!name || !serial_text) return req.reply_error(400, "invalid_argument", "issuer and serial are required");
   const pki::Issuer* k = ctx.issuers.find_by_name(*name);
   if (k == nullptr) return req.reply_error(404, "issuer_not_found", "no issuer named " + *name);
-  auto serial = serial_text->size() <= 2 * storage::kMaxSerialBytes + 64 ? registry::serial_from_hex(*serial_text)
-                                                                          : std::nullopt;
+  auto serial = registry::serial_from_hex(*serial_text);
   if (!serial || serial->size() > storage::kMaxSerialBytes)
     return req.reply_error(400, "invalid_argument", "serial must be a hexadecimal serial number");
   reply_status(req, ctx, *k, *serial, nullptr);
@@ -189,16 +202,14 @@ void add_status_routes(http::Router& router, const pki::IssuerSet& issuers, std:
   router.add(http::Method::Post, "/api/v1/status", [ctx](http::Request& req) { by_certificate(req, *ctx); },
              http::RouteLimits{http::BodyClass::json, false, false});
   router.add(http::Method::Get, "/api/v1/issuers", [ctx](http::Request& req) {
-    json list = json::array();
-    for (const pki::Issuer* k : ctx->issuers.all()) list.push_back(issuer_json(*ctx, *k));
-    req.reply_json(200, json{{"issuers", std::move(list)}}, {{"Cache-Control", "no-store"}});
+    req.reply(200, "application/json", std::string_view(ctx->files.list_json), {{"Cache-Control", "no-store"}});
   });
   router.add(http::Method::Get, "/api/v1/issuers/{name}/ca.cer", [ctx](http::Request& req) {
-    const pki::Issuer* k = ctx->issuers.find_by_name(req.path_param("name"));
-    if (k == nullptr) return req.reply_error(404, "issuer_not_found", "no such issuer");
-    const Bytes der = x509_der(k->ca.get());
-    const std::string disposition = "attachment; filename=\"" + k->name + ".cer\"";
-    req.reply(200, "application/pkix-cert", ByteView(der), {{"Content-Disposition", disposition}, {"Cache-Control", "max-age=3600"}});
+    auto it = ctx->files.ca_der.find(req.path_param("name"));
+    if (it == ctx->files.ca_der.end()) return req.reply_error(404, "issuer_not_found", "no such issuer");
+    const std::string disposition = "attachment; filename=\"" + it->first + ".cer\"";
+    req.reply(200, "application/pkix-cert", ByteView(it->second),
+              {{"Content-Disposition", disposition}, {"Cache-Control", "max-age=3600"}});
   });
 }
 

@@ -196,7 +196,7 @@ void Dispatcher::run_tests(Shard& shard) {
     }
     job.done(json{{"delivered", r.delivered()},
                   {"status", r.status},
-                  {"error", r.delivered() ? json(nullptr) : json(r.error.empty() ? "HTTP status " + std::to_string(r.status) : r.error)}});
+                  {"error", r.delivered() ? json(nullptr) : json(r.failure())}});
   }
 }
 
@@ -302,12 +302,13 @@ bool Dispatcher::deliver(Shard& shard) {
       PostResult r = post(slot, id, front.seq, front.body);
       slot.last_attempt = clock_.now();
       slot.dirty = true;
+      const std::string error = r.failure();
       {
         DeliveryAttempt a;
         a.time = slot.last_attempt;
         a.seq = front.seq;
         a.status = r.status;
-        a.error = r.delivered() ? std::string() : (r.error.empty() ? "HTTP status " + std::to_string(r.status) : r.error);
+        a.error = error;
         a.millis = static_cast<std::uint32_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count());
         a.delivered = r.delivered();
@@ -328,7 +329,7 @@ bool Dispatcher::deliver(Shard& shard) {
         continue;
       }
       ++slot.failures;
-      slot.last_error = r.error.empty() ? "HTTP status " + std::to_string(r.status) : r.error;
+      slot.last_error = error;
       {
         std::lock_guard<std::mutex> lock(mu_);
         ++stats_.failed;

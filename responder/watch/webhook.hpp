@@ -65,6 +65,8 @@ struct PostResult {
   int status = 0;  // HTTP status; 0 when the exchange failed
   std::string error;  // "" when a status was read
   bool delivered() const noexcept { return status >= 200 && status < 300; }
+  // Why it was not delivered ("" when it was): the exchange's error, else the status.
+  std::string failure() const { return delivered() ? std::string() : error.empty() ? "HTTP status " + std::to_string(status) : error; }
 };
 
 inline constexpr std::size_t kMaxResponseBytes = 64 * 1024;

@@ -276,11 +276,11 @@ class SessionTest : public AccessServiceTest {
     if (r) o.cookie.id = (*r)["session"].get<std::uint64_t>();
     return o;
   }
-  AuthOutcome auth_session(const SessionCookie& c) {
+  AuthOutcome auth_session(const SessionCookie& c) { return auth_cookie_text(format_session_cookie(c)); }
+  AuthOutcome auth_cookie_text(const std::string& text) {
     auto txn = storage::ReadTxn::begin(*env_);
     storage::ReadScope scope(*txn);
-    SessionRecord rec;
-    return authenticate_session(*txn, c, clock_.now(), &rec);
+    return authenticate_session(*txn, text, clock_.now());
   }
   std::optional<Error> stream_refusal(const Actor& a) {
     auto txn = storage::ReadTxn::begin(*env_);
@@ -323,6 +323,8 @@ TEST_F(SessionTest, AWrongVerifierAnExpiryOrALogoutEndsTheSession) {
   SessionCookie other = o.cookie;
   other.id += 100;
   EXPECT_EQ(auth_session(other).error.code, "session_ended");
+  EXPECT_EQ(auth_cookie_text("not-a-cookie").error.code, "session_ended");
+  EXPECT_EQ(auth_cookie_text("not-a-cookie").status, 401);
 
   clock_.advance(600);
   EXPECT_EQ(auth_session(o.cookie).error.code, "session_expired");
