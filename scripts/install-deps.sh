@@ -1,5 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages trustmon needs to build, test and benchmark.
+# With --web also what the cabinet's browser tests need (scripts/test-web.sh): Debian's
+# chromium, and Node.js with npm when there is no `node` on the machine.
 #
 # Idempotent: when every package is already installed it does nothing (one dpkg-query,
 # no network). Otherwise it runs apt-get update and installs the missing ones without
@@ -19,6 +21,10 @@ libhowardhinnant-date-dev tzdata
 curl ca-certificates wrk procps iproute2 python3 python3-cryptography gnutls-bin
 clang libclang-rt-14-dev
 "
+if [ "${1:-}" = "--web" ]; then
+  PACKAGES="$PACKAGES chromium"
+  command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
+fi
 
 # One dpkg-query for the whole list; "install ok installed" is the only state that
 # means usable (absent, half-configured or removed-with-config packages need apt).

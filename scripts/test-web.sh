@@ -16,26 +16,9 @@ for f in "$build/responder/trustmond" "$build/tools/trustmonctl"; do
   [ -x "$f" ] || { echo "test-web: $f is missing: build it first (scripts/test.sh werror)" >&2; exit 2; }
 done
 
-# Debian packages, installed as scripts/install-deps.sh does (root or sudo, no recommends).
-missing=""
+# Debian packages: chromium (and Node when absent), through the one installer.
 chromium=${TRUSTMON_CHROMIUM:-/usr/bin/chromium}
-[ -x "$chromium" ] || missing="$missing chromium"
-command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
-command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
-if [ -n "$missing" ]; then
-  echo "test-web: installing:$missing"
-  if [ "$(id -u)" -eq 0 ]; then
-    SUDO=""
-  elif command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "test-web: need root (or sudo) to install:$missing" >&2
-    exit 1
-  fi
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
-  # shellcheck disable=SC2086  # word splitting of the package list is intended
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
-fi
+"$root/scripts/install-deps.sh" --web
 [ -x "$chromium" ] || { echo "test-web: no browser at $chromium" >&2; exit 1; }
 
 cd "$root/web"

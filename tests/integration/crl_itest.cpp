@@ -115,6 +115,19 @@ TEST_F(CrlTest, UploadedCrlsArePublishedByteForByteWithNumbers) {
   json body;
   ASSERT_EQ(upload(first, body), 200) << body.dump();
   EXPECT_EQ(body["revoked"], 1) << body.dump();
+  // The cabinet's public status reads the same CRL: 5151 listed with its reason, another
+  // serial not listed.
+  HttpReply listed = http_call("GET", daemon_->url() + "/api/v1/status?issuer=demo-ec&serial=5151");
+  ASSERT_EQ(listed.status, 200) << listed.raw;
+  EXPECT_EQ(listed.body.value("status", std::string()), "revoked") << listed.raw;
+  ASSERT_TRUE(listed.body["crl"].is_object()) << listed.raw;
+  EXPECT_TRUE(listed.body["crl"].value("listed", false)) << listed.raw;
+  EXPECT_EQ(listed.body["crl"].value("reason", std::string()), "keyCompromise") << listed.raw;
+  EXPECT_EQ(listed.body["crl"].value("number", std::string()), "16") << listed.raw;
+  HttpReply absent = http_call("GET", daemon_->url() + "/api/v1/status?issuer=demo-ec&serial=5152");
+  ASSERT_TRUE(absent.body["crl"].is_object()) << absent.raw;
+  EXPECT_FALSE(absent.body["crl"].value("listed", true)) << absent.raw;
+  EXPECT_EQ(absent.body.value("status", std::string()), "unknown") << absent.raw;
 
   ASSERT_EQ(fetch("/crl/demo-ec.crl", dir_ + "/got.crl", &headers), 200) << headers;
   EXPECT_EQ(sh("cmp " + q(first) + " " + q(dir_ + "/got.crl")).exit_code, 0) << "not byte for byte";
