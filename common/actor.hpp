@@ -24,9 +24,15 @@ struct Actor {
   // bearer token or a client certificate. Not part of the label: a session acts as its
   // credential.
   std::uint64_t session = 0;
+  // A certificate holder logged in by signature (docs/login.md): the first identifier of
+  // the login certificate (e.g. TINUA-1234567890). A holder has no participant,
+  // representative or credential, and `issuers` is empty (never nullopt).
+  std::string holder{};
 
-  // "bootstrap" or "p<participant>/r<representative>/c<credential>": what events record.
+  // "bootstrap", "holder:<identifier>" or "p<participant>/r<representative>/c<credential>":
+  // what events record.
   std::string label() const {
+    if (!holder.empty()) return "holder:" + holder;
     if (participant == 0 && representative == 0 && credential == 0) return "bootstrap";
     return "p" + std::to_string(participant) + "/r" + std::to_string(representative) + "/c" +
            std::to_string(credential);
@@ -34,6 +40,7 @@ struct Actor {
   bool may_write_issuer(std::uint32_t issuer) const {
     return !issuers || std::find(issuers->begin(), issuers->end(), issuer) != issuers->end();
   }
+  bool is_holder() const { return !holder.empty(); }
   static Actor bootstrap() { return Actor{}; }
 };
 

@@ -49,6 +49,7 @@ Bytes encode_event_key(std::uint64_t seq);  // be64
 
 // RFC 5280 CRLReason codes; kNoReason when the revocation carries none.
 inline constexpr int kNoReason = -1;
+inline constexpr int kCertificateHold = 6;  // RFC 5280 certificateHold
 inline constexpr int kReasonCertificateHold = 6;
 inline constexpr int kReasonRemoveFromCrl = 8;  // a delta-CRL instruction, never a revocation
 // Parses "keyCompromise" etc. (RFC 5280 names; also "unspecified", "removeFromCRL").

@@ -4,6 +4,7 @@
 
 #include "responder/access/service.hpp"
 #include "responder/access/session.hpp"
+#include "storage/cert_standing.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::access {
@@ -80,6 +81,20 @@ Result<std::optional<std::uint32_t>> lookup(const storage::ReadTxn& txn, Credent
   return std::optional<std::uint32_t>(get_be32((*got)->data()));
 }
 
+Principal holder_principal(const SessionRecord& rec) {
+  Principal p;
+  p.actor.holder = rec.identifiers.empty() ? std::string("?") : rec.identifiers.front().value;
+  p.actor.issuers = std::vector<std::uint32_t>{};
+  p.role = Role::viewer;
+  p.participant_name = rec.holder_name;
+  HolderIdentity h;
+  h.name = rec.holder_name;
+  h.identifiers = rec.identifiers;
+  if (rec.certificate) h.certificate = *rec.certificate;
+  p.holder = std::move(h);
+  return p;
+}
+
 Principal bootstrap_principal() {
   Principal p;
   p.actor = Actor::bootstrap();
@@ -112,6 +127,15 @@ AuthOutcome session_state(const storage::ReadTxn& txn, std::uint64_t id, const S
       return refuse(401, "session_ended", "the session has ended; log in again");
   }
   if ((*rec)->expires <= now) return refuse(401, "session_expired", "the session has expired; log in again");
+  if (const auto& cert = (*rec)->certificate) {
+    if (cert->not_after != 0 && now > cert->not_after)
+      return refuse(401, "certificate_expired", "the session ended: the login certificate has expired");
+    Status standing = storage::check_standing(txn, cert->issuer, cert->serial, now);
+    if (!standing) {
+      if (standing.error().kind != ErrorKind::forbidden) return storage_failure(standing.error());
+      return refuse(401, standing.error().code, "the session ended: " + standing.error().message);
+    }
+  }
   out = std::move(**rec);
   return AuthOutcome{};
 }
@@ -160,6 +184,8 @@ AuthOutcome authenticate_session(const storage::ReadTxn& txn, std::string_view c
   AuthOutcome out;
   if (rec.bootstrap) {
     out.principal = bootstrap_principal();
+  } else if (rec.holder()) {
+    out.principal = holder_principal(rec);
   } else {
     out = resolve(txn, rec.credential, now, rec.created);
     if (!out.principal) return out;
@@ -167,13 +193,18 @@ AuthOutcome authenticate_session(const storage::ReadTxn& txn, std::string_view c
   out.principal->actor.session = rec.id;
   out.principal->csrf = rec.csrf;
   out.principal->session_expires = rec.expires;
+  out.principal->method = rec.method;
+  out.principal->certificate = rec.certificate;
   out.actor = out.principal->actor;
   return out;
 }
 
 AuthOutcome authorize(Principal principal, Need need) {
+  if (principal.holder && need != Need::holder)
+    return refuse(403, "holder_not_allowed", "a certificate holder's session may not use this endpoint", principal.actor);
   bool allowed = false;
   switch (need) {
+    case Need::holder:
     case Need::read: allowed = true; break;
     case Need::write: allowed = principal.role == Role::admin || principal.role == Role::operator_; break;
     case Need::admin:
@@ -197,8 +228,10 @@ std::optional<Error> refusal_now(const storage::ReadTxn& txn, const Actor& actor
     AuthOutcome state = session_state(txn, actor.session, nullptr, now, rec);
     if (state.status == 503) return std::nullopt;
     if (state.status != 0) return state.error;
+    if (rec.holder()) return std::nullopt;
     session_created = rec.created;
   }
+  if (actor.is_holder()) return std::nullopt;  // a holder acts only through a session
   if (actor.credential == 0 && actor.participant == 0) return std::nullopt;
   AuthOutcome out = resolve(txn, actor.credential, now, session_created);
   if (out.status == 503 || out.principal) return std::nullopt;

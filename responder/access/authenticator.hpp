@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/actor.hpp"
 #include "common/clock.hpp"
@@ -31,6 +32,14 @@
 
 namespace trustmon::access {
 
+// A certificate holder logged in by signature (docs/login.md): what they own is what
+// carries these identifiers.
+struct HolderIdentity {
+  std::string name;                          // the login certificate's subject CN
+  std::vector<HolderIdentifier> identifiers;  // at least one
+  LoginCertificate certificate;
+};
+
 struct Principal {
   Actor actor;
   ParticipantKind kind = ParticipantKind::central_body;
@@ -41,6 +50,11 @@ struct Principal {
   // Set when the request came through a cabinet session (actor.session != 0).
   SessionSecret csrf{};
   UnixTime session_expires = 0;
+  SessionMethod method = SessionMethod::token;
+  std::optional<LoginCertificate> certificate;  // a signature session's login certificate
+  // Set for a certificate holder (actor.holder names them): no participant, role viewer,
+  // refused by every endpoint that does not ask for Need::holder.
+  std::optional<HolderIdentity> holder;
 };
 
 // What the TLS layer learnt about the client certificate.
@@ -51,8 +65,10 @@ struct ClientCertificate {
   bool revoked = false;         // revoked according to trustmon's own status data
 };
 
-// Endpoint classes, from least to most privileged.
-enum class Need { read, write, admin };
+// Endpoint classes, from least to most privileged. `holder` admits certificate holders too
+// (the endpoint itself limits them to their own data); the others refuse holders
+// (403 holder_not_allowed). For anyone else `holder` is `read`.
+enum class Need { holder, read, write, admin };
 
 struct AuthOutcome {
   std::optional<Principal> principal;  // set when authenticated (and authorised, see authorize)
@@ -72,6 +88,9 @@ AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_
 // (a bootstrap session is the bootstrap principal), and a status change of the participant
 // or representative after the session was created ends it. The principal carries the
 // session id (in its actor), the CSRF secret and the expiry.
+// A signature session's login certificate must still stand (storage/cert_standing.hpp:
+// certificate_revoked, certificate_held, certificate_expired, certificate_unknown, here
+// 401); a holder session's principal is the holder it names.
 // Codes: session_ended (also for a value that is not a session cookie), session_expired
 // (401), and those of a token.
 AuthOutcome authenticate_session(const storage::ReadTxn& txn, std::string_view cookie_text, UnixTime now);

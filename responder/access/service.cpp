@@ -331,8 +331,10 @@ void AccessService::issue_token(const Actor& actor, std::uint32_t representative
       std::move(done));
 }
 
-void AccessService::open_session(const Actor& actor, SessionRecord draft, Done done) {
+void AccessService::open_session(const Actor& actor, SessionRecord draft, json details, Done done) {
   json target = {{"credential", draft.credential}, {"address", draft.address}};
+  if (details.is_object())
+    for (auto& [k, v] : details.items()) target[k] = std::move(v);
   run(actor, "auth.login", std::move(target),
       [draft = std::move(draft)](storage::WriteTxn& txn, UnixTime now) mutable -> Result<json> {
         // One pass: expired sessions go, the credential's live ones are counted.
@@ -346,7 +348,9 @@ void AccessService::open_session(const Actor& actor, SessionRecord draft, Done d
             expired.emplace_back(key.begin(), key.end());
           } else {
             ++live;
-            if (rec->credential == draft.credential && rec->bootstrap == draft.bootstrap)
+            const bool same_holder = !draft.holder() ||
+                                     (rec->certificate && draft.certificate && rec->certificate->sha256 == draft.certificate->sha256);
+            if (rec->credential == draft.credential && rec->bootstrap == draft.bootstrap && same_holder)
               mine.emplace_back(rec->created, rec->id);
           }
           return {};

@@ -81,7 +81,10 @@ class AccessService {
   // result {"session": id, "expires": RFC3339}. Purges expired sessions first and ends the
   // oldest of the credential's sessions beyond kMaxSessionsPerCredential. Refusal:
   // sessions_full (503) when kMaxSessions live sessions exist.
-  void open_session(const Actor& actor, SessionRecord draft, Done done);
+  // `details` join the event's target (a signature login: method, provider, certificate,
+  // identifiers; watches of kind login match on them). A holder's sessions (credential 0)
+  // are counted per login certificate.
+  void open_session(const Actor& actor, SessionRecord draft, nlohmann::json details, Done done);
   // Ends session `id` (action auth.logout); ending one that is gone is not an error.
   void close_session(const Actor& actor, std::uint64_t id, Done done);
 

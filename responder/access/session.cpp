@@ -3,12 +3,18 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+
 #include "storage/field_codec.hpp"
 
 namespace trustmon::access {
 namespace {
 
-constexpr std::uint8_t kFormat = 1;
+// Format 1: token sessions; format 2 adds the method, the login certificate and the
+// holder's identifiers.
+constexpr std::uint8_t kFormat1 = 1;
+constexpr std::uint8_t kFormat = 2;
+constexpr std::size_t kMaxIdentifiers = 16;
 constexpr std::size_t kCookieBytes = 8 + 32;
 
 }  // namespace
@@ -24,6 +30,20 @@ Bytes encode_session(const SessionRecord& r) {
   w.time(r.expires);
   w.raw(r.csrf);
   w.str(r.address);
+  w.u8(static_cast<std::uint8_t>(r.method));
+  w.u8(r.certificate ? 1 : 0);
+  if (r.certificate) {
+    w.be32(r.certificate->issuer);
+    w.var(r.certificate->serial);
+    w.raw(r.certificate->sha256);
+    w.time(r.certificate->not_after);
+  }
+  w.str(r.holder_name);
+  w.u8(static_cast<std::uint8_t>(std::min(r.identifiers.size(), kMaxIdentifiers)));
+  for (std::size_t i = 0; i < r.identifiers.size() && i < kMaxIdentifiers; ++i) {
+    w.str(r.identifiers[i].kind);
+    w.str(r.identifiers[i].value);
+  }
   return w.take();
 }
 
@@ -39,8 +59,33 @@ Result<SessionRecord> decode_session(ByteView v) {
   r.expires = rd.time();
   rd.sha256(r.csrf);
   r.address = rd.str();
-  if (format != kFormat || !rd.done() || bootstrap > 1)
+  std::uint8_t method = 1;
+  std::uint8_t has_cert = 0;
+  if (format == kFormat) {
+    method = rd.u8();
+    has_cert = rd.u8();
+    if (has_cert == 1) {
+      LoginCertificate c;
+      c.issuer = rd.be32();
+      ByteView serial = rd.var();
+      c.serial.assign(serial.begin(), serial.end());
+      rd.sha256(c.sha256);
+      c.not_after = rd.time();
+      r.certificate = std::move(c);
+    }
+    r.holder_name = rd.str();
+    const std::uint8_t n = rd.u8();
+    for (std::uint8_t i = 0; i < n && i < kMaxIdentifiers; ++i) {
+      HolderIdentifier h;
+      h.kind = rd.str();
+      h.value = rd.str();
+      r.identifiers.push_back(std::move(h));
+    }
+  }
+  if ((format != kFormat && format != kFormat1) || !rd.done() || bootstrap > 1 || method < 1 || method > 2 ||
+      has_cert > 1)
     return make_error(ErrorKind::storage, "storage_corrupt", "session record is damaged");
+  r.method = static_cast<SessionMethod>(method);
   r.bootstrap = bootstrap == 1;
   return r;
 }

@@ -14,6 +14,10 @@
 //    representative and the participant (authenticator.cpp). A block, an unblock or a
 //    revocation after the session was created ends it for good (an unblock does not revive
 //    sessions opened before the block);
+//  * a session opened by signature (docs/login.md) also keeps its login certificate
+//    (issuer id, serial, SHA-256, notAfter): every request re-reads that certificate's
+//    status, so revoking or holding it ends the session. A holder's session (no
+//    credential) keeps the holder's name and identifiers, which are what it may see;
 //  * sessions expire at an absolute time (no sliding renewal: a request never writes);
 //    expired ones are purged at the next login; at most kMaxSessionsPerCredential live
 //    sessions per credential (the oldest is ended) and kMaxSessions in all.
@@ -24,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
@@ -38,6 +43,25 @@ inline constexpr std::size_t kMaxSessionsPerCredential = 16;
 
 using SessionSecret = std::array<std::uint8_t, 32>;
 
+enum class SessionMethod : std::uint8_t { token = 1, signature = 2 };
+
+// The certificate a signature login was made with.
+struct LoginCertificate {
+  std::uint32_t issuer = 0;  // issuer id (pki::IssuerSet)
+  Bytes serial;              // serial number octets, as the certs key holds them
+  Sha256 sha256{};           // SHA-256 of the DER
+  UnixTime not_after = 0;
+  bool operator==(const LoginCertificate&) const = default;
+};
+
+// An identifier of a holder, as the registry indexes it: ("serial_number", "TINUA-…"),
+// ("organization_identifier", "NTRUA-…"), ("drfo", "…"), ("edrpou", "…").
+struct HolderIdentifier {
+  std::string kind;
+  std::string value;
+  bool operator==(const HolderIdentifier&) const = default;
+};
+
 struct SessionRecord {
   std::uint64_t id = 0;
   Sha256 verifier_hash{};        // SHA-256 of the cookie's verifier
@@ -47,6 +71,12 @@ struct SessionRecord {
   UnixTime expires = 0;
   SessionSecret csrf{};          // the CSRF secret (not a credential on its own)
   std::string address;           // the client's address at login, for listings
+  SessionMethod method = SessionMethod::token;
+  std::optional<LoginCertificate> certificate;  // signature logins
+  // Holder sessions (signature login, credential 0, not bootstrap): who, and what they own.
+  std::string holder_name;
+  std::vector<HolderIdentifier> identifiers;
+  bool holder() const { return method == SessionMethod::signature && credential == 0 && !bootstrap; }
 };
 
 Bytes encode_session(const SessionRecord& r);

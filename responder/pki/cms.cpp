@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 
 #include "common/pem.hpp"
+#include "storage/cert_standing.hpp"
 #include "storage/records.hpp"
 
 namespace trustmon::pki {
@@ -19,8 +20,6 @@ struct SignerStackDeleter {
   void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_free(s); }
 };
 using SignerStackPtr = std::unique_ptr<STACK_OF(X509), SignerStackDeleter>;
-
-constexpr int kCertificateHold = 6;  // RFC 5280 CRLReason certificateHold
 
 Error malformed(const std::string& what) {
   ossl_errors();
@@ -107,17 +106,9 @@ Result<const Issuer*> check_signer(const storage::ReadTxn& txn, const IssuerSet&
   if (match.found != IssuerFound::verified)
     return refused("untrusted_issuer", "the signer's certificate was not issued by one of trustmon's issuers");
   const Bytes serial = serial_bytes(X509_get0_serialNumber(signer));
-  if (serial.empty() || serial.size() > storage::kMaxSerialBytes)
-    return refused("certificate_unknown", "the signer's serial number is not one trustmon stores");
-  auto got = txn.get(storage::Table::certs, storage::encode_cert_key(match.issuer->id, serial));
-  if (!got) return std::move(got).error();
-  if (!*got) return refused("certificate_unknown", "trustmon holds no status of the signer's certificate (push it first)");
-  auto record = storage::decode_cert(**got);
-  if (!record) return std::move(record).error();
-  if (record->status == storage::CertStatus::revoked) {
-    if (record->reason == kCertificateHold)
-      return refused("certificate_held", "the signer's certificate is on hold in trustmon");
-    return refused("certificate_revoked", "the signer's certificate is revoked in trustmon");
+  if (Status st = storage::check_standing(txn, match.issuer->id, serial, now); !st) {
+    ossl_errors();
+    return std::move(st).error();
   }
   auto not_before = asn1_time_to_unix(X509_get0_notBefore(signer));
   auto not_after = asn1_time_to_unix(X509_get0_notAfter(signer));

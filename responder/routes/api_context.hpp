@@ -44,11 +44,13 @@ struct ApiContext {
 
 // The central body (any of its representatives) or the bootstrap token: sees every
 // participant's data. With admin: also changes what only the central body's admins may.
+// A certificate holder is neither.
 inline bool is_central_body(const access::Principal& p) {
-  return p.bootstrap || p.kind == access::ParticipantKind::central_body;
+  return p.bootstrap || (!p.holder && p.kind == access::ParticipantKind::central_body);
 }
 inline bool is_central_admin(const access::Principal& p) {
-  return p.bootstrap || (p.kind == access::ParticipantKind::central_body && p.role == access::Role::admin);
+  return p.bootstrap ||
+         (!p.holder && p.kind == access::ParticipantKind::central_body && p.role == access::Role::admin);
 }
 
 // Returns the principal when the request may go on; otherwise the request has been (or

@@ -18,10 +18,77 @@ using nlohmann::json;
 constexpr std::size_t kMaxTokenBytes = 512;
 
 // What the cabinet needs to know about the principal: names, role and what it may do.
+}  // namespace
+
+std::string session_cookie_header(const http::Request& req, std::string_view value, UnixTime max_age) {
+  std::string c = std::string(access::kSessionCookie) + "=" + std::string(value) +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
+  if (req.tls_peer()) c += "; Secure";
+  return c;
+}
+
+void start_session(std::shared_ptr<http::Request> kept, ApiContext& ctx, const AuthOptions& options,
+                   const Actor& actor, access::SessionRecord draft, json as, json details,
+                   std::vector<std::pair<std::string, std::string>> extra_headers) {
+  auto verifier = access::random_secret();
+  auto csrf = access::random_secret();
+  if (!verifier || !csrf) return kept->reply_error(500, "internal_error", "no randomness for a session");
+  draft.verifier_hash = access::verifier_hash(*verifier);
+  draft.expires = ctx.clock.now() + options.session_lifetime;
+  draft.csrf = *csrf;
+  draft.address = kept->peer();
+  const UnixTime lifetime = options.session_lifetime;
+  ctx.access.open_session(
+      actor, std::move(draft), std::move(details),
+      [kept, as = std::move(as), secret = *verifier, csrf_secret = *csrf, lifetime,
+       extra = std::move(extra_headers)](Result<json> r) mutable {
+        if (!r) {
+          if (!r.error().is_refusal()) log().error("cannot open a session: {}", r.error().message);
+          return kept->reply_error(r.error());
+        }
+        access::SessionCookie cookie;
+        cookie.id = r->value("session", std::uint64_t{0});
+        cookie.verifier = secret;
+        const std::string set_cookie = session_cookie_header(*kept, access::format_session_cookie(cookie), lifetime);
+        as["csrf"] = access::csrf_text(csrf_secret);
+        as["expires"] = (*r)["expires"];
+        json body = {{"as", as}, {"csrf", as["csrf"]}, {"expires", as["expires"]}};
+        std::vector<http::Header> headers = {{"Set-Cookie", set_cookie}, {"Cache-Control", "no-store"}};
+        for (const auto& [name, value] : extra) headers.push_back({name, value});
+        kept->reply_json(200, body, http::Headers(headers.data(), headers.size()));
+      });
+}
+
 json principal_json(const storage::ReadTxn& txn, const access::Principal& p, const pki::IssuerSet& issuers) {
   const Actor& a = p.actor;
-  json j = {{"actor", a.label()},
+  if (p.holder) {
+    const access::HolderIdentity& h = *p.holder;
+    json ids = json::array();
+    for (const auto& i : h.identifiers) ids.push_back({{"kind", i.kind}, {"value", i.value}});
+    const pki::Issuer* issuer = issuers.find_by_id(h.certificate.issuer);
+    json j = {{"as", "holder"},
+              {"actor", a.label()},
+              {"bootstrap", false},
+              {"method", "signature"},
+              {"holder",
+               {{"name", h.name},
+                {"identifiers", std::move(ids)},
+                {"certificate",
+                 {{"issuer", issuer ? issuer->name : std::string()},
+                  {"serial", hex_encode(h.certificate.serial, true)},
+                  {"sha256", hex_encode(ByteView(h.certificate.sha256.data(), h.certificate.sha256.size()))},
+                  {"not_after", format_rfc3339(h.certificate.not_after)}}}}},
+              {"may", {{"write", false}, {"admin", false}, {"central_body", false}, {"holder", true}}}};
+    if (a.session != 0) {
+      j["csrf"] = access::csrf_text(p.csrf);
+      j["expires"] = format_rfc3339(p.session_expires);
+    }
+    return j;
+  }
+  json j = {{"as", "representative"},
+            {"actor", a.label()},
             {"bootstrap", p.bootstrap},
+            {"method", p.method == access::SessionMethod::signature ? "signature" : "token"},
             {"participant", a.participant},
             {"participant_name", p.participant_name},
             {"kind", access::kind_name(p.kind)},
@@ -39,7 +106,7 @@ json principal_json(const storage::ReadTxn& txn, const access::Principal& p, con
     j["issuers"] = std::move(names);
   }
   const bool write = p.role == access::Role::admin || p.role == access::Role::operator_;
-  j["may"] = {{"write", write}, {"admin", is_central_admin(p)}, {"central_body", is_central_body(p)}};
+  j["may"] = {{"write", write}, {"admin", is_central_admin(p)}, {"central_body", is_central_body(p)}, {"holder", false}};
   if (a.session != 0) {
     j["csrf"] = access::csrf_text(p.csrf);
     j["expires"] = format_rfc3339(p.session_expires);
@@ -47,12 +114,7 @@ json principal_json(const storage::ReadTxn& txn, const access::Principal& p, con
   return j;
 }
 
-std::string cookie_header(http::Request& req, std::string_view value, UnixTime max_age) {
-  std::string c = std::string(access::kSessionCookie) + "=" + std::string(value) +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
-  if (req.tls_peer()) c += "; Secure";
-  return c;
-}
+namespace {
 
 void login(http::Request& req, ApiContext& ctx, const AuthOptions& options) {
   auto doc = body_object(req);
@@ -71,43 +133,19 @@ void login(http::Request& req, ApiContext& ctx, const AuthOptions& options) {
     if (outcome.principal) as = principal_json(state.txn, *outcome.principal, ctx.issuers);
   }
   if (!outcome.principal) return refuse_authentication(req, ctx, outcome, "auth.login");
-  const access::Principal& p = *outcome.principal;
-  if (!within_rate(req, ctx, p)) return;
-  auto verifier = access::random_secret();
-  auto csrf = access::random_secret();
-  if (!verifier || !csrf) return req.reply_error(500, "internal_error", "no randomness for a session");
+  if (!within_rate(req, ctx, *outcome.principal)) return;
   access::SessionRecord draft;
-  draft.verifier_hash = access::verifier_hash(*verifier);
-  draft.credential = p.actor.credential;
-  draft.bootstrap = p.bootstrap;
-  draft.expires = ctx.clock.now() + options.session_lifetime;
-  draft.csrf = *csrf;
-  draft.address = req.peer();
-  auto kept = std::make_shared<http::Request>(std::move(req));
-  const UnixTime lifetime = options.session_lifetime;
-  ctx.access.open_session(
-      p.actor, std::move(draft),
-      [kept, as = std::move(as), secret = *verifier, csrf_secret = *csrf, lifetime](Result<json> r) mutable {
-        if (!r) {
-          if (!r.error().is_refusal()) log().error("cannot open a session: {}", r.error().message);
-          return kept->reply_error(r.error());
-        }
-        access::SessionCookie cookie;
-        cookie.id = r->value("session", std::uint64_t{0});
-        cookie.verifier = secret;
-        const std::string set_cookie = cookie_header(*kept, access::format_session_cookie(cookie), lifetime);
-        as["csrf"] = access::csrf_text(csrf_secret);
-        as["expires"] = (*r)["expires"];
-        json body = {{"as", as}, {"csrf", as["csrf"]}, {"expires", as["expires"]}};
-        kept->reply_json(200, body, {{"Set-Cookie", set_cookie}, {"Cache-Control", "no-store"}});
-      });
+  draft.credential = outcome.principal->actor.credential;
+  draft.bootstrap = outcome.principal->bootstrap;
+  start_session(std::make_shared<http::Request>(std::move(req)), ctx, options, outcome.principal->actor,
+                std::move(draft), std::move(as), json::object(), {});
 }
 
 void logout(http::Request& req, ApiContext& ctx) {
-  auto principal = guard(req, ctx, access::Need::read, "auth.logout");
+  auto principal = guard(req, ctx, access::Need::holder, "auth.logout");
   if (!principal) return;
   auto kept = std::make_shared<http::Request>(std::move(req));
-  const std::string clear = cookie_header(*kept, "", 0);
+  const std::string clear = session_cookie_header(*kept, "", 0);
   if (principal->actor.session == 0) {
     // A bearer token has no session to end; the cookie is cleared all the same.
     kept->reply(204, "text/plain", std::string_view(), {{"Set-Cookie", clear}, {"Cache-Control", "no-store"}});
@@ -123,7 +161,7 @@ void logout(http::Request& req, ApiContext& ctx) {
 }
 
 void me(http::Request& req, ApiContext& ctx) {
-  auto principal = guard(req, ctx, access::Need::read, "me");
+  auto principal = guard(req, ctx, access::Need::holder, "me");
   if (!principal) return;
   reply_read(req, [&](const storage::ReadTxn& txn) -> Result<json> {
     return principal_json(txn, *principal, ctx.issuers);
@@ -131,7 +169,7 @@ void me(http::Request& req, ApiContext& ctx) {
 }
 
 void me_events(http::Request& req, ApiContext& ctx) {
-  auto principal = guard(req, ctx, access::Need::read, "me.events");
+  auto principal = guard(req, ctx, access::Need::holder, "me.events");
   if (!principal) return;
   json as;
   std::uint64_t head = 0;

@@ -271,7 +271,7 @@ class SessionTest : public AccessServiceTest {
     o.draft.expires = clock_.now() + lifetime;
     o.draft.csrf = *random_secret();
     o.draft.address = "127.0.0.1";
-    auto r = wait([&](auto done) { service_->open_session(admin_, o.draft, done); });
+    auto r = wait([&](auto done) { service_->open_session(admin_, o.draft, nlohmann::json::object(), done); });
     EXPECT_TRUE(r.ok()) << (r ? "" : r.error().code);
     if (r) o.cookie.id = (*r)["session"].get<std::uint64_t>();
     return o;
