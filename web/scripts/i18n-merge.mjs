@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
 export const SECTIONS = ['common', 'shell', 'nav', 'login', 'status', 'trustedlist', 'downloads',
-  'certificates', 'certificate', 'watches', 'csr', 'tl', 'admin', 'stats', 'testbed', 'errors'];
+  'certificates', 'certificate', 'watches', 'csr', 'tl', 'admin', 'stats', 'testbed', 'holder', 'errors'];
 
 function merge(a, b) {
   for (const [k, v] of Object.entries(b)) {

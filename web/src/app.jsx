@@ -6,7 +6,7 @@ import { screens } from './screens/index.js';
 import { api } from './lib/api.js';
 import { t, getLang, setLang, onLang } from './lib/i18n.js';
 import { parseHash, match, navigate, href } from './lib/router.js';
-import { getSession, onSession, init, logout } from './lib/session.js';
+import { getSession, onSession, init, logout, isHolder } from './lib/session.js';
 import { Spinner, Empty } from './components/index.js';
 
 const loginScreen = screens.find((s) => s.id === 'login');
@@ -21,6 +21,7 @@ function resolve(path) {
 }
 
 function roleLabel(me) {
+  if (isHolder(me)) return t('shell.role.holder');
   if (me.bootstrap) return t('shell.bootstrap');
   return t('shell.role.' + me.role);
 }
@@ -44,7 +45,7 @@ function Header({ me, route }) {
           {me ? (
             <div class="who">
               <span data-testid="whoami" class="whoami">
-                <span class="who-participant">{me.participant_name || (me.bootstrap ? t('shell.bootstrap') : '')}</span>
+                <span class="who-participant">{isHolder(me) ? (me.holder && me.holder.name) || '' : me.participant_name || (me.bootstrap ? t('shell.bootstrap') : '')}</span>
                 {me.representative_name && <span class="who-rep">{me.representative_name}</span>}
                 <span class="who-role">{roleLabel(me)}</span>
               </span>
@@ -117,7 +118,7 @@ export function App() {
   } else if (me && !screen.visible(me) && screen.id !== 'login') {
     body = <Empty title={t('shell.not_allowed')}><a href="#/status">{t('shell.go_home')}</a></Empty>;
   } else if (screen.id === 'login' && me) {
-    body = <Empty title={t('login.already')}><a href={'#' + (loc.query.next || '/certificates')}>{t('shell.continue')}</a></Empty>;
+    body = <Empty title={t('login.already')}><a href={'#' + (loc.query.next || (isHolder(me) ? '/my/certificates' : '/certificates'))}>{t('shell.continue')}</a></Empty>;
   } else {
     const C = screen.Component;
     body = <C params={params} query={loc.query} me={me} api={api} t={t} navigate={navigate} />;

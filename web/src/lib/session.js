@@ -3,6 +3,7 @@
 // /api/v1/me/events stream stays open; its `ended` event (or a session-ending API error)
 // drops the cabinet back to the login screen with the server's message.
 import { request, setSessionHooks } from './api.js';
+import { b64ToBytes, bytesToB64 } from './der.js';
 
 const state = { me: null, csrf: null, expires: null, ended: null, ready: false };
 const listeners = new Set();
@@ -83,9 +84,9 @@ export async function init() {
   emit();
 }
 
-// Exchange an API token for a cookie session. Throws ApiError on refusal.
-export async function login(token) {
-  const j = await request('POST', '/api/v1/auth/token', { body: { token }, noSessionEnd: true });
+// After any login answer {as, csrf, expires} (token, key file or cloud key): keep the CSRF
+// token in memory, read the full ME, open the session's event stream.
+export async function completeLogin(j) {
   state.csrf = j.csrf; state.expires = j.expires; state.ended = null;
   state.me = normaliseMe(j.as);
   try {
@@ -96,6 +97,25 @@ export async function login(token) {
   emit();
 }
 
+// Exchange an API token for a cookie session. Throws ApiError on refusal.
+export async function login(token) {
+  const j = await request('POST', '/api/v1/auth/token', { body: { token }, noSessionEnd: true });
+  await completeLogin(j);
+}
+
+// Signature login with a key in this page (lib/keyfile.js's signer): a one-time challenge
+// (bound to this browser by the HttpOnly tm_login cookie), signed here, redeemed once with the
+// certificate and the raw signature. Throws ApiError with the server's refusal code.
+export async function loginWithSigner(signer) {
+  const ch = await request('POST', '/api/v1/auth/challenges', { body: {}, noSessionEnd: true });
+  const signature = await signer.sign(b64ToBytes(ch.challenge));
+  const j = await request('POST', '/api/v1/auth/challenges/' + encodeURIComponent(ch.id), {
+    body: { certificate: bytesToB64(signer.certDer), signature: bytesToB64(signature), algorithm: signer.algorithm },
+    noSessionEnd: true,
+  });
+  await completeLogin(j);
+}
+
 export async function logout() {
   try { await request('POST', '/api/v1/auth/logout', { noSessionEnd: true }); } catch { /* ignore */ }
   closeEvents();
@@ -104,3 +124,9 @@ export async function logout() {
 }
 
 export function clearEnded() { state.ended = null; emit(); }
+
+// A certificate holder (signature login with a certificate bound to no representative): sees the
+// public screens and their own (my certificates, renewals, revocation requests) only.
+export function isHolder(me) {
+  return !!me && (me.as === 'holder' || !!(me.may && me.may.holder));
+}

@@ -1,6 +1,9 @@
 // lib/x509.js — a small DER reader for showing a certificate's fields (never for trusting it:
 // the server verifies). parseCertificate(bytes) → { version, serial, sigAlg, issuer, subject,
 // notBefore, notAfter, keyAlg, keyInfo, spki (bytes), extensions: [{oid, name, critical, value}] }.
+import { read, children, bytes, hex, oid, b64ToBytes } from './der.js';
+
+export { b64ToBytes };
 
 const OIDS = {
   '2.5.4.3': 'CN', '2.5.4.4': 'SN', '2.5.4.5': 'serialNumber', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST',
@@ -25,38 +28,6 @@ const OIDS = {
   '0.4.0.194112.1.0': 'QCP-n', '0.4.0.194112.1.1': 'QCP-l', '0.4.0.194112.1.4': 'QCP-w',
 };
 export const oidName = (o) => OIDS[o] || o;
-
-function read(buf, pos) {
-  const tag = buf[pos];
-  let len = buf[pos + 1];
-  let hdr = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[pos + 2 + i];
-    hdr = 2 + n;
-  }
-  if (pos + hdr + len > buf.length) throw new Error('DER: truncated');
-  return { tag, start: pos, hstart: pos + hdr, end: pos + hdr + len, len };
-}
-function children(buf, node) {
-  const out = [];
-  for (let p = node.hstart; p < node.end;) { const c = read(buf, p); out.push(c); p = c.end; }
-  return out;
-}
-const bytes = (buf, n) => buf.subarray(n.hstart, n.end);
-const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('').toUpperCase();
-
-function oid(b) {
-  const parts = [Math.floor(b[0] / 40), b[0] % 40];
-  let v = 0;
-  for (let i = 1; i < b.length; i++) {
-    v = v * 128 + (b[i] & 0x7f);
-    if (!(b[i] & 0x80)) { parts.push(v); v = 0; }
-  }
-  if (parts[0] > 2) { parts[1] += (parts[0] - 2) * 40; parts[0] = 2; }
-  return parts.join('.');
-}
 
 function str(buf, n) {
   const b = bytes(buf, n);
@@ -183,13 +154,6 @@ export function parseCertificate(der) {
     notBefore: time(buf, nb), notAfter: time(buf, na), keyAlg, keyInfo,
     spki: buf.slice(spki.start, spki.end), extensions,
   };
-}
-
-export function b64ToBytes(b64) {
-  const s = atob(b64.replace(/\s+/g, ''));
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
 
 export async function sha256Hex(b) {

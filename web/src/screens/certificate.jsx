@@ -2,6 +2,7 @@
 // (from its DER, not PEM), the status and its history, certificates sharing its key (search by
 // spki_sha256), the DER download, and for users who may write, Revoke / Hold / Release
 // (POST /api/v1/revocations) with the result shown here without a reload.
+import { isHolder } from '../lib/session.js';
 import { useEffect, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
 import { parseCertificate, b64ToBytes, sha256Hex } from '../lib/x509.js';
@@ -208,5 +209,5 @@ function Certificate({ params, me, api, t }) {
 }
 
 export const screen = {
-  id: 'certificate', route: '/certificates/:sha256', nav: null, public: false, visible: (me) => !!me, Component: Certificate,
+  id: 'certificate', route: '/certificates/:sha256', nav: null, public: false, visible: (me) => !!me && !isHolder(me), Component: Certificate,
 };

@@ -1,6 +1,7 @@
 // screens/certificates.jsx — certificate search (GET /api/v1/certificates): one indexed
 // attribute, status / time / issuer filters, cursor paging, and CSV / JSON export of the whole
 // result set (all pages up to a cap, with progress). The query lives in the hash (#/certificates?…).
+import { isHolder } from '../lib/session.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
 import { fmtDate } from '../lib/format.js';
@@ -192,5 +193,5 @@ function Certificates({ api, t, query, navigate }) {
 }
 
 export const screen = {
-  id: 'certificates', route: '/certificates', nav: 'nav.certificates', public: false, visible: (me) => !!me, Component: Certificates,
+  id: 'certificates', route: '/certificates', nav: 'nav.certificates', public: false, visible: (me) => !!me && !isHolder(me), Component: Certificates,
 };

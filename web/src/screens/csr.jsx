@@ -2,6 +2,7 @@
 // file or pasted PEM; QTSP operators may check-and-reserve it (POST /api/v1/csr/reservations);
 // the reservations list (GET /api/v1/csr/reservations: state filter, paging) with commit (link the
 // issued certificate) and release.
+import { isHolder } from '../lib/session.js';
 import { useEffect, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
 import { Page, Field, Button, Table, ErrorBox, Empty, Notice, StatusBadge, Time, Confirm, Spinner, useAsync } from '../components/index.js';
@@ -185,5 +186,5 @@ function Csr({ me, api, t }) {
 }
 
 export const screen = {
-  id: 'csr', route: '/csr', nav: 'nav.csr', public: false, visible: (me) => !!me, Component: Csr,
+  id: 'csr', route: '/csr', nav: 'nav.csr', public: false, visible: (me) => !!me && !isHolder(me), Component: Csr,
 };

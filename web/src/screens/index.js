@@ -15,6 +15,9 @@
 //   t: lib/i18n.js's t('section.key', {vars}); navigate(path, query?) changes the hash route.
 // Shared components for screens: ../components/index.js (Page, Button, Field, Table, Confirm,
 // Empty, ErrorBox, Notice, Spinner, Progress, StatusBadge, Time, Tabs, useAsync).
+// A certificate holder (me.as === 'holder', lib/session.js isHolder) sees the public screens and
+// the holder's own (my certificates, renewals, revocation requests); the representatives' screens
+// are not visible to them.
 // The order below is the menu order.
 import { screen as status } from './status.jsx';
 import { screen as trustedlist } from './trustedlist.jsx';
@@ -28,6 +31,11 @@ import { screen as tlWork } from './tl_work.jsx';
 import { screen as testbed } from './testbed.jsx';
 import { screen as admin } from './admin.jsx';
 import { screen as login } from './login.jsx';
+import { screen as holder } from './holder.jsx';
+import { requestScreens } from './requests.jsx';
 
-export const screens = [status, trustedlist, downloads, stats, certificates, certificate, watches, csr, tlWork, testbed, admin, login]
+const [myRenewals, myRevocations, requests, renewal, revocationRequest] = requestScreens;
+
+export const screens = [status, trustedlist, downloads, stats, holder, myRenewals, myRevocations, certificates, certificate, watches,
+  csr, requests, renewal, revocationRequest, tlWork, testbed, admin, login]
   .filter(Boolean);

@@ -1,17 +1,256 @@
-// screens/login.jsx — the login screen: API token → cookie session (POST /api/v1/auth/token).
-// Also rendered by the shell as the gate of every screen that needs a session, and shows why a
-// session ended (blocked, revoked, expired) when the server ended it.
-import { useState } from 'preact/hooks';
-import { login, getSession, clearEnded } from '../lib/session.js';
+// screens/login.jsx — the login screen: a qualified signature (a key file signed in this page, or
+// a cloud key confirmed on a phone through a QR link; docs/login.md) or an API token
+// (POST /api/v1/auth/token). Also rendered by the shell as the gate of every screen that needs a
+// session, and shows why a session ended (blocked, revoked, expired) when the server ended it.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { login, loginWithSigner, completeLogin, getSession, clearEnded, isHolder } from '../lib/session.js';
+import { request } from '../lib/api.js';
 import { tOr, errorText } from '../lib/i18n.js';
-import { Page, Field, Button, ErrorBox } from '../components/index.js';
+import { fmtDate, dnAttr } from '../lib/format.js';
+import { readKeyFile, readCertificateFile, decryptPkcs8, makeSigner, webCryptoAvailable, KeyFileError } from '../lib/keyfile.js';
+import { parseCertificate } from '../lib/x509.js';
+import { QrCode } from '../components/qr.jsx';
+import { Page, Field, Button, ErrorBox, Tabs, Spinner, Empty, useAsync } from '../components/index.js';
 
-function Login({ query, t, navigate, gate }) {
+// Where to go after a login: the asked-for route, else the first screen of the role.
+function after(query, navigate, gate) {
+  if (gate) return;
+  const me = getSession().me;
+  const home = isHolder(me) ? '/my/certificates' : '/certificates';
+  navigate(query.next && query.next !== '/login' ? query.next : home);
+}
+
+// A local problem with the key or certificate file, in the interface's language.
+function keyError(e, t) {
+  if (e instanceof KeyFileError) return { code: e.code, message: tOr('login.key_err.' + e.code, e.code), local: true };
+  return e;
+}
+
+function readBytes(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(new Uint8Array(r.result));
+    r.onerror = () => reject(r.error);
+    r.readAsArrayBuffer(file);
+  });
+}
+
+function CertSummary({ der, t }) {
+  let c;
+  try { c = parseCertificate(der); } catch { return null; }
+  return (
+    <dl class="props cert-summary" data-testid="login-cert-summary">
+      <dt>{t('login.cert_subject')}</dt><dd>{dnAttr(c.subject, 'CN') || c.subject}{dnAttr(c.subject, 'serialNumber') && <> · <code>{dnAttr(c.subject, 'serialNumber')}</code></>}</dd>
+      <dt>{t('login.cert_issuer')}</dt><dd>{dnAttr(c.issuer, 'CN') || c.issuer}</dd>
+      <dt>{t('login.cert_valid')}</dt><dd>{fmtDate(c.notBefore)} – {fmtDate(c.notAfter)}</dd>
+    </dl>
+  );
+}
+
+// Key file: PKCS#8 (optionally encrypted) and the certificate; the challenge is signed here.
+function KeyFileLogin({ t, query, navigate, gate }) {
+  const [key, setKey] = useState(null);        // { encrypted, der, name } — in memory only
+  const [certDer, setCertDer] = useState(null);
+  const [certFromKey, setCertFromKey] = useState(false);
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  useEffect(() => () => { setKey(null); setPassword(''); }, []);
+
+  const pickKey = async (e) => {
+    const f = e.currentTarget.files && e.currentTarget.files[0];
+    setError(null); setKey(null);
+    if (certFromKey) { setCertDer(null); setCertFromKey(false); }
+    if (!f) return;
+    try {
+      const r = readKeyFile(await readBytes(f));
+      setKey({ ...r.key, name: f.name });
+      if (r.certDer && !certDer) { setCertDer(r.certDer); setCertFromKey(true); }
+    } catch (err) { setError(keyError(err, t)); }
+  };
+  const pickCert = async (e) => {
+    const f = e.currentTarget.files && e.currentTarget.files[0];
+    setError(null); setCertDer(null); setCertFromKey(false);
+    if (!f) return;
+    try { setCertDer(readCertificateFile(await readBytes(f))); } catch (err) { setError(keyError(err, t)); }
+  };
+
+  const submit = async (e) => {
+    e.preventDefault();
+    setError(null);
+    if (!key) { setError(keyError(new KeyFileError('key_missing'), t)); return; }
+    if (!certDer) { setError(keyError(new KeyFileError('cert_missing'), t)); return; }
+    if (key.encrypted && !password) { setError(keyError(new KeyFileError('password_missing'), t)); return; }
+    setBusy(true);
+    try {
+      const pkcs8 = key.encrypted ? await decryptPkcs8(key.der, password) : key.der;
+      const signer = await makeSigner(pkcs8, certDer);
+      await loginWithSigner(signer);
+      setKey(null); setPassword('');
+      after(query, navigate, gate);
+    } catch (err) {
+      setError(keyError(err, t));
+      setBusy(false);
+    }
+  };
+
+  if (!webCryptoAvailable()) {
+    return <p class="notice notice-warn" role="status" data-testid="login-key-insecure">{t('login.key_insecure')}</p>;
+  }
+  return (
+    <form onSubmit={submit} aria-label={t('login.key_tab')} data-testid="login-key-form">
+      <p class="notice notice-info" data-testid="login-key-local">{t('login.key_local')}</p>
+      <Field label={t('login.key_file')} hint={t('login.key_file_hint')} id="login-key-file" type="file"
+        accept=".pem,.key,.p8,.pk8,.der" onChange={pickKey} data-testid="login-key-file" />
+      {key && key.encrypted && (
+        <Field label={t('login.key_password')} hint={t('login.key_password_hint')} id="login-key-password" type="password"
+          autocomplete="off" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="login-key-password" />
+      )}
+      {certFromKey ? (
+        <p class="hint">{t('login.cert_in_key')}</p>
+      ) : (
+        <Field label={t('login.cert_file')} hint={t('login.cert_file_hint')} id="login-cert-file" type="file"
+          accept=".pem,.crt,.cer,.der" onChange={pickCert} data-testid="login-cert-file" />
+      )}
+      {certDer && <CertSummary der={certDer} t={t} />}
+      {error && <ErrorBox error={error} title={t('login.sig_refused')} />}
+      <div class="form-actions">
+        <Button type="submit" busy={busy} data-testid="login-key-submit">{t('login.key_submit')}</Button>
+      </div>
+    </form>
+  );
+}
+
+function remainingText(sec) {
+  const s = Math.max(0, Math.floor(sec));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// Cloud key: a provider's key store, confirmed on a phone that opens the QR link.
+function CloudLogin({ t, query, navigate, gate }) {
+  const providers = useAsync(() => request('GET', '/api/v1/auth/providers', { noSessionEnd: true }), []);
+  const [provider, setProvider] = useState('');
+  const [hint, setHint] = useState('');
+  const [flow, setFlow] = useState(null);   // { id, vc, expires_at, interval, link }
+  const [phase, setPhase] = useState('idle'); // idle | pending | scanned | done | failed
+  const [link, setLink] = useState('');
+  const [now, setNow] = useState(Date.now());
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const stop = useRef(null);
+
+  const list = (providers.data && providers.data.providers) || [];
+  useEffect(() => { if (!provider && list.length) setProvider(list[0].name); }, [list.length]);
+  useEffect(() => () => stop.current && stop.current(), []);
+
+  const start = async (e) => {
+    e.preventDefault();
+    setError(null);
+    const h = hint.trim();
+    if (h && !/^\d{10}$/.test(h)) { setError({ code: 'hint_invalid', message: t('login.qr_hint_invalid') }); return; }
+    setBusy(true);
+    try {
+      const body = { provider };
+      if (h) body.hint = h;
+      const r = await request('POST', '/api/v1/auth/qr', { body, noSessionEnd: true });
+      setFlow(r); setLink(r.link); setPhase('pending'); setNow(Date.now());
+    } catch (err) { setError(err); }
+    setBusy(false);
+  };
+
+  // While waiting: a fresh link every interval (the server accepts a link for 5 s and once), the
+  // countdown, and the long poll that ends in a session or a refusal.
+  useEffect(() => {
+    if (!flow) return undefined;
+    let live = true;
+    const ctl = new AbortController();
+    const base = '/api/v1/auth/qr/' + encodeURIComponent(flow.id);
+    let scanned = false;
+    const tick = setInterval(() => {
+      setNow(Date.now());
+      if (scanned || !live) return;
+      request('GET', base + '/link', { noSessionEnd: true, signal: ctl.signal })
+        .then((r) => { if (live && r && r.link) setLink(r.link); }, () => {});
+    }, Math.max(1, Number(flow.interval) || 1) * 1000);
+    const finish = () => { live = false; clearInterval(tick); ctl.abort(); };
+    stop.current = finish;
+    (async () => {
+      while (live) {
+        try {
+          const r = await request('GET', base, { query: { wait: 25 }, noSessionEnd: true, signal: ctl.signal });
+          if (!live) return;
+          if (r && r.state === 'done') {
+            finish();
+            setPhase('done');
+            await completeLogin(r);
+            after(query, navigate, gate);
+            return;
+          }
+          if (r && r.state === 'scanned' && !scanned) { scanned = true; setPhase('scanned'); }
+        } catch (err) {
+          if (!live || (err && err.name === 'AbortError')) return;
+          if (err.status === 0) { await new Promise((res) => setTimeout(res, 2000)); continue; }  // network: try again
+          finish();
+          setError(err); setPhase('failed');
+          return;
+        }
+      }
+    })();
+    return finish;
+  }, [flow]);
+
+  const cancel = () => { if (stop.current) stop.current(); setFlow(null); setPhase('idle'); setError(null); };
+
+  if (providers.loading && !providers.data) return <Spinner />;
+  if (providers.error) return <ErrorBox error={providers.error} />;
+  if (!list.length) return <Empty title={t('login.qr_no_providers')}>{t('login.qr_no_providers_hint')}</Empty>;
+
+  if (flow && (phase === 'pending' || phase === 'scanned' || phase === 'done')) {
+    const left = (Date.parse(flow.expires_at) - now) / 1000;
+    return (
+      <div class="qr-flow" data-testid="qr-flow" data-phase={phase}>
+        <p class="vc-box">
+          <span class="vc-label" id="qr-vc-label">{t('login.qr_vc')}</span>
+          <span class="vc" data-testid="qr-vc" aria-labelledby="qr-vc-label">{flow.vc}</span>
+        </p>
+        <p class="hint">{t('login.qr_vc_hint')}</p>
+        {phase === 'pending' && (
+          <div class="qr-box" data-testid="qr-box" data-link={link}>
+            <QrCode text={link} label={t('login.qr_image')} testid="qr-code" />
+            <p>{t('login.qr_scan')}</p>
+            <p><a href={link} target="_blank" rel="noopener noreferrer" data-testid="qr-link">{t('login.qr_same_device')}</a></p>
+            <p class="qr-url"><code>{link}</code></p>
+          </div>
+        )}
+        <p role="status" class={'notice ' + (phase === 'pending' ? 'notice-info' : 'notice-ok')} data-testid="qr-state">
+          {phase === 'pending' ? t('login.qr_waiting') : phase === 'scanned' ? t('login.qr_scanned') : t('login.qr_done')}
+        </p>
+        <p class="hint" data-testid="qr-remaining">{left > 0 ? t('login.qr_left', { time: remainingText(left) }) : t('login.qr_time_up')}</p>
+        {phase !== 'done' && <div class="form-actions"><Button kind="secondary" onClick={cancel} data-testid="qr-cancel">{t('common.cancel')}</Button></div>}
+      </div>
+    );
+  }
+
+  return (
+    <form onSubmit={start} aria-label={t('login.qr_tab')} data-testid="login-qr-form">
+      <p class="lead">{t('login.qr_lead')}</p>
+      <Field as="select" label={t('login.qr_provider')} id="login-qr-provider" value={provider}
+        onChange={(e) => setProvider(e.currentTarget.value)} options={list.map((p) => [p.name, p.title || p.name])} data-testid="qr-provider" />
+      <Field label={t('login.qr_hint')} hint={t('login.qr_hint_hint')} id="login-qr-hint" inputMode="numeric" maxLength={10}
+        autocomplete="off" value={hint} onInput={(e) => setHint(e.currentTarget.value)} data-testid="qr-hint" />
+      {error && <ErrorBox error={error} title={t('login.sig_refused')} />}
+      {phase === 'failed' && <p class="hint">{t('login.qr_again')}</p>}
+      <div class="form-actions">
+        <Button type="submit" busy={busy} data-testid="qr-start">{t('login.qr_start')}</Button>
+      </div>
+    </form>
+  );
+}
+
+function TokenLogin({ t, query, navigate, gate }) {
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  const ended = getSession().ended;
-
   const submit = async (e) => {
     e.preventDefault();
     if (!token.trim()) { setError({ message: t('login.token_hint') }); return; }
@@ -19,42 +258,49 @@ function Login({ query, t, navigate, gate }) {
     try {
       await login(token.trim());
       setToken('');
-      if (!gate) navigate(query.next && query.next !== '/login' ? query.next : '/certificates');
+      after(query, navigate, gate);
     } catch (err) {
       setError(err);
       setBusy(false);
     }
   };
+  return (
+    <form class="panel" onSubmit={submit} aria-labelledby="login-token-h">
+      <h2 id="login-token-h">{t('login.by_token')}</h2>
+      <p class="lead">{t('login.lead')}</p>
+      <Field label={t('login.token')} hint={t('login.token_hint')} id="login-token" type="password" autocomplete="off"
+        spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} data-testid="login-token" required />
+      {error && <ErrorBox error={error} title={tOr('login.code.' + error.code, t('common.error'))} />}
+      <div class="form-actions">
+        <Button type="submit" busy={busy} data-testid="login-submit">{t('login.submit')}</Button>
+      </div>
+    </form>
+  );
+}
 
+function Login({ query, t, navigate, gate }) {
+  const [tab, setTab] = useState(query.method === 'qr' ? 'qr' : 'key');
+  const ended = getSession().ended;
+  const endedText = ended ? errorText(ended.code, ended.message) : null;
+  const props = { t, query, navigate, gate };
   return (
     <Page title={t('login.title')} testid="login-screen">
       {ended && (
         <div class="notice notice-warn" role="alert" data-testid="session-ended">
           <strong>{t('login.ended')}: </strong>
-          <span>{errorText(ended.code, ended.message).text || tOr('login.code.' + ended.code, ended.code)}</span>
-          {errorText(ended.code, ended.message).detail && (
-            <span class="error-detail" lang="en"> ({errorText(ended.code, ended.message).detail})</span>
-          )}
+          <span>{endedText.text || tOr('login.code.' + ended.code, ended.code)}</span>
+          {endedText.detail && <span class="error-detail" lang="en"> ({endedText.detail})</span>}
           {' '}<button type="button" class="btn-link btn" onClick={clearEnded}>{t('common.close')}</button>
         </div>
       )}
       {gate && !ended && <p class="notice notice-info">{t('login.need')}</p>}
       <div class="grid2">
-        <form class="panel" onSubmit={submit} aria-labelledby="login-token-h">
-          <h2 id="login-token-h">{t('login.by_token')}</h2>
-          <p class="lead">{t('login.lead')}</p>
-          <Field label={t('login.token')} hint={t('login.token_hint')} id="login-token" type="password" autocomplete="off"
-            spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} data-testid="login-token" required />
-          {error && <ErrorBox error={error} title={tOr('login.code.' + error.code, t('common.error'))} />}
-          <div class="form-actions">
-            <Button type="submit" busy={busy} data-testid="login-submit">{t('login.submit')}</Button>
-          </div>
-        </form>
-        <section class="panel" aria-labelledby="login-sig-h">
+        <TokenLogin {...props} />
+        <section class="panel" aria-labelledby="login-sig-h" data-testid="login-signature">
           <h2 id="login-sig-h">{t('login.signature')}</h2>
-          {/* Signature login (a qualified electronic signature over a server challenge) comes in a
-              later issue; this panel is its place. No button until it works. */}
-          <p class="muted">{t('login.signature_later')}</p>
+          <Tabs items={[{ id: 'key', label: t('login.key_tab') }, { id: 'qr', label: t('login.qr_tab') }]} value={tab}
+            onChange={setTab} label={t('login.signature')} />
+          {tab === 'key' ? <KeyFileLogin {...props} /> : <CloudLogin {...props} />}
         </section>
       </div>
     </Page>

@@ -3,6 +3,7 @@
 // a test certificate (its generated private key offered once as a download), fault injection,
 // test cases (list, open, submit a result) and the interoperability matrix.
 // The parts live in screens/testbed/.
+import { isHolder } from '../lib/session.js';
 import { useEffect, useState } from 'preact/hooks';
 import { Page, Tabs, Spinner, Empty } from '../components/index.js';
 import { may } from './admin/kit.jsx';
@@ -18,7 +19,7 @@ function Testbed({ me, query, navigate, t }) {
   useEffect(() => onProbe(setSt), []);
   const tabs = [{ id: 'cas', label: t('testbed.tab_cas') }];
   if (may(me, 'write')) tabs.push({ id: 'issue', label: t('testbed.tab_issue') });
-  if (me) tabs.push({ id: 'faults', label: t('testbed.tab_faults') });
+  if (me && !isHolder(me)) tabs.push({ id: 'faults', label: t('testbed.tab_faults') });
   tabs.push({ id: 'cases', label: t('testbed.tab_cases') }, { id: 'matrix', label: t('testbed.tab_matrix') });
   const tab = tabs.some((x) => x.id === query.tab) ? query.tab : 'cas';
   const go = (q) => navigate('/testbed', q);

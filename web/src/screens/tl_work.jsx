@@ -2,6 +2,7 @@
 // state and history; the central body approves or rejects with a reason), applications for the
 // central body's trust services and their state, and for central-body administrators the
 // publication of a new list version with the version history.
+import { isHolder } from '../lib/session.js';
 import { useState } from 'preact/hooks';
 import { Page, Tabs } from '../components/index.js';
 import { may } from './admin/kit.jsx';
@@ -29,6 +30,6 @@ function TlWork({ me, query, navigate, t }) {
 
 export const screen = {
   id: 'tl_work', route: '/tl-work', nav: 'nav.tl_work', public: false,
-  visible: (me) => !!me,
+  visible: (me) => !!me && !isHolder(me),
   Component: TlWork,
 };

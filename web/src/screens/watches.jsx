@@ -1,6 +1,7 @@
 // screens/watches.jsx — certificate watches (/api/v1/watches): list, create, edit, delete, test
 // delivery, replay from a sequence, dead letter and delivery state, and a live panel on the
 // server-sent events stream (/api/v1/events/stream) where matching events appear as they happen.
+import { isHolder } from '../lib/session.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
 import { openStream } from '../lib/sse.js';
@@ -317,5 +318,5 @@ function Watches({ me, api, t, query, navigate }) {
 }
 
 export const screen = {
-  id: 'watches', route: '/watches', nav: 'nav.watches', public: false, visible: (me) => !!me, Component: Watches,
+  id: 'watches', route: '/watches', nav: 'nav.watches', public: false, visible: (me) => !!me && !isHolder(me), Component: Watches,
 };
