@@ -101,3 +101,87 @@ export async function logout(page) {
   await expect(page.getByTestId('whoami')).toHaveCount(0);
   await expect(page).toHaveURL(/#\/status/);
 }
+
+// ---- signature login (docs/login.md) --------------------------------------------------------
+
+// A fresh 10-digit RNOKPP outside the test bed's deterministic tables (300000000N, 55500000NN).
+export function freshRnokpp() {
+  return '31' + String(Date.now() % 1e8).padStart(8, '0');
+}
+
+// A certificate and its generated key from the test CA (POST /api/v1/testca/certificates, as the
+// QTSP's operator), written to the test's output folder: { serial, cert, key, pem, keyPem, rnokpp, sha256 }.
+export async function issueTestCert(tm, testInfo, { rnokpp = freshRnokpp(), scenario = 'valid', cn, ca = 'test-ecdsa', key = 'ec-p256', name } = {}) {
+  const body = { ca, profile: 'ua-qes-natural', scenario, ids: { rnokpp }, subject: { cn: cn || `Тестенко Підписувач ${rnokpp.slice(-4)}` }, key: { generate: key } };
+  const r = await api(tm, 'POST', '/api/v1/testca/certificates', { token: tm.tokens.operator, body });
+  expect(r.status, r.text).toBe(201);
+  const base = name || `${scenario}-${rnokpp}`;
+  const cert = testInfo.outputPath(`${base}.pem`);
+  const keyFile = testInfo.outputPath(`${base}.key.pem`);
+  fs.mkdirSync(path.dirname(cert), { recursive: true });
+  fs.writeFileSync(cert, r.json.certificate);
+  fs.writeFileSync(keyFile, r.json.private_key, { mode: 0o600 });
+  const { X509Certificate } = await import('node:crypto');
+  const x = new X509Certificate(r.json.certificate);
+  return { serial: r.json.serial || x.serialNumber, cert, key: keyFile, pem: r.json.certificate, keyPem: r.json.private_key, rnokpp,
+    sha256: x.fingerprint256.replace(/:/g, '').toLowerCase(), cn: body.subject.cn };
+}
+
+// Logs in on the login screen with a key file and its certificate (the "Файловий ключ" tab).
+export async function loginWithKey(page, { key, cert, password }, { expectSuccess = true } = {}) {
+  await page.goto('/#/login');
+  await page.getByRole('tab', { name: uk.login.key_tab }).click();
+  await page.getByTestId('login-key-file').setInputFiles(key);
+  if (password !== undefined) await page.getByTestId('login-key-password').fill(password);
+  if (cert) await page.getByTestId('login-cert-file').setInputFiles(cert);
+  await page.getByTestId('login-key-submit').click();
+  if (expectSuccess) await expect(page.getByTestId('whoami')).toBeVisible({ timeout: 15_000 });
+}
+
+// The scripted phone of the test cloud key store (docs/testbed.md): opens the QR link as the
+// holder's phone (X-Testbed-Phone), following the redirects by hand to the key store's
+// authorisation, which answers {"pending": id, "vc", …}.
+export async function phoneOpens(link, phone) {
+  let url = link;
+  for (let hop = 0; hop < 8; hop++) {
+    const r = await fetch(url, { redirect: 'manual', headers: { 'X-Testbed-Phone': phone } });
+    if (r.status >= 300 && r.status < 400) { url = new URL(r.headers.get('location'), url).href; continue; }
+    const text = await r.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, json, text, url };
+  }
+  throw new Error('too many redirects from ' + link);
+}
+
+// The phone decides ({"action":"approve"|"refuse","vc"}) and follows the redirect back to trustmon.
+export async function phoneDecides(tm, pendingId, body) {
+  const r = await fetch(`${tm.url}/testbed/ksp/approvals/${encodeURIComponent(pendingId)}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  if (!r.ok || !json || !json.redirect) return { status: r.status, json, text };
+  let url = json.redirect;
+  let back;
+  for (let hop = 0; hop < 8; hop++) {
+    back = await fetch(url, { redirect: 'manual' });
+    if (back.status >= 300 && back.status < 400) { url = new URL(back.headers.get('location'), url).href; continue; }
+    break;
+  }
+  return { status: r.status, json, callback: back ? back.status : 0, callbackText: back ? await back.text() : '' };
+}
+
+// Starts a cloud-key login on the login screen; returns the page's verification code and link.
+export async function startQrLogin(page, { provider = 'testksp', hint } = {}) {
+  await page.goto('/#/login');
+  await page.getByRole('tab', { name: uk.login.qr_tab }).click();
+  await page.getByTestId('qr-provider').selectOption(provider);
+  if (hint) await page.getByTestId('qr-hint').fill(hint);
+  await page.getByTestId('qr-start').click();
+  await expect(page.getByTestId('qr-code')).toBeVisible();
+  const vc = (await page.getByTestId('qr-vc').textContent()).trim();
+  const link = await page.getByTestId('qr-box').getAttribute('data-link');
+  return { vc, link };
+}

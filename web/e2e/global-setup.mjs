@@ -3,7 +3,7 @@
 // bed), certificates imported with trustmonctl, and participants made through the JSON
 // API with the bootstrap token:
 //   central body "ЦЗО" (admin)             -> state.tokens.central
-//   QTSP "ДІЯ" 43395033 (demo-rsa, demo-ec) -> state.tokens.operator, state.tokens.viewer
+//   QTSP "ДІЯ" 43395033 (demo-rsa, demo-ec, test-ecdsa, test-rsa) -> state.tokens.operator, state.tokens.viewer
 //   QTSP "АЦСК Збройних Сил" 22991050      -> state.tokens.second (the one the tests block)
 // The state (URL, tokens, files, certificates) goes to DIR/state.json, named by
 // $TM_E2E_STATE for the test workers (e2e/fixtures.mjs reads it). The returned function
@@ -181,6 +181,17 @@ export default async function globalSetup() {
     const central = await participant('central_body', 'ЦЗО', '00015622');
     const qtsp = await participant('qtsp', 'ДП «ДІЯ»', '43395033', ['demo-rsa', 'demo-ec']);
     const second = await participant('qtsp', 'АЦСК Збройних Сил', '22991050');
+    // The test bed's issuing CAs are operated by the QTSP too: holders' renewals and revocation
+    // requests of test certificates go to it (docs/login.md). The test issuers join at start-up;
+    // wait for them a little.
+    for (const issuer of ['test-ecdsa', 'test-rsa']) {
+      for (let i = 0; ; i++) {
+        try { await api('POST', `/api/v1/admin/participants/${qtsp}/issuers`, { issuer }); break; } catch (e) {
+          if (i >= 50) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    }
     const reps = {
       central: await representative(central, 'Оксана Адміністраторка', 'admin'),
       operator: await representative(qtsp, 'Петро Оператор', 'operator'),

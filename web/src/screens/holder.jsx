@@ -6,7 +6,7 @@
 // holder's stream (GET /api/v1/holder/events, server-sent events).
 import { useEffect, useState } from 'preact/hooks';
 import { tOr } from '../lib/i18n.js';
-import { fmtDate } from '../lib/format.js';
+import { fmtDate, dnCN } from '../lib/format.js';
 import { isHolder } from '../lib/session.js';
 import { openStream } from '../lib/sse.js';
 import { downloadJSON } from '../lib/csv.js';
@@ -15,10 +15,12 @@ import { Page, Button, Table, ErrorBox, Spinner, Empty, Notice, StatusBadge, Tim
 
 const LIVE_MAX = 50;
 
+// An identifier for people: TINUA-/NTRUA- values as they are, DRFO / EDRPOU / UNZR named.
 function idText(i) {
   if (!i) return '';
   if (typeof i === 'string') return i;
-  return i.kind ? `${i.kind}: ${i.value}` : String(i.value || '');
+  const label = tOr('holder.id_kind.' + i.kind, '');
+  return label ? `${label} ${i.value}` : String(i.value || '');
 }
 
 function Lineage({ c, t }) {
@@ -43,15 +45,13 @@ function CertGroup({ group, rows, t }) {
         empty={<Empty title={t('holder.group_empty')} />}
         columns={[
           { key: 'name', label: t('holder.col_name'), render: (c) => <strong>{rowName(c)}</strong> },
-          { key: 'ids', label: t('holder.col_ids'), render: (c) => (c.identifiers && c.identifiers.length
-            ? <span class="ids">{c.identifiers.map((i) => <span key={idText(i)}><code>{idText(i)}</code></span>)}</span> : <span class="muted">—</span>) },
           { key: 'issuer', label: t('holder.col_issuer'), render: (c) => c.issuer || '—' },
           { key: 'serial', label: t('holder.col_serial'), render: (c) => <code class="small" data-testid="holder-serial">{c.serial}</code> },
           { key: 'validity', label: t('holder.col_validity'), render: (c) => <span class="nowrap">{fmtDate(c.not_before)} – {fmtDate(c.not_after)}</span> },
           { key: 'status', label: t('holder.col_status'), render: (c) => <StatusBadge status={c.status || group} /> },
           { key: 'lineage', label: t('holder.col_lineage'), render: (c) => <Lineage c={c} t={t} /> },
           { key: 'actions', label: t('holder.col_actions'), render: (c) => (group === 'valid' || group === 'held' ? (
-            <span class="ids">
+            <span class="row-actions">
               {group === 'valid' && <a href={'#/my/renewals?cert=' + encodeURIComponent(c.sha256 || '')}>{t('holder.renew')}</a>}
               <a href={'#/my/revocations?cert=' + encodeURIComponent(c.sha256 || '')}>{t('holder.revoke')}</a>
             </span>) : <span class="muted">—</span>) },
@@ -63,7 +63,7 @@ function CertGroup({ group, rows, t }) {
 function eventLine(ev) {
   // A watch.match notification ({watch, kind, matched, event}) or a raw event.
   const e = ev.event || ev;
-  return { seq: e.seq ?? ev.seq, type: e.type || ev.type || 'event', time: e.time, subject: e.subject || '',
+  return { seq: e.seq ?? ev.seq, type: e.type || ev.type || 'event', time: e.time, subject: dnCN(e.subject || ''),
     issuer: e.issuer || '', serial: e.serial || '', matched: ev.matched ? `${ev.matched.kind}=${ev.matched.value}` : '',
     method: e.target && e.target.method, provider: e.target && e.target.provider, address: e.target && e.target.address };
 }

@@ -147,7 +147,7 @@ function holderText(r) {
 
 function StateFilter({ value, onChange, t, id }) {
   return (
-    <Field as="select" label={t('holder.filter_state')} id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}
+    <Field as="select" class="narrow" label={t('holder.filter_state')} id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)}
       options={STATES.map((s) => [s, s ? tOr('holder.state.' + s, s) : t('holder.any_state')])} />
   );
 }
@@ -191,7 +191,9 @@ function RenewalForm({ api, t, onMade }) {
       <h2 id="renewal-form-h">{t('holder.renew_title')}</h2>
       <p class="lead">{t('holder.renew_lead')}</p>
       <ol class="steps">
-        <li>{t('holder.renew_step_csr')}<pre class="cmd">openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout new.key -subj "…" -outform DER -out new.csr.der</pre></li>
+        <li>{t('holder.renew_step_csr')}<pre class="cmd">{'openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out new.key\n' +
+          'openssl x509 -x509toreq -in current.pem -key new.key -out new.csr.pem\n' +
+          'openssl req -in new.csr.pem -outform DER -out new.csr.der'}</pre></li>
         <li>{t('holder.renew_step_sign')}</li>
       </ol>
       <fieldset>
@@ -281,8 +283,8 @@ function RevocationForm({ api, t, query, onMade }) {
       <h2 id="revocation-form-h">{t('holder.revoke_title')}</h2>
       <p class="lead">{t('holder.revoke_lead')}</p>
       <div class="form-row">
-        <Field as="select" label={t('holder.revoke_cert')} id="revocation-cert" value={sel} onChange={(e) => setSel(e.currentTarget.value)}
-          options={rows.map((c) => [keyOf(c), `${rowName(c)} — ${c.issuer} ${c.serial} (${t('holder.until', { date: fmtDate(c.not_after) })})`])} data-testid="revocation-cert" />
+        <Field as="select" label={t('holder.revoke_cert')} id="revocation-target" value={sel} onChange={(e) => setSel(e.currentTarget.value)}
+          options={rows.map((c) => [keyOf(c), `${rowName(c)} — ${c.issuer} ${c.serial} (${t('holder.until', { date: fmtDate(c.not_after) })})`])} data-testid="revocation-target" />
         <Field as="select" label={t('holder.revoke_reason')} id="revocation-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)}
           options={REVOCATION_REASONS.map((r) => [r, tOr('common.reason.' + r, r)])} data-testid="revocation-reason" />
       </div>
