@@ -179,7 +179,7 @@ function CloudLogin({ t, query, navigate, gate }) {
         try {
           const r = await request('GET', base, { query: { wait: 25 }, noSessionEnd: true, signal: ctl.signal });
           if (!live) return;
-          if (r && r.state === 'done') {
+          if (r && (r.state === 'done' || r.csrf)) {
             finish();
             setPhase('done');
             await completeLogin(r);
