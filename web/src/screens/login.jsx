@@ -55,7 +55,6 @@ function KeyFileLogin({ t, query, navigate, gate }) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  useEffect(() => () => { setKey(null); setPassword(''); }, []);
 
   const pickKey = async (e) => {
     const f = e.currentTarget.files && e.currentTarget.files[0];
