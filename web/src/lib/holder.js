@@ -55,6 +55,7 @@ export function items(r, ...names) {
 
 // The subject's CN of a row (subject text or cn field).
 export function rowName(c) {
+  if (c.common_name) return c.common_name;
   if (c.cn) return c.cn;
   if (c.subject_cn) return c.subject_cn;
   const m = /(?:^|[,/]\s*)CN=((?:\\.|[^,/+])*)/i.exec(c.subject || '');

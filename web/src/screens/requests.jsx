@@ -338,6 +338,8 @@ function MyRevocations({ api, t, query }) {
 function RequestProps({ r, kind, t }) {
   const cur = r.certificate || r.current;
   const issued = r.issued || r.new_certificate || r.replacement;
+  const dec = r.decision || (r.decided_at ? { at: r.decided_at, reason: r.decision_reason } : null);
+  const spki = (r.csr && r.csr.spki_sha256) || r.spki_sha256;
   return (
     <dl class="props" data-testid="request-props">
       <dt>{t('holder.col_number')}</dt><dd data-testid="request-number">{r.number}</dd>
@@ -349,10 +351,12 @@ function RequestProps({ r, kind, t }) {
       {r.issuer_name && <><dt>{t('holder.col_issuer')}</dt><dd>{r.issuer_name}</dd></>}
       {r.participant_name && <><dt>{t('holder.provider')}</dt><dd>{r.participant_name}</dd></>}
       <dt>{t('holder.col_created')}</dt><dd><Time value={r.created || r.created_at} seconds /></dd>
-      {(r.decided || r.decided_at) && <><dt>{t('holder.decided')}</dt><dd><Time value={r.decided || r.decided_at} seconds /></dd></>}
-      {r.decision_reason && <><dt>{t('holder.decision_reason')}</dt><dd>{r.decision_reason}</dd></>}
-      {issued && <><dt>{t('holder.new_cert')}</dt><dd><code>{refs(issued).map((x) => x.text).join(', ')}</code></dd></>}
-      {r.spki_sha256 && <><dt>{t('holder.spki')}</dt><dd><code class="small">{r.spki_sha256}</code></dd></>}
+      {r.changed && r.changed !== r.created && <><dt>{t('holder.changed')}</dt><dd><Time value={r.changed} seconds /></dd></>}
+      {dec && dec.at && <><dt>{t('holder.decided')}</dt><dd><Time value={dec.at} seconds />{dec.by ? ` (${dec.by})` : ''}</dd></>}
+      {dec && dec.reason && <><dt>{t('holder.decision_reason')}</dt><dd>{dec.reason}</dd></>}
+      {r.revoked_at && <><dt>{t('holder.revoked_at')}</dt><dd><Time value={r.revoked_at} seconds /></dd></>}
+      {issued && <><dt>{t('holder.new_cert')}</dt><dd><code data-testid="request-issued">{refs(issued).map((x) => x.text).join(', ')}</code></dd></>}
+      {spki && <><dt>{t('holder.spki')}</dt><dd><code class="small">{spki}</code></dd></>}
     </dl>
   );
 }
