@@ -1,8 +1,9 @@
 #include "responder/watch/webhook.hpp"
 
 #include <curl/curl.h>
+
+#include "common/ossl.hpp"
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <charconv>
