@@ -191,13 +191,14 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       responder(responders, ocsp_settings, d.clock_, &answer_keeper),
       csr_service(*d.env_, d.writer_, d.clock_, csr_policy(c, issuers)),
       csr_sweeper(csr_service, std::chrono::seconds(c.csr_sweep_interval)),
+      request_ledger(csr_service, issuers),
       crl_comparer(*d.env_),
       counting(std::move(calendar), stats::AnomalyOptions{c.stats_anomaly_factor, c.stats_anomaly_minimum,
                                                           c.stats_anomaly_window}),
       cert_registry(d.writer_, issuers, responders, ocsp_settings, d.clock_,
                     [&] {
                       registry::RegistryOptions o = registry_options(c);
-                      o.key_ledger = &csr_service;
+                      o.key_ledger = &request_ledger;
                       o.crl_checker = &crl_comparer;
                       o.stats = &counting;
                       return o;
@@ -206,6 +207,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       crl_publisher(*d.env_, d.writer_, std::move(crl_signers), d.clock_, crl_options(c)),
       crl_freshness(*d.env_, d.writer_, issuers, d.clock_),
       search(issuers, d.clock_),
+      holder_requests(d.writer_, issuers, csr_service, d.clock_),
       tl_checker(std::move(checker)),
       tl_signer(std::move(signer)),
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,
@@ -271,6 +273,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
                                           routes::StatsRouteOptions{c.stats_public_threshold});
   routes::add_admin_routes(router, api);
   csr_routes = routes::add_csr_routes(router, csr_service, api);
+  holder_routes = routes::add_holder_routes(router, api, *d.env_, holder_requests, search, d.watches_, cert_registry);
   routes::add_tl_routes(router, api, tl_service);
   routes::add_application_routes(router, api, application_service);
   stats_report_routes = routes::add_stats_report_routes(router, api, *d.env_, report_service);
@@ -415,6 +418,7 @@ void Daemon::stop() {
     // shutting_down by the stopped Writer.
     services_->api_routes.reset();
     services_->csr_routes.reset();
+    services_->holder_routes.reset();
     services_->crl_check_routes.reset();
     services_->stats_routes.reset();
     services_->testca_routes.reset();

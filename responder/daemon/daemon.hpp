@@ -33,6 +33,8 @@
 #include "responder/csr/service.hpp"
 #include "responder/csr/sweeper.hpp"
 #include "responder/feed/feed.hpp"
+#include "responder/holder/ledger.hpp"
+#include "responder/holder/service.hpp"
 #include "responder/http/server.hpp"
 #include "responder/ocsp/options.hpp"
 #include "responder/ocsp/refresher.hpp"
@@ -48,6 +50,7 @@
 #include "responder/routes/api_routes.hpp"
 #include "responder/routes/crl_check_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
+#include "responder/routes/holder_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/stats_report_routes.hpp"
 #include "responder/routes/stats_routes.hpp"
@@ -110,6 +113,7 @@ class Daemon {
     ocsp::Responder responder;
     csr::CsrService csr_service;
     csr::ExpirySweeper csr_sweeper;          // thread
+    holder::RequestLedger request_ledger;    // the registry's key ledger: csr_service, then holders' requests
     crl::StatusComparer crl_comparer;        // uploaded CRLs against the status data
     stats::Counting counting;                // the derived statistics' rules and calendar
     registry::Registry cert_registry;        // preparation threads
@@ -117,6 +121,7 @@ class Daemon {
     crl::Publisher crl_publisher;            // thread (issuers with a crl_key)
     crl::FreshnessMonitor crl_freshness;     // thread (every issuer's published CRL)
     registry::CertificateSearch search;
+    holder::RequestService holder_requests;  // certificate holders' renewals and revocation requests
     tsl::TlChecker tl_checker;
     std::optional<tsl::TlSigner> tl_signer;  // none: stored lists are served, publishing is refused
     tsl::TlService tl_service;               // thread
@@ -130,6 +135,7 @@ class Daemon {
     routes::WorkerStates worker_states;       // outlives the server's workers
     std::shared_ptr<routes::ApiRoutes> api_routes;  // body parsing pool
     std::shared_ptr<routes::CsrRoutes> csr_routes;
+    std::shared_ptr<routes::HolderRoutes> holder_routes;  // signed requests' checks, certificate lists
     std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
     std::shared_ptr<routes::StatsRoutes> stats_routes;         // query threads
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
