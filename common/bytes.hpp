@@ -39,6 +39,8 @@ std::string base64url_encode(ByteView data);               // URL alphabet, unpa
 
 // Percent-decoding for URL path segments ('+' is kept as '+': in a path it is not a space).
 std::optional<std::string> percent_decode(std::string_view text);
+// RFC 3986 percent-encoding of everything but the unreserved characters (query values).
+std::string percent_encode(std::string_view text);
 
 // Allocation-free forms for hot paths: decode into `out` (capacity `cap`) and return the
 // length, or nullopt when the input is malformed or does not fit.

@@ -1,6 +1,8 @@
 // OpenSSL helpers shared by every module: error draining, digests, PEM/DER, files.
 #include "common/ossl.hpp"
 
+#include <openssl/hmac.h>
+
 #include "common/der.hpp"
 
 #include "common/time.hpp"
@@ -52,6 +54,13 @@ Sha256 sha256(ByteView data) {
   Sha256 out{};
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr);
+  return out;
+}
+
+Sha256 hmac_sha256(ByteView key, ByteView data) {
+  Sha256 out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(), &len);
   return out;
 }
 

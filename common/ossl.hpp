@@ -74,6 +74,8 @@ std::string ossl_errors();
 Error ossl_error(ErrorKind kind, std::string code, std::string_view context);
 
 Sha256 sha256(ByteView data);
+// HMAC-SHA256 of `data` under `key` (webhook signatures, login links).
+Sha256 hmac_sha256(ByteView key, ByteView data);
 // Digest with the named algorithm ("SHA1", "SHA256", ...).
 Result<Bytes> digest(const EVP_MD* md, ByteView data);
 

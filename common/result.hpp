@@ -29,6 +29,7 @@ enum class ErrorKind : std::uint8_t {
   unavailable,      // transient: shutting down, store full, a key not loaded (503)
   storage,          // the store failed; the operation did not happen (500)
   internal,         // a fault of the server itself (500)
+  gone,             // it existed and is over: an expired one-time challenge or link (410)
 };
 
 // "invalid", "not_found", …: the kind's name where it appears in JSON.

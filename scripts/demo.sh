@@ -91,6 +91,11 @@ if [ "$fresh" = 1 ]; then
   central=$("${ctl_api[@]}" participant add --kind central_body --name "Demo Central Body" --code 00000002 | id_of)
   admin=$("${ctl_api[@]}" representative add "$central" --name "Petro Demo (administrator)" --role admin | id_of)
   (umask 077; "${ctl_api[@]}" token issue "$admin" --label "demo cabinet" | token_of > "$demo/data/central.token")
+  # Signature login (docs/login.md): a certificate holder's key file, and the operator's own
+  # signing certificate bound to her (she then logs in by signature as the operator).
+  "${ctl_api[@]}" testbed issue --ca test-ecdsa --rnokpp 1234500001 --out "$demo/testbed/holder" >/dev/null
+  "${ctl_api[@]}" testbed issue --ca test-ecdsa --rnokpp 1234500002 --out "$demo/testbed/operator" >/dev/null
+  "${ctl_api[@]}" certificate bind "$operator" --cert "$demo/testbed/operator/cert.pem" >/dev/null
 fi
 
 # No `| head` here: a producer cut off by SIGPIPE fails the pipeline (pipefail, set -e).
@@ -112,6 +117,12 @@ The electronic cabinet: $url/  — log in with one of these tokens:
   central body administrator: $(cat "$demo/data/central.token" 2>/dev/null)
   provider's operator:        $(cat "$demo/data/qtsp.token" 2>/dev/null)
   (or the bootstrap token in $demo/data/admin.token)
+or by signature ("Вхід кваліфікованим підписом"):
+  a key file: $demo/testbed/holder/key.pem with cert.pem (a certificate holder),
+              $demo/testbed/operator/key.pem with cert.pem (the provider's operator);
+  a cloud key: provider "testksp", then play the phone: holder 5550000001 approves
+              (docs/testbed.md "Test cloud key store"; trustmonctl testbed approve --rnokpp 5550000001);
+  from a terminal: $ctl --server $url login --key $demo/testbed/holder/key.pem --cert $demo/testbed/holder/cert.pem
 
 Try, in another terminal:
 

@@ -10,6 +10,7 @@
 #include "common/ossl.hpp"
 #include "tools/cmd_admin.hpp"
 #include "tools/cmd_crl.hpp"
+#include "tools/cmd_login.hpp"
 #include "tools/cmd_testbed.hpp"
 #include "tools/cmd_testca.hpp"
 #include "tools/cmd_tl.hpp"
@@ -289,6 +290,12 @@ int main(int argc, char** argv) {
   crl_check_cmd->add_option("--issuer", crl_check.issuer, "issuer name as configured")->required();
   crl_check_cmd->add_flag("--json", crl_check.json, "print the server's JSON answer instead of the summary");
 
+  LoginOptions login;
+  auto* login_cmd = app.add_subcommand("login", "log in to the cabinet by signing a challenge with a key file (docs/login.md)");
+  login_cmd->add_option("--key", login.key_file, "the private key (PEM, unencrypted)")->required();
+  login_cmd->add_option("--cert", login.cert_file, "its certificate (PEM or DER)")->required();
+  login_cmd->add_option("--cookie-jar", login.cookie_jar, "write the session cookie here (curl -b) instead of printing it");
+
   // The test bed (cmd_testca.hpp): test CAs, issuing, faults.
   auto* testbed_cmd = app.add_subcommand("testbed", "the test bed: test CAs, faults, test cases")->require_subcommand(1);
   testbed_cmd->add_subcommand("cas", "the test CAs (names, algorithms, certificates)")
@@ -415,6 +422,7 @@ int main(int argc, char** argv) {
   }
   if (tl_import->parsed()) return cmd_tl_import(**client, tl_name, tl_file, std::cout, std::cerr);
   if (crl_check_cmd->parsed()) return cmd_crl_check(**client, crl_check, std::cout, std::cerr);
+  if (login_cmd->parsed()) return cmd_login(**client, login, (*client)->host(), std::cout, std::cerr);
   if (tc_issue_cmd->parsed()) return cmd_testca_issue(**client, tc_issue, std::cout, std::cerr);
   if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
   if (tb_matrix_csv) return cmd_testbed_matrix_csv(**client, *tb_matrix_csv, std::cout, std::cerr);

@@ -280,6 +280,10 @@ const std::vector<Setting>& schema() {
            "# source tree's web/dist when it is there, else the installed share/trustmon/web."),
       duration("web", "session_lifetime", &Config::web_session_lifetime, 300, 7 * 86400,
                "How long a cabinet session lasts after its login (absolute; no sliding renewal)."),
+      duration("login", "qr_lifetime", &Config::login_qr_lifetime, 10, 600,
+               "How long a cloud-key login through a QR link may take (docs/login.md); cloud key stores\n"
+               "# are [[login.provider]] tables: name, title, adapter = \"csc2\", authorize_url, token_url,\n"
+               "# csc_url, client_id, client_secret_file, ca_file."),
   };
   return settings;
 }
@@ -288,6 +292,53 @@ const char* kIssuerKeys[] = {"name", "ca_cert", "responder_cert", "responder_key
 
 Error invalid(const std::string& source, const std::string& what) {
   return make_error(ErrorKind::invalid, "config_invalid", source + ": " + what);
+}
+
+bool provider_name_ok(const std::string& n) {
+  if (n.empty() || n.size() > 32) return false;
+  for (char ch : n)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) return false;
+  return true;
+}
+
+Result<std::vector<LoginProviderConfig>> parse_login_providers(const toml::node& node, const std::string& base_dir,
+                                                               const std::string& source) {
+  const toml::array* arr = node.as_array();
+  if (!arr) return invalid(source, "login.provider must be an array of tables ([[login.provider]])");
+  std::vector<LoginProviderConfig> out;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::table* t = (*arr)[i].as_table();
+    if (!t) return invalid(source, "login.provider must be an array of tables ([[login.provider]])");
+    LoginProviderConfig p;
+    const std::string at = "login.provider[" + std::to_string(i) + "].";
+    for (auto&& [k, v] : *t) {
+      const std::string key(k.str());
+      auto s = v.value<std::string>();
+      if (!s || !v.is_string()) return invalid(source, at + key + " must be a string");
+      if (key == "name") p.name = *s;
+      else if (key == "title") p.title = *s;
+      else if (key == "adapter") p.adapter = *s;
+      else if (key == "authorize_url") p.authorize_url = *s;
+      else if (key == "token_url") p.token_url = *s;
+      else if (key == "csc_url") p.csc_url = *s;
+      else if (key == "client_id") p.client_id = *s;
+      else if (key == "client_secret_file") p.client_secret_file = resolve(base_dir, *s);
+      else if (key == "ca_file") p.ca_file = resolve(base_dir, *s);
+      else return invalid(source, "unknown key " + at + key);
+    }
+    if (!provider_name_ok(p.name)) return invalid(source, at + "name must be 1..32 of a-z 0-9 - _");
+    if (p.adapter != "csc2") return invalid(source, at + "adapter must be \"csc2\"");
+    for (const std::string* url : {&p.authorize_url, &p.token_url, &p.csc_url})
+      if (!url->starts_with("http://") && !url->starts_with("https://"))
+        return invalid(source, at + "authorize_url, token_url and csc_url must be http:// or https:// URLs");
+    if (p.client_id.empty() || p.client_secret_file.empty())
+      return invalid(source, at + "needs client_id and client_secret_file");
+    if (p.title.empty()) p.title = p.name;
+    for (const auto& other : out)
+      if (other.name == p.name) return invalid(source, at + "name \"" + p.name + "\" is used twice");
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace
@@ -363,6 +414,12 @@ Result<Config> parse(const std::string& text, const std::string& base_dir, const
     if (!table) return invalid(source, "unknown key " + section);
     for (auto&& [k, v] : *table) {
       std::string key(k.str());
+      if (section == "login" && key == "provider") {
+        auto parsed = parse_login_providers(v, base_dir, source);
+        if (!parsed) return std::move(parsed).error();
+        c.login_providers = std::move(*parsed);
+        continue;
+      }
       const Setting* found = nullptr;
       for (const auto& s : schema())
         if (section == s.section && key == s.key) found = &s;

@@ -35,6 +35,17 @@ struct IssuerConfig {
   bool test = false;
 };
 
+// A cloud key store for QR logins ([[login.provider]]): CSC API v2 with OAuth2 codes.
+struct LoginProviderConfig {
+  std::string name;                // [a-z0-9_-]{1,32}
+  std::string title;
+  std::string adapter = "csc2";
+  std::string authorize_url, token_url, csc_url;  // http:// or https://
+  std::string client_id;
+  std::string client_secret_file;  // read at start, never logged
+  std::string ca_file;             // TLS trust for the provider ("" = the system's)
+};
+
 struct Config {
   std::string source_path;  // the file this was loaded from
 
@@ -137,6 +148,10 @@ struct Config {
   bool web_enabled = true;
   std::string web_dir;               // "" = $TRUSTMON_WEB_DIR, the source tree's web/dist, or the installed copy
   UnixTime web_session_lifetime = 8 * 3600;
+
+  // [login] login by qualified signature (docs/login.md)
+  UnixTime login_qr_lifetime = 120;  // how long a cloud-key QR login may take
+  std::vector<LoginProviderConfig> login_providers;  // [[login.provider]]
 
   std::vector<IssuerConfig> issuers;
 };

@@ -1,5 +1,7 @@
 #include "responder/daemon/daemon.hpp"
 
+#include <openssl/rand.h>
+
 #include "responder/daemon/stats_hints.hpp"
 #include "responder/registry/stats_rebuild.hpp"
 #include "tsl/store.hpp"
@@ -47,6 +49,48 @@ Result<std::unique_ptr<testbed::Tsa>> make_tsa(const testbed::TestPki& pki, cons
       config.chain.emplace_back(mutable_x);
     }
   return testbed::Tsa::create(std::move(config), clock);
+}
+
+// The login routes' options: the session lifetime, the QR logins' providers (secrets read
+// from their files; a provider whose secret cannot be read is left out, with an error in the
+// log) and, with the test bed, its own key store ("testksp", docs/testbed.md).
+routes::LoginRouteOptions login_options(const config::Config& c, const std::string& ksp_client_secret) {
+  routes::LoginRouteOptions o;
+  o.auth.session_lifetime = c.web_session_lifetime;
+  o.qr.base_url = crl_options(c).base_url;
+  o.qr.lifetime = c.login_qr_lifetime;
+  for (const auto& p : c.login_providers) {
+    auto secret = read_file(p.client_secret_file);
+    if (!secret) {
+      log().error("login provider {} is left out: cannot read its client_secret_file: {}", p.name, secret.error().message);
+      continue;
+    }
+    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r' || secret->back() == ' ')) secret->pop_back();
+    login::ProviderConfig q;
+    q.name = p.name;
+    q.title = p.title;
+    q.adapter = p.adapter;
+    q.authorize_url = p.authorize_url;
+    q.token_url = p.token_url;
+    q.csc_url = p.csc_url;
+    q.client_id = p.client_id;
+    q.client_secret = std::move(*secret);
+    q.ca_file = p.ca_file;
+    o.qr.providers.push_back(std::move(q));
+  }
+  if (c.testbed_enabled && !ksp_client_secret.empty()) {
+    const std::string base = o.qr.base_url + "/testbed/ksp";
+    login::ProviderConfig q;
+    q.name = "testksp";
+    q.title = "Тестове хмарне сховище ключів (test bed)";
+    q.authorize_url = base + "/oauth2/authorize";
+    q.token_url = base + "/oauth2/token";
+    q.csc_url = base + "/csc/v2";
+    q.client_id = "trustmon";
+    q.client_secret = ksp_client_secret;
+    o.qr.providers.push_back(std::move(q));
+  }
+  return o;
 }
 
 // [testbed] dir, or "testbed" beside the storage folder.
@@ -282,6 +326,11 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
   routes::add_auth_routes(router, api, routes::AuthOptions{c.web_session_lifetime});
   routes::add_status_routes(router, issuers, crl_options(c).base_url);
+  if (test_pki) {
+    Bytes secret(32);
+    if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) == 1) ksp_client_secret = base64url_encode(secret);
+  }
+  login_routes = routes::add_login_routes(router, api, *d.env_, login_options(c, ksp_client_secret));
   if (c.web_enabled) {
     const std::string dir = c.web_dir.empty() ? webui::default_web_dir() : c.web_dir;
     auto site = webui::StaticSite::load(dir);
@@ -422,6 +471,7 @@ void Daemon::stop() {
     services_->crl_check_routes.reset();
     services_->stats_routes.reset();
     services_->testca_routes.reset();
+    services_->login_routes.reset();
     if (services_->delayed_replies) services_->delayed_replies->stop();
   }
   if (!tl_stopped) {

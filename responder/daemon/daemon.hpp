@@ -56,6 +56,7 @@
 #include "responder/routes/stats_routes.hpp"
 #include "responder/routes/testcase_routes.hpp"
 #include "responder/routes/delayed_replies.hpp"
+#include "responder/routes/login_routes.hpp"
 #include "responder/routes/testca_routes.hpp"
 #include "responder/routes/tsa_routes.hpp"
 #include "responder/testbed/seed.hpp"
@@ -147,6 +148,8 @@ class Daemon {
     std::unique_ptr<testbed::FaultBoard> faults;
     std::unique_ptr<routes::DelayedReplies> delayed_replies;  // thread: the delay fault's answers
     std::shared_ptr<routes::TestcaRoutes> testca_routes;      // issuing threads
+    std::string ksp_client_secret;  // the test key store's client secret for the login ([testbed])
+    std::shared_ptr<routes::LoginRoutes> login_routes;  // challenges, QR logins, provider calls
     testcases::TestcaseService testcase_service;  // test cases, products, submissions, campaigns
     std::shared_ptr<routes::TestcaseRoutes> testcase_routes;  // test-case bodies, matrix and artefact threads
     http::Server server;                      // worker threads, run by run()

@@ -352,6 +352,7 @@ int status_of(ErrorKind kind) noexcept {
     case ErrorKind::unavailable: return 503;
     case ErrorKind::storage: return 500;
     case ErrorKind::internal: return 500;
+    case ErrorKind::gone: return 410;
   }
   return 500;
 }

@@ -20,14 +20,17 @@ constexpr std::size_t kMaxTokenBytes = 512;
 // What the cabinet needs to know about the principal: names, role and what it may do.
 }  // namespace
 
-std::string session_cookie_header(const http::Request& req, std::string_view value, UnixTime max_age) {
+ClientFacts client_facts(const http::Request& req) { return ClientFacts{req.peer(), req.tls_peer().has_value()}; }
+
+std::string session_cookie_header(bool secure, std::string_view value, UnixTime max_age) {
   std::string c = std::string(access::kSessionCookie) + "=" + std::string(value) +
                   "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
-  if (req.tls_peer()) c += "; Secure";
+  if (secure) c += "; Secure";
   return c;
 }
 
-void start_session(std::shared_ptr<http::Request> kept, ApiContext& ctx, const AuthOptions& options,
+void start_session(std::shared_ptr<http::Request> kept, const ClientFacts& client, ApiContext& ctx,
+                   const AuthOptions& options,
                    const Actor& actor, access::SessionRecord draft, json as, json details,
                    std::vector<std::pair<std::string, std::string>> extra_headers) {
   auto verifier = access::random_secret();
@@ -36,11 +39,12 @@ void start_session(std::shared_ptr<http::Request> kept, ApiContext& ctx, const A
   draft.verifier_hash = access::verifier_hash(*verifier);
   draft.expires = ctx.clock.now() + options.session_lifetime;
   draft.csrf = *csrf;
-  draft.address = kept->peer();
+  draft.address = client.address;
   const UnixTime lifetime = options.session_lifetime;
+  const bool secure = client.secure;
   ctx.access.open_session(
       actor, std::move(draft), std::move(details),
-      [kept, as = std::move(as), secret = *verifier, csrf_secret = *csrf, lifetime,
+      [kept, as = std::move(as), secret = *verifier, csrf_secret = *csrf, lifetime, secure,
        extra = std::move(extra_headers)](Result<json> r) mutable {
         if (!r) {
           if (!r.error().is_refusal()) log().error("cannot open a session: {}", r.error().message);
@@ -49,7 +53,7 @@ void start_session(std::shared_ptr<http::Request> kept, ApiContext& ctx, const A
         access::SessionCookie cookie;
         cookie.id = r->value("session", std::uint64_t{0});
         cookie.verifier = secret;
-        const std::string set_cookie = session_cookie_header(*kept, access::format_session_cookie(cookie), lifetime);
+        const std::string set_cookie = session_cookie_header(secure, access::format_session_cookie(cookie), lifetime);
         as["csrf"] = access::csrf_text(csrf_secret);
         as["expires"] = (*r)["expires"];
         json body = {{"as", as}, {"csrf", as["csrf"]}, {"expires", as["expires"]}};
@@ -137,15 +141,16 @@ void login(http::Request& req, ApiContext& ctx, const AuthOptions& options) {
   access::SessionRecord draft;
   draft.credential = outcome.principal->actor.credential;
   draft.bootstrap = outcome.principal->bootstrap;
-  start_session(std::make_shared<http::Request>(std::move(req)), ctx, options, outcome.principal->actor,
+  const ClientFacts client = client_facts(req);
+  start_session(std::make_shared<http::Request>(std::move(req)), client, ctx, options, outcome.principal->actor,
                 std::move(draft), std::move(as), json::object(), {});
 }
 
 void logout(http::Request& req, ApiContext& ctx) {
   auto principal = guard(req, ctx, access::Need::holder, "auth.logout");
   if (!principal) return;
+  const std::string clear = session_cookie_header(req.tls_peer().has_value(), "", 0);
   auto kept = std::make_shared<http::Request>(std::move(req));
-  const std::string clear = session_cookie_header(*kept, "", 0);
   if (principal->actor.session == 0) {
     // A bearer token has no session to end; the cookie is cleared all the same.
     kept->reply(204, "text/plain", std::string_view(), {{"Set-Cookie", clear}, {"Cache-Control", "no-store"}});

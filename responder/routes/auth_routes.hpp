@@ -34,14 +34,22 @@ void add_auth_routes(http::Router& router, ApiContext& ctx, AuthOptions options)
 // Shared with the signature login (login_routes.cpp):
 // GET /api/v1/me's answer for `p` (a representative, the bootstrap token or a holder).
 nlohmann::json principal_json(const storage::ReadTxn& txn, const access::Principal& p, const pki::IssuerSet& issuers);
+// What a session needs to know of the browser's request, read on its worker (a QR login's
+// session is opened from another thread): its address, and whether it came over TLS.
+struct ClientFacts {
+  std::string address;
+  bool secure = false;
+};
+ClientFacts client_facts(const http::Request& req);
 // The session cookie's Set-Cookie value (`value` "" and max_age 0 clear it).
-std::string session_cookie_header(const http::Request& req, std::string_view value, UnixTime max_age);
+std::string session_cookie_header(bool secure, std::string_view value, UnixTime max_age);
 // Opens a cabinet session for `actor` (draft: credential / bootstrap / method,
 // certificate and holder fields; the secrets, expiry and address are set here) through
 // AccessService::open_session (`details` join the auth.login event's target), then answers
 // 200 {"as", "csrf", "expires"} with the cookie and `extra_headers` (e.g. clearing a
 // login-binding cookie).
-void start_session(std::shared_ptr<http::Request> kept, ApiContext& ctx, const AuthOptions& options,
+void start_session(std::shared_ptr<http::Request> kept, const ClientFacts& client, ApiContext& ctx,
+                   const AuthOptions& options,
                    const Actor& actor, access::SessionRecord draft, nlohmann::json as, nlohmann::json details,
                    std::vector<std::pair<std::string, std::string>> extra_headers);
 

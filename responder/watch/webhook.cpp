@@ -103,12 +103,8 @@ std::size_t on_body(char*, std::size_t, std::size_t, void*) noexcept { return 0;
 }  // namespace
 
 std::string hmac_sha256_hex(ByteView key, std::string_view body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
-           body.size(), mac, &len) == nullptr)
-    return std::string();
-  return hex_encode(ByteView(mac, len));
+  const Sha256 mac = hmac_sha256(key, as_bytes(body));
+  return hex_encode(ByteView(mac.data(), mac.size()));
 }
 
 std::string signature_header(ByteView key, std::string_view body) { return "sha256=" + hmac_sha256_hex(key, body); }
