@@ -79,6 +79,9 @@ class WatchHandler {
     const bool own_events_only = (w.kinds & ~(watch::kTestcases | watch::kRequests)) == 0;
     if (w.values.empty() && w.issuer.empty() && !own_events_only)
       return fail(req, 400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
+    // Logins are matched on identifiers only (never every login with an issuer's certificates).
+    if ((w.kinds & watch::kLogin) && w.values.empty())
+      return fail(req, 400, "watch_invalid", "a watch of kind login needs \"values\"");
     StringField delivery = string_field(req, doc, "delivery");
     if (!delivery.ok) return std::nullopt;
     auto d = watch::delivery_from_name(delivery.value.value_or("stream"));

@@ -204,7 +204,7 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
       if (!(w.kinds & kind) || (!w.issuer.empty() && w.issuer != facts.issuer)) continue;
       if (only_owner && (w.owner != *only_owner || !w.holder.empty())) continue;
       if (w.delivery == Delivery::stream && facts.seq <= w.start) continue;
-      out.push_back(Match{id, w.owner, w.holder, w.delivery, static_cast<EventKind>(kind), {"issuer", facts.issuer}});
+      out.push_back(Match{id, w.owner, w.delivery, static_cast<EventKind>(kind), {"issuer", facts.issuer}, w.holder});
     }
     return out;
   }
@@ -220,7 +220,7 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
         if (!w || found.count(id) || !(w->kinds & kLogin)) continue;
         if (!w->issuer.empty() && w->issuer != facts.issuer) continue;
         if (w->delivery == Delivery::stream && facts.seq <= w->start) continue;
-        found.emplace(id, Match{id, w->owner, w->holder, w->delivery, kLogin, p});
+        found.emplace(id, Match{id, w->owner, w->delivery, kLogin, p, w->holder});
       }
     }
     for (auto& [id, m] : found) out.push_back(std::move(m));
@@ -249,7 +249,7 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
     if (w->delivery == Delivery::stream && facts.seq <= w->start) return;
     auto kind = kind_for(*w, direct);
     if (!kind) return;
-    found.emplace(id, Match{id, w->owner, w->holder, w->delivery, *kind, matched});
+    found.emplace(id, Match{id, w->owner, w->delivery, *kind, matched, w->holder});
   };
   for (const auto& p : facts.attributes) {
     auto it = by_value_.find(value_key(p.first, p.second));

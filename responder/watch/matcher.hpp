@@ -86,10 +86,10 @@ struct CertFacts {
 struct Match {
   WatchId watch = 0;
   std::uint32_t owner = 0;
-  std::string holder;  // a holder's watch: its holder ("" = the participant `owner`'s)
   Delivery delivery = Delivery::stream;
   EventKind kind = kIssued;
   std::pair<std::string, std::string> matched;  // ("issuer", name) for issuer-only watches
+  std::string holder;  // a holder's watch: its holder ("" = the participant `owner`'s)
   bool operator==(const Match&) const = default;
 };
 

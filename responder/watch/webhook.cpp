@@ -1,6 +1,8 @@
 #include "responder/watch/webhook.hpp"
 
 #include <curl/curl.h>
+
+#include "common/ossl.hpp"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 

@@ -109,8 +109,8 @@ TEST(SubjectComparison, MalformedNamesAreRefused) {
 }
 
 TEST(SubjectComparison, UnknownAttributesAreNamedByTheirOid) {
-  const std::uint8_t oid[] = {0x2a, 0x86, 0x24, 0x02, 0x01, 0x01, 0x01};  // 1.2.804.2.1.1.1
-  EXPECT_EQ(attribute_label(ByteView(oid, sizeof oid)), "1.2.804.2.1.1.1");
+  const std::uint8_t oid[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x86, 0x8d, 0x1f, 0x01};  // 1.3.6.1.4.1.99999.1
+  EXPECT_EQ(attribute_label(ByteView(oid, sizeof oid)), "1.3.6.1.4.1.99999.1");
   const std::uint8_t sn[] = {0x55, 0x04, 0x04};
   EXPECT_EQ(attribute_label(ByteView(sn, sizeof sn)), "surname");
 }

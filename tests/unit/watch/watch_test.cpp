@@ -364,7 +364,7 @@ TEST(WatchNotification, NamesWatchAttributeAndCertificate) {
   CertFacts f = issued(12, {{"serial_number", "TINUA-1"}});
   f.time = 1800000000;
   f.subject = "CN=Іван,C=UA";
-  Match m{4, 1, Delivery::stream, kIssued, {"serial_number", "TINUA-1"}};
+  Match m{4, 1, Delivery::stream, kIssued, {"serial_number", "TINUA-1"}, ""};
   auto j = notification_json(m, f);
   EXPECT_EQ(j["type"], "watch.match");
   EXPECT_EQ(j["seq"], 12);
