@@ -1,5 +1,7 @@
 #include "responder/login/qr_login.hpp"
 
+#include "responder/login/challenge_store.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 

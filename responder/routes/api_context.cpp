@@ -130,8 +130,21 @@ std::optional<access::Principal> guard(http::Request& req, ApiContext& ctx, acce
   return std::nullopt;
 }
 
+namespace {
+
+// The rate limiter's bucket: the credential id; a holder (no credential) gets a bucket of
+// its own, keyed by a hash of its identifier with the top bit set (credential ids stay
+// far below 2^31), so holders share neither the bootstrap token's bucket nor each other's.
+std::uint32_t rate_key(const access::Principal& p) {
+  if (!p.actor.is_holder()) return p.actor.credential;
+  const Sha256 h = sha256(as_bytes(p.actor.holder));
+  return 0x80000000U | (get_be32(h.data()) & 0x7fffffffU);
+}
+
+}  // namespace
+
 bool within_rate(http::Request& req, ApiContext& ctx, const access::Principal& p) {
-  auto wait = ctx.limiter.acquire(p.actor.credential, p.rate_per_second);
+  auto wait = ctx.limiter.acquire(rate_key(p), p.rate_per_second);
   if (!wait) return true;
   ctx.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
   const std::string seconds = std::to_string(*wait);

@@ -1,5 +1,7 @@
 #include "responder/routes/login_routes.hpp"
 
+#include <openssl/rand.h>
+
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>

@@ -4,7 +4,6 @@
 
 #include "common/ossl.hpp"
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <charconv>

@@ -241,5 +241,26 @@ TEST_F(LoginTest, RevokingOrHoldingTheLoginCertificateEndsTheSessionWithinASecon
   }
 }
 
+TEST_F(LoginTest, TrustmonctlLogsInFromATerminalIntoACookieJarCurlUses) {
+  issue(natural("4444400009"), "terminal");
+  const std::string jar = dir_ + "/ctl.jar";
+  auto r = sh(q(trustmonctl_path()) + " --server " + daemon_.url() + " login --key " + q(dir_ + "/terminal/key.pem") +
+              " --cert " + q(dir_ + "/terminal/cert.pem") + " --cookie-jar " + q(jar));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json answer = json::parse(r.out, nullptr, false);
+  EXPECT_EQ(answer["as"].value("as", ""), "holder") << r.out;
+  EXPECT_FALSE(answer.contains("session_cookie"));  // it went to the jar only
+  EXPECT_EQ(trim(sh("stat -c %a " + q(jar)).out), "600");
+  HttpReply me = http_call("GET", daemon_.url() + "/api/v1/me", "", "", "-b " + q(jar));
+  ASSERT_EQ(me.status, 200) << me.raw;
+  EXPECT_EQ(me.body["holder"]["identifiers"][0].value("value", ""), "TINUA-4444400009");
+  // A key that is not the certificate's is refused before anything is sent.
+  issue(natural("4444400010"), "other");
+  auto wrong = sh(q(trustmonctl_path()) + " --server " + daemon_.url() + " login --key " + q(dir_ + "/other/key.pem") +
+                  " --cert " + q(dir_ + "/terminal/cert.pem") + " 2>&1");
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.out;
+  EXPECT_NE(wrong.out.find("usage_invalid"), std::string::npos) << wrong.out;
+}
+
 }  // namespace
 }  // namespace trustmon::itest
