@@ -201,13 +201,17 @@ TEST_F(HolderTest, RenewalWithoutChangesGoesToTheProviderAndEndsIssued) {
   EXPECT_EQ(accepted.body["state"], "accepted");
   HttpReply detail = as_token("GET", "/api/v1/renewals/" + number, token_a_);
   ASSERT_EQ(detail.status, 200) << detail.raw;
-  EXPECT_FALSE(detail.body["renewal"]["csr"].value("der", "").empty());
+  const std::string csr_der = detail.body["renewal"]["csr"].value("der", "");
+  ASSERT_FALSE(csr_der.empty());
   EXPECT_FALSE(detail.body["renewal"].value("request", "").empty());
+  std::string csr_pem = "-----BEGIN CERTIFICATE REQUEST-----\n";
+  for (std::size_t i = 0; i < csr_der.size(); i += 64) csr_pem += csr_der.substr(i, 64) + "\n";
+  csr_pem += "-----END CERTIFICATE REQUEST-----\n";
   const json issue_request = {{"ca", "test-ecdsa"},
                               {"profile", "ua-qes-natural"},
                               {"ids", {{"rnokpp", "5555500001"}}},
                               {"subject", {{"given", "Олена"}, {"sn", "Тестенко"}}},
-                              {"key", {{"csr", read_text(dir_ + "/olena/new.csr.pem")}}}};
+                              {"key", {{"csr", csr_pem}}}};
   const Reply renewed = post_text("/api/v1/testca/certificates", token_a_, issue_request.dump(), "application/json");
   ASSERT_EQ(renewed.status, 201) << renewed.body;
   const std::string new_serial = renewed.json_body().value("serial", "");
