@@ -160,6 +160,12 @@ Result<Page<Record>> page_of(const storage::ReadTxn& txn, Table t, std::optional
   return page;
 }
 
+// The identifiers a record keeps: the session's, at most kMaxIdentifiers (what the codec reads back).
+std::vector<HolderIdentifier> kept_identifiers(const std::vector<HolderIdentifier>& ids) {
+  const std::size_t n = std::min(ids.size(), kMaxIdentifiers);
+  return std::vector<HolderIdentifier>(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
 const char* const kRenewalRefused = "renewal.refused";
 const char* const kRequestRefused = "revocation.request_refused";
 
@@ -261,7 +267,7 @@ void RequestService::file_renewal(RenewalDraft draft, HolderRef holder, Done<Ren
     r.created = r.changed = now;
     r.filed_by = label;
     r.holder_name = holder.name;
-    r.identifiers = holder.identifiers;
+    r.identifiers = kept_identifiers(holder.identifiers);
     r.current = draft.current;
     r.participant = **provider;
     r.reservation = reserved->reservation->id;
@@ -383,7 +389,7 @@ void RequestService::file_revocation_request(RevocationDraft draft, HolderRef ho
     r.created = r.changed = now;
     r.filed_by = label;
     r.holder_name = holder.name;
-    r.identifiers = holder.identifiers;
+    r.identifiers = kept_identifiers(holder.identifiers);
     r.target = draft.target;
     r.reason = draft.reason;
     r.signer = draft.signer;

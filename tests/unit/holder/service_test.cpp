@@ -528,6 +528,19 @@ TEST_F(HolderServiceTest, RevocationRequestChecks) {
   EXPECT_EQ(check_request(request(hold), me).error().code, "already_held");
 }
 
+TEST_F(HolderServiceTest, ARecordKeepsAtMostSixteenIdentifiers) {
+  add_provider();
+  HolderRef many = ref_of(kOlena);
+  for (int i = 0; i < 20; ++i) many.identifiers.push_back({"edrpou", std::to_string(10000000 + i)});
+  EvpPkeyPtr next = generate_key(KeyType::p256);
+  auto filed = file(*check_renewal(renewal_request(olena_, next.get()), many), many);
+  ASSERT_TRUE(filed.ok()) << filed.error().code;
+  EXPECT_EQ(filed->identifiers.size(), kMaxIdentifiers);
+  auto stored = stored_renewal(filed->number);
+  ASSERT_TRUE(stored.has_value());  // it reads back
+  EXPECT_EQ(stored->identifiers.front().value, "TINUA-2345678901");
+}
+
 TEST_F(HolderServiceTest, ListsShowEachViewerItsOwn) {
   add_provider();
   EvpPkeyPtr next = generate_key(KeyType::p256);
