@@ -54,6 +54,7 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::testcase_campaigns, "testcase_campaigns"},
     {Table::sessions, "sessions"},
     {Table::cert_events, "cert_events"},
+    {Table::ksp_keys, "ksp_keys"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

@@ -25,10 +25,12 @@
 #include "responder/routes/application_routes.hpp"
 #include "responder/routes/crl_routes.hpp"
 #include "responder/routes/events_routes.hpp"
+#include "responder/routes/ksp_routes.hpp"
 #include "responder/routes/status_routes.hpp"
 #include "responder/routes/tl_routes.hpp"
 #include "responder/routes/web_routes.hpp"
 #include "responder/routes/watch_routes.hpp"
+#include "responder/testbed/ksp_seed.hpp"
 #include "tsl/key_source.hpp"
 #include "tsl/store.hpp"
 
@@ -164,6 +166,9 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& given, const 
     auto tsa = make_tsa(*test_bed.pki, clock);
     if (!tsa) return failed("cannot start the test TSA", std::move(tsa).error());
     test_bed.tsa = std::move(*tsa);
+    auto ksp = testbed::open_ksp(test_bed.pki->dir(), testbed::KspOptions{}, clock);
+    if (!ksp) return failed("cannot open the test key store", std::move(ksp).error());
+    test_bed.ksp = std::move(*ksp);
     log().warn("the test bed is enabled ([testbed]): test CAs in {}", test_bed.pki->dir());
   }
   const config::Config& c = d->config_;
@@ -287,6 +292,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       test_pki(std::move(test_bed.pki)),
       test_list(std::move(test_bed.list)),
       tsa(std::move(test_bed.tsa)),
+      ksp(std::move(test_bed.ksp)),
       faults(test_pki ? std::make_unique<testbed::FaultBoard>(issuers, responders) : nullptr),
       delayed_replies(test_pki ? std::make_unique<routes::DelayedReplies>() : nullptr),
       testcase_service(d.writer_, d.clock_),
@@ -346,6 +352,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
         router, *tsa,
         [this, &clock = d.clock_](const http::Request&) { return testbed::tsa_options(faults->draw_tsa(clock.now())); },
         tsa_counters);
+    routes::add_ksp_routes(router, *ksp, crl_options(c).base_url);
   }
 
   worker_states.attach(server);
@@ -408,9 +415,18 @@ void Daemon::start_testbed_seed() {
     if (!report) {
       if (report.error().code != "shutting_down" && report.error().code != "cancelled")
         log().error("test bed: seeding the test cases failed: {}: {}", report.error().code, report.error().message);
+    } else if (!report->skipped) {
+      log().info("test bed: {} seeded test cases ({} new)", report->cases, report->created);
+    }
+    // The key store's holders: made at the first start, loaded at later ones.
+    auto keys = testbed::seed_ksp(*s.ksp, *env_, writer_, s.cert_registry, *s.test_pki, crl_options(config_).base_url,
+                                  clock_, stats_cancel_);
+    if (!keys) {
+      if (keys.error().code != "shutting_down" && keys.error().code != "cancelled")
+        log().error("test bed: the key store's holders failed: {}: {}", keys.error().code, keys.error().message);
       return;
     }
-    if (!report->skipped) log().info("test bed: {} seeded test cases ({} new)", report->cases, report->created);
+    log().info("test bed: the key store holds {} holders ({} made now)", keys->loaded + keys->made, keys->made);
   });
 }
 
