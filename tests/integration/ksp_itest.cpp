@@ -360,9 +360,21 @@ TEST_F(KspTest, HoldersSurviveARestartWithTheirKeys) {
   for (std::size_t i = 0; i < 11; ++i)
     EXPECT_EQ(after["identities"][i]["certificate"], before["identities"][i]["certificate"]) << i;
   EXPECT_NE(daemon_.log().find("holds 11 holders (0 made now)"), std::string::npos) << daemon_.log();
-  // A new secret each start; the loaded key still signs for its certificate.
+  // A new secret each start; the loaded key still signs for its certificate. (Here the
+  // token request is JSON and the client authenticates with HTTP Basic.)
   EXPECT_NE(secret(), old_secret);
-  const std::string access = access_token("5550000011", "after restart");
+  const HttpReply a = authorize("5550000011", "after restart");
+  ASSERT_EQ(a.status, 200) << a.raw;
+  const HttpReply d = decide(a.body["pending"].get<std::string>(), "approve", "4821");
+  const std::string code = params_of(d.body["redirect"].get<std::string>()).at("code");
+  const json body = {{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect_uri()},
+                     {"code_verifier", kVerifier}};
+  const HttpReply old_basic = http_call("POST", ksp("/oauth2/token"), "", body.dump(), "-u " + q("trustmon:" + old_secret));
+  EXPECT_EQ(old_basic.status, 401) << old_basic.raw;
+  EXPECT_NE(old_basic.headers.find("WWW-Authenticate: Basic"), std::string::npos) << old_basic.headers;
+  const HttpReply t = http_call("POST", ksp("/oauth2/token"), "", body.dump(), "-u " + q("trustmon:" + secret()));
+  ASSERT_EQ(t.status, 200) << t.raw;
+  const std::string access = t.body["access_token"].get<std::string>();
   info(access, "5550000011", "h11");
   const HttpReply s = sign(access, "5550000011", "after restart");
   ASSERT_EQ(s.status, 200) << s.raw;
