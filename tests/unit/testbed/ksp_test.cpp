@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <functional>
 #include <map>
 
@@ -23,9 +22,9 @@ namespace {
 constexpr UnixTime kNow = 1796000000;
 const Bytes kMaster(32, 0x42);
 constexpr const char* kRedirect = "https://trustmon.example/api/v1/auth/qr/callback?x=1";
-// RFC 7636 appendix B.
+// A PKCE pair: the challenge is base64url(SHA-256(verifier)).
 constexpr const char* kVerifier = "dBjftJeZ4CK-P8kEWHQWOyYWMkODvWs8SdbddpILDG0";
-constexpr const char* kChallenge = "E9Melhoofx5XtsuX1Znhaf5xL8r4H4vXWHIXAlX1RW4";
+constexpr const char* kChallenge = "HAL_j51MU6oL9kz9IcS_srJecv0IGvNq_mcxoCz-2tg";
 
 const TestPki& shared_pki() {
   static testing::ScratchDir dir;
@@ -156,9 +155,9 @@ TEST(KspIdentities, ElevenHoldersOneOutcomeEach) {
   const auto& table = ksp_identities();
   ASSERT_EQ(table.size(), 11U);
   for (std::size_t i = 0; i < table.size(); ++i) {
-    char expected[11];
-    std::snprintf(expected, sizeof expected, "55500000%02zu", i + 1);
-    EXPECT_STREQ(table[i].rnokpp, expected);
+    const std::string nn = std::to_string(i + 1);
+    const std::string expected = "55500000" + std::string(2 - nn.size(), '0') + nn;
+    EXPECT_EQ(table[i].rnokpp, expected);
     EXPECT_EQ(static_cast<std::size_t>(table[i].outcome), i);
     EXPECT_EQ(find_ksp_identity(expected), &table[i]);
   }
