@@ -1,7 +1,5 @@
 #include "responder/daemon/daemon.hpp"
 
-#include <openssl/rand.h>
-
 #include "responder/daemon/stats_hints.hpp"
 #include "responder/registry/stats_rebuild.hpp"
 #include "tsl/store.hpp"
@@ -329,10 +327,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
   routes::add_auth_routes(router, api, routes::AuthOptions{c.web_session_lifetime});
   routes::add_status_routes(router, issuers, crl_options(c).base_url);
-  if (test_pki) {
-    Bytes secret(32);
-    if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) == 1) ksp_client_secret = base64url_encode(secret);
-  }
+  if (ksp) ksp_client_secret = ksp->client_secret();  // the login is the test key store's relying party
   login_routes = routes::add_login_routes(router, api, *d.env_, login_options(c, ksp_client_secret));
   if (c.web_enabled) {
     const std::string dir = c.web_dir.empty() ? webui::default_web_dir() : c.web_dir;
