@@ -57,6 +57,7 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::renewals, "renewals"},
     {Table::revocation_requests, "revocation_requests"},
     {Table::holder_index, "holder_index"},
+    {Table::ksp_keys, "ksp_keys"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

@@ -62,6 +62,7 @@
 #include "responder/testbed/seed.hpp"
 #include "responder/testbed/tsa.hpp"
 #include "responder/testbed/faults.hpp"
+#include "responder/testbed/ksp.hpp"
 #include "responder/testbed/test_list.hpp"
 #include "responder/testbed/test_pki.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -98,6 +99,7 @@ class Daemon {
     std::unique_ptr<testbed::TestPki> pki;
     testbed::TestListFiles list;
     std::unique_ptr<testbed::Tsa> tsa;
+    std::unique_ptr<testbed::Ksp> ksp;
   };
 
   // The service stage, in construction order.
@@ -144,6 +146,9 @@ class Daemon {
     std::unique_ptr<testbed::TestPki> test_pki;
     testbed::TestListFiles test_list;  // served by the test CA routes, and the seeded cases' lists
     std::unique_ptr<testbed::Tsa> tsa;
+    // The cloud key store (CSC v2 subset); its holders come from the seed thread. The login
+    // module's client secret is ksp->client_secret().
+    std::unique_ptr<testbed::Ksp> ksp;
     routes::TsaCounters tsa_counters;
     std::unique_ptr<testbed::FaultBoard> faults;
     std::unique_ptr<routes::DelayedReplies> delayed_replies;  // thread: the delay fault's answers
