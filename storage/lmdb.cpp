@@ -54,6 +54,10 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::testcase_campaigns, "testcase_campaigns"},
     {Table::sessions, "sessions"},
     {Table::cert_events, "cert_events"},
+    {Table::renewals, "renewals"},
+    {Table::revocation_requests, "revocation_requests"},
+    {Table::holder_index, "holder_index"},
+    {Table::ksp_keys, "ksp_keys"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

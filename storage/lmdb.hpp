@@ -84,8 +84,14 @@ enum class Table : std::uint8_t {
   sessions,  // be64 session id -> SessionRecord
   // status changes by certificate (storage/cert_events.hpp)
   cert_events,  // cert_key || be64 event seq -> empty
+  // the certificate holder's requests (responder/holder/records.hpp)
+  renewals,             // be64 renewal number -> renewal record
+  revocation_requests,  // be64 request number -> revocation request record
+  holder_index,         // u8 kind || key -> the open request or the certificate it points at
+  // the test bed's cloud key store (responder/testbed/ksp.hpp)
+  ksp_keys,  // holder RNOKPP (10 ASCII digits) -> encrypted private key and certificate
 };
-inline constexpr std::size_t kTableCount = 32;
+inline constexpr std::size_t kTableCount = 36;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -108,7 +114,11 @@ bool table_is_dupsort(Table t);
 // 7: the test bed's tables (testca_certs, testcase_*); a read-write open creates them empty.
 // 8: the sessions table (responder/access/session.hpp) and cert_events (storage/cert_events.hpp);
 //    a read-write open creates them empty (earlier status changes are not indexed).
-inline constexpr std::uint32_t kSchemaVersion = 8;
+// 9: the holder's requests (renewals, revocation_requests, holder_index: responder/holder/)
+//    and the ksp_keys table of the test bed's cloud key store (responder/testbed/ksp.hpp);
+//    a read-write open creates them empty, and a test-enabled server fills ksp_keys when it
+//    seeds.
+inline constexpr std::uint32_t kSchemaVersion = 9;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").

@@ -139,4 +139,100 @@ int cmd_testbed_matrix_csv(HttpTransport& http, const std::string& target, std::
   return kExitOk;
 }
 
+namespace {
+
+// One exchange with the key store, whose errors are OAuth bodies {"error","error_description"}.
+Result<json> ksp_call(HttpTransport& http, const std::string& method, const std::string& target,
+                      const std::optional<json>& body) {
+  HttpRequest req;
+  req.method = method;
+  req.target = target;
+  req.headers = {{"Accept", "application/json"}};
+  if (body) {
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.body = body->dump();
+  }
+  auto resp = http.send(req);
+  if (!resp) return std::move(resp).error();
+  const json parsed = json::parse(resp->body, nullptr, false);
+  if (resp->status == 200 && parsed.is_object()) return parsed;
+  if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()) {
+    const std::string description = parsed.value("error_description", std::string());
+    return make_error(ErrorKind::invalid, parsed["error"].get<std::string>(),
+                      "HTTP " + std::to_string(resp->status) + ": " + description);
+  }
+  return make_error(ErrorKind::invalid, "bad_response", "HTTP " + std::to_string(resp->status) + " from " + target);
+}
+
+// The value of a query parameter of `url` ("" when absent).
+std::string query_value(const std::string& url, const std::string& name) {
+  const auto q = url.find('?');
+  if (q == std::string::npos) return {};
+  std::string_view rest = std::string_view(url).substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    for (char& c : value)
+      if (c == '+') c = ' ';
+    return percent_decode(value).value_or(value);
+  }
+  return {};
+}
+
+}  // namespace
+
+int cmd_testbed_approve(HttpTransport& http, const TestbedApproveOptions& o, const OpenTransport& open,
+                        std::ostream& out, std::ostream& err) {
+  if (o.rnokpp.size() != 10 || o.rnokpp.find_first_not_of("0123456789") != std::string::npos) {
+    print_error(err, usage("--rnokpp is a 10-digit taxpayer number"));
+    return kExitFailed;
+  }
+  auto listed = ksp_call(http, "GET", "/testbed/ksp/pending?rnokpp=" + o.rnokpp, std::nullopt);
+  if (!listed) return report_call_error(listed.error(), out, err);
+  const auto pending = listed->find("pending");
+  if (pending == listed->end() || !pending->is_array() || pending->empty() || !pending->front().is_object())
+    return report_call_error(make_error(ErrorKind::not_found, "no_pending", "no pending approval for " + o.rnokpp), out,
+                             err);
+  const json& newest = pending->front();  // the store lists the newest first
+  const std::string id = newest.value("id", std::string());
+  const std::string vc = o.vc.empty() ? newest.value("vc", std::string()) : o.vc;
+  const std::string action = o.refuse ? "refuse" : "approve";
+  auto decided = ksp_call(http, "POST", "/testbed/ksp/approvals/" + percent_encode(id),
+                          json{{"action", action}, {"vc", vc}, {"pin", o.pin}});
+  if (!decided) return report_call_error(decided.error(), out, err);
+  const std::string redirect = decided->value("redirect", std::string());
+  const std::string refusal = query_value(redirect, "error_description");
+  json result = {{"pending", id},
+                 {"rnokpp", o.rnokpp},
+                 {"action", action},
+                 {"outcome", !query_value(redirect, "code").empty() ? "approved" : refusal},
+                 {"redirect", redirect}};
+  int exit_code = kExitOk;
+  if (!o.follow) {
+    result["callback"] = {{"skipped", "--no-follow"}};
+  } else if (redirect.rfind("http://", 0) != 0) {
+    result["callback"] = {{"skipped", "only http:// redirects are followed"}};
+  } else {
+    const auto slash = redirect.find('/', 7);
+    const std::string origin = redirect.substr(0, slash);
+    const std::string target = slash == std::string::npos ? "/" : redirect.substr(slash);
+    auto callback = open(origin);
+    Result<HttpResponse> answer = callback ? (*callback)->send(HttpRequest{"GET", target, {}, {}})
+                                           : Result<HttpResponse>(std::move(callback).error());
+    if (answer) {
+      result["callback"] = {{"status", answer->status}};
+    } else {
+      result["callback"] = {{"error", answer.error().code}};
+      print_error(err, answer.error());
+      exit_code = kExitFailed;
+    }
+  }
+  out << output_text(result);
+  return exit_code;
+}
+
 }  // namespace trustmon::tools

@@ -11,10 +11,17 @@
 //   testbed products add --vendor V --name N --version X | products list
 //   testbed submit --product P --case C [--version N] (--main URN [--sub URN] | --observed JSON) [--report FILE]
 //   testbed matrix [--kind K] [--polarity P] [--tag T] [--clause C] [--csv]
+//
+// And the test cloud key store's scripted phone (docs/testbed.md "Test cloud key store"):
+//   testbed approve --rnokpp N [--refuse] [--vc CODE] [--pin PIN] [--no-follow]
+//        lists the holder's pending approvals, decides the newest, follows the redirect
+//        (http:// only) and prints the outcome
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,5 +55,24 @@ Result<AdminCall> testbed_submit(const TestbedSubmitArgs& a);
 std::string testbed_matrix_target(const TestbedCaseFilter& f, bool csv);
 // GET the CSV matrix and print it as is.
 int cmd_testbed_matrix_csv(HttpTransport& http, const std::string& target, std::ostream& out, std::ostream& err);
+
+// ---- the key store's scripted phone -------------------------------------------------
+
+struct TestbedApproveOptions {
+  std::string rnokpp;
+  bool refuse = false;
+  std::string vc;            // "" = the code the approval shows (the user compares and types it)
+  std::string pin = "0000";  // the test store accepts any PIN
+  bool follow = true;        // GET the redirect (the relying party's callback)
+};
+// A transport to another server (the redirect's origin, "http://host:port").
+using OpenTransport = std::function<Result<std::unique_ptr<HttpTransport>>(const std::string& base_url)>;
+// Prints {"pending","rnokpp","action","outcome","redirect","callback"} where outcome is
+// approved, or the refusal's error_description (user_refused, wrong_vc), and callback the
+// status the redirect answered ({"status"}), why it was not followed ({"skipped"}) or the
+// transport error ({"error"}). Exit 1 when the store refuses (no pending approval, 409
+// timeout, …), 2 on usage or transport errors (also when the redirect cannot be followed).
+int cmd_testbed_approve(HttpTransport& http, const TestbedApproveOptions& o, const OpenTransport& open,
+                        std::ostream& out, std::ostream& err);
 
 }  // namespace trustmon::tools

@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
   login_cmd->add_option("--cookie-jar", login.cookie_jar, "write the session cookie here (curl -b) instead of printing it");
 
   // The test bed (cmd_testca.hpp): test CAs, issuing, faults.
-  auto* testbed_cmd = app.add_subcommand("testbed", "the test bed: test CAs, faults, test cases")->require_subcommand(1);
+  auto* testbed_cmd = app.add_subcommand("testbed", "the test bed: test CAs, faults, test cases, the key store's phone")->require_subcommand(1);
   testbed_cmd->add_subcommand("cas", "the test CAs (names, algorithms, certificates)")
       ->callback([&] { admin_call = AdminCall{"GET", "/api/v1/testca/cas", std::nullopt}; });
   testbed_cmd->add_subcommand("identities", "the deterministic test identities and their outcomes")
@@ -396,6 +396,17 @@ int main(int argc, char** argv) {
     else admin_call = AdminCall{"GET", testbed_matrix_target(tb_filter, false), std::nullopt};
   });
 
+  // The test key store's scripted phone (cmd_testbed.hpp).
+  TestbedApproveOptions tb_approve;
+  bool tb_no_follow = false;
+  auto* tb_approve_cmd =
+      testbed_cmd->add_subcommand("approve", "the test key store's phone: decide the holder's newest pending approval");
+  tb_approve_cmd->add_option("--rnokpp", tb_approve.rnokpp, "the holder (a key store identity, 55500000NN)")->required();
+  tb_approve_cmd->add_flag("--refuse", tb_approve.refuse, "refuse instead of approving");
+  tb_approve_cmd->add_option("--vc", tb_approve.vc, "the verification code the user types (default: the one shown)");
+  tb_approve_cmd->add_option("--pin", tb_approve.pin, "the PIN (the test store accepts any)")->capture_default_str();
+  tb_approve_cmd->add_flag("--no-follow", tb_no_follow, "do not GET the redirect (the relying party's callback)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -424,6 +435,19 @@ int main(int argc, char** argv) {
   if (crl_check_cmd->parsed()) return cmd_crl_check(**client, crl_check, std::cout, std::cerr);
   if (login_cmd->parsed()) return cmd_login(**client, login, (*client)->host(), std::cout, std::cerr);
   if (tc_issue_cmd->parsed()) return cmd_testca_issue(**client, tc_issue, std::cout, std::cerr);
+  if (tb_approve_cmd->parsed()) {
+    tb_approve.follow = !tb_no_follow;
+    // The redirect goes to the relying party: its own connection, without our token.
+    const OpenTransport open = [timeout](const std::string& base) -> Result<std::unique_ptr<HttpTransport>> {
+      HttpClientOptions o;
+      o.base_url = base;
+      o.timeout_seconds = timeout;
+      auto c = HttpClient::create(o);
+      if (!c) return std::move(c).error();
+      return std::unique_ptr<HttpTransport>(std::move(*c));
+    };
+    return cmd_testbed_approve(**client, tb_approve, open, std::cout, std::cerr);
+  }
   if (admin_call) return cmd_admin(**client, *admin_call, std::cout, std::cerr);
   if (tb_matrix_csv) return cmd_testbed_matrix_csv(**client, *tb_matrix_csv, std::cout, std::cerr);
   if (au_verify->parsed()) return cmd_audit_verify(**client, std::cout, std::cerr);

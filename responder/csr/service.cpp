@@ -201,6 +201,43 @@ Result<Reservation> load_for_holder(WriteTxn& txn, ReservationId id, const Actor
   return r;
 }
 
+// The uniqueness check and, when unique, the new reservation: what reserve() and
+// reserve_in() share.
+Result<ReserveOutcome> reserve_checked(WriteTxn& txn, const CsrPolicy& policy, const Request& req,
+                                       std::uint32_t participant, std::uint32_t issuer, UnixTime ttl, UnixTime now) {
+  auto detail = check_in(txn, policy, req, participant, issuer, now);
+  if (!detail) return std::move(detail).error();
+  ReserveOutcome outcome;
+  outcome.check = std::move(detail->result);
+  if (!outcome.check.unique) return outcome;
+  auto id = next_id(txn);
+  if (!id) return std::move(id).error();
+  Reservation r;
+  r.id = *id;
+  r.participant = participant;
+  r.csr_sha256 = req.csr;
+  r.spki_sha256 = req.spki;
+  r.subject_sha256 = req.subject;
+  r.issuer = issuer;
+  r.state = ReservationState::reserved;
+  r.origin = Origin::request;
+  r.created = now;
+  r.expires = now + ttl;
+  r.changed = now;
+  r.pop_verified = req.pop_verified;
+  r.first_seen = detail->previous ? detail->previous->first_seen : now;
+  const Bytes key = encode_reservation_key(r.id);
+  Status s = store(txn, r);
+  if (s) s = txn.put(Table::csr_index, r.csr_sha256, key);
+  if (s) {
+    auto added = txn.put_if_absent(Table::csr_key_index, key_index_key(r.spki_sha256, r.id), key);
+    if (!added) s = std::move(added).error();
+  }
+  if (!s) return std::move(s).error();
+  outcome.reservation = std::move(r);
+  return outcome;
+}
+
 }  // namespace
 
 bool CsrPolicy::allows_renewal(std::uint32_t issuer) const {
@@ -262,51 +299,51 @@ void CsrService::reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixT
       return make_error(ErrorKind::forbidden, "issuer_not_operated",
                         "the caller's participant does not operate this issuer");
     }
-    auto detail = check_in(txn, policy_, req, actor.participant, issuer, now);
-    if (!detail) return std::move(detail).error();
-    ReserveOutcome outcome;
-    outcome.check = std::move(detail->result);
-    if (!outcome.check.unique) {
+    auto outcome = reserve_checked(txn, policy_, req, actor.participant, issuer, ttl, now);
+    if (!outcome) return std::move(outcome).error();
+    if (!outcome->check.unique) {
       // Not an error: the answer says who holds the request or key; the log says refused.
-      const std::uint32_t holder = outcome.check.holder ? outcome.check.holder->participant : 0;
+      const std::uint32_t holder = outcome->check.holder ? outcome->check.holder->participant : 0;
       ev.type = "csr.refused";
       ev.outcome = "refused";
-      ev.code = outcome.check.code;
+      ev.code = outcome->check.code;
       ev.details = {{"holder_participant", holder}};
       ev.legacy = {{"holder_participant", holder}};  // where readers found it before the common shape
       return outcome;
     }
-    auto id = next_id(txn);
-    if (!id) return std::move(id).error();
-    Reservation r;
-    r.id = *id;
-    r.participant = actor.participant;
-    r.csr_sha256 = req.csr;
-    r.spki_sha256 = req.spki;
-    r.subject_sha256 = req.subject;
-    r.issuer = issuer;
-    r.state = ReservationState::reserved;
-    r.origin = Origin::request;
-    r.created = now;
-    r.expires = now + ttl;
-    r.changed = now;
-    r.pop_verified = req.pop_verified;
-    r.first_seen = detail->previous ? detail->previous->first_seen : now;
-    const Bytes key = encode_reservation_key(r.id);
-    Status s = store(txn, r);
-    if (s) s = txn.put(Table::csr_index, r.csr_sha256, key);
-    if (s) {
-      auto added = txn.put_if_absent(Table::csr_key_index, key_index_key(r.spki_sha256, r.id), key);
-      if (!added) s = std::move(added).error();
-    }
-    if (!s) return std::move(s).error();
+    const Reservation& r = *outcome->reservation;
     ev.target = target_of(r.id, &r.csr_sha256, &r.spki_sha256, r.issuer);
-    outcome.reservation = std::move(r);
     return outcome;
   };
   audited_.run<ReserveOutcome>(step_event("csr.reserved", actor, "csr.reserve", "reserved",
                                           target_of(std::nullopt, &req.csr, &req.spki, issuer)),
                                std::move(apply), std::move(done), Lane::urgent);
+}
+
+Result<ReserveOutcome> CsrService::reserve_in(WriteTxn& txn, const ParsedCsr& csr, std::uint32_t participant,
+                                              std::uint32_t issuer, UnixTime ttl, UnixTime now,
+                                              std::string_view actor_label) const {
+  if (ttl <= 0 || ttl > policy_.max_ttl) ttl = policy_.max_ttl;
+  const Request req{csr.csr_sha256, csr.spki_sha256, csr.subject_sha256, csr.pop_verified};
+  auto outcome = reserve_checked(txn, policy_, req, participant, issuer, ttl, now);
+  if (!outcome || !outcome->reservation) return outcome;
+  storage::AuditEvent e = event_for("csr.reserved", actor_label, "csr.reserve", "reserved", *outcome->reservation, now);
+  e.details = {{"participant", participant}};
+  if (Status s = storage::append_audit(txn, e); !s) return std::move(s).error();
+  return outcome;
+}
+
+Status CsrService::release_in(WriteTxn& txn, ReservationId id, UnixTime now, std::string_view actor_label) const {
+  auto rec = load(txn, id);
+  if (!rec) return std::move(rec).error();
+  if (!*rec || effective_state(**rec, now) != ReservationState::reserved) return {};
+  Reservation r = std::move(**rec);
+  r.state = ReservationState::released;
+  r.changed = now;
+  Status s = store(txn, r);
+  if (s) s = drop_key(txn, r);
+  if (s) s = storage::append_audit(txn, event_for("csr.released", actor_label, "csr.release", "released", r, now));
+  return s;
 }
 
 void CsrService::commit(ReservationId id, Sha256 cert_sha256, std::optional<Sha256> cert_spki_sha256, Actor actor,

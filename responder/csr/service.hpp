@@ -123,6 +123,17 @@ class CsrService : public registry::KeyLedger {
   // Checks again and reserves in one Writer job. `ttl` 0 = policy default. `done` runs on
   // the Writer thread after the durable commit: a reservation, or the refusal.
   void reserve(ParsedCsr csr, Actor actor, std::uint32_t issuer, UnixTime ttl, ReserveDone done);
+  // reserve()'s check and reservation for `participant`, inside the caller's own Writer job
+  // (a renewal a certificate holder files for the provider of `issuer`, responder/holder):
+  // appends csr.reserved (actor `actor_label`) when reserved; a refusal is the outcome
+  // without a reservation, and nothing is written. `ttl` outside 1..max_ttl: max_ttl.
+  Result<ReserveOutcome> reserve_in(storage::WriteTxn& txn, const ParsedCsr& csr, std::uint32_t participant,
+                                    std::uint32_t issuer, UnixTime ttl, UnixTime now,
+                                    std::string_view actor_label) const;
+  // release()'s change inside the caller's job, whoever holds the reservation (the renewal
+  // it was made for was rejected): reserved -> released with csr.released; nothing when it
+  // is absent or no longer reserved.
+  Status release_in(storage::WriteTxn& txn, ReservationId id, UnixTime now, std::string_view actor_label) const;
   // reserved -> issued, by the holder only. `cert_spki_sha256`, when given, must be the
   // reservation's key. The same certificate again is answered with the reservation.
   void commit(ReservationId id, Sha256 cert_sha256, std::optional<Sha256> cert_spki_sha256, Actor actor,

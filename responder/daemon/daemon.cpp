@@ -1,7 +1,5 @@
 #include "responder/daemon/daemon.hpp"
 
-#include <openssl/rand.h>
-
 #include "responder/daemon/stats_hints.hpp"
 #include "responder/registry/stats_rebuild.hpp"
 #include "tsl/store.hpp"
@@ -25,10 +23,12 @@
 #include "responder/routes/application_routes.hpp"
 #include "responder/routes/crl_routes.hpp"
 #include "responder/routes/events_routes.hpp"
+#include "responder/routes/ksp_routes.hpp"
 #include "responder/routes/status_routes.hpp"
 #include "responder/routes/tl_routes.hpp"
 #include "responder/routes/web_routes.hpp"
 #include "responder/routes/watch_routes.hpp"
+#include "responder/testbed/ksp_seed.hpp"
 #include "tsl/key_source.hpp"
 #include "tsl/store.hpp"
 
@@ -164,6 +164,9 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const config::Config& given, const 
     auto tsa = make_tsa(*test_bed.pki, clock);
     if (!tsa) return failed("cannot start the test TSA", std::move(tsa).error());
     test_bed.tsa = std::move(*tsa);
+    auto ksp = testbed::open_ksp(test_bed.pki->dir(), testbed::KspOptions{}, clock);
+    if (!ksp) return failed("cannot open the test key store", std::move(ksp).error());
+    test_bed.ksp = std::move(*ksp);
     log().warn("the test bed is enabled ([testbed]): test CAs in {}", test_bed.pki->dir());
   }
   const config::Config& c = d->config_;
@@ -235,13 +238,14 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       responder(responders, ocsp_settings, d.clock_, &answer_keeper),
       csr_service(*d.env_, d.writer_, d.clock_, csr_policy(c, issuers)),
       csr_sweeper(csr_service, std::chrono::seconds(c.csr_sweep_interval)),
+      request_ledger(csr_service, issuers),
       crl_comparer(*d.env_),
       counting(std::move(calendar), stats::AnomalyOptions{c.stats_anomaly_factor, c.stats_anomaly_minimum,
                                                           c.stats_anomaly_window}),
       cert_registry(d.writer_, issuers, responders, ocsp_settings, d.clock_,
                     [&] {
                       registry::RegistryOptions o = registry_options(c);
-                      o.key_ledger = &csr_service;
+                      o.key_ledger = &request_ledger;
                       o.crl_checker = &crl_comparer;
                       o.stats = &counting;
                       return o;
@@ -250,6 +254,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       crl_publisher(*d.env_, d.writer_, std::move(crl_signers), d.clock_, crl_options(c)),
       crl_freshness(*d.env_, d.writer_, issuers, d.clock_),
       search(issuers, d.clock_),
+      holder_requests(d.writer_, issuers, csr_service, d.clock_),
       tl_checker(std::move(checker)),
       tl_signer(std::move(signer)),
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,
@@ -287,6 +292,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       test_pki(std::move(test_bed.pki)),
       test_list(std::move(test_bed.list)),
       tsa(std::move(test_bed.tsa)),
+      ksp(std::move(test_bed.ksp)),
       faults(test_pki ? std::make_unique<testbed::FaultBoard>(issuers, responders) : nullptr),
       delayed_replies(test_pki ? std::make_unique<routes::DelayedReplies>() : nullptr),
       testcase_service(d.writer_, d.clock_),
@@ -315,6 +321,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
                                           routes::StatsRouteOptions{c.stats_public_threshold});
   routes::add_admin_routes(router, api);
   csr_routes = routes::add_csr_routes(router, csr_service, api);
+  holder_routes = routes::add_holder_routes(router, api, *d.env_, holder_requests, search, d.watches_, cert_registry);
   routes::add_tl_routes(router, api, tl_service);
   routes::add_application_routes(router, api, application_service);
   stats_report_routes = routes::add_stats_report_routes(router, api, *d.env_, report_service);
@@ -323,10 +330,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_watch_routes(router, api, d.watches_, d.dispatcher_);
   routes::add_auth_routes(router, api, routes::AuthOptions{c.web_session_lifetime});
   routes::add_status_routes(router, issuers, crl_options(c).base_url);
-  if (test_pki) {
-    Bytes secret(32);
-    if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) == 1) ksp_client_secret = base64url_encode(secret);
-  }
+  if (ksp) ksp_client_secret = ksp->client_secret();  // the login is the test key store's relying party
   login_routes = routes::add_login_routes(router, api, *d.env_, login_options(c, ksp_client_secret));
   if (c.web_enabled) {
     const std::string dir = c.web_dir.empty() ? webui::default_web_dir() : c.web_dir;
@@ -346,6 +350,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
         router, *tsa,
         [this, &clock = d.clock_](const http::Request&) { return testbed::tsa_options(faults->draw_tsa(clock.now())); },
         tsa_counters);
+    routes::add_ksp_routes(router, *ksp, crl_options(c).base_url);
   }
 
   worker_states.attach(server);
@@ -408,9 +413,18 @@ void Daemon::start_testbed_seed() {
     if (!report) {
       if (report.error().code != "shutting_down" && report.error().code != "cancelled")
         log().error("test bed: seeding the test cases failed: {}: {}", report.error().code, report.error().message);
+    } else if (!report->skipped) {
+      log().info("test bed: {} seeded test cases ({} new)", report->cases, report->created);
+    }
+    // The key store's holders: made at the first start, loaded at later ones.
+    auto keys = testbed::seed_ksp(*s.ksp, *env_, writer_, s.cert_registry, *s.test_pki, crl_options(config_).base_url,
+                                  clock_, stats_cancel_);
+    if (!keys) {
+      if (keys.error().code != "shutting_down" && keys.error().code != "cancelled")
+        log().error("test bed: the key store's holders failed: {}: {}", keys.error().code, keys.error().message);
       return;
     }
-    if (!report->skipped) log().info("test bed: {} seeded test cases ({} new)", report->cases, report->created);
+    log().info("test bed: the key store holds {} holders ({} made now)", keys->loaded + keys->made, keys->made);
   });
 }
 
@@ -464,6 +478,7 @@ void Daemon::stop() {
     // shutting_down by the stopped Writer.
     services_->api_routes.reset();
     services_->csr_routes.reset();
+    services_->holder_routes.reset();
     services_->crl_check_routes.reset();
     services_->stats_routes.reset();
     services_->testca_routes.reset();

@@ -33,6 +33,8 @@
 #include "responder/csr/service.hpp"
 #include "responder/csr/sweeper.hpp"
 #include "responder/feed/feed.hpp"
+#include "responder/holder/ledger.hpp"
+#include "responder/holder/service.hpp"
 #include "responder/http/server.hpp"
 #include "responder/ocsp/options.hpp"
 #include "responder/ocsp/refresher.hpp"
@@ -48,6 +50,7 @@
 #include "responder/routes/api_routes.hpp"
 #include "responder/routes/crl_check_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
+#include "responder/routes/holder_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/stats_report_routes.hpp"
 #include "responder/routes/stats_routes.hpp"
@@ -59,6 +62,7 @@
 #include "responder/testbed/seed.hpp"
 #include "responder/testbed/tsa.hpp"
 #include "responder/testbed/faults.hpp"
+#include "responder/testbed/ksp.hpp"
 #include "responder/testbed/test_list.hpp"
 #include "responder/testbed/test_pki.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -95,6 +99,7 @@ class Daemon {
     std::unique_ptr<testbed::TestPki> pki;
     testbed::TestListFiles list;
     std::unique_ptr<testbed::Tsa> tsa;
+    std::unique_ptr<testbed::Ksp> ksp;
   };
 
   // The service stage, in construction order.
@@ -111,6 +116,7 @@ class Daemon {
     ocsp::Responder responder;
     csr::CsrService csr_service;
     csr::ExpirySweeper csr_sweeper;          // thread
+    holder::RequestLedger request_ledger;    // the registry's key ledger: csr_service, then holders' requests
     crl::StatusComparer crl_comparer;        // uploaded CRLs against the status data
     stats::Counting counting;                // the derived statistics' rules and calendar
     registry::Registry cert_registry;        // preparation threads
@@ -118,6 +124,7 @@ class Daemon {
     crl::Publisher crl_publisher;            // thread (issuers with a crl_key)
     crl::FreshnessMonitor crl_freshness;     // thread (every issuer's published CRL)
     registry::CertificateSearch search;
+    holder::RequestService holder_requests;  // certificate holders' renewals and revocation requests
     tsl::TlChecker tl_checker;
     std::optional<tsl::TlSigner> tl_signer;  // none: stored lists are served, publishing is refused
     tsl::TlService tl_service;               // thread
@@ -131,6 +138,7 @@ class Daemon {
     routes::WorkerStates worker_states;       // outlives the server's workers
     std::shared_ptr<routes::ApiRoutes> api_routes;  // body parsing pool
     std::shared_ptr<routes::CsrRoutes> csr_routes;
+    std::shared_ptr<routes::HolderRoutes> holder_routes;  // signed requests' checks, certificate lists
     std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
     std::shared_ptr<routes::StatsRoutes> stats_routes;         // query threads
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads
@@ -138,6 +146,9 @@ class Daemon {
     std::unique_ptr<testbed::TestPki> test_pki;
     testbed::TestListFiles test_list;  // served by the test CA routes, and the seeded cases' lists
     std::unique_ptr<testbed::Tsa> tsa;
+    // The cloud key store (CSC v2 subset); its holders come from the seed thread. The login
+    // module's client secret is ksp->client_secret().
+    std::unique_ptr<testbed::Ksp> ksp;
     routes::TsaCounters tsa_counters;
     std::unique_ptr<testbed::FaultBoard> faults;
     std::unique_ptr<routes::DelayedReplies> delayed_replies;  // thread: the delay fault's answers

@@ -371,7 +371,7 @@ storage::Writer::Job Registry::ingest_job(const std::shared_ptr<IngestBatch>& ba
       }
       if (s && key_ledger != nullptr) {
         const StoredKey stored{p.spki, record.cert_sha256, batch->actor.participant, p.issuer->id,
-                               p.subject_sha};
+                               p.subject_sha, p.key};
         auto use = key_ledger->certificate_stored(txn, stored, now, actor_label);
         if (!use) {
           s = std::move(use).error();

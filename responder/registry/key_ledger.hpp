@@ -25,6 +25,7 @@ struct StoredKey {
   std::uint32_t participant = 0;  // who stored it
   storage::IssuerId issuer = 0;
   Sha256 subject_sha256{};  // SHA-256 of the subject Name DER (key-renewal policy)
+  ByteView cert_key{};      // its certs key (issuer id, serial), valid during the call
 };
 
 struct KeyReuse {

@@ -35,6 +35,21 @@ std::string dn_text(const X509_NAME* name) {
   return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
 }
 
+// The first commonName of `name` as UTF-8 ("" when none or not convertible).
+std::string common_name(const X509_NAME* name) {
+  const int at = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (at < 0) return {};
+  const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+  unsigned char* utf8 = nullptr;
+  const int n = value ? ASN1_STRING_to_UTF8(&utf8, value) : -1;
+  const OsslBytesPtr owned(utf8);
+  if (n < 0) {
+    ossl_errors();
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+}
+
 std::string encode_cursor(ByteView cert_key) {
   Bytes raw;
   raw.reserve(1 + cert_key.size());
@@ -135,6 +150,7 @@ Result<std::optional<CertificateSummary>> CertificateSearch::summarise(const sto
 
   CertificateSummary s;
   s.subject = dn_text(subject.get());
+  s.common_name = common_name(subject.get());
   s.issuer_dn = dn_text(issuer_dn.get());
   const pki::Issuer* issuer = issuers_.find_by_id(key->issuer);
   s.issuer = issuer ? issuer->name : "#" + std::to_string(key->issuer);

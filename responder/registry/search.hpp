@@ -63,6 +63,7 @@ struct SearchQuery {
 
 struct CertificateSummary {
   std::string subject;     // RFC 2253 order and escaping, UTF-8 kept
+  std::string common_name; // the subject's first commonName, UTF-8 ("" when none)
   std::string issuer;      // issuer name as configured
   std::string issuer_dn;   // the certificate's issuer DN, same form as subject
   std::string serial_hex;  // upper-case hex

@@ -48,6 +48,25 @@ decltype(feed::Subscription::match) visibility(const access::Principal& p, const
 void long_poll(http::Request& req, ApiContext& ctx, const watch::WatchService* watches) {
   auto principal = guard(req, ctx, access::Need::read, "events.read");
   if (!principal) return;
+  serve_long_poll(req, ctx, principal->actor, visibility(*principal, watches));
+}
+
+std::string sse_block(const json& event) {
+  std::string out = "id: " + std::to_string(event.value("seq", std::uint64_t{0})) + "\n";
+  out += "event: " + event.value("type", std::string("event")) + "\n";
+  out += "data: " + event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+  return out;
+}
+
+void stream(http::Request& req, ApiContext& ctx, const watch::WatchService* watches) {
+  auto principal = guard(req, ctx, access::Need::read, "events.stream");
+  if (!principal) return;
+  serve_stream(req, ctx, principal->actor, visibility(*principal, watches));
+}
+
+}  // namespace
+
+void serve_long_poll(http::Request& req, ApiContext& ctx, const Actor& actor, EventMatch match) {
   std::uint64_t after = 0;
   if (auto a = req.query("after")) {
     auto v = parse_u64(*a);
@@ -67,9 +86,9 @@ void long_poll(http::Request& req, ApiContext& ctx, const watch::WatchService* w
   }
   auto shared = std::make_shared<http::Request>(std::move(req));
   feed::Subscription sub;
-  sub.actor = principal->actor;
+  sub.actor = actor;
   sub.cursor = after;
-  sub.match = visibility(*principal, watches);
+  sub.match = std::move(match);
   sub.one_shot = true;
   sub.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
   sub.deliver = [shared](std::vector<json>&& events, std::uint64_t cursor) {
@@ -88,16 +107,7 @@ void long_poll(http::Request& req, ApiContext& ctx, const watch::WatchService* w
   ctx.feed.subscribe(std::move(sub));
 }
 
-std::string sse_block(const json& event) {
-  std::string out = "id: " + std::to_string(event.value("seq", std::uint64_t{0})) + "\n";
-  out += "event: " + event.value("type", std::string("event")) + "\n";
-  out += "data: " + event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
-  return out;
-}
-
-void stream(http::Request& req, ApiContext& ctx, const watch::WatchService* watches) {
-  auto principal = guard(req, ctx, access::Need::read, "events.stream");
-  if (!principal) return;
+void serve_stream(http::Request& req, ApiContext& ctx, const Actor& actor, EventMatch match) {
   std::optional<std::string> after_text = req.query("after");
   if (!after_text) {
     if (auto h = req.header("Last-Event-ID")) after_text = std::string(*h);
@@ -118,9 +128,9 @@ void stream(http::Request& req, ApiContext& ctx, const watch::WatchService* watc
   s->send(": trustmon event stream\nretry: 2000\n\n");
   std::weak_ptr<http::Stream> weak = s;
   feed::Subscription sub;
-  sub.actor = principal->actor;
+  sub.actor = actor;
   sub.cursor = after;
-  sub.match = visibility(*principal, watches);
+  sub.match = std::move(match);
   sub.deliver = [weak](std::vector<json>&& events, std::uint64_t) {
     auto st = weak.lock();
     if (!st) return false;
@@ -139,8 +149,6 @@ void stream(http::Request& req, ApiContext& ctx, const watch::WatchService* watc
   feed::Feed* feed = &ctx.feed;
   s->on_close([feed, id] { feed->unsubscribe(id); });
 }
-
-}  // namespace
 
 void add_events_routes(http::Router& router, ApiContext& ctx, const watch::WatchService* watches) {
   router.add(http::Method::Get, "/api/v1/events", [&ctx, watches](http::Request& req) { long_poll(req, ctx, watches); },

@@ -14,6 +14,8 @@
 // "event"}; SSE `event: watch.match`), after the event they came from.
 #pragma once
 
+#include "common/actor.hpp"
+#include "responder/feed/feed.hpp"
 #include "responder/http/router.hpp"
 
 namespace trustmon::watch {
@@ -24,5 +26,12 @@ namespace trustmon::routes {
 
 struct ApiContext;
 void add_events_routes(http::Router& router, ApiContext& ctx, const watch::WatchService* watches = nullptr);
+
+// The long poll and the stream above for another audience (a certificate holder's events,
+// holder_routes.cpp), after the caller's guard: `actor` is re-checked by the feed, `match`
+// decides what the subscriber gets of each event.
+using EventMatch = decltype(feed::Subscription::match);
+void serve_long_poll(http::Request& req, ApiContext& ctx, const Actor& actor, EventMatch match);
+void serve_stream(http::Request& req, ApiContext& ctx, const Actor& actor, EventMatch match);
 
 }  // namespace trustmon::routes

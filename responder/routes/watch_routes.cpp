@@ -63,18 +63,25 @@ class WatchHandler {
     if (auto kinds = doc.find("kinds"); kinds != doc.end() && !kinds->is_null()) {
       if (!kinds->is_array() || kinds->empty())
         return fail(req, 400, "watch_invalid",
-                    "\"kinds\" is a non-empty array of issued, revoked, key_reused, crl, stats, testcases");
+                    "\"kinds\" is a non-empty array of issued, revoked, key_reused, crl, stats, testcases, requests, "
+                    "login");
       w.kinds = 0;
       for (const auto& k : *kinds) {
         auto kind = k.is_string() ? watch::kind_from_name(k.get<std::string>()) : std::nullopt;
         if (!kind)
-          return fail(req, 400, "watch_invalid", "\"kinds\" items are issued, revoked, key_reused, crl, stats or testcases");
+          return fail(req, 400, "watch_invalid",
+                      "\"kinds\" items are issued, revoked, key_reused, crl, stats, testcases, requests or login");
         w.kinds |= *kind;
       }
     }
-    // A watch of the owner's test cases names no certificate and no issuer.
-    if (w.values.empty() && w.issuer.empty() && w.kinds != watch::kTestcases)
+    // A watch of the owner's test cases or of holders' requests to it names no
+    // certificate and no issuer.
+    const bool own_events_only = (w.kinds & ~(watch::kTestcases | watch::kRequests)) == 0;
+    if (w.values.empty() && w.issuer.empty() && !own_events_only)
       return fail(req, 400, "watch_invalid", "a watch needs \"values\", an \"issuer\", or both");
+    // Logins are matched on identifiers only (never every login with an issuer's certificates).
+    if ((w.kinds & watch::kLogin) && w.values.empty())
+      return fail(req, 400, "watch_invalid", "a watch of kind login needs \"values\"");
     StringField delivery = string_field(req, doc, "delivery");
     if (!delivery.ok) return std::nullopt;
     auto d = watch::delivery_from_name(delivery.value.value_or("stream"));

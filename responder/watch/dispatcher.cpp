@@ -252,7 +252,7 @@ void Dispatcher::scan(Shard& shard, storage::ReadTxn& txn) {
     const storage::EventTail tail(options_.batch);
     auto read = tail.read(txn, from, [&](const storage::EventRecord& e) {
       upto = e.seq;
-      if (e.type.rfind("certificate.", 0) != 0) return;
+      if (!watched_event(e.type)) return;
       auto facts = facts_of(txn, e);
       if (!facts) {
         log().warn("watch dispatcher: cannot read the facts of event {}: {}", e.seq, facts.error().message);

@@ -80,12 +80,46 @@ Status key_holders(const storage::ReadTxn& txn, const std::string& spki_hex, Cer
   return {};
 }
 
+// A login's facts: the identifiers its target names (normalised as queries are), the
+// login certificate's issuer, and what the notification shows of the login.
+std::optional<CertFacts> login_facts(const storage::EventRecord& event) {
+  json payload = json::parse(event.payload, nullptr, false);
+  if (!payload.is_object()) return std::nullopt;
+  const json target = payload.value("target", json());
+  if (!target.is_object()) return std::nullopt;
+  CertFacts f;
+  f.seq = event.seq;
+  f.time = event.time;
+  f.type = event.type;
+  if (auto cert = target.find("certificate"); cert != target.end() && cert->is_object()) {
+    if (auto issuer = cert->find("issuer"); issuer != cert->end() && issuer->is_string())
+      f.issuer = issuer->get<std::string>();
+    if (auto serial = cert->find("serial"); serial != cert->end() && serial->is_string())
+      f.serial = serial->get<std::string>();
+    if (auto sha = cert->find("sha256"); sha != cert->end() && sha->is_string()) f.sha256 = sha->get<std::string>();
+  }
+  if (auto ids = target.find("identifiers"); ids != target.end() && ids->is_array()) {
+    for (const auto& id : *ids) {
+      if (!id.is_object() || !id.contains("kind") || !id.contains("value") || !id["kind"].is_string() ||
+          !id["value"].is_string())
+        continue;
+      auto a = registry::parse_attribute_query(id["kind"].get<std::string>(), id["value"].get<std::string>());
+      if (a) f.attributes.emplace_back(registry::attribute_name(*a), a->value);
+    }
+  }
+  for (const char* k : {"method", "as", "provider", "address"})
+    if (auto it = target.find(k); it != target.end()) f.extra[k] = *it;
+  f.extra["outcome"] = payload.value("outcome", std::string());
+  return f;
+}
+
 }  // namespace
 
 IndexedWatch indexed(const WatchRecord& r) {
   IndexedWatch w;
   w.id = r.id;
   w.owner = r.owner;
+  w.holder = r.holder;
   w.delivery = r.delivery;
   w.kinds = r.kinds;
   w.issuer = r.issuer;
@@ -103,6 +137,7 @@ void WatchIndex::build() {
   by_value_.clear();
   by_issuer_.clear();
   stream_owners_.clear();
+  stream_holders_.clear();
   key_reuse_watches_ = 0;
   for (const auto& [id, w] : watches_) {
     if (w.values.empty()) {
@@ -113,7 +148,13 @@ void WatchIndex::build() {
         if (ids.empty() || ids.back() != id) ids.push_back(id);
       }
     }
-    if (w.delivery == Delivery::stream) ++stream_owners_[w.owner];
+    if (w.delivery == Delivery::stream) {
+      if (w.holder.empty()) {
+        ++stream_owners_[w.owner];
+      } else {
+        ++stream_holders_[w.holder];
+      }
+    }
     if (w.kinds & kKeyReused) ++key_reuse_watches_;
   }
 }
@@ -134,6 +175,10 @@ std::shared_ptr<const WatchIndex> WatchIndex::without(WatchId id) const {
 
 bool WatchIndex::has_stream_watches(std::uint32_t owner) const { return stream_owners_.count(owner) != 0; }
 
+bool WatchIndex::has_holder_stream_watches(const std::string& holder) const {
+  return stream_holders_.count(holder) != 0;
+}
+
 const IndexedWatch* WatchIndex::find(WatchId id) const {
   auto it = watches_.find(id);
   return it == watches_.end() ? nullptr : &it->second;
@@ -150,17 +195,35 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
     // Issuer-level events: every watch that asked for them, of this issuer or of any;
     // a test case's events only the watches of the participant they name.
     std::optional<std::uint32_t> only_owner;
-    if (kind == kTestcases) {
+    if (kind == kTestcases || kind == kRequests) {
       auto p = facts.extra.find("participant");
       if (p == facts.extra.end() || !p->is_number_integer() || p->get<std::int64_t>() < 0) return out;
       only_owner = p->get<std::uint32_t>();
     }
     for (const auto& [id, w] : watches_) {
       if (!(w.kinds & kind) || (!w.issuer.empty() && w.issuer != facts.issuer)) continue;
-      if (only_owner && w.owner != *only_owner) continue;
+      if (only_owner && (w.owner != *only_owner || !w.holder.empty())) continue;
       if (w.delivery == Delivery::stream && facts.seq <= w.start) continue;
-      out.push_back(Match{id, w.owner, w.delivery, static_cast<EventKind>(kind), {"issuer", facts.issuer}});
+      out.push_back(Match{id, w.owner, w.delivery, static_cast<EventKind>(kind), {"issuer", facts.issuer}, w.holder});
     }
+    return out;
+  }
+  if (login_event(facts.type)) {
+    // Logins match watched values only (an issuer alone would hand one party every
+    // login made with that issuer's certificates).
+    std::map<WatchId, Match> found;
+    for (const auto& p : facts.attributes) {
+      auto it = by_value_.find(value_key(p.first, p.second));
+      if (it == by_value_.end()) continue;
+      for (WatchId id : it->second) {
+        const IndexedWatch* w = find(id);
+        if (!w || found.count(id) || !(w->kinds & kLogin)) continue;
+        if (!w->issuer.empty() && w->issuer != facts.issuer) continue;
+        if (w->delivery == Delivery::stream && facts.seq <= w->start) continue;
+        found.emplace(id, Match{id, w->owner, w->delivery, kLogin, p, w->holder});
+      }
+    }
+    for (auto& [id, m] : found) out.push_back(std::move(m));
     return out;
   }
   if (!issued && !revoked && !reused) return out;
@@ -179,11 +242,14 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
     const IndexedWatch* w = find(id);
     if (!w) return;
     if (!w->issuer.empty() && w->issuer != facts.issuer) return;
-    if (facts.test && w->issuer != facts.issuer) return;  // test certificates: test watches only
+    // Test certificates reach the watches of their test issuer only; a holder's watch
+    // follows the holder's identifiers wherever they appear (a test certificate in their
+    // name is theirs to see).
+    if (facts.test && w->holder.empty() && w->issuer != facts.issuer) return;
     if (w->delivery == Delivery::stream && facts.seq <= w->start) return;
     auto kind = kind_for(*w, direct);
     if (!kind) return;
-    found.emplace(id, Match{id, w->owner, w->delivery, *kind, matched});
+    found.emplace(id, Match{id, w->owner, w->delivery, *kind, matched, w->holder});
   };
   for (const auto& p : facts.attributes) {
     auto it = by_value_.find(value_key(p.first, p.second));
@@ -205,8 +271,10 @@ std::vector<Match> WatchIndex::match(const CertFacts& facts) const {
 }
 
 Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const storage::EventRecord& event) {
-  if (issuer_event_kind(event.type) != 0) {
+  if (const std::uint8_t kind = issuer_event_kind(event.type)) {
     json payload = json::parse(event.payload, nullptr, false);
+    // A holder's request is an audited event: what matching needs is in its target.
+    if (kind == kRequests && payload.is_object()) payload = payload.value("target", json());
     if (!payload.is_object() || !payload.contains("issuer") || !payload["issuer"].is_string())
       return std::optional<CertFacts>();
     CertFacts f;
@@ -218,6 +286,7 @@ Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const sto
       if (k != "issuer") f.extra[k] = v;
     return std::optional<CertFacts>(std::move(f));
   }
+  if (login_event(event.type)) return login_facts(event);
   const bool revoked = event.type == "certificate.revoked" || event.type == "certificate.released";
   const bool reused = event.type == "certificate.key_reused";
   if (event.type != "certificate.issued" && !revoked && !reused) return std::optional<CertFacts>();

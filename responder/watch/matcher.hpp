@@ -44,20 +44,34 @@ inline constexpr std::size_t kMaxKeyHolders = 8;
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-// The issuer-level events and the watch kind that receives them ("crl", "stats" or
-// "testcases"); 0 for any other event. testcase.disputed carries "issuer": "" and the
-// case owner's "participant": it reaches only that participant's watches.
+// The issuer-level events and the watch kind that receives them ("crl", "stats",
+// "testcases" or "requests"); 0 for any other event. testcase.disputed carries
+// "issuer": "" and the case owner's "participant": it reaches only that participant's
+// watches. A holder's request (renewal.requested, revocation.requested: an audited event,
+// whose "target" names the "issuer" and the provider's "participant") reaches only the
+// watches of that participant.
 inline std::uint8_t issuer_event_kind(std::string_view type) noexcept {
   if (type == "crl.stale" || type == "crl.fresh" || type == "crl.discrepancy") return kCrl;
   if (type == "stats.anomaly") return kStats;
   if (type == "testcase.disputed") return kTestcases;
+  if (type == "renewal.requested" || type == "revocation.requested") return kRequests;
   return 0;
+}
+
+// A login by signature (responder/login): its audited payload's target names the
+// certificate's identifiers ([{"kind","value"}]); watches of kind "login" on one of them match.
+inline bool login_event(std::string_view type) noexcept { return type == "auth.login"; }
+
+// Whether watches can match an event of this type at all (the feed and the webhook
+// dispatcher skip the others without reading them).
+inline bool watched_event(std::string_view type) noexcept {
+  return type.starts_with("certificate.") || issuer_event_kind(type) != 0 || login_event(type);
 }
 
 struct CertFacts {
   std::uint64_t seq = 0;
   UnixTime time = 0;
-  std::string type;  // certificate.issued | certificate.revoked | certificate.key_reused | an issuer event
+  std::string type;  // certificate.issued | certificate.revoked | certificate.key_reused | an issuer event | auth.login
   std::string issuer;
   std::string serial;   // upper-case hex
   std::string sha256;   // lower-case hex, "" when the DER is not held
@@ -75,6 +89,7 @@ struct Match {
   Delivery delivery = Delivery::stream;
   EventKind kind = kIssued;
   std::pair<std::string, std::string> matched;  // ("issuer", name) for issuer-only watches
+  std::string holder;  // a holder's watch: its holder ("" = the participant `owner`'s)
   bool operator==(const Match&) const = default;
 };
 
@@ -82,6 +97,7 @@ struct Match {
 struct IndexedWatch {
   WatchId id = 0;
   std::uint32_t owner = 0;
+  std::string holder;
   Delivery delivery = Delivery::stream;
   std::uint8_t kinds = kAllKinds;
   std::string issuer;
@@ -101,7 +117,8 @@ class WatchIndex {
   bool empty() const noexcept { return watches_.empty(); }
   std::size_t size() const noexcept { return watches_.size(); }
   bool wants_key_reuse() const noexcept { return key_reuse_watches_ > 0; }
-  bool has_stream_watches(std::uint32_t owner) const;
+  bool has_stream_watches(std::uint32_t owner) const;  // a participant's
+  bool has_holder_stream_watches(const std::string& holder) const;
   const IndexedWatch* find(WatchId id) const;
 
   // Every watch the facts match, ordered by watch id.
@@ -113,10 +130,12 @@ class WatchIndex {
   std::unordered_map<std::string, std::vector<WatchId>> by_value_;   // name \0 value
   std::unordered_map<std::string, std::vector<WatchId>> by_issuer_;  // issuer-only watches
   std::map<std::uint32_t, std::size_t> stream_owners_;
+  std::map<std::string, std::size_t> stream_holders_;
   std::size_t key_reuse_watches_ = 0;
 };
 
-// The facts of a certificate event (nullopt for any other event type). `txn` must be
+// The facts of a certificate event, an issuer-level event or a login (nullopt for any
+// other event type; a login's attributes are the identifiers it names). `txn` must be
 // active; it is read for old revocation events (attributes from cert_der) and for key
 // reuse (the other holders through the attribute index, kind spki_sha256).
 Result<std::optional<CertFacts>> facts_of(const storage::ReadTxn& txn, const storage::EventRecord& event);

@@ -6,15 +6,18 @@
 namespace trustmon::watch {
 namespace {
 
-constexpr std::uint8_t kFormat = 1;
+constexpr std::uint8_t kFormat = 2;       // written
+constexpr std::uint8_t kFormatNoHolder = 1;  // read: before holder watches
 
 // Wire names (JSON, audit events); the literals make name(...).data() NUL-terminated.
-constexpr EnumNames<EventKind, 6> kEventKinds({{{kIssued, "issued"},
+constexpr EnumNames<EventKind, 8> kEventKinds({{{kIssued, "issued"},
                                                 {kRevoked, "revoked"},
                                                 {kKeyReused, "key_reused"},
                                                 {kCrl, "crl"},
                                                 {kStats, "stats"},
-                                                {kTestcases, "testcases"}}});
+                                                {kTestcases, "testcases"},
+                                                {kRequests, "requests"},
+                                                {kLogin, "login"}}});
 constexpr EnumNames<Delivery, 2> kDeliveries({{{Delivery::stream, "stream"}, {Delivery::webhook, "webhook"}}});
 constexpr EnumNames<WatchState, 3> kWatchStates(
     {{{WatchState::active, "active"}, {WatchState::dead_letter, "dead_letter"}, {WatchState::disabled, "disabled"}}});
@@ -61,12 +64,15 @@ Bytes encode_watch(const WatchRecord& r) {
   w.time(r.last_delivery);
   w.be64(r.dead_letter_seq);
   w.be64(r.delivered);
+  w.str(r.holder);
   return w.take();
 }
 
 Result<WatchRecord> decode_watch(ByteView value) {
   storage::FieldReader in(value);
-  if (in.u8() != kFormat || !in.ok()) return make_error(ErrorKind::storage, "storage_corrupt", "watch record of an unknown format");
+  const std::uint8_t format = in.u8();
+  if ((format != kFormat && format != kFormatNoHolder) || !in.ok())
+    return make_error(ErrorKind::storage, "storage_corrupt", "watch record of an unknown format");
   WatchRecord r;
   r.id = in.be32();
   r.owner = in.be32();
@@ -96,6 +102,7 @@ Result<WatchRecord> decode_watch(ByteView value) {
   r.last_delivery = in.time();
   r.dead_letter_seq = in.be64();
   r.delivered = in.be64();
+  if (format == kFormat) r.holder = in.str();
   if (!in.done()) return make_error(ErrorKind::storage, "storage_corrupt", "watch record of the wrong length");
   if (delivery != 1 && delivery != 2) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with an unknown delivery");
   if (state < 1 || state > 3) return make_error(ErrorKind::storage, "storage_corrupt", "watch record with an unknown state");

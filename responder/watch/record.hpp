@@ -13,7 +13,9 @@
 //  * `epoch` grows with every replay, so a dispatcher write based on an older reading of
 //    the record is discarded instead of undoing the replay;
 //  * the webhook secret (32 random octets, HMAC-SHA256 key) is returned once at creation
-//    and never shown again; it has to be stored as is, because signing needs it.
+//    and never shown again; it has to be stored as is, because signing needs it;
+//  * a watch belongs to a participant or, with `holder` set, to a certificate holder
+//    (responder/holder: a holder watches their own identifiers).
 #pragma once
 
 #include <cstdint>
@@ -35,12 +37,25 @@ using WatchId = std::uint32_t;
 // crl.stale, crl.fresh and crl.discrepancy events) and kStats (stats.anomaly: an issuer's
 // daily issuance far above its trailing median), are only delivered to watches that name
 // them; the default set is the certificate kinds. kTestcases (testcase.disputed: one of
-// the watch owner's test cases was disputed, responder/testcases) reaches only the watches
-// of the participant the event names.
-enum EventKind : std::uint8_t { kIssued = 1, kRevoked = 2, kKeyReused = 4, kCrl = 8, kStats = 16, kTestcases = 32 };
+// the watch owner's test cases was disputed, responder/testcases) and kRequests
+// (renewal.requested, revocation.requested: a certificate holder asked the provider of
+// an issuer, responder/holder) reach only the watches of the participant the event names.
+// kLogin (auth.login: a login by signature with a certificate carrying one of the watch's
+// values) is matched on the identifiers the login event names.
+enum EventKind : std::uint8_t {
+  kIssued = 1,
+  kRevoked = 2,
+  kKeyReused = 4,
+  kCrl = 8,
+  kStats = 16,
+  kTestcases = 32,
+  kRequests = 64,
+  kLogin = 128,
+};
 inline constexpr std::uint8_t kAllKinds = kIssued | kRevoked | kKeyReused;
-inline constexpr std::uint8_t kKnownKinds = kAllKinds | kCrl | kStats | kTestcases;
-const char* kind_name(EventKind k);  // "issued", "revoked", "key_reused", "crl", "stats", "testcases"
+inline constexpr std::uint8_t kKnownKinds = kAllKinds | kCrl | kStats | kTestcases | kRequests | kLogin;
+// "issued", "revoked", "key_reused", "crl", "stats", "testcases", "requests", "login"
+const char* kind_name(EventKind k);
 std::optional<EventKind> kind_from_name(std::string_view name);
 
 enum class Delivery : std::uint8_t { stream = 1, webhook = 2 };
@@ -62,7 +77,10 @@ inline constexpr std::size_t kSecretBytes = 32;
 
 struct WatchRecord {
   WatchId id = 0;
-  std::uint32_t owner = 0;           // participant (0 = the bootstrap administrator)
+  std::uint32_t owner = 0;           // participant (0 = the bootstrap administrator, or a holder's)
+  // A certificate holder's watch (format 2): the holder (Actor::holder, the first
+  // identifier of their login certificate) owns it, not a participant. "" = a participant's.
+  std::string holder;
   std::uint32_t representative = 0;  // who created it
   std::string created_by;            // Actor::label() of the creator
   UnixTime created = 0;
@@ -86,6 +104,7 @@ struct WatchRecord {
 };
 
 Bytes encode_watch_key(WatchId id);  // be32
+// Format 2 (format 1 and the holder as a last field); format 1 records decode with no holder.
 Bytes encode_watch(const WatchRecord& r);
 // "storage_corrupt" for a value of another format or the wrong length.
 Result<WatchRecord> decode_watch(ByteView value);

@@ -24,7 +24,11 @@ Result<WatchRecord> owned(const storage::WriteTxn& txn, const Actor& actor, bool
   if (!*got) return not_found(id);
   auto rec = decode_watch(**got);
   if (!rec) return std::move(rec).error();
-  if (!see_all && rec->owner != actor.participant) return not_found(id);
+  if (see_all) return rec;
+  // A holder's watches are the holder's alone; a participant's, the participant's.
+  const bool mine = actor.is_holder() ? rec->holder == actor.holder
+                                      : rec->holder.empty() && rec->owner == actor.participant;
+  if (!mine) return not_found(id);
   return rec;
 }
 
@@ -36,7 +40,7 @@ json values_json(const std::vector<WatchedValue>& values) {
 
 json kinds_json(std::uint8_t kinds) {
   json arr = json::array();
-  for (EventKind k : {kIssued, kRevoked, kKeyReused, kCrl, kStats, kTestcases})
+  for (EventKind k : {kIssued, kRevoked, kKeyReused, kCrl, kStats, kTestcases, kRequests, kLogin})
     if (kinds & k) arr.push_back(kind_name(k));
   return arr;
 }
@@ -145,12 +149,13 @@ void WatchService::create(const Actor& actor, NewWatch watch, Done done) {
     }
   }
   json target = {{"owner", actor.participant},
+                 {"holder", actor.is_holder() ? json(actor.holder) : json(nullptr)},
                  {"values", values_json(watch.values)},
                  {"issuer", watch.issuer.empty() ? json(nullptr) : json(watch.issuer)},
                  {"kinds", kinds_json(watch.kinds)},
                  {"delivery", delivery_name(watch.delivery)}};
   if (watch.delivery == Delivery::webhook) target["url"] = watch.url;
-  const std::size_t limit = max_per_participant_;
+  const std::size_t limit = actor.is_holder() ? kMaxPerHolder : max_per_participant_;
   const bool webhook = watch.delivery == Delivery::webhook;
   auto shown = std::make_shared<std::string>(base64url_encode(secret));
   run(actor, "watch.create", std::move(target),
@@ -166,14 +171,19 @@ void WatchService::create(const Actor& actor, NewWatch watch, Done done) {
         Status walked = storage::for_each(txn, storage::Table::watches, [&](ByteView key, ByteView value) {
           if (key.size() == 4) last = std::max(last, get_be32(key.data()));
           auto r = decode_watch(value);
-          if (r && r->owner == actor.participant) ++owned_count;
+          if (!r) return;
+          if (actor.is_holder() ? r->holder == actor.holder : (r->holder.empty() && r->owner == actor.participant))
+            ++owned_count;
         });
         if (!walked) return std::move(walked).error();
         if (owned_count >= limit)
-          return make_error(ErrorKind::conflict, "watch_limit_reached", "a participant has at most " + std::to_string(limit) + " watches");
+          return make_error(ErrorKind::conflict, "watch_limit_reached",
+                            std::string(actor.is_holder() ? "a holder" : "a participant") + " has at most " +
+                                std::to_string(limit) + " watches");
         WatchRecord r;
         r.id = last + 1;
         r.owner = actor.participant;
+        r.holder = actor.holder;
         r.representative = actor.representative;
         r.created_by = actor.label();
         r.created = now;
@@ -316,8 +326,14 @@ void WatchService::store_progress(std::vector<Progress> progress, std::function<
 }
 
 Result<std::vector<WatchRecord>> WatchService::list(const storage::ReadTxn& txn, std::optional<std::uint32_t> owner) {
+  return storage::collect(txn, storage::Table::watches, decode_watch, [owner](const WatchRecord& r) {
+    return !owner || (r.holder.empty() && r.owner == *owner);
+  });
+}
+
+Result<std::vector<WatchRecord>> WatchService::list_holder(const storage::ReadTxn& txn, const std::string& holder) {
   return storage::collect(txn, storage::Table::watches, decode_watch,
-                          [owner](const WatchRecord& r) { return !owner || r.owner == *owner; });
+                          [&holder](const WatchRecord& r) { return !holder.empty() && r.holder == holder; });
 }
 
 Result<std::optional<WatchRecord>> WatchService::get(const storage::ReadTxn& txn, WatchId id) {
@@ -332,6 +348,7 @@ Result<std::optional<WatchRecord>> WatchService::get(const storage::ReadTxn& txn
 json WatchService::to_json(const WatchRecord& r) {
   json j = {{"id", r.id},
             {"owner", r.owner},
+            {"holder", r.holder.empty() ? json(nullptr) : json(r.holder)},
             {"representative", r.representative},
             {"created_by", r.created_by},
             {"created", format_rfc3339(r.created)},
@@ -365,12 +382,24 @@ void WatchService::stream_notifications(const storage::ReadTxn& txn, const stora
     if (!payload.is_object() || payload.value("outcome", "") != "ok") return;
     const WatchId id = payload["target"].value("watch", WatchId{0});
     const IndexedWatch* w = idx->find(id);
-    if (w && w->owner == owner && w->delivery == Delivery::stream)
+    if (w && w->owner == owner && w->holder.empty() && w->delivery == Delivery::stream)
       out.push_back({{"type", "watch.test"}, {"seq", event.seq}, {"watch", id}, {"time", format_rfc3339(event.time)}});
     return;
   }
-  // Certificate events, and a disputed test case (its owner's watches of kind testcases).
-  if (event.type.rfind("certificate.", 0) != 0 && issuer_event_kind(event.type) != kTestcases) return;
+  notify(txn, event, idx, [owner](const Match& m) { return m.holder.empty() && m.owner == owner; }, out);
+}
+
+void WatchService::holder_notifications(const storage::ReadTxn& txn, const storage::EventRecord& event,
+                                        const std::string& holder, std::vector<json>& out) const {
+  const std::shared_ptr<const WatchIndex> idx = index();
+  if (holder.empty() || !idx->has_holder_stream_watches(holder)) return;
+  notify(txn, event, idx, [&holder](const Match& m) { return m.holder == holder; }, out);
+}
+
+void WatchService::notify(const storage::ReadTxn& txn, const storage::EventRecord& event,
+                          const std::shared_ptr<const WatchIndex>& idx, const std::function<bool(const Match&)>& mine,
+                          std::vector<json>& out) const {
+  if (!watched_event(event.type)) return;
   // One computation per (index, event), shared by every subscriber. (The memo holds
   // its index, so the address cannot be reused by a newer one.)
   std::lock_guard<std::mutex> lock(memo_.mu);
@@ -392,7 +421,7 @@ void WatchService::stream_notifications(const storage::ReadTxn& txn, const stora
   }
   if (!em.facts) return;
   for (const Match& m : em.matches) {
-    if (m.owner != owner || m.delivery != Delivery::stream) continue;
+    if (m.delivery != Delivery::stream || !mine(m)) continue;
     if (!em.described) {
       describe(txn, *em.facts);
       em.described = true;

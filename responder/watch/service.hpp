@@ -1,4 +1,4 @@
-// WatchService: certificate watches of participants. Owns the watch records (create,
+// WatchService: certificate watches of participants and of certificate holders. Owns the watch records (create,
 // delete, replay, test record, delivery progress), the shared in-memory match index, and
 // the stream side of delivery (notifications for a participant's stream watches, asked
 // by the event feed for every committed event).
@@ -11,8 +11,9 @@
 //    "refused" and its code. The webhook secret never reaches an event or a listing:
 //    create() returns it once;
 //  * a participant's representatives see and change only their participant's watches;
-//    a central-body administrator (and the bootstrap token) sees all. Another
-//    participant's watch is "watch_not_found", so ids reveal nothing;
+//    a certificate holder (Actor::holder) only the watches they created (at most
+//    kMaxPerHolder); a central-body administrator (and the bootstrap token) sees all.
+//    Another owner's watch is "watch_not_found", so ids reveal nothing;
 //  * the index is replaced (copy on write) after each durable change, on the Writer
 //    thread before any later commit is made, so an event committed after a watch's
 //    creation is always matched against an index holding the watch;
@@ -73,6 +74,9 @@ struct Progress {
   std::uint64_t dead_letter_seq = 0;
 };
 
+// A certificate holder has at most this many watches (a participant: the configured limit).
+inline constexpr std::size_t kMaxPerHolder = 16;
+
 class WatchService {
  public:
   // Called on the Writer thread after the commit: the result JSON, a refusal (recorded)
@@ -111,6 +115,8 @@ class WatchService {
 
   // Read side, in an active transaction. `owner` nullopt = every watch.
   static Result<std::vector<WatchRecord>> list(const storage::ReadTxn& txn, std::optional<std::uint32_t> owner);
+  // A certificate holder's watches.
+  static Result<std::vector<WatchRecord>> list_holder(const storage::ReadTxn& txn, const std::string& holder);
   static Result<std::optional<WatchRecord>> get(const storage::ReadTxn& txn, WatchId id);
   // The record as the API shows it (never the secret).
   static nlohmann::json to_json(const WatchRecord& r);
@@ -119,6 +125,9 @@ class WatchService {
   // Runs on the feed thread inside its snapshot; facts and matches are computed once per
   // event and index, whatever the number of subscribers.
   void stream_notifications(const storage::ReadTxn& txn, const storage::EventRecord& event, std::uint32_t owner,
+                            std::vector<nlohmann::json>& out) const;
+  // The same for a certificate holder's stream watches (WatchRecord::holder).
+  void holder_notifications(const storage::ReadTxn& txn, const storage::EventRecord& event, const std::string& holder,
                             std::vector<nlohmann::json>& out) const;
 
  private:
@@ -131,6 +140,10 @@ class WatchService {
     bool removed = false;
   };
   void run(const Actor& actor, std::string action, nlohmann::json target, Apply apply, Done done);
+  // Appends the stream notifications of `event` whose match `mine` accepts.
+  void notify(const storage::ReadTxn& txn, const storage::EventRecord& event,
+              const std::shared_ptr<const WatchIndex>& idx, const std::function<bool(const Match&)>& mine,
+              std::vector<nlohmann::json>& out) const;
   void changed(const std::optional<WatchRecord>& record, bool removed, WatchId id);
 
   // stream_notifications' memo: facts and matches of recent events under one index,

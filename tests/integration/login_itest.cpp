@@ -45,12 +45,13 @@ class LoginTest : public ProvidersTest {
     return http_call(method, daemon_.url() + path, "", body, "-b " + q(jar) + " -c " + q(jar) + " " + extra);
   }
   std::string new_jar() { return make_temp_dir("trustmon-jar") + "/cookies"; }
+  std::string last_set_cookie_;  // of the last challenge (none when the jar had its binding)
 
   // A challenge for `jar`, its octets written to dir_/challenge.bin; returns its id.
   std::string challenge(const std::string& jar) {
     HttpReply r = call("POST", "/api/v1/auth/challenges", jar);
     EXPECT_EQ(r.status, 200) << r.raw;
-    EXPECT_NE(r.header("Set-Cookie").find("HttpOnly"), std::string::npos) << r.headers;
+    last_set_cookie_ = r.header("Set-Cookie");
     const std::string b64 = r.body.value("challenge", std::string());
     EXPECT_EQ(sh("printf '%s' " + q(b64) + " | base64 -d > " + q(dir_ + "/challenge.bin")).exit_code, 0);
     return r.body.value("id", std::string());
@@ -74,6 +75,11 @@ TEST_F(LoginTest, AKeyFileSignatureLogsAHolderInOnceAndTheHolderSeesOnlyHolderEn
   issue(natural("4444400001"), "holder");
   const std::string jar = new_jar();
   const std::string id = challenge(jar);
+  // The binding cookie: HttpOnly, SameSite=Strict, only for the login paths.
+  EXPECT_NE(last_set_cookie_.find("tm_login="), std::string::npos) << last_set_cookie_;
+  EXPECT_NE(last_set_cookie_.find("HttpOnly"), std::string::npos) << last_set_cookie_;
+  EXPECT_NE(last_set_cookie_.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(last_set_cookie_.find("Path=/api/v1/auth"), std::string::npos);
   const std::string signature = cms_sign("holder", dir_ + "/challenge.bin");
   HttpReply r = call("POST", "/api/v1/auth/challenges/" + id, jar, json{{"signature", signature}}.dump());
   ASSERT_EQ(r.status, 200) << r.raw;

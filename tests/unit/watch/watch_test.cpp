@@ -5,6 +5,7 @@
 #include "responder/watch/record.hpp"
 #include "responder/watch/service.hpp"
 #include "responder/watch/webhook.hpp"
+#include "tests/support/temp_env.hpp"
 
 namespace trustmon::watch {
 namespace {
@@ -58,6 +59,28 @@ TEST(WatchRecord, RefusesOtherFormatsTruncationAndBadEnums) {
   WatchRecord bad = sample();
   bad.kinds = 0;
   EXPECT_FALSE(decode_watch(encode_watch(bad)).ok());
+}
+
+TEST(WatchRecord, HolderWatchesRoundTripAndFormatOneReadsAsAParticipants) {
+  WatchRecord h = sample();
+  h.owner = 0;
+  h.holder = "TINUA-1234567890";
+  h.kinds = kIssued | kLogin;
+  auto back = decode_watch(encode_watch(h));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, h);
+  // A record written before holder watches: format 1, no holder field at its end.
+  Bytes old = encode_watch(sample());
+  ASSERT_EQ(old[0], 2);
+  old.resize(old.size() - 4);  // the empty holder string's be32 length
+  old[0] = 1;
+  auto legacy = decode_watch(old);
+  ASSERT_TRUE(legacy.ok()) << legacy.error().message;
+  EXPECT_EQ(*legacy, sample());
+  EXPECT_TRUE(legacy->holder.empty());
+  EXPECT_EQ(kind_from_name("requests"), kRequests);
+  EXPECT_EQ(kind_from_name("login"), kLogin);
+  EXPECT_STREQ(kind_name(kLogin), "login");
 }
 
 TEST(WatchValues, NormaliseLikeTheRegistryIndex) {
@@ -210,6 +233,100 @@ TEST(WatchIndex, DisputedCasesReachOnlyTheOwnersTestcaseWatches) {
   EXPECT_EQ(kind_from_name("testcases"), kTestcases);
 }
 
+// A holder's request reaches the "requests" watches of the provider the event names, never
+// a holder's watch (whose owner is 0) nor another participant's.
+TEST(WatchIndex, HoldersRequestsReachOnlyTheNamedProvidersRequestWatches) {
+  IndexedWatch holders = watch_of(5, 0, {{"serial_number", "TINUA-1"}}, kRequests | kIssued);
+  holders.holder = "TINUA-1";
+  WatchIndex index({watch_of(1, 7, {}, kRequests), watch_of(2, 8, {}, kRequests), watch_of(3, 7, {}, kTestcases),
+                    watch_of(4, 7, {}, kRequests, "other-ca"), holders, watch_of(6, 0, {}, kRequests)});
+  CertFacts requested;
+  requested.seq = 11;
+  requested.type = "renewal.requested";
+  requested.issuer = "test-ecdsa";
+  requested.extra = {{"participant", 7}, {"number", "RN-000001"}};
+  auto m = index.match(requested);
+  ASSERT_EQ(m.size(), 1U);
+  EXPECT_EQ(m[0].watch, 1U);
+  EXPECT_EQ(m[0].kind, kRequests);
+  EXPECT_EQ(notification_json(m[0], requested)["event"]["number"], "RN-000001");
+  requested.type = "revocation.requested";
+  EXPECT_EQ(index.match(requested).size(), 1U);
+  requested.extra = {{"participant", 0}};  // nobody's: not the holders' owner-0 watches either
+  m = index.match(requested);
+  ASSERT_EQ(m.size(), 1U);
+  EXPECT_EQ(m[0].watch, 6U);  // the bootstrap administrator's own
+  EXPECT_TRUE(m[0].holder.empty());
+  EXPECT_EQ(issuer_event_kind("renewal.requested"), kRequests);
+  EXPECT_TRUE(watched_event("revocation.requested"));
+  EXPECT_TRUE(watched_event("auth.login"));
+  EXPECT_FALSE(watched_event("renewal.accepted"));
+}
+
+// A login matches the "login" watches on an identifier it names, of a holder or a
+// participant; never an issuer-only watch, never a watch without the kind.
+TEST(WatchIndex, LoginsMatchLoginWatchesOnTheirIdentifiers) {
+  IndexedWatch mine = watch_of(1, 0, {{"serial_number", "TINUA-1"}}, kIssued | kLogin);
+  mine.holder = "TINUA-1";
+  WatchIndex index({mine, watch_of(2, 3, {{"drfo", "1"}}, kLogin), watch_of(3, 3, {{"serial_number", "TINUA-1"}}, kIssued),
+                    watch_of(4, 3, {}, kLogin, "test-ecdsa"), watch_of(5, 3, {{"drfo", "1"}}, kLogin, "other-ca")});
+  EXPECT_TRUE(index.has_holder_stream_watches("TINUA-1"));
+  EXPECT_FALSE(index.has_holder_stream_watches("TINUA-2"));
+  EXPECT_FALSE(index.has_stream_watches(0));  // a holder's watch is not the bootstrap's
+  CertFacts login;
+  login.seq = 20;
+  login.type = "auth.login";
+  login.issuer = "test-ecdsa";
+  login.attributes = {{"serial_number", "TINUA-1"}, {"drfo", "1"}};
+  login.extra = {{"as", "holder"}, {"method", "signature"}};
+  auto m = index.match(login);
+  ASSERT_EQ(m.size(), 2U);
+  EXPECT_EQ(m[0].watch, 1U);
+  EXPECT_EQ(m[0].holder, "TINUA-1");
+  EXPECT_EQ(m[0].kind, kLogin);
+  EXPECT_EQ(m[1].watch, 2U);
+  EXPECT_EQ(m[1].matched, (std::pair<std::string, std::string>{"drfo", "1"}));
+  EXPECT_EQ(notification_json(m[0], login)["kind"], "login");
+  EXPECT_EQ(notification_json(m[0], login)["event"]["as"], "holder");
+}
+
+// What the login and request events carry, as their audited payloads spell it.
+TEST(WatchFacts, LoginAndRequestEventsFromTheirAuditedPayloads) {
+  storage::testing::TempDir dir;
+  auto env = storage::testing::open_env(dir.path());
+  ASSERT_TRUE(env);
+  auto txn = storage::ReadTxn::begin(*env);
+  ASSERT_TRUE(txn.ok());
+  storage::ReadScope scope(*txn);
+  storage::EventRecord login;
+  login.seq = 5;
+  login.type = "auth.login";
+  login.payload = R"({"action":"auth.login","outcome":"ok","target":{"method":"signature","as":"holder",)"
+                  R"("provider":null,"identifiers":[{"kind":"serial_number","value":" tinua-1 "},{"kind":"bogus","value":"x"}],)"
+                  R"("certificate":{"issuer":"test-ecdsa","serial":"0A","sha256":"ab"},"address":"127.0.0.1"}})";
+  auto f = facts_of(*txn, login);
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(f->has_value());
+  EXPECT_EQ((*f)->issuer, "test-ecdsa");
+  EXPECT_EQ((*f)->attributes, (Pairs{{"serial_number", "TINUA-1"}}));  // normalised; unknown kinds dropped
+  EXPECT_EQ((*f)->extra["as"], "holder");
+  EXPECT_EQ((*f)->extra["address"], "127.0.0.1");
+  EXPECT_EQ((*f)->extra["outcome"], "ok");
+  storage::EventRecord request;
+  request.seq = 6;
+  request.type = "renewal.requested";
+  request.payload = R"({"action":"renewal.request","outcome":"submitted","target":{"issuer":"test-ecdsa",)"
+                    R"("participant":7,"number":"RN-000001"}})";
+  auto r = facts_of(*txn, request);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->issuer, "test-ecdsa");
+  EXPECT_EQ((*r)->extra["participant"], 7);
+  EXPECT_EQ((*r)->extra["number"], "RN-000001");
+  request.type = "renewal.accepted";  // not a watched event
+  EXPECT_FALSE(facts_of(*txn, request)->has_value());
+}
+
 TEST(WatchIndex, KeyReuseMatchesTheOtherHoldersToo) {
   WatchIndex index({watch_of(1, 1, {{"serial_number", "TINUA-1"}}, kKeyReused),
                     watch_of(2, 2, {{"serial_number", "TINUA-2"}}, kIssued),
@@ -247,7 +364,7 @@ TEST(WatchNotification, NamesWatchAttributeAndCertificate) {
   CertFacts f = issued(12, {{"serial_number", "TINUA-1"}});
   f.time = 1800000000;
   f.subject = "CN=Іван,C=UA";
-  Match m{4, 1, Delivery::stream, kIssued, {"serial_number", "TINUA-1"}};
+  Match m{4, 1, Delivery::stream, kIssued, {"serial_number", "TINUA-1"}, ""};
   auto j = notification_json(m, f);
   EXPECT_EQ(j["type"], "watch.match");
   EXPECT_EQ(j["seq"], 12);
