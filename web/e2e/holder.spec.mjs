@@ -78,7 +78,9 @@ test('a renewal signed in the page gets its number, the provider accepts it, and
     await expect(op.getByTestId('provider-renewals')).toContainText(number);
     await op.getByTestId('provider-renewals').getByRole('link', { name: number }).click();
     await expect(op.getByTestId('request-state')).toHaveAttribute('data-status', 'submitted');
+    await expectAccessible(op, 'operator renewal page');
     await op.getByTestId('request-accept').click();
+    await expectAccessible(op, 'operator accept dialog');
     await op.getByRole('dialog').getByRole('button', { name: uk.holder.accept }).click();
     await expect(op.getByTestId('request-state')).toHaveAttribute('data-status', 'accepted');
     await shot(op, testInfo, 'operator accepted');

@@ -10,7 +10,7 @@ import { fmtDate, dnCN } from '../lib/format.js';
 import { isHolder } from '../lib/session.js';
 import { openStream } from '../lib/sse.js';
 import { downloadJSON } from '../lib/csv.js';
-import { GROUPS, holderRows, refs, rowName } from '../lib/holder.js';
+import { GROUPS, holderRows, certRef, rowName } from '../lib/holder.js';
 import { Page, Button, Table, ErrorBox, Spinner, Empty, Notice, StatusBadge, Time, Confirm, useAsync } from '../components/index.js';
 
 const LIVE_MAX = 50;
@@ -24,13 +24,11 @@ function idText(i) {
 }
 
 function Lineage({ c, t }) {
-  const rep = refs(c.replaces);
-  const by = refs(c.replaced_by);
-  if (!rep.length && !by.length) return <span class="muted">—</span>;
+  if (!c.replaces && !c.replaced_by) return <span class="muted">—</span>;
   return (
     <span class="lineage">
-      {rep.map((x, i) => <span key={'r' + i} data-testid="lineage-replaces">{t('holder.replaces')} <code>{x.text}</code><br /></span>)}
-      {by.map((x, i) => <span key={'b' + i} data-testid="lineage-replaced-by">{t('holder.replaced_by')} <code>{x.text}</code><br /></span>)}
+      {c.replaces && <span data-testid="lineage-replaces">{t('holder.replaces')} <code>{certRef(c.replaces)}</code><br /></span>}
+      {c.replaced_by && <span data-testid="lineage-replaced-by">{t('holder.replaced_by')} <code>{certRef(c.replaced_by)}</code></span>}
     </span>
   );
 }

@@ -19,7 +19,7 @@ import { bytesToB64, pemBlocks, read } from '../lib/der.js';
 import { download } from '../lib/csv.js';
 import { readKeyFile, readCertificateFile, decryptPkcs8, makeSigner, webCryptoAvailable, KeyFileError } from '../lib/keyfile.js';
 import { signEncapsulated } from '../lib/cms.js';
-import { holderRows, items, refs, rowName, signedFileToB64, REVOCATION_REASONS } from '../lib/holder.js';
+import { holderRows, certRef, rowName, signedFileToB64, REVOCATION_REASONS } from '../lib/holder.js';
 import { may, ReasonDialog, StateBadge } from './admin/kit.jsx';
 import { Page, Field, Button, Table, ErrorBox, Spinner, Empty, Notice, Time, Tabs, Confirm, useAsync } from '../components/index.js';
 
@@ -36,8 +36,6 @@ function readBytes(file) {
 
 const localError = (code) => ({ code, message: tOr('holder.err.' + code, tOr('login.key_err.' + code, code)), local: true });
 const asError = (e) => (e instanceof KeyFileError ? localError(e.code) : e && e.message === 'request_unreadable' ? localError('request_unreadable') : e);
-
-const certText = (c) => (c ? [c.issuer, c.serial].filter(Boolean).join(' · ') : '');
 
 // ---- signing a request here, or taking a ready signed file --------------------------------
 
@@ -95,7 +93,7 @@ function csrDer(buf) {
 
 // ---- the lists --------------------------------------------------------------------------
 
-function useList(api, path, names, state) {
+function useList(api, path, name, state) {
   const [rows, setRows] = useState([]);
   const [next, setNext] = useState(null);
   const [loading, setLoading] = useState(false);
@@ -105,9 +103,9 @@ function useList(api, path, names, state) {
     setLoading(true); setError(null);
     try {
       const r = await api.get(path, { state: state || undefined, before: before || undefined });
-      const got = items(r, ...names);
+      const got = r[name] || [];
       setRows((l) => (before ? [...l, ...got.filter((x) => !l.some((y) => y.number === x.number))] : got));
-      setNext(r.next ?? r.next_cursor ?? null);
+      setNext(r.next ?? null);
     } catch (e) { setError(e); }
     setLoading(false);
   };
@@ -128,9 +126,9 @@ function RequestList({ list, kind, t, testid, caption, provider }) {
             { key: 'number', label: t('holder.col_number'), render: (r) => <a href={base + encodeURIComponent(r.number)} data-testid="request-number">{r.number}</a> },
             { key: 'state', label: t('holder.col_state'), render: (r) => <StateBadge status={r.state} ns="holder.state." /> },
             ...(provider ? [{ key: 'holder', label: t('holder.col_holder'), render: (r) => holderText(r) || '—' }] : []),
-            { key: 'cert', label: t('holder.col_cert'), render: (r) => <code class="small">{certText(r.certificate || r.current || r) || '—'}</code> },
+            { key: 'cert', label: t('holder.col_cert'), render: (r) => <code class="small">{certRef(r.certificate) || '—'}</code> },
             ...(kind === 'revocation' ? [{ key: 'reason', label: t('holder.col_reason'), render: (r) => (r.reason ? tOr('common.reason.' + r.reason, r.reason) : '—') }] : []),
-            { key: 'created', label: t('holder.col_created'), render: (r) => <Time value={r.created || r.created_at} /> },
+            { key: 'created', label: t('holder.col_created'), render: (r) => <Time value={r.created} /> },
           ]} />
       )}
       {list.next && <div class="form-actions"><Button kind="secondary" busy={list.loading} onClick={list.more}>{t('holder.more')}</Button></div>}
@@ -139,9 +137,9 @@ function RequestList({ list, kind, t, testid, caption, provider }) {
 }
 
 function holderText(r) {
-  const ids = r.identifiers || (r.holder && r.holder.identifiers) || [];
-  const name = r.holder_name || (r.holder && r.holder.name) || r.subject_cn || '';
-  const idt = ids.map((i) => (typeof i === 'string' ? i : i.value)).join(', ');
+  const h = r.holder || {};
+  const idt = (h.identifiers || []).map((i) => i.value).join(', ');
+  const name = h.name || '';
   return [name, idt].filter(Boolean).join(' · ');
 }
 
@@ -179,7 +177,7 @@ function RenewalForm({ api, t, onMade }) {
         request = await signHere(csrDer(csr), k);
       }
       const r = await api.post('/api/v1/renewals', { request });
-      onMade(r.renewal || r);
+      onMade(r);
       setK({ key: null, certDer: null, password: '' });
     } catch (err) {
       setError(err.code === 'csr_missing' ? localError('csr_missing') : err.message === 'csr_unreadable' ? localError('csr_unreadable') : asError(err));
@@ -223,7 +221,7 @@ function RenewalForm({ api, t, onMade }) {
 function MyRenewals({ api, t }) {
   const [state, setState] = useState('');
   const [made, setMade] = useState(null);
-  const list = useList(api, '/api/v1/renewals', ['renewals'], state);
+  const list = useList(api, '/api/v1/renewals', 'renewals', state);
   return (
     <Page title={t('holder.renewals_title')} testid="my-renewals">
       <RenewalForm api={api} t={t} onMade={(r) => { setMade(r); list.reload(); }} />
@@ -270,7 +268,7 @@ function RevocationForm({ api, t, query, onMade }) {
         request = await signHere(new TextEncoder().encode(doc), k);
       }
       const r = await api.post('/api/v1/revocation-requests', { request });
-      onMade(r.request || r.revocation_request || r);
+      onMade(r);
       setK({ key: null, certDer: null, password: '' });
     } catch (err) { setError(asError(err)); }
     setBusy(false);
@@ -316,7 +314,7 @@ function RevocationForm({ api, t, query, onMade }) {
 function MyRevocations({ api, t, query }) {
   const [state, setState] = useState('');
   const [made, setMade] = useState(null);
-  const list = useList(api, '/api/v1/revocation-requests', ['revocation_requests', 'requests'], state);
+  const list = useList(api, '/api/v1/revocation-requests', 'revocation_requests', state);
   return (
     <Page title={t('holder.revocations_title')} testid="my-revocations">
       <RevocationForm api={api} t={t} query={query} onMade={(r) => { setMade(r); list.reload(); }} />
@@ -336,26 +334,21 @@ function MyRevocations({ api, t, query }) {
 // ---- one request -------------------------------------------------------------------------
 
 function RequestProps({ r, kind, t }) {
-  const cur = r.certificate || r.current;
-  const issued = r.issued || r.new_certificate || r.replacement;
-  const dec = r.decision || (r.decided_at ? { at: r.decided_at, reason: r.decision_reason } : null);
-  const spki = (r.csr && r.csr.spki_sha256) || r.spki_sha256;
+  const dec = r.decision;
+  const spki = r.csr && r.csr.spki_sha256;
   return (
     <dl class="props" data-testid="request-props">
       <dt>{t('holder.col_number')}</dt><dd data-testid="request-number">{r.number}</dd>
       <dt>{t('holder.col_state')}</dt><dd><StateBadge status={r.state} ns="holder.state." testid="request-state" /></dd>
       {holderText(r) && <><dt>{t('holder.col_holder')}</dt><dd>{holderText(r)}</dd></>}
-      {(r.subject || r.subject_cn) && <><dt>{t('holder.subject')}</dt><dd>{r.subject || r.subject_cn}</dd></>}
-      <dt>{kind === 'renewal' ? t('holder.current_cert') : t('holder.col_cert')}</dt><dd><code>{certText(cur || r) || '—'}</code></dd>
+      <dt>{kind === 'renewal' ? t('holder.current_cert') : t('holder.col_cert')}</dt><dd><code>{certRef(r.certificate) || '—'}</code></dd>
       {r.reason && kind === 'revocation' && <><dt>{t('holder.col_reason')}</dt><dd>{tOr('common.reason.' + r.reason, r.reason)}</dd></>}
-      {r.issuer_name && <><dt>{t('holder.col_issuer')}</dt><dd>{r.issuer_name}</dd></>}
-      {r.participant_name && <><dt>{t('holder.provider')}</dt><dd>{r.participant_name}</dd></>}
-      <dt>{t('holder.col_created')}</dt><dd><Time value={r.created || r.created_at} seconds /></dd>
+      <dt>{t('holder.col_created')}</dt><dd><Time value={r.created} seconds /></dd>
       {r.changed && r.changed !== r.created && <><dt>{t('holder.changed')}</dt><dd><Time value={r.changed} seconds /></dd></>}
       {dec && dec.at && <><dt>{t('holder.decided')}</dt><dd><Time value={dec.at} seconds />{dec.by ? ` (${dec.by})` : ''}</dd></>}
       {dec && dec.reason && <><dt>{t('holder.decision_reason')}</dt><dd>{dec.reason}</dd></>}
       {r.revoked_at && <><dt>{t('holder.revoked_at')}</dt><dd><Time value={r.revoked_at} seconds /></dd></>}
-      {issued && <><dt>{t('holder.new_cert')}</dt><dd><code data-testid="request-issued">{refs(issued).map((x) => x.text).join(', ')}</code></dd></>}
+      {r.issued && <><dt>{t('holder.new_cert')}</dt><dd><code data-testid="request-issued">{certRef(r.issued)}</code></dd></>}
       {spki && <><dt>{t('holder.spki')}</dt><dd><code class="small">{spki}</code></dd></>}
     </dl>
   );
@@ -369,7 +362,7 @@ function RequestPage({ me, api, t, params, kind }) {
   const [error, setError] = useState(null);
   const [msg, setMsg] = useState(null);
   const holder = isHolder(me);
-  const r = res.data && (res.data.renewal || res.data.request || res.data.revocation_request || res.data);
+  const r = res.data && (kind === 'renewal' ? res.data.renewal : res.data.revocation_request);
   const decide = !holder && may(me, 'write') && r && r.state === 'submitted';
   const act = async (fn, text) => {
     setBusy(true); setError(null);
@@ -378,8 +371,7 @@ function RequestPage({ me, api, t, params, kind }) {
   };
   const decision = (d, reason) => act(() => api.post(path + '/decision', reason ? { decision: d, reason } : { decision: d }), t('holder.decided_' + d));
   const revoke = () => act(async () => {
-    const cur = r.certificate || r;
-    const out = await api.post('/api/v1/revocations', { issuer: cur.issuer, serial: cur.serial, reason: r.reason || 'unspecified' });
+    const out = await api.post('/api/v1/revocations', { issuer: r.certificate.issuer, serial: r.certificate.serial, reason: r.reason || 'unspecified' });
     const item = (out.results && out.results[0]) || {};
     if (item.status === 'refused') throw item.error || { message: t('certificate.refused') };
   }, t('holder.revoked_done'));
@@ -423,8 +415,8 @@ function RequestPage({ me, api, t, params, kind }) {
 function ProviderRequests({ api, t, query, navigate }) {
   const tab = query.tab === 'revocations' ? 'revocations' : 'renewals';
   const [state, setState] = useState('');
-  const renewals = useList(api, tab === 'renewals' ? '/api/v1/renewals' : null, ['renewals'], state);
-  const revocations = useList(api, tab === 'revocations' ? '/api/v1/revocation-requests' : null, ['revocation_requests', 'requests'], state);
+  const renewals = useList(api, tab === 'renewals' ? '/api/v1/renewals' : null, 'renewals', state);
+  const revocations = useList(api, tab === 'revocations' ? '/api/v1/revocation-requests' : null, 'revocation_requests', state);
   return (
     <Page title={t('holder.requests_title')} testid="holder-requests">
       <p class="lead">{t('holder.requests_lead')}</p>
