@@ -6,8 +6,9 @@ import { pemBlocks, bytesToB64, b64ToBytes, read } from './der.js';
 
 export const GROUPS = ['valid', 'held', 'revoked', 'expired'];
 
-// RFC 5280 CRLReason names a holder may ask for (certificateHold is the provider's, removeFromCRL no reason).
-export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'];
+// The RFC 5280 reasons a holder may give (docs/login.md "Revocation request").
+export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold',
+  'privilegeWithdrawn'];
 
 // The rows of a holder certificate answer, each with its group, in the order of GROUPS.
 export function holderRows(r) {

@@ -8,7 +8,8 @@
 //                            POST /api/v1/revocation-requests; the list with states
 //   #/renewals/<number>, #/revocation-requests/<number>   one request (holder or provider)
 //   #/requests               a QTSP's (or the central body's) "holders' requests": both lists, and
-//                            on a request's page accept / reject (renewal) or revoke / reject
+//                            on a request's page accept / reject (a renewal; a revocation request's
+//                            accept revokes the certificate)
 // A signed request made here uses lib/cms.js with the key file's signer (lib/keyfile.js): the key
 // stays in the page as at login.
 import { useEffect, useState } from 'preact/hooks';
@@ -370,11 +371,8 @@ function RequestPage({ me, api, t, params, kind }) {
     setBusy(false);
   };
   const decision = (d, reason) => act(() => api.post(path + '/decision', reason ? { decision: d, reason } : { decision: d }), t('holder.decided_' + d));
-  const revoke = () => act(async () => {
-    const out = await api.post('/api/v1/revocations', { issuer: r.certificate.issuer, serial: r.certificate.serial, reason: r.reason || 'unspecified' });
-    const item = (out.results && out.results[0]) || {};
-    if (item.status === 'refused') throw item.error || { message: t('certificate.refused') };
-  }, t('holder.revoked_done'));
+  // Accepting a revocation request revokes the certificate with the requested reason.
+  const revoke = () => act(() => api.post(path + '/decision', { decision: 'accept' }), t('holder.revoked_done'));
   const back = holder ? (kind === 'renewal' ? '#/my/renewals' : '#/my/revocations') : '#/requests?tab=' + (kind === 'renewal' ? 'renewals' : 'revocations');
   return (
     <Page title={t(kind === 'renewal' ? 'holder.renewal_title' : 'holder.revocation_title', { number: params.number })} testid={kind + '-page'}

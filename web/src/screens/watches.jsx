@@ -8,7 +8,7 @@ import { openStream } from '../lib/sse.js';
 import { ATTRS } from './certificates.jsx';
 import { Page, Field, Button, Table, ErrorBox, Spinner, Empty, Notice, StatusBadge, Time, Confirm, useAsync } from '../components/index.js';
 
-const KINDS = ['issued', 'revoked', 'key_reused', 'crl', 'stats', 'testcases'];
+const KINDS = ['issued', 'revoked', 'key_reused', 'crl', 'stats', 'testcases', 'requests', 'login'];
 const DEFAULT_KINDS = ['issued', 'revoked', 'key_reused'];
 const LIVE_MAX = 100;
 
