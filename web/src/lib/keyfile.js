@@ -29,6 +29,11 @@ export function webCryptoAvailable() {
 
 function need(cond, code) { if (!cond) throw new KeyFileError(code); }
 
+// The bytes of a file the user picked (<input type=file>).
+export async function fileBytes(file) {
+  return new Uint8Array(await file.arrayBuffer());
+}
+
 // Bytes of a picked file → { key: { encrypted, der }, certDer? } (a PEM bundle may hold both).
 export function readKeyFile(buf) {
   const b = buf instanceof Uint8Array ? buf : new Uint8Array(buf);

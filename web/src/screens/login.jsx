@@ -7,7 +7,7 @@ import { login, loginWithSigner, completeLogin, getSession, clearEnded, isHolder
 import { request } from '../lib/api.js';
 import { tOr, errorText } from '../lib/i18n.js';
 import { fmtDate, dnAttr } from '../lib/format.js';
-import { readKeyFile, readCertificateFile, decryptPkcs8, makeSigner, webCryptoAvailable, KeyFileError } from '../lib/keyfile.js';
+import { readKeyFile, readCertificateFile, decryptPkcs8, makeSigner, webCryptoAvailable, KeyFileError, fileBytes } from '../lib/keyfile.js';
 import { parseCertificate } from '../lib/x509.js';
 import { QrCode } from '../components/qr.jsx';
 import { Page, Field, Button, ErrorBox, Tabs, Spinner, Empty, useAsync } from '../components/index.js';
@@ -21,18 +21,9 @@ function after(query, navigate, gate) {
 }
 
 // A local problem with the key or certificate file, in the interface's language.
-function keyError(e, t) {
+function keyError(e) {
   if (e instanceof KeyFileError) return { code: e.code, message: tOr('login.key_err.' + e.code, e.code), local: true };
   return e;
-}
-
-function readBytes(file) {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(new Uint8Array(r.result));
-    r.onerror = () => reject(r.error);
-    r.readAsArrayBuffer(file);
-  });
 }
 
 function CertSummary({ der, t }) {
@@ -62,24 +53,24 @@ function KeyFileLogin({ t, query, navigate, gate }) {
     if (certFromKey) { setCertDer(null); setCertFromKey(false); }
     if (!f) return;
     try {
-      const r = readKeyFile(await readBytes(f));
+      const r = readKeyFile(await fileBytes(f));
       setKey({ ...r.key, name: f.name });
       if (r.certDer && !certDer) { setCertDer(r.certDer); setCertFromKey(true); }
-    } catch (err) { setError(keyError(err, t)); }
+    } catch (err) { setError(keyError(err)); }
   };
   const pickCert = async (e) => {
     const f = e.currentTarget.files && e.currentTarget.files[0];
     setError(null); setCertDer(null); setCertFromKey(false);
     if (!f) return;
-    try { setCertDer(readCertificateFile(await readBytes(f))); } catch (err) { setError(keyError(err, t)); }
+    try { setCertDer(readCertificateFile(await fileBytes(f))); } catch (err) { setError(keyError(err)); }
   };
 
   const submit = async (e) => {
     e.preventDefault();
     setError(null);
-    if (!key) { setError(keyError(new KeyFileError('key_missing'), t)); return; }
-    if (!certDer) { setError(keyError(new KeyFileError('cert_missing'), t)); return; }
-    if (key.encrypted && !password) { setError(keyError(new KeyFileError('password_missing'), t)); return; }
+    if (!key) { setError(keyError(new KeyFileError('key_missing'))); return; }
+    if (!certDer) { setError(keyError(new KeyFileError('cert_missing'))); return; }
+    if (key.encrypted && !password) { setError(keyError(new KeyFileError('password_missing'))); return; }
     setBusy(true);
     try {
       const pkcs8 = key.encrypted ? await decryptPkcs8(key.der, password) : key.der;
@@ -88,7 +79,7 @@ function KeyFileLogin({ t, query, navigate, gate }) {
       setKey(null); setPassword('');
       after(query, navigate, gate);
     } catch (err) {
-      setError(keyError(err, t));
+      setError(keyError(err));
       setBusy(false);
     }
   };

@@ -18,22 +18,13 @@ import { fmtDate } from '../lib/format.js';
 import { isHolder } from '../lib/session.js';
 import { bytesToB64, pemBlocks, read } from '../lib/der.js';
 import { download } from '../lib/csv.js';
-import { readKeyFile, readCertificateFile, decryptPkcs8, makeSigner, webCryptoAvailable, KeyFileError } from '../lib/keyfile.js';
+import { readKeyFile, readCertificateFile, decryptPkcs8, makeSigner, webCryptoAvailable, KeyFileError, fileBytes } from '../lib/keyfile.js';
 import { signEncapsulated } from '../lib/cms.js';
 import { holderRows, certRef, rowName, signedFileToB64, REVOCATION_REASONS } from '../lib/holder.js';
 import { may, ReasonDialog, StateBadge } from './admin/kit.jsx';
 import { Page, Field, Button, Table, ErrorBox, Spinner, Empty, Notice, Time, Tabs, Confirm, useAsync } from '../components/index.js';
 
 const STATES = ['', 'submitted', 'accepted', 'rejected', 'issued', 'done'];
-
-function readBytes(file) {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(new Uint8Array(r.result));
-    r.onerror = () => reject(r.error);
-    r.readAsArrayBuffer(file);
-  });
-}
 
 const localError = (code) => ({ code, message: tOr('holder.err.' + code, tOr('login.key_err.' + code, code)), local: true });
 const asError = (e) => (e instanceof KeyFileError ? localError(e.code) : e && e.message === 'request_unreadable' ? localError('request_unreadable') : e);
@@ -46,14 +37,14 @@ function KeyInputs({ t, value, onChange, prefix }) {
     const f = e.currentTarget.files && e.currentTarget.files[0];
     if (!f) { onChange({ ...value, key: null, error: null }); return; }
     try {
-      const r = readKeyFile(await readBytes(f));
+      const r = readKeyFile(await fileBytes(f));
       onChange({ ...value, key: r.key, certDer: value.certDer || r.certDer || null, error: null });
     } catch (err) { onChange({ ...value, key: null, error: asError(err) }); }
   };
   const pickCert = async (e) => {
     const f = e.currentTarget.files && e.currentTarget.files[0];
     if (!f) { onChange({ ...value, certDer: null }); return; }
-    try { onChange({ ...value, certDer: readCertificateFile(await readBytes(f)), error: null }); } catch (err) { onChange({ ...value, certDer: null, error: asError(err) }); }
+    try { onChange({ ...value, certDer: readCertificateFile(await fileBytes(f)), error: null }); } catch (err) { onChange({ ...value, certDer: null, error: asError(err) }); }
   };
   return (
     <>
@@ -163,7 +154,7 @@ function RenewalForm({ api, t, onMade }) {
   const pick = (set) => async (e) => {
     const f = e.currentTarget.files && e.currentTarget.files[0];
     setError(null);
-    set(f ? await readBytes(f) : null);
+    set(f ? await fileBytes(f) : null);
   };
   const submit = async (e) => {
     e.preventDefault();
@@ -303,7 +294,7 @@ function RevocationForm({ api, t, query, onMade }) {
           </div>
           <pre class="cmd">openssl cms -sign -binary -nodetach -outform DER -in revocation-request.json -signer cert.pem -inkey key.pem -out revocation-request.p7s</pre>
           <Field label={t('holder.signed_file')} hint={t('holder.revoke_signed_hint')} id="revocation-file" type="file" accept=".p7s,.p7m,.cms,.der,.pem"
-            onChange={async (e) => { const f = e.currentTarget.files && e.currentTarget.files[0]; setFile(f ? await readBytes(f) : null); }} data-testid="revocation-file" />
+            onChange={async (e) => { const f = e.currentTarget.files && e.currentTarget.files[0]; setFile(f ? await fileBytes(f) : null); }} data-testid="revocation-file" />
         </>
       )}
       <ErrorBox error={error} />
