@@ -38,11 +38,20 @@ Result<LoginDecision> decide(const storage::ReadTxn& txn, const pki::IssuerSet& 
   d.certificate.sha256 = sha256(signer_der);
   if (auto na = asn1_time_to_unix(X509_get0_notAfter(signer))) d.certificate.not_after = *na;
 
+  // The name as issued (the index keeps it case-folded).
+  if (const X509_NAME* subject = X509_get_subject_name(signer)) {
+    const int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+    if (at >= 0) {
+      unsigned char* utf8 = nullptr;
+      const int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at)));
+      if (n > 0) d.subject_name.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+      OPENSSL_free(utf8);
+    }
+  }
   auto attributes = registry::extract_attributes(signer_der);
   if (!attributes) return make_error(ErrorKind::invalid, "signature_malformed", "the signer's certificate does not parse");
   std::vector<access::HolderIdentifier> mine;
   for (const auto& a : *attributes) {
-    if (a.kind == AttrKind::cn && d.subject_name.empty()) d.subject_name = a.value;
     if (personal(a) || organisational(a)) d.identifiers.push_back(identifier_of(a));
     if (personal(a)) mine.push_back(identifier_of(a));
   }

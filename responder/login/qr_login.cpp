@@ -164,6 +164,14 @@ Result<std::string> QrLogins::link(std::string_view id, std::string_view binding
 }
 
 Result<std::string> QrLogins::scan(std::string_view id, std::string_view elapsed, std::string_view auth, UnixTime now) {
+  std::vector<std::function<void()>> woken;
+  auto out = scan_locked(id, elapsed, auth, now, woken);
+  for (auto& w : woken) w();  // the browser's poll shows "scanned" at once
+  return out;
+}
+
+Result<std::string> QrLogins::scan_locked(std::string_view id, std::string_view elapsed, std::string_view auth,
+                                          UnixTime now, std::vector<std::function<void()>>& woken) {
   std::lock_guard lock(mu_);
   auto it = logins_.find(std::string(id));
   if (it == logins_.end()) return gone_login();
@@ -182,6 +190,7 @@ Result<std::string> QrLogins::scan(std::string_view id, std::string_view elapsed
   if (made > now + 1 || now - made > options_.link_window)
     return make_error(ErrorKind::gone, "link_expired", "the link is older than a few seconds; scan the code again");
   l.state = QrState::scanned;
+  woken = take_waiters(l);
   const ProviderConfig* p = provider(l.provider);
   if (p == nullptr) return make_error(ErrorKind::unavailable, "provider_unknown", "the provider is no longer configured");
   const Sha256 digest = sha256(l.signed_text);

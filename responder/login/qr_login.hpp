@@ -120,7 +120,7 @@ class QrLogins {
   void decide(std::string_view id, Result<LoginDecision> outcome);
   // The browser asks; a decided login is taken by this call (one time).
   Result<QrPoll> poll(std::string_view id, std::string_view binding, UnixTime now);
-  // Calls `wake` once when the login leaves pending/scanned/deciding (or is gone); returns
+  // Calls `wake` once when the login changes state (scanned, decided, failed); returns
   // false (and never calls it) when it already has, so the caller polls at once.
   bool on_change(std::string_view id, std::function<void()> wake);
 
@@ -144,6 +144,8 @@ class QrLogins {
     std::vector<std::function<void()>> waiters;
   };
   void purge(UnixTime now);  // mu_ held
+  Result<std::string> scan_locked(std::string_view id, std::string_view elapsed, std::string_view auth, UnixTime now,
+                                  std::vector<std::function<void()>>& woken);
   std::string make_link(const std::string& id, const Login& l, UnixTime now) const;
   void fail(Login& l, Error why);  // mu_ held; collects waiters into woken_
   std::vector<std::function<void()>> take_waiters(Login& l);
