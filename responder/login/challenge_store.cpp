@@ -28,6 +28,11 @@ std::optional<Sha256> binding_hash(std::string_view cookie_text) {
   return h;
 }
 
+bool binding_matches(const Sha256& stored, std::string_view cookie_text) {
+  const auto presented = binding_hash(cookie_text);
+  return presented && CRYPTO_memcmp(presented->data(), stored.data(), stored.size()) == 0;
+}
+
 void ChallengeStore::purge(UnixTime now) {
   while (!by_expiry_.empty() && by_expiry_.front().first <= now) {
     auto it = entries_.find(by_expiry_.front().second);
@@ -76,28 +81,18 @@ Result<IssuedChallenge> ChallengeStore::issue(Bytes octets, std::string_view add
 }
 
 Result<Bytes> ChallengeStore::redeem(std::string_view id, std::string_view binding, UnixTime now) {
-  const auto presented = binding_hash(binding);
   std::lock_guard lock(mu_);
   purge(now);
   auto it = entries_.find(std::string(id));
   if (it == entries_.end()) return make_error(ErrorKind::not_found, "challenge_unknown", "no such login challenge (or it expired long ago)");
   Entry& e = it->second;
-  if (!presented || CRYPTO_memcmp(presented->data(), e.binding_hash.data(), presented->size()) != 0)
+  if (!binding_matches(e.binding_hash, binding))
     return make_error(ErrorKind::forbidden, "challenge_binding",
                       "this challenge was given to another browser (the tm_login cookie is missing or not its own)");
   if (e.used) return make_error(ErrorKind::conflict, "challenge_used", "the challenge was already redeemed; ask for a new one");
   if (e.expires <= now) return make_error(ErrorKind::gone, "challenge_expired", "the challenge has expired; ask for a new one");
   e.used = true;
   return std::move(e.octets);
-}
-
-bool ChallengeStore::bound_to(std::string_view id, std::string_view binding, UnixTime now) const {
-  const auto presented = binding_hash(binding);
-  if (!presented) return false;
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(std::string(id));
-  if (it == entries_.end() || it->second.expires <= now) return false;
-  return CRYPTO_memcmp(presented->data(), it->second.binding_hash.data(), presented->size()) == 0;
 }
 
 std::size_t ChallengeStore::size() const {

@@ -57,9 +57,6 @@ class ChallengeStore {
                                 std::string_view binding = {});
   // Consumes the challenge and returns its octets.
   Result<Bytes> redeem(std::string_view id, std::string_view binding, UnixTime now);
-  // Whether `binding` is the binding of challenge `id` (not consumed, not expired);
-  // for reads that must come from the same browser.
-  bool bound_to(std::string_view id, std::string_view binding, UnixTime now) const;
   std::size_t size() const;
 
  private:
@@ -82,5 +79,7 @@ class ChallengeStore {
 // A binding secret from its cookie text; the SHA-256 of the decoded octets (nullopt when
 // the text is not 32 octets of base64url).
 std::optional<Sha256> binding_hash(std::string_view cookie_text);
+// Whether the cookie text is the binding whose hash is `stored` (constant time).
+bool binding_matches(const Sha256& stored, std::string_view cookie_text);
 
 }  // namespace trustmon::login

@@ -152,12 +152,11 @@ Result<QrStarted> QrLogins::start(std::string_view provider_name, std::string_vi
 }
 
 Result<std::string> QrLogins::link(std::string_view id, std::string_view binding, UnixTime now) {
-  const auto presented = binding_hash(binding);
   std::lock_guard lock(mu_);
   auto it = logins_.find(std::string(id));
   if (it == logins_.end()) return gone_login();
   const Login& l = it->second;
-  if (!presented || CRYPTO_memcmp(presented->data(), l.binding_hash.data(), presented->size()) != 0)
+  if (!binding_matches(l.binding_hash, binding))
     return make_error(ErrorKind::forbidden, "challenge_binding", "this login was started by another browser");
   if (l.expires <= now) return make_error(ErrorKind::gone, "challenge_expired", "the login has expired; start again");
   return make_link(it->first, l, now);
@@ -269,13 +268,12 @@ void QrLogins::decide(std::string_view id, Result<LoginDecision> outcome) {
 }
 
 Result<QrPoll> QrLogins::poll(std::string_view id, std::string_view binding, UnixTime now) {
-  const auto presented = binding_hash(binding);
   std::lock_guard lock(mu_);
   purge(now);
   auto it = logins_.find(std::string(id));
   if (it == logins_.end()) return gone_login();
   Login& l = it->second;
-  if (!presented || CRYPTO_memcmp(presented->data(), l.binding_hash.data(), presented->size()) != 0)
+  if (!binding_matches(l.binding_hash, binding))
     return make_error(ErrorKind::forbidden, "challenge_binding", "this login was started by another browser");
   QrPoll p;
   p.provider = l.provider;

@@ -147,7 +147,6 @@ class QrLogins {
   Result<std::string> scan_locked(std::string_view id, std::string_view elapsed, std::string_view auth, UnixTime now,
                                   std::vector<std::function<void()>>& woken);
   std::string make_link(const std::string& id, const Login& l, UnixTime now) const;
-  void fail(Login& l, Error why);  // mu_ held; collects waiters into woken_
   std::vector<std::function<void()>> take_waiters(Login& l);
 
   QrOptions options_;
