@@ -333,7 +333,11 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_auth_routes(router, api, routes::AuthOptions{c.web_session_lifetime});
   routes::add_status_routes(router, issuers, crl_options(c).base_url);
   if (ksp) ksp_client_secret = ksp->client_secret();  // the login is the test key store's relying party
-  login_routes = routes::add_login_routes(router, api, *d.env_, login_options(c, ksp_client_secret));
+  {
+    routes::LoginRouteOptions o = login_options(c, ksp_client_secret);
+    o.documents.emplace("joining", routes::joining_document_sink(*d.env_, joining_service));
+    login_routes = routes::add_login_routes(router, api, *d.env_, std::move(o));
+  }
   if (c.web_enabled) {
     const std::string dir = c.web_dir.empty() ? webui::default_web_dir() : c.web_dir;
     auto site = webui::StaticSite::load(dir);

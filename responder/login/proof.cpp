@@ -1,5 +1,7 @@
 #include "responder/login/proof.hpp"
 
+#include "responder/pki/cms_build.hpp"
+
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -20,36 +22,6 @@ Error invalid_signature() {
                     "the signature does not verify over the challenge with the certificate's key");
 }
 
-// IEEE P1363 r||s (WebCrypto) as a DER ECDSA-Sig-Value; DER input is returned as is.
-Result<Bytes> ecdsa_der(ByteView sig, EVP_PKEY* key) {
-  const int bits = EVP_PKEY_get_bits(key);
-  const std::size_t half = static_cast<std::size_t>((bits + 7) / 8);
-  {
-    const unsigned char* in = sig.data();
-    ECDSA_SIG* parsed = d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(sig.size()));
-    const bool whole = parsed != nullptr && in == sig.data() + sig.size();
-    ECDSA_SIG_free(parsed);
-    ossl_errors();
-    if (whole || sig.size() != 2 * half) return Bytes(sig.begin(), sig.end());
-  }
-  ECDSA_SIG* raw = ECDSA_SIG_new();
-  if (raw == nullptr) return malformed("out of memory");
-  BIGNUM* r = BN_bin2bn(sig.data(), static_cast<int>(half), nullptr);
-  BIGNUM* s = BN_bin2bn(sig.data() + half, static_cast<int>(half), nullptr);
-  if (r == nullptr || s == nullptr || ECDSA_SIG_set0(raw, r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(raw);
-    return malformed("the ECDSA signature is not r||s");
-  }
-  unsigned char* out = nullptr;
-  const int n = i2d_ECDSA_SIG(raw, &out);
-  ECDSA_SIG_free(raw);
-  if (n <= 0) return malformed("the ECDSA signature is not r||s");
-  OsslBytesPtr owned(out);
-  return Bytes(out, out + n);
-}
-
 Result<VerifiedSigner> verify_raw(const Proof& p, ByteView octets) {
   auto cert = x509_from_der(p.certificate);
   if (!cert) return malformed("\"certificate\" is not a DER X.509 certificate");
@@ -61,7 +33,7 @@ Result<VerifiedSigner> verify_raw(const Proof& p, ByteView octets) {
   int padding = 0;
   if (p.algorithm == "ecdsa-sha256") {
     if (!ec) return malformed("ecdsa-sha256 needs an EC key");
-    auto der = ecdsa_der(p.signature, key);
+    auto der = pki::ecdsa_signature_der(p.signature, key);
     if (!der) return std::move(der).error();
     signature = std::move(*der);
   } else if (p.algorithm == "rsa-pkcs1-sha256") {

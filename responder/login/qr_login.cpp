@@ -91,7 +91,8 @@ std::string QrLogins::make_link(const std::string& id, const Login& l, UnixTime 
 }
 
 Result<QrStarted> QrLogins::start(std::string_view provider_name, std::string_view hint, std::string_view address,
-                                  std::string_view user_agent, std::string_view binding, UnixTime now) {
+                                  std::string_view user_agent, std::string_view binding, UnixTime now,
+                                  const QrDocument* document) {
   const ProviderConfig* p = provider(provider_name);
   if (p == nullptr) return make_error(ErrorKind::not_found, "provider_unknown", "no such key store provider");
   auto challenge = random_bytes(32);
@@ -125,6 +126,11 @@ Result<QrStarted> QrLogins::start(std::string_view provider_name, std::string_vi
   const std::string text = "trustmon-login-v1|" + options_.rp_name + "|" + out.id + "|" + base64_encode(l.challenge) +
                            "|" + l.vc + "|" + std::to_string(now);
   l.signed_text.assign(text.begin(), text.end());
+  if (document != nullptr) {
+    l.purpose = document->purpose;
+    l.content = document->content;
+    l.signed_text = document->signed_attributes;
+  }
   out.vc = l.vc;
   out.expires = l.expires;
 
@@ -234,6 +240,9 @@ Result<QrExchange> QrLogins::begin_deciding(std::string_view id, std::string_vie
       x.code_verifier = l.verifier;
       x.redirect_uri = options_.base_url + "/api/v1/auth/qr/callback";
       x.signed_text = l.signed_text;
+      x.purpose = l.purpose;
+      x.content = l.content;
+      x.address = l.address;
       if (x.provider == nullptr) {
         l.state = QrState::failed;
         l.failure = make_error(ErrorKind::unavailable, "provider_unknown", "the provider is no longer configured");
@@ -246,6 +255,25 @@ Result<QrExchange> QrLogins::begin_deciding(std::string_view id, std::string_vie
   }
   for (auto& w : woken) w();
   return out;
+}
+
+void QrLogins::finish_document(std::string_view id, Result<nlohmann::json> outcome) {
+  std::vector<std::function<void()>> woken;
+  {
+    std::lock_guard lock(mu_);
+    auto it = logins_.find(std::string(id));
+    if (it == logins_.end() || it->second.state != QrState::deciding || it->second.purpose.empty()) return;
+    Login& l = it->second;
+    if (outcome) {
+      l.state = QrState::decided;
+      l.document = std::move(*outcome);
+    } else {
+      l.state = QrState::failed;
+      l.failure = std::move(outcome).error();
+    }
+    woken = take_waiters(l);
+  }
+  for (auto& w : woken) w();
 }
 
 void QrLogins::decide(std::string_view id, Result<LoginDecision> outcome) {
@@ -277,12 +305,15 @@ Result<QrPoll> QrLogins::poll(std::string_view id, std::string_view binding, Uni
     return make_error(ErrorKind::forbidden, "challenge_binding", "this login was started by another browser");
   QrPoll p;
   p.provider = l.provider;
+  p.purpose = l.purpose;
   p.state = l.state;
   if (l.state == QrState::failed) {
     p.failure = l.failure;
   } else if (l.state == QrState::decided) {
     p.decision = std::move(l.decision);
+    p.document = std::move(l.document);
     l.decision.reset();
+    l.document.reset();
     l.state = QrState::taken;
   } else if (l.state == QrState::taken) {
     p.failure = make_error(ErrorKind::conflict, "challenge_used", "this login was already completed");

@@ -37,6 +37,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
 #include "common/ossl.hpp"
@@ -72,6 +74,15 @@ struct QrOptions {
 enum class QrState : std::uint8_t { pending, scanned, deciding, decided, taken, failed };
 const char* qr_state_name(QrState s) noexcept;
 
+// A document signed through the QR link instead of a login (docs/joining.md "Cloud key"):
+// the sink that files it (`purpose`), the content, and the CMS signed attributes over it
+// (pki::cms_signed_attributes) that the key store signs in place of the login text.
+struct QrDocument {
+  std::string purpose;
+  Bytes content;
+  Bytes signed_attributes;
+};
+
 struct QrStarted {
   std::string id;
   std::string vc;
@@ -88,6 +99,9 @@ struct QrExchange {
   std::string code_verifier;
   std::string redirect_uri;
   Bytes signed_text;     // the dtbs
+  std::string purpose;   // a document's sink; "" for a login
+  Bytes content;         // a document's content
+  std::string address;   // the starting browser's address
 };
 
 // The browser's view of a login; `decision` only in the poll that takes it.
@@ -95,7 +109,9 @@ struct QrPoll {
   QrState state = QrState::pending;
   std::optional<Error> failure;
   std::optional<LoginDecision> decision;
+  std::optional<nlohmann::json> document;  // a signed document's filing result (taken once)
   std::string provider;
+  std::string purpose;
 };
 
 class QrLogins {
@@ -106,8 +122,10 @@ class QrLogins {
   const ProviderConfig* provider(std::string_view name) const;
 
   // `binding`: the browser's tm_login value when it has one (reused), else "".
+  // `document`: sign it instead of logging in.
   Result<QrStarted> start(std::string_view provider, std::string_view hint, std::string_view address,
-                          std::string_view user_agent, std::string_view binding, UnixTime now);
+                          std::string_view user_agent, std::string_view binding, UnixTime now,
+                          const QrDocument* document = nullptr);
   Result<std::string> link(std::string_view id, std::string_view binding, UnixTime now);
   // The QR link was opened: checks it and marks the login scanned; returns the provider's
   // authorisation URL to redirect to.
@@ -118,6 +136,8 @@ class QrLogins {
                                     std::string_view error_description, UnixTime now);
   // The provider step's outcome (a decision, or why not).
   void decide(std::string_view id, Result<LoginDecision> outcome);
+  // A signed document's outcome (its sink's answer, or why not).
+  void finish_document(std::string_view id, Result<nlohmann::json> outcome);
   // The browser asks; a decided login is taken by this call (one time).
   Result<QrPoll> poll(std::string_view id, std::string_view binding, UnixTime now);
   // Calls `wake` once when the login changes state (scanned, decided, failed); returns
@@ -136,6 +156,9 @@ class QrLogins {
     std::string user_agent;
     std::string verifier;  // PKCE
     Bytes signed_text;
+    std::string purpose;
+    Bytes content;
+    std::optional<nlohmann::json> document;
     UnixTime created = 0;
     UnixTime expires = 0;
     QrState state = QrState::pending;

@@ -82,18 +82,9 @@ void JoiningRoutes::file(http::Request& req) {
   if (!bytes) return;
   auto shared = std::make_shared<http::Request>(std::move(req));
   pool_.submit([this, shared, bytes = std::move(*bytes)]() mutable {
-    Result<joining::Checked> checked = [&]() -> Result<joining::Checked> {
-      Snapshot snap;
-      if (Status s = snap.open(env_); !s) return std::move(s).error();
-      return service_.check(*snap.txn, bytes, shared->peer());
-    }();
-    if (!checked) return reply_refusal(*shared, checked.error());
-    service_.file(std::move(*checked), [this, shared](Result<joining::Filed> filed) {
+    file_application(env_, service_, std::move(bytes), shared->peer(), [shared](Result<json> filed) {
       if (!filed) return reply_refusal(*shared, filed.error());
-      json body = joining::JoiningService::status_json(filed->record);
-      body["secret"] = filed->secret;
-      body["signer"] = filed->record.signer;
-      shared->reply_json(201, body, {{"Cache-Control", "no-store"}});
+      shared->reply_json(201, *filed, {{"Cache-Control", "no-store"}});
     });
   });
 }
@@ -219,6 +210,37 @@ void JoiningRoutes::decide(http::Request& req) {
       shared->reply_json(200, service_.record_json(*a, nullptr), {{"Cache-Control", "no-store"}});
     });
   });
+}
+
+void file_application(storage::Env& env, joining::JoiningService& service, Bytes signed_bytes, std::string address,
+                      std::function<void(Result<json>)> done) {
+  Result<joining::Checked> checked = [&]() -> Result<joining::Checked> {
+    Snapshot snap;
+    if (Status s = snap.open(env); !s) return std::move(s).error();
+    return service.check(*snap.txn, signed_bytes, std::move(address));
+  }();
+  if (!checked) return done(std::move(checked).error());
+  service.file(std::move(*checked), [done = std::move(done)](Result<joining::Filed> filed) {
+    if (!filed) return done(std::move(filed).error());
+    json body = joining::JoiningService::status_json(filed->record);
+    body["secret"] = filed->secret;
+    body["signer"] = filed->record.signer;
+    done(std::move(body));
+  });
+}
+
+DocumentSink joining_document_sink(storage::Env& env, joining::JoiningService& service) {
+  DocumentSink sink;
+  sink.precheck = [&service](ByteView content) -> Status {
+    const std::string text(reinterpret_cast<const char*>(content.data()), content.size());
+    auto doc = joining::parse_document(text, service.now());
+    if (!doc) return std::move(doc).error();
+    return {};
+  };
+  sink.file = [&env, &service](Bytes cms, std::string address, std::function<void(Result<json>)> done) {
+    file_application(env, service, std::move(cms), std::move(address), std::move(done));
+  };
+  return sink;
 }
 
 std::shared_ptr<JoiningRoutes> add_joining_routes(http::Router& router, ApiContext& ctx, storage::Env& env,

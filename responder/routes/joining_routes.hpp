@@ -17,12 +17,23 @@
 
 #include "responder/http/router.hpp"
 #include "responder/joining/service.hpp"
+#include "responder/routes/login_routes.hpp"
 #include "storage/lmdb.hpp"
 
 namespace trustmon::routes {
 
 struct ApiContext;
 class JoiningRoutes;
+
+// Checks `signed_bytes` on a fresh snapshot (on the calling thread) and files it; `done`
+// gets the filing's answer (number, state, secret, signer) or the refusal. The POST route's
+// work, and a QR-signed application's (joining_document_sink).
+void file_application(storage::Env& env, joining::JoiningService& service, Bytes signed_bytes, std::string address,
+                      std::function<void(Result<nlohmann::json>)> done);
+
+// The login routes' sink for applications signed with a cloud key (purpose "joining"): the
+// document must parse as a fresh canonical application before the phone is asked.
+DocumentSink joining_document_sink(storage::Env& env, joining::JoiningService& service);
 
 // The returned object owns the routes' thread; keep it alive while the server runs and
 // reset it after the Writer stopped.

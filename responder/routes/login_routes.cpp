@@ -12,6 +12,7 @@
 #include "responder/login/csc_client.hpp"
 #include "responder/login/decide.hpp"
 #include "responder/login/proof.hpp"
+#include "responder/pki/cms_build.hpp"
 #include "responder/routes/delayed_replies.hpp"
 #include "responder/routes/json_body.hpp"
 #include "responder/routes/worker_state.hpp"
@@ -172,9 +173,25 @@ void qr_start(http::Request& req, LoginRoutes& r) {
   const std::string h = hint.value.value_or("");
   if (h.size() > 10 || h.find_first_not_of("0123456789") != std::string::npos)
     return req.reply_error(400, "invalid_argument", "\"hint\" must be a taxpayer number (RNOKPP, 10 digits)");
+  // A document to sign instead of a login.
+  std::optional<login::QrDocument> document;
+  if (const auto sign = doc->find("sign"); sign != doc->end() && !sign->is_null()) {
+    if (!sign->is_object()) return req.reply_error(400, "invalid_argument", "\"sign\" must be {\"purpose\", \"document\"}");
+    const std::string purpose = sign->value("purpose", "");
+    const auto sink = r.options.documents.find(purpose);
+    if (sink == r.options.documents.end())
+      return req.reply_error(400, "invalid_argument", "\"sign.purpose\" names nothing that takes signed documents");
+    const auto text = sign->find("document");
+    auto content = text != sign->end() && text->is_string() ? base64_decode(text->get<std::string>()) : std::nullopt;
+    if (!content || content->empty())
+      return req.reply_error(400, "invalid_argument", "\"sign.document\" must be the document's base64");
+    if (Status ok = sink->second.precheck(*content); !ok) return req.reply_error(ok.error());
+    document = login::QrDocument{purpose, *content, pki::cms_signed_attributes(*content, r.ctx.clock.now())};
+  }
   const std::string existing = binding_of(req);
   auto ua = req.header("User-Agent");
-  auto started = r.qr.start(*provider.value, h, req.peer(), ua ? *ua : std::string_view(), existing, r.ctx.clock.now());
+  auto started = r.qr.start(*provider.value, h, req.peer(), ua ? *ua : std::string_view(), existing, r.ctx.clock.now(),
+                            document ? &*document : nullptr);
   if (!started) {
     if (started.error().kind == ErrorKind::rate_limited) r.ctx.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
     return req.reply_error(started.error());
@@ -207,6 +224,11 @@ bool answer_poll(LoginRoutes& r, const std::shared_ptr<http::Request>& kept, con
   }
   if (polled->decision) {
     finish(r, kept, client, std::move(*polled->decision), polled->provider);
+    return true;
+  }
+  if (polled->document) {
+    kept->reply_json(200, {{"state", "decided"}, {"purpose", polled->purpose}, {"result", std::move(*polled->document)}},
+                     {{"Cache-Control", "no-store"}});
     return true;
   }
   if (!final) return false;
@@ -245,6 +267,35 @@ void qr_scan(http::Request& req, LoginRoutes& r) {
             {{"Location", *target}, {"Cache-Control", "no-store"}, {"Referrer-Policy", "no-referrer"}});
 }
 
+// The phone is back from signing a document: the signature becomes a CMS SignedData over
+// the document, which the purpose's sink files; the browser's poll gets the sink's answer.
+void sign_document(LoginRoutes& r, std::shared_ptr<http::Request> kept, login::QrExchange x) {
+  r.pool.submit([&r, kept, x = std::move(x)]() mutable {
+    const auto sink = r.options.documents.find(x.purpose);
+    auto fail = [&r, &kept, &x](const Error& e) {
+      if (!e.is_refusal()) log().warn("a document signed by QR failed: {}", e.message);
+      r.qr.finish_document(x.id, e);
+      kept->reply_error(e, {{"Cache-Control", "no-store"}});
+    };
+    if (sink == r.options.documents.end())
+      return fail(make_error(ErrorKind::internal, "internal_error", "no sink for " + x.purpose));
+    auto proof = login::fetch_signature(x, kProviderCallTimeout);
+    if (!proof) return fail(proof.error());
+    auto signer = login::verify_proof(*proof, x.signed_text);
+    if (!signer) return fail(signer.error());
+    auto cms = pki::cms_assemble(x.content, x.signed_text, signer->certificate.get(), proof->signature);
+    if (!cms) return fail(cms.error());
+    sink->second.file(std::move(*cms), x.address, [&r, kept, id = x.id](Result<json> filed) {
+      std::optional<Error> failure;
+      if (!filed) failure = filed.error();
+      r.qr.finish_document(id, std::move(filed));
+      if (failure) return kept->reply_error(*failure, {{"Cache-Control", "no-store"}});
+      kept->reply_json(200, {{"state", "signed"}, {"message", "the document was signed and filed; return to the computer"}},
+                       {{"Cache-Control", "no-store"}});
+    });
+  });
+}
+
 void qr_callback(http::Request& req, LoginRoutes& r) {
   const std::string state = req.query("state").value_or("");
   const std::string code = req.query("code").value_or("");
@@ -255,6 +306,7 @@ void qr_callback(http::Request& req, LoginRoutes& r) {
   auto exchange = r.qr.begin_deciding(state, code, error, description, r.ctx.clock.now());
   if (!exchange) return req.reply_error(exchange.error(), {{"Cache-Control", "no-store"}});
   auto kept = std::make_shared<http::Request>(std::move(req));
+  if (!exchange->purpose.empty()) return sign_document(r, kept, std::move(*exchange));
   r.pool.submit([&r, kept, x = std::move(*exchange)]() mutable {
     Result<login::LoginDecision> decision = [&]() -> Result<login::LoginDecision> {
       auto proof = login::fetch_signature(x, kProviderCallTimeout);

@@ -3,7 +3,9 @@
 //   POST /api/v1/auth/challenges/{id}       redeem it with a signature: a cabinet session
 //   GET  /api/v1/auth/providers             the cloud key stores configured for QR logins
 //   POST /api/v1/auth/qr, GET …/qr/{id}, …/qr/{id}/link, …/qr/{id}/scan, …/qr/callback
-//                                           the cloud-key login through a QR link (qr_login.cpp)
+//                                           the cloud-key login through a QR link (qr_login.cpp);
+//                                           with {"sign": {"purpose", "document"}} the key
+//                                           signs a document instead (a DocumentSink files it)
 //
 // Policy: the routes are public (no credential: this is how one is obtained) and capped by
 // the challenge store (per address and in all). The signature is checked by
@@ -15,7 +17,12 @@
 // to fill the durable log). Key material and the binding secret are never logged.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "responder/http/router.hpp"
 #include "responder/login/challenge_store.hpp"
@@ -26,10 +33,20 @@
 
 namespace trustmon::routes {
 
+// Where a document signed through a QR link goes (`POST /api/v1/auth/qr` with "sign"):
+// `precheck` refuses a document before the phone is asked to sign it; `file` takes the CMS
+// SignedData made from the key store's signature (pki::cms_build.hpp) and the starting
+// browser's address, and answers what the browser's poll receives.
+struct DocumentSink {
+  std::function<Status(ByteView content)> precheck;
+  std::function<void(Bytes cms, std::string address, std::function<void(Result<nlohmann::json>)> done)> file;
+};
+
 struct LoginRouteOptions {
   AuthOptions auth;
   login::ChallengeLimits challenges;
   login::QrOptions qr;
+  std::map<std::string, DocumentSink, std::less<>> documents;  // by purpose, e.g. "joining"
 };
 
 // What the login routes own (the challenge store, the QR logins and their provider

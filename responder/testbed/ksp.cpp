@@ -161,6 +161,7 @@ const char* ksp_outcome_name(KspOutcome o) noexcept {
     case KspOutcome::untrusted_issuer: return "untrusted_issuer";
     case KspOutcome::not_a_representative: return "not_a_representative";
     case KspOutcome::replay: return "replay";
+    case KspOutcome::organisation_head: return "organisation_head";
   }
   return "unknown";
 }
@@ -179,6 +180,8 @@ const std::vector<KspIdentity>& ksp_identities() {
        "certificate of a CA that is none of trustmon's issuers (not stored); signs normally"},
       {"5550000010", KspOutcome::not_a_representative, "a valid person who is nobody's representative"},
       {"5550000011", KspOutcome::replay, "valid; tests replay its scanned link"},
+      {"5550000012", KspOutcome::organisation_head,
+       "valid; the head of the test organisation (NTRUA-55500012): signs its joining applications"},
   };
   return table;
 }

@@ -56,6 +56,7 @@ enum class KspOutcome : std::uint8_t {
   untrusted_issuer,      // 09: certificate of a CA that is none of trustmon's issuers (not stored)
   not_a_representative,  // 10: a valid person who represents nobody (logs in as a holder)
   replay,                // 11: valid; tests replay its scanned link (nothing special here)
+  organisation_head,     // 12: valid; acts for the test organisation EDRPOU 55500012 (signs its applications)
 };
 const char* ksp_outcome_name(KspOutcome o) noexcept;
 
@@ -66,6 +67,8 @@ struct KspIdentity {
 };
 // The table only grows; a changed outcome gets a new version (and new keys: ksp_seed.hpp).
 inline constexpr const char* kKspIdentitiesVersion = "2026-12-1";
+// The organisation identity 12 acts for (its certificate carries NTRUA-55500012).
+inline constexpr const char* kKspOrganisationCode = "55500012";
 const std::vector<KspIdentity>& ksp_identities();
 const KspIdentity* find_ksp_identity(std::string_view rnokpp) noexcept;
 // "ksp-<rnokpp>": a holder's one credential.

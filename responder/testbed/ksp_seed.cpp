@@ -96,6 +96,11 @@ Result<KspHolder> make_holder(Ksp& ksp, const KspIdentity& identity, storage::Wr
   IssueRequest r;
   r.ca = "test-ecdsa";
   r.profile = Profile::natural;
+  if (identity.outcome == KspOutcome::organisation_head) {
+    r.profile = Profile::representative;
+    r.edrpou = kKspOrganisationCode;
+    r.organization = "ТОВ «Тестова організація»";
+  }
   r.rnokpp = rnokpp;
   r.cn = "Тестовий Підписувач " + rnokpp.substr(rnokpp.size() - 2);
   r.generate = pki::KeyAlgorithm::ec_p256;

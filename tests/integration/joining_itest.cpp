@@ -352,3 +352,114 @@ TEST_F(JoiningTest, AQtspJoinsWithItsCaAndARejectionCarriesItsReason) {
 
 }  // namespace
 }  // namespace trustmon::itest
+
+namespace trustmon::itest {
+namespace {
+
+// The test bed on: its cloud key store signs applications through a QR link, and its test
+// CAs' certificates may sign ([joining] test_issuers) or not.
+class JoiningByCloudKeyTest : public JoiningTest {
+ protected:
+  void configure() override {
+    daemon_.set_config("enabled", "true");
+    daemon_.set_config("qr_lifetime", "\"10s\"");
+    daemon_.set_config("test_issuers", accept_test_issuers_ ? "true" : "false");
+  }
+  void wait_for_key_store() {
+    ASSERT_TRUE(wait_until([&] {
+      HttpReply r = http_call("GET", daemon_.url() + "/testbed/ksp/identities");
+      return r.status == 200 && r.body.contains("identities") && r.body["identities"].size() >= 12;
+    }, std::chrono::seconds(60)));
+  }
+  // The canonical document (python), base64.
+  std::string canonical_b64(json doc, const std::string& tag) {
+    if (!doc.contains("date")) doc["date"] = format_rfc3339(std::time(nullptr));
+    doc["format"] = "trustmon-joining/1";
+    const std::string raw = dir_ + "/" + tag + ".raw.json", canon = dir_ + "/" + tag + ".json";
+    std::ofstream(raw, std::ios::trunc) << doc.dump(2);
+    auto r = sh(tool() + " canonical " + q(raw) + " " + q(canon) + " && base64 -w0 " + q(canon));
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    return trim(r.out);
+  }
+  // Starts a QR signing of `b64` in a new browser jar, the phone (holder `rnokpp`) approves,
+  // and the browser's long poll answers.
+  HttpReply sign_by_phone(const std::string& b64, const std::string& rnokpp, HttpReply* started_out = nullptr) {
+    const std::string jar = new_jar();
+    HttpReply started = http_call("POST", daemon_.url() + "/api/v1/auth/qr", "",
+                                  json{{"provider", "testksp"}, {"sign", {{"purpose", "joining"}, {"document", b64}}}}.dump(),
+                                  "-b " + q(jar) + " -c " + q(jar));
+    if (started_out) *started_out = started;
+    if (started.status != 200) return started;
+    HttpReply pending = http_call("GET", started.body.value("link", ""), "", "", "-L -H " + q("X-Testbed-Phone: " + rnokpp));
+    EXPECT_EQ(pending.status, 200) << pending.raw;
+    EXPECT_EQ(pending.body.value("vc", ""), started.body.value("vc", ""));
+    HttpReply d = http_call("POST", daemon_.url() + "/testbed/ksp/approvals/" + pending.body.value("pending", ""), "",
+                            json{{"action", "approve"}, {"vc", started.body.value("vc", "")}, {"pin", "1234"}}.dump());
+    EXPECT_EQ(d.status, 200) << d.raw;
+    http_call("GET", d.body.value("redirect", ""));
+    return http_call("GET", daemon_.url() + "/api/v1/auth/qr/" + started.body.value("id", "") + "?wait=10", "", "",
+                     "-b " + q(jar) + " -c " + q(jar));
+  }
+  bool accept_test_issuers_ = true;
+};
+
+class JoiningRefusesTestBedSignersTest : public JoiningByCloudKeyTest {
+ public:
+  JoiningRefusesTestBedSignersTest() { accept_test_issuers_ = false; }
+};
+
+TEST_F(JoiningByCloudKeyTest, TheHeadSignsTheApplicationWithACloudKeyThroughAQrLink) {
+  wait_for_key_store();
+  const json doc = {{"kinds", {"join", "grant"}},
+                    {"organisation", {{"code", "55500012"}, {"kind", "tool_developer"}, {"name", "ТОВ «Тестова організація»"}}},
+                    {"representatives", {{{"name", "Тестовий Підписувач 10"}, {"tin", "5550000010"}, {"role", "operator"}}}}};
+  const std::string b64 = canonical_b64(doc, "cloud");
+  // A document that is not canonical is refused before the phone is asked.
+  HttpReply bad = http_call("POST", daemon_.url() + "/api/v1/auth/qr", "",
+                            json{{"provider", "testksp"},
+                                 {"sign", {{"purpose", "joining"}, {"document", trim(sh("printf '%s' " + q(doc.dump(2)) + " | base64 -w0").out)}}}}
+                                .dump());
+  EXPECT_EQ(bad.status, 400) << bad.raw;
+  EXPECT_EQ(error_code(bad), "document_not_canonical");
+
+  // A person of no organisation signs: the filing is refused, and the browser hears why.
+  HttpReply nobody = sign_by_phone(b64, "5550000001");
+  EXPECT_EQ(nobody.status, 403) << nobody.raw;
+  EXPECT_EQ(error_code(nobody), "signer_not_of_organisation");
+
+  // The organisation's head signs on the phone: the application is filed.
+  HttpReply done = sign_by_phone(b64, "5550000012");
+  ASSERT_EQ(done.status, 200) << done.raw;
+  EXPECT_EQ(done.body.value("state", ""), "decided");
+  const json filed = done.body["result"];
+  const std::string number = filed.value("number", "");
+  ASSERT_FALSE(number.empty()) << done.raw;
+  EXPECT_FALSE(filed.value("secret", "").empty());
+  EXPECT_EQ(filed["signer"].value("organisation", ""), "NTRUA-55500012");
+  EXPECT_TRUE(filed["signer"].value("test_issuer", false));
+  // What trustmon keeps is a CMS SignedData openssl verifies, over exactly the document.
+  const std::string kept = dir_ + "/cloud.p7s";
+  ASSERT_EQ(sh("curl -s -o " + q(kept) + " -H " + q("Authorization: Bearer " + daemon_.token()) + " " +
+               q(daemon_.url() + "/api/v1/joining/applications/" + number + "/signed"))
+                .exit_code,
+            0);
+  auto verified = sh("openssl cms -verify -noverify -binary -inform DER -in " + q(kept) + " -out " + q(dir_ + "/cloud.back") +
+                     " && cmp " + q(dir_ + "/cloud.back") + " " + q(dir_ + "/cloud.json") + " && openssl cms -cmsout -print -inform DER -in " +
+                     q(kept) + " | grep -c signingTime");
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  HttpReply ok = decide(number, "approve");
+  ASSERT_EQ(ok.status, 200) << ok.raw;
+  EXPECT_EQ(ok.body["representatives"].size(), 1U);
+}
+
+TEST_F(JoiningRefusesTestBedSignersTest, ATestBedCertificateCannotSpeakForAnOrganisationByDefault) {
+  wait_for_key_store();
+  const json doc = {{"kinds", {"join"}},
+                    {"organisation", {{"code", "55500012"}, {"kind", "tool_developer"}, {"name", "ТОВ «Тестова організація»"}}}};
+  HttpReply refused = sign_by_phone(canonical_b64(doc, "refused"), "5550000012");
+  EXPECT_EQ(refused.status, 403) << refused.raw;
+  EXPECT_EQ(error_code(refused), "untrusted_issuer");
+}
+
+}  // namespace
+}  // namespace trustmon::itest

@@ -177,7 +177,7 @@ TEST_F(KspTest, TheWholeCscFlowSignsTheAuthorisedDigest) {
   const HttpReply ids = http_call("GET", ksp("/identities"));
   ASSERT_EQ(ids.status, 200);
   EXPECT_EQ(ids.body["version"], "2026-12-1");
-  ASSERT_EQ(ids.body["identities"].size(), 11U);
+  ASSERT_EQ(ids.body["identities"].size(), 12U);
   const json first = ids.body["identities"][0];
   EXPECT_EQ(first["rnokpp"], "5550000001");
   EXPECT_EQ(first["tin"], "TINUA-5550000001");
@@ -359,8 +359,8 @@ TEST_F(KspTest, HoldersSurviveARestartWithTheirKeys) {
   daemon_.start();
   wait_ready();
   const json after = http_call("GET", ksp("/identities")).body;
-  ASSERT_EQ(after["identities"].size(), 11U);
-  for (std::size_t i = 0; i < 11; ++i)
+  ASSERT_EQ(after["identities"].size(), 12U);
+  for (std::size_t i = 0; i < 12; ++i)
     EXPECT_EQ(after["identities"][i]["certificate"], before["identities"][i]["certificate"]) << i;
   // A new secret each start; the loaded key still signs for its certificate. (Here the
   // token request is JSON and the client authenticates with HTTP Basic.)

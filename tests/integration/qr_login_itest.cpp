@@ -33,7 +33,7 @@ class QrLoginTest : public ProvidersTest {
   void wait_for_key_store() {
     ASSERT_TRUE(wait_until([&] {
       HttpReply r = http_call("GET", daemon_.url() + "/testbed/ksp/identities");
-      return r.status == 200 && r.body.contains("identities") && r.body["identities"].size() >= 11;
+      return r.status == 200 && r.body.contains("identities") && r.body["identities"].size() >= 12;
     }, std::chrono::seconds(60)));
   }
 

@@ -151,9 +151,9 @@ class KspTest : public ::testing::Test {
   std::unique_ptr<Ksp> ksp_;
 };
 
-TEST(KspIdentities, ElevenHoldersOneOutcomeEach) {
+TEST(KspIdentities, TwelveHoldersOneOutcomeEach) {
   const auto& table = ksp_identities();
-  ASSERT_EQ(table.size(), 11U);
+  ASSERT_EQ(table.size(), 12U);
   for (std::size_t i = 0; i < table.size(); ++i) {
     const std::string nn = std::to_string(i + 1);
     const std::string expected = "55500000" + std::string(2 - nn.size(), '0') + nn;
@@ -269,7 +269,7 @@ TEST(KspStore, NothingAnswersBeforeTheHoldersAreInstalled) {
 TEST_F(KspTest, TheWholeFlowSignsExactlyTheAuthorisedDigest) {
   auto ids = ksp_->identities();
   ASSERT_TRUE(ids.ok());
-  ASSERT_EQ(ids->size(), 11U);
+  ASSERT_EQ(ids->size(), 12U);
   EXPECT_EQ((*ids)[0].credential_id, "ksp-5550000001");
 
   auto pending = ksp_->authorize(authorize_request("5550000001"));
