@@ -117,13 +117,13 @@ function Content({ a, t }) {
       )}
       {doc.representatives && doc.representatives.length > 0 && (
         <>
-          <h3 id="ja-reps-h">{t('joining.reps')}</h3>
-          <Table caption={t('joining.reps')} rows={doc.representatives} rowKey={(r) => r.tin} testid="joining-detail-reps"
+          <h3>{t('joining.reps')}</h3>
+          <Table rows={doc.representatives} rowKey={(r) => r.tin} testid="joining-detail-reps"
             columns={[
               { key: 'name', label: t('joining.rep_name') },
-              { key: 'tin', label: t('joining.rep_tin'), render: (r) => <code>{r.tin}</code> },
+              { key: 'tin', label: t('joining.rep_tin'), class: 'nowrap', render: (r) => <code>{r.tin}</code> },
               { key: 'role', label: t('joining.rep_role'), render: (r) => roleText(r.role) },
-              { key: 'cert', label: t('joining.rep_cert'), render: (r) => (r.certificate ? <CertLine view={certViewB64(r.certificate)} /> : <span class="muted">—</span>) },
+              { key: 'cert', label: t('joining.rep_cert_col'), render: (r) => (r.certificate ? <CertLine view={certViewB64(r.certificate)} /> : <span class="muted">—</span>) },
             ]} />
         </>
       )}
@@ -192,7 +192,7 @@ function Outcome({ a, me, t }) {
         <Table caption={t('joining.reps_created')} rows={a.representatives} rowKey={(r) => r.id} testid="joining-detail-created"
           columns={[
             { key: 'name', label: t('joining.rep_name'), render: (r) => (repHref(r) ? <a href={repHref(r)}>{r.name}</a> : r.name) },
-            { key: 'tin', label: t('joining.rep_tin'), render: (r) => <code>{r.tin}</code> },
+            { key: 'tin', label: t('joining.rep_tin'), class: 'nowrap', render: (r) => <code>{r.tin}</code> },
             { key: 'role', label: t('joining.rep_role'), render: (r) => roleText(r.role) },
             { key: 'id', label: t('joining.rep_id'), render: (r) => '#' + r.id },
             { key: 'creds', label: t('joining.credentials'), render: (r) => (r.credentials || []).map((c) => '#' + c).join(', ') || '—' },
