@@ -105,7 +105,8 @@ function Content({ a, t }) {
         {org.name && <><dt>{t('joining.org_name')}</dt><dd data-testid="joining-detail-org">{org.name}</dd></>}
         {org.kind && <><dt>{t('joining.org_kind_label')}</dt><dd>{orgKindText(org.kind)}</dd></>}
         <dt>{t('joining.date')}</dt><dd><Time value={doc.date} seconds /></dd>
-        <dt>{t('joining.filed')}</dt><dd><Time value={a.filed} seconds />{a.address && <span class="muted"> · {a.address}</span>}</dd>
+        <dt>{t('joining.filed')}</dt><dd><Time value={a.filed} seconds />{a.address && <span class="muted"> · {a.address}</span>}
+          {a.filed_by && <span class="muted"> · <code class="small">{a.filed_by}</code></span>}</dd>
       </dl>
       {doc.issuers && doc.issuers.length > 0 && (
         <>
@@ -217,7 +218,9 @@ function Application({ me, api, t, params }) {
       const r = await api.post(path + '/decision', d === 'reject' ? { decision: d, reason } : { decision: d });
       setDlg(null);
       setMsg(t('joining.decided_' + d));
-      if (r && r.number) res.setData(r); else res.reload();
+      // The decision's answer is the record without check_now: read it whole again.
+      if (r && r.number) res.setData((x) => ({ ...r, check_now: x && x.check_now }));
+      res.reload();
     } catch (e) { setError(e); }
     setBusy(false);
   };
