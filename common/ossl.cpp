@@ -121,6 +121,18 @@ std::string x509_name_text(const X509_NAME* name) {
   return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
 }
 
+std::string x509_name_entry_utf8(const X509_NAME* name, int nid) {
+  if (name == nullptr) return {};
+  const int at = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (at < 0) return {};
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
+  std::string out;
+  if (n > 0) out.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
 Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return ossl_error(ErrorKind::internal, "internal_error", "BIO_new_mem_buf");

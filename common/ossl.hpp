@@ -89,6 +89,8 @@ Result<Bytes> issuer_serial_der(const X509* cert);
 Result<X509Ptr> x509_from_der(ByteView der);
 // A distinguished name as RFC 2253 text with UTF-8 kept as is ("CN=Name,O=Org").
 std::string x509_name_text(const X509_NAME* name);
+// The first entry of `nid` in `name` as UTF-8 (as issued), or "" when there is none.
+std::string x509_name_entry_utf8(const X509_NAME* name, int nid);
 // All certificates in a PEM text, in order (empty vector is not an error).
 Result<std::vector<X509Ptr>> x509s_from_pem(std::string_view pem);
 Result<EvpPkeyPtr> private_key_from_pem(std::string_view pem);

@@ -46,7 +46,7 @@ if [ ! -f "$demo/data/trustmon.toml" ]; then
   # CRL within 4.5 s; it is also split into 2 shard CRLs.
   sed -i -e "s|^name = \"demo-rsa\"\$|&\ncrl_key = \"$demo/pki/demo-rsa/ca.key\"|" \
     -e 's|^rebuild_after = .*|rebuild_after = "5s"|' -e 's|^shards = .*|shards = 2|' \
-    -e 's|^enabled = false$|enabled = true|' \
+    -e 's|^enabled = false$|enabled = true|' -e 's|^test_issuers = false$|test_issuers = true|' \
     -e "s|^signer_cert = \"\"\$|signer_cert = \"$demo/pki/tl-signer.pem\"|" \
     -e "s|^signer_key = \"\"\$|signer_key = \"$demo/pki/tl-signer.key\"|" "$demo/data/trustmon.toml"
   fresh=1

@@ -58,6 +58,8 @@ constexpr EnumNames<Table, kTableCount> kTableNames({{
     {Table::revocation_requests, "revocation_requests"},
     {Table::holder_index, "holder_index"},
     {Table::ksp_keys, "ksp_keys"},
+    {Table::join_applications, "join_applications"},
+    {Table::join_index, "join_index"},
 }});
 // Every table has its own name (a missing entry would open the "unknown" database).
 constexpr bool every_table_named() {

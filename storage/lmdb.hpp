@@ -90,8 +90,11 @@ enum class Table : std::uint8_t {
   holder_index,         // u8 kind || key -> the open request or the certificate it points at
   // the test bed's cloud key store (responder/testbed/ksp.hpp)
   ksp_keys,  // holder RNOKPP (10 ASCII digits) -> encrypted private key and certificate
+  // joining by signed applications (responder/joining/records.hpp)
+  join_applications,  // be64 application number -> application record (signed bytes, decision)
+  join_index,         // u8 kind || key -> be64 number: signed-document hashes, pending per organisation
 };
-inline constexpr std::size_t kTableCount = 36;
+inline constexpr std::size_t kTableCount = 38;
 const char* table_name(Table t);
 // True for tables opened with MDB_DUPSORT (several values per key, sorted).
 bool table_is_dupsort(Table t);
@@ -118,7 +121,9 @@ bool table_is_dupsort(Table t);
 //    and the ksp_keys table of the test bed's cloud key store (responder/testbed/ksp.hpp);
 //    a read-write open creates them empty, and a test-enabled server fills ksp_keys when it
 //    seeds.
-inline constexpr std::uint32_t kSchemaVersion = 9;
+// 10: the joining applications (join_applications, join_index: responder/joining/); a
+//    read-write open creates them empty. Credentials of kind 3 (identifier) may appear.
+inline constexpr std::uint32_t kSchemaVersion = 10;
 
 // Maps an LMDB return code to an Error (code "storage_error" unless more specific:
 // "storage_map_full", "storage_readers_full", "storage_version_mismatch").

@@ -175,6 +175,16 @@ AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_
   return refuse(401, "unauthenticated", "a bearer token or a client certificate is required");
 }
 
+AuthOutcome authenticate_identifier(const storage::ReadTxn& txn, const std::vector<std::string>& identifiers,
+                                    UnixTime now) {
+  for (const std::string& identifier : identifiers) {
+    auto id = lookup(txn, CredentialKind::identifier, identifier_hash(identifier));
+    if (!id) return storage_failure(id.error());
+    if (*id) return resolve(txn, **id, now);
+  }
+  return refuse(401, "unauthenticated", "no representative stands for these identifiers");
+}
+
 AuthOutcome authenticate_session(const storage::ReadTxn& txn, std::string_view cookie_text, UnixTime now) {
   auto cookie = parse_session_cookie(cookie_text);
   if (!cookie) return refuse(401, "session_ended", "the session has ended; log in again");

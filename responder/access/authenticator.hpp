@@ -83,6 +83,12 @@ struct AuthOutcome {
 AuthOutcome authenticate(const storage::ReadTxn& txn, std::optional<std::string_view> bearer,
                          const ClientCertificate* certificate, UnixTime now);
 
+// A person logging in by signature whose certificate carries `identifiers` (the texts of
+// its personal identifiers, e.g. TINUA-1234567890): the representative an identifier
+// credential names (docs/joining.md), resolved as a token's. Not found: status 401
+// unauthenticated and no actor.
+AuthOutcome authenticate_identifier(const storage::ReadTxn& txn, const std::vector<std::string>& identifiers,
+                                    UnixTime now);
 // A cabinet session (session.hpp), by the cookie's value: the session must exist, match the
 // cookie's verifier and not be expired; then the credential behind it is resolved as above
 // (a bootstrap session is the bootstrap principal), and a status change of the participant

@@ -28,8 +28,9 @@ constexpr EnumNames<ParticipantKind, 4> kParticipantKinds({{{ParticipantKind::ce
                                                              {ParticipantKind::system_owner, "system_owner"}}});
 constexpr EnumNames<Role, 3> kRoles({{{Role::admin, "admin"}, {Role::operator_, "operator"}, {Role::viewer, "viewer"}}});
 constexpr EnumNames<EntityStatus, 2> kEntityStatuses({{{EntityStatus::active, "active"}, {EntityStatus::blocked, "blocked"}}});
-constexpr EnumNames<CredentialKind, 2> kCredentialKinds(
-    {{{CredentialKind::token, "token"}, {CredentialKind::certificate, "certificate"}}});
+constexpr EnumNames<CredentialKind, 3> kCredentialKinds({{{CredentialKind::token, "token"},
+                                                           {CredentialKind::certificate, "certificate"},
+                                                           {CredentialKind::identifier, "identifier"}}});
 
 }  // namespace
 
@@ -142,7 +143,7 @@ Result<CredentialRecord> decode_credential(ByteView v) {
   r.rate_per_second = static_cast<double>(rd.be64()) / 1000.0;
   r.label = rd.str();
   r.subject = rd.str();
-  if (!rd.done() || (kind != 1 && kind != 2)) return corrupt("credential");
+  if (!rd.done() || kind < 1 || kind > 3) return corrupt("credential");
   r.kind = static_cast<CredentialKind>(kind);
   return r;
 }
@@ -175,5 +176,9 @@ Result<std::string> generate_token() {
 }
 
 Sha256 token_hash(std::string_view token) { return sha256(as_bytes(token)); }
+
+std::string rnokpp_identifier(std::string_view rnokpp) { return "TINUA-" + std::string(rnokpp); }
+// Domain-separated from token hashes (the lookup key's kind octet separates them too).
+Sha256 identifier_hash(std::string_view identifier) { return sha256(as_bytes("identifier:" + std::string(identifier))); }
 
 }  // namespace trustmon::access

@@ -5,8 +5,11 @@
 // system owner) with a status (active / blocked) and, for a QTSP, the issuers it operates.
 // A representative acts for one participant with one role (admin: central body only;
 // operator: writes for its own participant; viewer: reads). A credential belongs to one
-// representative: a bearer token (stored only as the SHA-256 of the token text) or a TLS
-// client certificate (bound by the SHA-256 of its DER). Ids are be32, allocated as the
+// representative: a bearer token (stored only as the SHA-256 of the token text), a TLS
+// client certificate (bound by the SHA-256 of its DER), or a person's identifier
+// (TINUA-<RNOKPP>, by the SHA-256 of its text): any good qualified certificate carrying it
+// logs in as the representative by signature (docs/joining.md). One identifier, like one
+// certificate, stands for one representative. Ids are be32, allocated as the
 // table's last id + 1 inside the Writer (one writer, so allocation is race-free).
 #pragma once
 
@@ -26,7 +29,7 @@ namespace trustmon::access {
 enum class ParticipantKind : std::uint8_t { central_body = 1, qtsp = 2, tool_developer = 3, system_owner = 4 };
 enum class Role : std::uint8_t { admin = 1, operator_ = 2, viewer = 3 };
 enum class EntityStatus : std::uint8_t { active = 1, blocked = 2 };
-enum class CredentialKind : std::uint8_t { token = 1, certificate = 2 };
+enum class CredentialKind : std::uint8_t { token = 1, certificate = 2, identifier = 3 };
 
 const char* kind_name(ParticipantKind k);
 std::optional<ParticipantKind> kind_from_name(std::string_view name);
@@ -68,7 +71,7 @@ struct CredentialRecord {
   UnixTime revoked = 0;   // 0 = not revoked
   double rate_per_second = 0;  // 0 = the configured default
   std::string label;      // free text, e.g. what the token is for; never the secret
-  std::string subject;    // certificates: the subject DN, for listings
+  std::string subject;    // certificates: the subject DN; identifiers: the identifier text
 };
 
 Bytes encode_participant(const ParticipantRecord& r);
@@ -85,5 +88,9 @@ Bytes lookup_key(CredentialKind kind, const Sha256& hash);
 // Bearer tokens: "tmk_" + base64url(32 random bytes) (256 bits), shown once.
 Result<std::string> generate_token();
 Sha256 token_hash(std::string_view token);
+// The identifier credential of a person with RNOKPP `rnokpp` (10 digits): "TINUA-<rnokpp>",
+// and the hash its credential_lookup key carries.
+std::string rnokpp_identifier(std::string_view rnokpp);
+Sha256 identifier_hash(std::string_view identifier);
 
 }  // namespace trustmon::access

@@ -69,6 +69,28 @@ Status code_free(const storage::WriteTxn& txn, const std::string& code, std::uin
   });
 }
 
+template <typename Txn>
+Result<std::optional<ParticipantRecord>> find_by_code(const Txn& txn, const std::string& code) {
+  std::optional<ParticipantRecord> found;
+  Status s = storage::for_each(txn, Table::participants, [&](ByteView, ByteView value) -> Status {
+    auto p = decode_participant(value);
+    if (!p) return std::move(p).error();
+    if (!found && p->code == code) found = std::move(*p);
+    return {};
+  });
+  if (!s) return std::move(s).error();
+  return found;
+}
+
+template <typename Txn>
+Result<std::optional<CredentialRecord>> find_credential(const Txn& txn, CredentialKind kind, const Sha256& hash) {
+  auto got = txn.get(Table::credential_lookup, lookup_key(kind, hash));
+  if (!got) return std::move(got).error();
+  if (!*got) return std::optional<CredentialRecord>{};
+  if ((*got)->size() != 4) return make_error(ErrorKind::storage, "storage_corrupt", "credential lookup value is not a be32 id");
+  return read_record<CredentialRecord>(txn, Table::credentials, get_be32((*got)->data()), decode_credential);
+}
+
 Status validate_rate(double rate) {
   if (!(rate >= 0 && rate <= 1e6)) return make_error(ErrorKind::invalid, "invalid_argument", "rate must be between 0 and 1000000 per second");
   return {};
@@ -98,20 +120,9 @@ void AccessService::add_participant(const Actor& actor, ParticipantKind kind, st
   json target = {{"kind", kind_name(kind)}, {"name", name}, {"code", code}};
   run(actor, "participant.add", std::move(target),
       [kind, name, code](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
-        if (Status s = check_text("name", name, kMaxNameBytes, true); !s) return std::move(s).error();
-        if (Status s = check_text("code", code, kMaxNameBytes, true); !s) return std::move(s).error();
-        if (Status s = code_free(txn, code, 0); !s) return std::move(s).error();
-        auto id = next_id(txn, Table::participants);
-        if (!id) return std::move(id).error();
-        ParticipantRecord r;
-        r.id = *id;
-        r.kind = kind;
-        r.name = name;
-        r.code = code;
-        r.created = r.status_changed = now;
-        if (Status s = txn.put(Table::participants, id_key(r.id), encode_participant(r)); !s)
-          return std::move(s).error();
-        return json{{"id", r.id}};
+        auto r = steps::add_participant(txn, now, kind, name, code);
+        if (!r) return std::move(r).error();
+        return json{{"id", r->id}};
       },
       std::move(done));
 }
@@ -144,27 +155,8 @@ void AccessService::attach_issuer(const Actor& actor, std::uint32_t participant,
   json target = {{"participant", participant}, {"issuer", issuer_name}};
   run(actor, "participant.issuer_add", std::move(target),
       [participant, issuer](storage::WriteTxn& txn, UnixTime) -> Result<json> {
-        auto r = need_participant(txn, participant);
+        auto r = steps::attach_issuer(txn, participant, issuer);
         if (!r) return std::move(r).error();
-        if (r->kind != ParticipantKind::qtsp)
-          return make_error(ErrorKind::invalid, "invalid_argument", "only a QTSP participant operates issuers");
-        // One operator per issuer: a CA belongs to one provider.
-        Status sole = storage::for_each(txn, Table::participants, [&](ByteView, ByteView value) -> Status {
-          auto other = decode_participant(value);
-          if (!other) return std::move(other).error();
-          if (other->id != participant &&
-              std::find(other->issuers.begin(), other->issuers.end(), issuer) != other->issuers.end())
-            return make_error(ErrorKind::conflict, "issuer_already_operated",
-                           "participant " + std::to_string(other->id) + " already operates this issuer");
-          return {};
-        });
-        if (!sole) return std::move(sole).error();
-        if (std::find(r->issuers.begin(), r->issuers.end(), issuer) == r->issuers.end()) {
-          r->issuers.push_back(issuer);
-          std::sort(r->issuers.begin(), r->issuers.end());
-          if (Status s = txn.put(Table::participants, id_key(participant), encode_participant(*r)); !s)
-            return std::move(s).error();
-        }
         return to_json(*r);
       },
       std::move(done));
@@ -212,22 +204,9 @@ void AccessService::add_representative(const Actor& actor, std::uint32_t partici
   json target = {{"participant", participant}, {"name", name}, {"role", role_name(role)}};
   run(actor, "representative.add", std::move(target),
       [participant, name, role](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
-        if (Status s = check_text("name", name, kMaxNameBytes, true); !s) return std::move(s).error();
-        auto p = need_participant(txn, participant);
-        if (!p) return std::move(p).error();
-        if (role == Role::admin && p->kind != ParticipantKind::central_body)
-          return make_error(ErrorKind::invalid, "role_not_allowed", "the admin role belongs to the central body's representatives only");
-        auto id = next_id(txn, Table::representatives);
-        if (!id) return std::move(id).error();
-        RepresentativeRecord r;
-        r.id = *id;
-        r.participant = participant;
-        r.name = name;
-        r.role = role;
-        r.created = r.status_changed = now;
-        if (Status s = txn.put(Table::representatives, id_key(r.id), encode_representative(r)); !s)
-          return std::move(s).error();
-        return json{{"id", r.id}};
+        auto r = steps::add_representative(txn, now, participant, name, role);
+        if (!r) return std::move(r).error();
+        return json{{"id", r->id}};
       },
       std::move(done));
 }
@@ -237,21 +216,8 @@ void AccessService::update_representative(const Actor& actor, std::uint32_t id, 
   json target = {{"representative", id}};
   run(actor, "representative.update", std::move(target),
       [id, name, role](storage::WriteTxn& txn, UnixTime) -> Result<json> {
-        auto r = need_representative(txn, id);
+        auto r = steps::update_representative(txn, id, name, role);
         if (!r) return std::move(r).error();
-        if (name) {
-          if (Status s = check_text("name", *name, kMaxNameBytes, true); !s) return std::move(s).error();
-          r->name = *name;
-        }
-        if (role) {
-          auto p = need_participant(txn, r->participant);
-          if (!p) return std::move(p).error();
-          if (*role == Role::admin && p->kind != ParticipantKind::central_body)
-            return make_error(ErrorKind::invalid, "role_not_allowed", "the admin role belongs to the central body's representatives only");
-          r->role = *role;
-        }
-        if (Status s = txn.put(Table::representatives, id_key(id), encode_representative(*r)); !s)
-          return std::move(s).error();
         return to_json(*r);
       },
       std::move(done));
@@ -263,47 +229,12 @@ void AccessService::set_representative_status(const Actor& actor, std::uint32_t 
   if (!reason.empty()) target["reason"] = reason;
   run(actor, status == EntityStatus::blocked ? "representative.block" : "representative.unblock", std::move(target),
       [id, status, reason](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
-        if (Status s = check_text("reason", reason, kMaxReasonBytes, status == EntityStatus::blocked); !s)
-          return std::move(s).error();
-        auto r = need_representative(txn, id);
+        auto r = steps::set_representative_status(txn, now, id, status, reason);
         if (!r) return std::move(r).error();
-        if (r->status != status) {
-          r->status = status;
-          r->status_changed = now;
-        }
-        r->block_reason = status == EntityStatus::blocked ? reason : std::string();
-        if (Status s = txn.put(Table::representatives, id_key(id), encode_representative(*r)); !s)
-          return std::move(s).error();
         return to_json(*r);
       },
       std::move(done));
 }
-
-namespace {
-
-Result<json> store_credential(storage::WriteTxn& txn, CredentialRecord c, UnixTime now) {
-  auto rep = need_representative(txn, c.representative);
-  if (!rep) return std::move(rep).error();
-  if (c.expires != 0 && c.expires <= now)
-    return make_error(ErrorKind::invalid, "credential_expiry_invalid", "the expiry must be in the future");
-  if (Status s = validate_rate(c.rate_per_second); !s) return std::move(s).error();
-  if (Status s = check_text("label", c.label, kMaxNameBytes, false); !s) return std::move(s).error();
-  auto id = next_id(txn, Table::credentials);
-  if (!id) return std::move(id).error();
-  c.id = *id;
-  c.created = now;
-  auto added = txn.put_if_absent(Table::credential_lookup, lookup_key(c.kind, c.hash), id_key(c.id));
-  if (!added) return std::move(added).error();
-  if (!*added)
-    return c.kind == CredentialKind::certificate
-               ? make_error(ErrorKind::conflict, "certificate_already_bound",
-                            "this certificate is already bound to a representative")
-               : make_error(ErrorKind::invalid, "invalid_argument", "token collision; issue again");
-  if (Status s = txn.put(Table::credentials, id_key(c.id), encode_credential(c)); !s) return std::move(s).error();
-  return to_json(c);
-}
-
-}  // namespace
 
 void AccessService::issue_token(const Actor& actor, std::uint32_t representative, UnixTime expires,
                                 double rate_per_second, std::string label, Done done) {
@@ -323,10 +254,11 @@ void AccessService::issue_token(const Actor& actor, std::uint32_t representative
   // The token travels in the result only (the audited write strips it from the event).
   run(actor, "credential.token_issue", std::move(target),
       [c, secret = *token](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
-        auto stored = store_credential(txn, c, now);
-        if (!stored) return stored;
-        (*stored)["token"] = secret;
-        return stored;
+        auto stored = steps::store_credential(txn, c, now);
+        if (!stored) return std::move(stored).error();
+        json j = to_json(*stored);
+        j["token"] = secret;
+        return j;
       },
       std::move(done));
 }
@@ -416,7 +348,11 @@ void AccessService::bind_certificate(const Actor& actor, std::uint32_t represent
   c.subject = x509_name_text(X509_get_subject_name(cert->get()));
   target["sha256"] = hex_encode(c.hash);
   run(actor, "credential.certificate_bind", std::move(target),
-      [c](storage::WriteTxn& txn, UnixTime now) -> Result<json> { return store_credential(txn, c, now); },
+      [c](storage::WriteTxn& txn, UnixTime now) -> Result<json> {
+        auto stored = steps::store_credential(txn, c, now);
+        if (!stored) return std::move(stored).error();
+        return to_json(*stored);
+      },
       std::move(done));
 }
 
@@ -434,6 +370,148 @@ void AccessService::revoke_credential(const Actor& actor, std::uint32_t id, Done
       },
       std::move(done));
 }
+
+namespace steps {
+
+Result<ParticipantRecord> add_participant(storage::WriteTxn& txn, UnixTime now, ParticipantKind kind,
+                                          const std::string& name, const std::string& code) {
+  if (Status s = check_text("name", name, kMaxNameBytes, true); !s) return std::move(s).error();
+  if (Status s = check_text("code", code, kMaxNameBytes, true); !s) return std::move(s).error();
+  if (Status s = code_free(txn, code, 0); !s) return std::move(s).error();
+  auto id = next_id(txn, Table::participants);
+  if (!id) return std::move(id).error();
+  ParticipantRecord r;
+  r.id = *id;
+  r.kind = kind;
+  r.name = name;
+  r.code = code;
+  r.created = r.status_changed = now;
+  if (Status s = txn.put(Table::participants, id_key(r.id), encode_participant(r)); !s) return std::move(s).error();
+  return r;
+}
+
+Result<ParticipantRecord> attach_issuer(storage::WriteTxn& txn, std::uint32_t participant, std::uint32_t issuer) {
+  auto r = need_participant(txn, participant);
+  if (!r) return std::move(r).error();
+  if (r->kind != ParticipantKind::qtsp)
+    return make_error(ErrorKind::invalid, "invalid_argument", "only a QTSP participant operates issuers");
+  // One operator per issuer: a CA belongs to one provider.
+  Status sole = storage::for_each(txn, Table::participants, [&](ByteView, ByteView value) -> Status {
+    auto other = decode_participant(value);
+    if (!other) return std::move(other).error();
+    if (other->id != participant && std::find(other->issuers.begin(), other->issuers.end(), issuer) != other->issuers.end())
+      return make_error(ErrorKind::conflict, "issuer_already_operated",
+                        "participant " + std::to_string(other->id) + " already operates this issuer");
+    return {};
+  });
+  if (!sole) return std::move(sole).error();
+  if (std::find(r->issuers.begin(), r->issuers.end(), issuer) == r->issuers.end()) {
+    r->issuers.push_back(issuer);
+    std::sort(r->issuers.begin(), r->issuers.end());
+    if (Status s = txn.put(Table::participants, id_key(participant), encode_participant(*r)); !s)
+      return std::move(s).error();
+  }
+  return std::move(*r);
+}
+
+Result<RepresentativeRecord> add_representative(storage::WriteTxn& txn, UnixTime now, std::uint32_t participant,
+                                                const std::string& name, Role role) {
+  if (Status s = check_text("name", name, kMaxNameBytes, true); !s) return std::move(s).error();
+  auto p = need_participant(txn, participant);
+  if (!p) return std::move(p).error();
+  if (role == Role::admin && p->kind != ParticipantKind::central_body)
+    return make_error(ErrorKind::invalid, "role_not_allowed", "the admin role belongs to the central body's representatives only");
+  auto id = next_id(txn, Table::representatives);
+  if (!id) return std::move(id).error();
+  RepresentativeRecord r;
+  r.id = *id;
+  r.participant = participant;
+  r.name = name;
+  r.role = role;
+  r.created = r.status_changed = now;
+  if (Status s = txn.put(Table::representatives, id_key(r.id), encode_representative(r)); !s)
+    return std::move(s).error();
+  return r;
+}
+
+Result<RepresentativeRecord> update_representative(storage::WriteTxn& txn, std::uint32_t id,
+                                                   const std::optional<std::string>& name, std::optional<Role> role) {
+  auto r = need_representative(txn, id);
+  if (!r) return std::move(r).error();
+  if (name) {
+    if (Status s = check_text("name", *name, kMaxNameBytes, true); !s) return std::move(s).error();
+    r->name = *name;
+  }
+  if (role) {
+    auto p = need_participant(txn, r->participant);
+    if (!p) return std::move(p).error();
+    if (*role == Role::admin && p->kind != ParticipantKind::central_body)
+      return make_error(ErrorKind::invalid, "role_not_allowed", "the admin role belongs to the central body's representatives only");
+    r->role = *role;
+  }
+  if (Status s = txn.put(Table::representatives, id_key(id), encode_representative(*r)); !s) return std::move(s).error();
+  return std::move(*r);
+}
+
+Result<RepresentativeRecord> set_representative_status(storage::WriteTxn& txn, UnixTime now, std::uint32_t id,
+                                                       EntityStatus status, const std::string& reason) {
+  if (Status s = check_text("reason", reason, kMaxReasonBytes, status == EntityStatus::blocked); !s)
+    return std::move(s).error();
+  auto r = need_representative(txn, id);
+  if (!r) return std::move(r).error();
+  if (r->status != status) {
+    r->status = status;
+    r->status_changed = now;
+  }
+  r->block_reason = status == EntityStatus::blocked ? reason : std::string();
+  if (Status s = txn.put(Table::representatives, id_key(id), encode_representative(*r)); !s) return std::move(s).error();
+  return std::move(*r);
+}
+
+Result<CredentialRecord> store_credential(storage::WriteTxn& txn, CredentialRecord c, UnixTime now) {
+  auto rep = need_representative(txn, c.representative);
+  if (!rep) return std::move(rep).error();
+  if (c.expires != 0 && c.expires <= now)
+    return make_error(ErrorKind::invalid, "credential_expiry_invalid", "the expiry must be in the future");
+  if (Status s = validate_rate(c.rate_per_second); !s) return std::move(s).error();
+  if (Status s = check_text("label", c.label, kMaxNameBytes, false); !s) return std::move(s).error();
+  auto id = next_id(txn, Table::credentials);
+  if (!id) return std::move(id).error();
+  c.id = *id;
+  c.created = now;
+  const Bytes key = lookup_key(c.kind, c.hash);
+  auto added = txn.put_if_absent(Table::credential_lookup, key, id_key(c.id));
+  if (!added) return std::move(added).error();
+  if (!*added) {
+    // A revoked credential gives its certificate or identifier up to a new one.
+    auto before = find_credential(txn, c.kind, c.hash);
+    if (!before) return std::move(before).error();
+    if (*before && (*before)->revoked != 0) {
+      if (Status s = txn.put(Table::credential_lookup, key, id_key(c.id)); !s) return std::move(s).error();
+      *added = true;
+    }
+  }
+  if (!*added) {
+    switch (c.kind) {
+      case CredentialKind::certificate:
+        return make_error(ErrorKind::conflict, "certificate_already_bound", "this certificate is already bound to a representative");
+      case CredentialKind::identifier:
+        return make_error(ErrorKind::conflict, "identifier_already_bound",
+                          c.subject + " already stands for a representative");
+      case CredentialKind::token:
+        break;
+    }
+    return make_error(ErrorKind::invalid, "invalid_argument", "token collision; issue again");
+  }
+  if (Status s = txn.put(Table::credentials, id_key(c.id), encode_credential(c)); !s) return std::move(s).error();
+  return c;
+}
+
+Result<std::optional<ParticipantRecord>> participant_by_code(const storage::WriteTxn& txn, const std::string& code) {
+  return find_by_code(txn, code);
+}
+
+}  // namespace steps
 
 Result<std::optional<ParticipantRecord>> get_participant(const storage::ReadTxn& txn, std::uint32_t id) {
   return read_record<ParticipantRecord>(txn, Table::participants, id, decode_participant);
@@ -458,6 +536,18 @@ Result<std::vector<RepresentativeRecord>> list_representatives(const storage::Re
 Result<std::vector<CredentialRecord>> list_credentials(const storage::ReadTxn& txn, std::uint32_t representative) {
   return storage::collect(txn, Table::credentials, decode_credential,
                           [representative](const auto& r) { return r.representative == representative; });
+}
+
+Result<std::optional<ParticipantRecord>> participant_by_code(const storage::ReadTxn& txn, const std::string& code) {
+  return find_by_code(txn, code);
+}
+Result<std::optional<CredentialRecord>> credential_by_hash(const storage::ReadTxn& txn, CredentialKind kind,
+                                                           const Sha256& hash) {
+  return find_credential(txn, kind, hash);
+}
+Result<std::optional<CredentialRecord>> credential_by_hash(const storage::WriteTxn& txn, CredentialKind kind,
+                                                           const Sha256& hash) {
+  return find_credential(txn, kind, hash);
 }
 
 json to_json(const ParticipantRecord& r) {
@@ -493,6 +583,7 @@ json to_json(const CredentialRecord& r) {
     j["sha256"] = hex_encode(r.hash);
     j["subject"] = r.subject;
   }
+  if (r.kind == CredentialKind::identifier) j["identifier"] = r.subject;
   return j;
 }
 

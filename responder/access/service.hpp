@@ -93,6 +93,32 @@ class AccessService {
   const Clock& clock_;
 };
 
+// The changes above as steps inside a caller's write transaction, for a service that
+// composes several in one commit (responder/joining: an approved application). They check
+// what the actions check and return the record as written; the caller records the events.
+namespace steps {
+// Refusals: invalid_argument, participant_code_taken.
+Result<ParticipantRecord> add_participant(storage::WriteTxn& txn, UnixTime now, ParticipantKind kind,
+                                          const std::string& name, const std::string& code);
+// Refusals: participant_not_found, invalid_argument (not a QTSP), issuer_already_operated.
+Result<ParticipantRecord> attach_issuer(storage::WriteTxn& txn, std::uint32_t participant, std::uint32_t issuer);
+// Refusals: invalid_argument, participant_not_found, role_not_allowed.
+Result<RepresentativeRecord> add_representative(storage::WriteTxn& txn, UnixTime now, std::uint32_t participant,
+                                                const std::string& name, Role role);
+Result<RepresentativeRecord> update_representative(storage::WriteTxn& txn, std::uint32_t id,
+                                                   const std::optional<std::string>& name,
+                                                   std::optional<Role> role);
+Result<RepresentativeRecord> set_representative_status(storage::WriteTxn& txn, UnixTime now, std::uint32_t id,
+                                                       EntityStatus status, const std::string& reason);
+// Stores `draft` (id and creation time allocated here); a revoked credential of the same
+// certificate or identifier gives its lookup up to the new one. Refusals: representative_not_found,
+// credential_expiry_invalid, invalid_argument, certificate_already_bound,
+// identifier_already_bound.
+Result<CredentialRecord> store_credential(storage::WriteTxn& txn, CredentialRecord draft, UnixTime now);
+// The participant registered with `code`, if any.
+Result<std::optional<ParticipantRecord>> participant_by_code(const storage::WriteTxn& txn, const std::string& code);
+}  // namespace steps
+
 // Reads (any thread, inside a ReadScope).
 Result<std::optional<ParticipantRecord>> get_participant(const storage::ReadTxn& txn, std::uint32_t id);
 Result<std::optional<RepresentativeRecord>> get_representative(const storage::ReadTxn& txn, std::uint32_t id);
@@ -102,6 +128,12 @@ Result<std::vector<ParticipantRecord>> list_participants(const storage::ReadTxn&
 Result<std::vector<RepresentativeRecord>> list_representatives(const storage::ReadTxn& txn,
                                                                std::uint32_t participant);
 Result<std::vector<CredentialRecord>> list_credentials(const storage::ReadTxn& txn, std::uint32_t representative);
+Result<std::optional<ParticipantRecord>> participant_by_code(const storage::ReadTxn& txn, const std::string& code);
+// The credential of `kind` whose lookup hash is `hash` (whatever its state), if any.
+Result<std::optional<CredentialRecord>> credential_by_hash(const storage::ReadTxn& txn, CredentialKind kind,
+                                                           const Sha256& hash);
+Result<std::optional<CredentialRecord>> credential_by_hash(const storage::WriteTxn& txn, CredentialKind kind,
+                                                           const Sha256& hash);
 
 // JSON views (no secrets).
 nlohmann::json to_json(const ParticipantRecord& r);

@@ -284,6 +284,9 @@ const std::vector<Setting>& schema() {
                "How long a cloud-key login through a QR link may take (docs/login.md); cloud key stores\n"
                "# are [[login.provider]] tables: name, title, adapter = \"csc2\", authorize_url, token_url,\n"
                "# csc_url, client_id, client_secret_file, ca_file."),
+      boolean("joining", "test_issuers", &Config::joining_test_issuers,
+              "Accept signed applications (docs/joining.md) whose signer's certificate a test-bed CA issued.\n"
+              "# Only for demonstrations and tests: a test certificate can name any organisation."),
   };
   return settings;
 }

@@ -153,6 +153,9 @@ struct Config {
   UnixTime login_qr_lifetime = 120;  // how long a cloud-key QR login may take
   std::vector<LoginProviderConfig> login_providers;  // [[login.provider]]
 
+  // [joining] joining by signed applications (docs/joining.md)
+  bool joining_test_issuers = false;  // may heads sign with test-bed certificates (demo, tests)
+
   std::vector<IssuerConfig> issuers;
 };
 

@@ -255,6 +255,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       crl_freshness(*d.env_, d.writer_, issuers, d.clock_),
       search(issuers, d.clock_),
       holder_requests(d.writer_, issuers, csr_service, d.clock_),
+      joining_service(d.writer_, issuers, d.clock_, joining::JoiningOptions{c.joining_test_issuers}),
       tl_checker(std::move(checker)),
       tl_signer(std::move(signer)),
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,
@@ -322,6 +323,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
   routes::add_admin_routes(router, api);
   csr_routes = routes::add_csr_routes(router, csr_service, api);
   holder_routes = routes::add_holder_routes(router, api, *d.env_, holder_requests, search, d.watches_, cert_registry);
+  joining_routes = routes::add_joining_routes(router, api, *d.env_, joining_service);
   routes::add_tl_routes(router, api, tl_service);
   routes::add_application_routes(router, api, application_service);
   stats_report_routes = routes::add_stats_report_routes(router, api, *d.env_, report_service);
@@ -479,6 +481,7 @@ void Daemon::stop() {
     services_->api_routes.reset();
     services_->csr_routes.reset();
     services_->holder_routes.reset();
+    services_->joining_routes.reset();
     services_->crl_check_routes.reset();
     services_->stats_routes.reset();
     services_->testca_routes.reset();

@@ -35,6 +35,7 @@
 #include "responder/feed/feed.hpp"
 #include "responder/holder/ledger.hpp"
 #include "responder/holder/service.hpp"
+#include "responder/joining/service.hpp"
 #include "responder/http/server.hpp"
 #include "responder/ocsp/options.hpp"
 #include "responder/ocsp/refresher.hpp"
@@ -51,6 +52,7 @@
 #include "responder/routes/crl_check_routes.hpp"
 #include "responder/routes/csr_routes.hpp"
 #include "responder/routes/holder_routes.hpp"
+#include "responder/routes/joining_routes.hpp"
 #include "responder/routes/ocsp_routes.hpp"
 #include "responder/routes/stats_report_routes.hpp"
 #include "responder/routes/stats_routes.hpp"
@@ -125,6 +127,7 @@ class Daemon {
     crl::FreshnessMonitor crl_freshness;     // thread (every issuer's published CRL)
     registry::CertificateSearch search;
     holder::RequestService holder_requests;  // certificate holders' renewals and revocation requests
+    joining::JoiningService joining_service;  // signed applications to join, grant and block access
     tsl::TlChecker tl_checker;
     std::optional<tsl::TlSigner> tl_signer;  // none: stored lists are served, publishing is refused
     tsl::TlService tl_service;               // thread
@@ -139,6 +142,7 @@ class Daemon {
     std::shared_ptr<routes::ApiRoutes> api_routes;  // body parsing pool
     std::shared_ptr<routes::CsrRoutes> csr_routes;
     std::shared_ptr<routes::HolderRoutes> holder_routes;  // signed requests' checks, certificate lists
+    std::shared_ptr<routes::JoiningRoutes> joining_routes;  // signed applications' checks
     std::shared_ptr<routes::CrlCheckRoutes> crl_check_routes;  // comparison thread
     std::shared_ptr<routes::StatsRoutes> stats_routes;         // query threads
     std::shared_ptr<routes::StatsReportRoutes> stats_report_routes;  // report parsing and reconciliation threads

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/document_number.hpp"
 #include "common/enum_names.hpp"
 #include "storage/field_codec.hpp"
 
@@ -11,7 +12,6 @@ namespace trustmon::holder {
 namespace {
 
 constexpr std::uint8_t kFormat = 1;
-constexpr std::size_t kMinDigits = 6;
 
 constexpr EnumNames<RenewalState, 4> kRenewalStates({{{RenewalState::submitted, "submitted"},
                                                        {RenewalState::accepted, "accepted"},
@@ -20,22 +20,6 @@ constexpr EnumNames<RenewalState, 4> kRenewalStates({{{RenewalState::submitted, 
 constexpr EnumNames<RevocationRequestState, 3> kRequestStates({{{RevocationRequestState::submitted, "submitted"},
                                                                 {RevocationRequestState::done, "done"},
                                                                 {RevocationRequestState::rejected, "rejected"}}});
-
-std::string format_number(std::string_view prefix, RequestNumber n) {
-  std::string digits = std::to_string(n);
-  if (digits.size() < kMinDigits) digits.insert(0, kMinDigits - digits.size(), '0');
-  return std::string(prefix) + digits;
-}
-
-std::optional<RequestNumber> parse_number(std::string_view prefix, std::string_view text) {
-  if (!text.starts_with(prefix)) return std::nullopt;
-  const std::string_view digits = text.substr(prefix.size());
-  RequestNumber n = 0;
-  auto r = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || n == 0) return std::nullopt;
-  if (format_number(prefix, n) != text) return std::nullopt;  // one text per number
-  return n;
-}
 
 Error corrupt(const char* what) {
   return make_error(ErrorKind::storage, "storage_corrupt", std::string(what) + " record of the wrong format or length");
@@ -119,11 +103,11 @@ std::optional<RevocationRequestState> after(RevocationRequestState from, Revocat
 bool is_open(RenewalState s) { return s == RenewalState::submitted || s == RenewalState::accepted; }
 bool is_open(RevocationRequestState s) { return s == RevocationRequestState::submitted; }
 
-std::string renewal_number(RequestNumber n) { return format_number("RN-", n); }
-std::string revocation_request_number(RequestNumber n) { return format_number("RR-", n); }
-std::optional<RequestNumber> parse_renewal_number(std::string_view text) { return parse_number("RN-", text); }
+std::string renewal_number(RequestNumber n) { return format_document_number("RN-", n); }
+std::string revocation_request_number(RequestNumber n) { return format_document_number("RR-", n); }
+std::optional<RequestNumber> parse_renewal_number(std::string_view text) { return parse_document_number("RN-", text); }
 std::optional<RequestNumber> parse_revocation_request_number(std::string_view text) {
-  return parse_number("RR-", text);
+  return parse_document_number("RR-", text);
 }
 
 Bytes number_key(RequestNumber n) {

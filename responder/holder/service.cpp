@@ -15,6 +15,7 @@
 #include "responder/registry/attributes.hpp"
 #include "responder/registry/der_store.hpp"
 #include "responder/registry/serial_hex.hpp"
+#include "storage/pages.hpp"
 #include "storage/records.hpp"
 #include "storage/scan.hpp"
 
@@ -136,28 +137,7 @@ template <typename Record, typename Decode, typename Keep>
 Result<Page<Record>> page_of(const storage::ReadTxn& txn, Table t, std::optional<RequestNumber> before,
                              std::size_t limit, Decode decode, Keep keep) {
   if (limit == 0 || limit > kMaxPageLimit) limit = 50;
-  auto cur = storage::Cursor::open(txn, t);
-  if (!cur) return std::move(cur).error();
-  Result<bool> at = before ? cur->seek(number_key(*before)) : cur->last();
-  if (before) {
-    // seek lands on the first key >= before: step back to the first one below it.
-    if (!at) return std::move(at).error();
-    at = *at ? cur->prev() : cur->last();
-  }
-  Page<Record> page;
-  std::size_t scanned = 0;
-  for (; at.ok() && *at; at = cur->prev()) {
-    auto rec = decode(cur->value());
-    if (!rec) return std::move(rec).error();
-    if (page.items.size() == limit || scanned == kListScan) {
-      page.next = rec->number + 1;  // "before" is exclusive: resume at this record
-      break;
-    }
-    ++scanned;
-    if (keep(*rec)) page.items.push_back(std::move(*rec));
-  }
-  if (!at) return std::move(at).error();
-  return page;
+  return storage::newest_first<Record>(txn, t, before, limit, kListScan, decode, keep);
 }
 
 // The identifiers a record keeps: the session's, at most kMaxIdentifiers (what the codec reads back).

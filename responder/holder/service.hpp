@@ -48,6 +48,7 @@
 #include "responder/pki/issuer_set.hpp"
 #include "storage/audited.hpp"
 #include "storage/lmdb.hpp"
+#include "storage/pages.hpp"
 #include "storage/writer.hpp"
 
 namespace trustmon::holder {
@@ -96,10 +97,7 @@ struct RevocationDraft {
 };
 
 template <typename T>
-struct Page {
-  std::vector<T> items;
-  std::optional<RequestNumber> next;  // pass as `before` for the next page
-};
+using Page = storage::Page<T>;
 
 enum class Decide : std::uint8_t { accept, reject };
 

@@ -17,6 +17,12 @@ bool organisational(const registry::Attribute& a) {
   return a.kind == AttrKind::organization_identifier || (a.kind == AttrKind::sda && a.sda_suffix == registry::kSdaEdrpou);
 }
 
+std::string upper_ascii(std::string s) {
+  for (char& c : s)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return s;
+}
+
 access::HolderIdentifier identifier_of(const registry::Attribute& a) {
   return access::HolderIdentifier{registry::attribute_name(a), a.value};
 }
@@ -27,9 +33,7 @@ Result<LoginDecision> decide(const storage::ReadTxn& txn, const pki::IssuerSet& 
                              ByteView signer_der, UnixTime now) {
   auto issuer = pki::check_signer(txn, issuers, signer, now);
   if (!issuer) return std::move(issuer).error();
-  const std::uint32_t usage = X509_get_key_usage(signer);
-  if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
-    return make_error(ErrorKind::forbidden, "key_usage_invalid", "the certificate's key usage does not allow signing");
+  if (Status usage = pki::check_signing_usage(signer); !usage) return std::move(usage).error();
 
   LoginDecision d;
   d.issuer_name = (*issuer)->name;
@@ -39,15 +43,7 @@ Result<LoginDecision> decide(const storage::ReadTxn& txn, const pki::IssuerSet& 
   if (auto na = asn1_time_to_unix(X509_get0_notAfter(signer))) d.certificate.not_after = *na;
 
   // The name as issued (the index keeps it case-folded).
-  if (const X509_NAME* subject = X509_get_subject_name(signer)) {
-    const int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-    if (at >= 0) {
-      unsigned char* utf8 = nullptr;
-      const int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at)));
-      if (n > 0) d.subject_name.assign(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
-      OPENSSL_free(utf8);
-    }
-  }
+  d.subject_name = x509_name_entry_utf8(X509_get_subject_name(signer), NID_commonName);
   auto attributes = registry::extract_attributes(signer_der);
   if (!attributes) return make_error(ErrorKind::invalid, "signature_malformed", "the signer's certificate does not parse");
   std::vector<access::HolderIdentifier> mine;
@@ -72,6 +68,22 @@ Result<LoginDecision> decide(const storage::ReadTxn& txn, const pki::IssuerSet& 
   }
   if (bound.actor) return bound.error;  // bound, but revoked, expired or blocked
   if (bound.status == 503) return bound.error;
+  // A person granted access by a signed application: the identifier credential.
+  std::vector<std::string> rnokpp;
+  for (const auto& a : *attributes) {
+    if (a.kind == AttrKind::sda && a.sda_suffix == registry::kSdaDrfo) rnokpp.push_back(access::rnokpp_identifier(a.value));
+    if (a.kind == AttrKind::serial_number) rnokpp.push_back(upper_ascii(a.value));
+  }
+  if (!rnokpp.empty()) {
+    access::AuthOutcome named = access::authenticate_identifier(txn, rnokpp, now);
+    if (named.principal) {
+      d.principal = std::move(*named.principal);
+      d.principal.method = access::SessionMethod::signature;
+      d.principal.certificate = d.certificate;
+      return d;
+    }
+    if (named.actor || named.status == 503) return named.error;
+  }
   if (mine.empty())
     return make_error(ErrorKind::forbidden, "no_identifiers",
                       "the certificate names no holder (no serialNumber, organizationIdentifier, DRFO or EDRPOU)");

@@ -13,6 +13,9 @@
 //     SHA-256 of its DER) logs in as that representative: the credential, representative
 //     and participant are resolved as for any request (credential_revoked,
 //     credential_expired, participant_blocked, representative_blocked);
+//     A certificate whose person (subject serialNumber TINUA-…, the DRFO attribute) an
+//     identifier credential names (granted by a signed application, docs/joining.md) logs
+//     in as that representative, resolved the same way;
 //  4. otherwise the signer is a certificate holder, known by the personal identifiers the
 //     certificate carries (subject serialNumber such as TINUA-…, the DRFO attribute); a
 //     certificate with none (a seal) is held by its organisation (organizationIdentifier

@@ -1,6 +1,8 @@
 // See cms.hpp.
 #include "responder/pki/cms.hpp"
 
+#include <openssl/x509v3.h>
+
 #include <openssl/cms.h>
 #include <openssl/err.h>
 
@@ -115,6 +117,13 @@ Result<const Issuer*> check_signer(const storage::ReadTxn& txn, const IssuerSet&
   if (!not_before || !not_after || now < *not_before || now > *not_after)
     return refused("certificate_expired", "the signer's certificate is outside its validity");
   return match.issuer;
+}
+
+Status check_signing_usage(X509* signer) {
+  const std::uint32_t usage = X509_get_key_usage(signer);
+  if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
+    return make_error(ErrorKind::forbidden, "key_usage_invalid", "the certificate's key usage does not allow signing");
+  return {};
 }
 
 }  // namespace trustmon::pki

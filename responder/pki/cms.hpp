@@ -48,4 +48,8 @@ Result<CmsVerified> verify_cms(ByteView cms, std::optional<ByteView> detached_co
 // issuer.
 Result<const Issuer*> check_signer(const storage::ReadTxn& txn, const IssuerSet& issuers, X509* signer, UnixTime now);
 
+// The certificate may sign: its key usage, when the extension is present, includes
+// digitalSignature or nonRepudiation (key_usage_invalid, 403).
+Status check_signing_usage(X509* signer);
+
 }  // namespace trustmon::pki

@@ -13,6 +13,7 @@
 #include "responder/routes/api_context.hpp"
 #include "responder/routes/events_routes.hpp"
 #include "responder/routes/json_body.hpp"
+#include "responder/routes/signed_body.hpp"
 #include "responder/routes/worker_state.hpp"
 #include "responder/watch/webhook.hpp"
 #include "storage/records.hpp"
@@ -158,8 +159,6 @@ class HolderRoutes {
   // What the principal may read of requests; otherwise 403 participant_kind_not_allowed.
   std::optional<holder::Viewer> viewer(http::Request& req, const access::Principal& p, std::string_view action);
   std::optional<holder::Reviewer> reviewer(http::Request& req, const access::Principal& p, std::string_view action);
-  // The signed request of a filing body; replies and returns nullopt when there is none.
-  static std::optional<Bytes> signed_request(http::Request& req);
   // `state`, `before` and `limit` of a list; replies 400 and returns false when unusable.
   template <typename State, typename ParseState, typename ParseNumber>
   static bool list_query(http::Request& req, ParseState parse_state, ParseNumber parse_number,
@@ -221,36 +220,6 @@ std::optional<holder::Reviewer> HolderRoutes::reviewer(http::Request& req, const
     return std::nullopt;
   }
   return r;
-}
-
-std::optional<Bytes> HolderRoutes::signed_request(http::Request& req) {
-  const std::string type = registry::media_type(req.header("Content-Type").value_or(""));
-  if (type == "application/cms" || type == "application/pkcs7-mime" || type == "application/octet-stream") {
-    ByteView body = req.body();
-    if (body.empty()) {
-      req.reply_error(400, "request_missing", "the body must be the signed request (CMS SignedData, DER)");
-      return std::nullopt;
-    }
-    return to_bytes(body);
-  }
-  if (type != "application/json") {
-    req.reply_error(415, "unsupported_media_type", "use application/json or application/cms");
-    return std::nullopt;
-  }
-  auto doc = body_object(req);
-  if (!doc) return std::nullopt;
-  StringField text = string_field(req, *doc, "request");
-  if (!text.ok) return std::nullopt;
-  if (!text.value) {
-    req.reply_error(400, "request_missing", "\"request\" (base64 of the signed request, DER) is required");
-    return std::nullopt;
-  }
-  auto der = base64_decode_lenient(*text.value);
-  if (!der || der->empty()) {
-    req.reply_error(400, "cms_malformed", "\"request\" must be base64 of a DER CMS SignedData");
-    return std::nullopt;
-  }
-  return der;
 }
 
 template <typename State, typename ParseState, typename ParseNumber>
@@ -397,7 +366,7 @@ void HolderRoutes::file_renewal(http::Request& req) {
   constexpr std::string_view kAction = "renewal.request";
   auto principal = holder_only(req, kAction);
   if (!principal) return;
-  auto bytes = signed_request(req);
+  auto bytes = signed_body(req, "request");
   if (!bytes) return;
   auto shared = std::make_shared<http::Request>(std::move(req));
   pool_.submit([this, shared, bytes = std::move(*bytes), holder = holder_ref(*principal), kAction]() mutable {
@@ -423,7 +392,7 @@ void HolderRoutes::file_revocation_request(http::Request& req) {
   constexpr std::string_view kAction = "revocation_request.file";
   auto principal = holder_only(req, kAction);
   if (!principal) return;
-  auto bytes = signed_request(req);
+  auto bytes = signed_body(req, "request");
   if (!bytes) return;
   auto shared = std::make_shared<http::Request>(std::move(req));
   pool_.submit([this, shared, bytes = std::move(*bytes), holder = holder_ref(*principal), kAction]() mutable {
