@@ -13,6 +13,9 @@
 //  - a wrong secret and an unknown number are "not found"; a central-body viewer sees the queue
 //    without the decision buttons, a QTSP's operator not at all; a rejection's reason shows in the
 //    status;
+//  - a grant (the organisation named by its code only) and then a block for a participant that
+//    exists, both filed in the page: the representative logs in, and the block's approval ends
+//    that session at once;
 //  - a QTSP's CA certificates from PEM and DER files, each shown by subject, go into the document;
 //  - axe-core on the joining screen (form, review, status; Ukrainian and English), the secret
 //    panel, the queue and an application's page.
@@ -322,6 +325,49 @@ test('a wrong secret is not found; only the central body\'s admin decides, and a
   await expect(st).toHaveAttribute('data-state', 'rejected');
   await expect(page.getByTestId('joining-status-reason')).toHaveText(reason);
   await expectAccessible(page, 'joining status rejected');
+});
+
+test('a grant and then a block for a participant that exists: the representative gets access, then loses it at once', async ({ browser, page, tm }, testInfo) => {
+  test.setTimeout(90_000);
+  const code = uniqueEdrpou();
+  const orgName = `ТОВ «Розробник ${code}»`;
+  const made = await api(tm, 'POST', '/api/v1/admin/participants', { body: { kind: 'tool_developer', name: orgName, code } });
+  expect(made.status, made.text).toBeLessThan(300);
+  const head = await issueHead(tm, testInfo, code, 'Розробник');
+  const rep = await issueTestCert(tm, testInfo, { rnokpp: uniqueRnokpp(), cn: `Розробниця Ганна ${code.slice(-3)}`, name: 'rep' });
+  const approve = async (number) => {
+    const r = await api(tm, 'POST', `/api/v1/joining/applications/${number}/decision`, { token: tm.tokens.central, body: { decision: 'approve' } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.state).toBe('approved');
+    return r.json;
+  };
+
+  // A grant names only the organisation's code.
+  const anon = await browser.newContext();
+  try {
+    const applicant = await anon.newPage();
+    const grant = await prepare(applicant, { action: 'grant', code, reps: [{ name: rep.cn, tin: rep.rnokpp, role: 'operator' }] });
+    expect(grant.doc).toEqual({ date: expect.any(String), format: 'trustmon-joining/1', kinds: ['grant'], organisation: { code },
+      representatives: [{ name: rep.cn, role: 'operator', tin: rep.rnokpp }] });
+    await signAndFile(applicant, head);
+    const granted = await approve((await filed(applicant)).number);
+    expect(granted.participant).toBe(made.json.id);
+
+    // The representative logs in by signature and keeps the session open…
+    await loginWithKey(page, rep);
+    await expect(page.getByTestId('whoami')).toContainText(orgName);
+
+    // …until the head's block application is approved: the session ends within a second.
+    const block = await prepare(applicant, { action: 'block', code, block: { tin: rep.rnokpp, reason: 'Звільнено з посади' } });
+    expect(block.doc).toEqual({ date: expect.any(String), format: 'trustmon-joining/1', kinds: ['block'], organisation: { code },
+      block: { reason: 'Звільнено з посади', tin: rep.rnokpp } });
+    await signAndFile(applicant, head);
+    const blocked = await approve((await filed(applicant)).number);
+    expect(blocked.blocked_representative).toBeTruthy();
+  } finally {
+    await anon.close();
+  }
+  await expect(page.getByTestId('session-ended')).toBeVisible({ timeout: 10_000 });
 });
 
 test('a QTSP\'s CA certificates from PEM and DER files are shown by subject and go into the document', async ({ page, tm }, testInfo) => {

@@ -141,8 +141,15 @@ function Content({ a, t }) {
   );
 }
 
+// The signer's identifiers once each (a certificate may name one person twice: serialNumber and DRFO).
+function uniqueIds(ids) {
+  const seen = new Set();
+  return (ids || []).filter((i) => { const k = i.kind + '=' + i.value; return !seen.has(k) && seen.add(k); });
+}
+
 function Signer({ a, t }) {
   const s = a.signer || {};
+  const ids = uniqueIds(s.identifiers);
   return (
     <section class="panel" aria-labelledby="ja-signer-h" data-testid="joining-detail-signer">
       <h2 id="ja-signer-h">{t('joining.signer')}</h2>
@@ -150,11 +157,11 @@ function Signer({ a, t }) {
         <dt>{t('joining.signer_name')}</dt><dd data-testid="joining-signer-name">{s.name || '—'}</dd>
         {s.title && <><dt>{t('joining.signer_title')}</dt><dd>{s.title}</dd></>}
         <dt>{t('joining.signer_org')}</dt><dd><code data-testid="joining-signer-org">{s.organisation || '—'}</code></dd>
-        {s.identifiers && s.identifiers.length > 0 && (
-          <><dt>{t('joining.signer_ids')}</dt><dd>{s.identifiers.map((i) => <code key={i.kind + i.value} class="id-chip">{tOr('holder.id_kind.' + i.kind, i.kind)} {i.value}</code>)}</dd></>
+        {ids.length > 0 && (
+          <><dt>{t('joining.signer_ids')}</dt><dd>{ids.map((i) => <code key={i.kind + i.value} class="id-chip">{i.value}</code>)}</dd></>
         )}
         <dt>{t('joining.signer_subject')}</dt><dd class="small">{s.subject || '—'}</dd>
-        <dt>{t('joining.signer_issuer')}</dt><dd>{s.issuer || '—'}</dd>
+        <dt>{t('joining.signer_issuer')}</dt><dd>{s.issuer || '—'}{s.test_issuer && <> <span class="badge badge-pending" data-testid="joining-signer-test">{t('joining.test_issuer')}</span></>}</dd>
         <dt>{t('joining.signer_serial')}</dt><dd><code class="small">{s.serial || '—'}</code></dd>
         {s.sha256 && <><dt>SHA-256</dt><dd><code class="small">{s.sha256}</code></dd></>}
         <dt>{t('joining.signing_time')}</dt><dd><Time value={s.signing_time} seconds /></dd>
