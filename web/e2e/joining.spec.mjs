@@ -47,6 +47,8 @@ function issueHead(tm, testInfo, code, label) {
 async function prepare(page, { action, code, name, kind, reps = [], block }) {
   await page.goto('/#/joining');
   await settled(page);
+  // After a filing the page shows its number and secret until another application is begun.
+  if (await page.getByTestId('joining-another').count()) await page.getByTestId('joining-another').click();
   await page.getByTestId('joining-action-' + action).check();
   if (name !== undefined) await page.getByTestId('joining-org-name').fill(name);
   await page.getByTestId('joining-org-code').fill(code);
