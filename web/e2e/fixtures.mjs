@@ -109,10 +109,22 @@ export function freshRnokpp() {
   return '31' + String(Date.now() % 1e8).padStart(8, '0');
 }
 
+// Unique identifiers within a run (the server is fresh each run), outside the test bed's tables:
+// an RNOKPP 32NNNNNNNN and an EDRPOU code 3NNNNNNN.
+const idBase = Date.now();
+let idSeq = 0;
+export function uniqueRnokpp() { idSeq += 1; return '32' + String((idBase + idSeq) % 1e8).padStart(8, '0'); }
+export function uniqueEdrpou() { idSeq += 1; return '3' + String((idBase + idSeq) % 1e7).padStart(7, '0'); }
+
 // A certificate and its generated key from the test CA (POST /api/v1/testca/certificates, as the
 // QTSP's operator), written to the test's output folder: { serial, cert, key, pem, keyPem, rnokpp, sha256 }.
-export async function issueTestCert(tm, testInfo, { rnokpp = freshRnokpp(), scenario = 'valid', cn, ca = 'test-ecdsa', key = 'ec-p256', name } = {}) {
-  const body = { ca, profile: 'ua-qes-natural', scenario, ids: { rnokpp }, subject: { cn: cn || `Тестенко Підписувач ${rnokpp.slice(-4)}` }, key: { generate: key } };
+// profile 'ua-qes-representative' with edrpou (and o): a person acting for a legal entity (a head):
+// organizationIdentifier NTRUA-<edrpou> beside serialNumber TINUA-<rnokpp>.
+export async function issueTestCert(tm, testInfo, { rnokpp = freshRnokpp(), scenario = 'valid', cn, ca = 'test-ecdsa', key = 'ec-p256', name,
+  profile = 'ua-qes-natural', edrpou, o } = {}) {
+  const body = { ca, profile, scenario, ids: { rnokpp }, subject: { cn: cn || `Тестенко Підписувач ${rnokpp.slice(-4)}` }, key: { generate: key } };
+  if (edrpou) body.ids.edrpou = edrpou;
+  if (o) body.subject.o = o;
   const r = await api(tm, 'POST', '/api/v1/testca/certificates', { token: tm.tokens.operator, body });
   expect(r.status, r.text).toBe(201);
   const base = name || `${scenario}-${rnokpp}`;
@@ -123,8 +135,8 @@ export async function issueTestCert(tm, testInfo, { rnokpp = freshRnokpp(), scen
   fs.writeFileSync(keyFile, r.json.private_key, { mode: 0o600 });
   const { X509Certificate } = await import('node:crypto');
   const x = new X509Certificate(r.json.certificate);
-  return { serial: r.json.serial || x.serialNumber, cert, key: keyFile, pem: r.json.certificate, keyPem: r.json.private_key, rnokpp,
-    sha256: x.fingerprint256.replace(/:/g, '').toLowerCase(), cn: body.subject.cn };
+  return { serial: r.json.serial || x.serialNumber, cert, key: keyFile, pem: r.json.certificate, keyPem: r.json.private_key, rnokpp, edrpou,
+    sha256: x.fingerprint256.replace(/:/g, '').toLowerCase(), cn: body.subject.cn, der: x.raw };
 }
 
 // Logs in on the login screen with a key file and its certificate (the "Файловий ключ" tab).

@@ -5,6 +5,7 @@
 //   central body "ЦЗО" (admin)             -> state.tokens.central
 //   QTSP "ДІЯ" 43395033 (demo-rsa, demo-ec, test-ecdsa, test-rsa) -> state.tokens.operator, state.tokens.viewer
 //   QTSP "АЦСК Збройних Сил" 22991050      -> state.tokens.second (the one the tests block)
+// Signed joining applications from test-bed certificates are accepted ([joining] test_issuers).
 // The state (URL, tokens, files, certificates) goes to DIR/state.json, named by
 // $TM_E2E_STATE for the test workers (e2e/fixtures.mjs reads it). The returned function
 // stops the server and copies its log to e2e/test-results/trustmond.log; the folder stays
@@ -107,6 +108,9 @@ export default async function globalSetup() {
     .replace(/^signer_cert = ""$/m, `signer_cert = "${dir}/signer.pem"`)
     .replace(/^signer_key = ""$/m, `signer_key = "${dir}/signer.key"`)
     .replace(/^rate_per_second = 100$/m, 'rate_per_second = 0');
+  // Joining applications (docs/joining.md) signed by heads whose certificates the test CA issues.
+  if (!/^test_issuers = false$/m.test(conf)) throw new Error(`no "[joining] test_issuers = false" in ${toml}`);
+  conf = conf.replace(/^test_issuers = false$/m, 'test_issuers = true');
   fs.writeFileSync(toml, conf);
 
   // Certificates held back from the import: the live-panel test imports one of them.

@@ -17,7 +17,8 @@
 // Empty, ErrorBox, Notice, Spinner, Progress, StatusBadge, Time, Tabs, useAsync).
 // A certificate holder (me.as === 'holder', lib/session.js isHolder) sees the public screens and
 // the holder's own (my certificates, renewals, revocation requests); the representatives' screens
-// are not visible to them.
+// are not visible to them. "Приєднання" (joining.jsx) is public: an organisation files its signed
+// application there without an account; the central body's queue is joining_queue.jsx.
 // The order below is the menu order.
 import { screen as status } from './status.jsx';
 import { screen as trustedlist } from './trustedlist.jsx';
@@ -33,9 +34,12 @@ import { screen as admin } from './admin.jsx';
 import { screen as login } from './login.jsx';
 import { screen as holder } from './holder.jsx';
 import { requestScreens } from './requests.jsx';
+import { screen as joining } from './joining.jsx';
+import { joiningQueueScreens } from './joining_queue.jsx';
 
 const [myRenewals, myRevocations, requests, renewal, revocationRequest] = requestScreens;
+const [joiningQueue, joiningApplication] = joiningQueueScreens;
 
-export const screens = [status, trustedlist, downloads, stats, holder, myRenewals, myRevocations, certificates, certificate, watches,
-  csr, requests, renewal, revocationRequest, tlWork, testbed, admin, login]
+export const screens = [status, trustedlist, downloads, stats, joining, holder, myRenewals, myRevocations, certificates, certificate, watches,
+  csr, requests, renewal, revocationRequest, tlWork, joiningQueue, joiningApplication, testbed, admin, login]
   .filter(Boolean);

@@ -293,6 +293,9 @@ function Login({ query, t, navigate, gate }) {
           {tab === 'key' ? <KeyFileLogin {...props} /> : <CloudLogin {...props} />}
         </section>
       </div>
+      <p class="notice notice-info login-joining" data-testid="login-joining">
+        {t('login.joining')} <a href="#/joining" data-testid="login-joining-link">{t('login.joining_link')}</a>
+      </p>
     </Page>
   );
 }

@@ -31,8 +31,9 @@ const asError = (e) => (e instanceof KeyFileError ? localError(e.code) : e && e.
 
 // ---- signing a request here, or taking a ready signed file --------------------------------
 
-// The key file, its password and the certificate, for signing a request in this page.
-function KeyInputs({ t, value, onChange, prefix }) {
+// The key file, its password and the certificate, for signing a request in this page (also the
+// joining application's, screens/joining.jsx).
+export function KeyInputs({ t, value, onChange, prefix }) {
   const pickKey = async (e) => {
     const f = e.currentTarget.files && e.currentTarget.files[0];
     if (!f) { onChange({ ...value, key: null, error: null }); return; }
@@ -61,7 +62,8 @@ function KeyInputs({ t, value, onChange, prefix }) {
   );
 }
 
-async function signHere(content, k) {
+// content bytes + KeyInputs' value → base64 of the CMS SignedData that encapsulates them.
+export async function signHere(content, k) {
   if (!k.key) throw new KeyFileError('key_missing');
   if (!k.certDer) throw new KeyFileError('cert_missing');
   if (k.key.encrypted && !k.password) throw new KeyFileError('password_missing');
