@@ -228,12 +228,15 @@ std::vector<std::string> person_identifiers(ByteView certificate_der) {
   std::vector<std::string> out;
   auto attributes = registry::extract_attributes(certificate_der);
   if (!attributes) return out;
+  const auto add = [&out](std::string v) {
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
+  };
   for (const auto& a : *attributes) {
     if (a.kind == registry::AttrKind::serial_number) {
       std::string v = upper_ascii(a.value);
-      if (v.starts_with("TINUA-")) out.push_back(std::move(v));
+      if (v.starts_with("TINUA-")) add(std::move(v));
     } else if (a.kind == registry::AttrKind::sda && a.sda_suffix == registry::kSdaDrfo) {
-      out.push_back(access::rnokpp_identifier(a.value));
+      add(access::rnokpp_identifier(a.value));
     }
   }
   return out;
@@ -243,12 +246,15 @@ std::vector<std::string> organisation_codes(ByteView certificate_der) {
   std::vector<std::string> out;
   auto attributes = registry::extract_attributes(certificate_der);
   if (!attributes) return out;
+  const auto add = [&out](std::string v) {
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
+  };
   for (const auto& a : *attributes) {
     if (a.kind == registry::AttrKind::organization_identifier) {
       std::string v = upper_ascii(a.value);
-      if (v.starts_with("NTRUA-")) out.push_back(v.substr(6));
+      if (v.starts_with("NTRUA-")) add(v.substr(6));
     } else if (a.kind == registry::AttrKind::sda && a.sda_suffix == registry::kSdaEdrpou) {
-      out.push_back(a.value);
+      add(a.value);
     }
   }
   return out;
