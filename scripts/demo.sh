@@ -96,6 +96,18 @@ if [ "$fresh" = 1 ]; then
   "${ctl_api[@]}" testbed issue --ca test-ecdsa --rnokpp 1234500001 --out "$demo/testbed/holder" >/dev/null
   "${ctl_api[@]}" testbed issue --ca test-ecdsa --rnokpp 1234500002 --out "$demo/testbed/operator" >/dev/null
   "${ctl_api[@]}" certificate bind "$operator" --cert "$demo/testbed/operator/cert.pem" >/dev/null
+  # Joining (docs/joining.md): the head of a demo organisation signs an application to join and
+  # to grant a representative access; it waits in the central body's queue ([joining]
+  # test_issuers is on in the demo, so a test certificate may sign).
+  "${ctl_api[@]}" testbed issue --ca test-ecdsa --profile ua-qes-representative --edrpou 30000002 --rnokpp 1234500003 \
+    --cn "Голова Демо" --out "$demo/testbed/head" >/dev/null
+  cat > "$demo/testbed/joining.json" <<'JSON'
+{"kinds": ["join", "grant"],
+ "organisation": {"code": "30000002", "kind": "system_owner", "name": "ТОВ «Демо-система»"},
+ "representatives": [{"name": "Оксана Демо", "tin": "1234500004", "role": "operator"}]}
+JSON
+  (umask 077; "$ctl" --server "$url" joining file --doc "$demo/testbed/joining.json" --key "$demo/testbed/head/key.pem" \
+    --cert "$demo/testbed/head/cert.pem" > "$demo/data/joining-filed.json")
 fi
 
 # No `| head` here: a producer cut off by SIGPIPE fails the pipeline (pipefail, set -e).
@@ -123,6 +135,11 @@ or by signature ("Вхід кваліфікованим підписом"):
   a cloud key: provider "testksp", then play the phone: holder 5550000001 approves
               (docs/testbed.md "Test cloud key store"; trustmonctl testbed approve --rnokpp 5550000001);
   from a terminal: $ctl --server $url login --key $demo/testbed/holder/key.pem --cert $demo/testbed/holder/cert.pem
+Joining by signed applications (docs/joining.md): $url/#/joining files one without an account
+  (sign with $demo/testbed/head/key.pem and cert.pem: the head of EDRPOU 30000002, or a cloud key:
+  holder 5550000012 heads EDRPOU 55500012); one waits in the central body's queue already
+  ("Заявки на приєднання"; its number and secret: $demo/data/joining-filed.json);
+  from a terminal: $ctl --server $url --token-file $demo/data/admin.token joining list --state pending
 
 Try, in another terminal:
 

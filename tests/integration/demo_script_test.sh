@@ -68,6 +68,19 @@ tb_ocsp_cmd=$(grep -m1 '^openssl ocsp -url \$(openssl x509 -noout -ocsp_uri' "$w
 tb_ocsp_out=$(eval "$tb_ocsp_cmd" 2>&1) || fail "test-bed OCSP failed: $tb_ocsp_out"
 echo "$tb_ocsp_out" | grep -q ": good" || fail "test-bed OCSP: not good: $tb_ocsp_out"
 
+# Joining: the demo's application waits in the queue; the printed list command shows it and
+# its number and secret answer the public status lookup.
+filed="$work/demo/data/joining-filed.json"
+[ -f "$filed" ] || fail "no demo joining application"
+number=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["number"])' "$filed") || fail "joining: $(cat "$filed")"
+secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret"])' "$filed")
+list_cmd=$(grep -m1 ' joining list --state pending$' "$work/out" | sed 's/^  from a terminal: //') || fail "no joining list command"
+list_out=$(eval "$list_cmd" 2>&1) || fail "joining list failed: $list_out"
+echo "$list_out" | grep -q "\"$number\"" || fail "joining list does not show $number: $list_out"
+status_out=$(curl -s -H 'Content-Type: application/json' --data "{\"number\":\"$number\",\"secret\":\"$secret\"}" \
+  "http://127.0.0.1:$port/api/v1/joining/status")
+echo "$status_out" | grep -q '"state":"pending"' || fail "joining status: $status_out"
+
 # The cabinet: its page at the printed URL, a login with the printed central-body token,
 # and the trusted list the demo published.
 url="http://127.0.0.1:$port"
