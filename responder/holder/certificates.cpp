@@ -1,6 +1,8 @@
 // A holder's certificates (see certificates.hpp).
 #include "responder/holder/certificates.hpp"
 
+#include "common/csv.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -38,23 +40,6 @@ Result<std::optional<RequestNumber>> open_request(const storage::ReadTxn& txn, I
   return decode_number_key(**got);
 }
 
-// A text field as a spreadsheet should show it, quoted as RFC 4180 asks.
-void append_field(std::string& out, std::string_view value) {
-  std::string v;
-  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' || value[0] == '\t'))
-    v = "'";
-  v += value;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) {
-    out += v;
-    return;
-  }
-  out += '"';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
 
 }  // namespace
 
@@ -150,7 +135,7 @@ std::string holder_certificates_csv(const HolderCertificates& list) {
     for (const std::string& f : fields) {
       if (!first) out += ',';
       first = false;
-      append_field(out, f);
+      append_csv_text(out, f);
     }
     out += "\r\n";
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/csv.hpp"
 #include "common/time.hpp"
 #include "responder/access/service.hpp"
 #include "responder/pki/cms.hpp"
@@ -525,6 +526,43 @@ json JoiningService::status_json(const Application& a) {
     if (a.outcome.contains("blocked_representative")) j["blocked_representative"] = a.outcome["blocked_representative"];
   }
   return j;
+}
+
+std::string JoiningService::applications_csv(const std::vector<Application>& items) {
+  std::string out =
+      "number,state,filed,kinds,organisation_code,organisation_name,signer,signer_identifiers,decided,decided_by,"
+      "reason,participant\r\n";
+  for (const Application& a : items) {
+    const json doc = json::parse(a.document, nullptr, false);
+    const json org = doc.is_object() ? doc.value("organisation", json::object()) : json::object();
+    std::string kinds, ids;
+    if (doc.is_object())
+      for (const auto& k : doc.value("kinds", json::array())) kinds += (kinds.empty() ? "" : "+") + k.get<std::string>();
+    for (const auto& i : a.signer.value("identifiers", json::array()))
+      ids += (ids.empty() ? "" : ";") + i.value("value", std::string());
+    const std::string fields[] = {format_number(a.number),
+                                  state_name(a.state),
+                                  format_rfc3339(a.filed),
+                                  kinds,
+                                  a.code,
+                                  org.value("name", std::string()),
+                                  a.signer.value("subject", std::string()),
+                                  ids,
+                                  a.state == State::pending ? std::string() : format_rfc3339(a.decided_at),
+                                  a.decided_by,
+                                  a.reason,
+                                  a.outcome.is_object() && a.outcome.contains("participant")
+                                      ? std::to_string(a.outcome["participant"].get<std::uint32_t>())
+                                      : std::string()};
+    bool first = true;
+    for (const std::string& f : fields) {
+      if (!first) out += ',';
+      first = false;
+      append_csv_text(out, f);
+    }
+    out += "\r\n";
+  }
+  return out;
 }
 
 }  // namespace trustmon::joining

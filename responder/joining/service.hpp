@@ -104,6 +104,9 @@ class JoiningService {
   nlohmann::json record_json(const Application& a, const storage::ReadTxn* txn) const;
   // What the applicant sees by number and secret.
   static nlohmann::json status_json(const Application& a);
+  // The queue as CSV (number, state, filed, kinds, organisation, signer, decision, what was
+  // created), free text guarded for spreadsheets.
+  static std::string applications_csv(const std::vector<Application>& items);
 
   UnixTime now() const noexcept { return clock_.now(); }
 

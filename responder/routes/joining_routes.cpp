@@ -124,6 +124,17 @@ void JoiningRoutes::list(http::Request& req) {
       return req.reply_error(400, "invalid_argument", "limit must be 1.." + std::to_string(joining::kMaxPageLimit));
     limit = *v;
   }
+  const std::string format = req.query("format").value_or("json");
+  if (format != "json" && format != "csv") return req.reply_error(400, "invalid_argument", "format is json or csv");
+  if (format == "csv") {
+    WorkerState& ws = worker_state(req);
+    storage::ReadScope scope(ws.txn);
+    if (!scope.status()) return req.reply_error(503, "storage_unavailable", "cannot read");
+    auto page = joining::JoiningService::list(ws.txn, state, before, limit);
+    if (!page) return reply_refusal(req, page.error());
+    return req.reply(200, "text/csv; charset=utf-8", joining::JoiningService::applications_csv(page->items),
+                     {{"Cache-Control", "no-store"}, {"Content-Disposition", "attachment; filename=\"joining-applications.csv\""}});
+  }
   reply_read(req, [&](const storage::ReadTxn& txn) -> Result<json> {
     auto page = joining::JoiningService::list(txn, state, before, limit);
     if (!page) return std::move(page).error();

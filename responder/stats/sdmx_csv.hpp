@@ -1,14 +1,16 @@
 // The SDMX-CSV pieces every statistics CSV shares (series, yearly bundle, reports): a field
-// quoted as RFC 4180 asks (only when it holds a comma, a quote or a line end), and a
-// dimension's column name (the dimension in upper case: key_alg -> KEY_ALG).
+// (common/csv.hpp, as it is) and a dimension's column name (the dimension in upper case:
+// key_alg -> KEY_ALG).
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "common/csv.hpp"
+
 namespace trustmon::stats {
 
-void append_csv_field(std::string& out, std::string_view value);
+using trustmon::append_csv_field;  // common/csv.hpp
 std::string csv_column(std::string_view dimension);
 
 }  // namespace trustmon::stats

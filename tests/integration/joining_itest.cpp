@@ -170,6 +170,13 @@ TEST_F(JoiningTest, AJoinAndGrantSignedByTheHeadIsApprovedAndTheRepresentativeLo
   EXPECT_EQ(decide(number, "approve").status, 409);
   EXPECT_EQ(error_code(decide(number, "reject", "late")), "application_closed");
 
+  // The queue exports as CSV for the record.
+  HttpReply csv = http_call("GET", daemon_.url() + "/api/v1/joining/applications?format=csv", daemon_.token());
+  ASSERT_EQ(csv.status, 200) << csv.raw;
+  EXPECT_NE(csv.raw.find("number,state,filed,kinds"), std::string::npos) << csv.raw;
+  EXPECT_NE(csv.raw.find("JA-000001,approved,"), std::string::npos) << csv.raw;
+  EXPECT_NE(csv.raw.find("join+grant,31234567"), std::string::npos) << csv.raw;
+
   HttpReply after = status(number, secret);
   EXPECT_EQ(after.body.value("state", ""), "approved");
   EXPECT_EQ(after.body.value("participant", 0U), participant);
