@@ -68,6 +68,29 @@ std::vector<CaCertificate> ca_certificates(const TrustedList& list) {
   return out;
 }
 
+std::vector<const CaCertificate*> entries_of(const std::vector<CaCertificate>& cas, X509* ca) {
+  std::vector<const CaCertificate*> out;
+  const Bytes mine = x509_der(ca);
+  for (const CaCertificate& c : cas) {
+    bool same = c.der == mine;
+    if (!same) {
+      auto cert = x509_from_der(c.der);
+      same = cert && X509_NAME_cmp(X509_get_subject_name(ca), X509_get_subject_name(cert->get())) == 0 &&
+             EVP_PKEY_eq(X509_get0_pubkey(ca), X509_get0_pubkey(cert->get())) == 1;
+    }
+    if (same) out.push_back(&c);
+  }
+  ossl_errors();
+  return out;
+}
+
+bool status_active(const CaCertificate& entry) {
+  const std::string_view s = entry.status;
+  for (std::string_view active : {"/granted", "/recognisedatnationallevel", "/accredited", "/undersupervision"})
+    if (s.ends_with(active)) return true;
+  return false;
+}
+
 Result<Bytes> certs_only_p7b(const std::vector<CaCertificate>& certs) {
   Pkcs7Ptr p7(PKCS7_new());
   if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 || PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1)

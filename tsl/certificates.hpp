@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/bytes.hpp"
+#include "common/ossl.hpp"
 #include "common/result.hpp"
 #include "tsl/model.hpp"
 
@@ -30,6 +31,13 @@ struct CaCertificate {
 // Current service entries whose X509Certificate is a CA certificate (basicConstraints
 // CA:TRUE), in list order; the same certificate in two services appears twice.
 std::vector<CaCertificate> ca_certificates(const TrustedList& list);
+
+// The entries of `cas` that announce `ca`: the same certificate, or the same subject and
+// key (a re-issued CA certificate). How "this CA is on the list" is decided everywhere.
+std::vector<const CaCertificate*> entries_of(const std::vector<CaCertificate>& cas, X509* ca);
+// Whether an entry's service status is an active one (granted, or the older
+// recognisedatnationallevel / accredited / undersupervision of TS 119 612 v1).
+bool status_active(const CaCertificate& entry);
 
 // PKCS#7 SignedData with no signers holding each distinct certificate once (DER).
 Result<Bytes> certs_only_p7b(const std::vector<CaCertificate>& certs);

@@ -255,7 +255,7 @@ Daemon::Services::Services(Daemon& d, const config::Config& c, pki::IssuerSet is
       crl_freshness(*d.env_, d.writer_, issuers, d.clock_),
       search(issuers, d.clock_),
       holder_requests(d.writer_, issuers, csr_service, d.clock_),
-      joining_service(d.writer_, issuers, d.clock_, joining::JoiningOptions{c.joining_test_issuers}),
+      joining_service(d.writer_, issuers, d.clock_, joining::JoiningOptions{c.joining_test_issuers, c.tl_name}),
       tl_checker(std::move(checker)),
       tl_signer(std::move(signer)),
       tl_service(*d.env_, d.writer_, tl_checker, tl_signer ? &*tl_signer : nullptr, d.clock_,

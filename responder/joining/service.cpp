@@ -13,6 +13,8 @@
 #include "responder/access/service.hpp"
 #include "responder/pki/cms.hpp"
 #include "storage/scan.hpp"
+#include "tsl/certificates.hpp"
+#include "tsl/store.hpp"
 
 namespace trustmon::joining {
 namespace {
@@ -167,6 +169,28 @@ Result<std::vector<std::uint32_t>> JoiningService::issuer_ids(const Document& do
   return ids;
 }
 
+Result<json> JoiningService::issuer_standing(const storage::ReadTxn& txn, const pki::Issuer& issuer) const {
+  if (issuer.test) {
+    if (!options_.accept_test_issuers)
+      return refused(ErrorKind::forbidden, "untrusted_issuer",
+                     "the signer's certificate comes from a test-bed CA, which cannot sign for an organisation");
+    return json{{"test_bed", true}};
+  }
+  auto model = tsl::load_model(txn, options_.trusted_list);
+  if (!model) return std::move(model).error();
+  if (!*model) return json{{"published", false}};
+  const auto cas = tsl::ca_certificates(**model);
+  const auto entries = tsl::entries_of(cas, issuer.ca.get());
+  if (entries.empty())
+    return refused(ErrorKind::forbidden, "issuer_not_listed",
+                   "the signer's CA (" + issuer.name + ") is not on the trusted list");
+  for (const tsl::CaCertificate* e : entries)
+    if (tsl::status_active(*e))
+      return json{{"listed", true}, {"provider", e->provider_name}, {"service", e->service_name}, {"status", e->status}};
+  return refused(ErrorKind::forbidden, "issuer_not_listed",
+                 "the signer's CA (" + issuer.name + ") is on the trusted list with the status " + entries.front()->status);
+}
+
 Result<Checked> JoiningService::check(const storage::ReadTxn& txn, ByteView signed_bytes, std::string address) const {
   if (signed_bytes.size() > kMaxSignedBytes)
     return refused(ErrorKind::too_large, "body_too_large", "a signed application is at most 256 KiB");
@@ -175,9 +199,8 @@ Result<Checked> JoiningService::check(const storage::ReadTxn& txn, ByteView sign
   if (!cms) return std::move(cms).error();
   auto issuer = pki::check_signer(txn, issuers_, cms->signer.get(), now);
   if (!issuer) return std::move(issuer).error();
-  if ((*issuer)->test && !options_.accept_test_issuers)
-    return refused(ErrorKind::forbidden, "untrusted_issuer",
-                   "the signer's certificate comes from a test-bed CA, which cannot sign for an organisation");
+  auto standing = issuer_standing(txn, **issuer);
+  if (!standing) return std::move(standing).error();
   if (Status usage = pki::check_signing_usage(cms->signer.get()); !usage) return std::move(usage).error();
   if (cms->content.size() > kMaxDocumentBytes)
     return refused(ErrorKind::too_large, "document_too_large", "the document is larger than 64 KiB");
@@ -215,6 +238,7 @@ Result<Checked> JoiningService::check(const storage::ReadTxn& txn, ByteView sign
               {"identifiers", std::move(ids)}};
   if (std::string title = x509_name_entry_utf8(subject, NID_title); !title.empty()) c.signer["title"] = title;
   if (cms->signing_time) c.signer["signing_time"] = format_rfc3339(*cms->signing_time);
+  c.signer["trusted_list"] = std::move(*standing);
   c.filed_by = "holder:" + (persons.empty() ? "NTRUA-" + doc->code : persons.front());
   c.document = std::move(*doc);
   c.document_text = text;
@@ -283,7 +307,9 @@ json JoiningService::check_now(const storage::ReadTxn& txn, const Application& a
   if (!cms) return {{"ok", false}, {"code", cms.error().code}, {"message", cms.error().message}};
   auto issuer = pki::check_signer(txn, issuers_, cms->signer.get(), clock_.now());
   if (!issuer) return {{"ok", false}, {"code", issuer.error().code}, {"message", issuer.error().message}};
-  return {{"ok", true}};
+  auto standing = issuer_standing(txn, **issuer);
+  if (!standing) return {{"ok", false}, {"code", standing.error().code}, {"message", standing.error().message}};
+  return {{"ok", true}, {"trusted_list", std::move(*standing)}};
 }
 
 void JoiningService::decide(Number number, Decision decision, std::string reason, Actor admin,

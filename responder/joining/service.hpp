@@ -6,7 +6,9 @@
 //  * filing needs no account: the signature is the applicant's credential. check() runs on
 //    the caller's snapshot: the CMS verifies (pki::verify_cms), the signer is good in
 //    trustmon's index with a signing key usage (pki::check_signer, check_signing_usage), is
-//    not from a test-bed CA unless the options allow it (untrusted_issuer), carries the
+//    not from a test-bed CA unless the options allow it (untrusted_issuer), its CA is on the
+//    trusted list trustmon keeps with an active status once there is one
+//    (issuer_not_listed; tsl::entries_of), carries the
 //    organisation's code (signer_not_of_organisation), the document is canonical and
 //    complete (document.hpp), a QTSP's CA certificates are trustmon's issuers
 //    (issuer_unknown) and the kinds fit the register (participant_exists,
@@ -59,6 +61,9 @@ inline constexpr std::size_t kListScan = 20000;
 struct JoiningOptions {
   // Signers whose certificates a test-bed CA issued may file (demo and test installations).
   bool accept_test_issuers = false;
+  // The trusted list trustmon keeps ([tl] name): once it has one, the signer's CA must be on
+  // it with an active status (issuer_not_listed).
+  std::string trusted_list = "ua";
 };
 
 // A filing that passed the read-side checks.
@@ -112,6 +117,10 @@ class JoiningService {
 
  private:
   Result<std::vector<std::uint32_t>> issuer_ids(const Document& doc) const;
+  // Where the signer's CA stands: the test bed's (when allowed), or its entry on the trusted
+  // list ({"published": false} before there is one). Refusals: untrusted_issuer,
+  // issuer_not_listed.
+  Result<nlohmann::json> issuer_standing(const storage::ReadTxn& txn, const pki::Issuer& issuer) const;
 
   storage::AuditedWrite audited_;
   const pki::IssuerSet& issuers_;

@@ -383,17 +383,14 @@ class TlHandler {
                       {"ocsp", ca.ocsp},
                       {"href", "/certs/ca/" + hex + ".cer"}};
         bool found = false;
+        const std::vector<tsl::CaCertificate> one = {ca};
         for (std::size_t i = 0; i < configured.size() && !found; ++i) {
           X509* mine = configured[i]->ca.get();
-          const bool same_cert = hex_encode(sha256(x509_der(mine))) == hex;
-          const bool same_key =
-              X509_NAME_cmp(X509_get_subject_name(mine), X509_get_subject_name(cert->get())) == 0 &&
-              EVP_PKEY_eq(X509_get0_pubkey(mine), X509_get0_pubkey(cert->get())) == 1;
-          if (!same_cert && !same_key) continue;
+          if (tsl::entries_of(one, mine).empty()) continue;
           found = true;
           seen[i] = true;
           entry["issuer"] = configured[i]->name;
-          entry["matched_by"] = same_cert ? "certificate" : "subject_and_key";
+          entry["matched_by"] = x509_der(mine) == ca.der ? "certificate" : "subject_and_key";
         }
         (found ? matched : missing).push_back(std::move(entry));
       }
