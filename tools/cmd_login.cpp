@@ -34,7 +34,7 @@ std::string set_cookie_value(const HttpResponse& r, std::string_view name) {
 
 }  // namespace
 
-Result<Bytes> sign_detached_cms(const std::string& key_file, const std::string& cert_file, ByteView data) {
+Result<Bytes> sign_cms(const std::string& key_file, const std::string& cert_file, ByteView data, CmsForm form) {
   auto cert = load_cert_file(cert_file);
   if (!cert) return make_error(ErrorKind::invalid, "file_unreadable", "cannot read the certificate " + cert_file);
   auto key = load_key_file(key_file);
@@ -45,7 +45,7 @@ Result<Bytes> sign_detached_cms(const std::string& key_file, const std::string& 
   }
   BioPtr in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   std::unique_ptr<CMS_ContentInfo, CmsDeleter> cms(
-      CMS_sign(cert->get(), key->get(), nullptr, in.get(), CMS_DETACHED | CMS_BINARY));
+      CMS_sign(cert->get(), key->get(), nullptr, in.get(), (form == CmsForm::detached ? CMS_DETACHED : 0) | CMS_BINARY));
   if (!cms) return ossl_error(ErrorKind::internal, "crypto_failed", "CMS signing");
   unsigned char* der = nullptr;
   const int n = i2d_CMS_ContentInfo(cms.get(), &der);
@@ -74,7 +74,7 @@ int cmd_login(HttpTransport& http, const LoginOptions& o, const std::string& hos
     print_error(err, make_error(ErrorKind::invalid, "server_reply_invalid", "the challenge answer lacks the challenge or its cookie"));
     return kExitFailed;
   }
-  auto cms = sign_detached_cms(o.key_file, o.cert_file, *octets);
+  auto cms = sign_cms(o.key_file, o.cert_file, *octets, CmsForm::detached);
   if (!cms) {
     print_error(err, cms.error());
     return kExitFailed;

@@ -26,10 +26,11 @@ struct LoginOptions {
   std::string cookie_jar;
 };
 
-// The detached CMS SignedData (DER) over `data` with the key and certificate files.
-// Errors: file_unreadable, usage_invalid (the key does not belong to the certificate),
-// crypto_failed.
-Result<Bytes> sign_detached_cms(const std::string& key_file, const std::string& cert_file, ByteView data);
+// A CMS SignedData (DER) over `data` with the key and certificate files: detached (a login
+// challenge) or encapsulating `data` (a joining application). Errors: file_unreadable,
+// usage_invalid (the key does not belong to the certificate), crypto_failed.
+enum class CmsForm { detached, encapsulated };
+Result<Bytes> sign_cms(const std::string& key_file, const std::string& cert_file, ByteView data, CmsForm form);
 
 int cmd_login(HttpTransport& http, const LoginOptions& options, const std::string& host, std::ostream& out,
               std::ostream& err);

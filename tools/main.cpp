@@ -10,6 +10,7 @@
 #include "common/ossl.hpp"
 #include "tools/cmd_admin.hpp"
 #include "tools/cmd_crl.hpp"
+#include "tools/cmd_joining.hpp"
 #include "tools/cmd_login.hpp"
 #include "tools/cmd_testbed.hpp"
 #include "tools/cmd_testca.hpp"
@@ -397,6 +398,32 @@ int main(int argc, char** argv) {
   });
 
   // The test key store's scripted phone (cmd_testbed.hpp).
+  // Joining by signed applications (docs/joining.md).
+  JoiningFileOptions j_file;
+  std::string j_number, j_secret, j_state, j_reason;
+  auto* joining_cmd = app.add_subcommand("joining", "signed applications to join trustmon (docs/joining.md)")->require_subcommand(1);
+  auto* j_file_cmd = joining_cmd->add_subcommand("file", "sign an application document with a key file and file it (no token needed)");
+  j_file_cmd->add_option("--doc", j_file.doc_file, "the document (JSON; made canonical, \"format\" and \"date\" added)")->required();
+  j_file_cmd->add_option("--key", j_file.key_file, "the head's private key (PEM, unencrypted)")->required();
+  j_file_cmd->add_option("--cert", j_file.cert_file, "its certificate (PEM or DER)")->required();
+  j_file_cmd->add_option("--out", j_file.out_file, "also write the signed bytes (CMS, DER) here");
+  auto* j_status_cmd = joining_cmd->add_subcommand("status", "an application's state by its number and secret (no token needed)");
+  j_status_cmd->add_option("number", j_number, "JA-000001")->required();
+  j_status_cmd->add_option("--secret", j_secret, "the secret shown when it was filed")->required();
+  auto* j_list = joining_cmd->add_subcommand("list", "the central body's queue");
+  j_list->add_option("--state", j_state, "pending | approved | rejected");
+  j_list->callback([&] { admin_call = joining_list(j_state); });
+  auto* j_show = joining_cmd->add_subcommand("show", "one application, with its signer's standing now");
+  j_show->add_option("number", j_number, "JA-000001")->required();
+  j_show->callback([&] { admin_call = joining_show(j_number); });
+  auto* j_approve = joining_cmd->add_subcommand("approve", "approve: the register changes in one commit");
+  j_approve->add_option("number", j_number, "JA-000001")->required();
+  j_approve->callback([&] { admin_call = joining_decide(j_number, "approve", ""); });
+  auto* j_reject = joining_cmd->add_subcommand("reject", "reject with a reason the applicant reads");
+  j_reject->add_option("number", j_number, "JA-000001")->required();
+  j_reject->add_option("--reason", j_reason, "why")->required();
+  j_reject->callback([&] { admin_call = joining_decide(j_number, "reject", j_reason); });
+
   TestbedApproveOptions tb_approve;
   bool tb_no_follow = false;
   auto* tb_approve_cmd =
@@ -434,6 +461,8 @@ int main(int argc, char** argv) {
   if (tl_import->parsed()) return cmd_tl_import(**client, tl_name, tl_file, std::cout, std::cerr);
   if (crl_check_cmd->parsed()) return cmd_crl_check(**client, crl_check, std::cout, std::cerr);
   if (login_cmd->parsed()) return cmd_login(**client, login, (*client)->host(), std::cout, std::cerr);
+  if (j_file_cmd->parsed()) return cmd_joining_file(**client, j_file, std::cout, std::cerr);
+  if (j_status_cmd->parsed()) return cmd_joining_status(**client, j_number, j_secret, std::cout, std::cerr);
   if (tc_issue_cmd->parsed()) return cmd_testca_issue(**client, tc_issue, std::cout, std::cerr);
   if (tb_approve_cmd->parsed()) {
     tb_approve.follow = !tb_no_follow;

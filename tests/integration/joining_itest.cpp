@@ -350,6 +350,40 @@ TEST_F(JoiningTest, AQtspJoinsWithItsCaAndARejectionCarriesItsReason) {
   EXPECT_EQ(st.body.value("reason", ""), "немає довіреності");
 }
 
+TEST_F(JoiningTest, TrustmonctlFilesAnApplicationAndTheCentralBodyDecidesFromATerminal) {
+  person("head", "7E01", "35555555", "3400000001");
+  const std::string doc = dir_ + "/ctl.json", kept = dir_ + "/ctl.p7s";
+  std::ofstream(doc, std::ios::trunc) << json{{"kinds", {"join"}},
+                                              {"organisation", {{"code", "35555555"}, {"kind", "system_owner"}, {"name", "ТОВ «Термінал»"}}}}
+                                             .dump(2);
+  // Filing needs no token (the CLI without --token-file).
+  const std::string anonymous = q(trustmonctl_path()) + " --server " + q(daemon_.url());
+  auto filed = sh(anonymous + " joining file --doc " + q(doc) + " --key " + q(key("head")) + " --cert " + q(cert("head")) +
+                  " --out " + q(kept));
+  ASSERT_EQ(filed.exit_code, 0) << filed.out;
+  const json answer = json::parse(filed.out, nullptr, false);
+  const std::string number = answer.value("number", ""), secret = answer.value("secret", "");
+  ASSERT_FALSE(number.empty()) << filed.out;
+  // The kept bytes are what the server holds; openssl reads the canonical document back.
+  ASSERT_EQ(sh("openssl cms -verify -noverify -binary -inform DER -in " + q(kept) + " -out " + q(dir_ + "/ctl.back")).exit_code, 0);
+  const std::string content = read_text(dir_ + "/ctl.back");
+  EXPECT_EQ(content.rfind("{\"date\":", 0), 0U) << content;
+  EXPECT_EQ(content.find('\n'), std::string::npos) << content;
+  auto st = sh(anonymous + " joining status " + number + " --secret " + q(secret));
+  EXPECT_EQ(st.exit_code, 0) << st.out;
+  EXPECT_NE(st.out.find("\"pending\""), std::string::npos) << st.out;
+  EXPECT_EQ(sh(anonymous + " joining status " + number + " --secret wrong").exit_code, 1);
+  // The central body's queue and decision from a terminal.
+  auto listed = ctl("joining list --state pending");
+  EXPECT_EQ(listed.second, 0);
+  EXPECT_EQ(listed.first["applications"][0].value("number", ""), number) << listed.first.dump();
+  EXPECT_EQ(ctl("joining show " + number).first.value("state", ""), "pending");
+  auto approved = ctl("joining approve " + number);
+  EXPECT_EQ(approved.second, 0) << approved.first.dump();
+  EXPECT_EQ(approved.first.value("state", ""), "approved");
+  EXPECT_NE(approved.first.value("participant", 0U), 0U);
+}
+
 }  // namespace
 }  // namespace trustmon::itest
 

@@ -384,7 +384,7 @@ TEST_F(KspTest, HoldersSurviveARestartWithTheirKeys) {
             std::string::npos);
   // The second start loaded every holder and made none (the log is complete once stopped).
   daemon_.stop();
-  EXPECT_NE(daemon_.log().find("holds 11 holders (0 made now)"), std::string::npos) << daemon_.log();
+  EXPECT_NE(daemon_.log().find("holds 12 holders (0 made now)"), std::string::npos) << daemon_.log();
 }
 
 }  // namespace
