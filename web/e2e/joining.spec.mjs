@@ -17,13 +17,18 @@
 //    exists, both filed in the page: the representative logs in, and the block's approval ends
 //    that session at once;
 //  - a QTSP's CA certificates from PEM and DER files, each shown by subject, go into the document;
+//  - a cloud key through a QR link (the test key store, the test plays the phone with fetch):
+//    a join of the test organisation (EDRPOU 55500012) signed on the phone by its head
+//    (5550000012) is filed → the number and the secret, the status pending (filed only, never
+//    approved: a later join of that code would be participant_exists); the same signed on the
+//    phone by 5550000001, a person of no organisation → the text of signer_not_of_organisation;
 //  - axe-core on the joining screen (form, review, status; Ukrainian and English), the secret
-//    panel, the queue and an application's page.
+//    panel, the QR panel, the queue and an application's page.
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   test, expect, uk, api, login, logout, settled, runProcess, issueTestCert, loginWithKey, expectAccessible, shot,
-  uniqueEdrpou, uniqueRnokpp,
+  uniqueEdrpou, uniqueRnokpp, phoneOpens, phoneDecides,
 } from './fixtures.mjs';
 
 // The document's canonical form, written independently of the page (Python's json.dumps with
@@ -82,6 +87,38 @@ async function signAndFile(page, c) {
   await page.getByTestId('joining-cert').setInputFiles(c.cert);
   await expect(page.getByTestId('joining-signer-cert')).toContainText(c.cn);
   await page.getByTestId('joining-submit').click();
+}
+
+// The test key store's organisation (docs/testbed.md): its head's cloud key (5550000012) carries
+// NTRUA-55500012; 5550000001 is a person of no organisation.
+const KSP_ORG = '55500012';
+const KSP_HEAD = '5550000012';
+const KSP_PERSON = '5550000001';
+
+// Starts signing the prepared document with a cloud key ("Хмарний ключ (QR)"): the provider, the
+// optional hint, the QR panel; returns the page's verification code and current link.
+async function startQrSign(page, { provider = 'testksp', hint } = {}) {
+  await page.getByTestId('joining-how-qr').check();
+  await page.getByTestId('joining-qr-provider').selectOption(provider);
+  if (hint) await page.getByTestId('joining-qr-hint').fill(hint);
+  await expect(page.getByTestId('joining-submit')).toHaveText(uk.joining.qr_start);
+  await page.getByTestId('joining-submit').click();
+  await expect(page.getByTestId('joining-qr-code')).toBeVisible();
+  const vc = (await page.getByTestId('joining-qr-vc').textContent()).trim();
+  const link = await page.getByTestId('joining-qr-box').getAttribute('data-link');
+  return { vc, link };
+}
+
+// The phone opens the page's current link as `phone`, sees the same code and approves.
+async function phoneSigns(page, tm, phone, vc) {
+  const link = await page.getByTestId('joining-qr-box').getAttribute('data-link');
+  const opened = await phoneOpens(link, phone);
+  expect(opened.status, opened.text).toBe(200);
+  expect(opened.json && opened.json.pending, opened.text).toBeTruthy();
+  expect(opened.json.vc).toBe(vc);
+  const decided = await phoneDecides(tm, opened.json.pending, { action: 'approve', vc });
+  expect(decided.status, decided.text).toBe(200);
+  return decided;
 }
 
 // The number and the secret the page shows once.
@@ -416,4 +453,81 @@ test('a QTSP\'s CA certificates from PEM and DER files are shown by subject and 
   await page.goto('/#/joining?tab=status');
   await expectAccessible(page, 'joining status (en)');
   await page.getByRole('button', { name: 'УКР' }).click();
+});
+
+test('a join of the test organisation signed with its head\'s cloud key through the QR link is filed: number, secret, pending', async ({ page, tm }, testInfo) => {
+  test.setTimeout(90_000);
+  const orgName = `ТОВ «Хмарний підпис ${Date.now()}»`;
+  const { text, doc } = await prepare(page, { action: 'join', code: KSP_ORG, name: orgName, kind: 'system_owner' });
+  expect(doc.organisation).toEqual({ code: KSP_ORG, kind: 'system_owner', name: orgName });
+  await page.getByTestId('joining-how-qr').check();
+  await expect(page.getByTestId('joining-qr-form')).toContainText(uk.joining.qr_lead);
+  await expectAccessible(page, 'joining QR start');
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/auth/qr'));
+  const { vc, link } = await startQrSign(page, { hint: KSP_HEAD });
+  // The page asked to sign exactly the reviewed bytes.
+  const body = JSON.parse((await sent).postData());
+  expect(body).toEqual({ provider: 'testksp', hint: KSP_HEAD, sign: { purpose: 'joining', document: Buffer.from(text, 'utf8').toString('base64') } });
+  expect(vc).toMatch(/^\d{4}$/);
+  expect(link).toContain('/api/v1/auth/qr/');
+  await expect(page.getByTestId('joining-qr-link')).toHaveAttribute('href', /\/scan\?/);
+  await expect(page.getByTestId('joining-qr-remaining')).toContainText(/\d:\d\d/);
+  await expect(page.getByTestId('joining-qr-state')).toHaveText(uk.login.qr_waiting);
+  // While the phone is asked, the way to sign and the document stay as they are.
+  await expect(page.getByTestId('joining-how-file')).toBeDisabled();
+  await expect(page.getByTestId('joining-edit')).toBeDisabled();
+  await expect(page.getByTestId('joining-submit')).toHaveCount(0);
+  await expectAccessible(page, 'joining QR panel');
+  await shot(page, testInfo, 'joining qr shown');
+  // The link changes every second.
+  await expect.poll(async () => page.getByTestId('joining-qr-box').getAttribute('data-link'), { timeout: 5_000 }).not.toBe(link);
+
+  const decided = await phoneSigns(page, tm, KSP_HEAD, vc);
+  expect(decided.callback, decided.callbackText).toBe(200);
+  const { number, secret } = await filed(page);
+  await expect(page.getByTestId('joining-made')).toContainText(uk.joining.kind.join);
+  await expectAccessible(page, 'joining secret panel after QR');
+  await shot(page, testInfo, 'joining qr filed');
+
+  await page.getByTestId('joining-to-status').click();
+  await expect(page.getByTestId('joining-status-number')).toHaveValue(number);
+  await page.getByTestId('joining-status-submit').click();
+  await expect(page.getByTestId('joining-status')).toHaveAttribute('data-state', 'pending');
+  await expect(page.getByTestId('joining-status')).toContainText(orgName);
+  const st = await api(tm, 'POST', '/api/v1/joining/status', { token: null, body: { number, secret } });
+  expect(st.status, st.text).toBe(200);
+  expect(st.json.state).toBe('pending');
+
+  // The central body sees the head of the test organisation as the signer, and the CMS trustmon
+  // assembled from the key store's signature encapsulates exactly the reviewed document.
+  const rec = await api(tm, 'GET', `/api/v1/joining/applications/${number}`, { token: tm.tokens.central });
+  expect(rec.status, rec.text).toBe(200);
+  expect(rec.json.signer.organisation).toBe('NTRUA-' + KSP_ORG);
+  expect(JSON.stringify(rec.json.signer.identifiers)).toContain(KSP_HEAD);
+  const signed = await fetch(`${tm.url}/api/v1/joining/applications/${number}/signed`, { headers: { Authorization: `Bearer ${tm.tokens.central}` } });
+  expect(signed.status).toBe(200);
+  const p7s = testInfo.outputPath(number + '.p7s');
+  fs.mkdirSync(path.dirname(p7s), { recursive: true });
+  fs.writeFileSync(p7s, Buffer.from(await signed.arrayBuffer()));
+  const content = await runProcess('openssl', ['cms', '-verify', '-noverify', '-inform', 'DER', '-in', p7s, '-binary']);
+  expect(content.code, content.stderr).toBe(0);
+  expect(content.stdout).toBe(text);
+});
+
+test('the same signed on the phone by a person of no organisation is refused: signer_not_of_organisation', async ({ page, tm }) => {
+  test.setTimeout(60_000);
+  await prepare(page, { action: 'join', code: KSP_ORG, name: `ТОВ «Чужий хмарний підпис ${Date.now()}»`, kind: 'tool_developer' });
+  const { vc } = await startQrSign(page);
+  const decided = await phoneSigns(page, tm, KSP_PERSON, vc);
+  expect(decided.callback, decided.callbackText).toBe(403);
+  const error = page.getByTestId('joining-error');
+  await expect(error).toContainText(uk.errors.signer_not_of_organisation, { timeout: 30_000 });
+  await expect(error).toContainText(uk.joining.refused);
+  await expect(error).toContainText('signer_not_of_organisation');
+  await expect(page.getByTestId('joining-made')).toHaveCount(0);
+  // The QR panel is gone; the page offers to start again.
+  await expect(page.getByTestId('joining-qr-flow')).toHaveCount(0);
+  await expect(page.getByTestId('joining-qr-form')).toContainText(uk.login.qr_again);
+  await expect(page.getByTestId('joining-submit')).toBeVisible();
+  await expectAccessible(page, 'joining QR refused');
 });

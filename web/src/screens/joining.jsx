@@ -4,8 +4,10 @@
 //                 a QTSP's CA certificates, the representatives or the block → the document in
 //                 canonical form shown for review → signed here with the head's key file into a
 //                 CMS SignedData that encapsulates it (lib/cms.js), or a ready .p7s made by
-//                 `openssl cms -sign -nodetach -binary` → POST /api/v1/joining/applications →
-//                 the number and the secret, shown once;
+//                 `openssl cms -sign -nodetach -binary` → POST /api/v1/joining/applications,
+//                 or with the head's cloud key on a phone through a QR link (POST /api/v1/auth/qr
+//                 with "sign"; trustmon files it, components/qr_flow.jsx) → the number and the
+//                 secret, shown once;
 //   tab "status": number + secret → POST /api/v1/joining/status → state, dates, reason, outcome.
 // The central body's queue is screens/joining_queue.jsx.
 import { useState } from 'preact/hooks';
@@ -14,13 +16,14 @@ import { tOr } from '../lib/i18n.js';
 import { fileBytes, KeyFileError, webCryptoAvailable } from '../lib/keyfile.js';
 import { signedFileToB64 } from '../lib/holder.js';
 import { download } from '../lib/csv.js';
-import { b64ToBytes } from '../lib/der.js';
+import { b64ToBytes, bytesToB64 } from '../lib/der.js';
 import {
   ACTIONS, ORG_KINDS, ROLES, LIMITS, emptyRep, buildDocument, canonicalJSON, checkForm, readCertificates, certView, certOfTin, byteLength,
 } from '../lib/joining.js';
 import { KeyInputs, signHere } from './requests.jsx';
 import { CopyButton, StateBadge } from './admin/kit.jsx';
-import { Page, Field, Button, ErrorBox, Notice, Tabs, Time } from '../components/index.js';
+import { useQrProviders, useQrFlow, QrStartFields, QrPanel, hintError } from '../components/qr_flow.jsx';
+import { Page, Field, Button, ErrorBox, Notice, Tabs, Time, Spinner, Empty } from '../components/index.js';
 
 const DOC_FILE = 'joining-application.json';
 const SIGN_CMD = `openssl cms -sign -nodetach -binary -outform DER -in ${DOC_FILE} -signer head.pem -inkey head.key -out joining-application.p7s`;
@@ -238,16 +241,46 @@ function SignerSummary({ certDer, code, t }) {
   );
 }
 
+// The third way to sign: the head's cloud key, confirmed on a phone through a QR link
+// (POST /api/v1/auth/qr with "sign": {"purpose": "joining", "document"}); trustmon assembles the
+// CMS from the key store's signature and files it, and the poll's final answer carries the
+// filing's 201 body. Before the start: the provider and the hint; then the QR panel.
+function CloudSign({ t, qr, value, onChange }) {
+  const providers = useQrProviders();
+  if (qr.active) return <QrPanel qr={qr} ns="joining" ids="joining-qr" testid="joining-qr" />;
+  if (providers.loading) return <Spinner />;
+  if (providers.error) return <ErrorBox error={providers.error} />;
+  if (!providers.list.length) return <Empty title={t('login.qr_no_providers')}>{t('joining.qr_no_providers_hint')}</Empty>;
+  return (
+    <div class="joining-qr" data-testid="joining-qr-form">
+      <p>{t('joining.qr_lead')}</p>
+      <QrStartFields list={providers.list} value={value} onChange={onChange} ns="joining" ids="joining-qr" testid="joining-qr" />
+      {qr.phase === 'failed' && <p class="hint">{t('login.qr_again')}</p>}
+    </div>
+  );
+}
+
 function Review({ prepared, t, onEdit, onMade }) {
   const [how, setHow] = useState(webCryptoAvailable() ? 'here' : 'file');
   const [k, setK] = useState({ key: null, certDer: null, password: '' });
   const [file, setFile] = useState(null);
+  const [cloud, setCloud] = useState({ provider: '', hint: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const qr = useQrFlow((r) => onMade(r.result));
   const { doc, text } = prepared;
   const submit = async (e) => {
     e.preventDefault();
-    setError(null); setBusy(true);
+    setError(null); qr.setError(null);
+    if (how === 'qr') {
+      const bad = hintError(cloud.hint, 'joining');
+      if (bad) { setError(bad); return; }
+      const body = { provider: cloud.provider, sign: { purpose: 'joining', document: bytesToB64(new TextEncoder().encode(text)) } };
+      if (cloud.hint.trim()) body.hint = cloud.hint.trim();
+      qr.start(body);
+      return;
+    }
+    setBusy(true);
     try {
       let application;
       if (how === 'file') {
@@ -265,6 +298,8 @@ function Review({ prepared, t, onEdit, onMade }) {
       setBusy(false);
     }
   };
+  const shown = error || (how === 'qr' ? qr.error : null);
+  const choose = (h) => { setHow(h); setError(null); };
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="joining-review-h" data-testid="joining-review">
       <h2 id="joining-review-h">{t('joining.review_title')}</h2>
@@ -275,21 +310,25 @@ function Review({ prepared, t, onEdit, onMade }) {
       <p class="hint">{t('joining.doc_bytes', { n: byteLength(text) })}</p>
       <div class="form-actions">
         <Button kind="secondary" onClick={() => download(DOC_FILE, text, 'application/json')} data-testid="joining-doc-download">{t('joining.doc_download')}</Button>
-        <Button kind="link" onClick={onEdit} data-testid="joining-edit">{t('joining.edit')}</Button>
+        <Button kind="link" onClick={onEdit} disabled={qr.active} data-testid="joining-edit">{t('joining.edit')}</Button>
       </div>
-      <fieldset class="joining-group">
+      <fieldset class="joining-group" disabled={qr.active}>
         <legend>{t('joining.how')}</legend>
-        <label class="check"><input type="radio" name="joining-how" value="here" checked={how === 'here'} onChange={() => setHow('here')}
+        <label class="check"><input type="radio" name="joining-how" value="here" checked={how === 'here'} onChange={() => choose('here')}
           disabled={!webCryptoAvailable()} data-testid="joining-how-here" />{t('joining.how_here')}</label>
-        <label class="check"><input type="radio" name="joining-how" value="file" checked={how === 'file'} onChange={() => setHow('file')}
+        <label class="check"><input type="radio" name="joining-how" value="qr" checked={how === 'qr'} onChange={() => choose('qr')}
+          data-testid="joining-how-qr" />{t('joining.how_qr')}</label>
+        <label class="check"><input type="radio" name="joining-how" value="file" checked={how === 'file'} onChange={() => choose('file')}
           data-testid="joining-how-file" />{t('joining.how_file')}</label>
       </fieldset>
-      {how === 'here' ? (
+      {how === 'here' && (
         <>
           <KeyInputs t={t} value={k} onChange={(v) => { setK(v); if (v.error) setError(v.error); }} prefix="joining" />
           <SignerSummary certDer={k.certDer} code={doc.organisation.code} t={t} />
         </>
-      ) : (
+      )}
+      {how === 'qr' && <CloudSign t={t} qr={qr} value={cloud} onChange={setCloud} />}
+      {how === 'file' && (
         <>
           <p>{t('joining.file_steps')}</p>
           <pre class="cmd">{SIGN_CMD}</pre>
@@ -297,10 +336,14 @@ function Review({ prepared, t, onEdit, onMade }) {
             onChange={async (e) => { const f = e.currentTarget.files && e.currentTarget.files[0]; setFile(f ? await fileBytes(f) : null); }} data-testid="joining-file" />
         </>
       )}
-      {error && <div data-testid="joining-error"><ErrorBox error={error} title={t('joining.refused')} /></div>}
-      <div class="form-actions">
-        <Button type="submit" busy={busy} data-testid="joining-submit">{how === 'here' ? t('joining.sign_submit') : t('joining.submit')}</Button>
-      </div>
+      {shown && <div data-testid="joining-error"><ErrorBox error={shown} title={t('joining.refused')} /></div>}
+      {!(how === 'qr' && qr.active) && (
+        <div class="form-actions">
+          <Button type="submit" busy={how === 'qr' ? qr.busy : busy} data-testid="joining-submit">
+            {how === 'here' ? t('joining.sign_submit') : how === 'qr' ? t('joining.qr_start') : t('joining.submit')}
+          </Button>
+        </div>
+      )}
     </form>
   );
 }

@@ -2,15 +2,14 @@
 // a cloud key confirmed on a phone through a QR link; docs/login.md) or an API token
 // (POST /api/v1/auth/token). Also rendered by the shell as the gate of every screen that needs a
 // session, and shows why a session ended (blocked, revoked, expired) when the server ended it.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { login, loginWithSigner, completeLogin, getSession, clearEnded, isHolder } from '../lib/session.js';
-import { request } from '../lib/api.js';
 import { tOr, errorText } from '../lib/i18n.js';
 import { fmtDate, dnAttr } from '../lib/format.js';
 import { readKeyFile, readCertificateFile, decryptPkcs8, makeSigner, webCryptoAvailable, KeyFileError, fileBytes } from '../lib/keyfile.js';
 import { parseCertificate } from '../lib/x509.js';
-import { QrCode } from '../components/qr.jsx';
-import { Page, Field, Button, ErrorBox, Tabs, Spinner, Empty, useAsync } from '../components/index.js';
+import { useQrProviders, useQrFlow, QrStartFields, QrPanel, hintError } from '../components/qr_flow.jsx';
+import { Page, Field, Button, ErrorBox, Tabs, Spinner, Empty } from '../components/index.js';
 
 // Where to go after a login: the asked-for route, else the first screen of the role.
 function after(query, navigate, gate) {
@@ -111,127 +110,39 @@ function KeyFileLogin({ t, query, navigate, gate }) {
   );
 }
 
-function remainingText(sec) {
-  const s = Math.max(0, Math.floor(sec));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-// Cloud key: a provider's key store, confirmed on a phone that opens the QR link.
+// Cloud key: a provider's key store, confirmed on a phone that opens the QR link
+// (components/qr_flow.jsx); the final answer of the poll is the session.
 function CloudLogin({ t, query, navigate, gate }) {
-  const providers = useAsync(() => request('GET', '/api/v1/auth/providers', { noSessionEnd: true }), []);
-  const [provider, setProvider] = useState('');
-  const [hint, setHint] = useState('');
-  const [flow, setFlow] = useState(null);   // { id, vc, expires_at, interval, link }
-  const [phase, setPhase] = useState('idle'); // idle | pending | scanned | done | failed
-  const [link, setLink] = useState('');
-  const [now, setNow] = useState(Date.now());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const stop = useRef(null);
+  const providers = useQrProviders();
+  const [start, setStart] = useState({ provider: '', hint: '' });
+  const qr = useQrFlow(async (r) => {
+    await completeLogin(r);
+    after(query, navigate, gate);
+  });
 
-  const list = (providers.data && providers.data.providers) || [];
-  useEffect(() => { if (!provider && list.length) setProvider(list[0].name); }, [list.length]);
-  useEffect(() => () => stop.current && stop.current(), []);
-
-  const start = async (e) => {
+  const submit = (e) => {
     e.preventDefault();
-    setError(null);
-    const h = hint.trim();
-    if (h && !/^\d{10}$/.test(h)) { setError({ code: 'hint_invalid', message: t('login.qr_hint_invalid') }); return; }
-    setBusy(true);
-    try {
-      const body = { provider };
-      if (h) body.hint = h;
-      const r = await request('POST', '/api/v1/auth/qr', { body, noSessionEnd: true });
-      setFlow(r); setLink(r.link); setPhase('pending'); setNow(Date.now());
-    } catch (err) { setError(err); }
-    setBusy(false);
+    const bad = hintError(start.hint);
+    if (bad) { qr.setError(bad); return; }
+    const body = { provider: start.provider };
+    if (start.hint.trim()) body.hint = start.hint.trim();
+    qr.start(body);
   };
 
-  // While waiting: a fresh link every interval (the server accepts a link for 5 s and once), the
-  // countdown, and the long poll that ends in a session or a refusal.
-  useEffect(() => {
-    if (!flow) return undefined;
-    let live = true;
-    const ctl = new AbortController();
-    const base = '/api/v1/auth/qr/' + encodeURIComponent(flow.id);
-    let scanned = false;
-    const tick = setInterval(() => {
-      setNow(Date.now());
-      if (scanned || !live) return;
-      request('GET', base + '/link', { noSessionEnd: true, signal: ctl.signal })
-        .then((r) => { if (live && r && r.link) setLink(r.link); }, () => {});
-    }, Math.max(1, Number(flow.interval) || 1) * 1000);
-    const finish = () => { live = false; clearInterval(tick); ctl.abort(); };
-    stop.current = finish;
-    (async () => {
-      while (live) {
-        try {
-          const r = await request('GET', base, { query: { wait: 25 }, noSessionEnd: true, signal: ctl.signal });
-          if (!live) return;
-          if (r && (r.state === 'done' || r.csrf)) {
-            finish();
-            setPhase('done');
-            await completeLogin(r);
-            after(query, navigate, gate);
-            return;
-          }
-          if (r && r.state === 'scanned' && !scanned) { scanned = true; setPhase('scanned'); }
-        } catch (err) {
-          if (!live || (err && err.name === 'AbortError')) return;
-          if (err.status === 0) { await new Promise((res) => setTimeout(res, 2000)); continue; }  // network: try again
-          finish();
-          setError(err); setPhase('failed');
-          return;
-        }
-      }
-    })();
-    return finish;
-  }, [flow]);
-
-  const cancel = () => { if (stop.current) stop.current(); setFlow(null); setPhase('idle'); setError(null); };
-
-  if (providers.loading && !providers.data) return <Spinner />;
+  if (providers.loading) return <Spinner />;
   if (providers.error) return <ErrorBox error={providers.error} />;
-  if (!list.length) return <Empty title={t('login.qr_no_providers')}>{t('login.qr_no_providers_hint')}</Empty>;
+  if (!providers.list.length) return <Empty title={t('login.qr_no_providers')}>{t('login.qr_no_providers_hint')}</Empty>;
 
-  if (flow && (phase === 'pending' || phase === 'scanned' || phase === 'done')) {
-    const left = (Date.parse(flow.expires_at) - now) / 1000;
-    return (
-      <div class="qr-flow" data-testid="qr-flow" data-phase={phase}>
-        <p class="vc-box">
-          <span class="vc-label" id="qr-vc-label">{t('login.qr_vc')}</span>
-          <span class="vc" data-testid="qr-vc" aria-labelledby="qr-vc-label">{flow.vc}</span>
-        </p>
-        <p class="hint">{t('login.qr_vc_hint')}</p>
-        {phase === 'pending' && (
-          <div class="qr-box" data-testid="qr-box" data-link={link}>
-            <QrCode text={link} label={t('login.qr_image')} testid="qr-code" />
-            <p>{t('login.qr_scan')}</p>
-            <p><a href={link} target="_blank" rel="noopener noreferrer" data-testid="qr-link">{t('login.qr_same_device')}</a></p>
-            <p class="qr-url"><code>{link}</code></p>
-          </div>
-        )}
-        <p role="status" class={'notice ' + (phase === 'pending' ? 'notice-info' : 'notice-ok')} data-testid="qr-state">
-          {phase === 'pending' ? t('login.qr_waiting') : phase === 'scanned' ? t('login.qr_scanned') : t('login.qr_done')}
-        </p>
-        <p class="hint" data-testid="qr-remaining">{left > 0 ? t('login.qr_left', { time: remainingText(left) }) : t('login.qr_time_up')}</p>
-        {phase !== 'done' && <div class="form-actions"><Button kind="secondary" onClick={cancel} data-testid="qr-cancel">{t('common.cancel')}</Button></div>}
-      </div>
-    );
-  }
+  if (qr.active) return <QrPanel qr={qr} ids="login-qr" testid="qr" />;
 
   return (
-    <form onSubmit={start} aria-label={t('login.qr_tab')} data-testid="login-qr-form">
+    <form onSubmit={submit} aria-label={t('login.qr_tab')} data-testid="login-qr-form">
       <p class="lead">{t('login.qr_lead')}</p>
-      <Field as="select" label={t('login.qr_provider')} id="login-qr-provider" value={provider}
-        onChange={(e) => setProvider(e.currentTarget.value)} options={list.map((p) => [p.name, p.title || p.name])} data-testid="qr-provider" />
-      <Field label={t('login.qr_hint')} hint={t('login.qr_hint_hint')} id="login-qr-hint" inputMode="numeric" maxLength={10}
-        autocomplete="off" value={hint} onInput={(e) => setHint(e.currentTarget.value)} data-testid="qr-hint" />
-      {error && <ErrorBox error={error} title={t('login.sig_refused')} />}
-      {phase === 'failed' && <p class="hint">{t('login.qr_again')}</p>}
+      <QrStartFields list={providers.list} value={start} onChange={setStart} ids="login-qr" testid="qr" />
+      {qr.error && <ErrorBox error={qr.error} title={t('login.sig_refused')} />}
+      {qr.phase === 'failed' && <p class="hint">{t('login.qr_again')}</p>}
       <div class="form-actions">
-        <Button type="submit" busy={busy} data-testid="qr-start">{t('login.qr_start')}</Button>
+        <Button type="submit" busy={qr.busy} data-testid="qr-start">{t('login.qr_start')}</Button>
       </div>
     </form>
   );
