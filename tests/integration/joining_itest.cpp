@@ -391,6 +391,40 @@ TEST_F(JoiningTest, TrustmonctlFilesAnApplicationAndTheCentralBodyDecidesFromATe
   EXPECT_NE(approved.first.value("participant", 0U), 0U);
 }
 
+TEST_F(JoiningTest, OnceThereIsATrustedListTheSignersCaMustBeOnIt) {
+  person("head", "7F01", "36666666", "3500000001");
+  const json doc = {{"kinds", {"join"}},
+                    {"organisation", {{"code", "36666666"}, {"kind", "system_owner"}, {"name", "ТОВ «Список»"}}}};
+  const std::string list = std::string(TRUSTMON_SOURCE_DIR) + "/tests/data/tl-samples/tl-ua.xml";
+  // The Ukrainian list as published names other CAs, not demo-ec.
+  ASSERT_EQ(ctl("tl import " + q(list)).second, 0);
+  HttpReply off = file(signed_doc(doc, "head", "off"));
+  EXPECT_EQ(off.status, 403) << off.raw;
+  EXPECT_EQ(error_code(off), "issuer_not_listed");
+  // The next list names demo-ec in place of the first CA/QC service's certificate (granted).
+  const std::string edited = dir_ + "/tl-demo.xml";
+  auto made = sh("python3 -c " +
+                 q("import re,subprocess,sys\n"
+                   "xml=open(sys.argv[1],encoding='utf-8').read()\n"
+                   "ca=subprocess.run(['openssl','x509','-in',sys.argv[2],'-outform','DER'],capture_output=True).stdout\n"
+                   "import base64\n"
+                   "b64=base64.b64encode(ca).decode()\n"
+                   "at=xml.index('Svctype/CA/QC</ServiceTypeIdentifier>')\n"
+                   "m=re.compile(r'<X509Certificate>[^<]*</X509Certificate>').search(xml,at)\n"
+                   "xml=xml[:m.start()]+'<X509Certificate>'+b64+'</X509Certificate>'+xml[m.end():]\n"
+                   "xml=re.sub(r'<TSLSequenceNumber>\\d+</TSLSequenceNumber>','<TSLSequenceNumber>40</TSLSequenceNumber>',xml,1)\n"
+                   "open(sys.argv[3],'w',encoding='utf-8').write(xml)\n") +
+                 " " + q(list) + " " + q(demo_pki().ca("demo-ec")) + " " + q(edited));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  auto imported = ctl("tl import " + q(edited));
+  ASSERT_EQ(imported.second, 0) << imported.first.dump();
+  HttpReply on = file(signed_doc(doc, "head", "on"));
+  ASSERT_EQ(on.status, 201) << on.raw;
+  const json tl = on.body["signer"]["trusted_list"];
+  EXPECT_TRUE(tl.value("listed", false)) << on.raw;
+  EXPECT_NE(tl.value("status", "").find("/granted"), std::string::npos) << on.raw;
+}
+
 }  // namespace
 }  // namespace trustmon::itest
 
