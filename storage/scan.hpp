@@ -159,4 +159,17 @@ Result<std::optional<Entry>> last_entry(const Txn& txn, Table t) {
   return std::optional<Entry>(Entry{cur->key(), cur->value()});
 }
 
+// The next number of a table keyed by be64 numbers (filed records: requests, reports,
+// applications, reservations): the last key + 1, or 1 when the table is empty. Called in
+// the Writer (one writer, so the allocation is race-free). A last key that is not 8 octets is
+// storage_corrupt.
+inline Result<std::uint64_t> next_number(const WriteTxn& txn, Table t) {
+  auto last = last_entry(txn, t);
+  if (!last) return std::move(last).error();
+  if (!*last) return std::uint64_t{1};
+  if ((*last)->key.size() != 8)
+    return make_error(ErrorKind::storage, "storage_corrupt", std::string(table_name(t)) + ": a key is not a be64 number");
+  return get_be64((*last)->key.data()) + 1;
+}
+
 }  // namespace trustmon::storage

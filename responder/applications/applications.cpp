@@ -233,13 +233,9 @@ void ApplicationService::submit(const Actor& actor, Application application, Don
                  json{{"service", application.service}, {"attachments", application.attachments.size()}}),
       [application](storage::WriteTxn& txn, storage::AuditEvent& ev) -> Result<json> {
         Application a = application;
-        auto last = storage::last_entry(txn, storage::Table::applications);
-        if (!last) return std::move(last).error();
-        a.id = 1;
-        if (*last) {
-          if ((*last)->key.size() != 8) return corrupt("key");
-          a.id = get_be64((*last)->key.data()) + 1;
-        }
+        auto id = storage::next_number(txn, storage::Table::applications);
+        if (!id) return std::move(id).error();
+        a.id = *id;
         if (auto s = txn.put(storage::Table::applications, id_key(a.id), encode_application(a)); !s) return s.error();
         ev.target["application"] = a.id;
         return to_json(a);

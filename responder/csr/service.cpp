@@ -132,14 +132,7 @@ Result<CheckDetail> check_in(const Txn& txn, const CsrPolicy& policy, const Requ
   return out;
 }
 
-Result<ReservationId> next_id(const WriteTxn& txn) {
-  auto last = storage::last_entry(txn, Table::csr_reservations);
-  if (!last) return std::move(last).error();
-  if (!*last) return ReservationId{1};
-  auto id = decode_reservation_key((*last)->key);
-  if (!id) return make_error(ErrorKind::storage, "storage_corrupt", "csr reservations: key is not a reservation id");
-  return *id + 1;
-}
+Result<ReservationId> next_id(const WriteTxn& txn) { return storage::next_number(txn, Table::csr_reservations); }
 
 Status store(WriteTxn& txn, const Reservation& r) {
   return txn.put(Table::csr_reservations, encode_reservation_key(r.id), encode_reservation(r));

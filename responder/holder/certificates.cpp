@@ -131,13 +131,7 @@ std::string holder_certificates_csv(const HolderCertificates& list) {
                                   s.revoked ? storage::reason_name(s.reason) : "",
                                   name(c.replaces),
                                   name(c.replaced_by)};
-    bool first = true;
-    for (const std::string& f : fields) {
-      if (!first) out += ',';
-      first = false;
-      append_csv_text(out, f);
-    }
-    out += "\r\n";
+    append_csv_row(out, fields);
   }
   return out;
 }

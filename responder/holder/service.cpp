@@ -101,14 +101,6 @@ Result<std::optional<RequestNumber>> indexed_number(const Txn& txn, IndexKind ki
   return std::optional<RequestNumber>(*n);
 }
 
-Result<RequestNumber> next_number(const WriteTxn& txn, Table t) {
-  auto last = storage::last_entry(txn, t);
-  if (!last) return std::move(last).error();
-  if (!*last) return RequestNumber{1};
-  auto n = decode_number_key((*last)->key);
-  if (!n) return make_error(ErrorKind::storage, "storage_corrupt", "holder request key is not a number");
-  return *n + 1;
-}
 
 template <typename Txn, typename Record, typename Decode>
 Result<std::optional<Record>> load(const Txn& txn, Table t, RequestNumber n, Decode decode) {
@@ -239,7 +231,7 @@ void RequestService::file_renewal(RenewalDraft draft, HolderRef holder, Done<Ren
     auto reserved = csr_.reserve_in(txn, draft.csr, **provider, draft.current.issuer, 0, now, label);
     if (!reserved) return std::move(reserved).error();
     if (!reserved->reservation) return refused(ErrorKind::conflict, reserved->check.code, reserved->check.message);
-    auto number = next_number(txn, Table::renewals);
+    auto number = storage::next_number(txn, Table::renewals);
     if (!number) return std::move(number).error();
     RenewalRecord r;
     r.number = *number;
@@ -361,7 +353,7 @@ void RequestService::file_revocation_request(RevocationDraft draft, HolderRef ho
       if (rec->status == storage::CertStatus::revoked && rec->reason != storage::kReasonCertificateHold)
         return refused(ErrorKind::conflict, "already_revoked", "the certificate is already revoked");
     }
-    auto number = next_number(txn, Table::revocation_requests);
+    auto number = storage::next_number(txn, Table::revocation_requests);
     if (!number) return std::move(number).error();
     RevocationRequestRecord r;
     r.number = *number;

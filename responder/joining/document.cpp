@@ -224,40 +224,45 @@ Result<Document> parse_document(std::string_view text_in, std::optional<UnixTime
   return doc;
 }
 
-std::vector<std::string> person_identifiers(ByteView certificate_der) {
+namespace {
+
+// The values `pick` takes from a certificate's attributes, each once, in order.
+template <typename Pick>
+std::vector<std::string> collect_identifiers(ByteView certificate_der, Pick pick) {
   std::vector<std::string> out;
   auto attributes = registry::extract_attributes(certificate_der);
   if (!attributes) return out;
-  const auto add = [&out](std::string v) {
-    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
-  };
   for (const auto& a : *attributes) {
-    if (a.kind == registry::AttrKind::serial_number) {
-      std::string v = upper_ascii(a.value);
-      if (v.starts_with("TINUA-")) add(std::move(v));
-    } else if (a.kind == registry::AttrKind::sda && a.sda_suffix == registry::kSdaDrfo) {
-      add(access::rnokpp_identifier(a.value));
-    }
+    std::optional<std::string> v = pick(a);
+    if (v && std::find(out.begin(), out.end(), *v) == out.end()) out.push_back(std::move(*v));
   }
   return out;
 }
 
+}  // namespace
+
+std::vector<std::string> person_identifiers(ByteView certificate_der) {
+  return collect_identifiers(certificate_der, [](const registry::Attribute& a) -> std::optional<std::string> {
+    if (a.kind == registry::AttrKind::serial_number) {
+      std::string v = upper_ascii(a.value);
+      if (v.starts_with("TINUA-")) return v;
+    } else if (a.kind == registry::AttrKind::sda && a.sda_suffix == registry::kSdaDrfo) {
+      return access::rnokpp_identifier(a.value);
+    }
+    return std::nullopt;
+  });
+}
+
 std::vector<std::string> organisation_codes(ByteView certificate_der) {
-  std::vector<std::string> out;
-  auto attributes = registry::extract_attributes(certificate_der);
-  if (!attributes) return out;
-  const auto add = [&out](std::string v) {
-    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
-  };
-  for (const auto& a : *attributes) {
+  return collect_identifiers(certificate_der, [](const registry::Attribute& a) -> std::optional<std::string> {
     if (a.kind == registry::AttrKind::organization_identifier) {
       std::string v = upper_ascii(a.value);
-      if (v.starts_with("NTRUA-")) add(v.substr(6));
+      if (v.starts_with("NTRUA-")) return v.substr(6);
     } else if (a.kind == registry::AttrKind::sda && a.sda_suffix == registry::kSdaEdrpou) {
-      add(a.value);
+      return a.value;
     }
-  }
-  return out;
+    return std::nullopt;
+  });
 }
 
 }  // namespace trustmon::joining

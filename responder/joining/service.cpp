@@ -115,15 +115,6 @@ Result<std::size_t> count_prefix(const WriteTxn& txn, ByteView prefix, std::size
   return n;
 }
 
-Result<Number> next_number(const WriteTxn& txn) {
-  auto last = storage::last_entry(txn, Table::join_applications);
-  if (!last) return std::move(last).error();
-  if (!*last) return Number{1};
-  auto n = decode_number_key((*last)->key);
-  if (!n) return make_error(ErrorKind::storage, "storage_corrupt", "join application key is not a number");
-  return *n + 1;
-}
-
 Result<std::string> new_secret() {
   unsigned char raw[24];
   if (RAND_bytes(raw, sizeof raw) != 1) return make_error(ErrorKind::internal, "internal_error", "no randomness for a secret");
@@ -279,7 +270,7 @@ void JoiningService::file(Checked checked, Done<Filed> done) {
     if (*all >= kMaxPending)
       return refused(ErrorKind::unavailable, "applications_busy", "too many applications are waiting; try later");
     if (auto f = fit(txn, checked.document); !f) return std::move(f).error();
-    auto number = next_number(txn);
+    auto number = storage::next_number(txn, Table::join_applications);
     if (!number) return std::move(number).error();
     Application a;
     a.number = *number;
@@ -580,13 +571,7 @@ std::string JoiningService::applications_csv(const std::vector<Application>& ite
                                   a.outcome.is_object() && a.outcome.contains("participant")
                                       ? std::to_string(a.outcome["participant"].get<std::uint32_t>())
                                       : std::string()};
-    bool first = true;
-    for (const std::string& f : fields) {
-      if (!first) out += ',';
-      first = false;
-      append_csv_text(out, f);
-    }
-    out += "\r\n";
+    append_csv_row(out, fields);
   }
   return out;
 }

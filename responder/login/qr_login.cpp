@@ -257,16 +257,17 @@ Result<QrExchange> QrLogins::begin_deciding(std::string_view id, std::string_vie
   return out;
 }
 
-void QrLogins::finish_document(std::string_view id, Result<nlohmann::json> outcome) {
+template <typename T>
+void QrLogins::settle(std::string_view id, Result<T> outcome, std::optional<T> Login::*slot, bool document) {
   std::vector<std::function<void()>> woken;
   {
     std::lock_guard lock(mu_);
     auto it = logins_.find(std::string(id));
-    if (it == logins_.end() || it->second.state != QrState::deciding || it->second.purpose.empty()) return;
+    if (it == logins_.end() || it->second.state != QrState::deciding || it->second.purpose.empty() != !document) return;
     Login& l = it->second;
     if (outcome) {
       l.state = QrState::decided;
-      l.document = std::move(*outcome);
+      l.*slot = std::move(*outcome);
     } else {
       l.state = QrState::failed;
       l.failure = std::move(outcome).error();
@@ -276,23 +277,12 @@ void QrLogins::finish_document(std::string_view id, Result<nlohmann::json> outco
   for (auto& w : woken) w();
 }
 
+void QrLogins::finish_document(std::string_view id, Result<nlohmann::json> outcome) {
+  settle(id, std::move(outcome), &Login::document, true);
+}
+
 void QrLogins::decide(std::string_view id, Result<LoginDecision> outcome) {
-  std::vector<std::function<void()>> woken;
-  {
-    std::lock_guard lock(mu_);
-    auto it = logins_.find(std::string(id));
-    if (it == logins_.end() || it->second.state != QrState::deciding) return;
-    Login& l = it->second;
-    if (outcome) {
-      l.state = QrState::decided;
-      l.decision = std::move(*outcome);
-    } else {
-      l.state = QrState::failed;
-      l.failure = std::move(outcome).error();
-    }
-    woken = take_waiters(l);
-  }
-  for (auto& w : woken) w();
+  settle(id, std::move(outcome), &Login::decision, false);
 }
 
 Result<QrPoll> QrLogins::poll(std::string_view id, std::string_view binding, UnixTime now) {

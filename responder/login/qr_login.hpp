@@ -167,6 +167,10 @@ class QrLogins {
     std::vector<std::function<void()>> waiters;
   };
   void purge(UnixTime now);  // mu_ held
+  // A deciding login (of a document or not, as `document` says) gets its outcome into
+  // `slot`, or fails; its waiters are woken.
+  template <typename T>
+  void settle(std::string_view id, Result<T> outcome, std::optional<T> Login::*slot, bool document);
   Result<std::string> scan_locked(std::string_view id, std::string_view elapsed, std::string_view auth, UnixTime now,
                                   std::vector<std::function<void()>>& woken);
   std::string make_link(const std::string& id, const Login& l, UnixTime now) const;

@@ -230,13 +230,9 @@ storage::AuditedWrite::Apply<FilingOutcome> ReportService::apply_of(std::shared_
                         std::to_string(check.errors.size()) + " problem(s) in the report; see problems");
     }
     StoredReport s;
-    auto last = storage::last_entry(txn, storage::Table::stats_reports);
-    if (!last) return std::move(last).error();
-    s.id = 1;
-    if (*last) {
-      if ((*last)->key.size() != 8) return corrupt("key");
-      s.id = get_be64((*last)->key.data()) + 1;
-    }
+    auto id = storage::next_number(txn, storage::Table::stats_reports);
+    if (!id) return std::move(id).error();
+    s.id = *id;
     s.participant = p->filing.actor.participant;
     s.provider = p->filing.provider;
     s.filed_at = p->now;
