@@ -1,6 +1,9 @@
 // Test PKI generation with the OpenSSL C API (see test_pki.hpp).
 #include "tests/support/test_pki.hpp"
 
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -169,6 +172,29 @@ void TestPki::write_files(const std::string& dir) const {
   for (std::size_t i = 0; i < leaves_ec.size(); ++i) put("ee_ec_" + std::to_string(i) + ".pem", cert_pem(leaves_ec[i].cert.get()));
   for (std::size_t i = 0; i < leaves_rsa.size(); ++i)
     put("ee_rsa_" + std::to_string(i) + ".pem", cert_pem(leaves_rsa[i].cert.get()));
+}
+
+Bytes sign_sha256(EVP_PKEY* key, ByteView data) {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  std::size_t n = 0;
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key, nullptr) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &n, data.data(), data.size()) != 1)
+    return {};
+  Bytes sig(n);
+  if (EVP_DigestSign(ctx.get(), sig.data(), &n, data.data(), data.size()) != 1) return {};
+  sig.resize(n);
+  return sig;
+}
+
+Bytes ecdsa_p1363(ByteView der) {
+  const unsigned char* in = der.data();
+  ECDSA_SIG* s = d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(der.size()));
+  Bytes out(64);
+  if (s == nullptr) return out;
+  BN_bn2binpad(ECDSA_SIG_get0_r(s), out.data(), 32);
+  BN_bn2binpad(ECDSA_SIG_get0_s(s), out.data() + 32, 32);
+  ECDSA_SIG_free(s);
+  return out;
 }
 
 }  // namespace trustmon::testing

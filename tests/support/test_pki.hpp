@@ -36,6 +36,12 @@ std::string key_pem(EVP_PKEY* key);  // unencrypted PKCS#8
 X509Ptr dup_cert(const X509* cert);  // a new reference (X509_up_ref)
 EvpPkeyPtr dup_key(EVP_PKEY* key);   // a new reference (EVP_PKEY_up_ref)
 
+// What a key store's signHash or WebCrypto's sign() gives: `data` signed with SHA-256
+// (ECDSA as DER, RSA PKCS #1 v1.5).
+Bytes sign_sha256(EVP_PKEY* key, ByteView data);
+// A DER ECDSA P-256 signature as IEEE P1363 r||s (64 octets).
+Bytes ecdsa_p1363(ByteView der);
+
 struct TestLeaf {
   X509Ptr cert;
   Bytes serial;  // magnitude octets, as storage keys use

@@ -10,27 +10,6 @@
 namespace trustmon::login {
 namespace {
 
-Bytes sign(EVP_PKEY* key, ByteView data) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  EXPECT_EQ(EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key, nullptr), 1);
-  std::size_t n = 0;
-  EVP_DigestSign(ctx.get(), nullptr, &n, data.data(), data.size());
-  Bytes sig(n);
-  EXPECT_EQ(EVP_DigestSign(ctx.get(), sig.data(), &n, data.data(), data.size()), 1);
-  sig.resize(n);
-  return sig;
-}
-
-Bytes p1363(ByteView der) {
-  const unsigned char* in = der.data();
-  ECDSA_SIG* s = d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(der.size()));
-  Bytes out(64);
-  BN_bn2binpad(ECDSA_SIG_get0_r(s), out.data(), 32);
-  BN_bn2binpad(ECDSA_SIG_get0_s(s), out.data() + 32, 32);
-  ECDSA_SIG_free(s);
-  return out;
-}
-
 TEST(Proof, RawEcdsaInDerOrRsAndRsaPkcs1Verify) {
   const Bytes data{'h', 'e', 'l', 'l', 'o'};
   for (bool ec : {true, false}) {
@@ -41,12 +20,12 @@ TEST(Proof, RawEcdsaInDerOrRsAndRsaPkcs1Verify) {
     Proof p;
     p.certificate = x509_der(cert.get());
     p.algorithm = ec ? "ecdsa-sha256" : "rsa-pkcs1-sha256";
-    p.signature = sign(key.get(), data);
+    p.signature = testing::sign_sha256(key.get(), data);
     auto ok = verify_proof(p, data);
     ASSERT_TRUE(ok.ok()) << ok.error().message;
     EXPECT_EQ(ok->der, p.certificate);
     if (ec) {
-      p.signature = p1363(p.signature);
+      p.signature = testing::ecdsa_p1363(p.signature);
       EXPECT_TRUE(verify_proof(p, data).ok());
     }
     const Bytes other{'h', 'e', 'l', 'l', 'O'};

@@ -16,28 +16,7 @@ namespace {
 
 constexpr UnixTime kSigningTime = 1796000000;
 
-// What a key store does with signHash: sign SHA-256 of `data` with `key`.
-Bytes sign_sha256(EVP_PKEY* key, ByteView data) {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key), 1);
-  std::size_t n = 0;
-  EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &n, data.data(), data.size()), 1);
-  Bytes sig(n);
-  EXPECT_EQ(EVP_DigestSign(ctx.get(), sig.data(), &n, data.data(), data.size()), 1);
-  sig.resize(n);
-  return sig;
-}
-
-// r||s of a DER ECDSA signature on P-256.
-Bytes p1363(ByteView der) {
-  const unsigned char* p = der.data();
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
-  Bytes out(64);
-  BN_bn2binpad(ECDSA_SIG_get0_r(sig), out.data(), 32);
-  BN_bn2binpad(ECDSA_SIG_get0_s(sig), out.data() + 32, 32);
-  ECDSA_SIG_free(sig);
-  return out;
-}
+using testing::sign_sha256;
 
 struct Made {
   EvpPkeyPtr key;
@@ -76,7 +55,7 @@ TEST(CmsBuild, AnEcSignatureOverTheAttributesMakesASignedDataBothVerifiersAccept
   ASSERT_EQ(attrs[0], 0x31);
   for (bool raw : {false, true}) {
     Bytes sig = sign_sha256(m.key.get(), attrs);
-    if (raw) sig = p1363(sig);  // some key stores answer r||s
+    if (raw) sig = testing::ecdsa_p1363(sig);  // some key stores answer r||s
     auto der = cms_assemble(as_bytes(doc), attrs, m.cert.get(), sig);
     ASSERT_TRUE(der) << der.error().message;
     auto ours = verify_cms(*der);
