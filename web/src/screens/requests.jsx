@@ -212,24 +212,30 @@ function RenewalForm({ api, t, onMade }) {
   );
 }
 
-function MyRenewals({ api, t }) {
+// The holder's own requests of one kind: the form that files one, what it made, and the list.
+function MyRequests({ api, t, title, testid, path, field, kind, made: madeKey, link, heading, Form, query }) {
   const [state, setState] = useState('');
   const [made, setMade] = useState(null);
-  const list = useList(api, '/api/v1/renewals', 'renewals', state);
+  const list = useList(api, path, field, state);
   return (
-    <Page title={t('holder.renewals_title')} testid="my-renewals">
-      <RenewalForm api={api} t={t} onMade={(r) => { setMade(r); list.reload(); }} />
+    <Page title={t(title)} testid={testid}>
+      <Form api={api} t={t} query={query} onMade={(r) => { setMade(r); list.reload(); }} />
       {made && (
-        <Notice kind="ok"><span data-testid="renewal-made" data-number={made.number}>{t('holder.renew_made', { number: made.number })}</span>{' '}
-          <a href={'#/renewals/' + encodeURIComponent(made.number)}>{t('holder.open')}</a></Notice>
+        <Notice kind="ok"><span data-testid={kind + '-made'} data-number={made.number}>{t(madeKey, { number: made.number })}</span>{' '}
+          <a href={link + encodeURIComponent(made.number)}>{t('holder.open')}</a></Notice>
       )}
-      <section aria-labelledby="my-renewals-h">
-        <div class="page-head"><h2 id="my-renewals-h">{t('holder.my_renewals')}</h2></div>
-        <div class="form-row"><StateFilter value={state} onChange={setState} t={t} id="my-renewals-state" /></div>
-        <RequestList list={list} kind="renewal" t={t} testid="renewal-list" caption={t('holder.my_renewals')} />
+      <section aria-labelledby={testid + '-h'}>
+        <div class="page-head"><h2 id={testid + '-h'}>{t(heading)}</h2></div>
+        <div class="form-row"><StateFilter value={state} onChange={setState} t={t} id={testid + '-state'} /></div>
+        <RequestList list={list} kind={kind} t={t} testid={kind + '-list'} caption={t(heading)} />
       </section>
     </Page>
   );
+}
+
+function MyRenewals({ api, t }) {
+  return <MyRequests api={api} t={t} title="holder.renewals_title" testid="my-renewals" path="/api/v1/renewals"
+    field="renewals" kind="renewal" made="holder.renew_made" link="#/renewals/" heading="holder.my_renewals" Form={RenewalForm} />;
 }
 
 // ---- the holder: revocation request -----------------------------------------------------
@@ -306,23 +312,9 @@ function RevocationForm({ api, t, query, onMade }) {
 }
 
 function MyRevocations({ api, t, query }) {
-  const [state, setState] = useState('');
-  const [made, setMade] = useState(null);
-  const list = useList(api, '/api/v1/revocation-requests', 'revocation_requests', state);
-  return (
-    <Page title={t('holder.revocations_title')} testid="my-revocations">
-      <RevocationForm api={api} t={t} query={query} onMade={(r) => { setMade(r); list.reload(); }} />
-      {made && (
-        <Notice kind="ok"><span data-testid="revocation-made" data-number={made.number}>{t('holder.revoke_made', { number: made.number })}</span>{' '}
-          <a href={'#/revocation-requests/' + encodeURIComponent(made.number)}>{t('holder.open')}</a></Notice>
-      )}
-      <section aria-labelledby="my-revocations-h">
-        <div class="page-head"><h2 id="my-revocations-h">{t('holder.my_revocations')}</h2></div>
-        <div class="form-row"><StateFilter value={state} onChange={setState} t={t} id="my-revocations-state" /></div>
-        <RequestList list={list} kind="revocation" t={t} testid="revocation-list" caption={t('holder.my_revocations')} />
-      </section>
-    </Page>
-  );
+  return <MyRequests api={api} t={t} query={query} title="holder.revocations_title" testid="my-revocations"
+    path="/api/v1/revocation-requests" field="revocation_requests" kind="revocation" made="holder.revoke_made"
+    link="#/revocation-requests/" heading="holder.my_revocations" Form={RevocationForm} />;
 }
 
 // ---- one request -------------------------------------------------------------------------
