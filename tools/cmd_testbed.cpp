@@ -144,15 +144,7 @@ namespace {
 // One exchange with the key store, whose errors are OAuth bodies {"error","error_description"}.
 Result<json> ksp_call(HttpTransport& http, const std::string& method, const std::string& target,
                       const std::optional<json>& body) {
-  HttpRequest req;
-  req.method = method;
-  req.target = target;
-  req.headers = {{"Accept", "application/json"}};
-  if (body) {
-    req.headers.push_back({"Content-Type", "application/json"});
-    req.body = body->dump();
-  }
-  auto resp = http.send(req);
+  auto resp = http.send(json_request(method, target, body));
   if (!resp) return std::move(resp).error();
   const json parsed = json::parse(resp->body, nullptr, false);
   if (resp->status == 200 && parsed.is_object()) return parsed;

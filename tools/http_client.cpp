@@ -278,8 +278,7 @@ Result<nlohmann::json> exchange_json(HttpTransport& http, const HttpRequest& req
   return make_error(ErrorKind::invalid, "http_" + status, "HTTP " + status + " from " + target);
 }
 
-Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
-                                    const std::optional<nlohmann::json>& body) {
+HttpRequest json_request(const std::string& method, const std::string& target, const std::optional<nlohmann::json>& body) {
   HttpRequest req;
   req.method = method;
   req.target = target;
@@ -288,7 +287,12 @@ Result<nlohmann::json> request_json(HttpTransport& http, const std::string& meth
     req.headers.push_back({"Content-Type", "application/json"});
     req.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  return exchange_json(http, req);
+  return req;
+}
+
+Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
+                                    const std::optional<nlohmann::json>& body) {
+  return exchange_json(http, json_request(method, target, body));
 }
 
 }  // namespace trustmon::tools

@@ -104,7 +104,10 @@ Result<std::string> read_token_file(const std::string& path);
 // becomes an Error with the server's {"error":{"code","message"}} (code "http_<status>"
 // when the body has none); a reply that is not JSON is "bad_response".
 Result<nlohmann::json> post_json(HttpTransport& http, const std::string& target, const nlohmann::json& body);
-// Same for any method; `body` nullopt sends none.
+// A request that accepts JSON and, with `body`, sends it (application/json; invalid UTF-8
+// replaced).
+HttpRequest json_request(const std::string& method, const std::string& target, const std::optional<nlohmann::json>& body);
+// Same as post_json for any method; `body` nullopt sends none.
 Result<nlohmann::json> request_json(HttpTransport& http, const std::string& method, const std::string& target,
                                     const std::optional<nlohmann::json>& body);
 // Sends `request` (any body, e.g. a PEM bundle) and reads the reply as post_json does

@@ -88,6 +88,25 @@ std::map<std::string, std::string> params_of(const std::string& url) {
   return out;
 }
 
+// What trustmon's login asks the store to authorise: holder `rnokpp` signing `document`'s digest.
+KspAuthorizeRequest authorize_request(const std::string& rnokpp, std::string_view document = "challenge") {
+  KspAuthorizeRequest r;
+  r.response_type = "code";
+  r.client_id = "trustmon";
+  r.redirect_uri = kRedirect;
+  r.scope = "credential";
+  r.code_challenge = kChallenge;
+  r.code_challenge_method = "S256";
+  r.state = "st&te 1";
+  r.hashes = base64url_encode(digest_of(document));
+  r.hash_algorithm_oid = kSha256Oid;
+  r.num_signatures = "1";
+  r.vc = "1234";
+  r.context = "127.0.0.1, Firefox — Київ";
+  r.phone = rnokpp;
+  return r;
+}
+
 class KspTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -105,23 +124,6 @@ class KspTest : public ::testing::Test {
     ASSERT_TRUE(ksp_->install(std::move(copy)).ok());
   }
 
-  KspAuthorizeRequest authorize_request(const std::string& rnokpp, std::string_view document = "challenge") {
-    KspAuthorizeRequest r;
-    r.response_type = "code";
-    r.client_id = "trustmon";
-    r.redirect_uri = kRedirect;
-    r.scope = "credential";
-    r.code_challenge = kChallenge;
-    r.code_challenge_method = "S256";
-    r.state = "st&te 1";
-    r.hashes = base64url_encode(digest_of(document));
-    r.hash_algorithm_oid = kSha256Oid;
-    r.num_signatures = "1";
-    r.vc = "1234";
-    r.context = "127.0.0.1, Firefox — Київ";
-    r.phone = rnokpp;
-    return r;
-  }
 
   // authorize + approve: the redirect URL.
   std::string approved(const std::string& rnokpp, std::string_view document = "challenge") {
@@ -251,18 +253,7 @@ TEST(KspStore, NothingAnswersBeforeTheHoldersAreInstalled) {
   ASSERT_TRUE(ksp.ok());
   EXPECT_FALSE((*ksp)->ready());
   EXPECT_EQ((*ksp)->identities().error().code, "temporarily_unavailable");
-  KspAuthorizeRequest r;
-  r.response_type = "code";
-  r.client_id = "trustmon";
-  r.redirect_uri = kRedirect;
-  r.scope = "credential";
-  r.code_challenge = kChallenge;
-  r.code_challenge_method = "S256";
-  r.hashes = base64url_encode(digest_of("x"));
-  r.hash_algorithm_oid = kSha256Oid;
-  r.vc = "1234";
-  r.phone = "5550000001";
-  EXPECT_EQ((*ksp)->authorize(r).error().code, "temporarily_unavailable");
+  EXPECT_EQ((*ksp)->authorize(authorize_request("5550000001", "x")).error().code, "temporarily_unavailable");
   EXPECT_EQ(Ksp::create(KspOptions{}, Bytes(8), clock).error().code, "ksp_master_key_invalid");
 }
 

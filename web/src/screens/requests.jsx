@@ -33,6 +33,17 @@ const asError = (e) => (e instanceof KeyFileError ? localError(e.code) : e && e.
 
 // The key file, its password and the certificate, for signing a request in this page (also the
 // joining application's, screens/joining.jsx).
+// Sign in the page with a key file, or give a signed file made elsewhere.
+function HowToSign({ t, name, value, onChange, fileTestid }) {
+  return (
+    <fieldset>
+      <legend>{t('holder.how')}</legend>
+      <label class="check"><input type="radio" name={name} value="here" checked={value === 'here'} onChange={() => onChange('here')} disabled={!webCryptoAvailable()} />{t('holder.how_here')}</label>
+      <label class="check"><input type="radio" name={name} value="file" checked={value === 'file'} onChange={() => onChange('file')} data-testid={fileTestid} />{t('holder.how_file')}</label>
+    </fieldset>
+  );
+}
+
 export function KeyInputs({ t, value, onChange, prefix }) {
   const pickKey = async (e) => {
     const f = e.currentTarget.files && e.currentTarget.files[0];
@@ -188,11 +199,7 @@ function RenewalForm({ api, t, onMade }) {
           'openssl req -in new.csr.pem -outform DER -out new.csr.der'}</pre></li>
         <li>{t('holder.renew_step_sign')}</li>
       </ol>
-      <fieldset>
-        <legend>{t('holder.how')}</legend>
-        <label class="check"><input type="radio" name="renew-how" value="here" checked={how === 'here'} onChange={() => setHow('here')} disabled={!webCryptoAvailable()} />{t('holder.how_here')}</label>
-        <label class="check"><input type="radio" name="renew-how" value="file" checked={how === 'file'} onChange={() => setHow('file')} data-testid="renewal-how-file" />{t('holder.how_file')}</label>
-      </fieldset>
+      <HowToSign t={t} name="renew-how" value={how} onChange={setHow} fileTestid="renewal-how-file" />
       {how === 'here' ? (
         <>
           <Field label={t('holder.csr_file')} hint={t('holder.csr_file_hint')} id="renewal-csr" type="file" accept=".csr,.pem,.der,.p10,.req"
@@ -286,11 +293,7 @@ function RevocationForm({ api, t, query, onMade }) {
         <Field as="select" label={t('holder.revoke_reason')} id="revocation-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)}
           options={REVOCATION_REASONS.map((r) => [r, tOr('common.reason.' + r, r)])} data-testid="revocation-reason" />
       </div>
-      <fieldset>
-        <legend>{t('holder.how')}</legend>
-        <label class="check"><input type="radio" name="revoke-how" value="here" checked={how === 'here'} onChange={() => setHow('here')} disabled={!webCryptoAvailable()} />{t('holder.how_here')}</label>
-        <label class="check"><input type="radio" name="revoke-how" value="file" checked={how === 'file'} onChange={() => setHow('file')} data-testid="revocation-how-file" />{t('holder.how_file')}</label>
-      </fieldset>
+      <HowToSign t={t} name="revoke-how" value={how} onChange={setHow} fileTestid="revocation-how-file" />
       {how === 'here' ? (
         <KeyInputs t={t} value={k} onChange={(v) => { setK(v); if (v.error) setError(v.error); }} prefix="revocation" />
       ) : (
