@@ -170,9 +170,13 @@ Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
   if (rc != 0) return lmdb_error(rc, "mdb_env_set_maxreaders");
 
   // MDB_NOTLS: reader slots belong to MDB_txn objects, not threads, so a reset ReadTxn
-  // keeps its slot and a thread may hold several. No NOSYNC/NOMETASYNC (durability),
-  // no WRITEMAP (nested transactions need the default mode).
-  unsigned flags = MDB_NOTLS;
+  // keeps its slot and a thread may hold several. MDB_NORDAHEAD: the map is advised
+  // random (madvise MADV_RANDOM), so a page fault reads its one page and not the
+  // device's readahead window around it (8 MiB on the benchmark machine): with a store
+  // larger than memory, each cold probe of an index otherwise read megabytes and pushed
+  // useful pages out of the cache (bench/README "Ten million"). No NOSYNC/NOMETASYNC
+  // (durability), no WRITEMAP (nested transactions need the default mode).
+  unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
   if (options.read_only) flags |= MDB_RDONLY;
   rc = mdb_env_open(env->env_, options.path.c_str(), flags, 0600);
   if (rc != 0) return lmdb_error(rc, ("open " + options.path).c_str());
