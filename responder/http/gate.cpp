@@ -157,6 +157,7 @@ bufferevent* Gate::wrap(Worker& worker, bufferevent* underlying, bool tls) noexc
 Gate::~Gate() {
   if (counted_) worker_->server().connections_.close(address_);
   if (output_cb_ != nullptr) evbuffer_remove_cb_entry(bufferevent_get_output(underlying_), output_cb_);
+  if (flush_queued_) worker_->unqueue_flush(this);
   if (fast_unwritten_) worker_->on_flushed();  // the connection died with the reply
   // A connection closed after a refusal may still be receiving the refused request: it ends
   // in a lingering close (linger.hpp) on a second descriptor of the socket, which stays open
@@ -192,6 +193,7 @@ bufferevent_filter_result Gate::filter_out(evbuffer* src, evbuffer* dst, ev_ssiz
                                            bufferevent_flush_mode /*mode*/, void* ctx) noexcept {
   auto* g = static_cast<Gate*>(ctx);
   if (g->tls_) return g->tls_out(src, dst);
+  g->flush_pending();  // fast-path replies waiting for the turn's end go first
   const std::size_t before = evbuffer_get_length(src);
   if (before == 0) return BEV_NEED_MORE;
   const evutil_socket_t fd = bufferevent_getfd(g->underlying_);
@@ -780,8 +782,29 @@ void Gate::write_reply(std::string_view bytes) noexcept {
     end_connection();
     return;
   }
+  try {
+    fast_pending_.append(bytes);
+  } catch (...) {
+    end_connection();
+    return;
+  }
+  if (!fast_unwritten_) {
+    fast_unwritten_ = true;
+    worker_->on_unflushed();
+  }
+  if (fast_pending_.size() >= kFlushAtOnce) {
+    flush_pending();
+  } else if (!flush_queued_) {
+    flush_queued_ = worker_->queue_flush(this);
+    if (!flush_queued_) flush_pending();
+  }
+}
+
+void Gate::flush_pending() noexcept {
+  if (fast_pending_.empty()) return;
   evbuffer* out = bufferevent_get_output(underlying_);
   const evutil_socket_t fd = bufferevent_getfd(underlying_);
+  const std::string_view bytes = fast_pending_;
   std::size_t done = 0;
   if (evbuffer_get_length(out) == 0 && fd >= 0) {
     while (done < bytes.size()) {
@@ -795,14 +818,19 @@ void Gate::write_reply(std::string_view bytes) noexcept {
       }
     }
   }
-  if (done == bytes.size()) return;
-  if (evbuffer_add(out, bytes.data() + done, bytes.size() - done) != 0) {
+  const bool queued = done < bytes.size() && evbuffer_add(out, bytes.data() + done, bytes.size() - done) == 0;
+  const bool failed = done < bytes.size() && !queued;
+  fast_pending_.clear();
+  if (fast_pending_.capacity() > kFlushAtOnce) std::string().swap(fast_pending_);
+  if (failed) {
     end_connection();
     return;
   }
-  if (!fast_unwritten_) {
-    fast_unwritten_ = true;
-    worker_->on_unflushed();
+  // All in the kernel, and nothing older waits in the socket bufferevent: written.
+  if (fast_unwritten_ && evbuffer_get_length(out) == 0) {
+    fast_unwritten_ = false;
+    worker_->on_flushed();
+    maybe_deliver_eof();
   }
 }
 

@@ -47,6 +47,14 @@
 //   in the socket bufferevent ahead of anything later. Such a reply counts as unwritten for
 //   the worker's drain until it is out, and holds back the end of input and the head
 //   deadline like a request with evhttp. Everything else goes through evhttp unchanged.
+// - Replies of one turn: a fast-path reply is not sent from inside its handler but when the
+//   loop has run every callback that was ready with it (Worker::queue_flush: one event,
+//   activated by the turn's first reply, runs after them). A turn that read requests on
+//   many connections answers them all and then sends the answers back to back, so a client
+//   that sleeps between answers is woken once per turn, not once per answer (with live
+//   signing, each answer tens of microseconds apart, each wake-up cost the server a
+//   cross-CPU interrupt: bench/README "Live signing"). Anything else the connection
+//   writes (filter_out) sends the waiting replies first, so the order holds.
 // - TLS connections (the HTTPS listener) pass the same gate. The gate is their TLS layer too:
 //   it sits over a plain socket bufferevent and holds the connection's SSL on memory BIOs, so
 //   it decrypts what the socket bufferevent read before parsing it, and encrypts what evhttp
@@ -142,13 +150,20 @@ class Gate {
   // A reply of this connection was written (or handed to a stream).
   void on_reply_finished() noexcept;
   void on_stream() noexcept;
-  // Fast path: writes a complete reply (Request::send_fast). Empty = could not be formed:
-  // the connection is ended.
+  // Fast path: takes a complete reply (Request::send_fast). Empty = could not be formed:
+  // the connection is ended. The bytes wait in the gate until the worker's loop has run
+  // the callbacks it found ready (Worker::queue_flush), so the replies of one turn leave
+  // back to back (see "Replies of one turn" above); more than kFlushAtOnce waiting go at once.
   void write_reply(std::string_view bytes) noexcept;
+  // Sends the replies waiting in the gate: to the socket as far as the kernel takes them,
+  // the rest to the socket bufferevent (which writes it in order).
+  void flush_pending() noexcept;
+  static constexpr std::size_t kFlushAtOnce = 64 * 1024;
   // The connection's TLS session (null on plain HTTP).
   SSL* ssl() const noexcept { return ssl_.get(); }
 
  private:
+  friend class Worker;  // flush_queued_ (Worker::flush_cb)
   enum class State { head, body, chunk_size, chunk_data, chunk_crlf, trailer, discard };
 
   Gate(Worker& worker, bufferevent* underlying, bool tls) noexcept;
@@ -212,7 +227,9 @@ class Gate {
   std::size_t trailer_bytes_ = 0;
   std::uint64_t forwarded_ = 0;   // requests handed to evhttp
   std::uint64_t finished_ = 0;    // of those, answered and written
-  bool fast_unwritten_ = false;   // a fast-path reply waits in the socket bufferevent
+  bool fast_unwritten_ = false;   // a fast-path reply waits in the gate or the socket bufferevent
+  std::string fast_pending_;      // fast-path replies not yet sent (flush_pending)
+  bool flush_queued_ = false;     // on the worker's flush queue
   evbuffer_cb_entry* output_cb_ = nullptr;
   std::string address_;
   std::deque<std::optional<GateRefusal>> verdicts_;

@@ -397,22 +397,23 @@ std::string Server::metrics_text() const {
   m.gauge("trustmon_http_connections", "Open client connections.", static_cast<std::int64_t>(connections_.total()));
   m.counter("trustmon_http_connections_refused_total", "Connections answered 503 at a connection cap.",
             connections_.refused());
-  m.header("trustmon_http_connections_accepted_total", "counter", "Connections accepted, by worker.");
-  for (const auto& w : workers_) {
-    char index[16];
-    const auto res = std::to_chars(index, index + sizeof index, w->index());
-    m.sample("trustmon_http_connections_accepted_total", "worker",
-             std::string_view(index, static_cast<std::size_t>(res.ptr - index)),
-             w->counters().connections.load(std::memory_order_relaxed));
-  }
-  m.header("trustmon_http_fast_requests_total", "counter",
-           "Requests answered by the connection gate's fast path (OCSP), by worker.");
-  for (const auto& w : workers_) {
-    char index[16];
-    const auto res = std::to_chars(index, index + sizeof index, w->index());
-    m.sample("trustmon_http_fast_requests_total", "worker", std::string_view(index, static_cast<std::size_t>(res.ptr - index)),
-             w->counters().fast.load(std::memory_order_relaxed));
-  }
+  // One sample per worker of a counter in Worker::Counters.
+  const auto per_worker = [&](const char* name, const char* help, auto field) {
+    m.header(name, "counter", help);
+    for (const auto& w : workers_) {
+      char index[16];
+      const auto res = std::to_chars(index, index + sizeof index, w->index());
+      m.sample(name, "worker", std::string_view(index, static_cast<std::size_t>(res.ptr - index)),
+               (w->counters().*field).load(std::memory_order_relaxed));
+    }
+  };
+  per_worker("trustmon_http_connections_accepted_total", "Connections accepted, by worker.",
+             &Worker::Counters::connections);
+  per_worker("trustmon_http_fast_requests_total",
+             "Requests answered by the connection gate's fast path (OCSP), by worker.", &Worker::Counters::fast);
+  per_worker("trustmon_http_fast_turns_total",
+             "Loop turns whose fast-path replies were sent together, by worker (fast requests / turns = replies per turn).",
+             &Worker::Counters::fast_turns);
   for (const MetricsSource& source : metrics_sources_) {
     try {
       source(out);

@@ -180,7 +180,9 @@ Status Worker::init(int listen_fd, int tls_fd) {
   log_flush_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::log_flush_cb, this));
   trim_ev_.reset(evtimer_new(base_.get(), &Worker::trim_cb, this));
   sweep_ev_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::sweep_cb, this));
-  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_ || !trim_ev_ || !sweep_ev_) {
+  flush_ev_.reset(event_new(base_.get(), -1, 0, &Worker::flush_cb, this));
+  if (!post_ev_ || !stop_ev_ || !grace_ev_ || !accept_resume_ev_ || !log_flush_ev_ || !trim_ev_ || !sweep_ev_ ||
+      !flush_ev_) {
     return make_error(ErrorKind::internal, "event_init_failed", "event_new failed");
   }
   // Access-log lines are buffered per thread (common/access_log.hpp); this bounds how long
@@ -392,6 +394,39 @@ void Worker::on_flushed() noexcept {
     bump(counters_.unwritten, -1);
   }
   if (stopping_) maybe_finish();
+}
+
+// The event is activated by the turn's first fast-path reply; libevent runs it after the
+// callbacks already active in this turn (one priority, appended to the active queue).
+bool Worker::queue_flush(Gate* gate) noexcept {
+  if (!flush_ev_) return false;
+  try {
+    flush_queue_.push_back(gate);
+  } catch (...) {
+    return false;
+  }
+  if (flush_queue_.size() == 1) event_active(flush_ev_.get(), EV_READ, 0);
+  return true;
+}
+
+void Worker::unqueue_flush(Gate* gate) noexcept {
+  for (Gate*& g : flush_queue_) {
+    if (g == gate) g = nullptr;
+  }
+}
+
+// Sending never frees a gate here (an ended connection goes on the loop's next turn), so
+// the queue cannot change under the walk; an entry cleared by unqueue_flush is skipped.
+void Worker::flush_cb(evutil_socket_t, short, void* arg) noexcept {
+  auto* w = static_cast<Worker*>(arg);
+  bump(w->counters_.fast_turns, 1);
+  for (std::size_t i = 0; i < w->flush_queue_.size(); ++i) {
+    Gate* g = w->flush_queue_[i];
+    if (g == nullptr) continue;
+    g->flush_queued_ = false;
+    g->flush_pending();
+  }
+  w->flush_queue_.clear();
 }
 
 void Worker::post_cb(evutil_socket_t, short, void* arg) noexcept { static_cast<Worker*>(arg)->run_posted(); }

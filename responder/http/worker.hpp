@@ -77,6 +77,7 @@ class Worker {
     std::atomic<std::int64_t> unwritten{0};  // answered, not fully written to the socket
     std::atomic<std::uint64_t> connections{0};  // connections this worker accepted
     std::atomic<std::uint64_t> fast{0};         // of the requests, answered by the gate's fast path
+    std::atomic<std::uint64_t> fast_turns{0};   // loop turns whose fast-path replies were sent together
   };
   const Counters& counters() const noexcept { return counters_; }
 
@@ -111,6 +112,12 @@ class Worker {
   void on_reply_queued(evhttp_connection* conn) noexcept;
   void on_unflushed() noexcept;  // one more reply not yet in the kernel (on_flushed: one fewer)
   void on_flushed() noexcept;
+  // Fast-path replies of this turn (gate.hpp, "Replies of one turn"): the gate's waiting
+  // replies are sent once the callbacks ready with it have run. False: cannot queue (the
+  // gate sends at once).
+  bool queue_flush(Gate* gate) noexcept;
+  void unqueue_flush(Gate* gate) noexcept;  // the gate goes away before its turn
+  static void flush_cb(evutil_socket_t, short, void* arg) noexcept;
   void begin_stop() noexcept;
   void maybe_finish() noexcept;
   void run_posted() noexcept;
@@ -140,6 +147,9 @@ class Worker {
 
   // Member order = reverse destruction order: the base goes last.
   detail::EventBasePtr base_;
+  // Before the evhttps: a gate freed with its connection when an evhttp goes unregisters here.
+  std::unordered_map<const bufferevent*, Gate*> gates_;  // each gate under its two bufferevents
+  std::vector<Gate*> flush_queue_;  // gates with fast-path replies waiting for the turn's end
   std::unique_ptr<LingeringCloses> lingering_;  // outlives the evhttps, whose connections feed it
   detail::EvhttpPtr http_;
   detail::EvhttpPtr https_;  // null without a TLS listener
@@ -149,6 +159,7 @@ class Worker {
   detail::EventPtr accept_resume_ev_;
   detail::EventPtr log_flush_ev_;
   detail::EventPtr trim_ev_;
+  detail::EventPtr flush_ev_;  // sends the fast-path replies of a turn (queue_flush)
   detail::EventPtr sweep_ev_;  // backstop for replies evhttp queued itself (gate.hpp kick)  // malloc_trim after large bodies, at most once a second
   detail::EventPtr wake_ev_;                  // worker 0 only: the server's stop eventfd
   std::vector<detail::EventPtr> signal_evs_;  // worker 0 only: see Server::handle_signals
@@ -167,7 +178,6 @@ class Worker {
   std::size_t pending_ = 0;    // dispatched, not yet answered
   std::size_t unflushed_ = 0;  // answered on a live connection, not yet fully written
   std::vector<std::shared_ptr<Stream>> streams_;  // open streams (few per worker)
-  std::unordered_map<const bufferevent*, Gate*> gates_;  // each gate under its two bufferevents
   bool trim_armed_ = false;
 
   Counters counters_;

@@ -42,6 +42,7 @@ Router fast_routes() {
   r.add(Method::Post, "/", post, kFastEssentialRoute);
   r.add_prefix(Method::Get, "/ocsp/", [](Request& req) {
     const std::string name(req.path().substr(6));
+    if (name.rfind("sleep", 0) == 0) std::this_thread::sleep_for(100ms);  // holds the loop's turn
     const std::string etag = "\"" + name + "\"";
     const Header headers[] = {{"Cache-Control", "max-age=60, public, no-transform, must-revalidate"},
                               {"Last-Modified", "Sun, 06 Dec 2026 10:00:00 GMT"},
@@ -224,6 +225,50 @@ TEST_F(FastPath, ARequestSplitOverWritesIsStillAnswered) {
 
 // Fast-path traffic keeps the connection alive: evhttp's idle timeout (read_timeout) counts
 // from the last request the gate answered, not from the last one evhttp saw.
+// Replies of one turn (gate.hpp): answers to requests read in the same loop turn leave
+// together, after the turn's handlers ran, and each connection still gets its own answers
+// in order.
+TEST(FastPathTurns, TheRepliesOfOneTurnLeaveTogether) {
+  ServerOptions o = options(true);
+  o.workers = 1;  // every connection on one loop
+  Server server(o, fast_routes());
+  ASSERT_TRUE(server.start().ok());
+  std::thread runner([&] { server.run(); });
+  const auto turns = [&] { return server.worker(0).counters().fast_turns.load(); };
+  const auto fast = [&] { return server.worker(0).counters().fast.load(); };
+
+  // Three pipelined requests in one write: one read, one turn, one send.
+  Client p(server.port());
+  ASSERT_TRUE(p.send_all(Client::build("GET", "/ocsp/a") + Client::build("POST", "/ocsp", "b") +
+                         Client::build("GET", "/ocsp/c")));
+  for (const char* want : {"get:a", "answer:b", "get:c"}) {
+    auto r = p.read_response();
+    ASSERT_TRUE(r) << want;
+    EXPECT_EQ(r->body, want);
+  }
+  EXPECT_EQ(fast(), 3u);
+  EXPECT_EQ(turns(), 1u);
+
+  // Across connections: while the loop is held by a slow handler, requests arrive on two
+  // more connections; the next turn reads both and sends both answers together.
+  Client a(server.port()), b(server.port()), c(server.port());
+  ASSERT_TRUE(a.request("GET", "/ocsp/warm-a") && b.request("GET", "/ocsp/warm-b") && c.request("GET", "/ocsp/warm-c"));
+  const std::uint64_t before = turns();
+  ASSERT_TRUE(a.send_all(Client::build("GET", "/ocsp/sleep")));
+  std::this_thread::sleep_for(30ms);  // the handler now holds the loop for 100 ms
+  ASSERT_TRUE(b.send_all(Client::build("GET", "/ocsp/b2")));
+  ASSERT_TRUE(c.send_all(Client::build("GET", "/ocsp/c2")));
+  const std::vector<std::pair<Client*, std::string>> expected = {{&a, "get:sleep"}, {&b, "get:b2"}, {&c, "get:c2"}};
+  for (const auto& [client, want] : expected) {
+    auto r = client->read_response();
+    ASSERT_TRUE(r) << want;
+    EXPECT_EQ(r->body, want);
+  }
+  EXPECT_EQ(turns() - before, 2u) << "the slow request's turn, then one turn for the two that waited";
+  server.stop();
+  runner.join();
+}
+
 TEST(FastPathTimeout, FastRequestsKeepTheConnectionAlive) {
   ServerOptions o = options(true);
   o.read_timeout_seconds = 1;
