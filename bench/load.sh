@@ -92,6 +92,15 @@ if [ -n "$missing" ]; then
 fi
 [ -s "$PKI/index.txt" ] || { say "making the test PKI"; "$KIT/make-pki.sh" 10000; }
 [ -s "$REQS/nononce.list" ] || { say "making the request sets"; "$KIT/make-requests.sh" 1000; }
+# The same sample with SHA-256 CertIDs (RFC 9919 recommends them), no nonce: answered live
+# once, then from the stored answer (issue 18, item 1).
+if [ ! -s "$REQS/sha256.list" ]; then
+  say "making the SHA-256 CertID requests"
+  mkdir -p "$REQS/sha256"
+  tail -n +2 "$REQS/sample.tsv" | cut -f1 | xargs -P "$(nproc)" -I{} \
+    openssl ocsp -issuer "$PKI/ca.pem" -sha256 -cert "$PKI/certs/{}.pem" -no_nonce -reqout "$REQS/sha256/{}.der" >/dev/null
+  ls "$REQS"/sha256/*.der > "$REQS/sha256.list"
+fi
 
 ctl=$BUILD/tools/trustmonctl
 daemon=$BUILD/responder/trustmond
@@ -282,6 +291,7 @@ trustmon_runs() {  # TSV LABEL CONNS
   run "$1" "$2 nononce" "$url/ocsp/" post nononce "$3"
   run "$1" "$2 nononce" "$url/ocsp/" get nononce "$3"
   run "$1" "$2 nonce" "$url/ocsp/" post nonce "$3"
+  run "$1" "$2 sha256" "$url/ocsp/" get sha256 "$3"
 }
 nginx_runs() {  # TSV CONNS
   local u=http://127.0.0.1:${NGINX_PORT:-18083}/ocsp/

@@ -773,13 +773,20 @@ void Gate::serve_fast(evbuffer* src, std::size_t head_len, std::size_t target_at
   exchange.head = all.substr(fields_at, head_len - 2 - fields_at);
   exchange.body = ByteView(p + head_len, body_len);
   exchange.peer = address_;
+  exchange.started_ns = steady_now_ns();
   worker_->dispatch_fast(exchange, method, path, query, moved ? worker_->server().router_.find(method, path) : match);
   evbuffer_drain(src, total);
 }
 
-void Gate::write_reply(std::string_view bytes) noexcept {
+void Gate::write_reply(std::string_view bytes, std::int64_t started_ns) noexcept {
   if (bytes.empty() || tls_) {  // never plaintext onto a TLS connection (no fast path there)
     end_connection();
+    return;
+  }
+  const bool slow = started_ns != 0 && steady_now_ns() - started_ns >= worker_->server().options().fast_hold_after_ns;
+  if (fast_pending_.empty() && !slow) {  // made quickly, nothing held before it: out at once
+    const std::size_t done = send_now(bytes);
+    if (done < bytes.size()) queue_rest(bytes.substr(done));
     return;
   }
   try {
@@ -800,11 +807,10 @@ void Gate::write_reply(std::string_view bytes) noexcept {
   }
 }
 
-void Gate::flush_pending() noexcept {
-  if (fast_pending_.empty()) return;
+// Straight to the socket while nothing waits in the socket bufferevent; the bytes taken.
+std::size_t Gate::send_now(std::string_view bytes) noexcept {
   evbuffer* out = bufferevent_get_output(underlying_);
   const evutil_socket_t fd = bufferevent_getfd(underlying_);
-  const std::string_view bytes = fast_pending_;
   std::size_t done = 0;
   if (evbuffer_get_length(out) == 0 && fd >= 0) {
     while (done < bytes.size()) {
@@ -818,16 +824,33 @@ void Gate::flush_pending() noexcept {
       }
     }
   }
-  const bool queued = done < bytes.size() && evbuffer_add(out, bytes.data() + done, bytes.size() - done) == 0;
-  const bool failed = done < bytes.size() && !queued;
-  fast_pending_.clear();
-  if (fast_pending_.capacity() > kFlushAtOnce) std::string().swap(fast_pending_);
-  if (failed) {
+  return done;
+}
+
+// What the kernel did not take goes to the socket bufferevent, which writes it in order;
+// the reply counts as unwritten until that buffer drains (output_cb).
+void Gate::queue_rest(std::string_view rest) noexcept {
+  if (evbuffer_add(bufferevent_get_output(underlying_), rest.data(), rest.size()) != 0) {
     end_connection();
     return;
   }
+  if (!fast_unwritten_) {
+    fast_unwritten_ = true;
+    worker_->on_unflushed();
+  }
+}
+
+void Gate::flush_pending() noexcept {
+  if (fast_pending_.empty()) return;
+  const std::string pending = std::move(fast_pending_);
+  fast_pending_.clear();
+  const std::size_t done = send_now(pending);
+  if (done < pending.size()) {
+    queue_rest(std::string_view(pending).substr(done));
+    return;
+  }
   // All in the kernel, and nothing older waits in the socket bufferevent: written.
-  if (fast_unwritten_ && evbuffer_get_length(out) == 0) {
+  if (fast_unwritten_ && evbuffer_get_length(bufferevent_get_output(underlying_)) == 0) {
     fast_unwritten_ = false;
     worker_->on_flushed();
     maybe_deliver_eof();

@@ -47,14 +47,17 @@
 //   in the socket bufferevent ahead of anything later. Such a reply counts as unwritten for
 //   the worker's drain until it is out, and holds back the end of input and the head
 //   deadline like a request with evhttp. Everything else goes through evhttp unchanged.
-// - Replies of one turn: a fast-path reply is not sent from inside its handler but when the
-//   loop has run every callback that was ready with it (Worker::queue_flush: one event,
-//   activated by the turn's first reply, runs after them). A turn that read requests on
-//   many connections answers them all and then sends the answers back to back, so a client
-//   that sleeps between answers is woken once per turn, not once per answer (with live
-//   signing, each answer tens of microseconds apart, each wake-up cost the server a
-//   cross-CPU interrupt: bench/README "Live signing"). Anything else the connection
-//   writes (filter_out) sends the waiting replies first, so the order holds.
+// - Replies of one turn: a fast-path reply that took longer than fast_hold_after_ns to make (a live
+//   signature) is not sent from inside its handler but when the loop has run every callback
+//   that was ready with it (Worker::queue_flush: one event, activated by the turn's first
+//   held reply, runs after them). A turn that read requests on many connections signs them
+//   all and then sends the answers back to back, so a client that sleeps between answers is
+//   woken once per turn, not once per answer (answers tens of microseconds apart each cost
+//   the server a cross-CPU wake-up: bench/README "Live signing"). Quick replies (pre-signed)
+//   still go at once: holding them too made the client wait while the server read, and cost
+//   a quarter of the pre-signed rate. A reply behind a held one on the same connection is
+//   held too, and anything else the connection writes (filter_out) sends the held replies
+//   first, so the order holds.
 // - TLS connections (the HTTPS listener) pass the same gate. The gate is their TLS layer too:
 //   it sits over a plain socket bufferevent and holds the connection's SSL on memory BIOs, so
 //   it decrypts what the socket bufferevent read before parsing it, and encrypts what evhttp
@@ -150,12 +153,14 @@ class Gate {
   // A reply of this connection was written (or handed to a stream).
   void on_reply_finished() noexcept;
   void on_stream() noexcept;
-  // Fast path: takes a complete reply (Request::send_fast). Empty = could not be formed:
-  // the connection is ended. The bytes wait in the gate until the worker's loop has run
-  // the callbacks it found ready (Worker::queue_flush), so the replies of one turn leave
-  // back to back (see "Replies of one turn" above); more than kFlushAtOnce waiting go at once.
-  void write_reply(std::string_view bytes) noexcept;
-  // Sends the replies waiting in the gate: to the socket as far as the kernel takes them,
+  // Fast path: takes a complete reply (Request::send_fast) to a request the gate had whole at
+  // `started_ns` (steady_now_ns). Empty = could not be formed: the connection is ended. A
+  // reply made within ServerOptions::fast_hold_after_ns goes out at once (unless replies are held before it); a
+  // slower one (a live signature) is held until the worker's loop has run the callbacks it
+  // found ready (Worker::queue_flush), so the slow replies of one turn leave back to back
+  // ("Replies of one turn" above); more than kFlushAtOnce held go at once.
+  void write_reply(std::string_view bytes, std::int64_t started_ns) noexcept;
+  // Sends the replies held in the gate: to the socket as far as the kernel takes them,
   // the rest to the socket bufferevent (which writes it in order).
   void flush_pending() noexcept;
   static constexpr std::size_t kFlushAtOnce = 64 * 1024;
@@ -185,6 +190,8 @@ class Gate {
                   const Router::Match& match);
   static void output_cb(evbuffer* buf, const evbuffer_cb_info* info, void* arg) noexcept;
   void end_connection() noexcept;
+  std::size_t send_now(std::string_view bytes) noexcept;
+  void queue_rest(std::string_view rest) noexcept;
   void pass_body(evbuffer* src, evbuffer* dst, std::size_t n, State next);
   void refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::string_view method,
               std::string_view target, GateRefusal why);

@@ -116,13 +116,13 @@ void add_header(evkeyvalq* headers, std::string_view name, std::string_view valu
   }
 }
 
+}  // namespace
+
 std::int64_t steady_now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 struct Request::OwnedReply {
   int status = 0;
@@ -586,7 +586,7 @@ void Request::send_fast(int status, std::string_view content_type, ByteView body
   if (start_ns_ != 0) log_access(fx->peer, status, sent);
   path_ = {};
   params_.clear();
-  fx->gate->write_reply(out);
+  fx->gate->write_reply(out, fx->started_ns);
   if (out.capacity() > (256u << 10)) std::string().swap(out);
   w.on_reply_sent(status, sent);
 }

@@ -43,8 +43,12 @@ class Gate;
 
 // A request the connection gate answers itself (gate.hpp, fast path): views into the
 // gate's input buffer, valid while the handler runs.
+// The steady clock in nanoseconds (request durations, the fast path's hold decision).
+std::int64_t steady_now_ns() noexcept;
+
 struct FastExchange {
   Gate* gate = nullptr;
+  std::int64_t started_ns = 0;  // when the gate had the whole request (steady_now_ns)
   std::string_view head;  // the header lines after the request line, each ending in CRLF
   ByteView body;
   std::string_view peer;  // the client's address

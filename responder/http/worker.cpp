@@ -39,12 +39,6 @@ void bump(std::atomic<T>& counter, U by) noexcept {
   counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(by), std::memory_order_relaxed);
 }
 
-std::int64_t steady_now_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 Worker::Worker(Server& server, unsigned index) : server_(&server), index_(index) {}

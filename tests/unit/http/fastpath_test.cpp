@@ -42,7 +42,7 @@ Router fast_routes() {
   r.add(Method::Post, "/", post, kFastEssentialRoute);
   r.add_prefix(Method::Get, "/ocsp/", [](Request& req) {
     const std::string name(req.path().substr(6));
-    if (name.rfind("sleep", 0) == 0) std::this_thread::sleep_for(100ms);  // holds the loop's turn
+    if (name.rfind("sleep", 0) == 0) std::this_thread::sleep_for(30ms);  // a slow reply, holding the loop's turn
     const std::string etag = "\"" + name + "\"";
     const Header headers[] = {{"Cache-Control", "max-age=60, public, no-transform, must-revalidate"},
                               {"Last-Modified", "Sun, 06 Dec 2026 10:00:00 GMT"},
@@ -225,46 +225,52 @@ TEST_F(FastPath, ARequestSplitOverWritesIsStillAnswered) {
 
 // Fast-path traffic keeps the connection alive: evhttp's idle timeout (read_timeout) counts
 // from the last request the gate answered, not from the last one evhttp saw.
-// Replies of one turn (gate.hpp): answers to requests read in the same loop turn leave
-// together, after the turn's handlers ran, and each connection still gets its own answers
-// in order.
-TEST(FastPathTurns, TheRepliesOfOneTurnLeaveTogether) {
+// Replies of one turn (gate.hpp): slow replies (past fast_hold_after_ns) to requests read in
+// the same loop turn leave together after the turn's handlers ran; quick ones go at once;
+// each connection still gets its answers in order.
+TEST(FastPathTurns, SlowRepliesOfOneTurnLeaveTogether) {
   ServerOptions o = options(true);
-  o.workers = 1;  // every connection on one loop
+  o.workers = 1;                     // every connection on one loop
+  o.fast_hold_after_ns = 5'000'000;  // slow = the 30 ms handlers, in every build (sanitizers too)
   Server server(o, fast_routes());
   ASSERT_TRUE(server.start().ok());
   std::thread runner([&] { server.run(); });
   const auto turns = [&] { return server.worker(0).counters().fast_turns.load(); };
-  const auto fast = [&] { return server.worker(0).counters().fast.load(); };
 
-  // Three pipelined requests in one write: one read, one turn, one send.
+  // Quick replies are not held.
+  Client q(server.port());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.request("GET", "/ocsp/quick" + std::to_string(i)));
+  EXPECT_EQ(turns(), 0u);
+
+  // Pipelined in one write, a slow request first: it is held, the quick ones behind it are
+  // held with it (order), and all three leave in one turn.
   Client p(server.port());
-  ASSERT_TRUE(p.send_all(Client::build("GET", "/ocsp/a") + Client::build("POST", "/ocsp", "b") +
+  ASSERT_TRUE(p.send_all(Client::build("GET", "/ocsp/sleep-a") + Client::build("POST", "/ocsp", "b") +
                          Client::build("GET", "/ocsp/c")));
-  for (const char* want : {"get:a", "answer:b", "get:c"}) {
+  for (const char* want : {"get:sleep-a", "answer:b", "get:c"}) {
     auto r = p.read_response();
     ASSERT_TRUE(r) << want;
     EXPECT_EQ(r->body, want);
   }
-  EXPECT_EQ(fast(), 3u);
   EXPECT_EQ(turns(), 1u);
 
-  // Across connections: while the loop is held by a slow handler, requests arrive on two
-  // more connections; the next turn reads both and sends both answers together.
+  // Across connections: while the loop is held by a slow handler, slow requests arrive on
+  // two more connections; the next turn reads both and sends both answers together.
   Client a(server.port()), b(server.port()), c(server.port());
   ASSERT_TRUE(a.request("GET", "/ocsp/warm-a") && b.request("GET", "/ocsp/warm-b") && c.request("GET", "/ocsp/warm-c"));
   const std::uint64_t before = turns();
-  ASSERT_TRUE(a.send_all(Client::build("GET", "/ocsp/sleep")));
-  std::this_thread::sleep_for(30ms);  // the handler now holds the loop for 100 ms
-  ASSERT_TRUE(b.send_all(Client::build("GET", "/ocsp/b2")));
-  ASSERT_TRUE(c.send_all(Client::build("GET", "/ocsp/c2")));
-  const std::vector<std::pair<Client*, std::string>> expected = {{&a, "get:sleep"}, {&b, "get:b2"}, {&c, "get:c2"}};
+  ASSERT_TRUE(a.send_all(Client::build("GET", "/ocsp/sleep-1")));
+  std::this_thread::sleep_for(10ms);  // the handler now holds the loop for 30 ms
+  ASSERT_TRUE(b.send_all(Client::build("GET", "/ocsp/sleep-2")));
+  ASSERT_TRUE(c.send_all(Client::build("GET", "/ocsp/sleep-3")));
+  const std::vector<std::pair<Client*, std::string>> expected = {
+      {&a, "get:sleep-1"}, {&b, "get:sleep-2"}, {&c, "get:sleep-3"}};
   for (const auto& [client, want] : expected) {
     auto r = client->read_response();
     ASSERT_TRUE(r) << want;
     EXPECT_EQ(r->body, want);
   }
-  EXPECT_EQ(turns() - before, 2u) << "the slow request's turn, then one turn for the two that waited";
+  EXPECT_EQ(turns() - before, 2u) << "the first slow request's turn, then one turn for the two that waited";
   server.stop();
   runner.join();
 }
