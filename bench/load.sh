@@ -35,8 +35,9 @@
 #   BUILD=<repo>/build/release (configured here if needed; `cmake --build` of trustmond and
 #                trustmonctl runs first, so the binaries match the tree)
 #   BASE=<dir>   a second build (e.g. of the previous commit, in another worktree), used as
-#                is: its trustmond is measured in the same pinned rounds, on the same data
-#                folder, as "trustmon-base-w1" (the "before" rows of a change)
+#                is: its trustmond is measured in the same pinned rounds, on a data folder
+#                its own trustmonctl made and loaded with the same certificates and
+#                revocations, as "trustmon-base-w1" (the "before" rows of a change)
 #   OUT=$PEERS_DIR/trustmon-bench   results folder (results.md, *.tsv, check, speed, logs)
 #   PORT=18090  REPEAT=3  DURATION=10s  CONNS=50  SERVER_CPU=1  CLIENT_CPU=0
 #   MAX_BUSY=10   before every load run, wait (up to LOAD_WAIT=1800 s) until the machine,
@@ -205,6 +206,30 @@ check_rc=0
 cat "$OUT/check-trustmon.txt"
 [ "$check_rc" = 0 ] || echo "CHECK FAILED for trustmon (exit $check_rc): see $OUT/check-trustmon.txt" | tee -a "$notes"
 
+# The build before (BASE) gets its own data folder, made and loaded by its own trustmonctl
+# the same way: an older build may not know the newer configuration keys or open a store
+# of a newer schema.
+conf_base=""
+if [ -n "$base_daemon" ]; then
+  say "the build before (BASE): its own data folder, the same certificates and revocations"
+  data_base=$OUT/data-base
+  rm -rf "$data_base"
+  "$BASE/tools/trustmonctl" init --data "$data_base" --listen "127.0.0.1:$PORT" \
+    --issuer "peer=$PKI/ca.pem,$PKI/signer.pem,$PKI/signer.key" > "$OUT/init-base.json"
+  conf_base=$data_base/bench-w1.toml
+  cp "$data_base/trustmon.toml" "$conf_base"
+  "$lib/set_toml.py" "$conf_base" server workers 1
+  "$lib/set_toml.py" "$conf_base" log access '"off"'
+  "$lib/set_toml.py" "$conf_base" log file "\"$data_base/bench-w1.log\""
+  start_trustmond "$conf_base" "$SRV_CPU" "$base_daemon"
+  base_api=("$BASE/tools/trustmonctl" --server "$url" --token-file "$data_base/admin.token")
+  "${base_api[@]}" import "$PKI/certs" > "$OUT/import-base.json" || echo "BASE import exit $?" | tee -a "$notes"
+  "${base_api[@]}" revoke --file "$OUT/revocations.tsv" > "$OUT/revoke-base.json" || echo "BASE revoke exit $?" | tee -a "$notes"
+  "$KIT/check.sh" "$url/ocsp/" 20 > "$OUT/check-base.txt" 2>&1 || echo "CHECK FAILED for BASE: see $OUT/check-base.txt" | tee -a "$notes"
+  tail -1 "$OUT/check-base.txt"
+  stop_trustmond
+fi
+
 # ---- environment, then wait for a quiet machine
 { echo "date: $(date -u +%FT%TZ)"; echo "kernel: $(uname -r)"
   echo "cpus: $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
@@ -340,8 +365,8 @@ for r in $(seq "$REPEAT"); do
   say "round $r/$REPEAT"
   nginx_runs "$OUT/pinned.tsv" "$CONNS"
   trustmon_runs "$OUT/pinned.tsv" trustmon-w1 "$CONNS"
-  if [ -n "$base_daemon" ]; then  # the build before, same data, same round
-    start_trustmond "$conf_w1" "$SRV_CPU" "$base_daemon"
+  if [ -n "$base_daemon" ]; then  # the build before, same certificates, same round
+    start_trustmond "$conf_base" "$SRV_CPU" "$base_daemon"
     trustmon_runs "$OUT/pinned.tsv" trustmon-base-w1 "$CONNS"
     start_trustmond "$conf_w1" "$SRV_CPU"
   fi

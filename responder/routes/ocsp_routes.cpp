@@ -1,6 +1,7 @@
 #include "responder/routes/ocsp_routes.hpp"
 
-#include <cstdio>
+#include <charconv>
+#include <cstring>
 
 #include "common/metrics.hpp"
 #include "common/time.hpp"
@@ -86,16 +87,21 @@ void answer(http::Request& req, Context& ctx, ByteView der, bool get) {
   // this is the GET hot path.
   UnixTime now = ctx.clock.now();
   UnixTime max_age = a.next_update > now ? a.next_update - now : 0;
-  char cache_control[96];
-  int cc_len = std::snprintf(cache_control, sizeof cache_control,
-                             "max-age=%lld, public, no-transform, must-revalidate", static_cast<long long>(max_age));
+  // Written by hand rather than with snprintf (its format parsing ran on every GET).
+  constexpr std::string_view kMaxAge = "max-age=", kRest = ", public, no-transform, must-revalidate";
+  char cache_control[kMaxAge.size() + 20 + kRest.size()];
+  std::memcpy(cache_control, kMaxAge.data(), kMaxAge.size());
+  char* const digits_end =
+      std::to_chars(cache_control + kMaxAge.size(), cache_control + kMaxAge.size() + 20, max_age).ptr;
+  std::memcpy(digits_end, kRest.data(), kRest.size());
+  const auto cc_len = static_cast<std::size_t>(digits_end + kRest.size() - cache_control);
   char last_modified[kHttpDateLength + 1];
   char expires[kHttpDateLength + 1];
   format_http_date_to(a.produced_at, last_modified);
   format_http_date_to(a.next_update, expires);
   std::array<char, kEtagMax> etag_text;
   const std::string_view etag = format_etag(a.etag_source, etag_text);
-  http::Header headers[] = {{"Cache-Control", std::string_view(cache_control, static_cast<std::size_t>(cc_len))},
+  http::Header headers[] = {{"Cache-Control", std::string_view(cache_control, cc_len)},
                             {"Last-Modified", std::string_view(last_modified, kHttpDateLength)},
                             {"Expires", std::string_view(expires, kHttpDateLength)},
                             {"ETag", etag}};
@@ -130,15 +136,21 @@ void handle_get(http::Request& req, Context& ctx) {
   constexpr std::size_t kStackBytes = 8192;
   char text[kStackBytes];
   std::uint8_t der[kStackBytes];
-  auto text_len = percent_decode_to(encoded, text, sizeof text);
-  if (!text_len) {
-    reply_constant(req, ctx, ocsp::Outcome::malformed);
-    return;
+  // Most clients send the base64 as it is ('/' and '+' are allowed in a path): decoded in
+  // place. Only a percent-encoded one is copied out first.
+  std::string_view b64 = encoded;
+  if (std::memchr(encoded.data(), '%', encoded.size()) != nullptr) {
+    auto text_len = percent_decode_to(encoded, text, sizeof text);
+    if (!text_len) {
+      reply_constant(req, ctx, ocsp::Outcome::malformed);
+      return;
+    }
+    // Some clients and proxies turn '+' into a space; in base64 a space can only be a '+'.
+    for (std::size_t i = 0; i < *text_len; ++i)
+      if (text[i] == ' ') text[i] = '+';
+    b64 = std::string_view(text, *text_len);
   }
-  // Some clients and proxies turn '+' into a space; in base64 a space can only be a '+'.
-  for (std::size_t i = 0; i < *text_len; ++i)
-    if (text[i] == ' ') text[i] = '+';
-  auto der_len = base64_decode_to(std::string_view(text, *text_len), der, sizeof der);
+  auto der_len = base64_decode_to(b64, der, sizeof der);
   if (!der_len || *der_len > ctx.max_request_bytes) {
     reply_constant(req, ctx, ocsp::Outcome::malformed);
     return;

@@ -36,6 +36,36 @@ TEST(Base64, RejectsMalformed) {
   EXPECT_EQ(as_chars(*base64_decode_lenient("Zm\n9v\r\n")), "foo");
 }
 
+// The strict decoder takes whole groups of four at a time before its last four characters;
+// on text without white space it must agree with the lenient one, which goes character by
+// character: random text over the alphabets, '=' and a stray character, every length to 40.
+TEST(Base64, GroupsOfFourAgreeWithTheCharacterLoop) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=!";
+  std::uint32_t seed = 12345;
+  const auto next = [&seed] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+  int decoded = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const std::size_t len = next() % 41;
+    // Mostly valid text (the fast path runs), sometimes padded, sometimes broken anywhere.
+    for (std::size_t i = 0; i < len; ++i) text += alphabet[next() % 64];
+    if (next() % 3 == 0 && !text.empty()) text[next() % text.size()] = alphabet[64 + next() % 4];
+    if (next() % 4 == 0) text += next() % 2 ? "=" : "==";
+    const auto strict = base64_decode(text);
+    const auto lenient = base64_decode_lenient(text);
+    ASSERT_EQ(strict.has_value(), lenient.has_value()) << text;
+    if (strict) {
+      EXPECT_EQ(*strict, *lenient) << text;
+      ++decoded;
+    }
+  }
+  EXPECT_GT(decoded, 5000);  // the comparison saw plenty of valid text, not only refusals
+  // A decode into a buffer too small for the groups is refused, not overrun.
+  std::uint8_t small[3];
+  EXPECT_FALSE(base64_decode_to("Zm9vYmFyYmF6", small, sizeof small));
+  EXPECT_EQ(base64_decode_to("Zm9v", small, sizeof small), std::optional<std::size_t>(3));
+}
+
 // The check accepts exactly what the lenient decoder accepts and counts the same bytes.
 TEST(Base64, CheckAgreesWithTheLenientDecoder) {
   for (std::string_view text : {"", "Zg==", "Zm8=", "Zm9v\nYmFy", "Zm\n9v\r\n", "Zm9v!", "Zg==Zg", "Z", "Zh==", "Zm 9v",
