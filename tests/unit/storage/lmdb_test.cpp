@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -223,6 +225,33 @@ TEST(Env, ExistingLargerMapIsKeptAndGrowDoubles) {
   EXPECT_EQ(env->map_size(), std::size_t{8} << 20);
   ASSERT_TRUE(env->grow_map().ok());
   EXPECT_EQ(env->map_size(), std::size_t{16} << 20);
+}
+
+// The map is advised random (MDB_NORDAHEAD): a fault reads one page, not the readahead
+// window around it (storage/lmdb.cpp). Checked in LMDB's flags and in the kernel's view
+// of the mapping (/proc/self/smaps: VmFlags "rr" = MADV_RANDOM).
+TEST(Env, TheMapIsAdvisedRandom) {
+  TempDir dir;
+  auto env = open_env(dir.path());
+  ASSERT_TRUE(env);
+  unsigned flags = 0;
+  ASSERT_EQ(mdb_env_get_flags(env->raw(), &flags), 0);
+  EXPECT_TRUE(flags & MDB_NORDAHEAD);
+  EXPECT_TRUE(flags & MDB_NOTLS);
+  std::ifstream smaps("/proc/self/smaps");
+  ASSERT_TRUE(smaps.good());
+  std::string line;
+  bool in_map = false, found = false;
+  while (std::getline(smaps, line)) {
+    const bool header = !line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
+                        line.find('-') != std::string::npos && line.find(':') > line.find('-');
+    if (header) in_map = line.find(dir.path() + "/data.mdb") != std::string::npos;
+    if (in_map && line.rfind("VmFlags:", 0) == 0) {
+      found = true;
+      EXPECT_NE((line + " ").find(" rr "), std::string::npos) << line;
+    }
+  }
+  EXPECT_TRUE(found) << "no mapping of " << dir.path() << "/data.mdb in /proc/self/smaps";
 }
 
 TEST(LmdbError, MapsCodes) {
