@@ -53,11 +53,11 @@
 //   held reply, runs after them). A turn that read requests on many connections signs them
 //   all and then sends the answers back to back, so a client that sleeps between answers is
 //   woken once per turn, not once per answer (answers tens of microseconds apart each cost
-//   the server a cross-CPU wake-up: bench/README "Live signing"). Quick replies (pre-signed)
-//   still go at once: holding them too made the client wait while the server read, and cost
-//   a quarter of the pre-signed rate. A reply behind a held one on the same connection is
-//   held too, and anything else the connection writes (filter_out) sends the held replies
-//   first, so the order holds.
+//   the server a cross-CPU wake-up: bench/README, issue 18 judged run). Quick replies
+//   (pre-signed) still go at once: a client busy with back-to-back answers is not asleep,
+//   and holding them would only add the turn's length to their latency. A reply behind a
+//   held one on the same connection is held too, and anything else the connection writes
+//   (filter_out) sends the held replies first, so the order holds.
 // - TLS connections (the HTTPS listener) pass the same gate. The gate is their TLS layer too:
 //   it sits over a plain socket bufferevent and holds the connection's SSL on memory BIOs, so
 //   it decrypts what the socket bufferevent read before parsing it, and encrypts what evhttp
@@ -153,12 +153,13 @@ class Gate {
   // A reply of this connection was written (or handed to a stream).
   void on_reply_finished() noexcept;
   void on_stream() noexcept;
-  // Fast path: takes a complete reply (Request::send_fast) to a request the gate had whole at
-  // `started_ns` (steady_now_ns). Empty = could not be formed: the connection is ended. A
-  // reply made within ServerOptions::fast_hold_after_ns goes out at once (unless replies are held before it); a
-  // slower one (a live signature) is held until the worker's loop has run the callbacks it
-  // found ready (Worker::queue_flush), so the slow replies of one turn leave back to back
-  // ("Replies of one turn" above); more than kFlushAtOnce held go at once.
+  // Fast path: takes a complete reply (Request::send_fast) to a request the gate had whole
+  // at `started_ns` (steady_now_ns). Empty = could not be formed: the connection is ended.
+  // A reply made within ServerOptions::fast_hold_after_ns goes out at once (unless replies
+  // are held before it); a slower one (a live signature) is held until the worker's loop
+  // has run the callbacks it found ready (Worker::queue_flush), so the slow replies of one
+  // turn leave back to back ("Replies of one turn" above); past kFlushAtOnce held bytes
+  // they go at once.
   void write_reply(std::string_view bytes, std::int64_t started_ns) noexcept;
   // Sends the replies held in the gate: to the socket as far as the kernel takes them,
   // the rest to the socket bufferevent (which writes it in order).
