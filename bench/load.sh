@@ -154,13 +154,12 @@ url=http://127.0.0.1:$PORT
 rm -rf "$data"
 "$ctl" init --data "$data" --listen "127.0.0.1:$PORT" \
   --issuer "peer=$PKI/ca.pem,$PKI/signer.pem,$PKI/signer.key" > "$OUT/init.json"
-base_conf=$data/trustmon.toml
-mkconf() {  # mkconf NAME WORKERS ACCESS -> path of the config
-  local f=$data/$1.toml
-  cp "$base_conf" "$f"
+mkconf() {  # mkconf NAME WORKERS ACCESS [DATA] -> path of the config (DATA/NAME.toml from DATA/trustmon.toml)
+  local dir=${4:-$data} f=${4:-$data}/$1.toml
+  cp "$dir/trustmon.toml" "$f"
   "$lib/set_toml.py" "$f" server workers "$2"
   "$lib/set_toml.py" "$f" log access "\"$3\""
-  "$lib/set_toml.py" "$f" log file "\"$data/$1.log\""
+  "$lib/set_toml.py" "$f" log file "\"$dir/$1.log\""
   echo "$f"
 }
 conf_w1=$(mkconf bench-w1 1 off)
@@ -216,11 +215,7 @@ if [ -n "$base_daemon" ]; then
   rm -rf "$data_base"
   "$BASE/tools/trustmonctl" init --data "$data_base" --listen "127.0.0.1:$PORT" \
     --issuer "peer=$PKI/ca.pem,$PKI/signer.pem,$PKI/signer.key" > "$OUT/init-base.json"
-  conf_base=$data_base/bench-w1.toml
-  cp "$data_base/trustmon.toml" "$conf_base"
-  "$lib/set_toml.py" "$conf_base" server workers 1
-  "$lib/set_toml.py" "$conf_base" log access '"off"'
-  "$lib/set_toml.py" "$conf_base" log file "\"$data_base/bench-w1.log\""
+  conf_base=$(mkconf bench-w1 1 off "$data_base")
   start_trustmond "$conf_base" "$SRV_CPU" "$base_daemon"
   base_api=("$BASE/tools/trustmonctl" --server "$url" --token-file "$data_base/admin.token")
   "${base_api[@]}" import "$PKI/certs" > "$OUT/import-base.json" || echo "BASE import exit $?" | tee -a "$notes"

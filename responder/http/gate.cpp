@@ -795,10 +795,7 @@ void Gate::write_reply(std::string_view bytes, std::int64_t started_ns) noexcept
     end_connection();
     return;
   }
-  if (!fast_unwritten_) {
-    fast_unwritten_ = true;
-    worker_->on_unflushed();
-  }
+  mark_unwritten();
   if (fast_pending_.size() >= kFlushAtOnce) {
     flush_pending();
   } else if (!flush_queued_) {
@@ -834,21 +831,23 @@ void Gate::queue_rest(std::string_view rest) noexcept {
     end_connection();
     return;
   }
-  if (!fast_unwritten_) {
-    fast_unwritten_ = true;
-    worker_->on_unflushed();
-  }
+  mark_unwritten();
+}
+
+void Gate::mark_unwritten() noexcept {
+  if (fast_unwritten_) return;
+  fast_unwritten_ = true;
+  worker_->on_unflushed();
 }
 
 void Gate::flush_pending() noexcept {
   if (fast_pending_.empty()) return;
-  const std::string pending = std::move(fast_pending_);
-  fast_pending_.clear();
-  const std::size_t done = send_now(pending);
-  if (done < pending.size()) {
-    queue_rest(std::string_view(pending).substr(done));
-    return;
-  }
+  const std::size_t done = send_now(fast_pending_);
+  const bool partial = done < fast_pending_.size();
+  if (partial) queue_rest(std::string_view(fast_pending_).substr(done));
+  fast_pending_.clear();  // keeps its capacity for the next turn, within bounds
+  if (fast_pending_.capacity() > 2 * kFlushAtOnce) std::string().swap(fast_pending_);
+  if (partial) return;
   // All in the kernel, and nothing older waits in the socket bufferevent: written.
   if (fast_unwritten_ && evbuffer_get_length(bufferevent_get_output(underlying_)) == 0) {
     fast_unwritten_ = false;

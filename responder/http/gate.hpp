@@ -193,6 +193,7 @@ class Gate {
   void end_connection() noexcept;
   std::size_t send_now(std::string_view bytes) noexcept;
   void queue_rest(std::string_view rest) noexcept;
+  void mark_unwritten() noexcept;  // a fast-path reply is not all in the kernel yet
   void pass_body(evbuffer* src, evbuffer* dst, std::size_t n, State next);
   void refuse(evbuffer* src, evbuffer* dst, std::size_t head_len, std::string_view method,
               std::string_view target, GateRefusal why);

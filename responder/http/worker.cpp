@@ -313,7 +313,7 @@ void Worker::dispatch_fast(FastExchange& exchange, Method method, std::string_vi
   bump(counters_.in_flight, 1);
   bump(counters_.fast, 1);
   Request req(&exchange, this, method, path, query);
-  if (server_->log_access_ && trustmon::access_log_enabled()) req.start_ns_ = steady_now_ns();
+  if (server_->log_access_ && trustmon::access_log_enabled()) req.start_ns_ = exchange.started_ns;  // the gate's clock read
   run_handler(req, match);
   // Leaving scope: a handler that did not answer gets the 500 here, still on the fast path.
 }
